@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# One-time set-up on a fresh Debian machine, skipped piece by piece when already done:
+#   npm packages, redis-server (Debian), consul (Debian bullseye's 1.8.7 package; newer
+#   Debian releases dropped it, so a bullseye source is added, derived from this machine's
+#   own apt sources and pinned so that it offers nothing but consul).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'quantgrid setup: %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"
+  elif command -v sudo >/dev/null 2>&1; then sudo "$@"
+  else log "need root to run: $*"; return 1
+  fi
+}
+
+apt_updated=0
+apt_update_once() {
+  if [ "$apt_updated" -eq 0 ]; then
+    as_root apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+}
+
+ensure_npm_packages() {
+  if [ -x node_modules/.bin/tsc ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then return; fi
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+}
+
+ensure_redis() {
+  if command -v redis-server >/dev/null 2>&1; then return; fi
+  log "installing redis-server"
+  apt_update_once
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  # The package starts a system service on 6379; quantgrid starts its own servers and needs none.
+}
+
+# Prints the Debian archive URI this machine already uses (from deb822 .sources or sources.list).
+debian_archive_uri() {
+  local uri=""
+  if compgen -G "/etc/apt/sources.list.d/*.sources" >/dev/null; then
+    uri=$(awk '
+      /^URIs:/ { uris=$2 } /^Suites:/ { suites=$0 }
+      /^$/ { if (suites ~ /(bookworm|trixie|bullseye|sid)( |$)/ && suites !~ /-security/ && uris != "") { print uris; exit } uris=""; suites="" }
+      END { if (suites ~ /(bookworm|trixie|bullseye|sid)( |$)/ && suites !~ /-security/ && uris != "") print uris }
+    ' /etc/apt/sources.list.d/*.sources | head -n1)
+  fi
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '$1 == "deb" && $0 !~ /security/ { for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' /etc/apt/sources.list)
+  fi
+  printf '%s' "$uri"
+}
+
+ensure_consul() {
+  if command -v consul >/dev/null 2>&1; then return; fi
+  if apt-cache policy consul 2>/dev/null | grep -q 'Candidate: [0-9]'; then :; else
+    local uri
+    uri=$(debian_archive_uri)
+    if [ -z "$uri" ]; then log "cannot find a Debian archive in the apt sources to install consul from"; return 1; fi
+    log "adding the bullseye suite of $uri for the consul package"
+    as_root tee /etc/apt/sources.list.d/quantgrid-bullseye.list >/dev/null <<LIST
+deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] $uri bullseye main
+LIST
+    as_root tee /etc/apt/preferences.d/quantgrid-bullseye >/dev/null <<PREF
+Package: *
+Pin: release n=bullseye
+Pin-Priority: 1
+
+Package: consul
+Pin: release n=bullseye
+Pin-Priority: 500
+PREF
+    apt_updated=0
+  fi
+  apt_update_once
+  log "installing consul"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq consul >/dev/null
+}
+
+ensure_npm_packages
+ensure_redis
+ensure_consul
