@@ -17,8 +17,11 @@ export interface TaskKind<Spec, Partition, Partial, Result> {
   /** Capabilities an agent must advertise to be given partitions of this kind. */
   readonly capabilities: readonly string[];
 
-  /** Checks and normalises a raw spec (the proto message as decoded, camelCase fields, defaults filled). */
-  validate(raw: unknown): Spec;
+  /**
+   * Checks and normalises a raw spec (the proto message as decoded: camelCase fields, defaults filled).
+   * Throws ValidationError naming the field by its proto path, e.g. "backtest.params.fast".
+   */
+  validate(raw: unknown, limits: SpecLimits): Spec;
 
   /**
    * Size of the job in indivisible units (e.g. symbol × parameter combinations, assets × timeframes)
@@ -35,6 +38,16 @@ export interface TaskKind<Spec, Partition, Partial, Result> {
   /** Combines the partial results (given in partition order) into the job's result. */
   merge(spec: Spec, partials: readonly Partial[]): Result;
 }
+
+/** Caps on job size, from the coordinator's config, so one job cannot swamp the cluster. */
+export interface SpecLimits {
+  /** Most units of work (e.g. symbol × parameter combinations) one job may have. */
+  maxUnits: number;
+  /** Most bars per series. */
+  maxBars: number;
+}
+
+export const DEFAULT_SPEC_LIMITS: SpecLimits = { maxUnits: 1_000_000, maxBars: 5_000_000 };
 
 export interface WorkSize {
   /** Number of indivisible units; no partition gets less than one. */

@@ -41,11 +41,12 @@ export const noopKind: TaskKind<NoopSpec, NoopPartition, NoopPartial, NoopResult
   version: '1',
   capabilities: [],
 
-  validate(raw) {
+  validate(raw, limits) {
     const input = (raw ?? {}) as { partitions?: number; workMs?: number; failPartition?: string };
     const partitions = input.partitions ?? 0;
-    if (!Number.isInteger(partitions) || partitions < 1 || partitions > MAX_NOOP_PARTITIONS) {
-      throw new ValidationError('noop.partitions', `must be an integer from 1 to ${MAX_NOOP_PARTITIONS}`);
+    const most = Math.min(MAX_NOOP_PARTITIONS, limits.maxUnits);
+    if (!Number.isInteger(partitions) || partitions < 1 || partitions > most) {
+      throw new ValidationError('noop.partitions', `must be an integer from 1 to ${most}`);
     }
     const workMs = input.workMs ?? 0;
     if (!Number.isFinite(workMs) || workMs < 0 || workMs > MAX_NOOP_WORK_MS) {
