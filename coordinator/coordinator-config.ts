@@ -1,0 +1,128 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../shared/config/parsers.js';
+import type { TlsConfig } from '../shared/grpc/credentials.js';
+import type { SpecLimits } from '../shared/tasks/task-kind.js';
+import type { ScoreWeights } from './node-scorer.js';
+
+export interface CoordinatorConfig {
+  listen: { host: string; port: number };
+  consulUrl: URL;
+  redisUrl: URL;
+  queuePrefix: string;
+  weights: ScoreWeights;
+  maxAttempts: number;
+  quarantineMs: number;
+  quarantineAfterFailures: number;
+  heartbeatTimeoutMs: number;
+  statusIntervalMs: number;
+  jobConcurrency: number;
+  partitionsPerSlot: number;
+  limits: SpecLimits;
+  tls: TlsConfig;
+  agentTls: TlsConfig;
+}
+
+function parseWeights(text: string): ScoreWeights {
+  const weights: ScoreWeights = { cpu: 0, memory: 0, network: 0 };
+  for (const part of text.split(',')) {
+    const [name, value] = part.split('=').map((s) => s.trim());
+    const number = Number(value);
+    if (!(name === 'cpu' || name === 'memory' || name === 'network') || !Number.isFinite(number) || number < 0) {
+      throw new InvalidArgumentError(`"${text}" is not like cpu=0.4,memory=0.3,network=0.3`);
+    }
+    weights[name] = number;
+  }
+  if (weights.cpu + weights.memory + weights.network <= 0) throw new InvalidArgumentError('weights must not all be 0');
+  return weights;
+}
+
+/** Every coordinator option; each has an environment variable (the README's table lists them). */
+export const COORDINATOR_OPTIONS: readonly Option[] = [
+  new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
+    .env('QUANTGRID_LISTEN')
+    .default('0.0.0.0:7000'),
+  new Option('--consul <url>', 'Consul HTTP API used to discover agents').env('QUANTGRID_CONSUL').default('http://127.0.0.1:8500'),
+  new Option('--redis <url>', 'Redis holding the job queue (BullMQ)').env('QUANTGRID_REDIS').default('redis://127.0.0.1:6379'),
+  new Option('--queue-prefix <prefix>', 'BullMQ key prefix; coordinators sharing it share jobs')
+    .env('QUANTGRID_QUEUE_PREFIX')
+    .default('quantgrid'),
+  new Option('--weights <weights>', 'node score weights').env('QUANTGRID_SCORE_WEIGHTS').default('cpu=0.4,memory=0.3,network=0.3'),
+  new Option('--max-attempts <n>', 'attempts per partition before the job fails').env('QUANTGRID_MAX_ATTEMPTS').default('3'),
+  new Option('--quarantine <duration>', 'how long a node that keeps failing gets no work').env('QUANTGRID_QUARANTINE').default('30s'),
+  new Option('--quarantine-after <n>', 'consecutive failures that quarantine a node')
+    .env('QUANTGRID_QUARANTINE_AFTER')
+    .default('3'),
+  new Option('--heartbeat-timeout <duration>', 'silence on a partition stream that counts as a dead node')
+    .env('QUANTGRID_HEARTBEAT_TIMEOUT')
+    .default('1500ms'),
+  new Option('--status-interval <duration>', 'how often each agent is probed for load and round-trip time')
+    .env('QUANTGRID_STATUS_INTERVAL')
+    .default('1s'),
+  new Option('--job-concurrency <n>', 'jobs one coordinator runs at once').env('QUANTGRID_JOB_CONCURRENCY').default('8'),
+  new Option('--partitions-per-slot <n>', 'partitions planned per free slot, to balance uneven nodes')
+    .env('QUANTGRID_PARTITIONS_PER_SLOT')
+    .default('4'),
+  new Option('--max-units <n>', 'cap on a job\'s size (e.g. symbols × parameter combinations)')
+    .env('QUANTGRID_MAX_UNITS')
+    .default('1000000'),
+  new Option('--max-bars <n>', 'cap on bars per series').env('QUANTGRID_MAX_BARS').default('5000000'),
+  new Option('--tls-cert <file>', 'server certificate (PEM); enables TLS on the API').env('QUANTGRID_TLS_CERT'),
+  new Option('--tls-key <file>', 'server private key (PEM)').env('QUANTGRID_TLS_KEY'),
+  new Option('--tls-ca <file>', 'CA that client certificates must chain to (mutual TLS)').env('QUANTGRID_TLS_CA'),
+  new Option('--agent-tls-ca <file>', 'CA that verifies agents\' certificates').env('QUANTGRID_AGENT_TLS_CA'),
+  new Option('--agent-tls-cert <file>', 'client certificate presented to agents').env('QUANTGRID_AGENT_TLS_CERT'),
+  new Option('--agent-tls-key <file>', 'client key presented to agents').env('QUANTGRID_AGENT_TLS_KEY'),
+];
+
+type RawOptions = Record<string, string | undefined>;
+
+function convert<T>(flag: string, text: string, parse: (text: string) => T): T {
+  try {
+    return parse(text);
+  } catch (error) {
+    throw new InvalidArgumentError(`--${flag}: ${(error as Error).message}`);
+  }
+}
+
+export function toCoordinatorConfig(raw: RawOptions): CoordinatorConfig {
+  const weights = convert('weights', raw.weights!, parseWeights);
+  return {
+    listen: convert('listen', raw.listen!, parseHostPort),
+    consulUrl: convert('consul', raw.consul!, parseUrl(['http', 'https'])),
+    redisUrl: convert('redis', raw.redis!, parseUrl(['redis', 'rediss'])),
+    queuePrefix: raw.queuePrefix!,
+    weights,
+    maxAttempts: convert('max-attempts', raw.maxAttempts!, parsePositiveInt),
+    quarantineMs: convert('quarantine', raw.quarantine!, parseDurationMs),
+    quarantineAfterFailures: convert('quarantine-after', raw.quarantineAfter!, parsePositiveInt),
+    heartbeatTimeoutMs: convert('heartbeat-timeout', raw.heartbeatTimeout!, parseDurationMs),
+    statusIntervalMs: convert('status-interval', raw.statusInterval!, parseDurationMs),
+    jobConcurrency: convert('job-concurrency', raw.jobConcurrency!, parsePositiveInt),
+    partitionsPerSlot: convert('partitions-per-slot', raw.partitionsPerSlot!, parsePositiveInt),
+    limits: {
+      maxUnits: convert('max-units', raw.maxUnits!, parsePositiveInt),
+      maxBars: convert('max-bars', raw.maxBars!, parsePositiveInt),
+    },
+    tls: { certFile: raw.tlsCert, keyFile: raw.tlsKey, caFile: raw.tlsCa },
+    agentTls: { certFile: raw.agentTlsCert, keyFile: raw.agentTlsKey, caFile: raw.agentTlsCa },
+  };
+}
+
+/** Parses argv; exits with code 2 and a one-line reason on bad flags. */
+export function parseCoordinatorConfig(argv: string[]): CoordinatorConfig {
+  const program = new Command('quantgrid-coordinator')
+    .description('The quantgrid coordinator: discovers agents in Consul, queues jobs in Redis, dispatches partitions over gRPC.')
+    .showHelpAfterError(false)
+    .exitOverride((error) => {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
+      process.exit(2);
+    });
+  for (const option of COORDINATOR_OPTIONS) program.addOption(option);
+  program.parse(argv);
+  try {
+    return toCoordinatorConfig(program.opts<RawOptions>());
+  } catch (error) {
+    process.stderr.write(`quantgrid-coordinator: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+}

@@ -1,0 +1,202 @@
+import * as grpc from '@grpc/grpc-js';
+import { errorMessage, ValidationError } from '../shared/errors.js';
+import type { CoordinatorHandlers } from '../shared/generated/quantgrid/v1/Coordinator.js';
+import type { Job } from '../shared/generated/quantgrid/v1/Job.js';
+import type { JobEvent } from '../shared/generated/quantgrid/v1/JobEvent.js';
+import type { NodeInfo } from '../shared/generated/quantgrid/v1/NodeInfo.js';
+import type { SubmitJobRequest__Output } from '../shared/generated/quantgrid/v1/SubmitJobRequest.js';
+import type { Logger } from '../shared/logging.js';
+import { selectTaskKind } from '../shared/tasks/registry.js';
+import type { SpecLimits } from '../shared/tasks/task-kind.js';
+import { TERMINAL_STATUSES, type JobStatusName, type QueuedJobData } from './job-model.js';
+import type { JobRunner } from './job-runner.js';
+import type { JobStore } from './job-store.js';
+import type { NodeTable } from './node-table.js';
+
+const CAPABILITY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const WATCH_POLL_MS = 500;
+
+function serviceError(code: grpc.status, details: string): Partial<grpc.ServiceError> {
+  return { code, details, message: details };
+}
+
+function storeError(error: unknown): Partial<grpc.ServiceError> {
+  return serviceError(grpc.status.UNAVAILABLE, `job store (Redis) unavailable: ${errorMessage(error)}`);
+}
+
+/** Validates a submission; returns the queued job's data or throws ValidationError naming the field. */
+export function validateSubmission(request: SubmitJobRequest__Output, limits: SpecLimits): QueuedJobData {
+  if (!request.spec) throw new ValidationError('spec', 'is required');
+  const { kind, raw } = selectTaskKind(request.spec as never);
+  kind.validate(raw, limits);
+  request.spec.requiredCapabilities.forEach((capability, index) => {
+    if (!CAPABILITY_PATTERN.test(capability)) {
+      throw new ValidationError(`spec.required_capabilities[${index}]`, 'must be lower-case letters, digits, ".", "_" or "-"');
+    }
+  });
+  if (!Number.isInteger(request.spec.maxPartitions) || request.spec.maxPartitions < 0) {
+    throw new ValidationError('spec.max_partitions', 'must be a non-negative integer');
+  }
+  if (request.name.length > 200) throw new ValidationError('name', 'must be at most 200 characters');
+  return { spec: request.spec, kind: kind.name, name: request.name, priority: request.priority, submittedAt: Date.now() };
+}
+
+export interface CoordinatorServiceDeps {
+  store: JobStore;
+  runner: JobRunner;
+  table: NodeTable;
+  limits: SpecLimits;
+  log: Logger;
+}
+
+export function createCoordinatorService({ store, runner, table, limits, log }: CoordinatorServiceDeps): CoordinatorHandlers {
+  async function describe(jobId: string): Promise<(Job & { status: JobStatusName }) | undefined> {
+    const job = await store.get(jobId);
+    return job ? store.describe(job, runner.liveSnapshot(jobId)) : undefined;
+  }
+
+  return {
+    SubmitJob(call, callback) {
+      let data: QueuedJobData;
+      try {
+        data = validateSubmission(call.request, limits);
+      } catch (error) {
+        if (error instanceof ValidationError) return callback(serviceError(grpc.status.INVALID_ARGUMENT, error.message));
+        log.error({ err: errorMessage(error) }, 'submission check failed');
+        return callback(serviceError(grpc.status.INTERNAL, errorMessage(error)));
+      }
+      store
+        .submit(data)
+        .then(async (jobId) => {
+          log.info({ job: jobId, kind: data.kind, name: data.name }, 'job submitted');
+          callback(null, { jobId, job: await describe(jobId) });
+        })
+        .catch((error) => callback(storeError(error)));
+    },
+
+    GetJob(call, callback) {
+      describe(call.request.jobId)
+        .then((job) => (job ? callback(null, job) : callback(serviceError(grpc.status.NOT_FOUND, `no job ${call.request.jobId}`))))
+        .catch((error) => callback(storeError(error)));
+    },
+
+    CancelJob(call, callback) {
+      const jobId = call.request.jobId;
+      (async () => {
+        const before = await describe(jobId);
+        if (!before) return callback(serviceError(grpc.status.NOT_FOUND, `no job ${jobId}`));
+        if (TERMINAL_STATUSES.has(before.status)) return callback(null, before);
+        await store.requestCancel(jobId);
+        runner.cancel(jobId);
+        log.info({ job: jobId }, 'cancel requested');
+        callback(null, await describe(jobId));
+      })().catch((error) => callback(storeError(error)));
+    },
+
+    ListJobs(call, callback) {
+      const limit = call.request.limit > 0 ? Math.min(call.request.limit, 1000) : 50;
+      const wanted = call.request.status;
+      (async () => {
+        const jobs = await store.list(wanted === 'JOB_STATUS_UNSPECIFIED' ? limit : 1000);
+        const described = await Promise.all(jobs.map((job) => store.describe(job, runner.liveSnapshot(job.id!))));
+        const filtered = wanted === 'JOB_STATUS_UNSPECIFIED' ? described : described.filter((job) => job.status === wanted);
+        // Results can be large; a listing leaves them out (GetJob has them).
+        callback(null, { jobs: filtered.slice(0, limit).map((job) => ({ ...job, resultJson: '' })) });
+      })().catch((error) => callback(storeError(error)));
+    },
+
+    ListNodes(_call, callback) {
+      const nodes: NodeInfo[] = table.all().map((node) => {
+        const score = table.score(node);
+        return {
+          id: node.id,
+          address: node.address,
+          state: table.stateOf(node),
+          slots: node.slots,
+          busySlots: node.busySlots,
+          cores: node.cores,
+          cpuSpeedGhz: node.cpuSpeedGhz,
+          memoryTotalBytes: node.memoryTotalBytes,
+          memoryAvailableBytes: node.memoryAvailableBytes,
+          cpuLoad: node.cpuLoad,
+          rttMs: Number.isNaN(node.rttMs) ? -1 : node.rttMs,
+          capabilities: [...node.capabilities],
+          version: node.version,
+          score: { total: score.total, cpu: score.cpu, memory: score.memory, network: score.network, loadFactor: score.loadFactor },
+          quarantinedUntilMs: node.quarantinedUntil,
+        };
+      });
+      nodes.sort((a, b) => Number(b.score?.total ?? 0) - Number(a.score?.total ?? 0));
+      callback(null, { nodes });
+    },
+
+    WatchJob(call) {
+      const jobId = call.request.jobId;
+      let ended = false;
+      let poll: NodeJS.Timeout | undefined;
+      const finish = (): void => {
+        if (ended) return;
+        ended = true;
+        unsubscribe();
+        if (poll) clearInterval(poll);
+        call.end();
+      };
+      const send = (event: JobEvent): void => {
+        if (ended) return;
+        call.write(event);
+        if (event.status && TERMINAL_STATUSES.has(event.status as JobStatusName)) finish();
+      };
+      // Subscribe before reading the job so no event falls between the snapshot and the stream.
+      const unsubscribe = runner.hub.subscribe(jobId, send);
+      call.on('cancelled', finish);
+      call.on('error', finish);
+
+      const terminalEvent = (job: Job & { status: JobStatusName }): JobEvent => ({
+        jobId,
+        type:
+          job.status === 'JOB_STATUS_COMPLETED' ? 'JOB_EVENT_TYPE_COMPLETED'
+          : job.status === 'JOB_STATUS_CANCELLED' ? 'JOB_EVENT_TYPE_CANCELLED'
+          : 'JOB_EVENT_TYPE_FAILED',
+        timeMs: Date.now(),
+        partition: -1,
+        status: job.status,
+        progress: job.progress,
+        resultJson: job.resultJson,
+        message: job.error,
+      });
+
+      let lastSent = '';
+      const sendSnapshot = async (): Promise<void> => {
+        const job = await describe(jobId);
+        if (ended) return;
+        if (!job) {
+          ended = true;
+          unsubscribe();
+          if (poll) clearInterval(poll);
+          call.destroy(Object.assign(new Error(`no job ${jobId}`), { code: grpc.status.NOT_FOUND, details: `no job ${jobId}` }));
+          return;
+        }
+        if (TERMINAL_STATUSES.has(job.status)) return send(terminalEvent(job));
+        const key = JSON.stringify([job.status, job.progress]);
+        if (key === lastSent) return;
+        lastSent = key;
+        send({ jobId, type: 'JOB_EVENT_TYPE_PROGRESS', timeMs: Date.now(), partition: -1, status: job.status, progress: job.progress });
+      };
+      sendSnapshot()
+        .then(() => {
+          // Jobs run by this process stream their events through the hub; for the others (queued,
+          // or run by another coordinator) poll the store.
+          poll = setInterval(() => {
+            if (runner.isRunningHere(jobId)) return;
+            sendSnapshot().catch((error) => log.warn({ job: jobId, err: errorMessage(error) }, 'watch poll failed'));
+          }, WATCH_POLL_MS);
+        })
+        .catch((error) => {
+          if (ended) return;
+          ended = true;
+          unsubscribe();
+          call.destroy(Object.assign(new Error(errorMessage(error)), { code: grpc.status.UNAVAILABLE, details: errorMessage(error) }));
+        });
+    },
+  };
+}

@@ -1,0 +1,143 @@
+import type { JobEvent } from '../shared/generated/quantgrid/v1/JobEvent.js';
+import type { JobEventType } from '../shared/generated/quantgrid/v1/JobEventType.js';
+import type { JobEventHub } from './job-event-hub.js';
+import { toJobProgress, type ProgressSnapshot } from './job-model.js';
+import type { NodeRecord } from './node-table.js';
+import type { JobDispatchContext, PartitionListener, PartitionTask } from './partition-dispatcher.js';
+
+export class JobFailure extends Error {}
+
+/**
+ * The live state of one job while this coordinator runs it: collects partial results in
+ * partition order, counts progress, publishes events, and settles once every partition
+ * has finished or one has failed for good.
+ */
+export class JobExecution implements PartitionListener {
+  readonly partials: unknown[] = [];
+  private done = 0;
+  private retries = 0;
+  private readonly runningByNode = new Map<string, number>();
+  private runningCount = 0;
+  private firstStartAt = 0;
+  phase: ProgressSnapshot['phase'] = 'waiting-for-nodes';
+  readonly startedAt = Date.now();
+  total = 0;
+  /** Resolves when every partition has a result; rejects with JobFailure when one cannot get one. */
+  readonly outcome: Promise<void>;
+  private resolveOutcome!: () => void;
+  private rejectOutcome!: (error: Error) => void;
+  private settled = false;
+
+  constructor(
+    readonly jobId: string,
+    private readonly hub: JobEventHub,
+    readonly context: Omit<JobDispatchContext, 'listener'> & { listener?: PartitionListener },
+  ) {
+    this.outcome = new Promise<void>((resolve, reject) => {
+      this.resolveOutcome = resolve;
+      this.rejectOutcome = reject;
+    });
+    // May be settled by fail() before anyone awaits: keep Node from reporting an unhandled rejection.
+    this.outcome.catch(() => undefined);
+    context.listener = this;
+  }
+
+  get dispatchContext(): JobDispatchContext {
+    return this.context as JobDispatchContext;
+  }
+
+  /** Called once the plan is known. */
+  begin(total: number): void {
+    this.total = total;
+    this.partials.length = total;
+    this.phase = 'running';
+    if (total === 0) this.settle();
+  }
+
+  snapshot(): ProgressSnapshot {
+    return {
+      phase: this.phase,
+      startedAt: this.startedAt,
+      total: this.total,
+      done: this.done,
+      running: this.runningCount,
+      retries: this.retries,
+      runningNodes: [...this.runningByNode.keys()],
+      etaSeconds: this.etaSeconds(),
+    };
+  }
+
+  private etaSeconds(): number {
+    if (this.done === 0 || this.firstStartAt === 0) return -1;
+    const elapsed = (Date.now() - this.firstStartAt) / 1000;
+    return (elapsed / this.done) * (this.total - this.done);
+  }
+
+  emit(type: JobEventType, fields: Partial<JobEvent> = {}): void {
+    if (!this.hub.hasListeners(this.jobId)) return;
+    this.hub.publish({
+      jobId: this.jobId,
+      type,
+      timeMs: Date.now(),
+      partition: -1,
+      progress: toJobProgress(this.snapshot()),
+      status: this.phase === 'waiting-for-nodes' ? 'JOB_STATUS_WAITING_FOR_NODES' : 'JOB_STATUS_RUNNING',
+      ...fields,
+    });
+  }
+
+  private countRunning(node: NodeRecord, delta: number): void {
+    const next = (this.runningByNode.get(node.id) ?? 0) + delta;
+    if (next > 0) this.runningByNode.set(node.id, next);
+    else this.runningByNode.delete(node.id);
+    this.runningCount += delta;
+  }
+
+  started(task: PartitionTask, node: NodeRecord, attempt: number): void {
+    if (this.firstStartAt === 0) this.firstStartAt = Date.now();
+    this.countRunning(node, 1);
+    this.emit('JOB_EVENT_TYPE_PARTITION_STARTED', { partition: task.index, nodeId: node.id, attempt });
+  }
+
+  progressed(): void {
+    // Per-partition progress is not forwarded: partition counts carry the job's progress.
+  }
+
+  ended(_task: PartitionTask, node: NodeRecord): void {
+    this.countRunning(node, -1);
+  }
+
+  retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string): void {
+    this.retries += 1;
+    this.emit('JOB_EVENT_TYPE_PARTITION_RETRIED', { partition: task.index, nodeId: node.id, attempt, message: cause });
+  }
+
+  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number): void {
+    if (this.settled) return;
+    try {
+      this.partials[task.index] = JSON.parse(resultJson);
+    } catch {
+      this.fail(`partition ${task.index} returned malformed JSON from ${node.id}`);
+      return;
+    }
+    this.done += 1;
+    this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt });
+    if (this.done === this.total) this.settle();
+  }
+
+  failed(task: PartitionTask, cause: string): void {
+    this.fail(`partition ${task.index} failed: ${cause}`);
+  }
+
+  fail(reason: string): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.rejectOutcome(new JobFailure(reason));
+  }
+
+  private settle(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.resolveOutcome();
+  }
+}

@@ -1,0 +1,66 @@
+import type { JobSpec__Output } from '../shared/generated/quantgrid/v1/JobSpec.js';
+import type { JobStatus } from '../shared/generated/quantgrid/v1/JobStatus.js';
+import type { JobProgress } from '../shared/generated/quantgrid/v1/JobProgress.js';
+
+/** What a BullMQ job carries: the submitted spec, as decoded from the API. */
+export interface QueuedJobData {
+  spec: JobSpec__Output;
+  kind: string;
+  name: string;
+  priority: number;
+  submittedAt: number;
+}
+
+/** What a running job publishes as BullMQ progress, so any coordinator can answer GetJob. */
+export interface ProgressSnapshot {
+  phase: 'waiting-for-nodes' | 'running' | 'merging';
+  startedAt: number;
+  total: number;
+  done: number;
+  running: number;
+  retries: number;
+  runningNodes: string[];
+  etaSeconds: number;
+}
+
+export type JobStatusName = Exclude<JobStatus, number>;
+
+/** Reason recorded on a BullMQ job failed by cancellation. */
+export const CANCELLED_REASON = 'cancelled by request';
+
+export type BullState = 'completed' | 'failed' | 'active' | 'delayed' | 'prioritized' | 'waiting' | 'waiting-children' | 'unknown' | string;
+
+export function statusOf(state: BullState, progress: unknown, failedReason: string | undefined, cancelRequested: boolean): JobStatusName {
+  switch (state) {
+    case 'completed':
+      return 'JOB_STATUS_COMPLETED';
+    case 'failed':
+      return failedReason === CANCELLED_REASON ? 'JOB_STATUS_CANCELLED' : 'JOB_STATUS_FAILED';
+    case 'active':
+      return isSnapshot(progress) && progress.phase === 'waiting-for-nodes' ? 'JOB_STATUS_WAITING_FOR_NODES' : 'JOB_STATUS_RUNNING';
+    default:
+      return cancelRequested ? 'JOB_STATUS_CANCELLED' : 'JOB_STATUS_QUEUED';
+  }
+}
+
+export function isSnapshot(value: unknown): value is ProgressSnapshot {
+  return typeof value === 'object' && value !== null && 'phase' in value && 'total' in value;
+}
+
+export function toJobProgress(snapshot: ProgressSnapshot | undefined): JobProgress {
+  if (!snapshot) return { partitionsTotal: 0, partitionsDone: 0, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: -1 };
+  return {
+    partitionsTotal: snapshot.total,
+    partitionsDone: snapshot.done,
+    partitionsRunning: snapshot.running,
+    retries: snapshot.retries,
+    runningNodes: snapshot.runningNodes,
+    etaSeconds: snapshot.etaSeconds,
+  };
+}
+
+export const TERMINAL_STATUSES: ReadonlySet<JobStatusName> = new Set([
+  'JOB_STATUS_COMPLETED',
+  'JOB_STATUS_FAILED',
+  'JOB_STATUS_CANCELLED',
+]);

@@ -1,0 +1,86 @@
+import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { errorMessage, ValidationError } from '../shared/errors.js';
+import type { Logger } from '../shared/logging.js';
+import { JobCancelled, type JobRunner } from './job-runner.js';
+import { JobFailure } from './job-execution.js';
+import { CANCELLED_REASON, type QueuedJobData } from './job-model.js';
+import { JOB_QUEUE_NAME, type JobStore } from './job-store.js';
+
+/**
+ * Takes jobs from the BullMQ queue and runs them with the JobRunner. Several jobs run at once
+ * (they mostly wait on agents); the outcome is recorded in Redis by BullMQ.
+ */
+export class JobWorker {
+  private worker: Worker<QueuedJobData, string> | undefined;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly runner: JobRunner,
+    private readonly concurrency: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(connection: Redis): void {
+    this.worker = new Worker<QueuedJobData, string>(JOB_QUEUE_NAME, (job) => this.process(job), {
+      connection,
+      prefix: this.store.prefix,
+      concurrency: this.concurrency,
+    });
+    this.worker.on('error', (error) => this.log.warn({ err: errorMessage(error) }, 'job worker error'));
+    // Terminal events go out once BullMQ has recorded the outcome, so a watcher that then reads the job agrees.
+    this.worker.on('completed', (job, result) => {
+      this.runner.hub.publish({ jobId: job.id!, type: 'JOB_EVENT_TYPE_COMPLETED', timeMs: Date.now(), partition: -1, resultJson: result, status: 'JOB_STATUS_COMPLETED' });
+    });
+    this.worker.on('failed', (job, error) => {
+      if (!job) return;
+      const cancelled = error.message === CANCELLED_REASON;
+      this.runner.hub.publish({
+        jobId: job.id!,
+        type: cancelled ? 'JOB_EVENT_TYPE_CANCELLED' : 'JOB_EVENT_TYPE_FAILED',
+        timeMs: Date.now(),
+        partition: -1,
+        message: error.message,
+        status: cancelled ? 'JOB_STATUS_CANCELLED' : 'JOB_STATUS_FAILED',
+      });
+    });
+  }
+
+  private async process(job: BullJob<QueuedJobData, string>): Promise<string> {
+    const jobId = job.id!;
+    if (await this.store.isCancelRequested(jobId)) throw new UnrecoverableError(CANCELLED_REASON);
+    let lastSaved = 0;
+    // A cancel may be asked of another coordinator: it only leaves a request in Redis.
+    const cancelWatch = setInterval(() => {
+      this.store
+        .isCancelRequested(jobId)
+        .then((requested) => requested && this.runner.cancel(jobId))
+        .catch(() => undefined);
+    }, 1000);
+    try {
+      const result = await this.runner.run(jobId, job.data, (snapshot) => {
+        // Progress writes are for other coordinators and restarts; a few a second is plenty.
+        const now = Date.now();
+        if (now - lastSaved < 400 && snapshot.phase === 'running') return;
+        lastSaved = now;
+        job.updateProgress(snapshot).catch((error) => this.log.warn({ job: jobId, err: errorMessage(error) }, 'progress not saved'));
+      });
+      this.log.info({ job: jobId }, 'job completed');
+      return result;
+    } catch (error) {
+      const reason =
+        error instanceof JobCancelled ? CANCELLED_REASON
+        : error instanceof JobFailure || error instanceof ValidationError ? error.message
+        : `internal error: ${errorMessage(error)}`;
+      this.log.info({ job: jobId, reason }, error instanceof JobCancelled ? 'job cancelled' : 'job failed');
+      throw new UnrecoverableError(reason);
+    } finally {
+      clearInterval(cancelWatch);
+    }
+  }
+
+  async close(): Promise<void> {
+    // force: do not wait for running jobs; their BullMQ lock lapses and another coordinator takes them over.
+    await this.worker?.close(true);
+  }
+}

@@ -1,0 +1,103 @@
+import * as grpc from '@grpc/grpc-js';
+import { errorMessage } from '../shared/errors.js';
+import { SERVER_KEEPALIVE_OPTIONS } from '../shared/grpc/clients.js';
+import { serverCredentials } from '../shared/grpc/credentials.js';
+import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
+import { addStandardServices, setServing } from '../shared/grpc/standard-services.js';
+import { createLogger } from '../shared/logging.js';
+import { parseCoordinatorConfig } from './coordinator-config.js';
+import { createCoordinatorService } from './coordinator-service.js';
+import { JobEventHub } from './job-event-hub.js';
+import { JobRunner } from './job-runner.js';
+import { JobStore } from './job-store.js';
+import { JobWorker } from './job-worker.js';
+import { NodeDiscovery } from './node-discovery.js';
+import { NodeStatusProber } from './node-status-prober.js';
+import { NodeTable } from './node-table.js';
+import { PartitionDispatcher } from './partition-dispatcher.js';
+import { connectRedis } from './redis-connection.js';
+
+const SERVICE_NAME = 'quantgrid.v1.Coordinator';
+const HEARTBEAT_MS = 300;
+
+async function main(): Promise<void> {
+  const config = parseCoordinatorConfig(process.argv);
+  const log = createLogger('coordinator');
+  const stopping = new AbortController();
+
+  let shutdown: (signal: string) => Promise<void> = async () => process.exit(130);
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping.signal.aborted) process.exit(130); // second signal: leave now
+      stopping.abort();
+      void shutdown(signal);
+    });
+  }
+
+  const table = new NodeTable(
+    {
+      weights: config.weights,
+      quarantineMs: config.quarantineMs,
+      quarantineAfterFailures: config.quarantineAfterFailures,
+      agentTls: config.agentTls,
+    },
+    log,
+  );
+  const discovery = new NodeDiscovery(config.consulUrl, log);
+  discovery.on('nodes', (nodes) => table.applyDiscovery(nodes));
+  discovery.start();
+  const prober = new NodeStatusProber(table, config.statusIntervalMs, log);
+  prober.start();
+  const dispatcher = new PartitionDispatcher(
+    table,
+    { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: HEARTBEAT_MS },
+    log,
+  );
+  const hub = new JobEventHub();
+  const runner = new JobRunner(table, dispatcher, hub, { limits: config.limits, partitionsPerSlot: config.partitionsPerSlot }, log);
+
+  const redis = await connectRedis(config.redisUrl, log, stopping.signal);
+  // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
+  const store = new JobStore(redis.duplicate({ maxRetriesPerRequest: 1 }), config.queuePrefix);
+  const worker = new JobWorker(store, runner, config.jobConcurrency, log);
+  worker.start(redis.duplicate());
+
+  const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
+  const { proto } = loadQuantgridProto();
+  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log }));
+  const health = addStandardServices(server, SERVICE_NAME);
+  const bindAddress = `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`;
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync(bindAddress, serverCredentials(config.tls), (error, boundPort) => (error ? reject(error) : resolve(boundPort))),
+  );
+
+  shutdown = async (signal) => {
+    log.info({ signal }, 'shutting down');
+    setServing(health, SERVICE_NAME, false);
+    const forceExit = setTimeout(() => process.exit(1), 10_000);
+    forceExit.unref();
+    try {
+      await worker.close();
+      dispatcher.close();
+      discovery.stop();
+      prober.stop();
+      table.close();
+      await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
+      await store.close();
+      store.connection.disconnect();
+      redis.disconnect();
+    } catch (error) {
+      log.warn({ err: errorMessage(error) }, 'unclean shutdown');
+    }
+    process.exit(0);
+  };
+
+  const shownHost = config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host;
+  log.info({ port, consul: config.consulUrl.href, redis: config.redisUrl.host }, 'coordinator ready');
+  process.stdout.write(`quantgrid-coordinator ready address=${shownHost}:${port}\n`);
+}
+
+main().catch((error) => {
+  process.stderr.write(`quantgrid-coordinator: ${errorMessage(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,96 @@
+import { EventEmitter } from 'node:events';
+import Consul from 'consul';
+import type { Logger } from '../shared/logging.js';
+
+export const AGENT_SERVICE_NAME = 'quantgrid-agent';
+
+/** A passing quantgrid-agent instance as Consul reports it. */
+export interface DiscoveredNode {
+  id: string;
+  address: string;
+  cores: number;
+  slots: number;
+  memoryBytes: number;
+  cpuSpeedGhz: number;
+  capabilities: string[];
+  version: string;
+}
+
+interface HealthServiceEntry {
+  Node?: { Address?: string };
+  Service?: { ID?: string; Address?: string; Port?: number; Meta?: Record<string, string> };
+}
+
+function toNumber(text: string | undefined, fallback: number): number {
+  const value = Number(text);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+export function toDiscoveredNode(entry: HealthServiceEntry): DiscoveredNode | undefined {
+  const service = entry.Service;
+  if (!service?.ID || !service.Port) return undefined;
+  const host = service.Address || entry.Node?.Address;
+  if (!host) return undefined;
+  const meta = service.Meta ?? {};
+  return {
+    id: service.ID,
+    address: host.includes(':') ? `[${host}]:${service.Port}` : `${host}:${service.Port}`,
+    cores: toNumber(meta.cores, 1),
+    slots: Math.floor(toNumber(meta.slots, 1)),
+    memoryBytes: toNumber(meta.memory, 0),
+    cpuSpeedGhz: toNumber(meta.cpu_speed, 1),
+    capabilities: (meta.capabilities ?? '').split(',').filter((c) => c.length > 0),
+    version: meta.version ?? '',
+  };
+}
+
+/**
+ * Follows the passing quantgrid-agent instances with Consul blocking queries: a change
+ * (a node joins, or fails its TTL check) arrives as soon as Consul knows it.
+ * When Consul is unreachable the last known list stays in force and the watch retries
+ * with backoff (at most 2 s apart), so running work is not disturbed.
+ *
+ * Events: 'nodes' (DiscoveredNode[]).
+ */
+export class NodeDiscovery extends EventEmitter {
+  private watch: ReturnType<Consul['watch']> | undefined;
+  private consulDown = false;
+
+  constructor(
+    private readonly consulUrl: URL,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  start(): void {
+    const consul = new Consul({
+      host: this.consulUrl.hostname,
+      port: Number(this.consulUrl.port || (this.consulUrl.protocol === 'https:' ? 443 : 80)),
+      secure: this.consulUrl.protocol === 'https:',
+    });
+    this.watch = consul.watch({
+      method: consul.health.service,
+      options: { service: AGENT_SERVICE_NAME, passing: true, wait: '30s' } as unknown as Record<string, string>,
+      backoffFactor: 100,
+      backoffMax: 2000,
+    });
+    this.watch.on('change', (entries: HealthServiceEntry[]) => {
+      if (this.consulDown) this.log.info({ consul: this.consulUrl.href }, 'Consul reachable again');
+      this.consulDown = false;
+      const nodes = (entries ?? []).map(toDiscoveredNode).filter((n): n is DiscoveredNode => n !== undefined);
+      this.emit('nodes', nodes);
+    });
+    this.watch.on('error', (error: Error) => {
+      if (!this.consulDown) {
+        this.log.warn({ consul: this.consulUrl.href, err: error.message }, 'Consul unreachable; keeping the last node list and retrying');
+      }
+      this.consulDown = true;
+    });
+  }
+
+  stop(): void {
+    this.watch?.end();
+    this.watch = undefined;
+  }
+}

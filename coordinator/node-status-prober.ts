@@ -1,0 +1,54 @@
+import type { Logger } from '../shared/logging.js';
+import type { NodeRecord, NodeTable } from './node-table.js';
+
+/**
+ * Asks every known agent for its status once per interval: current load and memory for
+ * scoring, and the call's round-trip time as the network measure. A node that does not
+ * answer within the interval is marked unreachable until it answers again.
+ */
+export class NodeStatusProber {
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inFlight = new Set<string>();
+
+  constructor(
+    private readonly table: NodeTable,
+    private readonly intervalMs: number,
+    private readonly log: Logger,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => this.probeAll(), this.intervalMs);
+    this.timer.unref();
+    this.table.on('changed', () => this.probeNew());
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+
+  private probeNew(): void {
+    for (const node of this.table.all()) if (Number.isNaN(node.rttMs)) this.probe(node);
+  }
+
+  probeAll(): void {
+    for (const node of this.table.all()) if (node.listed) this.probe(node);
+  }
+
+  private probe(node: NodeRecord): void {
+    if (this.inFlight.has(node.id)) return;
+    this.inFlight.add(node.id);
+    const started = process.hrtime.bigint();
+    const deadline = new Date(Date.now() + Math.max(this.intervalMs, 1000));
+    node.client.getStatus({}, { deadline }, (error, status) => {
+      this.inFlight.delete(node.id);
+      if (this.table.get(node.id) !== node) return;
+      if (error || !status) {
+        if (node.reachable) this.log.warn({ node: node.id, err: error?.message }, 'status probe failed; node marked unreachable');
+        this.table.markUnreachable(node);
+        return;
+      }
+      const rttMs = Number(process.hrtime.bigint() - started) / 1e6;
+      this.table.applyStatus(node, status, rttMs);
+    });
+  }
+}

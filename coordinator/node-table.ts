@@ -1,0 +1,241 @@
+import { EventEmitter } from 'node:events';
+import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clients.js';
+import type { TlsConfig } from '../shared/grpc/credentials.js';
+import type { Logger } from '../shared/logging.js';
+import { isCompatibleVersion, QUANTGRID_VERSION } from '../shared/version.js';
+import type { DiscoveredNode } from './node-discovery.js';
+import { clusterReference, scoreNode, type ClusterReference, type ScoreParts, type ScoreWeights } from './node-scorer.js';
+
+export type NodeState = 'ready' | 'unreachable' | 'quarantined' | 'draining' | 'incompatible' | 'gone';
+
+/** What this coordinator knows of one agent. */
+export interface NodeRecord {
+  id: string;
+  address: string;
+  version: string;
+  capabilities: Set<string>;
+  slots: number;
+  cores: number;
+  cpuSpeedGhz: number;
+  memoryTotalBytes: number;
+  memoryAvailableBytes: number;
+  cpuLoad: number;
+  /** Exponentially smoothed round-trip time of status probes; NaN until measured. */
+  rttMs: number;
+  /** Partitions this coordinator has running there. */
+  busySlots: number;
+  /** Passing in Consul right now. */
+  listed: boolean;
+  /** False after a connection failure, until a status probe succeeds again. */
+  reachable: boolean;
+  draining: boolean;
+  consecutiveFailures: number;
+  quarantinedUntil: number;
+  client: NodeAgentClient;
+}
+
+export interface NodeTableOptions {
+  weights: ScoreWeights;
+  quarantineMs: number;
+  quarantineAfterFailures: number;
+  agentTls: TlsConfig;
+}
+
+/**
+ * The live table of agents: who is listed in Consul, reachable, compatible, how loaded,
+ * and how each scores. Owns one gRPC channel per agent.
+ *
+ * Events: 'changed' whenever capacity may have grown (a node joined, recovered or freed a slot).
+ */
+export class NodeTable extends EventEmitter {
+  private readonly nodes = new Map<string, NodeRecord>();
+  private reference: ClusterReference = { maxCpu: 0, maxMemory: 0, minRtt: Number.POSITIVE_INFINITY };
+
+  constructor(
+    private readonly options: NodeTableOptions,
+    private readonly log: Logger,
+  ) {
+    super();
+  }
+
+  /** Applies a fresh list of passing agents from Consul. */
+  applyDiscovery(discovered: readonly DiscoveredNode[]): void {
+    const seen = new Set<string>();
+    for (const found of discovered) {
+      seen.add(found.id);
+      let node = this.nodes.get(found.id);
+      if (node && node.address !== found.address) {
+        this.drop(node);
+        node = undefined;
+      }
+      if (!node) {
+        node = this.create(found);
+        this.nodes.set(found.id, node);
+        this.log.info({ node: node.id, address: node.address, slots: node.slots, version: node.version }, 'node joined');
+      }
+      node.listed = true;
+      node.version = found.version;
+      node.slots = found.slots;
+      node.cores = found.cores;
+      node.cpuSpeedGhz = found.cpuSpeedGhz;
+      node.capabilities = new Set(found.capabilities);
+      if (!isCompatibleVersion(found.version, QUANTGRID_VERSION)) {
+        this.log.warn({ node: node.id, version: found.version, ours: QUANTGRID_VERSION }, 'node runs an incompatible version; not using it');
+      }
+    }
+    for (const node of this.nodes.values()) {
+      if (seen.has(node.id) || !node.listed) continue;
+      node.listed = false;
+      this.log.warn({ node: node.id }, 'node left Consul or failed its health check');
+      // Keep the channel while partitions still run there: they may finish (Consul can be wrong).
+      if (node.busySlots === 0) this.drop(node);
+    }
+    this.refreshReference();
+    this.emit('changed');
+  }
+
+  private create(found: DiscoveredNode): NodeRecord {
+    return {
+      id: found.id,
+      address: found.address,
+      version: found.version,
+      capabilities: new Set(found.capabilities),
+      slots: found.slots,
+      cores: found.cores,
+      cpuSpeedGhz: found.cpuSpeedGhz,
+      memoryTotalBytes: found.memoryBytes,
+      memoryAvailableBytes: found.memoryBytes,
+      cpuLoad: 0,
+      rttMs: Number.NaN,
+      busySlots: 0,
+      listed: true,
+      reachable: true,
+      draining: false,
+      consecutiveFailures: 0,
+      quarantinedUntil: 0,
+      client: createNodeAgentClient(found.address, this.options.agentTls),
+    };
+  }
+
+  private drop(node: NodeRecord): void {
+    node.client.close();
+    this.nodes.delete(node.id);
+  }
+
+  get(id: string): NodeRecord | undefined {
+    return this.nodes.get(id);
+  }
+
+  all(): NodeRecord[] {
+    return [...this.nodes.values()];
+  }
+
+  stateOf(node: NodeRecord, now = Date.now()): NodeState {
+    if (!node.listed) return 'gone';
+    if (!isCompatibleVersion(node.version, QUANTGRID_VERSION)) return 'incompatible';
+    if (node.draining) return 'draining';
+    if (now < node.quarantinedUntil) return 'quarantined';
+    if (!node.reachable) return 'unreachable';
+    return 'ready';
+  }
+
+  hasCapabilities(node: NodeRecord, required: readonly string[]): boolean {
+    for (const capability of required) if (!node.capabilities.has(capability)) return false;
+    return true;
+  }
+
+  /** Nodes that could run work with these capabilities now or soon (ready, whatever their load). */
+  capableNodes(required: readonly string[]): NodeRecord[] {
+    const now = Date.now();
+    return this.all().filter((node) => this.stateOf(node, now) === 'ready' && this.hasCapabilities(node, required));
+  }
+
+  score(node: NodeRecord): ScoreParts {
+    return scoreNode(node, this.reference, this.options.weights);
+  }
+
+  /**
+   * The best node with a free slot for a partition, or undefined. Nodes in `excluded` (where the
+   * partition already failed) are avoided, unless no other capable node exists at all.
+   */
+  pickNode(required: readonly string[], excluded: ReadonlySet<string>): NodeRecord | undefined {
+    const now = Date.now();
+    let best: NodeRecord | undefined;
+    let bestScore = -1;
+    let fallback: NodeRecord | undefined;
+    let fallbackScore = -1;
+    let otherCapableExists = false;
+    for (const node of this.nodes.values()) {
+      if (this.stateOf(node, now) !== 'ready' || !this.hasCapabilities(node, required)) continue;
+      const isExcluded = excluded.has(node.id);
+      if (!isExcluded) otherCapableExists = true;
+      if (node.busySlots >= node.slots) continue;
+      const total = this.score(node).total;
+      if (isExcluded) {
+        if (total > fallbackScore) [fallback, fallbackScore] = [node, total];
+      } else if (total > bestScore) {
+        [best, bestScore] = [node, total];
+      }
+    }
+    return best ?? (otherCapableExists ? undefined : fallback);
+  }
+
+  recordSuccess(node: NodeRecord): void {
+    node.consecutiveFailures = 0;
+  }
+
+  /** A partition failed on this node for a node-side reason; quarantines a node that keeps failing. */
+  recordFailure(node: NodeRecord, unreachable: boolean): void {
+    if (unreachable) {
+      // One incident (a dead node fails all its partitions at once) counts once.
+      if (!node.reachable) return;
+      node.reachable = false;
+    }
+    node.consecutiveFailures += 1;
+    if (node.consecutiveFailures >= this.options.quarantineAfterFailures && Date.now() >= node.quarantinedUntil) {
+      node.quarantinedUntil = Date.now() + this.options.quarantineMs;
+      this.log.warn({ node: node.id, failures: node.consecutiveFailures, forMs: this.options.quarantineMs }, 'node quarantined');
+    }
+  }
+
+  /** Status probe result. */
+  applyStatus(
+    node: NodeRecord,
+    status: { memoryAvailableBytes: number; memoryTotalBytes: number; cpuLoad: number; draining: boolean; version: string },
+    rttMs: number,
+  ): void {
+    const wasUsable = node.reachable && !node.draining;
+    node.reachable = true;
+    node.memoryAvailableBytes = status.memoryAvailableBytes;
+    node.memoryTotalBytes = status.memoryTotalBytes;
+    node.cpuLoad = status.cpuLoad;
+    node.draining = status.draining;
+    if (status.version) node.version = status.version;
+    node.rttMs = Number.isNaN(node.rttMs) ? rttMs : 0.7 * node.rttMs + 0.3 * rttMs;
+    this.refreshReference();
+    if (!wasUsable && !node.draining) this.emit('changed');
+  }
+
+  markUnreachable(node: NodeRecord): void {
+    node.reachable = false;
+  }
+
+  acquireSlot(node: NodeRecord): void {
+    node.busySlots += 1;
+  }
+
+  releaseSlot(node: NodeRecord): void {
+    node.busySlots = Math.max(0, node.busySlots - 1);
+    if (!node.listed && node.busySlots === 0) this.drop(node);
+    this.emit('changed');
+  }
+
+  private refreshReference(): void {
+    this.reference = clusterReference(this.all().filter((node) => node.listed));
+  }
+
+  close(): void {
+    for (const node of this.nodes.values()) node.client.close();
+    this.nodes.clear();
+  }
+}
