@@ -1,0 +1,32 @@
+# One image for every quantgrid process:
+#   docker run IMAGE coordinator --consul http://consul:8500 --redis redis://redis:6379
+#   docker run IMAGE agent --consul http://consul:8500 --advertise-address HOST --slots 8
+#   docker run IMAGE cli --coordinator coordinator:7000 jobs
+
+FROM node:20-bookworm-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+# Scripts are skipped here: "prepare" builds, and the sources are not copied yet.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
+COPY proto proto
+COPY scripts scripts
+COPY shared shared
+COPY coordinator coordinator
+COPY node-agent node-agent
+COPY cli cli
+RUN bash scripts/build.sh && npm prune --omit=dev --ignore-scripts
+
+FROM node:20-bookworm-slim
+ENV NODE_ENV=production
+WORKDIR /app
+COPY --from=build /app/package.json ./
+COPY --from=build /app/node_modules node_modules
+COPY --from=build /app/dist dist
+COPY --from=build /app/proto proto
+COPY scripts/container-entrypoint.sh /usr/local/bin/quantgrid-entrypoint
+USER node
+# 7000: coordinator API; 7070: agent
+EXPOSE 7000 7070
+ENTRYPOINT ["/usr/local/bin/quantgrid-entrypoint"]
+CMD ["--help"]

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Starts one quantgrid process in the container: coordinator, agent or cli.
+set -e
+role="${1:-}"
+[ $# -gt 0 ] && shift
+case "$role" in
+  coordinator) exec node /app/dist/coordinator/main.js "$@" ;;
+  agent) exec node /app/dist/node-agent/main.js "$@" ;;
+  cli) exec node /app/dist/cli/main.js "$@" ;;
+  *)
+    echo "usage: IMAGE coordinator|agent|cli [flags]   (each takes --help)" >&2
+    [ "$role" = "--help" ] || [ "$role" = "-h" ] && exit 0
+    exit 2 ;;
+esac

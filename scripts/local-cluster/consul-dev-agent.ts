@@ -1,0 +1,137 @@
+import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './free-port.js';
+import { spawnManaged, type ManagedProcess } from './managed-process.js';
+
+export interface ConsulDevAgentOptions {
+  /** Folder for the agent's data (and log, unless logFile is given). Default: a new temp dir, removed on stop. */
+  dir?: string;
+  /** Where the agent's output goes; default <dir>/consul.log. */
+  logFile?: string;
+  /** How long to wait for a leader; default 30 s (QUANTGRID_CONSUL_START_TIMEOUT_MS). */
+  startTimeoutMs?: number;
+  /** The consul binary; default `consul` on PATH (QUANTGRID_CONSUL_BIN). */
+  binary?: string;
+}
+
+export interface ConsulDevAgent {
+  /** e.g. http://127.0.0.1:41234 */
+  readonly httpAddress: string;
+  readonly httpPort: number;
+  readonly dir: string;
+  readonly process: ManagedProcess;
+  /** Stops the agent (SIGTERM, then SIGKILL) and removes its temp dir if this module made it. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const ATTEMPTS = 3;
+
+async function getText(url: string): Promise<string | undefined> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    if (!response.ok) return undefined;
+    return await response.text();
+  } catch {
+    return undefined;
+  }
+}
+
+/** True once the agent has a raft leader and its own node is in the catalog. */
+async function consulReady(httpAddress: string): Promise<boolean> {
+  const leader = await getText(`${httpAddress}/v1/status/leader`);
+  if (!leader) return false;
+  try {
+    if (!JSON.parse(leader)) return false;
+    const nodes = await getText(`${httpAddress}/v1/catalog/nodes`);
+    return nodes !== undefined && Array.isArray(JSON.parse(nodes)) && JSON.parse(nodes).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+async function waitUntilReady(process: ManagedProcess, httpAddress: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!process.running) {
+      const status = process.exitStatus!;
+      throw new Error(
+        `consul dev agent exited (code ${status.code}, signal ${status.signal}) before electing a leader; last output:\n${process.outputTail(30)}`,
+      );
+    }
+    if (await consulReady(httpAddress)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(
+    `consul dev agent at ${httpAddress} had no leader after ${timeoutMs} ms; last output:\n${process.outputTail(30)}`,
+  );
+}
+
+/** Starts `consul agent -dev` on free loopback ports; resolves once it has a leader. */
+export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): Promise<ConsulDevAgent> {
+  const ownsDir = options.dir === undefined;
+  const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'quantgrid-consul-')));
+  const binary = options.binary ?? process.env.QUANTGRID_CONSUL_BIN ?? 'consul';
+  const timeoutMs = options.startTimeoutMs ?? Number(process.env.QUANTGRID_CONSUL_START_TIMEOUT_MS ?? 30_000);
+  const logFile = options.logFile ?? join(dir, 'consul.log');
+  const dataDir = join(dir, 'data');
+
+  let lastError: Error | undefined;
+  try {
+    for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
+      await rm(dataDir, { recursive: true, force: true });
+      await mkdir(dataDir, { recursive: true });
+      const httpPort = await freePort();
+      const serfLanPort = await freePort({ udp: true });
+      const serfWanPort = await freePort({ udp: true });
+      const serverPort = await freePort();
+      const httpAddress = `http://127.0.0.1:${httpPort}`;
+      const args = [
+        'agent',
+        '-dev',
+        '-bind', '127.0.0.1',
+        '-client', '127.0.0.1',
+        '-node', `quantgrid-dev-${httpPort}`,
+        '-http-port', String(httpPort),
+        '-dns-port', '-1',
+        '-grpc-port', '-1',
+        '-serf-lan-port', String(serfLanPort),
+        '-serf-wan-port', String(serfWanPort),
+        '-server-port', String(serverPort),
+        '-data-dir', dataDir,
+        '-log-level', 'warn',
+        // No phoning home: this machine reaches nothing but loopback.
+        '-hcl', 'disable_update_check = true',
+      ];
+      const child = spawnManaged('consul', binary, args, { logFile, env: { CHECKPOINT_DISABLE: '1' } });
+      try {
+        await waitUntilReady(child, httpAddress, timeoutMs);
+      } catch (error) {
+        await child.stop(5000);
+        lastError = error as Error;
+        // Another process may have taken one of the ports between probe and bind: try new ones.
+        if (/address already in use/i.test(child.outputTail(200)) && attempt < ATTEMPTS) continue;
+        throw lastError;
+      }
+
+      let stopped: Promise<void> | undefined;
+      return {
+        httpAddress,
+        httpPort,
+        dir,
+        process: child,
+        stop() {
+          stopped ??= (async () => {
+            await child.stop(10_000);
+            if (ownsDir) await rm(dir, { recursive: true, force: true });
+          })();
+          return stopped;
+        },
+      };
+    }
+    throw lastError ?? new Error('consul dev agent did not start');
+  } catch (error) {
+    if (ownsDir) await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}

@@ -1,0 +1,27 @@
+export { freePort, isPortFree, type FreePortOptions } from './free-port.js';
+export {
+  spawnManaged,
+  addShutdownHook,
+  liveManagedProcesses,
+  killAllManaged,
+  type ManagedProcess,
+  type SpawnManagedOptions,
+  type ExitStatus,
+} from './managed-process.js';
+export { startConsulDevAgent, type ConsulDevAgent, type ConsulDevAgentOptions } from './consul-dev-agent.js';
+export { startRedisServer, redisPing, type RedisServer, type RedisServerOptions } from './redis-server.js';
+export {
+  startLocalCluster,
+  COORDINATOR_READY,
+  AGENT_READY,
+  DEFAULT_COORDINATOR_ENTRY,
+  DEFAULT_AGENT_ENTRY,
+  listCoordinatorNodes,
+  type WaitForNodesOptions,
+  type CoordinatorNodeInfo,
+  type LocalCluster,
+  type LocalClusterOptions,
+  type AgentOptions,
+  type ClusterAgent,
+  type ClusterCoordinator,
+} from './local-cluster.js';

@@ -1,0 +1,325 @@
+/**
+ * A whole quantgrid cluster on this machine: a Consul dev agent and a Redis server on free loopback
+ * ports in temp dirs, the coordinator, and any number of node agents, each a managed child process
+ * (see managed-process.ts: nothing outlives the process that started the cluster).
+ */
+import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createCoordinatorClient } from '../../shared/grpc/clients.js';
+import type { NodeInfo__Output } from '../../shared/generated/quantgrid/v1/NodeInfo.js';
+import { startConsulDevAgent, type ConsulDevAgent } from './consul-dev-agent.js';
+import { spawnManaged, type ExitStatus, type ManagedProcess } from './managed-process.js';
+import { startRedisServer, type RedisServer } from './redis-server.js';
+
+export interface AgentOptions {
+  slots: number;
+  /** Default agent-a, agent-b, … in start order. */
+  nodeId?: string;
+  capabilities?: string[];
+  /** More flags passed to the agent untouched. */
+  extraArgs?: string[];
+  /** More environment variables for this agent. */
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface LocalClusterOptions {
+  agents: AgentOptions[];
+  /** More flags passed to the coordinator untouched. */
+  coordinatorArgs?: string[];
+  /** More environment variables for the coordinator. */
+  coordinatorEnv?: NodeJS.ProcessEnv;
+  /**
+   * Where every process's log goes (kept after stop). Default: $QUANTGRID_CLUSTER_LOG_DIR/<cluster> when
+   * that is set, else the cluster's temp dir (removed on stop).
+   */
+  logDir?: string;
+  redis?: { appendOnly?: boolean; appendFsync?: 'always' | 'everysec' | 'no' };
+  /** How long to wait for each ready line; default 30 s (QUANTGRID_START_TIMEOUT_MS). */
+  startTimeoutMs?: number;
+  /** How long a process gets after SIGTERM before SIGKILL; default 20 s (QUANTGRID_STOP_TIMEOUT_MS). */
+  stopTimeoutMs?: number;
+  /** Compiled entry points; default dist/coordinator/main.js and dist/node-agent/main.js. */
+  coordinatorEntry?: string;
+  agentEntry?: string;
+}
+
+export interface ClusterAgent {
+  readonly nodeId: string;
+  /** HOST:PORT from the agent's ready line. */
+  readonly address: string;
+  readonly process: ManagedProcess;
+  readonly logFile: string;
+}
+
+export interface ClusterCoordinator {
+  /** HOST:PORT from the coordinator's ready line. */
+  readonly address: string;
+  readonly process: ManagedProcess;
+  readonly logFile: string;
+}
+
+export interface LocalCluster {
+  readonly consul: ConsulDevAgent;
+  readonly redis: RedisServer;
+  readonly coordinator: ClusterCoordinator;
+  /** The agents still running, in start order. */
+  readonly agents: ClusterAgent[];
+  readonly logDir: string;
+  /** Looks a running agent up by node id. */
+  agent(nodeId: string): ClusterAgent | undefined;
+  /** Starts one more agent and waits for its ready line. */
+  addAgent(options: AgentOptions): Promise<ClusterAgent>;
+  /** Graceful stop (SIGTERM: the agent drains and deregisters), SIGKILL after the stop timeout. */
+  stopAgent(nodeId: string): Promise<ExitStatus>;
+  /**
+   * Sends signal to the agent's process group. For SIGKILL (the default, a crash) it waits until the
+   * agent is gone; any other signal (SIGSTOP to simulate a hang, SIGCONT) returns at once.
+   */
+  killAgent(nodeId: string, signal?: NodeJS.Signals): Promise<void>;
+  /**
+   * Polls the coordinator's ListNodes until every one of nodeIds (default: the running agents) is
+   * listed and accepted by accept (default: any state); resolves with the coordinator's node list.
+   */
+  waitForNodes(options?: WaitForNodesOptions): Promise<NodeInfo__Output[]>;
+  /** Agents, then the coordinator, then Redis and Consul; removes the temp dirs. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export interface WaitForNodesOptions {
+  nodeIds?: string[];
+  /** Default 30 s. */
+  timeoutMs?: number;
+  accept?: (node: NodeInfo__Output) => boolean;
+}
+
+export type { NodeInfo__Output as CoordinatorNodeInfo };
+
+/** One ListNodes call against the coordinator at address (plaintext, as the local cluster runs). */
+export function listCoordinatorNodes(address: string, timeoutMs = 5000): Promise<NodeInfo__Output[]> {
+  const client = createCoordinatorClient(address);
+  return new Promise<NodeInfo__Output[]>((resolve, reject) => {
+    client.listNodes({}, { deadline: Date.now() + timeoutMs }, (error, response) => {
+      if (error) reject(error);
+      else resolve(response?.nodes ?? []);
+    });
+  }).finally(() => client.close());
+}
+
+export const COORDINATOR_READY = /quantgrid-coordinator ready address=(\S+)/;
+export const AGENT_READY = /quantgrid-agent ready node=(\S+) address=(\S+)/;
+
+export const DEFAULT_COORDINATOR_ENTRY = fileURLToPath(new URL('../../coordinator/main.js', import.meta.url));
+export const DEFAULT_AGENT_ENTRY = fileURLToPath(new URL('../../node-agent/main.js', import.meta.url));
+
+function envMs(name: string, fallback: number): number {
+  const value = Number(process.env[name]);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+async function requireEntry(path: string, what: string): Promise<void> {
+  try {
+    await access(path);
+  } catch {
+    throw new Error(`${what} entry point not found at ${path}: build with 'bash scripts/build.sh' first`);
+  }
+}
+
+function defaultNodeId(index: number): string {
+  return index < 26 ? `agent-${String.fromCharCode(97 + index)}` : `agent-${index + 1}`;
+}
+
+/** Starts Consul, Redis, the coordinator and the agents; on any failure stops what it started and throws. */
+export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
+  const coordinatorEntry = options.coordinatorEntry ?? DEFAULT_COORDINATOR_ENTRY;
+  const agentEntry = options.agentEntry ?? DEFAULT_AGENT_ENTRY;
+  await requireEntry(coordinatorEntry, 'coordinator');
+  if (options.agents.length > 0) await requireEntry(agentEntry, 'node agent');
+
+  const startTimeoutMs = options.startTimeoutMs ?? envMs('QUANTGRID_START_TIMEOUT_MS', 30_000);
+  const stopTimeoutMs = options.stopTimeoutMs ?? envMs('QUANTGRID_STOP_TIMEOUT_MS', 20_000);
+
+  const root = await mkdtemp(join(tmpdir(), 'quantgrid-cluster-'));
+  let logDir = options.logDir;
+  if (!logDir && process.env.QUANTGRID_CLUSTER_LOG_DIR) {
+    logDir = join(process.env.QUANTGRID_CLUSTER_LOG_DIR, root.split(/[\\/]/).pop()!);
+  }
+  logDir ??= join(root, 'logs');
+  await mkdir(logDir, { recursive: true });
+
+  let consul: ConsulDevAgent | undefined;
+  let redis: RedisServer | undefined;
+  let coordinator: ClusterCoordinator | undefined;
+  const agents = new Map<string, ClusterAgent>();
+  let agentCount = 0;
+  let stopping: Promise<void> | undefined;
+
+  const stopAll = async (): Promise<void> => {
+    const errors: unknown[] = [];
+    const attempt = async (fn: () => Promise<unknown>): Promise<void> => {
+      try {
+        await fn();
+      } catch (error) {
+        errors.push(error);
+      }
+    };
+    await Promise.all([...agents.values()].map((a) => attempt(() => a.process.stop(stopTimeoutMs))));
+    if (coordinator) await attempt(() => coordinator!.process.stop(stopTimeoutMs));
+    await Promise.all([redis && attempt(() => redis!.stop()), consul && attempt(() => consul!.stop())]);
+    await attempt(() => rm(root, { recursive: true, force: true }));
+    if (errors.length > 0) throw new AggregateError(errors, 'local cluster: some parts failed to stop');
+  };
+
+  const startAgent = async (agentOptions: AgentOptions): Promise<ClusterAgent> => {
+    if (stopping) throw new Error('local cluster is stopping');
+    const index = agentCount++;
+    let nodeId = agentOptions.nodeId;
+    if (!nodeId) {
+      let i = index;
+      while (agents.has(defaultNodeId(i))) i++;
+      nodeId = defaultNodeId(i);
+    }
+    const existing = agents.get(nodeId);
+    if (existing?.process.running) throw new Error(`an agent with node id ${nodeId} is already running`);
+    const logFile = join(logDir!, `${nodeId}.log`);
+    const args = [
+      '--enable-source-maps',
+      agentEntry,
+      '--consul', consul!.httpAddress,
+      '--node-id', nodeId,
+      '--host', '127.0.0.1',
+      '--port', '0',
+      '--slots', String(agentOptions.slots),
+      ...(agentOptions.capabilities?.length ? ['--capabilities', agentOptions.capabilities.join(',')] : []),
+      ...(agentOptions.extraArgs ?? []),
+    ];
+    const child = spawnManaged(nodeId, process.execPath, args, { logFile, env: agentOptions.env });
+    const entry: { nodeId: string; address: string; process: ManagedProcess; logFile: string } = {
+      nodeId,
+      address: '',
+      process: child,
+      logFile,
+    };
+    agents.set(nodeId, entry);
+    void child.exited.then(() => {
+      if (agents.get(nodeId!) === entry) agents.delete(nodeId!);
+    });
+    try {
+      const match = await child.waitForLine(AGENT_READY, startTimeoutMs);
+      entry.address = match[2];
+    } catch (error) {
+      await child.stop(5000);
+      agents.delete(nodeId);
+      throw new Error(`node agent ${nodeId} did not become ready: ${(error as Error).message}`);
+    }
+    return entry;
+  };
+
+  try {
+    const [startedConsul, startedRedis] = await Promise.allSettled([
+      startConsulDevAgent({ dir: join(root, 'consul'), logFile: join(logDir, 'consul.log') }),
+      startRedisServer({
+        dir: join(root, 'redis'),
+        logFile: join(logDir, 'redis.log'),
+        appendOnly: options.redis?.appendOnly,
+        appendFsync: options.redis?.appendFsync,
+      }),
+    ]);
+    if (startedConsul.status === 'fulfilled') consul = startedConsul.value;
+    if (startedRedis.status === 'fulfilled') redis = startedRedis.value;
+    if (startedConsul.status === 'rejected') throw startedConsul.reason;
+    if (startedRedis.status === 'rejected') throw startedRedis.reason;
+
+    const coordinatorLog = join(logDir, 'coordinator.log');
+    const coordinatorProcess = spawnManaged(
+      'coordinator',
+      process.execPath,
+      [
+        '--enable-source-maps',
+        coordinatorEntry,
+        '--listen', '127.0.0.1:0',
+        '--consul', consul!.httpAddress,
+        '--redis', redis!.url,
+        ...(options.coordinatorArgs ?? []),
+      ],
+      { logFile: coordinatorLog, env: options.coordinatorEnv },
+    );
+    coordinator = { address: '', process: coordinatorProcess, logFile: coordinatorLog };
+    try {
+      const match = await coordinatorProcess.waitForLine(COORDINATOR_READY, startTimeoutMs);
+      coordinator = { ...coordinator, address: match[1] };
+    } catch (error) {
+      throw new Error(`coordinator did not become ready: ${(error as Error).message}`);
+    }
+
+    const started = await Promise.allSettled(options.agents.map((a) => startAgent(a)));
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+  } catch (error) {
+    try {
+      await stopAll();
+    } catch {
+      // The start-up error is the one worth reporting.
+    }
+    throw error;
+  }
+
+  const find = (nodeId: string): ClusterAgent => {
+    const agent = agents.get(nodeId);
+    if (!agent) throw new Error(`no running agent with node id ${nodeId} (running: ${[...agents.keys()].join(', ') || 'none'})`);
+    return agent;
+  };
+
+  return {
+    consul: consul!,
+    redis: redis!,
+    coordinator: coordinator!,
+    logDir,
+    get agents() {
+      return [...agents.values()].filter((a) => a.process.running && a.address !== '');
+    },
+    agent(nodeId) {
+      const agent = agents.get(nodeId);
+      return agent?.process.running ? agent : undefined;
+    },
+    addAgent: startAgent,
+    async stopAgent(nodeId) {
+      return find(nodeId).process.stop(stopTimeoutMs);
+    },
+    async killAgent(nodeId, signal = 'SIGKILL') {
+      const agent = find(nodeId);
+      agent.process.kill(signal);
+      if (signal === 'SIGKILL') await agent.process.exited;
+    },
+    async waitForNodes(waitOptions = {}) {
+      const wanted = waitOptions.nodeIds ?? [...agents.values()].filter((a) => a.process.running).map((a) => a.nodeId);
+      const accept = waitOptions.accept ?? (() => true);
+      const timeoutMs = waitOptions.timeoutMs ?? 30_000;
+      const deadline = Date.now() + timeoutMs;
+      let last: NodeInfo__Output[] = [];
+      let lastError: unknown;
+      while (Date.now() < deadline) {
+        if (!coordinator!.process.running) {
+          throw new Error(`coordinator exited while waiting for nodes; last output:\n${coordinator!.process.outputTail(30)}`);
+        }
+        try {
+          last = await listCoordinatorNodes(coordinator!.address, Math.min(5000, Math.max(500, deadline - Date.now())));
+          lastError = undefined;
+          const seen = new Set(last.filter(accept).map((n) => n.id));
+          if (wanted.every((id) => seen.has(id))) return last;
+        } catch (error) {
+          lastError = error;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      const listed = last.map((n) => `${n.id} (${n.state})`).join(', ') || 'none';
+      const why = lastError ? `; last error: ${(lastError as Error).message}` : '';
+      throw new Error(`coordinator did not list nodes ${wanted.join(', ')} within ${timeoutMs} ms (listed: ${listed})${why}`);
+    },
+    stop() {
+      stopping ??= stopAll();
+      return stopping;
+    },
+  };
+}
