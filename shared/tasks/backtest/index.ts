@@ -1,0 +1,23 @@
+import type { TaskKind } from '../task-kind.js';
+import { mergeBacktest, type BacktestResult } from './merge.js';
+import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
+import { runBacktestPartition, type BacktestPartial } from './run.js';
+import { validateBacktestSpec, type BacktestSpec } from './spec.js';
+
+export type { BacktestSpec } from './spec.js';
+export type { BacktestPartition } from './plan.js';
+export type { BacktestPartial } from './run.js';
+export type { BacktestResult, BacktestTopRow } from './merge.js';
+export type { BacktestRow } from './ranking.js';
+
+/** A parameter sweep of one strategy over symbols, ranked by Sharpe. */
+export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPartial, BacktestResult> = {
+  name: 'backtest',
+  version: '1',
+  capabilities: ['backtest'],
+  validate: validateBacktestSpec,
+  measure: measureBacktest,
+  plan: planBacktest,
+  run: runBacktestPartition,
+  merge: mergeBacktest,
+};

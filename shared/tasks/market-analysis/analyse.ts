@@ -1,0 +1,191 @@
+import { bollinger } from '../../quant/indicators/bollinger.js';
+import { ema } from '../../quant/indicators/ema.js';
+import { macd } from '../../quant/indicators/macd.js';
+import { rsi } from '../../quant/indicators/rsi.js';
+import { sma } from '../../quant/indicators/sma.js';
+import { binEdge, volumeProfile } from '../../quant/indicators/volume-profile.js';
+import { finiteOrNull } from '../../quant/metrics.js';
+import type { Ohlcv } from '../../quant/ohlcv.js';
+import type { IndicatorName } from './spec.js';
+
+/** Fixed indicator settings (the spec has no knobs for them yet). */
+export const SETTINGS = {
+  rsi: { period: 14, overbought: 70, oversold: 30 },
+  macd: { fast: 12, slow: 26, signal: 9 },
+  bollinger: { period: 20, stdDev: 2 },
+  sma: { period: 50 },
+  ema: { period: 20 },
+  volumeProfile: { bins: 24, valueArea: 0.7 },
+} as const;
+
+export type RsiSignal = 'overbought' | 'oversold' | 'neutral';
+export type MacdSignal = 'bullish-cross' | 'bearish-cross' | 'bullish' | 'bearish' | 'neutral';
+export type BollingerSignal = 'above-upper' | 'below-lower' | 'inside';
+
+export interface VolumeProfileSummary {
+  bins: { low: number; high: number; volume: number }[];
+  /** Mid price of the bin with the most volume. */
+  poc: number | null;
+  valueAreaLow: number | null;
+  valueAreaHigh: number | null;
+  totalVolume: number;
+}
+
+export interface MarketAnalysisRow {
+  asset: string;
+  timeframe: string;
+  bars: number;
+  /** Open time (ms) of the latest bar. */
+  time: number;
+  close: number;
+  /** Latest values; only the requested indicators appear. */
+  indicators: {
+    rsi?: { period: number; value: number | null };
+    macd?: { fast: number; slow: number; signalPeriod: number; macd: number | null; signal: number | null; histogram: number | null };
+    bollinger?: { period: number; stdDev: number; middle: number | null; upper: number | null; lower: number | null };
+    sma?: { period: number; value: number | null };
+    ema?: { period: number; value: number | null };
+  };
+  signals: {
+    rsi?: RsiSignal | null;
+    macd?: MacdSignal | null;
+    bollinger?: BollingerSignal | null;
+  };
+  /** Volume by price over the whole series, when 'volume-profile' is requested. */
+  volumeProfile?: VolumeProfileSummary;
+  /** Full series (null during warm-up), only when the spec asks for them. */
+  series?: {
+    time: number[];
+    close: number[];
+    rsi?: (number | null)[];
+    macd?: { macd: (number | null)[]; signal: (number | null)[]; histogram: (number | null)[] };
+    bollinger?: { middle: (number | null)[]; upper: (number | null)[]; lower: (number | null)[] };
+    sma?: (number | null)[];
+    ema?: (number | null)[];
+  };
+}
+
+/** A JSON-safe copy: NaN and ±Infinity become null. */
+export function toJsonArray(values: Float64Array): (number | null)[] {
+  const out: (number | null)[] = new Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = finiteOrNull(values[i]);
+  return out;
+}
+
+export function rsiSignal(value: number): RsiSignal | null {
+  if (Number.isNaN(value)) return null;
+  if (value >= SETTINGS.rsi.overbought) return 'overbought';
+  if (value <= SETTINGS.rsi.oversold) return 'oversold';
+  return 'neutral';
+}
+
+/** A cross when the histogram (MACD − signal) changed side on the last bar, else its sign. */
+export function macdSignal(previousHistogram: number, histogram: number): MacdSignal | null {
+  if (Number.isNaN(histogram)) return null;
+  if (!Number.isNaN(previousHistogram)) {
+    if (previousHistogram <= 0 && histogram > 0) return 'bullish-cross';
+    if (previousHistogram >= 0 && histogram < 0) return 'bearish-cross';
+  }
+  if (histogram > 0) return 'bullish';
+  if (histogram < 0) return 'bearish';
+  return 'neutral';
+}
+
+export function bollingerSignal(close: number, upper: number, lower: number): BollingerSignal | null {
+  if (Number.isNaN(upper) || Number.isNaN(lower)) return null;
+  if (close > upper) return 'above-upper';
+  if (close < lower) return 'below-lower';
+  return 'inside';
+}
+
+/** Everything the market-analysis kind reports for one series. Pure; O(n) per indicator. */
+export function analyseSeries(series: Ohlcv, indicators: readonly IndicatorName[], includeSeries: boolean): MarketAnalysisRow {
+  const n = series.close.length;
+  const last = n - 1;
+  const close = series.close;
+  const row: MarketAnalysisRow = {
+    asset: series.symbol,
+    timeframe: series.timeframe,
+    bars: n,
+    time: series.time[last],
+    close: close[last],
+    indicators: {},
+    signals: {},
+  };
+  const full: NonNullable<MarketAnalysisRow['series']> | undefined = includeSeries
+    ? { time: Array.from(series.time), close: Array.from(close) }
+    : undefined;
+
+  for (const name of indicators) {
+    switch (name) {
+      case 'rsi': {
+        const values = rsi(close, SETTINGS.rsi.period);
+        row.indicators.rsi = { period: SETTINGS.rsi.period, value: finiteOrNull(values[last]) };
+        row.signals.rsi = rsiSignal(values[last]);
+        if (full) full.rsi = toJsonArray(values);
+        break;
+      }
+      case 'macd': {
+        const { fast, slow, signal } = SETTINGS.macd;
+        const result = macd(close, fast, slow, signal);
+        row.indicators.macd = {
+          fast,
+          slow,
+          signalPeriod: signal,
+          macd: finiteOrNull(result.macd[last]),
+          signal: finiteOrNull(result.signal[last]),
+          histogram: finiteOrNull(result.histogram[last]),
+        };
+        row.signals.macd = macdSignal(last > 0 ? result.histogram[last - 1] : NaN, result.histogram[last]);
+        if (full) {
+          full.macd = { macd: toJsonArray(result.macd), signal: toJsonArray(result.signal), histogram: toJsonArray(result.histogram) };
+        }
+        break;
+      }
+      case 'bollinger': {
+        const { period, stdDev } = SETTINGS.bollinger;
+        const bands = bollinger(close, period, stdDev);
+        row.indicators.bollinger = {
+          period,
+          stdDev,
+          middle: finiteOrNull(bands.middle[last]),
+          upper: finiteOrNull(bands.upper[last]),
+          lower: finiteOrNull(bands.lower[last]),
+        };
+        row.signals.bollinger = bollingerSignal(close[last], bands.upper[last], bands.lower[last]);
+        if (full) full.bollinger = { middle: toJsonArray(bands.middle), upper: toJsonArray(bands.upper), lower: toJsonArray(bands.lower) };
+        break;
+      }
+      case 'volume-profile': {
+        const { bins, valueArea } = SETTINGS.volumeProfile;
+        const profile = volumeProfile(series.high, series.low, close, series.volume, bins, valueArea);
+        const binRows = new Array(bins);
+        for (let i = 0; i < bins; i++) {
+          binRows[i] = { low: binEdge(profile, i), high: binEdge(profile, i + 1), volume: profile.volumes[i] };
+        }
+        row.volumeProfile = {
+          bins: binRows,
+          poc: finiteOrNull(profile.poc),
+          valueAreaLow: finiteOrNull(profile.valueAreaLow),
+          valueAreaHigh: finiteOrNull(profile.valueAreaHigh),
+          totalVolume: profile.totalVolume,
+        };
+        break;
+      }
+      case 'sma': {
+        const values = sma(close, SETTINGS.sma.period);
+        row.indicators.sma = { period: SETTINGS.sma.period, value: finiteOrNull(values[last]) };
+        if (full) full.sma = toJsonArray(values);
+        break;
+      }
+      case 'ema': {
+        const values = ema(close, SETTINGS.ema.period);
+        row.indicators.ema = { period: SETTINGS.ema.period, value: finiteOrNull(values[last]) };
+        if (full) full.ema = toJsonArray(values);
+        break;
+      }
+    }
+  }
+  if (full) row.series = full;
+  return row;
+}

@@ -1,0 +1,303 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { ValidationError } from '../../../shared/errors.js';
+import { backtestSmaCrossover, SmaBank } from '../../../shared/quant/strategies/sma-crossover.js';
+import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
+import { periodsPerYear } from '../../../shared/quant/timeframes.js';
+import { CombinationCursor, combinationTable } from '../../../shared/tasks/backtest/combinations.js';
+import { backtestKind, type BacktestPartial, type BacktestSpec } from '../../../shared/tasks/backtest/index.js';
+import { DEFAULT_SPEC_LIMITS, type RunContext, type SpecLimits } from '../../../shared/tasks/task-kind.js';
+
+const LIMITS: SpecLimits = DEFAULT_SPEC_LIMITS;
+const CONTEXT: RunContext = { reportProgress: () => {}, isCancelled: () => false };
+
+/** A raw spec shaped like the decoded proto message (camelCase, defaults filled). */
+function rawSpec(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    symbols: ['AAA', 'BBB'],
+    timeframe: '',
+    dataset: null,
+    strategy: '',
+    params: { fast: { start: 5, stop: 10, step: 5 }, slow: { start: 20, stop: 40, step: 10 } },
+    feeBps: 0,
+    slippageBps: 0,
+    topN: 0,
+    ...overrides,
+  };
+}
+
+function fieldOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ValidationError, `expected a ValidationError, got ${String(error)}`);
+    return error.field;
+  }
+  assert.fail('expected a ValidationError');
+}
+
+function runAll(spec: BacktestSpec, partitions: number) {
+  const plan = backtestKind.plan(spec, { partitions });
+  // Partitions and partials cross the network as JSON.
+  const partials = plan.map((p) => JSON.parse(JSON.stringify(backtestKind.run(spec, JSON.parse(JSON.stringify(p)), CONTEXT))) as BacktestPartial);
+  return { plan, result: backtestKind.merge(spec, partials) };
+}
+
+describe('backtest spec validation', () => {
+  it('fills defaults', () => {
+    const spec = backtestKind.validate(rawSpec(), LIMITS);
+    assert.equal(spec.timeframe, '1h');
+    assert.deepEqual(spec.dataset, { name: 'synthetic', bars: 5000, seed: 42 });
+    assert.equal(spec.strategy, 'sma-crossover');
+    assert.equal(spec.topN, 20);
+    assert.equal(spec.feeBps, 0);
+    assert.equal(spec.slippageBps, 0);
+    assert.deepEqual(spec.params, { fast: { start: 5, stop: 10, step: 5 }, slow: { start: 20, stop: 40, step: 10 } });
+    assert.equal(spec.combinations, 6);
+    assert.deepEqual(backtestKind.measure(spec), { units: 12, costPerUnit: 5000 });
+    // A single value may have step 0.
+    const single = backtestKind.validate(rawSpec({ params: { fast: { start: 3, stop: 3, step: 0 }, slow: { start: 9, stop: 9, step: 0 } } }), LIMITS);
+    assert.equal(single.combinations, 1);
+    // The spec is plain JSON.
+    assert.deepEqual(JSON.parse(JSON.stringify(spec)), spec);
+  });
+
+  it('names the field at fault', () => {
+    const cases: [string, Record<string, unknown>, SpecLimits?][] = [
+      ['backtest.symbols', { symbols: [] }],
+      ['backtest.symbols', { symbols: ['A', 'B', 'C'] }, { maxUnits: 2, maxBars: 10_000 }],
+      ['backtest.symbols[1]', { symbols: ['AAA', 'AAA'] }],
+      ['backtest.symbols[0]', { symbols: [''] }],
+      ['backtest.symbols[1]', { symbols: ['OK', 'BAD SYMBOL'] }],
+      ['backtest.symbols[0]', { symbols: ['X'.repeat(33)] }],
+      ['backtest.symbols[0]', { symbols: [7] }],
+      ['backtest.timeframe', { timeframe: '2h' }],
+      ['backtest.dataset.name', { dataset: { name: 'yahoo', bars: 0, seed: 0 } }],
+      ['backtest.dataset.bars', { dataset: { name: '', bars: 99, seed: 0 } }],
+      ['backtest.dataset.bars', { dataset: { name: '', bars: 10_001, seed: 0 } }, { maxUnits: 1000, maxBars: 10_000 }],
+      ['backtest.dataset.bars', { dataset: { name: '', bars: 150.5, seed: 0 } }],
+      ['backtest.strategy', { strategy: 'buy-and-hope' }],
+      ['backtest.params.fast', { params: { fast: { start: 0, stop: 5, step: 1 }, slow: { start: 20, stop: 20, step: 0 } } }],
+      ['backtest.params.fast', { params: { fast: { start: 1.5, stop: 5, step: 1 }, slow: { start: 20, stop: 20, step: 0 } } }],
+      ['backtest.params.fast', { params: { fast: { start: 2, stop: 5, step: 0 }, slow: { start: 20, stop: 20, step: 0 } } }],
+      ['backtest.params.fast', { params: { fast: { start: 2, stop: 5, step: -1 }, slow: { start: 20, stop: 20, step: 0 } } }],
+      ['backtest.params.fast', { params: { fast: { start: 2, stop: 5, step: 0.5 }, slow: { start: 20, stop: 20, step: 0 } } }],
+      ['backtest.params.fast', { params: { fast: { start: 5, stop: 2, step: 1 }, slow: { start: 20, stop: 20, step: 0 } } }],
+      ['backtest.params.fast', { params: { fast: { start: NaN, stop: 5, step: 1 }, slow: { start: 20, stop: 20, step: 0 } } }],
+      ['backtest.params.slow', { params: { fast: { start: 2, stop: 5, step: 1 }, slow: { start: 20, stop: Infinity, step: 1 } } }],
+      ['backtest.params.slow', { params: { fast: { start: 2, stop: 5, step: 1 }, slow: { start: 20, stop: 30, step: NaN } } }],
+      ['backtest.params.slow', { params: { fast: { start: 2, stop: 5, step: 1 } } }],
+      ['backtest.params.fast', { params: { slow: { start: 20, stop: 30, step: 1 } } }],
+      ['backtest.params.medium', { params: { fast: { start: 2, stop: 5, step: 1 }, slow: { start: 20, stop: 20, step: 0 }, medium: { start: 1, stop: 1, step: 0 } } }],
+      ['backtest.params.fast', { params: { fast: { start: 30, stop: 40, step: 5 }, slow: { start: 10, stop: 30, step: 10 } } }],
+      ['backtest.params.slow', { dataset: { name: 'synthetic', bars: 100, seed: 1 }, params: { fast: { start: 2, stop: 2, step: 0 }, slow: { start: 50, stop: 101, step: 1 } } }],
+      ['backtest.fee_bps', { feeBps: -1 }],
+      ['backtest.fee_bps', { feeBps: NaN }],
+      ['backtest.fee_bps', { feeBps: Infinity }],
+      ['backtest.slippage_bps', { slippageBps: -0.5 }],
+      ['backtest.slippage_bps', { slippageBps: NaN }],
+      ['backtest.top_n', { topN: 1001 }],
+      ['backtest.top_n', { topN: 2.5 }],
+    ];
+    for (const [field, overrides, limits] of cases) {
+      assert.equal(fieldOf(() => backtestKind.validate(rawSpec(overrides), limits ?? LIMITS)), field, JSON.stringify(overrides));
+    }
+  });
+
+  it('caps the units with the count and the cap in the message', () => {
+    const spec = rawSpec({ params: { fast: { start: 1, stop: 50, step: 1 }, slow: { start: 51, stop: 100, step: 1 } } });
+    try {
+      backtestKind.validate(spec, { maxUnits: 4999, maxBars: 10_000 });
+      assert.fail('expected a ValidationError');
+    } catch (error) {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(error.field, 'backtest.params');
+      assert.match(error.reason, /5000/);
+      assert.match(error.reason, /4999/);
+    }
+    assert.equal(backtestKind.validate(spec, { maxUnits: 5000, maxBars: 10_000 }).combinations, 2500);
+  });
+
+  it('stays cheap on absurd fast ranges', () => {
+    const spec = backtestKind.validate(rawSpec({ params: { fast: { start: 1, stop: 1e12, step: 1 }, slow: { start: 30, stop: 30, step: 0 } } }), LIMITS);
+    assert.equal(spec.combinations, 29);
+  });
+});
+
+describe('backtest combinations', () => {
+  it('the cursor walks fast-major combinations with fast < slow from any index', () => {
+    const range = fc.record({ start: fc.integer({ min: 1, max: 40 }), len: fc.integer({ min: 0, max: 40 }), step: fc.integer({ min: 1, max: 7 }) });
+    fc.assert(
+      fc.property(range, range, fc.nat(), (f, s, pick) => {
+        const fast = { start: f.start, stop: f.start + f.len, step: f.step };
+        const slow = { start: s.start, stop: s.start + s.len, step: s.step };
+        const expected: [number, number][] = [];
+        for (let a = fast.start; a <= fast.stop; a += fast.step) {
+          for (let b = slow.start; b <= slow.stop; b += slow.step) if (a < b) expected.push([a, b]);
+        }
+        const table = combinationTable(fast, slow);
+        assert.equal(table.total, expected.length);
+        if (expected.length === 0) return;
+        const k = pick % expected.length;
+        const cursor = new CombinationCursor(table, k);
+        for (let i = k; i < expected.length; i++, cursor.next()) assert.deepEqual([cursor.fast, cursor.slow], expected[i]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
+
+describe('backtest plan, run and merge', () => {
+  const specArbitrary = fc
+    .record({
+      symbols: fc.uniqueArray(fc.constantFrom('AAA', 'BBB', 'CCC', 'btc-usd', 'X.1', 'Z_9'), { minLength: 1, maxLength: 3 }),
+      timeframe: fc.constantFrom('1m', '1h', '1d'),
+      bars: fc.integer({ min: 100, max: 240 }),
+      seed: fc.integer({ min: 1, max: 1000 }),
+      fastStart: fc.integer({ min: 1, max: 12 }),
+      fastLen: fc.integer({ min: 0, max: 12 }),
+      fastStep: fc.integer({ min: 1, max: 4 }),
+      slowStart: fc.integer({ min: 2, max: 30 }),
+      slowLen: fc.integer({ min: 0, max: 30 }),
+      slowStep: fc.integer({ min: 1, max: 6 }),
+      feeBps: fc.constantFrom(0, 1, 10, 35.5),
+      slippageBps: fc.constantFrom(0, 2, 20),
+      topN: fc.integer({ min: 1, max: 25 }),
+      neverTrades: fc.boolean(),
+    })
+    // At least one fast value below the last slow value.
+    .filter((r) => r.neverTrades || r.fastStart < r.slowStart + Math.floor(r.slowLen / r.slowStep) * r.slowStep);
+  type SpecInput = typeof specArbitrary extends fc.Arbitrary<infer T> ? T : never;
+
+  function toSpec(r: SpecInput): BacktestSpec {
+    // neverTrades adds slow = bars: such combinations decide only at the last close (null Sharpe).
+    const slowStop = r.neverTrades ? r.bars : r.slowStart + r.slowLen;
+    const slowStep = r.neverTrades ? r.bars - r.slowStart : r.slowStep;
+    return backtestKind.validate(
+      rawSpec({
+        symbols: r.symbols,
+        timeframe: r.timeframe,
+        dataset: { name: 'synthetic', bars: r.bars, seed: r.seed },
+        params: {
+          fast: { start: r.fastStart, stop: r.fastStart + r.fastLen, step: r.fastStep },
+          slow: { start: r.slowStart, stop: slowStop, step: slowStep },
+        },
+        feeBps: r.feeBps,
+        slippageBps: r.slippageBps,
+        topN: r.topN,
+      }),
+      LIMITS,
+    );
+  }
+
+  it('plans cover every unit exactly once, and merging is exact for any partitioning', () => {
+    fc.assert(
+      fc.property(specArbitrary, fc.integer({ min: 1, max: 1_000_000 }), (r, pick) => {
+        const spec = toSpec(r);
+        const units = backtestKind.measure(spec).units;
+        const target = 1 + (pick % units);
+        const single = runAll(spec, 1);
+        const split = runAll(spec, target);
+
+        assert.ok(split.plan.length >= 1 && split.plan.length <= target);
+        const seen = new Uint8Array(units);
+        for (const p of split.plan) {
+          assert.ok(p.count >= 1);
+          for (let u = p.first; u < p.first + p.count; u++) seen[u]++;
+        }
+        assert.ok(seen.every((count) => count === 1));
+
+        assert.equal(split.result.evaluated, units);
+        assert.deepEqual(split.result, single.result);
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('the merged top N is the top N of every unit evaluated on its own', () => {
+    fc.assert(
+      fc.property(specArbitrary, (r) => {
+        const spec = toSpec(r);
+        const rows: { symbol: string; fast: number; slow: number; sharpe: number | null; totalReturn: number | null }[] = [];
+        for (const symbol of spec.symbols) {
+          const series = generateSyntheticSeries({ seed: spec.dataset.seed, symbol, timeframe: spec.timeframe, bars: spec.dataset.bars });
+          const bank = new SmaBank(series.close);
+          const { fast, slow } = spec.params;
+          for (let f = fast.start; f <= fast.stop; f += fast.step) {
+            for (let s = slow.start; s <= slow.stop; s += slow.step) {
+              if (f >= s) continue;
+              const m = backtestSmaCrossover(series, { fast: f, slow: s }, spec, periodsPerYear(spec.timeframe), bank);
+              rows.push({ symbol, fast: f, slow: s, sharpe: m.sharpe, totalReturn: m.totalReturn });
+            }
+          }
+        }
+        // Sharpe descending with null last, then symbol, fast, slow.
+        const key = (row: (typeof rows)[number]) => (row.sharpe === null ? -Infinity : row.sharpe);
+        rows.sort((a, b) => key(b) - key(a) || (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0) || a.fast - b.fast || a.slow - b.slow);
+        const expected = rows.slice(0, spec.topN).map((row, i) => ({
+          rank: i + 1,
+          symbol: row.symbol,
+          params: { fast: row.fast, slow: row.slow },
+          sharpe: row.sharpe,
+          totalReturn: row.totalReturn,
+        }));
+        const { result } = runAll(spec, 3);
+        assert.deepEqual(
+          result.top.map(({ rank, symbol, params, sharpe, totalReturn }) => ({ rank, symbol, params, sharpe, totalReturn })),
+          expected,
+        );
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('ranks ties (null Sharpe) by symbol, fast, slow even when partitions prune their rows', () => {
+    // slow = bars: no combination ever trades, so every Sharpe is null and only the tie-breaks
+    // order the rows; symbols listed in reverse so later units rank better.
+    const spec = backtestKind.validate(
+      rawSpec({
+        symbols: ['CCC', 'BBB', 'AAA'],
+        dataset: { name: '', bars: 100, seed: 2 },
+        params: { fast: { start: 1, stop: 30, step: 1 }, slow: { start: 100, stop: 100, step: 0 } },
+        topN: 3,
+      }),
+      LIMITS,
+    );
+    for (const partitions of [1, 2, 7, 90]) {
+      const { result } = runAll(spec, partitions);
+      assert.deepEqual(
+        result.top.map((row) => [row.symbol, row.params.fast, row.params.slow, row.sharpe]),
+        [['AAA', 1, 100, null], ['AAA', 2, 100, null], ['AAA', 3, 100, null]],
+      );
+    }
+  });
+
+  it('produces the documented result shape', () => {
+    const spec = backtestKind.validate(
+      rawSpec({ dataset: { name: '', bars: 400, seed: 3 }, feeBps: 5, slippageBps: 1, topN: 4 }),
+      LIMITS,
+    );
+    const { result } = runAll(spec, 5);
+    assert.deepEqual(Object.keys(result), ['kind', 'strategy', 'timeframe', 'bars', 'evaluated', 'top']);
+    assert.equal(result.kind, 'backtest');
+    assert.equal(result.strategy, 'sma-crossover');
+    assert.equal(result.timeframe, '1h');
+    assert.equal(result.bars, 400);
+    assert.equal(result.evaluated, 12);
+    assert.equal(result.top.length, 4);
+    assert.deepEqual(Object.keys(result.top[0]), [
+      'rank', 'symbol', 'params', 'sharpe', 'totalReturn', 'cagr', 'volatility', 'maxDrawdown', 'trades', 'winRate', 'exposure',
+    ]);
+    assert.deepEqual(result.top.map((row) => row.rank), [1, 2, 3, 4]);
+    for (let i = 1; i < result.top.length; i++) assert.ok((result.top[i - 1].sharpe ?? -Infinity) >= (result.top[i].sharpe ?? -Infinity));
+  });
+
+  it('a cancelled partition stops early', () => {
+    const spec = backtestKind.validate(rawSpec({ dataset: { name: '', bars: 300, seed: 1 }, params: { fast: { start: 1, stop: 20, step: 1 }, slow: { start: 21, stop: 40, step: 1 } } }), LIMITS);
+    let progress = 0;
+    const partial = backtestKind.run(spec, { first: 0, count: 800 }, { reportProgress: (f) => (progress = f), isCancelled: () => true });
+    assert.ok(partial.evaluated < 800);
+    assert.ok(progress > 0 && progress < 1);
+  });
+});
