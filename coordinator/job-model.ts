@@ -35,7 +35,7 @@ export function statusOf(state: BullState, progress: unknown, failedReason: stri
     case 'completed':
       return 'JOB_STATUS_COMPLETED';
     case 'failed':
-      return failedReason === CANCELLED_REASON ? 'JOB_STATUS_CANCELLED' : 'JOB_STATUS_FAILED';
+      return failedReason === CANCELLED_REASON || cancelRequested ? 'JOB_STATUS_CANCELLED' : 'JOB_STATUS_FAILED';
     case 'active':
       return isSnapshot(progress) && progress.phase === 'waiting-for-nodes' ? 'JOB_STATUS_WAITING_FOR_NODES' : 'JOB_STATUS_RUNNING';
     default:

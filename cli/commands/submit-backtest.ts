@@ -1,0 +1,46 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../command-context.js';
+import { commandAction } from '../command-context.js';
+import { BACKTEST_DEFAULTS, buildBacktestRequest, SMA_CROSSOVER_DEFAULT_PARAMS, type BacktestFlags } from '../spec-builders.js';
+import { addSubmitOptions, newRequestId, submitJob } from '../submit-job.js';
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+async function run(context: CommandContext, flags: BacktestFlags & { watch?: boolean }): Promise<number> {
+  const request = buildBacktestRequest({ ...flags, requestId: newRequestId() });
+  return submitJob(context, request, flags.watch === true);
+}
+
+/** `quantgrid submit backtest`: a parameter sweep of one strategy over symbols. */
+export function registerSubmitBacktestCommand(submit: Command): void {
+  const command = submit
+    .command('backtest')
+    .description('sweep a strategy\'s parameters over symbols and rank the combinations by Sharpe ratio')
+    .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTCUSDT,ETHUSDT')
+    .option('--timeframe <tf>', 'bar size: 1m 5m 15m 30m 1h 4h 1d', BACKTEST_DEFAULTS.timeframe)
+    .option('--bars <n>', 'bars per symbol (synthetic, seeded data)', BACKTEST_DEFAULTS.bars)
+    .option('--seed <n>', 'seed of the synthetic data (same seed, same bars)', BACKTEST_DEFAULTS.seed)
+    .option('--strategy <name>', 'strategy to run', BACKTEST_DEFAULTS.strategy)
+    .option('--fast <range>', `fast SMA period: start:stop:step or one value (sma-crossover default ${SMA_CROSSOVER_DEFAULT_PARAMS.fast})`)
+    .option('--slow <range>', `slow SMA period: start:stop:step or one value (sma-crossover default ${SMA_CROSSOVER_DEFAULT_PARAMS.slow})`)
+    .option('--param <name=range>', 'any strategy parameter, e.g. fast=5:50:5 (repeatable)', collect)
+    .option('--fee-bps <bps>', 'fee per side in basis points', BACKTEST_DEFAULTS.feeBps)
+    .option('--slippage-bps <bps>', 'slippage per side in basis points', BACKTEST_DEFAULTS.slippageBps)
+    .option('--top <n>', 'rows kept in the ranking', BACKTEST_DEFAULTS.top);
+  addSubmitOptions(command)
+    .addHelpText(
+      'after',
+      `
+Ranges are inclusive: 5:50:5 means 5, 10, …, 50; a single value (e.g. 14) is a range of one.
+--fast and --slow are shorthands for --param fast=… and --param slow=….
+
+Examples:
+  $ quantgrid submit backtest --symbols BTCUSDT,ETHUSDT --timeframe 1h --bars 20000 --seed 42 \\
+      --fast 5:50:5 --slow 20:200:10 --fee-bps 5 --slippage-bps 1 --top 20 --watch
+  $ quantgrid submit backtest --symbols SOLUSDT --param fast=10 --param slow=50:150:25 --name quick-sol
+  $ quantgrid --json submit backtest --symbols BTCUSDT | jq -r .jobId`,
+    )
+    .action(commandAction(run));
+}

@@ -1,0 +1,179 @@
+import * as grpc from '@grpc/grpc-js';
+import type { JobEvent__Output } from '../shared/generated/quantgrid/v1/JobEvent.js';
+import { CliError } from './cli-error.js';
+import { isServiceError, type CoordinatorConnection } from './coordinator-connection.js';
+import { terminalStatusOf } from './render/event-lines.js';
+import { isTerminalStatus } from './render/format.js';
+import type { WatchDisplay } from './render/watch-display.js';
+
+/** How a watch copes with a coordinator that goes away. */
+export interface WatchPolicy {
+  /** Pauses before each re-attach after the stream broke; its length is the number of attempts. */
+  reattachDelaysMs: readonly number[];
+  /** Silence on the stream after which the coordinator is asked directly (GetJob) whether it is still there. */
+  idleProbeMs: number;
+}
+
+export const DEFAULT_WATCH_POLICY: WatchPolicy = {
+  reattachDelaysMs: [500, 1000, 2000, 4000, 8000],
+  idleProbeMs: 15_000,
+};
+
+/** How a watch ended: the job reached an end state, or the user stopped watching. */
+export type WatchOutcome =
+  | { outcome: 'finished'; status: string; resultJson: string; error: string }
+  | { outcome: 'interrupted' };
+
+type AttachEnd =
+  | { end: 'terminal'; status: string; resultJson: string; error: string }
+  | { end: 'aborted' }
+  | { end: 'closed'; lastStatus: string }
+  | { end: 'broken'; error: unknown };
+
+/** Stream failures worth re-attaching after: the coordinator restarted, the network dropped. */
+const RETRYABLE = new Set<grpc.status>([
+  grpc.status.UNAVAILABLE,
+  grpc.status.INTERNAL,
+  grpc.status.UNKNOWN,
+  grpc.status.CANCELLED,
+  grpc.status.DEADLINE_EXCEEDED,
+  grpc.status.ABORTED,
+  grpc.status.RESOURCE_EXHAUSTED,
+]);
+
+function errorCode(error: unknown): grpc.status | undefined {
+  if (isServiceError(error)) return error.code;
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    }
+    signal.addEventListener('abort', done, { once: true });
+  });
+}
+
+/** Follows one WatchJob stream until it ends, breaks, goes silent and dead, or the signal aborts. */
+function attachOnce(
+  connection: CoordinatorConnection,
+  jobId: string,
+  display: WatchDisplay,
+  signal: AbortSignal,
+  policy: WatchPolicy,
+): Promise<{ result: AttachEnd; events: number }> {
+  return new Promise((resolve) => {
+    const call = connection.watchJob(jobId);
+    let events = 0;
+    let lastStatus = '';
+    let settled = false;
+    let idleTimer: NodeJS.Timeout | undefined;
+
+    const finish = (result: AttachEnd) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(idleTimer);
+      signal.removeEventListener('abort', onAbort);
+      call.cancel(); // no-op once the stream has ended
+      resolve({ result, events });
+    };
+    const onAbort = () => finish({ end: 'aborted' });
+
+    // The stream alone cannot tell a quiet job from a coordinator that vanished without closing the
+    // connection; after a silence, ask the coordinator directly.
+    const armIdleProbe = () => {
+      clearTimeout(idleTimer);
+      idleTimer = setTimeout(() => {
+        connection.getJob(jobId).then(
+          (job) => {
+            if (settled) return;
+            if (isTerminalStatus(job.status)) {
+              finish({ end: 'terminal', status: job.status, resultJson: job.resultJson, error: job.error });
+            } else {
+              armIdleProbe();
+            }
+          },
+          (error: unknown) => finish({ end: 'broken', error }),
+        );
+      }, policy.idleProbeMs);
+    };
+
+    call.on('data', (event: JobEvent__Output) => {
+      if (settled) return;
+      events++;
+      armIdleProbe();
+      if (event.status) lastStatus = event.status;
+      display.event(event, events === 1);
+      const status = terminalStatusOf(event);
+      if (status) finish({ end: 'terminal', status, resultJson: event.resultJson, error: event.message });
+    });
+    call.on('error', (error: unknown) => finish({ end: 'broken', error }));
+    call.on('end', () => finish({ end: 'closed', lastStatus }));
+
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    armIdleProbe();
+  });
+}
+
+/**
+ * Watches a job until it completes, fails or is cancelled, showing its events on display. When the
+ * stream breaks (a coordinator restart), it re-attaches after each of policy.reattachDelaysMs and
+ * gives up after the last. Aborting the signal (Ctrl-C) stops watching; the job itself is not touched.
+ * Throws a CliError when the job does not exist or the coordinator stays away.
+ */
+export async function watchJob(
+  connection: CoordinatorConnection,
+  jobId: string,
+  display: WatchDisplay,
+  signal: AbortSignal,
+  policy: WatchPolicy = DEFAULT_WATCH_POLICY,
+): Promise<WatchOutcome> {
+  let failures = 0;
+  for (;;) {
+    const { result, events } = await attachOnce(connection, jobId, display, signal, policy);
+    let cause: string;
+    switch (result.end) {
+      case 'aborted':
+        return { outcome: 'interrupted' };
+      case 'terminal':
+        return { outcome: 'finished', status: result.status, resultJson: result.resultJson, error: result.error };
+      case 'closed': {
+        if (isTerminalStatus(result.lastStatus)) {
+          // The job had already ended (the snapshot said so) and the coordinator closed the stream.
+          const job = await connection.getJob(jobId);
+          return { outcome: 'finished', status: job.status, resultJson: job.resultJson, error: job.error };
+        }
+        cause = 'the coordinator closed the stream';
+        break;
+      }
+      case 'broken': {
+        const code = errorCode(result.error);
+        if (code === undefined || !RETRYABLE.has(code)) throw connection.toError(result.error, jobId);
+        const described = connection.toError(result.error, jobId);
+        cause = described instanceof Error ? described.message : String(described);
+        break;
+      }
+    }
+    if (signal.aborted) return { outcome: 'interrupted' };
+    // A stream that delivered more than its snapshot was a working one: the next break starts afresh.
+    if (events > 1) failures = 0;
+    const attempts = policy.reattachDelaysMs.length;
+    if (failures >= attempts) {
+      throw new CliError(
+        `lost the event stream of job ${jobId} (${cause}) and could not re-attach after ${attempts} attempts; ` +
+          'the job may still be running on the cluster',
+      );
+    }
+    const delay = policy.reattachDelaysMs[failures++];
+    display.notice(`lost the event stream (${cause}); re-attaching in ${delay / 1000}s (attempt ${failures}/${attempts})`);
+    await sleep(delay, signal);
+    if (signal.aborted) return { outcome: 'interrupted' };
+  }
+}

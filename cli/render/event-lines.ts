@@ -1,0 +1,89 @@
+import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import type { JobProgress__Output } from '../../shared/generated/quantgrid/v1/JobProgress.js';
+import { eventTypeName, formatEta, formatProgress } from './format.js';
+
+/**
+ * Events as one-line text, for watching without a terminal. Meaningful events (state changes,
+ * retries, the end) are always shown; progress-only events (PROGRESS, PARTITION_STARTED/FINISHED)
+ * are folded into a periodic progress line.
+ */
+
+const PROGRESS_ONLY = new Set([
+  'JOB_EVENT_TYPE_PROGRESS',
+  'JOB_EVENT_TYPE_PARTITION_STARTED',
+  'JOB_EVENT_TYPE_PARTITION_FINISHED',
+]);
+
+const TERMINAL_EVENT_STATUS: Readonly<Record<string, string>> = {
+  JOB_EVENT_TYPE_COMPLETED: 'JOB_STATUS_COMPLETED',
+  JOB_EVENT_TYPE_FAILED: 'JOB_STATUS_FAILED',
+  JOB_EVENT_TYPE_CANCELLED: 'JOB_STATUS_CANCELLED',
+};
+
+/** The job status a terminal event ends the job with, or undefined for other events. */
+export function terminalStatusOf(event: Pick<JobEvent__Output, 'type'>): string | undefined {
+  return TERMINAL_EVENT_STATUS[event.type];
+}
+
+/** True for events that only move the progress along. */
+export function isProgressOnly(event: Pick<JobEvent__Output, 'type'>): boolean {
+  return PROGRESS_ONLY.has(event.type);
+}
+
+/** Running nodes, at most `max` by name: 'a, b, c +2'. */
+export function formatNodes(nodes: readonly string[], max = 3): string {
+  if (nodes.length === 0) return 'no nodes';
+  const shown = nodes.slice(0, max).join(', ');
+  return nodes.length > max ? `${shown} +${nodes.length - max}` : shown;
+}
+
+/** 'progress 12/40 (30%), 4 running on a, b, retries 1, eta 12.0s'. */
+export function describeProgress(progress: JobProgress__Output | null | undefined): string {
+  if (!progress || progress.partitionsTotal <= 0) return 'progress: not planned yet';
+  const running = progress.partitionsRunning > 0 ? `, ${progress.partitionsRunning} running on ${formatNodes(progress.runningNodes)}` : '';
+  const eta = progress.partitionsDone < progress.partitionsTotal ? `, eta ${formatEta(progress.etaSeconds)}` : '';
+  return `progress ${formatProgress(progress)}${running}, retries ${progress.retries}${eta}`;
+}
+
+function partitionLabel(event: JobEvent__Output): string {
+  return event.partition >= 0 ? `partition ${event.partition}` : 'a partition';
+}
+
+/** One event as text (without a timestamp). */
+export function describeEvent(event: JobEvent__Output): string {
+  const reason = event.message ? `: ${event.message}` : '';
+  switch (event.type) {
+    case 'JOB_EVENT_TYPE_QUEUED':
+      return 'queued';
+    case 'JOB_EVENT_TYPE_WAITING_FOR_NODES':
+      return `waiting for nodes${reason}`;
+    case 'JOB_EVENT_TYPE_STARTED':
+      return event.progress && event.progress.partitionsTotal > 0
+        ? `started: ${event.progress.partitionsTotal} partitions`
+        : 'started';
+    case 'JOB_EVENT_TYPE_PARTITION_STARTED':
+      return `${partitionLabel(event)} started on ${event.nodeId || 'a node'} (attempt ${event.attempt})`;
+    case 'JOB_EVENT_TYPE_PARTITION_FINISHED':
+      return `${partitionLabel(event)} finished on ${event.nodeId || 'a node'}`;
+    case 'JOB_EVENT_TYPE_PARTITION_RETRIED':
+      // node_id is the node the attempt failed on; attempt counts the attempts made so far.
+      return `${partitionLabel(event)} failed on ${event.nodeId || 'an unknown node'} (attempt ${event.attempt})${reason || ': no cause given'}; retrying`;
+    case 'JOB_EVENT_TYPE_PROGRESS':
+      return describeProgress(event.progress);
+    case 'JOB_EVENT_TYPE_COMPLETED':
+      return `completed${event.progress && event.progress.partitionsTotal > 0 ? `: ${event.progress.partitionsDone}/${event.progress.partitionsTotal} partitions, retries ${event.progress.retries}` : ''}`;
+    case 'JOB_EVENT_TYPE_FAILED':
+      return `failed${reason}`;
+    case 'JOB_EVENT_TYPE_CANCELLED':
+      return `cancelled${reason}`;
+    default:
+      return `${eventTypeName(event.type) || 'event'}${reason}`;
+  }
+}
+
+/** 'HH:MM:SS' (local time) of an event, or of now when the event has no time. */
+export function clockTime(ms: number): string {
+  const date = new Date(ms > 0 ? ms : Date.now());
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`;
+}

@@ -1,0 +1,91 @@
+import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
+import type { JobSpec__Output } from '../../shared/generated/quantgrid/v1/JobSpec.js';
+import type { ParamRange__Output } from '../../shared/generated/quantgrid/v1/ParamRange.js';
+import {
+  formatDuration,
+  formatEta,
+  formatProgress,
+  formatTimestamp,
+  isTerminalStatus,
+  jobDurationMs,
+  NONE,
+  statusName,
+} from './format.js';
+import { renderKeyValueTable, renderTable } from './table.js';
+
+function formatRange(range: ParamRange__Output): string {
+  return range.start === range.stop ? String(range.start) : `${range.start}:${range.stop}:${range.step}`;
+}
+
+/** One line describing what a job computes. */
+export function describeSpec(spec: JobSpec__Output | null | undefined): string {
+  if (!spec) return NONE;
+  const data = (dataset: { bars: number; seed: number } | null) =>
+    dataset ? `${dataset.bars} bars (seed ${dataset.seed})` : 'default data';
+  if (spec.backtest) {
+    const b = spec.backtest;
+    const params = Object.entries(b.params ?? {})
+      .map(([name, range]) => `${name}=${formatRange(range)}`)
+      .join(' ');
+    return (
+      `${b.strategy} on ${b.symbols.join(',')} ${b.timeframe}, ${data(b.dataset)}, ${params || 'default params'}, ` +
+      `fee ${b.feeBps} bps + slippage ${b.slippageBps} bps, top ${b.topN}`
+    );
+  }
+  if (spec.marketAnalysis) {
+    const m = spec.marketAnalysis;
+    const indicators = m.indicators.length > 0 ? m.indicators.join(',') : 'all';
+    return `${m.assets.join(',')} × ${m.timeframes.join(',')}, ${data(m.dataset)}, indicators ${indicators}${m.includeSeries ? ', with series' : ''}`;
+  }
+  if (spec.noop) {
+    const n = spec.noop;
+    return `${n.partitions} partitions × ${n.workMs}ms${n.failPartition ? `, partition ${n.failPartition} fails` : ''}`;
+  }
+  return NONE;
+}
+
+/** The `quantgrid jobs` table: id, kind, status, progress, age, duration (and name when any job has one). */
+export function renderJobsTable(jobs: readonly Job__Output[], nowMs: number): string {
+  if (jobs.length === 0) return 'no jobs';
+  const withNames = jobs.some((job) => job.name);
+  const head = ['id', ...(withNames ? ['name'] : []), 'kind', 'status', 'progress', 'age', 'duration'];
+  const rows = jobs.map((job) => [
+    job.id,
+    ...(withNames ? [job.name || NONE] : []),
+    job.kind || NONE,
+    statusName(job.status),
+    formatProgress(job.progress),
+    job.createdAtMs > 0 ? formatDuration(nowMs - job.createdAtMs) : NONE,
+    formatDuration(jobDurationMs(job, nowMs)),
+  ]);
+  const right = withNames ? [5, 6, 7] : [4, 5, 6];
+  return renderTable(
+    head,
+    rows,
+    head.map((_, i) => (right.includes(i) ? 'right' : 'left')),
+  );
+}
+
+/** The details of one job (without its result). */
+export function renderJobDetails(job: Job__Output, nowMs: number): string {
+  const progress = job.progress;
+  const rows: Array<[string, string]> = [
+    ['id', job.id],
+    ['name', job.name || NONE],
+    ['kind', job.kind || NONE],
+    ['spec', describeSpec(job.spec)],
+    ['status', statusName(job.status)],
+    ['progress', formatProgress(progress)],
+  ];
+  if (progress && !isTerminalStatus(job.status) && progress.partitionsRunning > 0) {
+    rows.push(['running', `${progress.partitionsRunning} partitions on ${progress.runningNodes.join(', ') || 'unknown nodes'}`]);
+    rows.push(['eta', formatEta(progress.etaSeconds)]);
+  }
+  rows.push(['retries', String(progress?.retries ?? 0)]);
+  rows.push(['created', formatTimestamp(job.createdAtMs)]);
+  rows.push(['started', formatTimestamp(job.startedAtMs)]);
+  rows.push(['finished', formatTimestamp(job.finishedAtMs)]);
+  rows.push(['duration', formatDuration(jobDurationMs(job, nowMs))]);
+  if (job.error) rows.push(['error', job.error]);
+  return renderKeyValueTable(rows);
+}

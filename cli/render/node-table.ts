@@ -1,0 +1,54 @@
+import type { NodeInfo__Output } from '../../shared/generated/quantgrid/v1/NodeInfo.js';
+import { formatBytes, formatDuration, formatNumber, formatPercent, NONE } from './format.js';
+import { renderTable, type Align } from './table.js';
+
+function stateText(node: NodeInfo__Output, nowMs: number): string {
+  if (node.state === 'quarantined' && node.quarantinedUntilMs > nowMs) {
+    return `quarantined (${formatDuration(node.quarantinedUntilMs - nowMs)} left)`;
+  }
+  return node.state || NONE;
+}
+
+/** The `quantgrid nodes` table: capacity, measurements and the score with its parts. */
+export function renderNodesTable(nodes: readonly NodeInfo__Output[], nowMs: number): string {
+  if (nodes.length === 0) return 'no nodes registered with the coordinator';
+  const head = [
+    'id',
+    'address',
+    'state',
+    'slots busy/total',
+    'cores',
+    'CPU GHz',
+    'memory avail/total',
+    'CPU load',
+    'RTT ms',
+    'score',
+    'cpu',
+    'memory',
+    'network',
+    'load factor',
+    'version',
+  ];
+  const align: Align[] = head.map((_, i) => (i <= 2 || i === head.length - 1 ? 'left' : 'right'));
+  const rows = nodes.map((node) => {
+    const score = node.score;
+    return [
+      node.id,
+      node.address || NONE,
+      stateText(node, nowMs),
+      `${node.busySlots}/${node.slots}`,
+      String(node.cores),
+      formatNumber(node.cpuSpeedGhz, 2),
+      `${formatBytes(node.memoryAvailableBytes)} / ${formatBytes(node.memoryTotalBytes)}`,
+      formatPercent(node.cpuLoad, 0),
+      formatNumber(node.rttMs, 1),
+      formatNumber(score?.total, 3),
+      formatNumber(score?.cpu, 2),
+      formatNumber(score?.memory, 2),
+      formatNumber(score?.network, 2),
+      formatNumber(score?.loadFactor, 2),
+      node.version || NONE,
+    ];
+  });
+  return renderTable(head, rows, align);
+}

@@ -1,0 +1,193 @@
+import type { ParamRange } from '../shared/generated/quantgrid/v1/ParamRange.js';
+import type { SubmitJobRequest } from '../shared/generated/quantgrid/v1/SubmitJobRequest.js';
+import { UsageError } from './cli-error.js';
+import {
+  flagValue,
+  parseIntegerIn,
+  parseNameList,
+  parseNonNegativeNumber,
+  parseParamAssignment,
+  parseRange,
+} from './flag-parsers.js';
+
+/**
+ * Pure functions from the flags of `quantgrid submit …` (as commander hands them over: strings,
+ * booleans, string arrays) to the SubmitJobRequest sent to the coordinator. Bad values throw a
+ * UsageError naming the flag; semantic checks beyond syntax are the coordinator's (INVALID_ARGUMENT).
+ */
+
+const UINT32_MAX = 4_294_967_295;
+const INT32_MIN = -2_147_483_648;
+const INT32_MAX = 2_147_483_647;
+
+/** The synthetic, seeded bar generator every CLI job reads from. */
+export const DATASET_NAME = 'synthetic';
+
+export const BACKTEST_DEFAULTS = {
+  timeframe: '1h',
+  bars: '20000',
+  seed: '42',
+  strategy: 'sma-crossover',
+  feeBps: '5',
+  slippageBps: '1',
+  top: '20',
+} as const;
+
+/** Parameter sweeps used for sma-crossover when neither --fast/--slow nor --param give them. */
+export const SMA_CROSSOVER_DEFAULT_PARAMS: Readonly<Record<string, string>> = { fast: '5:50:5', slow: '20:200:10' };
+
+export const ANALYSIS_DEFAULTS = { timeframes: '1h', bars: '5000', seed: '42' } as const;
+
+export const NOOP_DEFAULTS = { partitions: '4', workMs: '0' } as const;
+
+/** Flags every submit subcommand takes. */
+export interface SubmitCommonFlags {
+  name?: string;
+  priority?: string;
+  maxPartitions?: string;
+  /** Idempotency key; the command passes a fresh UUID. */
+  requestId?: string;
+}
+
+export interface BacktestFlags extends SubmitCommonFlags {
+  symbols?: string;
+  timeframe?: string;
+  bars?: string;
+  seed?: string;
+  strategy?: string;
+  fast?: string;
+  slow?: string;
+  /** Repeated --param name=start:stop:step. */
+  param?: string[];
+  feeBps?: string;
+  slippageBps?: string;
+  top?: string;
+}
+
+export interface AnalysisFlags extends SubmitCommonFlags {
+  assets?: string;
+  timeframes?: string;
+  bars?: string;
+  seed?: string;
+  indicators?: string;
+  series?: boolean;
+}
+
+export interface NoopFlags extends SubmitCommonFlags {
+  partitions?: string;
+  workMs?: string;
+  failPartition?: string;
+}
+
+function required(flag: string, value: string | undefined, example: string): string {
+  if (value === undefined) throw new UsageError(`${flag} is required (e.g. ${flag} ${example})`);
+  return value;
+}
+
+function dataset(flags: { bars?: string; seed?: string }, defaults: { bars: string; seed: string }) {
+  return {
+    name: DATASET_NAME,
+    bars: flagValue('--bars', flags.bars ?? defaults.bars, parseIntegerIn(1, UINT32_MAX)),
+    seed: flagValue('--seed', flags.seed ?? defaults.seed, parseIntegerIn(0, UINT32_MAX)),
+  };
+}
+
+function envelope(flags: SubmitCommonFlags): Omit<SubmitJobRequest, 'spec'> & { maxPartitions: number } {
+  return {
+    name: flags.name?.trim() ?? '',
+    priority: flags.priority === undefined ? 0 : flagValue('--priority', flags.priority, parseIntegerIn(INT32_MIN, INT32_MAX)),
+    requestId: flags.requestId ?? '',
+    maxPartitions:
+      flags.maxPartitions === undefined ? 0 : flagValue('--max-partitions', flags.maxPartitions, parseIntegerIn(0, UINT32_MAX)),
+  };
+}
+
+/**
+ * The parameter sweep: every --param, plus the --fast/--slow shorthands; for sma-crossover, fast and
+ * slow default to SMA_CROSSOVER_DEFAULT_PARAMS when not given at all.
+ */
+export function buildParams(flags: Pick<BacktestFlags, 'param' | 'fast' | 'slow' | 'strategy'>): Record<string, ParamRange> {
+  const params: Record<string, ParamRange> = {};
+  for (const text of flags.param ?? []) {
+    const { name, range } = flagValue('--param', text, parseParamAssignment);
+    if (name in params) throw new UsageError(`--param: ${name} is given more than once`);
+    params[name] = range;
+  }
+  const shorthands: Array<[string, string | undefined]> = [
+    ['fast', flags.fast],
+    ['slow', flags.slow],
+  ];
+  for (const [name, text] of shorthands) {
+    if (text === undefined) continue;
+    if (name in params) throw new UsageError(`--${name}: ${name} is also given with --param; give it once`);
+    params[name] = flagValue(`--${name}`, text, parseRange);
+  }
+  if ((flags.strategy ?? BACKTEST_DEFAULTS.strategy) === 'sma-crossover') {
+    for (const [name, text] of Object.entries(SMA_CROSSOVER_DEFAULT_PARAMS)) {
+      if (!(name in params)) params[name] = parseRange(text);
+    }
+  }
+  return params;
+}
+
+export function buildBacktestRequest(flags: BacktestFlags): SubmitJobRequest {
+  const { maxPartitions, ...rest } = envelope(flags);
+  const strategy = (flags.strategy ?? BACKTEST_DEFAULTS.strategy).trim();
+  if (!strategy) throw new UsageError('--strategy: must not be empty');
+  const timeframe = (flags.timeframe ?? BACKTEST_DEFAULTS.timeframe).trim();
+  if (!timeframe) throw new UsageError('--timeframe: must not be empty');
+  return {
+    ...rest,
+    spec: {
+      backtest: {
+        symbols: flagValue('--symbols', required('--symbols', flags.symbols, 'BTCUSDT,ETHUSDT'), parseNameList),
+        timeframe,
+        dataset: dataset(flags, BACKTEST_DEFAULTS),
+        strategy,
+        params: buildParams({ ...flags, strategy }),
+        feeBps: flagValue('--fee-bps', flags.feeBps ?? BACKTEST_DEFAULTS.feeBps, parseNonNegativeNumber),
+        slippageBps: flagValue('--slippage-bps', flags.slippageBps ?? BACKTEST_DEFAULTS.slippageBps, parseNonNegativeNumber),
+        topN: flagValue('--top', flags.top ?? BACKTEST_DEFAULTS.top, parseIntegerIn(1, UINT32_MAX)),
+      },
+      maxPartitions,
+      requiredCapabilities: [],
+    },
+  };
+}
+
+export function buildAnalysisRequest(flags: AnalysisFlags): SubmitJobRequest {
+  const { maxPartitions, ...rest } = envelope(flags);
+  return {
+    ...rest,
+    spec: {
+      marketAnalysis: {
+        assets: flagValue('--assets', required('--assets', flags.assets, 'BTCUSDT,ETHUSDT'), parseNameList),
+        timeframes: flagValue('--timeframes', flags.timeframes ?? ANALYSIS_DEFAULTS.timeframes, parseNameList),
+        dataset: dataset(flags, ANALYSIS_DEFAULTS),
+        indicators: flags.indicators === undefined ? [] : flagValue('--indicators', flags.indicators, parseNameList),
+        includeSeries: flags.series === true,
+      },
+      maxPartitions,
+      requiredCapabilities: [],
+    },
+  };
+}
+
+export function buildNoopRequest(flags: NoopFlags): SubmitJobRequest {
+  const { maxPartitions, ...rest } = envelope(flags);
+  return {
+    ...rest,
+    spec: {
+      noop: {
+        partitions: flagValue('--partitions', flags.partitions ?? NOOP_DEFAULTS.partitions, parseIntegerIn(1, UINT32_MAX)),
+        workMs: flagValue('--work-ms', flags.workMs ?? NOOP_DEFAULTS.workMs, parseIntegerIn(0, UINT32_MAX)),
+        failPartition:
+          flags.failPartition === undefined
+            ? ''
+            : String(flagValue('--fail-partition', flags.failPartition, parseIntegerIn(0, UINT32_MAX))),
+      },
+      maxPartitions,
+      requiredCapabilities: [],
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import { after, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import * as grpc from '@grpc/grpc-js';
+import type { JobEvent__Output } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
+import { CliError } from '../../../cli/cli-error.js';
+import { CoordinatorConnection } from '../../../cli/coordinator-connection.js';
+import { watchJob } from '../../../cli/job-watcher.js';
+import type { WatchDisplay } from '../../../cli/render/watch-display.js';
+import { job, jobEvent, progress, sendEvents, startFakeCoordinator, type FakeCoordinator } from './fake-coordinator.js';
+
+/** watchJob in-process against a fake coordinator, with short pauses. */
+
+const servers: FakeCoordinator[] = [];
+const connections: CoordinatorConnection[] = [];
+after(async () => {
+  for (const connection of connections) connection.close();
+  await Promise.all(servers.map((server) => server.stop()));
+});
+
+async function setUp(handlers: Parameters<typeof startFakeCoordinator>[0]) {
+  const server = await startFakeCoordinator(handlers);
+  servers.push(server);
+  const connection = new CoordinatorConnection({ address: server.address, tls: {}, timeoutMs: 2000 });
+  connections.push(connection);
+  return { server, connection };
+}
+
+function recordingDisplay() {
+  const events: Array<{ type: string; snapshot: boolean }> = [];
+  const notices: string[] = [];
+  const display: WatchDisplay = {
+    event: (event: JobEvent__Output, snapshot: boolean) => events.push({ type: event.type, snapshot }),
+    notice: (text) => notices.push(text),
+    stop: () => {},
+  };
+  return { display, events, notices };
+}
+
+describe('watchJob', () => {
+  it('returns the terminal event\'s status and result; the first event of a stream is the snapshot', async () => {
+    const { connection } = await setUp({
+      WatchJob: (call) =>
+        void sendEvents(call, [
+          jobEvent('JOB_EVENT_TYPE_PROGRESS', { progress: progress(0, 2) }),
+          jobEvent('JOB_EVENT_TYPE_PARTITION_FINISHED', { progress: progress(1, 2) }),
+          jobEvent('JOB_EVENT_TYPE_COMPLETED', { status: 'JOB_STATUS_COMPLETED', resultJson: '{"partitions":2,"checksum":1}' }),
+        ]),
+    });
+    const { display, events } = recordingDisplay();
+    const outcome = await watchJob(connection, 'job-1', display, new AbortController().signal);
+    assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_COMPLETED', resultJson: '{"partitions":2,"checksum":1}', error: '' });
+    assert.deepEqual(events.map((e) => e.snapshot), [true, false, false]);
+  });
+
+  it('gives up after the last re-attach attempt when the stream keeps breaking', async () => {
+    let attaches = 0;
+    const { connection } = await setUp({
+      WatchJob: (call) => {
+        attaches++;
+        call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'shutting down' });
+      },
+    });
+    const { display, notices } = recordingDisplay();
+    await assert.rejects(
+      watchJob(connection, 'job-1', display, new AbortController().signal, { reattachDelaysMs: [10, 20], idleProbeMs: 10_000 }),
+      (error: unknown) => {
+        assert.ok(error instanceof CliError);
+        assert.equal(error.exitCode, 1);
+        assert.match(error.message, /lost the event stream of job job-1 .* after 2 attempts/);
+        return true;
+      },
+    );
+    assert.equal(attaches, 3);
+    assert.equal(notices.length, 2);
+    assert.match(notices[1], /attempt 2\/2/);
+  });
+
+  it('does not retry what retrying cannot fix (NOT_FOUND)', async () => {
+    const { connection } = await setUp({
+      WatchJob: (call) => call.emit('error', { code: grpc.status.NOT_FOUND, details: 'no such job' }),
+    });
+    await assert.rejects(
+      watchJob(connection, 'ghost', recordingDisplay().display, new AbortController().signal, { reattachDelaysMs: [10], idleProbeMs: 10_000 }),
+      /no job ghost/,
+    );
+  });
+
+  it('asks the coordinator when the stream goes quiet, and finishes if the job has ended', async () => {
+    const { connection } = await setUp({
+      WatchJob: (call) => void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_PROGRESS', { progress: progress(1, 2) })], false),
+      GetJob: (_call, callback) => callback(null, job({ status: 'JOB_STATUS_FAILED', error: 'node lost' })),
+    });
+    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, new AbortController().signal, {
+      reattachDelaysMs: [10],
+      idleProbeMs: 150,
+    });
+    assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_FAILED', resultJson: '', error: 'node lost' });
+  });
+
+  it('fetches the job when the stream of an already finished job just closes', async () => {
+    const { connection } = await setUp({
+      WatchJob: (call) =>
+        void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_PROGRESS', { status: 'JOB_STATUS_CANCELLED', progress: progress(1, 2) })]),
+      GetJob: (_call, callback) => callback(null, job({ status: 'JOB_STATUS_CANCELLED', error: 'by user' })),
+    });
+    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, new AbortController().signal);
+    assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_CANCELLED', resultJson: '', error: 'by user' });
+  });
+
+  it('stops when the signal aborts, leaving the job alone', async () => {
+    const { connection } = await setUp({
+      WatchJob: (call) => void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_PROGRESS', { progress: progress(1, 2) })], false),
+    });
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 100);
+    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, controller.signal);
+    assert.deepEqual(outcome, { outcome: 'interrupted' });
+  });
+});

@@ -1,0 +1,236 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Job__Output } from '../../../shared/generated/quantgrid/v1/Job.js';
+import type { NodeInfo__Output } from '../../../shared/generated/quantgrid/v1/NodeInfo.js';
+import { renderJobDetails, renderJobsTable } from '../../../cli/render/job-tables.js';
+import { renderNodesTable } from '../../../cli/render/node-table.js';
+import { parseResultJson, renderResult } from '../../../cli/render/result-tables.js';
+import { formatBytes, formatDuration, formatProgress, statusName } from '../../../cli/render/format.js';
+
+/** The table's lines that contain all the given texts. */
+function linesWith(text: string, ...parts: string[]): string[] {
+  return text.split('\n').filter((line) => parts.every((part) => line.includes(part)));
+}
+
+const BACKTEST_RESULT = {
+  kind: 'backtest',
+  strategy: 'sma-crossover',
+  timeframe: '1h',
+  bars: 20000,
+  evaluated: 340,
+  top: [
+    {
+      rank: 1,
+      symbol: 'ETHUSDT',
+      params: { fast: 10, slow: 120 },
+      sharpe: 1.8734,
+      totalReturn: 0.4521,
+      cagr: 0.2107,
+      volatility: 0.3312,
+      maxDrawdown: 0.1843,
+      trades: 37,
+      winRate: 0.5412,
+      exposure: 0.612,
+    },
+    {
+      rank: 2,
+      symbol: 'BTCUSDT',
+      params: { fast: 15, slow: 150 },
+      sharpe: 1.2,
+      totalReturn: 0.25,
+      cagr: null,
+      volatility: 0.28,
+      maxDrawdown: 0.22,
+      trades: 0,
+      winRate: null,
+      exposure: 0.5,
+    },
+  ],
+};
+
+const ANALYSIS_RESULT = {
+  kind: 'market-analysis',
+  rows: [
+    {
+      asset: 'BTCUSDT',
+      timeframe: '1h',
+      close: 43127.55,
+      indicators: {
+        rsi: 71.234,
+        macd: { macd: 120.5, signal: 98.1, histogram: 22.4 },
+        bollinger: { upper: 43500, middle: 42500, lower: 41500 },
+      },
+      signals: { rsi: 'overbought', macd: 'bullish', bollinger: 'upper-half' },
+      volumeProfile: { poc: 42880.1, valueAreaHigh: 43300, valueAreaLow: 42100 },
+    },
+    {
+      asset: 'ETHUSDT',
+      timeframe: '4h',
+      close: 2291.4,
+      indicators: { rsi: 28.6 },
+      signals: { rsi: 'oversold' },
+      volumeProfile: {},
+    },
+  ],
+};
+
+describe('result tables', () => {
+  it('renders a backtest ranking with parameters and metrics', () => {
+    const text = renderResult(BACKTEST_RESULT);
+    assert.match(text, /sma-crossover on 1h bars \(20000 bars per symbol\): 340 combinations evaluated, top 2/);
+    for (const header of ['symbol', 'fast', 'slow', 'sharpe', 'return', 'CAGR', 'max DD', 'trades', 'win rate', 'exposure']) {
+      assert.ok(text.includes(header), `header ${header}`);
+    }
+    assert.equal(linesWith(text, 'ETHUSDT', ' 10 ', ' 120 ', '1.87', '45.21%', '21.07%', '18.43%', ' 37 ', '54.1%', '61.2%').length, 1);
+    // Nulls show as '-', zero stays zero.
+    const btc = linesWith(text, 'BTCUSDT', ' 15 ', ' 150 ')[0];
+    assert.ok(btc);
+    assert.match(btc, /│ +- +│/);
+    assert.match(btc, /│ +0 +│/);
+    assert.ok(text.indexOf('ETHUSDT') < text.indexOf('BTCUSDT'), 'rank order kept');
+  });
+
+  it('says so when a backtest ranked nothing', () => {
+    assert.match(renderResult({ ...BACKTEST_RESULT, top: [] }), /no results/);
+  });
+
+  it('renders market analysis as one row per asset × timeframe', () => {
+    const text = renderResult(ANALYSIS_RESULT);
+    for (const header of ['asset', 'timeframe', 'close', 'RSI', 'MACD hist', 'Bollinger %B', 'signals', 'POC']) {
+      assert.ok(text.includes(header), `header ${header}`);
+    }
+    // %B = (43127.55 - 41500) / (43500 - 41500) = 0.81
+    assert.equal(linesWith(text, 'BTCUSDT', '1h', '43127.55', '71.2', '22.4000', '0.81', 'rsi overbought', 'macd bullish', '42880.10').length, 1);
+    assert.equal(linesWith(text, 'ETHUSDT', '4h', '2291.40', '28.6', 'rsi oversold').length, 1);
+  });
+
+  it('renders a noop result and checks its checksum', () => {
+    const good = renderResult({ partitions: 4, checksum: 6 });
+    assert.equal(linesWith(good, 'partitions', '4').length, 1);
+    assert.equal(linesWith(good, 'checksum', '6').length, 1);
+    assert.equal(linesWith(good, 'every partition once', 'yes').length, 1);
+    assert.match(renderResult({ partitions: 4, checksum: 5 }), /expected checksum 6/);
+  });
+
+  it('falls back to JSON for unknown shapes and copes with empty results', () => {
+    assert.match(renderResult({ kind: 'future-kind', value: 3 }), /"value": 3/);
+    assert.equal(renderResult(parseResultJson('')), '(no result)');
+    assert.equal(parseResultJson('not json'), 'not json');
+  });
+});
+
+function job(overrides: Partial<Job__Output>): Job__Output {
+  return {
+    id: 'job-1',
+    kind: 'backtest',
+    status: 'JOB_STATUS_RUNNING',
+    spec: null,
+    progress: { partitionsTotal: 40, partitionsDone: 12, partitionsRunning: 4, retries: 1, runningNodes: ['node-a', 'node-b'], etaSeconds: 30 },
+    createdAtMs: 1_000_000,
+    startedAtMs: 1_002_000,
+    finishedAtMs: 0,
+    resultJson: '',
+    error: '',
+    name: '',
+    ...overrides,
+  };
+}
+
+describe('job tables', () => {
+  const now = 1_000_000 + 125_000;
+
+  it('lists jobs with kind, status, progress, age and duration', () => {
+    const text = renderJobsTable(
+      [
+        job({}),
+        job({ id: 'job-2', kind: 'noop', status: 'JOB_STATUS_COMPLETED', finishedAtMs: 1_012_500, progress: { partitionsTotal: 4, partitionsDone: 4, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: 0 } }),
+        job({ id: 'job-3', status: 'JOB_STATUS_WAITING_FOR_NODES', startedAtMs: 0, progress: null }),
+      ],
+      now,
+    );
+    for (const header of ['id', 'kind', 'status', 'progress', 'age', 'duration']) assert.ok(text.includes(header));
+    assert.equal(linesWith(text, 'job-1', 'backtest', 'running', '12/40 (30%)', '2m 05s', '2m 03s').length, 1);
+    assert.equal(linesWith(text, 'job-2', 'noop', 'completed', '4/4 (100%)', '10.5s').length, 1);
+    assert.equal(linesWith(text, 'job-3', 'waiting for nodes').length, 1);
+    assert.ok(!text.includes('name'), 'no name column when no job has a name');
+    assert.ok(renderJobsTable([job({ name: 'nightly' })], now).includes('nightly'));
+    assert.equal(renderJobsTable([], now), 'no jobs');
+  });
+
+  it('shows one job with its spec, progress and error', () => {
+    const text = renderJobDetails(
+      job({
+        status: 'JOB_STATUS_FAILED',
+        finishedAtMs: 1_010_000,
+        error: 'partition 3 failed 3 times: worker crashed',
+        spec: {
+          backtest: {
+            symbols: ['BTCUSDT', 'ETHUSDT'],
+            timeframe: '1h',
+            dataset: { name: 'synthetic', bars: 20000, seed: 42 },
+            strategy: 'sma-crossover',
+            params: { fast: { start: 5, stop: 50, step: 5 }, slow: { start: 100, stop: 100, step: 0 } },
+            feeBps: 5,
+            slippageBps: 1,
+            topN: 20,
+          },
+          requiredCapabilities: [],
+          maxPartitions: 0,
+          kind: 'backtest',
+        },
+      }),
+      now,
+    );
+    assert.equal(linesWith(text, 'status', 'failed').length, 1);
+    assert.equal(linesWith(text, 'error', 'partition 3 failed 3 times: worker crashed').length, 1);
+    assert.equal(linesWith(text, 'spec', 'sma-crossover on BTCUSDT,ETHUSDT 1h', 'fast=5:50:5 slow=100').length, 1);
+    assert.equal(linesWith(text, 'duration', '8.0s').length, 1);
+    assert.equal(linesWith(text, 'retries', '1').length, 1);
+  });
+});
+
+describe('nodes table', () => {
+  it('shows capacity, measurements and the score with its parts', () => {
+    const node: NodeInfo__Output = {
+      id: 'node-a',
+      address: '10.0.0.7:7100',
+      state: 'ready',
+      slots: 8,
+      busySlots: 3,
+      cores: 8,
+      cpuSpeedGhz: 3.2,
+      memoryTotalBytes: 32 * 1024 ** 3,
+      memoryAvailableBytes: 20.5 * 1024 ** 3,
+      cpuLoad: 0.375,
+      rttMs: 0.84,
+      capabilities: ['backtest'],
+      version: '0.1.0',
+      score: { total: 0.6123, cpu: 1, memory: 0.9, network: 0.75, loadFactor: 0.625 },
+      quarantinedUntilMs: 0,
+    };
+    const quarantined = { ...node, id: 'node-b', state: 'quarantined', quarantinedUntilMs: 1_030_000 };
+    const text = renderNodesTable([node, quarantined], 1_000_000);
+    for (const header of ['id', 'address', 'state', 'slots busy/total', 'cores', 'CPU GHz', 'memory avail/total', 'CPU load', 'RTT ms', 'score', 'load factor', 'version']) {
+      assert.ok(text.includes(header), `header ${header}`);
+    }
+    assert.equal(
+      linesWith(text, 'node-a', '10.0.0.7:7100', 'ready', '3/8', '3.20', '20.5 GiB / 32.0 GiB', '38%', '0.8', '0.612', '0.90', '0.75', '0.63', '0.1.0').length,
+      1,
+    );
+    assert.equal(linesWith(text, 'node-b', 'quarantined (30.0s left)').length, 1);
+    assert.match(renderNodesTable([], 0), /no nodes/);
+  });
+});
+
+describe('formatting', () => {
+  it('formats durations, sizes, progress and statuses', () => {
+    assert.equal(formatDuration(850), '850ms');
+    assert.equal(formatDuration(12_340), '12.3s');
+    assert.equal(formatDuration(245_000), '4m 05s');
+    assert.equal(formatDuration(7_380_000), '2h 03m');
+    assert.equal(formatDuration(Number.NaN), '-');
+    assert.equal(formatBytes(1536), '1.5 KiB');
+    assert.equal(formatProgress(null), '-');
+    assert.equal(statusName('JOB_STATUS_WAITING_FOR_NODES'), 'waiting for nodes');
+  });
+});

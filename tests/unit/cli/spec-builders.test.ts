@@ -1,0 +1,181 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { UsageError } from '../../../cli/cli-error.js';
+import { buildAnalysisRequest, buildBacktestRequest, buildNoopRequest, buildParams } from '../../../cli/spec-builders.js';
+
+function usageError(pattern: RegExp): (error: unknown) => true {
+  return (error) => {
+    assert.ok(error instanceof UsageError, `expected a UsageError, got ${String(error)}`);
+    assert.match(error.message, pattern);
+    return true;
+  };
+}
+
+describe('buildBacktestRequest', () => {
+  it('turns the flags of the README example into a SubmitJobRequest', () => {
+    const request = buildBacktestRequest({
+      symbols: 'BTCUSDT,ETHUSDT',
+      timeframe: '1h',
+      bars: '20000',
+      seed: '42',
+      strategy: 'sma-crossover',
+      fast: '5:50:5',
+      slow: '20:200:10',
+      feeBps: '5',
+      slippageBps: '1',
+      top: '20',
+      name: 'sweep',
+      priority: '3',
+      maxPartitions: '16',
+      requestId: 'req-1',
+    });
+    assert.deepEqual(request, {
+      name: 'sweep',
+      priority: 3,
+      requestId: 'req-1',
+      spec: {
+        backtest: {
+          symbols: ['BTCUSDT', 'ETHUSDT'],
+          timeframe: '1h',
+          dataset: { name: 'synthetic', bars: 20000, seed: 42 },
+          strategy: 'sma-crossover',
+          params: { fast: { start: 5, stop: 50, step: 5 }, slow: { start: 20, stop: 200, step: 10 } },
+          feeBps: 5,
+          slippageBps: 1,
+          topN: 20,
+        },
+        maxPartitions: 16,
+        requiredCapabilities: [],
+      },
+    });
+  });
+
+  it('fills defaults, including sma-crossover sweeps for fast and slow', () => {
+    const request = buildBacktestRequest({ symbols: 'SOLUSDT' });
+    const backtest = request.spec?.backtest;
+    assert.ok(backtest);
+    assert.equal(backtest.timeframe, '1h');
+    assert.equal(backtest.strategy, 'sma-crossover');
+    assert.deepEqual(backtest.dataset, { name: 'synthetic', bars: 20000, seed: 42 });
+    assert.deepEqual(backtest.params, { fast: { start: 5, stop: 50, step: 5 }, slow: { start: 20, stop: 200, step: 10 } });
+    assert.equal(backtest.topN, 20);
+    assert.equal(request.priority, 0);
+    assert.equal(request.spec?.maxPartitions, 0);
+  });
+
+  it('--param is the general form; --fast/--slow are shorthands for it', () => {
+    assert.deepEqual(buildParams({ param: ['fast=10', 'slow=50:150:25'] }), {
+      fast: { start: 10, stop: 10, step: 0 },
+      slow: { start: 50, stop: 150, step: 25 },
+    });
+    assert.deepEqual(buildParams({ param: ['lookback=10:30:10'], strategy: 'momentum' }), {
+      lookback: { start: 10, stop: 30, step: 10 },
+    });
+    assert.deepEqual(buildParams({ fast: '8', param: ['slow=21'] }), {
+      slow: { start: 21, stop: 21, step: 0 },
+      fast: { start: 8, stop: 8, step: 0 },
+    });
+  });
+
+  it('rejects a parameter given twice', () => {
+    assert.throws(() => buildParams({ param: ['fast=1', 'fast=2'] }), usageError(/^--param: fast is given more than once/));
+    assert.throws(() => buildParams({ fast: '3', param: ['fast=1'] }), usageError(/^--fast: .*--param/));
+  });
+
+  it('names the flag at fault', () => {
+    assert.throws(() => buildBacktestRequest({ symbols: 'BTCUSDT', fast: '5:x' }), usageError(/^--fast: "5:x" is not a range/));
+    assert.throws(() => buildBacktestRequest({ symbols: 'BTCUSDT', slow: '200:20:10' }), usageError(/^--slow: .*below start/));
+    assert.throws(() => buildBacktestRequest({ symbols: 'BTCUSDT', bars: '0' }), usageError(/^--bars: /));
+    assert.throws(() => buildBacktestRequest({ symbols: 'BTCUSDT', seed: '-1' }), usageError(/^--seed: /));
+    assert.throws(() => buildBacktestRequest({ symbols: 'BTCUSDT', feeBps: '-2' }), usageError(/^--fee-bps: .*negative/));
+    assert.throws(() => buildBacktestRequest({ symbols: 'BTCUSDT', top: 'ten' }), usageError(/^--top: /));
+    assert.throws(() => buildBacktestRequest({ symbols: 'BTCUSDT', priority: '1.5' }), usageError(/^--priority: /));
+    assert.throws(() => buildBacktestRequest({ symbols: 'BTCUSDT', maxPartitions: '-1' }), usageError(/^--max-partitions: /));
+    assert.throws(() => buildBacktestRequest({ symbols: ',' }), usageError(/^--symbols: /));
+    assert.throws(() => buildBacktestRequest({}), usageError(/^--symbols is required/));
+  });
+});
+
+describe('buildAnalysisRequest', () => {
+  it('turns flags into a market-analysis request', () => {
+    const request = buildAnalysisRequest({
+      assets: 'BTCUSDT,ETHUSDT',
+      timeframes: '1h,4h',
+      bars: '3000',
+      seed: '7',
+      indicators: 'rsi,macd',
+      series: true,
+    });
+    assert.deepEqual(request.spec, {
+      marketAnalysis: {
+        assets: ['BTCUSDT', 'ETHUSDT'],
+        timeframes: ['1h', '4h'],
+        dataset: { name: 'synthetic', bars: 3000, seed: 7 },
+        indicators: ['rsi', 'macd'],
+        includeSeries: true,
+      },
+      maxPartitions: 0,
+      requiredCapabilities: [],
+    });
+  });
+
+  it('asks for every indicator and no series by default', () => {
+    const analysis = buildAnalysisRequest({ assets: 'BTCUSDT' }).spec?.marketAnalysis;
+    assert.deepEqual(analysis?.indicators, []);
+    assert.equal(analysis?.includeSeries, false);
+    assert.deepEqual(analysis?.timeframes, ['1h']);
+  });
+
+  it('names the flag at fault', () => {
+    assert.throws(() => buildAnalysisRequest({}), usageError(/^--assets is required/));
+    assert.throws(() => buildAnalysisRequest({ assets: 'BTCUSDT', timeframes: ' ' }), usageError(/^--timeframes: /));
+    assert.throws(() => buildAnalysisRequest({ assets: 'BTCUSDT', bars: '1.5' }), usageError(/^--bars: /));
+  });
+});
+
+describe('buildNoopRequest', () => {
+  it('turns flags into a noop request', () => {
+    assert.deepEqual(buildNoopRequest({ partitions: '8', workMs: '250', failPartition: '3', name: 'bench' }), {
+      name: 'bench',
+      priority: 0,
+      requestId: '',
+      spec: { noop: { partitions: 8, workMs: 250, failPartition: '3' }, maxPartitions: 0, requiredCapabilities: [] },
+    });
+    assert.equal(buildNoopRequest({}).spec?.noop?.failPartition, '');
+  });
+
+  it('names the flag at fault', () => {
+    assert.throws(() => buildNoopRequest({ partitions: '0' }), usageError(/^--partitions: /));
+    assert.throws(() => buildNoopRequest({ workMs: 'slow' }), usageError(/^--work-ms: /));
+    assert.throws(() => buildNoopRequest({ failPartition: '-1' }), usageError(/^--fail-partition: /));
+  });
+});
+
+describe('built requests on the wire', () => {
+  it('survive encoding with the real proto and decode as the coordinator sees them', async () => {
+    const { loadQuantgridProto } = await import('../../../shared/grpc/proto-package.js');
+    const { definition } = loadQuantgridProto();
+    const method = (definition['quantgrid.v1.Coordinator'] as Record<string, {
+      requestSerialize(value: unknown): Buffer;
+      requestDeserialize(bytes: Buffer): Record<string, any>;
+    }>).SubmitJob;
+    const roundTrip = (request: unknown) => method.requestDeserialize(method.requestSerialize(request));
+
+    const backtest = roundTrip(buildBacktestRequest({ symbols: 'BTCUSDT', fast: '5:50:5', param: ['slow=100'], requestId: 'r' }));
+    assert.equal(backtest.spec.kind, 'backtest');
+    assert.deepEqual(backtest.spec.backtest.params.fast, { start: 5, stop: 50, step: 5 });
+    assert.deepEqual(backtest.spec.backtest.params.slow, { start: 100, stop: 100, step: 0 });
+    assert.deepEqual(backtest.spec.backtest.dataset, { name: 'synthetic', bars: 20000, seed: 42 });
+    assert.equal(backtest.requestId, 'r');
+
+    const analysis = roundTrip(buildAnalysisRequest({ assets: 'ETHUSDT', timeframes: '4h', series: true }));
+    assert.equal(analysis.spec.kind, 'marketAnalysis');
+    assert.deepEqual(analysis.spec.marketAnalysis.timeframes, ['4h']);
+    assert.equal(analysis.spec.marketAnalysis.includeSeries, true);
+
+    const noop = roundTrip(buildNoopRequest({ partitions: '3', workMs: '10', maxPartitions: '2' }));
+    assert.equal(noop.spec.kind, 'noop');
+    assert.deepEqual(noop.spec.noop, { partitions: 3, workMs: 10, failPartition: '' });
+    assert.equal(noop.spec.maxPartitions, 2);
+  });
+});
