@@ -198,10 +198,10 @@ export class NodeTable extends EventEmitter {
     }
   }
 
-  /** Status probe result. */
+  /** Status probe result. (The version stays the one registered in Consul: the registration is what placement trusts.) */
   applyStatus(
     node: NodeRecord,
-    status: { memoryAvailableBytes: number; memoryTotalBytes: number; cpuLoad: number; draining: boolean; version: string },
+    status: { memoryAvailableBytes: number; memoryTotalBytes: number; cpuLoad: number; draining: boolean },
     rttMs: number,
   ): void {
     const wasUsable = node.reachable && !node.draining;
@@ -210,7 +210,6 @@ export class NodeTable extends EventEmitter {
     node.memoryTotalBytes = status.memoryTotalBytes;
     node.cpuLoad = status.cpuLoad;
     node.draining = status.draining;
-    if (status.version) node.version = status.version;
     node.rttMs = Number.isNaN(node.rttMs) ? rttMs : 0.7 * node.rttMs + 0.3 * rttMs;
     this.refreshReference();
     if (!wasUsable && !node.draining) this.emit('changed');

@@ -1,0 +1,180 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
+import { backtestKind } from '../../shared/tasks/backtest/index.js';
+import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js';
+import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import { connect, eventually, runInOneProcess, submitAndWait, watchToEnd } from '../helpers/jobs.js';
+
+const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+
+async function passingAgentIds(consulAddress: string): Promise<string[]> {
+  const response = await fetch(`${consulAddress}/v1/health/service/quantgrid-agent?passing=true`);
+  const entries = (await response.json()) as Array<{ Service: { ID: string } }>;
+  return entries.map((entry) => entry.Service.ID).sort();
+}
+
+describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_000 }, () => {
+  let cluster: LocalCluster;
+  let coordinator: CoordinatorConnection;
+
+  before(async () => {
+    cluster = await startLocalCluster({ agents: [{ slots: 1 }, { slots: 2 }, { slots: 3 }] });
+    coordinator = connect(cluster.coordinator.address);
+    await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
+  });
+
+  after(async () => {
+    coordinator?.close();
+    await cluster?.stop();
+  });
+
+  test('nodes are listed with their slots and a score', async () => {
+    const { nodes } = await coordinator.listNodes();
+    assert.deepEqual(nodes.map((node) => [node.id, node.slots]).sort(), [['agent-a', 1], ['agent-b', 2], ['agent-c', 3]]);
+    for (const node of nodes) {
+      assert.equal(node.state, 'ready');
+      assert.ok(node.score!.total > 0 && node.score!.total <= 1, `score of ${node.id}: ${node.score!.total}`);
+      assert.ok(node.cores >= 1);
+      assert.ok(node.memoryTotalBytes > 0);
+    }
+  });
+
+  test('a backtest sweep run on the cluster equals the same sweep run in one process', async () => {
+    const { events, job } = await submitAndWait(coordinator, {
+      spec: {
+        backtest: {
+          symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
+          timeframe: '1h',
+          dataset: { name: 'synthetic', bars: 3000, seed: 7 },
+          params: { fast: { start: 5, stop: 30, step: 5 }, slow: { start: 20, stop: 100, step: 10 } },
+          feeBps: 5,
+          slippageBps: 1,
+          topN: 15,
+        },
+        maxPartitions: 12,
+      },
+    });
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+    const finished = events.filter((event) => event.type === 'JOB_EVENT_TYPE_PARTITION_FINISHED');
+    assert.equal(finished.length, job.progress!.partitionsTotal);
+    assert.ok(job.progress!.partitionsTotal > 1, 'the job was split');
+    assert.ok(new Set(finished.map((event) => event.nodeId)).size >= 2, 'more than one node worked');
+    const expected = runInOneProcess(backtestKind, job.spec!.backtest);
+    assert.deepEqual(JSON.parse(job.resultJson), expected);
+  });
+
+  test('a market analysis run on the cluster equals the same analysis run in one process', async () => {
+    const { job } = await submitAndWait(coordinator, {
+      spec: {
+        marketAnalysis: {
+          assets: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT'],
+          timeframes: ['1h', '4h', '1d'],
+          dataset: { name: 'synthetic', bars: 2000, seed: 3 },
+        },
+      },
+    });
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+    const expected = runInOneProcess(marketAnalysisKind, job.spec!.marketAnalysis);
+    assert.deepEqual(JSON.parse(job.resultJson), expected);
+    assert.equal((expected as { rows: unknown[] }).rows.length, 12);
+  });
+
+  test('invalid jobs are refused with INVALID_ARGUMENT naming the field', async () => {
+    const cases: Array<[string, object]> = [
+      ['spec.kind', {}],
+      ['backtest.symbols', { backtest: { symbols: [], params: { fast: { start: 5, stop: 5 }, slow: { start: 20, stop: 20 } } } }],
+      ['backtest.params.fast', { backtest: { symbols: ['A'], params: { fast: { start: 50, stop: 50 }, slow: { start: 20, stop: 20 } } } }],
+      ['backtest.dataset.name', { backtest: { symbols: ['A'], dataset: { name: 'nasdaq-tapes' }, params: { fast: { start: 5, stop: 5 }, slow: { start: 20, stop: 20 } } } }],
+      ['backtest.timeframe', { backtest: { symbols: ['A'], timeframe: '7m', params: { fast: { start: 5, stop: 5 }, slow: { start: 20, stop: 20 } } } }],
+      ['backtest.params.fast', { backtest: { symbols: ['A'], params: { fast: { start: Number.NaN, stop: 5 }, slow: { start: 20, stop: 20 } } } }],
+      ['backtest.params', { backtest: { symbols: ['A'], dataset: { bars: 20000 }, params: { fast: { start: 1, stop: 5000, step: 1 }, slow: { start: 5001, stop: 9000, step: 1 } } } }],
+      ['market_analysis.timeframes[0]', { marketAnalysis: { assets: ['A'], timeframes: ['2h'] } }],
+    ];
+    for (const [field, spec] of cases) {
+      await assert.rejects(coordinator.submitJob({ spec }), (error: Error & { code?: number }) => {
+        assert.equal(error.code, grpc.status.INVALID_ARGUMENT, `${field}: ${error.message}`);
+        assert.ok(error.message.startsWith(field), `expected the message to name ${field}: ${error.message}`);
+        return true;
+      });
+    }
+  });
+
+  test('a partition that fails deterministically fails the job, naming the partition and the cause', async () => {
+    const { job, events } = await submitAndWait(coordinator, { spec: { noop: { partitions: 6, failPartition: '3' } } });
+    assert.equal(job.status, 'JOB_STATUS_FAILED');
+    assert.match(job.error, /partition 3/);
+    assert.match(job.error, /fails on purpose/);
+    assert.equal(events.filter((event) => event.type === 'JOB_EVENT_TYPE_PARTITION_RETRIED').length, 0, 'not retried');
+  });
+
+  test('the CLI submits, watches and prints a result; bad input exits non-zero with one line', () => {
+    const ok = spawnSync(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, 'submit', 'noop', '--partitions', '12', '--watch'], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.match(ok.stdout, /completed/i);
+    const bad = spawnSync(
+      process.execPath,
+      [CLI, '--coordinator', cluster.coordinator.address, 'submit', 'backtest', '--symbols', 'BTCUSDT', '--fast', '50', '--slow', '20'],
+      { encoding: 'utf8', timeout: 30_000 },
+    );
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr.trim(), /^quantgrid: backtest\.params\.fast: /);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+  });
+
+  test('an agent killed with SIGKILL mid-job: its partitions rerun elsewhere and the result is exact', async () => {
+    const raw = {
+      symbols: ['BTCUSDT', 'ETHUSDT'],
+      timeframe: '1h',
+      dataset: { name: 'synthetic', bars: 20000, seed: 11 },
+      params: { fast: { start: 2, stop: 40, step: 1 }, slow: { start: 50, stop: 150, step: 2 } },
+      topN: 25,
+    };
+    const { jobId } = await coordinator.submitJob({ spec: { backtest: raw, maxPartitions: 30 } });
+    const victim = 'agent-c';
+    let killedAt = 0;
+    let killing: Promise<void> | undefined;
+    const { events, job } = await watchToEnd(coordinator, jobId, 180_000, (event) => {
+      // Kill once the victim has partitions running (it has three slots).
+      if (!killing && event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && event.nodeId === victim) {
+        killedAt = Date.now();
+        killing = cluster.killAgent(victim, 'SIGKILL');
+      }
+    });
+    await killing;
+    assert.ok(killedAt > 0, 'the victim got work');
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+    const retried = events.filter((event) => event.type === 'JOB_EVENT_TYPE_PARTITION_RETRIED');
+    assert.ok(retried.length >= 1, 'partitions of the killed agent were retried');
+    for (const event of retried) assert.equal(event.nodeId, victim);
+    const lateFinishes = events.filter((e) => e.type === 'JOB_EVENT_TYPE_PARTITION_FINISHED' && e.timeMs > killedAt + 50 && e.nodeId === victim);
+    assert.deepEqual(lateFinishes, [], 'nothing finished on the dead node after the kill');
+    // Each retried partition started again on a survivor within 2 s of the failure being noticed.
+    for (const retry of retried) {
+      const restart = events.find((e) => e.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && e.partition === retry.partition && e.timeMs >= retry.timeMs);
+      assert.ok(restart, `partition ${retry.partition} restarted`);
+      assert.notEqual(restart.nodeId, victim);
+      assert.ok(restart.timeMs - killedAt <= 2000, `partition ${retry.partition} restarted ${restart.timeMs - killedAt} ms after the kill`);
+    }
+    assert.deepEqual(JSON.parse(job.resultJson), runInOneProcess(backtestKind, job.spec!.backtest));
+  });
+
+  test('an agent stopped gracefully drains, exits 0 and leaves Consul', async () => {
+    assert.ok((await passingAgentIds(cluster.consul.httpAddress)).includes('agent-b'));
+    const exit = await cluster.stopAgent('agent-b');
+    assert.equal(exit.code, 0);
+    const response = await fetch(`${cluster.consul.httpAddress}/v1/agent/services`);
+    assert.ok(!Object.keys((await response.json()) as object).includes('agent-b'), 'deregistered');
+    await eventually(
+      async () => ((await coordinator.listNodes()).nodes.some((node) => node.id === 'agent-b' && node.state === 'ready') ? undefined : true),
+      5000,
+      'the coordinator to stop offering agent-b',
+    );
+  });
+});
