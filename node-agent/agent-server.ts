@@ -1,0 +1,63 @@
+import * as grpc from '@grpc/grpc-js';
+import type { HealthImplementation } from 'grpc-health-check';
+import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
+import { SERVER_KEEPALIVE_OPTIONS } from '../shared/grpc/clients.js';
+import { serverCredentials, type TlsConfig } from '../shared/grpc/credentials.js';
+import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
+import { addStandardServices } from '../shared/grpc/standard-services.js';
+
+/** Full name of the service, as the health service and reflection know it. */
+export const NODE_AGENT_SERVICE_NAME = 'quantgrid.v1.NodeAgent';
+
+export interface AgentServerOptions {
+  host: string;
+  /** 0 = any free port. */
+  port: number;
+  tls: TlsConfig;
+  handlers: NodeAgentHandlers;
+}
+
+export interface StartedAgentServer {
+  server: grpc.Server;
+  health: HealthImplementation;
+  /** The port actually bound. */
+  port: number;
+  /** Lets in-flight calls finish for up to graceMs, then cuts the rest. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+function bindAddress(host: string, port: number): string {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  return bare.includes(':') ? `[${bare}]:${port}` : `${bare}:${port}`;
+}
+
+/** Creates the gRPC server with the NodeAgent, health and reflection services, and binds it. */
+export async function startAgentServer(options: AgentServerOptions): Promise<StartedAgentServer> {
+  const credentials = serverCredentials(options.tls);
+  const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
+  server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, options.handlers);
+  const health = addStandardServices(server, NODE_AGENT_SERVICE_NAME);
+  const address = bindAddress(options.host, options.port);
+  const port = await new Promise<number>((resolve, reject) => {
+    server.bindAsync(address, credentials, (error, bound) => {
+      if (error) reject(new Error(`cannot listen on ${address}: ${error.message}`));
+      else resolve(bound);
+    });
+  });
+
+  let shuttingDown: Promise<void> | undefined;
+  const shutdown = (graceMs: number): Promise<void> => {
+    shuttingDown ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, graceMs);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    return shuttingDown;
+  };
+  return { server, health, port, shutdown };
+}

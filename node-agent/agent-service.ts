@@ -1,0 +1,301 @@
+import * as grpc from '@grpc/grpc-js';
+import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
+import type { RunPartitionRequest__Output } from '../shared/generated/quantgrid/v1/RunPartitionRequest.js';
+import type { PartitionEvent } from '../shared/generated/quantgrid/v1/PartitionEvent.js';
+import type { AgentStatus } from '../shared/generated/quantgrid/v1/AgentStatus.js';
+import type { Logger } from '../shared/logging.js';
+import { errorMessage } from '../shared/errors.js';
+import { isCompatibleVersion } from '../shared/version.js';
+import { taskKindByName } from '../shared/tasks/registry.js';
+import type { MachineProfile } from './machine-profile.js';
+import type { LoadSample } from './load-monitor.js';
+import { PartitionFailure, type PartitionErrorCode, type PartitionOutcome, type SlotLease } from './worker-pool.js';
+import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS } from './agent-config.js';
+
+/** The pool as the service sees it. */
+export interface SlotSource {
+  readonly size: number;
+  readonly busySlots: number;
+  tryAcquire(): SlotLease | undefined;
+}
+
+export interface AgentServiceOptions {
+  /** The node id (known once the server is bound when it derives from the port). */
+  nodeId: () => string;
+  version: string;
+  profile: MachineProfile;
+  load: { current(): LoadSample };
+  pool: SlotSource;
+  capabilities: readonly string[];
+  /** Heartbeat interval when the request asks for none (heartbeat_ms = 0). */
+  heartbeatMs: number;
+  logger: Logger;
+  /** Least time between two progress events of one partition. */
+  progressIntervalMs?: number;
+  /** Whether a task kind exists (default: the shared registry). */
+  knowsKind?: (kind: string) => boolean;
+}
+
+export interface AgentCounters {
+  /** Partitions that ran and sent a result. */
+  completed: number;
+  /** Partitions that ran (were given a slot) and ended with an error event. */
+  failed: number;
+  /** Partitions cancelled by the coordinator. */
+  cancelled: number;
+  /** Requests refused before running: VERSION_MISMATCH, INVALID_ARGUMENT, DRAINING, NO_FREE_SLOT. */
+  refused: number;
+}
+
+const MAX_JOB_ID_LENGTH = 256;
+
+interface Running {
+  jobId: string;
+  partition: number;
+  /** Ends the stream with this error and stops the worker. */
+  abandon(code: PartitionErrorCode, message: string): void;
+  done: Promise<void>;
+}
+
+function errorEvent(code: PartitionErrorCode, message: string, deterministic: boolean): PartitionEvent {
+  return { error: { code, message, deterministic } };
+}
+
+/**
+ * The NodeAgent gRPC service. RunPartition never queues: with no free slot, or while draining, it
+ * answers with an error event at once so the coordinator can place the partition elsewhere.
+ * Every refusal and failure is an error event on an OK stream; handlers never throw.
+ */
+export class AgentService {
+  private draining = false;
+  private readonly running = new Set<Running>();
+  private readonly idleWaiters = new Set<() => void>();
+  private readonly startedAt = performance.now();
+  private readonly progressIntervalMs: number;
+  private readonly knowsKind: (kind: string) => boolean;
+  readonly counters: AgentCounters = { completed: 0, failed: 0, cancelled: 0, refused: 0 };
+
+  constructor(private readonly options: AgentServiceOptions) {
+    this.progressIntervalMs = options.progressIntervalMs ?? 100;
+    this.knowsKind = options.knowsKind ?? ((kind) => taskKindByName(kind) !== undefined);
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  get runningCount(): number {
+    return this.running.size;
+  }
+
+  /** From now on RunPartition answers DRAINING; running partitions go on. */
+  startDrain(): void {
+    this.draining = true;
+  }
+
+  /** Resolves true once no partition runs, false when timeoutMs passes first. */
+  waitUntilIdle(timeoutMs: number): Promise<boolean> {
+    if (this.running.size === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const waiter = () => {
+        if (this.running.size > 0) return;
+        clearTimeout(timer);
+        this.idleWaiters.delete(waiter);
+        resolve(true);
+      };
+      const timer = setTimeout(() => {
+        this.idleWaiters.delete(waiter);
+        resolve(false);
+      }, timeoutMs);
+      this.idleWaiters.add(waiter);
+    });
+  }
+
+  /** Ends every running partition with a transient error (and stops its worker); waits until they are gone. */
+  async abandonRunning(code: PartitionErrorCode, message: string): Promise<void> {
+    const all = [...this.running];
+    for (const running of all) running.abandon(code, message);
+    await Promise.all(all.map((running) => running.done));
+  }
+
+  status(): AgentStatus {
+    const { profile, pool, load } = this.options;
+    const sample = load.current();
+    return {
+      nodeId: this.options.nodeId(),
+      version: this.options.version,
+      cores: profile.cores,
+      cpuSpeedGhz: profile.cpuSpeedGhz,
+      memoryTotalBytes: profile.memoryTotalBytes,
+      memoryAvailableBytes: sample.memoryAvailableBytes,
+      netSpeedMbps: profile.netSpeedMbps,
+      slots: pool.size,
+      busySlots: pool.busySlots,
+      cpuLoad: sample.cpuLoad,
+      netRxBytesPerS: sample.netRxBytesPerS,
+      netTxBytesPerS: sample.netTxBytesPerS,
+      capabilities: [...this.options.capabilities],
+      uptimeS: (performance.now() - this.startedAt) / 1000,
+      partitionsCompleted: this.counters.completed,
+      partitionsFailed: this.counters.failed,
+      draining: this.draining,
+    };
+  }
+
+  readonly handlers: NodeAgentHandlers = {
+    GetStatus: (_call, callback) => {
+      try {
+        callback(null, this.status());
+      } catch (error) {
+        this.options.logger.error({ err: errorMessage(error) }, 'GetStatus failed');
+        callback({ code: grpc.status.INTERNAL, details: `status unavailable: ${errorMessage(error)}` });
+      }
+    },
+    RunPartition: (call) => {
+      try {
+        this.runPartition(call);
+      } catch (error) {
+        this.options.logger.error({ err: errorMessage(error) }, 'RunPartition failed unexpectedly');
+        try {
+          if (!call.cancelled && call.writable) {
+            call.write(errorEvent('INTERNAL', `agent failure: ${errorMessage(error)}`, false));
+            call.end();
+          }
+        } catch {
+          // The stream is gone; nothing more to tell.
+        }
+      }
+    },
+  };
+
+  /** Why a request cannot be accepted at all, checked before looking for a slot. */
+  private refusal(request: RunPartitionRequest__Output): PartitionFailure | undefined {
+    const version = typeof request.coordinatorVersion === 'string' ? request.coordinatorVersion.trim() : '';
+    if (!version) {
+      return new PartitionFailure('VERSION_MISMATCH', `coordinator_version is missing; this agent is version ${this.options.version}`);
+    }
+    if (!isCompatibleVersion(version, this.options.version)) {
+      return new PartitionFailure(
+        'VERSION_MISMATCH',
+        `coordinator version ${version} is not compatible with agent version ${this.options.version} (major.minor must match)`,
+      );
+    }
+    const bad = (message: string) => new PartitionFailure('INVALID_ARGUMENT', message);
+    if (typeof request.jobId !== 'string' || request.jobId.trim() === '') return bad('job_id is empty');
+    if (request.jobId.length > MAX_JOB_ID_LENGTH) return bad(`job_id is longer than ${MAX_JOB_ID_LENGTH} characters`);
+    if (typeof request.kind !== 'string' || request.kind === '') return bad('kind is empty');
+    if (!this.knowsKind(request.kind)) return bad(`unknown task kind "${request.kind}"`);
+    if (typeof request.specJson !== 'string' || request.specJson.trim() === '') return bad('spec_json is empty');
+    if (typeof request.partitionJson !== 'string' || request.partitionJson.trim() === '') return bad('partition_json is empty');
+    if (this.draining) return new PartitionFailure('DRAINING', 'the agent is shutting down; run the partition elsewhere');
+    return undefined;
+  }
+
+  private heartbeatInterval(requested: number): number {
+    if (!Number.isFinite(requested) || requested <= 0) return this.options.heartbeatMs;
+    return Math.min(MAX_HEARTBEAT_MS, Math.max(MIN_HEARTBEAT_MS, Math.round(requested)));
+  }
+
+  private runPartition(call: grpc.ServerWritableStream<RunPartitionRequest__Output, PartitionEvent>): void {
+    const { logger } = this.options;
+    const request = call.request ?? ({} as RunPartitionRequest__Output);
+    const where = { jobId: request.jobId, partition: request.partition, attempt: request.attempt, kind: request.kind, peer: call.getPeer() };
+
+    let ended = false;
+    const send = (event: PartitionEvent): void => {
+      if (ended || call.cancelled || !call.writable) return;
+      call.write(event);
+    };
+    const end = (event?: PartitionEvent): void => {
+      if (ended) return;
+      if (event) send(event);
+      ended = true;
+      if (!call.cancelled && call.writable) call.end();
+    };
+
+    const refused = this.refusal(request);
+    if (refused) {
+      this.counters.refused++;
+      logger.debug({ ...where, code: refused.code, err: refused.message }, 'partition refused');
+      end(errorEvent(refused.code, refused.message, refused.deterministic));
+      return;
+    }
+    const lease = this.options.pool.tryAcquire();
+    if (!lease) {
+      this.counters.refused++;
+      logger.debug(where, 'partition refused: no free slot');
+      end(errorEvent('NO_FREE_SLOT', `all ${this.options.pool.size} slots are busy`, false));
+      return;
+    }
+    if (call.cancelled) {
+      lease.release();
+      return;
+    }
+
+    const controller = new AbortController();
+    const heartbeatMs = this.heartbeatInterval(request.heartbeatMs);
+    const heartbeat = () => send({ heartbeat: { timeMs: Date.now() } });
+    heartbeat();
+    const heartbeatTimer = setInterval(heartbeat, heartbeatMs);
+
+    let lastProgress = -1;
+    let lastProgressAt = -Infinity;
+    const onProgress = (fraction: number) => {
+      const now = performance.now();
+      if (fraction === lastProgress || now - lastProgressAt < this.progressIntervalMs) return;
+      lastProgress = fraction;
+      lastProgressAt = now;
+      send({ progress: { fraction } });
+    };
+
+    let resolveDone!: () => void;
+    const done = new Promise<void>((resolve) => (resolveDone = resolve));
+    let abandoned: PartitionFailure | undefined;
+    const running: Running = {
+      jobId: request.jobId,
+      partition: request.partition,
+      done,
+      abandon: (code, message) => {
+        if (abandoned || ended) return;
+        abandoned = new PartitionFailure(code, message);
+        controller.abort();
+      },
+    };
+    this.running.add(running);
+    const onCancelled = () => controller.abort();
+    call.on('cancelled', onCancelled);
+    logger.debug({ ...where, heartbeatMs }, 'partition started');
+
+    const settle = (outcome: PartitionOutcome | PartitionFailure): void => {
+      clearInterval(heartbeatTimer);
+      call.removeListener('cancelled', onCancelled);
+      if (outcome instanceof PartitionFailure) {
+        const failure = abandoned ?? outcome;
+        if (failure.code === 'CANCELLED') {
+          this.counters.cancelled++;
+          logger.info(where, 'partition cancelled by the coordinator');
+          end();
+        } else {
+          this.counters.failed++;
+          const level = failure.deterministic ? 'info' : 'warn';
+          logger[level]({ ...where, code: failure.code, err: failure.message }, 'partition failed');
+          end(errorEvent(failure.code, failure.message, failure.deterministic));
+        }
+      } else {
+        this.counters.completed++;
+        logger.debug({ ...where, computeMs: Math.round(outcome.computeMs) }, 'partition completed');
+        end({ result: { resultJson: outcome.resultJson, computeMs: outcome.computeMs } });
+      }
+      this.running.delete(running);
+      resolveDone();
+      for (const waiter of [...this.idleWaiters]) waiter();
+    };
+
+    lease
+      .run({ kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson }, { onProgress, signal: controller.signal })
+      .then(settle, (error: unknown) =>
+        settle(error instanceof PartitionFailure ? error : new PartitionFailure('INTERNAL', `agent failure: ${errorMessage(error)}`)),
+      )
+      .catch((error: unknown) => logger.error({ ...where, err: errorMessage(error) }, 'could not finish the partition stream'));
+  }
+}

@@ -1,0 +1,170 @@
+/**
+ * quantgrid node agent: wiring only. Parses the config, profiles the machine, starts the worker
+ * pool, the gRPC server, the load monitor and the Consul registration, prints one ready line on
+ * stdout and drains on SIGTERM/SIGINT.
+ */
+import { createLogger } from '../shared/logging.js';
+import { errorMessage } from '../shared/errors.js';
+import { setServing } from '../shared/grpc/standard-services.js';
+import { QUANTGRID_VERSION } from '../shared/version.js';
+import { AgentConfigExit, parseAgentConfig, resolveNodeId, type AgentConfig } from './agent-config.js';
+import { readMachineProfile } from './machine-profile.js';
+import { LoadMonitor, systemLoadReader } from './load-monitor.js';
+import { WorkerPool } from './worker-pool.js';
+import { AgentService } from './agent-service.js';
+import { NODE_AGENT_SERVICE_NAME, startAgentServer, type StartedAgentServer } from './agent-server.js';
+import { ConsulRegistration, agentServiceMeta, consulAgentApi } from './consul-registration.js';
+
+const logger = createLogger('node-agent');
+
+/** Signals this soon after the first are the same stop request delivered twice, not a second one. */
+const DUPLICATE_SIGNAL_MS = 300;
+
+let registration: ConsulRegistration | undefined;
+let exiting = false;
+/** Installed once the agent is up; before that a signal just exits (nothing runs yet). */
+let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
+
+function hostPort(host: string, port: number): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** Logs, deregisters (bounded), exits non-zero: never a silent hang. */
+async function die(error: unknown, what: string): Promise<never> {
+  if (!exiting) {
+    exiting = true;
+    logger.fatal({ err: errorMessage(error), stack: error instanceof Error ? error.stack : undefined }, what);
+    setTimeout(() => process.exit(1), 5_000).unref();
+    await registration?.deregister().catch(() => undefined);
+  }
+  process.exit(1);
+}
+
+async function start(config: AgentConfig): Promise<void> {
+  const profile = await readMachineProfile(logger);
+  const pool = new WorkerPool({ size: config.slots, logger });
+  const load = new LoadMonitor({ busySlots: () => pool.busySlots, reader: systemLoadReader(profile.netInterface), logger });
+  // The first load sample (about 0.5 s for the CPU reading) is taken while the workers start.
+  const firstSample = load.start();
+  await pool.start();
+
+  let nodeId = config.nodeId ?? '';
+  const service = new AgentService({
+    nodeId: () => nodeId,
+    version: QUANTGRID_VERSION,
+    profile,
+    load,
+    pool,
+    capabilities: config.capabilities,
+    heartbeatMs: config.heartbeatMs,
+    logger,
+  });
+  let server: StartedAgentServer;
+  try {
+    server = await startAgentServer({ host: config.host, port: config.port, tls: config.tls, handlers: service.handlers });
+  } catch (error) {
+    load.stop();
+    await pool.close();
+    throw error;
+  }
+  nodeId = resolveNodeId(config, server.port);
+  await firstSample;
+
+  let draining = false;
+  const drain = async (signal: NodeJS.Signals): Promise<void> => {
+    logger.info({ signal, running: service.runningCount, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
+    setServing(server.health, NODE_AGENT_SERVICE_NAME, false);
+    service.startDrain();
+    await registration?.deregister();
+    const idle = await service.waitUntilIdle(config.drainTimeoutMs);
+    if (!idle) {
+      logger.warn({ running: service.runningCount }, 'drain timeout: abandoning the partitions still running');
+      await service.abandonRunning('DRAINING', 'the agent shut down before the partition finished; run it elsewhere');
+    }
+    await server.shutdown(2_000);
+    load.stop();
+    await pool.close();
+    logger.info({ completed: service.counters.completed, failed: service.counters.failed }, 'node agent stopped');
+    process.exit(0);
+  };
+  let firstSignalAt = 0;
+  onSignal = (signal: NodeJS.Signals): void => {
+    if (draining) {
+      // One stop request often arrives twice at once (a signal to the process group and to the
+      // process, e.g. Ctrl-C under npm): only a later signal means "stop now".
+      if (performance.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) {
+        logger.info({ signal }, 'repeated signal ignored (already draining)');
+        return;
+      }
+      logger.warn({ signal }, 'second signal: exiting at once');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    }
+    draining = true;
+    firstSignalAt = performance.now();
+    drain(signal).catch((error: unknown) => die(error, 'drain failed'));
+  };
+
+  registration = new ConsulRegistration({
+    api: consulAgentApi(config.consul),
+    consulUrl: config.consul.url,
+    service: {
+      id: nodeId,
+      address: config.advertiseAddress,
+      port: server.port,
+      meta: agentServiceMeta({
+        cores: profile.cores,
+        slots: config.slots,
+        memoryTotalBytes: profile.memoryTotalBytes,
+        cpuSpeedGhz: profile.cpuSpeedGhz,
+        capabilities: config.capabilities,
+        version: QUANTGRID_VERSION,
+      }),
+    },
+    checkTtlMs: config.checkTtlMs,
+    deregisterAfterMs: config.deregisterAfterMs,
+    note: () => {
+      const sample = load.current();
+      return JSON.stringify({
+        cpu: Math.round(sample.cpuLoad * 1000) / 1000,
+        busy: sample.busySlots,
+        slots: config.slots,
+        memAvail: Math.round(sample.memoryAvailableBytes),
+        draining: service.isDraining,
+      });
+    },
+    logger,
+  });
+  registration.start();
+
+  const advertised = hostPort(config.advertiseAddress, server.port);
+  logger.info(
+    { nodeId, bind: hostPort(config.host, server.port), advertise: advertised, slots: config.slots, capabilities: config.capabilities, profile, consul: config.consul.url, tls: Boolean(config.tls.certFile) },
+    'node agent ready',
+  );
+  process.stdout.write(`quantgrid-agent ready node=${nodeId} address=${advertised}\n`);
+}
+
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (onSignal) return onSignal(signal);
+    logger.info({ signal }, 'signal before the agent was ready; exiting');
+    process.exit(0);
+  });
+}
+
+// Nobody reading the ready line (closed pipe) is no reason to die.
+process.stdout.on('error', (error) => logger.warn({ err: errorMessage(error) }, 'stdout unavailable'));
+process.on('uncaughtException', (error) => void die(error, 'uncaught exception'));
+process.on('unhandledRejection', (reason) => void die(reason, 'unhandled promise rejection'));
+
+let config: AgentConfig;
+try {
+  config = parseAgentConfig(process.argv.slice(2));
+} catch (error) {
+  if (error instanceof AgentConfigExit) {
+    if (error.message) process.stderr.write(`quantgrid-agent: ${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  throw error;
+}
+start(config).catch((error: unknown) => die(error, 'node agent failed to start'));

@@ -1,0 +1,102 @@
+/**
+ * Worker-thread entry: runs partitions for worker-pool.ts, one at a time. CPU-bound task code runs
+ * here, never on the gRPC thread. Protocol: WorkerRequest in, WorkerReply out (see worker-pool.ts).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { taskKindByName } from '../shared/tasks/registry.js';
+import { errorMessage } from '../shared/errors.js';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
+
+if (!parentPort) throw new Error('partition-worker.js runs as a worker thread of the node agent');
+const port = parentPort;
+const init = workerData as WorkerInit;
+const cancelFlag = new Int32Array(init.cancelBuffer);
+const progressIntervalMs = init.progressIntervalMs;
+
+function reply(message: WorkerReply): void {
+  port.postMessage(message);
+}
+
+function runPartition(request: WorkerRequest): void {
+  const { id } = request;
+  const isCancelled = () => Atomics.load(cancelFlag, 0) === id;
+
+  const kind = taskKindByName(request.kind);
+  if (!kind) {
+    reply({ type: 'error', id, code: 'INVALID_ARGUMENT', message: `unknown task kind "${request.kind}"` });
+    return;
+  }
+  let spec: unknown;
+  let partition: unknown;
+  try {
+    spec = JSON.parse(request.specJson);
+  } catch (error) {
+    reply({ type: 'error', id, code: 'INVALID_ARGUMENT', message: `spec_json is not JSON: ${errorMessage(error)}` });
+    return;
+  }
+  try {
+    partition = JSON.parse(request.partitionJson);
+  } catch (error) {
+    reply({ type: 'error', id, code: 'INVALID_ARGUMENT', message: `partition_json is not JSON: ${errorMessage(error)}` });
+    return;
+  }
+
+  let lastSent = -1;
+  let lastSentAt = 0;
+  const context = {
+    reportProgress(fraction: number): void {
+      if (typeof fraction !== 'number' || !Number.isFinite(fraction)) return;
+      const clamped = Math.min(1, Math.max(0, fraction));
+      const now = performance.now();
+      if (clamped === lastSent || now - lastSentAt < progressIntervalMs) return;
+      lastSent = clamped;
+      lastSentAt = now;
+      reply({ type: 'progress', id, fraction: clamped });
+    },
+    isCancelled,
+  };
+
+  const started = performance.now();
+  let partial: unknown;
+  try {
+    partial = kind.run(spec, partition, context);
+  } catch (error) {
+    if (isCancelled()) {
+      reply({ type: 'cancelled', id });
+      return;
+    }
+    // A ValidationError from run() means the spec or partition is bad input, not a task bug.
+    const code = error instanceof Error && error.name === 'ValidationError' ? 'INVALID_ARGUMENT' : 'TASK_ERROR';
+    reply({ type: 'error', id, code, message: errorMessage(error) || 'run() threw without a message' });
+    return;
+  }
+  const computeMs = performance.now() - started;
+  if (isCancelled()) {
+    reply({ type: 'cancelled', id });
+    return;
+  }
+  let resultJson: string | undefined;
+  try {
+    resultJson = JSON.stringify(partial);
+  } catch (error) {
+    reply({ type: 'error', id, code: 'TASK_ERROR', message: `the partial result is not JSON-serialisable: ${errorMessage(error)}` });
+    return;
+  }
+  if (resultJson === undefined) {
+    reply({ type: 'error', id, code: 'TASK_ERROR', message: 'run() returned nothing JSON-serialisable' });
+    return;
+  }
+  reply({ type: 'result', id, resultJson, computeMs });
+}
+
+port.on('message', (request: WorkerRequest) => {
+  if (request?.type !== 'run') return;
+  try {
+    runPartition(request);
+  } catch (error) {
+    // Only the messaging itself can get here (e.g. a reply that cannot be cloned).
+    reply({ type: 'error', id: request.id, code: 'INTERNAL', message: `worker failure: ${errorMessage(error)}` });
+  }
+});
+
+reply({ type: 'ready' });

@@ -1,0 +1,173 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import {
+  AGENT_OPTIONS,
+  AgentConfigExit,
+  defaultAdvertiseAddress,
+  parseAgentConfig,
+  parseDuration,
+  resolveNodeId,
+} from '../../../node-agent/agent-config.js';
+
+const parse = (argv: string[], env: Record<string, string> = {}) => parseAgentConfig(argv, { env, cores: 4 });
+
+function exitOf(run: () => unknown): AgentConfigExit {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof AgentConfigExit, `expected AgentConfigExit, got ${String(error)}`);
+    return error;
+  }
+  assert.fail('expected the parse to fail');
+}
+
+test('defaults', () => {
+  const config = parse([]);
+  assert.deepEqual(config.consul, { url: 'http://127.0.0.1:8500', host: '127.0.0.1', port: 8500, secure: false });
+  assert.equal(config.nodeId, undefined);
+  assert.equal(config.host, '0.0.0.0');
+  assert.equal(config.port, 7070);
+  assert.equal(config.slots, 4);
+  assert.ok(config.capabilities.includes('noop'));
+  assert.equal(config.checkTtlMs, 3_000);
+  assert.equal(config.deregisterAfterMs, 60_000);
+  assert.equal(config.heartbeatMs, 500);
+  assert.equal(config.drainTimeoutMs, 30_000);
+  assert.deepEqual(config.tls, {});
+});
+
+test('every option has a long flag, an environment variable, a default and a description', () => {
+  const envs = new Set<string>();
+  for (const option of AGENT_OPTIONS) {
+    assert.match(option.flags, /^--[a-z-]+ <[a-z]+>$/);
+    assert.match(option.env, /^QUANTGRID_[A-Z_]+$/);
+    assert.ok(option.defaultText.length > 0 && option.description.length > 0);
+    envs.add(option.env);
+  }
+  assert.equal(envs.size, AGENT_OPTIONS.length, 'environment variables are unique');
+});
+
+test('environment variables apply, flags win over them', () => {
+  const env = {
+    QUANTGRID_CONSUL: 'http://consul.local:8600',
+    QUANTGRID_NODE_ID: 'from-env',
+    QUANTGRID_AGENT_PORT: '9000',
+    QUANTGRID_SLOTS: '3',
+    QUANTGRID_CHECK_TTL: '5s',
+    QUANTGRID_DRAIN_TIMEOUT: '1m30s',
+    QUANTGRID_HEARTBEAT_MS: '250',
+    QUANTGRID_CAPABILITIES: 'noop, backtest ,noop',
+  };
+  const fromEnv = parse([], env);
+  assert.equal(fromEnv.consul.host, 'consul.local');
+  assert.equal(fromEnv.consul.port, 8600);
+  assert.equal(fromEnv.nodeId, 'from-env');
+  assert.equal(fromEnv.port, 9000);
+  assert.equal(fromEnv.slots, 3);
+  assert.equal(fromEnv.checkTtlMs, 5_000);
+  assert.equal(fromEnv.drainTimeoutMs, 90_000);
+  assert.equal(fromEnv.heartbeatMs, 250);
+  assert.deepEqual(fromEnv.capabilities, ['noop', 'backtest']);
+
+  const flags = parse(['--node-id', 'from-flag', '--port', '0', '--slots', '1', '--check-ttl=2500ms'], env);
+  assert.equal(flags.nodeId, 'from-flag');
+  assert.equal(flags.port, 0);
+  assert.equal(flags.slots, 1);
+  assert.equal(flags.checkTtlMs, 2_500);
+});
+
+test('an empty environment variable counts as unset', () => {
+  assert.equal(parse([], { QUANTGRID_AGENT_PORT: '' }).port, 7070);
+});
+
+test('bad values exit with code 2 and a one-line message naming the option', () => {
+  const cases: Array<[string[], Record<string, string>, RegExp]> = [
+    [['--port', '70000'], {}, /--port: "70000" must be an integer from 0 to 65535/],
+    [['--port', 'x'], {}, /--port/],
+    [['--slots', '0'], {}, /--slots/],
+    [[], { QUANTGRID_SLOTS: '2.5' }, /QUANTGRID_SLOTS/],
+    [['--consul', 'consul:8500'], {}, /--consul/],
+    [['--consul', 'ftp://x:1'], {}, /--consul: .* http/],
+    [['--check-ttl', '1s'], {}, /--check-ttl: must be at least 2s/],
+    [['--check-ttl', '3'], {}, /--check-ttl: "3" is not a duration/],
+    [['--deregister-after', '30s'], {}, /--deregister-after: must be at least 1m/],
+    [['--heartbeat-ms', '10'], {}, /--heartbeat-ms/],
+    [['--drain-timeout', 'soon'], {}, /--drain-timeout/],
+    [['--node-id', 'has space'], {}, /--node-id/],
+    [['--capabilities', ' , '], {}, /--capabilities: give at least one/],
+    [['--capabilities', 'a b'], {}, /--capabilities/],
+    [['--advertise-address', '0.0.0.0'], {}, /--advertise-address/],
+    [['--tls-cert', '/nonexistent/cert.pem'], {}, /--tls-cert and --tls-key/],
+    [['--unknown-flag'], {}, /unknown option '--unknown-flag'/],
+    [['extra'], {}, /too many arguments|unexpected/i],
+  ];
+  for (const [argv, env, message] of cases) {
+    const exit = exitOf(() => parse(argv, env));
+    assert.equal(exit.exitCode, 2, argv.join(' '));
+    assert.match(exit.message, message, argv.join(' '));
+    assert.ok(!exit.message.includes('\n'), `one line: ${exit.message}`);
+  }
+});
+
+test('TLS files must be readable; a CA needs a certificate and key', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'qg-agent-config-'));
+  try {
+    const cert = path.join(dir, 'cert.pem');
+    const key = path.join(dir, 'key.pem');
+    writeFileSync(cert, 'x');
+    writeFileSync(key, 'x');
+    assert.deepEqual(parse(['--tls-cert', cert, '--tls-key', key]).tls, { certFile: cert, keyFile: key });
+    assert.match(exitOf(() => parse(['--tls-cert', cert, '--tls-key', path.join(dir, 'missing.pem')])).message, /--tls-key: cannot read/);
+    assert.match(exitOf(() => parse(['--tls-ca', cert])).message, /--tls-ca/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--help prints every option with its environment variable and exits 0', () => {
+  let out = '';
+  const exit = exitOf(() => parseAgentConfig(['--help'], { env: {}, writeOut: (text) => (out += text) }));
+  assert.equal(exit.exitCode, 0);
+  for (const option of AGENT_OPTIONS) {
+    assert.ok(out.includes(option.flags.split(' ')[0]), `help mentions ${option.flags}`);
+    assert.ok(out.includes(option.env), `help mentions ${option.env}`);
+  }
+});
+
+test('durations', () => {
+  assert.equal(parseDuration('500ms', 'x'), 500);
+  assert.equal(parseDuration('3s', 'x'), 3_000);
+  assert.equal(parseDuration('1.5s', 'x'), 1_500);
+  assert.equal(parseDuration('1m30s', 'x'), 90_000);
+  assert.equal(parseDuration('2h', 'x'), 7_200_000);
+  for (const bad of ['', '5', 's', '1x', '-1s', '1s2']) {
+    assert.throws(() => parseDuration(bad, 'x'), AgentConfigExit, bad);
+  }
+});
+
+test('advertise address defaults', () => {
+  const interfaces = {
+    lo: [{ address: '127.0.0.1', family: 'IPv4', internal: true, netmask: '', mac: '', cidr: null }],
+    eth0: [
+      { address: 'fe80::1', family: 'IPv6', internal: false, netmask: '', mac: '', cidr: null, scopeid: 1 },
+      { address: '10.1.2.3', family: 'IPv4', internal: false, netmask: '', mac: '', cidr: null },
+    ],
+  } as unknown as ReturnType<typeof import('node:os').networkInterfaces>;
+  assert.equal(defaultAdvertiseAddress('127.0.0.1', interfaces), '127.0.0.1');
+  assert.equal(defaultAdvertiseAddress('localhost', interfaces), '127.0.0.1');
+  assert.equal(defaultAdvertiseAddress('::1', interfaces), '127.0.0.1');
+  assert.equal(defaultAdvertiseAddress('0.0.0.0', interfaces), '10.1.2.3');
+  assert.equal(defaultAdvertiseAddress('192.168.0.7', interfaces), '192.168.0.7');
+  assert.equal(defaultAdvertiseAddress('0.0.0.0', { lo: interfaces.lo }), '127.0.0.1');
+  assert.equal(parse(['--host', '127.0.0.1']).advertiseAddress, '127.0.0.1');
+  assert.equal(parse(['--host', '127.0.0.1', '--advertise-address', 'agent-7.lan']).advertiseAddress, 'agent-7.lan');
+});
+
+test('node id defaults to hostname and port', () => {
+  assert.equal(resolveNodeId({ nodeId: undefined }, 7070, 'box.example'), 'box.example-7070');
+  assert.equal(resolveNodeId({ nodeId: undefined }, 1, 'weird host/name'), 'weird-host-name-1');
+  assert.equal(resolveNodeId({ nodeId: 'mine' }, 7070, 'box'), 'mine');
+});
