@@ -111,9 +111,8 @@ export class JobRunner {
       const tasks: PartitionTask[] = partitions.map((partition, index) => ({
         job: context,
         index,
-        partitionJson: JSON.stringify(partition),
+        partition,
         attempts: 0,
-        excluded: new Set<string>(),
         running: undefined,
         settled: false,
       }));

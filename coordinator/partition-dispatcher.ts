@@ -31,11 +31,12 @@ export interface JobDispatchContext {
 export interface PartitionTask {
   job: JobDispatchContext;
   index: number;
-  partitionJson: string;
+  /** The partition as the task kind planned it; serialised only when sent. */
+  partition: unknown;
   /** Dispatches so far, the running one included. */
   attempts: number;
-  /** Nodes where this partition failed. */
-  excluded: Set<string>;
+  /** Nodes where this partition failed; created on the first failure (most partitions never fail). */
+  excluded?: Set<string>;
   running: RunningAttempt | undefined;
   settled: boolean;
 }
@@ -55,6 +56,8 @@ export interface DispatcherOptions {
 
 /** Agent-side refusals that say nothing about the partition or the node's health. */
 const REFUSALS = new Set(['NO_FREE_SLOT', 'DRAINING']);
+
+const NO_NODES: ReadonlySet<string> = new Set();
 
 /**
  * Places partitions of all jobs on the best nodes with free slots, watches each attempt's
@@ -119,7 +122,7 @@ export class PartitionDispatcher {
       const entry = this.queue.shift()!;
       const task = entry.item;
       if (task.job.cancelled || task.settled) continue;
-      const node = this.table.pickNode(task.job.requiredCapabilities, task.excluded);
+      const node = this.table.pickNode(task.job.requiredCapabilities, task.excluded ?? NO_NODES);
       if (!node) {
         blocked.push(entry);
         // Nothing has a free slot at all: stop scanning.
@@ -148,7 +151,7 @@ export class PartitionDispatcher {
       attempt,
       kind: task.job.kind,
       specJson: task.job.specJson,
-      partitionJson: task.partitionJson,
+      partitionJson: JSON.stringify(task.partition),
       coordinatorVersion: QUANTGRID_VERSION,
       heartbeatMs: this.options.heartbeatMs,
     });
@@ -215,7 +218,7 @@ export class PartitionDispatcher {
 
   private retry(task: PartitionTask, node: NodeRecord, cause: string): void {
     if (task.job.cancelled) return;
-    task.excluded.add(node.id);
+    (task.excluded ??= new Set()).add(node.id);
     if (task.attempts >= this.options.maxAttempts) {
       task.settled = true;
       task.job.listener.failed(task, `failed after ${task.attempts} attempts, last on ${node.id}: ${cause}`);

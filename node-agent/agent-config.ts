@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { parseDurationMs } from '../shared/config/parsers.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
@@ -184,7 +185,6 @@ const CAPABILITY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Consul limits a meta value to 512 characters; capabilities are stored comma-joined. */
 const MAX_CAPABILITIES_TEXT = 512;
 
-const DURATION_UNITS_MS: Record<string, number> = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 };
 
 function fail(message: string): never {
   throw new AgentConfigExit(2, message);
@@ -192,19 +192,11 @@ function fail(message: string): never {
 
 /** Parses "500ms", "3s", "1m", "1m30s", "1.5h" into milliseconds. */
 export function parseDuration(text: string, option: string): number {
-  const trimmed = text.trim();
-  const pattern = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
-  let total = 0;
-  let consumed = 0;
-  let match: RegExpExecArray | null;
-  while ((match = pattern.exec(trimmed)) !== null) {
-    total += Number(match[1]) * DURATION_UNITS_MS[match[2]];
-    consumed = pattern.lastIndex;
+  try {
+    return parseDurationMs(text);
+  } catch (error) {
+    return fail(`${option}: ${(error as Error).message}`);
   }
-  if (trimmed === '' || consumed !== trimmed.length || !Number.isFinite(total)) {
-    fail(`${option}: "${text}" is not a duration (use e.g. 500ms, 3s, 1m, 1m30s)`);
-  }
-  return Math.round(total);
 }
 
 function parseInteger(text: string, option: string, min: number, max: number): number {

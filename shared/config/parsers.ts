@@ -1,13 +1,26 @@
 import { InvalidArgumentError } from 'commander';
 
-/** Parses durations like "500ms", "3s", "2m", "1h" (a bare number is seconds) into milliseconds. */
+const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/**
+ * Parses durations like "500ms", "3s", "2m", "1m30s" into milliseconds. A unit is required: a bare
+ * number is ambiguous between milliseconds and seconds.
+ * Throws commander's InvalidArgumentError, so it serves directly as an option parser.
+ */
 export function parseDurationMs(text: string): number {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/.exec(text);
-  if (!match) throw new InvalidArgumentError(`"${text}" is not a duration (e.g. 500ms, 3s, 2m)`);
-  const value = Number(match[1]);
-  const unit = match[2] ?? 's';
-  const factor = unit === 'ms' ? 1 : unit === 's' ? 1000 : unit === 'm' ? 60_000 : 3_600_000;
-  return value * factor;
+  const trimmed = text.trim();
+  const pattern = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  let total = 0;
+  let consumed = 0;
+  let match: RegExpExecArray | null;
+  while ((match = pattern.exec(trimmed)) !== null) {
+    total += Number(match[1]) * DURATION_UNIT_MS[match[2]];
+    consumed = pattern.lastIndex;
+  }
+  if (trimmed === '' || consumed !== trimmed.length || !Number.isFinite(total)) {
+    throw new InvalidArgumentError(`"${text}" is not a duration (use e.g. 500ms, 3s, 1m, 1m30s)`);
+  }
+  return Math.round(total);
 }
 
 export function parsePositiveInt(text: string): number {

@@ -1,0 +1,61 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { COORDINATOR_OPTIONS, toCoordinatorConfig } from '../../../coordinator/coordinator-config.js';
+
+const MAIN = fileURLToPath(new URL('../../../coordinator/main.js', import.meta.url));
+
+function parse(args: string[], env: Record<string, string> = {}) {
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  try {
+    const program = new Command().exitOverride();
+    for (const option of COORDINATOR_OPTIONS) program.addOption(option);
+    program.parse(args, { from: 'user' });
+    return toCoordinatorConfig(program.opts());
+  } finally {
+    process.env = saved;
+  }
+}
+
+test('defaults', () => {
+  const config = parse([]);
+  assert.deepEqual(config.listen, { host: '0.0.0.0', port: 7000 });
+  assert.equal(config.consulUrl.href, 'http://127.0.0.1:8500/');
+  assert.deepEqual(config.weights, { cpu: 0.4, memory: 0.3, network: 0.3 });
+  assert.equal(config.maxAttempts, 3);
+  assert.equal(config.heartbeatTimeoutMs, 1500);
+  assert.equal(config.quarantineMs, 30_000);
+});
+
+test('environment variables apply, flags win over them', () => {
+  const fromEnv = parse([], { QUANTGRID_MAX_ATTEMPTS: '5', QUANTGRID_SCORE_WEIGHTS: 'cpu=1,memory=0,network=0' });
+  assert.equal(fromEnv.maxAttempts, 5);
+  assert.deepEqual(fromEnv.weights, { cpu: 1, memory: 0, network: 0 });
+  assert.equal(parse(['--max-attempts', '2'], { QUANTGRID_MAX_ATTEMPTS: '5' }).maxAttempts, 2);
+  assert.equal(parse(['--quarantine', '1m30s']).quarantineMs, 90_000);
+});
+
+test('bad values name the flag', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['--listen', 'nowhere'], /--listen/],
+    [['--redis', 'http://x:1'], /--redis: .*redis:\/\//],
+    [['--weights', 'cpu=x'], /--weights/],
+    [['--weights', 'cpu=0,memory=0,network=0'], /--weights: weights must not all be 0/],
+    [['--max-attempts', '0'], /--max-attempts/],
+    [['--quarantine', '30'], /--quarantine: "30" is not a duration/],
+  ];
+  for (const [args, message] of cases) assert.throws(() => parse(args), message, args.join(' '));
+});
+
+test('the process exits 2 with one line on a bad flag, 0 on --help', () => {
+  const bad = spawnSync(process.execPath, [MAIN, '--max-attempts', 'many'], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr.trim(), /^quantgrid-coordinator: --max-attempts: /);
+  assert.equal(bad.stderr.trim().split('\n').length, 1);
+  const help = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  for (const option of COORDINATOR_OPTIONS) assert.ok(help.stdout.includes(option.envVar!), option.envVar);
+});
