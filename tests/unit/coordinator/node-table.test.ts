@@ -1,0 +1,97 @@
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { NodeTable } from '../../../coordinator/node-table.js';
+import type { DiscoveredNode } from '../../../coordinator/node-discovery.js';
+import { DEFAULT_WEIGHTS } from '../../../coordinator/node-scorer.js';
+import { QUANTGRID_VERSION } from '../../../shared/version.js';
+
+const log = pino({ level: 'silent' });
+let table: NodeTable;
+afterEach(() => table?.close());
+
+// Channels to these addresses are created but never used: the table does no I/O by itself.
+function discovered(id: string, overrides: Partial<DiscoveredNode> = {}): DiscoveredNode {
+  return {
+    id,
+    address: `127.0.0.1:${1000 + id.charCodeAt(0)}`,
+    cores: 4,
+    slots: 2,
+    memoryBytes: 8e9,
+    cpuSpeedGhz: 3,
+    capabilities: ['noop', 'backtest'],
+    version: QUANTGRID_VERSION,
+    ...overrides,
+  };
+}
+
+function newTable(quarantineMs = 60_000): NodeTable {
+  table = new NodeTable({ weights: DEFAULT_WEIGHTS, quarantineMs, quarantineAfterFailures: 3, agentTls: {} }, log);
+  return table;
+}
+
+test('picks the best-scoring node with a free slot and never exceeds slots', () => {
+  const t = newTable();
+  t.applyDiscovery([discovered('a', { cores: 8 }), discovered('b', { cores: 2 })]);
+  const picks: string[] = [];
+  for (let i = 0; i < 4; i++) {
+    const node = t.pickNode(['noop'], new Set());
+    assert.ok(node);
+    t.acquireSlot(node);
+    picks.push(node.id);
+  }
+  assert.equal(picks[0], 'a');
+  assert.deepEqual(picks.slice().sort(), ['a', 'a', 'b', 'b']);
+  assert.equal(t.pickNode(['noop'], new Set()), undefined, 'every slot is taken');
+});
+
+test('filters by capability and avoids excluded nodes unless no other capable node exists', () => {
+  const t = newTable();
+  t.applyDiscovery([discovered('a'), discovered('b', { capabilities: ['noop'] })]);
+  assert.equal(t.pickNode(['backtest'], new Set())?.id, 'a');
+  assert.equal(t.pickNode(['backtest'], new Set(['a']))?.id, 'a', 'the only capable node, even if excluded');
+  assert.equal(t.pickNode(['noop'], new Set(['a']))?.id, 'b');
+  assert.equal(t.pickNode(['gpu'], new Set()), undefined);
+});
+
+test('a node that keeps failing is quarantined, then used again', async () => {
+  const t = newTable(150);
+  t.applyDiscovery([discovered('a')]);
+  const node = t.get('a')!;
+  t.recordFailure(node, false);
+  t.recordFailure(node, false);
+  assert.equal(t.stateOf(node), 'ready');
+  t.recordFailure(node, false);
+  assert.equal(t.stateOf(node), 'quarantined');
+  assert.equal(t.pickNode(['noop'], new Set()), undefined);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  assert.equal(t.stateOf(node), 'ready');
+  t.recordSuccess(node);
+  assert.equal(node.consecutiveFailures, 0);
+});
+
+test('an unreachable node counts one failure per incident and returns after a good status probe', () => {
+  const t = newTable();
+  t.applyDiscovery([discovered('a')]);
+  const node = t.get('a')!;
+  t.recordFailure(node, true);
+  t.recordFailure(node, true);
+  t.recordFailure(node, true);
+  assert.equal(node.consecutiveFailures, 1);
+  assert.equal(t.stateOf(node), 'unreachable');
+  t.applyStatus(node, { memoryAvailableBytes: 4e9, memoryTotalBytes: 8e9, cpuLoad: 0.1, draining: false }, 0.5);
+  assert.equal(t.stateOf(node), 'ready');
+});
+
+test('nodes of another major.minor version or that left Consul get no work', () => {
+  const t = newTable();
+  t.applyDiscovery([discovered('old', { version: '0.0.1' }), discovered('b')]);
+  assert.equal(t.stateOf(t.get('old')!), 'incompatible');
+  const b = t.get('b')!;
+  t.acquireSlot(b);
+  t.applyDiscovery([discovered('old', { version: '0.0.1' })]);
+  assert.equal(t.stateOf(b), 'gone', 'kept while a partition runs there, but not used');
+  assert.equal(t.pickNode(['noop'], new Set()), undefined);
+  t.releaseSlot(b);
+  assert.equal(t.get('b'), undefined, 'dropped once idle');
+});
