@@ -7,7 +7,7 @@ const require = createRequire(import.meta.url);
 
 /** The standard health and reflection services' protos, as any gRPC client would load them. */
 function loadStandard(file: string, includeDir: string): grpc.GrpcObject {
-  return grpc.loadPackageDefinition(protoLoader.loadSync(file, { includeDirs: [includeDir], keepCase: true, defaults: true }));
+  return grpc.loadPackageDefinition(protoLoader.loadSync(file, { includeDirs: [includeDir], keepCase: true, defaults: true, enums: String }));
 }
 
 export function healthCheck(address: string, service = ''): Promise<string> {

@@ -76,6 +76,38 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
     assert.deepEqual([...used], [real.nodeId]);
   });
 
+  test('an agent that hangs (SIGSTOP: no reset, no answer) has its partitions retried elsewhere', async () => {
+    const cluster = await startLocalCluster({ agents: [{ slots: 4 }, { slots: 4 }] });
+    cleanups.push(() => cluster.stop());
+    const coordinator = connect(cluster.coordinator.address);
+    cleanups.push(async () => coordinator.close());
+    await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
+
+    const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 4, workMs: 1500 } } });
+    const watching = watchToEnd(coordinator, jobId, 60_000);
+    // The partitions may all start before the watch attaches, so find a busy node from the node list.
+    const victim = await eventually(
+      async () => (await coordinator.listNodes()).nodes.find((node) => node.busySlots > 0)?.id,
+      10_000,
+      'a node running partitions',
+    );
+    const stoppedAt = Date.now();
+    await cluster.killAgent(victim, 'SIGSTOP');
+    const { events, job } = await watching;
+    await cluster.killAgent(victim, 'SIGCONT');
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+    assert.deepEqual(JSON.parse(job.resultJson), { partitions: 4, checksum: 6 });
+    const retried = events.filter((event) => event.type === 'JOB_EVENT_TYPE_PARTITION_RETRIED');
+    assert.ok(retried.length >= 1);
+    for (const retry of retried) {
+      assert.equal(retry.nodeId, victim);
+      const restart = events.find((e) => e.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && e.partition === retry.partition && e.timeMs >= retry.timeMs);
+      assert.ok(restart && restart.nodeId !== victim, `partition ${retry.partition} restarted on another node`);
+      // Detection takes the heartbeat timeout (1.5 s); the re-dispatch itself is immediate.
+      assert.ok(restart.timeMs - stoppedAt <= 3500, `restarted ${restart.timeMs - stoppedAt} ms after the hang`);
+    }
+  });
+
   test('a coordinator started before Redis and Consul waits for them instead of crashing', async () => {
     const redisPort = await freePort();
     const consulPort = await freePort();
