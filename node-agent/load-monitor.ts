@@ -1,3 +1,4 @@
+import os from 'node:os';
 import si from 'systeminformation';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
@@ -24,12 +25,32 @@ export interface LoadReader {
   netBytes(): Promise<{ rx: number; tx: number }>;
 }
 
-/** Reads with systeminformation; netInterface limits the network counters to one interface. */
+/** Busy and total CPU time of all cores since boot, in ms. */
+function cpuTimes(): { busy: number; total: number } {
+  let busy = 0;
+  let total = 0;
+  for (const { times } of os.cpus()) {
+    const all = times.user + times.nice + times.sys + times.irq + times.idle;
+    total += all;
+    busy += all - times.idle;
+  }
+  return { busy, total };
+}
+
+/**
+ * Reads memory and network with systeminformation; netInterface limits the network counters to
+ * one interface. CPU use comes from os.cpus() deltas: systeminformation's currentLoad() runs a
+ * synchronous child process on Linux, which would block the agent's event loop every second.
+ */
 export function systemLoadReader(netInterface?: string): LoadReader {
+  let previous = cpuTimes();
   return {
     async cpuLoad() {
-      const load = await si.currentLoad();
-      return load.currentLoad / 100;
+      const now = cpuTimes();
+      const total = now.total - previous.total;
+      const load = total > 0 ? (now.busy - previous.busy) / total : 0;
+      previous = now;
+      return Math.min(1, Math.max(0, load));
     },
     async memoryAvailableBytes() {
       return (await si.mem()).available;

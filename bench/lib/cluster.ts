@@ -1,0 +1,124 @@
+/**
+ * Local clusters for the benchmarks, and a job watcher that counts events instead of keeping them.
+ *
+ * QUANTGRID_BENCH_CPU_PROF=<dir>: the coordinator and the agents are CPU-profiled (lib/cpu-prof-preload.ts)
+ * and write their profiles into <dir> when they stop (lib/cpu-profile.ts reads them).
+ */
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
+import { addShutdownHook, startLocalCluster, type AgentOptions, type LocalCluster } from '../../scripts/local-cluster/index.js';
+
+function profilingEnv(): NodeJS.ProcessEnv | undefined {
+  const dir = process.env.QUANTGRID_BENCH_CPU_PROF;
+  if (!dir) return undefined;
+  const absolute = resolve(dir);
+  mkdirSync(absolute, { recursive: true });
+  // Node 20 does not allow --cpu-prof in NODE_OPTIONS; --import of a preload that runs the profiler is.
+  const preload = new URL('./cpu-prof-preload.js', import.meta.url).href;
+  const existing = process.env.NODE_OPTIONS ? `${process.env.NODE_OPTIONS} ` : '';
+  return { NODE_OPTIONS: `${existing}--import=${preload}`, QUANTGRID_BENCH_CPU_PROF_DIR: absolute };
+}
+
+/** Starts a local cluster (Consul, Redis, coordinator, agents) and waits until every agent is ready in the coordinator. */
+export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: NodeJS.ProcessEnv = {}): Promise<LocalCluster> {
+  const env = profilingEnv();
+  // Preloads of both kinds go in one NODE_OPTIONS.
+  const nodeOptions = [env?.NODE_OPTIONS, coordinatorEnv.NODE_OPTIONS].filter(Boolean).join(' ');
+  const cluster = await startLocalCluster({
+    agents: agents.map((agent) => ({ ...agent, env: { ...env, ...agent.env } })),
+    coordinatorEnv: { ...env, ...coordinatorEnv, ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}) },
+    // A bench stops its cluster idle, which takes well under a second; an interrupted one may still
+    // hold a WatchJob stream open, which the coordinator's graceful shutdown would wait 10 s for.
+    stopTimeoutMs: 5000,
+  });
+  try {
+    await cluster.waitForNodes({ accept: (node) => node.state === 'ready', timeoutMs: 60_000 });
+  } catch (error) {
+    await cluster.stop();
+    throw error;
+  }
+  return cluster;
+}
+
+/** Runs body with a cluster and always stops the cluster (no orphans). */
+export async function withCluster<T>(
+  agents: AgentOptions[],
+  body: (cluster: LocalCluster) => Promise<T>,
+  coordinatorEnv: NodeJS.ProcessEnv = {},
+): Promise<T> {
+  const cluster = await startBenchCluster(agents, coordinatorEnv);
+  // On SIGINT/SIGTERM the managed-process registry stops every process; this hook also removes the
+  // cluster's temp dirs.
+  const removeHook = addShutdownHook(() => cluster.stop());
+  try {
+    return await body(cluster);
+  } finally {
+    removeHook();
+    await cluster.stop();
+  }
+}
+
+/** pid of every process of the cluster, by role (agents by node id). */
+export function clusterPids(cluster: LocalCluster): Record<string, number> {
+  const pids: Record<string, number> = { coordinator: cluster.coordinator.process.pid };
+  for (const agent of cluster.agents) pids[agent.nodeId] = agent.process.pid;
+  pids.redis = cluster.redis.process.pid;
+  pids.consul = cluster.consul.process.pid;
+  pids.bench = process.pid;
+  return pids;
+}
+
+export interface WatchOutcome {
+  job: Job__Output;
+  events: number;
+  /** The events kept (only those `keep` accepted). */
+  kept: JobEvent__Output[];
+}
+
+/**
+ * Watches a job until its stream ends; calls onEvent for each event and keeps only those keep()
+ * accepts (a 100,000-partition job sends a few hundred thousand events).
+ */
+export function watchJob(
+  connection: CoordinatorConnection,
+  jobId: string,
+  timeoutMs: number,
+  onEvent: (event: JobEvent__Output) => void = () => undefined,
+  keep: (event: JobEvent__Output) => boolean = () => false,
+): Promise<WatchOutcome> {
+  return new Promise((resolvePromise, reject) => {
+    let events = 0;
+    const kept: JobEvent__Output[] = [];
+    const stream = connection.watchJob(jobId);
+    const timer = setTimeout(() => {
+      stream.cancel();
+      reject(new Error(`job ${jobId} did not end within ${timeoutMs} ms (${events} events seen)`));
+    }, timeoutMs);
+    stream.on('data', (event: JobEvent__Output) => {
+      events++;
+      onEvent(event);
+      if (keep(event)) kept.push(event);
+    });
+    stream.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    stream.on('end', () => {
+      clearTimeout(timer);
+      connection.getJob(jobId).then((job) => resolvePromise({ job, events, kept }), reject);
+    });
+  });
+}
+
+/** Throws unless a noop job of n partitions completed with the checksum of every index run once. */
+export function checkNoopResult(job: Job__Output, partitions: number): void {
+  if (job.status !== 'JOB_STATUS_COMPLETED') throw new Error(`job ${job.id} ended ${job.status}: ${job.error}`);
+  const result = JSON.parse(job.resultJson) as { partitions: number; checksum: number };
+  const expected = (partitions * (partitions - 1)) / 2;
+  if (result.partitions !== partitions || result.checksum !== expected) {
+    throw new Error(`job ${job.id}: wrong result ${job.resultJson} (expected ${partitions} partitions, checksum ${expected})`);
+  }
+}
