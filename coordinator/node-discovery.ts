@@ -38,7 +38,7 @@ export function toDiscoveredNode(entry: HealthServiceEntry): DiscoveredNode | un
     cores: toNumber(meta.cores, 1),
     slots: Math.floor(toNumber(meta.slots, 1)),
     memoryBytes: toNumber(meta.memory, 0),
-    cpuSpeedGhz: toNumber(meta.cpu_speed, 1),
+    cpuSpeedGhz: toNumber(meta.cpu_speed, 0), // 0 = the agent could not tell
     capabilities: (meta.capabilities ?? '').split(',').filter((c) => c.length > 0),
     version: meta.version ?? '',
   };

@@ -2,7 +2,7 @@
  * Scores nodes for placement. Pure: no I/O.
  *
  * Capacity parts are normalised against the best node in the cluster (1 = best):
- *   cpu     = cores × relative CPU speed
+ *   cpu     = cores × CPU speed (1 GHz when the machine does not report it)
  *   memory  = available memory
  *   network = lowest round-trip time in the cluster / this node's round-trip time
  * total = (w_cpu·cpu + w_memory·memory + w_network·network) × (1 − load),
@@ -35,6 +35,13 @@ export interface ScoreParts {
   loadFactor: number;
 }
 
+/** Some machines (often VMs) do not report a CPU speed; they count as this nominal speed. */
+export const UNKNOWN_CPU_SPEED_GHZ = 1;
+
+function cpuCapacity(node: ScoringInput): number {
+  return node.cores * (node.cpuSpeedGhz > 0 ? node.cpuSpeedGhz : UNKNOWN_CPU_SPEED_GHZ);
+}
+
 /** RTTs below this are measurement noise on a LAN; treating them as equal avoids jitter-driven placement. */
 const RTT_FLOOR_MS = 0.2;
 
@@ -54,7 +61,7 @@ export function clusterReference(nodes: readonly ScoringInput[]): ClusterReferen
   let maxMemory = 0;
   let minRtt = Number.POSITIVE_INFINITY;
   for (const node of nodes) {
-    maxCpu = Math.max(maxCpu, node.cores * Math.max(node.cpuSpeedGhz, 0.1));
+    maxCpu = Math.max(maxCpu, cpuCapacity(node));
     maxMemory = Math.max(maxMemory, node.memoryAvailableBytes);
     const rtt = effectiveRtt(node.rttMs);
     if (rtt < minRtt) minRtt = rtt;
@@ -69,7 +76,7 @@ export function loadOf(node: ScoringInput): number {
 }
 
 export function scoreNode(node: ScoringInput, reference: ClusterReference, weights: ScoreWeights): ScoreParts {
-  const cpu = reference.maxCpu > 0 ? (node.cores * Math.max(node.cpuSpeedGhz, 0.1)) / reference.maxCpu : 0;
+  const cpu = reference.maxCpu > 0 ? cpuCapacity(node) / reference.maxCpu : 0;
   const memory = reference.maxMemory > 0 ? node.memoryAvailableBytes / reference.maxMemory : 0;
   const rtt = effectiveRtt(node.rttMs);
   // A node not measured yet gets a neutral network part rather than the best or the worst.

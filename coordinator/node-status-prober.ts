@@ -1,3 +1,4 @@
+import * as grpc from '@grpc/grpc-js';
 import type { Logger } from '../shared/logging.js';
 import type { NodeRecord, NodeTable } from './node-table.js';
 
@@ -37,6 +38,8 @@ export class NodeStatusProber {
   private probe(node: NodeRecord): void {
     if (this.inFlight.has(node.id)) return;
     this.inFlight.add(node.id);
+    // A call that must first connect measures the handshake, not the round trip: its load counts, its time not.
+    const connected = node.client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY;
     const started = process.hrtime.bigint();
     const deadline = new Date(Date.now() + Math.max(this.intervalMs, 1000));
     node.client.getStatus({}, { deadline }, (error, status) => {
@@ -47,7 +50,7 @@ export class NodeStatusProber {
         this.table.markUnreachable(node);
         return;
       }
-      const rttMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const rttMs = connected ? Number(process.hrtime.bigint() - started) / 1e6 : Number.NaN;
       this.table.applyStatus(node, status, rttMs);
     });
   }

@@ -210,7 +210,7 @@ export class NodeTable extends EventEmitter {
     node.memoryTotalBytes = status.memoryTotalBytes;
     node.cpuLoad = status.cpuLoad;
     node.draining = status.draining;
-    node.rttMs = Number.isNaN(node.rttMs) ? rttMs : 0.7 * node.rttMs + 0.3 * rttMs;
+    if (!Number.isNaN(rttMs)) node.rttMs = Number.isNaN(node.rttMs) ? rttMs : 0.7 * node.rttMs + 0.3 * rttMs;
     this.refreshReference();
     if (!wasUsable && !node.draining) this.emit('changed');
   }

@@ -29,8 +29,8 @@ const SYMBOLS = 'BTCUSDT,ETHUSDT,SOLUSDT';
 const STEPS: Array<{ title: string; args: string[] }> = [
   { title: 'The nodes the coordinator sees', args: ['nodes'] },
   {
-    title: 'A moving-average crossover sweep over 3 symbols (190 parameter pairs each)',
-    args: ['submit', 'backtest', '--symbols', SYMBOLS, '--timeframe', '1h', '--bars', '20000', '--fast', '5:50:5', '--slow', '20:200:10', '--watch'],
+    title: 'A moving-average crossover sweep: 3 symbols × 50,000 hourly bars, fast 2–60 × slow 20–240',
+    args: ['submit', 'backtest', '--symbols', SYMBOLS, '--timeframe', '1h', '--bars', '50000', '--fast', '2:60:2', '--slow', '20:240:4', '--watch'],
   },
   {
     title: 'A market analysis of 4 assets on 3 timeframes',
@@ -159,7 +159,8 @@ async function main(): Promise<number> {
   say(`consul       ${cluster.consul.httpAddress}   redis ${cluster.redis.url}`);
 
   try {
-    await cluster.waitForNodes({ timeoutMs: 30_000 });
+    // Ready and measured: a node's first status probe (load, round-trip time) lands within a second or two.
+    await cluster.waitForNodes({ timeoutMs: 30_000, accept: (node) => node.state === 'ready' && node.rttMs >= 0 });
   } catch (error) {
     warn(`the coordinator does not list every agent yet: ${(error as Error).message}`);
   }
