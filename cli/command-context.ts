@@ -14,11 +14,11 @@ export function addGlobalOptions(program: Command): Command {
         .env('QUANTGRID_COORDINATOR')
         .default(DEFAULT_COORDINATOR),
     )
-    .addOption(new Option('--json', 'machine-readable output: JSON on stdout and nothing else'))
+    .addOption(new Option('--json', 'machine-readable output: JSON on stdout and nothing else').env('QUANTGRID_JSON'))
     .addOption(
-      new Option('--timeout <seconds>', 'deadline of each request to the coordinator (not of watching)').default(
-        String(DEFAULT_TIMEOUT_SECONDS),
-      ),
+      new Option('--timeout <seconds>', 'deadline of each request to the coordinator (not of watching)')
+        .env('QUANTGRID_TIMEOUT')
+        .default(String(DEFAULT_TIMEOUT_SECONDS)),
     )
     .addOption(new Option('--tls-ca <file>', 'CA certificate that verifies the coordinator (PEM); enables TLS').env('QUANTGRID_TLS_CA'))
     .addOption(new Option('--tls-cert <file>', 'client certificate for mutual TLS (PEM)').env('QUANTGRID_TLS_CERT'))
