@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
+import { AGENT_SERVICE_NAME } from '../shared/consul-names.js';
 import Consul from 'consul';
 import type { Logger } from '../shared/logging.js';
 
-export const AGENT_SERVICE_NAME = 'quantgrid-agent';
 
 /** A passing quantgrid-agent instance as Consul reports it. */
 export interface DiscoveredNode {

@@ -1,10 +1,10 @@
 import Consul from 'consul';
+import { AGENT_SERVICE_NAME } from '../shared/consul-names.js';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
 import type { ConsulEndpoint } from './agent-config.js';
 
 /** The Consul service name every agent registers under; the coordinator discovers agents by it. */
-export const AGENT_SERVICE_NAME = 'quantgrid-agent';
 
 /** What is registered: Meta values are strings (Consul's rule). */
 export interface AgentServiceRegistration {

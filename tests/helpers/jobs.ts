@@ -3,6 +3,7 @@ import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEv
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
 import type { SubmitJobRequest } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import { DEFAULT_SPEC_LIMITS, type AnyTaskKind } from '../../shared/tasks/task-kind.js';
+import { runPartitioned } from './task-kinds.js';
 
 export function connect(address: string): CoordinatorConnection {
   return new CoordinatorConnection({ address, tls: {}, timeoutMs: 10_000 });
@@ -49,11 +50,8 @@ export async function submitAndWait(connection: CoordinatorConnection, request: 
 
 /** The job computed in this process in one partition: what any cluster run must equal. */
 export function runInOneProcess(kind: AnyTaskKind, raw: unknown): unknown {
-  const spec = kind.validate(raw, DEFAULT_SPEC_LIMITS);
-  const [partition] = kind.plan(spec, { partitions: 1 });
-  const context = { reportProgress: () => undefined, isCancelled: () => false };
-  const partial = JSON.parse(JSON.stringify(kind.run(spec, partition, context)));
-  return JSON.parse(JSON.stringify(kind.merge(spec, [partial])));
+  const { result } = runPartitioned(kind, kind.validate(raw, DEFAULT_SPEC_LIMITS), 1);
+  return JSON.parse(JSON.stringify(result));
 }
 
 export function sleep(ms: number): Promise<void> {

@@ -6,11 +6,11 @@ import { backtestSmaCrossover, SmaBank } from '../../../shared/quant/strategies/
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
 import { periodsPerYear } from '../../../shared/quant/timeframes.js';
 import { CombinationCursor, combinationTable } from '../../../shared/tasks/backtest/combinations.js';
-import { backtestKind, type BacktestPartial, type BacktestSpec } from '../../../shared/tasks/backtest/index.js';
-import { DEFAULT_SPEC_LIMITS, type RunContext, type SpecLimits } from '../../../shared/tasks/task-kind.js';
+import { backtestKind, type BacktestSpec } from '../../../shared/tasks/backtest/index.js';
+import { fieldOf, runPartitioned } from '../../helpers/task-kinds.js';
+import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../../shared/tasks/task-kind.js';
 
 const LIMITS: SpecLimits = DEFAULT_SPEC_LIMITS;
-const CONTEXT: RunContext = { reportProgress: () => {}, isCancelled: () => false };
 
 /** A raw spec shaped like the decoded proto message (camelCase, defaults filled). */
 function rawSpec(overrides: Record<string, unknown> = {}): Record<string, unknown> {
@@ -27,22 +27,7 @@ function rawSpec(overrides: Record<string, unknown> = {}): Record<string, unknow
   };
 }
 
-function fieldOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ValidationError, `expected a ValidationError, got ${String(error)}`);
-    return error.field;
-  }
-  assert.fail('expected a ValidationError');
-}
 
-function runAll(spec: BacktestSpec, partitions: number) {
-  const plan = backtestKind.plan(spec, { partitions });
-  // Partitions and partials cross the network as JSON.
-  const partials = plan.map((p) => JSON.parse(JSON.stringify(backtestKind.run(spec, JSON.parse(JSON.stringify(p)), CONTEXT))) as BacktestPartial);
-  return { plan, result: backtestKind.merge(spec, partials) };
-}
 
 describe('backtest spec validation', () => {
   it('fills defaults', () => {
@@ -197,8 +182,8 @@ describe('backtest plan, run and merge', () => {
         const spec = toSpec(r);
         const units = backtestKind.measure(spec).units;
         const target = 1 + (pick % units);
-        const single = runAll(spec, 1);
-        const split = runAll(spec, target);
+        const single = runPartitioned(backtestKind, spec, 1);
+        const split = runPartitioned(backtestKind, spec, target);
 
         assert.ok(split.plan.length >= 1 && split.plan.length <= target);
         const seen = new Uint8Array(units);
@@ -242,7 +227,7 @@ describe('backtest plan, run and merge', () => {
           sharpe: row.sharpe,
           totalReturn: row.totalReturn,
         }));
-        const { result } = runAll(spec, 3);
+        const { result } = runPartitioned(backtestKind, spec, 3);
         assert.deepEqual(
           result.top.map(({ rank, symbol, params, sharpe, totalReturn }) => ({ rank, symbol, params, sharpe, totalReturn })),
           expected,
@@ -265,7 +250,7 @@ describe('backtest plan, run and merge', () => {
       LIMITS,
     );
     for (const partitions of [1, 2, 7, 90]) {
-      const { result } = runAll(spec, partitions);
+      const { result } = runPartitioned(backtestKind, spec, partitions);
       assert.deepEqual(
         result.top.map((row) => [row.symbol, row.params.fast, row.params.slow, row.sharpe]),
         [['AAA', 1, 100, null], ['AAA', 2, 100, null], ['AAA', 3, 100, null]],
@@ -278,7 +263,7 @@ describe('backtest plan, run and merge', () => {
       rawSpec({ dataset: { name: '', bars: 400, seed: 3 }, feeBps: 5, slippageBps: 1, topN: 4 }),
       LIMITS,
     );
-    const { result } = runAll(spec, 5);
+    const { result } = runPartitioned(backtestKind, spec, 5);
     assert.deepEqual(Object.keys(result), ['kind', 'strategy', 'timeframe', 'bars', 'evaluated', 'top']);
     assert.equal(result.kind, 'backtest');
     assert.equal(result.strategy, 'sma-crossover');

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { ValidationError } from '../../../shared/errors.js';
 import { bollinger } from '../../../shared/quant/indicators/bollinger.js';
 import { ema } from '../../../shared/quant/indicators/ema.js';
 import { macd } from '../../../shared/quant/indicators/macd.js';
@@ -10,34 +9,18 @@ import { sma } from '../../../shared/quant/indicators/sma.js';
 import { volumeProfile } from '../../../shared/quant/indicators/volume-profile.js';
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
 import { bollingerSignal, macdSignal, rsiSignal } from '../../../shared/tasks/market-analysis/analyse.js';
-import { marketAnalysisKind, type MarketAnalysisPartial, type MarketAnalysisSpec } from '../../../shared/tasks/market-analysis/index.js';
-import { DEFAULT_SPEC_LIMITS, type RunContext, type SpecLimits } from '../../../shared/tasks/task-kind.js';
+import { marketAnalysisKind, type MarketAnalysisSpec } from '../../../shared/tasks/market-analysis/index.js';
+import { fieldOf, runPartitioned } from '../../helpers/task-kinds.js';
+import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../../shared/tasks/task-kind.js';
 
 const LIMITS: SpecLimits = DEFAULT_SPEC_LIMITS;
-const CONTEXT: RunContext = { reportProgress: () => {}, isCancelled: () => false };
 const ALL = ['rsi', 'macd', 'bollinger', 'volume-profile', 'sma', 'ema'];
 
 function rawSpec(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { assets: ['AAA', 'BBB'], timeframes: [], dataset: null, indicators: [], includeSeries: false, ...overrides };
 }
 
-function fieldOf(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (error) {
-    assert.ok(error instanceof ValidationError, `expected a ValidationError, got ${String(error)}`);
-    return error.field;
-  }
-  assert.fail('expected a ValidationError');
-}
 
-function runAll(spec: MarketAnalysisSpec, partitions: number) {
-  const plan = marketAnalysisKind.plan(spec, { partitions });
-  const partials = plan.map(
-    (p) => JSON.parse(JSON.stringify(marketAnalysisKind.run(spec, JSON.parse(JSON.stringify(p)), CONTEXT))) as MarketAnalysisPartial,
-  );
-  return { plan, result: marketAnalysisKind.merge(spec, partials) };
-}
 
 describe('market-analysis spec validation', () => {
   it('fills defaults', () => {
@@ -99,7 +82,7 @@ describe('market-analysis signals', () => {
 describe('market-analysis run and merge', () => {
   it('reports the latest values of every indicator and full series on request', () => {
     const spec = marketAnalysisKind.validate(rawSpec({ assets: ['ETH'], timeframes: ['4h'], dataset: { name: '', bars: 300, seed: 5 }, includeSeries: true }), LIMITS);
-    const { result } = runAll(spec, 1);
+    const { result } = runPartitioned(marketAnalysisKind, spec, 1);
     assert.equal(result.kind, 'market-analysis');
     assert.equal(result.rows.length, 1);
     const row = result.rows[0];
@@ -146,8 +129,8 @@ describe('market-analysis run and merge', () => {
 
   it('only the requested indicators appear, and no series unless asked', () => {
     const spec = marketAnalysisKind.validate(rawSpec({ indicators: ['rsi', 'volume-profile'], dataset: { name: '', bars: 150, seed: 1 } }), LIMITS);
-    const { result } = runAll(spec, 2);
-    const without = runAll(marketAnalysisKind.validate(rawSpec({ indicators: ['macd'] }), LIMITS), 1).result;
+    const { result } = runPartitioned(marketAnalysisKind, spec, 2);
+    const without = runPartitioned(marketAnalysisKind, marketAnalysisKind.validate(rawSpec({ indicators: ['macd'] }), LIMITS), 1).result;
     assert.ok(without.rows.every((row) => row.volumeProfile === undefined && Object.keys(row.indicators).join() === 'macd'));
     for (const row of result.rows) {
       assert.deepEqual(Object.keys(row.indicators), ['rsi']);
@@ -176,8 +159,8 @@ describe('market-analysis run and merge', () => {
         const units = marketAnalysisKind.measure(spec).units;
         assert.equal(units, spec.assets.length * spec.timeframes.length);
         const target = 1 + (r.pick % units);
-        const single = runAll(spec, 1);
-        const split = runAll(spec, target);
+        const single = runPartitioned(marketAnalysisKind, spec, 1);
+        const split = runPartitioned(marketAnalysisKind, spec, target);
 
         assert.ok(split.plan.length >= 1 && split.plan.length <= target);
         const seen = new Uint8Array(units);

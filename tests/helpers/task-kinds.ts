@@ -1,0 +1,32 @@
+import assert from 'node:assert/strict';
+import { ValidationError } from '../../shared/errors.js';
+import type { RunContext, TaskKind } from '../../shared/tasks/task-kind.js';
+
+export const QUIET_CONTEXT: RunContext = { reportProgress: () => undefined, isCancelled: () => false };
+
+/** A JSON round trip: partitions and partials cross the network as JSON. */
+function overTheWire<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}
+
+/** Plans a spec into `partitions`, runs each partition as an agent would, and merges, as the coordinator does. */
+export function runPartitioned<Spec, Partition, Partial, Result>(
+  kind: TaskKind<Spec, Partition, Partial, Result>,
+  spec: Spec,
+  partitions: number,
+): { plan: Partition[]; result: Result } {
+  const plan = kind.plan(spec, { partitions });
+  const partials = plan.map((partition) => overTheWire(kind.run(spec, overTheWire(partition), QUIET_CONTEXT)));
+  return { plan, result: kind.merge(spec, partials) };
+}
+
+/** The field a validation failure names; fails the test when fn does not throw a ValidationError. */
+export function fieldOf(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ValidationError, `expected a ValidationError, got ${String(error)}`);
+    return error.field;
+  }
+  assert.fail('expected a ValidationError');
+}
