@@ -30,3 +30,14 @@ export function fieldOf(fn: () => unknown): string {
   }
   assert.fail('expected a ValidationError');
 }
+
+/** A plan of contiguous unit ranges: at most `target` non-empty partitions covering every unit exactly once. */
+export function assertCoversEveryUnitOnce(plan: ReadonlyArray<{ first: number; count: number }>, units: number, target: number): void {
+  assert.ok(plan.length >= 1 && plan.length <= target, `${plan.length} partitions for a target of ${target}`);
+  const seen = new Uint8Array(units);
+  for (const partition of plan) {
+    assert.ok(partition.count >= 1, 'no empty partition');
+    for (let unit = partition.first; unit < partition.first + partition.count; unit++) seen[unit]++;
+  }
+  assert.ok(seen.every((count) => count === 1), 'every unit exactly once');
+}

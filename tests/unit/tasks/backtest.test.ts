@@ -7,7 +7,7 @@ import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.j
 import { periodsPerYear } from '../../../shared/quant/timeframes.js';
 import { CombinationCursor, combinationTable } from '../../../shared/tasks/backtest/combinations.js';
 import { backtestKind, type BacktestSpec } from '../../../shared/tasks/backtest/index.js';
-import { fieldOf, runPartitioned } from '../../helpers/task-kinds.js';
+import { assertCoversEveryUnitOnce, fieldOf, runPartitioned } from '../../helpers/task-kinds.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../../shared/tasks/task-kind.js';
 
 const LIMITS: SpecLimits = DEFAULT_SPEC_LIMITS;
@@ -185,13 +185,7 @@ describe('backtest plan, run and merge', () => {
         const single = runPartitioned(backtestKind, spec, 1);
         const split = runPartitioned(backtestKind, spec, target);
 
-        assert.ok(split.plan.length >= 1 && split.plan.length <= target);
-        const seen = new Uint8Array(units);
-        for (const p of split.plan) {
-          assert.ok(p.count >= 1);
-          for (let u = p.first; u < p.first + p.count; u++) seen[u]++;
-        }
-        assert.ok(seen.every((count) => count === 1));
+        assertCoversEveryUnitOnce(split.plan, units, target);
 
         assert.equal(split.result.evaluated, units);
         assert.deepEqual(split.result, single.result);

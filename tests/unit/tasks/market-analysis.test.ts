@@ -10,7 +10,7 @@ import { volumeProfile } from '../../../shared/quant/indicators/volume-profile.j
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
 import { bollingerSignal, macdSignal, rsiSignal } from '../../../shared/tasks/market-analysis/analyse.js';
 import { marketAnalysisKind, type MarketAnalysisSpec } from '../../../shared/tasks/market-analysis/index.js';
-import { fieldOf, runPartitioned } from '../../helpers/task-kinds.js';
+import { assertCoversEveryUnitOnce, fieldOf, runPartitioned } from '../../helpers/task-kinds.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../../shared/tasks/task-kind.js';
 
 const LIMITS: SpecLimits = DEFAULT_SPEC_LIMITS;
@@ -162,13 +162,7 @@ describe('market-analysis run and merge', () => {
         const single = runPartitioned(marketAnalysisKind, spec, 1);
         const split = runPartitioned(marketAnalysisKind, spec, target);
 
-        assert.ok(split.plan.length >= 1 && split.plan.length <= target);
-        const seen = new Uint8Array(units);
-        for (const p of split.plan) {
-          assert.ok(p.count >= 1);
-          for (let u = p.first; u < p.first + p.count; u++) seen[u]++;
-        }
-        assert.ok(seen.every((count) => count === 1));
+        assertCoversEveryUnitOnce(split.plan, units, target);
 
         assert.deepEqual(split.result, single.result);
         // Asset-major unit order.
