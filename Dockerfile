@@ -7,7 +7,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts are skipped here: "prepare" builds, and the sources are not copied yet.
-RUN npm ci --ignore-scripts --no-audit --no-fund
+# npm install rather than npm ci: see scripts/setup.sh.
+RUN npm install --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY proto proto
 COPY scripts scripts

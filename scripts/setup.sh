@@ -26,7 +26,9 @@ apt_update_once() {
 ensure_npm_packages() {
   if [ -x node_modules/.bin/tsc ] && [ node_modules/.package-lock.json -nt package-lock.json ]; then return; fi
   log "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # Not `npm ci`: the lock file cannot list optional platform builds (other OSes' msgpackr-extract)
+  # that this registry does not serve, and `npm ci` refuses such a lock; `npm install` keeps it as is.
+  npm install --no-audit --no-fund --loglevel=error
 }
 
 ensure_redis() {
