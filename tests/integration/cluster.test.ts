@@ -9,6 +9,19 @@ import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js'
 import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
 import { connect, eventually, runInOneProcess, submitAndWait, watchToEnd } from '../helpers/jobs.js';
 import { healthCheck, reflectedServices } from '../helpers/standard-grpc.js';
+import { createNodeAgentClient } from '../../shared/grpc/clients.js';
+import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/AgentStatus.js';
+
+function agentStatus(address: string): Promise<AgentStatus__Output> {
+  const client = createNodeAgentClient(address);
+  return new Promise((resolve, reject) =>
+    client.getStatus({}, { deadline: Date.now() + 3000 }, (error, status) => {
+      client.close();
+      if (error || !status) reject(error);
+      else resolve(status);
+    }),
+  );
+}
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
@@ -152,6 +165,26 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     assert.equal(bad.status, 1);
     assert.match(bad.stderr.trim(), /^quantgrid: backtest\.params\.fast: /);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
+  });
+
+  test('cancelling a running job stops its partitions on the agents and frees their slots', async () => {
+    const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 6, workMs: 20_000 } } });
+    await eventually(async () => ((await coordinator.getJob(jobId)).progress!.partitionsRunning > 0 ? true : undefined), 10_000, 'partitions running');
+    const cancelledAt = Date.now();
+    const cancelled = await coordinator.cancelJob(jobId);
+    assert.equal(cancelled.status, 'JOB_STATUS_CANCELLED');
+    const { job } = await watchToEnd(coordinator, jobId, 10_000);
+    assert.equal(job.status, 'JOB_STATUS_CANCELLED');
+    // The agents' own view: every slot free again, well before the 20 s partitions would have ended.
+    await eventually(
+      async () => {
+        const statuses = await Promise.all(cluster.agents.map((agent) => agentStatus(agent.address)));
+        return statuses.every((status) => status.busySlots === 0) ? true : undefined;
+      },
+      3000,
+      'every agent slot to be free',
+    );
+    assert.ok(Date.now() - cancelledAt < 3000);
   });
 
   test('an agent killed with SIGKILL mid-job: its partitions rerun elsewhere and the result is exact', async () => {
