@@ -4,3 +4,8 @@ export { rsi } from './rsi.js';
 export { macd, type MacdSeries } from './macd.js';
 export { bollinger, type BollingerSeries } from './bollinger.js';
 export { volumeProfile, binEdge, type VolumeProfile } from './volume-profile.js';
+export { wma } from './wma.js';
+export { atr, trueRange } from './atr.js';
+export { stochastic, STOCHASTIC_FLAT_K, type StochasticSeries } from './stochastic.js';
+export { obv } from './obv.js';
+export { vwap, rollingVwap } from './vwap.js';
