@@ -3,6 +3,11 @@ import { ema } from '../../quant/indicators/ema.js';
 import { macd } from '../../quant/indicators/macd.js';
 import { rsi } from '../../quant/indicators/rsi.js';
 import { sma } from '../../quant/indicators/sma.js';
+import { wma } from '../../quant/indicators/wma.js';
+import { atr } from '../../quant/indicators/atr.js';
+import { stochastic } from '../../quant/indicators/stochastic.js';
+import { obv } from '../../quant/indicators/obv.js';
+import { vwap } from '../../quant/indicators/vwap.js';
 import { binEdge, volumeProfile } from '../../quant/indicators/volume-profile.js';
 import { finiteOrNull } from '../../quant/metrics.js';
 import type { Ohlcv } from '../../quant/ohlcv.js';
@@ -15,12 +20,17 @@ export const SETTINGS = {
   bollinger: { period: 20, stdDev: 2 },
   sma: { period: 50 },
   ema: { period: 20 },
+  wma: { period: 20 },
+  atr: { period: 14 },
+  stochastic: { period: 14, signal: 3, smoothing: 1, overbought: 80, oversold: 20 },
   volumeProfile: { bins: 24, valueArea: 0.7 },
 } as const;
 
 export type RsiSignal = 'overbought' | 'oversold' | 'neutral';
 export type MacdSignal = 'bullish-cross' | 'bearish-cross' | 'bullish' | 'bearish' | 'neutral';
 export type BollingerSignal = 'above-upper' | 'below-lower' | 'inside';
+export type StochasticSignal = 'overbought' | 'oversold' | 'neutral';
+export type VwapSignal = 'above' | 'below' | 'at';
 
 export interface VolumeProfileSummary {
   bins: { low: number; high: number; volume: number }[];
@@ -45,11 +55,18 @@ export interface MarketAnalysisRow {
     bollinger?: { period: number; stdDev: number; middle: number | null; upper: number | null; lower: number | null };
     sma?: { period: number; value: number | null };
     ema?: { period: number; value: number | null };
+    wma?: { period: number; value: number | null };
+    atr?: { period: number; value: number | null };
+    stochastic?: { period: number; signalPeriod: number; k: number | null; d: number | null };
+    obv?: { value: number | null };
+    vwap?: { value: number | null };
   };
   signals: {
     rsi?: RsiSignal | null;
     macd?: MacdSignal | null;
     bollinger?: BollingerSignal | null;
+    stochastic?: StochasticSignal | null;
+    vwap?: VwapSignal | null;
   };
   /** Volume by price over the whole series, when 'volume-profile' is requested. */
   volumeProfile?: VolumeProfileSummary;
@@ -62,6 +79,11 @@ export interface MarketAnalysisRow {
     bollinger?: { middle: (number | null)[]; upper: (number | null)[]; lower: (number | null)[] };
     sma?: (number | null)[];
     ema?: (number | null)[];
+    wma?: (number | null)[];
+    atr?: (number | null)[];
+    stochastic?: { k: (number | null)[]; d: (number | null)[] };
+    obv?: (number | null)[];
+    vwap?: (number | null)[];
   };
 }
 
@@ -96,6 +118,20 @@ export function bollingerSignal(close: number, upper: number, lower: number): Bo
   if (close > upper) return 'above-upper';
   if (close < lower) return 'below-lower';
   return 'inside';
+}
+
+export function stochasticSignal(k: number): StochasticSignal | null {
+  if (Number.isNaN(k)) return null;
+  if (k >= SETTINGS.stochastic.overbought) return 'overbought';
+  if (k <= SETTINGS.stochastic.oversold) return 'oversold';
+  return 'neutral';
+}
+
+export function vwapSignal(close: number, value: number): VwapSignal | null {
+  if (Number.isNaN(value)) return null;
+  if (close > value) return 'above';
+  if (close < value) return 'below';
+  return 'at';
 }
 
 /** Everything the market-analysis kind reports for one series. Pure; O(n) per indicator. */
@@ -182,6 +218,39 @@ export function analyseSeries(series: Ohlcv, indicators: readonly IndicatorName[
         const values = ema(close, SETTINGS.ema.period);
         row.indicators.ema = { period: SETTINGS.ema.period, value: finiteOrNull(values[last]) };
         if (full) full.ema = toJsonArray(values);
+        break;
+      }
+      case 'wma': {
+        const values = wma(close, SETTINGS.wma.period);
+        row.indicators.wma = { period: SETTINGS.wma.period, value: finiteOrNull(values[last]) };
+        if (full) full.wma = toJsonArray(values);
+        break;
+      }
+      case 'atr': {
+        const values = atr(series.high, series.low, close, SETTINGS.atr.period);
+        row.indicators.atr = { period: SETTINGS.atr.period, value: finiteOrNull(values[last]) };
+        if (full) full.atr = toJsonArray(values);
+        break;
+      }
+      case 'stochastic': {
+        const { period, signal, smoothing } = SETTINGS.stochastic;
+        const { k, d } = stochastic(series.high, series.low, close, period, signal, smoothing);
+        row.indicators.stochastic = { period, signalPeriod: signal, k: finiteOrNull(k[last]), d: finiteOrNull(d[last]) };
+        row.signals.stochastic = stochasticSignal(k[last]);
+        if (full) full.stochastic = { k: toJsonArray(k), d: toJsonArray(d) };
+        break;
+      }
+      case 'obv': {
+        const values = obv(close, series.volume);
+        row.indicators.obv = { value: finiteOrNull(values[last]) };
+        if (full) full.obv = toJsonArray(values);
+        break;
+      }
+      case 'vwap': {
+        const values = vwap(series.high, series.low, close, series.volume);
+        row.indicators.vwap = { value: finiteOrNull(values[last]) };
+        row.signals.vwap = vwapSignal(close[last], values[last]);
+        if (full) full.vwap = toJsonArray(values);
         break;
       }
     }

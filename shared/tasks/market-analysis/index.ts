@@ -13,7 +13,7 @@ export type { MarketAnalysisRow } from './analyse.js';
 /** Indicators and signals per asset and timeframe. */
 export const marketAnalysisKind: TaskKind<MarketAnalysisSpec, MarketAnalysisPartition, MarketAnalysisPartial, MarketAnalysisResult> = {
   name: 'market-analysis',
-  version: '1',
+  version: '2',
   capabilities: ['market-analysis'],
   validate: validateMarketAnalysisSpec,
   measure: measureMarketAnalysis,

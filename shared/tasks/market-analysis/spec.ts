@@ -4,7 +4,7 @@ import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../quant/timeframes.
 import type { SpecLimits } from '../task-kind.js';
 
 /** Indicator names as given in a spec, in the canonical order results use. */
-export const INDICATORS = ['rsi', 'macd', 'bollinger', 'volume-profile', 'sma', 'ema'] as const;
+export const INDICATORS = ['rsi', 'macd', 'bollinger', 'volume-profile', 'sma', 'ema', 'wma', 'atr', 'stochastic', 'obv', 'vwap'] as const;
 export type IndicatorName = (typeof INDICATORS)[number];
 export const DEFAULT_TIMEFRAMES: readonly Timeframe[] = ['1h'];
 

@@ -8,13 +8,18 @@ import { rsi } from '../../../shared/quant/indicators/rsi.js';
 import { sma } from '../../../shared/quant/indicators/sma.js';
 import { volumeProfile } from '../../../shared/quant/indicators/volume-profile.js';
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
-import { bollingerSignal, macdSignal, rsiSignal } from '../../../shared/tasks/market-analysis/analyse.js';
+import { bollingerSignal, macdSignal, rsiSignal, stochasticSignal, vwapSignal } from '../../../shared/tasks/market-analysis/analyse.js';
+import { wma } from '../../../shared/quant/indicators/wma.js';
+import { atr } from '../../../shared/quant/indicators/atr.js';
+import { stochastic } from '../../../shared/quant/indicators/stochastic.js';
+import { obv } from '../../../shared/quant/indicators/obv.js';
+import { vwap } from '../../../shared/quant/indicators/vwap.js';
 import { marketAnalysisKind, type MarketAnalysisSpec } from '../../../shared/tasks/market-analysis/index.js';
 import { assertCoversEveryUnitOnce, fieldOf, runPartitioned } from '../../helpers/task-kinds.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../../shared/tasks/task-kind.js';
 
 const LIMITS: SpecLimits = DEFAULT_SPEC_LIMITS;
-const ALL = ['rsi', 'macd', 'bollinger', 'volume-profile', 'sma', 'ema'];
+const ALL = ['rsi', 'macd', 'bollinger', 'volume-profile', 'sma', 'ema', 'wma', 'atr', 'stochastic', 'obv', 'vwap'];
 
 function rawSpec(overrides: Record<string, unknown> = {}): Record<string, unknown> {
   return { assets: ['AAA', 'BBB'], timeframes: [], dataset: null, indicators: [], includeSeries: false, ...overrides };
@@ -51,7 +56,7 @@ describe('market-analysis spec validation', () => {
       ['market_analysis.dataset.name', { dataset: { name: 'csv', bars: 0, seed: 0 } }],
       ['market_analysis.dataset.bars', { dataset: { name: '', bars: 10, seed: 0 } }],
       ['market_analysis.dataset.bars', { dataset: { name: '', bars: 20_000, seed: 0 } }, { maxUnits: 100, maxBars: 10_000 }],
-      ['market_analysis.indicators[1]', { indicators: ['rsi', 'stochastic'] }],
+      ['market_analysis.indicators[1]', { indicators: ['rsi', 'ichimoku'] }],
       ['market_analysis.include_series', { includeSeries: 'yes' }],
     ];
     for (const [field, overrides, limits] of cases) {
@@ -76,6 +81,13 @@ describe('market-analysis signals', () => {
     assert.equal(bollingerSignal(11, 10, 5), 'above-upper');
     assert.equal(bollingerSignal(4, 10, 5), 'below-lower');
     assert.equal(bollingerSignal(10, 10, 5), 'inside');
+    assert.equal(stochasticSignal(85), 'overbought');
+    assert.equal(stochasticSignal(15), 'oversold');
+    assert.equal(stochasticSignal(50), 'neutral');
+    assert.equal(stochasticSignal(NaN), null);
+    assert.equal(vwapSignal(11, 10), 'above');
+    assert.equal(vwapSignal(9, 10), 'below');
+    assert.equal(vwapSignal(9, NaN), null);
   });
 });
 
@@ -115,6 +127,17 @@ describe('market-analysis run and merge', () => {
     assert.equal(row.signals.macd, macdSignal(m.histogram[last - 1], m.histogram[last]));
     assert.equal(row.signals.bollinger, bollingerSignal(s.close[last], b.upper[last], b.lower[last]));
 
+    assert.equal(row.indicators.wma?.value, wma(s.close, 20)[last]);
+    assert.equal(row.indicators.atr?.value, atr(s.high, s.low, s.close, 14)[last]);
+    const st = stochastic(s.high, s.low, s.close, 14, 3, 1);
+    assert.equal(row.indicators.stochastic?.k, st.k[last]);
+    assert.equal(row.indicators.stochastic?.d, st.d[last]);
+    assert.equal(row.signals.stochastic, stochasticSignal(st.k[last]));
+    assert.equal(row.indicators.obv?.value, obv(s.close, s.volume)[last]);
+    const v = vwap(s.high, s.low, s.close, s.volume);
+    assert.equal(row.indicators.vwap?.value, v[last]);
+    assert.equal(row.signals.vwap, vwapSignal(s.close[last], v[last]));
+
     const series = row.series!;
     assert.equal(series.close.length, 300);
     assert.equal(series.rsi!.length, 300);
@@ -125,6 +148,10 @@ describe('market-analysis run and merge', () => {
     assert.equal(series.bollinger!.middle[18], null);
     assert.equal(series.sma![48], null);
     assert.equal(series.ema![19], ema(s.close, 20)[19]);
+    assert.equal(series.atr![12], null);
+    assert.equal(series.atr![13], atr(s.high, s.low, s.close, 14)[13]);
+    assert.equal(series.stochastic!.d.length, 300);
+    assert.equal(series.obv![0], 0);
   });
 
   it('only the requested indicators appear, and no series unless asked', () => {
