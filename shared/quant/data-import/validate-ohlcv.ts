@@ -1,0 +1,25 @@
+import type { OhlcvColumns } from '../resample.js';
+import { DataImportError } from './import-error.js';
+
+/**
+ * Checks every bar; throws DataImportError at the first bad one, naming its row
+ * (bar index + firstRow). Rules: timestamps strictly increasing (no duplicates, sorted), all
+ * values finite, high ≥ max(open, close), low ≤ min(open, close), volume ≥ 0.
+ */
+export function validateOhlcv(bars: OhlcvColumns, firstRow: number): void {
+  const n = bars.time.length;
+  for (let i = 0; i < n; i++) {
+    const row = i + firstRow;
+    const { open, high, low, close, volume } = { open: bars.open[i], high: bars.high[i], low: bars.low[i], close: bars.close[i], volume: bars.volume[i] };
+    for (const [name, value] of [['open', open], ['high', high], ['low', low], ['close', close], ['volume', volume]] as const) {
+      if (!Number.isFinite(value)) throw new DataImportError(row, `${name} is not a finite number`);
+    }
+    if (i > 0) {
+      if (bars.time[i] === bars.time[i - 1]) throw new DataImportError(row, `duplicate timestamp ${new Date(bars.time[i]).toISOString()} (also on row ${row - 1})`);
+      if (bars.time[i] < bars.time[i - 1]) throw new DataImportError(row, `timestamp ${new Date(bars.time[i]).toISOString()} is before the previous row's: rows must be sorted by time`);
+    }
+    if (high < Math.max(open, close)) throw new DataImportError(row, `high ${high} is below max(open, close) = ${Math.max(open, close)}`);
+    if (low > Math.min(open, close)) throw new DataImportError(row, `low ${low} is above min(open, close) = ${Math.min(open, close)}`);
+    if (volume < 0) throw new DataImportError(row, `negative volume ${volume}`);
+  }
+}
