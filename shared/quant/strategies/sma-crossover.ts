@@ -1,36 +1,44 @@
 import { sma } from '../indicators/sma.js';
 import { EquityAccumulator, type PerformanceMetrics } from '../metrics.js';
+import { simulate, type TradingCosts } from './execution.js';
+import { crossoverSignals } from './rules.js';
+import { SignalBuffer, type StrategyDefinition } from './types.js';
+
+export type { TradingCosts } from './execution.js';
 
 /**
- * SMA crossover, long/flat, the hot kernel of the backtest sweep.
+ * SMA crossover: at the close of bar t (t ≥ slow−1) the target is long when
+ * SMA(fast)[t] > SMA(slow)[t], else flat (or short with short = 1). Fills, costs, sizing and
+ * marking are the execution core's (execution.ts): next open, slippage against us, fee per
+ * side, all-in, equity marked at each close, an open position at the end stays open.
  *
- * Semantics:
- *  - at the close of bar t (t ≥ slow−1) the target is long when SMA(fast)[t] > SMA(slow)[t], else flat;
- *  - a change of target fills at the NEXT bar's open (none after the last bar);
- *  - slippage s = slippageBps/1e4 moves the fill against us: buy at open·(1+s), sell at open·(1−s);
- *  - fee f = feeBps/1e4 per side, all-in: entry units = cash·(1−f)/buyPrice,
- *    exit cash = units·sellPrice·(1−f);
- *  - start cash 1; equity marked at every close (cash when flat, units·close when long);
- *    a position open at the end stays open, marked at the last close;
- *  - the equity curve covers all N bars (start cash during the warm-up).
- *
- * Speed: the SMA arrays come from an SmaBank (each period computed once per series and
- * shared by every combination of a sweep); the loop allocates nothing and alternates two
- * tight phases: while flat only the SMA comparison runs (equity is constant, returns are 0);
- * while long the equity, returns and drawdown are updated per bar.
+ * Speed: the SMA arrays come from an SmaBank or the IndicatorCache (each period computed once
+ * per series and shared by every combination of a sweep); the signal pass and the core
+ * allocate nothing, and flat stretches cost only the SMA comparison.
  */
-export interface TradingCosts {
-  feeBps: number;
-  slippageBps: number;
-}
+export const smaCrossover: StrategyDefinition = {
+  name: 'sma-crossover',
+  description: 'long while SMA(fast) > SMA(slow) (short otherwise with short = 1)',
+  params: [
+    { name: 'fast', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 5, stop: 50, step: 5 }, description: 'fast SMA period' },
+    { name: 'slow', type: 'integer', min: 2, max: 5_000_000, period: true, defaultRange: { start: 20, stop: 200, step: 10 }, description: 'slow SMA period' },
+  ],
+  constraints: [{ left: 'fast', right: 'slow' }],
+  signals(inputs, p, allowShort, out) {
+    const slow = p[1];
+    crossoverSignals(inputs.indicators.sma(p[0]), inputs.indicators.sma(slow), slow - 1, allowShort, out);
+  },
+};
 
 export interface SmaCrossoverParams {
   fast: number;
   slow: number;
 }
 
+let scratch = new SignalBuffer(1);
+
 /**
- * Runs one combination and stores its totals in `acc` (which is reset first).
+ * Runs one long/flat combination and stores its totals in `acc` (which is reset first).
  * fastSma and slowSma are SMA arrays of the closes (NaN warm-up) with fast < slow ≤ N.
  */
 export function runSmaCrossover(
@@ -42,75 +50,9 @@ export function runSmaCrossover(
   costs: TradingCosts,
   acc: EquityAccumulator,
 ): EquityAccumulator {
-  const n = close.length;
-  const buyFactor = 1 + costs.slippageBps / 1e4;
-  const sellFactor = 1 - costs.slippageBps / 1e4;
-  const keep = 1 - costs.feeBps / 1e4;
-
-  let cash = 1;
-  let units = 0;
-  let previous = 1; // last close mark; flat bars never change it
-  let sum = 0;
-  let sumSq = 0;
-  let peak = 1;
-  let maxDrawdown = 0;
-  let trades = 0;
-  let closedTrades = 0;
-  let wins = 0;
-  let longBars = 0;
-
-  let t = slowPeriod - 1; // first bar with a decision
-  outer: while (t < n) {
-    // Flat: look for a bar whose close says "long".
-    while (t < n && !(fastSma[t] > slowSma[t])) t++;
-    if (t >= n - 1) break; // no long signal, or one at the last close (no next open)
-    t++;
-    const entryCash = cash;
-    const buyPrice = open[t] * buyFactor;
-    units = (cash * keep) / buyPrice;
-    trades++;
-    // Long from the open of bar t.
-    for (;;) {
-      const equity = units * close[t];
-      const r = previous > 0 ? equity / previous - 1 : 0;
-      sum += r;
-      sumSq += r * r;
-      previous = equity;
-      longBars++;
-      if (equity > peak) peak = equity;
-      else if (equity < peak * (1 - maxDrawdown)) maxDrawdown = 1 - equity / peak;
-      if (t === n - 1) break outer; // still open at the end
-      if (!(fastSma[t] > slowSma[t])) {
-        t++;
-        const sellPrice = open[t] * sellFactor;
-        cash = units * sellPrice * keep;
-        units = 0;
-        closedTrades++;
-        if (cash > entryCash) wins++;
-        const exitReturn = previous > 0 ? cash / previous - 1 : 0;
-        sum += exitReturn;
-        sumSq += exitReturn * exitReturn;
-        previous = cash;
-        if (cash > peak) peak = cash;
-        else if (cash < peak * (1 - maxDrawdown)) maxDrawdown = 1 - cash / peak;
-        break; // flat at the close of bar t; its decision is taken by the flat phase
-      }
-      t++;
-    }
-  }
-
-  acc.reset(1);
-  acc.bars = n;
-  acc.returnSum = sum;
-  acc.returnSumSq = sumSq;
-  acc.lastEquity = previous;
-  acc.peak = peak;
-  acc.maxDrawdown = maxDrawdown;
-  acc.trades = trades;
-  acc.closedTrades = closedTrades;
-  acc.wins = wins;
-  acc.longBars = longBars;
-  return acc;
+  scratch = scratch.reset(close.length);
+  crossoverSignals(fastSma, slowSma, slowPeriod - 1, false, scratch);
+  return simulate(open, close, scratch, costs, acc);
 }
 
 const DEFAULT_BANK_BYTES = 256 * 1024 * 1024;

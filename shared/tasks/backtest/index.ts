@@ -10,10 +10,10 @@ export type { BacktestPartial } from './run.js';
 export type { BacktestResult, BacktestTopRow } from './merge.js';
 export type { BacktestRow } from './ranking.js';
 
-/** A parameter sweep of one strategy over symbols, ranked by Sharpe. */
+/** A parameter sweep of one strategy (shared/quant/strategies) over symbols, ranked by Sharpe. */
 export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPartial, BacktestResult> = {
   name: 'backtest',
-  version: '1',
+  version: '2',
   capabilities: ['backtest'],
   validate: validateBacktestSpec,
   measure: measureBacktest,

@@ -1,11 +1,13 @@
 import type { BacktestPartial } from './run.js';
-import { compareRows } from './ranking.js';
-import type { BacktestSpec } from './spec.js';
+import { compareRows, type BacktestRow } from './ranking.js';
+import { gridOf, type BacktestSpec } from './spec.js';
 
+/** A ranked row of the result; metrics are null when undefined (see shared/quant/metrics.ts). */
 export interface BacktestTopRow {
   rank: number;
   symbol: string;
-  params: { fast: number; slow: number };
+  /** The swept parameters in sweep order: the strategy's own, then `short`. */
+  params: Record<string, number>;
   sharpe: number | null;
   totalReturn: number | null;
   cagr: number | null;
@@ -14,6 +16,11 @@ export interface BacktestTopRow {
   trades: number;
   winRate: number | null;
   exposure: number | null;
+  sortino: number | null;
+  calmar: number | null;
+  maxDrawdownDuration: number | null;
+  profitFactor: number | null;
+  avgTradeReturn: number | null;
 }
 
 export interface BacktestResult {
@@ -30,13 +37,14 @@ export interface BacktestResult {
  * keeps its own top N, so the job's top N is the top N of the union of the partials' rows.
  */
 export function mergeBacktest(spec: BacktestSpec, partials: readonly BacktestPartial[]): BacktestResult {
+  const names = gridOf(spec).names;
   let evaluated = 0;
-  const rows = [];
+  const rows: BacktestRow[] = [];
   for (const partial of partials) {
     evaluated += partial.evaluated;
     for (const row of partial.rows) rows.push(row);
   }
-  rows.sort(compareRows);
+  rows.sort((a, b) => compareRows(a, b, names));
   if (rows.length > spec.topN) rows.length = spec.topN;
   return {
     kind: 'backtest',
@@ -47,7 +55,7 @@ export function mergeBacktest(spec: BacktestSpec, partials: readonly BacktestPar
     top: rows.map((row, i) => ({
       rank: i + 1,
       symbol: row.symbol,
-      params: { fast: row.fast, slow: row.slow },
+      params: Object.fromEntries(names.map((name) => [name, row.params[name]])),
       sharpe: row.sharpe,
       totalReturn: row.totalReturn,
       cagr: row.cagr,
@@ -56,6 +64,11 @@ export function mergeBacktest(spec: BacktestSpec, partials: readonly BacktestPar
       trades: row.trades,
       winRate: row.winRate,
       exposure: row.exposure,
+      sortino: row.sortino,
+      calmar: row.calmar,
+      maxDrawdownDuration: row.maxDrawdownDuration,
+      profitFactor: row.profitFactor,
+      avgTradeReturn: row.avgTradeReturn,
     })),
   };
 }

@@ -4,7 +4,7 @@ import type { BacktestSpec } from './spec.js';
 
 /**
  * Units are numbered symbol-major: unit u is symbol ⌊u / C⌋ with combination u mod C
- * (C = spec.combinations, combinations fast-major). A partition is a contiguous run of units.
+ * (C = spec.combinations, combinations in the sweep order of grid.ts). A partition is a contiguous run of units.
  */
 export type BacktestPartition = UnitRange;
 

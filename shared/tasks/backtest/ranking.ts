@@ -1,25 +1,30 @@
-import type { PerformanceMetrics } from '../../quant/metrics.js';
+import type { ExtendedMetrics } from '../../quant/metrics.js';
 
 /** One evaluated unit: a symbol and a parameter combination with its metrics (plain JSON). */
-export interface BacktestRow extends PerformanceMetrics {
+export interface BacktestRow extends ExtendedMetrics {
   symbol: string;
-  fast: number;
-  slow: number;
+  /** The swept parameters in sweep order (the strategy's own, then `short`). */
+  params: Record<string, number>;
 }
 
 /**
  * The ranking order, a total order over units: Sharpe descending (null last), then symbol
- * (by UTF-16 code units, locale-independent), then fast, then slow ascending.
+ * (by UTF-16 code units, locale-independent), then the parameter values ascending in sweep
+ * order (`names`).
  */
-export function compareRows(a: BacktestRow, b: BacktestRow): number {
+export function compareRows(a: BacktestRow, b: BacktestRow, names: readonly string[]): number {
   if (a.sharpe !== b.sharpe) {
     if (a.sharpe === null) return 1;
     if (b.sharpe === null) return -1;
     return a.sharpe > b.sharpe ? -1 : 1;
   }
   if (a.symbol !== b.symbol) return a.symbol < b.symbol ? -1 : 1;
-  if (a.fast !== b.fast) return a.fast - b.fast;
-  return a.slow - b.slow;
+  for (const name of names) {
+    const x = a.params[name];
+    const y = b.params[name];
+    if (x !== y) return x - y;
+  }
+  return 0;
 }
 
 /**
@@ -31,11 +36,17 @@ export function compareRows(a: BacktestRow, b: BacktestRow): number {
 export class TopRows {
   private rows: BacktestRow[] = [];
   private worst: BacktestRow | null = null;
+  private readonly compare: (a: BacktestRow, b: BacktestRow) => number;
 
-  constructor(readonly limit: number) {}
+  constructor(
+    readonly limit: number,
+    readonly names: readonly string[],
+  ) {
+    this.compare = (a, b) => compareRows(a, b, names);
+  }
 
-  /** False when a row with this Sharpe/symbol/fast/slow certainly misses the top. */
-  wouldKeep(sharpe: number | null, symbol: string, fast: number, slow: number): boolean {
+  /** False when a row with this Sharpe, symbol and parameter values (sweep order) certainly misses the top. */
+  wouldKeep(sharpe: number | null, symbol: string, values: ArrayLike<number>): boolean {
     const worst = this.worst;
     if (worst === null) return true;
     if (sharpe !== worst.sharpe) {
@@ -44,8 +55,12 @@ export class TopRows {
       return sharpe > worst.sharpe;
     }
     if (symbol !== worst.symbol) return symbol < worst.symbol;
-    if (fast !== worst.fast) return fast < worst.fast;
-    return slow < worst.slow;
+    const names = this.names;
+    for (let i = 0; i < names.length; i++) {
+      const w = worst.params[names[i]];
+      if (values[i] !== w) return values[i] < w;
+    }
+    return false;
   }
 
   add(row: BacktestRow): void {
@@ -60,7 +75,7 @@ export class TopRows {
   }
 
   private prune(): void {
-    this.rows.sort(compareRows);
+    this.rows.sort(this.compare);
     if (this.rows.length > this.limit) this.rows.length = this.limit;
     if (this.rows.length === this.limit) this.worst = this.rows[this.limit - 1];
   }

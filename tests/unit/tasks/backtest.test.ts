@@ -5,7 +5,8 @@ import { ValidationError } from '../../../shared/errors.js';
 import { backtestSmaCrossover, SmaBank } from '../../../shared/quant/strategies/sma-crossover.js';
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
 import { periodsPerYear } from '../../../shared/quant/timeframes.js';
-import { CombinationCursor, combinationTable } from '../../../shared/tasks/backtest/combinations.js';
+import { ParamGrid } from '../../../shared/tasks/backtest/grid.js';
+import { SHORT_PARAM, STRATEGIES } from '../../../shared/quant/strategies/index.js';
 import { backtestKind, type BacktestSpec } from '../../../shared/tasks/backtest/index.js';
 import { assertCoversEveryUnitOnce, fieldOf, runPartitioned } from '../../helpers/task-kinds.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../../shared/tasks/task-kind.js';
@@ -38,7 +39,9 @@ describe('backtest spec validation', () => {
     assert.equal(spec.topN, 20);
     assert.equal(spec.feeBps, 0);
     assert.equal(spec.slippageBps, 0);
-    assert.deepEqual(spec.params, { fast: { start: 5, stop: 10, step: 5 }, slow: { start: 20, stop: 40, step: 10 } });
+    assert.deepEqual(spec.params, { fast: { start: 5, stop: 10, step: 5 }, slow: { start: 20, stop: 40, step: 10 }, short: { start: 0, stop: 0, step: 1 } });
+    assert.equal(spec.yearDays, 365);
+    assert.equal(spec.riskFree, 0);
     assert.equal(spec.combinations, 6);
     assert.deepEqual(backtestKind.measure(spec), { units: 12, costPerUnit: 5000 });
     // A single value may have step 0.
@@ -72,8 +75,17 @@ describe('backtest spec validation', () => {
       ['backtest.params.fast', { params: { fast: { start: NaN, stop: 5, step: 1 }, slow: { start: 20, stop: 20, step: 0 } } }],
       ['backtest.params.slow', { params: { fast: { start: 2, stop: 5, step: 1 }, slow: { start: 20, stop: Infinity, step: 1 } } }],
       ['backtest.params.slow', { params: { fast: { start: 2, stop: 5, step: 1 }, slow: { start: 20, stop: 30, step: NaN } } }],
-      ['backtest.params.slow', { params: { fast: { start: 2, stop: 5, step: 1 } } }],
-      ['backtest.params.fast', { params: { slow: { start: 20, stop: 30, step: 1 } } }],
+      ['backtest.params.fast', { params: { fast: { start: 2, stop: 1e12, step: 1 }, slow: { start: 20, stop: 20, step: 0 } } }],
+      ['backtest.params.short', { params: { fast: { start: 2, stop: 2, step: 0 }, slow: { start: 20, stop: 20, step: 0 }, short: { start: 0, stop: 2, step: 1 } } }],
+      ['backtest.params.year_days', { params: { year_days: { start: 300, stop: 300, step: 0 } } }],
+      ['backtest.params.year_days', { params: { year_days: { start: 252, stop: 365, step: 113 } } }],
+      ['backtest.params.risk_free', { params: { risk_free: { start: 1.5, stop: 1.5, step: 0 } } }],
+      ['backtest.params.entry', { strategy: 'rsi-reversion', params: { entry: { start: 60, stop: 70, step: 5 }, exit: { start: 40, stop: 50, step: 5 } } }],
+      ['backtest.params.k', { strategy: 'bollinger-reversion', params: { k: { start: 0, stop: 2, step: 0.5 } } }],
+      ['backtest.params.signal', { strategy: 'macd-cross', params: { signal: { start: 1, stop: 5, step: 0.5 } } }],
+      ['backtest.params.fast', { strategy: 'macd-cross', params: { fast: { start: 30, stop: 30, step: 0 }, slow: { start: 20, stop: 26, step: 1 } } }],
+      ['backtest.params.exit', { strategy: 'donchian-breakout', params: { exit: { start: 10, stop: 6000, step: 10 } } }],
+      ['backtest.params.fast', { strategy: 'donchian-breakout', params: { fast: { start: 1, stop: 1, step: 0 } } }],
       ['backtest.params.medium', { params: { fast: { start: 2, stop: 5, step: 1 }, slow: { start: 20, stop: 20, step: 0 }, medium: { start: 1, stop: 1, step: 0 } } }],
       ['backtest.params.fast', { params: { fast: { start: 30, stop: 40, step: 5 }, slow: { start: 10, stop: 30, step: 10 } } }],
       ['backtest.params.slow', { dataset: { name: 'synthetic', bars: 100, seed: 1 }, params: { fast: { start: 2, stop: 2, step: 0 }, slow: { start: 50, stop: 101, step: 1 } } }],
@@ -104,32 +116,59 @@ describe('backtest spec validation', () => {
     assert.equal(backtestKind.validate(spec, { maxUnits: 5000, maxBars: 10_000 }).combinations, 2500);
   });
 
-  it('stays cheap on absurd fast ranges', () => {
-    const spec = backtestKind.validate(rawSpec({ params: { fast: { start: 1, stop: 1e12, step: 1 }, slow: { start: 30, stop: 30, step: 0 } } }), LIMITS);
-    assert.equal(spec.combinations, 29);
+  it('fills missing parameters with the strategy defaults, for every strategy', () => {
+    for (const def of STRATEGIES.values()) {
+      const spec = backtestKind.validate(rawSpec({ strategy: def.name, params: {} }), LIMITS);
+      for (const p of [...def.params, SHORT_PARAM]) assert.deepEqual(spec.params[p.name], p.defaultRange, `${def.name}.${p.name}`);
+      assert.ok(spec.combinations > 0);
+    }
+  });
+
+  it('lists the known parameters for an unknown one', () => {
+    try {
+      backtestKind.validate(rawSpec({ strategy: 'rsi-reversion', params: { fast: { start: 1, stop: 1, step: 0 } } }), LIMITS);
+      assert.fail('expected a ValidationError');
+    } catch (error) {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(error.field, 'backtest.params.fast');
+      assert.match(error.reason, /period, entry, exit, short, year_days, risk_free/);
+    }
   });
 });
 
-describe('backtest combinations', () => {
-  it('the cursor walks fast-major combinations with fast < slow from any index', () => {
+describe('backtest parameter grid', () => {
+  it('decodes lexicographic combinations with fast < slow from any index', () => {
     const range = fc.record({ start: fc.integer({ min: 1, max: 40 }), len: fc.integer({ min: 0, max: 40 }), step: fc.integer({ min: 1, max: 7 }) });
+    const schema = [...STRATEGIES.get('macd-cross')!.params, SHORT_PARAM];
     fc.assert(
-      fc.property(range, range, fc.nat(), (f, s, pick) => {
+      fc.property(range, range, fc.integer({ min: 1, max: 3 }), fc.boolean(), fc.nat(), (f, s, signals, short, pick) => {
         const fast = { start: f.start, stop: f.start + f.len, step: f.step };
         const slow = { start: s.start, stop: s.start + s.len, step: s.step };
-        const expected: [number, number][] = [];
+        const signal = { start: 1, stop: signals, step: 1 };
+        const shortRange = { start: 0, stop: short ? 1 : 0, step: 1 };
+        const expected: number[][] = [];
         for (let a = fast.start; a <= fast.stop; a += fast.step) {
-          for (let b = slow.start; b <= slow.stop; b += slow.step) if (a < b) expected.push([a, b]);
+          for (let b = slow.start; b <= slow.stop; b += slow.step) {
+            for (let g = 1; g <= signals; g++) for (let h = 0; h <= shortRange.stop; h++) if (a < b) expected.push([a, b, g, h]);
+          }
         }
-        const table = combinationTable(fast, slow);
-        assert.equal(table.total, expected.length);
+        const grid = new ParamGrid(schema, [fast, slow, signal, shortRange], { left: 'fast', right: 'slow' });
+        assert.equal(grid.total, expected.length);
         if (expected.length === 0) return;
         const k = pick % expected.length;
-        const cursor = new CombinationCursor(table, k);
-        for (let i = k; i < expected.length; i++, cursor.next()) assert.deepEqual([cursor.fast, cursor.slow], expected[i]);
+        const out = new Float64Array(4);
+        for (let i = k; i < Math.min(expected.length, k + 50); i++) assert.deepEqual(Array.from(grid.decode(i, out)), expected[i]);
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('real ranges read as decimals', () => {
+    const schema = STRATEGIES.get('bollinger-reversion')!.params;
+    const grid = new ParamGrid(schema, [{ start: 5, stop: 5, step: 1 }, { start: 0.1, stop: 0.7, step: 0.1 }], null);
+    assert.equal(grid.total, 7);
+    const out = new Float64Array(2);
+    assert.deepEqual(Array.from({ length: 7 }, (_, i) => grid.decode(i, out)[1]), [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7]);
   });
 });
 
@@ -217,7 +256,7 @@ describe('backtest plan, run and merge', () => {
         const expected = rows.slice(0, spec.topN).map((row, i) => ({
           rank: i + 1,
           symbol: row.symbol,
-          params: { fast: row.fast, slow: row.slow },
+          params: { fast: row.fast, slow: row.slow, short: 0 },
           sharpe: row.sharpe,
           totalReturn: row.totalReturn,
         }));
@@ -267,7 +306,9 @@ describe('backtest plan, run and merge', () => {
     assert.equal(result.top.length, 4);
     assert.deepEqual(Object.keys(result.top[0]), [
       'rank', 'symbol', 'params', 'sharpe', 'totalReturn', 'cagr', 'volatility', 'maxDrawdown', 'trades', 'winRate', 'exposure',
+      'sortino', 'calmar', 'maxDrawdownDuration', 'profitFactor', 'avgTradeReturn',
     ]);
+    assert.deepEqual(Object.keys(result.top[0].params), ['fast', 'slow', 'short']);
     assert.deepEqual(result.top.map((row) => row.rank), [1, 2, 3, 4]);
     for (let i = 1; i < result.top.length; i++) assert.ok((result.top[i - 1].sharpe ?? -Infinity) >= (result.top[i].sharpe ?? -Infinity));
   });

@@ -1,0 +1,224 @@
+import type { EquityAccumulator } from '../metrics.js';
+import type { SignalBuffer } from './types.js';
+
+/**
+ * The execution core shared by every strategy: one place for fills, fees, slippage, sizing,
+ * marking and trade accounting. A strategy only decides target positions (SignalBuffer).
+ *
+ * Semantics (s = slippageBps/1e4, f = feeBps/1e4, start cash 1, N bars):
+ *  - Decisions: the target decided at the close of bar t (−1 short, 0 flat, 1 long) is filled
+ *    at the OPEN of bar t+1; a decision at the last close never fills. Flat before the first
+ *    decision (warm-up).
+ *  - Prices: a buy fills at open·(1+s), a sell at open·(1−s) (slippage always against us).
+ *  - All-in sizing, fee per side:
+ *      long entry   with cash C at buy price pb:  u = C·(1−f)/pb
+ *      long mark    at close c:                   E = u·c            (= C·(1−f) + u·(c − pb))
+ *      long exit    at sell price ps:             cash = u·ps·(1−f)  (= u·ps − f·u·ps)
+ *      short entry  with cash C at sell price ps: u = C·(1−f)/ps     (u units sold; the fee is
+ *                                                 f·C, as on a long entry)
+ *      short mark   at close c:                   E = C·(1−f) + u·(ps − c)
+ *      short exit   (buy back) at buy price pb:   cash = C·(1−f) + u·(ps − pb) − f·u·pb
+ *    i.e. the entry fee is f of the cash committed and the exit fee f of the exit's notional,
+ *    for both sides. A reversal (long → short or short → long) is an exit then an entry at the
+ *    same open, paying both fees.
+ *  - Marking: equity at every close (cash when flat); the curve has N marks, bar 0 at 1.
+ *    A position open after the last bar stays open, marked at the last close.
+ *  - Ruin (only a short can get there): when a close mark or the cash after an exit is ≤ 0,
+ *    the account is wiped out: equity 0 from that bar on, the position counts as a closed
+ *    losing trade (cash after = 0), and nothing is traded any more.
+ *  - Trades: an entry counts as a trade; a closed trade wins when the cash after its exit
+ *    exceeds the cash before its entry; exposure counts bars whose close mark holds a position.
+ *  - Metrics as in metrics.ts; per-bar returns r = E[t]/E[t−1] − 1 (0 after a mark of 0).
+ *
+ * Speed: a flat stretch costs nothing per bar (its returns are exactly 0: they only add to the
+ * count of returns, and τ² each to the downside sum when τ > 0); only bars in a position are
+ * marked one by one. No allocation.
+ */
+export interface TradingCosts {
+  feeBps: number;
+  slippageBps: number;
+}
+
+/**
+ * Simulates the target changes in `signals` over the bars and stores the totals in `acc`
+ * (reset first, with the per-period risk-free rate τ for Sharpe and Sortino). Returns acc.
+ */
+export function simulate(
+  open: Float64Array,
+  close: Float64Array,
+  signals: SignalBuffer,
+  costs: TradingCosts,
+  acc: EquityAccumulator,
+  riskFreePerPeriod = 0,
+): EquityAccumulator {
+  const n = close.length;
+  const buyFactor = 1 + costs.slippageBps / 1e4;
+  const sellFactor = 1 - costs.slippageBps / 1e4;
+  const fee = costs.feeBps / 1e4;
+  const keep = 1 - fee;
+  const tau = riskFreePerPeriod;
+  const changeBar = signals.bar;
+  const changeTarget = signals.target;
+  const changes = signals.count;
+
+  let position = 0;
+  let cash = 1;
+  let units = 0; // > 0 on either side
+  let base = 0; // equity = base + signed·close: long base 0, short C·(1−f) + u·ps
+  let signed = 0; // +units long, −units short
+  let entryCash = 1;
+  let previous = 1; // the last close mark
+  let sum = 0;
+  let sumSq = 0;
+  let down = 0; // Σ 2·min(r − τ, 0)²
+  let counted = 0; // returns added to the sums (all others are exactly 0)
+  let peak = 1;
+  let peakBar = 0;
+  let maxDrawdown = 0;
+  let drawdownBars = 0;
+  let trades = 0;
+  let closedTrades = 0;
+  let wins = 0;
+  let grossProfit = 0;
+  let grossLoss = 0;
+  let tradeReturnSum = 0;
+  let exposed = 0;
+  let ruined = false;
+  let exitMark = false; // the first bar of the current flat stretch is an exit's fill bar
+
+  let segmentStart = 1; // first bar not marked yet (bar 0 is the start mark)
+  for (let k = 0; ; k++) {
+    // This segment's bars [segmentStart, end) keep the current position; `end` is the next fill bar.
+    const end = k < changes && !ruined ? Math.min(changeBar[k] + 1, n) : n;
+    if (position === 0) {
+      let t = segmentStart;
+      if (exitMark && t < end) {
+        const r = previous > 0 ? cash / previous - 1 : 0;
+        sum += r;
+        sumSq += r * r;
+        const x = r - tau;
+        down += x * (x - Math.abs(x)); // 2·min(x, 0)², branch-free (halved at the end, exactly)
+        counted++;
+        previous = cash;
+        if (cash >= peak) {
+          peak = cash;
+          peakBar = t;
+        } else {
+          if (cash < peak * (1 - maxDrawdown)) maxDrawdown = 1 - cash / peak;
+          if (t - peakBar > drawdownBars) drawdownBars = t - peakBar;
+        }
+        t++;
+      }
+      // The rest of the flat stretch: constant equity, zero returns.
+      if (t < end) {
+        if (previous >= peak) peakBar = end - 1; // at the peak all along
+        else if (end - 1 - peakBar > drawdownBars) drawdownBars = end - 1 - peakBar;
+      }
+    } else {
+      for (let t = segmentStart; t < end; t++) {
+        let equity = base + signed * close[t];
+        if (!(equity > 0)) {
+          // Ruin: wiped out at this close.
+          equity = 0;
+          ruined = true;
+        }
+        const r = previous > 0 ? equity / previous - 1 : 0;
+        sum += r;
+        sumSq += r * r;
+        const x = r - tau;
+        down += x * (x - Math.abs(x)); // a branch here would be mispredicted half the time
+        counted++;
+        previous = equity;
+        exposed++;
+        if (equity >= peak) {
+          peak = equity;
+          peakBar = t;
+        } else {
+          if (equity < peak * (1 - maxDrawdown)) maxDrawdown = 1 - equity / peak;
+          if (t - peakBar > drawdownBars) drawdownBars = t - peakBar;
+        }
+        if (ruined) {
+          closedTrades++;
+          grossLoss += entryCash;
+          tradeReturnSum += -1;
+          position = 0;
+          cash = 0;
+          if (n - 1 - peakBar > drawdownBars) drawdownBars = n - 1 - peakBar;
+          break;
+        }
+      }
+    }
+    exitMark = false;
+    if (ruined || end >= n) break;
+
+    // The fill at the open of bar `end`.
+    const target = changeTarget[k];
+    if (target === position) {
+      segmentStart = end;
+      continue;
+    }
+    if (position !== 0) {
+      if (position > 0) {
+        cash = units * (open[end] * sellFactor) * keep;
+      } else {
+        const buyPrice = open[end] * buyFactor;
+        cash = base - units * buyPrice - fee * (units * buyPrice);
+      }
+      if (!(cash > 0)) {
+        cash = 0;
+        ruined = true;
+      }
+      closedTrades++;
+      const profit = cash - entryCash;
+      if (profit > 0) {
+        wins++;
+        grossProfit += profit;
+      } else if (profit < 0) grossLoss -= profit;
+      tradeReturnSum += entryCash > 0 ? cash / entryCash - 1 : 0;
+      units = 0;
+      base = 0;
+      signed = 0;
+      position = 0;
+      exitMark = true;
+    }
+    if (target !== 0 && !ruined) {
+      entryCash = cash;
+      trades++;
+      if (target > 0) {
+        units = (cash * keep) / (open[end] * buyFactor);
+        base = 0;
+        signed = units;
+      } else {
+        const sellPrice = open[end] * sellFactor;
+        units = (cash * keep) / sellPrice;
+        base = cash * keep + units * sellPrice;
+        signed = -units;
+      }
+      position = target;
+      exitMark = false;
+    }
+    // After a ruinous exit the next segment is the last one (flat, from this exit's bar to the end).
+    segmentStart = end;
+  }
+  if (ruined && previous < peak && n - 1 - peakBar > drawdownBars) drawdownBars = n - 1 - peakBar;
+
+  acc.reset(1, tau);
+  acc.bars = n;
+  acc.returnSum = sum;
+  acc.returnSumSq = sumSq;
+  const zeroReturns = n - 1 - counted;
+  acc.downsideSumSq = tau > 0 && zeroReturns > 0 ? down / 2 + zeroReturns * tau * tau : down / 2;
+  acc.lastEquity = previous;
+  acc.peak = peak;
+  acc.peakBar = peakBar;
+  acc.maxDrawdown = maxDrawdown;
+  acc.maxDrawdownBars = drawdownBars;
+  acc.trades = trades;
+  acc.closedTrades = closedTrades;
+  acc.wins = wins;
+  acc.grossProfit = grossProfit;
+  acc.grossLoss = grossLoss;
+  acc.tradeReturnSum = tradeReturnSum;
+  acc.longBars = exposed;
+  return acc;
+}

@@ -1,0 +1,63 @@
+import { bollingerReversion } from './bollinger-reversion.js';
+import { donchianBreakout } from './donchian-breakout.js';
+import { emaCrossover } from './ema-crossover.js';
+import { macdCross } from './macd-cross.js';
+import { rsiReversion } from './rsi-reversion.js';
+import { smaCrossover } from './sma-crossover.js';
+import type { ParamSchema, StrategyDefinition } from './types.js';
+
+export type { LessThanConstraint, ParamSchema, StrategyDefinition, StrategyInputs } from './types.js';
+export { SignalBuffer } from './types.js';
+export { IndicatorCache } from './indicator-cache.js';
+export { simulate, type TradingCosts } from './execution.js';
+
+/** The strategy library. Adding a strategy = one file in this folder + one line here. */
+const DEFINITIONS: readonly StrategyDefinition[] = [
+  smaCrossover,
+  emaCrossover,
+  rsiReversion,
+  bollingerReversion,
+  macdCross,
+  donchianBreakout,
+];
+
+export const STRATEGIES: ReadonlyMap<string, StrategyDefinition> = new Map(DEFINITIONS.map((d) => [d.name, d]));
+export const STRATEGY_NAMES: readonly string[] = DEFINITIONS.map((d) => d.name);
+export const DEFAULT_STRATEGY = 'sma-crossover';
+
+/**
+ * Common to every strategy and swept like the others: short = 0 long-only (the default),
+ * short = 1 long/short (see each strategy's rule for when it goes short).
+ */
+export const SHORT_PARAM: ParamSchema = {
+  name: 'short',
+  type: 'integer',
+  min: 0,
+  max: 1,
+  defaultRange: { start: 0, stop: 0, step: 1 },
+  description: '0 long-only, 1 long/short',
+};
+
+/**
+ * Settings given through params but not swept (a single value each): the days per year used
+ * to annualise (365 or 252) and the annual risk-free rate subtracted per period (as
+ * (1 + rate)^(1/P) − 1) before Sharpe and Sortino.
+ */
+export const SETTING_PARAMS: readonly ParamSchema[] = [
+  { name: 'year_days', type: 'integer', min: 252, max: 365, defaultRange: { start: 365, stop: 365, step: 1 }, description: '365 or 252' },
+  { name: 'risk_free', type: 'real', min: 0, max: 1, defaultRange: { start: 0, stop: 0, step: 1 }, description: 'annual risk-free rate' },
+];
+
+/** The swept parameters of a strategy, in sweep order: its own, then `short`. */
+export function sweptParams(definition: StrategyDefinition): ParamSchema[] {
+  return [...definition.params, SHORT_PARAM];
+}
+
+// Checked once at load: a constraint must name two adjacent parameters, left first.
+for (const definition of DEFINITIONS) {
+  if (definition.constraints.length > 1) throw new Error(`${definition.name}: at most one constraint is supported`);
+  for (const { left, right } of definition.constraints) {
+    const i = definition.params.findIndex((p) => p.name === left);
+    if (i < 0 || definition.params[i + 1]?.name !== right) throw new Error(`${definition.name}: constraint ${left} < ${right} needs adjacent parameters`);
+  }
+}

@@ -1,0 +1,23 @@
+import { crossoverSignals } from './rules.js';
+import type { StrategyDefinition } from './types.js';
+
+/**
+ * MACD cross: line = EMA(fast) − EMA(slow) of the closes, signal = EMA(signal) of the line
+ * (seeded with the mean of its first `signal` values). From the first bar where the signal
+ * line exists (t ≥ slow + signal − 2) the target is long when line[t] > signal[t], else flat
+ * (or short with short = 1).
+ */
+export const macdCross: StrategyDefinition = {
+  name: 'macd-cross',
+  description: 'long while the MACD line is above its signal line (short otherwise with short = 1)',
+  params: [
+    { name: 'fast', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 8, stop: 16, step: 4 }, description: 'fast EMA period' },
+    { name: 'slow', type: 'integer', min: 2, max: 5_000_000, period: true, defaultRange: { start: 20, stop: 32, step: 6 }, description: 'slow EMA period' },
+    { name: 'signal', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 5, stop: 13, step: 4 }, description: 'signal EMA period' },
+  ],
+  constraints: [{ left: 'fast', right: 'slow' }],
+  signals(inputs, p, allowShort, out) {
+    const [line, signal] = inputs.indicators.macd(p[0], p[1], p[2]);
+    crossoverSignals(line, signal, p[1] + p[2] - 2, allowShort, out);
+  },
+};

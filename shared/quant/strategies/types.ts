@@ -1,0 +1,87 @@
+import type { IndicatorCache } from './indicator-cache.js';
+
+/**
+ * What a strategy is: a parameter schema and a rule that turns one parameter combination into
+ * target positions. Everything about money (fills, fees, slippage, sizing, marking, trade
+ * accounting) lives in the execution core (execution.ts); a strategy only says, at the close
+ * of each bar, which position it wants from the next open on.
+ */
+
+/** One parameter of a strategy. Ranges of it are swept (start, stop, step, all inclusive). */
+export interface ParamSchema {
+  name: string;
+  type: 'integer' | 'real';
+  /** Inclusive bounds every swept value must respect. */
+  min: number;
+  max: number;
+  /** A lookback in bars: every value must also be ≤ the series length. */
+  period?: boolean;
+  /** The range swept when the spec does not give this parameter. */
+  defaultRange: { start: number; stop: number; step: number };
+  description: string;
+}
+
+/**
+ * left < right for every evaluated combination. The two parameters must be adjacent in the
+ * schema, left first (the sweep then locates combinations without enumerating them).
+ */
+export interface LessThanConstraint {
+  left: string;
+  right: string;
+}
+
+/** The bars a strategy reads, and the indicator arrays of that series (computed once, shared). */
+export interface StrategyInputs {
+  readonly open: Float64Array;
+  readonly high: Float64Array;
+  readonly low: Float64Array;
+  readonly close: Float64Array;
+  readonly indicators: IndicatorCache;
+}
+
+/**
+ * Target positions of one combination as a list of changes: from the close of bar[i] on the
+ * target is target[i] (−1 short, 0 flat, 1 long); before the first change it is 0. Filled by a
+ * strategy, read by the execution core; allocated once per series length and reused.
+ */
+export class SignalBuffer {
+  bar: Int32Array;
+  target: Int8Array;
+  count = 0;
+
+  constructor(capacity: number) {
+    this.bar = new Int32Array(Math.max(1, capacity));
+    this.target = new Int8Array(Math.max(1, capacity));
+  }
+
+  /** Empties the buffer and makes room for a series of n bars (at most one change per bar). */
+  reset(n: number): this {
+    if (this.bar.length < n) {
+      this.bar = new Int32Array(n);
+      this.target = new Int8Array(n);
+    }
+    this.count = 0;
+    return this;
+  }
+
+  push(bar: number, target: number): void {
+    const i = this.count++;
+    this.bar[i] = bar;
+    this.target[i] = target;
+  }
+}
+
+export interface StrategyDefinition {
+  /** Wire name, e.g. "sma-crossover". */
+  readonly name: string;
+  readonly description: string;
+  /** The strategy's own parameters in sweep order (the common `short` parameter is added by the registry). */
+  readonly params: readonly ParamSchema[];
+  readonly constraints: readonly LessThanConstraint[];
+  /**
+   * Writes the target changes of one combination into `out` (already reset). `p` holds the
+   * parameter values in schema order; `allowShort` is the common `short` parameter. Must not
+   * allocate per bar; indicator arrays come from inputs.indicators.
+   */
+  signals(inputs: StrategyInputs, p: Float64Array, allowShort: boolean, out: SignalBuffer): void;
+}
