@@ -3,6 +3,23 @@ import type { CommandContext } from '../command-context.js';
 import { commandAction } from '../command-context.js';
 import { BACKTEST_DEFAULTS, buildBacktestRequest, SMA_CROSSOVER_DEFAULT_PARAMS, type BacktestFlags } from '../spec-builders.js';
 import { addSubmitOptions, newRequestId, submitJob } from '../submit-job.js';
+import { SETTING_PARAMS, SHORT_PARAM, STRATEGIES, STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
+
+function formatRange(range: { start: number; stop: number; step: number }): string {
+  return range.start === range.stop ? String(range.start) : `${range.start}:${range.stop}:${range.step}`;
+}
+
+/** The strategies and their parameters, from the strategy registry itself. */
+function strategyHelp(): string {
+  const lines = ['Strategies and their parameters (--param name=range; default ranges in brackets):'];
+  for (const [name, definition] of STRATEGIES) {
+    const params = definition.params.map((param) => `${param.name} [${formatRange(param.defaultRange)}]`).join(', ');
+    const constraints = definition.constraints.map((c) => `${c.left} < ${c.right}`).join(', ');
+    lines.push(`  ${name.padEnd(20)} ${params}${constraints ? `; ${constraints}` : ''}`);
+  }
+  for (const param of [SHORT_PARAM, ...SETTING_PARAMS]) lines.push(`  ${'(every strategy)'.padEnd(20)} ${param.name}: ${param.description}`);
+  return lines.join('\n');
+}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -22,7 +39,7 @@ export function registerSubmitBacktestCommand(submit: Command): void {
     .option('--timeframe <tf>', 'bar size: 1m 5m 15m 30m 1h 4h 1d', BACKTEST_DEFAULTS.timeframe)
     .option('--bars <n>', 'bars per symbol (synthetic, seeded data)', BACKTEST_DEFAULTS.bars)
     .option('--seed <n>', 'seed of the synthetic data (same seed, same bars)', BACKTEST_DEFAULTS.seed)
-    .option('--strategy <name>', 'strategy to run', BACKTEST_DEFAULTS.strategy)
+    .option('--strategy <name>', `strategy to run: ${STRATEGY_NAMES.join(', ')}`, BACKTEST_DEFAULTS.strategy)
     .option('--fast <range>', `fast SMA period: start:stop:step or one value (sma-crossover default ${SMA_CROSSOVER_DEFAULT_PARAMS.fast})`)
     .option('--slow <range>', `slow SMA period: start:stop:step or one value (sma-crossover default ${SMA_CROSSOVER_DEFAULT_PARAMS.slow})`)
     .option('--param <name=range>', 'any strategy parameter, e.g. fast=5:50:5 (repeatable)', collect)
@@ -36,10 +53,13 @@ export function registerSubmitBacktestCommand(submit: Command): void {
 Ranges are inclusive: 5:50:5 means 5, 10, …, 50; a single value (e.g. 14) is a range of one.
 --fast and --slow are shorthands for --param fast=… and --param slow=….
 
+${strategyHelp()}
+
 Examples:
   $ quantgrid submit backtest --symbols BTCUSDT,ETHUSDT --timeframe 1h --bars 20000 --seed 42 \\
       --fast 5:50:5 --slow 20:200:10 --fee-bps 5 --slippage-bps 1 --top 20 --watch
   $ quantgrid submit backtest --symbols SOLUSDT --param fast=10 --param slow=50:150:25 --name quick-sol
+  $ quantgrid submit backtest --symbols BTCUSDT --strategy rsi-reversion --param period=14 --param entry=20:35:5 --param short=0:1:1
   $ quantgrid --json submit backtest --symbols BTCUSDT | jq -r .jobId`,
     )
     .action(commandAction(run));
