@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
+import { STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
 import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js';
 import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
 import { connect, eventually, runInOneProcess, submitAndWait, watchToEnd } from '../helpers/jobs.js';
@@ -104,6 +105,29 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     assert.ok(new Set(finished.map((event) => event.nodeId)).size >= 2, 'more than one node worked');
     const expected = runInOneProcess(backtestKind, job.spec!.backtest);
     assert.deepEqual(JSON.parse(job.resultJson), expected);
+  });
+
+  test('every strategy, long-only and long/short, gives on the cluster exactly its one-process result', async () => {
+    for (const strategy of STRATEGY_NAMES) {
+      const { job } = await submitAndWait(coordinator, {
+        spec: {
+          backtest: {
+            symbols: ['BTCUSDT', 'ETHUSDT'],
+            timeframe: '4h',
+            dataset: { name: 'synthetic', bars: 1500, seed: 21 },
+            strategy,
+            params: { short: { start: 0, stop: 1, step: 1 } },
+            feeBps: 4,
+            slippageBps: 2,
+            topN: 10,
+          },
+          maxPartitions: 6,
+        },
+      });
+      assert.equal(job.status, 'JOB_STATUS_COMPLETED', `${strategy}: ${job.error}`);
+      assert.ok(job.progress!.partitionsTotal > 1, `${strategy} was split`);
+      assert.deepEqual(JSON.parse(job.resultJson), runInOneProcess(backtestKind, job.spec!.backtest), strategy);
+    }
   });
 
   test('a market analysis run on the cluster equals the same analysis run in one process', async () => {
