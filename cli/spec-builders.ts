@@ -1,11 +1,14 @@
 import type { ParamRange } from '../shared/generated/quantgrid/v1/ParamRange.js';
 import type { SubmitJobRequest } from '../shared/generated/quantgrid/v1/SubmitJobRequest.js';
+import type { _quantgrid_v1_BacktestSpec_Constraint as BacktestConstraint } from '../shared/generated/quantgrid/v1/BacktestSpec.js';
+import { METRIC_NAMES, OBJECTIVES, type MetricName } from '../shared/tasks/backtest/objective.js';
 import { UsageError } from './cli-error.js';
 import {
   flagValue,
   parseIntegerIn,
   parseNameList,
   parseNonNegativeNumber,
+  parseNumber,
   parseParamAssignment,
   parseRange,
 } from './flag-parsers.js';
@@ -31,6 +34,7 @@ export const BACKTEST_DEFAULTS = {
   feeBps: '5',
   slippageBps: '1',
   top: '20',
+  objective: 'sharpe',
 } as const;
 
 /** Parameter sweeps used for sma-crossover when neither --fast/--slow nor --param give them. */
@@ -62,6 +66,10 @@ export interface BacktestFlags extends SubmitCommonFlags {
   feeBps?: string;
   slippageBps?: string;
   top?: string;
+  objective?: string;
+  /** Repeated --constraint "metric<value" (ops < <= > >=). */
+  constraint?: string[];
+  fullTable?: boolean;
 }
 
 export interface AnalysisFlags extends SubmitCommonFlags {
@@ -130,6 +138,29 @@ export function buildParams(flags: Pick<BacktestFlags, 'param' | 'fast' | 'slow'
   return params;
 }
 
+const CONSTRAINT = /^\s*([A-Za-z_]+)\s*(<=|>=|<|>)\s*(\S+)\s*$/;
+
+/** "max_drawdown<0.25" (spaces allowed) as a BacktestSpec constraint. */
+export function parseConstraint(text: string): BacktestConstraint {
+  const match = CONSTRAINT.exec(text);
+  if (!match) throw new Error(`"${text}" is not like metric<value (ops < <= > >=; e.g. max_drawdown<0.25, trades>=10)`);
+  const [, metric, op, number] = match;
+  if (!METRIC_NAMES.includes(metric as MetricName)) throw new Error(`unknown metric "${metric}" (one of ${METRIC_NAMES.join(', ')})`);
+  let value: number;
+  try {
+    value = parseNumber(number);
+  } catch {
+    throw new Error(`"${text}": "${number}" is not a number`);
+  }
+  return { metric, op, value };
+}
+
+export function parseObjective(text: string): string {
+  const objective = text.trim();
+  if (!(OBJECTIVES as readonly string[]).includes(objective)) throw new Error(`unknown objective "${objective}" (one of ${OBJECTIVES.join(', ')})`);
+  return objective;
+}
+
 export function buildBacktestRequest(flags: BacktestFlags): SubmitJobRequest {
   const { maxPartitions, ...rest } = envelope(flags);
   const strategy = (flags.strategy ?? BACKTEST_DEFAULTS.strategy).trim();
@@ -148,6 +179,9 @@ export function buildBacktestRequest(flags: BacktestFlags): SubmitJobRequest {
         feeBps: flagValue('--fee-bps', flags.feeBps ?? BACKTEST_DEFAULTS.feeBps, parseNonNegativeNumber),
         slippageBps: flagValue('--slippage-bps', flags.slippageBps ?? BACKTEST_DEFAULTS.slippageBps, parseNonNegativeNumber),
         topN: flagValue('--top', flags.top ?? BACKTEST_DEFAULTS.top, parseIntegerIn(1, UINT32_MAX)),
+        objective: flagValue('--objective', flags.objective ?? BACKTEST_DEFAULTS.objective, parseObjective),
+        constraints: (flags.constraint ?? []).map((text) => flagValue('--constraint', text, parseConstraint)),
+        fullTable: flags.fullTable === true,
       },
       maxPartitions,
       requiredCapabilities: [],

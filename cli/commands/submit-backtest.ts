@@ -4,6 +4,7 @@ import { commandAction } from '../command-context.js';
 import { BACKTEST_DEFAULTS, buildBacktestRequest, SMA_CROSSOVER_DEFAULT_PARAMS, type BacktestFlags } from '../spec-builders.js';
 import { addSubmitOptions, newRequestId, submitJob } from '../submit-job.js';
 import { SETTING_PARAMS, SHORT_PARAM, STRATEGIES, STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
+import { METRIC_NAMES, OBJECTIVES } from '../../shared/tasks/backtest/objective.js';
 
 function formatRange(range: { start: number; stop: number; step: number }): string {
   return range.start === range.stop ? String(range.start) : `${range.start}:${range.stop}:${range.step}`;
@@ -34,7 +35,7 @@ async function run(context: CommandContext, flags: BacktestFlags & { watch?: boo
 export function registerSubmitBacktestCommand(submit: Command): void {
   const command = submit
     .command('backtest')
-    .description('sweep a strategy\'s parameters over symbols and rank the combinations by Sharpe ratio')
+    .description('sweep a strategy\'s parameters over symbols and rank the combinations by an objective (Sharpe ratio by default)')
     .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTCUSDT,ETHUSDT')
     .option('--timeframe <tf>', 'bar size: 1m 5m 15m 30m 1h 4h 1d', BACKTEST_DEFAULTS.timeframe)
     .option('--bars <n>', 'bars per symbol (synthetic, seeded data)', BACKTEST_DEFAULTS.bars)
@@ -45,13 +46,20 @@ export function registerSubmitBacktestCommand(submit: Command): void {
     .option('--param <name=range>', 'any strategy parameter, e.g. fast=5:50:5 (repeatable)', collect)
     .option('--fee-bps <bps>', 'fee per side in basis points', BACKTEST_DEFAULTS.feeBps)
     .option('--slippage-bps <bps>', 'slippage per side in basis points', BACKTEST_DEFAULTS.slippageBps)
-    .option('--top <n>', 'rows kept in the ranking', BACKTEST_DEFAULTS.top);
+    .option('--top <n>', 'rows kept in the ranking', BACKTEST_DEFAULTS.top)
+    .option('--objective <name>', `what the ranking sorts by, higher is better: ${OBJECTIVES.join(', ')}`, BACKTEST_DEFAULTS.objective)
+    .option('--constraint <metric op value>', 'rank only rows meeting it, e.g. "max_drawdown<0.25" or "trades>=10" (repeatable)', collect)
+    .option('--full-table', 'also return every row (see it with `quantgrid job ID --csv`)');
   addSubmitOptions(command)
     .addHelpText(
       'after',
       `
 Ranges are inclusive: 5:50:5 means 5, 10, …, 50; a single value (e.g. 14) is a range of one.
 --fast and --slow are shorthands for --param fast=… and --param slow=….
+Constraints take < <= > >= and one of: ${METRIC_NAMES.join(', ')}
+(drawdowns are positive fractions: 0.25 = 25 %); a row whose metric is undefined meets no constraint.
+Jobs of 2+ symbols also rank each symbol on its own and the combinations by their mean objective over
+the symbols; a sweep of two parameters shows a heatmap of the objective (one symbol: with --full-table).
 
 ${strategyHelp()}
 
@@ -60,6 +68,8 @@ Examples:
       --fast 5:50:5 --slow 20:200:10 --fee-bps 5 --slippage-bps 1 --top 20 --watch
   $ quantgrid submit backtest --symbols SOLUSDT --param fast=10 --param slow=50:150:25 --name quick-sol
   $ quantgrid submit backtest --symbols BTCUSDT --strategy rsi-reversion --param period=14 --param entry=20:35:5 --param short=0:1:1
+  $ quantgrid submit backtest --symbols BTCUSDT,ETHUSDT --objective sortino --constraint "max_drawdown<0.25" --constraint "trades>=10" --watch
+  $ quantgrid submit backtest --symbols BTCUSDT --fast 5:50:5 --slow 20:200:20 --full-table --watch
   $ quantgrid --json submit backtest --symbols BTCUSDT | jq -r .jobId`,
     )
     .action(commandAction(run));

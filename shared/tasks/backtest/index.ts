@@ -7,13 +7,15 @@ import { validateBacktestSpec, type BacktestSpec } from './spec.js';
 export type { BacktestSpec } from './spec.js';
 export type { BacktestPartition } from './plan.js';
 export type { BacktestPartial } from './run.js';
-export type { BacktestResult, BacktestTopRow } from './merge.js';
+export type { BacktestResult, BacktestTopRow, BacktestFullRow, BacktestAggregate, BacktestAggregateRow, BacktestHeatmap } from './merge.js';
+export type { BacktestTableRow } from './run.js';
+export type { Constraint, Objective, MetricName } from './objective.js';
 export type { BacktestRow } from './ranking.js';
 
-/** A parameter sweep of one strategy (shared/quant/strategies) over symbols, ranked by Sharpe. */
+/** A parameter sweep of one strategy (shared/quant/strategies) over symbols, ranked by an objective (Sharpe by default). */
 export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPartial, BacktestResult> = {
   name: 'backtest',
-  version: '2',
+  version: '3',
   capabilities: ['backtest'],
   validate: validateBacktestSpec,
   measure: measureBacktest,

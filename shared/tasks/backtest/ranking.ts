@@ -1,4 +1,5 @@
 import type { ExtendedMetrics } from '../../quant/metrics.js';
+import type { MetricKey } from './objective.js';
 
 /** One evaluated unit: a symbol and a parameter combination with its metrics (plain JSON). */
 export interface BacktestRow extends ExtendedMetrics {
@@ -7,24 +8,34 @@ export interface BacktestRow extends ExtendedMetrics {
   params: Record<string, number>;
 }
 
-/**
- * The ranking order, a total order over units: Sharpe descending (null last), then symbol
- * (by UTF-16 code units, locale-independent), then the parameter values ascending in sweep
- * order (`names`).
- */
-export function compareRows(a: BacktestRow, b: BacktestRow, names: readonly string[]): number {
-  if (a.sharpe !== b.sharpe) {
-    if (a.sharpe === null) return 1;
-    if (b.sharpe === null) return -1;
-    return a.sharpe > b.sharpe ? -1 : 1;
-  }
-  if (a.symbol !== b.symbol) return a.symbol < b.symbol ? -1 : 1;
+/** Higher first, null last: negative when `a` ranks before `b`, 0 when equal. */
+export function compareScores(a: number | null, b: number | null): number {
+  if (a === b) return 0;
+  if (a === null) return 1;
+  if (b === null) return -1;
+  return a > b ? -1 : 1;
+}
+
+/** Parameter values ascending in sweep order (`names`). */
+export function compareParams(a: Record<string, number>, b: Record<string, number>, names: readonly string[]): number {
   for (const name of names) {
-    const x = a.params[name];
-    const y = b.params[name];
+    const x = a[name];
+    const y = b[name];
     if (x !== y) return x - y;
   }
   return 0;
+}
+
+/**
+ * The ranking order, a total order over units: the objective (`key`, default Sharpe) descending
+ * (null last), then symbol (by UTF-16 code units, locale-independent), then the parameter values
+ * ascending in sweep order (`names`).
+ */
+export function compareRows(a: BacktestRow, b: BacktestRow, names: readonly string[], key: MetricKey = 'sharpe'): number {
+  const byScore = compareScores(a[key], b[key]);
+  if (byScore !== 0) return byScore;
+  if (a.symbol !== b.symbol) return a.symbol < b.symbol ? -1 : 1;
+  return compareParams(a.params, b.params, names);
 }
 
 /**
@@ -41,18 +52,20 @@ export class TopRows {
   constructor(
     readonly limit: number,
     readonly names: readonly string[],
+    readonly key: MetricKey = 'sharpe',
   ) {
-    this.compare = (a, b) => compareRows(a, b, names);
+    this.compare = (a, b) => compareRows(a, b, names, key);
   }
 
-  /** False when a row with this Sharpe, symbol and parameter values (sweep order) certainly misses the top. */
-  wouldKeep(sharpe: number | null, symbol: string, values: ArrayLike<number>): boolean {
+  /** False when a row with this objective value, symbol and parameter values (sweep order) certainly misses the top. */
+  wouldKeep(score: number | null, symbol: string, values: ArrayLike<number>): boolean {
     const worst = this.worst;
     if (worst === null) return true;
-    if (sharpe !== worst.sharpe) {
-      if (sharpe === null) return false;
-      if (worst.sharpe === null) return true;
-      return sharpe > worst.sharpe;
+    const worstScore = worst[this.key];
+    if (score !== worstScore) {
+      if (score === null) return false;
+      if (worstScore === null) return true;
+      return score > worstScore;
     }
     if (symbol !== worst.symbol) return symbol < worst.symbol;
     const names = this.names;

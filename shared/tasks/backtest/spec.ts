@@ -12,6 +12,7 @@ import {
 import { isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../../quant/timeframes.js';
 import type { SpecLimits } from '../task-kind.js';
 import { ParamGrid, valueCount, type ParamRange } from './grid.js';
+import { validateConstraints, validateObjective, type Constraint, type Objective } from './objective.js';
 
 export { DEFAULT_STRATEGY } from '../../quant/strategies/index.js';
 export const DEFAULT_TIMEFRAME: Timeframe = '1h';
@@ -19,6 +20,14 @@ export const DEFAULT_TOP_N = 20;
 export const MAX_TOP_N = 1000;
 /** Fees and slippage of 100% or more would make prices or cash non-positive. */
 export const MAX_COST_BPS = 10_000;
+/** Most units a job with full_table may have (every row travels back and is stored with the job). */
+export const FULL_TABLE_MAX_UNITS = 200_000;
+/**
+ * The aggregate over symbols needs every unit's objective value at merge: it is computed only for
+ * jobs with at most this many combinations and AGGREGATE_MAX_UNITS units (else skipped, and the result says so).
+ */
+export const AGGREGATE_MAX_COMBINATIONS = 20_000;
+export const AGGREGATE_MAX_UNITS = 200_000;
 
 /** A validated, normalised backtest spec (plain JSON). */
 export interface BacktestSpec {
@@ -37,6 +46,21 @@ export interface BacktestSpec {
   topN: number;
   /** Combinations satisfying the strategy's constraint, per symbol. Units = symbols × combinations. */
   combinations: number;
+  /** What the rankings sort by (higher is better). */
+  objective: Objective;
+  /** Rows that miss any of these are left out of the rankings. */
+  constraints: Constraint[];
+  /** Return every row, in unit order. */
+  fullTable: boolean;
+}
+
+/** Why the aggregate over symbols is not computed for this spec, or null when it is. */
+export function aggregateSkipReason(spec: Pick<BacktestSpec, 'symbols' | 'combinations'>): string | null {
+  if (spec.symbols.length < 2) return 'one symbol';
+  if (spec.combinations > AGGREGATE_MAX_COMBINATIONS) return `${spec.combinations} combinations exceed the aggregate's cap of ${AGGREGATE_MAX_COMBINATIONS}`;
+  const units = spec.symbols.length * spec.combinations;
+  if (units > AGGREGATE_MAX_UNITS) return `${units} units exceed the aggregate's cap of ${AGGREGATE_MAX_UNITS}`;
+  return null;
 }
 
 function validateRange(raw: unknown, schema: ParamSchema, field: string, bars: number): ParamRange {
@@ -137,6 +161,13 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
       `${count} units (${symbols.length} symbols × ${grid.tooMany ? 'too many' : grid.total} combinations) exceed the limit of ${limits.maxUnits}`,
     );
   }
+  const objective = validateObjective(input, 'backtest.objective');
+  const constraints = validateConstraints(input.constraints, 'backtest.constraints');
+  const fullTable = input.fullTable ?? false;
+  if (typeof fullTable !== 'boolean') throw new ValidationError('backtest.full_table', 'must be a boolean');
+  if (fullTable && units > FULL_TABLE_MAX_UNITS) {
+    throw new ValidationError('backtest.full_table', `${units} units exceed the full table's limit of ${FULL_TABLE_MAX_UNITS}`);
+  }
   return {
     symbols,
     timeframe,
@@ -149,5 +180,8 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
     slippageBps,
     topN,
     combinations: grid.total,
+    objective,
+    constraints,
+    fullTable,
   };
 }

@@ -214,6 +214,28 @@ describe('job, jobs, cancel, nodes', () => {
     assert.match(run.stdout, /BTCUSDT.*10.*100.*1\.50.*30\.00%/);
   });
 
+  it('job ID --csv prints the backtest table as CSV; --csv with --json is a usage error', async () => {
+    const result = JSON.stringify({
+      kind: 'backtest',
+      top: [{ rank: 1, symbol: 'BTCUSDT', params: { fast: 10, slow: 100 }, sharpe: 1.5, totalReturn: 0.3, trades: 12, winRate: null }],
+    });
+    const server = await fake({ GetJob: (_call, callback) => callback(null, job({ kind: 'backtest', status: 'JOB_STATUS_COMPLETED', resultJson: result, finishedAtMs: Date.now() })) });
+    const run = await runCli(['--coordinator', server.address, 'job', 'job-1', '--csv']);
+    assert.equal(run.code, 0, run.stderr);
+    const [header, line, end] = run.stdout.split('\n');
+    assert.ok(header.startsWith('rank,symbol,fast,slow,sharpe,totalReturn,cagr,'));
+    assert.ok(line.startsWith('1,BTCUSDT,10,100,1.5,0.3,,'));
+    assert.equal(end, '');
+    const both = await runCli(['--coordinator', server.address, '--json', 'job', 'job-1', '--csv']);
+    assert.equal(both.code, 2);
+    assert.equal(both.stdout, '');
+    assert.match(both.stderr, /^quantgrid: --csv and --json are two output formats: give one\n$/);
+    const noop = await fake({ GetJob: (_call, callback) => callback(null, completedJob) });
+    const notBacktest = await runCli(['--coordinator', noop.address, 'job', 'job-1', '--csv']);
+    assert.equal(notBacktest.code, 1);
+    assert.match(notBacktest.stderr, /only backtest results have a table/);
+  });
+
   it('job ID --json is the Job plus its parsed result', async () => {
     const server = await fake({ GetJob: (_call, callback) => callback(null, completedJob) });
     const run = await runCli(['--coordinator', server.address, 'job', 'job-1', '--json']);

@@ -4,7 +4,8 @@ import type { Job__Output } from '../../../shared/generated/quantgrid/v1/Job.js'
 import type { NodeInfo__Output } from '../../../shared/generated/quantgrid/v1/NodeInfo.js';
 import { renderJobDetails, renderJobsTable } from '../../../cli/render/job-tables.js';
 import { renderNodesTable } from '../../../cli/render/node-table.js';
-import { parseResultJson, renderResult } from '../../../cli/render/result-tables.js';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { backtestCsv, parseResultJson, renderHeatmap, renderResult } from '../../../cli/render/result-tables.js';
 import { formatBytes, formatDuration, formatProgress, statusName } from '../../../cli/render/format.js';
 
 /** The table's lines that contain all the given texts. */
@@ -117,6 +118,66 @@ describe('result tables', () => {
     assert.equal(renderResult(parseResultJson('')), '(no result)');
     assert.equal(parseResultJson('not json'), 'not json');
   });
+
+  it('renders per-symbol rankings, a skipped aggregate and the objective column', () => {
+    const row = (BACKTEST_RESULT.top as Array<Record<string, unknown>>)[0];
+    const text = renderResult({
+      ...BACKTEST_RESULT,
+      objective: 'profit_factor',
+      constraints: [{ metric: 'trades', op: '>=', value: 10 }],
+      excludedByConstraints: 7,
+      top: [{ ...row, profitFactor: 1.75 }],
+      perSymbol: { ETHUSDT: [{ ...row, profitFactor: 1.75 }], BTCUSDT: [] },
+      aggregate: { status: 'skipped', reason: "30000 combinations exceed the aggregate's cap of 20000" },
+    });
+    assert.match(text, /top 1 by profit factor/);
+    assert.match(text, /constraints: trades >= 10 \(7 rows excluded from the rankings\)/);
+    assert.ok(text.includes('profit factor'));
+    assert.equal(linesWith(text, 'ETHUSDT', '1.75').length, 2);
+    assert.match(text, /^ETHUSDT: top 1$/m);
+    assert.match(text, /^BTCUSDT: \(no rows met the constraints\)$/m);
+    assert.match(text, /aggregate over symbols: skipped \(30000 combinations exceed the aggregate's cap of 20000\)/);
+  });
+
+  it('renders a computed aggregate and heatmaps: numbers when narrow, shades when wide', () => {
+    const text = renderResult({
+      ...BACKTEST_RESULT,
+      aggregate: {
+        status: 'computed',
+        combinations: 4,
+        excludedByConstraints: 1,
+        top: [{ rank: 1, params: { fast: 5, slow: 20 }, mean: 1.23456, values: { BTCUSDT: 1.5, ETHUSDT: 0.96912 } }],
+      },
+      heatmap: { source: 'aggregate', objective: 'sharpe', x: 'fast', y: 'slow', xs: [5, 10], ys: [20, 30], values: [[1.5, null], [-0.25, 2]] },
+    });
+    assert.match(text, /aggregate over symbols: 4 combinations ranked by mean Sharpe ratio, 1 excluded/);
+    assert.equal(linesWith(text, ' 5 ', ' 20 ', '1.235', '1.500', '0.969').length, 1);
+    assert.match(text, /^slow\\fast +5 +10$/m);
+    assert.match(text, /^ +20 +1\.50 +-$/m);
+    assert.match(text, /^ +30 +-0\.25 +2\.00$/m);
+    const xs = Array.from({ length: 20 }, (_, i) => i + 1);
+    const wide = renderHeatmap({ source: 'symbol', symbol: 'AAA', objective: 'cagr', x: 'fast', y: 'slow', xs, ys: [30], values: [xs.map((x) => (x === 3 ? null : x))] });
+    assert.match(wide, /heatmap of cagr \(AAA\)/);
+    const line = wide.split('\n')[1];
+    assert.ok(/^ +30 {3}·░/.test(line), line);
+    assert.ok(line.endsWith('█'), line);
+    assert.equal(line.split('·').length, 2, line);
+  });
+
+  it('writes CSV that quotes what needs quoting and parses back', () => {
+    const rows = [
+      { rank: 1, symbol: 'A,"B"', params: { k: 0.1 }, sharpe: 1.0000000000000002, trades: 3, winRate: null },
+      { rank: 2, symbol: 'C', params: { k: 2 }, sharpe: -3e-12, trades: 0, winRate: 0.5 },
+    ];
+    const csv = backtestCsv({ kind: 'backtest', top: rows });
+    const records = parseCsv(csv, { columns: true }) as Array<Record<string, string>>;
+    assert.deepEqual(
+      records.map((r) => [Number(r.rank), r.symbol, Number(r.k), Number(r.sharpe), Number(r.trades), r.winRate === '' ? null : Number(r.winRate)]),
+      rows.map((r) => [r.rank, r.symbol, r.params.k, r.sharpe, r.trades, r.winRate]),
+    );
+    assert.equal(csv.split('\n')[0], 'rank,symbol,k,sharpe,totalReturn,cagr,volatility,maxDrawdown,trades,winRate,exposure,sortino,calmar,maxDrawdownDuration,profitFactor,avgTradeReturn');
+  });
+
 });
 
 function job(overrides: Partial<Job__Output>): Job__Output {
@@ -173,6 +234,9 @@ describe('job tables', () => {
             feeBps: 5,
             slippageBps: 1,
             topN: 20,
+            objective: '',
+            constraints: [],
+            fullTable: false,
           },
           requiredCapabilities: [],
           maxPartitions: 0,

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../../cli/cli-error.js';
-import { buildAnalysisRequest, buildBacktestRequest, buildNoopRequest, buildParams } from '../../../cli/spec-builders.js';
+import { buildAnalysisRequest, buildBacktestRequest, buildNoopRequest, buildParams, parseConstraint } from '../../../cli/spec-builders.js';
 
 function usageError(pattern: RegExp): (error: unknown) => true {
   return (error) => {
@@ -43,11 +43,42 @@ describe('buildBacktestRequest', () => {
           feeBps: 5,
           slippageBps: 1,
           topN: 20,
+          objective: 'sharpe',
+          constraints: [],
+          fullTable: false,
         },
         maxPartitions: 16,
         requiredCapabilities: [],
       },
     });
+  });
+
+  it('--objective, repeated --constraint and --full-table', () => {
+    const backtest = buildBacktestRequest({
+      symbols: 'BTCUSDT,ETHUSDT',
+      objective: 'sortino',
+      constraint: ['max_drawdown<0.25', ' trades >= 10 ', 'sharpe>-1.5', 'win_rate<=0.9'],
+      fullTable: true,
+    }).spec?.backtest;
+    assert.ok(backtest);
+    assert.equal(backtest.objective, 'sortino');
+    assert.deepEqual(backtest.constraints, [
+      { metric: 'max_drawdown', op: '<', value: 0.25 },
+      { metric: 'trades', op: '>=', value: 10 },
+      { metric: 'sharpe', op: '>', value: -1.5 },
+      { metric: 'win_rate', op: '<=', value: 0.9 },
+    ]);
+    assert.equal(backtest.fullTable, true);
+    const defaults = buildBacktestRequest({ symbols: 'BTCUSDT' }).spec?.backtest;
+    assert.deepEqual([defaults?.objective, defaults?.constraints, defaults?.fullTable], ['sharpe', [], false]);
+  });
+
+  it('rejects a bad --objective or --constraint naming the flag', () => {
+    assert.throws(() => buildBacktestRequest({ symbols: 'A', objective: 'max_drawdown' }), usageError(/^--objective: unknown objective "max_drawdown"/));
+    for (const text of ['max_drawdown=0.25', 'max_drawdown<', '<0.25', 'drawdown<0.25', 'trades>=ten', 'trades>=1e999', 'trades >> 1']) {
+      assert.throws(() => buildBacktestRequest({ symbols: 'A', constraint: [text] }), usageError(/^--constraint: /), text);
+    }
+    assert.deepEqual(parseConstraint('profit_factor>1.2'), { metric: 'profit_factor', op: '>', value: 1.2 });
   });
 
   it('fills defaults, including sma-crossover sweeps for fast and slow', () => {

@@ -43,6 +43,9 @@ describe('backtest spec validation', () => {
     assert.equal(spec.yearDays, 365);
     assert.equal(spec.riskFree, 0);
     assert.equal(spec.combinations, 6);
+    assert.equal(spec.objective, 'sharpe');
+    assert.deepEqual(spec.constraints, []);
+    assert.equal(spec.fullTable, false);
     assert.deepEqual(backtestKind.measure(spec), { units: 12, costPerUnit: 5000 });
     // A single value may have step 0.
     const single = backtestKind.validate(rawSpec({ params: { fast: { start: 3, stop: 3, step: 0 }, slow: { start: 9, stop: 9, step: 0 } } }), LIMITS);
@@ -96,6 +99,20 @@ describe('backtest spec validation', () => {
       ['backtest.slippage_bps', { slippageBps: NaN }],
       ['backtest.top_n', { topN: 1001 }],
       ['backtest.top_n', { topN: 2.5 }],
+      ['backtest.objective', { objective: 'max_drawdown' }],
+      ['backtest.objective', { objective: 'Sharpe' }],
+      ['backtest.objective', { objective: 3 }],
+      ['backtest.constraints', { constraints: 'trades>1' }],
+      ['backtest.constraints', { constraints: Array.from({ length: 17 }, () => ({ metric: 'trades', op: '>', value: 0 })) }],
+      ['backtest.constraints[0]', { constraints: [7] }],
+      ['backtest.constraints[1].metric', { constraints: [{ metric: 'trades', op: '>', value: 0 }, { metric: 'drawdown', op: '<', value: 1 }] }],
+      ['backtest.constraints[0].metric', { constraints: [{ metric: '', op: '<', value: 1 }] }],
+      ['backtest.constraints[0].op', { constraints: [{ metric: 'trades', op: '=', value: 1 }] }],
+      ['backtest.constraints[0].op', { constraints: [{ metric: 'trades', op: '', value: 1 }] }],
+      ['backtest.constraints[2].value', { constraints: [{ metric: 'trades', op: '>', value: 0 }, { metric: 'trades', op: '>', value: 0 }, { metric: 'sharpe', op: '>=', value: NaN }] }],
+      ['backtest.constraints[0].value', { constraints: [{ metric: 'sharpe', op: '>=', value: Infinity }] }],
+      ['backtest.full_table', { fullTable: 'yes' }],
+      ['backtest.full_table', { fullTable: true, symbols: ['A', 'B', 'C'], params: { fast: { start: 1, stop: 300, step: 1 }, slow: { start: 301, stop: 530, step: 1 } }, dataset: { name: '', bars: 1000, seed: 1 } }],
     ];
     for (const [field, overrides, limits] of cases) {
       assert.equal(fieldOf(() => backtestKind.validate(rawSpec(overrides), limits ?? LIMITS)), field, JSON.stringify(overrides));
@@ -297,7 +314,13 @@ describe('backtest plan, run and merge', () => {
       LIMITS,
     );
     const { result } = runPartitioned(backtestKind, spec, 5);
-    assert.deepEqual(Object.keys(result), ['kind', 'strategy', 'timeframe', 'bars', 'evaluated', 'top']);
+    assert.deepEqual(Object.keys(result), [
+      'kind', 'strategy', 'timeframe', 'bars', 'evaluated', 'objective', 'constraints', 'excludedByConstraints', 'top',
+      'perSymbol', 'aggregate', 'heatmap',
+    ]);
+    assert.equal(result.objective, 'sharpe');
+    assert.deepEqual(result.constraints, []);
+    assert.equal(result.excludedByConstraints, 0);
     assert.equal(result.kind, 'backtest');
     assert.equal(result.strategy, 'sma-crossover');
     assert.equal(result.timeframe, '1h');
