@@ -1,3 +1,6 @@
+import type { DatasetInfo__Output } from '../shared/generated/quantgrid/v1/DatasetInfo.js';
+import type { ImportDatasetRequest } from '../shared/generated/quantgrid/v1/ImportDatasetRequest.js';
+import type { ListDatasetsResponse__Output } from '../shared/generated/quantgrid/v1/ListDatasetsResponse.js';
 import * as grpc from '@grpc/grpc-js';
 import { createCoordinatorClient, type CoordinatorClient } from '../shared/grpc/clients.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
@@ -130,6 +133,21 @@ export class CoordinatorConnection {
 
   listJobs(request: ListJobsRequest): Promise<ListJobsResponse__Output> {
     return this.unary((options, callback) => this.client.listJobs(request, options, callback));
+  }
+
+  /** Imports a dataset; the deadline is at least a minute (files can be tens of MB). */
+  importDataset(request: ImportDatasetRequest): Promise<DatasetInfo__Output> {
+    return new Promise((resolve, reject) => {
+      const deadline = Date.now() + Math.max(this.options.timeoutMs, 60_000);
+      this.client.importDataset(request, { deadline }, (error, response) => {
+        if (error) reject(this.toError(error));
+        else resolve(response as DatasetInfo__Output);
+      });
+    });
+  }
+
+  listDatasets(): Promise<ListDatasetsResponse__Output> {
+    return this.unary((options, callback) => this.client.listDatasets({}, options, callback));
   }
 
   listNodes(): Promise<ListNodesResponse__Output> {

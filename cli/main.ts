@@ -4,6 +4,7 @@ import { QUANTGRID_VERSION } from '../shared/version.js';
 import { commanderErrorLine, EXIT, reportError, UsageError } from './cli-error.js';
 import { addGlobalOptions } from './command-context.js';
 import { registerCancelCommand } from './commands/cancel.js';
+import { registerDataCommand } from './commands/data.js';
 import { registerJobCommand } from './commands/job.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerNodesCommand } from './commands/nodes.js';
@@ -35,6 +36,7 @@ Examples:
   registerJobCommand(program);
   registerCancelCommand(program);
   registerNodesCommand(program);
+  registerDataCommand(program);
   // Reached only when no command matched (set last: commands created before do not inherit it).
   program.allowExcessArguments().action((_options: unknown, command: Command) => {
     const name = command.args[0];

@@ -6,6 +6,8 @@ import type { ScoreWeights } from './node-scorer.js';
 
 export interface CoordinatorConfig {
   listen: { host: string; port: number };
+  /** Host agents reach the API at (to fetch datasets); undefined = derived from the listen address. */
+  advertiseAddress: string | undefined;
   consulUrl: URL;
   redisUrl: URL;
   queuePrefix: string;
@@ -41,6 +43,8 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
     .env('QUANTGRID_LISTEN')
     .default('0.0.0.0:7000'),
+  new Option('--advertise-address <host>', 'address agents reach this API at to fetch datasets (default: 127.0.0.1 on loopback, the listen address, else the first non-internal IPv4)')
+    .env('QUANTGRID_API_ADVERTISE_ADDRESS'),
   new Option('--consul <url>', 'Consul HTTP API used to discover agents').env('QUANTGRID_CONSUL').default('http://127.0.0.1:8500'),
   new Option('--redis <url>', 'Redis holding the job queue (BullMQ)').env('QUANTGRID_REDIS').default('redis://127.0.0.1:6379'),
   new Option('--queue-prefix <prefix>', 'BullMQ key prefix; coordinators sharing it share jobs')
@@ -88,6 +92,7 @@ export function toCoordinatorConfig(raw: RawOptions): CoordinatorConfig {
   const weights = convert('weights', raw.weights!, parseWeights);
   return {
     listen: convert('listen', raw.listen!, parseHostPort),
+    advertiseAddress: raw.advertiseAddress?.trim().replace(/^\[(.*)\]$/, '$1') || undefined,
     consulUrl: convert('consul', raw.consul!, parseUrl(['http', 'https'])),
     redisUrl: convert('redis', raw.redis!, parseUrl(['redis', 'rediss'])),
     queuePrefix: raw.queuePrefix!,

@@ -12,6 +12,11 @@ import { TERMINAL_STATUSES, type JobStatusName, type QueuedJobData } from './job
 import type { JobRunner } from './job-runner.js';
 import type { JobStore } from './job-store.js';
 import type { NodeTable } from './node-table.js';
+import { DatasetImportError, toDatasetInfo, type DatasetStore } from './dataset-store.js';
+import { resolveStoredDatasets } from './job-datasets.js';
+
+/** FetchDataset sends the encoded dataset in chunks of this size. */
+export const DATASET_CHUNK_BYTES = 1024 * 1024;
 
 const CAPABILITY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 const WATCH_POLL_MS = 500;
@@ -47,9 +52,10 @@ export interface CoordinatorServiceDeps {
   table: NodeTable;
   limits: SpecLimits;
   log: Logger;
+  datasets: DatasetStore;
 }
 
-export function createCoordinatorService({ store, runner, table, limits, log }: CoordinatorServiceDeps): CoordinatorHandlers {
+export function createCoordinatorService({ store, runner, table, limits, log, datasets }: CoordinatorServiceDeps): CoordinatorHandlers {
   async function describe(jobId: string): Promise<(Job & { status: JobStatusName }) | undefined> {
     const job = await store.get(jobId);
     return job ? store.describe(job, runner.liveSnapshot(jobId)) : undefined;
@@ -57,21 +63,87 @@ export function createCoordinatorService({ store, runner, table, limits, log }: 
 
   return {
     SubmitJob(call, callback) {
-      let data: QueuedJobData;
-      try {
-        data = validateSubmission(call.request, limits);
-      } catch (error) {
-        if (error instanceof ValidationError) return callback(serviceError(grpc.status.INVALID_ARGUMENT, error.message));
-        log.error({ err: errorMessage(error) }, 'submission check failed');
-        return callback(serviceError(grpc.status.INTERNAL, errorMessage(error)));
-      }
-      store
-        .submit(data)
-        .then(async (jobId) => {
+      (async () => {
+        let data: QueuedJobData;
+        try {
+          // A stored dataset ("sha256:<id>") must exist; its bar count, symbol and timeframe fill the spec.
+          await resolveStoredDatasets(call.request.spec, datasets);
+        } catch (error) {
+          if (error instanceof ValidationError) return callback(serviceError(grpc.status.INVALID_ARGUMENT, error.message));
+          return callback(serviceError(grpc.status.UNAVAILABLE, `dataset store (Redis) unavailable: ${errorMessage(error)}`));
+        }
+        try {
+          data = validateSubmission(call.request, limits);
+        } catch (error) {
+          if (error instanceof ValidationError) return callback(serviceError(grpc.status.INVALID_ARGUMENT, error.message));
+          log.error({ err: errorMessage(error) }, 'submission check failed');
+          return callback(serviceError(grpc.status.INTERNAL, errorMessage(error)));
+        }
+        try {
+          const jobId = await store.submit(data);
           log.info({ job: jobId, kind: data.kind, name: data.name }, 'job submitted');
           callback(null, { jobId, job: await describe(jobId) });
+        } catch (error) {
+          callback(storeError(error));
+        }
+      })().catch((error) => log.error({ err: errorMessage(error) }, 'SubmitJob failed unexpectedly'));
+    },
+
+    ImportDataset(call, callback) {
+      const { symbol, timeframe, format, content } = call.request;
+      datasets
+        .import({ symbol, timeframe, format, content })
+        .then((info) => {
+          log.info({ dataset: info.id, symbol, timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent }, 'dataset imported');
+          callback(null, toDatasetInfo(info, info.alreadyPresent));
         })
-        .catch((error) => callback(storeError(error)));
+        .catch((error) => {
+          if (error instanceof DatasetImportError) return callback(serviceError(grpc.status.INVALID_ARGUMENT, error.message));
+          log.error({ err: errorMessage(error) }, 'dataset import failed');
+          callback(serviceError(grpc.status.UNAVAILABLE, `dataset store (Redis) unavailable: ${errorMessage(error)}`));
+        });
+    },
+
+    ListDatasets(_call, callback) {
+      datasets
+        .list()
+        .then((all) => callback(null, { datasets: all.map((info) => toDatasetInfo(info)) }))
+        .catch((error) => callback(serviceError(grpc.status.UNAVAILABLE, `dataset store (Redis) unavailable: ${errorMessage(error)}`)));
+    },
+
+    FetchDataset(call) {
+      const id = call.request.id;
+      let cancelled = false;
+      call.on('cancelled', () => (cancelled = true));
+      const fail = (code: grpc.status, details: string) => call.destroy(Object.assign(new Error(details), { code, details }));
+      (async () => {
+        let bytes: Buffer | undefined;
+        try {
+          bytes = await datasets.bytes(id);
+        } catch (error) {
+          return fail(grpc.status.UNAVAILABLE, `dataset store (Redis) unavailable: ${errorMessage(error)}`);
+        }
+        if (!bytes) return fail(grpc.status.NOT_FOUND, `no dataset ${id}`);
+        log.debug({ dataset: id, bytes: bytes.length, peer: call.getPeer() }, 'serving dataset');
+        for (let offset = 0; offset < bytes.length && !cancelled; offset += DATASET_CHUNK_BYTES) {
+          const data = bytes.subarray(offset, Math.min(bytes.length, offset + DATASET_CHUNK_BYTES));
+          if (!call.write({ data, offset, totalBytes: bytes.length })) {
+            await new Promise<void>((resolve) => {
+              const done = () => {
+                call.removeListener('drain', done);
+                call.removeListener('cancelled', done);
+                resolve();
+              };
+              call.once('drain', done);
+              call.once('cancelled', done);
+            });
+          }
+        }
+        if (!cancelled) call.end();
+      })().catch((error) => {
+        log.error({ dataset: id, err: errorMessage(error) }, 'FetchDataset failed');
+        if (!cancelled) fail(grpc.status.INTERNAL, errorMessage(error));
+      });
     },
 
     GetJob(call, callback) {

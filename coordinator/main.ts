@@ -16,6 +16,8 @@ import { NodeStatusProber } from './node-status-prober.js';
 import { NodeTable } from './node-table.js';
 import { PartitionDispatcher } from './partition-dispatcher.js';
 import { connectRedis } from './redis-connection.js';
+import { DatasetStore } from './dataset-store.js';
+import { defaultAdvertiseAddress } from '../node-agent/agent-config.js';
 
 const SERVICE_NAME = 'quantgrid.v1.Coordinator';
 const HEARTBEAT_MS = 300;
@@ -48,9 +50,11 @@ async function main(): Promise<void> {
   discovery.start();
   const prober = new NodeStatusProber(table, config.statusIntervalMs, log);
   prober.start();
+  // Where agents fetch stored datasets: this API's advertised address, known once the port is bound.
+  let datasetSource = '';
   const dispatcher = new PartitionDispatcher(
     table,
-    { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: HEARTBEAT_MS },
+    { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: HEARTBEAT_MS, datasetSource: () => datasetSource },
     log,
   );
   const hub = new JobEventHub();
@@ -59,17 +63,21 @@ async function main(): Promise<void> {
   const redis = await connectRedis(config.redisUrl, log, stopping.signal);
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
   const store = new JobStore(redis.duplicate({ maxRetriesPerRequest: 1 }), config.queuePrefix);
+  const datasets = new DatasetStore(store.connection, config.queuePrefix);
   const worker = new JobWorker(store, runner, config.jobConcurrency, log);
   worker.start(redis.duplicate());
 
   const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
   const { proto } = loadQuantgridProto();
-  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log }));
+  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets }));
   const health = addStandardServices(server, SERVICE_NAME);
   const bindAddress = `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`;
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(bindAddress, serverCredentials(config.tls), (error, boundPort) => (error ? reject(error) : resolve(boundPort))),
   );
+
+  const advertiseHost = config.advertiseAddress ?? defaultAdvertiseAddress(config.listen.host);
+  datasetSource = `${advertiseHost.includes(':') ? `[${advertiseHost}]` : advertiseHost}:${port}`;
 
   shutdown = async (signal) => {
     log.info({ signal }, 'shutting down');
@@ -93,7 +101,7 @@ async function main(): Promise<void> {
   };
 
   const shownHost = config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host;
-  log.info({ port, consul: config.consulUrl.href, redis: config.redisUrl.host }, 'coordinator ready');
+  log.info({ port, datasetSource, consul: config.consulUrl.href, redis: config.redisUrl.host }, 'coordinator ready');
   process.stdout.write(`quantgrid-coordinator ready address=${shownHost}:${port}\n`);
 }
 

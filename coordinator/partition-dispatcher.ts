@@ -52,6 +52,8 @@ export interface DispatcherOptions {
   maxAttempts: number;
   heartbeatTimeoutMs: number;
   heartbeatMs: number;
+  /** host:port agents fetch stored datasets from (RunPartitionRequest.dataset_source). */
+  datasetSource?: () => string;
 }
 
 /** Agent-side refusals that say nothing about the partition or the node's health. */
@@ -154,6 +156,7 @@ export class PartitionDispatcher {
       partitionJson: JSON.stringify(task.partition),
       coordinatorVersion: QUANTGRID_VERSION,
       heartbeatMs: this.options.heartbeatMs,
+      datasetSource: this.options.datasetSource?.() ?? '',
     });
     const run: RunningAttempt = { node, attempt, call, lastMessageAt: Date.now() };
     task.running = run;

@@ -1,4 +1,5 @@
 import os from 'node:os';
+import path from 'node:path';
 import { parseDurationMs } from '../shared/config/parsers.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { Command, CommanderError } from 'commander';
@@ -25,6 +26,10 @@ export interface AgentConfig {
   heartbeatMs: number;
   drainTimeoutMs: number;
   tls: TlsConfig;
+  /** Memory budget of the stored-dataset cache, in bytes. */
+  datasetCacheBytes: number;
+  /** Disk cache of stored datasets. */
+  datasetCacheDir: string;
 }
 
 export interface ConsulEndpoint {
@@ -48,6 +53,8 @@ export type AgentOptionName =
   | 'deregisterAfter'
   | 'heartbeatMs'
   | 'drainTimeout'
+  | 'datasetCacheMb'
+  | 'datasetCacheDir'
   | 'tlsCert'
   | 'tlsKey'
   | 'tlsCa';
@@ -140,6 +147,20 @@ export const AGENT_OPTIONS: readonly AgentOptionDefinition[] = [
     env: 'QUANTGRID_DRAIN_TIMEOUT',
     defaultText: '30s',
     description: 'on SIGTERM/SIGINT, how long running partitions may finish before they are abandoned',
+  },
+  {
+    name: 'datasetCacheMb',
+    flags: '--dataset-cache-mb <mb>',
+    env: 'QUANTGRID_DATASET_CACHE_MB',
+    defaultText: '512',
+    description: 'memory budget (MiB) of the cache of stored datasets fetched from the coordinator; least recently used evicted',
+  },
+  {
+    name: 'datasetCacheDir',
+    flags: '--dataset-cache-dir <dir>',
+    env: 'QUANTGRID_DATASET_CACHE_DIR',
+    defaultText: '<OS temp dir>/quantgrid-datasets',
+    description: 'disk cache of stored datasets (files named by their SHA-256, checked on every read)',
   },
   {
     name: 'tlsCert',
@@ -403,6 +424,12 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
   const drainRaw = raw('drainTimeout');
   const drainTimeoutMs = drainRaw ? parseDuration(drainRaw.value, drainRaw.source) : 30_000;
 
+  const cacheMbRaw = raw('datasetCacheMb');
+  const datasetCacheMb = cacheMbRaw ? parseInteger(cacheMbRaw.value, cacheMbRaw.source, 0, 1_048_576) : 512;
+  const cacheDirRaw = raw('datasetCacheDir');
+  const datasetCacheDir = cacheDirRaw ? cacheDirRaw.value.trim() : path.join(os.tmpdir(), 'quantgrid-datasets');
+  if (datasetCacheDir === '') fail(`${cacheDirRaw?.source}: must not be empty`);
+
   const certRaw = raw('tlsCert');
   const keyRaw = raw('tlsKey');
   const caRaw = raw('tlsCa');
@@ -426,5 +453,7 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     heartbeatMs,
     drainTimeoutMs,
     tls,
+    datasetCacheBytes: datasetCacheMb * 1024 * 1024,
+    datasetCacheDir,
   };
 }

@@ -11,6 +11,28 @@ import type { MachineProfile } from './machine-profile.js';
 import type { LoadSample } from './load-monitor.js';
 import { PartitionFailure, type PartitionErrorCode, type PartitionOutcome, type SlotLease } from './worker-pool.js';
 import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS } from './agent-config.js';
+import { storedDatasetId } from '../shared/quant/dataset.js';
+import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
+import type { DatasetCacheStats } from './dataset-cache.js';
+
+/** Where partitions get stored datasets from (the agent's DatasetCache). */
+export interface DatasetSource {
+  get(id: string, source: string): Promise<DecodedDataset>;
+  stats(): DatasetCacheStats;
+}
+
+/** Ids of the stored datasets a spec names (its top-level dataset.name = "sha256:<id>"). */
+export function storedDatasetIds(specJson: string): string[] {
+  let spec: unknown;
+  try {
+    spec = JSON.parse(specJson);
+  } catch {
+    return []; // the worker reports bad JSON
+  }
+  const dataset = (spec as { dataset?: { name?: unknown } } | null)?.dataset;
+  const id = storedDatasetId(dataset?.name);
+  return id === undefined ? [] : [id];
+}
 
 /** The pool as the service sees it. */
 export interface SlotSource {
@@ -34,6 +56,8 @@ export interface AgentServiceOptions {
   progressIntervalMs?: number;
   /** Whether a task kind exists (default: the shared registry). */
   knowsKind?: (kind: string) => boolean;
+  /** Stored datasets (fetched from the coordinator, cached); without it specs naming one fail. */
+  datasets?: DatasetSource;
 }
 
 export interface AgentCounters {
@@ -139,6 +163,20 @@ export class AgentService {
       partitionsCompleted: this.counters.completed,
       partitionsFailed: this.counters.failed,
       draining: this.draining,
+      ...this.datasetStatus(),
+    };
+  }
+
+  private datasetStatus(): Partial<AgentStatus> {
+    const stats = this.options.datasets?.stats();
+    if (!stats) return {};
+    return {
+      datasetCacheHits: stats.hits,
+      datasetCacheMisses: stats.misses,
+      datasetBytesFetched: stats.bytesFetched,
+      datasetCacheDiskHits: stats.diskHits,
+      datasetCacheMemoryBytes: stats.memoryBytes,
+      datasetCacheEntries: stats.entries,
     };
   }
 
@@ -167,6 +205,27 @@ export class AgentService {
       }
     },
   };
+
+  /**
+   * The stored datasets the spec names, from the cache (fetched from request.dataset_source at most
+   * once per id). Fetch failures are transient: another node (or a later attempt) may succeed.
+   */
+  private async loadDatasets(request: RunPartitionRequest__Output): Promise<Record<string, DecodedDataset> | undefined> {
+    const ids = storedDatasetIds(request.specJson);
+    if (ids.length === 0) return undefined;
+    const cache = this.options.datasets;
+    if (!cache) throw new PartitionFailure('INVALID_ARGUMENT', 'this agent has no dataset cache; it cannot run jobs on stored datasets');
+    const source = typeof request.datasetSource === 'string' ? request.datasetSource.trim() : '';
+    const datasets: Record<string, DecodedDataset> = {};
+    for (const id of ids) {
+      try {
+        datasets[id] = await cache.get(id, source);
+      } catch (error) {
+        throw new PartitionFailure('INTERNAL', `dataset ${id}: ${errorMessage(error)}`);
+      }
+    }
+    return datasets;
+  }
 
   /** Why a request cannot be accepted at all, checked before looking for a slot. */
   private refusal(request: RunPartitionRequest__Output): PartitionFailure | undefined {
@@ -291,8 +350,14 @@ export class AgentService {
       for (const waiter of [...this.idleWaiters]) waiter();
     };
 
-    lease
-      .run({ kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson }, { onProgress, signal: controller.signal })
+    this.loadDatasets(request)
+      .then(
+        (datasets) => lease.run({ kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets }, { onProgress, signal: controller.signal }),
+        (error: unknown) => {
+          lease.release();
+          throw error;
+        },
+      )
       .then(settle, (error: unknown) =>
         settle(error instanceof PartitionFailure ? error : new PartitionFailure('INTERNAL', `agent failure: ${errorMessage(error)}`)),
       )

@@ -13,6 +13,8 @@ import { LoadMonitor, systemLoadReader } from './load-monitor.js';
 import { WorkerPool } from './worker-pool.js';
 import { AgentService } from './agent-service.js';
 import { NODE_AGENT_SERVICE_NAME, startAgentServer, type StartedAgentServer } from './agent-server.js';
+import { DatasetCache } from './dataset-cache.js';
+import { grpcDatasetFetcher } from './dataset-fetch.js';
 import { ConsulRegistration, agentServiceMeta, consulAgentApi } from './consul-registration.js';
 
 const logger = createLogger('node-agent');
@@ -58,6 +60,7 @@ async function start(config: AgentConfig): Promise<void> {
     capabilities: config.capabilities,
     heartbeatMs: config.heartbeatMs,
     logger,
+    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, fetch: grpcDatasetFetcher(), logger }),
   });
   let server: StartedAgentServer;
   try {

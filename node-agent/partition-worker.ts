@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { taskKindByName } from '../shared/tasks/registry.js';
 import { errorMessage } from '../shared/errors.js';
+import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
 
 if (!parentPort) throw new Error('partition-worker.js runs as a worker thread of the node agent');
@@ -55,6 +56,11 @@ function runPartition(request: WorkerRequest): void {
     },
     isCancelled,
   };
+
+  // Stored datasets arrive with the request (shared memory); the previous partition's are released.
+  const datasets = request.datasets ?? {};
+  clearInstalledDatasets(new Set(Object.keys(datasets)));
+  for (const [datasetId, dataset] of Object.entries(datasets)) installDataset(datasetId, dataset);
 
   const started = performance.now();
   let partial: unknown;

@@ -1,3 +1,4 @@
+import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
 import { Worker } from 'node:worker_threads';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
@@ -39,6 +40,11 @@ export interface PartitionTask {
   kind: string;
   specJson: string;
   partitionJson: string;
+  /**
+   * Stored datasets the spec names, by id, as the agent's cache holds them. Their columns live in
+   * SharedArrayBuffers, so posting them to the worker shares the memory (no copy, no re-fetch).
+   */
+  datasets?: Record<string, DecodedDataset>;
 }
 
 export interface RunOptions {
@@ -287,7 +293,7 @@ export class WorkerPool {
         options.signal.addEventListener('abort', active.onAbort, { once: true });
       }
       Atomics.store(slot.cancel, 0, 0);
-      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson };
+      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson, datasets: task.datasets };
       worker.postMessage(request);
     });
   }

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { datasetSeries, type DecodedDataset } from './dataset-codec.js';
 import type { Ohlcv } from './ohlcv.js';
 import { syntheticSeries } from './synthetic-ohlcv.js';
 import type { Timeframe } from './timeframes.js';
@@ -9,7 +10,17 @@ import type { Timeframe } from './timeframes.js';
  */
 export const SYNTHETIC_DATASET = 'synthetic';
 export const DATASETS = [SYNTHETIC_DATASET] as const;
-export type DatasetName = (typeof DATASETS)[number];
+/** A dataset imported into the coordinator's store, by content: "sha256:<64 hex digits>". */
+export type StoredDatasetName = `sha256:${string}`;
+export type DatasetName = (typeof DATASETS)[number] | StoredDatasetName;
+export const STORED_DATASET_PREFIX = 'sha256:';
+export const STORED_DATASET_PATTERN = /^sha256:([0-9a-f]{64})$/;
+
+/** The id of a stored dataset named "sha256:<id>", or undefined for any other name. */
+export function storedDatasetId(name: unknown): string | undefined {
+  if (typeof name !== 'string') return undefined;
+  return STORED_DATASET_PATTERN.exec(name)?.[1];
+}
 
 export const DEFAULT_BARS = 5000;
 export const MIN_BARS = 100;
@@ -51,9 +62,21 @@ export function stringField(record: Record<string, unknown>, key: string, field:
 export function validateDataset(raw: unknown, field: string, limits: BarLimits): DatasetSpec {
   const record = asRecord(raw, field);
   const name = stringField(record, 'name', `${field}.name`) || SYNTHETIC_DATASET;
-  if (name !== SYNTHETIC_DATASET) throw new ValidationError(`${field}.name`, `unknown dataset "${name}" (known: ${DATASETS.join(', ')})`);
-
   const maxBars = Math.floor(limits.maxBars);
+  const storedId = storedDatasetId(name);
+  if (storedId !== undefined) {
+    // The coordinator fills bars from its dataset store on submit (and checks the id exists there).
+    const bars = numberField(record, 'bars', `${field}.bars`);
+    if (!Number.isInteger(bars) || bars < 1 || bars > maxBars) {
+      throw new ValidationError(`${field}.bars`, `must be the stored dataset's bar count, an integer from 1 to ${maxBars}`);
+    }
+    return { name: `${STORED_DATASET_PREFIX}${storedId}`, bars, seed: 0 };
+  }
+  if (name.startsWith(STORED_DATASET_PREFIX)) throw new ValidationError(`${field}.name`, `"${name}" is not sha256: followed by 64 lower-case hex digits`);
+  if (name !== SYNTHETIC_DATASET) {
+    throw new ValidationError(`${field}.name`, `unknown dataset "${name}" (known: ${DATASETS.join(', ')}, or sha256:<id> of an imported dataset)`);
+  }
+
   let bars = numberField(record, 'bars', `${field}.bars`);
   if (bars === 0) bars = Math.min(DEFAULT_BARS, maxBars);
   if (!Number.isInteger(bars) || bars < MIN_BARS || bars > maxBars) {
@@ -68,8 +91,38 @@ export function validateDataset(raw: unknown, field: string, limits: BarLimits):
   return { name: SYNTHETIC_DATASET, bars, seed };
 }
 
-/** The bars of one symbol and timeframe (memoised per process for the synthetic dataset). */
+/**
+ * Stored datasets this process (a worker thread, or a test) has been given, by id. Task code does
+ * no I/O: the node agent fetches a job's stored dataset before the partition runs and installs it
+ * in the worker thread (see node-agent/partition-worker.ts).
+ */
+const installedDatasets = new Map<string, Ohlcv>();
+
+/** Makes a stored dataset available to loadSeries in this process (views on its buffer, no copy). */
+export function installDataset(id: string, dataset: DecodedDataset): void {
+  installedDatasets.set(id, datasetSeries(dataset));
+}
+
+/** Forgets every installed stored dataset (or all but the ids in `keep`). */
+export function clearInstalledDatasets(keep: ReadonlySet<string> = new Set()): void {
+  for (const id of [...installedDatasets.keys()]) if (!keep.has(id)) installedDatasets.delete(id);
+}
+
+/**
+ * The bars of one symbol and timeframe (memoised per process for the synthetic dataset). A stored
+ * dataset holds one symbol × timeframe (the coordinator checks a job asks for exactly that one)
+ * and must have been installed in this process.
+ */
 export function loadSeries(dataset: DatasetSpec, symbol: string, timeframe: Timeframe): Ohlcv {
+  const storedId = storedDatasetId(dataset.name);
+  if (storedId !== undefined) {
+    const series = installedDatasets.get(storedId);
+    if (!series) throw new Error(`dataset ${storedId} is not loaded in this process`);
+    if (series.symbol !== symbol || series.timeframe !== timeframe) {
+      throw new ValidationError('dataset', `dataset ${storedId} holds ${series.symbol} ${series.timeframe}, not ${symbol} ${timeframe}`);
+    }
+    return series;
+  }
   return syntheticSeries({ seed: dataset.seed, symbol, timeframe, bars: dataset.bars });
 }
 

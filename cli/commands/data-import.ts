@@ -1,0 +1,55 @@
+import { readFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { EXIT, UsageError } from '../cli-error.js';
+import { commandAction, type CommandContext } from '../command-context.js';
+import { renderDatasetDetails } from '../render/dataset-table.js';
+
+const FORMATS = ['auto', 'header', 'binance'];
+
+interface Flags {
+  symbol?: string;
+  timeframe?: string;
+  format: string;
+}
+
+async function run(context: CommandContext, flags: Flags, args: string[]): Promise<number> {
+  const file = args[0];
+  if (!flags.symbol) throw new UsageError('--symbol is required');
+  if (!flags.timeframe) throw new UsageError('--timeframe is required');
+  if (!FORMATS.includes(flags.format)) throw new UsageError(`--format: "${flags.format}" is not one of ${FORMATS.join(', ')}`);
+  let content: Buffer;
+  try {
+    content = await readFile(file);
+  } catch (error) {
+    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  const info = await context.connection.importDataset({ symbol: flags.symbol, timeframe: flags.timeframe, format: flags.format, content });
+  if (context.json) context.printJson(info);
+  else {
+    context.print(`${info.alreadyPresent ? 'already stored' : 'imported'}: sha256:${info.id}`);
+    context.print(renderDatasetDetails(info));
+  }
+  return EXIT.OK;
+}
+
+/** `quantgrid data import FILE`: stores a CSV of OHLCV bars in the coordinator. */
+export function registerDataImportCommand(data: Command): void {
+  data
+    .command('import')
+    .description('import a CSV of OHLCV bars (one symbol and timeframe); prints its id (a job uses it as dataset name sha256:<id>)')
+    .argument('<file>', 'CSV with a header (time, open, high, low, close, volume) or a Binance kline file')
+    .option('--symbol <symbol>', 'the symbol the bars belong to, e.g. BTCUSDT')
+    .option('--timeframe <tf>', 'the bars\' timeframe: 1m 5m 15m 30m 1h 4h 1d')
+    .option('--format <format>', 'auto, header or binance', 'auto')
+    .addHelpText(
+      'after',
+      `
+A bad file is refused with the row at fault, and nothing is stored. Importing the same content again
+gives the same id.
+
+Examples:
+  $ quantgrid data import BTCUSDT-1h-2024.csv --symbol BTCUSDT --timeframe 1h
+  $ quantgrid data import BTCUSDT-1h-2024-01.csv --symbol BTCUSDT --timeframe 1h --format binance --json`,
+    )
+    .action(commandAction(run));
+}

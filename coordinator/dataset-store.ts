@@ -1,0 +1,130 @@
+import { Worker } from 'node:worker_threads';
+import type { Redis } from 'ioredis';
+import type { DatasetInfo } from '../shared/generated/quantgrid/v1/DatasetInfo.js';
+import { ValidationError } from '../shared/errors.js';
+import type { CsvFormat } from '../shared/quant/data-import/parse-ohlcv-csv.js';
+import { DATASET_ID_PATTERN } from '../shared/quant/dataset-codec.js';
+import { SYMBOL_PATTERN } from '../shared/quant/dataset.js';
+import { isTimeframe, TIMEFRAMES, type Timeframe } from '../shared/quant/timeframes.js';
+import { parseDatasetFile, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
+
+const FORMATS: readonly CsvFormat[] = ['auto', 'header', 'binance'];
+const WORKER_SCRIPT = new URL('./dataset-import-worker.js', import.meta.url);
+
+/** One stored dataset as the index records it. */
+export interface StoredDatasetInfo {
+  id: string;
+  symbol: string;
+  timeframe: Timeframe;
+  bars: number;
+  firstTimeMs: number;
+  lastTimeMs: number;
+  bytes: number;
+  importedAtMs: number;
+}
+
+export interface ImportRequest {
+  symbol: string;
+  timeframe: string;
+  format: string;
+  content: Uint8Array;
+}
+
+/** A file that cannot be imported (the message names the field, or the row of the file at fault). */
+export class DatasetImportError extends ValidationError {}
+
+function parseInWorker(input: ParseDatasetInput): Promise<ParseDatasetOutcome> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_SCRIPT, { workerData: input, name: 'quantgrid-dataset-import' });
+    let settled = false;
+    worker.once('message', (outcome: ParseDatasetOutcome) => {
+      settled = true;
+      resolve(outcome);
+    });
+    worker.once('error', (error) => {
+      settled = true;
+      reject(error);
+    });
+    worker.once('exit', (code) => {
+      if (!settled) reject(new Error(`dataset import worker exited with code ${code}`));
+    });
+  });
+}
+
+/**
+ * Content-addressed datasets in Redis, under the queue prefix: the encoded bytes at
+ * `<prefix>:datasets:data:<id>` and an index hash `<prefix>:datasets:index` (id → JSON info).
+ * Datasets are immutable: importing the same content again changes nothing.
+ */
+export class DatasetStore {
+  private readonly indexKey: string;
+  private readonly dataPrefix: string;
+
+  constructor(
+    private readonly redis: Redis,
+    prefix: string,
+    private readonly options: { parseInWorker?: boolean } = {},
+  ) {
+    this.indexKey = `${prefix}:datasets:index`;
+    this.dataPrefix = `${prefix}:datasets:data:`;
+  }
+
+  /** Validates, parses, encodes and stores a file; throws DatasetImportError for bad input (nothing stored then). */
+  async import(request: ImportRequest): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
+    if (!SYMBOL_PATTERN.test(request.symbol)) throw new DatasetImportError('symbol', 'must be 1 to 32 characters of A-Z a-z 0-9 . _ -');
+    if (!isTimeframe(request.timeframe)) throw new DatasetImportError('timeframe', `must be one of ${TIMEFRAMES.join(', ')}`);
+    const format = (request.format || 'auto') as CsvFormat;
+    if (!FORMATS.includes(format)) throw new DatasetImportError('format', `must be one of ${FORMATS.join(', ')}`);
+    if (request.content.byteLength === 0) throw new DatasetImportError('content', 'the file is empty');
+
+    const input: ParseDatasetInput = { symbol: request.symbol, timeframe: request.timeframe, format, content: request.content };
+    const outcome = this.options.parseInWorker === false ? parseDatasetFile(input) : await parseInWorker(input);
+    if (!outcome.ok) {
+      if (outcome.row < 0) throw new Error(outcome.message);
+      throw new DatasetImportError('content', outcome.message);
+    }
+    const info: StoredDatasetInfo = {
+      id: outcome.id,
+      symbol: request.symbol,
+      timeframe: request.timeframe,
+      bars: outcome.bars,
+      firstTimeMs: outcome.firstTimeMs,
+      lastTimeMs: outcome.lastTimeMs,
+      bytes: outcome.encoded.byteLength,
+      importedAtMs: Date.now(),
+    };
+    const encoded = Buffer.from(outcome.encoded.buffer, outcome.encoded.byteOffset, outcome.encoded.byteLength);
+    // Bytes first, index entry second, in one transaction: the index never names missing bytes.
+    const results = await this.redis.multi().set(this.dataKey(info.id), encoded, 'NX').hsetnx(this.indexKey, info.id, JSON.stringify(info)).exec();
+    const created = results?.[1]?.[1] === 1;
+    if (created) return { ...info, alreadyPresent: false };
+    const existing = await this.info(info.id);
+    return { ...(existing ?? info), alreadyPresent: true };
+  }
+
+  async info(id: string): Promise<StoredDatasetInfo | undefined> {
+    if (!DATASET_ID_PATTERN.test(id)) return undefined;
+    const json = await this.redis.hget(this.indexKey, id);
+    return json ? (JSON.parse(json) as StoredDatasetInfo) : undefined;
+  }
+
+  /** Every dataset, newest import first. */
+  async list(): Promise<StoredDatasetInfo[]> {
+    const all = await this.redis.hvals(this.indexKey);
+    return all.map((json) => JSON.parse(json) as StoredDatasetInfo).sort((a, b) => b.importedAtMs - a.importedAtMs || a.id.localeCompare(b.id));
+  }
+
+  /** The encoded bytes, or undefined for an unknown id. */
+  async bytes(id: string): Promise<Buffer | undefined> {
+    if (!DATASET_ID_PATTERN.test(id)) return undefined;
+    return (await this.redis.getBuffer(this.dataKey(id))) ?? undefined;
+  }
+
+  private dataKey(id: string): string {
+    return `${this.dataPrefix}${id}`;
+  }
+}
+
+export function toDatasetInfo(info: StoredDatasetInfo, alreadyPresent = false): DatasetInfo {
+  return { ...info, alreadyPresent };
+}

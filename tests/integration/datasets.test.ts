@@ -1,0 +1,159 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as grpc from '@grpc/grpc-js';
+import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
+import { backtestKind } from '../../shared/tasks/backtest/index.js';
+import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js';
+import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import { createNodeAgentClient } from '../../shared/grpc/clients.js';
+import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/AgentStatus.js';
+import { syntheticSeries } from '../../shared/quant/synthetic-ohlcv.js';
+import { datasetId, decodeDataset } from '../../shared/quant/dataset-codec.js';
+import { clearInstalledDatasets, installDataset } from '../../shared/quant/dataset.js';
+import { grpcDatasetFetcher } from '../../node-agent/dataset-fetch.js';
+import { connect, runInOneProcess, submitAndWait } from '../helpers/jobs.js';
+
+const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const BARS = 20_000;
+
+function agentStatus(address: string): Promise<AgentStatus__Output> {
+  const client = createNodeAgentClient(address);
+  return new Promise((resolve, reject) =>
+    client.getStatus({}, { deadline: Date.now() + 3000 }, (error, status) => {
+      client.close();
+      if (error || !status) reject(error);
+      else resolve(status);
+    }),
+  );
+}
+
+/** A headed CSV of synthetic 1h bars (epoch ms; numbers printed so they parse back exactly). */
+function csvOf(bars: number): string {
+  const s = syntheticSeries({ seed: 7, symbol: 'BTCUSDT', timeframe: '1h', bars });
+  const lines = ['timestamp,open,high,low,close,volume'];
+  for (let i = 0; i < bars; i++) lines.push(`${s.time[i]},${s.open[i]},${s.high[i]},${s.low[i]},${s.close[i]},${s.volume[i]}`);
+  return `${lines.join('\n')}\n`;
+}
+
+describe('stored datasets: import, list, and jobs that fetch them once per node', { timeout: 240_000 }, () => {
+  let cluster: LocalCluster;
+  let coordinator: CoordinatorConnection;
+  let dir: string;
+  const cli = (...args: string[]) =>
+    spawnSync(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, ...args], { encoding: 'utf8', timeout: 60_000 });
+
+  before(async () => {
+    dir = await mkdtemp(path.join(os.tmpdir(), 'qg-datasets-test-'));
+    cluster = await startLocalCluster({
+      agents: [
+        { slots: 2, extraArgs: ['--dataset-cache-dir', path.join(dir, 'cache-a')] },
+        { slots: 2, extraArgs: ['--dataset-cache-dir', path.join(dir, 'cache-b')] },
+      ],
+    });
+    coordinator = connect(cluster.coordinator.address);
+    await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
+  });
+
+  after(async () => {
+    clearInstalledDatasets();
+    coordinator?.close();
+    await cluster?.stop();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  let id = '';
+
+  test('data import stores a CSV by content; the same file again gives the same id; data ls lists it', async () => {
+    const file = path.join(dir, 'btc-1h.csv');
+    await writeFile(file, csvOf(BARS));
+    const first = cli('data', 'import', file, '--symbol', 'BTCUSDT', '--timeframe', '1h', '--json');
+    assert.equal(first.status, 0, first.stderr);
+    const info = JSON.parse(first.stdout);
+    assert.match(info.id, /^[0-9a-f]{64}$/);
+    assert.equal(info.bars, BARS);
+    assert.equal(info.alreadyPresent, false);
+    id = info.id;
+
+    const again = cli('data', 'import', file, '--symbol', 'BTCUSDT', '--timeframe', '1h');
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stdout, new RegExp(`already stored: sha256:${id}`));
+
+    const listed = cli('data', 'ls', '--json');
+    assert.equal(listed.status, 0, listed.stderr);
+    const { datasets } = JSON.parse(listed.stdout);
+    assert.equal(datasets.length, 1);
+    assert.equal(datasets[0].id, id);
+    assert.equal(datasets[0].symbol, 'BTCUSDT');
+    assert.equal(datasets[0].timeframe, '1h');
+    assert.equal(datasets[0].firstTimeMs, syntheticSeries({ seed: 7, symbol: 'BTCUSDT', timeframe: '1h', bars: BARS }).time[0]);
+    const table = cli('data', 'ls');
+    assert.equal(table.status, 0, table.stderr);
+    assert.match(table.stdout, new RegExp(`sha256:${id.slice(0, 12)}.*BTCUSDT.*1h.*20,?000`));
+  });
+
+  test('a bad file fails with the row at fault and stores nothing', async () => {
+    const file = path.join(dir, 'bad.csv');
+    await writeFile(file, 'timestamp,open,high,low,close,volume\n0,10,11,9,10.5,100\n3600000,10,9,11,10.5,100\n');
+    const bad = cli('data', 'import', file, '--symbol', 'ETHUSDT', '--timeframe', '1h');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr.trim(), /^quantgrid: content: row 3: /);
+    assert.equal(bad.stderr.trim().split('\n').length, 1);
+    const { datasets } = await coordinator.listDatasets();
+    assert.deepEqual(datasets.map((d) => d.id), [id]);
+  });
+
+  test('a job naming an unknown dataset is refused at submit', async () => {
+    const missing = '0'.repeat(64);
+    await assert.rejects(
+      coordinator.submitJob({ spec: { backtest: { symbols: ['BTCUSDT'], timeframe: '1h', dataset: { name: `sha256:${missing}` } } } }),
+      (error: Error & { code?: number }) => error.code === grpc.status.INVALID_ARGUMENT && error.message.includes(`backtest.dataset.name: no dataset ${missing}`),
+    );
+  });
+
+  test('a backtest on the stored dataset runs on both agents, equals the one-process result, and each agent fetched it once', async () => {
+    const { job } = await submitAndWait(coordinator, {
+      spec: {
+        backtest: {
+          symbols: ['BTCUSDT'],
+          timeframe: '1h',
+          dataset: { name: `sha256:${id}` },
+          strategy: 'sma-crossover',
+          params: { fast: { start: 2, stop: 40, step: 1 }, slow: { start: 20, stop: 200, step: 4 } },
+          feeBps: 5,
+          slippageBps: 1,
+          topN: 10,
+        },
+        maxPartitions: 16,
+      },
+    });
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+    assert.ok(job.progress!.partitionsTotal >= 4, `split into ${job.progress!.partitionsTotal}`);
+    assert.equal(job.spec!.backtest!.dataset!.bars, BARS, 'the coordinator filled the bar count');
+
+    // The same bars in this process, fetched the way agents fetch them.
+    const bytes = await grpcDatasetFetcher()(id, cluster.coordinator.address);
+    assert.equal(datasetId(bytes), id);
+    installDataset(id, decodeDataset(bytes));
+    assert.deepEqual(JSON.parse(job.resultJson), runInOneProcess(backtestKind, job.spec!.backtest));
+
+    const analysis = await submitAndWait(coordinator, { spec: { marketAnalysis: { dataset: { name: `sha256:${id}` } } } });
+    assert.equal(analysis.job.status, 'JOB_STATUS_COMPLETED', analysis.job.error);
+    assert.deepEqual(JSON.parse(analysis.job.resultJson), runInOneProcess(marketAnalysisKind, analysis.job.spec!.marketAnalysis));
+
+    let partitions = 0;
+    for (const agent of cluster.agents) {
+      const status = await agentStatus(agent.address);
+      assert.ok(status.partitionsCompleted >= 1, `${agent.nodeId} ran partitions`);
+      partitions += status.partitionsCompleted;
+      assert.equal(status.datasetCacheMisses, 1, `${agent.nodeId}: ${JSON.stringify(status)}`);
+      assert.equal(status.datasetBytesFetched, bytes.length, agent.nodeId);
+      assert.equal(status.datasetCacheHits, status.partitionsCompleted - 1, agent.nodeId);
+    }
+    assert.ok(partitions > cluster.agents.length, 'some agent ran several partitions');
+  });
+});
