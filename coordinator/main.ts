@@ -17,7 +17,7 @@ import { NodeTable } from './node-table.js';
 import { PartitionDispatcher } from './partition-dispatcher.js';
 import { connectRedis } from './redis-connection.js';
 import { DatasetStore } from './dataset-store.js';
-import { defaultAdvertiseAddress } from '../node-agent/agent-config.js';
+import { defaultAdvertiseAddress } from '../shared/config/advertise-address.js';
 
 const SERVICE_NAME = 'quantgrid.v1.Coordinator';
 const HEARTBEAT_MS = 300;

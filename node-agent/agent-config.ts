@@ -1,4 +1,7 @@
 import os from 'node:os';
+import { defaultAdvertiseAddress, isWildcard } from '../shared/config/advertise-address.js';
+
+export { defaultAdvertiseAddress };
 import path from 'node:path';
 import { parseDurationMs } from '../shared/config/parsers.js';
 import { accessSync, constants as fsConstants } from 'node:fs';
@@ -254,35 +257,6 @@ function checkReadable(file: string, option: string): string {
   return file;
 }
 
-function isLoopback(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
-  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
-}
-
-function isWildcard(host: string): boolean {
-  const bare = host.replace(/^\[(.*)\]$/, '$1');
-  return bare === '0.0.0.0' || bare === '::' || bare === '';
-}
-
-/** The first non-internal IPv4 address of this machine, or undefined. */
-export function firstExternalIPv4(interfaces = os.networkInterfaces()): string | undefined {
-  for (const addresses of Object.values(interfaces)) {
-    for (const address of addresses ?? []) {
-      if (address.family === 'IPv4' && !address.internal) return address.address;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Default advertise address: 127.0.0.1 when bound to loopback; the bound address itself when it is a
- * specific one; for a wildcard bind the first non-internal IPv4 (127.0.0.1 when the machine has none).
- */
-export function defaultAdvertiseAddress(host: string, interfaces = os.networkInterfaces()): string {
-  if (isLoopback(host)) return '127.0.0.1';
-  if (!isWildcard(host)) return host.replace(/^\[(.*)\]$/, '$1');
-  return firstExternalIPv4(interfaces) ?? '127.0.0.1';
-}
 
 /** Every capability the built-in task kinds require, plus "noop"; sorted, without duplicates. */
 export function defaultCapabilities(): string[] {

@@ -1,0 +1,35 @@
+/**
+ * The address other machines reach a server at, given the host it binds to. Agents register it in
+ * Consul; the coordinator hands it to agents as the place to fetch datasets from.
+ */
+import os from 'node:os';
+
+export function isLoopback(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
+  return bare === 'localhost' || bare === '::1' || /^127\.\d+\.\d+\.\d+$/.test(bare);
+}
+
+export function isWildcard(host: string): boolean {
+  const bare = host.replace(/^\[(.*)\]$/, '$1');
+  return bare === '0.0.0.0' || bare === '::' || bare === '';
+}
+
+/** The first non-internal IPv4 address of this machine, or undefined. */
+export function firstExternalIPv4(interfaces = os.networkInterfaces()): string | undefined {
+  for (const addresses of Object.values(interfaces)) {
+    for (const address of addresses ?? []) {
+      if (address.family === 'IPv4' && !address.internal) return address.address;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Default advertise address: 127.0.0.1 when bound to loopback; the bound address itself when it is a
+ * specific one; for a wildcard bind the first non-internal IPv4 (127.0.0.1 when the machine has none).
+ */
+export function defaultAdvertiseAddress(host: string, interfaces = os.networkInterfaces()): string {
+  if (isLoopback(host)) return '127.0.0.1';
+  if (!isWildcard(host)) return host.replace(/^\[(.*)\]$/, '$1');
+  return firstExternalIPv4(interfaces) ?? '127.0.0.1';
+}
