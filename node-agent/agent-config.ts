@@ -33,6 +33,8 @@ export interface AgentConfig {
   datasetCacheBytes: number;
   /** Disk cache of stored datasets. */
   datasetCacheDir: string;
+  /** Credentials for fetching datasets from the coordinator (plaintext when empty). */
+  coordinatorTls: TlsConfig;
 }
 
 export interface ConsulEndpoint {
@@ -60,7 +62,10 @@ export type AgentOptionName =
   | 'datasetCacheDir'
   | 'tlsCert'
   | 'tlsKey'
-  | 'tlsCa';
+  | 'tlsCa'
+  | 'coordinatorTlsCa'
+  | 'coordinatorTlsCert'
+  | 'coordinatorTlsKey';
 
 /** One option: what the README's option table documents. */
 export interface AgentOptionDefinition {
@@ -185,6 +190,27 @@ export const AGENT_OPTIONS: readonly AgentOptionDefinition[] = [
     env: 'QUANTGRID_TLS_CA',
     defaultText: 'none',
     description: 'PEM CA; when set, clients must present a certificate it signed (mutual TLS)',
+  },
+  {
+    name: 'coordinatorTlsCa',
+    flags: '--coordinator-tls-ca <file>',
+    env: 'QUANTGRID_COORDINATOR_TLS_CA',
+    defaultText: 'none (plaintext)',
+    description: "PEM CA that verifies the coordinator's API when fetching datasets; enables TLS for those fetches",
+  },
+  {
+    name: 'coordinatorTlsCert',
+    flags: '--coordinator-tls-cert <file>',
+    env: 'QUANTGRID_COORDINATOR_TLS_CERT',
+    defaultText: 'none',
+    description: 'PEM client certificate presented to the coordinator when fetching datasets (mutual TLS)',
+  },
+  {
+    name: 'coordinatorTlsKey',
+    flags: '--coordinator-tls-key <file>',
+    env: 'QUANTGRID_COORDINATOR_TLS_KEY',
+    defaultText: 'none',
+    description: 'PEM private key of that client certificate',
   },
 ];
 
@@ -414,6 +440,16 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
   if (keyRaw) tls.keyFile = checkReadable(keyRaw.value, keyRaw.source);
   if (caRaw) tls.caFile = checkReadable(caRaw.value, caRaw.source);
 
+  const clientCaRaw = raw('coordinatorTlsCa');
+  const clientCertRaw = raw('coordinatorTlsCert');
+  const clientKeyRaw = raw('coordinatorTlsKey');
+  if (Boolean(clientCertRaw) !== Boolean(clientKeyRaw)) fail('--coordinator-tls-cert and --coordinator-tls-key: give both or neither');
+  if (clientCertRaw && !clientCaRaw) fail('--coordinator-tls-cert: TLS to the coordinator needs --coordinator-tls-ca too');
+  const coordinatorTls: TlsConfig = {};
+  if (clientCaRaw) coordinatorTls.caFile = checkReadable(clientCaRaw.value, clientCaRaw.source);
+  if (clientCertRaw) coordinatorTls.certFile = checkReadable(clientCertRaw.value, clientCertRaw.source);
+  if (clientKeyRaw) coordinatorTls.keyFile = checkReadable(clientKeyRaw.value, clientKeyRaw.source);
+
   return {
     consul,
     nodeId,
@@ -429,5 +465,6 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     tls,
     datasetCacheBytes: datasetCacheMb * 1024 * 1024,
     datasetCacheDir,
+    coordinatorTls,
   };
 }

@@ -60,7 +60,7 @@ async function start(config: AgentConfig): Promise<void> {
     capabilities: config.capabilities,
     heartbeatMs: config.heartbeatMs,
     logger,
-    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, fetch: grpcDatasetFetcher(), logger }),
+    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls }), logger }),
   });
   let server: StartedAgentServer;
   try {

@@ -29,7 +29,17 @@ describe('mutual TLS between CLI, coordinator and agents', { timeout: 120_000 },
     makeCertificates(dir);
     const serverTls = ['--tls-cert', file('server.crt'), '--tls-key', file('server.key'), '--tls-ca', file('ca.crt')];
     cluster = await startLocalCluster({
-      agents: [{ slots: 2, extraArgs: serverTls }],
+      agents: [
+        {
+          slots: 2,
+          extraArgs: [
+            ...serverTls,
+            '--coordinator-tls-ca', file('ca.crt'),
+            '--coordinator-tls-cert', file('client.crt'),
+            '--coordinator-tls-key', file('client.key'),
+          ],
+        },
+      ],
       coordinatorArgs: [
         ...serverTls,
         '--agent-tls-ca', file('ca.crt'),
@@ -55,6 +65,30 @@ describe('mutual TLS between CLI, coordinator and agents', { timeout: 120_000 },
       const { job } = await watchToEnd(connection, jobId, 60_000);
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
       assert.deepEqual(JSON.parse(job.resultJson), { partitions: 6, checksum: 15 });
+    } finally {
+      connection.close();
+    }
+  });
+
+  test('an imported dataset is fetched by the agent over mutual TLS', async () => {
+    const connection = new CoordinatorConnection({
+      address: cluster.coordinator.address,
+      timeoutMs: 10_000,
+      tls: { caFile: file('ca.crt'), certFile: file('client.crt'), keyFile: file('client.key') },
+    });
+    try {
+      const lines = ['timestamp,open,high,low,close,volume'];
+      for (let i = 0; i < 400; i++) {
+        const price = 100 + 10 * Math.sin(i / 15);
+        lines.push(`${Date.UTC(2024, 0, 1) + i * 3_600_000},${price},${price + 1},${price - 1},${price + 0.5},${100 + i}`);
+      }
+      const info = await connection.importDataset({ symbol: 'TLSUSD', timeframe: '1h', content: Buffer.from(lines.join('\n')) });
+      const { jobId } = await connection.submitJob({
+        spec: { backtest: { symbols: ['TLSUSD'], timeframe: '1h', dataset: { name: `sha256:${info.id}` }, params: { fast: { start: 5, stop: 5 }, slow: { start: 20, stop: 20 } } } },
+      });
+      const { job } = await watchToEnd(connection, jobId, 60_000);
+      assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+      assert.equal(JSON.parse(job.resultJson).evaluated, 1);
     } finally {
       connection.close();
     }
