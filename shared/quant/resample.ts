@@ -7,6 +7,8 @@
  * Pure; O(n); one pass.
  */
 
+import { timeframeMs } from './timeframes.js';
+
 export const RESAMPLE_TARGETS = ['1m', '5m', '15m', '30m', '1h', '4h', '1d', '1w', '1M'] as const;
 export type ResampleTarget = (typeof RESAMPLE_TARGETS)[number];
 
@@ -19,20 +21,21 @@ export interface OhlcvColumns {
   volume: Float64Array;
 }
 
-const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;
 /** 1970-01-01 was a Thursday: Monday 1970-01-05 starts the first whole week. */
 const FIRST_MONDAY_MS = 4 * DAY_MS;
 
-const FIXED_MS: Readonly<Record<Exclude<ResampleTarget, '1w' | '1M'>, number>> = {
-  '1m': MINUTE_MS,
-  '5m': 5 * MINUTE_MS,
-  '15m': 15 * MINUTE_MS,
-  '30m': 30 * MINUTE_MS,
-  '1h': 60 * MINUTE_MS,
-  '4h': 240 * MINUTE_MS,
-  '1d': DAY_MS,
-};
+/** Columns for n bars, zeroed. */
+export function allocateColumns(n: number): OhlcvColumns {
+  return {
+    time: new Float64Array(n),
+    open: new Float64Array(n),
+    high: new Float64Array(n),
+    low: new Float64Array(n),
+    close: new Float64Array(n),
+    volume: new Float64Array(n),
+  };
+}
 
 export function isResampleTarget(value: unknown): value is ResampleTarget {
   return typeof value === 'string' && (RESAMPLE_TARGETS as readonly string[]).includes(value);
@@ -49,21 +52,14 @@ export function bucketStart(timeMs: number, target: ResampleTarget): number {
     return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
   }
   if (target === '1w') return floorTo(timeMs, 7 * DAY_MS, FIRST_MONDAY_MS);
-  return floorTo(timeMs, FIXED_MS[target]);
+  return floorTo(timeMs, timeframeMs(target));
 }
 
 /** Resamples bars sorted by strictly ascending time into `target` buckets; throws RangeError otherwise. */
 export function resample(bars: OhlcvColumns, target: ResampleTarget): OhlcvColumns {
   const n = bars.time.length;
   // Upper bound on buckets is n; trimmed at the end.
-  const out: OhlcvColumns = {
-    time: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
+  const out = allocateColumns(n);
   let buckets = 0;
   let current = Number.NaN;
   for (let i = 0; i < n; i++) {

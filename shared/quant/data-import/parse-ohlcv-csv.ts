@@ -1,5 +1,5 @@
 import { parse } from 'csv-parse/sync';
-import type { OhlcvColumns } from '../resample.js';
+import { allocateColumns as allocate, type OhlcvColumns } from '../resample.js';
 import { DataImportError } from './import-error.js';
 import { epochToMs, parseTimestamp } from './timestamps.js';
 import { validateOhlcv } from './validate-ohlcv.js';
@@ -16,17 +16,6 @@ function number(text: string | undefined, row: number, column: string): number {
   const value = Number(text);
   if (!Number.isFinite(value)) throw new DataImportError(row, `${column} "${text}" is not a number`);
   return value;
-}
-
-function allocate(n: number): OhlcvColumns {
-  return {
-    time: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
 }
 
 function looksLikeBinance(first: readonly string[]): boolean {
