@@ -2,13 +2,12 @@ import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import type { DatasetInfo } from '../shared/generated/quantgrid/v1/DatasetInfo.js';
 import { ValidationError } from '../shared/errors.js';
-import type { CsvFormat } from '../shared/quant/data-import/parse-ohlcv-csv.js';
 import { DATASET_ID_PATTERN } from '../shared/quant/dataset-codec.js';
 import { SYMBOL_PATTERN } from '../shared/quant/dataset.js';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../shared/quant/timeframes.js';
-import { parseDatasetFile, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
+import { parseDatasetFileAsync, type DatasetFormat, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
 
-const FORMATS: readonly CsvFormat[] = ['auto', 'header', 'binance'];
+const FORMATS: readonly DatasetFormat[] = ['auto', 'header', 'binance', 'parquet'];
 const WORKER_SCRIPT = new URL('./dataset-import-worker.js', import.meta.url);
 
 /** One stored dataset as the index records it. */
@@ -73,12 +72,12 @@ export class DatasetStore {
   async import(request: ImportRequest): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
     if (!SYMBOL_PATTERN.test(request.symbol)) throw new DatasetImportError('symbol', 'must be 1 to 32 characters of A-Z a-z 0-9 . _ -');
     if (!isTimeframe(request.timeframe)) throw new DatasetImportError('timeframe', `must be one of ${TIMEFRAMES.join(', ')}`);
-    const format = (request.format || 'auto') as CsvFormat;
+    const format = (request.format || 'auto') as DatasetFormat;
     if (!FORMATS.includes(format)) throw new DatasetImportError('format', `must be one of ${FORMATS.join(', ')}`);
     if (request.content.byteLength === 0) throw new DatasetImportError('content', 'the file is empty');
 
     const input: ParseDatasetInput = { symbol: request.symbol, timeframe: request.timeframe, format, content: request.content };
-    const outcome = this.options.parseInWorker === false ? parseDatasetFile(input) : await parseInWorker(input);
+    const outcome = this.options.parseInWorker === false ? await parseDatasetFileAsync(input) : await parseInWorker(input);
     if (!outcome.ok) {
       if (outcome.row < 0) throw new Error(outcome.message);
       throw new DatasetImportError('content', outcome.message);

@@ -1,10 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { EXIT, UsageError } from '../cli-error.js';
+import { CliError, EXIT, UsageError } from '../cli-error.js';
+import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { renderDatasetDetails } from '../render/dataset-table.js';
 
-const FORMATS = ['auto', 'header', 'binance'];
+const FORMATS = ['auto', 'header', 'binance', 'parquet'];
 
 interface Flags {
   symbol?: string;
@@ -23,7 +24,13 @@ async function run(context: CommandContext, flags: Flags, args: string[]): Promi
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
-  const info = await context.connection.importDataset({ symbol: flags.symbol, timeframe: flags.timeframe, format: flags.format, content });
+  let format = flags.format;
+  if (format === 'parquet') {
+    // The bytes go as they are; the coordinator's auto picks Parquet by its magic bytes PAR1.
+    if (!isParquet(content)) throw new CliError(`content: ${file} is not a Parquet file (it does not start with the magic bytes PAR1)`);
+    format = 'auto';
+  }
+  const info = await context.connection.importDataset({ symbol: flags.symbol, timeframe: flags.timeframe, format, content });
   if (context.json) context.printJson(info);
   else {
     context.print(`${info.alreadyPresent ? 'already stored' : 'imported'}: sha256:${info.id}`);
@@ -32,24 +39,25 @@ async function run(context: CommandContext, flags: Flags, args: string[]): Promi
   return EXIT.OK;
 }
 
-/** `quantgrid data import FILE`: stores a CSV of OHLCV bars in the coordinator. */
+/** `quantgrid data import FILE`: stores a CSV or Parquet file of OHLCV bars in the coordinator. */
 export function registerDataImportCommand(data: Command): void {
   data
     .command('import')
-    .description('import a CSV of OHLCV bars (one symbol and timeframe); prints its id (a job uses it as dataset name sha256:<id>)')
-    .argument('<file>', 'CSV with a header (time, open, high, low, close, volume) or a Binance kline file')
+    .description('import a CSV or Parquet file of OHLCV bars (one symbol and timeframe); prints its id (a job uses it as dataset name sha256:<id>)')
+    .argument('<file>', 'CSV with a header (time, open, high, low, close, volume), a Binance kline file, or a Parquet file with those columns')
     .option('--symbol <symbol>', 'the symbol the bars belong to, e.g. BTCUSDT')
     .option('--timeframe <tf>', 'the bars\' timeframe: 1m 5m 15m 30m 1h 4h 1d')
-    .option('--format <format>', 'auto, header or binance', 'auto')
+    .option('--format <format>', 'auto, header, binance or parquet (auto: Parquet when the file starts with PAR1, else CSV)', 'auto')
     .addHelpText(
       'after',
       `
-A bad file is refused with the row at fault, and nothing is stored. Importing the same content again
-gives the same id.
+A bad file is refused with the row at fault (for Parquet, the 1-based data row), and nothing is
+stored. Importing the same bars again gives the same id, from CSV or Parquet alike.
 
 Examples:
   $ quantgrid data import BTCUSDT-1h-2024.csv --symbol BTCUSDT --timeframe 1h
-  $ quantgrid data import BTCUSDT-1h-2024-01.csv --symbol BTCUSDT --timeframe 1h --format binance --json`,
+  $ quantgrid data import BTCUSDT-1h-2024-01.csv --symbol BTCUSDT --timeframe 1h --format binance --json
+  $ quantgrid data import BTCUSDT-1h-2024.parquet --symbol BTCUSDT --timeframe 1h`,
     )
     .action(commandAction(run));
 }

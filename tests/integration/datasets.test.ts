@@ -13,6 +13,7 @@ import type { CoordinatorConnection } from '../../cli/coordinator-connection.js'
 import { createNodeAgentClient } from '../../shared/grpc/clients.js';
 import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/AgentStatus.js';
 import { syntheticSeries } from '../../shared/quant/synthetic-ohlcv.js';
+import { parquetWriteBuffer } from 'hyparquet-writer';
 import { datasetId, decodeDataset } from '../../shared/quant/dataset-codec.js';
 import { clearInstalledDatasets, installDataset } from '../../shared/quant/dataset.js';
 import { grpcDatasetFetcher } from '../../node-agent/dataset-fetch.js';
@@ -155,5 +156,29 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
       assert.equal(status.datasetCacheHits, status.partitionsCompleted - 1, agent.nodeId);
     }
     assert.ok(partitions > cluster.agents.length, 'some agent ran several partitions');
+  });
+  test('a Parquet file of the same bars imports through the CLI to the same id, and a backtest on it equals the CSV one', async () => {
+    const s = syntheticSeries({ seed: 7, symbol: 'BTCUSDT', timeframe: '1h', bars: BARS });
+    const file = path.join(dir, 'btc-1h.parquet');
+    const columns = (['volume', 'close', 'low', 'high', 'open'] as const).map((name) => ({ name, data: Array.from(s[name]), type: 'DOUBLE' as const }));
+    await writeFile(file, new Uint8Array(parquetWriteBuffer({ columnData: [{ name: 'open_time', data: Array.from(s.time, (t) => new Date(t)), type: 'TIMESTAMP' }, ...columns] })));
+    for (const format of ['parquet', 'auto']) {
+      const imported = cli('data', 'import', file, '--symbol', 'BTCUSDT', '--timeframe', '1h', '--format', format, '--json');
+      assert.equal(imported.status, 0, imported.stderr);
+      const info = JSON.parse(imported.stdout);
+      assert.equal(info.id, id, `--format ${format}: the id is of the encoded bars, whatever the file's format`);
+      assert.equal(info.alreadyPresent, true);
+      assert.equal(info.bars, BARS);
+    }
+    const notParquet = cli('data', 'import', path.join(dir, 'btc-1h.csv'), '--symbol', 'BTCUSDT', '--timeframe', '1h', '--format', 'parquet');
+    assert.equal(notParquet.status, 1);
+    assert.match(notParquet.stderr.trim(), /^quantgrid: content: .*btc-1h\.csv is not a Parquet file/);
+
+    const backtest = { symbols: ['BTCUSDT'], timeframe: '1h', strategy: 'sma-crossover', params: { fast: { start: 2, stop: 20, step: 2 }, slow: { start: 30, stop: 90, step: 10 } }, topN: 5 };
+    const bytes = await grpcDatasetFetcher()(id, cluster.coordinator.address);
+    installDataset(id, decodeDataset(bytes));
+    const { job } = await submitAndWait(coordinator, { spec: { backtest: { ...backtest, dataset: { name: `sha256:${id}` } }, maxPartitions: 4 } });
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+    assert.deepEqual(JSON.parse(job.resultJson), runInOneProcess(backtestKind, job.spec!.backtest));
   });
 });
