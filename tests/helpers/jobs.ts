@@ -1,4 +1,6 @@
 import { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import { createNodeAgentClient } from '../../shared/grpc/clients.js';
+import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/AgentStatus.js';
 import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
 import type { SubmitJobRequest } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
@@ -67,4 +69,16 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** An agent's own status, asked directly over gRPC. */
+export function agentStatus(address: string): Promise<AgentStatus__Output> {
+  const client = createNodeAgentClient(address);
+  return new Promise((resolve, reject) =>
+    client.getStatus({}, { deadline: Date.now() + 3000 }, (error, status) => {
+      client.close();
+      if (error || !status) reject(error);
+      else resolve(status);
+    }),
+  );
 }

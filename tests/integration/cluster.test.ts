@@ -8,21 +8,8 @@ import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
 import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js';
 import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
-import { connect, eventually, runInOneProcess, submitAndWait, watchToEnd } from '../helpers/jobs.js';
+import { agentStatus, connect, eventually, runInOneProcess, submitAndWait, watchToEnd } from '../helpers/jobs.js';
 import { healthCheck, reflectedServices } from '../helpers/standard-grpc.js';
-import { createNodeAgentClient } from '../../shared/grpc/clients.js';
-import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/AgentStatus.js';
-
-function agentStatus(address: string): Promise<AgentStatus__Output> {
-  const client = createNodeAgentClient(address);
-  return new Promise((resolve, reject) =>
-    client.getStatus({}, { deadline: Date.now() + 3000 }, (error, status) => {
-      client.close();
-      if (error || !status) reject(error);
-      else resolve(status);
-    }),
-  );
-}
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 

@@ -10,28 +10,15 @@ import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluste
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js';
 import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
-import { createNodeAgentClient } from '../../shared/grpc/clients.js';
-import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/AgentStatus.js';
 import { syntheticSeries } from '../../shared/quant/synthetic-ohlcv.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { datasetId, decodeDataset } from '../../shared/quant/dataset-codec.js';
 import { clearInstalledDatasets, installDataset } from '../../shared/quant/dataset.js';
 import { grpcDatasetFetcher } from '../../node-agent/dataset-fetch.js';
-import { connect, runInOneProcess, submitAndWait } from '../helpers/jobs.js';
+import { agentStatus, connect, runInOneProcess, submitAndWait } from '../helpers/jobs.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const BARS = 20_000;
-
-function agentStatus(address: string): Promise<AgentStatus__Output> {
-  const client = createNodeAgentClient(address);
-  return new Promise((resolve, reject) =>
-    client.getStatus({}, { deadline: Date.now() + 3000 }, (error, status) => {
-      client.close();
-      if (error || !status) reject(error);
-      else resolve(status);
-    }),
-  );
-}
 
 /** A headed CSV of synthetic 1h bars (epoch ms; numbers printed so they parse back exactly). */
 function csvOf(bars: number): string {
