@@ -1,0 +1,159 @@
+/**
+ * Issue #3: a backtest sweep of 10,000 sma-crossover combinations (fast 2..101 × slow 102..201)
+ * over 100,000 synthetic bars of one symbol, on the local cluster, in three configurations, each
+ * on its own fresh cluster:
+ *
+ *   - one agent with 1 slot: the true single-core baseline;
+ *   - one agent with 2 slots;
+ *   - two agents with 2 slots each (on a 2-core machine both agents share the same two cores).
+ *
+ * Wall time is submit → the WatchJob stream ends (job completed), median of RUNS runs per
+ * configuration; speed-up = baseline median / configuration median (goal ≥ 1.8× on two cores).
+ * Every run's resultJson must equal the first one's (the same sweep gives the same result however
+ * it is partitioned); the bench fails when they differ.
+ *
+ * Run: node dist/bench/sweep-scaling.js   (QUANTGRID_BENCH_QUICK=1: 10,000 bars, 1,000 combinations)
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { AgentOptions, LocalCluster } from '../scripts/local-cluster/index.js';
+import { connect } from '../tests/helpers/jobs.js';
+import { watchJob, withCluster } from './lib/cluster.js';
+import { isMain, isQuick, logProgress, measureBench, runBench, size, type Headline } from './lib/harness.js';
+import { readSystemCpu } from './lib/proc.js';
+import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
+
+const BENCH = 'sweep';
+const RUNS = 3;
+const BARS = size(100_000);
+/** fast 2..(1 + FAST) × slow (FAST + 2)..(FAST + 1 + SLOW): every pair has fast < slow (102..201 for 10,000). */
+const FAST = isQuick() ? 10 : 100;
+const SLOW = 100;
+const COMBINATIONS = FAST * SLOW;
+const JOB_TIMEOUT_MS = 5 * 60_000;
+
+interface Config {
+  name: string;
+  agents: AgentOptions[];
+}
+
+const CONFIGS: Config[] = [
+  { name: '1 agent × 1 slot', agents: [{ slots: 1 }] },
+  { name: '1 agent × 2 slots', agents: [{ slots: 2 }] },
+  { name: '2 agents × 2 slots', agents: [{ slots: 2 }, { slots: 2 }] },
+];
+
+/** A one-symbol sma-crossover sweep of fast × slow combinations, all valid (the slow range starts above the fast one). */
+export function sweepSpec(bars: number, fast: number, slow: number, seed = 42): Record<string, unknown> {
+  return {
+    backtest: {
+      symbols: ['BTCUSDT'],
+      timeframe: '1m',
+      dataset: { name: 'synthetic', bars, seed },
+      strategy: 'sma-crossover',
+      params: { fast: { start: 2, stop: 1 + fast, step: 1 }, slow: { start: fast + 2, stop: fast + 1 + slow, step: 1 } },
+      feeBps: 5,
+      slippageBps: 1,
+      topN: 20,
+    },
+  };
+}
+
+interface SweepRun {
+  config: string;
+  run: number;
+  wallMs: number;
+  partitions: number;
+  nodes: string[];
+  /** Share of both cores busy during the run (whole machine). */
+  machineBusy: number;
+  result: unknown;
+}
+
+/** Submits the sweep and watches it to its end; wall time submit → stream end. */
+export async function runSweep(cluster: LocalCluster, spec: Record<string, unknown>, name: string): Promise<{ wallMs: number; partitions: number; nodes: string[]; result: unknown; machineBusy: number }> {
+  const connection = connect(cluster.coordinator.address);
+  try {
+    const nodes = new Set<string>();
+    const cpu0 = readSystemCpu();
+    const t0 = performance.now();
+    const { jobId } = await connection.submitJob({ name, spec });
+    const { job } = await watchJob(connection, jobId, JOB_TIMEOUT_MS, (event) => {
+      if (event.nodeId) nodes.add(event.nodeId);
+    });
+    const wallMs = performance.now() - t0;
+    const cpu1 = readSystemCpu();
+    if (job.status !== 'JOB_STATUS_COMPLETED') throw new Error(`job ${jobId} ended ${job.status}: ${job.error}`);
+    return {
+      wallMs,
+      partitions: job.progress?.partitionsTotal ?? 0,
+      nodes: [...nodes].sort(),
+      result: JSON.parse(job.resultJson),
+      machineBusy: (cpu1.busyMs - cpu0.busyMs) / (cpu1.totalMs - cpu0.totalMs),
+    };
+  } finally {
+    connection.close();
+  }
+}
+
+async function main(): Promise<Pick<import('./lib/harness.js').BenchResult, 'headlines' | 'details'>> {
+  const spec = sweepSpec(BARS, FAST, SLOW);
+  const runs: SweepRun[] = [];
+  for (const config of CONFIGS) {
+    await withCluster(config.agents, async (cluster) => {
+      for (let run = 1; run <= RUNS; run++) {
+        const outcome = await runSweep(cluster, spec, `bench-sweep-${run}`);
+        runs.push({ config: config.name, run, ...outcome });
+        logProgress(BENCH, `${config.name}, run ${run}: ${fmtMs(outcome.wallMs)} (${outcome.partitions} partitions on ${outcome.nodes.join(', ')}; machine ${(outcome.machineBusy * 100).toFixed(0)}% busy)`);
+      }
+    });
+  }
+
+  const reference = runs[0].result;
+  const differing = runs.filter((r) => !isDeepStrictEqual(r.result, reference));
+  if (differing.length > 0) {
+    throw new Error(`results differ from ${runs[0].config} run 1 in: ${differing.map((r) => `${r.config} run ${r.run}`).join('; ')}`);
+  }
+  const evaluated = (reference as { evaluated?: number }).evaluated;
+
+  const medians = new Map(CONFIGS.map((c) => [c.name, median(runs.filter((r) => r.config === c.name).map((r) => r.wallMs))]));
+  const baseline = medians.get(CONFIGS[0].name)!;
+  const barEvals = BARS * COMBINATIONS;
+
+  process.stdout.write(
+    `\n### sweep scaling: ${fmt(COMBINATIONS)} sma-crossover combinations × ${fmt(BARS)} bars (one symbol), ${RUNS} runs per configuration\n\n` +
+      markdownTable(
+        ['configuration', 'run', 'wall', 'partitions', 'nodes', 'machine busy', 'M bar-evals/s'],
+        runs.map((r) => [r.config, String(r.run), fmtMs(r.wallMs), String(r.partitions), r.nodes.join(' '), `${(r.machineBusy * 100).toFixed(0)}%`, fmt(barEvals / r.wallMs / 1000)]),
+      ) +
+      '\n\n' +
+      markdownTable(
+        ['configuration', 'median wall', 'speed-up vs 1 agent × 1 slot'],
+        CONFIGS.map((c) => [c.name, fmtMs(medians.get(c.name)), fmtRatio(ratio(baseline, medians.get(c.name)))]),
+      ) +
+      `\n\nresultJson identical in all ${runs.length} runs (${evaluated ?? '?'} combinations evaluated)\n`,
+  );
+
+  const headlines: Headline[] = [
+    {
+      name: `sweep wall time, 1 agent × 1 slot (${fmt(COMBINATIONS)} combinations × ${fmt(BARS)} bars, submit → completed)`,
+      unit: 'ms',
+      median: baseline,
+      note: `median of ${RUNS}; single-core baseline`,
+    },
+    ...CONFIGS.slice(1).map(
+      (c): Headline => ({
+        name: `sweep wall time, ${c.name} (same sweep)`,
+        unit: 'ms',
+        median: medians.get(c.name)!,
+        baseline,
+        baselineLabel: '1 agent × 1 slot',
+        ratio: ratio(baseline, medians.get(c.name)),
+        ratioNote: 'speed-up: baseline / median',
+        note: `median of ${RUNS}; ratio = speed-up over 1 slot (goal ≥ 1.8×); result identical in all runs`,
+      }),
+    ),
+  ];
+  return { headlines, details: { bars: BARS, combinations: COMBINATIONS, runsPerConfig: RUNS, medians: Object.fromEntries(medians), runs: runs.map(({ result: _r, ...rest }) => rest), resultsIdentical: true } };
+}
+
+if (isMain(import.meta.url)) runBench(BENCH, () => measureBench(BENCH, main));
