@@ -42,6 +42,7 @@ export interface TradingCosts {
 /**
  * Simulates the target changes in `signals` over the bars and stores the totals in `acc`
  * (reset first, with the per-period risk-free rate τ for Sharpe and Sortino). Returns acc.
+ * With `marks` (length ≥ N), also writes the close mark of every bar: the equity curve.
  */
 export function simulate(
   open: Float64Array,
@@ -50,6 +51,7 @@ export function simulate(
   costs: TradingCosts,
   acc: EquityAccumulator,
   riskFreePerPeriod = 0,
+  marks: Float64Array | null = null,
 ): EquityAccumulator {
   const n = close.length;
   const buyFactor = 1 + costs.slippageBps / 1e4;
@@ -87,6 +89,7 @@ export function simulate(
   let exitMark = false; // the first bar of the current flat stretch is an exit's fill bar
 
   let segmentStart = 1; // first bar not marked yet (bar 0 is the start mark)
+  if (marks !== null && n > 0) marks[0] = 1;
   for (let k = 0; ; k++) {
     // This segment's bars [segmentStart, end) keep the current position; `end` is the next fill bar.
     const end = k < changes && !ruined ? Math.min(changeBar[k] + 1, n) : n;
@@ -110,6 +113,7 @@ export function simulate(
         t++;
       }
       // The rest of the flat stretch: constant equity, zero returns.
+      if (marks !== null) marks.fill(previous, segmentStart, end);
       if (t < end) {
         if (previous >= peak) peakBar = end - 1; // at the peak all along
         else if (end - 1 - peakBar > drawdownBars) drawdownBars = end - 1 - peakBar;
@@ -129,6 +133,7 @@ export function simulate(
         down += x * (x - Math.abs(x)); // a branch here would be mispredicted half the time
         counted++;
         previous = equity;
+        if (marks !== null) marks[t] = equity;
         exposed++;
         if (equity >= peak) {
           peak = equity;
@@ -144,6 +149,7 @@ export function simulate(
           position = 0;
           cash = 0;
           if (n - 1 - peakBar > drawdownBars) drawdownBars = n - 1 - peakBar;
+          if (marks !== null) marks.fill(0, t + 1, n);
           break;
         }
       }

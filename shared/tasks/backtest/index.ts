@@ -11,11 +11,13 @@ export type { BacktestResult, BacktestTopRow, BacktestFullRow, BacktestAggregate
 export type { BacktestTableRow } from './run.js';
 export type { Constraint, Objective, MetricName } from './objective.js';
 export type { BacktestRow } from './ranking.js';
+export type { EquityCurve, SampledCurve } from './equity-curve.js';
+export type { WalkForwardResult, WalkForwardSymbolResult, WalkForwardWindowResult } from './walk-forward-merge.js';
 
 /** A parameter sweep of one strategy (shared/quant/strategies) over symbols, ranked by an objective (Sharpe by default). */
 export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPartial, BacktestResult> = {
   name: 'backtest',
-  version: '3',
+  version: '4',
   capabilities: ['backtest'],
   validate: validateBacktestSpec,
   measure: measureBacktest,

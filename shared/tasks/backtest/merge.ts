@@ -2,8 +2,10 @@ import { STRATEGIES, sweptParams, type StrategyDefinition } from '../../quant/st
 import { valueAt, valueCount } from './grid.js';
 import { objectiveKey, type Constraint, type Objective } from './objective.js';
 import type { BacktestPartial, BacktestTableRow } from './run.js';
-import { compareRows, compareScores, type BacktestRow } from './ranking.js';
-import { aggregateSkipReason, gridOf, type BacktestSpec } from './spec.js';
+import { compareParams, compareRows, compareScores, type BacktestRow } from './ranking.js';
+import type { EquityCurve } from './equity-curve.js';
+import { aggregateSkipReason, sweepOf, type BacktestSpec } from './spec.js';
+import { mergeWalkForward, type WalkForwardResult } from './walk-forward-merge.js';
 
 /** A row's metrics; null when undefined (see shared/quant/metrics.ts). */
 export interface BacktestRowMetrics {
@@ -87,6 +89,10 @@ export interface BacktestResult {
   heatmap?: BacktestHeatmap;
   /** full_table: every row, in unit order. */
   table?: BacktestFullRow[];
+  /** The equity curves of the best spec.equityCurves rows of `top`, in rank order. */
+  equityCurves?: EquityCurve[];
+  /** Walk-forward jobs (whose `top` is empty): each window's in-sample choice and the stitched out-of-sample result. */
+  walkForward?: WalkForwardResult;
 }
 
 function metricsOf(row: BacktestRow): BacktestRowMetrics {
@@ -159,7 +165,7 @@ function combinationMeans(spec: BacktestSpec, scores: ReadonlyArray<number | nul
 }
 
 function aggregateOf(spec: BacktestSpec, scores: ReadonlyArray<number | null | false>, means: ReadonlyArray<number | null | false>): BacktestAggregate {
-  const grid = gridOf(spec);
+  const grid = sweepOf(spec);
   const names = grid.names;
   const order: number[] = [];
   let excluded = 0;
@@ -208,7 +214,7 @@ function heatmapAxes(spec: BacktestSpec): { x: number; y: number; xs: number[]; 
 function heatmapOf(spec: BacktestSpec, cell: (c: number) => number | null, source: 'symbol' | 'aggregate'): BacktestHeatmap | null {
   const axes = heatmapAxes(spec);
   if (axes === null) return null;
-  const grid = gridOf(spec);
+  const grid = sweepOf(spec);
   const xIndex = new Map(axes.xs.map((v, i) => [v, i]));
   const yIndex = new Map(axes.ys.map((v, j) => [v, j]));
   const values = axes.ys.map(() => axes.xs.map((): number | null => null));
@@ -233,6 +239,23 @@ function heatmapOf(spec: BacktestSpec, cell: (c: number) => number | null, sourc
 }
 
 /**
+ * The curves of the best `count` rows: a row in the job's top `count` is in its partition's top
+ * `count` (the ranking is a total order), whose curves the partition sent.
+ */
+function curvesOfTop(top: readonly BacktestTopRow[], partials: readonly BacktestPartial[], count: number, names: readonly string[]): EquityCurve[] {
+  return top.slice(0, count).map((row) => {
+    for (const partial of partials) {
+      for (const curve of partial.curves ?? []) {
+        if (curve.symbol === row.symbol && compareParams(curve.params, row.params, names) === 0) {
+          return { symbol: curve.symbol, params: row.params, bar: curve.bar, time: curve.time, equity: curve.equity };
+        }
+      }
+    }
+    throw new Error(`backtest merge: no partial sent the equity curve of ${row.symbol} ${JSON.stringify(row.params)}`);
+  });
+}
+
+/**
  * Exact for any partitioning:
  * - the rankings are total orders over units and every partition keeps its own top N (overall and
  *   per symbol), so a merged top N is the top N of the union of the partials' rows;
@@ -242,7 +265,7 @@ function heatmapOf(spec: BacktestSpec, cell: (c: number) => number | null, sourc
  * - the full table is the partials' tables concatenated in partition (= unit) order.
  */
 export function mergeBacktest(spec: BacktestSpec, partials: readonly BacktestPartial[]): BacktestResult {
-  const names = gridOf(spec).names;
+  const names = sweepOf(spec).names;
   let evaluated = 0;
   let excluded = 0;
   const rows: BacktestRow[] = [];
@@ -263,6 +286,10 @@ export function mergeBacktest(spec: BacktestSpec, partials: readonly BacktestPar
     top: ranked(rows, spec, names),
   };
   const key = objectiveKey(spec.objective);
+  if (spec.walkForward) {
+    result.walkForward = mergeWalkForward(spec, partials);
+    return result;
+  }
 
   if (spec.symbols.length > 1) {
     const perSymbol: Record<string, BacktestTopRow[]> = {};
@@ -299,5 +326,6 @@ export function mergeBacktest(spec: BacktestSpec, partials: readonly BacktestPar
       meetsConstraints: row.meetsConstraints,
     }));
   }
+  if (spec.equityCurves > 0) result.equityCurves = curvesOfTop(result.top, partials, spec.equityCurves, names);
   return result;
 }

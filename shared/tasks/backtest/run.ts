@@ -1,13 +1,15 @@
 import { loadSeries } from '../../quant/dataset.js';
 import { EquityAccumulator, riskFreePerPeriod } from '../../quant/metrics.js';
-import type { Ohlcv } from '../../quant/ohlcv.js';
-import { IndicatorCache, SignalBuffer, simulate, STRATEGIES, type StrategyDefinition, type StrategyInputs } from '../../quant/strategies/index.js';
+import { simulate, STRATEGIES, type StrategyDefinition } from '../../quant/strategies/index.js';
 import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
+import { sampleCurve, type EquityCurve } from './equity-curve.js';
+import { marksBuffer, signalsOf } from './evaluation.js';
 import type { BacktestPartition } from './plan.js';
 import { meetsConstraints, objectiveKey } from './objective.js';
 import { TopRows, type BacktestRow } from './ranking.js';
-import { aggregateSkipReason, gridOf, type BacktestSpec } from './spec.js';
+import { aggregateSkipReason, sweepOf, type BacktestSpec } from './spec.js';
+import { runWalkForwardPartition, type WalkForwardPartial } from './walk-forward-run.js';
 
 /** A row of the full table: every evaluated unit, with whether it met the constraints. */
 export interface BacktestTableRow extends BacktestRow {
@@ -21,6 +23,8 @@ export interface BacktestTableRow extends BacktestRow {
  *   scores     (when the job has an aggregate) every unit's objective value in unit order from
  *              `first`: a number, null when undefined, false when the row missed a constraint
  *   table      (full_table) every row in unit order from `first`
+ *   curves     the equity curves of its best spec.equityCurves rows (in `rows` order)
+ *   walkForward (walk-forward jobs, which have no rows) its windows' in-sample winners
  */
 export interface BacktestPartial {
   first: number;
@@ -31,31 +35,35 @@ export interface BacktestPartial {
   perSymbol?: Record<string, BacktestRow[]>;
   scores?: Array<number | null | false>;
   table?: BacktestTableRow[];
+  curves?: EquityCurve[];
+  walkForward?: WalkForwardPartial;
 }
 
-// The indicator arrays of the last series stay with it: a worker usually runs several
-// partitions of the same job, and the partitions share the series through the synthetic-data memo.
-const CACHE_BUDGET_BYTES = 128 * 1024 * 1024;
-let lastSeries: Ohlcv | null = null;
-let lastInputs: StrategyInputs | null = null;
+export const PROGRESS_EVERY = 8;
 
-function inputsFor(series: Ohlcv): StrategyInputs {
-  if (lastSeries !== series || lastInputs === null) {
-    lastInputs = { open: series.open, high: series.high, low: series.low, close: series.close, indicators: new IndicatorCache(series, CACHE_BUDGET_BYTES) };
-    lastSeries = series;
-  }
-  return lastInputs;
+/** The equity curves of rows (their whole series, sampled), recomputed from their parameters. */
+function curvesOf(spec: BacktestSpec, rows: readonly BacktestRow[], names: readonly string[], tau: number): EquityCurve[] {
+  const definition = STRATEGIES.get(spec.strategy) as StrategyDefinition;
+  const costs = { feeBps: spec.feeBps, slippageBps: spec.slippageBps };
+  const acc = new EquityAccumulator();
+  const values = new Float64Array(names.length);
+  return rows.slice(0, spec.equityCurves).map((row) => {
+    const series = loadSeries(spec.dataset, row.symbol, spec.timeframe);
+    names.forEach((name, i) => (values[i] = row.params[name]));
+    const n = series.close.length;
+    const marks = marksBuffer(n);
+    simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau, marks);
+    const sampled = sampleCurve(marks, n, spec.equityPoints);
+    return { symbol: row.symbol, params: row.params, bar: sampled.bar, time: sampled.bar.map((t) => series.time[t]), equity: sampled.equity };
+  });
 }
-
-const PROGRESS_EVERY = 8;
-let signals = new SignalBuffer(1);
 
 export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPartition, context: RunContext): BacktestPartial {
+  if (spec.walkForward) return runWalkForwardPartition(spec, partition, context);
   const definition = STRATEGIES.get(spec.strategy) as StrategyDefinition;
-  const grid = gridOf(spec);
-  const names = grid.names;
-  const shortIndex = names.length - 1; // `short` is the last swept parameter
-  const perSymbol = grid.total;
+  const sweep = sweepOf(spec);
+  const names = sweep.names;
+  const perSymbol = spec.combinations;
   const annualPeriods = periodsPerYear(spec.timeframe, spec.yearDays);
   const tau = riskFreePerPeriod(spec.riskFree, annualPeriods);
   const costs = { feeBps: spec.feeBps, slippageBps: spec.slippageBps };
@@ -76,6 +84,7 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
   };
   const answer = (): BacktestPartial => {
     const partial: BacktestPartial = { first: partition.first, evaluated, excluded, rows: top.result() };
+    if (spec.equityCurves > 0 && !context.isCancelled()) partial.curves = curvesOf(spec, partial.rows, names, tau);
     if (bySymbol) partial.perSymbol = Object.fromEntries([...bySymbol].map(([symbol, rows]) => [symbol, rows.result()]));
     if (scores) partial.scores = scores;
     if (table) partial.table = table;
@@ -88,11 +97,8 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
     const symbolIndex = Math.floor(unit / perSymbol);
     const symbol = spec.symbols[symbolIndex];
     const series = loadSeries(spec.dataset, symbol, spec.timeframe);
-    const inputs = inputsFor(series);
-    grid.decode(unit - symbolIndex * perSymbol, values);
-    signals = signals.reset(series.close.length);
-    definition.signals(inputs, values, values[shortIndex] === 1, signals);
-    simulate(series.open, series.close, signals, costs, acc, tau);
+    sweep.decode(unit - symbolIndex * perSymbol, values);
+    simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau);
     const metrics = acc.extendedMetrics(annualPeriods);
     const meets = meetsConstraints(metrics, constraints);
     const score = metrics[key];

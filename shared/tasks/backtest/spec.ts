@@ -13,6 +13,7 @@ import { isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../..
 import type { SpecLimits } from '../task-kind.js';
 import { ParamGrid, valueCount, type ParamRange } from './grid.js';
 import { validateConstraints, validateObjective, type Constraint, type Objective } from './objective.js';
+import { MAX_SAMPLE_SPACE, RandomSample } from './random-sample.js';
 
 export { DEFAULT_STRATEGY } from '../../quant/strategies/index.js';
 export const DEFAULT_TIMEFRAME: Timeframe = '1h';
@@ -28,6 +29,31 @@ export const FULL_TABLE_MAX_UNITS = 200_000;
  */
 export const AGGREGATE_MAX_COMBINATIONS = 20_000;
 export const AGGREGATE_MAX_UNITS = 200_000;
+export const DEFAULT_EQUITY_CURVES = 3;
+export const MAX_EQUITY_CURVES = 20;
+export const DEFAULT_EQUITY_POINTS = 500;
+export const MIN_EQUITY_POINTS = 2;
+export const MAX_EQUITY_POINTS = 10_000;
+/** Most values of a constrained parameter the sweep indexes (its pair table holds 3 numbers per value). */
+export const PAIR_VALUES_CAP = 1_000_000;
+/** Fewest bars of an in-sample or out-of-sample window (two marks give one return). */
+export const MIN_WINDOW_BARS = 2;
+
+/** Every combination of the ranges, or a seeded random sample of `samples` distinct ones. */
+export type SearchSpec = { method: 'grid' } | { method: 'random'; samples: number; seed: number };
+
+/**
+ * Walk-forward windows: window w trades bars [oosStart(w), oosStart(w) + outOfSampleBars) with the
+ * combination that did best on its in-sample bars [isStart(w), oosStart(w)), where
+ * oosStart(w) = inSampleBars + w·outOfSampleBars and isStart(w) = anchored ? 0 : w·outOfSampleBars.
+ */
+export interface WalkForwardSpec {
+  inSampleBars: number;
+  outOfSampleBars: number;
+  anchored: boolean;
+  /** ⌊(bars − inSampleBars) / outOfSampleBars⌋ */
+  windows: number;
+}
 
 /** A validated, normalised backtest spec (plain JSON). */
 export interface BacktestSpec {
@@ -44,8 +70,18 @@ export interface BacktestSpec {
   feeBps: number;
   slippageBps: number;
   topN: number;
-  /** Combinations satisfying the strategy's constraint, per symbol. Units = symbols × combinations. */
+  /**
+   * Combinations evaluated per symbol (and per walk-forward window): the grid's (those satisfying
+   * the strategy's constraint) or the random sample's size. Units = symbols × combinations × windows.
+   */
   combinations: number;
+  search: SearchSpec;
+  /** Walk-forward optimisation, or null for one sweep over all bars. */
+  walkForward: WalkForwardSpec | null;
+  /** Equity curves returned for the best rows (0 with walk-forward, whose result has its own curve). */
+  equityCurves: number;
+  /** Points per equity curve. */
+  equityPoints: number;
   /** What the rankings sort by (higher is better). */
   objective: Objective;
   /** Rows that miss any of these are left out of the rankings. */
@@ -106,11 +142,68 @@ function validateCost(record: Record<string, unknown>, key: string, field: strin
   return value;
 }
 
-/** The sweep of a validated spec. `cap` bounds the work of counting absurd constrained ranges. */
+/** The full grid of a validated spec's ranges. `cap` bounds the work of counting absurd constrained ranges. */
 export function gridOf(spec: Pick<BacktestSpec, 'strategy' | 'params'>, cap?: number): ParamGrid {
   const definition = STRATEGIES.get(spec.strategy) as StrategyDefinition;
   const schema = sweptParams(definition);
   return new ParamGrid(schema, schema.map((p) => spec.params[p.name]), definition.constraints[0] ?? null, cap);
+}
+
+/** The combinations a job evaluates: combination c (0 ≤ c < spec.combinations) decodes to parameter values. */
+export interface Sweep {
+  readonly names: readonly string[];
+  decode(c: number, out: Float64Array): Float64Array;
+}
+
+export function sweepOf(spec: Pick<BacktestSpec, 'strategy' | 'params' | 'search'>): Sweep {
+  const grid = gridOf(spec);
+  if (spec.search.method === 'grid') return grid;
+  const sample = new RandomSample(grid.total, spec.search.seed);
+  return { names: grid.names, decode: (c, out) => grid.decode(sample.at(c), out) };
+}
+
+function validateSearch(raw: unknown, space: number): SearchSpec {
+  const record = asRecord(raw, 'backtest.search');
+  const method = stringField(record, 'method', 'backtest.search.method') || 'grid';
+  const samples = numberField(record, 'samples', 'backtest.search.samples');
+  if (method === 'grid') {
+    if (samples !== 0) throw new ValidationError('backtest.search.samples', 'only with method "random"');
+    return { method };
+  }
+  if (method !== 'random') throw new ValidationError('backtest.search.method', `unknown method "${method}" (grid or random)`);
+  if (!Number.isInteger(samples) || samples < 1) throw new ValidationError('backtest.search.samples', `must be an integer ≥ 1, got ${samples}`);
+  if (samples > space) throw new ValidationError('backtest.search.samples', `${samples} exceed the ${space} combinations of the ranges`);
+  const seed = numberField(record, 'seed', 'backtest.search.seed');
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ValidationError('backtest.search.seed', 'must be an integer from 0 to 4294967295');
+  return { method, samples, seed };
+}
+
+function validateWalkForward(raw: unknown, bars: number): WalkForwardSpec | null {
+  if (raw === undefined || raw === null) return null;
+  const record = asRecord(raw, 'backtest.walk_forward');
+  const inSampleBars = numberField(record, 'inSampleBars', 'backtest.walk_forward.in_sample_bars');
+  const outOfSampleBars = numberField(record, 'outOfSampleBars', 'backtest.walk_forward.out_of_sample_bars');
+  const anchored = record.anchored ?? false;
+  if (typeof anchored !== 'boolean') throw new ValidationError('backtest.walk_forward.anchored', 'must be a boolean');
+  if (inSampleBars === 0 && outOfSampleBars === 0 && !anchored) return null; // an empty message: no walk-forward
+  for (const [field, value] of [['in_sample_bars', inSampleBars], ['out_of_sample_bars', outOfSampleBars]] as const) {
+    if (!Number.isInteger(value) || value < MIN_WINDOW_BARS) {
+      throw new ValidationError(`backtest.walk_forward.${field}`, `must be an integer ≥ ${MIN_WINDOW_BARS}, got ${value}`);
+    }
+  }
+  if (inSampleBars + outOfSampleBars > bars) {
+    throw new ValidationError(
+      'backtest.walk_forward.in_sample_bars',
+      `one window (${inSampleBars} in-sample + ${outOfSampleBars} out-of-sample bars) is longer than the data (${bars} bars)`,
+    );
+  }
+  return { inSampleBars, outOfSampleBars, anchored, windows: Math.floor((bars - inSampleBars) / outOfSampleBars) };
+}
+
+function validateCount(record: Record<string, unknown>, key: string, field: string, fallback: number, min: number, max: number): number {
+  const value = numberField(record, key, field) || fallback;
+  if (!Number.isInteger(value) || value < min || value > max) throw new ValidationError(field, `must be an integer from ${min} to ${max}, got ${value}`);
+  return value;
 }
 
 export function validateBacktestSpec(raw: unknown, limits: SpecLimits): BacktestSpec {
@@ -147,27 +240,36 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
   if (!Number.isInteger(topN) || topN < 1 || topN > MAX_TOP_N) throw new ValidationError('backtest.top_n', `must be an integer from 1 to ${MAX_TOP_N}`);
 
   // Counting is cheap: unconstrained ranges are counted by formula, and a constrained pair only
-  // walks the left values that pair with something, at most maxUnits of them.
-  const grid = gridOf({ strategy, params }, limits.maxUnits);
+  // walks the left values that pair with something, at most PAIR_VALUES_CAP of them (a random
+  // search may sample ranges much larger than the unit limit).
+  const grid = gridOf({ strategy, params }, Math.max(limits.maxUnits, PAIR_VALUES_CAP));
   if (grid.total === 0) {
     const { left, right } = definition.constraints[0];
     throw new ValidationError(`backtest.params.${grid.constrained ?? left}`, `must be below ${right} for at least one combination`);
   }
-  const units = symbols.length * grid.total;
-  if (grid.tooMany || units > limits.maxUnits) {
-    const count = grid.tooMany ? `more than ${limits.maxUnits}` : String(units);
-    throw new ValidationError(
-      'backtest.params',
-      `${count} units (${symbols.length} symbols × ${grid.tooMany ? 'too many' : grid.total} combinations) exceed the limit of ${limits.maxUnits}`,
-    );
+  if (grid.tooMany || grid.total > MAX_SAMPLE_SPACE) {
+    const what = grid.tooMany ? `more than ${Math.max(limits.maxUnits, PAIR_VALUES_CAP)} values of ${grid.constrained} pair up` : `more than ${MAX_SAMPLE_SPACE} combinations`;
+    throw new ValidationError(`backtest.params${grid.tooMany ? `.${grid.constrained}` : ''}`, `${what}; narrow the ranges`);
+  }
+  const search = validateSearch(input.search, grid.total);
+  const combinations = search.method === 'random' ? search.samples : grid.total;
+  const walkForward = validateWalkForward(input.walkForward, dataset.bars);
+  const windows = walkForward?.windows ?? 1;
+  const units = symbols.length * combinations * windows;
+  if (units > limits.maxUnits) {
+    const parts = [`${symbols.length} symbols`, `${combinations} combinations`, ...(walkForward ? [`${windows} windows`] : [])].join(' × ');
+    throw new ValidationError(search.method === 'random' ? 'backtest.search.samples' : 'backtest.params', `${units} units (${parts}) exceed the limit of ${limits.maxUnits}`);
   }
   const objective = validateObjective(input, 'backtest.objective');
   const constraints = validateConstraints(input.constraints, 'backtest.constraints');
   const fullTable = input.fullTable ?? false;
   if (typeof fullTable !== 'boolean') throw new ValidationError('backtest.full_table', 'must be a boolean');
+  if (fullTable && walkForward) throw new ValidationError('backtest.full_table', 'not with walk_forward (its result has a row per window)');
   if (fullTable && units > FULL_TABLE_MAX_UNITS) {
     throw new ValidationError('backtest.full_table', `${units} units exceed the full table's limit of ${FULL_TABLE_MAX_UNITS}`);
   }
+  const equityCurves = validateCount(input, 'equityCurves', 'backtest.equity_curves', DEFAULT_EQUITY_CURVES, 1, MAX_EQUITY_CURVES);
+  const equityPoints = validateCount(input, 'equityPoints', 'backtest.equity_points', DEFAULT_EQUITY_POINTS, MIN_EQUITY_POINTS, MAX_EQUITY_POINTS);
   return {
     symbols,
     timeframe,
@@ -179,9 +281,13 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
     feeBps,
     slippageBps,
     topN,
-    combinations: grid.total,
+    combinations,
+    search,
+    walkForward,
     objective,
     constraints,
     fullTable,
+    equityCurves: walkForward ? 0 : equityCurves,
+    equityPoints,
   };
 }

@@ -316,7 +316,7 @@ describe('backtest plan, run and merge', () => {
     const { result } = runPartitioned(backtestKind, spec, 5);
     assert.deepEqual(Object.keys(result), [
       'kind', 'strategy', 'timeframe', 'bars', 'evaluated', 'objective', 'constraints', 'excludedByConstraints', 'top',
-      'perSymbol', 'aggregate', 'heatmap',
+      'perSymbol', 'aggregate', 'heatmap', 'equityCurves',
     ]);
     assert.equal(result.objective, 'sharpe');
     assert.deepEqual(result.constraints, []);
@@ -334,6 +334,18 @@ describe('backtest plan, run and merge', () => {
     assert.deepEqual(Object.keys(result.top[0].params), ['fast', 'slow', 'short']);
     assert.deepEqual(result.top.map((row) => row.rank), [1, 2, 3, 4]);
     for (let i = 1; i < result.top.length; i++) assert.ok((result.top[i - 1].sharpe ?? -Infinity) >= (result.top[i].sharpe ?? -Infinity));
+    // The equity curves of the best 3 rows (the default), every bar of these short series.
+    const curves = result.equityCurves ?? [];
+    assert.equal(curves.length, 3);
+    curves.forEach((curve, i) => {
+      assert.equal(curve.symbol, result.top[i].symbol);
+      assert.deepEqual(curve.params, result.top[i].params);
+      assert.deepEqual(Object.keys(curve), ['symbol', 'params', 'bar', 'time', 'equity']);
+      assert.equal(curve.equity.length, 400);
+      assert.deepEqual(curve.bar, Array.from({ length: 400 }, (_, t) => t));
+      assert.equal(curve.equity[0], 1);
+      assert.ok(Math.abs(curve.equity[399] - 1 - (result.top[i].totalReturn as number)) < 1e-12);
+    });
   });
 
   it('a cancelled partition stops early', () => {
