@@ -35,6 +35,9 @@ export const BACKTEST_DEFAULTS = {
   slippageBps: '1',
   top: '20',
   objective: 'sharpe',
+  randomSeed: '1',
+  equityCurves: '3',
+  equityPoints: '500',
 } as const;
 
 /** Parameter sweeps used for sma-crossover when neither --fast/--slow nor --param give them. */
@@ -58,6 +61,8 @@ export interface BacktestFlags extends SubmitCommonFlags {
   timeframe?: string;
   bars?: string;
   seed?: string;
+  /** An imported dataset: sha256:<id> or the bare id. */
+  dataset?: string;
   strategy?: string;
   fast?: string;
   slow?: string;
@@ -70,6 +75,14 @@ export interface BacktestFlags extends SubmitCommonFlags {
   /** Repeated --constraint "metric<value" (ops < <= > >=). */
   constraint?: string[];
   fullTable?: boolean;
+  /** Seeded random search of this many combinations, with --random-seed. */
+  random?: string;
+  randomSeed?: string;
+  /** Walk-forward windows "in:out" (bars), --anchored for expanding in-sample windows. */
+  walkForward?: string;
+  anchored?: boolean;
+  equityCurves?: string;
+  equityPoints?: string;
 }
 
 export interface AnalysisFlags extends SubmitCommonFlags {
@@ -77,6 +90,8 @@ export interface AnalysisFlags extends SubmitCommonFlags {
   timeframes?: string;
   bars?: string;
   seed?: string;
+  /** An imported dataset: sha256:<id> or the bare id. */
+  dataset?: string;
   indicators?: string;
   series?: boolean;
 }
@@ -92,7 +107,21 @@ function required(flag: string, value: string | undefined, example: string): str
   return value;
 }
 
-function dataset(flags: { bars?: string; seed?: string }, defaults: { bars: string; seed: string }) {
+const DATASET_ID = /^(?:sha256:)?([0-9a-f]{64})$/i;
+
+/** "sha256:<id>" or the bare 64-hex-digit id (as `quantgrid data ls` prints it) as a dataset name. */
+export function parseDatasetName(text: string): string {
+  const match = DATASET_ID.exec(text.trim());
+  if (!match) throw new Error(`"${text}" is not sha256:<id> or a dataset id of 64 hex digits (see quantgrid data ls)`);
+  return `sha256:${match[1].toLowerCase()}`;
+}
+
+/**
+ * The DatasetRef: an imported dataset with --dataset (bars 0: the coordinator fills the count, and
+ * --bars/--seed do not apply), else the synthetic generator.
+ */
+function dataset(flags: { bars?: string; seed?: string; dataset?: string }, defaults: { bars: string; seed: string }) {
+  if (flags.dataset !== undefined) return { name: flagValue('--dataset', flags.dataset, parseDatasetName), bars: 0, seed: 0 };
   return {
     name: DATASET_NAME,
     bars: flagValue('--bars', flags.bars ?? defaults.bars, parseIntegerIn(1, UINT32_MAX)),
@@ -161,6 +190,37 @@ export function parseObjective(text: string): string {
   return objective;
 }
 
+const WALK_FORWARD = /^\s*(\d+)\s*:\s*(\d+)\s*$/;
+
+/** "2000:500" → 2000 in-sample and 500 out-of-sample bars per window. */
+export function parseWalkForward(text: string): { inSampleBars: number; outOfSampleBars: number } {
+  const match = WALK_FORWARD.exec(text);
+  if (!match) throw new Error(`"${text}" is not in-sample:out-of-sample bars, e.g. 2000:500`);
+  const [inSampleBars, outOfSampleBars] = [Number(match[1]), Number(match[2])];
+  for (const bars of [inSampleBars, outOfSampleBars]) if (bars < 2 || bars > UINT32_MAX) throw new Error(`"${text}": each window needs 2 to ${UINT32_MAX} bars`);
+  return { inSampleBars, outOfSampleBars };
+}
+
+function search(flags: Pick<BacktestFlags, 'random' | 'randomSeed'>) {
+  if (flags.random === undefined) {
+    if (flags.randomSeed !== undefined) throw new UsageError('--random-seed: only with --random');
+    return { method: 'grid', samples: 0, seed: 0 };
+  }
+  return {
+    method: 'random',
+    samples: flagValue('--random', flags.random, parseIntegerIn(1, UINT32_MAX)),
+    seed: flagValue('--random-seed', flags.randomSeed ?? BACKTEST_DEFAULTS.randomSeed, parseIntegerIn(0, UINT32_MAX)),
+  };
+}
+
+function walkForward(flags: Pick<BacktestFlags, 'walkForward' | 'anchored'>) {
+  if (flags.walkForward === undefined) {
+    if (flags.anchored === true) throw new UsageError('--anchored: only with --walk-forward');
+    return null;
+  }
+  return { ...flagValue('--walk-forward', flags.walkForward, parseWalkForward), anchored: flags.anchored === true };
+}
+
 export function buildBacktestRequest(flags: BacktestFlags): SubmitJobRequest {
   const { maxPartitions, ...rest } = envelope(flags);
   const strategy = (flags.strategy ?? BACKTEST_DEFAULTS.strategy).trim();
@@ -182,6 +242,10 @@ export function buildBacktestRequest(flags: BacktestFlags): SubmitJobRequest {
         objective: flagValue('--objective', flags.objective ?? BACKTEST_DEFAULTS.objective, parseObjective),
         constraints: (flags.constraint ?? []).map((text) => flagValue('--constraint', text, parseConstraint)),
         fullTable: flags.fullTable === true,
+        search: search(flags),
+        walkForward: walkForward(flags),
+        equityCurves: flagValue('--equity-curves', flags.equityCurves ?? BACKTEST_DEFAULTS.equityCurves, parseIntegerIn(1, 20)),
+        equityPoints: flagValue('--equity-points', flags.equityPoints ?? BACKTEST_DEFAULTS.equityPoints, parseIntegerIn(2, 10_000)),
       },
       maxPartitions,
       requiredCapabilities: [],

@@ -18,6 +18,7 @@ export function registerSubmitAnalysisCommand(submit: Command): void {
     .option('--timeframes <list>', 'comma-separated bar sizes: 1m 5m 15m 30m 1h 4h 1d', ANALYSIS_DEFAULTS.timeframes)
     .option('--bars <n>', 'bars per asset and timeframe (synthetic, seeded data)', ANALYSIS_DEFAULTS.bars)
     .option('--seed <n>', 'seed of the synthetic data', ANALYSIS_DEFAULTS.seed)
+    .option('--dataset <id>', 'run on an imported dataset (sha256:<id> or the bare id, see `quantgrid data ls`) instead of synthetic data; --assets must be its symbol, --timeframes its timeframe or whole multiples coarser (resampled); --bars and --seed do not apply')
     .option('--indicators <list>', 'comma-separated: rsi, macd, bollinger, volume-profile (default: all)')
     .option('--series', 'also return the full indicator series (see them with --json)');
   addSubmitOptions(command)

@@ -178,9 +178,77 @@ export function renderHeatmap(heatmap: Json): string {
   return `${title}\n${lines.join('\n')}\n${footer}`;
 }
 
+const SPARKS = '▁▂▃▄▅▆▇█';
+const SPARKLINE_WIDTH = 60;
+
+/** An equity curve in one line of block characters (at most SPARKLINE_WIDTH, evenly picked points). */
+export function sparkline(values: readonly unknown[]): string {
+  const numbers = values.filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  if (numbers.length === 0) return '';
+  const picked = numbers.length <= SPARKLINE_WIDTH ? numbers : Array.from({ length: SPARKLINE_WIDTH }, (_, i) => numbers[Math.round((i * (numbers.length - 1)) / (SPARKLINE_WIDTH - 1))]);
+  const min = Math.min(...picked);
+  const max = Math.max(...picked);
+  return picked.map((v) => SPARKS[max === min ? 0 : Math.round(((v - min) / (max - min)) * (SPARKS.length - 1))]).join('');
+}
+
+function renderEquityCurves(curves: readonly Json[]): string {
+  const lines = [`equity curves of the best ${curves.length} (${formatCount(asArray(curves[0].equity).length)} points each; --json for the values)`];
+  curves.forEach((curve, index) => {
+    const params = isObject(curve.params) ? curve.params : {};
+    const label = `#${index + 1} ${String(curve.symbol ?? NONE)} ${Object.entries(params).map(([name, value]) => `${name}=${formatParam(value)}`).join(' ')}`;
+    const equity = asArray(curve.equity);
+    lines.push(`${label}\n  ${sparkline(equity)} ${formatNumber(equity[equity.length - 1], 3)}`);
+  });
+  return lines.join('\n');
+}
+
+function renderWalkForward(walkForward: Json, objective: string): string {
+  const title =
+    `walk-forward: ${formatCount(walkForward.windows)} windows of ${formatCount(walkForward.inSampleBars)} in-sample + ` +
+    `${formatCount(walkForward.outOfSampleBars)} out-of-sample bars (${walkForward.anchored === true ? 'anchored' : 'rolling'}); ` +
+    `best in sample by ${objective}, traded out of sample on bars ${formatCount(walkForward.from)}–${formatCount(Number(walkForward.to) - 1)}`;
+  const parts = [title];
+  for (const own of asArray(walkForward.symbols).filter(isObject)) {
+    const windows = asArray(own.windows).filter(isObject);
+    const stitched = isObject(own.outOfSample) ? own.outOfSample : {};
+    const equity = asArray(isObject(own.equity) ? own.equity.equity : []);
+    parts.push(
+      `${String(own.symbol ?? NONE)} out of sample (stitched): return ${formatPercent(stitched.totalReturn, 2)}, Sharpe ${formatNumber(stitched.sharpe, 2)}, ` +
+        `max DD ${formatPercent(stitched.maxDrawdown, 2)}, trades ${formatCount(stitched.trades)}\n  ${sparkline(equity)}`,
+    );
+    const paramNames = paramNamesOf(windows.filter((w) => isObject(w.params)));
+    const head = ['window', 'out-of-sample from', ...paramNames, `IS ${objective}`, 'OOS return', 'OOS sharpe', 'OOS max DD', 'OOS trades'];
+    const align: Align[] = ['right', 'left', ...paramNames.map((): Align => 'right'), 'right', 'right', 'right', 'right', 'right'];
+    const key = EXTRA_OBJECTIVE_COLUMNS[objective]?.[0] ?? (objective === 'total_return' ? 'totalReturn' : objective);
+    const body = windows.map((w) => {
+      const params = isObject(w.params) ? w.params : null;
+      const inSample = isObject(w.inSampleMetrics) ? w.inSampleMetrics : {};
+      const oos = isObject(w.outOfSampleMetrics) ? w.outOfSampleMetrics : {};
+      const period = isObject(w.outOfSample) ? w.outOfSample : {};
+      return [
+        formatCount(w.window),
+        String(period.fromTime ?? NONE),
+        ...paramNames.map((name) => (params ? formatParam(params[name]) : NONE)),
+        params ? formatNumber(inSample[key], 3) : '(none met the constraints)',
+        formatPercent(oos.totalReturn, 2),
+        formatNumber(oos.sharpe, 2),
+        formatPercent(oos.maxDrawdown, 2),
+        formatCount(oos.trades),
+      ];
+    });
+    parts.push(renderTable(head, body, align));
+  }
+  if (isObject(walkForward.aggregate)) parts.push(`mean out-of-sample ${objective} over symbols: ${formatNumber(walkForward.aggregate.mean, 3)}`);
+  return parts.join('\n');
+}
+
 export function renderBacktestResult(result: Json): string {
-  const rows = asArray(result.top).filter(isObject);
   const objective = objectiveOf(result);
+  if (isObject(result.walkForward)) {
+    const title = `backtest ${String(result.strategy ?? NONE)} on ${String(result.timeframe ?? NONE)} bars (${formatCount(result.bars)} bars per symbol): ${formatCount(result.evaluated)} in-sample backtests (symbols × combinations × windows)`;
+    return [title, ...[constraintLine(result)].filter((line): line is string => line !== null), renderWalkForward(result.walkForward, objective)].join('\n');
+  }
+  const rows = asArray(result.top).filter(isObject);
   const label = OBJECTIVE_LABELS[objective] ?? objective;
   const title =
     `backtest ${String(result.strategy ?? NONE)} on ${String(result.timeframe ?? NONE)} bars ` +
@@ -193,6 +261,8 @@ export function renderBacktestResult(result: Json): string {
   if (isObject(result.perSymbol)) parts.push(renderPerSymbol(result.perSymbol, objective));
   if (isObject(result.aggregate)) parts.push(renderAggregate(result.aggregate, objective, label));
   if (isObject(result.heatmap)) parts.push(renderHeatmap(result.heatmap));
+  const curves = asArray(result.equityCurves).filter(isObject);
+  if (curves.length > 0) parts.push(renderEquityCurves(curves));
   if (Array.isArray(result.table)) parts.push(`(full table of ${formatCount(result.table.length)} rows: quantgrid job ID --csv)`);
   return parts.join('\n');
 }

@@ -21,6 +21,8 @@ describe('usage errors exit 2 with one line naming the flag', { concurrency: 4 }
     [['submit', 'backtest', '--fast', '5:50:5'], /required option '--symbols <list>'/],
     [['submit', 'backtest', '--symbols', 'BTCUSDT', '--bars', 'many'], /--bars: "many" is not a number/],
     [['submit', 'analysis', '--assets', 'BTCUSDT', '--seed', '-4'], /--seed: "-4" is not an integer/],
+    [['submit', 'backtest', '--symbols', 'BTCUSDT', '--dataset', 'sha256:1234'], /--dataset: "sha256:1234" is not sha256:<id>/],
+    [['submit', 'analysis', '--assets', 'BTCUSDT', '--dataset', 'btc.csv'], /--dataset: "btc.csv" is not sha256:<id>/],
     [['submit', 'noop', '--partitions', '0'], /--partitions: /],
     [['submit', 'noop', '--bogus'], /unknown option '--bogus'/],
     [['submit', 'futures'], /unknown job kind 'futures'/],
@@ -59,6 +61,18 @@ describe('help', { concurrency: 4 }, () => {
       assert.match(run.stdout, /Examples:\n\s+\$ quantgrid/);
       assert.match(run.stdout, /--coordinator <host:port>/, 'global options are listed too');
       assert.equal(run.stderr, '');
+    });
+  }
+});
+
+describe('--dataset in help', { concurrency: 2 }, () => {
+  for (const kind of ['backtest', 'analysis']) {
+    it(`quantgrid submit ${kind} --help explains --dataset`, async () => {
+      const run = await runCli(['submit', kind, '--help']);
+      assert.equal(run.code, 0);
+      const text = run.stdout.replace(/\s+/g, ' ');
+      assert.match(text, /--dataset <id> run on an imported dataset \(sha256:<id> or the bare id/);
+      assert.match(text, /coarser \(resampled\)/);
     });
   }
 });

@@ -7,6 +7,9 @@ import { renderNodesTable } from '../../../cli/render/node-table.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { backtestCsv, parseResultJson, renderHeatmap, renderResult } from '../../../cli/render/result-tables.js';
 import { formatBytes, formatDuration, formatProgress, statusName } from '../../../cli/render/format.js';
+import { backtestKind } from '../../../shared/tasks/backtest/index.js';
+import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
+import { runPartitioned } from '../../helpers/task-kinds.js';
 
 /** The table's lines that contain all the given texts. */
 function linesWith(text: string, ...parts: string[]): string[] {
@@ -162,6 +165,28 @@ describe('result tables', () => {
     assert.ok(/^ +30 {3}·░/.test(line), line);
     assert.ok(line.endsWith('█'), line);
     assert.equal(line.split('·').length, 2, line);
+  });
+
+  it('renders equity curves as sparklines, and a walk-forward result window by window', () => {
+    const spec = backtestKind.validate(
+      { symbols: ['AAA', 'BBB'], dataset: { bars: 600, seed: 5 }, params: { fast: { start: 2, stop: 12, step: 2 }, slow: { start: 10, stop: 40, step: 6 } }, topN: 5, equityCurves: 2 },
+      DEFAULT_SPEC_LIMITS,
+    );
+    const sweep = renderResult(runPartitioned(backtestKind, spec, 2).result);
+    assert.match(sweep, /equity curves of the best 2 \(500 points each; --json for the values\)/);
+    assert.match(sweep, /#1 (AAA|BBB) fast=\d+ slow=\d+ short=0\n  [▁▂▃▄▅▆▇█]{60} \d+\.\d{3}/);
+
+    const walkForward = backtestKind.validate(
+      { ...spec, symbols: ['AAA', 'BBB'], dataset: { bars: 600, seed: 5 }, params: spec.params, walkForward: { inSampleBars: 200, outOfSampleBars: 90 }, constraints: [{ metric: 'trades', op: '>=', value: 14 }], search: null },
+      DEFAULT_SPEC_LIMITS,
+    );
+    const text = renderResult(runPartitioned(backtestKind, walkForward, 3).result);
+    assert.match(text, /walk-forward: 4 windows of 200 in-sample \+ 90 out-of-sample bars \(rolling\); best in sample by sharpe, traded out of sample on bars 200–559/);
+    assert.match(text, /AAA out of sample \(stitched\): return -?\d+\.\d\d ?%, Sharpe /);
+    assert.match(text, /\(none met the constraints\)/);
+    assert.equal(linesWith(text, 'window', 'fast', 'slow', 'OOS return').length, 2);
+    assert.ok(linesWith(text, '2023-', '%').some((line) => !line.includes('none met')), 'some windows have a choice');
+    assert.match(text, /mean out-of-sample sharpe over symbols: /);
   });
 
   it('writes CSV that quotes what needs quoting and parses back', () => {

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../../cli/cli-error.js';
-import { buildAnalysisRequest, buildBacktestRequest, buildNoopRequest, buildParams, parseConstraint } from '../../../cli/spec-builders.js';
+import { buildAnalysisRequest, buildBacktestRequest, buildNoopRequest, buildParams, parseConstraint, parseDatasetName } from '../../../cli/spec-builders.js';
 
 function usageError(pattern: RegExp): (error: unknown) => true {
   return (error) => {
@@ -46,6 +46,10 @@ describe('buildBacktestRequest', () => {
           objective: 'sharpe',
           constraints: [],
           fullTable: false,
+          search: { method: 'grid', samples: 0, seed: 0 },
+          walkForward: null,
+          equityCurves: 3,
+          equityPoints: 500,
         },
         maxPartitions: 16,
         requiredCapabilities: [],
@@ -79,6 +83,23 @@ describe('buildBacktestRequest', () => {
       assert.throws(() => buildBacktestRequest({ symbols: 'A', constraint: [text] }), usageError(/^--constraint: /), text);
     }
     assert.deepEqual(parseConstraint('profit_factor>1.2'), { metric: 'profit_factor', op: '>', value: 1.2 });
+  });
+
+  it('--random with --random-seed, --walk-forward with --anchored, --equity-curves and --equity-points', () => {
+    const backtest = buildBacktestRequest({ symbols: 'A', random: '5000', randomSeed: '7', walkForward: '2000:500', anchored: true, equityCurves: '5', equityPoints: '200' }).spec!.backtest!;
+    assert.deepEqual(backtest.search, { method: 'random', samples: 5000, seed: 7 });
+    assert.deepEqual(backtest.walkForward, { inSampleBars: 2000, outOfSampleBars: 500, anchored: true });
+    assert.equal(backtest.equityCurves, 5);
+    assert.equal(backtest.equityPoints, 200);
+    assert.deepEqual(buildBacktestRequest({ symbols: 'A', random: '10' }).spec!.backtest!.search, { method: 'random', samples: 10, seed: 1 });
+    assert.throws(() => buildBacktestRequest({ symbols: 'A', random: '0' }), usageError(/^--random: /));
+    assert.throws(() => buildBacktestRequest({ symbols: 'A', randomSeed: '3' }), usageError(/^--random-seed: only with --random/));
+    assert.throws(() => buildBacktestRequest({ symbols: 'A', anchored: true }), usageError(/^--anchored: only with --walk-forward/));
+    for (const text of ['2000', '2000:', '1:500', '2000:500:1', 'a:b', '-5:10']) {
+      assert.throws(() => buildBacktestRequest({ symbols: 'A', walkForward: text }), usageError(/^--walk-forward: /), text);
+    }
+    assert.throws(() => buildBacktestRequest({ symbols: 'A', equityCurves: '21' }), usageError(/^--equity-curves: /));
+    assert.throws(() => buildBacktestRequest({ symbols: 'A', equityPoints: '1' }), usageError(/^--equity-points: /));
   });
 
   it('fills defaults, including sma-crossover sweeps for fast and slow', () => {
@@ -164,6 +185,32 @@ describe('buildAnalysisRequest', () => {
   });
 });
 
+describe('--dataset', () => {
+  const id = 'ab'.repeat(32);
+
+  it('accepts sha256:<id> or the bare id (any case) as the stored dataset name', () => {
+    assert.equal(parseDatasetName(`sha256:${id}`), `sha256:${id}`);
+    assert.equal(parseDatasetName(id), `sha256:${id}`);
+    assert.equal(parseDatasetName(` ${id.toUpperCase()} `), `sha256:${id}`);
+  });
+
+  it('sends the stored dataset with bars 0 (the coordinator fills them); --bars and --seed do not apply', () => {
+    const backtest = buildBacktestRequest({ symbols: 'BTCUSDT', timeframe: '1d', bars: '20000', seed: '42', dataset: id }).spec?.backtest;
+    assert.deepEqual(backtest?.dataset, { name: `sha256:${id}`, bars: 0, seed: 0 });
+    assert.equal(backtest?.timeframe, '1d');
+    const analysis = buildAnalysisRequest({ assets: 'BTCUSDT', timeframes: '1h,1d', dataset: `sha256:${id}` }).spec?.marketAnalysis;
+    assert.deepEqual(analysis?.dataset, { name: `sha256:${id}`, bars: 0, seed: 0 });
+    assert.deepEqual(analysis?.timeframes, ['1h', '1d']);
+  });
+
+  it('rejects a malformed id naming --dataset', () => {
+    for (const text of ['', 'abc', `sha256:${id.slice(1)}`, `sha512:${id}`, `${id}0`, `sha256:${'g'.repeat(64)}`, 'synthetic']) {
+      assert.throws(() => buildBacktestRequest({ symbols: 'A', dataset: text }), usageError(/^--dataset: .*is not sha256:<id>/), text);
+      assert.throws(() => buildAnalysisRequest({ assets: 'A', dataset: text }), usageError(/^--dataset: /), text);
+    }
+  });
+});
+
 describe('buildNoopRequest', () => {
   it('turns flags into a noop request', () => {
     assert.deepEqual(buildNoopRequest({ partitions: '8', workMs: '250', failPartition: '3', name: 'bench' }), {
@@ -198,11 +245,18 @@ describe('built requests on the wire', () => {
     assert.deepEqual(backtest.spec.backtest.params.slow, { start: 100, stop: 100, step: 0 });
     assert.deepEqual(backtest.spec.backtest.dataset, { name: 'synthetic', bars: 20000, seed: 42 });
     assert.equal(backtest.requestId, 'r');
+    assert.equal(backtest.spec.backtest.walkForward, null);
+    const walkForward = roundTrip(buildBacktestRequest({ symbols: 'BTCUSDT', walkForward: '300:100', random: '9', requestId: 'r' }));
+    assert.deepEqual(walkForward.spec.backtest.walkForward, { inSampleBars: 300, outOfSampleBars: 100, anchored: false });
+    assert.deepEqual(walkForward.spec.backtest.search, { method: 'random', samples: 9, seed: 1 });
 
     const analysis = roundTrip(buildAnalysisRequest({ assets: 'ETHUSDT', timeframes: '4h', series: true }));
     assert.equal(analysis.spec.kind, 'marketAnalysis');
     assert.deepEqual(analysis.spec.marketAnalysis.timeframes, ['4h']);
     assert.equal(analysis.spec.marketAnalysis.includeSeries, true);
+
+    const stored = roundTrip(buildAnalysisRequest({ assets: 'ETHUSDT', dataset: 'cd'.repeat(32) }));
+    assert.deepEqual(stored.spec.marketAnalysis.dataset, { name: `sha256:${'cd'.repeat(32)}`, bars: 0, seed: 0 });
 
     const noop = roundTrip(buildNoopRequest({ partitions: '3', workMs: '10', maxPartitions: '2' }));
     assert.equal(noop.spec.kind, 'noop');
