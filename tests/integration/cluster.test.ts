@@ -117,6 +117,50 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     }
   });
 
+  test('a walk-forward optimisation and a seeded random search give on the cluster exactly their one-process results', async () => {
+    const common = {
+      symbols: ['BTCUSDT', 'ETHUSDT', 'SOLUSDT'],
+      timeframe: '1h',
+      dataset: { name: 'synthetic', bars: 20_000, seed: 11 },
+      feeBps: 5,
+      slippageBps: 1,
+      topN: 10,
+    };
+    const walkForward = await submitAndWait(coordinator, {
+      spec: {
+        backtest: {
+          ...common,
+          params: { fast: { start: 5, stop: 30, step: 5 }, slow: { start: 20, stop: 100, step: 10 } },
+          walkForward: { inSampleBars: 4000, outOfSampleBars: 2000, anchored: false },
+          constraints: [{ metric: 'trades', op: '>=', value: 5 }],
+        },
+        maxPartitions: 12,
+      },
+    });
+    assert.equal(walkForward.job.status, 'JOB_STATUS_COMPLETED', walkForward.job.error);
+    assert.ok(walkForward.job.progress!.partitionsTotal > 1, 'the window sweeps were split');
+    const result = JSON.parse(walkForward.job.resultJson);
+    assert.equal(result.walkForward.windows, 8);
+    assert.deepEqual(result, runInOneProcess(backtestKind, walkForward.job.spec!.backtest));
+
+    const random = await submitAndWait(coordinator, {
+      spec: {
+        backtest: {
+          ...common,
+          params: { fast: { start: 2, stop: 60, step: 1 }, slow: { start: 10, stop: 400, step: 2 } },
+          search: { method: 'random', samples: 200, seed: 5 },
+        },
+        maxPartitions: 12,
+      },
+    });
+    assert.equal(random.job.status, 'JOB_STATUS_COMPLETED', random.job.error);
+    assert.ok(random.job.progress!.partitionsTotal > 1, 'the sample was split');
+    const sampled = JSON.parse(random.job.resultJson);
+    assert.equal(sampled.evaluated, 600);
+    assert.equal(sampled.equityCurves.length, 3);
+    assert.deepEqual(sampled, runInOneProcess(backtestKind, random.job.spec!.backtest));
+  });
+
   test('a market analysis run on the cluster equals the same analysis run in one process', async () => {
     const { job } = await submitAndWait(coordinator, {
       spec: {
