@@ -27,7 +27,7 @@ function wantsParquet(input: ParseDatasetInput): boolean {
 function parseCsv(input: ParseDatasetInput): OhlcvColumns {
   if (isParquet(input.content)) throw new DataImportError(0, `this is a Parquet file, not a CSV: import it with format parquet or auto, not ${input.format}`);
   const text = Buffer.from(input.content.buffer, input.content.byteOffset, input.content.byteLength).toString('utf8');
-  return parseOhlcvCsv(text, input.format as CsvFormat);
+  return parseOhlcvCsv(text, input.format as CsvFormat, input.timeframe);
 }
 
 function outcomeOf(input: ParseDatasetInput, parse: () => OhlcvColumns): ParseDatasetOutcome {
@@ -57,7 +57,7 @@ export async function parseDatasetFileAsync(input: ParseDatasetInput): Promise<P
   if (!wantsParquet(input)) return parseDatasetFile(input);
   let columns: OhlcvColumns;
   try {
-    columns = await parseOhlcvParquet(input.content);
+    columns = await parseOhlcvParquet(input.content, input.timeframe);
   } catch (error) {
     if (error instanceof DataImportError) return { ok: false, row: error.row, message: error.message };
     throw error;

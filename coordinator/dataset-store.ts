@@ -2,10 +2,11 @@ import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import type { DatasetInfo } from '../shared/generated/quantgrid/v1/DatasetInfo.js';
 import { ValidationError } from '../shared/errors.js';
-import { DATASET_ID_PATTERN } from '../shared/quant/dataset-codec.js';
+import { DATASET_ID_PATTERN, datasetHeaderBytes, readDatasetTimes } from '../shared/quant/dataset-codec.js';
 import { SYMBOL_PATTERN } from '../shared/quant/dataset.js';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../shared/quant/timeframes.js';
 import { parseDatasetFileAsync, type DatasetFormat, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
+import { ResampledBarCounts } from './resampled-bar-counts.js';
 
 const FORMATS: readonly DatasetFormat[] = ['auto', 'header', 'binance', 'parquet'];
 const WORKER_SCRIPT = new URL('./dataset-import-worker.js', import.meta.url);
@@ -58,6 +59,7 @@ function parseInWorker(input: ParseDatasetInput): Promise<ParseDatasetOutcome> {
 export class DatasetStore {
   private readonly indexKey: string;
   private readonly dataPrefix: string;
+  private readonly resampledCounts = new ResampledBarCounts((id) => this.times(id));
 
   constructor(
     private readonly redis: Redis,
@@ -117,6 +119,22 @@ export class DatasetStore {
   async bytes(id: string): Promise<Buffer | undefined> {
     if (!DATASET_ID_PATTERN.test(id)) return undefined;
     return (await this.redis.getBuffer(this.dataKey(id))) ?? undefined;
+  }
+
+  /** Bars of dataset `id` resampled to `timeframe` (one it can be resampled to); cached per (id, timeframe). */
+  resampledBars(id: string, timeframe: Timeframe): Promise<number> {
+    return this.resampledCounts.get(id, timeframe);
+  }
+
+  /** The open times of the dataset's bars, read without its other columns; undefined for an unknown id. */
+  async times(id: string): Promise<Float64Array | undefined> {
+    if (!DATASET_ID_PATTERN.test(id)) return undefined;
+    const key = this.dataKey(id);
+    // The fixed 12 bytes of the header give its length and the bar count; then header + time column.
+    const start = await this.redis.getrangeBuffer(key, 0, 11);
+    if (start.byteLength === 0) return undefined;
+    const end = datasetHeaderBytes(start) + start.readUInt32LE(4) * 8;
+    return readDatasetTimes(await this.redis.getrangeBuffer(key, 0, end - 1)).time;
   }
 
   private dataKey(id: string): string {

@@ -8,6 +8,7 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
 import { allTaskKinds } from '../shared/tasks/registry.js';
+import { DEFAULT_DISK_CACHE_BYTES } from './dataset-cache.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
 
 /**
@@ -23,6 +24,8 @@ export interface AgentConfig {
   port: number;
   advertiseAddress: string;
   slots: number;
+  /** Bytes of indicator arrays the worker threads may cache, all together (split evenly between them). */
+  indicatorCacheBytes: number;
   capabilities: string[];
   checkTtlMs: number;
   deregisterAfterMs: number;
@@ -33,6 +36,8 @@ export interface AgentConfig {
   datasetCacheBytes: number;
   /** Disk cache of stored datasets. */
   datasetCacheDir: string;
+  /** Byte budget of the disk cache (least recently used files deleted past it). */
+  datasetCacheDiskBytes: number;
   /** Credentials for fetching datasets from the coordinator (plaintext when empty). */
   coordinatorTls: TlsConfig;
 }
@@ -53,6 +58,7 @@ export type AgentOptionName =
   | 'port'
   | 'advertiseAddress'
   | 'slots'
+  | 'indicatorCacheMb'
   | 'capabilities'
   | 'checkTtl'
   | 'deregisterAfter'
@@ -60,6 +66,7 @@ export type AgentOptionName =
   | 'drainTimeout'
   | 'datasetCacheMb'
   | 'datasetCacheDir'
+  | 'datasetCacheDiskBytes'
   | 'tlsCert'
   | 'tlsKey'
   | 'tlsCa'
@@ -77,6 +84,12 @@ export interface AgentOptionDefinition {
   defaultText: string;
   description: string;
 }
+
+/**
+ * Agent-wide indicator-cache budget (MiB). 160 MiB holds, in each of two worker threads, the 100 SMA
+ * arrays of 100,000 bars that a sweep over 100 slow periods cycles through (800 KB each).
+ */
+export const DEFAULT_INDICATOR_CACHE_MB = 160;
 
 export const AGENT_OPTIONS: readonly AgentOptionDefinition[] = [
   {
@@ -120,6 +133,15 @@ export const AGENT_OPTIONS: readonly AgentOptionDefinition[] = [
     env: 'QUANTGRID_SLOTS',
     defaultText: 'number of CPU cores',
     description: 'worker threads, i.e. partitions run at the same time',
+  },
+  {
+    name: 'indicatorCacheMb',
+    flags: '--indicator-cache-mb <mb>',
+    env: 'QUANTGRID_INDICATOR_CACHE_MB',
+    defaultText: String(DEFAULT_INDICATOR_CACHE_MB),
+    description:
+      'memory budget (MiB) of the indicator arrays backtests reuse across combinations, for all worker threads together (each gets an equal share); ' +
+      'a sweep cycling through more arrays than a share holds recomputes some of them',
   },
   {
     name: 'capabilities',
@@ -169,6 +191,13 @@ export const AGENT_OPTIONS: readonly AgentOptionDefinition[] = [
     env: 'QUANTGRID_DATASET_CACHE_DIR',
     defaultText: '<OS temp dir>/quantgrid-datasets',
     description: 'disk cache of stored datasets (files named by their SHA-256, checked on every read)',
+  },
+  {
+    name: 'datasetCacheDiskBytes',
+    flags: '--dataset-cache-disk-bytes <bytes>',
+    env: 'QUANTGRID_DATASET_CACHE_DISK_BYTES',
+    defaultText: '10GiB',
+    description: 'byte budget of the disk cache (e.g. 10737418240, 500MiB, 20GB; 0 = write nothing); least recently used files deleted past it, never those of datasets in use',
   },
   {
     name: 'tlsCert',
@@ -255,6 +284,29 @@ function parseInteger(text: string, option: string, min: number, max: number): n
   if (!Number.isSafeInteger(value) || value < min || value > max) {
     fail(`${option}: "${text}" must be an integer from ${min} to ${max}`);
   }
+  return value;
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** A byte count: an integer, or a number with a unit (KB MB GB TB: powers of 1000; KiB MiB GiB TiB: of 1024). */
+export function parseByteSize(text: string, option: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unitName = match?.[2].toLowerCase() ?? '';
+  const unit = match && Object.hasOwn(BYTE_UNITS, unitName) ? BYTE_UNITS[unitName] : undefined;
+  const value = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(value)) fail(`${option}: "${text}" is not a byte count (e.g. 10737418240, 500MiB, 20GB)`);
   return value;
 }
 
@@ -407,6 +459,9 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
   const cores = Math.max(1, options.cores ?? os.availableParallelism());
   const slots = slotsRaw ? parseInteger(slotsRaw.value, slotsRaw.source, 1, MAX_SLOTS) : Math.min(cores, MAX_SLOTS);
 
+  const indicatorCacheRaw = raw('indicatorCacheMb');
+  const indicatorCacheMb = indicatorCacheRaw ? parseInteger(indicatorCacheRaw.value, indicatorCacheRaw.source, 0, 1_048_576) : DEFAULT_INDICATOR_CACHE_MB;
+
   const capabilitiesRaw = raw('capabilities');
   const capabilities = capabilitiesRaw ? parseCapabilities(capabilitiesRaw.value, capabilitiesRaw.source) : defaultCapabilities();
 
@@ -429,6 +484,8 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
   const cacheDirRaw = raw('datasetCacheDir');
   const datasetCacheDir = cacheDirRaw ? cacheDirRaw.value.trim() : path.join(os.tmpdir(), 'quantgrid-datasets');
   if (datasetCacheDir === '') fail(`${cacheDirRaw?.source}: must not be empty`);
+  const diskBytesRaw = raw('datasetCacheDiskBytes');
+  const datasetCacheDiskBytes = diskBytesRaw ? parseByteSize(diskBytesRaw.value, diskBytesRaw.source) : DEFAULT_DISK_CACHE_BYTES;
 
   const certRaw = raw('tlsCert');
   const keyRaw = raw('tlsKey');
@@ -457,6 +514,7 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     port,
     advertiseAddress,
     slots,
+    indicatorCacheBytes: indicatorCacheMb * 1024 * 1024,
     capabilities,
     checkTtlMs,
     deregisterAfterMs,
@@ -465,6 +523,7 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     tls,
     datasetCacheBytes: datasetCacheMb * 1024 * 1024,
     datasetCacheDir,
+    datasetCacheDiskBytes,
     coordinatorTls,
   };
 }

@@ -19,6 +19,8 @@ import type { DatasetCacheStats } from './dataset-cache.js';
 export interface DatasetSource {
   get(id: string, source: string): Promise<DecodedDataset>;
   stats(): DatasetCacheStats;
+  /** Marks a dataset as used by a running partition until the returned function is called. */
+  pin?(id: string): () => void;
 }
 
 /** Ids of the stored datasets a spec names (its top-level dataset.name = "sha256:<id>"). */
@@ -177,6 +179,9 @@ export class AgentService {
       datasetCacheDiskHits: stats.diskHits,
       datasetCacheMemoryBytes: stats.memoryBytes,
       datasetCacheEntries: stats.entries,
+      datasetCacheDiskBytes: stats.diskBytes,
+      datasetCacheDiskEntries: stats.diskEntries,
+      datasetCacheDiskEvictions: stats.diskEvictions,
     };
   }
 
@@ -210,8 +215,7 @@ export class AgentService {
    * The stored datasets the spec names, from the cache (fetched from request.dataset_source at most
    * once per id). Fetch failures are transient: another node (or a later attempt) may succeed.
    */
-  private async loadDatasets(request: RunPartitionRequest__Output): Promise<Record<string, DecodedDataset> | undefined> {
-    const ids = storedDatasetIds(request.specJson);
+  private async loadDatasets(request: RunPartitionRequest__Output, ids: readonly string[]): Promise<Record<string, DecodedDataset> | undefined> {
     if (ids.length === 0) return undefined;
     const cache = this.options.datasets;
     if (!cache) throw new PartitionFailure('INVALID_ARGUMENT', 'this agent has no dataset cache; it cannot run jobs on stored datasets');
@@ -325,7 +329,11 @@ export class AgentService {
     call.on('cancelled', onCancelled);
     logger.debug({ ...where, heartbeatMs }, 'partition started');
 
+    // The partition's stored datasets stay pinned (their disk-cache files kept) until it ends.
+    const datasetIds = storedDatasetIds(request.specJson);
+    const unpins = datasetIds.map((id) => this.options.datasets?.pin?.(id));
     const settle = (outcome: PartitionOutcome | PartitionFailure): void => {
+      for (const unpin of unpins) unpin?.();
       clearInterval(heartbeatTimer);
       call.removeListener('cancelled', onCancelled);
       if (outcome instanceof PartitionFailure) {
@@ -350,7 +358,7 @@ export class AgentService {
       for (const waiter of [...this.idleWaiters]) waiter();
     };
 
-    this.loadDatasets(request)
+    this.loadDatasets(request, datasetIds)
       .then(
         (datasets) => lease.run({ kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets }, { onProgress, signal: controller.signal }),
         (error: unknown) => {

@@ -1,17 +1,21 @@
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import path from 'node:path';
 import { errorMessage } from '../shared/errors.js';
 import { datasetId, decodeDataset, DATASET_ID_PATTERN, type DecodedDataset } from '../shared/quant/dataset-codec.js';
 import type { Logger } from '../shared/logging.js';
+import { DiskCache } from './dataset-disk-cache.js';
 
 /** Fetches the encoded bytes of dataset `id` from the coordinator at `source` (host:port). */
 export type DatasetFetcher = (id: string, source: string) => Promise<Uint8Array>;
+
+/** Default byte budget of the disk cache: 10 GiB. */
+export const DEFAULT_DISK_CACHE_BYTES = 10 * 1024 ** 3;
 
 export interface DatasetCacheOptions {
   /** Budget of the memory cache (decoded columns), in bytes. */
   memoryBytes: number;
   /** Folder of the disk cache (encoded files named by id); undefined = no disk cache. */
   dir?: string;
+  /** Budget of the disk cache, in bytes (default DEFAULT_DISK_CACHE_BYTES). */
+  diskBytes?: number;
   fetch: DatasetFetcher;
   logger?: Logger;
 }
@@ -28,6 +32,11 @@ export interface DatasetCacheStats {
   /** Decoded bytes held in memory now. */
   memoryBytes: number;
   entries: number;
+  /** Encoded bytes in the disk cache now (as far as this agent knows: it lists the folder on first use). */
+  diskBytes: number;
+  diskEntries: number;
+  /** Files deleted from the disk cache to keep within its budget. */
+  diskEvictions: number;
 }
 
 /** Bytes that did not hash to the id they were fetched under. */
@@ -41,20 +50,51 @@ export class DatasetIntegrityError extends Error {
 /**
  * The agent's stored-dataset cache: decoded datasets in memory (least recently used evicted once
  * their bytes pass the budget; columns in SharedArrayBuffers so worker threads read them without a
- * copy), backed by a disk folder of encoded files, backed by the coordinator. Everything that arrives
- * (from the network or the disk) is checked against its SHA-256 id before use. Concurrent requests
- * for the same id share one load.
+ * copy), backed by a disk folder of encoded files with its own byte budget (DiskCache), backed by
+ * the coordinator. Everything that arrives (from the network or the disk) is checked against its
+ * SHA-256 id before use. Concurrent requests for the same id share one load. A dataset being loaded,
+ * or pinned by a running partition, keeps its disk file.
  */
 export class DatasetCache {
   private readonly memory = new Map<string, DecodedDataset>();
   private readonly loading = new Map<string, Promise<DecodedDataset>>();
+  private readonly pins = new Map<string, number>();
+  private readonly disk: DiskCache | undefined;
   private memoryBytes = 0;
   private readonly counters = { hits: 0, diskHits: 0, misses: 0, bytesFetched: 0 };
 
-  constructor(private readonly options: DatasetCacheOptions) {}
+  constructor(private readonly options: DatasetCacheOptions) {
+    this.disk = options.dir
+      ? new DiskCache({
+          dir: options.dir,
+          maxBytes: options.diskBytes ?? DEFAULT_DISK_CACHE_BYTES,
+          isBusy: (id) => this.loading.has(id) || this.pins.has(id),
+          logger: options.logger,
+        })
+      : undefined;
+  }
 
   stats(): DatasetCacheStats {
-    return { ...this.counters, memoryBytes: this.memoryBytes, entries: this.memory.size };
+    const disk = this.disk?.stats() ?? { bytes: 0, files: 0, evictions: 0 };
+    return { ...this.counters, memoryBytes: this.memoryBytes, entries: this.memory.size, diskBytes: disk.bytes, diskEntries: disk.files, diskEvictions: disk.evictions };
+  }
+
+  /**
+   * Marks dataset `id` as in use (by a running partition) until the returned function is called:
+   * its disk file is not evicted meanwhile. Pins nest.
+   */
+  pin(id: string): () => void {
+    this.pins.set(id, (this.pins.get(id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.pins.get(id) ?? 1) - 1;
+      if (left > 0) return void this.pins.set(id, left);
+      this.pins.delete(id);
+      // The budget may have been passed while this file could not go.
+      this.disk?.evict().catch((error) => this.options.logger?.warn({ err: errorMessage(error) }, 'disk cache eviction failed'));
+    };
   }
 
   /** The dataset `id`, from memory, the disk cache, or the coordinator at `source`. */
@@ -66,6 +106,7 @@ export class DatasetCache {
       // Most recently used goes last.
       this.memory.delete(id);
       this.memory.set(id, cached);
+      this.disk?.touch(id);
       return Promise.resolve(cached);
     }
     const pending = this.loading.get(id);
@@ -92,7 +133,7 @@ export class DatasetCache {
     const actual = datasetId(bytes);
     if (actual !== id) throw new DatasetIntegrityError(id, actual);
     const decoded = decodeDataset(bytes, { shared: true });
-    await this.writeDisk(id, bytes);
+    await this.disk?.write(id, bytes);
     return this.remember(id, decoded);
   }
 
@@ -111,42 +152,19 @@ export class DatasetCache {
     return dataset;
   }
 
-  private file(id: string): string | undefined {
-    return this.options.dir ? path.join(this.options.dir, `${id}.qgd`) : undefined;
-  }
-
   /** The dataset from the disk cache when present and intact; a corrupt file is removed. */
   private async readDisk(id: string): Promise<DecodedDataset | undefined> {
-    const file = this.file(id);
-    if (!file) return undefined;
-    let bytes: Buffer;
-    try {
-      bytes = await readFile(file);
-    } catch {
-      return undefined;
-    }
+    if (!this.disk) return undefined;
+    const bytes = await this.disk.read(id);
+    if (!bytes) return undefined;
     try {
       const actual = datasetId(bytes);
       if (actual !== id) throw new DatasetIntegrityError(id, actual);
       return decodeDataset(bytes, { shared: true });
     } catch (error) {
-      this.options.logger?.warn({ dataset: id, file, err: errorMessage(error) }, 'corrupt dataset in the disk cache; fetching it again');
-      await rm(file, { force: true }).catch(() => undefined);
+      this.options.logger?.warn({ dataset: id, dir: this.options.dir, err: errorMessage(error) }, 'corrupt dataset in the disk cache; fetching it again');
+      await this.disk.remove(id);
       return undefined;
-    }
-  }
-
-  private async writeDisk(id: string, bytes: Uint8Array): Promise<void> {
-    const file = this.file(id);
-    if (!file) return;
-    const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-    try {
-      await mkdir(path.dirname(file), { recursive: true });
-      await writeFile(temporary, bytes);
-      await rename(temporary, file);
-    } catch (error) {
-      await rm(temporary, { force: true }).catch(() => undefined);
-      this.options.logger?.warn({ dataset: id, file, err: errorMessage(error) }, 'could not write the disk cache');
     }
   }
 }

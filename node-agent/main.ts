@@ -44,7 +44,7 @@ async function die(error: unknown, what: string): Promise<never> {
 
 async function start(config: AgentConfig): Promise<void> {
   const profile = await readMachineProfile(logger);
-  const pool = new WorkerPool({ size: config.slots, logger });
+  const pool = new WorkerPool({ size: config.slots, logger, indicatorCacheBytes: config.indicatorCacheBytes });
   const load = new LoadMonitor({ busySlots: () => pool.busySlots, reader: systemLoadReader(profile.netInterface), logger });
   // The first load sample (about 0.5 s for the CPU reading) is taken while the workers start.
   const firstSample = load.start();
@@ -60,7 +60,7 @@ async function start(config: AgentConfig): Promise<void> {
     capabilities: config.capabilities,
     heartbeatMs: config.heartbeatMs,
     logger,
-    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls }), logger }),
+    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, diskBytes: config.datasetCacheDiskBytes, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls }), logger }),
   });
   let server: StartedAgentServer;
   try {

@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { taskKindByName } from '../shared/tasks/registry.js';
 import { errorMessage } from '../shared/errors.js';
 import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.js';
+import { setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
 
 if (!parentPort) throw new Error('partition-worker.js runs as a worker thread of the node agent');
@@ -13,6 +14,8 @@ const port = parentPort;
 const init = workerData as WorkerInit;
 const cancelFlag = new Int32Array(init.cancelBuffer);
 const progressIntervalMs = init.progressIntervalMs;
+// This thread's share of the agent's indicator-cache budget caps every cache the task code creates.
+if (init.indicatorCacheBytes !== undefined) setIndicatorCacheBudget(init.indicatorCacheBytes);
 
 function reply(message: WorkerReply): void {
   port.postMessage(message);

@@ -1,5 +1,5 @@
 import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
-import { Worker } from 'node:worker_threads';
+import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
 
@@ -72,6 +72,8 @@ export interface WorkerInit {
   /** Int32Array(1) over it holds the id of the cancelled task (0 = none). */
   cancelBuffer: SharedArrayBuffer;
   progressIntervalMs: number;
+  /** This worker's share of the pool's indicator-cache budget, bytes (undefined: the task code's default). */
+  indicatorCacheBytes?: number;
 }
 
 export type WorkerRequest = { type: 'run'; id: number } & PartitionTask;
@@ -95,7 +97,21 @@ export interface WorkerPoolOptions {
   progressIntervalMs?: number;
   /** start() fails when the workers are not ready by then. */
   startTimeoutMs?: number;
+  /**
+   * Bytes of indicator arrays all the workers together may cache (split evenly between them, as
+   * each thread keeps its own arrays). Undefined: each worker uses the task code's own budget.
+   */
+  indicatorCacheBytes?: number;
+  /** V8 heap limits of each worker thread (node:worker_threads resourceLimits); default WORKER_RESOURCE_LIMITS. */
+  resourceLimits?: ResourceLimits;
 }
+
+/**
+ * Default heap limits of a worker thread. Task code allocates little per unit of work (indicator
+ * arrays live outside the V8 heap), yet V8 lets each thread's young generation grow to 32 MB and
+ * more during a long sweep; capped at 8 MB it costs no measurable time and saves that memory per slot.
+ */
+export const WORKER_RESOURCE_LIMITS: Readonly<ResourceLimits> = Object.freeze({ maxYoungGenerationSizeMb: 8 });
 
 interface ActiveTask {
   id: number;
@@ -137,6 +153,8 @@ export class WorkerPool {
   private readonly cancelGraceMs: number;
   private readonly progressIntervalMs: number;
   private readonly startTimeoutMs: number;
+  private readonly cacheBytesPerWorker: number | undefined;
+  private readonly resourceLimits: ResourceLimits;
   private nextTaskId = 1;
   private closed = false;
   private started = false;
@@ -151,6 +169,17 @@ export class WorkerPool {
     this.cancelGraceMs = options.cancelGraceMs ?? 200;
     this.progressIntervalMs = options.progressIntervalMs ?? 100;
     this.startTimeoutMs = options.startTimeoutMs ?? 30_000;
+    const cacheBytes = options.indicatorCacheBytes;
+    if (cacheBytes !== undefined && !(Number.isSafeInteger(cacheBytes) && cacheBytes >= 0)) {
+      throw new Error(`indicator cache budget must be a whole number of bytes ≥ 0, got ${cacheBytes}`);
+    }
+    this.cacheBytesPerWorker = cacheBytes === undefined ? undefined : Math.floor(cacheBytes / this.size);
+    this.resourceLimits = options.resourceLimits ?? WORKER_RESOURCE_LIMITS;
+  }
+
+  /** Each worker's share of the indicator-cache budget, bytes (undefined: the task code's default). */
+  get indicatorCacheBytesPerWorker(): number | undefined {
+    return this.cacheBytesPerWorker;
   }
 
   /** Starts every worker and waits until each has loaded the task kinds. */
@@ -365,10 +394,10 @@ export class WorkerPool {
   private spawn(slot: Slot): void {
     if (this.closed) return;
     Atomics.store(slot.cancel, 0, 0);
-    const init: WorkerInit = { cancelBuffer: slot.cancelBuffer, progressIntervalMs: this.progressIntervalMs };
+    const init: WorkerInit = { cancelBuffer: slot.cancelBuffer, progressIntervalMs: this.progressIntervalMs, indicatorCacheBytes: this.cacheBytesPerWorker };
     let worker: Worker;
     try {
-      worker = new Worker(this.workerScript, { workerData: init, name: `quantgrid-partition-${slot.index}`, stdout: true });
+      worker = new Worker(this.workerScript, { workerData: init, name: `quantgrid-partition-${slot.index}`, stdout: true, resourceLimits: { ...this.resourceLimits } });
     } catch (error) {
       slot.lastError = errorMessage(error);
       this.onWorkerGone(slot, undefined, `cannot start a worker thread: ${slot.lastError}`);

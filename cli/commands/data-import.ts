@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { CliError, EXIT, UsageError } from '../cli-error.js';
 import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
+import { TIMEFRAMES } from '../../shared/quant/timeframes.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { renderDatasetDetails } from '../render/dataset-table.js';
 
@@ -46,7 +47,7 @@ export function registerDataImportCommand(data: Command): void {
     .description('import a CSV or Parquet file of OHLCV bars (one symbol and timeframe); prints its id (a job uses it as dataset name sha256:<id>)')
     .argument('<file>', 'CSV with a header (time, open, high, low, close, volume), a Binance kline file, or a Parquet file with those columns')
     .option('--symbol <symbol>', 'the symbol the bars belong to, e.g. BTCUSDT')
-    .option('--timeframe <tf>', 'the bars\' timeframe: 1m 5m 15m 30m 1h 4h 1d')
+    .option('--timeframe <tf>', `the bars' timeframe: ${TIMEFRAMES.join(' ')}`)
     .option('--format <format>', 'auto, header, binance or parquet (auto: Parquet when the file starts with PAR1, else CSV)', 'auto')
     .addHelpText(
       'after',

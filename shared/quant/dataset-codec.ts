@@ -92,17 +92,42 @@ export interface DatasetHeader {
   headerBytes: number;
 }
 
+/** The bytes the header of an encoded dataset takes, from at least its first FIXED_HEADER (12) bytes. */
+export function datasetHeaderBytes(prefix: Uint8Array): number {
+  if (prefix.byteLength < FIXED_HEADER) throw new DatasetCodecError(`${prefix.byteLength} bytes is too short for a dataset`);
+  if (Buffer.from(prefix.buffer, prefix.byteOffset, 4).toString('latin1') !== DATASET_MAGIC) throw new DatasetCodecError('not a quantgrid dataset (bad magic)');
+  const view = new DataView(prefix.buffer, prefix.byteOffset, prefix.byteLength);
+  return headerLength(view.getUint16(8, true), view.getUint16(10, true));
+}
+
 /** Reads and checks the header (and that the size matches it); throws DatasetCodecError. */
 export function readDatasetHeader(bytes: Uint8Array): DatasetHeader {
-  if (bytes.byteLength < FIXED_HEADER) throw new DatasetCodecError(`${bytes.byteLength} bytes is too short for a dataset`);
-  if (Buffer.from(bytes.buffer, bytes.byteOffset, 4).toString('latin1') !== DATASET_MAGIC) throw new DatasetCodecError('not a quantgrid dataset (bad magic)');
+  return readHeader(bytes, true);
+}
+
+/**
+ * The header and the time column (the first) of an encoded dataset, from bytes that hold at least
+ * those: what a bar count after resampling needs, without the other five columns.
+ */
+export function readDatasetTimes(prefix: Uint8Array): DatasetHeader & { time: Float64Array } {
+  const header = readHeader(prefix, false);
+  const end = header.headerBytes + header.bars * 8;
+  if (prefix.byteLength < end) throw new DatasetCodecError(`the time column of ${header.bars} bars needs ${end} bytes, got ${prefix.byteLength}`);
+  const view = new DataView(prefix.buffer, prefix.byteOffset + header.headerBytes, header.bars * 8);
+  const time = new Float64Array(header.bars);
+  for (let i = 0; i < time.length; i++) time[i] = view.getFloat64(i * 8, true);
+  return { ...header, time };
+}
+
+function readHeader(bytes: Uint8Array, whole: boolean): DatasetHeader {
+  const headerBytes = datasetHeaderBytes(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const bars = view.getUint32(4, true);
   const symbolLength = view.getUint16(8, true);
   const timeframeLength = view.getUint16(10, true);
-  const headerBytes = headerLength(symbolLength, timeframeLength);
   const expected = headerBytes + COLUMN_COUNT * bars * 8;
-  if (bytes.byteLength !== expected) throw new DatasetCodecError(`a dataset of ${bars} bars has ${expected} bytes, this one ${bytes.byteLength}`);
+  if (whole && bytes.byteLength !== expected) throw new DatasetCodecError(`a dataset of ${bars} bars has ${expected} bytes, this one ${bytes.byteLength}`);
+  if (bytes.byteLength < headerBytes) throw new DatasetCodecError(`a header of ${headerBytes} bytes, got ${bytes.byteLength}`);
   const text = (start: number, length: number) => Buffer.from(bytes.buffer, bytes.byteOffset + start, length).toString('utf8');
   const symbol = text(FIXED_HEADER, symbolLength);
   const timeframe = text(FIXED_HEADER + symbolLength, timeframeLength);

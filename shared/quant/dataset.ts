@@ -1,8 +1,9 @@
 import { ValidationError } from '../errors.js';
 import { datasetSeries, type DecodedDataset } from './dataset-codec.js';
 import type { Ohlcv } from './ohlcv.js';
+import { ResampledSeriesMemo } from './resampled-series.js';
 import { syntheticSeries } from './synthetic-ohlcv.js';
-import type { Timeframe } from './timeframes.js';
+import { isResampleableTo, type Timeframe } from './timeframes.js';
 
 /**
  * Where a job's bars come from, and the checks shared by the kinds that read bars:
@@ -97,6 +98,8 @@ export function validateDataset(raw: unknown, field: string, limits: BarLimits):
  * in the worker thread (see node-agent/partition-worker.ts).
  */
 const installedDatasets = new Map<string, Ohlcv>();
+/** Installed datasets resampled to the coarser timeframes jobs asked for. */
+const resampledDatasets = new ResampledSeriesMemo();
 
 /** Makes a stored dataset available to loadSeries in this process (views on its buffer, no copy). */
 export function installDataset(id: string, dataset: DecodedDataset): void {
@@ -106,22 +109,24 @@ export function installDataset(id: string, dataset: DecodedDataset): void {
 /** Forgets every installed stored dataset (or all but the ids in `keep`). */
 export function clearInstalledDatasets(keep: ReadonlySet<string> = new Set()): void {
   for (const id of [...installedDatasets.keys()]) if (!keep.has(id)) installedDatasets.delete(id);
+  resampledDatasets.forget(keep);
 }
 
 /**
  * The bars of one symbol and timeframe (memoised per process for the synthetic dataset). A stored
- * dataset holds one symbol × timeframe (the coordinator checks a job asks for exactly that one)
- * and must have been installed in this process.
+ * dataset holds one symbol × timeframe and must have been installed in this process; a job may ask
+ * for a coarser timeframe its bars resample to (the coordinator checks that on submit), and gets
+ * the resampled bars, memoised per (dataset, timeframe).
  */
 export function loadSeries(dataset: DatasetSpec, symbol: string, timeframe: Timeframe): Ohlcv {
   const storedId = storedDatasetId(dataset.name);
   if (storedId !== undefined) {
     const series = installedDatasets.get(storedId);
     if (!series) throw new Error(`dataset ${storedId} is not loaded in this process`);
-    if (series.symbol !== symbol || series.timeframe !== timeframe) {
+    if (series.symbol !== symbol || !isResampleableTo(series.timeframe, timeframe)) {
       throw new ValidationError('dataset', `dataset ${storedId} holds ${series.symbol} ${series.timeframe}, not ${symbol} ${timeframe}`);
     }
-    return series;
+    return series.timeframe === timeframe ? series : resampledDatasets.get(storedId, series, timeframe);
   }
   return syntheticSeries({ seed: dataset.seed, symbol, timeframe, bars: dataset.bars });
 }

@@ -7,10 +7,11 @@
  * Pure; O(n); one pass.
  */
 
-import { timeframeMs } from './timeframes.js';
+import { DAY_MS, TIMEFRAMES, timeframeMs, WEEK_MS, type Timeframe } from './timeframes.js';
 
-export const RESAMPLE_TARGETS = ['1m', '5m', '15m', '30m', '1h', '4h', '1d', '1w', '1M'] as const;
-export type ResampleTarget = (typeof RESAMPLE_TARGETS)[number];
+/** Every timeframe is a resampling target (which source timeframes fit: isResampleableTo). */
+export const RESAMPLE_TARGETS = TIMEFRAMES;
+export type ResampleTarget = Timeframe;
 
 export interface OhlcvColumns {
   time: Float64Array;
@@ -21,7 +22,6 @@ export interface OhlcvColumns {
   volume: Float64Array;
 }
 
-const DAY_MS = 86_400_000;
 /** 1970-01-01 was a Thursday: Monday 1970-01-05 starts the first whole week. */
 const FIRST_MONDAY_MS = 4 * DAY_MS;
 
@@ -51,8 +51,22 @@ export function bucketStart(timeMs: number, target: ResampleTarget): number {
     const date = new Date(timeMs);
     return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), 1);
   }
-  if (target === '1w') return floorTo(timeMs, 7 * DAY_MS, FIRST_MONDAY_MS);
+  if (target === '1w') return floorTo(timeMs, WEEK_MS, FIRST_MONDAY_MS);
   return floorTo(timeMs, timeframeMs(target));
+}
+
+/** How many `target` buckets bars at these (ascending) times fill: the length resample() returns. */
+export function countBuckets(time: ArrayLike<number>, target: ResampleTarget): number {
+  let buckets = 0;
+  let current = Number.NaN;
+  for (let i = 0; i < time.length; i++) {
+    const start = bucketStart(time[i], target);
+    if (start !== current) {
+      current = start;
+      buckets++;
+    }
+  }
+  return buckets;
 }
 
 /** Resamples bars sorted by strictly ascending time into `target` buckets; throws RangeError otherwise. */

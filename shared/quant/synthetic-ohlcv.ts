@@ -1,6 +1,6 @@
 import { allocateOhlcv, ohlcvBytes, type Ohlcv } from './ohlcv.js';
 import { hash32, seededRandom } from './random.js';
-import { DAY_MS, periodsPerYear, timeframeMs, type Timeframe } from './timeframes.js';
+import { DAY_MS, hasFixedLength, monthStartMs, nominalTimeframeMs, periodsPerYear, type Timeframe } from './timeframes.js';
 
 /**
  * The built-in dataset: seeded synthetic bars. The same (seed, symbol, timeframe, bars)
@@ -24,6 +24,8 @@ export interface SyntheticSeriesRequest {
 
 /** Bars end at this fixed instant (2024-01-01T00:00:00Z), so results never depend on "now". */
 export const SYNTHETIC_END_MS = Date.UTC(2024, 0, 1);
+/** SYNTHETIC_END_MS as months since January 1970; it is also a Monday, so 1w bars are aligned. */
+const SYNTHETIC_END_MONTH = (2024 - 1970) * 12;
 
 const REGIME_VOL = [0.55, 1, 2.2] as const;
 const REGIME_VOLUME = [0.7, 1, 1.8] as const;
@@ -44,7 +46,7 @@ export function generateSyntheticSeries(request: SyntheticSeriesRequest): Ohlcv 
   const startPrice = Math.exp(Math.log(5) + character() * Math.log(400 / 5));
   const dailyVolume = Math.exp(Math.log(1e5) + character() * Math.log(1e7 / 1e5));
 
-  const barMs = timeframeMs(timeframe);
+  const barMs = nominalTimeframeMs(timeframe);
   const dt = 1 / periodsPerYear(timeframe);
   const sqrtDt = Math.sqrt(dt);
   const baseVolume = (dailyVolume * barMs) / DAY_MS;
@@ -58,7 +60,10 @@ export function generateSyntheticSeries(request: SyntheticSeriesRequest): Ohlcv 
 
   let regime = Math.floor(uniform() * 3);
   let logClose = anchor;
-  const firstTime = SYNTHETIC_END_MS - bars * barMs;
+  // 1M bars open on the first of each calendar month (they are 28 to 31 days long).
+  const fixedStep = hasFixedLength(timeframe) ? barMs : 0;
+  const firstTime = SYNTHETIC_END_MS - bars * fixedStep;
+  const firstMonth = SYNTHETIC_END_MONTH - bars;
 
   for (let i = 0; i < bars; i++) {
     if (uniform() < switchProbability) regime = (regime + 1 + Math.floor(uniform() * 2)) % 3;
@@ -74,7 +79,7 @@ export function generateSyntheticSeries(request: SyntheticSeriesRequest): Ohlcv 
     const c = Math.exp(logClose);
     const bodyHigh = o > c ? o : c;
     const bodyLow = o > c ? c : o;
-    time[i] = firstTime + i * barMs;
+    time[i] = fixedStep > 0 ? firstTime + i * fixedStep : monthStartMs(firstMonth + i);
     open[i] = o;
     close[i] = c;
     high[i] = bodyHigh * Math.exp(0.6 * barSigma * Math.abs(normal()));

@@ -15,14 +15,17 @@ import { parquetWriteBuffer } from 'hyparquet-writer';
 import { datasetId, decodeDataset } from '../../shared/quant/dataset-codec.js';
 import { clearInstalledDatasets, installDataset } from '../../shared/quant/dataset.js';
 import { grpcDatasetFetcher } from '../../node-agent/dataset-fetch.js';
-import { agentStatus, connect, runInOneProcess, submitAndWait } from '../helpers/jobs.js';
+import { agentStatus, connect, runInOneProcess, submitAndWait, watchToEnd } from '../helpers/jobs.js';
+import { datasetSeries, encodeDataset } from '../../shared/quant/dataset-codec.js';
+import { resample } from '../../shared/quant/resample.js';
+import type { Timeframe } from '../../shared/quant/timeframes.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const BARS = 20_000;
 
-/** A headed CSV of synthetic 1h bars (epoch ms; numbers printed so they parse back exactly). */
-function csvOf(bars: number): string {
-  const s = syntheticSeries({ seed: 7, symbol: 'BTCUSDT', timeframe: '1h', bars });
+/** A headed CSV of synthetic bars (epoch ms; numbers printed so they parse back exactly). */
+function csvOf(bars: number, timeframe: Timeframe = '1h', symbol = 'BTCUSDT'): string {
+  const s = syntheticSeries({ seed: 7, symbol, timeframe, bars });
   const lines = ['timestamp,open,high,low,close,volume'];
   for (let i = 0; i < bars; i++) lines.push(`${s.time[i]},${s.open[i]},${s.high[i]},${s.low[i]},${s.close[i]},${s.volume[i]}`);
   return `${lines.join('\n')}\n`;
@@ -167,5 +170,72 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     const { job } = await submitAndWait(coordinator, { spec: { backtest: { ...backtest, dataset: { name: `sha256:${id}` } }, maxPartitions: 4 } });
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     assert.deepEqual(JSON.parse(job.resultJson), runInOneProcess(backtestKind, job.spec!.backtest));
+  });
+
+  test('a 1m dataset backtested at 1h and analysed at 5m, 1h and 1d (CLI --dataset) equals one process on the resampled bars', async () => {
+    const MINUTES = 20 * 1440;
+    const file = path.join(dir, 'eth-1m.csv');
+    await writeFile(file, csvOf(MINUTES, '1m', 'ETHUSDT'));
+    const imported = cli('data', 'import', file, '--symbol', 'ETHUSDT', '--timeframe', '1m', '--json');
+    assert.equal(imported.status, 0, imported.stderr);
+    const minuteId: string = JSON.parse(imported.stdout).id;
+    const bytes = await grpcDatasetFetcher()(minuteId, cluster.coordinator.address);
+    const minutes = datasetSeries(decodeDataset(bytes));
+    installDataset(minuteId, decodeDataset(bytes));
+
+    // The CLI takes the bare id as well as sha256:<id>.
+    const submitted = cli('--json', 'submit', 'backtest', '--symbols', 'ETHUSDT', '--dataset', minuteId, '--timeframe', '1h', '--fast', '2:10:2', '--slow', '12:60:4', '--top', '5', '--max-partitions', '4');
+    assert.equal(submitted.status, 0, submitted.stderr);
+    const { job } = await watchToEnd(coordinator, JSON.parse(submitted.stdout).jobId);
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+    const hourly = resample(minutes, '1h');
+    assert.equal(hourly.time.length, MINUTES / 60);
+    assert.equal(job.spec!.backtest!.dataset!.bars, hourly.time.length, 'the coordinator filled the resampled bar count');
+    const result = JSON.parse(job.resultJson);
+    assert.equal(result.bars, hourly.time.length);
+    assert.deepEqual(result, runInOneProcess(backtestKind, job.spec!.backtest));
+    // …and the same as a backtest on those hourly bars stored as a dataset of their own.
+    const hourlyBytes = encodeDataset({ symbol: 'ETHUSDT', timeframe: '1h', ...hourly });
+    const hourlyId = datasetId(hourlyBytes);
+    installDataset(hourlyId, decodeDataset(hourlyBytes));
+    assert.deepEqual(result, runInOneProcess(backtestKind, { ...job.spec!.backtest, dataset: { name: `sha256:${hourlyId}`, bars: hourly.time.length, seed: 0 } }));
+
+    const analysed = cli('--json', 'submit', 'analysis', '--assets', 'ETHUSDT', '--dataset', `sha256:${minuteId}`, '--timeframes', '5m,1h,1d', '--max-partitions', '3');
+    assert.equal(analysed.status, 0, analysed.stderr);
+    const analysis = (await watchToEnd(coordinator, JSON.parse(analysed.stdout).jobId)).job;
+    assert.equal(analysis.status, 'JOB_STATUS_COMPLETED', analysis.error);
+    assert.equal(analysis.spec!.marketAnalysis!.dataset!.bars, MINUTES, 'a market analysis carries the stored count');
+    const rows = JSON.parse(analysis.resultJson).rows as Array<{ timeframe: string; bars: number; close: number }>;
+    assert.deepEqual(
+      rows.map((row) => [row.timeframe, row.bars]),
+      (['5m', '1h', '1d'] as const).map((tf) => [tf, resample(minutes, tf).time.length]),
+    );
+    assert.equal(rows[2].close, minutes.close[MINUTES - 1]);
+    assert.deepEqual(JSON.parse(analysis.resultJson), runInOneProcess(marketAnalysisKind, analysis.spec!.marketAnalysis));
+  });
+
+  test('a finer timeframe than the stored one is refused at submit, naming the field; the CLI rejects a malformed --dataset', async () => {
+    await assert.rejects(
+      coordinator.submitJob({ spec: { backtest: { symbols: ['BTCUSDT'], timeframe: '15m', dataset: { name: `sha256:${id}` } } } }),
+      (error: Error & { code?: number }) =>
+        error.code === grpc.status.INVALID_ARGUMENT && /backtest\.timeframe: dataset .* holds 1h bars, which resample to 1h 4h 1d 1w 1M, not 15m/.test(error.message),
+    );
+    const finer = cli('submit', 'analysis', '--assets', 'BTCUSDT', '--dataset', id, '--timeframes', '1h,5m');
+    assert.equal(finer.status, 1);
+    assert.match(finer.stderr.trim(), /^quantgrid: .*market_analysis\.timeframes\[1\]: dataset .* holds 1h bars/);
+    const malformed = cli('submit', 'backtest', '--symbols', 'BTCUSDT', '--dataset', id.slice(1));
+    assert.equal(malformed.status, 2);
+    assert.match(malformed.stderr.trim(), /^quantgrid: --dataset: ".*" is not sha256:<id>/);
+  });
+
+  test('an import whose bars are closer together than the declared timeframe is refused with the row', async () => {
+    const file = path.join(dir, 'minutes-as-hours.csv');
+    await writeFile(file, csvOf(120, '1m', 'SOLUSDT')); // from 22:00, on the 1h grid
+    const bad = cli('data', 'import', file, '--symbol', 'SOLUSDT', '--timeframe', '1h');
+    assert.equal(bad.status, 1);
+    assert.match(bad.stderr.trim(), /^quantgrid: content: row 3: timestamp \S+ is 1m after row 2's; 1h bars are at least 1h apart/);
+    const weekly = cli('data', 'import', file, '--symbol', 'SOLUSDT', '--timeframe', '1w');
+    assert.equal(weekly.status, 1);
+    assert.match(weekly.stderr.trim(), /^quantgrid: content: row 2: timestamp \S+ is not on the 1w grid: 1w bars open on a Monday/);
   });
 });

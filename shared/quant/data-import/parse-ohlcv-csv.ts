@@ -1,5 +1,6 @@
 import { parse } from 'csv-parse/sync';
 import { allocateColumns as allocate, type OhlcvColumns } from '../resample.js';
+import type { Timeframe } from '../timeframes.js';
 import { DataImportError } from './import-error.js';
 import { epochToMs, parseTimestamp } from './timestamps.js';
 import { validateOhlcv } from './validate-ohlcv.js';
@@ -26,10 +27,10 @@ function looksLikeBinance(first: readonly string[]): boolean {
  * Parses OHLCV bars from CSV text: either a file with a header naming a time column
  * (timestamp, date or time; ISO dates or epoch s/ms/µs) and open, high, low, close, volume in
  * any order, or a Binance kline file (no header, 12 columns, open time in ms or µs).
- * Validates every bar (see validateOhlcv) and throws DataImportError naming the file's row:
- * nothing is half-imported.
+ * Validates every bar (see validateOhlcv; with `timeframe`, also the bars' spacing and alignment)
+ * and throws DataImportError naming the file's row: nothing is half-imported.
  */
-export function parseOhlcvCsv(text: string, format: CsvFormat = 'auto'): OhlcvColumns {
+export function parseOhlcvCsv(text: string, format: CsvFormat = 'auto', timeframe?: Timeframe): OhlcvColumns {
   let records: string[][];
   try {
     records = parse(text, { skip_empty_lines: true, trim: true, relax_column_count: false, bom: true });
@@ -39,10 +40,10 @@ export function parseOhlcvCsv(text: string, format: CsvFormat = 'auto'): OhlcvCo
   }
   if (records.length === 0) throw new DataImportError(0, 'the file has no rows');
   const binance = format === 'binance' || (format === 'auto' && looksLikeBinance(records[0]));
-  return binance ? fromBinance(records) : fromHeader(records);
+  return binance ? fromBinance(records, timeframe) : fromHeader(records, timeframe);
 }
 
-function fromBinance(records: string[][]): OhlcvColumns {
+function fromBinance(records: string[][], timeframe: Timeframe | undefined): OhlcvColumns {
   const bars = allocate(records.length);
   records.forEach((fields, i) => {
     const row = i + 1;
@@ -54,11 +55,11 @@ function fromBinance(records: string[][]): OhlcvColumns {
     bars.close[i] = number(fields[4], row, 'close');
     bars.volume[i] = number(fields[5], row, 'volume');
   });
-  validateOhlcv(bars, 1);
+  validateOhlcv(bars, 1, timeframe);
   return bars;
 }
 
-function fromHeader(records: string[][]): OhlcvColumns {
+function fromHeader(records: string[][], timeframe: Timeframe | undefined): OhlcvColumns {
   const header = records[0].map((name) => name.trim().toLowerCase());
   const timeIndex = header.findIndex((name) => TIME_COLUMNS.includes(name));
   if (timeIndex < 0) throw new DataImportError(1, `no time column in the header (one of ${TIME_COLUMNS.join(', ')})`);
@@ -80,6 +81,6 @@ function fromHeader(records: string[][]): OhlcvColumns {
     bars.volume[bar] = number(fields[indexes[4]], row, 'volume');
   }
   if (bars.time.length === 0) throw new DataImportError(0, 'the file has a header but no bars');
-  validateOhlcv(bars, 2);
+  validateOhlcv(bars, 2, timeframe);
   return bars;
 }

@@ -1,5 +1,6 @@
 import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData, type SchemaElement } from 'hyparquet';
 import type { OhlcvColumns } from '../resample.js';
+import type { Timeframe } from '../timeframes.js';
 import { DataImportError } from './import-error.js';
 import { epochToMs, parseTimestamp } from './timestamps.js';
 import { validateOhlcv } from './validate-ohlcv.js';
@@ -144,10 +145,10 @@ function allocate(n: number): OhlcvColumns {
  * CSV — a time column (timestamp, date, time, datetime or open_time: integer epoch s/ms/µs (ns from
  * 1e17 on), a TIMESTAMP/DATE type, or ISO text) and open, high, low, close, volume (floating point,
  * integer or DECIMAL, converted to numbers). Other columns are ignored. Validates every bar
- * (validateOhlcv) and throws DataImportError: ParquetRowError naming the 1-based data row, or
+ * (validateOhlcv; with `timeframe`, also their spacing and alignment) and throws DataImportError: ParquetRowError naming the 1-based data row, or
  * row 0 for the file as a whole. Nothing is half-imported.
  */
-export async function parseOhlcvParquet(bytes: Uint8Array): Promise<OhlcvColumns> {
+export async function parseOhlcvParquet(bytes: Uint8Array, timeframe?: Timeframe): Promise<OhlcvColumns> {
   if (!isParquet(bytes)) throw new DataImportError(0, 'not a Parquet file (it does not start with the magic bytes PAR1)');
   const file = new Uint8Array(bytes).buffer; // an ArrayBuffer of exactly the file
   let metadata: FileMetaData;
@@ -176,7 +177,7 @@ export async function parseOhlcvParquet(bytes: Uint8Array): Promise<OhlcvColumns
       bars.time[i] = toTimeMs(raw[0][i], row, time);
       for (let c = 0; c < prices.length; c++) targets[c][i] = toNumber(raw[c + 1][i], row, prices[c]);
     }
-    validateOhlcv(bars, 1);
+    validateOhlcv(bars, 1, timeframe);
   } catch (error) {
     if (error instanceof DataImportError && error.row > 0 && !(error instanceof ParquetRowError)) throw new ParquetRowError(error.row, error.reason);
     throw error;

@@ -3,42 +3,156 @@ import { ema } from '../indicators/ema.js';
 import { rsi } from '../indicators/rsi.js';
 import { sma } from '../indicators/sma.js';
 
-const DEFAULT_BUDGET_BYTES = 128 * 1024 * 1024;
+const MIB = 1024 * 1024;
+/** Budget of a cache when its thread has none configured (setIndicatorCacheBudget) and the caller gives none. */
+export const DEFAULT_INDICATOR_CACHE_BYTES = 128 * MIB;
 /** Entries always kept whatever the budget: more than any one combination needs at once. */
 const MIN_ENTRIES = 8;
+/** Most entries (bounds the cost of choosing what to evict, for short series). */
+const MAX_ENTRIES = 1024;
+/** Keys whose use history is remembered, cached or not (a few dozen bytes each). */
+const HISTORY_KEYS = 4096;
+/**
+ * An entry counts as finished with (dead) once it has gone unused for longer than twice its last
+ * reuse interval plus this many lookups.
+ */
+const DEAD_SLACK = 16;
+
+let threadBudgetBytes: number | undefined;
+
+/**
+ * Caps the budget of every IndicatorCache this thread creates from now on (undefined: no cap,
+ * DEFAULT_INDICATOR_CACHE_BYTES when the caller gives no budget). The node agent sets it in each
+ * worker thread to its share of the agent's indicator-cache budget (--indicator-cache-mb), so the
+ * agent's memory does not grow with its slots or with the number of combinations of a sweep.
+ */
+export function setIndicatorCacheBudget(bytes: number | undefined): void {
+  if (bytes !== undefined && !(Number.isFinite(bytes) && bytes >= 0)) throw new RangeError(`indicator cache budget must be a number of bytes ≥ 0, got ${bytes}`);
+  threadBudgetBytes = bytes;
+}
+
+/** The budget a cache created now gets when its caller asks for `requested` bytes (or none). */
+export function effectiveIndicatorCacheBudget(requested?: number): number {
+  const wanted = requested ?? threadBudgetBytes ?? DEFAULT_INDICATOR_CACHE_BYTES;
+  return threadBudgetBytes === undefined ? wanted : Math.min(wanted, threadBudgetBytes);
+}
+
+/** When a key was last looked up (counted in lookups of its cache) and how long before that (0: once only). */
+interface Use {
+  last: number;
+  interval: number;
+}
+
+interface Entry {
+  value: Float64Array[];
+  bytes: number;
+  use: Use;
+}
+
+function isDead(use: Use, now: number): boolean {
+  return now - use.last > 2 * (use.interval > 0 ? use.interval : 1) + DEAD_SLACK;
+}
+
+export interface IndicatorCacheStats {
+  entries: number;
+  bytes: number;
+  budgetBytes: number;
+  hits: number;
+  /** Lookups that computed their arrays. */
+  misses: number;
+  evictions: number;
+}
 
 /**
  * Indicator arrays of one series, computed once per (indicator, parameters) and shared by every
- * combination of a sweep. Bounded by a byte budget: least recently used entries are dropped
- * (not recycled, so an array a caller still holds stays valid). A recomputed array is
- * bit-identical, so the budget never changes results.
+ * combination of a sweep. Bounded by a byte budget (at most the thread's cap, see
+ * setIndicatorCacheBudget); evicted entries are dropped, not recycled, so an array a caller
+ * still holds stays valid. A recomputed array is bit-identical, so the budget never changes results.
+ *
+ * Eviction predicts each key's next use from its last reuse interval (remembered for evicted keys
+ * too): first out are dead entries (unused for well over their interval, such as the arrays of a
+ * parameter value a sweep has moved past), then the entry whose next use is furthest away. While
+ * everything fits this drops what LRU would; unlike LRU it degrades gracefully when a sweep cycles
+ * through more arrays than fit (LRU would then evict each array just before its turn comes again
+ * and miss every time; here the arrays that stay cached keep hitting).
  */
 export class IndicatorCache {
-  private readonly entries = new Map<string, Float64Array[]>();
+  readonly budgetBytes: number;
+  /** Cached arrays, least recently used first. */
+  private readonly entries = new Map<string, Entry>();
+  /** Use of recently looked-up keys, cached or not, least recently used first. */
+  private readonly uses = new Map<string, Use>();
   private bytes = 0;
+  private clock = 0;
+  private hits = 0;
+  private misses = 0;
+  private evictions = 0;
 
+  /** `budgetBytes`: defaults to the thread's budget, and is capped by it. */
   constructor(
     readonly series: { readonly open: Float64Array; readonly high: Float64Array; readonly low: Float64Array; readonly close: Float64Array },
-    readonly budgetBytes = DEFAULT_BUDGET_BYTES,
-  ) {}
+    budgetBytes?: number,
+  ) {
+    this.budgetBytes = effectiveIndicatorCacheBudget(budgetBytes);
+  }
 
   private get(key: string, compute: () => Float64Array[]): Float64Array[] {
+    const now = ++this.clock;
+    let use = this.uses.get(key);
+    if (use) {
+      this.uses.delete(key);
+      use.interval = now - use.last;
+      use.last = now;
+    } else {
+      use = { last: now, interval: 0 };
+      if (this.uses.size >= HISTORY_KEYS) this.uses.delete(this.uses.keys().next().value as string);
+    }
+    this.uses.set(key, use);
+
     const cached = this.entries.get(key);
     if (cached) {
       this.entries.delete(key);
       this.entries.set(key, cached);
-      return cached;
+      cached.use = use;
+      this.hits++;
+      return cached.value;
     }
+    this.misses++;
     const value = compute();
-    const size = value.reduce((total, array) => total + array.byteLength, 0);
-    while (this.entries.size >= MIN_ENTRIES && this.bytes + size > this.budgetBytes) {
-      const [oldestKey, oldest] = this.entries.entries().next().value as [string, Float64Array[]];
-      this.entries.delete(oldestKey);
-      this.bytes -= oldest.reduce((total, array) => total + array.byteLength, 0);
-    }
-    this.entries.set(key, value);
-    this.bytes += size;
+    const bytes = value.reduce((total, array) => total + array.byteLength, 0);
+    while (this.entries.size >= MIN_ENTRIES && (this.bytes + bytes > this.budgetBytes || this.entries.size >= MAX_ENTRIES)) this.evict();
+    this.entries.set(key, { value, bytes, use });
+    this.bytes += bytes;
     return value;
+  }
+
+  /** Drops the dead entry unused longest, else the entry whose predicted next use is furthest away. */
+  private evict(): void {
+    const now = this.clock;
+    // Entries are in recency order: when the least recently used is dead, no dead one has been idle longer.
+    let [victim, entry] = this.entries.entries().next().value as [string, Entry];
+    if (!isDead(entry.use, now)) {
+      let victimDead = false;
+      let victimScore = -Infinity;
+      for (const [key, candidate] of this.entries) {
+        const use = candidate.use;
+        const dead = isDead(use, now);
+        const score = dead ? now - use.last : use.last + (use.interval > 0 ? use.interval : 1);
+        if ((dead && !victimDead) || (dead === victimDead && score > victimScore)) {
+          victim = key;
+          entry = candidate;
+          victimDead = dead;
+          victimScore = score;
+        }
+      }
+    }
+    this.entries.delete(victim);
+    this.bytes -= entry.bytes;
+    this.evictions++;
+  }
+
+  get stats(): IndicatorCacheStats {
+    return { entries: this.entries.size, bytes: this.bytes, budgetBytes: this.budgetBytes, hits: this.hits, misses: this.misses, evictions: this.evictions };
   }
 
   get size(): number {

@@ -1,12 +1,18 @@
-import { test } from 'node:test';
+import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { resolveStoredDatasets } from '../../../coordinator/job-datasets.js';
 import type { StoredDatasetInfo } from '../../../coordinator/dataset-store.js';
+import { ResampledBarCounts } from '../../../coordinator/resampled-bar-counts.js';
+import { resample } from '../../../shared/quant/resample.js';
+import type { Timeframe } from '../../../shared/quant/timeframes.js';
 import { storedDatasetIds } from '../../../node-agent/agent-service.js';
 
 const ID = 'c0'.repeat(32);
 const INFO: StoredDatasetInfo = { id: ID, symbol: 'BTCUSDT', timeframe: '4h', bars: 1234, firstTimeMs: 0, lastTimeMs: 1, bytes: 100, importedAtMs: 5 };
-const index = { info: async (id: string) => (id === ID ? INFO : undefined) };
+const index = {
+  info: async (id: string) => (id === ID ? INFO : undefined),
+  resampledBars: async (): Promise<number> => assert.fail('a 4h job on a 4h dataset needs no resampled count'),
+};
 
 test('a stored dataset fills bars, symbol and timeframe; a synthetic spec is left alone', async () => {
   const spec = { backtest: { symbols: [], timeframe: '', dataset: { name: `sha256:${ID}`, bars: 0, seed: 0 } }, marketAnalysis: null };
@@ -30,7 +36,7 @@ test('unknown ids and mismatched symbols, timeframes or bar counts are refused n
   await assert.rejects(resolveStoredDatasets({ backtest: { symbols: ['BTCUSDT', 'ETHUSDT'], dataset: { name: `sha256:${ID}` } } }, index), /^ValidationError|backtest\.symbols\[1\]: dataset .* holds BTCUSDT only/);
   await assert.rejects(resolveStoredDatasets({ backtest: { timeframe: '1h', dataset: { name: `sha256:${ID}` } } }, index), /backtest\.timeframe: .*holds 4h bars/);
   await assert.rejects(resolveStoredDatasets({ backtest: { dataset: { name: `sha256:${ID}`, bars: 99 } } }, index), /backtest\.dataset\.bars: .*1234 bars/);
-  await assert.rejects(resolveStoredDatasets({ marketAnalysis: { timeframes: ['4h', '1d'], dataset: { name: `sha256:${ID}` } } }, index), /market_analysis\.timeframes\[1\]/);
+  await assert.rejects(resolveStoredDatasets({ marketAnalysis: { timeframes: ['4h', '1h'], dataset: { name: `sha256:${ID}` } } }, index), /market_analysis\.timeframes\[1\]: .*holds 4h bars, which resample to 4h 1d 1w 1M, not 1h/);
 });
 
 test('the agent finds the stored dataset a spec names', () => {
@@ -38,4 +44,90 @@ test('the agent finds the stored dataset a spec names', () => {
   assert.deepEqual(storedDatasetIds(JSON.stringify({ dataset: { name: 'synthetic', bars: 3, seed: 1 } })), []);
   assert.deepEqual(storedDatasetIds('{not json'), []);
   assert.deepEqual(storedDatasetIds('null'), []);
+});
+
+describe('jobs at a coarser timeframe than the stored dataset', () => {
+  const MINUTE = 60_000;
+  const MONDAY = Date.UTC(2024, 0, 1);
+  // 1m bars: Monday 00:00–02:59, then Tuesday 10:00–10:29 and Monday a week later 00:00–00:04 (gaps are fine).
+  const times = Float64Array.from([
+    ...Array.from({ length: 180 }, (_, i) => MONDAY + i * MINUTE),
+    ...Array.from({ length: 30 }, (_, i) => MONDAY + 34 * 60 * MINUTE + i * MINUTE),
+    ...Array.from({ length: 5 }, (_, i) => MONDAY + 7 * 1440 * MINUTE + i * MINUTE),
+  ]);
+  const MID = 'e5'.repeat(32);
+  const minuteInfo: StoredDatasetInfo = { id: MID, symbol: 'ETHUSDT', timeframe: '1m', bars: times.length, firstTimeMs: times[0], lastTimeMs: times[times.length - 1], bytes: 1, importedAtMs: 1 };
+
+  function minuteIndex() {
+    const loads: string[] = [];
+    const counts = new ResampledBarCounts(async (id) => {
+      loads.push(id);
+      return id === MID ? times : undefined;
+    });
+    return { loads, counts, index: { info: async (id: string) => (id === MID ? minuteInfo : undefined), resampledBars: (id: string, tf: Timeframe) => counts.get(id, tf) } };
+  }
+
+  it('fills a backtest with the bar count at its timeframe, counted from the stored timestamps', async () => {
+    const { index } = minuteIndex();
+    const expected: Array<[string, number]> = [['1m', 215], ['5m', 36 + 6 + 1], ['15m', 12 + 2 + 1], ['1h', 3 + 1 + 1], ['4h', 1 + 1 + 1], ['1d', 3], ['1w', 2], ['1M', 1]];
+    for (const [timeframe, bars] of expected) {
+      const spec = { backtest: { symbols: ['ETHUSDT'], timeframe, dataset: { name: `sha256:${MID}`, bars: 0 } } };
+      await resolveStoredDatasets(spec, index);
+      assert.equal(spec.backtest.dataset.bars, bars, timeframe);
+      assert.equal(spec.backtest.timeframe, timeframe);
+    }
+    // The count matches what resampling gives, and a given bar count must be that one.
+    for (const timeframe of ['5m', '1h', '1d', '1w', '1M'] as const) {
+      const n = times.length;
+      const columns = { time: times, open: new Float64Array(n), high: new Float64Array(n), low: new Float64Array(n), close: new Float64Array(n), volume: new Float64Array(n) };
+      assert.equal(await index.resampledBars(MID, timeframe), resample(columns, timeframe).time.length, timeframe);
+    }
+    await resolveStoredDatasets({ backtest: { timeframe: '1h', dataset: { name: `sha256:${MID}`, bars: 5 } } }, index);
+    await assert.rejects(
+      resolveStoredDatasets({ backtest: { timeframe: '1h', dataset: { name: `sha256:${MID}`, bars: 215 } } }, index),
+      { message: `backtest.dataset.bars: dataset ${MID} has 5 bars at 1h (leave bars 0 for all of them)` },
+    );
+  });
+
+  it('gives a market analysis the stored count, whatever its timeframes', async () => {
+    const { index, loads } = minuteIndex();
+    const spec = { marketAnalysis: { assets: [], timeframes: ['5m', '1h', '1d', '1M'], dataset: { name: `sha256:${MID}` } } };
+    await resolveStoredDatasets(spec, index);
+    assert.deepEqual(spec.marketAnalysis, { assets: ['ETHUSDT'], timeframes: ['5m', '1h', '1d', '1M'], dataset: { name: `sha256:${MID}`, bars: 215 } });
+    assert.deepEqual(loads, [], 'no resampled count needed');
+  });
+
+  it('refuses a finer or non-dividing timeframe naming the field', async () => {
+    const { index } = minuteIndex();
+    const hourly = { ...minuteInfo, id: ID, timeframe: '1h' as const };
+    const hourIndex = { info: async () => hourly, resampledBars: index.resampledBars };
+    await assert.rejects(resolveStoredDatasets({ backtest: { timeframe: '15m', dataset: { name: `sha256:${ID}` } } }, hourIndex), {
+      message: `backtest.timeframe: dataset ${ID} holds 1h bars, which resample to 1h 4h 1d 1w 1M, not 15m`,
+    });
+    await assert.rejects(resolveStoredDatasets({ marketAnalysis: { timeframes: ['1h', '4h', '1m'], dataset: { name: `sha256:${ID}` } } }, hourIndex), /^ValidationError|market_analysis\.timeframes\[2\]: .*not 1m/);
+    await assert.rejects(resolveStoredDatasets({ backtest: { timeframe: '2h', dataset: { name: `sha256:${MID}` } } }, index), /backtest\.timeframe: unsupported "2h" \(one of 1m 5m 15m 30m 1h 4h 1d 1w 1M\)/);
+    const weekly = { ...minuteInfo, timeframe: '1w' as const };
+    await assert.rejects(resolveStoredDatasets({ backtest: { timeframe: '1M', dataset: { name: `sha256:${MID}` } } }, { ...index, info: async () => weekly }), /holds 1w bars, which resample to 1w, not 1M/);
+  });
+
+  it('caches counts per (id, timeframe), least recently used dropped, one load for concurrent requests', async () => {
+    const loads: string[] = [];
+    const counts = new ResampledBarCounts(async (id) => {
+      loads.push(id);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      return id === MID ? times : undefined;
+    }, 2);
+    assert.deepEqual(await Promise.all([counts.get(MID, '1h'), counts.get(MID, '1h'), counts.get(MID, '1h')]), [5, 5, 5]);
+    assert.equal(loads.length, 1);
+    await counts.get(MID, '1d');
+    await counts.get(MID, '1h'); // hit: 1h becomes the most recent
+    await counts.get(MID, '1w'); // evicts 1d
+    assert.equal(counts.size, 2);
+    assert.equal(loads.length, 3);
+    await counts.get(MID, '1h');
+    assert.equal(loads.length, 3);
+    await counts.get(MID, '1d');
+    assert.equal(loads.length, 4);
+    await assert.rejects(counts.get(ID, '1h'), /no dataset/);
+  });
 });

@@ -79,6 +79,24 @@ test('environment variables apply, flags win over them', () => {
   assert.equal(flags.checkTtlMs, 2_500);
 });
 
+test('the disk cache budget: bytes or a number with a unit, 10 GiB by default', () => {
+  assert.equal(parse([]).datasetCacheDiskBytes, 10 * 1024 ** 3);
+  assert.equal(parse(['--dataset-cache-disk-bytes', '123456']).datasetCacheDiskBytes, 123_456);
+  assert.equal(parse(['--dataset-cache-disk-bytes', '0']).datasetCacheDiskBytes, 0);
+  assert.equal(parse(['--dataset-cache-disk-bytes', '500MiB']).datasetCacheDiskBytes, 500 * 1024 ** 2);
+  assert.equal(parse(['--dataset-cache-disk-bytes', '1.5 GiB']).datasetCacheDiskBytes, 1.5 * 1024 ** 3);
+  assert.equal(parse(['--dataset-cache-disk-bytes', '20GB']).datasetCacheDiskBytes, 20e9);
+  assert.equal(parse(['--dataset-cache-disk-bytes', '2kb']).datasetCacheDiskBytes, 2000);
+  assert.equal(parse([], { QUANTGRID_DATASET_CACHE_DISK_BYTES: '1TiB' }).datasetCacheDiskBytes, 1024 ** 4);
+  assert.equal(parse(['--dataset-cache-disk-bytes', '7'], { QUANTGRID_DATASET_CACHE_DISK_BYTES: '1TiB' }).datasetCacheDiskBytes, 7);
+  for (const bad of ['-1', 'lots', '5 parsecs', '1e3', '10 GiB extra', 'constructor', '']) {
+    const exit = exitOf(() => parse(['--dataset-cache-disk-bytes', bad]));
+    assert.equal(exit.exitCode, 2, bad);
+    assert.match(exit.message, /^--dataset-cache-disk-bytes: ".*" is not a byte count/, bad);
+  }
+  assert.match(exitOf(() => parse([], { QUANTGRID_DATASET_CACHE_DISK_BYTES: 'x' })).message, /^QUANTGRID_DATASET_CACHE_DISK_BYTES: "x" is not a byte count/);
+});
+
 test('an empty environment variable counts as unset', () => {
   assert.equal(parse([], { QUANTGRID_AGENT_PORT: '' }).port, 7070);
 });

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DatasetCache, DatasetIntegrityError } from '../../../node-agent/dataset-cache.js';
@@ -35,7 +35,17 @@ test('the memory cache evicts the least recently used datasets once their bytes 
   await cache.get(a.id, 'coord:1');
   await cache.get(b.id, 'coord:1');
   await cache.get(a.id, 'coord:1'); // a is now the most recently used
-  assert.deepEqual(cache.stats(), { hits: 1, diskHits: 0, misses: 2, bytesFetched: a.bytes.length + b.bytes.length, memoryBytes: 9600, entries: 2 });
+  assert.deepEqual(cache.stats(), {
+    hits: 1,
+    diskHits: 0,
+    misses: 2,
+    bytesFetched: a.bytes.length + b.bytes.length,
+    memoryBytes: 9600,
+    entries: 2,
+    diskBytes: 0,
+    diskEntries: 0,
+    diskEvictions: 0,
+  });
   await cache.get(c.id, 'coord:1'); // evicts b, not a
   assert.equal(cache.stats().entries, 2);
   assert.equal(cache.stats().memoryBytes, 9600);
@@ -101,3 +111,122 @@ test('the disk cache serves a restarted agent without the network, and a corrupt
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+async function withDir(run: (dir: string) => Promise<void>): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'qg-dataset-disk-'));
+  try {
+    await run(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const files = async (dir: string) => (await readdir(dir)).sort();
+
+test('the disk cache stays within its byte budget, evicting the least recently used file (a hit counts as a use)', () =>
+  withDir(async (dir) => {
+    const [a, b, c] = [dataset(40, 'A'), dataset(40, 'B'), dataset(40, 'C')];
+    const size = a.bytes.length;
+    const remote = fakeRemote([a, b, c]);
+    // No memory cache: every get after the first goes to the disk.
+    const cache = new DatasetCache({ memoryBytes: 0, dir, diskBytes: 2 * size, fetch: remote.fetch });
+    await cache.get(a.id, 'coord:1');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await cache.get(b.id, 'coord:1');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await cache.get(a.id, 'coord:1'); // a disk hit: a is now more recent than b
+    assert.equal(cache.stats().diskHits, 1);
+    await cache.get(c.id, 'coord:1'); // over budget: b goes
+    assert.deepEqual(await files(dir), [`${a.id}.qgd`, `${c.id}.qgd`].sort());
+    assert.deepEqual({ diskBytes: cache.stats().diskBytes, diskEntries: cache.stats().diskEntries, diskEvictions: cache.stats().diskEvictions }, { diskBytes: 2 * size, diskEntries: 2, diskEvictions: 1 });
+    await cache.get(b.id, 'coord:1');
+    assert.deepEqual(remote.calls, [a.id, b.id, c.id, b.id]);
+
+    assert.deepEqual(await files(dir), [`${b.id}.qgd`, `${c.id}.qgd`].sort(), 'a, the least recently used, went');
+
+    // Memory hits count as uses too.
+    const remembering = new DatasetCache({ memoryBytes: 1 << 20, dir, diskBytes: 2 * size, fetch: remote.fetch });
+    await remembering.get(c.id, 'coord:1'); // from the disk
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await remembering.get(b.id, 'coord:1'); // from the disk
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await remembering.get(c.id, 'coord:1'); // from memory: c is now more recent than b
+    await remembering.get(a.id, 'coord:1');
+    assert.deepEqual(await files(dir), [`${a.id}.qgd`, `${c.id}.qgd`].sort());
+  }));
+
+test('a restarted agent lists the folder and evicts by the files\' last use (modification time); stale temporary files go', () =>
+  withDir(async (dir) => {
+    const [a, b, c] = [dataset(30, 'A'), dataset(30, 'B'), dataset(30, 'C')];
+    const size = a.bytes.length;
+    const remote = fakeRemote([a, b, c]);
+    const first = new DatasetCache({ memoryBytes: 1 << 20, dir, fetch: remote.fetch });
+    await first.get(a.id, 'x');
+    await first.get(b.id, 'x');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    await utimes(path.join(dir, `${b.id}.qgd`), dayAgo, dayAgo); // b last used long ago
+    await utimes(path.join(dir, `${a.id}.qgd`), hourAgo, hourAgo);
+    const stale = path.join(dir, `${c.id}.qgd.1.2.tmp`);
+    const fresh = path.join(dir, `${c.id}.qgd.3.4.tmp`);
+    await writeFile(stale, 'partial');
+    await writeFile(fresh, 'partial');
+    await utimes(stale, dayAgo, dayAgo);
+
+    const second = new DatasetCache({ memoryBytes: 1 << 20, dir, diskBytes: 2 * size, fetch: remote.fetch });
+    await second.get(c.id, 'x');
+    assert.deepEqual(await files(dir), [`${a.id}.qgd`, `${c.id}.qgd`, path.basename(fresh)].sort());
+    assert.equal(second.stats().diskEvictions, 1);
+    assert.equal(second.stats().diskBytes, 2 * size);
+
+    // A disk hit refreshes the file's modification time (at most once a minute), so the order survives restarts.
+    const third = new DatasetCache({ memoryBytes: 1 << 20, dir, diskBytes: 2 * size, fetch: remote.fetch });
+    await third.get(a.id, 'x');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.ok((await stat(path.join(dir, `${a.id}.qgd`))).mtimeMs > Date.now() - 60_000, 'touched');
+  }));
+
+test('files of datasets in use (pinned by a partition, or being loaded) are never evicted; the budget is met once they are released', () =>
+  withDir(async (dir) => {
+    const [a, b, c] = [dataset(30, 'A'), dataset(30, 'B'), dataset(30, 'C')];
+    const size = a.bytes.length;
+    const remote = fakeRemote([a, b, c]);
+    const cache = new DatasetCache({ memoryBytes: 1 << 20, dir, diskBytes: size, fetch: remote.fetch });
+    const unpinA = cache.pin(a.id);
+    const unpinAgain = cache.pin(a.id);
+    await cache.get(a.id, 'x');
+    await cache.get(b.id, 'x'); // a pinned, b being written: both stay, over budget for now
+    assert.deepEqual(await files(dir), [`${a.id}.qgd`, `${b.id}.qgd`].sort());
+    assert.equal(cache.stats().diskBytes, 2 * size);
+    assert.equal(cache.stats().diskEvictions, 0);
+    unpinA();
+    unpinA(); // idempotent
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.equal(cache.stats().diskEvictions, 0, 'still pinned once');
+    unpinAgain();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    // a is older than b, so a goes now.
+    assert.deepEqual(await files(dir), [`${b.id}.qgd`]);
+    assert.deepEqual([cache.stats().diskBytes, cache.stats().diskEvictions], [size, 1]);
+
+    const unpinB = cache.pin(b.id);
+    await cache.get(c.id, 'x');
+    assert.deepEqual(await files(dir), [`${b.id}.qgd`, `${c.id}.qgd`].sort(), 'pinned b stays; c was being written');
+    unpinB();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(await files(dir), [`${c.id}.qgd`]);
+  }));
+
+test('a dataset larger than the whole disk budget is used but not written; a budget of 0 writes nothing', () =>
+  withDir(async (dir) => {
+    const [small, big] = [dataset(10, 'S'), dataset(500, 'BIG')];
+    const remote = fakeRemote([small, big]);
+    const cache = new DatasetCache({ memoryBytes: 1 << 20, dir, diskBytes: small.bytes.length, fetch: remote.fetch });
+    assert.equal((await cache.get(big.id, 'x')).bars, 500);
+    await cache.get(small.id, 'x');
+    assert.deepEqual(await files(dir), [`${small.id}.qgd`]);
+    assert.equal(cache.stats().diskEvictions, 0);
+    const none = new DatasetCache({ memoryBytes: 1 << 20, dir: path.join(dir, 'none'), diskBytes: 0, fetch: remote.fetch });
+    await none.get(small.id, 'x');
+    await assert.rejects(readdir(path.join(dir, 'none')), /ENOENT/);
+  }));

@@ -184,4 +184,18 @@ describe('importing OHLCV from Parquet', () => {
     const sync = parseDatasetFile({ ...base, format: 'auto', content: parquet });
     assert.ok(!sync.ok && sync.row === -1);
   });
+
+  it('checks the bars against the declared timeframe, naming the data row (CSV and Parquet alike)', async () => {
+    const INT64 = { type: 'INT64', repetition_type: 'REQUIRED' } as const;
+    const parquet = parquetOf(withTime('timestamp', ms.map((t) => BigInt(t)), INT64));
+    assertSameBars(await parseOhlcvParquet(parquet, '1h'));
+    const four = await parseDatasetFileAsync({ symbol: 'BTCUSDT', timeframe: '4h', format: 'auto', content: parquet });
+    assert.deepEqual(four.ok ? undefined : [four.row, four.message], [2, `Parquet row 2: timestamp ${new Date(ms[1]).toISOString()} is 1h after row 1's; 4h bars are at least 4h apart (is the timeframe right?)`]);
+    const shifted = ms.map((t, i) => BigInt(i === 1233 ? t + 60_000 : t));
+    const off = await parseDatasetFileAsync({ symbol: 'BTCUSDT', timeframe: '1h', format: 'parquet', content: parquetOf(withTime('timestamp', shifted, INT64)) });
+    assert.ok(!off.ok && off.row === 1234 && /^Parquet row 1234: timestamp .* is not on the 1h grid/.test(off.message), JSON.stringify(off));
+    const csv = new TextEncoder().encode(['timestamp,open,high,low,close,volume', ...ms.slice(0, 3).map((t, i) => [t + (i === 2 ? 1 : 0), 10, 11, 9, 10, 1].join(','))].join('\n'));
+    const csvOff = await parseDatasetFileAsync({ symbol: 'BTCUSDT', timeframe: '1h', format: 'auto', content: csv });
+    assert.ok(!csvOff.ok && csvOff.row === 4 && /^row 4: .*not on the 1h grid/.test(csvOff.message), JSON.stringify(csvOff));
+  });
 });

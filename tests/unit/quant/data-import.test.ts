@@ -109,3 +109,80 @@ describe('importing OHLCV from CSV', () => {
     );
   });
 });
+
+describe('bar spacing against the declared timeframe', () => {
+  /** A headed CSV of flat bars at these times (row 1 is the header, so bar i is on row i + 2). */
+  function csvAt(times: number[]): string {
+    return `timestamp,open,high,low,close,volume\n${times.map((t) => `${new Date(t).toISOString()},10,11,9,10,5`).join('\n')}\n`;
+  }
+  function failure(text: string, timeframe: Parameters<typeof parseOhlcvCsv>[2]): DataImportError {
+    try {
+      parseOhlcvCsv(text, 'auto', timeframe);
+    } catch (error) {
+      assert.ok(error instanceof DataImportError, String(error));
+      return error;
+    }
+    assert.fail(`expected ${timeframe} to be refused`);
+  }
+  const H = 3_600_000;
+  const D = 24 * H;
+  const t0 = Date.UTC(2024, 0, 1); // a Monday
+
+  it('accepts aligned bars with gaps (missing bars, weekends) on every timeframe', () => {
+    const weekdays = [0, 1, 2, 3, 4, 7, 8, 9].map((d) => t0 + d * D);
+    assert.equal(parseOhlcvCsv(csvAt(weekdays), 'auto', '1d').time.length, 8);
+    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + H, t0 + 5 * H, t0 + 6 * H]), 'auto', '1h').time.length, 4);
+    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + 4 * H, t0 + 20 * H]), 'auto', '4h').time.length, 3);
+    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + 7 * D, t0 + 21 * D]), 'auto', '1w').time.length, 3);
+    assert.equal(parseOhlcvCsv(csvAt([Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), Date.UTC(2024, 4, 1)]), 'auto', '1M').time.length, 3);
+    // The synthetic series and Binance files of the tests above are aligned 1h bars.
+    assert.equal(parseOhlcvCsv(headerCsv((ms) => String(ms)), 'auto', '1h').time.length, 200);
+    assert.equal(parseOhlcvCsv(binanceCsv((ms) => ms), 'auto', '1h').time.length, 200);
+    // Without a timeframe only the order is checked (spacing is the importer's business).
+    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + 60_000]), 'auto').time.length, 2);
+  });
+
+  it('refuses bars closer together than the timeframe, naming the row and the previous one', () => {
+    const close = failure(csvAt([t0, t0 + H, t0 + H + 60_000 * 30]), '1h');
+    assert.equal(close.row, 4);
+    assert.match(close.message, /^row 4: timestamp 2024-01-01T01:30:00\.000Z is 30m after row 3's; 1h bars are at least 1h apart/);
+    const minutes = failure(csvAt([t0, t0 + 60_000]), '1d');
+    assert.equal(minutes.row, 3);
+    assert.match(minutes.message, /is 1m after row 2's; 1d bars are at least 1d apart \(is the timeframe right\?\)/);
+    const sameMonth = failure(csvAt([Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), Date.UTC(2024, 1, 15)]), '1M');
+    assert.equal(sameMonth.row, 4);
+    assert.match(sameMonth.message, /same month as row 3's; 1M bars are one a month/);
+    const days = failure(csvAt([t0, t0 + D]), '1w');
+    assert.equal(days.row, 3);
+    assert.match(days.message, /is 1d after row 2's; 1w bars are at least 1w apart/);
+  });
+
+  it('refuses bars off the timeframe grid (UTC): minutes, hours, midnight, Monday, first of month', () => {
+    const cases: Array<[number[], Parameters<typeof parseOhlcvCsv>[2], number, RegExp]> = [
+      [[t0 + 30_000], '1m', 2, /not on the 1m grid: 1m bars open on a whole minute/],
+      [[t0, t0 + 7 * 60_000], '5m', 3, /not on the 5m grid/],
+      [[t0, t0 + H, t0 + 2 * H + 60_000 * 30], '1h', 4, /timestamp 2024-01-01T02:30:00\.000Z is not on the 1h grid: 1h bars open on the hour/],
+      [[t0 + H], '4h', 2, /not on the 4h grid: 4h bars open at 00:00, 04:00/],
+      [[t0, t0 + D + 5 * H], '1d', 3, /not on the 1d grid: 1d bars open at 00:00 UTC/],
+      [[t0 + D], '1w', 2, /timestamp 2024-01-02T00:00:00\.000Z is not on the 1w grid: 1w bars open on a Monday at 00:00 UTC/],
+      [[t0, t0 + 8 * D], '1w', 3, /not on the 1w grid/],
+      [[Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 2)], '1M', 3, /2024-02-02T00:00:00\.000Z is not on the 1M grid: 1M bars open on the first day of a month/],
+      [[Date.UTC(2024, 0, 1, 3)], '1M', 2, /not on the 1M grid/],
+    ];
+    for (const [times, timeframe, row, pattern] of cases) {
+      const error = failure(csvAt(times), timeframe);
+      assert.equal(error.row, row, `${timeframe}: ${error.message}`);
+      assert.match(error.message, pattern);
+    }
+  });
+
+  it('Binance files are numbered from row 1', () => {
+    const lines = binanceCsv((ms) => ms).split('\n');
+    const fields = lines[5].split(',');
+    fields[0] = String(Number(fields[0]) + 60_000);
+    lines[5] = fields.join(',');
+    const error = failure(lines.join('\n'), '1h');
+    assert.equal(error.row, 6);
+    assert.match(error.message, /not on the 1h grid/);
+  });
+});

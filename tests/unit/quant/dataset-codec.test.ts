@@ -1,8 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { datasetId, datasetSeries, decodeDataset, DatasetCodecError, encodeDataset, readDatasetHeader } from '../../../shared/quant/dataset-codec.js';
+import { datasetHeaderBytes, datasetId, datasetSeries, decodeDataset, DatasetCodecError, encodeDataset, readDatasetHeader, readDatasetTimes } from '../../../shared/quant/dataset-codec.js';
 import { clearInstalledDatasets, installDataset, loadSeries, validateDataset } from '../../../shared/quant/dataset.js';
+import { ResampledSeriesMemo } from '../../../shared/quant/resampled-series.js';
+import { resample } from '../../../shared/quant/resample.js';
+import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
 import { TIMEFRAMES } from '../../../shared/quant/timeframes.js';
 
 const columns = ['time', 'open', 'high', 'low', 'close', 'volume'] as const;
@@ -81,4 +84,67 @@ test('validateDataset accepts sha256:<id> with the bar count the coordinator fil
   assert.throws(() => loadSeries(spec, 'ETHUSDT', '1h'), /holds BTCUSDT 1h/);
   clearInstalledDatasets();
   assert.throws(() => loadSeries(spec, 'BTCUSDT', '1h'), /not loaded/);
+});
+
+test('readDatasetTimes reads the time column from a prefix of the bytes', () => {
+  const time = [Date.UTC(2024, 0, 1), Date.UTC(2024, 0, 2), Date.UTC(2024, 0, 5)];
+  const bytes = encodeDataset({ symbol: 'BTCUSDT', timeframe: '1d', time, open: [1, 2, 3], high: [1, 2, 3], low: [1, 2, 3], close: [1, 2, 3], volume: [0, 0, 0] });
+  const headerBytes = datasetHeaderBytes(bytes.subarray(0, 12));
+  assert.equal(headerBytes, readDatasetHeader(bytes).headerBytes);
+  const prefix = bytes.subarray(0, headerBytes + 3 * 8);
+  const read = readDatasetTimes(prefix);
+  assert.deepEqual(Array.from(read.time), time);
+  assert.deepEqual([read.symbol, read.timeframe, read.bars], ['BTCUSDT', '1d', 3]);
+  assert.deepEqual(Array.from(readDatasetTimes(bytes).time), time);
+  assert.throws(() => readDatasetTimes(bytes.subarray(0, headerBytes + 8)), /time column of 3 bars/);
+  assert.throws(() => datasetHeaderBytes(bytes.subarray(0, 5)), /too short/);
+});
+
+test('loadSeries resamples an installed dataset to a coarser timeframe it divides, once per (id, timeframe)', () => {
+  const id = 'cd'.repeat(32);
+  const minutes = generateSyntheticSeries({ seed: 5, symbol: 'BTCUSDT', timeframe: '1m', bars: 3 * 1440 + 17 });
+  installDataset(id, decodeDataset(encodeDataset(minutes), { shared: true }));
+  const spec = { name: `sha256:${id}` as const, bars: 1, seed: 0 };
+  try {
+    for (const timeframe of ['5m', '1h', '4h', '1d', '1w', '1M'] as const) {
+      const series = loadSeries(spec, 'BTCUSDT', timeframe);
+      const expected = resample(minutes, timeframe);
+      assert.equal(series.timeframe, timeframe);
+      assert.equal(series.symbol, 'BTCUSDT');
+      for (const column of columns) assert.deepEqual(series[column], expected[column], `${timeframe} ${column}`);
+      assert.equal(loadSeries(spec, 'BTCUSDT', timeframe), series, `${timeframe} is memoised`);
+    }
+    assert.equal(loadSeries(spec, 'BTCUSDT', '1d').time.length, 4);
+    assert.deepEqual(loadSeries(spec, 'BTCUSDT', '1m').close, minutes.close, 'its own timeframe: the installed bars as they are');
+    // Re-installing the same id (every partition does) keeps the memo; a finer or non-dividing timeframe is refused.
+    const daily = loadSeries(spec, 'BTCUSDT', '1d');
+    installDataset(id, decodeDataset(encodeDataset(minutes), { shared: true }));
+    clearInstalledDatasets(new Set([id]));
+    assert.equal(loadSeries(spec, 'BTCUSDT', '1d'), daily);
+    const hours = 'ef'.repeat(32);
+    installDataset(hours, decodeDataset(encodeDataset(generateSyntheticSeries({ seed: 5, symbol: 'BTCUSDT', timeframe: '1h', bars: 50 }))));
+    assert.throws(() => loadSeries({ ...spec, name: `sha256:${hours}` }, 'BTCUSDT', '15m'), /holds BTCUSDT 1h, not BTCUSDT 15m/);
+  } finally {
+    clearInstalledDatasets();
+  }
+  assert.throws(() => loadSeries(spec, 'BTCUSDT', '1d'), /not loaded/);
+});
+
+test('the resampled-series memo is bounded by entries and bytes, drops the least recently used, and forgets ids', () => {
+  const minutes = generateSyntheticSeries({ seed: 6, symbol: 'X', timeframe: '1m', bars: 2000 });
+  const memo = new ResampledSeriesMemo({ maxEntries: 2, maxBytes: 1 << 30 });
+  const fiveA = memo.get('a', minutes, '5m');
+  memo.get('a', minutes, '1h');
+  assert.equal(memo.get('a', minutes, '5m'), fiveA); // 5m is now the most recent
+  memo.get('b', minutes, '1d'); // evicts a/1h
+  assert.equal(memo.size, 2);
+  assert.equal(memo.get('a', minutes, '5m'), fiveA);
+  memo.forget(new Set(['b']));
+  assert.equal(memo.size, 1);
+  assert.notEqual(memo.get('a', minutes, '5m'), fiveA, 'recomputed after forget');
+  // A byte budget below one entry keeps just the newest.
+  const tight = new ResampledSeriesMemo({ maxEntries: 10, maxBytes: 1 });
+  tight.get('a', minutes, '5m');
+  tight.get('a', minutes, '15m');
+  assert.equal(tight.size, 1);
 });

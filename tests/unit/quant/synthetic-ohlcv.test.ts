@@ -7,7 +7,8 @@ import {
   syntheticCacheSize,
   syntheticSeries,
 } from '../../../shared/quant/synthetic-ohlcv.js';
-import { TIMEFRAMES, timeframeMs } from '../../../shared/quant/timeframes.js';
+import { bucketStart } from '../../../shared/quant/resample.js';
+import { hasFixedLength, TIMEFRAMES, timeframeMs } from '../../../shared/quant/timeframes.js';
 
 function correlation(x: number[], y: number[]): number {
   const n = x.length;
@@ -44,11 +45,13 @@ describe('synthetic OHLCV', () => {
 
   it('has consistent OHLC, positive volumes and aligned timestamps ending at a fixed epoch', () => {
     for (const timeframe of TIMEFRAMES) {
+      if (!hasFixedLength(timeframe)) continue; // 1M: the next test
       const bars = 2000;
       const s = generateSyntheticSeries({ seed: 3, symbol: 'ABC', timeframe, bars });
       const ms = timeframeMs(timeframe);
       assert.equal(s.close.length, bars);
       assert.equal(s.time[bars - 1] + ms, SYNTHETIC_END_MS);
+      if (timeframe === '1w') assert.equal(new Date(s.time[0]).getUTCDay(), 1, 'weeks start on Monday');
       for (let i = 0; i < bars; i++) {
         const o = s.open[i];
         const c = s.close[i];
@@ -56,10 +59,36 @@ describe('synthetic OHLCV', () => {
         assert.ok(s.high[i] >= Math.max(o, c), `${timeframe} high at ${i}`);
         assert.ok(s.low[i] <= Math.min(o, c) && s.low[i] > 0, `${timeframe} low at ${i}`);
         assert.ok(s.volume[i] > 0 && Number.isFinite(s.volume[i]));
-        assert.equal(s.time[i] % ms, 0);
+        assert.equal(bucketStart(s.time[i], timeframe), s.time[i]);
         if (i > 0) assert.equal(s.time[i] - s.time[i - 1], ms);
       }
     }
+  });
+
+  it('puts 1M bars on the first of consecutive calendar months, the last one December 2023', () => {
+    const s = generateSyntheticSeries({ seed: 3, symbol: 'ABC', timeframe: '1M', bars: 600 });
+    assert.equal(s.time[599], Date.UTC(2023, 11, 1));
+    for (let i = 0; i < 600; i++) {
+      assert.equal(s.time[i], Date.UTC(2023, 11 - (599 - i), 1), `bar ${i}`);
+      assert.ok(s.high[i] >= Math.max(s.open[i], s.close[i]) && s.low[i] <= Math.min(s.open[i], s.close[i]) && s.low[i] > 0);
+      assert.ok(s.volume[i] > 0 && Number.isFinite(s.volume[i]));
+    }
+    // Far more months than Date can hold still get finite, increasing times.
+    const long = generateSyntheticSeries({ seed: 3, symbol: 'ABC', timeframe: '1M', bars: 4_000_000 });
+    assert.ok(Number.isFinite(long.time[0]) && long.time[0] < long.time[1]);
+    assert.equal(long.time[3_999_999], Date.UTC(2023, 11, 1));
+  });
+
+  it('scales volatility with the bar length: weekly and monthly log returns are wider than daily ones', () => {
+    const spread = (timeframe: '1d' | '1w' | '1M') => {
+      const s = generateSyntheticSeries({ seed: 11, symbol: 'SPREAD', timeframe, bars: 3000 });
+      let sum = 0;
+      for (let i = 1; i < s.close.length; i++) sum += Math.log(s.close[i] / s.close[i - 1]) ** 2;
+      return Math.sqrt(sum / (s.close.length - 1));
+    };
+    const [day, week, month] = [spread('1d'), spread('1w'), spread('1M')];
+    assert.ok(week / day > 1.8 && week / day < 3.8, `week/day ${week / day} ≈ √7`);
+    assert.ok(month / week > 1.4 && month / week < 3.2, `month/week ${month / week} ≈ √4.35`);
   });
 
   it('volumes rise with |returns| and volatility comes in regimes', () => {

@@ -1,0 +1,87 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { pino } from 'pino';
+import { createNodeAgentClient, type NodeAgentClient } from '../../../shared/grpc/clients.js';
+import type { AgentStatus__Output } from '../../../shared/generated/quantgrid/v1/AgentStatus.js';
+import type { PartitionEvent__Output } from '../../../shared/generated/quantgrid/v1/PartitionEvent.js';
+import { decodeDataset, encodeDataset } from '../../../shared/quant/dataset-codec.js';
+import { QUANTGRID_VERSION } from '../../../shared/version.js';
+import { WorkerPool } from '../../../node-agent/worker-pool.js';
+import { AgentService, type DatasetSource } from '../../../node-agent/agent-service.js';
+import { startAgentServer, type StartedAgentServer } from '../../../node-agent/agent-server.js';
+import type { DatasetCacheStats } from '../../../node-agent/dataset-cache.js';
+
+const ID = 'a1'.repeat(32);
+const log: string[] = [];
+const STATS: DatasetCacheStats = { hits: 1, diskHits: 1, misses: 2, bytesFetched: 300, memoryBytes: 48, entries: 1, diskBytes: 4096, diskEntries: 3, diskEvictions: 5 };
+const source: DatasetSource = {
+  async get(id) {
+    log.push(`get ${id.slice(0, 4)}`);
+    return decodeDataset(encodeDataset({ symbol: 'X', timeframe: '1h', time: [0], open: [1], high: [1], low: [1], close: [1], volume: [1] }), { shared: true });
+  },
+  stats: () => STATS,
+  pin(id) {
+    log.push(`pin ${id.slice(0, 4)}`);
+    return () => log.push(`unpin ${id.slice(0, 4)}`);
+  },
+};
+
+let pool: WorkerPool;
+let server: StartedAgentServer;
+let client: NodeAgentClient;
+
+before(async () => {
+  pool = new WorkerPool({ size: 1 });
+  await pool.start();
+  const service = new AgentService({
+    nodeId: () => 'unit-node',
+    version: QUANTGRID_VERSION,
+    profile: { cores: 2, cpuSpeedGhz: 2.5, memoryTotalBytes: 8e9, netSpeedMbps: 1000, netInterface: 'eth0' },
+    load: { current: () => ({ cpuLoad: 0, memoryAvailableBytes: 4e9, netRxBytesPerS: 0, netTxBytesPerS: 0, busySlots: pool.busySlots, sampledAt: Date.now() }) },
+    pool,
+    capabilities: ['noop'],
+    heartbeatMs: 500,
+    logger: pino({ level: 'silent' }),
+    datasets: source,
+  });
+  server = await startAgentServer({ host: '127.0.0.1', port: 0, tls: {}, handlers: service.handlers });
+  client = createNodeAgentClient(`127.0.0.1:${server.port}`);
+});
+
+after(async () => {
+  client.close();
+  await server.shutdown(500);
+  await pool.close();
+});
+
+test('a partition pins its stored dataset from before loading it until it ends', async () => {
+  const call = client.RunPartition({
+    jobId: 'job-1',
+    partition: 0,
+    attempt: 1,
+    kind: 'noop',
+    specJson: JSON.stringify({ partitions: 1, workMs: 30, dataset: { name: `sha256:${ID}`, bars: 1, seed: 0 } }),
+    partitionJson: JSON.stringify({ first: 0, count: 1 }),
+    coordinatorVersion: QUANTGRID_VERSION,
+    heartbeatMs: 0,
+  });
+  const events: PartitionEvent__Output[] = [];
+  await new Promise<void>((resolve, reject) => {
+    call.on('data', (event: PartitionEvent__Output) => {
+      events.push(event);
+      if (event.event === 'result') log.push('result');
+    });
+    call.on('error', reject);
+    call.on('end', resolve);
+  });
+  assert.equal(events.at(-1)?.event, 'result', JSON.stringify(events.at(-1)));
+  assert.deepEqual(log, ['pin a1a1', 'get a1a1', 'unpin a1a1', 'result']);
+});
+
+test('GetStatus reports the dataset cache, disk use and evictions included', async () => {
+  const status = await new Promise<AgentStatus__Output>((resolve, reject) => client.GetStatus({}, (error, value) => (error ? reject(error) : resolve(value!))));
+  assert.deepEqual(
+    [status.datasetCacheHits, status.datasetCacheMisses, status.datasetCacheMemoryBytes, status.datasetCacheDiskBytes, status.datasetCacheDiskEntries, status.datasetCacheDiskEvictions].map(Number),
+    [1, 2, 48, 4096, 3, 5],
+  );
+});
