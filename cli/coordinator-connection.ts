@@ -11,6 +11,9 @@ import type { ListJobsResponse__Output } from '../shared/generated/quantgrid/v1/
 import type { ListNodesResponse__Output } from '../shared/generated/quantgrid/v1/ListNodesResponse.js';
 import type { SubmitJobRequest } from '../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import type { SubmitJobResponse__Output } from '../shared/generated/quantgrid/v1/SubmitJobResponse.js';
+import type { AddScheduleRequest } from '../shared/generated/quantgrid/v1/AddScheduleRequest.js';
+import type { ListSchedulesResponse__Output } from '../shared/generated/quantgrid/v1/ListSchedulesResponse.js';
+import type { Schedule__Output } from '../shared/generated/quantgrid/v1/Schedule.js';
 import { CliError, EXIT, UsageError } from './cli-error.js';
 
 export interface ConnectionOptions {
@@ -154,9 +157,28 @@ export class CoordinatorConnection {
     return this.unary((options, callback) => this.client.listNodes({}, options, callback));
   }
 
+  addSchedule(request: AddScheduleRequest): Promise<Schedule__Output> {
+    return this.unary((options, callback) => this.client.addSchedule(request, options, callback));
+  }
+
+  listSchedules(): Promise<ListSchedulesResponse__Output> {
+    return this.unary((options, callback) => this.client.listSchedules({}, options, callback));
+  }
+
+  /** rm, pause or resume: the schedule as it is afterwards (rm: as it was). */
+  changeSchedule(action: 'remove' | 'pause' | 'resume', name: string): Promise<Schedule__Output> {
+    const method = ({ remove: 'removeSchedule', pause: 'pauseSchedule', resume: 'resumeSchedule' } as const)[action];
+    return this.unary((options, callback) => this.client[method]({ name }, options, callback));
+  }
+
+  runScheduleNow(name: string): Promise<SubmitJobResponse__Output> {
+    return this.unary((options, callback) => this.client.runScheduleNow({ name }, options, callback));
+  }
+
   /** The live event stream of a job (no deadline: it lasts as long as the job). */
-  watchJob(jobId: string): grpc.ClientReadableStream<JobEvent__Output> {
-    return this.client.watchJob({ jobId });
+  /** The job's events; with afterEventId, those logged after it (a resumed watch). */
+  watchJob(jobId: string, afterEventId = ''): grpc.ClientReadableStream<JobEvent__Output> {
+    return this.client.watchJob({ jobId, afterEventId });
   }
 
   close(): void {

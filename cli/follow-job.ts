@@ -74,6 +74,7 @@ export async function followJob(context: CommandContext, jobId: string, policy: 
     resultJson: outcome.resultJson,
     error: outcome.error,
     name: '',
+    schedule: '',
   };
   const job = await context.connection.getJob(jobId).catch(() => fallback);
   return reportFinishedJob(context, job.status === fallback.status ? job : fallback);

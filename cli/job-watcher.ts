@@ -67,9 +67,12 @@ function attachOnce(
   display: WatchDisplay,
   signal: AbortSignal,
   policy: WatchPolicy,
+  cursor: { lastEventId: string },
 ): Promise<{ result: AttachEnd; events: number }> {
   return new Promise((resolve) => {
-    const call = connection.watchJob(jobId);
+    // After a break, resume after the last event seen: nothing missed, nothing shown twice.
+    const resuming = cursor.lastEventId !== '';
+    const call = connection.watchJob(jobId, cursor.lastEventId);
     let events = 0;
     let lastStatus = '';
     let settled = false;
@@ -107,9 +110,10 @@ function attachOnce(
     call.on('data', (event: JobEvent__Output) => {
       if (settled) return;
       events++;
+      if (event.eventId) cursor.lastEventId = event.eventId;
       armIdleProbe();
       if (event.status) lastStatus = event.status;
-      display.event(event, events === 1);
+      display.event(event, events === 1 && !resuming);
       const status = terminalStatusOf(event);
       if (status) finish({ end: 'terminal', status, resultJson: event.resultJson, error: event.message });
     });
@@ -136,8 +140,9 @@ export async function watchJob(
   policy: WatchPolicy = DEFAULT_WATCH_POLICY,
 ): Promise<WatchOutcome> {
   let failures = 0;
+  const cursor = { lastEventId: '' };
   for (;;) {
-    const { result, events } = await attachOnce(connection, jobId, display, signal, policy);
+    const { result, events } = await attachOnce(connection, jobId, display, signal, policy, cursor);
     let cause: string;
     switch (result.end) {
       case 'aborted':

@@ -5,6 +5,7 @@ import { commanderErrorLine, EXIT, reportError, UsageError } from './cli-error.j
 import { addGlobalOptions } from './command-context.js';
 import { registerCancelCommand } from './commands/cancel.js';
 import { registerDataCommand } from './commands/data.js';
+import { registerScheduleCommand } from './commands/schedule.js';
 import { registerJobCommand } from './commands/job.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerNodesCommand } from './commands/nodes.js';
@@ -37,6 +38,7 @@ Examples:
   registerCancelCommand(program);
   registerNodesCommand(program);
   registerDataCommand(program);
+  registerScheduleCommand(program);
   // Reached only when no command matched (set last: commands created before do not inherit it).
   program.allowExcessArguments().action((_options: unknown, command: Command) => {
     const name = command.args[0];

@@ -3,6 +3,7 @@ import type { SubmitJobRequest } from '../shared/generated/quantgrid/v1/SubmitJo
 import type { _quantgrid_v1_BacktestSpec_Constraint as BacktestConstraint } from '../shared/generated/quantgrid/v1/BacktestSpec.js';
 import { METRIC_NAMES, OBJECTIVES, type MetricName } from '../shared/tasks/backtest/objective.js';
 import { UsageError } from './cli-error.js';
+import { parseDurationMs } from '../shared/config/parsers.js';
 import {
   flagValue,
   parseIntegerIn,
@@ -52,8 +53,12 @@ export interface SubmitCommonFlags {
   name?: string;
   priority?: string;
   maxPartitions?: string;
-  /** Idempotency key; the command passes a fresh UUID. */
+  /** Idempotency key; the command passes --request-id or a fresh UUID. */
   requestId?: string;
+  /** --deadline: a duration from submission (e.g. 30m, 2h). */
+  deadline?: string;
+  /** --no-cache sets this to false. */
+  cache?: boolean;
 }
 
 export interface BacktestFlags extends SubmitCommonFlags {
@@ -129,11 +134,23 @@ function dataset(flags: { bars?: string; seed?: string; dataset?: string }, defa
   };
 }
 
+/** The longest deadline the coordinator accepts (24 days). */
+const MAX_DEADLINE_SECONDS = 24 * 24 * 3600;
+
+/** "90s", "30m", "2h", "1h30m" → whole seconds (rounded up), at most 24 days. */
+export function parseDeadline(text: string): number {
+  const seconds = Math.ceil(parseDurationMs(text) / 1000);
+  if (seconds < 1 || seconds > MAX_DEADLINE_SECONDS) throw new Error(`"${text}" must be from 1s to 24d`);
+  return seconds;
+}
+
 function envelope(flags: SubmitCommonFlags): Omit<SubmitJobRequest, 'spec'> & { maxPartitions: number } {
   return {
     name: flags.name?.trim() ?? '',
     priority: flags.priority === undefined ? 0 : flagValue('--priority', flags.priority, parseIntegerIn(INT32_MIN, INT32_MAX)),
     requestId: flags.requestId ?? '',
+    deadlineSeconds: flags.deadline === undefined ? 0 : flagValue('--deadline', flags.deadline, parseDeadline),
+    noCache: flags.cache === false,
     maxPartitions:
       flags.maxPartitions === undefined ? 0 : flagValue('--max-partitions', flags.maxPartitions, parseIntegerIn(0, UINT32_MAX)),
   };
@@ -225,8 +242,9 @@ export function buildBacktestRequest(flags: BacktestFlags): SubmitJobRequest {
   const { maxPartitions, ...rest } = envelope(flags);
   const strategy = (flags.strategy ?? BACKTEST_DEFAULTS.strategy).trim();
   if (!strategy) throw new UsageError('--strategy: must not be empty');
-  const timeframe = (flags.timeframe ?? BACKTEST_DEFAULTS.timeframe).trim();
-  if (!timeframe) throw new UsageError('--timeframe: must not be empty');
+  // On an imported dataset, no --timeframe means the dataset's own (the coordinator fills it in).
+  const timeframe = (flags.timeframe ?? (flags.dataset !== undefined ? '' : BACKTEST_DEFAULTS.timeframe)).trim();
+  if (!timeframe && flags.timeframe !== undefined) throw new UsageError('--timeframe: must not be empty');
   return {
     ...rest,
     spec: {
@@ -260,7 +278,8 @@ export function buildAnalysisRequest(flags: AnalysisFlags): SubmitJobRequest {
     spec: {
       marketAnalysis: {
         assets: flagValue('--assets', required('--assets', flags.assets, 'BTCUSDT,ETHUSDT'), parseNameList),
-        timeframes: flagValue('--timeframes', flags.timeframes ?? ANALYSIS_DEFAULTS.timeframes, parseNameList),
+        timeframes:
+          flags.timeframes === undefined && flags.dataset !== undefined ? [] : flagValue('--timeframes', flags.timeframes ?? ANALYSIS_DEFAULTS.timeframes, parseNameList),
         dataset: dataset(flags, ANALYSIS_DEFAULTS),
         indicators: flags.indicators === undefined ? [] : flagValue('--indicators', flags.indicators, parseNameList),
         includeSeries: flags.series === true,

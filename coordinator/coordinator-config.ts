@@ -18,6 +18,14 @@ export interface CoordinatorConfig {
   heartbeatTimeoutMs: number;
   statusIntervalMs: number;
   jobConcurrency: number;
+  /** BullMQ: a job's lock lifetime (renewed every half), the stalled-job check interval, stalls allowed before a job fails. */
+  jobLockMs: number;
+  stalledIntervalMs: number;
+  maxStalled: number;
+  /** Finished jobs (and their results) are kept this long, and at most this many of each outcome. */
+  retentionMs: number;
+  retentionCount: number;
+  partitionCacheTtlMs: number;
   partitionsPerSlot: number;
   limits: SpecLimits;
   tls: TlsConfig;
@@ -63,6 +71,20 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .env('QUANTGRID_STATUS_INTERVAL')
     .default('1s'),
   new Option('--job-concurrency <n>', 'jobs one coordinator runs at once').env('QUANTGRID_JOB_CONCURRENCY').default('8'),
+  new Option('--job-lock <duration>', 'lock a coordinator holds on each job it runs, renewed every half; a crashed coordinator\'s jobs are taken over within about this plus --stalled-interval')
+    .env('QUANTGRID_JOB_LOCK')
+    .default('10s'),
+  new Option('--stalled-interval <duration>', 'how often coordinators look for jobs whose lock lapsed (their coordinator died)')
+    .env('QUANTGRID_STALLED_INTERVAL')
+    .default('5s'),
+  new Option('--max-stalled <n>', 'coordinator losses a job survives before it fails (each takeover resumes it)')
+    .env('QUANTGRID_MAX_STALLED')
+    .default('5'),
+  new Option('--retention <duration>', 'how long finished jobs and their results are kept').env('QUANTGRID_RETENTION').default('7d'),
+  new Option('--retention-count <n>', 'most completed (and, separately, failed) jobs kept').env('QUANTGRID_RETENTION_COUNT').default('1000'),
+  new Option('--partition-cache-ttl <duration>', 'how long a partition result stays reusable by identical later jobs')
+    .env('QUANTGRID_PARTITION_CACHE_TTL')
+    .default('7d'),
   new Option('--partitions-per-slot <n>', 'partitions planned per free slot, to balance uneven nodes')
     .env('QUANTGRID_PARTITIONS_PER_SLOT')
     .default('4'),
@@ -104,6 +126,12 @@ export function toCoordinatorConfig(raw: RawOptions): CoordinatorConfig {
     statusIntervalMs: convert('status-interval', raw.statusInterval!, parseDurationMs),
     jobConcurrency: convert('job-concurrency', raw.jobConcurrency!, parsePositiveInt),
     partitionsPerSlot: convert('partitions-per-slot', raw.partitionsPerSlot!, parsePositiveInt),
+    jobLockMs: convert('job-lock', raw.jobLock!, parseDurationMs),
+    stalledIntervalMs: convert('stalled-interval', raw.stalledInterval!, parseDurationMs),
+    maxStalled: convert('max-stalled', raw.maxStalled!, parsePositiveInt),
+    retentionMs: convert('retention', raw.retention!, parseDurationMs),
+    retentionCount: convert('retention-count', raw.retentionCount!, parsePositiveInt),
+    partitionCacheTtlMs: convert('partition-cache-ttl', raw.partitionCacheTtl!, parseDurationMs),
     limits: {
       maxUnits: convert('max-units', raw.maxUnits!, parsePositiveInt),
       maxBars: convert('max-bars', raw.maxBars!, parsePositiveInt),

@@ -1,6 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorMessage, ValidationError } from '../shared/errors.js';
-import type { CoordinatorHandlers } from '../shared/generated/quantgrid/v1/Coordinator.js';
 import type { Job } from '../shared/generated/quantgrid/v1/Job.js';
 import type { JobEvent } from '../shared/generated/quantgrid/v1/JobEvent.js';
 import type { NodeInfo } from '../shared/generated/quantgrid/v1/NodeInfo.js';
@@ -14,12 +13,19 @@ import type { JobStore } from './job-store.js';
 import type { NodeTable } from './node-table.js';
 import { DatasetImportError, toDatasetInfo, type DatasetStore } from './dataset-store.js';
 import { resolveStoredDatasets } from './job-datasets.js';
+import type { CoordinatorHandlersWithoutSchedules } from './schedule-rpc.js';
+import { EVENT_ID_PATTERN } from './job-event-log.js';
 
 /** FetchDataset sends the encoded dataset in chunks of this size. */
 export const DATASET_CHUNK_BYTES = 1024 * 1024;
 
 const CAPABILITY_PATTERN = /^[a-z0-9][a-z0-9._-]{0,63}$/;
-const WATCH_POLL_MS = 500;
+const MAX_REQUEST_ID_LENGTH = 200;
+/** 24 days: timers cannot wait longer, and no sensible job deadline is that far. */
+export const MAX_DEADLINE_SECONDS = 24 * 24 * 3600;
+/** How often a watch looks for new events in the job's log, and every how many empty looks it checks the job itself. */
+const WATCH_POLL_MS = 150;
+const WATCH_STATUS_CHECK_EVERY = 10;
 
 function serviceError(code: grpc.status, details: string): Partial<grpc.ServiceError> {
   return { code, details, message: details };
@@ -43,7 +49,21 @@ export function validateSubmission(request: SubmitJobRequest__Output, limits: Sp
     throw new ValidationError('spec.max_partitions', 'must be a non-negative integer');
   }
   if (request.name.length > 200) throw new ValidationError('name', 'must be at most 200 characters');
-  return { spec: request.spec, kind: kind.name, name: request.name, priority: request.priority, submittedAt: Date.now() };
+  if (request.requestId.length > MAX_REQUEST_ID_LENGTH) throw new ValidationError('request_id', `must be at most ${MAX_REQUEST_ID_LENGTH} characters`);
+  if (!Number.isInteger(request.deadlineSeconds) || request.deadlineSeconds < 0 || request.deadlineSeconds > MAX_DEADLINE_SECONDS) {
+    throw new ValidationError('deadline_seconds', `must be an integer from 0 (none) to ${MAX_DEADLINE_SECONDS}`);
+  }
+  const submittedAt = Date.now();
+  return {
+    spec: request.spec,
+    kind: kind.name,
+    name: request.name,
+    priority: request.priority,
+    submittedAt,
+    deadlineAt: request.deadlineSeconds > 0 ? submittedAt + request.deadlineSeconds * 1000 : 0,
+    noCache: request.noCache,
+    requestId: request.requestId,
+  };
 }
 
 export interface CoordinatorServiceDeps {
@@ -55,7 +75,8 @@ export interface CoordinatorServiceDeps {
   datasets: DatasetStore;
 }
 
-export function createCoordinatorService({ store, runner, table, limits, log, datasets }: CoordinatorServiceDeps): CoordinatorHandlers {
+/** Every RPC but the schedules' (coordinator/schedule-rpc.ts). */
+export function createCoordinatorService({ store, runner, table, limits, log, datasets }: CoordinatorServiceDeps): CoordinatorHandlersWithoutSchedules {
   async function describe(jobId: string): Promise<(Job & { status: JobStatusName }) | undefined> {
     const job = await store.get(jobId);
     return job ? store.describe(job, runner.liveSnapshot(jobId)) : undefined;
@@ -80,8 +101,9 @@ export function createCoordinatorService({ store, runner, table, limits, log, da
           return callback(serviceError(grpc.status.INTERNAL, errorMessage(error)));
         }
         try {
-          const jobId = await store.submit(data);
-          log.info({ job: jobId, kind: data.kind, name: data.name }, 'job submitted');
+          const { jobId, duplicate } = await store.submit(data);
+          if (duplicate) log.info({ job: jobId, requestId: data.requestId }, 'duplicate submission: the job of that request id');
+          else log.info({ job: jobId, kind: data.kind, name: data.name }, 'job submitted');
           callback(null, { jobId, job: await describe(jobId) });
         } catch (error) {
           callback(storeError(error));
@@ -203,27 +225,39 @@ export function createCoordinatorService({ store, runner, table, limits, log, da
     },
 
     WatchJob(call) {
-      const jobId = call.request.jobId;
+      const { jobId, afterEventId } = call.request;
       let ended = false;
-      let poll: NodeJS.Timeout | undefined;
-      const finish = (): void => {
+      call.on('cancelled', () => (ended = true));
+      call.on('error', () => (ended = true));
+      const fail = (code: grpc.status, details: string): void => {
         if (ended) return;
         ended = true;
-        unsubscribe();
-        if (poll) clearInterval(poll);
-        call.end();
+        call.destroy(Object.assign(new Error(details), { code, details }));
       };
-      const send = (event: JobEvent): void => {
-        if (ended) return;
-        call.write(event);
-        if (event.status && TERMINAL_STATUSES.has(event.status as JobStatusName)) finish();
+      /** Writes an event; true when it ended the job (and so the stream). */
+      const send = (event: JobEvent): boolean => {
+        if (ended) return true;
+        writable = call.write(event);
+        if (event.status && TERMINAL_STATUSES.has(event.status as JobStatusName)) {
+          ended = true;
+          call.end();
+          return true;
+        }
+        return false;
       };
-      // Subscribe before reading the job so no event falls between the snapshot and the stream.
-      const unsubscribe = runner.hub.subscribe(jobId, send);
-      call.on('cancelled', finish);
-      call.on('error', finish);
-
-      const terminalEvent = (job: Job & { status: JobStatusName }): JobEvent => ({
+      // A slow watcher is not sent more than the stream's buffer holds: the log is read at its pace.
+      let writable = true;
+      const drained = (): Promise<void> =>
+        new Promise((resolve) => {
+          const done = (): void => {
+            call.removeListener('drain', done);
+            call.removeListener('close', done);
+            resolve();
+          };
+          call.once('drain', done);
+          call.once('close', done);
+        });
+      const terminalEvent = (job: Job & { status: JobStatusName }, eventId = ''): JobEvent => ({
         jobId,
         type:
           job.status === 'JOB_STATUS_COMPLETED' ? 'JOB_EVENT_TYPE_COMPLETED'
@@ -235,40 +269,52 @@ export function createCoordinatorService({ store, runner, table, limits, log, da
         progress: job.progress,
         resultJson: job.resultJson,
         message: job.error,
+        eventId,
       });
 
-      let lastSent = '';
-      const sendSnapshot = async (): Promise<void> => {
-        const job = await describe(jobId);
-        if (ended) return;
-        if (!job) {
-          ended = true;
-          unsubscribe();
-          if (poll) clearInterval(poll);
-          call.destroy(Object.assign(new Error(`no job ${jobId}`), { code: grpc.status.NOT_FOUND, details: `no job ${jobId}` }));
-          return;
+      (async () => {
+        if (afterEventId !== '' && !EVENT_ID_PATTERN.test(afterEventId)) {
+          return fail(grpc.status.INVALID_ARGUMENT, `after_event_id: "${afterEventId}" is not an event id of this job`);
         }
-        if (TERMINAL_STATUSES.has(job.status)) return send(terminalEvent(job));
-        const key = JSON.stringify([job.status, job.progress]);
-        if (key === lastSent) return;
-        lastSent = key;
-        send({ jobId, type: 'JOB_EVENT_TYPE_PROGRESS', timeMs: Date.now(), partition: -1, status: job.status, progress: job.progress });
-      };
-      sendSnapshot()
-        .then(() => {
-          // Jobs run by this process stream their events through the hub; for the others (queued,
-          // or run by another coordinator) poll the store.
-          poll = setInterval(() => {
-            if (runner.isRunningHere(jobId)) return;
-            sendSnapshot().catch((error) => log.warn({ job: jobId, err: errorMessage(error) }, 'watch poll failed'));
-          }, WATCH_POLL_MS);
-        })
-        .catch((error) => {
-          if (ended) return;
-          ended = true;
-          unsubscribe();
-          call.destroy(Object.assign(new Error(errorMessage(error)), { code: grpc.status.UNAVAILABLE, details: errorMessage(error) }));
-        });
+        const job = await describe(jobId);
+        if (!job) return fail(grpc.status.NOT_FOUND, `no job ${jobId}`);
+        let cursor = afterEventId;
+        if (cursor === '') {
+          // Not resuming: where the log stands now, then a snapshot of the job, then what follows.
+          cursor = await runner.hub.lastId(jobId);
+          if (TERMINAL_STATUSES.has(job.status)) return void send(terminalEvent(job, cursor));
+          if (send({ jobId, type: 'JOB_EVENT_TYPE_PROGRESS', timeMs: Date.now(), partition: -1, status: job.status, progress: job.progress })) return;
+        }
+        // Tail the job's event log from the cursor; any coordinator may be the one writing it.
+        let quiet = 0;
+        while (!ended) {
+          const events = await runner.hub.read(jobId, cursor);
+          for (const { id, event } of events) {
+            cursor = id;
+            const withId = { ...event, eventId: id };
+            if (event.type === 'JOB_EVENT_TYPE_COMPLETED') {
+              const done = await describe(jobId);
+              if (done) withId.resultJson = done.resultJson;
+            }
+            if (send(withId)) return;
+            if (!writable) {
+              await drained();
+              writable = true;
+            }
+          }
+          if (events.length > 0) {
+            quiet = 0;
+            continue;
+          }
+          // A job whose end never reached the log (it expired, or the ending coordinator died first).
+          if (++quiet % WATCH_STATUS_CHECK_EVERY === 0) {
+            const now = await describe(jobId);
+            if (!now) return fail(grpc.status.NOT_FOUND, `no job ${jobId}`);
+            if (TERMINAL_STATUSES.has(now.status) && (await runner.hub.read(jobId, cursor, 1)).length === 0) return void send(terminalEvent(now, cursor));
+          }
+          await new Promise((resolve) => setTimeout(resolve, WATCH_POLL_MS));
+        }
+      })().catch((error) => fail(grpc.status.UNAVAILABLE, `job store (Redis) unavailable: ${errorMessage(error)}`));
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { JobEvent } from '../shared/generated/quantgrid/v1/JobEvent.js';
 import type { JobEventType } from '../shared/generated/quantgrid/v1/JobEventType.js';
-import type { JobEventHub } from './job-event-hub.js';
+import type { JobEventLog } from './job-event-log.js';
 import { toJobProgress, type ProgressSnapshot } from './job-model.js';
 import type { NodeRecord } from './node-table.js';
 import type { JobDispatchContext, PartitionListener, PartitionTask } from './partition-dispatcher.js';
@@ -16,6 +16,10 @@ export class JobExecution implements PartitionListener {
   readonly partials: unknown[] = [];
   private done = 0;
   private retries = 0;
+  private reused = 0;
+  private recovered = 0;
+  /** Partitions computed by this execution (not restored); the ETA is based on them. */
+  private computed = 0;
   private readonly runningByNode = new Map<string, number>();
   private runningCount = 0;
   private firstStartAt = 0;
@@ -30,8 +34,10 @@ export class JobExecution implements PartitionListener {
 
   constructor(
     readonly jobId: string,
-    private readonly hub: JobEventHub,
+    private readonly hub: JobEventLog,
     readonly context: Omit<JobDispatchContext, 'listener'> & { listener?: PartitionListener },
+    /** Called with every partition result computed here (to record it durably). */
+    private readonly onResult: (index: number, resultJson: string) => void = () => undefined,
   ) {
     this.outcome = new Promise<void>((resolve, reject) => {
       this.resolveOutcome = resolve;
@@ -46,12 +52,18 @@ export class JobExecution implements PartitionListener {
     return this.context as JobDispatchContext;
   }
 
-  /** Called once the plan is known. */
-  begin(total: number): void {
+  /** Called once the plan is known, with the results already known (recorded before a takeover, or cached). */
+  begin(total: number, known: ReadonlyArray<{ index: number; resultJson: string; how: 'recovered' | 'reused' }> = []): void {
     this.total = total;
     this.partials.length = total;
     this.phase = 'running';
-    if (total === 0) this.settle();
+    for (const { index, resultJson, how } of known) {
+      this.partials[index] = JSON.parse(resultJson);
+      this.done += 1;
+      if (how === 'reused') this.reused += 1;
+      else this.recovered += 1;
+    }
+    if (this.done === total) this.settle();
   }
 
   snapshot(): ProgressSnapshot {
@@ -64,17 +76,18 @@ export class JobExecution implements PartitionListener {
       retries: this.retries,
       runningNodes: [...this.runningByNode.keys()],
       etaSeconds: this.etaSeconds(),
+      reused: this.reused,
+      recovered: this.recovered,
     };
   }
 
   private etaSeconds(): number {
-    if (this.done === 0 || this.firstStartAt === 0) return -1;
+    if (this.computed === 0 || this.firstStartAt === 0) return -1;
     const elapsed = (Date.now() - this.firstStartAt) / 1000;
-    return (elapsed / this.done) * (this.total - this.done);
+    return (elapsed / this.computed) * (this.total - this.done);
   }
 
   emit(type: JobEventType, fields: Partial<JobEvent> = {}): void {
-    if (!this.hub.hasListeners(this.jobId)) return;
     this.hub.publish({
       jobId: this.jobId,
       type,
@@ -121,6 +134,8 @@ export class JobExecution implements PartitionListener {
       return;
     }
     this.done += 1;
+    this.computed += 1;
+    this.onResult(task.index, resultJson);
     this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt });
     if (this.done === this.total) this.settle();
   }

@@ -9,6 +9,13 @@ export interface QueuedJobData {
   name: string;
   priority: number;
   submittedAt: number;
+  /** Epoch ms past which the job fails (0 or absent: no deadline). */
+  deadlineAt?: number;
+  /** Recompute every partition instead of reusing cached results. */
+  noCache?: boolean;
+  requestId?: string;
+  /** The schedule that submitted the job (coordinator/schedule-service.ts). */
+  schedule?: string;
 }
 
 /** What a running job publishes as BullMQ progress, so any coordinator can answer GetJob. */
@@ -21,6 +28,9 @@ export interface ProgressSnapshot {
   retries: number;
   runningNodes: string[];
   etaSeconds: number;
+  /** Partitions taken from the result cache, and those recorded before a takeover. */
+  reused?: number;
+  recovered?: number;
 }
 
 export type JobStatusName = Exclude<JobStatus, number>;
@@ -48,7 +58,7 @@ export function isSnapshot(value: unknown): value is ProgressSnapshot {
 }
 
 export function toJobProgress(snapshot: ProgressSnapshot | undefined): JobProgress {
-  if (!snapshot) return { partitionsTotal: 0, partitionsDone: 0, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: -1 };
+  if (!snapshot) return { partitionsTotal: 0, partitionsDone: 0, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: -1, partitionsReused: 0, partitionsRecovered: 0 };
   return {
     partitionsTotal: snapshot.total,
     partitionsDone: snapshot.done,
@@ -56,6 +66,8 @@ export function toJobProgress(snapshot: ProgressSnapshot | undefined): JobProgre
     retries: snapshot.retries,
     runningNodes: snapshot.runningNodes,
     etaSeconds: snapshot.etaSeconds,
+    partitionsReused: snapshot.reused ?? 0,
+    partitionsRecovered: snapshot.recovered ?? 0,
   };
 }
 

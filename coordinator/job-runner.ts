@@ -1,11 +1,13 @@
+import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logging.js';
 import { selectTaskKind } from '../shared/tasks/registry.js';
 import type { SpecLimits } from '../shared/tasks/task-kind.js';
-import { JobEventHub } from './job-event-hub.js';
+import type { JobEventLog } from './job-event-log.js';
 import { JobExecution, JobFailure } from './job-execution.js';
 import type { QueuedJobData, ProgressSnapshot } from './job-model.js';
 import type { NodeTable } from './node-table.js';
 import type { PartitionDispatcher, PartitionTask } from './partition-dispatcher.js';
+import { partitionCacheHash, type PartitionLedger } from './partition-ledger.js';
 import { choosePartitionCount } from './partition-planner.js';
 
 export class JobCancelled extends Error {}
@@ -25,10 +27,16 @@ export class JobRunner {
   constructor(
     private readonly table: NodeTable,
     private readonly dispatcher: PartitionDispatcher,
-    readonly hub: JobEventHub,
+    readonly hub: JobEventLog,
     private readonly options: JobRunnerOptions,
     private readonly log: Logger,
+    private readonly ledger: PartitionLedger,
   ) {}
+
+  /** Drops a finished job's durable partition records. */
+  forget(jobId: string): void {
+    this.ledger.forget(jobId).catch((error) => this.log.warn({ job: jobId, err: errorMessage(error) }, 'partition records not deleted'));
+  }
 
   /** Live progress of a job running here, fresher than what is stored in Redis. */
   liveSnapshot(jobId: string): ProgressSnapshot | undefined {
@@ -54,16 +62,22 @@ export class JobRunner {
   async run(jobId: string, data: QueuedJobData, onProgress: (snapshot: ProgressSnapshot) => void): Promise<string> {
     const { kind, raw } = selectTaskKind(data.spec as never);
     const spec = kind.validate(raw, this.options.limits);
+    const specJson = JSON.stringify(spec);
     const required = [...new Set([...kind.capabilities, ...data.spec.requiredCapabilities])];
-    const execution = new JobExecution(jobId, this.hub, {
+    const cacheable = kind.cacheable && data.noCache !== true;
+    let cacheHashes: string[] = [];
+    const warn = (what: string) => (error: unknown) => this.log.warn({ job: jobId, err: errorMessage(error) }, what);
+    const execution = new JobExecution(
       jobId,
-      kind: kind.name,
-      specJson: JSON.stringify(spec),
-      requiredCapabilities: required,
-      priority: data.priority,
-      cancelled: false,
-    });
+      this.hub,
+      { jobId, kind: kind.name, specJson, requiredCapabilities: required, priority: data.priority, cancelled: false },
+      (index, resultJson) => {
+        this.ledger.record(jobId, index, resultJson).catch(warn('partition result not recorded'));
+        if (cacheable) this.ledger.cache(cacheHashes[index], resultJson).catch(warn('partition result not cached'));
+      },
+    );
     let cancelled = false;
+    let deadlineReason: string | undefined;
     let wakeWaiter: (() => void) | undefined;
     const cancel = (): void => {
       cancelled = true;
@@ -72,19 +86,32 @@ export class JobRunner {
       wakeWaiter?.();
     };
     this.executions.set(jobId, { execution, cancel });
+    const deadlineAt = data.deadlineAt ?? 0;
+    let deadlineTimer: NodeJS.Timeout | undefined;
+    if (deadlineAt > 0) {
+      const expire = (): void => {
+        deadlineReason = `deadline exceeded: the job had to finish by ${new Date(deadlineAt).toISOString()}`;
+        this.dispatcher.cancelJob(execution.dispatchContext);
+        execution.fail(deadlineReason);
+        wakeWaiter?.();
+      };
+      if (Date.now() >= deadlineAt) expire();
+      else deadlineTimer = setTimeout(expire, deadlineAt - Date.now());
+    }
     const progressTimer = setInterval(() => {
       onProgress(execution.snapshot());
       execution.emit('JOB_EVENT_TYPE_PROGRESS');
     }, 500);
     try {
       execution.emit('JOB_EVENT_TYPE_STARTED');
+      if (deadlineReason) throw new JobFailure(deadlineReason);
       if (this.table.capableNodes(required).length === 0) {
         this.log.info({ job: jobId, required }, 'waiting for nodes');
         onProgress(execution.snapshot());
         execution.emit('JOB_EVENT_TYPE_WAITING_FOR_NODES', { message: `no ready node with ${required.join(', ')}` });
         await new Promise<void>((resolve) => {
           const check = (): void => {
-            if (cancelled || this.table.capableNodes(required).length > 0) {
+            if (cancelled || deadlineReason || this.table.capableNodes(required).length > 0) {
               this.table.off('changed', check);
               resolve();
             }
@@ -94,6 +121,7 @@ export class JobRunner {
         });
       }
       if (cancelled) throw new JobCancelled();
+      if (deadlineReason) throw new JobFailure(deadlineReason);
 
       const totalSlots = this.table.capableNodes(required).reduce((sum, node) => sum + node.slots, 0);
       const count = choosePartitionCount({
@@ -102,20 +130,30 @@ export class JobRunner {
         partitionsPerSlot: this.options.partitionsPerSlot,
         maxPartitions: data.spec.maxPartitions,
       });
-      const partitions = kind.plan(spec, { partitions: count });
-      execution.begin(partitions.length);
+      // A job taken over from another coordinator keeps its plan and the results recorded so far.
+      const { partitions, resumed } = await this.ledger.plan(jobId, () => kind.plan(spec, { partitions: count }));
+      const known = new Map<number, { index: number; resultJson: string; how: 'recovered' | 'reused' }>();
+      if (resumed) for (const [index, resultJson] of await this.ledger.recorded(jobId)) known.set(index, { index, resultJson, how: 'recovered' });
+      if (cacheable) {
+        cacheHashes = partitions.map((partition) => partitionCacheHash(kind.name, kind.version, specJson, JSON.stringify(partition)));
+        const missing = partitions.map((_, index) => index).filter((index) => !known.has(index));
+        const hits = await this.ledger.cached(missing.map((index) => cacheHashes[index]));
+        hits.forEach((resultJson, i) => {
+          if (resultJson === null) return;
+          known.set(missing[i], { index: missing[i], resultJson, how: 'reused' });
+          this.ledger.record(jobId, missing[i], resultJson).catch(warn('partition result not recorded'));
+        });
+      }
+      execution.begin(partitions.length, [...known.values()]);
       onProgress(execution.snapshot());
-      this.log.info({ job: jobId, kind: kind.name, partitions: partitions.length, totalSlots }, 'job planned');
+      const reused = [...known.values()].filter((entry) => entry.how === 'reused').length;
+      this.log.info({ job: jobId, kind: kind.name, partitions: partitions.length, totalSlots, resumed, recovered: known.size - reused, reused }, 'job planned');
 
       const context = execution.dispatchContext;
-      const tasks: PartitionTask[] = partitions.map((partition, index) => ({
-        job: context,
-        index,
-        partition,
-        attempts: 0,
-        running: undefined,
-        settled: false,
-      }));
+      const tasks: PartitionTask[] = [];
+      partitions.forEach((partition, index) => {
+        if (!known.has(index)) tasks.push({ job: context, index, partition, attempts: 0, running: undefined, settled: false });
+      });
       this.dispatcher.submit(tasks);
       await execution.outcome;
       if (cancelled) throw new JobCancelled();
@@ -126,6 +164,7 @@ export class JobRunner {
       return JSON.stringify(result);
     } catch (error) {
       if (cancelled) throw new JobCancelled();
+      if (deadlineReason) throw new JobFailure(deadlineReason);
       if (error instanceof JobFailure) {
         // One partition failed for good: stop the others rather than waste the cluster on them.
         this.dispatcher.cancelJob(execution.dispatchContext);
@@ -133,6 +172,7 @@ export class JobRunner {
       throw error;
     } finally {
       clearInterval(progressTimer);
+      if (deadlineTimer) clearTimeout(deadlineTimer);
       this.executions.delete(jobId);
     }
   }

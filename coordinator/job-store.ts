@@ -10,11 +10,17 @@ import {
   type ProgressSnapshot,
   type QueuedJobData,
 } from './job-model.js';
+import { isUpcomingOccurrence, scheduledOccurrence } from './schedule-model.js';
 
 export const JOB_QUEUE_NAME = 'jobs';
 
-/** How long and how many finished jobs are kept in Redis (issue #4 makes this configurable). */
-const KEEP_FINISHED = { age: 7 * 24 * 3600, count: 1000 };
+/** How long (seconds) and how many finished jobs BullMQ keeps, each outcome counted apart. */
+export interface Retention {
+  age: number;
+  count: number;
+}
+
+export const DEFAULT_RETENTION: Retention = { age: 7 * 24 * 3600, count: 1000 };
 
 /** Short, sortable, unguessable job ids: time in base 36, then random hex. */
 export function newJobId(): string {
@@ -32,21 +38,41 @@ export class JobStore {
   constructor(
     readonly connection: Redis,
     readonly prefix: string,
+    readonly retention: Retention = DEFAULT_RETENTION,
   ) {
     this.queue = new Queue<QueuedJobData, string>(JOB_QUEUE_NAME, { connection, prefix });
     this.cancelKey = `${prefix}:cancel-requests`;
   }
 
-  async submit(data: QueuedJobData): Promise<string> {
-    const jobId = newJobId();
+  private requestKey(requestId: string): string {
+    return `${this.prefix}:request:${requestId}`;
+  }
+
+  /**
+   * Queues a job; returns its id. A request id seen before (within the retention time) returns the
+   * job it created instead: the id is claimed atomically (SET NX) before the job is added.
+   */
+  async submit(data: QueuedJobData): Promise<{ jobId: string; duplicate: boolean }> {
+    let jobId = newJobId();
+    if (data.requestId) {
+      const key = this.requestKey(data.requestId);
+      const claimed = await this.connection.set(key, jobId, 'EX', this.retention.age, 'NX');
+      if (claimed !== 'OK') {
+        const existing = await this.connection.get(key);
+        if (existing !== null) return { jobId: existing, duplicate: true };
+        jobId = newJobId(); // the claim expired in between: claim again below
+        await this.connection.set(key, jobId, 'EX', this.retention.age);
+      }
+    }
     await this.queue.add('job', data, {
       jobId,
-      // A job's partitions are retried by the dispatcher; the job itself must not be re-run blindly.
+      // The job itself is never retried as a whole: partitions are retried by the dispatcher, and a
+      // job whose coordinator died is resumed by BullMQ's stalled-job check (see JobWorker).
       attempts: 1,
-      removeOnComplete: KEEP_FINISHED,
-      removeOnFail: KEEP_FINISHED,
+      removeOnComplete: this.retention,
+      removeOnFail: this.retention,
     });
-    return jobId;
+    return { jobId, duplicate: false };
   }
 
   async get(jobId: string): Promise<BullJob<QueuedJobData, string> | undefined> {
@@ -72,7 +98,8 @@ export class JobStore {
       Math.max(0, limit - 1),
       false,
     )) as Array<BullJob<QueuedJobData, string>>;
-    return jobs.filter(Boolean).sort((a, b) => b.timestamp - a.timestamp);
+    const now = Date.now();
+    return jobs.filter((job) => job && !isUpcomingOccurrence(job, now)).sort((a, b) => b.timestamp - a.timestamp);
   }
 
   /** The API view of a job. `live` is this coordinator's fresher progress when it runs the job. */
@@ -84,10 +111,12 @@ export class JobStore {
       id: job.id!,
       kind: job.data.kind,
       name: job.data.name,
+      schedule: job.data.schedule ?? '',
       status,
       spec: job.data.spec,
       progress: toJobProgress(progress),
-      createdAtMs: job.timestamp,
+      // A schedule's occurrence was created by the one before it: it counts from its own time.
+      createdAtMs: scheduledOccurrence(job.id!, job.repeatJobKey)?.at ?? job.timestamp,
       startedAtMs: job.processedOn ?? 0,
       finishedAtMs: job.finishedOn ?? 0,
       resultJson: status === 'JOB_STATUS_COMPLETED' ? (job.returnvalue ?? '') : '',

@@ -6,6 +6,16 @@ import { JobCancelled, type JobRunner } from './job-runner.js';
 import { JobFailure } from './job-execution.js';
 import { CANCELLED_REASON, type QueuedJobData } from './job-model.js';
 import { JOB_QUEUE_NAME, type JobStore } from './job-store.js';
+import type { JobHooks } from './job-hooks.js';
+
+/** BullMQ worker timing (see the README's durability section for why these values). */
+export interface JobLocking {
+  lockMs: number;
+  stalledIntervalMs: number;
+  maxStalled: number;
+}
+
+export const DEFAULT_JOB_LOCKING: JobLocking = { lockMs: 10_000, stalledIntervalMs: 5_000, maxStalled: 5 };
 
 /**
  * Takes jobs from the BullMQ queue and runs them with the JobRunner. Several jobs run at once
@@ -13,12 +23,17 @@ import { JOB_QUEUE_NAME, type JobStore } from './job-store.js';
  */
 export class JobWorker {
   private worker: Worker<QueuedJobData, string> | undefined;
+  /** Jobs the hooks ended without running (until BullMQ reports them completed). */
+  private readonly skipped = new Set<string>();
+  /** Set by main: schedules skip missed occurrences and record outcomes through these. */
+  hooks: JobHooks | undefined;
 
   constructor(
     private readonly store: JobStore,
     private readonly runner: JobRunner,
     private readonly concurrency: number,
     private readonly log: Logger,
+    private readonly locking: JobLocking = DEFAULT_JOB_LOCKING,
   ) {}
 
   start(connection: Redis): void {
@@ -26,15 +41,27 @@ export class JobWorker {
       connection,
       prefix: this.store.prefix,
       concurrency: this.concurrency,
+      // BullMQ's defaults (30 s lock, 30 s stall check, one stall allowed) would leave a crashed
+      // coordinator's jobs idle for up to a minute and fail them on the second crash. A job here is
+      // resumable (its partitions are recorded in Redis), so a takeover is cheap and allowed often.
+      lockDuration: this.locking.lockMs,
+      stalledInterval: this.locking.stalledIntervalMs,
+      maxStalledCount: this.locking.maxStalled,
     });
     this.worker.on('error', (error) => this.log.warn({ err: errorMessage(error) }, 'job worker error'));
     // Terminal events go out once BullMQ has recorded the outcome, so a watcher that then reads the job agrees.
     this.worker.on('completed', (job, result) => {
-      this.runner.hub.publish({ jobId: job.id!, type: 'JOB_EVENT_TYPE_COMPLETED', timeMs: Date.now(), partition: -1, resultJson: result, status: 'JOB_STATUS_COMPLETED' });
+      this.hooks?.finished(job, 'completed', '');
+      // A skipped schedule occurrence never ran: no records to drop, no event for anyone.
+      if (this.skipped.delete(job.id!)) return;
+      this.runner.forget(job.id!);
+      this.runner.hub.publish({ jobId: job.id!, type: 'JOB_EVENT_TYPE_COMPLETED', timeMs: Date.now(), partition: -1, resultJson: result, status: 'JOB_STATUS_COMPLETED' }, true);
     });
     this.worker.on('failed', (job, error) => {
       if (!job) return;
+      this.runner.forget(job.id!);
       const cancelled = error.message === CANCELLED_REASON;
+      this.hooks?.finished(job, cancelled ? 'cancelled' : 'failed', error.message);
       this.runner.hub.publish({
         jobId: job.id!,
         type: cancelled ? 'JOB_EVENT_TYPE_CANCELLED' : 'JOB_EVENT_TYPE_FAILED',
@@ -42,12 +69,16 @@ export class JobWorker {
         partition: -1,
         message: error.message,
         status: cancelled ? 'JOB_STATUS_CANCELLED' : 'JOB_STATUS_FAILED',
-      });
+      }, true);
     });
   }
 
   private async process(job: BullJob<QueuedJobData, string>): Promise<string> {
     const jobId = job.id!;
+    if (this.hooks && !(await this.hooks.beforeRun(job))) {
+      this.skipped.add(jobId);
+      return '';
+    }
     if (await this.store.isCancelRequested(jobId)) throw new UnrecoverableError(CANCELLED_REASON);
     let lastSaved = 0;
     // A cancel may be asked of another coordinator: it only leaves a request in Redis.

@@ -7,7 +7,7 @@ import { addStandardServices, setServing } from '../shared/grpc/standard-service
 import { createLogger } from '../shared/logging.js';
 import { parseCoordinatorConfig } from './coordinator-config.js';
 import { createCoordinatorService } from './coordinator-service.js';
-import { JobEventHub } from './job-event-hub.js';
+import { JobEventLog } from './job-event-log.js';
 import { JobRunner } from './job-runner.js';
 import { JobStore } from './job-store.js';
 import { JobWorker } from './job-worker.js';
@@ -15,8 +15,12 @@ import { NodeDiscovery } from './node-discovery.js';
 import { NodeStatusProber } from './node-status-prober.js';
 import { NodeTable } from './node-table.js';
 import { PartitionDispatcher } from './partition-dispatcher.js';
+import { PartitionLedger } from './partition-ledger.js';
 import { connectRedis } from './redis-connection.js';
 import { DatasetStore } from './dataset-store.js';
+import { createScheduleHandlers } from './schedule-rpc.js';
+import { ScheduleService } from './schedule-service.js';
+import { ScheduleStore } from './schedule-store.js';
 import { defaultAdvertiseAddress } from '../shared/config/advertise-address.js';
 
 const SERVICE_NAME = 'quantgrid.v1.Coordinator';
@@ -57,19 +61,30 @@ async function main(): Promise<void> {
     { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: HEARTBEAT_MS, datasetSource: () => datasetSource },
     log,
   );
-  const hub = new JobEventHub();
-  const runner = new JobRunner(table, dispatcher, hub, { limits: config.limits, partitionsPerSlot: config.partitionsPerSlot }, log);
-
   const redis = await connectRedis(config.redisUrl, log, stopping.signal);
+  const retention = { age: Math.ceil(config.retentionMs / 1000), count: config.retentionCount };
+  const ledger = new PartitionLedger(redis.duplicate(), config.queuePrefix, retention.age, Math.ceil(config.partitionCacheTtlMs / 1000));
+  const hub = new JobEventLog(redis.duplicate(), config.queuePrefix, retention.age, log);
+  const runner = new JobRunner(table, dispatcher, hub, { limits: config.limits, partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
-  const store = new JobStore(redis.duplicate({ maxRetriesPerRequest: 1 }), config.queuePrefix);
+  const store = new JobStore(redis.duplicate({ maxRetriesPerRequest: 1 }), config.queuePrefix, retention);
   const datasets = new DatasetStore(store.connection, config.queuePrefix);
-  const worker = new JobWorker(store, runner, config.jobConcurrency, log);
+  const worker = new JobWorker(store, runner, config.jobConcurrency, log, {
+    lockMs: config.jobLockMs,
+    stalledIntervalMs: config.stalledIntervalMs,
+    maxStalled: config.maxStalled,
+  });
+  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log);
+  worker.hooks = schedules.hooks;
   worker.start(redis.duplicate());
+  schedules.reconcile().catch((error) => log.warn({ err: errorMessage(error) }, 'schedules not reconciled'));
 
   const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
   const { proto } = loadQuantgridProto();
-  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets }));
+  server.addService(proto.quantgrid.v1.Coordinator.service, {
+    ...createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets }),
+    ...createScheduleHandlers(schedules, log),
+  });
   const health = addStandardServices(server, SERVICE_NAME);
   const bindAddress = `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`;
   const port = await new Promise<number>((resolve, reject) =>
@@ -86,6 +101,7 @@ async function main(): Promise<void> {
     forceExit.unref();
     try {
       await worker.close();
+      await hub.flush();
       dispatcher.close();
       discovery.stop();
       prober.stop();

@@ -1,7 +1,7 @@
 /**
  * `npm run demo`: a whole quantgrid cluster on this machine (Consul, Redis, the coordinator and three
  * node agents with 1, 2 and 3 slots), driven by the quantgrid CLI: list the nodes, run a parameter-sweep
- * backtest and a market analysis with live progress, then shut everything down.
+ * backtest, a walk-forward optimisation and a market analysis with live progress, then shut everything down.
  *
  * Ctrl-C stops the cluster cleanly (agents drain and deregister from Consul) and exits non-zero.
  * Environment: QUANTGRID_DEMO_LOG_DIR (default .quantgrid/demo-logs), QUANTGRID_DEMO_STEP_TIMEOUT_MS
@@ -31,6 +31,10 @@ const STEPS: Array<{ title: string; args: string[] }> = [
   {
     title: 'A moving-average crossover sweep: 3 symbols × 50,000 hourly bars, fast 2–60 × slow 20–240',
     args: ['submit', 'backtest', '--symbols', SYMBOLS, '--timeframe', '1h', '--bars', '50000', '--fast', '2:60:2', '--slow', '20:240:4', '--watch'],
+  },
+  {
+    title: 'Walk-forward optimisation of the same strategy on BTCUSDT: 16 windows of 4,000 in-sample + 1,000 out-of-sample bars',
+    args: ['submit', 'backtest', '--symbols', 'BTCUSDT', '--timeframe', '1h', '--bars', '20000', '--fast', '5:50:5', '--slow', '20:200:10', '--walk-forward', '4000:1000', '--watch'],
   },
   {
     title: 'A market analysis of 4 assets on 3 timeframes',

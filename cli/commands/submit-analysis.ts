@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
+import { TIMEFRAMES } from '../../shared/quant/timeframes.js';
 import type { CommandContext } from '../command-context.js';
 import { commandAction } from '../command-context.js';
 import { ANALYSIS_DEFAULTS, buildAnalysisRequest, type AnalysisFlags } from '../spec-builders.js';
 import { addSubmitOptions, newRequestId, submitJob } from '../submit-job.js';
 
 async function run(context: CommandContext, flags: AnalysisFlags & { watch?: boolean }): Promise<number> {
-  const request = buildAnalysisRequest({ ...flags, requestId: newRequestId() });
+  const request = buildAnalysisRequest({ ...flags, requestId: flags.requestId ?? newRequestId() });
   return submitJob(context, request, flags.watch === true);
 }
 
@@ -15,7 +16,7 @@ export function registerSubmitAnalysisCommand(submit: Command): void {
     .command('analysis')
     .description('compute indicators (RSI, MACD, Bollinger bands, volume profile) and signals per asset and timeframe')
     .requiredOption('--assets <list>', 'comma-separated assets, e.g. BTCUSDT,ETHUSDT')
-    .option('--timeframes <list>', 'comma-separated bar sizes: 1m 5m 15m 30m 1h 4h 1d', ANALYSIS_DEFAULTS.timeframes)
+    .option('--timeframes <list>', `comma-separated bar sizes: ${TIMEFRAMES.join(' ')} (default ${ANALYSIS_DEFAULTS.timeframes}; with --dataset, the dataset's own)`)
     .option('--bars <n>', 'bars per asset and timeframe (synthetic, seeded data)', ANALYSIS_DEFAULTS.bars)
     .option('--seed <n>', 'seed of the synthetic data', ANALYSIS_DEFAULTS.seed)
     .option('--dataset <id>', 'run on an imported dataset (sha256:<id> or the bare id, see `quantgrid data ls`) instead of synthetic data; --assets must be its symbol, --timeframes its timeframe or whole multiples coarser (resampled); --bars and --seed do not apply')

@@ -5,6 +5,7 @@ import { BACKTEST_DEFAULTS, buildBacktestRequest, SMA_CROSSOVER_DEFAULT_PARAMS, 
 import { addSubmitOptions, newRequestId, submitJob } from '../submit-job.js';
 import { SETTING_PARAMS, SHORT_PARAM, STRATEGIES, STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
 import { METRIC_NAMES, OBJECTIVES } from '../../shared/tasks/backtest/objective.js';
+import { TIMEFRAMES } from '../../shared/quant/timeframes.js';
 
 function formatRange(range: { start: number; stop: number; step: number }): string {
   return range.start === range.stop ? String(range.start) : `${range.start}:${range.stop}:${range.step}`;
@@ -27,7 +28,7 @@ function collect(value: string, previous: string[] = []): string[] {
 }
 
 async function run(context: CommandContext, flags: BacktestFlags & { watch?: boolean }): Promise<number> {
-  const request = buildBacktestRequest({ ...flags, requestId: newRequestId() });
+  const request = buildBacktestRequest({ ...flags, requestId: flags.requestId ?? newRequestId() });
   return submitJob(context, request, flags.watch === true);
 }
 
@@ -37,7 +38,7 @@ export function registerSubmitBacktestCommand(submit: Command): void {
     .command('backtest')
     .description('sweep a strategy\'s parameters over symbols and rank the combinations by an objective (Sharpe ratio by default)')
     .requiredOption('--symbols <list>', 'comma-separated symbols, e.g. BTCUSDT,ETHUSDT')
-    .option('--timeframe <tf>', 'bar size: 1m 5m 15m 30m 1h 4h 1d', BACKTEST_DEFAULTS.timeframe)
+    .option('--timeframe <tf>', `bar size: ${TIMEFRAMES.join(' ')} (default ${BACKTEST_DEFAULTS.timeframe}; with --dataset, the dataset's own)`)
     .option('--bars <n>', 'bars per symbol (synthetic, seeded data)', BACKTEST_DEFAULTS.bars)
     .option('--seed <n>', 'seed of the synthetic data (same seed, same bars)', BACKTEST_DEFAULTS.seed)
     .option('--dataset <id>', 'run on an imported dataset (sha256:<id> or the bare id, see `quantgrid data ls`) instead of synthetic data; --symbols must be its symbol, --timeframe its timeframe or a whole multiple coarser (resampled); --bars and --seed do not apply')

@@ -5,7 +5,7 @@ import { buildNoopRequest, NOOP_DEFAULTS, type NoopFlags } from '../spec-builder
 import { addSubmitOptions, newRequestId, submitJob } from '../submit-job.js';
 
 async function run(context: CommandContext, flags: NoopFlags & { watch?: boolean }): Promise<number> {
-  const request = buildNoopRequest({ ...flags, requestId: newRequestId() });
+  const request = buildNoopRequest({ ...flags, requestId: flags.requestId ?? newRequestId() });
   return submitJob(context, request, flags.watch === true);
 }
 

@@ -42,7 +42,14 @@ export function describeProgress(progress: JobProgress__Output | null | undefine
   if (!progress || progress.partitionsTotal <= 0) return 'progress: not planned yet';
   const running = progress.partitionsRunning > 0 ? `, ${progress.partitionsRunning} running on ${formatNodes(progress.runningNodes)}` : '';
   const eta = progress.partitionsDone < progress.partitionsTotal ? `, eta ${formatEta(progress.etaSeconds)}` : '';
-  return `progress ${formatProgress(progress)}${running}, retries ${progress.retries}${eta}`;
+  return `progress ${formatProgress(progress)}${running}, retries ${progress.retries}${reusedText(progress)}${eta}`;
+}
+
+/** ', 3 reused from cache, 5 recovered' when any were (nothing otherwise). */
+export function reusedText(progress: JobProgress__Output): string {
+  const reused = progress.partitionsReused > 0 ? `, ${progress.partitionsReused} reused from cache` : '';
+  const recovered = progress.partitionsRecovered > 0 ? `, ${progress.partitionsRecovered} recovered after a coordinator change` : '';
+  return reused + recovered;
 }
 
 function partitionLabel(event: JobEvent__Output): string {
@@ -71,7 +78,7 @@ export function describeEvent(event: JobEvent__Output): string {
     case 'JOB_EVENT_TYPE_PROGRESS':
       return describeProgress(event.progress);
     case 'JOB_EVENT_TYPE_COMPLETED':
-      return `completed${event.progress && event.progress.partitionsTotal > 0 ? `: ${event.progress.partitionsDone}/${event.progress.partitionsTotal} partitions, retries ${event.progress.retries}` : ''}`;
+      return `completed${event.progress && event.progress.partitionsTotal > 0 ? `: ${event.progress.partitionsDone}/${event.progress.partitionsTotal} partitions, retries ${event.progress.retries}${reusedText(event.progress)}` : ''}`;
     case 'JOB_EVENT_TYPE_FAILED':
       return `failed${reason}`;
     case 'JOB_EVENT_TYPE_CANCELLED':

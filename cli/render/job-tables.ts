@@ -72,6 +72,7 @@ export function renderJobDetails(job: Job__Output, nowMs: number): string {
   const rows: Array<[string, string]> = [
     ['id', job.id],
     ['name', job.name || NONE],
+    ...(job.schedule ? [['schedule', job.schedule] as [string, string]] : []),
     ['kind', job.kind || NONE],
     ['spec', describeSpec(job.spec)],
     ['status', statusName(job.status)],
@@ -82,6 +83,8 @@ export function renderJobDetails(job: Job__Output, nowMs: number): string {
     rows.push(['eta', formatEta(progress.etaSeconds)]);
   }
   rows.push(['retries', String(progress?.retries ?? 0)]);
+  if (progress && progress.partitionsReused > 0) rows.push(['reused', `${progress.partitionsReused} partitions from the result cache`]);
+  if (progress && progress.partitionsRecovered > 0) rows.push(['recovered', `${progress.partitionsRecovered} partitions finished before a coordinator took the job over`]);
   rows.push(['created', formatTimestamp(job.createdAtMs)]);
   rows.push(['started', formatTimestamp(job.startedAtMs)]);
   rows.push(['finished', formatTimestamp(job.finishedAtMs)]);

@@ -23,6 +23,11 @@ export interface ConsulDevAgent {
   readonly process: ManagedProcess;
   /** Stops the agent (SIGTERM, then SIGKILL) and removes its temp dir if this module made it. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Stops the agent and starts a fresh one on the same ports after `downMs` (a dev agent keeps
+   * nothing: services must register again). `process` is the new one afterwards.
+   */
+  restart(options?: { downMs?: number }): Promise<void>;
 }
 
 const ATTEMPTS = 3;
@@ -115,17 +120,29 @@ export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): 
       }
 
       let stopped: Promise<void> | undefined;
+      let current = child;
       return {
         httpAddress,
         httpPort,
         dir,
-        process: child,
+        get process() {
+          return current;
+        },
         stop() {
           stopped ??= (async () => {
-            await child.stop(10_000);
+            await current.stop(10_000);
             if (ownsDir) await rm(dir, { recursive: true, force: true });
           })();
           return stopped;
+        },
+        async restart(restartOptions = {}) {
+          if (stopped) throw new Error('consul dev agent is stopped');
+          await current.stop(10_000);
+          await new Promise((resolve) => setTimeout(resolve, restartOptions.downMs ?? 0));
+          await rm(dataDir, { recursive: true, force: true });
+          await mkdir(dataDir, { recursive: true });
+          current = spawnManaged('consul', binary, args, { logFile, env: { CHECKPOINT_DISABLE: '1' } });
+          await waitUntilReady(current, httpAddress, timeoutMs);
         },
       };
     }

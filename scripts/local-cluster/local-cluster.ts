@@ -71,6 +71,11 @@ export interface LocalCluster {
   agent(nodeId: string): ClusterAgent | undefined;
   /** Starts one more agent and waits for its ready line. */
   addAgent(options: AgentOptions): Promise<ClusterAgent>;
+  /**
+   * Starts another coordinator on the same Redis and Consul (a second one for availability, or a
+   * replacement after the first was killed); args default to the first one's extra flags.
+   */
+  addCoordinator(args?: readonly string[]): Promise<ClusterCoordinator>;
   /** Graceful stop (SIGTERM: the agent drains and deregisters), SIGKILL after the stop timeout. */
   stopAgent(nodeId: string): Promise<ExitStatus>;
   /**
@@ -151,6 +156,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   let consul: ConsulDevAgent | undefined;
   let redis: RedisServer | undefined;
   let coordinator: ClusterCoordinator | undefined;
+  const extraCoordinators: ClusterCoordinator[] = [];
   const agents = new Map<string, ClusterAgent>();
   let agentCount = 0;
   let stopping: Promise<void> | undefined;
@@ -165,10 +171,29 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       }
     };
     await Promise.all([...agents.values()].map((a) => attempt(() => a.process.stop(stopTimeoutMs))));
+    await Promise.all(extraCoordinators.map((c) => attempt(() => c.process.stop(stopTimeoutMs))));
     if (coordinator) await attempt(() => coordinator!.process.stop(stopTimeoutMs));
     await Promise.all([redis && attempt(() => redis!.stop()), consul && attempt(() => consul!.stop())]);
     await attempt(() => rm(root, { recursive: true, force: true }));
     if (errors.length > 0) throw new AggregateError(errors, 'local cluster: some parts failed to stop');
+  };
+
+  /** A coordinator on the cluster's Redis and Consul; the caller keeps track of it. */
+  const startCoordinator = async (name: string, args: readonly string[]): Promise<ClusterCoordinator> => {
+    const logFile = join(logDir!, `${name}.log`);
+    const child = spawnManaged(
+      name,
+      process.execPath,
+      ['--enable-source-maps', coordinatorEntry, '--listen', '127.0.0.1:0', '--consul', consul!.httpAddress, '--redis', redis!.url, ...args],
+      { logFile, env: options.coordinatorEnv },
+    );
+    try {
+      const match = await child.waitForLine(COORDINATOR_READY, startTimeoutMs);
+      return { address: match[1], process: child, logFile };
+    } catch (error) {
+      await child.stop(5000);
+      throw new Error(`${name} did not become ready: ${(error as Error).message}`);
+    }
   };
 
   const startAgent = async (agentOptions: AgentOptions): Promise<ClusterAgent> => {
@@ -231,27 +256,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     if (startedConsul.status === 'rejected') throw startedConsul.reason;
     if (startedRedis.status === 'rejected') throw startedRedis.reason;
 
-    const coordinatorLog = join(logDir, 'coordinator.log');
-    const coordinatorProcess = spawnManaged(
-      'coordinator',
-      process.execPath,
-      [
-        '--enable-source-maps',
-        coordinatorEntry,
-        '--listen', '127.0.0.1:0',
-        '--consul', consul!.httpAddress,
-        '--redis', redis!.url,
-        ...(options.coordinatorArgs ?? []),
-      ],
-      { logFile: coordinatorLog, env: options.coordinatorEnv },
-    );
-    coordinator = { address: '', process: coordinatorProcess, logFile: coordinatorLog };
-    try {
-      const match = await coordinatorProcess.waitForLine(COORDINATOR_READY, startTimeoutMs);
-      coordinator = { ...coordinator, address: match[1] };
-    } catch (error) {
-      throw new Error(`coordinator did not become ready: ${(error as Error).message}`);
-    }
+    coordinator = await startCoordinator('coordinator', options.coordinatorArgs ?? []);
 
     const started = await Promise.allSettled(options.agents.map((a) => startAgent(a)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
@@ -284,6 +289,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       return agent?.process.running ? agent : undefined;
     },
     addAgent: startAgent,
+    async addCoordinator(args = options.coordinatorArgs ?? []) {
+      if (stopping) throw new Error('local cluster is stopping');
+      const started = await startCoordinator(`coordinator-${extraCoordinators.length + 2}`, args);
+      extraCoordinators.push(started);
+      return started;
+    },
     async stopAgent(nodeId) {
       return find(nodeId).process.stop(stopTimeoutMs);
     },

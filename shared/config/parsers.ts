@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 
-const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /**
  * Parses durations like "500ms", "3s", "2m", "1m30s" into milliseconds. A unit is required: a bare
@@ -9,7 +9,7 @@ const DURATION_UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h:
  */
 export function parseDurationMs(text: string): number {
   const trimmed = text.trim();
-  const pattern = /(\d+(?:\.\d+)?)(ms|s|m|h)/gy;
+  const pattern = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/gy;
   let total = 0;
   let consumed = 0;
   let match: RegExpExecArray | null;
@@ -18,7 +18,7 @@ export function parseDurationMs(text: string): number {
     consumed = pattern.lastIndex;
   }
   if (trimmed === '' || consumed !== trimmed.length || !Number.isFinite(total)) {
-    throw new InvalidArgumentError(`"${text}" is not a duration (use e.g. 500ms, 3s, 1m, 1m30s)`);
+    throw new InvalidArgumentError(`"${text}" is not a duration (use e.g. 500ms, 3s, 1m, 1m30s, 2h, 7d)`);
   }
   return Math.round(total);
 }

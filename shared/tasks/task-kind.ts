@@ -16,6 +16,11 @@ export interface TaskKind<Spec, Partition, Partial, Result> {
   readonly version: string;
   /** Capabilities an agent must advertise to be given partitions of this kind. */
   readonly capabilities: readonly string[];
+  /**
+   * Whether a partition's result may be reused from the partition result cache by a later job with
+   * the same kind version, spec and partition (false for kinds whose point is the work itself).
+   */
+  readonly cacheable: boolean;
 
   /**
    * Checks and normalises a raw spec (the proto message as decoded: camelCase fields, defaults filled).

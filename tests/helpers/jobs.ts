@@ -22,10 +22,11 @@ export function watchToEnd(
   jobId: string,
   timeoutMs = 120_000,
   onEvent: (event: JobEvent__Output) => void = () => undefined,
+  afterEventId = '',
 ): Promise<WatchedJob> {
   return new Promise((resolve, reject) => {
     const events: JobEvent__Output[] = [];
-    const stream = connection.watchJob(jobId);
+    const stream = connection.watchJob(jobId, afterEventId);
     const timer = setTimeout(() => {
       stream.cancel();
       reject(new Error(`job ${jobId} did not end within ${timeoutMs} ms; last event: ${JSON.stringify(events.at(-1))}`));
@@ -69,6 +70,12 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await sleep(100);
   }
+}
+
+/** Busy slots over the agents of a cluster, asked of each agent directly. */
+export async function busySlots(addresses: readonly string[]): Promise<number> {
+  const statuses = await Promise.all(addresses.map((address) => agentStatus(address)));
+  return statuses.reduce((sum, status) => sum + status.busySlots, 0);
 }
 
 /** An agent's own status, asked directly over gRPC. */

@@ -19,6 +19,7 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   name: 'backtest',
   version: '4',
   capabilities: ['backtest'],
+  cacheable: true,
   validate: validateBacktestSpec,
   measure: measureBacktest,
   plan: planBacktest,

@@ -15,6 +15,7 @@ export const marketAnalysisKind: TaskKind<MarketAnalysisSpec, MarketAnalysisPart
   name: 'market-analysis',
   version: '2',
   capabilities: ['market-analysis'],
+  cacheable: true,
   validate: validateMarketAnalysisSpec,
   measure: measureMarketAnalysis,
   plan: planMarketAnalysis,

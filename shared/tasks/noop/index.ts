@@ -40,6 +40,7 @@ export const noopKind: TaskKind<NoopSpec, NoopPartition, NoopPartial, NoopResult
   name: 'noop',
   version: '1',
   capabilities: [],
+  cacheable: false,
 
   validate(raw, limits) {
     const input = (raw ?? {}) as { partitions?: number; workMs?: number; failPartition?: string };

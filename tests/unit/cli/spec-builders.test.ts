@@ -33,6 +33,8 @@ describe('buildBacktestRequest', () => {
       name: 'sweep',
       priority: 3,
       requestId: 'req-1',
+      deadlineSeconds: 0,
+      noCache: false,
       spec: {
         backtest: {
           symbols: ['BTCUSDT', 'ETHUSDT'],
@@ -203,6 +205,15 @@ describe('--dataset', () => {
     assert.deepEqual(analysis?.timeframes, ['1h', '1d']);
   });
 
+  it('leaves the timeframe to the dataset when --timeframe/--timeframes are not given', () => {
+    const id = 'ab'.repeat(32);
+    assert.equal(buildBacktestRequest({ symbols: 'A', dataset: id }).spec!.backtest!.timeframe, '');
+    assert.equal(buildBacktestRequest({ symbols: 'A', dataset: id, timeframe: '4h' }).spec!.backtest!.timeframe, '4h');
+    assert.equal(buildBacktestRequest({ symbols: 'A' }).spec!.backtest!.timeframe, '1h');
+    assert.deepEqual(buildAnalysisRequest({ assets: 'A', dataset: id }).spec!.marketAnalysis!.timeframes, []);
+    assert.deepEqual(buildAnalysisRequest({ assets: 'A', dataset: id, timeframes: '1h,1d' }).spec!.marketAnalysis!.timeframes, ['1h', '1d']);
+  });
+
   it('rejects a malformed id naming --dataset', () => {
     for (const text of ['', 'abc', `sha256:${id.slice(1)}`, `sha512:${id}`, `${id}0`, `sha256:${'g'.repeat(64)}`, 'synthetic']) {
       assert.throws(() => buildBacktestRequest({ symbols: 'A', dataset: text }), usageError(/^--dataset: .*is not sha256:<id>/), text);
@@ -217,9 +228,20 @@ describe('buildNoopRequest', () => {
       name: 'bench',
       priority: 0,
       requestId: '',
+      deadlineSeconds: 0,
+      noCache: false,
       spec: { noop: { partitions: 8, workMs: 250, failPartition: '3' }, maxPartitions: 0, requiredCapabilities: [] },
     });
     assert.equal(buildNoopRequest({}).spec?.noop?.failPartition, '');
+  });
+
+  it('--deadline, --no-cache and --request-id go into the request envelope', () => {
+    const request = buildNoopRequest({ deadline: '1h30m', cache: false, requestId: 'nightly-2026-11-27' });
+    assert.equal(request.deadlineSeconds, 5400);
+    assert.equal(request.noCache, true);
+    assert.equal(request.requestId, 'nightly-2026-11-27');
+    assert.equal(buildNoopRequest({ deadline: '1500ms' }).deadlineSeconds, 2);
+    for (const text of ['soon', '0s', '25d', '10']) assert.throws(() => buildNoopRequest({ deadline: text }), usageError(/^--deadline: /), text);
   });
 
   it('names the flag at fault', () => {

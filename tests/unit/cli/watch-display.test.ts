@@ -6,7 +6,7 @@ import { describeEvent, describeProgress, terminalStatusOf } from '../../../cli/
 import { JsonWatchDisplay, LineWatchDisplay, ProgressThrottle } from '../../../cli/render/watch-display.js';
 
 function progress(done: number, overrides: Partial<JobProgress__Output> = {}): JobProgress__Output {
-  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, ...overrides };
+  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, partitionsReused: 0, partitionsRecovered: 0, ...overrides };
 }
 
 function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEvent__Output {
@@ -21,6 +21,7 @@ function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEven
     progress: progress(0),
     resultJson: '',
     status: 'JOB_STATUS_RUNNING',
+    eventId: '',
     ...overrides,
   };
 }

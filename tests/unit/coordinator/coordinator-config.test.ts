@@ -59,3 +59,20 @@ test('the process exits 2 with one line on a bad flag, 0 on --help', () => {
   assert.equal(help.status, 0);
   for (const option of COORDINATOR_OPTIONS) assert.ok(help.stdout.includes(option.envVar!), option.envVar);
 });
+
+test('durability settings: BullMQ lock and stall check, retention, partition cache', () => {
+  const config = parse([]);
+  assert.equal(config.jobLockMs, 10_000);
+  assert.equal(config.stalledIntervalMs, 5_000);
+  assert.equal(config.maxStalled, 5);
+  assert.equal(config.retentionMs, 7 * 86_400_000);
+  assert.equal(config.retentionCount, 1000);
+  assert.equal(config.partitionCacheTtlMs, 7 * 86_400_000);
+  const custom = parse(['--job-lock', '2s', '--stalled-interval', '500ms', '--max-stalled', '2', '--retention', '1d12h'], { QUANTGRID_PARTITION_CACHE_TTL: '30m' });
+  assert.equal(custom.jobLockMs, 2000);
+  assert.equal(custom.stalledIntervalMs, 500);
+  assert.equal(custom.maxStalled, 2);
+  assert.equal(custom.retentionMs, 36 * 3_600_000);
+  assert.equal(custom.partitionCacheTtlMs, 1_800_000);
+  assert.throws(() => parse(['--retention', 'forever']), /--retention: "forever" is not a duration/);
+});

@@ -1,0 +1,119 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+/**
+ * The durable record of a job's partitions in Redis, so a job outlives the coordinator running it:
+ *
+ *   {prefix}:job:{id}:plan       the partitions as planned (JSON array), written once (SET NX)
+ *   {prefix}:job:{id}:partials   hash: partition index → partial result (JSON)
+ *
+ * The coordinator that takes a job over (BullMQ hands a job whose lock lapsed to another worker)
+ * reads both and dispatches only the partitions without a result, under the same plan: the plan
+ * depends on the cluster at planning time, so it is never recomputed. A partition has one field, so
+ * a partition computed twice (by two coordinators that both believed they owned the job) still
+ * enters the result once, with the same value.
+ *
+ * Also the partition result cache for incremental re-runs:
+ *
+ *   {prefix}:partition-cache:{sha256}   a partial result, under the hash of everything that determines it
+ */
+export class PartitionLedger {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    /** Lifetime of a job's records (they are deleted when the job ends; this bounds what a crash leaves). */
+    private readonly recordTtlSeconds: number,
+    private readonly cacheTtlSeconds: number,
+  ) {}
+
+  private planKey(jobId: string): string {
+    return `${this.prefix}:job:${jobId}:plan`;
+  }
+
+  private partialsKey(jobId: string): string {
+    return `${this.prefix}:job:${jobId}:partials`;
+  }
+
+  private cacheKey(hash: string): string {
+    return `${this.prefix}:partition-cache:${hash}`;
+  }
+
+  /** The job's plan: the stored one when the job was planned before, else `create()`'s, stored. */
+  async plan<P>(jobId: string, create: () => P[]): Promise<{ partitions: P[]; resumed: boolean }> {
+    const key = this.planKey(jobId);
+    const stored = await this.redis.get(key);
+    if (stored !== null) return { partitions: JSON.parse(stored) as P[], resumed: true };
+    const partitions = create();
+    const written = await this.redis.set(key, JSON.stringify(partitions), 'EX', this.recordTtlSeconds, 'NX');
+    if (written === 'OK') return { partitions, resumed: false };
+    // Another coordinator planned it first: use its plan.
+    return { partitions: JSON.parse((await this.redis.get(key)) as string) as P[], resumed: true };
+  }
+
+  /** The partial results recorded so far, by partition index. */
+  async recorded(jobId: string): Promise<Map<number, string>> {
+    const all = await this.redis.hgetall(this.partialsKey(jobId));
+    return new Map(Object.entries(all).map(([index, json]) => [Number(index), json]));
+  }
+
+  /**
+   * Records a partition's result. Results arriving together are written together (one pipeline a
+   * moment later): a busy job finishes thousands of partitions a second. A partition computed twice
+   * gives the same result (task kinds are deterministic), so a second write changes nothing.
+   */
+  record(jobId: string, index: number, resultJson: string): Promise<void> {
+    let batch = this.pendingRecords.get(jobId);
+    if (!batch) this.pendingRecords.set(jobId, (batch = new Map()));
+    batch.set(String(index), resultJson);
+    this.recordsFlushed ??= new Promise<void>((resolve, reject) => {
+      setTimeout(() => {
+        this.recordsFlushed = undefined;
+        this.flushRecords().then(resolve, reject);
+      }, RECORD_FLUSH_MS);
+    });
+    return this.recordsFlushed;
+  }
+
+  private pendingRecords = new Map<string, Map<string, string>>();
+  private recordsFlushed: Promise<void> | undefined;
+
+  private async flushRecords(): Promise<void> {
+    const all = this.pendingRecords;
+    this.pendingRecords = new Map();
+    const write = this.redis.pipeline();
+    for (const [jobId, fields] of all) {
+      const key = this.partialsKey(jobId);
+      write.hset(key, fields).expire(key, this.recordTtlSeconds);
+    }
+    const results = await write.exec();
+    const failed = results?.find(([error]) => error);
+    if (failed) throw failed[0];
+  }
+
+  async forget(jobId: string): Promise<void> {
+    this.pendingRecords.delete(jobId);
+    await this.redis.del(this.planKey(jobId), this.partialsKey(jobId));
+  }
+
+  /** Cached partial results for the given cache hashes (null where none). */
+  async cached(hashes: readonly string[]): Promise<Array<string | null>> {
+    if (hashes.length === 0) return [];
+    return this.redis.mget(hashes.map((hash) => this.cacheKey(hash)));
+  }
+
+  async cache(hash: string, resultJson: string): Promise<void> {
+    await this.redis.set(this.cacheKey(hash), resultJson, 'EX', this.cacheTtlSeconds);
+  }
+
+}
+
+const RECORD_FLUSH_MS = 20;
+
+/**
+ * What determines a partition's result: the task kind and its version (bumped whenever run or merge
+ * would answer differently), the validated spec (which names the data by content: a stored
+ * dataset's SHA-256, or the synthetic generator's seed and size) and the partition.
+ */
+export function partitionCacheHash(kind: string, version: string, specJson: string, partitionJson: string): string {
+  return createHash('sha256').update(JSON.stringify([kind, version, specJson, partitionJson])).digest('hex');
+}

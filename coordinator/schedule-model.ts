@@ -1,0 +1,127 @@
+import { getNextMillis } from 'bullmq';
+import { errorMessage, ValidationError } from '../shared/errors.js';
+import type { SubmitJobRequest__Output } from '../shared/generated/quantgrid/v1/SubmitJobRequest.js';
+import type { JobStatusName } from './job-model.js';
+
+/**
+ * What a schedule is, apart from where it is kept: its definition, the record of its latest run,
+ * and the checks of what AddSchedule is given (each failure names the field).
+ */
+
+export const MISSED_POLICIES = ['run-once', 'skip'] as const;
+export type MissedPolicy = (typeof MISSED_POLICIES)[number];
+
+export const DEFAULT_MISSED_POLICY: MissedPolicy = 'run-once';
+export const DEFAULT_TIME_ZONE = 'UTC';
+/** Under `skip`, an occurrence that starts later than this after its time was missed. */
+export const DEFAULT_GRACE_SECONDS = 60;
+const MAX_GRACE_SECONDS = 7 * 24 * 3600;
+
+/** Also the BullMQ job scheduler id, so no ":" (BullMQ builds job ids as repeat:<id>:<ms>). */
+export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+export interface ScheduleDefinition {
+  name: string;
+  cron: string;
+  tz: string;
+  missed: MissedPolicy;
+  graceSeconds: number;
+  paused: boolean;
+  createdAt: number;
+  /** The validated request each occurrence submits (stored datasets resolved, no request id). */
+  template: SubmitJobRequest__Output;
+}
+
+/** The latest occurrence (or run-now) of a schedule. */
+export interface ScheduleRunRecord {
+  /** Empty when the occurrence was skipped (its BullMQ job is removed). */
+  jobId: string;
+  scheduledAt: number;
+  /** The job's status as last recorded ('' when skipped). */
+  status: JobStatusName | '';
+  skipped: boolean;
+  reason: string;
+  manual: boolean;
+}
+
+export interface StoredSchedule {
+  definition: ScheduleDefinition;
+  lastRun: ScheduleRunRecord | undefined;
+}
+
+export function checkScheduleName(name: string): string {
+  if (!SCHEDULE_NAME_PATTERN.test(name)) {
+    throw new ValidationError('name', 'must be 1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit');
+  }
+  return name;
+}
+
+export function checkTimeZone(tz: string): string {
+  const zone = tz.trim() || DEFAULT_TIME_ZONE;
+  try {
+    // Throws RangeError for a zone the runtime's time zone database does not know; gives its canonical spelling.
+    return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
+  } catch {
+    throw new ValidationError('tz', `unknown time zone "${tz}" (an IANA name such as Europe/London, America/New_York or UTC)`);
+  }
+}
+
+/** The first occurrence of cron in tz after `after` (epoch ms); throws for a pattern BullMQ cannot use. */
+export function nextOccurrence(cron: string, tz: string, after: number): number {
+  let next: number | undefined;
+  try {
+    next = getNextMillis(after, { pattern: cron, tz });
+  } catch (error) {
+    throw new ValidationError('cron', `"${cron}" is not a cron pattern: ${errorMessage(error)}`);
+  }
+  if (next === undefined || !Number.isFinite(next)) throw new ValidationError('cron', `"${cron}" never fires`);
+  return next;
+}
+
+export function checkCron(cron: string, tz: string, now = Date.now()): string {
+  const pattern = cron.trim().replace(/\s+/g, ' ');
+  if (!pattern) throw new ValidationError('cron', 'is required, e.g. "0 2 * * *" (every day at 02:00)');
+  const fields = pattern.split(' ').length;
+  if (fields !== 5 && fields !== 6) {
+    throw new ValidationError('cron', `"${cron}" has ${fields} fields: give 5 (minute hour day month weekday) or 6 (a second first)`);
+  }
+  nextOccurrence(pattern, tz, now);
+  return pattern;
+}
+
+export function checkMissedPolicy(text: string): MissedPolicy {
+  const policy = text.trim() || DEFAULT_MISSED_POLICY;
+  if (!(MISSED_POLICIES as readonly string[]).includes(policy)) throw new ValidationError('missed', `must be one of ${MISSED_POLICIES.join(', ')}`);
+  return policy as MissedPolicy;
+}
+
+export function checkGraceSeconds(seconds: number): number {
+  if (seconds === 0) return DEFAULT_GRACE_SECONDS;
+  if (!Number.isInteger(seconds) || seconds < 0 || seconds > MAX_GRACE_SECONDS) {
+    throw new ValidationError('grace_seconds', `must be an integer from 1 to ${MAX_GRACE_SECONDS} (0: the default, ${DEFAULT_GRACE_SECONDS})`);
+  }
+  return seconds;
+}
+
+/**
+ * The occurrence a BullMQ job scheduler produced: BullMQ names those jobs repeat:<scheduler id>:<ms>,
+ * with <ms> the occurrence's time, and records the scheduler id as the job's repeatJobKey.
+ */
+export function scheduledOccurrence(jobId: string, repeatJobKey: string | undefined): { name: string; at: number } | undefined {
+  if (!repeatJobKey) return undefined;
+  const prefix = `repeat:${repeatJobKey}:`;
+  if (!jobId.startsWith(prefix)) return undefined;
+  const at = Number(jobId.slice(prefix.length));
+  return Number.isSafeInteger(at) && at > 0 ? { name: repeatJobKey, at } : undefined;
+}
+
+/** Under `skip`, an occurrence that starts more than the grace period after its time does not run. */
+export function shouldSkip(definition: Pick<ScheduleDefinition, 'missed' | 'graceSeconds'>, scheduledAt: number, now: number): boolean {
+  return definition.missed === 'skip' && now - scheduledAt > definition.graceSeconds * 1000;
+}
+
+/** A schedule's next occurrence, waiting in BullMQ for its time: not a job yet as far as listings go. */
+export function isUpcomingOccurrence(job: { id?: string; repeatJobKey?: string }, now: number): boolean {
+  const occurrence = job.id ? scheduledOccurrence(job.id, job.repeatJobKey) : undefined;
+  return occurrence !== undefined && occurrence.at > now;
+}

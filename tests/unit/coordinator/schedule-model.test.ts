@@ -1,0 +1,101 @@
+import { describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { ValidationError } from '../../../shared/errors.js';
+import {
+  checkCron,
+  checkGraceSeconds,
+  checkMissedPolicy,
+  checkScheduleName,
+  checkTimeZone,
+  isUpcomingOccurrence,
+  nextOccurrence,
+  scheduledOccurrence,
+  shouldSkip,
+} from '../../../coordinator/schedule-model.js';
+import { parseStoredSchedule } from '../../../coordinator/schedule-store.js';
+
+function field(run: () => unknown): string {
+  try {
+    run();
+  } catch (error) {
+    assert.ok(error instanceof ValidationError, `a ValidationError, got ${String(error)}`);
+    return error.field;
+  }
+  assert.fail('no error');
+}
+
+describe('schedule definitions are checked field by field', () => {
+  it('names', () => {
+    assert.equal(checkScheduleName('nightly-btc.v2'), 'nightly-btc.v2');
+    for (const bad of ['', '-x', 'a:b', 'a b', 'x'.repeat(65)]) assert.equal(field(() => checkScheduleName(bad)), 'name', bad);
+  });
+
+  it('time zones: IANA names in their canonical spelling, UTC by default', () => {
+    assert.equal(checkTimeZone('Europe/London'), 'Europe/London');
+    assert.equal(checkTimeZone('europe/london'), 'Europe/London');
+    assert.equal(checkTimeZone(''), 'UTC');
+    assert.equal(field(() => checkTimeZone('Mars/Olympus_Mons')), 'tz');
+  });
+
+  it('cron patterns of 5 or 6 fields whose values BullMQ accepts', () => {
+    assert.equal(checkCron('0  2 * * *', 'UTC'), '0 2 * * *');
+    assert.equal(checkCron('*/3 * * * * *', 'UTC'), '*/3 * * * * *');
+    for (const bad of ['', '* * * *', '* * * * * * *', '61 * * * *', 'every day', '0 2 30 2 *']) assert.equal(field(() => checkCron(bad, 'UTC')), 'cron', bad);
+  });
+
+  it('occurrences follow the time zone, daylight saving included', () => {
+    const winter = Date.UTC(2025, 0, 10, 12); // London = UTC in January
+    const summer = Date.UTC(2025, 6, 10, 12); // London = UTC+1 in July
+    assert.equal(nextOccurrence('0 2 * * *', 'Europe/London', winter), Date.UTC(2025, 0, 11, 2));
+    assert.equal(nextOccurrence('0 2 * * *', 'Europe/London', summer), Date.UTC(2025, 6, 11, 1));
+    assert.equal(nextOccurrence('*/2 * * * * *', 'UTC', Date.UTC(2025, 0, 1, 0, 0, 1)), Date.UTC(2025, 0, 1, 0, 0, 2));
+  });
+
+  it('missed policy and grace', () => {
+    assert.equal(checkMissedPolicy(''), 'run-once');
+    assert.equal(checkMissedPolicy('skip'), 'skip');
+    assert.equal(field(() => checkMissedPolicy('twice')), 'missed');
+    assert.equal(checkGraceSeconds(0), 60);
+    assert.equal(checkGraceSeconds(5), 5);
+    assert.equal(field(() => checkGraceSeconds(1e9)), 'grace_seconds');
+  });
+});
+
+describe('occurrences', () => {
+  it('are recognised by the job ids BullMQ gives scheduler jobs', () => {
+    assert.deepEqual(scheduledOccurrence('repeat:nightly:1700000000000', 'nightly'), { name: 'nightly', at: 1700000000000 });
+    assert.equal(scheduledOccurrence('repeat:nightly:1700000000000', undefined), undefined);
+    assert.equal(scheduledOccurrence('lq2x-abc', 'nightly'), undefined);
+    assert.equal(scheduledOccurrence('repeat:other:1700000000000', 'nightly'), undefined);
+  });
+
+  it('a next occurrence not yet due is not listed as a job', () => {
+    assert.equal(isUpcomingOccurrence({ id: 'repeat:n:2000', repeatJobKey: 'n' }, 1000), true);
+    assert.equal(isUpcomingOccurrence({ id: 'repeat:n:2000', repeatJobKey: 'n' }, 3000), false);
+    assert.equal(isUpcomingOccurrence({ id: 'plain-job' }, 0), false);
+  });
+
+  it('skip drops an occurrence only when it starts more than the grace late; run-once never', () => {
+    const at = 1_000_000;
+    assert.equal(shouldSkip({ missed: 'skip', graceSeconds: 60 }, at, at + 60_000), false);
+    assert.equal(shouldSkip({ missed: 'skip', graceSeconds: 60 }, at, at + 60_001), true);
+    assert.equal(shouldSkip({ missed: 'run-once', graceSeconds: 60 }, at, at + 3_600_000), false);
+  });
+});
+
+describe('stored schedules', () => {
+  it('read back from the Redis hash', () => {
+    const template = { name: 'nightly', priority: 2, requestId: '', spec: { noop: { partitions: 2 }, kind: 'noop' } };
+    const stored = parseStoredSchedule({
+      name: 'nightly', cron: '0 2 * * *', tz: 'Europe/London', missed: 'skip', grace: '90', paused: '1', createdAt: '123',
+      template: JSON.stringify(template),
+      'last.jobId': '', 'last.at': '456', 'last.status': '', 'last.skipped': '1', 'last.reason': 'missed', 'last.manual': '0',
+    });
+    assert.deepEqual(stored, {
+      definition: { name: 'nightly', cron: '0 2 * * *', tz: 'Europe/London', missed: 'skip', graceSeconds: 90, paused: true, createdAt: 123, template },
+      lastRun: { jobId: '', scheduledAt: 456, status: '', skipped: true, reason: 'missed', manual: false },
+    });
+    assert.equal(parseStoredSchedule({}), undefined);
+    assert.equal(parseStoredSchedule({ name: 'x', template: '{}' })?.lastRun, undefined);
+  });
+});
