@@ -18,7 +18,7 @@ export interface CoordinatorConfig {
   heartbeatTimeoutMs: number;
   statusIntervalMs: number;
   jobConcurrency: number;
-  /** BullMQ: a job's lock lifetime (renewed every half), the stalled-job check interval, stalls allowed before a job fails. */
+  /** BullMQ: a job's lock lifetime (renewed while the coordinator lives), the stalled-job check interval, stalls allowed before a job fails. */
   jobLockMs: number;
   stalledIntervalMs: number;
   maxStalled: number;
@@ -71,7 +71,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .env('QUANTGRID_STATUS_INTERVAL')
     .default('1s'),
   new Option('--job-concurrency <n>', 'jobs one coordinator runs at once').env('QUANTGRID_JOB_CONCURRENCY').default('8'),
-  new Option('--job-lock <duration>', 'lock a coordinator holds on each job it runs, renewed every half; a crashed coordinator\'s jobs are taken over within about this plus --stalled-interval')
+  new Option('--job-lock <duration>', 'lock a coordinator holds on each job it runs, renewed while it lives; a crashed coordinator\'s jobs are taken over within this plus twice --stalled-interval')
     .env('QUANTGRID_JOB_LOCK')
     .default('10s'),
   new Option('--stalled-interval <duration>', 'how often coordinators look for jobs whose lock lapsed (their coordinator died)')
