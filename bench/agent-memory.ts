@@ -57,7 +57,7 @@ function sizeRun(combinations: number): Promise<SizeRun> {
       const idleRss = median(samples.map((s) => s.rss));
       const from = Date.now();
       const t0 = performance.now();
-      const { jobId } = await connection.submitJob({ name: `bench-agent-memory-${combinations}`, spec: sweepSpec(BARS, combinations / SLOW, SLOW) });
+      const { jobId } = await connection.submitJob({ name: `bench-agent-memory-${combinations}`, spec: sweepSpec(BARS, combinations / SLOW, SLOW), noCache: true });
       const { job } = await watchJob(connection, jobId, 10 * 60_000);
       const wallMs = performance.now() - t0;
       sample();

@@ -58,7 +58,7 @@ async function runOnCluster(cluster: LocalCluster, seed: number): Promise<{ wall
     const t0 = performance.now();
     const outcomes = await Promise.all(
       TIMEFRAMES.map(async ({ timeframe, bars }) => {
-        const { jobId } = await connection.submitJob({ name: `bench-analysis-${timeframe}-${seed}`, spec: { marketAnalysis: analysisSpec(timeframe, bars, seed) } });
+        const { jobId } = await connection.submitJob({ name: `bench-analysis-${timeframe}-${seed}`, spec: { marketAnalysis: analysisSpec(timeframe, bars, seed) }, noCache: true });
         return watchJob(connection, jobId, 10 * 60_000, (event) => {
           if (event.nodeId) nodes.add(event.nodeId);
         });
