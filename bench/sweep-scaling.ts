@@ -3,12 +3,21 @@
  * over 100,000 synthetic bars of one symbol, on the local cluster, in three configurations, each
  * on its own fresh cluster:
  *
- *   - one agent with 1 slot: the true single-core baseline;
+ *   - one agent with 1 slot: the true single-core baseline (one agent on one core);
  *   - one agent with 2 slots;
- *   - two agents with 2 slots each (on a 2-core machine both agents share the same two cores).
+ *   - two agents with 1 slot each: the two-agent cluster on two cores, each agent with a core of
+ *     its own, as two one-core machines would be; the issue's goal (≥ 1.8× over one agent) is this
+ *     configuration against the baseline;
+ *   - two agents with 2 slots each (on a 2-core machine: four worker threads on two cores).
+ *
+ * Every configuration runs on the same machine, so "one agent" in the goal has to mean one agent
+ * on one core: one agent with its default slots (one per core) already uses both cores, and two
+ * agents can only add overhead to it. The baseline is therefore 1 agent × 1 slot, never a slower one.
  *
  * Wall time is submit → the WatchJob stream ends (job completed), median of RUNS runs per
  * configuration; speed-up = baseline median / configuration median (goal ≥ 1.8× on two cores).
+ * Jobs are submitted with no_cache, so every run computes every partition (the coordinator would
+ * otherwise answer a repeated sweep from its partition result cache).
  * Every run's resultJson must equal the first one's (the same sweep gives the same result however
  * it is partitioned); the bench fails when they differ.
  *
@@ -36,9 +45,14 @@ interface Config {
   agents: AgentOptions[];
 }
 
+/** The configuration the issue's goal is about: two agents, a core each. */
+const GOAL_CONFIG = '2 agents × 1 slot';
+const GOAL_SPEED_UP = 1.8;
+
 const CONFIGS: Config[] = [
   { name: '1 agent × 1 slot', agents: [{ slots: 1 }] },
   { name: '1 agent × 2 slots', agents: [{ slots: 2 }] },
+  { name: GOAL_CONFIG, agents: [{ slots: 1 }, { slots: 1 }] },
   { name: '2 agents × 2 slots', agents: [{ slots: 2 }, { slots: 2 }] },
 ];
 
@@ -76,7 +90,7 @@ export async function runSweep(cluster: LocalCluster, spec: Record<string, unkno
     const nodes = new Set<string>();
     const cpu0 = readSystemCpu();
     const t0 = performance.now();
-    const { jobId } = await connection.submitJob({ name, spec });
+    const { jobId } = await connection.submitJob({ name, spec, noCache: true });
     const { job } = await watchJob(connection, jobId, JOB_TIMEOUT_MS, (event) => {
       if (event.nodeId) nodes.add(event.nodeId);
     });
@@ -149,7 +163,9 @@ async function main(): Promise<Pick<import('./lib/harness.js').BenchResult, 'hea
         baselineLabel: '1 agent × 1 slot',
         ratio: ratio(baseline, medians.get(c.name)),
         ratioNote: 'speed-up: baseline / median',
-        note: `median of ${RUNS}; ratio = speed-up over 1 slot (goal ≥ 1.8×); result identical in all runs`,
+        // The goal is the two-agent cluster's, each agent on a core of its own: ≥ 1.8× the baseline's speed.
+        ...(c.name === GOAL_CONFIG ? { goal: { op: '<=' as const, value: baseline / GOAL_SPEED_UP } } : {}),
+        note: `median of ${RUNS}; ratio = speed-up over 1 agent × 1 slot${c.name === GOAL_CONFIG ? ` (goal ≥ ${GOAL_SPEED_UP}×: wall ≤ baseline / ${GOAL_SPEED_UP})` : ''}; result identical in all runs`,
       }),
     ),
   ];

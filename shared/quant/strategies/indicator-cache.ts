@@ -71,10 +71,10 @@ export interface IndicatorCacheStats {
  *
  * Eviction predicts each key's next use from its last reuse interval (remembered for evicted keys
  * too): first out are dead entries (unused for well over their interval, such as the arrays of a
- * parameter value a sweep has moved past), then the entry whose next use is furthest away. While
- * everything fits this drops what LRU would; unlike LRU it degrades gracefully when a sweep cycles
- * through more arrays than fit (LRU would then evict each array just before its turn comes again
- * and miss every time; here the arrays that stay cached keep hitting).
+ * parameter value a sweep has moved past), then the entry whose next use is furthest away. When
+ * the arrays a sweep keeps coming back to fit, only finished ones are dropped; when they do not, it
+ * degrades gracefully where LRU collapses (LRU evicts each array of the cycle just before its turn
+ * comes again and misses every time; here the arrays that stay cached keep hitting).
  */
 export class IndicatorCache {
   readonly budgetBytes: number;
