@@ -7,7 +7,6 @@ import { IndicatorCache, SignalBuffer, type StrategyDefinition, type StrategyInp
  * series through the dataset memo) and buffers reused for every combination. Nothing here changes
  * a result; it only saves recomputation and allocation.
  */
-const CACHE_BUDGET_BYTES = 128 * 1024 * 1024;
 let lastSeries: Ohlcv | null = null;
 let lastInputs: StrategyInputs | null = null;
 let signals = new SignalBuffer(1);
@@ -15,7 +14,7 @@ let marks = new Float64Array(1);
 
 export function inputsFor(series: Ohlcv): StrategyInputs {
   if (lastSeries !== series || lastInputs === null) {
-    lastInputs = { open: series.open, high: series.high, low: series.low, close: series.close, indicators: new IndicatorCache(series, CACHE_BUDGET_BYTES) };
+    lastInputs = { open: series.open, high: series.high, low: series.low, close: series.close, indicators: new IndicatorCache(series) };
     lastSeries = series;
   }
   return lastInputs;
