@@ -36,8 +36,12 @@ export class JobExecution implements PartitionListener {
     readonly jobId: string,
     private readonly hub: JobEventLog,
     readonly context: Omit<JobDispatchContext, 'listener'> & { listener?: PartitionListener },
-    /** Called with every partition result computed here (to record it durably). */
-    private readonly onResult: (index: number, resultJson: string) => void = () => undefined,
+    /**
+     * Records a partition result computed here durably. A partition counts as done, and its
+     * PARTITION_FINISHED event goes out, only once this settles: what progress reports as done is
+     * what a coordinator taking the job over will find and not recompute.
+     */
+    private readonly recordResult: (index: number, resultJson: string) => Promise<void> = async () => undefined,
   ) {
     this.outcome = new Promise<void>((resolve, reject) => {
       this.resolveOutcome = resolve;
@@ -133,11 +137,13 @@ export class JobExecution implements PartitionListener {
       this.fail(`partition ${task.index} returned malformed JSON from ${node.id}`);
       return;
     }
-    this.done += 1;
-    this.computed += 1;
-    this.onResult(task.index, resultJson);
-    this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt });
-    if (this.done === this.total) this.settle();
+    void this.recordResult(task.index, resultJson).then(() => {
+      if (this.settled) return;
+      this.done += 1;
+      this.computed += 1;
+      this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt });
+      if (this.done === this.total) this.settle();
+    });
   }
 
   failed(task: PartitionTask, cause: string): void {

@@ -71,9 +71,10 @@ export class JobRunner {
       jobId,
       this.hub,
       { jobId, kind: kind.name, specJson, requiredCapabilities: required, priority: data.priority, cancelled: false },
-      (index, resultJson) => {
-        this.ledger.record(jobId, index, resultJson).catch(warn('partition result not recorded'));
+      async (index, resultJson) => {
         if (cacheable) this.ledger.cache(cacheHashes[index], resultJson).catch(warn('partition result not cached'));
+        // The result is in memory either way: a failed write costs durability, not the job.
+        await this.ledger.record(jobId, index, resultJson).catch(warn('partition result not recorded'));
       },
     );
     let cancelled = false;

@@ -45,6 +45,8 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
     first.close();
 
     const replacement = await cluster.addCoordinator();
+    // The later tests talk to the replacement whatever this one's outcome.
+    live = replacement;
     const second = connect(replacement.address);
     try {
       // Resume the watch on the new coordinator after the last event seen on the old one.
@@ -65,7 +67,6 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
     } finally {
       second.close();
     }
-    live = replacement;
   });
 
   test('two coordinators on one Redis: kill one while both run jobs, the other finishes them all, each partition once', async () => {
@@ -75,8 +76,10 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
     try {
       const jobs = await Promise.all([a, b, a, b].map((connection) => connection.submitJob({ spec: { noop: { partitions: 16, workMs: 200 } } })));
       await eventually(async () => ((await b.getJob(jobs[0].jobId)).progress?.partitionsDone ?? 0) > 0 || undefined, 30_000, 'work to start');
-      live.process.kill('SIGKILL');
-      await live.process.exited;
+      const killed = live;
+      live = other;
+      killed.process.kill('SIGKILL');
+      await killed.process.exited;
       // Finished jobs and their results outlive the coordinators that ran them.
       assert.ok(finishedEarlier, 'the first test left a finished job');
       const kept = await b.getJob(finishedEarlier.jobId);
@@ -92,7 +95,6 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
       a.close();
       b.close();
     }
-    live = other;
   });
 
   test('Redis killed and restarted (append-only file): the accepted job is not lost and everyone reconnects', async () => {
