@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LoadMonitor, systemLoadReader, type LoadReader } from '../../../node-agent/load-monitor.js';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import si from 'systeminformation';
+import { linuxNetBytes, LoadMonitor, systemLoadReader, type LoadReader } from '../../../node-agent/load-monitor.js';
 import { readMachineProfile } from '../../../node-agent/machine-profile.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -96,4 +100,35 @@ test('real machine readings are sane', async () => {
   assert.ok(sample.cpuLoad >= 0 && sample.cpuLoad <= 1);
   assert.ok(sample.memoryAvailableBytes > 0 && sample.memoryAvailableBytes <= profile.memoryTotalBytes);
   assert.ok(sample.sampledAt > 0);
+});
+
+test('network counters from /sys/class/net: one interface, or all but loopback; none without the directory', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'quantgrid-sysnet-'));
+  try {
+    const iface = (name: string, rx: number, tx: number) => {
+      mkdirSync(join(root, name, 'statistics'), { recursive: true });
+      writeFileSync(join(root, name, 'statistics', 'rx_bytes'), `${rx}\n`);
+      writeFileSync(join(root, name, 'statistics', 'tx_bytes'), `${tx}\n`);
+    };
+    iface('lo', 1_000_000, 1_000_000);
+    iface('eth0', 1_500, 700);
+    iface('eth1', 20, 3);
+    assert.deepEqual(await linuxNetBytes(undefined, root), { rx: 1_520, tx: 703 });
+    assert.deepEqual(await linuxNetBytes('eth1', root), { rx: 20, tx: 3 });
+    assert.equal(await linuxNetBytes('eth9', root), undefined);
+    assert.equal(await linuxNetBytes(undefined, join(root, 'absent')), undefined);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('on Linux the network counters match systeminformation for the same interface', { skip: process.platform !== 'linux' }, async (t) => {
+  const { netInterface } = await readMachineProfile();
+  if (!netInterface) return t.skip('no default network interface');
+  const ours = await systemLoadReader(netInterface).netBytes();
+  const [theirs] = await si.networkStats(netInterface);
+  const later = await systemLoadReader(netInterface).netBytes();
+  // Counters only grow: systeminformation's reading, taken in between, lies between ours.
+  assert.ok(ours.rx <= theirs.rx_bytes && theirs.rx_bytes <= later.rx, `rx ${ours.rx} ≤ ${theirs.rx_bytes} ≤ ${later.rx}`);
+  assert.ok(ours.tx <= theirs.tx_bytes && theirs.tx_bytes <= later.tx, `tx ${ours.tx} ≤ ${theirs.tx_bytes} ≤ ${later.tx}`);
 });
