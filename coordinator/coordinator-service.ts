@@ -288,6 +288,7 @@ export function createCoordinatorService({ store, runner, table, limits, log, da
         // Tail the job's event log from the cursor; any coordinator may be the one writing it.
         let quiet = 0;
         while (!ended) {
+          const mark = runner.hub.writeMark();
           const events = await runner.hub.read(jobId, cursor);
           for (const { id, event } of events) {
             cursor = id;
@@ -312,7 +313,8 @@ export function createCoordinatorService({ store, runner, table, limits, log, da
             if (!now) return fail(grpc.status.NOT_FOUND, `no job ${jobId}`);
             if (TERMINAL_STATUSES.has(now.status) && (await runner.hub.read(jobId, cursor, 1)).length === 0) return void send(terminalEvent(now, cursor));
           }
-          await new Promise((resolve) => setTimeout(resolve, WATCH_POLL_MS));
+          // Woken at once by this coordinator's own writes; another coordinator's show up within a poll.
+          await runner.hub.waitForEvents(jobId, mark, WATCH_POLL_MS);
         }
       })().catch((error) => fail(grpc.status.UNAVAILABLE, `job store (Redis) unavailable: ${errorMessage(error)}`));
     },

@@ -20,6 +20,7 @@ export interface LoggedEvent {
  */
 export class JobEventLog {
   static readonly MAX_EVENTS = 100_000;
+  static readonly WRITE_MARKS_KEPT = 10_000;
 
   constructor(
     private readonly redis: Redis,
@@ -32,27 +33,35 @@ export class JobEventLog {
     return `${this.prefix}:job:${jobId}:events`;
   }
 
-  /** Events waiting to be written, in order; flushed together (one round trip) a moment later. */
+  /** Events waiting to be written, in order. */
   private pending: Array<{ event: JobEvent; final: boolean }> = [];
-  private flushTimer: NodeJS.Timeout | undefined;
+  /** The write in flight, if any; events published meanwhile wait for it and go in the next one. */
+  private writing: Promise<void> | undefined;
+  private flushScheduled = false;
+  /** Count of writes that completed; per job, the count after the last write that held its events. */
+  private writes = 0;
+  private readonly lastWriteOf = new Map<string, number>();
+  private readonly wakers = new Map<string, Set<() => void>>();
 
   /**
-   * Appends an event (fire and forget: a lost progress event must not stop a job). Events are
-   * buffered for FLUSH_MS and written in one pipeline: a busy job produces thousands a second.
+   * Appends an event (fire and forget: a lost progress event must not stop a job). Group commit:
+   * with no write in flight the event goes out at once (with whatever else this tick published);
+   * otherwise it waits for that write and goes in the next, so a busy job producing thousands of
+   * events a second costs a round trip per batch, and a quiet one adds no delay.
    */
   publish(event: JobEvent, final = false): void {
     this.pending.push({ event, final });
-    if (this.pending.length >= JobEventLog.FLUSH_EVENTS) void this.flush();
-    else this.flushTimer ??= setTimeout(() => void this.flush(), JobEventLog.FLUSH_MS);
+    if (this.writing || this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      void this.flush();
+    });
   }
 
-  static readonly FLUSH_MS = 20;
-  static readonly FLUSH_EVENTS = 512;
-
-  /** Writes the buffered events now; resolves once Redis has them (never rejects). */
+  /** Writes the buffered events; resolves once Redis has every event published before the call (never rejects). */
   flush(): Promise<void> {
-    if (this.flushTimer) clearTimeout(this.flushTimer);
-    this.flushTimer = undefined;
+    if (this.writing) return this.writing.then(() => this.flush());
     if (this.pending.length === 0) return Promise.resolve();
     const batch = this.pending;
     this.pending = [];
@@ -64,10 +73,59 @@ export class JobEventLog {
       // The TTL is set on the first events and refreshed at the end; in between it is far away.
       if (final || event.type === 'JOB_EVENT_TYPE_STARTED') write.expire(key, this.ttlSeconds);
     }
-    return write.exec().then(
-      () => undefined,
+    this.writing = write.exec().then(
+      () => this.written(batch),
       (error) => this.log.warn({ events: batch.length, err: errorMessage(error) }, 'job events not logged'),
-    );
+    ).finally(() => {
+      this.writing = undefined;
+      if (this.pending.length > 0) void this.flush();
+    });
+    return this.writing;
+  }
+
+  private written(batch: ReadonlyArray<{ event: JobEvent; final: boolean }>): void {
+    const count = ++this.writes;
+    for (const jobId of new Set(batch.map(({ event }) => event.jobId as string))) {
+      // Most recently written last; the oldest marks go first (a watcher then waits a poll interval).
+      this.lastWriteOf.delete(jobId);
+      this.lastWriteOf.set(jobId, count);
+      if (this.lastWriteOf.size > JobEventLog.WRITE_MARKS_KEPT) this.lastWriteOf.delete(this.lastWriteOf.keys().next().value as string);
+    }
+    for (const { event } of batch) {
+      const waiting = this.wakers.get(event.jobId as string);
+      if (!waiting) continue;
+      this.wakers.delete(event.jobId as string);
+      for (const wake of waiting) wake();
+    }
+  }
+
+  /** A mark to pass to waitForEvents: taken before reading the log, it closes the gap between the read and the wait. */
+  writeMark(): number {
+    return this.writes;
+  }
+
+  /**
+   * Resolves when this coordinator has written events of the job after `mark` (at once when it
+   * already has), or after timeoutMs: the job may be running on another coordinator, whose writes
+   * only a read of the log reveals.
+   */
+  waitForEvents(jobId: string, mark: number, timeoutMs: number): Promise<void> {
+    if ((this.lastWriteOf.get(jobId) ?? 0) > mark) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      let waiting = this.wakers.get(jobId);
+      if (!waiting) this.wakers.set(jobId, (waiting = new Set()));
+      const wake = (): void => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const current = this.wakers.get(jobId);
+        current?.delete(wake);
+        if (current?.size === 0) this.wakers.delete(jobId);
+        resolve();
+      }, timeoutMs);
+      waiting.add(wake);
+    });
   }
 
   /** Events after `afterId` ('0' for all), at most `count`. */

@@ -57,29 +57,38 @@ export class PartitionLedger {
   }
 
   /**
-   * Records a partition's result. Results arriving together are written together (one pipeline a
-   * moment later): a busy job finishes thousands of partitions a second. A partition computed twice
-   * gives the same result (task kinds are deterministic), so a second write changes nothing.
+   * Records a partition's result; resolves once Redis has it. Group commit: with no write in
+   * flight the result goes out at once (with whatever else this tick recorded); otherwise it waits
+   * for that write and goes in the next, so a busy job finishing thousands of partitions a second
+   * costs a round trip per batch, and a quiet one adds no delay. A partition computed twice gives
+   * the same result (task kinds are deterministic), so a second write changes nothing.
    */
   record(jobId: string, index: number, resultJson: string): Promise<void> {
     let batch = this.pendingRecords.get(jobId);
     if (!batch) this.pendingRecords.set(jobId, (batch = new Map()));
     batch.set(String(index), resultJson);
-    this.recordsFlushed ??= new Promise<void>((resolve, reject) => {
-      setTimeout(() => {
-        this.recordsFlushed = undefined;
-        this.flushRecords().then(resolve, reject);
-      }, RECORD_FLUSH_MS);
+    this.nextWrite ??= new Promise<void>((resolve, reject) => {
+      const start = (): void => {
+        this.nextWrite = undefined;
+        this.writing = this.flushRecords().finally(() => (this.writing = undefined));
+        this.writing.then(resolve, reject);
+      };
+      // After the write in flight, or on the next turn of the event loop (collecting this tick's results).
+      if (this.writing) this.writing.then(start, start);
+      else setImmediate(start);
     });
-    return this.recordsFlushed;
+    return this.nextWrite;
   }
 
   private pendingRecords = new Map<string, Map<string, string>>();
-  private recordsFlushed: Promise<void> | undefined;
+  /** The write in flight, and the one that will follow it with the results recorded meanwhile. */
+  private writing: Promise<void> | undefined;
+  private nextWrite: Promise<void> | undefined;
 
   private async flushRecords(): Promise<void> {
     const all = this.pendingRecords;
     this.pendingRecords = new Map();
+    if (all.size === 0) return;
     const write = this.redis.pipeline();
     for (const [jobId, fields] of all) {
       const key = this.partialsKey(jobId);
@@ -107,7 +116,6 @@ export class PartitionLedger {
 
 }
 
-const RECORD_FLUSH_MS = 20;
 
 /**
  * What determines a partition's result: the task kind and its version (bumped whenever run or merge
