@@ -8,7 +8,9 @@
  * Baseline, measured in the same run: the same three analyses in this one process (validate,
  * one partition, kind.run, merge — no cluster, no worker threads), median of RUNS. Run r uses
  * seed r on both sides (the synthetic series is generated inside both timings), and each cluster
- * result must equal the one-process result of the same seed.
+ * result must equal the one-process result of the same seed. Both sides first run seed 0 unmeasured:
+ * a fresh process (and each of the agents' worker threads) compiles the indicator code on its first
+ * job, which would otherwise land on the first measured run.
  *
  * Run: node dist/bench/market-analysis.js   (QUANTGRID_BENCH_QUICK=1: bars ÷10)
  */
@@ -23,7 +25,7 @@ import { isMain, logProgress, measureBench, runBench, size, type BenchResult, ty
 import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
 
 const BENCH = 'analysis';
-const RUNS = 3;
+const RUNS = 5;
 const ASSETS = ['BTCUSDT', 'ETHUSDT', 'SOLUSDT', 'BNBUSDT', 'XRPUSDT', 'ADAUSDT', 'DOGEUSDT', 'AVAXUSDT', 'DOTUSDT', 'LINKUSDT'];
 /** One year of bars per timeframe. */
 const TIMEFRAMES: Array<{ timeframe: '1m' | '5m' | '1h'; bars: number }> = [
@@ -90,12 +92,15 @@ async function main(): Promise<Pick<BenchResult, 'headlines' | 'details'>> {
   const runs: Run[] = [];
   // Baseline first (no cluster running), then the cluster runs on a quiet machine.
   const baseline: Array<{ wallMs: number; results: unknown[] }> = [];
+  runInProcess(0);
   for (let seed = 1; seed <= RUNS; seed++) {
     const outcome = runInProcess(seed);
     baseline.push(outcome);
     logProgress(BENCH, `in one process, seed ${seed}: ${fmtMs(outcome.wallMs)}`);
   }
   await withCluster(AGENTS, async (cluster) => {
+    const warmUp = await runOnCluster(cluster, 0);
+    logProgress(BENCH, `cluster, warm-up (not counted): ${fmtMs(warmUp.wallMs)}`);
     for (let seed = 1; seed <= RUNS; seed++) {
       const outcome = await runOnCluster(cluster, seed);
       const expected = baseline[seed - 1];
