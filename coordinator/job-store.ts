@@ -22,6 +22,20 @@ export interface Retention {
 
 export const DEFAULT_RETENTION: Retention = { age: 7 * 24 * 3600, count: 1000 };
 
+/** BullMQ's priorities: 1 … 2^21 − 1, lower first (0, none, would go before every prioritised job). */
+const QUEUE_PRIORITY_MAX = 2 ** 21 - 1;
+const QUEUE_PRIORITY_OF_ZERO = 2 ** 20;
+
+/**
+ * Where a job of this quantgrid priority (higher first) waits in BullMQ's queue while every
+ * coordinator is busy with as many jobs as it runs at once: higher priorities are taken first,
+ * equal ones in submission order. Beyond ±1,048,575 the queue order saturates (the dispatcher
+ * still orders partitions by the exact value).
+ */
+export function queuePriority(priority: number): number {
+  return Math.min(QUEUE_PRIORITY_MAX, Math.max(1, QUEUE_PRIORITY_OF_ZERO - Math.trunc(priority)));
+}
+
 /** Short, sortable, unguessable job ids: time in base 36, then random hex. */
 export function newJobId(): string {
   return `${Date.now().toString(36)}-${randomBytes(5).toString('hex')}`;
@@ -64,15 +78,20 @@ export class JobStore {
         await this.connection.set(key, jobId, 'EX', this.retention.age);
       }
     }
-    await this.queue.add('job', data, {
-      jobId,
+    await this.queue.add('job', data, { jobId, ...this.jobOptions(data.priority) });
+    return { jobId, duplicate: false };
+  }
+
+  /** BullMQ options of a quantgrid job, submitted or fired by a schedule. */
+  jobOptions(priority: number): { attempts: number; priority: number; removeOnComplete: Retention; removeOnFail: Retention } {
+    return {
       // The job itself is never retried as a whole: partitions are retried by the dispatcher, and a
       // job whose coordinator died is resumed by BullMQ's stalled-job check (see JobWorker).
       attempts: 1,
+      priority: queuePriority(priority),
       removeOnComplete: this.retention,
       removeOnFail: this.retention,
-    });
-    return { jobId, duplicate: false };
+    };
   }
 
   async get(jobId: string): Promise<BullJob<QueuedJobData, string> | undefined> {

@@ -96,7 +96,7 @@ export class ScheduleService {
       {
         name: 'job',
         data: runData(data, definition.template, definition.name, now),
-        opts: { attempts: 1, removeOnComplete: this.jobs.retention, removeOnFail: this.jobs.retention },
+        opts: this.jobs.jobOptions(data.priority),
       },
     );
   }
