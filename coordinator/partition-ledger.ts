@@ -113,9 +113,7 @@ export class PartitionLedger {
   async cache(hash: string, resultJson: string): Promise<void> {
     await this.redis.set(this.cacheKey(hash), resultJson, 'EX', this.cacheTtlSeconds);
   }
-
 }
-
 
 /**
  * What determines a partition's result: the task kind and its version (bumped whenever run or merge
