@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { errorMessage } from '../shared/errors.js';
 import type { JobEvent } from '../shared/generated/quantgrid/v1/JobEvent.js';
 import type { Logger } from '../shared/logging.js';
+import { GroupCommit } from './group-commit.js';
 
 /** A job event as read back from the log, with its id (a Redis stream id, ordered). */
 export interface LoggedEvent {
@@ -35,36 +36,31 @@ export class JobEventLog {
 
   /** Events waiting to be written, in order. */
   private pending: Array<{ event: JobEvent; final: boolean }> = [];
-  /** The write in flight, if any; events published meanwhile wait for it and go in the next one. */
-  private writing: Promise<void> | undefined;
-  private flushScheduled = false;
+  private readonly commit = new GroupCommit(() => this.writePending());
   /** Count of writes that completed; per job, the count after the last write that held its events. */
   private writes = 0;
   private readonly lastWriteOf = new Map<string, number>();
   private readonly wakers = new Map<string, Set<() => void>>();
 
   /**
-   * Appends an event (fire and forget: a lost progress event must not stop a job). Group commit:
-   * with no write in flight the event goes out at once (with whatever else this tick published);
-   * otherwise it waits for that write and goes in the next, so a busy job producing thousands of
-   * events a second costs a round trip per batch, and a quiet one adds no delay.
+   * Appends an event (fire and forget: a lost progress event must not stop a job). Written by
+   * group commit (group-commit.ts): a busy job producing thousands of events a second costs a
+   * round trip per batch, and a quiet one adds no delay.
    */
   publish(event: JobEvent, final = false): void {
     this.pending.push({ event, final });
-    if (this.writing || this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      void this.flush();
-    });
+    void this.commit.request();
   }
 
-  /** Writes the buffered events; resolves once Redis has every event published before the call (never rejects). */
+  /** Resolves once Redis has every event published before the call (never rejects). */
   flush(): Promise<void> {
-    if (this.writing) return this.writing.then(() => this.flush());
-    if (this.pending.length === 0) return Promise.resolve();
+    return this.commit.request();
+  }
+
+  private async writePending(): Promise<void> {
     const batch = this.pending;
     this.pending = [];
+    if (batch.length === 0) return;
     const write = this.redis.pipeline();
     for (const { event, final } of batch) {
       const key = this.key(event.jobId as string);
@@ -73,14 +69,12 @@ export class JobEventLog {
       // The TTL is set on the first events and refreshed at the end; in between it is far away.
       if (final || event.type === 'JOB_EVENT_TYPE_STARTED') write.expire(key, this.ttlSeconds);
     }
-    this.writing = write.exec().then(
-      () => this.written(batch),
-      (error) => this.log.warn({ events: batch.length, err: errorMessage(error) }, 'job events not logged'),
-    ).finally(() => {
-      this.writing = undefined;
-      if (this.pending.length > 0) void this.flush();
-    });
-    return this.writing;
+    try {
+      await write.exec();
+      this.written(batch);
+    } catch (error) {
+      this.log.warn({ events: batch.length, err: errorMessage(error) }, 'job events not logged');
+    }
   }
 
   private written(batch: ReadonlyArray<{ event: JobEvent; final: boolean }>): void {
@@ -90,12 +84,9 @@ export class JobEventLog {
       this.lastWriteOf.delete(jobId);
       this.lastWriteOf.set(jobId, count);
       if (this.lastWriteOf.size > JobEventLog.WRITE_MARKS_KEPT) this.lastWriteOf.delete(this.lastWriteOf.keys().next().value as string);
-    }
-    for (const { event } of batch) {
-      const waiting = this.wakers.get(event.jobId as string);
-      if (!waiting) continue;
-      this.wakers.delete(event.jobId as string);
-      for (const wake of waiting) wake();
+      const waiting = this.wakers.get(jobId);
+      this.wakers.delete(jobId);
+      for (const wake of waiting ?? []) wake();
     }
   }
 

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * The durable record of a job's partitions in Redis, so a job outlives the coordinator running it:
@@ -57,33 +58,20 @@ export class PartitionLedger {
   }
 
   /**
-   * Records a partition's result; resolves once Redis has it. Group commit: with no write in
-   * flight the result goes out at once (with whatever else this tick recorded); otherwise it waits
-   * for that write and goes in the next, so a busy job finishing thousands of partitions a second
-   * costs a round trip per batch, and a quiet one adds no delay. A partition computed twice gives
-   * the same result (task kinds are deterministic), so a second write changes nothing.
+   * Records a partition's result; resolves once Redis has it. Written by group commit
+   * (group-commit.ts): a busy job finishing thousands of partitions a second costs a round trip
+   * per batch, and a quiet one adds no delay. A partition computed twice gives the same result
+   * (task kinds are deterministic), so a second write changes nothing.
    */
   record(jobId: string, index: number, resultJson: string): Promise<void> {
     let batch = this.pendingRecords.get(jobId);
     if (!batch) this.pendingRecords.set(jobId, (batch = new Map()));
     batch.set(String(index), resultJson);
-    this.nextWrite ??= new Promise<void>((resolve, reject) => {
-      const start = (): void => {
-        this.nextWrite = undefined;
-        this.writing = this.flushRecords().finally(() => (this.writing = undefined));
-        this.writing.then(resolve, reject);
-      };
-      // After the write in flight, or on the next turn of the event loop (collecting this tick's results).
-      if (this.writing) this.writing.then(start, start);
-      else setImmediate(start);
-    });
-    return this.nextWrite;
+    return this.commit.request();
   }
 
   private pendingRecords = new Map<string, Map<string, string>>();
-  /** The write in flight, and the one that will follow it with the results recorded meanwhile. */
-  private writing: Promise<void> | undefined;
-  private nextWrite: Promise<void> | undefined;
+  private readonly commit = new GroupCommit(() => this.flushRecords());
 
   private async flushRecords(): Promise<void> {
     const all = this.pendingRecords;
