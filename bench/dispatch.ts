@@ -17,11 +17,11 @@
  */
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { connect } from '../tests/helpers/jobs.js';
-import { parseCoordinatorConfig } from '../coordinator/coordinator-config.js';
-import { NodeDiscovery } from '../coordinator/node-discovery.js';
-import { NodeStatusProber } from '../coordinator/node-status-prober.js';
-import { NodeTable, type NodeRecord } from '../coordinator/node-table.js';
-import { PartitionDispatcher, type JobDispatchContext, type PartitionListener, type PartitionTask } from '../coordinator/partition-dispatcher.js';
+import { parseCoordinatorConfig } from '../coordinator/config/coordinator-config.js';
+import { NodeDiscovery } from '../coordinator/nodes/node-discovery.js';
+import { NodeStatusProber } from '../coordinator/nodes/node-status-prober.js';
+import { NodeTable, type NodeRecord } from '../coordinator/nodes/node-table.js';
+import { PartitionDispatcher, type JobDispatchContext, type PartitionListener, type PartitionTask } from '../coordinator/partitions/partition-dispatcher.js';
 import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clients.js';
 import { createLogger } from '../shared/logging.js';
 import { noopKind } from '../shared/tasks/noop/index.js';

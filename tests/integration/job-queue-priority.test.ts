@@ -2,8 +2,8 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
-import { JOB_QUEUE_NAME, JobStore } from '../../coordinator/job-store.js';
-import type { QueuedJobData } from '../../coordinator/job-model.js';
+import { JOB_QUEUE_NAME, JobStore } from '../../coordinator/jobs/job-store.js';
+import type { QueuedJobData } from '../../coordinator/jobs/job-model.js';
 import { startRedisServer, type RedisServer } from '../../scripts/local-cluster/index.js';
 
 let server: RedisServer;

@@ -1,8 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import { JobEventLog } from '../../coordinator/job-event-log.js';
-import { PartitionLedger } from '../../coordinator/partition-ledger.js';
+import { JobEventLog } from '../../coordinator/jobs/job-event-log.js';
+import { PartitionLedger } from '../../coordinator/partitions/partition-ledger.js';
 import { startRedisServer, type RedisServer } from '../../scripts/local-cluster/index.js';
 import { createLogger } from '../../shared/logging.js';
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
-import { COORDINATOR_OPTIONS, toCoordinatorConfig } from '../../../coordinator/coordinator-config.js';
+import { COORDINATOR_OPTIONS, toCoordinatorConfig } from '../../../coordinator/config/coordinator-config.js';
 
 const MAIN = fileURLToPath(new URL('../../../coordinator/main.js', import.meta.url));
 

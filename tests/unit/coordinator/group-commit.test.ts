@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GroupCommit } from '../../../coordinator/group-commit.js';
+import { GroupCommit } from '../../../coordinator/redis/group-commit.js';
 
 /** A write that takes what was buffered and finishes when the test says so. */
 function harness() {

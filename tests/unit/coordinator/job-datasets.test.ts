@@ -1,8 +1,8 @@
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveStoredDatasets } from '../../../coordinator/job-datasets.js';
-import type { StoredDatasetInfo } from '../../../coordinator/dataset-store.js';
-import { ResampledBarCounts } from '../../../coordinator/resampled-bar-counts.js';
+import { resolveStoredDatasets } from '../../../coordinator/datasets/job-datasets.js';
+import type { StoredDatasetInfo } from '../../../coordinator/datasets/dataset-store.js';
+import { ResampledBarCounts } from '../../../coordinator/datasets/resampled-bar-counts.js';
 import { resample } from '../../../shared/quant/resample.js';
 import type { Timeframe } from '../../../shared/quant/timeframes.js';
 import { storedDatasetIds } from '../../../node-agent/agent-service.js';

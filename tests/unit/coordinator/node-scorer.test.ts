@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { clusterReference, DEFAULT_WEIGHTS, loadOf, scoreNode, type ScoringInput } from '../../../coordinator/node-scorer.js';
+import { clusterReference, DEFAULT_WEIGHTS, loadOf, scoreNode, type ScoringInput } from '../../../coordinator/nodes/node-scorer.js';
 
 function node(overrides: Partial<ScoringInput> = {}): ScoringInput {
   return { cores: 4, cpuSpeedGhz: 3, memoryAvailableBytes: 8e9, rttMs: 1, cpuLoad: 0, busySlots: 0, slots: 4, ...overrides };

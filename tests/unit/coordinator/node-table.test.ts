@@ -1,9 +1,9 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { NodeTable } from '../../../coordinator/node-table.js';
-import type { DiscoveredNode } from '../../../coordinator/node-discovery.js';
-import { DEFAULT_WEIGHTS } from '../../../coordinator/node-scorer.js';
+import { NodeTable } from '../../../coordinator/nodes/node-table.js';
+import type { DiscoveredNode } from '../../../coordinator/nodes/node-discovery.js';
+import { DEFAULT_WEIGHTS } from '../../../coordinator/nodes/node-scorer.js';
 import { QUANTGRID_VERSION } from '../../../shared/version.js';
 
 const log = pino({ level: 'silent' });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { choosePartitionCount, MIN_COST_PER_PARTITION } from '../../../coordinator/partition-planner.js';
+import { choosePartitionCount, MIN_COST_PER_PARTITION } from '../../../coordinator/partitions/partition-planner.js';
 
 test('a large job gets several partitions per slot to balance uneven nodes', () => {
   const count = choosePartitionCount({

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { PartitionQueue } from '../../../coordinator/partition-queue.js';
+import { PartitionQueue } from '../../../coordinator/partitions/partition-queue.js';
 
 test('higher priority first, first-in first-out within a priority, unshift goes to the front of its priority', () => {
   const queue = new PartitionQueue<string>();

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { queuePriority } from '../../../coordinator/job-store.js';
+import { queuePriority } from '../../../coordinator/jobs/job-store.js';
 
 test('a higher quantgrid priority gets a lower BullMQ priority, always within BullMQ\'s 1 … 2^21 − 1', () => {
   assert.equal(queuePriority(0), 2 ** 20);

@@ -7,12 +7,11 @@ import {
   checkMissedPolicy,
   checkScheduleName,
   checkTimeZone,
-  isUpcomingOccurrence,
   nextOccurrence,
-  scheduledOccurrence,
   shouldSkip,
-} from '../../../coordinator/schedule-model.js';
-import { parseStoredSchedule } from '../../../coordinator/schedule-store.js';
+} from '../../../coordinator/schedules/schedule-model.js';
+import { isUpcomingOccurrence, scheduledOccurrence } from '../../../coordinator/jobs/scheduled-occurrence.js';
+import { parseStoredSchedule } from '../../../coordinator/schedules/schedule-store.js';
 
 function field(run: () => unknown): string {
   try {

@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_DEADLINE_SECONDS, validateSubmission } from '../../../coordinator/coordinator-service.js';
+import { MAX_DEADLINE_SECONDS, validateSubmission } from '../../../coordinator/jobs/job-submission.js';
 import type { SubmitJobRequest__Output } from '../../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
 import { fieldOf } from '../../helpers/task-kinds.js';

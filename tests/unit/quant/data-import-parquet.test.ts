@@ -6,7 +6,7 @@ import { DataImportError } from '../../../shared/quant/data-import/import-error.
 import { isParquet, parseOhlcvParquet } from '../../../shared/quant/data-import/parse-ohlcv-parquet.js';
 import type { OhlcvColumns } from '../../../shared/quant/resample.js';
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
-import { parseDatasetFileAsync, parseDatasetFile } from '../../../coordinator/dataset-parse.js';
+import { parseDatasetFileAsync, parseDatasetFile } from '../../../coordinator/datasets/dataset-parse.js';
 
 const series = generateSyntheticSeries({ seed: 4, symbol: 'BTCUSDT', timeframe: '1h', bars: 2500 });
 const N = series.time.length;

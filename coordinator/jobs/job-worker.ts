@@ -1,7 +1,7 @@
 import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { errorMessage, ValidationError } from '../shared/errors.js';
-import type { Logger } from '../shared/logging.js';
+import { errorMessage, ValidationError } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logging.js';
 import { JobCancelled, type JobRunner } from './job-runner.js';
 import { JobFailure } from './job-execution.js';
 import { CANCELLED_REASON, type QueuedJobData } from './job-model.js';

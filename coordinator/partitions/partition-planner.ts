@@ -1,4 +1,4 @@
-import type { WorkSize } from '../shared/tasks/task-kind.js';
+import type { WorkSize } from '../../shared/tasks/task-kind.js';
 
 /**
  * Chooses how many partitions a job gets. Pure: no I/O.

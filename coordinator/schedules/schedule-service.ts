@@ -1,28 +1,28 @@
 import type { Job as BullJob } from 'bullmq';
-import { errorMessage, ValidationError } from '../shared/errors.js';
-import type { AddScheduleRequest__Output } from '../shared/generated/quantgrid/v1/AddScheduleRequest.js';
-import type { Job } from '../shared/generated/quantgrid/v1/Job.js';
-import type { Schedule } from '../shared/generated/quantgrid/v1/Schedule.js';
-import type { SubmitJobRequest__Output } from '../shared/generated/quantgrid/v1/SubmitJobRequest.js';
-import type { Logger } from '../shared/logging.js';
-import type { SpecLimits } from '../shared/tasks/task-kind.js';
-import { validateSubmission } from './coordinator-service.js';
-import type { FinishedOutcome, JobHooks } from './job-hooks.js';
-import { resolveStoredDatasets, type DatasetIndex } from './job-datasets.js';
-import { TERMINAL_STATUSES, type JobStatusName, type QueuedJobData } from './job-model.js';
-import type { JobStore } from './job-store.js';
+import { errorMessage, ValidationError } from '../../shared/errors.js';
+import type { AddScheduleRequest__Output } from '../../shared/generated/quantgrid/v1/AddScheduleRequest.js';
+import type { Job } from '../../shared/generated/quantgrid/v1/Job.js';
+import type { Schedule } from '../../shared/generated/quantgrid/v1/Schedule.js';
+import type { SubmitJobRequest__Output } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
+import type { Logger } from '../../shared/logging.js';
+import type { SpecLimits } from '../../shared/tasks/task-kind.js';
+import { validateSubmission } from '../jobs/job-submission.js';
+import type { FinishedOutcome, JobHooks } from '../jobs/job-hooks.js';
+import { resolveStoredDatasets, type DatasetIndex } from '../datasets/job-datasets.js';
+import { TERMINAL_STATUSES, type JobStatusName, type QueuedJobData } from '../jobs/job-model.js';
+import type { JobStore } from '../jobs/job-store.js';
 import {
   checkCron,
   checkGraceSeconds,
   checkMissedPolicy,
   checkScheduleName,
   checkTimeZone,
-  scheduledOccurrence,
   shouldSkip,
   type ScheduleDefinition,
   type StoredSchedule,
 } from './schedule-model.js';
 import type { ScheduleStore } from './schedule-store.js';
+import { scheduledOccurrence } from '../jobs/scheduled-occurrence.js';
 
 export class ScheduleNotFound extends Error {
   constructor(name: string) {

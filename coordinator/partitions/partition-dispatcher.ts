@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import type { PartitionEvent__Output } from '../shared/generated/quantgrid/v1/PartitionEvent.js';
-import type { Logger } from '../shared/logging.js';
-import { QUANTGRID_VERSION } from '../shared/version.js';
-import type { NodeRecord, NodeTable } from './node-table.js';
+import type { PartitionEvent__Output } from '../../shared/generated/quantgrid/v1/PartitionEvent.js';
+import type { Logger } from '../../shared/logging.js';
+import { QUANTGRID_VERSION } from '../../shared/version.js';
+import type { NodeRecord, NodeTable } from '../nodes/node-table.js';
 import { PartitionQueue } from './partition-queue.js';
 
 /** The job-side receiver of a partition's fate. One per job, shared by its partitions. */

@@ -1,10 +1,10 @@
 import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
-import type { DatasetInfo } from '../shared/generated/quantgrid/v1/DatasetInfo.js';
-import { ValidationError } from '../shared/errors.js';
-import { DATASET_ID_PATTERN, datasetHeaderBytes, readDatasetTimes } from '../shared/quant/dataset-codec.js';
-import { SYMBOL_PATTERN } from '../shared/quant/dataset.js';
-import { isTimeframe, TIMEFRAMES, type Timeframe } from '../shared/quant/timeframes.js';
+import type { DatasetInfo } from '../../shared/generated/quantgrid/v1/DatasetInfo.js';
+import { ValidationError } from '../../shared/errors.js';
+import { DATASET_ID_PATTERN, datasetHeaderBytes, readDatasetTimes } from '../../shared/quant/dataset-codec.js';
+import { SYMBOL_PATTERN } from '../../shared/quant/dataset.js';
+import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/quant/timeframes.js';
 import { parseDatasetFileAsync, type DatasetFormat, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
 import { ResampledBarCounts } from './resampled-bar-counts.js';
 

@@ -1,8 +1,8 @@
 import type { Redis } from 'ioredis';
-import { errorMessage } from '../shared/errors.js';
-import type { JobEvent } from '../shared/generated/quantgrid/v1/JobEvent.js';
-import type { Logger } from '../shared/logging.js';
-import { GroupCommit } from './group-commit.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import type { Logger } from '../../shared/logging.js';
+import { GroupCommit } from '../redis/group-commit.js';
 
 /** A job event as read back from the log, with its id (a Redis stream id, ordered). */
 export interface LoggedEvent {

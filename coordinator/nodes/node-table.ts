@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
-import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clients.js';
-import type { TlsConfig } from '../shared/grpc/credentials.js';
-import type { Logger } from '../shared/logging.js';
-import { isCompatibleVersion, QUANTGRID_VERSION } from '../shared/version.js';
+import { createNodeAgentClient, type NodeAgentClient } from '../../shared/grpc/clients.js';
+import type { TlsConfig } from '../../shared/grpc/credentials.js';
+import type { Logger } from '../../shared/logging.js';
+import { isCompatibleVersion, QUANTGRID_VERSION } from '../../shared/version.js';
 import type { DiscoveredNode } from './node-discovery.js';
 import { clusterReference, scoreNode, type ClusterReference, type ScoreParts, type ScoreWeights } from './node-scorer.js';
 

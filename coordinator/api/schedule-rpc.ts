@@ -1,8 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import { errorMessage, ValidationError } from '../shared/errors.js';
-import type { CoordinatorHandlers } from '../shared/generated/quantgrid/v1/Coordinator.js';
-import type { Logger } from '../shared/logging.js';
-import { ScheduleExists, ScheduleNotFound, type ScheduleService } from './schedule-service.js';
+import { errorMessage, ValidationError } from '../../shared/errors.js';
+import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
+import type { Logger } from '../../shared/logging.js';
+import { ScheduleExists, ScheduleNotFound, type ScheduleService } from '../schedules/schedule-service.js';
 
 export type ScheduleRpcName = 'AddSchedule' | 'ListSchedules' | 'RemoveSchedule' | 'PauseSchedule' | 'ResumeSchedule' | 'RunScheduleNow';
 

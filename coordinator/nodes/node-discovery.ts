@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
-import { AGENT_SERVICE_NAME } from '../shared/consul-names.js';
+import { AGENT_SERVICE_NAME } from '../../shared/consul-names.js';
 import Consul from 'consul';
-import type { Logger } from '../shared/logging.js';
+import type { Logger } from '../../shared/logging.js';
 
 
 /** A passing quantgrid-agent instance as Consul reports it. */

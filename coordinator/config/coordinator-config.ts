@@ -1,8 +1,8 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../shared/config/parsers.js';
-import type { TlsConfig } from '../shared/grpc/credentials.js';
-import type { SpecLimits } from '../shared/tasks/task-kind.js';
-import type { ScoreWeights } from './node-scorer.js';
+import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
+import type { TlsConfig } from '../../shared/grpc/credentials.js';
+import type { SpecLimits } from '../../shared/tasks/task-kind.js';
+import type { ScoreWeights } from '../nodes/node-scorer.js';
 
 export interface CoordinatorConfig {
   listen: { host: string; port: number };

@@ -1,14 +1,14 @@
-import { errorMessage } from '../shared/errors.js';
-import type { Logger } from '../shared/logging.js';
-import { selectTaskKind } from '../shared/tasks/registry.js';
-import type { SpecLimits } from '../shared/tasks/task-kind.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logging.js';
+import { selectTaskKind } from '../../shared/tasks/registry.js';
+import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { JobEventLog } from './job-event-log.js';
 import { JobExecution, JobFailure } from './job-execution.js';
 import type { QueuedJobData, ProgressSnapshot } from './job-model.js';
-import type { NodeTable } from './node-table.js';
-import type { PartitionDispatcher, PartitionTask } from './partition-dispatcher.js';
-import { partitionCacheHash, type PartitionLedger } from './partition-ledger.js';
-import { choosePartitionCount } from './partition-planner.js';
+import type { NodeTable } from '../nodes/node-table.js';
+import type { PartitionDispatcher, PartitionTask } from '../partitions/partition-dispatcher.js';
+import { partitionCacheHash, type PartitionLedger } from '../partitions/partition-ledger.js';
+import { choosePartitionCount } from '../partitions/partition-planner.js';
 
 export class JobCancelled extends Error {}
 

@@ -1,9 +1,9 @@
-import { DataImportError } from '../shared/quant/data-import/import-error.js';
-import { parseOhlcvCsv, type CsvFormat } from '../shared/quant/data-import/parse-ohlcv-csv.js';
-import { isParquet, parseOhlcvParquet } from '../shared/quant/data-import/parse-ohlcv-parquet.js';
-import type { OhlcvColumns } from '../shared/quant/resample.js';
-import { datasetId, encodeDataset } from '../shared/quant/dataset-codec.js';
-import type { Timeframe } from '../shared/quant/timeframes.js';
+import { DataImportError } from '../../shared/quant/data-import/import-error.js';
+import { parseOhlcvCsv, type CsvFormat } from '../../shared/quant/data-import/parse-ohlcv-csv.js';
+import { isParquet, parseOhlcvParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
+import type { OhlcvColumns } from '../../shared/quant/resample.js';
+import { datasetId, encodeDataset } from '../../shared/quant/dataset-codec.js';
+import type { Timeframe } from '../../shared/quant/timeframes.js';
 
 /** auto picks Parquet when the bytes start with the magic PAR1, else a CSV (headed or Binance). */
 export type DatasetFormat = CsvFormat | 'parquet';

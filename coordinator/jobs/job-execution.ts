@@ -1,9 +1,9 @@
-import type { JobEvent } from '../shared/generated/quantgrid/v1/JobEvent.js';
-import type { JobEventType } from '../shared/generated/quantgrid/v1/JobEventType.js';
+import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import type { JobEventType } from '../../shared/generated/quantgrid/v1/JobEventType.js';
 import type { JobEventLog } from './job-event-log.js';
 import { toJobProgress, type ProgressSnapshot } from './job-model.js';
-import type { NodeRecord } from './node-table.js';
-import type { JobDispatchContext, PartitionListener, PartitionTask } from './partition-dispatcher.js';
+import type { NodeRecord } from '../nodes/node-table.js';
+import type { JobDispatchContext, PartitionListener, PartitionTask } from '../partitions/partition-dispatcher.js';
 
 export class JobFailure extends Error {}
 

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import type { Logger } from '../shared/logging.js';
+import type { Logger } from '../../shared/logging.js';
 import type { NodeRecord, NodeTable } from './node-table.js';
 
 /**

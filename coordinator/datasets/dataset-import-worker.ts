@@ -4,7 +4,7 @@
  * the main thread must keep serving heartbeats and the API meanwhile).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorMessage } from '../shared/errors.js';
+import { errorMessage } from '../../shared/errors.js';
 import { parseDatasetFileAsync, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
 
 if (!parentPort) throw new Error('dataset-import-worker.js runs as a worker thread of the coordinator');

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { JobStatusName } from './job-model.js';
+import type { JobStatusName } from '../jobs/job-model.js';
 import type { MissedPolicy, ScheduleDefinition, ScheduleRunRecord, StoredSchedule } from './schedule-model.js';
 
 /**

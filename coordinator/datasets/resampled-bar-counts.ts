@@ -1,5 +1,5 @@
-import { countBuckets } from '../shared/quant/resample.js';
-import type { Timeframe } from '../shared/quant/timeframes.js';
+import { countBuckets } from '../../shared/quant/resample.js';
+import type { Timeframe } from '../../shared/quant/timeframes.js';
 
 /** The open times of a stored dataset's bars (undefined: no such dataset). */
 export type DatasetTimesLoader = (id: string) => Promise<Float64Array | undefined>;

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit } from '../redis/group-commit.js';
 
 /**
  * The durable record of a job's partitions in Redis, so a job outlives the coordinator running it:

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Queue, type Job as BullJob } from 'bullmq';
 import { Redis } from 'ioredis';
-import type { Job } from '../shared/generated/quantgrid/v1/Job.js';
+import type { Job } from '../../shared/generated/quantgrid/v1/Job.js';
 import {
   isSnapshot,
   statusOf,
@@ -10,7 +10,7 @@ import {
   type ProgressSnapshot,
   type QueuedJobData,
 } from './job-model.js';
-import { isUpcomingOccurrence, scheduledOccurrence } from './schedule-model.js';
+import { isUpcomingOccurrence, scheduledOccurrence } from './scheduled-occurrence.js';
 
 export const JOB_QUEUE_NAME = 'jobs';
 

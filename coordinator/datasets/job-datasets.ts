@@ -1,6 +1,6 @@
-import { ValidationError } from '../shared/errors.js';
-import { storedDatasetId, STORED_DATASET_PREFIX } from '../shared/quant/dataset.js';
-import { isResampleableTo, isTimeframe, TIMEFRAMES, type Timeframe } from '../shared/quant/timeframes.js';
+import { ValidationError } from '../../shared/errors.js';
+import { storedDatasetId, STORED_DATASET_PREFIX } from '../../shared/quant/dataset.js';
+import { isResampleableTo, isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/quant/timeframes.js';
 import type { StoredDatasetInfo } from './dataset-store.js';
 
 /** The dataset lookups a submission needs. */

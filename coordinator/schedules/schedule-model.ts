@@ -1,7 +1,7 @@
 import { getNextMillis } from 'bullmq';
-import { errorMessage, ValidationError } from '../shared/errors.js';
-import type { SubmitJobRequest__Output } from '../shared/generated/quantgrid/v1/SubmitJobRequest.js';
-import type { JobStatusName } from './job-model.js';
+import { errorMessage, ValidationError } from '../../shared/errors.js';
+import type { SubmitJobRequest__Output } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
+import type { JobStatusName } from '../jobs/job-model.js';
 
 /**
  * What a schedule is, apart from where it is kept: its definition, the record of its latest run,
@@ -103,25 +103,7 @@ export function checkGraceSeconds(seconds: number): number {
   return seconds;
 }
 
-/**
- * The occurrence a BullMQ job scheduler produced: BullMQ names those jobs repeat:<scheduler id>:<ms>,
- * with <ms> the occurrence's time, and records the scheduler id as the job's repeatJobKey.
- */
-export function scheduledOccurrence(jobId: string, repeatJobKey: string | undefined): { name: string; at: number } | undefined {
-  if (!repeatJobKey) return undefined;
-  const prefix = `repeat:${repeatJobKey}:`;
-  if (!jobId.startsWith(prefix)) return undefined;
-  const at = Number(jobId.slice(prefix.length));
-  return Number.isSafeInteger(at) && at > 0 ? { name: repeatJobKey, at } : undefined;
-}
-
 /** Under `skip`, an occurrence that starts more than the grace period after its time does not run. */
 export function shouldSkip(definition: Pick<ScheduleDefinition, 'missed' | 'graceSeconds'>, scheduledAt: number, now: number): boolean {
   return definition.missed === 'skip' && now - scheduledAt > definition.graceSeconds * 1000;
-}
-
-/** A schedule's next occurrence, waiting in BullMQ for its time: not a job yet as far as listings go. */
-export function isUpcomingOccurrence(job: { id?: string; repeatJobKey?: string }, now: number): boolean {
-  const occurrence = job.id ? scheduledOccurrence(job.id, job.repeatJobKey) : undefined;
-  return occurrence !== undefined && occurrence.at > now;
 }

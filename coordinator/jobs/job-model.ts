@@ -1,6 +1,6 @@
-import type { JobSpec__Output } from '../shared/generated/quantgrid/v1/JobSpec.js';
-import type { JobStatus } from '../shared/generated/quantgrid/v1/JobStatus.js';
-import type { JobProgress } from '../shared/generated/quantgrid/v1/JobProgress.js';
+import type { JobSpec__Output } from '../../shared/generated/quantgrid/v1/JobSpec.js';
+import type { JobStatus } from '../../shared/generated/quantgrid/v1/JobStatus.js';
+import type { JobProgress } from '../../shared/generated/quantgrid/v1/JobProgress.js';
 
 /** What a BullMQ job carries: the submitted spec, as decoded from the API. */
 export interface QueuedJobData {

@@ -1,6 +1,6 @@
 import { Redis } from 'ioredis';
-import { errorMessage } from '../shared/errors.js';
-import type { Logger } from '../shared/logging.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logging.js';
 
 /**
  * Connects to Redis, waiting with capped exponential backoff (and saying so) while it is
