@@ -1,5 +1,5 @@
 import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData, type SchemaElement } from 'hyparquet';
-import type { OhlcvColumns } from '../resample.js';
+import { allocateColumns, type OhlcvColumns } from '../resample.js';
 import type { Timeframe } from '../timeframes.js';
 import { DataImportError } from './import-error.js';
 import { epochToMs, parseTimestamp } from './timestamps.js';
@@ -129,17 +129,6 @@ function toTimeMs(value: unknown, row: number, column: Column): number {
   throw new DataImportError(row, `timestamp is neither a number, a date nor text (a Parquet ${column.element.type} value)`);
 }
 
-function allocate(n: number): OhlcvColumns {
-  return {
-    time: new Float64Array(n),
-    open: new Float64Array(n),
-    high: new Float64Array(n),
-    low: new Float64Array(n),
-    close: new Float64Array(n),
-    volume: new Float64Array(n),
-  };
-}
-
 /**
  * Parses OHLCV bars from a Parquet file: columns found by name (case-insensitive) like a headed
  * CSV — a time column (timestamp, date, time, datetime or open_time: integer epoch s/ms/µs (ns from
@@ -169,7 +158,7 @@ export async function parseOhlcvParquet(bytes: Uint8Array, timeframe?: Timeframe
     throw new DataImportError(0, `not a readable Parquet file: ${(error as Error).message}`);
   }
 
-  const bars = allocate(rows);
+  const bars = allocateColumns(rows);
   const targets = [bars.open, bars.high, bars.low, bars.close, bars.volume];
   try {
     for (let i = 0; i < rows; i++) {

@@ -12,6 +12,13 @@ export function nanArray(length: number, out?: Float64Array): Float64Array {
   return result;
 }
 
+/** Index of the first input holding a number (leading NaN: another indicator's warm-up), or the length. */
+export function firstNumberIndex(values: ArrayLike<number>): number {
+  let start = 0;
+  while (start < values.length && Number.isNaN(values[start])) start++;
+  return start;
+}
+
 /**
  * Running window sums drift by rounding; every so many steps the window is summed again
  * exactly. Resyncing every max(1024, period) steps keeps the total cost O(n).

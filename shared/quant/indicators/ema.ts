@@ -1,4 +1,4 @@
-import { checkPeriod, nanArray } from './common.js';
+import { checkPeriod, firstNumberIndex, nanArray } from './common.js';
 
 /**
  * Exponential moving average with α = 2 / (period + 1), seeded with the simple mean of the
@@ -10,8 +10,7 @@ export function ema(values: ArrayLike<number>, period: number, out?: Float64Arra
   checkPeriod(period);
   const n = values.length;
   const result = nanArray(n, out);
-  let start = 0;
-  while (start < n && Number.isNaN(values[start])) start++;
+  const start = firstNumberIndex(values);
   if (n - start < period) return result;
   let sum = 0;
   for (let i = start; i < start + period; i++) sum += values[i];

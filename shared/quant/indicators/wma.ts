@@ -1,4 +1,4 @@
-import { checkPeriod, nanArray, resyncInterval } from './common.js';
+import { checkPeriod, firstNumberIndex, nanArray, resyncInterval } from './common.js';
 
 /**
  * Linearly weighted moving average: the newest input of the window weighs `period`, the
@@ -13,8 +13,7 @@ export function wma(values: ArrayLike<number>, period: number, out?: Float64Arra
   checkPeriod(period);
   const n = values.length;
   const result = nanArray(n, out);
-  let start = 0;
-  while (start < n && Number.isNaN(values[start])) start++;
+  const start = firstNumberIndex(values);
   if (n - start < period) return result;
   const denominator = (period * (period + 1)) / 2;
   const resync = resyncInterval(period);
