@@ -1,0 +1,52 @@
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { generateApiToken, isApiTokenShaped } from '../../shared/auth/api-token.js';
+
+export interface AdminTokenFile {
+  token: string;
+  /** True when this call wrote the file. */
+  created: boolean;
+  /** Set when the file can be read by others than its owner (it still works). */
+  warning?: string;
+}
+
+/**
+ * The bootstrap admin token: read from `file`, or, when there is none, a new one written there with
+ * mode 0600 (created exclusively, so two coordinators starting at once cannot each write their own:
+ * the second reads the first's). The token itself is never logged; callers log the path.
+ */
+export async function readOrCreateAdminToken(file: string): Promise<AdminTokenFile> {
+  const existing = await readTokenFile(file);
+  if (existing !== undefined) return { ...existing, created: false };
+  await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
+  const token = generateApiToken();
+  try {
+    const handle = await open(file, 'wx', 0o600);
+    try {
+      await handle.writeFile(`${token}\n`);
+    } finally {
+      await handle.close();
+    }
+    return { token, created: true };
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const raced = await readTokenFile(file);
+    if (!raced) throw new Error(`${file} appeared while quantgrid was creating it, but holds no token`);
+    return { ...raced, created: false };
+  }
+}
+
+async function readTokenFile(file: string): Promise<{ token: string; warning?: string } | undefined> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  const token = text.trim();
+  if (!isApiTokenShaped(token)) throw new Error(`${file} does not hold a quantgrid token (qg_ followed by 43 base64url characters)`);
+  const mode = (await stat(file)).mode & 0o777;
+  const warning = mode & 0o077 ? `${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it` : undefined;
+  return { token, ...(warning ? { warning } : {}) };
+}
