@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
 import { SERVER_KEEPALIVE_OPTIONS } from '../shared/grpc/clients.js';
+import { clusterProofServerInterceptor } from '../shared/grpc/cluster-proof-interceptors.js';
 import { serverCredentials, type TlsConfig } from '../shared/grpc/credentials.js';
 import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
 import { addStandardServices } from '../shared/grpc/standard-services.js';
@@ -15,6 +16,10 @@ export interface AgentServerOptions {
   port: number;
   tls: TlsConfig;
   handlers: NodeAgentHandlers;
+  /** With a secret, NodeAgent calls without a valid proof of it are refused (UNAUTHENTICATED). */
+  clusterSecret?: Uint8Array;
+  /** Told of each refused call (for the log). */
+  onRefused?: (method: string, reason: string) => void;
 }
 
 export interface StartedAgentServer {
@@ -34,7 +39,10 @@ function bindAddress(host: string, port: number): string {
 /** Creates the gRPC server with the NodeAgent, health and reflection services, and binds it. */
 export async function startAgentServer(options: AgentServerOptions): Promise<StartedAgentServer> {
   const credentials = serverCredentials(options.tls);
-  const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
+  const interceptors = options.clusterSecret
+    ? [clusterProofServerInterceptor(options.clusterSecret, `/${NODE_AGENT_SERVICE_NAME}/`, options.onRefused ?? (() => undefined))]
+    : [];
+  const server = new grpc.Server({ ...SERVER_KEEPALIVE_OPTIONS, interceptors });
   server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, options.handlers);
   const health = addStandardServices(server, NODE_AGENT_SERVICE_NAME);
   const address = bindAddress(options.host, options.port);

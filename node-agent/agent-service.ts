@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { answerChallenge } from '../shared/auth/cluster-proof.js';
 import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
 import type { RunPartitionRequest__Output } from '../shared/generated/quantgrid/v1/RunPartitionRequest.js';
 import type { PartitionEvent } from '../shared/generated/quantgrid/v1/PartitionEvent.js';
@@ -60,6 +61,8 @@ export interface AgentServiceOptions {
   knowsKind?: (kind: string) => boolean;
   /** Stored datasets (fetched from the coordinator, cached); without it specs naming one fail. */
   datasets?: DatasetSource;
+  /** The cluster secret, to answer a coordinator's challenge in GetStatus (calls are checked by agent-server.ts). */
+  clusterSecret?: Uint8Array;
 }
 
 export interface AgentCounters {
@@ -144,11 +147,15 @@ export class AgentService {
     await Promise.all(all.map((running) => running.done));
   }
 
-  status(): AgentStatus {
+  /** The status, with the answer to `challenge` when there is one and this agent holds the secret. */
+  status(challenge = ''): AgentStatus {
     const { profile, pool, load } = this.options;
     const sample = load.current();
+    const nodeId = this.options.nodeId();
+    const secret = this.options.clusterSecret;
     return {
-      nodeId: this.options.nodeId(),
+      nodeId,
+      challengeAnswer: secret && challenge ? answerChallenge(secret, challenge, nodeId) : '',
       version: this.options.version,
       cores: profile.cores,
       cpuSpeedGhz: profile.cpuSpeedGhz,
@@ -186,9 +193,11 @@ export class AgentService {
   }
 
   readonly handlers: NodeAgentHandlers = {
-    GetStatus: (_call, callback) => {
+    GetStatus: (call, callback) => {
       try {
-        callback(null, this.status());
+        const challenge = call.request.challenge;
+        if (challenge.length > 512) return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'challenge: at most 512 characters' });
+        callback(null, this.status(challenge));
       } catch (error) {
         this.options.logger.error({ err: errorMessage(error) }, 'GetStatus failed');
         callback({ code: grpc.status.INTERNAL, details: `status unavailable: ${errorMessage(error)}` });

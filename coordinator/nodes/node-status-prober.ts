@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { checkAnswer, newChallenge } from '../../shared/auth/cluster-proof.js';
 import type { Logger } from '../../shared/logging.js';
 import type { NodeRecord, NodeTable } from './node-table.js';
 
@@ -15,6 +16,8 @@ export class NodeStatusProber {
     private readonly table: NodeTable,
     private readonly intervalMs: number,
     private readonly log: Logger,
+    /** With a secret, every probe also challenges the node to prove it (see NodeTable.applyVerification). */
+    private readonly clusterSecret?: Uint8Array,
   ) {}
 
   start(): void {
@@ -42,15 +45,26 @@ export class NodeStatusProber {
     const connected = node.client.getChannel().getConnectivityState(false) === grpc.connectivityState.READY;
     const started = process.hrtime.bigint();
     const deadline = new Date(Date.now() + Math.max(this.intervalMs, 1000));
-    node.client.getStatus({}, { deadline }, (error, status) => {
+    const challenge = this.clusterSecret ? newChallenge() : '';
+    node.client.getStatus({ challenge }, { deadline }, (error, status) => {
       this.inFlight.delete(node.id);
       if (this.table.get(node.id) !== node) return;
+      if (error?.code === grpc.status.UNAUTHENTICATED) {
+        // It answers, but not to this cluster's proof: another cluster's agent, or a wrong secret file.
+        this.table.applyVerification(node, false, `refused this coordinator's cluster proof: ${error.details}`);
+        return;
+      }
       if (error || !status) {
         if (node.reachable) this.log.warn({ node: node.id, err: error?.message }, 'status probe failed; node marked unreachable');
         this.table.markUnreachable(node);
         return;
       }
       const rttMs = connected ? Number(process.hrtime.bigint() - started) / 1e6 : Number.NaN;
+      if (this.clusterSecret) {
+        const proved = checkAnswer(this.clusterSecret, challenge, node.id, status.challengeAnswer);
+        const reason = status.challengeAnswer === '' ? 'did not answer the cluster-secret challenge (no secret configured?)' : 'answered the cluster-secret challenge wrongly (another secret, or another node id)';
+        this.table.applyVerification(node, proved, proved ? '' : reason);
+      }
       this.table.applyStatus(node, status, rttMs);
     });
   }

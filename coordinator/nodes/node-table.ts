@@ -6,7 +6,7 @@ import { isCompatibleVersion, QUANTGRID_VERSION } from '../../shared/version.js'
 import type { DiscoveredNode } from './node-discovery.js';
 import { clusterReference, scoreNode, type ClusterReference, type ScoreParts, type ScoreWeights } from './node-scorer.js';
 
-export type NodeState = 'ready' | 'unreachable' | 'quarantined' | 'draining' | 'incompatible' | 'gone';
+export type NodeState = 'ready' | 'unreachable' | 'quarantined' | 'draining' | 'incompatible' | 'unverified' | 'gone';
 
 /** What this coordinator knows of one agent. */
 export interface NodeRecord {
@@ -31,6 +31,10 @@ export interface NodeRecord {
   draining: boolean;
   consecutiveFailures: number;
   quarantinedUntil: number;
+  /** Proved it belongs to the cluster (answered a challenge with the cluster secret); no work before. */
+  verified: boolean;
+  /** Why the node is not verified ('' once it is). */
+  unverifiedReason: string;
   client: NodeAgentClient;
 }
 
@@ -39,6 +43,12 @@ export interface NodeTableOptions {
   quarantineMs: number;
   quarantineAfterFailures: number;
   agentTls: TlsConfig;
+  /**
+   * The cluster secret: calls to agents carry a proof of it, and a node gets work only once it has
+   * answered a status probe's challenge with it. Without one (mutual TLS proves the nodes, or a
+   * loopback-only cluster run with no node proof), every node counts as verified.
+   */
+  clusterSecret?: Uint8Array;
 }
 
 /**
@@ -113,7 +123,9 @@ export class NodeTable extends EventEmitter {
       draining: false,
       consecutiveFailures: 0,
       quarantinedUntil: 0,
-      client: createNodeAgentClient(found.address, this.options.agentTls),
+      verified: this.options.clusterSecret === undefined,
+      unverifiedReason: this.options.clusterSecret === undefined ? '' : 'not yet asked to prove the cluster secret',
+      client: createNodeAgentClient(found.address, this.options.agentTls, {}, this.options.clusterSecret),
     };
   }
 
@@ -133,6 +145,7 @@ export class NodeTable extends EventEmitter {
   stateOf(node: NodeRecord, now = Date.now()): NodeState {
     if (!node.listed) return 'gone';
     if (!isCompatibleVersion(node.version, QUANTGRID_VERSION)) return 'incompatible';
+    if (!node.verified) return 'unverified';
     if (node.draining) return 'draining';
     if (now < node.quarantinedUntil) return 'quarantined';
     if (!node.reachable) return 'unreachable';
@@ -213,6 +226,19 @@ export class NodeTable extends EventEmitter {
     if (!Number.isNaN(rttMs)) node.rttMs = Number.isNaN(node.rttMs) ? rttMs : 0.7 * node.rttMs + 0.3 * rttMs;
     this.refreshReference();
     if (!wasUsable && !node.draining) this.emit('changed');
+  }
+
+  /** The outcome of a node's proof of the cluster secret (each status probe asks again). */
+  applyVerification(node: NodeRecord, verified: boolean, reason: string): void {
+    if (node.verified === verified && node.unverifiedReason === reason) return;
+    const was = node.verified;
+    node.verified = verified;
+    node.unverifiedReason = verified ? '' : reason;
+    if (!verified) this.log.warn({ node: node.id, address: node.address, reason }, 'node not verified; it gets no work');
+    else if (!was) {
+      this.log.info({ node: node.id }, 'node verified');
+      this.emit('changed');
+    }
   }
 
   markUnreachable(node: NodeRecord): void {

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadQuantgridProto } from './proto-package.js';
 import { channelCredentials, type TlsConfig } from './credentials.js';
+import { clusterProofClientInterceptor } from './cluster-proof-interceptors.js';
 import type { CoordinatorClient } from '../generated/quantgrid/v1/Coordinator.js';
 import type { NodeAgentClient } from '../generated/quantgrid/v1/NodeAgent.js';
 
@@ -33,7 +34,12 @@ export function createCoordinatorClient(address: string, tls: TlsConfig = {}, op
   });
 }
 
-export function createNodeAgentClient(address: string, tls: TlsConfig = {}, options: grpc.ChannelOptions = {}): NodeAgentClient {
+/** A client of one agent; with the cluster secret every call carries a proof of it. */
+export function createNodeAgentClient(address: string, tls: TlsConfig = {}, options: grpc.ChannelOptions = {}, clusterSecret?: Uint8Array): NodeAgentClient {
   const { proto } = loadQuantgridProto();
-  return new proto.quantgrid.v1.NodeAgent(address, channelCredentials(tls), { ...CLIENT_KEEPALIVE_OPTIONS, ...options });
+  return new proto.quantgrid.v1.NodeAgent(address, channelCredentials(tls), {
+    ...CLIENT_KEEPALIVE_OPTIONS,
+    ...options,
+    ...(clusterSecret ? { interceptors: [clusterProofClientInterceptor(clusterSecret)] } : {}),
+  });
 }
