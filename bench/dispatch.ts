@@ -179,6 +179,7 @@ function dispatchBatch(dispatcher: PartitionDispatcher, n: number): Promise<Batc
       specJson: JSON.stringify(spec),
       requiredCapabilities: [],
       priority: 0,
+      owner: "bench",
       listener,
       cancelled: false,
     };

@@ -16,6 +16,8 @@ export interface QueuedJobData {
   requestId?: string;
   /** The schedule that submitted the job (coordinator/schedule-service.ts). */
   schedule?: string;
+  /** The user the job runs as ('' for jobs queued before users existed). */
+  owner?: string;
 }
 
 /** What a running job publishes as BullMQ progress, so any coordinator can answer GetJob. */

@@ -4,7 +4,7 @@ import type { PartitionEvent__Output } from '../../shared/generated/quantgrid/v1
 import type { Logger } from '../../shared/logging.js';
 import { QUANTGRID_VERSION } from '../../shared/version.js';
 import type { NodeRecord, NodeTable } from '../nodes/node-table.js';
-import { PartitionQueue } from './partition-queue.js';
+import { FairShareQueue } from './fair-share-queue.js';
 
 /** The job-side receiver of a partition's fate. One per job, shared by its partitions. */
 export interface PartitionListener {
@@ -24,6 +24,8 @@ export interface JobDispatchContext {
   specJson: string;
   requiredCapabilities: readonly string[];
   priority: number;
+  /** The user the job runs as: free slots go to users in turn (FairShareQueue). */
+  owner: string;
   listener: PartitionListener;
   cancelled: boolean;
 }
@@ -67,7 +69,7 @@ const NO_NODES: ReadonlySet<string> = new Set();
  * a late answer from an attempt given up on is ignored.
  */
 export class PartitionDispatcher {
-  private readonly queue = new PartitionQueue<PartitionTask>();
+  private readonly queue = new FairShareQueue<PartitionTask>();
   private readonly running = new Set<PartitionTask>();
   private pumpScheduled = false;
   private readonly watchdog: NodeJS.Timeout;
@@ -92,7 +94,7 @@ export class PartitionDispatcher {
   }
 
   submit(tasks: readonly PartitionTask[]): void {
-    for (const task of tasks) this.queue.push(task, task.job.priority);
+    for (const task of tasks) this.queue.push(task, task.job.priority, task.job.owner);
     this.schedulePump();
   }
 
@@ -114,9 +116,9 @@ export class PartitionDispatcher {
     });
   }
 
-  /** Assigns queued partitions to free slots, highest priority first. */
+  /** Assigns queued partitions to free slots: users in turn, each user's highest priority first. */
   private pump(): void {
-    const blocked: Array<{ item: PartitionTask; priority: number }> = [];
+    const blocked: Array<{ item: PartitionTask; priority: number; user: string }> = [];
     // A partition nobody can take now (all its capable nodes busy or excluded) must not stall
     // the ones behind it; but scanning the whole queue on every pump would cost O(queue).
     const scanLimit = 256;
@@ -133,7 +135,7 @@ export class PartitionDispatcher {
       }
       this.start(task, node);
     }
-    for (let i = blocked.length - 1; i >= 0; i--) this.queue.unshift(blocked[i].item, blocked[i].priority);
+    for (let i = blocked.length - 1; i >= 0; i--) this.queue.unshift(blocked[i].item, blocked[i].priority, blocked[i].user);
   }
 
   private anyFreeSlot(): boolean {
@@ -234,7 +236,7 @@ export class PartitionDispatcher {
 
   private requeue(task: PartitionTask): void {
     // A retried partition goes first among its priority: the job is waiting on it.
-    this.queue.unshift(task, task.job.priority);
+    this.queue.unshift(task, task.job.priority, task.job.owner);
     this.schedulePump();
   }
 
