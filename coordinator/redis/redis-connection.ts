@@ -1,39 +1,117 @@
-import { Redis } from 'ioredis';
+import { readFileSync } from 'node:fs';
+import { Redis, type RedisOptions } from 'ioredis';
 import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logging.js';
+
+/** How to reach Redis beyond its URL: secrets and the CA come from files, never argv or the environment. */
+export interface RedisAccess {
+  url: URL;
+  /** A file holding the password (one line); overrides a password in the URL. */
+  passwordFile?: string;
+  /** A CA (PEM) that signed the server's certificate, for rediss:// URLs with your own CA. */
+  tlsCaFile?: string;
+}
+
+/** Redis refused our credentials: retrying will not help, so the caller stops with this message. */
+export class RedisAuthenticationError extends Error {
+  override readonly name = 'RedisAuthenticationError';
+}
+
+const AUTH_FAILURE = /WRONGPASS|NOAUTH|invalid password|invalid username-password/i;
+
+export function isRedisAuthenticationFailure(error: unknown): boolean {
+  return AUTH_FAILURE.test(errorMessage(error));
+}
+
+/** The ioredis options for `access`: password and TLS from files. */
+export function redisOptions(access: RedisAccess): RedisOptions {
+  const options: RedisOptions = {};
+  if (access.passwordFile) {
+    let password: string;
+    try {
+      password = readFileSync(access.passwordFile, 'utf8').replace(/\r?\n$/, '');
+    } catch (error) {
+      throw new Error(`cannot read the Redis password file ${access.passwordFile}: ${errorMessage(error)}`);
+    }
+    if (password === '') throw new Error(`the Redis password file ${access.passwordFile} is empty`);
+    options.password = password;
+  }
+  if (access.tlsCaFile) {
+    if (access.url.protocol !== 'rediss:') throw new Error('--redis-tls-ca needs a rediss:// URL');
+    let ca: Buffer;
+    try {
+      ca = readFileSync(access.tlsCaFile);
+    } catch (error) {
+      throw new Error(`cannot read the Redis TLS CA ${access.tlsCaFile}: ${errorMessage(error)}`);
+    }
+    options.tls = { ca };
+  }
+  return options;
+}
+
+/** host:port of the URL, for logs: never its password. */
+export function redisDisplayName(url: URL): string {
+  return `${url.protocol}//${url.host}`;
+}
+
+/**
+ * Another connection with the same settings that reports its own connection errors (a duplicate()
+ * has none of the original's listeners: without one, a Redis outage dumps raw errors on stderr).
+ */
+export function duplicateRedis(redis: Redis, log: Logger, purpose: string, override: Partial<RedisOptions> = {}): Redis {
+  const copy = redis.duplicate(override);
+  let down = false;
+  copy.on('error', (error) => {
+    if (!down) log.debug({ connection: purpose, err: errorMessage(error) }, 'Redis connection lost; reconnecting');
+    down = true;
+  });
+  copy.on('ready', () => (down = false));
+  return copy;
+}
 
 /**
  * Connects to Redis, waiting with capped exponential backoff (and saying so) while it is
  * unreachable, instead of crashing. The returned connection reconnects by itself later on.
+ * Wrong credentials are not waited out: they throw RedisAuthenticationError at once.
  * maxRetriesPerRequest is null because BullMQ's blocking commands need it.
  */
-export async function connectRedis(url: URL, log: Logger, signal: AbortSignal): Promise<Redis> {
+export async function connectRedis(access: RedisAccess | URL, log: Logger, signal: AbortSignal): Promise<Redis> {
+  const { url, ...rest } = access instanceof URL ? { url: access } : access;
+  const extra = redisOptions({ url, ...rest });
+  const name = redisDisplayName(url);
   let delayMs = 250;
   for (let attempt = 1; ; attempt++) {
     const redis = new Redis(url.href, {
       maxRetriesPerRequest: null,
       lazyConnect: true,
       retryStrategy: (times) => Math.min(100 * 2 ** times, 2000),
+      ...extra,
     });
-    redis.on('error', () => undefined); // reported below and by the retry strategy; avoid unhandled 'error' events
+    // Reported below; kept because a refused AUTH rejects connect() with only "Connection is closed".
+    let lastError: unknown;
+    redis.on('error', (error) => (lastError = error));
     try {
       await redis.connect();
       await redis.ping();
-      if (attempt > 1) log.info({ redis: url.host }, 'Redis reachable');
+      if (attempt > 1) log.info({ redis: name }, 'Redis reachable');
       let down = false;
       redis.on('error', (error) => {
-        if (!down) log.warn({ redis: url.host, err: errorMessage(error) }, 'Redis connection lost; reconnecting');
+        if (!down) log.warn({ redis: name, err: errorMessage(error) }, 'Redis connection lost; reconnecting');
         down = true;
       });
       redis.on('ready', () => {
-        if (down) log.info({ redis: url.host }, 'Redis reconnected');
+        if (down) log.info({ redis: name }, 'Redis reconnected');
         down = false;
       });
       return redis;
     } catch (error) {
       redis.disconnect();
+      const cause = [error, lastError].find(isRedisAuthenticationFailure);
+      if (cause) {
+        throw new RedisAuthenticationError(`Redis authentication failed at ${name}: ${errorMessage(cause)} (check the password in --redis-password-file or the URL)`);
+      }
       if (signal.aborted) throw new Error('stopped while waiting for Redis');
-      log.warn({ redis: url.host, err: errorMessage(error), retryInMs: delayMs }, 'Redis unreachable; retrying');
+      log.warn({ redis: name, err: errorMessage(error), retryInMs: delayMs }, 'Redis unreachable; retrying');
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       delayMs = Math.min(delayMs * 2, 5000);
     }

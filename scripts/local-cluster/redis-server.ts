@@ -22,6 +22,8 @@ export interface RedisServerOptions {
   binary?: string;
   /** More `--name value` arguments passed to redis-server. */
   extraArgs?: string[];
+  /** Require this password (requirepass); readiness is then an answer of NOAUTH to PING. */
+  password?: string;
 }
 
 export interface RedisServer {
@@ -42,7 +44,7 @@ export interface RedisServer {
 
 const ATTEMPTS = 3;
 
-/** Sends one inline PING; resolves true when the server answers +PONG. */
+/** Sends one inline PING; resolves true when the server answers (+PONG, or -NOAUTH from one that wants a password). */
 export function redisPing(port: number, host = '127.0.0.1', timeoutMs = 1000): Promise<boolean> {
   return new Promise((resolve) => {
     let answer = '';
@@ -60,7 +62,7 @@ export function redisPing(port: number, host = '127.0.0.1', timeoutMs = 1000): P
     socket.setEncoding('utf8');
     socket.on('data', (chunk: string) => {
       answer += chunk;
-      if (answer.includes('\r\n')) done(answer.startsWith('+PONG'));
+      if (answer.includes('\r\n')) done(answer.startsWith('+PONG') || answer.startsWith('-NOAUTH'));
     });
     socket.once('close', () => done(false));
   });
@@ -85,6 +87,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
       ...(options.appendOnly ? ['--appendfsync', options.appendFsync ?? 'everysec'] : []),
       '--daemonize', 'no',
       '--logfile', '',
+      ...(options.password ? ['--requirepass', options.password] : []),
       ...(options.extraArgs ?? []),
     ];
     const child = spawnManaged('redis', binary, args, { logFile });
