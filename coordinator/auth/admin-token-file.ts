@@ -1,6 +1,7 @@
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { generateApiToken, isApiTokenShaped } from '../../shared/auth/api-token.js';
+import { readSecretFile } from '../../shared/config/secret-file.js';
 
 export interface AdminTokenFile {
   token: string;
@@ -37,16 +38,9 @@ export async function readOrCreateAdminToken(file: string): Promise<AdminTokenFi
 }
 
 async function readTokenFile(file: string): Promise<{ token: string; warning?: string } | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  const token = text.trim();
+  const read = await readSecretFile(file, 'admin token', true);
+  if (!read) return undefined;
+  const token = read.value.trim();
   if (!isApiTokenShaped(token)) throw new Error(`${file} does not hold a quantgrid token (qg_ followed by 43 base64url characters)`);
-  const mode = (await stat(file)).mode & 0o777;
-  const warning = mode & 0o077 ? `${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it` : undefined;
-  return { token, ...(warning ? { warning } : {}) };
+  return read.warning ? { token, warning: read.warning } : { token };
 }

@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { Redis, type RedisOptions } from 'ioredis';
 import { errorMessage } from '../../shared/errors.js';
+import { readSecretFile } from '../../shared/config/secret-file.js';
 import type { Logger } from '../../shared/logging.js';
 
 /** How to reach Redis beyond its URL: secrets and the CA come from files, never argv or the environment. */
@@ -24,27 +25,16 @@ export function isRedisAuthenticationFailure(error: unknown): boolean {
 }
 
 /** The ioredis options for `access`: password and TLS from files. */
-export function redisOptions(access: RedisAccess): RedisOptions {
+export async function redisOptions(access: RedisAccess): Promise<RedisOptions> {
   const options: RedisOptions = {};
-  if (access.passwordFile) {
-    let password: string;
-    try {
-      password = readFileSync(access.passwordFile, 'utf8').replace(/\r?\n$/, '');
-    } catch (error) {
-      throw new Error(`cannot read the Redis password file ${access.passwordFile}: ${errorMessage(error)}`);
-    }
-    if (password === '') throw new Error(`the Redis password file ${access.passwordFile} is empty`);
-    options.password = password;
-  }
+  if (access.passwordFile) options.password = (await readSecretFile(access.passwordFile, 'Redis password'))!.value;
   if (access.tlsCaFile) {
     if (access.url.protocol !== 'rediss:') throw new Error('--redis-tls-ca needs a rediss:// URL');
-    let ca: Buffer;
     try {
-      ca = readFileSync(access.tlsCaFile);
+      options.tls = { ca: await readFile(access.tlsCaFile) };
     } catch (error) {
       throw new Error(`cannot read the Redis TLS CA ${access.tlsCaFile}: ${errorMessage(error)}`);
     }
-    options.tls = { ca };
   }
   return options;
 }
@@ -77,7 +67,7 @@ export function duplicateRedis(redis: Redis, log: Logger, purpose: string, overr
  */
 export async function connectRedis(access: RedisAccess | URL, log: Logger, signal: AbortSignal): Promise<Redis> {
   const { url, ...rest } = access instanceof URL ? { url: access } : access;
-  const extra = redisOptions({ url, ...rest });
+  const extra = await redisOptions({ url, ...rest });
   const name = redisDisplayName(url);
   let delayMs = 250;
   for (let attempt = 1; ; attempt++) {

@@ -1,5 +1,6 @@
-import { mkdir, open, readFile, stat } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
+import { readSecretFile } from '../config/secret-file.js';
 import { checkSecret, generateClusterSecret } from './cluster-proof.js';
 
 /**
@@ -7,17 +8,11 @@ import { checkSecret, generateClusterSecret } from './cluster-proof.js';
  * in the environment): base64url text of 32 random bytes, as `quantgrid cluster init` writes it.
  */
 export async function readClusterSecretFile(file: string): Promise<{ secret: Uint8Array; warning?: string }> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    throw new Error(`cannot read the cluster secret file ${file}: ${(error as Error).message}`);
-  }
-  const trimmed = text.trim();
+  const { value, warning } = (await readSecretFile(file, 'cluster secret'))!;
+  const trimmed = value.trim();
   if (!/^[A-Za-z0-9_-]+$/.test(trimmed)) throw new Error(`${file} does not hold a cluster secret (base64url text, as quantgrid cluster init writes)`);
   const secret = checkSecret(Buffer.from(trimmed, 'base64url'));
-  const mode = (await stat(file)).mode & 0o777;
-  return mode & 0o077 ? { secret, warning: `${file} is readable by others (mode ${mode.toString(8)}); chmod 600 it` } : { secret };
+  return warning ? { secret, warning } : { secret };
 }
 
 /** Writes a new secret to `file` (mode 0600); refuses to overwrite one. */
