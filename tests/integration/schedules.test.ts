@@ -2,7 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import type { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
 import type { Schedule__Output } from '../../shared/generated/quantgrid/v1/Schedule.js';
 import {
@@ -13,7 +14,7 @@ import {
   type LocalCluster,
   type ManagedProcess,
 } from '../../scripts/local-cluster/index.js';
-import { connect, eventually, sleep, watchToEnd } from '../helpers/jobs.js';
+import { connect, eventually, sleep } from '../helpers/jobs.js';
 import { runCli } from '../unit/cli/run-cli.js';
 
 /**
@@ -145,7 +146,7 @@ describe('schedules', { timeout: 120_000 }, () => {
 
     const submitted = (await cli(b, 'schedule', 'run-now', 'pulse')) as { jobId: string };
     assert.ok(submitted.jobId && !submitted.jobId.startsWith('repeat:'));
-    const { job } = await watchToEnd(a.client, submitted.jobId, 20_000);
+    const { job } = await watchToEnd(a.client, submitted.jobId, { timeoutMs: 20_000 });
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     assert.equal(job.schedule, 'pulse');
     assert.equal(job.name, 'pulse-job');
