@@ -19,6 +19,7 @@ import { join } from 'node:path';
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../shared/client/watch-to-end.js';
+import { isTerminalStatus } from '../shared/job-status.js';
 import { checkNoopResult, withCluster } from './lib/cluster.js';
 import { isMain, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { readProcMemory } from './lib/proc.js';
@@ -101,7 +102,7 @@ async function pollToEnd(cluster: LocalCluster, jobId: string, timeoutMs: number
     for (;;) {
       const job = await connection.getJob(jobId);
       onDone(job.progress?.partitionsDone ?? 0);
-      if (['JOB_STATUS_COMPLETED', 'JOB_STATUS_FAILED', 'JOB_STATUS_CANCELLED'].includes(job.status)) return;
+      if (isTerminalStatus(job.status)) return;
       if (Date.now() > deadline) throw new Error(`job ${jobId} did not end within ${timeoutMs} ms`);
       await sleep(1000);
     }

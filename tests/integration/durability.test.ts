@@ -2,6 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLocalCluster, type ClusterCoordinator, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { DEFAULT_WATCH_POLICY } from '../../shared/client/job-watcher.js';
 import { watchToEnd } from '../../shared/client/watch-to-end.js';
@@ -108,7 +109,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
       await cluster.redis.restart({ hard: true });
       const job = await eventually(async () => {
         const current = await coordinator.getJob(jobId).catch(() => undefined);
-        return current && ['JOB_STATUS_COMPLETED', 'JOB_STATUS_FAILED', 'JOB_STATUS_CANCELLED'].includes(current.status) ? current : undefined;
+        return current && isTerminalStatus(current.status) ? current : undefined;
       }, 90_000, 'the job to end after the Redis restart');
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
       assert.deepEqual(JSON.parse(job.resultJson), { partitions: 12, checksum: checksumOf(12) });

@@ -77,6 +77,45 @@ describe('watchJob', () => {
     assert.match(notices[1], /attempt 2\/2/);
   });
 
+  it('re-attaches after a broken stream, resuming after the last event seen (no second snapshot)', async () => {
+    const requests: string[] = [];
+    const { connection } = await setUp({
+      WatchJob: (call) => {
+        requests.push(call.request.afterEventId ?? '');
+        if (requests.length === 1) {
+          void sendEvents(call, [
+            jobEvent('JOB_EVENT_TYPE_PROGRESS', { progress: progress(0, 2) }),
+            jobEvent('JOB_EVENT_TYPE_PARTITION_FINISHED', { eventId: '7-0', progress: progress(1, 2) }),
+          ], false).then(() => call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'shutting down' }));
+        } else {
+          void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_COMPLETED', { eventId: '8-0', status: 'JOB_STATUS_COMPLETED', resultJson: '{}' })]);
+        }
+      },
+    });
+    const { display, events, notices } = recordingDisplay();
+    const outcome = await watchJob(connection, 'job-1', display, { policy: { reattachDelaysMs: [10], idleProbeMs: 10_000 } });
+    assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_COMPLETED', resultJson: '{}', error: '' });
+    assert.deepEqual(requests, ['', '7-0']);
+    assert.deepEqual(events.map((e) => e.snapshot), [true, false, false]);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0], /^lost the event stream \(coordinator unreachable at .*\); re-attaching in 0\.01s \(attempt 1\/1\)$/);
+  });
+
+  it('starts after afterEventId when given one: its first event is no snapshot', async () => {
+    const requests: string[] = [];
+    const { connection } = await setUp({
+      WatchJob: (call) => {
+        requests.push(call.request.afterEventId ?? '');
+        void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_CANCELLED', { eventId: '4-1', status: 'JOB_STATUS_CANCELLED', message: 'by user' })]);
+      },
+    });
+    const { display, events } = recordingDisplay();
+    const outcome = await watchJob(connection, 'job-1', display, { afterEventId: '4-0' });
+    assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_CANCELLED', resultJson: '', error: 'by user' });
+    assert.deepEqual(requests, ['4-0']);
+    assert.deepEqual(events, [{ type: 'JOB_EVENT_TYPE_CANCELLED', snapshot: false }]);
+  });
+
   it('does not retry what retrying cannot fix (NOT_FOUND)', async () => {
     const { connection } = await setUp({
       WatchJob: (call) => call.emit('error', { code: grpc.status.NOT_FOUND, details: 'no such job' }),
