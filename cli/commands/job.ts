@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import { CliError, EXIT, UsageError } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { followJob, jobForJson, reportFinishedJob } from '../follow-job.js';
-import { isTerminalStatus, statusName } from '../render/format.js';
+import { statusName } from '../render/format.js';
 import { renderJobDetails } from '../render/job-tables.js';
 import { backtestCsv, parseResultJson, renderResult } from '../render/result-tables.js';
 

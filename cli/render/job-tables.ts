@@ -1,12 +1,12 @@
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
 import type { JobSpec__Output } from '../../shared/generated/quantgrid/v1/JobSpec.js';
 import type { ParamRange__Output } from '../../shared/generated/quantgrid/v1/ParamRange.js';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import {
   formatDuration,
   formatEta,
   formatProgress,
   formatTimestamp,
-  isTerminalStatus,
   jobDurationMs,
   NONE,
   statusName,

@@ -7,8 +7,9 @@ import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluste
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
 import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js';
-import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
-import { agentStatus, connect, eventually, runInOneProcess, submitAndWait, watchToEnd } from '../helpers/jobs.js';
+import type { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
+import { agentStatus, connect, eventually, runInOneProcess, submitAndWait } from '../helpers/jobs.js';
 import { healthCheck, reflectedServices } from '../helpers/standard-grpc.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
@@ -228,7 +229,7 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     const cancelledAt = Date.now();
     const cancelled = await coordinator.cancelJob(jobId);
     assert.equal(cancelled.status, 'JOB_STATUS_CANCELLED');
-    const { job } = await watchToEnd(coordinator, jobId, 10_000);
+    const { job } = await watchToEnd(coordinator, jobId, { timeoutMs: 10_000 });
     assert.equal(job.status, 'JOB_STATUS_CANCELLED');
     // The agents' own view: every slot free again, well before the 20 s partitions would have ended.
     await eventually(
@@ -254,12 +255,15 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     const victim = 'agent-c';
     let killedAt = 0;
     let killing: Promise<void> | undefined;
-    const { events, job } = await watchToEnd(coordinator, jobId, 180_000, (event) => {
-      // Kill once the victim has partitions running (it has three slots).
-      if (!killing && event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && event.nodeId === victim) {
-        killedAt = Date.now();
-        killing = cluster.killAgent(victim, 'SIGKILL');
-      }
+    const { events, job } = await watchToEnd(coordinator, jobId, {
+      timeoutMs: 180_000,
+      onEvent: (event) => {
+        // Kill once the victim has partitions running (it has three slots).
+        if (!killing && event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && event.nodeId === victim) {
+          killedAt = Date.now();
+          killing = cluster.killAgent(victim, 'SIGKILL');
+        }
+      },
     });
     await killing;
     assert.ok(killedAt > 0, 'the victim got work');
