@@ -18,7 +18,6 @@ import { PartitionDispatcher } from './partitions/partition-dispatcher.js';
 import { PartitionLedger } from './partitions/partition-ledger.js';
 import { connectRedis } from './redis/redis-connection.js';
 import { DatasetStore } from './datasets/dataset-store.js';
-import { createScheduleHandlers } from './api/schedule-rpc.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
 import { defaultAdvertiseAddress } from '../shared/config/advertise-address.js';
@@ -81,10 +80,7 @@ async function main(): Promise<void> {
 
   const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
   const { proto } = loadQuantgridProto();
-  server.addService(proto.quantgrid.v1.Coordinator.service, {
-    ...createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets }),
-    ...createScheduleHandlers(schedules, log),
-  });
+  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules }));
   const health = addStandardServices(server, SERVICE_NAME);
   const bindAddress = `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`;
   const port = await new Promise<number>((resolve, reject) =>

@@ -16,8 +16,9 @@ export interface LoggedEvent {
  * stream re-attaches after the last event id it saw without missing or repeating events — across
  * coordinator restarts and takeovers too.
  *
- * A completed event is logged without its result (the job record holds it; WatchJob adds it), and
- * a stream keeps its latest MAX_EVENTS events and lives as long as the job's record.
+ * Events carry no results: a completed job's result is in its record only (JobWorker publishes
+ * COMPLETED without it; WatchJob adds it). A stream keeps its latest MAX_EVENTS events and lives
+ * as long as the job's record.
  */
 export class JobEventLog {
   static readonly MAX_EVENTS = 100_000;
@@ -64,8 +65,7 @@ export class JobEventLog {
     const write = this.redis.pipeline();
     for (const { event, final } of batch) {
       const key = this.key(event.jobId as string);
-      const stored = event.type === 'JOB_EVENT_TYPE_COMPLETED' ? { ...event, resultJson: '' } : event;
-      write.xadd(key, 'MAXLEN', '~', JobEventLog.MAX_EVENTS, '*', 'e', JSON.stringify(stored));
+      write.xadd(key, 'MAXLEN', '~', JobEventLog.MAX_EVENTS, '*', 'e', JSON.stringify(event));
       // The TTL is set on the first events and refreshed at the end; in between it is far away.
       if (final || event.type === 'JOB_EVENT_TYPE_STARTED') write.expire(key, this.ttlSeconds);
     }
