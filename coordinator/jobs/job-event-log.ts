@@ -24,11 +24,17 @@ export class JobEventLog {
   static readonly MAX_EVENTS = 100_000;
   static readonly WRITE_MARKS_KEPT = 10_000;
 
+  /**
+   * `redis` writes, waiting out a reconnect (a lost event costs a watcher, not the job); `reader`
+   * serves watchers, and should fail fast (maxRetriesPerRequest 1) so that a watch ends with
+   * UNAVAILABLE at once while Redis is down, and its client resumes after the last event it saw.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
     private readonly log: Logger,
+    private readonly reader: Redis = redis,
   ) {}
 
   private key(jobId: string): string {
@@ -121,13 +127,13 @@ export class JobEventLog {
 
   /** Events after `afterId` ('0' for all), at most `count`. */
   async read(jobId: string, afterId: string, count = 500): Promise<LoggedEvent[]> {
-    const entries = await this.redis.xrange(this.key(jobId), `(${afterId}`, '+', 'COUNT', count);
+    const entries = await this.reader.xrange(this.key(jobId), `(${afterId}`, '+', 'COUNT', count);
     return entries.map(([id, fields]) => ({ id, event: JSON.parse(fields[1]) as JobEvent }));
   }
 
   /** Id of the latest event, or '0' when there is none. */
   async lastId(jobId: string): Promise<string> {
-    const entries = await this.redis.xrevrange(this.key(jobId), '+', '-', 'COUNT', 1);
+    const entries = await this.reader.xrevrange(this.key(jobId), '+', '-', 'COUNT', 1);
     return entries[0]?.[0] ?? '0';
   }
 }

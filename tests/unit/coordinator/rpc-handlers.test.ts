@@ -9,6 +9,7 @@ import { loadQuantgridProto } from '../../../shared/grpc/proto-package.js';
 import type { Logger } from '../../../shared/logging.js';
 import { JOB_STORE } from '../../../coordinator/api/dependency-failure.js';
 import { serverStream, unary } from '../../../coordinator/api/rpc-handlers.js';
+import { streamOutcome } from '../../helpers/stream-status.js';
 
 /** Records what the wrappers log. */
 function recordingLogger(): { log: Logger; lines: Array<[string, string]> } {
@@ -19,25 +20,8 @@ function recordingLogger(): { log: Logger; lines: Array<[string, string]> } {
 
 const event = (jobId: string, i: number): JobEvent => ({ jobId, type: 'JOB_EVENT_TYPE_PROGRESS', partition: i, timeMs: i });
 
-/** Every message of a stream and the status it ended with (or a timeout). */
-function collect(stream: grpc.ClientReadableStream<JobEvent__Output>, timeoutMs = 1000): Promise<{ events: JobEvent__Output[]; error?: grpc.ServiceError; ms: number }> {
-  const started = Date.now();
-  return new Promise((resolve, reject) => {
-    const events: JobEvent__Output[] = [];
-    const timer = setTimeout(() => {
-      stream.cancel();
-      reject(new Error(`no status within ${timeoutMs} ms (${events.length} events)`));
-    }, timeoutMs);
-    stream.on('data', (e: JobEvent__Output) => events.push(e));
-    stream.on('error', (error: grpc.ServiceError) => {
-      clearTimeout(timer);
-      resolve({ events, error, ms: Date.now() - started });
-    });
-    stream.on('end', () => {
-      clearTimeout(timer);
-      resolve({ events, ms: Date.now() - started });
-    });
-  });
+function collect(stream: grpc.ClientReadableStream<JobEvent__Output>) {
+  return streamOutcome(stream).then(({ messages, error, ms }) => ({ events: messages, error, ms }));
 }
 
 describe('rpc-handlers: a value or a typed error becomes one answer with a status', () => {
