@@ -125,6 +125,7 @@ describe('every call ends with a status at once, and errors do not echo unbounde
 
   test('Redis down: calls fail at once with UNAVAILABLE naming the store', async () => {
     await cluster.redis.stop();
+    // Each within its 5 s deadline: after the one retry the API's connection makes (ioredis backs off up to 2 s between tries).
     const getJob = await failure((callback) => raw.getJob({ jobId: 'any' }, deadline(), callback));
     assert.equal(getJob?.code, grpc.status.UNAVAILABLE, getJob?.details);
     assert.match(getJob!.details, /^job store \(Redis\) unavailable: /);
