@@ -4,6 +4,7 @@ import type { DatasetChunk } from '../../shared/generated/quantgrid/v1/DatasetCh
 import type { Logger } from '../../shared/logging.js';
 import { toDatasetInfo, type DatasetStore } from '../datasets/dataset-store.js';
 import { DATASET_STORE } from './dependency-failure.js';
+import { requiredId } from './request-fields.js';
 import { serverStream, unary, type RpcContext } from './rpc-handlers.js';
 
 /** FetchDataset sends the encoded dataset in chunks of this size. */
@@ -23,7 +24,8 @@ export function createDatasetHandlers(datasets: DatasetStore, log: Logger): Pick
 
     ListDatasets: unary(context('ListDatasets'), async () => ({ datasets: (await datasets.list()).map((info) => toDatasetInfo(info)) })),
 
-    FetchDataset: serverStream(context('FetchDataset'), async function* ({ id }, stopped, call): AsyncGenerator<DatasetChunk> {
+    FetchDataset: serverStream(context('FetchDataset'), async function* (request, stopped, call): AsyncGenerator<DatasetChunk> {
+      const id = requiredId('id', request.id);
       const bytes = await datasets.bytes(id);
       if (!bytes) throw new NotFound('dataset', id);
       log.debug({ dataset: id, bytes: bytes.length, peer: call.getPeer() }, 'serving dataset');

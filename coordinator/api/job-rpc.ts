@@ -9,6 +9,7 @@ import type { JobStore } from '../jobs/job-store.js';
 import { validateSubmission } from '../jobs/job-submission.js';
 import { DATASET_STORE, failedIn, JOB_STORE } from './dependency-failure.js';
 import type { JobViews } from './job-views.js';
+import { requiredId } from './request-fields.js';
 import { unary, type RpcContext } from './rpc-handlers.js';
 
 export type JobRpcName = 'SubmitJob' | 'GetJob' | 'CancelJob' | 'ListJobs';
@@ -40,9 +41,10 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, log }
       return { jobId, job: await jobs.find(jobId) };
     }),
 
-    GetJob: unary(context('GetJob'), (request) => jobs.get(request.jobId)),
+    GetJob: unary(context('GetJob'), async (request) => jobs.get(requiredId('job_id', request.jobId))),
 
-    CancelJob: unary(context('CancelJob'), async ({ jobId }) => {
+    CancelJob: unary(context('CancelJob'), async (request) => {
+      const jobId = requiredId('job_id', request.jobId);
       const before = await jobs.get(jobId);
       if (TERMINAL_STATUSES.has(before.status)) return before;
       await store.requestCancel(jobId);

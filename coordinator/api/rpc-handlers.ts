@@ -20,7 +20,11 @@ export interface RpcContext {
 function failure({ rpc, log, dependency }: RpcContext, error: unknown): RpcStatus {
   const typed = typedError(error, dependency);
   if (typed.kind === 'unavailable') log.warn({ rpc, err: typed.message }, 'call failed: dependency unavailable');
-  if (typed.kind === 'internal') log.error({ rpc, err: errorMessage(error), stack: error instanceof Error ? error.stack : undefined }, 'call failed unexpectedly');
+  if (typed.kind === 'internal') {
+    // The stack of what was thrown, not of the Internal wrapping it.
+    const thrown = typed.cause instanceof Error ? typed.cause : typed;
+    log.error({ rpc, err: errorMessage(thrown), stack: thrown.stack }, 'call failed unexpectedly');
+  }
   return grpcStatus(typed);
 }
 

@@ -2,6 +2,7 @@ import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Co
 import type { Logger } from '../../shared/logging.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
 import { SCHEDULE_STORE } from './dependency-failure.js';
+import { requiredId } from './request-fields.js';
 import { unary, type RpcContext } from './rpc-handlers.js';
 
 export type ScheduleRpcName = 'AddSchedule' | 'ListSchedules' | 'RemoveSchedule' | 'PauseSchedule' | 'ResumeSchedule' | 'RunScheduleNow';
@@ -12,9 +13,9 @@ export function createScheduleHandlers(schedules: ScheduleService, log: Logger):
   return {
     AddSchedule: unary(context('AddSchedule'), (request) => schedules.add(request)),
     ListSchedules: unary(context('ListSchedules'), async () => ({ schedules: await schedules.list() })),
-    RemoveSchedule: unary(context('RemoveSchedule'), (request) => schedules.remove(request.name)),
-    PauseSchedule: unary(context('PauseSchedule'), (request) => schedules.pause(request.name)),
-    ResumeSchedule: unary(context('ResumeSchedule'), (request) => schedules.resume(request.name)),
-    RunScheduleNow: unary(context('RunScheduleNow'), (request) => schedules.runNow(request.name)),
+    RemoveSchedule: unary(context('RemoveSchedule'), async (request) => schedules.remove(requiredId('name', request.name))),
+    PauseSchedule: unary(context('PauseSchedule'), async (request) => schedules.pause(requiredId('name', request.name))),
+    ResumeSchedule: unary(context('ResumeSchedule'), async (request) => schedules.resume(requiredId('name', request.name))),
+    RunScheduleNow: unary(context('RunScheduleNow'), async (request) => schedules.runNow(requiredId('name', request.name))),
   };
 }

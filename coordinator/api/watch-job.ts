@@ -8,6 +8,7 @@ import { EVENT_ID_PATTERN, type JobEventLog } from '../jobs/job-event-log.js';
 import { TERMINAL_STATUSES, type JobStatusName } from '../jobs/job-model.js';
 import { JOB_STORE } from './dependency-failure.js';
 import type { JobView, JobViews } from './job-views.js';
+import { requiredId } from './request-fields.js';
 import { serverStream } from './rpc-handlers.js';
 
 /** How often a watch looks for new events in the job's log, and every how many empty looks it checks the job itself. */
@@ -43,10 +44,12 @@ export type WatchedJobs = Pick<JobViews, 'get' | 'result'>;
 
 /**
  * The events of a watch: a snapshot of the job (unless resuming after an event id), then its events
- * from its log until the one that ends it. Throws ValidationError for an after_event_id that is no
- * event id and NotFound for an unknown job, before any event. Stops when `stopped` aborts.
+ * from its log until the one that ends it. Throws ValidationError for a missing job_id or an
+ * after_event_id that is no event id, and NotFound for an unknown job, before any event. Stops when `stopped` aborts.
  */
-export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, { jobId, afterEventId }: WatchJobRequest__Output, stopped: AbortSignal): AsyncGenerator<JobEvent> {
+export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, request: WatchJobRequest__Output, stopped: AbortSignal): AsyncGenerator<JobEvent> {
+  const jobId = requiredId('job_id', request.jobId);
+  const afterEventId = request.afterEventId;
   if (afterEventId !== '' && !EVENT_ID_PATTERN.test(afterEventId)) {
     throw new ValidationError('after_event_id', `${quoteInput(afterEventId)} is not an event id of this job`);
   }

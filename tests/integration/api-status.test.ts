@@ -44,6 +44,19 @@ describe('every call ends with a status at once, and errors do not echo unbounde
     assert.equal(resumed.error?.code, grpc.status.NOT_FOUND);
   });
 
+  test('a request without the id it needs: INVALID_ARGUMENT naming the field', async () => {
+    const getJob = await failure((callback) => raw.getJob({ jobId: '' }, deadline(), callback));
+    assert.equal(getJob?.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(getJob?.details, 'job_id: is required');
+    const watch = await streamOutcome(raw.watchJob({ jobId: '' }), 1000);
+    assert.equal(watch.error?.code, grpc.status.INVALID_ARGUMENT);
+    assert.equal(watch.error?.details, 'job_id: is required');
+    const fetch = await streamOutcome(raw.fetchDataset({ id: '' }), 1000);
+    assert.equal(fetch.error?.details, 'id: is required');
+    const schedule = await failure((callback) => raw.removeSchedule({ name: '' }, deadline(), callback));
+    assert.equal(schedule?.details, 'name: is required');
+  });
+
   test('WatchJob with a garbage after_event_id: INVALID_ARGUMENT naming the field, within 1 s', async () => {
     const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 1 } } });
     for (const afterEventId of ['yesterday', `x${'9'.repeat(10_000)}`]) {

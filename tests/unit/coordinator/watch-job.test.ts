@@ -87,10 +87,11 @@ describe('watchEvents: what a WatchJob call streams', () => {
     assert.equal(events[1].resultJson, RESULT);
   });
 
-  test('an unknown job: NotFound before any event; a garbage after_event_id: ValidationError naming it', async () => {
+  test('an unknown job: NotFound before any event; no job id or a garbage after_event_id: ValidationError naming the field', async () => {
     const unknown = fakeJob('JOB_STATUS_RUNNING', { exists: false });
     await assert.rejects(all(watchEvents(unknown.hub, unknown.jobs, { jobId: 'nope', afterEventId: '' }, never)), NotFound);
     await assert.rejects(all(watchEvents(unknown.hub, unknown.jobs, { jobId: 'nope', afterEventId: '1-0' }, never)), NotFound);
+    await assert.rejects(all(watchEvents(unknown.hub, unknown.jobs, { jobId: '', afterEventId: '' }, never)), { name: 'ValidationError', message: 'job_id: is required' });
     await assert.rejects(all(watchEvents(unknown.hub, unknown.jobs, { jobId: 'nope', afterEventId: 'x\n'.repeat(5000) }, never)), (error: Error) => {
       assert.ok(error instanceof ValidationError);
       assert.equal(error.field, 'after_event_id');
