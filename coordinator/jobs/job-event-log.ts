@@ -25,9 +25,10 @@ export class JobEventLog {
   static readonly WRITE_MARKS_KEPT = 10_000;
 
   /**
-   * `redis` writes, waiting out a reconnect (a lost event costs a watcher, not the job); `reader`
-   * serves watchers, and should fail fast (maxRetriesPerRequest 1) so that a watch ends with
-   * UNAVAILABLE at once while Redis is down, and its client resumes after the last event it saw.
+   * `redis` writes, and waits out a reconnect (events published over a short Redis outage are
+   * written once it is back); `reader` serves watchers and should fail fast (maxRetriesPerRequest 1):
+   * a watch then ends with UNAVAILABLE while Redis is down, and its client resumes after the last
+   * event it saw.
    */
   constructor(
     private readonly redis: Redis,
