@@ -1,5 +1,6 @@
 import type { Job as BullJob } from 'bullmq';
-import { errorMessage, ValidationError } from '../../shared/errors.js';
+import { AlreadyExists, errorMessage, NotFound, ValidationError } from '../../shared/errors.js';
+import { quoteInput } from '../../shared/quote-input.js';
 import type { AddScheduleRequest__Output } from '../../shared/generated/quantgrid/v1/AddScheduleRequest.js';
 import type { Job } from '../../shared/generated/quantgrid/v1/Job.js';
 import type { Schedule } from '../../shared/generated/quantgrid/v1/Schedule.js';
@@ -24,15 +25,15 @@ import {
 import type { ScheduleStore } from './schedule-store.js';
 import { scheduledOccurrence } from '../jobs/scheduled-occurrence.js';
 
-export class ScheduleNotFound extends Error {
+export class ScheduleNotFound extends NotFound {
   constructor(name: string) {
-    super(`no schedule ${name}`);
+    super('schedule', name);
   }
 }
 
-export class ScheduleExists extends Error {
+export class ScheduleExists extends AlreadyExists {
   constructor(name: string) {
-    super(`schedule ${name} exists already (remove it first to replace it)`);
+    super(`schedule ${quoteInput(name)} exists already (remove it first to replace it)`);
   }
 }
 
