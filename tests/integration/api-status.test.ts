@@ -2,10 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
-import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import type { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
 import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
 import { createCoordinatorClient, type CoordinatorClient } from '../../shared/grpc/clients.js';
-import { connect, watchToEnd } from '../helpers/jobs.js';
+import { connect } from '../helpers/jobs.js';
 import { streamOutcome } from '../helpers/stream-status.js';
 
 /** A unary call's error, or null; raw grpc-js (the CLI's connection rewords some statuses). */
@@ -98,7 +99,7 @@ describe('every call ends with a status at once, and errors do not echo unbounde
 
   test('the COMPLETED event carries the result, live, resumed and after the end', async () => {
     const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 4, workMs: 300 } } });
-    const live = await watchToEnd(coordinator, jobId, 30_000);
+    const live = await watchToEnd(coordinator, jobId, { timeoutMs: 30_000 });
     assert.equal(live.job.status, 'JOB_STATUS_COMPLETED', live.job.error);
     assert.deepEqual(JSON.parse(live.job.resultJson), { partitions: 4, checksum: 6 });
     const completed = (events: JobEvent__Output[]) => {
@@ -113,12 +114,12 @@ describe('every call ends with a status at once, and errors do not echo unbounde
 
     // Resumed after an earlier event: the COMPLETED event comes from the log again.
     const earlier = live.events.filter((event) => event.eventId && event.type !== 'JOB_EVENT_TYPE_COMPLETED').at(-1)!;
-    const resumed = await watchToEnd(coordinator, jobId, 10_000, () => undefined, earlier.eventId);
+    const resumed = await watchToEnd(coordinator, jobId, { timeoutMs: 10_000, afterEventId: earlier.eventId });
     assert.equal(completed(resumed.events).eventId, fromLog.eventId);
     assert.equal(completed(resumed.events).resultJson, live.job.resultJson);
 
     // A watch begun after the end: one event, from the job record, with the result.
-    const late = await watchToEnd(coordinator, jobId, 10_000);
+    const late = await watchToEnd(coordinator, jobId, { timeoutMs: 10_000 });
     assert.equal(late.events.length, 1);
     assert.equal(completed(late.events).resultJson, live.job.resultJson);
   });
@@ -129,7 +130,7 @@ describe('every call ends with a status at once, and errors do not echo unbounde
       const submitted = Date.now();
       const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 1 } } });
       let lastEventAt = 0;
-      const { job } = await watchToEnd(coordinator, jobId, 10_000, () => (lastEventAt = Date.now()));
+      const { job } = await watchToEnd(coordinator, jobId, { timeoutMs: 10_000, onEvent: () => (lastEventAt = Date.now()) });
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
       const lateMs = lastEventAt - Math.max(submitted, job.finishedAtMs);
       assert.ok(lateMs < 1000, `job ${jobId}: the watch ended ${lateMs} ms after the job`);
