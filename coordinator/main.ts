@@ -65,7 +65,7 @@ async function main(): Promise<void> {
   const retention = { age: Math.ceil(config.retentionMs / 1000), count: config.retentionCount };
   const ledger = new PartitionLedger(redis.duplicate(), config.queuePrefix, retention.age, Math.ceil(config.partitionCacheTtlMs / 1000));
   const hub = new JobEventLog(redis.duplicate(), config.queuePrefix, retention.age, log);
-  const runner = new JobRunner(table, dispatcher, hub, { limits: config.limits, partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
+  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
   const store = new JobStore(redis.duplicate({ maxRetriesPerRequest: 1 }), config.queuePrefix, retention);
   const datasets = new DatasetStore(store.connection, config.queuePrefix);

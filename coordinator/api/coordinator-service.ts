@@ -12,8 +12,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { NodeTable } from '../nodes/node-table.js';
 import { DatasetImportError, toDatasetInfo, type DatasetStore } from '../datasets/dataset-store.js';
-import { resolveStoredDatasets } from '../datasets/job-datasets.js';
-import { validateSubmission } from '../jobs/job-submission.js';
+import { DatasetLookupError, validateSubmission } from '../jobs/job-submission.js';
 import type { CoordinatorHandlersWithoutSchedules } from './schedule-rpc.js';
 import { EVENT_ID_PATTERN } from '../jobs/job-event-log.js';
 
@@ -53,16 +52,10 @@ export function createCoordinatorService({ store, runner, table, limits, log, da
       (async () => {
         let data: QueuedJobData;
         try {
-          // A stored dataset ("sha256:<id>") must exist; its bar count, symbol and timeframe fill the spec.
-          await resolveStoredDatasets(call.request.spec, datasets);
+          data = await validateSubmission(call.request, limits, datasets);
         } catch (error) {
           if (error instanceof ValidationError) return callback(serviceError(grpc.status.INVALID_ARGUMENT, error.message));
-          return callback(serviceError(grpc.status.UNAVAILABLE, `dataset store (Redis) unavailable: ${errorMessage(error)}`));
-        }
-        try {
-          data = validateSubmission(call.request, limits);
-        } catch (error) {
-          if (error instanceof ValidationError) return callback(serviceError(grpc.status.INVALID_ARGUMENT, error.message));
+          if (error instanceof DatasetLookupError) return callback(serviceError(grpc.status.UNAVAILABLE, error.message));
           log.error({ err: errorMessage(error) }, 'submission check failed');
           return callback(serviceError(grpc.status.INTERNAL, errorMessage(error)));
         }
