@@ -22,6 +22,10 @@ export interface TaskKind<Spec, Partition, Partial, Result, Name extends string 
   readonly specMember: string;
   /** The member's proto field name (e.g. "market_analysis"): the first part of the field paths validate names. */
   readonly specField: string;
+  /** What a spec that leaves a field out gets: applied by validate, on the server (the CLI shows them in its help). */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** Bounds validate enforces beyond SpecLimits (the CLI checks its flags against them). */
+  readonly limits: Readonly<Record<string, number>>;
   /** Bumped whenever run() or merge() would give a different answer for the same input. */
   readonly version: string;
   /** Capabilities an agent must advertise to be given partitions of this kind. */

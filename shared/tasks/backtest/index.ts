@@ -3,10 +3,10 @@ import type { TaskKind } from '../task-kind.js';
 import { mergeBacktest, type BacktestResult } from './merge.js';
 import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
 import { runBacktestPartition, type BacktestPartial } from './run.js';
-import { backtestSpecToWire, validateBacktestSpec, type BacktestSpec } from './spec.js';
+import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestSpecToWire, validateBacktestSpec, type BacktestSpec } from './spec.js';
 
 export type { BacktestSpec } from './spec.js';
-export { BACKTEST_DEFAULTS, BACKTEST_LIMITS } from './spec.js';
+export { BACKTEST_DEFAULTS, BACKTEST_LIMITS };
 export type { BacktestPartition } from './plan.js';
 export type { BacktestPartial } from './run.js';
 export type { BacktestResult, BacktestTopRow, BacktestFullRow, BacktestAggregate, BacktestAggregateRow, BacktestHeatmap } from './merge.js';
@@ -22,6 +22,8 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   description: "sweep a strategy's parameters over symbols and rank the combinations by an objective (Sharpe ratio by default)",
   specMember: 'backtest',
   specField: 'backtest',
+  defaults: BACKTEST_DEFAULTS,
+  limits: BACKTEST_LIMITS,
   version: '4',
   capabilities: ['backtest'],
   cacheable: true,

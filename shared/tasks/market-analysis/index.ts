@@ -3,10 +3,11 @@ import type { TaskKind } from '../task-kind.js';
 import { mergeMarketAnalysis, type MarketAnalysisResult } from './merge.js';
 import { measureMarketAnalysis, planMarketAnalysis, type MarketAnalysisPartition } from './plan.js';
 import { runMarketAnalysisPartition, type MarketAnalysisPartial } from './run.js';
-import { marketAnalysisSpecToWire, validateMarketAnalysisSpec, type MarketAnalysisSpec } from './spec.js';
+import { MARKET_ANALYSIS_DEFAULTS, MARKET_ANALYSIS_LIMITS, marketAnalysisSpecToWire, validateMarketAnalysisSpec, type MarketAnalysisSpec } from './spec.js';
 
 export type { MarketAnalysisSpec, IndicatorName } from './spec.js';
-export { INDICATORS, MARKET_ANALYSIS_DEFAULTS, MARKET_ANALYSIS_LIMITS } from './spec.js';
+export { INDICATORS } from './spec.js';
+export { MARKET_ANALYSIS_DEFAULTS, MARKET_ANALYSIS_LIMITS };
 export type { MarketAnalysisPartition } from './plan.js';
 export type { MarketAnalysisPartial } from './run.js';
 export type { MarketAnalysisResult } from './merge.js';
@@ -18,6 +19,8 @@ export const marketAnalysisKind: TaskKind<MarketAnalysisSpec, MarketAnalysisPart
   description: 'compute indicators (RSI, MACD, Bollinger bands, volume profile, …) and signals per asset and timeframe',
   specMember: 'marketAnalysis',
   specField: 'market_analysis',
+  defaults: MARKET_ANALYSIS_DEFAULTS,
+  limits: MARKET_ANALYSIS_LIMITS,
   version: '2',
   capabilities: ['market-analysis'],
   cacheable: true,

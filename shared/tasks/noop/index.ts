@@ -45,6 +45,8 @@ export const noopKind: TaskKind<NoopSpec, NoopPartition, NoopPartial, NoopResult
   description: 'a job of partitions that only busy-wait: for benchmarks and failure tests',
   specMember: 'noop',
   specField: 'noop',
+  defaults: NOOP_DEFAULTS,
+  limits: NOOP_LIMITS,
   version: '1',
   capabilities: [],
   cacheable: false,

@@ -29,6 +29,7 @@ describe('the task kind registry', () => {
     assert.equal(members.length, kinds.length, 'every JobSpec.kind member has its kind');
     for (const kind of kinds) {
       assert.match(kind.description, /^[a-z][^\n]{10,150}$/, kind.name);
+      assert.ok(Object.keys(kind.defaults).length > 0 && Object.keys(kind.limits).length > 0, `${kind.name} exports its defaults and limits`);
       // The loader names fields as they decode (camelCase); specField is the proto's own spelling.
       assert.ok(members.some((field) => field.name === kind.specMember), `JobSpec has ${kind.specField}`);
       assert.equal(kind.specField.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), kind.specMember, kind.name);
