@@ -33,7 +33,9 @@ export function selectTaskKind(jobSpec: { kind?: string } & Record<string, unkno
   const member = jobSpec.kind;
   const kind = member ? BY_MEMBER.get(member) : undefined;
   if (!member || !kind) {
-    throw new ValidationError('spec.kind', `set one of: ${KINDS.map((k) => `${k.specField} (${k.name})`).join(', ')}`);
+    // The members are fields (proto spelling); a kind whose name differs is named too.
+    const members = KINDS.map((k) => (k.specField === k.name ? k.name : `${k.specField} (a ${k.name} job)`));
+    throw new ValidationError('spec.kind', `set one of: ${members.join(', ')}`);
   }
   return { kind, raw: jobSpec[member] };
 }
