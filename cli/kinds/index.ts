@@ -23,9 +23,11 @@ export function cliKindByName(name: string): AnyCliKind | undefined {
   return CLI_KINDS.find((cli) => cli.kind.name === name);
 }
 
-/** The kind a JobSpec (as decoded, its oneof member in `kind`) selects. */
-export function cliKindOfSpec(spec: Pick<JobSpec__Output, 'kind'> | null | undefined): AnyCliKind | undefined {
-  return spec?.kind ? CLI_KINDS.find((cli) => cli.kind.specMember === spec.kind) : undefined;
+/** The kind a JobSpec selects: by its oneof member as decoded (`kind`), else by the member that is set. */
+export function cliKindOfSpec(spec: JobSpec__Output | null | undefined): AnyCliKind | undefined {
+  if (!spec) return undefined;
+  if (spec.kind) return CLI_KINDS.find((cli) => cli.kind.specMember === spec.kind);
+  return CLI_KINDS.find((cli) => (spec as unknown as Record<string, unknown>)[cli.kind.specMember]);
 }
 
 /** "backtest, market-analysis or noop". */
