@@ -21,7 +21,7 @@ export function reportFinishedJob(context: CommandContext, job: Job__Output): nu
   } else if (job.status === 'JOB_STATUS_COMPLETED') {
     const duration = jobDurationMs(job, Date.now());
     context.print(`job ${job.id} completed${Number.isFinite(duration) ? ` in ${formatDuration(duration)}` : ''}`);
-    context.print(renderResult(parseResultJson(job.resultJson)));
+    context.print(renderResult(parseResultJson(job.resultJson), job.kind));
   }
   switch (job.status) {
     case 'JOB_STATUS_COMPLETED':

@@ -66,7 +66,7 @@ async function main(): Promise<void> {
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
   const apiRedis = redis.duplicate({ maxRetriesPerRequest: 1 });
   const hub = new JobEventLog(redis.duplicate(), config.queuePrefix, retention.age, log, apiRedis);
-  const runner = new JobRunner(table, dispatcher, hub, { limits: config.limits, partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
+  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
   const store = new JobStore(apiRedis, config.queuePrefix, retention);
   const datasets = new DatasetStore(store.connection, config.queuePrefix);
   const worker = new JobWorker(store, runner, config.jobConcurrency, log, {

@@ -8,6 +8,7 @@ import { accessSync, constants as fsConstants } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
 import { allTaskKinds } from '../shared/tasks/registry.js';
+import { CAPABILITY_PATTERN, CAPABILITY_RULE } from '../shared/tasks/submission-limits.js';
 import { DEFAULT_DISK_CACHE_BYTES } from './dataset-cache.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
 
@@ -260,7 +261,6 @@ export const MIN_HEARTBEAT_MS = 50;
 export const MAX_HEARTBEAT_MS = 60_000;
 export const MAX_SLOTS = 1024;
 const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
-const CAPABILITY_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 /** Consul limits a meta value to 512 characters; capabilities are stored comma-joined. */
 const MAX_CAPABILITIES_TEXT = 512;
 
@@ -348,7 +348,8 @@ function parseCapabilities(text: string, option: string): string[] {
   if (list.length === 0) fail(`${option}: give at least one capability`);
   for (const capability of list) {
     if (!CAPABILITY_PATTERN.test(capability)) {
-      fail(`${option}: "${capability}" is not a valid capability (letters, digits, . _ -; at most 64)`);
+      // Jobs require capabilities by the same pattern: an upper-case one could never be required.
+      fail(`${option}: "${capability}" is not a valid capability (${CAPABILITY_RULE})`);
     }
   }
   if (list.join(',').length > MAX_CAPABILITIES_TEXT) fail(`${option}: the list is longer than ${MAX_CAPABILITIES_TEXT} characters`);

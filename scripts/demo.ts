@@ -38,7 +38,7 @@ const STEPS: Array<{ title: string; args: string[] }> = [
   },
   {
     title: 'A market analysis of 4 assets on 3 timeframes',
-    args: ['submit', 'analysis', '--assets', `${SYMBOLS},BNBUSDT`, '--timeframes', '1h,4h,1d', '--watch'],
+    args: ['submit', 'market-analysis', '--assets', `${SYMBOLS},BNBUSDT`, '--timeframes', '1h,4h,1d', '--watch'],
   },
 ];
 

@@ -1,9 +1,6 @@
 import { Internal, QuantgridError, Unavailable, errorMessage } from '../../shared/errors.js';
 
-/** The dependencies an RPC names when it cannot reach them (all three live in the one Redis today). */
-export const JOB_STORE = 'job store (Redis)';
-export const DATASET_STORE = 'dataset store (Redis)';
-export const SCHEDULE_STORE = 'schedule store (Redis)';
+export { DATASET_STORE, JOB_STORE, SCHEDULE_STORE } from '../redis/store-names.js';
 
 /** Socket-level failures: the server is not there (yet, or any more). */
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);

@@ -2,12 +2,11 @@ import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Co
 import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { DatasetStore } from '../datasets/dataset-store.js';
-import { resolveStoredDatasets } from '../datasets/job-datasets.js';
 import { TERMINAL_STATUSES } from '../jobs/job-model.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { validateSubmission } from '../jobs/job-submission.js';
-import { DATASET_STORE, failedIn, JOB_STORE } from './dependency-failure.js';
+import { JOB_STORE } from './dependency-failure.js';
 import type { JobViews } from './job-views.js';
 import { requiredId } from './request-fields.js';
 import { unary, type RpcContext } from './rpc-handlers.js';
@@ -32,9 +31,8 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, log }
   const context = (rpc: JobRpcName): RpcContext => ({ rpc, log, dependency: JOB_STORE });
   return {
     SubmitJob: unary(context('SubmitJob'), async (request) => {
-      // A stored dataset ("sha256:<id>") must exist; its bar count, symbol and timeframe fill the spec.
-      await resolveStoredDatasets(request.spec, datasets).catch(failedIn(DATASET_STORE));
-      const data = validateSubmission(request, limits);
+      // Stored datasets resolved, the spec validated and normalised by its kind: once, here.
+      const data = await validateSubmission(request, limits, datasets);
       const { jobId, duplicate } = await store.submit(data);
       if (duplicate) log.info({ job: jobId, requestId: data.requestId }, 'duplicate submission: the job of that request id');
       else log.info({ job: jobId, kind: data.kind, name: data.name }, 'job submitted');

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
-import type { SpecLimits } from '../../shared/tasks/task-kind.js';
+import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { ScoreWeights } from '../nodes/node-scorer.js';
 
 export interface CoordinatorConfig {
@@ -90,8 +90,8 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .default('4'),
   new Option('--max-units <n>', 'cap on a job\'s size (e.g. symbols × parameter combinations)')
     .env('QUANTGRID_MAX_UNITS')
-    .default('1000000'),
-  new Option('--max-bars <n>', 'cap on bars per series').env('QUANTGRID_MAX_BARS').default('5000000'),
+    .default(String(DEFAULT_SPEC_LIMITS.maxUnits)),
+  new Option('--max-bars <n>', 'cap on bars per series').env('QUANTGRID_MAX_BARS').default(String(DEFAULT_SPEC_LIMITS.maxBars)),
   new Option('--tls-cert <file>', 'server certificate (PEM); enables TLS on the API').env('QUANTGRID_TLS_CERT'),
   new Option('--tls-key <file>', 'server private key (PEM)').env('QUANTGRID_TLS_KEY'),
   new Option('--tls-ca <file>', 'CA that client certificates must chain to (mutual TLS)').env('QUANTGRID_TLS_CA'),

@@ -9,7 +9,7 @@ import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import { validateSubmission } from '../jobs/job-submission.js';
 import type { FinishedOutcome, JobHooks } from '../jobs/job-hooks.js';
-import { resolveStoredDatasets, type DatasetIndex } from '../datasets/job-datasets.js';
+import type { DatasetIndex } from '../../shared/tasks/stored-datasets.js';
 import { TERMINAL_STATUSES, type JobStatusName, type QueuedJobData } from '../jobs/job-model.js';
 import type { JobStore } from '../jobs/job-store.js';
 import {
@@ -80,8 +80,7 @@ export class ScheduleService {
     if (!request) throw new ValidationError('template', 'is required (the job each occurrence submits)');
     const template: SubmitJobRequest__Output = { ...request, name: request.name.trim() || name, requestId: '' };
     try {
-      await resolveStoredDatasets(template.spec, this.datasets);
-      return { request: template, data: validateSubmission(template, this.limits) };
+      return { request: template, data: await validateSubmission(template, this.limits, this.datasets) };
     } catch (error) {
       if (error instanceof ValidationError) throw new ValidationError(`template.${error.field}`, error.reason);
       throw error;

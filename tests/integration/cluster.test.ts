@@ -95,6 +95,21 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     assert.deepEqual(JSON.parse(job.resultJson), expected);
   });
 
+  test('fields a gRPC client leaves out take the kind\'s defaults on the coordinator, an explicit 0 stays 0, and GetJob shows the spec as it ran', async () => {
+    const base = { symbols: ['BTCUSDT'], dataset: { bars: 1000 }, params: { fast: { start: 5, stop: 10, step: 5 }, slow: { start: 20, stop: 30, step: 10 } } };
+    const defaults = await submitAndWait(coordinator, { spec: { backtest: base } });
+    assert.equal(defaults.job.status, 'JOB_STATUS_COMPLETED', defaults.job.error);
+    const ran = defaults.job.spec!.backtest!;
+    assert.deepEqual([ran.feeBps, ran.slippageBps, ran.topN, ran.timeframe, ran.strategy, ran.dataset?.seed], [5, 1, 20, '1h', 'sma-crossover', 42]);
+    assert.deepEqual(JSON.parse(defaults.job.resultJson), runInOneProcess(backtestKind, ran));
+
+    const free = await submitAndWait(coordinator, { spec: { backtest: { ...base, feeBps: 0, slippageBps: 0 } } });
+    assert.equal(free.job.status, 'JOB_STATUS_COMPLETED', free.job.error);
+    assert.deepEqual([free.job.spec!.backtest!.feeBps, free.job.spec!.backtest!.slippageBps], [0, 0]);
+    assert.notDeepEqual(JSON.parse(free.job.resultJson), JSON.parse(defaults.job.resultJson), 'costs change the result');
+    assert.deepEqual(JSON.parse(free.job.resultJson), runInOneProcess(backtestKind, free.job.spec!.backtest));
+  });
+
   test('every strategy, long-only and long/short, gives on the cluster exactly its one-process result', async () => {
     for (const strategy of STRATEGY_NAMES) {
       const { job } = await submitAndWait(coordinator, {

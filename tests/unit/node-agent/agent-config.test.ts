@@ -117,6 +117,8 @@ test('bad values exit with code 2 and a one-line message naming the option', () 
     [['--node-id', 'has space'], {}, /--node-id/],
     [['--capabilities', ' , '], {}, /--capabilities: give at least one/],
     [['--capabilities', 'a b'], {}, /--capabilities/],
+    // Jobs require lower-case capabilities only: an agent may not advertise one no job can require.
+    [['--capabilities', 'noop,GPU'], {}, /--capabilities: "GPU" is not a valid capability \(lower-case/],
     [['--advertise-address', '0.0.0.0'], {}, /--advertise-address/],
     [['--tls-cert', '/nonexistent/cert.pem'], {}, /--tls-cert and --tls-key/],
     [['--unknown-flag'], {}, /unknown option '--unknown-flag'/],
