@@ -7,7 +7,8 @@ import { createLogger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
 import { setServing } from '../shared/grpc/standard-services.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
-import { AgentConfigExit, parseAgentConfig, resolveNodeId, type AgentConfig } from './agent-config.js';
+import { CommandLineExit } from '../shared/config/command-line.js';
+import { parseAgentConfig, resolveNodeId, type AgentConfig } from './agent-config.js';
 import { readMachineProfile } from './machine-profile.js';
 import { LoadMonitor, systemLoadReader } from './load-monitor.js';
 import { WorkerPool } from './worker-pool.js';
@@ -164,7 +165,7 @@ let config: AgentConfig;
 try {
   config = parseAgentConfig(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof AgentConfigExit) {
+  if (error instanceof CommandLineExit) {
     if (error.message) process.stderr.write(`quantgrid-agent: ${error.message}\n`);
     process.exit(error.exitCode);
   }

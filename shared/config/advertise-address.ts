@@ -3,6 +3,7 @@
  * Consul; the coordinator hands it to agents as the place to fetch datasets from.
  */
 import os from 'node:os';
+import { InvalidArgumentError } from 'commander';
 
 export function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
@@ -32,4 +33,13 @@ export function defaultAdvertiseAddress(host: string, interfaces = os.networkInt
   if (isLoopback(host)) return '127.0.0.1';
   if (!isWildcard(host)) return host.replace(/^\[(.*)\]$/, '$1');
   return firstExternalIPv4(interfaces) ?? '127.0.0.1';
+}
+
+/** An address given to others to reach a server at: a host name or IP (brackets around IPv6 dropped), never a wildcard. */
+export function parseAdvertiseAddress(text: string): string {
+  const address = text.trim().replace(/^\[(.*)\]$/, '$1');
+  if (address === '' || /[\s/]/.test(address) || isWildcard(address)) {
+    throw new InvalidArgumentError(`"${text}" is not an address others can reach`);
+  }
+  return address;
 }
