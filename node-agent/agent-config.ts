@@ -1,8 +1,8 @@
 import os from 'node:os';
 import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultAdvertiseAddress, parseAdvertiseAddress } from '../shared/config/advertise-address.js';
-import { CommandLineExit, defaultFromText, parseCommandLine, parseValueFrom, valueSource } from '../shared/config/command-line.js';
+import { advertiseAddressOption, defaultAdvertiseAddress } from '../shared/config/advertise-address.js';
+import { CommandLineExit, defaultFromText, describedDefault, parseCommandLine, parseValueFrom, valueSource } from '../shared/config/command-line.js';
 import { consulOption, type ConsulEndpoint } from '../shared/config/consul-option.js';
 import { parseByteSize, parseDurationAtLeast, parseDurationMs, parseIntegerFrom, parseNonEmpty } from '../shared/config/parsers.js';
 import { SERVER_TLS_OPTIONS, readableFile, serverTlsConfig } from '../shared/config/server-tls-options.js';
@@ -92,27 +92,17 @@ function parseHost(text: string): string {
   return host;
 }
 
-/** An option whose default depends on other values or the machine: null, resolved after parsing; described for --help. */
-function computedDefault(option: Option, description: string): Option {
-  return option.default(null, description);
-}
-
 /** Every agent option, in --help order; each has an environment variable (the README's table lists them). */
 export const AGENT_OPTIONS: readonly Option[] = [
   consulOption('HTTP address of the local Consul agent to register with'),
-  computedDefault(
+  describedDefault(
     new Option('--node-id <id>', 'unique id of this node in the cluster (letters, digits, . _ : -)').env('QUANTGRID_NODE_ID').argParser(parseNodeId),
     '<hostname>-<port>',
   ),
   defaultFromText(new Option('--host <address>', 'address the gRPC server binds to').env('QUANTGRID_AGENT_HOST').argParser(parseHost), '0.0.0.0'),
   defaultFromText(new Option('--port <port>', 'gRPC port; 0 picks any free port').env('QUANTGRID_AGENT_PORT').argParser(parseIntegerFrom(0, 65535)), '7070'),
-  computedDefault(
-    new Option('--advertise-address <address>', 'address the coordinator uses to reach this agent (registered in Consul)')
-      .env('QUANTGRID_ADVERTISE_ADDRESS')
-      .argParser(parseAdvertiseAddress),
-    '127.0.0.1 on a loopback host, the bound address, else the first non-internal IPv4',
-  ),
-  computedDefault(
+  advertiseAddressOption('QUANTGRID_ADVERTISE_ADDRESS', 'address the coordinator uses to reach this agent (registered in Consul)'),
+  describedDefault(
     new Option('--slots <n>', 'worker threads, i.e. partitions run at the same time').env('QUANTGRID_SLOTS').argParser(parseIntegerFrom(1, MAX_SLOTS)),
     'number of CPU cores',
   ),
@@ -172,16 +162,18 @@ export const AGENT_OPTIONS: readonly Option[] = [
     .argParser(parseByteSize)
     .default(DEFAULT_DISK_CACHE_BYTES, `${DEFAULT_DISK_CACHE_BYTES / 1024 ** 3}GiB`),
   ...SERVER_TLS_OPTIONS,
-  new Option('--coordinator-tls-ca <file>', "PEM CA that verifies the coordinator's API when fetching datasets; enables TLS for those fetches")
-    .env('QUANTGRID_COORDINATOR_TLS_CA')
-    .default(null, 'none (plaintext)'),
-  new Option('--coordinator-tls-cert <file>', 'PEM client certificate presented to the coordinator when fetching datasets (mutual TLS)')
-    .env('QUANTGRID_COORDINATOR_TLS_CERT')
-    .default(null, 'none'),
-  new Option('--coordinator-tls-key <file>', 'PEM private key of that client certificate').env('QUANTGRID_COORDINATOR_TLS_KEY').default(null, 'none'),
+  describedDefault(
+    new Option('--coordinator-tls-ca <file>', "PEM CA that verifies the coordinator's API when fetching datasets; enables TLS for those fetches").env('QUANTGRID_COORDINATOR_TLS_CA'),
+    'none (plaintext)',
+  ),
+  describedDefault(
+    new Option('--coordinator-tls-cert <file>', 'PEM client certificate presented to the coordinator when fetching datasets (mutual TLS)').env('QUANTGRID_COORDINATOR_TLS_CERT'),
+    'none',
+  ),
+  describedDefault(new Option('--coordinator-tls-key <file>', 'PEM private key of that client certificate').env('QUANTGRID_COORDINATOR_TLS_KEY'), 'none'),
 ];
 
-/** The parsed values, by commander attribute name; null = not given (see computedDefault). */
+/** The parsed values, by commander attribute name; null = not given (see describedDefault). */
 interface AgentOptionValues {
   consul: ConsulEndpoint;
   nodeId: string | null;

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { parseAdvertiseAddress } from '../../shared/config/advertise-address.js';
+import { advertiseAddressOption } from '../../shared/config/advertise-address.js';
 import { CommandLineExit, parseCommandLine } from '../../shared/config/command-line.js';
 import { consulOption, type ConsulEndpoint } from '../../shared/config/consul-option.js';
 import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
@@ -55,9 +55,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
     .env('QUANTGRID_LISTEN')
     .default('0.0.0.0:7000'),
-  new Option('--advertise-address <host>', 'address agents reach this API at to fetch datasets (default: 127.0.0.1 on loopback, the listen address, else the first non-internal IPv4)')
-    .env('QUANTGRID_API_ADVERTISE_ADDRESS')
-    .argParser(parseAdvertiseAddress),
+  advertiseAddressOption('QUANTGRID_API_ADVERTISE_ADDRESS', 'address agents reach this API at to fetch datasets'),
   consulOption('Consul HTTP API used to discover agents'),
   new Option('--redis <url>', 'Redis holding the job queue (BullMQ)').env('QUANTGRID_REDIS').default('redis://127.0.0.1:6379'),
   new Option('--queue-prefix <prefix>', 'BullMQ key prefix; coordinators sharing it share jobs')
@@ -106,7 +104,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
 /** The values of the options shared with the node agent, parsed by their own argParser. */
 interface SharedOptionValues extends ServerTlsValues {
   consul: ConsulEndpoint;
-  advertiseAddress?: string;
+  advertiseAddress: string | null;
 }
 
 /** As commander hands them over: the coordinator's own options as text, the shared ones parsed. */
@@ -126,7 +124,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
   const weights = convert('weights', raw.weights!, parseWeights);
   return {
     listen: convert('listen', raw.listen!, parseHostPort),
-    advertiseAddress: shared.advertiseAddress,
+    advertiseAddress: shared.advertiseAddress ?? undefined,
     consulUrl: new URL(shared.consul.url),
     redisUrl: convert('redis', raw.redis!, parseUrl(['redis', 'rediss'])),
     queuePrefix: raw.queuePrefix!,

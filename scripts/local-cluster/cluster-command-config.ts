@@ -2,7 +2,7 @@
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { defaultFromText, parseCommandLine } from '../../shared/config/command-line.js';
+import { defaultFromText, describedDefault, parseCommandLine } from '../../shared/config/command-line.js';
 import { parseIntegerFrom, parseNonEmpty } from '../../shared/config/parsers.js';
 import type { AgentOptions } from './local-cluster.js';
 
@@ -36,18 +36,18 @@ function parseRedisPort(text: string): number {
 export const CLUSTER_OPTIONS: readonly Option[] = [
   defaultFromText(new Option('--agents <n>', 'node agents to start').env('QUANTGRID_CLUSTER_AGENTS').argParser(parseIntegerFrom(1, MAX_AGENTS)), '2'),
   defaultFromText(new Option('--slots <n>', 'worker threads of each agent (partitions it runs at once)').env('QUANTGRID_CLUSTER_SLOTS').argParser(parseIntegerFrom(1, 1024)), '1'),
-  new Option('--port <port>', "port of the coordinator's gRPC API on 127.0.0.1")
-    .env('QUANTGRID_CLUSTER_PORT')
-    .argParser(parsePort)
-    .default(null, `${PREFERRED_COORDINATOR_PORT} when free (the CLI's default), else any free port`),
-  new Option('--redis-port <port>', 'port of the Redis server holding jobs, datasets and schedules')
-    .env('QUANTGRID_CLUSTER_REDIS_PORT')
-    .argParser(parseRedisPort)
-    .default(null, 'any free port'),
-  new Option('--consul-port <port>', 'HTTP port of the Consul dev agent the agents register with')
-    .env('QUANTGRID_CLUSTER_CONSUL_PORT')
-    .argParser(parsePort)
-    .default(null, 'any free port'),
+  describedDefault(
+    new Option('--port <port>', "port of the coordinator's gRPC API on 127.0.0.1").env('QUANTGRID_CLUSTER_PORT').argParser(parsePort),
+    `${PREFERRED_COORDINATOR_PORT} when free (the CLI's default), else any free port`,
+  ),
+  describedDefault(
+    new Option('--redis-port <port>', 'port of the Redis server holding jobs, datasets and schedules').env('QUANTGRID_CLUSTER_REDIS_PORT').argParser(parseRedisPort),
+    'any free port',
+  ),
+  describedDefault(
+    new Option('--consul-port <port>', 'HTTP port of the Consul dev agent the agents register with').env('QUANTGRID_CLUSTER_CONSUL_PORT').argParser(parsePort),
+    'any free port',
+  ),
   new Option('--data-dir <dir>', "where Redis's data (append-only file), the logs and the agents' dataset caches live; kept across runs")
     .env('QUANTGRID_CLUSTER_DATA_DIR')
     .argParser((text) => resolve(parseNonEmpty(text)))

@@ -3,7 +3,8 @@
  * Consul; the coordinator hands it to agents as the place to fetch datasets from.
  */
 import os from 'node:os';
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { describedDefault } from './command-line.js';
 
 export function isLoopback(host: string): boolean {
   const bare = host.replace(/^\[(.*)\]$/, '$1').toLowerCase();
@@ -25,6 +26,9 @@ export function firstExternalIPv4(interfaces = os.networkInterfaces()): string |
   return undefined;
 }
 
+/** What defaultAdvertiseAddress picks, as --help says it. */
+export const DEFAULT_ADVERTISE_ADDRESS_TEXT = '127.0.0.1 on a loopback host, the bound address, else the first non-internal IPv4';
+
 /**
  * Default advertise address: 127.0.0.1 when bound to loopback; the bound address itself when it is a
  * specific one; for a wildcard bind the first non-internal IPv4 (127.0.0.1 when the machine has none).
@@ -42,4 +46,9 @@ export function parseAdvertiseAddress(text: string): string {
     throw new InvalidArgumentError(`"${text}" is not an address others can reach`);
   }
   return address;
+}
+
+/** --advertise-address <address> with its environment variable; null unless given (then defaultAdvertiseAddress applies). */
+export function advertiseAddressOption(envVar: string, description: string): Option {
+  return describedDefault(new Option('--advertise-address <address>', description).env(envVar).argParser(parseAdvertiseAddress), DEFAULT_ADVERTISE_ADDRESS_TEXT);
 }

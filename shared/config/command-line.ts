@@ -78,3 +78,11 @@ export function defaultFromText(option: Option, text: string): Option {
   if (!option.parseArg) throw new Error(`${option.flags}: defaultFromText needs the option's argParser first`);
   return option.default(option.parseArg(text, undefined), text);
 }
+
+/**
+ * For an option whose default depends on other values or on the machine, or that has none: the value
+ * is null unless given (the caller resolves it after parsing), and --help shows description as the default.
+ */
+export function describedDefault(option: Option, description: string): Option {
+  return option.default(null, description);
+}

@@ -5,13 +5,12 @@
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { InvalidArgumentError, Option } from 'commander';
 import type { TlsConfig } from '../grpc/credentials.js';
-import { CommandLineExit, parseValueFrom } from './command-line.js';
+import { CommandLineExit, describedDefault, parseValueFrom } from './command-line.js';
 
-/** No default file: null (commander shows a default in --help only when there is a value). */
 export const SERVER_TLS_OPTIONS: readonly Option[] = [
-  new Option('--tls-cert <file>', 'PEM server certificate; with --tls-key enables TLS').env('QUANTGRID_TLS_CERT').default(null, 'none (plaintext)'),
-  new Option('--tls-key <file>', 'PEM private key of the server certificate').env('QUANTGRID_TLS_KEY').default(null, 'none'),
-  new Option('--tls-ca <file>', 'PEM CA; when set, clients must present a certificate it signed (mutual TLS)').env('QUANTGRID_TLS_CA').default(null, 'none'),
+  describedDefault(new Option('--tls-cert <file>', 'PEM server certificate; with --tls-key enables TLS').env('QUANTGRID_TLS_CERT'), 'none (plaintext)'),
+  describedDefault(new Option('--tls-key <file>', 'PEM private key of the server certificate').env('QUANTGRID_TLS_KEY'), 'none'),
+  describedDefault(new Option('--tls-ca <file>', 'PEM CA; when set, clients must present a certificate it signed (mutual TLS)').env('QUANTGRID_TLS_CA'), 'none'),
 ];
 
 /** The file, if this process can read it. */
