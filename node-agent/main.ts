@@ -4,6 +4,7 @@
  * stdout and drains on SIGTERM/SIGINT.
  */
 import { createLogger } from '../shared/logging.js';
+import { DUPLICATE_SIGNAL_MS } from '../shared/duplicate-signal.js';
 import { errorMessage } from '../shared/errors.js';
 import { setServing } from '../shared/grpc/standard-services.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
@@ -19,9 +20,6 @@ import { grpcDatasetFetcher } from './dataset-fetch.js';
 import { ConsulRegistration, agentServiceMeta, consulAgentApi } from './consul-registration.js';
 
 const logger = createLogger('node-agent');
-
-/** Signals this soon after the first are the same stop request delivered twice, not a second one. */
-const DUPLICATE_SIGNAL_MS = 300;
 
 let registration: ConsulRegistration | undefined;
 let exiting = false;

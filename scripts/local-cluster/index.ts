@@ -29,3 +29,4 @@ export { consulRegistrations, startClusterSession, stopClusterSession, waitForRe
 export { terminalOutput, type TerminalOutput } from './terminal-output.js';
 export { lockDataDir } from './data-dir-lock.js';
 export { parseClusterCommandConfig, clusterAgents, CLUSTER_OPTIONS, PREFERRED_COORDINATOR_PORT, type ClusterCommandConfig } from './cluster-command-config.js';
+export { runClusterCommand } from './cluster-command.js';
