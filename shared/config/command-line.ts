@@ -64,7 +64,8 @@ export function parseCommandLine(program: Command, argv: readonly string[], env:
       // The parser is pure: asked again, it gives the reason on its own, without commander's wording.
       parseValueFrom(source, text, (value) => option.parseArg!(value, undefined));
     }
-    throw new CommandLineExit(2, error.message.replace(/^error: /, ''));
+    // One line, also when commander adds a suggestion ("(Did you mean --slots?)") on a line of its own.
+    throw new CommandLineExit(2, error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
   } finally {
     process.env = saved;
   }
