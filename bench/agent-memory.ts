@@ -9,8 +9,9 @@
  *
  * Run: node dist/bench/agent-memory.js   (QUANTGRID_BENCH_QUICK=1: 10,000 bars, 100 / 1,000 / 5,000 combinations)
  */
-import { connect } from '../tests/helpers/jobs.js';
-import { watchJob, withCluster } from './lib/cluster.js';
+import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../shared/client/watch-to-end.js';
+import { withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, type BenchResult, type Headline } from './lib/harness.js';
 import { readProcMemory } from './lib/proc.js';
 import { fmt, fmtBytes, fmtMs, markdownTable, median } from './lib/stats.js';
@@ -48,7 +49,7 @@ function sizeRun(combinations: number): Promise<SizeRun> {
       const memory = readProcMemory(pid);
       if (memory) samples.push({ t: Date.now(), rss: memory.rssBytes });
     };
-    const connection = connect(cluster.coordinator.address);
+    const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
     await sleep(1000);
     sample();
     const timer = setInterval(sample, SAMPLE_MS);
@@ -58,7 +59,7 @@ function sizeRun(combinations: number): Promise<SizeRun> {
       const from = Date.now();
       const t0 = performance.now();
       const { jobId } = await connection.submitJob({ name: `bench-agent-memory-${combinations}`, spec: sweepSpec(BARS, combinations / SLOW, SLOW), noCache: true });
-      const { job } = await watchJob(connection, jobId, 10 * 60_000);
+      const { job } = await watchToEnd(connection, jobId, { timeoutMs: 10 * 60_000, keep: () => false });
       const wallMs = performance.now() - t0;
       sample();
       if (job.status !== 'JOB_STATUS_COMPLETED') throw new Error(`job ${jobId} ended ${job.status}: ${job.error}`);

@@ -18,7 +18,8 @@ import { EquityAccumulator, type PerformanceMetrics } from '../shared/quant/metr
 import { backtestSmaCrossover, SmaBank, type TradingCosts } from '../shared/quant/strategies/sma-crossover.js';
 import { periodsPerYear } from '../shared/quant/timeframes.js';
 import { backtestKind, type BacktestSpec } from '../shared/tasks/backtest/index.js';
-import { DEFAULT_SPEC_LIMITS, type RunContext } from '../shared/tasks/task-kind.js';
+import { QUIET_RUN_CONTEXT } from '../shared/tasks/quiet-run-context.js';
+import { DEFAULT_SPEC_LIMITS } from '../shared/tasks/task-kind.js';
 import { isMain, logProgress, measureBench, runBench, size, type Headline } from './lib/harness.js';
 import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
 
@@ -147,7 +148,7 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   };
   const spec = backtestKind.validate(raw, DEFAULT_SPEC_LIMITS);
   const [partition] = backtestKind.plan(spec, { partitions: 1 });
-  const context: RunContext = { reportProgress: () => undefined, isCancelled: () => false };
+  const context = QUIET_RUN_CONTEXT;
   const combinations = combinationsOf(spec);
   if (combinations.length !== spec.combinations) throw new Error(`expected ${spec.combinations} combinations, enumerated ${combinations.length}`);
   const barEvaluations = combinations.length * bars;

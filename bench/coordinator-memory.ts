@@ -17,8 +17,10 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
-import { connect } from '../tests/helpers/jobs.js';
-import { checkNoopResult, watchJob, withCluster } from './lib/cluster.js';
+import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../shared/client/watch-to-end.js';
+import { isTerminalStatus } from '../shared/job-status.js';
+import { checkNoopResult, withCluster } from './lib/cluster.js';
 import { isMain, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { readProcMemory } from './lib/proc.js';
 import { fmt, fmtBytes, fmtMs, markdownTable, median, ratio } from './lib/stats.js';
@@ -94,13 +96,13 @@ class RssSampler {
 }
 
 async function pollToEnd(cluster: LocalCluster, jobId: string, timeoutMs: number, onDone: (done: number) => void): Promise<void> {
-  const connection = connect(cluster.coordinator.address);
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const job = await connection.getJob(jobId);
       onDone(job.progress?.partitionsDone ?? 0);
-      if (['JOB_STATUS_COMPLETED', 'JOB_STATUS_FAILED', 'JOB_STATUS_CANCELLED'].includes(job.status)) return;
+      if (isTerminalStatus(job.status)) return;
       if (Date.now() > deadline) throw new Error(`job ${jobId} did not end within ${timeoutMs} ms`);
       await sleep(1000);
     }
@@ -127,7 +129,7 @@ async function memoryRunIn(variant: Variant, partitions: number, coordinatorEnv:
     AGENTS,
     async (cluster) => {
       const pid = cluster.coordinator.process.pid;
-      const connection = connect(cluster.coordinator.address);
+      const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
       const sampler = new RssSampler(pid);
       try {
         // Let start-up settle, then 2 s of idle samples.
@@ -153,7 +155,8 @@ async function memoryRunIn(variant: Variant, partitions: number, coordinatorEnv:
         };
         if (variant === 'watched') {
           let finished = 0;
-          events = (await watchJob(connection, jobId, 60 * 60_000, (e) => e.type === 'JOB_EVENT_TYPE_PARTITION_FINISHED' && onDone(++finished))).events;
+          const onEvent = (e: { type: string }) => e.type === 'JOB_EVENT_TYPE_PARTITION_FINISHED' && onDone(++finished);
+          events = (await watchToEnd(connection, jobId, { timeoutMs: 60 * 60_000, onEvent, keep: () => false })).eventCount;
         } else {
           await pollToEnd(cluster, jobId, 60 * 60_000, onDone);
         }

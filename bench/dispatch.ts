@@ -16,17 +16,18 @@
  * QUANTGRID_BENCH_CPU_PROF=<dir> to CPU-profile the coordinator and agents, see lib/cpu-profile.ts)
  */
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
-import { connect } from '../tests/helpers/jobs.js';
 import { parseCoordinatorConfig } from '../coordinator/config/coordinator-config.js';
 import { NodeDiscovery } from '../coordinator/nodes/node-discovery.js';
 import { NodeStatusProber } from '../coordinator/nodes/node-status-prober.js';
 import { NodeTable, type NodeRecord } from '../coordinator/nodes/node-table.js';
 import { PartitionDispatcher, type JobDispatchContext, type PartitionListener, type PartitionTask } from '../coordinator/partitions/partition-dispatcher.js';
+import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../shared/client/watch-to-end.js';
 import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clients.js';
 import { createLogger } from '../shared/logging.js';
 import { noopKind } from '../shared/tasks/noop/index.js';
 import { DEFAULT_SPEC_LIMITS } from '../shared/tasks/task-kind.js';
-import { checkNoopResult, clusterPids, watchJob, withCluster } from './lib/cluster.js';
+import { checkNoopResult, clusterPids, withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, waitFor, type Headline } from './lib/harness.js';
 import { cpuDelta, readSystemCpu, snapshotCpu } from './lib/proc.js';
 import { fmt, fmtMs, fmtUs, markdownTable, median, ratio, summarize, type Summary } from './lib/stats.js';
@@ -66,7 +67,7 @@ interface EndToEndRun {
 }
 
 async function endToEndRun(cluster: LocalCluster, run: number, partitions: number): Promise<EndToEndRun> {
-  const connection = connect(cluster.coordinator.address);
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
   try {
     const pids = clusterPids(cluster);
     const system0 = readSystemCpu();
@@ -78,19 +79,24 @@ async function endToEndRun(cluster: LocalCluster, run: number, partitions: numbe
     let startedEventsSeen = 0;
     let lastFinish = 0;
     let completedAt = 0;
-    const outcome = await watchJob(connection, jobId, 30 * 60_000, (event) => {
-      switch (event.type) {
-        case 'JOB_EVENT_TYPE_PARTITION_STARTED':
-          startedEventsSeen++;
-          if (event.timeMs < firstStart) firstStart = event.timeMs;
-          break;
-        case 'JOB_EVENT_TYPE_PARTITION_FINISHED':
-          if (event.timeMs > lastFinish) lastFinish = event.timeMs;
-          break;
-        case 'JOB_EVENT_TYPE_COMPLETED':
-          completedAt = event.timeMs;
-          break;
-      }
+    const outcome = await watchToEnd(connection, jobId, {
+      timeoutMs: 30 * 60_000,
+      // 20,000 partitions: count the events, keep none.
+      keep: () => false,
+      onEvent: (event) => {
+        switch (event.type) {
+          case 'JOB_EVENT_TYPE_PARTITION_STARTED':
+            startedEventsSeen++;
+            if (event.timeMs < firstStart) firstStart = event.timeMs;
+            break;
+          case 'JOB_EVENT_TYPE_PARTITION_FINISHED':
+            if (event.timeMs > lastFinish) lastFinish = event.timeMs;
+            break;
+          case 'JOB_EVENT_TYPE_COMPLETED':
+            completedAt = event.timeMs;
+            break;
+        }
+      },
     });
     const wallMs = performance.now() - wall0;
     const cpu = cpuDelta(cpu0, snapshotCpu(pids));
@@ -116,7 +122,7 @@ async function endToEndRun(cluster: LocalCluster, run: number, partitions: numbe
       firstStartToLastFinishMs: lastFinish - firstStart,
       lastFinishToCompletedMs: completedAt - lastFinish,
       submitToCompletedMs: completedAt - submitAt,
-      events: outcome.events,
+      events: outcome.eventCount,
       cpuMsPerPartition,
       coresBusy,
       machineCoresBusy: (system1.busyMs - system0.busyMs) / wallMs,

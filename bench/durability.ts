@@ -63,14 +63,15 @@ import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import type { CoordinatorConnection } from '../cli/coordinator-connection.js';
 import { parseCoordinatorConfig } from '../coordinator/config/coordinator-config.js';
 import { DEFAULT_JOB_LOCKING } from '../coordinator/jobs/job-worker.js';
 import { JOB_QUEUE_NAME } from '../coordinator/jobs/job-store.js';
 import { listCoordinatorNodes, spawnManaged, type ClusterCoordinator, type LocalCluster } from '../scripts/local-cluster/index.js';
+import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
+import { watchJob } from '../shared/client/job-watcher.js';
+import { watchToEnd } from '../shared/client/watch-to-end.js';
 import type { JobEvent__Output } from '../shared/generated/quantgrid/v1/JobEvent.js';
 import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clients.js';
-import { connect, watchToEnd } from '../tests/helpers/jobs.js';
 import { checkNoopResult, withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, waitFor, type BenchResult, type Headline } from './lib/harness.js';
 import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
@@ -155,39 +156,32 @@ async function takeoverRun(
   prefix: string,
 ): Promise<{ result: TakeoverRun; replacement: ClusterCoordinator }> {
   const killAfter = Math.ceil(partitions / 4);
-  const first = connect(victim.address);
+  const first = new CoordinatorConnection({ address: victim.address });
   let killedAt = 0;
   let doneAtKill = 0;
   let lastEventId = '';
   let jobId = '';
   try {
     ({ jobId } = await first.submitJob({ name: `bench-durability-${setting.scenario}-${run}`, spec: { noop: { partitions, workMs } } }));
-    await new Promise<void>((resolveKill, rejectKill) => {
-      const stream = first.watchJob(jobId);
-      const timer = setTimeout(() => {
-        stream.cancel();
-        rejectKill(new Error(`job ${jobId}: ${killAfter} partitions not done within 60 s`));
-      }, 60_000);
-      stream.on('data', (event: JobEvent__Output) => {
+    // Watch until killAfter partitions are done, then kill the victim and stop watching (before its stream breaks).
+    const stop = new AbortController();
+    const timer = setTimeout(() => stop.abort(), 60_000);
+    const outcome = await watchJob(first, jobId, {
+      event: (event) => {
         if (killedAt) return;
         if (event.eventId) lastEventId = event.eventId;
         const done = event.progress?.partitionsDone ?? 0;
-        if (event.type === 'JOB_EVENT_TYPE_COMPLETED') {
-          clearTimeout(timer);
-          rejectKill(new Error(`job ${jobId} completed before the kill`));
-          return;
-        }
-        if (done >= killAfter) {
+        if (done >= killAfter && event.type !== 'JOB_EVENT_TYPE_COMPLETED') {
           killedAt = Date.now();
           doneAtKill = done;
           victim.process.kill('SIGKILL');
-          clearTimeout(timer);
-          resolveKill();
+          stop.abort();
         }
-      });
-      // The stream breaks when the victim dies.
-      stream.on('error', () => undefined);
-    });
+      },
+      notice: () => undefined,
+    }, { signal: stop.signal }).finally(() => clearTimeout(timer));
+    if (outcome.outcome === 'finished') throw new Error(`job ${jobId} ended ${outcome.status} before the kill`);
+    if (!killedAt) throw new Error(`job ${jobId}: ${killAfter} partitions not done within 60 s`);
   } finally {
     first.close();
   }
@@ -202,10 +196,10 @@ async function takeoverRun(
   const lockTtlMs = await lockTtl;
   if (lockTtlMs < 0) throw new Error(`job ${jobId}: no BullMQ lock right after the kill (PTTL ${lockTtlMs})`);
 
-  const second = connect(replacement.address);
+  const second = new CoordinatorConnection({ address: replacement.address });
   try {
     // Resumes after the last event seen on the victim: nothing the replacement publishes is missed.
-    const { events, job } = await watchToEnd(second, jobId, 5 * 60_000, () => undefined, lastEventId);
+    const { events, job } = await watchToEnd(second, jobId, { timeoutMs: 5 * 60_000, afterEventId: lastEventId });
     checkNoopResult(job, partitions);
     const after = events.filter((event) => event.timeMs > killedAt);
     const firstOf = (type: JobEvent__Output['type']): number => {
@@ -333,8 +327,11 @@ async function cancelRun(connection: CoordinatorConnection, agents: Array<{ node
   const { jobId } = await connection.submitJob({ name: `bench-durability-cancel-${run}`, spec: { noop: { partitions: 2 * TOTAL_SLOTS, workMs } } });
   await waitFor(async () => (await Promise.all(agents.map((a) => getStatus(a.client)))).reduce((s, n) => s + n, 0) === TOTAL_SLOTS, 30_000, `all ${TOTAL_SLOTS} slots busy`, 20);
   let cancelledEventAt = 0;
-  const watching = watchToEnd(connection, jobId, 60_000, (event) => {
-    if (event.type === 'JOB_EVENT_TYPE_CANCELLED' && !cancelledEventAt) cancelledEventAt = performance.now();
+  const watching = watchToEnd(connection, jobId, {
+    timeoutMs: 60_000,
+    onEvent: (event) => {
+      if (event.type === 'JOB_EVENT_TYPE_CANCELLED' && !cancelledEventAt) cancelledEventAt = performance.now();
+    },
   });
   // Let the watch subscribe (its first event, a snapshot, is sent at once).
   await sleep(200);
@@ -382,7 +379,7 @@ async function runCancels(cluster: LocalCluster, address: string, runCount: numb
   const workMs = 60_000;
   await waitForReadyNodes(address, AGENTS.length);
   const agents = cluster.agents.map((agent) => ({ nodeId: agent.nodeId, client: createNodeAgentClient(agent.address) }));
-  const connection = connect(address);
+  const connection = new CoordinatorConnection({ address: address });
   const runs: CancelRun[] = [];
   try {
     for (let run = 1; run <= runCount; run++) {

@@ -22,8 +22,9 @@
  */
 import type { JobEvent__Output } from '../shared/generated/quantgrid/v1/JobEvent.js';
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
-import { connect } from '../tests/helpers/jobs.js';
-import { checkNoopResult, watchJob, withCluster } from './lib/cluster.js';
+import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../shared/client/watch-to-end.js';
+import { checkNoopResult, withCluster } from './lib/cluster.js';
 import { isMain, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { fmtMs, markdownTable, median, ratio } from './lib/stats.js';
 
@@ -90,7 +91,7 @@ interface FailoverRun {
  * for each retried partition (the coordinator's failover path alone).
  */
 async function failoverRun(cluster: LocalCluster, scenario: Scenario, run: number, workMs: number): Promise<FailoverRun> {
-  const connection = connect(cluster.coordinator.address);
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
   try {
     const agents = cluster.agents;
     let victim = scenario === 'saturated' ? agents[agents.length - 1].nodeId : '';
@@ -99,11 +100,10 @@ async function failoverRun(cluster: LocalCluster, scenario: Scenario, run: numbe
     let killedAt = 0;
     let killing: Promise<void> | undefined;
     let expiry: Promise<number> | undefined;
-    const outcome = await watchJob(
-      connection,
-      jobId,
-      10 * 60_000,
-      (event) => {
+    const outcome = await watchToEnd(connection, jobId, {
+      timeoutMs: 10 * 60_000,
+      keep: (event) => event.partition >= 0,
+      onEvent: (event) => {
         if (killing) return;
         // The first partitions may start before the watch is subscribed (job ids are made by the
         // coordinator, so the watch can only follow the submit): the watch's first event, a
@@ -118,15 +118,14 @@ async function failoverRun(cluster: LocalCluster, scenario: Scenario, run: numbe
           expiry.catch(() => undefined);
         }
       },
-      (event) => event.partition >= 0,
-    );
+    });
     if (!killing || !expiry) throw new Error(`the victim ${victim} was never given a partition`);
     const survivor = agents.find((a) => a.nodeId !== victim)!.nodeId;
     await killing;
     const consulMs = await expiry;
     checkNoopResult(outcome.job, partitions);
 
-    const events: JobEvent__Output[] = outcome.kept;
+    const events: JobEvent__Output[] = outcome.events;
     const retried: RetriedPartition[] = [];
     for (const retry of events.filter((e) => e.type === 'JOB_EVENT_TYPE_PARTITION_RETRIED' && e.nodeId === victim)) {
       const restart = events.find((e) => e.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && e.partition === retry.partition && e.timeMs >= retry.timeMs && e.nodeId !== victim);

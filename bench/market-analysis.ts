@@ -16,11 +16,12 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
+import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../shared/client/watch-to-end.js';
 import { marketAnalysisKind } from '../shared/tasks/market-analysis/index.js';
+import { QUIET_RUN_CONTEXT } from '../shared/tasks/quiet-run-context.js';
 import { DEFAULT_SPEC_LIMITS } from '../shared/tasks/task-kind.js';
-import { connect } from '../tests/helpers/jobs.js';
-import { QUIET_CONTEXT } from '../tests/helpers/task-kinds.js';
-import { watchJob, withCluster } from './lib/cluster.js';
+import { withCluster } from './lib/cluster.js';
 import { isMain, logProgress, measureBench, runBench, size, type BenchResult, type Headline } from './lib/harness.js';
 import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
 
@@ -46,7 +47,7 @@ function runInProcess(seed: number): { wallMs: number; results: unknown[] } {
   const results = TIMEFRAMES.map(({ timeframe, bars }) => {
     const spec = marketAnalysisKind.validate(analysisSpec(timeframe, bars, seed), DEFAULT_SPEC_LIMITS);
     const plan = marketAnalysisKind.plan(spec, { partitions: 1 });
-    const partials = plan.map((partition) => marketAnalysisKind.run(spec, partition, QUIET_CONTEXT));
+    const partials = plan.map((partition) => marketAnalysisKind.run(spec, partition, QUIET_RUN_CONTEXT));
     return marketAnalysisKind.merge(spec, partials);
   });
   const wallMs = performance.now() - t0;
@@ -54,15 +55,19 @@ function runInProcess(seed: number): { wallMs: number; results: unknown[] } {
 }
 
 async function runOnCluster(cluster: LocalCluster, seed: number): Promise<{ wallMs: number; results: unknown[]; partitions: number; nodes: string[] }> {
-  const connection = connect(cluster.coordinator.address);
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
   try {
     const nodes = new Set<string>();
     const t0 = performance.now();
     const outcomes = await Promise.all(
       TIMEFRAMES.map(async ({ timeframe, bars }) => {
         const { jobId } = await connection.submitJob({ name: `bench-analysis-${timeframe}-${seed}`, spec: { marketAnalysis: analysisSpec(timeframe, bars, seed) }, noCache: true });
-        return watchJob(connection, jobId, 10 * 60_000, (event) => {
-          if (event.nodeId) nodes.add(event.nodeId);
+        return watchToEnd(connection, jobId, {
+          timeoutMs: 10 * 60_000,
+          keep: () => false,
+          onEvent: (event) => {
+            if (event.nodeId) nodes.add(event.nodeId);
+          },
         });
       }),
     );

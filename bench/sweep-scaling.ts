@@ -28,8 +28,9 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { AgentOptions, LocalCluster } from '../scripts/local-cluster/index.js';
-import { connect } from '../tests/helpers/jobs.js';
-import { watchJob, withCluster } from './lib/cluster.js';
+import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../shared/client/watch-to-end.js';
+import { withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, type Headline } from './lib/harness.js';
 import { readSystemCpu } from './lib/proc.js';
 import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
@@ -88,14 +89,18 @@ interface SweepRun {
 
 /** Submits the sweep and watches it to its end; wall time submit → stream end. */
 export async function runSweep(cluster: LocalCluster, spec: Record<string, unknown>, name: string): Promise<{ wallMs: number; partitions: number; nodes: string[]; result: unknown; machineBusy: number }> {
-  const connection = connect(cluster.coordinator.address);
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
   try {
     const nodes = new Set<string>();
     const cpu0 = readSystemCpu();
     const t0 = performance.now();
     const { jobId } = await connection.submitJob({ name, spec, noCache: true });
-    const { job } = await watchJob(connection, jobId, JOB_TIMEOUT_MS, (event) => {
-      if (event.nodeId) nodes.add(event.nodeId);
+    const { job } = await watchToEnd(connection, jobId, {
+      timeoutMs: JOB_TIMEOUT_MS,
+      keep: () => false,
+      onEvent: (event) => {
+        if (event.nodeId) nodes.add(event.nodeId);
+      },
     });
     const wallMs = performance.now() - t0;
     const cpu1 = readSystemCpu();

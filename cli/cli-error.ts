@@ -1,4 +1,7 @@
 import { CommanderError } from 'commander';
+import { ConnectionSetupError } from '../shared/client/coordinator-connection.js';
+import { CoordinatorError } from '../shared/client/coordinator-error.js';
+import { JobWatchLostError } from '../shared/client/job-watcher.js';
 
 /** Exit codes of the quantgrid CLI. */
 export const EXIT = {
@@ -31,6 +34,17 @@ export class UsageError extends CliError {
   }
 }
 
+/**
+ * The CLI's view of a failure of the client library (shared/client/): a failed call to the coordinator
+ * or a lost watch is exit 1, connection options that do not work (TLS files) are bad flags (exit 2).
+ * Anything else passes through.
+ */
+export function asCliError(error: unknown): unknown {
+  if (error instanceof CoordinatorError || error instanceof JobWatchLostError) return new CliError(error.message, EXIT.FAILURE);
+  if (error instanceof ConnectionSetupError) return new UsageError(error.message);
+  return error;
+}
+
 /** commander's "error: …" text (possibly several lines, with a suggestion) as the CLI's one line. */
 export function commanderErrorLine(text: string): string {
   return `quantgrid: ${text.trim().replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ')}\n`;
@@ -40,7 +54,8 @@ export function commanderErrorLine(text: string): string {
  * Prints what a run threw as one line on stderr (commander has printed its own already) and returns
  * the exit code. Only unexpected errors show a stack trace, and only with QUANTGRID_DEBUG set.
  */
-export function reportError(error: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+export function reportError(thrown: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
+  const error = asCliError(thrown);
   if (error instanceof CommanderError) {
     if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
     return EXIT.USAGE;

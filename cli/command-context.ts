@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
+import { CoordinatorConnection, DEFAULT_CALL_TIMEOUT_MS } from '../shared/client/coordinator-connection.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
-import { CoordinatorConnection } from './coordinator-connection.js';
 import { flagValue, parseCoordinatorAddress, parsePositiveNumber } from './flag-parsers.js';
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:7000';
-export const DEFAULT_TIMEOUT_SECONDS = 10;
+export const DEFAULT_TIMEOUT_SECONDS = DEFAULT_CALL_TIMEOUT_MS / 1000;
 
 /** Options every command takes (they may come before or after the command's name). */
 export function addGlobalOptions(program: Command): Command {
@@ -67,12 +67,13 @@ export class CommandContext {
     this.globals = resolveGlobalOptions(command);
   }
 
-  /** The coordinator connection, opened on first use. */
+  /** The coordinator connection, opened on first use (a ConnectionSetupError is a UsageError to main). */
   get connection(): CoordinatorConnection {
     this.opened ??= new CoordinatorConnection({
       address: this.globals.address,
       tls: this.globals.tls,
       timeoutMs: this.globals.timeoutMs,
+      timeoutHint: 'see --timeout',
     });
     return this.opened;
   }

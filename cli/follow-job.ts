@@ -1,7 +1,7 @@
+import { DEFAULT_WATCH_POLICY, watchJob, type WatchPolicy } from '../shared/client/job-watcher.js';
 import type { Job__Output } from '../shared/generated/quantgrid/v1/Job.js';
 import { CliError, EXIT } from './cli-error.js';
 import type { CommandContext } from './command-context.js';
-import { DEFAULT_WATCH_POLICY, watchJob, type WatchPolicy } from './job-watcher.js';
 import { formatDuration, jobDurationMs, statusName } from './render/format.js';
 import { parseResultJson, renderResult } from './render/result-tables.js';
 import { JsonWatchDisplay, LineWatchDisplay, TtyWatchDisplay, type WatchDisplay } from './render/watch-display.js';
@@ -21,7 +21,7 @@ export function reportFinishedJob(context: CommandContext, job: Job__Output): nu
   } else if (job.status === 'JOB_STATUS_COMPLETED') {
     const duration = jobDurationMs(job, Date.now());
     context.print(`job ${job.id} completed${Number.isFinite(duration) ? ` in ${formatDuration(duration)}` : ''}`);
-    context.print(renderResult(parseResultJson(job.resultJson)));
+    context.print(renderResult(parseResultJson(job.resultJson), job.kind));
   }
   switch (job.status) {
     case 'JOB_STATUS_COMPLETED':
@@ -52,7 +52,7 @@ export async function followJob(context: CommandContext, jobId: string, policy: 
   process.on('SIGINT', onInterrupt);
   let outcome;
   try {
-    outcome = await watchJob(context.connection, jobId, display, controller.signal, policy);
+    outcome = await watchJob(context.connection, jobId, display, { signal: controller.signal, policy });
   } finally {
     display.stop();
     process.removeListener('SIGINT', onInterrupt);

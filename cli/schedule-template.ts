@@ -2,25 +2,11 @@ import { Command } from 'commander';
 import type { SubmitJobRequest } from '../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import { commanderErrorLine, UsageError } from './cli-error.js';
 import { registerSubmitCommand } from './commands/submit.js';
-import {
-  buildAnalysisRequest,
-  buildBacktestRequest,
-  buildNoopRequest,
-  type AnalysisFlags,
-  type BacktestFlags,
-  type NoopFlags,
-} from './spec-builders.js';
-
-/** The request builder of each `submit <kind>` subcommand (a kind missing here fails the unit tests). */
-export const TEMPLATE_BUILDERS: Readonly<Record<string, (flags: Record<string, unknown>) => SubmitJobRequest>> = {
-  backtest: (flags) => buildBacktestRequest(flags as BacktestFlags),
-  analysis: (flags) => buildAnalysisRequest(flags as AnalysisFlags),
-  noop: (flags) => buildNoopRequest(flags as NoopFlags),
-};
+import { cliKindByName, kindNamesText } from './kinds/index.js';
 
 /**
  * A fresh `quantgrid submit` command tree, built by the same code as the real one, whose kinds only
- * capture their parsed flags instead of submitting.
+ * capture their parsed flags instead of submitting (the kind by its name, also when given by an alias).
  */
 export function templateParser(onParsed: (kind: string, flags: Record<string, unknown>) => void): Command {
   const program = new Command('quantgrid')
@@ -34,7 +20,7 @@ export function templateParser(onParsed: (kind: string, flags: Record<string, un
 
 /**
  * The job a schedule submits, from the words after `--` in `schedule add`: exactly what
- * `quantgrid submit <kind> …` takes (same flags, defaults and checks), without --watch.
+ * `quantgrid submit <kind> …` takes (same flags and checks), without --watch.
  */
 export function parseJobTemplate(words: readonly string[]): SubmitJobRequest {
   if (words.length === 0) {
@@ -42,9 +28,9 @@ export function parseJobTemplate(words: readonly string[]): SubmitJobRequest {
   }
   let parsed: { kind: string; flags: Record<string, unknown> } | undefined;
   templateParser((kind, flags) => (parsed = { kind, flags })).parse(['submit', ...words], { from: 'user' });
-  if (!parsed) throw new UsageError('schedule add: no job kind after -- (one of: backtest, analysis, noop)');
+  if (!parsed) throw new UsageError(`schedule add: no job kind after -- (one of: ${kindNamesText()})`);
   if (parsed.flags.watch) throw new UsageError('--watch: a schedule\'s jobs run later; follow one with quantgrid job ID --watch');
-  const build = TEMPLATE_BUILDERS[parsed.kind];
-  if (!build) throw new Error(`no request builder for job kind ${parsed.kind}`);
-  return build(parsed.flags);
+  const cli = cliKindByName(parsed.kind);
+  if (!cli) throw new Error(`no CLI for job kind ${parsed.kind}`);
+  return cli.buildRequest(parsed.flags);
 }

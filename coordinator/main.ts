@@ -18,7 +18,6 @@ import { PartitionDispatcher } from './partitions/partition-dispatcher.js';
 import { PartitionLedger } from './partitions/partition-ledger.js';
 import { connectRedis } from './redis/redis-connection.js';
 import { DatasetStore } from './datasets/dataset-store.js';
-import { createScheduleHandlers } from './api/schedule-rpc.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
 import { defaultAdvertiseAddress } from '../shared/config/advertise-address.js';
@@ -64,10 +63,11 @@ async function main(): Promise<void> {
   const redis = await connectRedis(config.redisUrl, log, stopping.signal);
   const retention = { age: Math.ceil(config.retentionMs / 1000), count: config.retentionCount };
   const ledger = new PartitionLedger(redis.duplicate(), config.queuePrefix, retention.age, Math.ceil(config.partitionCacheTtlMs / 1000));
-  const hub = new JobEventLog(redis.duplicate(), config.queuePrefix, retention.age, log);
-  const runner = new JobRunner(table, dispatcher, hub, { limits: config.limits, partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
-  const store = new JobStore(redis.duplicate({ maxRetriesPerRequest: 1 }), config.queuePrefix, retention);
+  const apiRedis = redis.duplicate({ maxRetriesPerRequest: 1 });
+  const hub = new JobEventLog(redis.duplicate(), config.queuePrefix, retention.age, log, apiRedis);
+  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
+  const store = new JobStore(apiRedis, config.queuePrefix, retention);
   const datasets = new DatasetStore(store.connection, config.queuePrefix);
   const worker = new JobWorker(store, runner, config.jobConcurrency, log, {
     lockMs: config.jobLockMs,
@@ -81,10 +81,7 @@ async function main(): Promise<void> {
 
   const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
   const { proto } = loadQuantgridProto();
-  server.addService(proto.quantgrid.v1.Coordinator.service, {
-    ...createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets }),
-    ...createScheduleHandlers(schedules, log),
-  });
+  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules }));
   const health = addStandardServices(server, SERVICE_NAME);
   const bindAddress = `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`;
   const port = await new Promise<number>((resolve, reject) =>

@@ -12,7 +12,6 @@ import type { MachineProfile } from './machine-profile.js';
 import type { LoadSample } from './load-monitor.js';
 import { PartitionFailure, type PartitionErrorCode, type PartitionOutcome, type SlotLease } from './worker-pool.js';
 import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS } from './agent-config.js';
-import { storedDatasetId } from '../shared/quant/dataset.js';
 import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
 import type { DatasetCacheStats } from './dataset-cache.js';
 
@@ -24,17 +23,15 @@ export interface DatasetSource {
   pin?(id: string): () => void;
 }
 
-/** Ids of the stored datasets a spec names (its top-level dataset.name = "sha256:<id>"). */
-export function storedDatasetIds(specJson: string): string[] {
-  let spec: unknown;
+/** Ids of the stored datasets a partition's spec (the kind's validated spec, as JSON) reads: the kind says which. */
+export function storedDatasetIds(kindName: string, specJson: string): string[] {
+  const kind = taskKindByName(kindName);
+  if (!kind) return []; // refused as an unknown kind
   try {
-    spec = JSON.parse(specJson);
+    return kind.datasets(JSON.parse(specJson));
   } catch {
-    return []; // the worker reports bad JSON
+    return []; // the worker reports a bad spec
   }
-  const dataset = (spec as { dataset?: { name?: unknown } } | null)?.dataset;
-  const id = storedDatasetId(dataset?.name);
-  return id === undefined ? [] : [id];
 }
 
 /** The pool as the service sees it. */
@@ -339,7 +336,7 @@ export class AgentService {
     logger.debug({ ...where, heartbeatMs }, 'partition started');
 
     // The partition's stored datasets stay pinned (their disk-cache files kept) until it ends.
-    const datasetIds = storedDatasetIds(request.specJson);
+    const datasetIds = storedDatasetIds(request.kind, request.specJson);
     const unpins = datasetIds.map((id) => this.options.datasets?.pin?.(id));
     const settle = (outcome: PartitionOutcome | PartitionFailure): void => {
       for (const unpin of unpins) unpin?.();

@@ -2,7 +2,7 @@ import Consul from 'consul';
 import { AGENT_SERVICE_NAME } from '../shared/consul-names.js';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
-import type { ConsulEndpoint } from './agent-config.js';
+import type { ConsulEndpoint } from '../shared/config/consul-option.js';
 
 /** The Consul service name every agent registers under; the coordinator discovers agents by it. */
 

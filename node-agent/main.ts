@@ -4,10 +4,12 @@
  * stdout and drains on SIGTERM/SIGINT.
  */
 import { createLogger } from '../shared/logging.js';
+import { DUPLICATE_SIGNAL_MS } from '../shared/duplicate-signal.js';
 import { errorMessage } from '../shared/errors.js';
 import { setServing } from '../shared/grpc/standard-services.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
-import { AgentConfigExit, parseAgentConfig, resolveNodeId, type AgentConfig } from './agent-config.js';
+import { CommandLineExit } from '../shared/config/command-line.js';
+import { parseAgentConfig, resolveNodeId, type AgentConfig } from './agent-config.js';
 import { readMachineProfile } from './machine-profile.js';
 import { LoadMonitor, systemLoadReader } from './load-monitor.js';
 import { WorkerPool } from './worker-pool.js';
@@ -18,9 +20,6 @@ import { grpcDatasetFetcher } from './dataset-fetch.js';
 import { ConsulRegistration, agentServiceMeta, consulAgentApi } from './consul-registration.js';
 
 const logger = createLogger('node-agent');
-
-/** Signals this soon after the first are the same stop request delivered twice, not a second one. */
-const DUPLICATE_SIGNAL_MS = 300;
 
 let registration: ConsulRegistration | undefined;
 let exiting = false;
@@ -164,7 +163,7 @@ let config: AgentConfig;
 try {
   config = parseAgentConfig(process.argv.slice(2));
 } catch (error) {
-  if (error instanceof AgentConfigExit) {
+  if (error instanceof CommandLineExit) {
     if (error.message) process.stderr.write(`quantgrid-agent: ${error.message}\n`);
     process.exit(error.exitCode);
   }

@@ -12,18 +12,15 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { addShutdownHook, startLocalCluster, type LocalCluster } from './local-cluster/index.js';
+import { addShutdownHook, startClusterSession, stopClusterSession, terminalOutput, waitForReadyAgents, type LocalCluster } from './local-cluster/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 const cliEntry = process.env.QUANTGRID_DEMO_CLI_ENTRY ?? join(repoRoot, 'dist', 'cli', 'main.js');
 const logDir = process.env.QUANTGRID_DEMO_LOG_DIR ?? join(repoRoot, '.quantgrid', 'demo-logs');
 const stepTimeoutMs = Number(process.env.QUANTGRID_DEMO_STEP_TIMEOUT_MS) > 0 ? Number(process.env.QUANTGRID_DEMO_STEP_TIMEOUT_MS) : 180_000;
 
-const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
-const bold = (s: string) => (useColor ? `\x1b[1m${s}\x1b[0m` : s);
-const dim = (s: string) => (useColor ? `\x1b[2m${s}\x1b[0m` : s);
-const say = (s = '') => process.stdout.write(`${s}\n`);
-const warn = (s: string) => process.stderr.write(`demo: ${s}\n`);
+const out = terminalOutput('demo');
+const { say, warn, bold, dim } = out;
 
 const SYMBOLS = 'BTCUSDT,ETHUSDT,SOLUSDT';
 const STEPS: Array<{ title: string; args: string[] }> = [
@@ -38,7 +35,7 @@ const STEPS: Array<{ title: string; args: string[] }> = [
   },
   {
     title: 'A market analysis of 4 assets on 3 timeframes',
-    args: ['submit', 'analysis', '--assets', `${SYMBOLS},BNBUSDT`, '--timeframes', '1h,4h,1d', '--watch'],
+    args: ['submit', 'market-analysis', '--assets', `${SYMBOLS},BNBUSDT`, '--timeframes', '1h,4h,1d', '--watch'],
   },
 ];
 
@@ -47,44 +44,11 @@ let currentCli: ChildProcess | undefined;
 let interrupted = false;
 let shuttingDown: Promise<boolean> | undefined;
 
-/** Lists the service instances registered in Consul besides Consul itself. */
-async function consulRegistrations(consulAddress: string): Promise<string[]> {
-  const response = await fetch(`${consulAddress}/v1/catalog/services`, { signal: AbortSignal.timeout(5000) });
-  const services = Object.keys((await response.json()) as Record<string, string[]>).filter((s) => s !== 'consul');
-  const instances: string[] = [];
-  for (const service of services) {
-    const r = await fetch(`${consulAddress}/v1/catalog/service/${encodeURIComponent(service)}`, { signal: AbortSignal.timeout(5000) });
-    for (const entry of (await r.json()) as Array<{ ServiceID: string }>) instances.push(`${service}/${entry.ServiceID}`);
-  }
-  return instances;
-}
-
-/**
- * Agents first (they drain and deregister), then the coordinator; checks that Consul holds no
- * registration any more; then Redis and Consul. Resolves false when registrations were left behind.
- */
+/** Stops the cluster in order (see stopClusterSession); resolves false when it did not stop cleanly. */
 function shutdown(): Promise<boolean> {
   shuttingDown ??= (async () => {
     if (!cluster) return true;
-    say(dim('\nstopping the cluster: agents, coordinator, Redis, Consul …'));
-    let clean = true;
-    await Promise.all(cluster.agents.map((a) => cluster!.stopAgent(a.nodeId).catch((e: Error) => warn(`stopping ${a.nodeId}: ${e.message}`))));
-    await cluster.coordinator.process.stop(20_000);
-    try {
-      const left = await consulRegistrations(cluster.consul.httpAddress);
-      if (left.length > 0) {
-        clean = false;
-        warn(`registrations left in Consul after every quantgrid process stopped: ${left.join(', ')}`);
-      }
-    } catch (error) {
-      warn(`could not check Consul for leftover registrations: ${(error as Error).message}`);
-    }
-    try {
-      await cluster.stop();
-    } catch (error) {
-      clean = false;
-      warn(`stopping the cluster: ${(error as Error).message}`);
-    }
+    const clean = await stopClusterSession(cluster, out);
     say(dim(`cluster stopped; logs are in ${logDir}`));
     return clean;
   })();
@@ -149,26 +113,19 @@ async function main(): Promise<number> {
   say(dim('starting Consul, Redis, the coordinator and the agents …'));
 
   const startedAt = Date.now();
-  cluster = await startLocalCluster({
-    agents: [
-      { slots: 1, nodeId: 'agent-a' },
-      { slots: 2, nodeId: 'agent-b' },
-      { slots: 3, nodeId: 'agent-c' },
-    ],
-    logDir,
-  });
+  cluster = await startClusterSession(
+    {
+      agents: [
+        { slots: 1, nodeId: 'agent-a' },
+        { slots: 2, nodeId: 'agent-b' },
+        { slots: 3, nodeId: 'agent-c' },
+      ],
+      logDir,
+    },
+    out,
+  );
   const address = cluster.coordinator.address;
-  say(`coordinator  ${address}`);
-  for (const a of cluster.agents) say(`${a.nodeId.padEnd(12)} ${a.address}`);
-  say(`consul       ${cluster.consul.httpAddress}   redis ${cluster.redis.url}`);
-
-  try {
-    // Ready and measured: a node's first status probe (load, round-trip time) lands within a second or two.
-    await cluster.waitForNodes({ timeoutMs: 30_000, accept: (node) => node.state === 'ready' && node.rttMs >= 0 });
-  } catch (error) {
-    warn(`the coordinator does not list every agent yet: ${(error as Error).message}`);
-  }
-  say(dim(`cluster up in ${((Date.now() - startedAt) / 1000).toFixed(1)} s`));
+  await waitForReadyAgents(cluster, out, startedAt);
 
   const failed: string[] = [];
   for (const step of STEPS) {

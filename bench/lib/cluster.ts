@@ -1,13 +1,11 @@
 /**
- * Local clusters for the benchmarks, and a job watcher that counts events instead of keeping them.
+ * Local clusters for the benchmarks (jobs are watched with shared/client/watch-to-end.ts).
  *
  * QUANTGRID_BENCH_CPU_PROF=<dir>: the coordinator and the agents are CPU-profiled (lib/cpu-prof-preload.ts)
  * and write their profiles into <dir> when they stop (lib/cpu-profile.ts reads them).
  */
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
-import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
-import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
 import { addShutdownHook, startLocalCluster, type AgentOptions, type LocalCluster } from '../../scripts/local-cluster/index.js';
 
@@ -69,48 +67,6 @@ export function clusterPids(cluster: LocalCluster): Record<string, number> {
   pids.consul = cluster.consul.process.pid;
   pids.bench = process.pid;
   return pids;
-}
-
-export interface WatchOutcome {
-  job: Job__Output;
-  events: number;
-  /** The events kept (only those `keep` accepted). */
-  kept: JobEvent__Output[];
-}
-
-/**
- * Watches a job until its stream ends; calls onEvent for each event and keeps only those keep()
- * accepts (a 100,000-partition job sends a few hundred thousand events).
- */
-export function watchJob(
-  connection: CoordinatorConnection,
-  jobId: string,
-  timeoutMs: number,
-  onEvent: (event: JobEvent__Output) => void = () => undefined,
-  keep: (event: JobEvent__Output) => boolean = () => false,
-): Promise<WatchOutcome> {
-  return new Promise((resolvePromise, reject) => {
-    let events = 0;
-    const kept: JobEvent__Output[] = [];
-    const stream = connection.watchJob(jobId);
-    const timer = setTimeout(() => {
-      stream.cancel();
-      reject(new Error(`job ${jobId} did not end within ${timeoutMs} ms (${events} events seen)`));
-    }, timeoutMs);
-    stream.on('data', (event: JobEvent__Output) => {
-      events++;
-      onEvent(event);
-      if (keep(event)) kept.push(event);
-    });
-    stream.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    stream.on('end', () => {
-      clearTimeout(timer);
-      connection.getJob(jobId).then((job) => resolvePromise({ job, events, kept }), reject);
-    });
-  });
 }
 
 /** Throws unless a noop job of n partitions completed with the checksum of every index run once. */

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
-import { isTerminalStatus, statusName } from '../render/format.js';
+import { statusName } from '../render/format.js';
 
 async function run(context: CommandContext, _flags: unknown, [jobId]: string[]): Promise<number> {
   const job = await context.connection.cancelJob(jobId);

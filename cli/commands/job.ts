@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import { CliError, EXIT, UsageError } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { followJob, jobForJson, reportFinishedJob } from '../follow-job.js';
-import { isTerminalStatus, statusName } from '../render/format.js';
+import { statusName } from '../render/format.js';
 import { renderJobDetails } from '../render/job-tables.js';
-import { backtestCsv, parseResultJson, renderResult } from '../render/result-tables.js';
+import { allCliKinds, cliKindByName } from '../kinds/index.js';
+import { parseResultJson, renderResult } from '../render/result-tables.js';
 
 /** Checks the flags before anything is sent: --csv is its own output format. */
 export function checkJobFlags(flags: { watch?: boolean; csv?: boolean }, json: boolean): void {
@@ -18,10 +20,12 @@ async function run(context: CommandContext, flags: { watch?: boolean; csv?: bool
   if (flags.csv) {
     const result = parseResultJson(job.resultJson);
     if (result === null) throw new CliError(`job ${jobId} has no result yet (status ${statusName(job.status)})`);
-    if (typeof result !== 'object' || (result as { kind?: unknown }).kind !== 'backtest') {
-      throw new CliError(`--csv: job ${jobId} is not a backtest; only backtest results have a table`);
+    const csv = cliKindByName(job.kind)?.csv;
+    if (!csv || typeof result !== 'object') {
+      const tables = allCliKinds().filter((cli) => cli.csv).map((cli) => cli.kind.name).join(' and ');
+      throw new CliError(`--csv: job ${jobId} is a ${job.kind || 'job of no known kind'}; only ${tables} results have a table`);
     }
-    process.stdout.write(backtestCsv(result as Record<string, unknown>));
+    process.stdout.write(csv(result));
     return EXIT.OK;
   }
   if (flags.watch) {
@@ -33,7 +37,7 @@ async function run(context: CommandContext, flags: { watch?: boolean; csv?: bool
     return EXIT.OK;
   }
   context.print(renderJobDetails(job, Date.now()));
-  if (job.resultJson) context.print(renderResult(parseResultJson(job.resultJson)));
+  if (job.resultJson) context.print(renderResult(parseResultJson(job.resultJson), job.kind));
   return EXIT.OK;
 }
 

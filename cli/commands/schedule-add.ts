@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
+import { allCliKinds } from '../kinds/index.js';
 import { renderScheduleDetails } from '../render/schedule-table.js';
 import { buildAddScheduleRequest, MISSED_POLICIES, SCHEDULE_DEFAULTS, type ScheduleAddFlags } from '../schedule-flags.js';
 
@@ -30,7 +31,7 @@ export function registerScheduleAddCommand(schedule: Command): void {
     .addHelpText(
       'after',
       `
-Everything after -- is the job, with the flags of quantgrid submit backtest|analysis|noop (see
+Everything after -- is the job, with the flags of quantgrid submit ${allCliKinds().map((cli) => cli.kind.name).join('|')} (see
 quantgrid submit <kind> --help); --name names its jobs (default: the schedule's name), --priority
 sets their priority. Occurrences are computed in --tz, daylight saving included.
 
@@ -41,7 +42,7 @@ seconds (default 60) late, and the schedule goes on from its next occurrence.
 
 Examples:
   $ quantgrid schedule add nightly --cron "0 2 * * *" --tz Europe/London -- backtest --symbols BTCUSDT,ETHUSDT --fast 5:50:5 --slow 20:200:10
-  $ quantgrid schedule add weekday-scan --cron "30 7 * * 1-5" --tz America/New_York --missed skip -- analysis --assets BTCUSDT,ETHUSDT --timeframes 1h,4h
+  $ quantgrid schedule add weekday-scan --cron "30 7 * * 1-5" --tz America/New_York --missed skip -- market-analysis --assets BTCUSDT,ETHUSDT --timeframes 1h,4h
   $ quantgrid schedule add smoke --cron "*/30 * * * * *" -- noop --partitions 4      # every 30 seconds`,
     )
     .action(commandAction(run));

@@ -14,17 +14,6 @@ const PROGRESS_ONLY = new Set([
   'JOB_EVENT_TYPE_PARTITION_FINISHED',
 ]);
 
-const TERMINAL_EVENT_STATUS: Readonly<Record<string, string>> = {
-  JOB_EVENT_TYPE_COMPLETED: 'JOB_STATUS_COMPLETED',
-  JOB_EVENT_TYPE_FAILED: 'JOB_STATUS_FAILED',
-  JOB_EVENT_TYPE_CANCELLED: 'JOB_STATUS_CANCELLED',
-};
-
-/** The job status a terminal event ends the job with, or undefined for other events. */
-export function terminalStatusOf(event: Pick<JobEvent__Output, 'type'>): string | undefined {
-  return TERMINAL_EVENT_STATUS[event.type];
-}
-
 /** True for events that only move the progress along. */
 export function isProgressOnly(event: Pick<JobEvent__Output, 'type'>): boolean {
   return PROGRESS_ONLY.has(event.type);

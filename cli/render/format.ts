@@ -3,13 +3,6 @@ import type { JobProgress__Output } from '../../shared/generated/quantgrid/v1/Jo
 /** Text for a missing value in tables. */
 export const NONE = '-';
 
-const TERMINAL_STATUSES = new Set(['JOB_STATUS_COMPLETED', 'JOB_STATUS_FAILED', 'JOB_STATUS_CANCELLED']);
-
-/** COMPLETED, FAILED and CANCELLED: the job will not change any more. */
-export function isTerminalStatus(status: string): boolean {
-  return TERMINAL_STATUSES.has(status);
-}
-
 /** 'JOB_STATUS_WAITING_FOR_NODES' → 'waiting for nodes'. */
 export function statusName(status: string): string {
   return status.replace(/^JOB_STATUS_/, '').replace(/_/g, ' ').toLowerCase() || NONE;

@@ -1,47 +1,28 @@
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
 import type { JobSpec__Output } from '../../shared/generated/quantgrid/v1/JobSpec.js';
-import type { ParamRange__Output } from '../../shared/generated/quantgrid/v1/ParamRange.js';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import {
   formatDuration,
   formatEta,
   formatProgress,
   formatTimestamp,
-  isTerminalStatus,
   jobDurationMs,
   NONE,
   statusName,
 } from './format.js';
 import { renderKeyValueTable, renderTable } from './table.js';
+import { cliKindOfSpec } from '../kinds/index.js';
 
-function formatRange(range: ParamRange__Output): string {
-  return range.start === range.stop ? String(range.start) : `${range.start}:${range.stop}:${range.step}`;
+/** One line describing what a job computes (its kind's own description, cli/kinds/). */
+export function describeSpec(spec: JobSpec__Output | null | undefined): string {
+  const cli = cliKindOfSpec(spec);
+  const member = cli && spec ? (spec as unknown as Record<string, unknown>)[cli.kind.specMember] : undefined;
+  return cli && member ? cli.describeSpec(member) : NONE;
 }
 
-/** One line describing what a job computes. */
-export function describeSpec(spec: JobSpec__Output | null | undefined): string {
-  if (!spec) return NONE;
-  const data = (dataset: { bars: number; seed: number } | null) =>
-    dataset ? `${dataset.bars} bars (seed ${dataset.seed})` : 'default data';
-  if (spec.backtest) {
-    const b = spec.backtest;
-    const params = Object.entries(b.params ?? {})
-      .map(([name, range]) => `${name}=${formatRange(range)}`)
-      .join(' ');
-    return (
-      `${b.strategy} on ${b.symbols.join(',')} ${b.timeframe}, ${data(b.dataset)}, ${params || 'default params'}, ` +
-      `fee ${b.feeBps} bps + slippage ${b.slippageBps} bps, top ${b.topN}`
-    );
-  }
-  if (spec.marketAnalysis) {
-    const m = spec.marketAnalysis;
-    const indicators = m.indicators.length > 0 ? m.indicators.join(',') : 'all';
-    return `${m.assets.join(',')} × ${m.timeframes.join(',')}, ${data(m.dataset)}, indicators ${indicators}${m.includeSeries ? ', with series' : ''}`;
-  }
-  if (spec.noop) {
-    const n = spec.noop;
-    return `${n.partitions} partitions × ${n.workMs}ms${n.failPartition ? `, partition ${n.failPartition} fails` : ''}`;
-  }
-  return NONE;
+/** The kind's name of a JobSpec (its oneof member), as every listing spells it. */
+export function kindOfSpec(spec: JobSpec__Output | null | undefined): string {
+  return cliKindOfSpec(spec)?.kind.name ?? NONE;
 }
 
 /** The `quantgrid jobs` table: id, kind, status, progress, age, duration (and name when any job has one). */

@@ -1,6 +1,6 @@
 import type { Schedule__Output } from '../../shared/generated/quantgrid/v1/Schedule.js';
 import type { ScheduleRun__Output } from '../../shared/generated/quantgrid/v1/ScheduleRun.js';
-import { describeSpec } from './job-tables.js';
+import { describeSpec, kindOfSpec } from './job-tables.js';
 import { formatDuration, NONE, statusName } from './format.js';
 import { renderKeyValueTable, renderTable } from './table.js';
 
@@ -66,7 +66,7 @@ export function renderScheduleDetails(s: Schedule__Output, nowMs: number): strin
     ['missed runs', s.missed === 'skip' ? `skip (when more than ${s.graceSeconds} s late)` : 'run-once (one catch-up run)'],
     ['state', s.paused ? 'paused' : 'active'],
     ['next run', s.paused ? NONE : `${formatInZone(s.nextRunMs, s.tz)} ${s.tz} (${formatRelative(s.nextRunMs, nowMs)})`],
-    ['job', `${s.template?.spec?.kind ?? NONE}: ${describeSpec(s.template?.spec)}`],
+    ['job', `${kindOfSpec(s.template?.spec)}: ${describeSpec(s.template?.spec)}`],
   ];
   if (s.template?.name) rows.push(['job name', s.template.name]);
   if (s.lastRun) {

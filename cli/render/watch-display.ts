@@ -1,7 +1,8 @@
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
 import type { JobProgress__Output } from '../../shared/generated/quantgrid/v1/JobProgress.js';
-import { clockTime, describeEvent, describeProgress, formatNodes, isProgressOnly, terminalStatusOf } from './event-lines.js';
+import { terminalStatusOf } from '../../shared/job-status.js';
+import { clockTime, describeEvent, describeProgress, formatNodes, isProgressOnly } from './event-lines.js';
 import { formatEta, statusName } from './format.js';
 
 /** What a watch shows while the job runs; the final outcome is printed by the caller. */

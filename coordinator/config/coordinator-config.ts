@@ -1,7 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { advertiseAddressOption } from '../../shared/config/advertise-address.js';
+import { CommandLineExit, parseCommandLine } from '../../shared/config/command-line.js';
+import { consulOption, type ConsulEndpoint } from '../../shared/config/consul-option.js';
 import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
+import { SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
-import type { SpecLimits } from '../../shared/tasks/task-kind.js';
+import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { ScoreWeights } from '../nodes/node-scorer.js';
 
 export interface CoordinatorConfig {
@@ -51,9 +55,8 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
     .env('QUANTGRID_LISTEN')
     .default('0.0.0.0:7000'),
-  new Option('--advertise-address <host>', 'address agents reach this API at to fetch datasets (default: 127.0.0.1 on loopback, the listen address, else the first non-internal IPv4)')
-    .env('QUANTGRID_API_ADVERTISE_ADDRESS'),
-  new Option('--consul <url>', 'Consul HTTP API used to discover agents').env('QUANTGRID_CONSUL').default('http://127.0.0.1:8500'),
+  advertiseAddressOption('QUANTGRID_API_ADVERTISE_ADDRESS', 'address agents reach this API at to fetch datasets'),
+  consulOption('Consul HTTP API used to discover agents'),
   new Option('--redis <url>', 'Redis holding the job queue (BullMQ)').env('QUANTGRID_REDIS').default('redis://127.0.0.1:6379'),
   new Option('--queue-prefix <prefix>', 'BullMQ key prefix; coordinators sharing it share jobs')
     .env('QUANTGRID_QUEUE_PREFIX')
@@ -90,17 +93,22 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .default('4'),
   new Option('--max-units <n>', 'cap on a job\'s size (e.g. symbols × parameter combinations)')
     .env('QUANTGRID_MAX_UNITS')
-    .default('1000000'),
-  new Option('--max-bars <n>', 'cap on bars per series').env('QUANTGRID_MAX_BARS').default('5000000'),
-  new Option('--tls-cert <file>', 'server certificate (PEM); enables TLS on the API').env('QUANTGRID_TLS_CERT'),
-  new Option('--tls-key <file>', 'server private key (PEM)').env('QUANTGRID_TLS_KEY'),
-  new Option('--tls-ca <file>', 'CA that client certificates must chain to (mutual TLS)').env('QUANTGRID_TLS_CA'),
+    .default(String(DEFAULT_SPEC_LIMITS.maxUnits)),
+  new Option('--max-bars <n>', 'cap on bars per series').env('QUANTGRID_MAX_BARS').default(String(DEFAULT_SPEC_LIMITS.maxBars)),
+  ...SERVER_TLS_OPTIONS,
   new Option('--agent-tls-ca <file>', 'CA that verifies agents\' certificates').env('QUANTGRID_AGENT_TLS_CA'),
   new Option('--agent-tls-cert <file>', 'client certificate presented to agents').env('QUANTGRID_AGENT_TLS_CERT'),
   new Option('--agent-tls-key <file>', 'client key presented to agents').env('QUANTGRID_AGENT_TLS_KEY'),
 ];
 
-type RawOptions = Record<string, string | undefined>;
+/** The values of the options shared with the node agent, parsed by their own argParser. */
+interface SharedOptionValues extends ServerTlsValues {
+  consul: ConsulEndpoint;
+  advertiseAddress: string | null;
+}
+
+/** As commander hands them over: the coordinator's own options as text, the shared ones parsed. */
+type RawOptions = Record<string, unknown>;
 
 function convert<T>(flag: string, text: string, parse: (text: string) => T): T {
   try {
@@ -110,12 +118,14 @@ function convert<T>(flag: string, text: string, parse: (text: string) => T): T {
   }
 }
 
-export function toCoordinatorConfig(raw: RawOptions): CoordinatorConfig {
+export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
+  const raw = values as Record<string, string | undefined>;
+  const shared = values as unknown as SharedOptionValues;
   const weights = convert('weights', raw.weights!, parseWeights);
   return {
     listen: convert('listen', raw.listen!, parseHostPort),
-    advertiseAddress: raw.advertiseAddress?.trim().replace(/^\[(.*)\]$/, '$1') || undefined,
-    consulUrl: convert('consul', raw.consul!, parseUrl(['http', 'https'])),
+    advertiseAddress: shared.advertiseAddress ?? undefined,
+    consulUrl: new URL(shared.consul.url),
     redisUrl: convert('redis', raw.redis!, parseUrl(['redis', 'rediss'])),
     queuePrefix: raw.queuePrefix!,
     weights,
@@ -136,7 +146,7 @@ export function toCoordinatorConfig(raw: RawOptions): CoordinatorConfig {
       maxUnits: convert('max-units', raw.maxUnits!, parsePositiveInt),
       maxBars: convert('max-bars', raw.maxBars!, parsePositiveInt),
     },
-    tls: { certFile: raw.tlsCert, keyFile: raw.tlsKey, caFile: raw.tlsCa },
+    tls: serverTlsConfig(shared),
     agentTls: { certFile: raw.agentTlsCert, keyFile: raw.agentTlsKey, caFile: raw.agentTlsCa },
   };
 }
@@ -145,16 +155,13 @@ export function toCoordinatorConfig(raw: RawOptions): CoordinatorConfig {
 export function parseCoordinatorConfig(argv: string[]): CoordinatorConfig {
   const program = new Command('quantgrid-coordinator')
     .description('The quantgrid coordinator: discovers agents in Consul, queues jobs in Redis, dispatches partitions over gRPC.')
-    .showHelpAfterError(false)
-    .exitOverride((error) => {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') process.exit(0);
-      process.exit(2);
-    });
+    .showHelpAfterError(false);
   for (const option of COORDINATOR_OPTIONS) program.addOption(option);
-  program.parse(argv);
   try {
+    parseCommandLine(program, argv.slice(2));
     return toCoordinatorConfig(program.opts<RawOptions>());
   } catch (error) {
+    if (error instanceof CommandLineExit && error.exitCode === 0) process.exit(0);
     process.stderr.write(`quantgrid-coordinator: ${(error as Error).message}\n`);
     process.exit(2);
   }

@@ -1,7 +1,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import type { DatasetInfo } from '../../shared/generated/quantgrid/v1/DatasetInfo.js';
-import { ValidationError } from '../../shared/errors.js';
+import { Internal, ValidationError } from '../../shared/errors.js';
 import { DATASET_ID_PATTERN, datasetHeaderBytes, readDatasetTimes } from '../../shared/quant/dataset-codec.js';
 import { SYMBOL_PATTERN } from '../../shared/quant/dataset.js';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/quant/timeframes.js';
@@ -46,7 +46,7 @@ function parseInWorker(input: ParseDatasetInput): Promise<ParseDatasetOutcome> {
       reject(error);
     });
     worker.once('exit', (code) => {
-      if (!settled) reject(new Error(`dataset import worker exited with code ${code}`));
+      if (!settled) reject(new Internal(`dataset import worker exited with code ${code}`));
     });
   });
 }
@@ -81,7 +81,7 @@ export class DatasetStore {
     const input: ParseDatasetInput = { symbol: request.symbol, timeframe: request.timeframe, format, content: request.content };
     const outcome = this.options.parseInWorker === false ? await parseDatasetFileAsync(input) : await parseInWorker(input);
     if (!outcome.ok) {
-      if (outcome.row < 0) throw new Error(outcome.message);
+      if (outcome.row < 0) throw new Internal(`dataset import failed: ${outcome.message}`);
       throw new DatasetImportError('content', outcome.message);
     }
     const info: StoredDatasetInfo = {

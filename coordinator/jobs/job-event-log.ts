@@ -16,18 +16,26 @@ export interface LoggedEvent {
  * stream re-attaches after the last event id it saw without missing or repeating events — across
  * coordinator restarts and takeovers too.
  *
- * A completed event is logged without its result (the job record holds it; WatchJob adds it), and
- * a stream keeps its latest MAX_EVENTS events and lives as long as the job's record.
+ * Events carry no results: a completed job's result is in its record only (JobWorker publishes
+ * COMPLETED without it; WatchJob adds it). A stream keeps its latest MAX_EVENTS events and lives
+ * as long as the job's record.
  */
 export class JobEventLog {
   static readonly MAX_EVENTS = 100_000;
   static readonly WRITE_MARKS_KEPT = 10_000;
 
+  /**
+   * `redis` writes, and waits out a reconnect (events published over a short Redis outage are
+   * written once it is back); `reader` serves watchers and should fail fast (maxRetriesPerRequest 1):
+   * a watch then ends with UNAVAILABLE while Redis is down, and its client resumes after the last
+   * event it saw.
+   */
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlSeconds: number,
     private readonly log: Logger,
+    private readonly reader: Redis = redis,
   ) {}
 
   private key(jobId: string): string {
@@ -64,8 +72,7 @@ export class JobEventLog {
     const write = this.redis.pipeline();
     for (const { event, final } of batch) {
       const key = this.key(event.jobId as string);
-      const stored = event.type === 'JOB_EVENT_TYPE_COMPLETED' ? { ...event, resultJson: '' } : event;
-      write.xadd(key, 'MAXLEN', '~', JobEventLog.MAX_EVENTS, '*', 'e', JSON.stringify(stored));
+      write.xadd(key, 'MAXLEN', '~', JobEventLog.MAX_EVENTS, '*', 'e', JSON.stringify(event));
       // The TTL is set on the first events and refreshed at the end; in between it is far away.
       if (final || event.type === 'JOB_EVENT_TYPE_STARTED') write.expire(key, this.ttlSeconds);
     }
@@ -121,13 +128,13 @@ export class JobEventLog {
 
   /** Events after `afterId` ('0' for all), at most `count`. */
   async read(jobId: string, afterId: string, count = 500): Promise<LoggedEvent[]> {
-    const entries = await this.redis.xrange(this.key(jobId), `(${afterId}`, '+', 'COUNT', count);
+    const entries = await this.reader.xrange(this.key(jobId), `(${afterId}`, '+', 'COUNT', count);
     return entries.map(([id, fields]) => ({ id, event: JSON.parse(fields[1]) as JobEvent }));
   }
 
   /** Id of the latest event, or '0' when there is none. */
   async lastId(jobId: string): Promise<string> {
-    const entries = await this.redis.xrevrange(this.key(jobId), '+', '-', 'COUNT', 1);
+    const entries = await this.reader.xrevrange(this.key(jobId), '+', '-', 'COUNT', 1);
     return entries[0]?.[0] ?? '0';
   }
 }

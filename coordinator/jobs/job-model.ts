@@ -2,9 +2,17 @@ import type { JobSpec__Output } from '../../shared/generated/quantgrid/v1/JobSpe
 import type { JobStatus } from '../../shared/generated/quantgrid/v1/JobStatus.js';
 import type { JobProgress } from '../../shared/generated/quantgrid/v1/JobProgress.js';
 
-/** What a BullMQ job carries: the submitted spec, as decoded from the API. */
+/**
+ * What a BullMQ job carries: the spec as validated on submit (coordinator/jobs/job-submission.ts).
+ * Jobs queued by a version that stored the raw request (no kindSpec) are not migrated: the runner
+ * fails them with a message saying to submit them again.
+ */
 export interface QueuedJobData {
+  /** The JobSpec as it runs: the kind's member rebuilt from kindSpec (defaults applied), as GetJob shows it. */
   spec: JobSpec__Output;
+  /** The kind's normalised spec (its validate's result, plain JSON): what the runner plans and agents run. */
+  kindSpec: unknown;
+  /** The kind's name (shared/tasks/registry.ts). */
   kind: string;
   name: string;
   priority: number;

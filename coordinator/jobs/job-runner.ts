@@ -1,7 +1,6 @@
 import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logging.js';
-import { selectTaskKind } from '../../shared/tasks/registry.js';
-import type { SpecLimits } from '../../shared/tasks/task-kind.js';
+import { taskKindByName } from '../../shared/tasks/registry.js';
 import type { JobEventLog } from './job-event-log.js';
 import { JobExecution, JobFailure } from './job-execution.js';
 import type { QueuedJobData, ProgressSnapshot } from './job-model.js';
@@ -13,7 +12,6 @@ import { choosePartitionCount } from '../partitions/partition-planner.js';
 export class JobCancelled extends Error {}
 
 export interface JobRunnerOptions {
-  limits: SpecLimits;
   partitionsPerSlot: number;
 }
 
@@ -60,8 +58,11 @@ export class JobRunner {
    * or JobCancelled. `onProgress` gets throttled snapshots to persist.
    */
   async run(jobId: string, data: QueuedJobData, onProgress: (snapshot: ProgressSnapshot) => void): Promise<string> {
-    const { kind, raw } = selectTaskKind(data.spec as never);
-    const spec = kind.validate(raw, this.options.limits);
+    // The spec was validated on submit (job-submission.ts); it runs as stored.
+    const kind = taskKindByName(data.kind);
+    if (!kind) throw new JobFailure(`unknown task kind "${data.kind}"`);
+    if (data.kindSpec === undefined || data.kindSpec === null) throw new JobFailure('queued by an older coordinator without a validated spec: submit the job again');
+    const spec: unknown = data.kindSpec;
     const specJson = JSON.stringify(spec);
     const required = [...new Set([...kind.capabilities, ...data.spec.requiredCapabilities])];
     const cacheable = kind.cacheable && data.noCache !== true;

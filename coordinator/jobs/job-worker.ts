@@ -50,12 +50,13 @@ export class JobWorker {
     });
     this.worker.on('error', (error) => this.log.warn({ err: errorMessage(error) }, 'job worker error'));
     // Terminal events go out once BullMQ has recorded the outcome, so a watcher that then reads the job agrees.
-    this.worker.on('completed', (job, result) => {
+    this.worker.on('completed', (job) => {
       this.hooks?.finished(job, 'completed', '');
       // A skipped schedule occurrence never ran: no records to drop, no event for anyone.
       if (this.skipped.delete(job.id!)) return;
       this.runner.forget(job.id!);
-      this.runner.hub.publish({ jobId: job.id!, type: 'JOB_EVENT_TYPE_COMPLETED', timeMs: Date.now(), partition: -1, resultJson: result, status: 'JOB_STATUS_COMPLETED' }, true);
+      // Without the result: BullMQ has stored it in the job record, its one home; WatchJob reads it from there.
+      this.runner.hub.publish({ jobId: job.id!, type: 'JOB_EVENT_TYPE_COMPLETED', timeMs: Date.now(), partition: -1, status: 'JOB_STATUS_COMPLETED' }, true);
     });
     this.worker.on('failed', (job, error) => {
       if (!job) return;

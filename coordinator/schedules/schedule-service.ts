@@ -1,5 +1,6 @@
 import type { Job as BullJob } from 'bullmq';
-import { errorMessage, ValidationError } from '../../shared/errors.js';
+import { AlreadyExists, errorMessage, NotFound, ValidationError } from '../../shared/errors.js';
+import { quoteInput } from '../../shared/quote-input.js';
 import type { AddScheduleRequest__Output } from '../../shared/generated/quantgrid/v1/AddScheduleRequest.js';
 import type { Job } from '../../shared/generated/quantgrid/v1/Job.js';
 import type { Schedule } from '../../shared/generated/quantgrid/v1/Schedule.js';
@@ -8,7 +9,7 @@ import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import { validateSubmission } from '../jobs/job-submission.js';
 import type { FinishedOutcome, JobHooks } from '../jobs/job-hooks.js';
-import { resolveStoredDatasets, type DatasetIndex } from '../datasets/job-datasets.js';
+import type { DatasetIndex } from '../../shared/tasks/stored-datasets.js';
 import { TERMINAL_STATUSES, type JobStatusName, type QueuedJobData } from '../jobs/job-model.js';
 import type { JobStore } from '../jobs/job-store.js';
 import {
@@ -24,15 +25,15 @@ import {
 import type { ScheduleStore } from './schedule-store.js';
 import { scheduledOccurrence } from '../jobs/scheduled-occurrence.js';
 
-export class ScheduleNotFound extends Error {
+export class ScheduleNotFound extends NotFound {
   constructor(name: string) {
-    super(`no schedule ${name}`);
+    super('schedule', name);
   }
 }
 
-export class ScheduleExists extends Error {
+export class ScheduleExists extends AlreadyExists {
   constructor(name: string) {
-    super(`schedule ${name} exists already (remove it first to replace it)`);
+    super(`schedule ${quoteInput(name)} exists already (remove it first to replace it)`);
   }
 }
 
@@ -79,8 +80,7 @@ export class ScheduleService {
     if (!request) throw new ValidationError('template', 'is required (the job each occurrence submits)');
     const template: SubmitJobRequest__Output = { ...request, name: request.name.trim() || name, requestId: '' };
     try {
-      await resolveStoredDatasets(template.spec, this.datasets);
-      return { request: template, data: validateSubmission(template, this.limits) };
+      return { request: template, data: await validateSubmission(template, this.limits, this.datasets) };
     } catch (error) {
       if (error instanceof ValidationError) throw new ValidationError(`template.${error.field}`, error.reason);
       throw error;

@@ -13,6 +13,8 @@ export interface ConsulDevAgentOptions {
   startTimeoutMs?: number;
   /** The consul binary; default `consul` on PATH (QUANTGRID_CONSUL_BIN). */
   binary?: string;
+  /** Fixed HTTP API port; default a free one. The agent's other ports are always free ones. */
+  httpPort?: number;
 }
 
 export interface ConsulDevAgent {
@@ -72,7 +74,7 @@ async function waitUntilReady(process: ManagedProcess, httpAddress: string, time
   );
 }
 
-/** Starts `consul agent -dev` on free loopback ports; resolves once it has a leader. */
+/** Starts `consul agent -dev` on free loopback ports (the HTTP one may be fixed); resolves once it has a leader. */
 export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): Promise<ConsulDevAgent> {
   const ownsDir = options.dir === undefined;
   const dir = options.dir ?? (await mkdtemp(join(tmpdir(), 'quantgrid-consul-')));
@@ -86,7 +88,7 @@ export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): 
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       await rm(dataDir, { recursive: true, force: true });
       await mkdir(dataDir, { recursive: true });
-      const httpPort = await freePort();
+      const httpPort = options.httpPort ?? (await freePort());
       const serfLanPort = await freePort({ udp: true });
       const serfWanPort = await freePort({ udp: true });
       const serverPort = await freePort();
@@ -115,7 +117,7 @@ export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): 
         await child.stop(5000);
         lastError = error as Error;
         // Another process may have taken one of the ports between probe and bind: try new ones.
-        if (/address already in use/i.test(child.outputTail(200)) && attempt < ATTEMPTS) continue;
+        if (/address already in use/i.test(child.outputTail(200)) && attempt < ATTEMPTS && options.httpPort === undefined) continue;
         throw lastError;
       }
 

@@ -25,3 +25,8 @@ export {
   type ClusterAgent,
   type ClusterCoordinator,
 } from './local-cluster.js';
+export { consulRegistrations, startClusterSession, stopClusterSession, waitForReadyAgents } from './cluster-session.js';
+export { terminalOutput, type TerminalOutput } from './terminal-output.js';
+export { lockDataDir } from './data-dir-lock.js';
+export { parseClusterCommandConfig, clusterAgents, CLUSTER_OPTIONS, PREFERRED_COORDINATOR_PORT, type ClusterCommandConfig } from './cluster-command-config.js';
+export { runClusterCommand } from './cluster-command.js';

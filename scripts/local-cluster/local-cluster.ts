@@ -35,7 +35,18 @@ export interface LocalClusterOptions {
    * that is set, else the cluster's temp dir (removed on stop).
    */
   logDir?: string;
-  redis?: { appendOnly?: boolean; appendFsync?: 'always' | 'everysec' | 'no' };
+  redis?: {
+    appendOnly?: boolean;
+    appendFsync?: 'always' | 'everysec' | 'no';
+    /** Redis's working dir, kept after stop (its data survives with appendOnly); default a temp dir, removed on stop. */
+    dir?: string;
+    /** Fixed port (never 6379); default a free one. */
+    port?: number;
+  };
+  /** Fixed HTTP port of the Consul dev agent; default a free one. */
+  consulHttpPort?: number;
+  /** Port of the coordinator's gRPC API on 127.0.0.1; default 0 (any free port). */
+  coordinatorPort?: number;
   /** How long to wait for each ready line; default 30 s (QUANTGRID_START_TIMEOUT_MS). */
   startTimeoutMs?: number;
   /** How long a process gets after SIGTERM before SIGKILL; default 20 s (QUANTGRID_STOP_TIMEOUT_MS). */
@@ -179,12 +190,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   };
 
   /** A coordinator on the cluster's Redis and Consul; the caller keeps track of it. */
-  const startCoordinator = async (name: string, args: readonly string[]): Promise<ClusterCoordinator> => {
+  const startCoordinator = async (name: string, args: readonly string[], port = 0): Promise<ClusterCoordinator> => {
     const logFile = join(logDir!, `${name}.log`);
     const child = spawnManaged(
       name,
       process.execPath,
-      ['--enable-source-maps', coordinatorEntry, '--listen', '127.0.0.1:0', '--consul', consul!.httpAddress, '--redis', redis!.url, ...args],
+      ['--enable-source-maps', coordinatorEntry, '--listen', `127.0.0.1:${port}`, '--consul', consul!.httpAddress, '--redis', redis!.url, ...args],
       { logFile, env: options.coordinatorEnv },
     );
     try {
@@ -243,9 +254,10 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 
   try {
     const [startedConsul, startedRedis] = await Promise.allSettled([
-      startConsulDevAgent({ dir: join(root, 'consul'), logFile: join(logDir, 'consul.log') }),
+      startConsulDevAgent({ dir: join(root, 'consul'), logFile: join(logDir, 'consul.log'), httpPort: options.consulHttpPort }),
       startRedisServer({
-        dir: join(root, 'redis'),
+        dir: options.redis?.dir ?? join(root, 'redis'),
+        port: options.redis?.port,
         logFile: join(logDir, 'redis.log'),
         appendOnly: options.redis?.appendOnly,
         appendFsync: options.redis?.appendFsync,
@@ -256,7 +268,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     if (startedConsul.status === 'rejected') throw startedConsul.reason;
     if (startedRedis.status === 'rejected') throw startedRedis.reason;
 
-    coordinator = await startCoordinator('coordinator', options.coordinatorArgs ?? []);
+    coordinator = await startCoordinator('coordinator', options.coordinatorArgs ?? [], options.coordinatorPort);
 
     const started = await Promise.allSettled(options.agents.map((a) => startAgent(a)));
     const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');

@@ -4,7 +4,8 @@
  * Every child is started in its own process group (so a kill reaches whatever it starts in turn)
  * and recorded in a process-wide registry:
  *  - on SIGINT / SIGTERM / SIGHUP the registry runs the shutdown hooks (see addShutdownHook), then
- *    stops every child still running (SIGTERM, SIGKILL after a grace period) and exits 128+signal;
+ *    stops every child still running (SIGTERM, SIGKILL after a grace period) and exits 128+signal
+ *    (a signal within DUPLICATE_SIGNAL_MS of the first is the same one delivered twice, and ignored);
  *  - on process exit (normal end, process.exit, uncaught exception) it SIGKILLs every child's group;
  *  - a tiny detached "reaper" process holds a pipe to this process; when that pipe closes because
  *    this process died in a way no handler sees (SIGKILL, OOM), it SIGKILLs the groups left behind.
@@ -14,6 +15,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from 'node:fs';
 import { dirname } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { Readable } from 'node:stream';
+import { DUPLICATE_SIGNAL_MS } from '../../shared/duplicate-signal.js';
 
 export interface ExitStatus {
   code: number | null;
@@ -375,15 +377,19 @@ class Registry {
   private signalHandlersInstalled = false;
   private exitHandlerInstalled = false;
   private shuttingDown = false;
+  private firstSignalAt = 0;
 
   private readonly onSignal = (signal: NodeJS.Signals): void => {
     const exitCode = 128 + (osConstants.signals[signal] ?? 15);
     if (this.shuttingDown) {
+      // The first signal delivered twice (to the group and to the process) is no request to force.
+      if (performance.now() - this.firstSignalAt < DUPLICATE_SIGNAL_MS) return;
       process.stderr.write(`quantgrid: ${signal} again, killing ${this.live.size} managed process(es) now\n`);
       this.killAll('SIGKILL');
       process.exit(exitCode);
     }
     this.shuttingDown = true;
+    this.firstSignalAt = performance.now();
     process.stderr.write(`quantgrid: ${signal} received, stopping managed processes (again to force)\n`);
     void (async () => {
       for (const hook of [...this.hooks]) {
@@ -484,7 +490,8 @@ const registry = new Registry();
 /**
  * Registers an async clean-up to run when this process gets SIGINT/SIGTERM/SIGHUP, before the
  * registry stops the managed processes still running and exits (128 + signal number). Hooks run
- * one after another, each for at most 60 s. A second signal skips them and SIGKILLs everything.
+ * one after another, each for at most 60 s. A second signal (later than DUPLICATE_SIGNAL_MS after the
+ * first) skips them and SIGKILLs everything.
  * Returns a function that removes the hook.
  */
 export function addShutdownHook(hook: ShutdownHook): () => void {

@@ -65,3 +65,54 @@ export function parseUrl(protocols: string[]): (text: string) => URL {
     return url;
   };
 }
+
+/** An integer from min to max (digits only: no sign, no fraction, no exponent). */
+export function parseIntegerFrom(min: number, max: number): (text: string) => number {
+  return (text) => {
+    const trimmed = text.trim();
+    const value = /^\d+$/.test(trimmed) ? Number(trimmed) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`"${text}" must be an integer from ${min} to ${max}`);
+    }
+    return value;
+  };
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = {
+  '': 1,
+  b: 1,
+  kb: 1e3,
+  mb: 1e6,
+  gb: 1e9,
+  tb: 1e12,
+  kib: 1024,
+  mib: 1024 ** 2,
+  gib: 1024 ** 3,
+  tib: 1024 ** 4,
+};
+
+/** A byte count: an integer, or a number with a unit (KB MB GB TB: powers of 1000; KiB MiB GiB TiB: of 1024). */
+export function parseByteSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([a-z]*)$/i.exec(text.trim());
+  const unitName = match?.[2].toLowerCase() ?? '';
+  const unit = match && Object.hasOwn(BYTE_UNITS, unitName) ? BYTE_UNITS[unitName] : undefined;
+  const value = match && unit !== undefined ? Math.floor(Number(match[1]) * unit) : NaN;
+  if (!Number.isSafeInteger(value)) throw new InvalidArgumentError(`"${text}" is not a byte count (e.g. 10737418240, 500MiB, 20GB)`);
+  return value;
+}
+
+/** A duration (see parseDurationMs) of at least minMs; tooShort says why when it is shorter. */
+export function parseDurationAtLeast(minMs: number, tooShort: string): (text: string) => number {
+  return (text) => {
+    const ms = parseDurationMs(text);
+    if (ms < minMs) throw new InvalidArgumentError(tooShort);
+    return ms;
+  };
+}
+
+/** Text with no surrounding white space that is not empty. */
+export function parseNonEmpty(text: string): string {
+  const trimmed = text.trim();
+  if (trimmed === '') throw new InvalidArgumentError('must not be empty');
+  return trimmed;
+}

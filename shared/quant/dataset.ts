@@ -23,9 +23,10 @@ export function storedDatasetId(name: unknown): string | undefined {
   return STORED_DATASET_PATTERN.exec(name)?.[1];
 }
 
-export const DEFAULT_BARS = 5000;
+/** Fewest bars of a synthetic series (each kind has its own default count, see shared/tasks/<kind>/). */
 export const MIN_BARS = 100;
 export const DEFAULT_SEED = 42;
+export const MAX_SEED = 0xffffffff;
 
 export interface DatasetSpec {
   name: DatasetName;
@@ -44,7 +45,7 @@ export function asRecord(raw: unknown, field: string): Record<string, unknown> {
   return raw as Record<string, unknown>;
 }
 
-/** A number field; absent means `fallback` (proto3 scalars default to 0). */
+/** A number field; absent (an unset `optional` field, or a plain object without it) means `fallback`. */
 export function numberField(record: Record<string, unknown>, key: string, field: string, fallback = 0): number {
   const value = record[key];
   if (value === undefined || value === null) return fallback;
@@ -59,8 +60,11 @@ export function stringField(record: Record<string, unknown>, key: string, field:
   return value;
 }
 
-/** Validates a DatasetRef; `field` is its proto path, e.g. "backtest.dataset". */
-export function validateDataset(raw: unknown, field: string, limits: BarLimits): DatasetSpec {
+/**
+ * Validates a DatasetRef; `field` is its proto path, e.g. "backtest.dataset". Synthetic bars unset
+ * (or 0) are the kind's `defaultBars` (at most limits.maxBars); an unset seed is DEFAULT_SEED.
+ */
+export function validateDataset(raw: unknown, field: string, limits: BarLimits, defaultBars: number): DatasetSpec {
   const record = asRecord(raw, field);
   const name = stringField(record, 'name', `${field}.name`) || SYNTHETIC_DATASET;
   const maxBars = Math.floor(limits.maxBars);
@@ -79,15 +83,15 @@ export function validateDataset(raw: unknown, field: string, limits: BarLimits):
   }
 
   let bars = numberField(record, 'bars', `${field}.bars`);
-  if (bars === 0) bars = Math.min(DEFAULT_BARS, maxBars);
+  if (bars === 0) bars = Math.min(defaultBars, maxBars);
   if (!Number.isInteger(bars) || bars < MIN_BARS || bars > maxBars) {
     throw new ValidationError(`${field}.bars`, `must be an integer from ${MIN_BARS} to ${maxBars}`);
   }
 
-  let seed = numberField(record, 'seed', `${field}.seed`);
-  if (seed === 0) seed = DEFAULT_SEED;
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new ValidationError(`${field}.seed`, 'must be an integer from 0 to 4294967295');
+  // proto: `optional uint32 seed`, so a given 0 is 0.
+  const seed = numberField(record, 'seed', `${field}.seed`, DEFAULT_SEED);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) {
+    throw new ValidationError(`${field}.seed`, `must be an integer from 0 to ${MAX_SEED}`);
   }
   return { name: SYNTHETIC_DATASET, bars, seed };
 }

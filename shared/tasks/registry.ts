@@ -4,17 +4,17 @@ import { noopKind } from './noop/index.js';
 import { backtestKind } from './backtest/index.js';
 import { marketAnalysisKind } from './market-analysis/index.js';
 
-/** Every task kind, by wire name. Adding a kind means adding it here and to JobSpec in proto/. */
-const KINDS: readonly AnyTaskKind[] = [backtestKind, marketAnalysisKind, noopKind];
+/**
+ * Every task kind, once. Adding a kind means adding it here, its member to JobSpec in proto/, and
+ * its CLI file (cli/kinds/); see docs/extending.md.
+ */
+const KINDS = [backtestKind, marketAnalysisKind, noopKind] as const;
 
-const BY_NAME = new Map(KINDS.map((kind) => [kind.name, kind]));
+/** The name of a registered kind: "backtest" | "market-analysis" | "noop". */
+export type TaskKindName = (typeof KINDS)[number]['name'];
 
-/** JobSpec's oneof member (as decoded, camelCase) → task kind name. */
-const ONEOF_TO_KIND: Record<string, string> = {
-  backtest: 'backtest',
-  marketAnalysis: 'market-analysis',
-  noop: 'noop',
-};
+const BY_NAME = new Map<string, AnyTaskKind>(KINDS.map((kind) => [kind.name, kind]));
+const BY_MEMBER = new Map<string, AnyTaskKind>(KINDS.map((kind) => [kind.specMember, kind]));
 
 export function allTaskKinds(): readonly AnyTaskKind[] {
   return KINDS;
@@ -24,13 +24,18 @@ export function taskKindByName(name: string): AnyTaskKind | undefined {
   return BY_NAME.get(name);
 }
 
+export function isTaskKindName(name: string): name is TaskKindName {
+  return BY_NAME.has(name);
+}
+
 /** The kind a decoded JobSpec selects and its raw kind-specific spec. */
 export function selectTaskKind(jobSpec: { kind?: string } & Record<string, unknown>): { kind: AnyTaskKind; raw: unknown } {
   const member = jobSpec.kind;
-  const name = member ? ONEOF_TO_KIND[member] : undefined;
-  const kind = name ? BY_NAME.get(name) : undefined;
+  const kind = member ? BY_MEMBER.get(member) : undefined;
   if (!member || !kind) {
-    throw new ValidationError('spec.kind', `must be one of: ${Object.keys(ONEOF_TO_KIND).join(', ')}`);
+    // The members are fields (proto spelling); a kind whose name differs is named too.
+    const members = KINDS.map((k) => (k.specField === k.name ? k.name : `${k.specField} (a ${k.name} job)`));
+    throw new ValidationError('spec.kind', `set one of: ${members.join(', ')}`);
   }
   return { kind, raw: jobSpec[member] };
 }

@@ -1,17 +1,31 @@
+import type { DatasetIndex } from './stored-datasets.js';
+
 /**
- * A task kind is defined once, here in shared/, and used by both sides:
- * the coordinator validates, plans and merges; an agent's worker thread runs partitions.
+ * A task kind is defined once, in its folder shared/tasks/<kind>/, and used by every side:
+ * the coordinator validates, plans and merges; an agent's worker thread runs partitions; the CLI
+ * takes the kind's defaults and limits for its help and checks, and renders its typed result.
  *
- *   validate(raw) → spec            (coordinator, on submit; throws ValidationError)
+ *   resolveDatasets(raw, index)     (coordinator, on submit, before validate: fills stored datasets)
+ *   validate(raw) → spec            (coordinator, on submit, once; applies the defaults; throws ValidationError)
  *   plan(spec, target) → partitions (coordinator; partitions are JSON-serialisable)
  *   run(spec, partition, ctx) → partial result   (agent worker thread, CPU-bound, synchronous)
  *   merge(spec, partials) → result  (coordinator; partials in partition order)
  *
  * The merged result must not depend on how the job was partitioned.
  */
-export interface TaskKind<Spec, Partition, Partial, Result> {
-  /** Wire name: "backtest", "market-analysis", "noop". */
-  readonly name: string;
+export interface TaskKind<Spec, Partition, Partial, Result, Name extends string = string> {
+  /** The one name of the kind on every surface (Job.kind, the CLI, listings, messages): "backtest", "market-analysis", "noop". */
+  readonly name: Name;
+  /** One line saying what the kind computes, for listings and help. */
+  readonly description: string;
+  /** The JobSpec oneof member that carries this kind's spec, as decoded (camelCase, e.g. "marketAnalysis"). */
+  readonly specMember: string;
+  /** The member's proto field name (e.g. "market_analysis"): the first part of the field paths validate names. */
+  readonly specField: string;
+  /** What a spec that leaves a field out gets: applied by validate, on the server (the CLI shows them in its help). */
+  readonly defaults: Readonly<Record<string, unknown>>;
+  /** Bounds validate enforces beyond SpecLimits (the CLI checks its flags against them). */
+  readonly limits: Readonly<Record<string, number>>;
   /** Bumped whenever run() or merge() would give a different answer for the same input. */
   readonly version: string;
   /** Capabilities an agent must advertise to be given partitions of this kind. */
@@ -23,10 +37,24 @@ export interface TaskKind<Spec, Partition, Partial, Result> {
   readonly cacheable: boolean;
 
   /**
-   * Checks and normalises a raw spec (the proto message as decoded: camelCase fields, defaults filled).
+   * Checks and normalises a raw spec (the proto message as decoded: camelCase fields, an unset
+   * `optional` field absent) and applies the kind's defaults; validate(toWire(spec)) equals spec.
    * Throws ValidationError naming the field by its proto path, e.g. "backtest.params.fast".
    */
   validate(raw: unknown, limits: SpecLimits): Spec;
+
+  /**
+   * For a raw spec that names stored datasets: checks they exist and fit (symbols, timeframes) and
+   * fills what the spec left to them (bar count, symbol, timeframe), in place, before validate.
+   * Absent for kinds that read no bars.
+   */
+  resolveDatasets?(raw: unknown, index: DatasetIndex): Promise<void>;
+
+  /** Ids of the stored datasets a validated spec reads (an agent fetches them before running a partition). */
+  datasets(spec: Spec): string[];
+
+  /** A validated spec as the JobSpec member it came from (proto field names in camelCase, every field set). */
+  toWire(spec: Spec): Record<string, unknown>;
 
   /**
    * Size of the job in indivisible units (e.g. symbol × parameter combinations, assets × timeframes)
@@ -52,6 +80,7 @@ export interface SpecLimits {
   maxBars: number;
 }
 
+/** The coordinator's defaults (its --max-units and --max-bars), also the CLI's upper bounds. */
 export const DEFAULT_SPEC_LIMITS: SpecLimits = { maxUnits: 1_000_000, maxBars: 5_000_000 };
 
 export interface WorkSize {
@@ -73,4 +102,4 @@ export interface RunContext {
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export type AnyTaskKind = TaskKind<any, any, any, any>;
+export type AnyTaskKind = TaskKind<any, any, any, any, string>;

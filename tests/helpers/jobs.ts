@@ -1,54 +1,23 @@
-import { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { watchToEnd, type WatchedJob } from '../../shared/client/watch-to-end.js';
 import { createNodeAgentClient } from '../../shared/grpc/clients.js';
 import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/AgentStatus.js';
-import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
-import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
 import type { SubmitJobRequest } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import { DEFAULT_SPEC_LIMITS, type AnyTaskKind } from '../../shared/tasks/task-kind.js';
 import { runPartitioned } from './task-kinds.js';
 
+/** How long a test waits for a job it watches to end, unless it says otherwise. */
+export const JOB_TIMEOUT_MS = 120_000;
+
+/** A connection to a test cluster's coordinator (plaintext, the client's default deadline). */
 export function connect(address: string): CoordinatorConnection {
-  return new CoordinatorConnection({ address, tls: {}, timeoutMs: 10_000 });
+  return new CoordinatorConnection({ address });
 }
 
-export interface WatchedJob {
-  events: JobEvent__Output[];
-  job: Job__Output;
-}
-
-/** Watches a job to its end and returns every event and the final job record. */
-export function watchToEnd(
-  connection: CoordinatorConnection,
-  jobId: string,
-  timeoutMs = 120_000,
-  onEvent: (event: JobEvent__Output) => void = () => undefined,
-  afterEventId = '',
-): Promise<WatchedJob> {
-  return new Promise((resolve, reject) => {
-    const events: JobEvent__Output[] = [];
-    const stream = connection.watchJob(jobId, afterEventId);
-    const timer = setTimeout(() => {
-      stream.cancel();
-      reject(new Error(`job ${jobId} did not end within ${timeoutMs} ms; last event: ${JSON.stringify(events.at(-1))}`));
-    }, timeoutMs);
-    stream.on('data', (event: JobEvent__Output) => {
-      events.push(event);
-      onEvent(event);
-    });
-    stream.on('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    stream.on('end', () => {
-      clearTimeout(timer);
-      connection.getJob(jobId).then((job) => resolve({ events, job }), reject);
-    });
-  });
-}
-
-export async function submitAndWait(connection: CoordinatorConnection, request: SubmitJobRequest, timeoutMs?: number): Promise<WatchedJob> {
+/** Submits a job and watches it to its end: every event and the final job record. */
+export async function submitAndWait(connection: CoordinatorConnection, request: SubmitJobRequest, timeoutMs = JOB_TIMEOUT_MS): Promise<WatchedJob> {
   const { jobId } = await connection.submitJob(request);
-  return watchToEnd(connection, jobId, timeoutMs);
+  return watchToEnd(connection, jobId, { timeoutMs });
 }
 
 /** The job computed in this process in one partition: what any cluster run must equal. */

@@ -1,8 +1,7 @@
 import assert from 'node:assert/strict';
 import { ValidationError } from '../../shared/errors.js';
-import type { RunContext, TaskKind } from '../../shared/tasks/task-kind.js';
-
-export const QUIET_CONTEXT: RunContext = { reportProgress: () => undefined, isCancelled: () => false };
+import { QUIET_RUN_CONTEXT } from '../../shared/tasks/quiet-run-context.js';
+import type { TaskKind } from '../../shared/tasks/task-kind.js';
 
 /** A JSON round trip: partitions and partials cross the network as JSON. */
 function overTheWire<T>(value: T): T {
@@ -16,7 +15,7 @@ export function runPartitioned<Spec, Partition, Partial, Result>(
   partitions: number,
 ): { plan: Partition[]; result: Result } {
   const plan = kind.plan(spec, { partitions });
-  const partials = plan.map((partition) => overTheWire(kind.run(spec, overTheWire(partition), QUIET_CONTEXT)));
+  const partials = plan.map((partition) => overTheWire(kind.run(spec, overTheWire(partition), QUIET_RUN_CONTEXT)));
   return { plan, result: kind.merge(spec, partials) };
 }
 

@@ -10,7 +10,8 @@ import {
   type ManagedProcess,
   type RedisServer,
 } from '../../scripts/local-cluster/index.js';
-import { connect, eventually, watchToEnd } from '../helpers/jobs.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
+import { connect, eventually } from '../helpers/jobs.js';
 
 describe('cluster lifecycle', { timeout: 180_000 }, () => {
   const cleanups: Array<() => Promise<unknown>> = [];
@@ -30,7 +31,7 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
       10_000,
       'the job to wait for nodes',
     );
-    const watching = watchToEnd(coordinator, jobId, 60_000);
+    const watching = watchToEnd(coordinator, jobId, { timeoutMs: 60_000 });
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.equal((await coordinator.getJob(jobId)).status, 'JOB_STATUS_WAITING_FOR_NODES', 'still waiting, not failed');
 
@@ -70,7 +71,7 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
       'old-agent to be listed as incompatible',
     );
     const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 20 } } });
-    const { events, job } = await watchToEnd(coordinator, jobId, 60_000);
+    const { events, job } = await watchToEnd(coordinator, jobId, { timeoutMs: 60_000 });
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     const used = new Set(events.filter((event) => event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED').map((event) => event.nodeId));
     assert.deepEqual([...used], [real.nodeId]);
@@ -84,7 +85,7 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
 
     const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 4, workMs: 1500 } } });
-    const watching = watchToEnd(coordinator, jobId, 60_000);
+    const watching = watchToEnd(coordinator, jobId, { timeoutMs: 60_000 });
     // The partitions may all start before the watch attaches, so find a busy node from the node list.
     const victim = await eventually(
       async () => (await coordinator.listNodes()).nodes.find((node) => node.busySlots > 0)?.id,

@@ -7,8 +7,9 @@ import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluste
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
 import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js';
-import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
-import { agentStatus, connect, eventually, runInOneProcess, submitAndWait, watchToEnd } from '../helpers/jobs.js';
+import type { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
+import { agentStatus, connect, eventually, runInOneProcess, submitAndWait } from '../helpers/jobs.js';
 import { healthCheck, reflectedServices } from '../helpers/standard-grpc.js';
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
@@ -92,6 +93,21 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     assert.ok(new Set(finished.map((event) => event.nodeId)).size >= 2, 'more than one node worked');
     const expected = runInOneProcess(backtestKind, job.spec!.backtest);
     assert.deepEqual(JSON.parse(job.resultJson), expected);
+  });
+
+  test('fields a gRPC client leaves out take the kind\'s defaults on the coordinator, an explicit 0 stays 0, and GetJob shows the spec as it ran', async () => {
+    const base = { symbols: ['BTCUSDT'], dataset: { bars: 1000 }, params: { fast: { start: 5, stop: 10, step: 5 }, slow: { start: 20, stop: 30, step: 10 } } };
+    const defaults = await submitAndWait(coordinator, { spec: { backtest: base } });
+    assert.equal(defaults.job.status, 'JOB_STATUS_COMPLETED', defaults.job.error);
+    const ran = defaults.job.spec!.backtest!;
+    assert.deepEqual([ran.feeBps, ran.slippageBps, ran.topN, ran.timeframe, ran.strategy, ran.dataset?.seed], [5, 1, 20, '1h', 'sma-crossover', 42]);
+    assert.deepEqual(JSON.parse(defaults.job.resultJson), runInOneProcess(backtestKind, ran));
+
+    const free = await submitAndWait(coordinator, { spec: { backtest: { ...base, feeBps: 0, slippageBps: 0 } } });
+    assert.equal(free.job.status, 'JOB_STATUS_COMPLETED', free.job.error);
+    assert.deepEqual([free.job.spec!.backtest!.feeBps, free.job.spec!.backtest!.slippageBps], [0, 0]);
+    assert.notDeepEqual(JSON.parse(free.job.resultJson), JSON.parse(defaults.job.resultJson), 'costs change the result');
+    assert.deepEqual(JSON.parse(free.job.resultJson), runInOneProcess(backtestKind, free.job.spec!.backtest));
   });
 
   test('every strategy, long-only and long/short, gives on the cluster exactly its one-process result', async () => {
@@ -228,7 +244,7 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     const cancelledAt = Date.now();
     const cancelled = await coordinator.cancelJob(jobId);
     assert.equal(cancelled.status, 'JOB_STATUS_CANCELLED');
-    const { job } = await watchToEnd(coordinator, jobId, 10_000);
+    const { job } = await watchToEnd(coordinator, jobId, { timeoutMs: 10_000 });
     assert.equal(job.status, 'JOB_STATUS_CANCELLED');
     // The agents' own view: every slot free again, well before the 20 s partitions would have ended.
     await eventually(
@@ -254,12 +270,15 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     const victim = 'agent-c';
     let killedAt = 0;
     let killing: Promise<void> | undefined;
-    const { events, job } = await watchToEnd(coordinator, jobId, 180_000, (event) => {
-      // Kill once the victim has partitions running (it has three slots).
-      if (!killing && event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && event.nodeId === victim) {
-        killedAt = Date.now();
-        killing = cluster.killAgent(victim, 'SIGKILL');
-      }
+    const { events, job } = await watchToEnd(coordinator, jobId, {
+      timeoutMs: 180_000,
+      onEvent: (event) => {
+        // Kill once the victim has partitions running (it has three slots).
+        if (!killing && event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && event.nodeId === victim) {
+          killedAt = Date.now();
+          killing = cluster.killAgent(victim, 'SIGKILL');
+        }
+      },
     });
     await killing;
     assert.ok(killedAt > 0, 'the victim got work');

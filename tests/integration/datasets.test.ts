@@ -9,13 +9,14 @@ import * as grpc from '@grpc/grpc-js';
 import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js';
-import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import type { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
 import { syntheticSeries } from '../../shared/quant/synthetic-ohlcv.js';
 import { parquetWriteBuffer } from 'hyparquet-writer';
 import { datasetId, decodeDataset } from '../../shared/quant/dataset-codec.js';
 import { clearInstalledDatasets, installDataset } from '../../shared/quant/dataset.js';
 import { grpcDatasetFetcher } from '../../node-agent/dataset-fetch.js';
-import { agentStatus, connect, runInOneProcess, submitAndWait, watchToEnd } from '../helpers/jobs.js';
+import { agentStatus, connect, JOB_TIMEOUT_MS, runInOneProcess, submitAndWait } from '../helpers/jobs.js';
 import { datasetSeries, encodeDataset } from '../../shared/quant/dataset-codec.js';
 import { resample } from '../../shared/quant/resample.js';
 import type { Timeframe } from '../../shared/quant/timeframes.js';
@@ -186,7 +187,7 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     // The CLI takes the bare id as well as sha256:<id>.
     const submitted = cli('--json', 'submit', 'backtest', '--symbols', 'ETHUSDT', '--dataset', minuteId, '--timeframe', '1h', '--fast', '2:10:2', '--slow', '12:60:4', '--top', '5', '--max-partitions', '4');
     assert.equal(submitted.status, 0, submitted.stderr);
-    const { job } = await watchToEnd(coordinator, JSON.parse(submitted.stdout).jobId);
+    const { job } = await watchToEnd(coordinator, JSON.parse(submitted.stdout).jobId, { timeoutMs: JOB_TIMEOUT_MS });
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     const hourly = resample(minutes, '1h');
     assert.equal(hourly.time.length, MINUTES / 60);
@@ -202,7 +203,7 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
 
     const analysed = cli('--json', 'submit', 'analysis', '--assets', 'ETHUSDT', '--dataset', `sha256:${minuteId}`, '--timeframes', '5m,1h,1d', '--max-partitions', '3');
     assert.equal(analysed.status, 0, analysed.stderr);
-    const analysis = (await watchToEnd(coordinator, JSON.parse(analysed.stdout).jobId)).job;
+    const analysis = (await watchToEnd(coordinator, JSON.parse(analysed.stdout).jobId, { timeoutMs: JOB_TIMEOUT_MS })).job;
     assert.equal(analysis.status, 'JOB_STATUS_COMPLETED', analysis.error);
     assert.equal(analysis.spec!.marketAnalysis!.dataset!.bars, MINUTES, 'a market analysis carries the stored count');
     const rows = JSON.parse(analysis.resultJson).rows as Array<{ timeframe: string; bars: number; close: number }>;

@@ -2,8 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startLocalCluster, type ClusterCoordinator, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
-import { busySlots, connect, eventually, runInOneProcess, sleep, submitAndWait, watchToEnd } from '../helpers/jobs.js';
+import { DEFAULT_WATCH_POLICY } from '../../shared/client/job-watcher.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
+import { busySlots, connect, eventually, runInOneProcess, sleep, submitAndWait } from '../helpers/jobs.js';
 
 /** Short BullMQ locks so a dead coordinator's jobs are taken over within a few seconds. */
 const FAST_TAKEOVER = ['--job-lock', '2s', '--stalled-interval', '1s'];
@@ -31,7 +34,8 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
     const first = connect(live.address);
     const { jobId } = await first.submitJob({ spec: { noop: { partitions: 40, workMs: 250 } } });
     const seen: JobEvent__Output[] = [];
-    const watching = watchToEnd(first, jobId, 60_000, (event) => seen.push(event)).catch(() => undefined);
+    // No re-attach: this coordinator is about to be killed, and the watch resumes on its replacement below.
+    const watching = watchToEnd(first, jobId, { timeoutMs: 60_000, onEvent: (event) => seen.push(event), policy: { ...DEFAULT_WATCH_POLICY, reattachDelaysMs: [] } }).catch(() => undefined);
     const doneBefore = await eventually(async () => {
       const done = (await first.getJob(jobId)).progress?.partitionsDone ?? 0;
       return done >= 10 ? done : undefined;
@@ -50,7 +54,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
     const second = connect(replacement.address);
     try {
       // Resume the watch on the new coordinator after the last event seen on the old one.
-      const { events, job } = await watchToEnd(second, jobId, 60_000, () => undefined, lastSeen.eventId);
+      const { events, job } = await watchToEnd(second, jobId, { timeoutMs: 60_000, afterEventId: lastSeen.eventId });
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
       assert.deepEqual(JSON.parse(job.resultJson), { partitions: 40, checksum: checksumOf(40) });
       assert.ok(job.progress!.partitionsRecovered >= doneBefore, `${job.progress!.partitionsRecovered} recovered, ${doneBefore} were done`);
@@ -86,7 +90,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
       assert.equal(kept.status, 'JOB_STATUS_COMPLETED');
       assert.equal(kept.resultJson, finishedEarlier.resultJson);
       for (const { jobId } of jobs) {
-        const { job } = await watchToEnd(b, jobId, 90_000);
+        const { job } = await watchToEnd(b, jobId, { timeoutMs: 90_000 });
         assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
         // The checksum sums every partition index in the result: each exactly once.
         assert.deepEqual(JSON.parse(job.resultJson), { partitions: 16, checksum: checksumOf(16) });
@@ -105,7 +109,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
       await cluster.redis.restart({ hard: true });
       const job = await eventually(async () => {
         const current = await coordinator.getJob(jobId).catch(() => undefined);
-        return current && ['JOB_STATUS_COMPLETED', 'JOB_STATUS_FAILED', 'JOB_STATUS_CANCELLED'].includes(current.status) ? current : undefined;
+        return current && isTerminalStatus(current.status) ? current : undefined;
       }, 90_000, 'the job to end after the Redis restart');
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
       assert.deepEqual(JSON.parse(job.resultJson), { partitions: 12, checksum: checksumOf(12) });
@@ -123,7 +127,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
       const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 12, workMs: 800 } } });
       await eventually(async () => ((await busySlots(agentAddresses())) === 4 ? true : undefined), 30_000, 'all 4 slots busy');
       await cluster.consul.restart({ downMs: 1500 });
-      const { job } = await watchToEnd(coordinator, jobId, 60_000);
+      const { job } = await watchToEnd(coordinator, jobId, { timeoutMs: 60_000 });
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
       assert.equal(job.progress!.retries, 0, 'no partition was given up on because Consul went away');
       // The agents register again with the new Consul, and the coordinator sees them ready.
@@ -169,7 +173,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
       assert.equal(high.job.status, 'JOB_STATUS_COMPLETED', high.job.error);
       const lowNow = await coordinator.getJob(low.jobId);
       assert.ok(lowNow.progress!.partitionsDone < 30, `the high-priority job finished while the low one had ${lowNow.progress!.partitionsDone}/40 done`);
-      const { job } = await watchToEnd(coordinator, low.jobId, 60_000);
+      const { job } = await watchToEnd(coordinator, low.jobId, { timeoutMs: 60_000 });
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     } finally {
       coordinator.close();

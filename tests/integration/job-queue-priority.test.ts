@@ -19,7 +19,7 @@ test('jobs waiting for a busy coordinator are taken by priority (higher first), 
   const store = new JobStore(connection, 'qprio');
   const submitted: Array<[string, number]> = [['a', 0], ['b', 5], ['c', -3], ['d', 5], ['e', 100], ['f', 0]];
   for (const [name, priority] of submitted) {
-    await store.submit({ spec: {} as QueuedJobData['spec'], kind: 'noop', name, priority, submittedAt: Date.now() });
+    await store.submit({ spec: {} as QueuedJobData['spec'], kindSpec: {}, kind: 'noop', name, priority, submittedAt: Date.now() });
   }
   const taken: string[] = [];
   const workerConnection = connection.duplicate({ maxRetriesPerRequest: null });

@@ -2,8 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import type { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import type { Schedule__Output } from '../../shared/generated/quantgrid/v1/Schedule.js';
 import {
   COORDINATOR_READY,
@@ -13,7 +15,7 @@ import {
   type LocalCluster,
   type ManagedProcess,
 } from '../../scripts/local-cluster/index.js';
-import { connect, eventually, sleep, watchToEnd } from '../helpers/jobs.js';
+import { connect, eventually, sleep } from '../helpers/jobs.js';
 import { runCli } from '../unit/cli/run-cli.js';
 
 /**
@@ -28,8 +30,6 @@ interface Coordinator {
   logFile: string;
   client: CoordinatorConnection;
 }
-
-const TERMINAL = new Set(['JOB_STATUS_COMPLETED', 'JOB_STATUS_FAILED', 'JOB_STATUS_CANCELLED']);
 
 /** BullMQ names a scheduler's jobs repeat:<schedule>:<occurrence ms>. */
 function occurrenceOf(job: Job__Output): number {
@@ -101,7 +101,7 @@ describe('schedules', { timeout: 120_000 }, () => {
     await cli(b, 'schedule', 'rm', 'tick');
     const jobs = await eventually(async () => {
       const all = await jobsOf(a.client, 'tick');
-      return all.every((job) => TERMINAL.has(job.status)) ? all : undefined;
+      return all.every((job) => isTerminalStatus(job.status)) ? all : undefined;
     }, 10_000, 'the jobs of tick to finish');
 
     // Ids are unique by construction; the times show none ran twice and (on a machine that is not
@@ -145,7 +145,7 @@ describe('schedules', { timeout: 120_000 }, () => {
 
     const submitted = (await cli(b, 'schedule', 'run-now', 'pulse')) as { jobId: string };
     assert.ok(submitted.jobId && !submitted.jobId.startsWith('repeat:'));
-    const { job } = await watchToEnd(a.client, submitted.jobId, 20_000);
+    const { job } = await watchToEnd(a.client, submitted.jobId, { timeoutMs: 20_000 });
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     assert.equal(job.schedule, 'pulse');
     assert.equal(job.name, 'pulse-job');
@@ -187,7 +187,7 @@ describe('schedules', { timeout: 120_000 }, () => {
 
     const caughtUp = await eventually(async () => {
       const jobs = await jobsOf(back.client, 'catchup');
-      return jobs.length > 0 && jobs.every((job) => TERMINAL.has(job.status)) ? jobs : undefined;
+      return jobs.length > 0 && jobs.every((job) => isTerminalStatus(job.status)) ? jobs : undefined;
     }, 15_000, 'the catch-up run');
     const skipper = await eventually(async () => {
       const s = await scheduleNamed(back.client, 'skipper');

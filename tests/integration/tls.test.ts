@@ -4,9 +4,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { CoordinatorConnection } from '../../cli/coordinator-connection.js';
+import { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
 import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
-import { watchToEnd } from '../helpers/jobs.js';
 
 /** A CA, and a server and a client certificate it signed (for 127.0.0.1 and localhost). */
 function makeCertificates(dir: string): void {
@@ -62,7 +62,7 @@ describe('mutual TLS between CLI, coordinator and agents', { timeout: 120_000 },
     });
     try {
       const { jobId } = await connection.submitJob({ spec: { noop: { partitions: 6 } } });
-      const { job } = await watchToEnd(connection, jobId, 60_000);
+      const { job } = await watchToEnd(connection, jobId, { timeoutMs: 60_000 });
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
       assert.deepEqual(JSON.parse(job.resultJson), { partitions: 6, checksum: 15 });
     } finally {
@@ -86,7 +86,7 @@ describe('mutual TLS between CLI, coordinator and agents', { timeout: 120_000 },
       const { jobId } = await connection.submitJob({
         spec: { backtest: { symbols: ['TLSUSD'], timeframe: '1h', dataset: { name: `sha256:${info.id}` }, params: { fast: { start: 5, stop: 5 }, slow: { start: 20, stop: 20 } } } },
       });
-      const { job } = await watchToEnd(connection, jobId, 60_000);
+      const { job } = await watchToEnd(connection, jobId, { timeoutMs: 60_000 });
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
       assert.equal(JSON.parse(job.resultJson).evaluated, 1);
     } finally {

@@ -1,10 +1,12 @@
+import { resolveStoredDataset, storedDatasetIds } from '../stored-datasets.js';
 import type { TaskKind } from '../task-kind.js';
 import { mergeBacktest, type BacktestResult } from './merge.js';
 import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
 import { runBacktestPartition, type BacktestPartial } from './run.js';
-import { validateBacktestSpec, type BacktestSpec } from './spec.js';
+import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestSpecToWire, validateBacktestSpec, type BacktestSpec } from './spec.js';
 
 export type { BacktestSpec } from './spec.js';
+export { BACKTEST_DEFAULTS, BACKTEST_LIMITS };
 export type { BacktestPartition } from './plan.js';
 export type { BacktestPartial } from './run.js';
 export type { BacktestResult, BacktestTopRow, BacktestFullRow, BacktestAggregate, BacktestAggregateRow, BacktestHeatmap } from './merge.js';
@@ -15,12 +17,21 @@ export type { EquityCurve, SampledCurve } from './equity-curve.js';
 export type { WalkForwardResult, WalkForwardSymbolResult, WalkForwardWindowResult } from './walk-forward-merge.js';
 
 /** A parameter sweep of one strategy (shared/quant/strategies) over symbols, ranked by an objective (Sharpe by default). */
-export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPartial, BacktestResult> = {
+export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPartial, BacktestResult, 'backtest'> = {
   name: 'backtest',
+  description: "sweep a strategy's parameters over symbols and rank the combinations by an objective (Sharpe ratio by default)",
+  specMember: 'backtest',
+  specField: 'backtest',
+  defaults: BACKTEST_DEFAULTS,
+  limits: BACKTEST_LIMITS,
   version: '4',
   capabilities: ['backtest'],
   cacheable: true,
   validate: validateBacktestSpec,
+  // A backtest has one timeframe: it gets the stored dataset's bar count at that timeframe.
+  resolveDatasets: (raw, index) => resolveStoredDataset(raw, { field: 'backtest', symbols: 'symbols', timeframes: 'timeframe', single: true }, index),
+  datasets: (spec) => storedDatasetIds(spec.dataset),
+  toWire: backtestSpecToWire,
   measure: measureBacktest,
   plan: planBacktest,
   run: runBacktestPartition,

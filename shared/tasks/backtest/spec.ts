@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import { asRecord, numberField, stringField, validateDataset, validateSymbols, type DatasetSpec } from '../../quant/dataset.js';
+import { asRecord, DEFAULT_SEED, MAX_SEED, MIN_BARS, numberField, stringField, validateDataset, validateSymbols, type DatasetSpec } from '../../quant/dataset.js';
 import {
   DEFAULT_STRATEGY,
   SETTING_PARAMS,
@@ -12,11 +12,17 @@ import {
 import { isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../../quant/timeframes.js';
 import type { SpecLimits } from '../task-kind.js';
 import { ParamGrid, valueCount, type ParamRange } from './grid.js';
-import { validateConstraints, validateObjective, type Constraint, type Objective } from './objective.js';
+import { DEFAULT_OBJECTIVE, validateConstraints, validateObjective, type Constraint, type Objective } from './objective.js';
 import { MAX_SAMPLE_SPACE, RandomSample } from './random-sample.js';
 
 export { DEFAULT_STRATEGY } from '../../quant/strategies/index.js';
 export const DEFAULT_TIMEFRAME: Timeframe = '1h';
+/** Synthetic bars per symbol when the spec gives none. */
+export const DEFAULT_BARS = 20_000;
+export const DEFAULT_FEE_BPS = 5;
+export const DEFAULT_SLIPPAGE_BPS = 1;
+/** Seed of a random search that gives none. */
+export const DEFAULT_SEARCH_SEED = 1;
 export const DEFAULT_TOP_N = 20;
 export const MAX_TOP_N = 1000;
 /** Fees and slippage of 100% or more would make prices or cash non-positive. */
@@ -38,6 +44,38 @@ export const MAX_EQUITY_POINTS = 10_000;
 export const PAIR_VALUES_CAP = 1_000_000;
 /** Fewest bars of an in-sample or out-of-sample window (two marks give one return). */
 export const MIN_WINDOW_BARS = 2;
+
+/** What a backtest spec that leaves a field out gets (applied by validateBacktestSpec, on the server). */
+export const BACKTEST_DEFAULTS = {
+  timeframe: DEFAULT_TIMEFRAME,
+  bars: DEFAULT_BARS,
+  seed: DEFAULT_SEED,
+  strategy: DEFAULT_STRATEGY,
+  feeBps: DEFAULT_FEE_BPS,
+  slippageBps: DEFAULT_SLIPPAGE_BPS,
+  topN: DEFAULT_TOP_N,
+  objective: DEFAULT_OBJECTIVE,
+  searchSeed: DEFAULT_SEARCH_SEED,
+  equityCurves: DEFAULT_EQUITY_CURVES,
+  equityPoints: DEFAULT_EQUITY_POINTS,
+} as const;
+
+/**
+ * Bounds validateBacktestSpec enforces regardless of the coordinator's SpecLimits (bars and units
+ * are capped by those too). Costs are from 0 to below maxCostBps.
+ */
+export const BACKTEST_LIMITS = {
+  minBars: MIN_BARS,
+  maxSeed: MAX_SEED,
+  maxCostBps: MAX_COST_BPS,
+  maxTopN: MAX_TOP_N,
+  maxEquityCurves: MAX_EQUITY_CURVES,
+  minEquityPoints: MIN_EQUITY_POINTS,
+  maxEquityPoints: MAX_EQUITY_POINTS,
+  minWindowBars: MIN_WINDOW_BARS,
+  maxSamples: MAX_SAMPLE_SPACE,
+  fullTableMaxUnits: FULL_TABLE_MAX_UNITS,
+} as const;
 
 /** Every combination of the ranges, or a seeded random sample of `samples` distinct ones. */
 export type SearchSpec = { method: 'grid' } | { method: 'random'; samples: number; seed: number };
@@ -134,8 +172,9 @@ function validateSetting(raw: unknown, schema: ParamSchema, field: string): numb
   return range.start;
 }
 
-function validateCost(record: Record<string, unknown>, key: string, field: string): number {
-  const value = numberField(record, key, field);
+/** proto: `optional double`, so a given 0 is 0 and only an unset cost takes the default. */
+function validateCost(record: Record<string, unknown>, key: string, field: string, fallback: number): number {
+  const value = numberField(record, key, field, fallback);
   if (!Number.isFinite(value) || value < 0 || value >= MAX_COST_BPS) {
     throw new ValidationError(field, `must be a finite number from 0 to below ${MAX_COST_BPS}, got ${value}`);
   }
@@ -173,8 +212,8 @@ function validateSearch(raw: unknown, space: number): SearchSpec {
   if (method !== 'random') throw new ValidationError('backtest.search.method', `unknown method "${method}" (grid or random)`);
   if (!Number.isInteger(samples) || samples < 1) throw new ValidationError('backtest.search.samples', `must be an integer ≥ 1, got ${samples}`);
   if (samples > space) throw new ValidationError('backtest.search.samples', `${samples} exceed the ${space} combinations of the ranges`);
-  const seed = numberField(record, 'seed', 'backtest.search.seed');
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new ValidationError('backtest.search.seed', 'must be an integer from 0 to 4294967295');
+  const seed = numberField(record, 'seed', 'backtest.search.seed', DEFAULT_SEARCH_SEED);
+  if (!Number.isInteger(seed) || seed < 0 || seed > MAX_SEED) throw new ValidationError('backtest.search.seed', `must be an integer from 0 to ${MAX_SEED}`);
   return { method, samples, seed };
 }
 
@@ -213,7 +252,7 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
   const timeframe = stringField(input, 'timeframe', 'backtest.timeframe') || DEFAULT_TIMEFRAME;
   if (!isTimeframe(timeframe)) throw new ValidationError('backtest.timeframe', `unsupported "${timeframe}" (one of ${TIMEFRAMES.join(' ')})`);
 
-  const dataset = validateDataset(input.dataset, 'backtest.dataset', limits);
+  const dataset = validateDataset(input.dataset, 'backtest.dataset', limits, DEFAULT_BARS);
 
   const strategy = stringField(input, 'strategy', 'backtest.strategy') || DEFAULT_STRATEGY;
   const definition = STRATEGIES.get(strategy);
@@ -232,8 +271,8 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
   if (yearDays !== 365 && yearDays !== 252) throw new ValidationError('backtest.params.year_days', `must be 365 or 252, got ${yearDays}`);
   const riskFree = validateSetting(rawParams.risk_free, SETTING_PARAMS[1], 'backtest.params.risk_free');
 
-  const feeBps = validateCost(input, 'feeBps', 'backtest.fee_bps');
-  const slippageBps = validateCost(input, 'slippageBps', 'backtest.slippage_bps');
+  const feeBps = validateCost(input, 'feeBps', 'backtest.fee_bps', DEFAULT_FEE_BPS);
+  const slippageBps = validateCost(input, 'slippageBps', 'backtest.slippage_bps', DEFAULT_SLIPPAGE_BPS);
 
   let topN = numberField(input, 'topN', 'backtest.top_n');
   if (topN === 0) topN = DEFAULT_TOP_N;
@@ -289,5 +328,34 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
     fullTable,
     equityCurves: walkForward ? 0 : equityCurves,
     equityPoints,
+  };
+}
+
+/** A validated spec as the proto BacktestSpec (camelCase): validateBacktestSpec of it gives the spec back. */
+export function backtestSpecToWire(spec: BacktestSpec): Record<string, unknown> {
+  const params: Record<string, ParamRange> = { ...spec.params };
+  // The settings are params too (one value each); left out at their defaults.
+  const [yearDays, riskFree] = SETTING_PARAMS;
+  if (spec.yearDays !== yearDays.defaultRange.start) params[yearDays.name] = { start: spec.yearDays, stop: spec.yearDays, step: 0 };
+  if (spec.riskFree !== riskFree.defaultRange.start) params[riskFree.name] = { start: spec.riskFree, stop: spec.riskFree, step: 0 };
+  return {
+    symbols: [...spec.symbols],
+    timeframe: spec.timeframe,
+    dataset: { ...spec.dataset },
+    strategy: spec.strategy,
+    params,
+    feeBps: spec.feeBps,
+    slippageBps: spec.slippageBps,
+    topN: spec.topN,
+    objective: spec.objective,
+    constraints: spec.constraints.map((constraint) => ({ ...constraint })),
+    fullTable: spec.fullTable,
+    search: spec.search.method === 'random' ? { method: 'random', samples: spec.search.samples, seed: spec.search.seed } : { method: 'grid', samples: 0 },
+    walkForward: spec.walkForward
+      ? { inSampleBars: spec.walkForward.inSampleBars, outOfSampleBars: spec.walkForward.outOfSampleBars, anchored: spec.walkForward.anchored }
+      : null,
+    // 0 with walk-forward reads back as the default, which validate sets to 0 again.
+    equityCurves: spec.equityCurves,
+    equityPoints: spec.equityPoints,
   };
 }

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import { asRecord, validateDataset, validateSymbols, type DatasetSpec } from '../../quant/dataset.js';
+import { asRecord, DEFAULT_SEED, MAX_SEED, MIN_BARS, validateDataset, validateSymbols, type DatasetSpec } from '../../quant/dataset.js';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../quant/timeframes.js';
 import type { SpecLimits } from '../task-kind.js';
 
@@ -7,6 +7,20 @@ import type { SpecLimits } from '../task-kind.js';
 export const INDICATORS = ['rsi', 'macd', 'bollinger', 'volume-profile', 'sma', 'ema', 'wma', 'atr', 'stochastic', 'obv', 'vwap'] as const;
 export type IndicatorName = (typeof INDICATORS)[number];
 export const DEFAULT_TIMEFRAMES: readonly Timeframe[] = ['1h'];
+/** Synthetic bars per asset and timeframe when the spec gives none. */
+export const DEFAULT_BARS = 5000;
+
+/** What a market-analysis spec that leaves a field out gets (applied by validateMarketAnalysisSpec, on the server). */
+export const MARKET_ANALYSIS_DEFAULTS = {
+  timeframes: DEFAULT_TIMEFRAMES,
+  bars: DEFAULT_BARS,
+  seed: DEFAULT_SEED,
+  /** No indicators given: every one of INDICATORS. */
+  indicators: INDICATORS,
+} as const;
+
+/** Bounds validateMarketAnalysisSpec enforces beyond the coordinator's SpecLimits. */
+export const MARKET_ANALYSIS_LIMITS = { minBars: MIN_BARS, maxSeed: MAX_SEED } as const;
 
 /** A validated, normalised market-analysis spec (plain JSON). */
 export interface MarketAnalysisSpec {
@@ -38,7 +52,7 @@ export function validateMarketAnalysisSpec(raw: unknown, limits: SpecLimits): Ma
   });
   if (timeframes.length === 0) timeframes.push(...DEFAULT_TIMEFRAMES);
 
-  const dataset = validateDataset(input.dataset, 'market_analysis.dataset', limits);
+  const dataset = validateDataset(input.dataset, 'market_analysis.dataset', limits, DEFAULT_BARS);
 
   const requested = new Set<IndicatorName>();
   stringList(input.indicators, 'market_analysis.indicators').forEach((value, i) => {
@@ -60,4 +74,16 @@ export function validateMarketAnalysisSpec(raw: unknown, limits: SpecLimits): Ma
     );
   }
   return { assets, timeframes, dataset, indicators, includeSeries };
+}
+
+/** A validated spec as the proto MarketAnalysisSpec (camelCase): validateMarketAnalysisSpec of it gives the spec back. */
+export function marketAnalysisSpecToWire(spec: MarketAnalysisSpec): Record<string, unknown> {
+  return {
+    assets: [...spec.assets],
+    timeframes: [...spec.timeframes],
+    dataset: { ...spec.dataset },
+    // Every indicator is sent as none, which means all (and reads as "all" in listings).
+    indicators: spec.indicators.length === INDICATORS.length ? [] : [...spec.indicators],
+    includeSeries: spec.includeSeries,
+  };
 }

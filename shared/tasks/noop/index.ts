@@ -28,6 +28,10 @@ export interface NoopResult {
 export const MAX_NOOP_PARTITIONS = 1_000_000;
 export const MAX_NOOP_WORK_MS = 600_000;
 
+/** What a noop spec that leaves a field out gets (proto: `optional uint32 partitions`). */
+export const NOOP_DEFAULTS = { partitions: 4, workMs: 0 } as const;
+export const NOOP_LIMITS = { maxPartitions: MAX_NOOP_PARTITIONS, maxWorkMs: MAX_NOOP_WORK_MS } as const;
+
 function busyWait(ms: number, isCancelled: () => boolean): void {
   const end = performance.now() + ms;
   let spins = 0;
@@ -36,20 +40,25 @@ function busyWait(ms: number, isCancelled: () => boolean): void {
   }
 }
 
-export const noopKind: TaskKind<NoopSpec, NoopPartition, NoopPartial, NoopResult> = {
+export const noopKind: TaskKind<NoopSpec, NoopPartition, NoopPartial, NoopResult, 'noop'> = {
   name: 'noop',
+  description: 'a job of partitions that only busy-wait: for benchmarks and failure tests',
+  specMember: 'noop',
+  specField: 'noop',
+  defaults: NOOP_DEFAULTS,
+  limits: NOOP_LIMITS,
   version: '1',
   capabilities: [],
   cacheable: false,
 
   validate(raw, limits) {
     const input = (raw ?? {}) as { partitions?: number; workMs?: number; failPartition?: string };
-    const partitions = input.partitions ?? 0;
+    const partitions = input.partitions ?? NOOP_DEFAULTS.partitions;
     const most = Math.min(MAX_NOOP_PARTITIONS, limits.maxUnits);
     if (!Number.isInteger(partitions) || partitions < 1 || partitions > most) {
       throw new ValidationError('noop.partitions', `must be an integer from 1 to ${most}`);
     }
-    const workMs = input.workMs ?? 0;
+    const workMs = input.workMs ?? NOOP_DEFAULTS.workMs;
     if (!Number.isFinite(workMs) || workMs < 0 || workMs > MAX_NOOP_WORK_MS) {
       throw new ValidationError('noop.work_ms', `must be from 0 to ${MAX_NOOP_WORK_MS}`);
     }
@@ -61,6 +70,12 @@ export const noopKind: TaskKind<NoopSpec, NoopPartition, NoopPartial, NoopResult
       }
     }
     return { partitions, workMs, failPartition };
+  },
+
+  datasets: () => [],
+
+  toWire(spec) {
+    return { partitions: spec.partitions, workMs: spec.workMs, failPartition: spec.failPartition < 0 ? '' : String(spec.failPartition) };
   },
 
   measure(spec) {

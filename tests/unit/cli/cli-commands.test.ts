@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import type { SubmitJobRequest__Output } from '../../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import type { JobEvent } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
-import { job, jobEvent, progress, sendEvents, startFakeCoordinator, type FakeCoordinator } from './fake-coordinator.js';
+import { job, jobEvent, progress, sendEvents, startFakeCoordinator, type FakeCoordinator } from '../../helpers/fake-coordinator.js';
 import { runCli } from './run-cli.js';
 
 /**

@@ -5,8 +5,11 @@ import type { SubmitJobRequest } from '../../../shared/generated/quantgrid/v1/Su
 import { selectTaskKind } from '../../../shared/tasks/registry.js';
 import { DEFAULT_SPEC_LIMITS, type RunContext } from '../../../shared/tasks/task-kind.js';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { backtestCsv, renderResult } from '../../../cli/render/result-tables.js';
-import { buildAnalysisRequest, buildBacktestRequest, buildNoopRequest } from '../../../cli/spec-builders.js';
+import { renderResult } from '../../../cli/render/result-tables.js';
+import { backtestCsv } from '../../../cli/render/backtest-result.js';
+import { buildBacktestRequest } from '../../../cli/kinds/backtest.js';
+import { buildAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
+import { buildNoopRequest } from '../../../cli/kinds/noop.js';
 
 /**
  * From CLI flags to a rendered table through the real pieces: the spec builders, the proto wire
@@ -76,7 +79,7 @@ describe('real results rendered', () => {
     assert.match(text, /^slow\\fast +5 +10 +15$/m);
 
     // The full table as CSV, parsed back: same rows, same values (numbers round-trip exactly).
-    const csv = backtestCsv(result);
+    const csv = backtestCsv(result as never);
     const records = parseCsv(csv, { columns: true }) as Array<Record<string, string>>;
     assert.equal(records.length, 18);
     const header = csv.split('\n')[0].split(',');
@@ -95,7 +98,7 @@ describe('real results rendered', () => {
 
     // Without the full table, the CSV is the top rows with their rank.
     const { table: _table, ...withoutTable } = result;
-    const top = parseCsv(backtestCsv(withoutTable), { columns: true }) as Array<Record<string, string>>;
+    const top = parseCsv(backtestCsv(withoutTable as never), { columns: true }) as Array<Record<string, string>>;
     assert.deepEqual(top.map((record) => [Number(record.rank), record.symbol, Number(record.fast), back(record.calmar)]), result.top.map((row) => [row.rank, row.symbol, row.params.fast, row.calmar]));
   });
 
@@ -115,7 +118,7 @@ describe('real results rendered', () => {
   });
 
   it('noop', () => {
-    const text = renderResult(runLocally(buildNoopRequest({ partitions: '5' })));
+    const text = renderResult(runLocally(buildNoopRequest({ partitions: '5' })), 'noop');
     assert.match(text, /every partition once\s*│ yes/);
   });
 });

@@ -5,7 +5,8 @@ import type { NodeInfo__Output } from '../../../shared/generated/quantgrid/v1/No
 import { renderJobDetails, renderJobsTable } from '../../../cli/render/job-tables.js';
 import { renderNodesTable } from '../../../cli/render/node-table.js';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { backtestCsv, parseResultJson, renderHeatmap, renderResult } from '../../../cli/render/result-tables.js';
+import { parseResultJson, renderResult } from '../../../cli/render/result-tables.js';
+import { backtestCsv, renderHeatmap } from '../../../cli/render/backtest-result.js';
 import { formatBytes, formatDuration, formatProgress, statusName } from '../../../cli/render/format.js';
 import { backtestKind } from '../../../shared/tasks/backtest/index.js';
 import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
@@ -60,20 +61,20 @@ const ANALYSIS_RESULT = {
       timeframe: '1h',
       close: 43127.55,
       indicators: {
-        rsi: 71.234,
-        macd: { macd: 120.5, signal: 98.1, histogram: 22.4 },
-        bollinger: { upper: 43500, middle: 42500, lower: 41500 },
+        rsi: { period: 14, value: 71.234 },
+        macd: { fast: 12, slow: 26, signalPeriod: 9, macd: 120.5, signal: 98.1, histogram: 22.4 },
+        bollinger: { period: 20, stdDev: 2, upper: 43500, middle: 42500, lower: 41500 },
       },
-      signals: { rsi: 'overbought', macd: 'bullish', bollinger: 'upper-half' },
-      volumeProfile: { poc: 42880.1, valueAreaHigh: 43300, valueAreaLow: 42100 },
+      signals: { rsi: 'overbought', macd: 'bullish', bollinger: 'inside' },
+      volumeProfile: { bins: [], poc: 42880.1, valueAreaHigh: 43300, valueAreaLow: 42100, totalVolume: 1 },
     },
     {
       asset: 'ETHUSDT',
       timeframe: '4h',
       close: 2291.4,
-      indicators: { rsi: 28.6 },
+      indicators: { rsi: { period: 14, value: 28.6 } },
       signals: { rsi: 'oversold' },
-      volumeProfile: {},
+      volumeProfile: { bins: [], poc: null, valueAreaHigh: null, valueAreaLow: null, totalVolume: 0 },
     },
   ],
 };
@@ -109,11 +110,11 @@ describe('result tables', () => {
   });
 
   it('renders a noop result and checks its checksum', () => {
-    const good = renderResult({ partitions: 4, checksum: 6 });
+    const good = renderResult({ partitions: 4, checksum: 6 }, 'noop');
     assert.equal(linesWith(good, 'partitions', '4').length, 1);
     assert.equal(linesWith(good, 'checksum', '6').length, 1);
     assert.equal(linesWith(good, 'every partition once', 'yes').length, 1);
-    assert.match(renderResult({ partitions: 4, checksum: 5 }), /expected checksum 6/);
+    assert.match(renderResult({ partitions: 4, checksum: 5 }, 'noop'), /expected checksum 6/);
   });
 
   it('falls back to JSON for unknown shapes and copes with empty results', () => {
@@ -194,7 +195,7 @@ describe('result tables', () => {
       { rank: 1, symbol: 'A,"B"', params: { k: 0.1 }, sharpe: 1.0000000000000002, trades: 3, winRate: null },
       { rank: 2, symbol: 'C', params: { k: 2 }, sharpe: -3e-12, trades: 0, winRate: 0.5 },
     ];
-    const csv = backtestCsv({ kind: 'backtest', top: rows });
+    const csv = backtestCsv({ kind: 'backtest', top: rows } as never);
     const records = parseCsv(csv, { columns: true }) as Array<Record<string, string>>;
     assert.deepEqual(
       records.map((r) => [Number(r.rank), r.symbol, Number(r.k), Number(r.sharpe), Number(r.trades), r.winRate === '' ? null : Number(r.winRate)]),

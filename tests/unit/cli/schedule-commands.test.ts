@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import type { AddScheduleRequest__Output } from '../../../shared/generated/quantgrid/v1/AddScheduleRequest.js';
 import type { Schedule } from '../../../shared/generated/quantgrid/v1/Schedule.js';
-import { job, startFakeCoordinator, type FakeCoordinator } from './fake-coordinator.js';
+import { job, startFakeCoordinator, type FakeCoordinator } from '../../helpers/fake-coordinator.js';
 import { runCli } from './run-cli.js';
 
 /** The schedule commands as processes against a scripted fake coordinator. */

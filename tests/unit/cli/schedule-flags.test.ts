@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { CommanderError } from 'commander';
 import { UsageError } from '../../../cli/cli-error.js';
 import { buildAddScheduleRequest, parseCron } from '../../../cli/schedule-flags.js';
-import { parseJobTemplate, TEMPLATE_BUILDERS, templateParser } from '../../../cli/schedule-template.js';
-import { buildBacktestRequest, buildNoopRequest } from '../../../cli/spec-builders.js';
+import { parseJobTemplate, templateParser } from '../../../cli/schedule-template.js';
+import { buildBacktestRequest } from '../../../cli/kinds/backtest.js';
+import { cliKindByName } from '../../../cli/kinds/index.js';
+import { buildNoopRequest } from '../../../cli/kinds/noop.js';
+import { noopKind } from '../../../shared/tasks/noop/index.js';
+import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
 
 function usageError(run: () => unknown): string {
   try {
@@ -19,21 +23,20 @@ function usageError(run: () => unknown): string {
 describe('schedule add: the job after -- is parsed by the submit commands themselves', () => {
   it('gives the request `quantgrid submit <kind>` would send (without a request id)', () => {
     const words = ['backtest', '--symbols', 'BTCUSDT,ETHUSDT', '--fast', '5:50:5', '--slow', '20:200:10', '--name', 'nightly-sweep', '--priority', '3'];
-    const expected = buildBacktestRequest({
-      symbols: 'BTCUSDT,ETHUSDT', fast: '5:50:5', slow: '20:200:10', name: 'nightly-sweep', priority: '3',
-      // commander's defaults of submit backtest:
-      timeframe: '1h', bars: '20000', seed: '42', strategy: 'sma-crossover', feeBps: '5', slippageBps: '1', top: '20', objective: 'sharpe', equityCurves: '3', equityPoints: '500',
-    });
+    // Only what was given: the coordinator applies the kind's defaults.
+    const expected = buildBacktestRequest({ symbols: 'BTCUSDT,ETHUSDT', fast: '5:50:5', slow: '20:200:10', name: 'nightly-sweep', priority: '3' });
     assert.deepEqual(parseJobTemplate(words), expected);
     assert.equal(parseJobTemplate(words).requestId, '');
-    assert.deepEqual(parseJobTemplate(['noop', '--partitions', '3']), buildNoopRequest({ partitions: '3', workMs: '0' }));
+    assert.deepEqual(parseJobTemplate(['noop', '--partitions', '3']), buildNoopRequest({ partitions: '3' }));
+    // The alias `analysis` parses as market-analysis.
+    assert.deepEqual(parseJobTemplate(['analysis', '--assets', 'BTCUSDT']), parseJobTemplate(['market-analysis', '--assets', 'BTCUSDT']));
   });
 
   it('has a request builder for every kind of quantgrid submit', () => {
     const program = templateParser(() => undefined);
     const kinds = program.commands.find((command) => command.name() === 'submit')!.commands.map((command) => command.name());
     assert.ok(kinds.length >= 3);
-    for (const kind of kinds) assert.ok(TEMPLATE_BUILDERS[kind], `a builder for ${kind}`);
+    for (const kind of kinds) assert.ok(cliKindByName(kind)?.buildRequest, `a builder for ${kind}`);
   });
 
   it('refuses what submit refuses, naming the flag', () => {
@@ -56,7 +59,7 @@ describe('schedule add flags', () => {
     assert.equal(request.tz, 'UTC');
     assert.equal(request.missed, 'run-once');
     assert.equal(request.graceSeconds, 60);
-    assert.equal(request.template?.spec?.noop?.partitions, 4);
+    assert.equal(noopKind.validate(request.template?.spec?.noop, DEFAULT_SPEC_LIMITS).partitions, 4, 'the kind\'s default, applied by the coordinator');
   });
 
   it('takes a time zone, a policy, a grace and a 6-field cron', () => {

@@ -2,7 +2,8 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { JobEvent__Output } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
 import type { JobProgress__Output } from '../../../shared/generated/quantgrid/v1/JobProgress.js';
-import { describeEvent, describeProgress, terminalStatusOf } from '../../../cli/render/event-lines.js';
+import { terminalStatusOf } from '../../../shared/job-status.js';
+import { describeEvent, describeProgress } from '../../../cli/render/event-lines.js';
 import { JsonWatchDisplay, LineWatchDisplay, ProgressThrottle } from '../../../cli/render/watch-display.js';
 
 function progress(done: number, overrides: Partial<JobProgress__Output> = {}): JobProgress__Output {

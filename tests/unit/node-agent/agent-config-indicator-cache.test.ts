@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AGENT_OPTIONS, AgentConfigExit, DEFAULT_INDICATOR_CACHE_MB, parseAgentConfig } from '../../../node-agent/agent-config.js';
+import { AGENT_OPTIONS as AGENT_OPTION_OBJECTS, DEFAULT_INDICATOR_CACHE_MB, parseAgentConfig } from '../../../node-agent/agent-config.js';
+import { CommandLineExit as AgentConfigExit } from '../../../shared/config/command-line.js';
+
+/** The option table as the README documents it, read off the commander Options. */
+const AGENT_OPTIONS = AGENT_OPTION_OBJECTS.map((option) => ({ name: option.attributeName(), env: option.envVar, defaultText: option.defaultValueDescription }));
 
 const MIB = 1024 * 1024;
 const parse = (argv: string[], env: Record<string, string> = {}) => parseAgentConfig(argv, { env, cores: 2 });

@@ -3,14 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import {
-  AGENT_OPTIONS,
-  AgentConfigExit,
-  defaultAdvertiseAddress,
-  parseAgentConfig,
-  parseDuration,
-  resolveNodeId,
-} from '../../../node-agent/agent-config.js';
+import { AGENT_OPTIONS as AGENT_OPTION_OBJECTS, parseAgentConfig, parseDuration, resolveNodeId } from '../../../node-agent/agent-config.js';
+import { defaultAdvertiseAddress } from '../../../shared/config/advertise-address.js';
+import { CommandLineExit as AgentConfigExit } from '../../../shared/config/command-line.js';
+
+/** The option table as the README documents it, read off the commander Options. */
+const AGENT_OPTIONS = AGENT_OPTION_OBJECTS.map((option) => ({
+  flags: option.flags,
+  env: option.envVar!,
+  defaultText: option.defaultValueDescription!,
+  description: option.description,
+}));
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseAgentConfig(argv, { env, cores: 4 });
 
@@ -117,6 +120,8 @@ test('bad values exit with code 2 and a one-line message naming the option', () 
     [['--node-id', 'has space'], {}, /--node-id/],
     [['--capabilities', ' , '], {}, /--capabilities: give at least one/],
     [['--capabilities', 'a b'], {}, /--capabilities/],
+    // Jobs require lower-case capabilities only: an agent may not advertise one no job can require.
+    [['--capabilities', 'noop,GPU'], {}, /--capabilities: "GPU" is not a valid capability \(lower-case/],
     [['--advertise-address', '0.0.0.0'], {}, /--advertise-address/],
     [['--tls-cert', '/nonexistent/cert.pem'], {}, /--tls-cert and --tls-key/],
     [['--unknown-flag'], {}, /unknown option '--unknown-flag'/],

@@ -69,12 +69,12 @@ test('decode refuses truncated, padded or foreign bytes', () => {
 test('validateDataset accepts sha256:<id> with the bar count the coordinator fills; loadSeries reads installed datasets', () => {
   const id = 'ab'.repeat(32);
   const limits = { maxBars: 1000 };
-  assert.deepEqual(validateDataset({ name: `sha256:${id}`, bars: 3 }, 'backtest.dataset', limits), { name: `sha256:${id}`, bars: 3, seed: 0 });
-  assert.throws(() => validateDataset({ name: `sha256:${id}` }, 'backtest.dataset', limits), /backtest\.dataset\.bars/);
-  assert.throws(() => validateDataset({ name: 'sha256:XYZ' }, 'backtest.dataset', limits), /backtest\.dataset\.name: .*64 lower-case hex/);
-  assert.throws(() => validateDataset({ name: 'csv' }, 'backtest.dataset', limits), /unknown dataset "csv"/);
+  assert.deepEqual(validateDataset({ name: `sha256:${id}`, bars: 3 }, 'backtest.dataset', limits, 5000), { name: `sha256:${id}`, bars: 3, seed: 0 });
+  assert.throws(() => validateDataset({ name: `sha256:${id}` }, 'backtest.dataset', limits, 5000), /backtest\.dataset\.bars/);
+  assert.throws(() => validateDataset({ name: 'sha256:XYZ' }, 'backtest.dataset', limits, 5000), /backtest\.dataset\.name: .*64 lower-case hex/);
+  assert.throws(() => validateDataset({ name: 'csv' }, 'backtest.dataset', limits, 5000), /unknown dataset "csv"/);
   // synthetic unchanged
-  assert.deepEqual(validateDataset({}, 'backtest.dataset', limits), { name: 'synthetic', bars: 1000, seed: 42 });
+  assert.deepEqual(validateDataset({}, 'backtest.dataset', limits, 5000), { name: 'synthetic', bars: 1000, seed: 42 });
 
   const spec = { name: `sha256:${id}` as const, bars: 3, seed: 0 };
   assert.throws(() => loadSeries(spec, 'BTCUSDT', '1h'), /not loaded/);

@@ -7,8 +7,9 @@ import { periodsPerYear } from '../../../shared/quant/timeframes.js';
 import { backtestKind, type BacktestSpec, type BacktestTableRow } from '../../../shared/tasks/backtest/index.js';
 import { METRIC_KEYS, METRIC_NAMES, OBJECTIVES, type Constraint, type MetricName } from '../../../shared/tasks/backtest/objective.js';
 import { AGGREGATE_MAX_COMBINATIONS, aggregateSkipReason } from '../../../shared/tasks/backtest/spec.js';
+import { QUIET_RUN_CONTEXT } from '../../../shared/tasks/quiet-run-context.js';
 import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
-import { assertCoversEveryUnitOnce, QUIET_CONTEXT, runPartitioned } from '../../helpers/task-kinds.js';
+import { assertCoversEveryUnitOnce, runPartitioned } from '../../helpers/task-kinds.js';
 
 /**
  * The result sections of issue #3: objective, constraints, per-symbol rankings, the aggregate over
@@ -83,7 +84,7 @@ function everyUnit(spec: BacktestSpec): BacktestTableRow[] {
   const solo = { ...spec, fullTable: true, constraints: [], symbols: spec.symbols };
   const rows: BacktestTableRow[] = [];
   for (let unit = 0; unit < spec.symbols.length * spec.combinations; unit++) {
-    rows.push(backtestKind.run(solo, { first: unit, count: 1 }, QUIET_CONTEXT).table![0]);
+    rows.push(backtestKind.run(solo, { first: unit, count: 1 }, QUIET_RUN_CONTEXT).table![0]);
   }
   return rows;
 }
@@ -268,7 +269,7 @@ describe('backtest results: objective, constraints, per symbol, aggregate, heatm
     );
     assert.ok(spec.combinations > AGGREGATE_MAX_COMBINATIONS);
     // No scores travel: the partials of a skipped aggregate carry none.
-    const partial = backtestKind.run(spec, { first: 0, count: 3 }, QUIET_CONTEXT);
+    const partial = backtestKind.run(spec, { first: 0, count: 3 }, QUIET_RUN_CONTEXT);
     assert.equal(partial.scores, undefined);
     const result = backtestKind.merge(spec, [partial]);
     assert.deepEqual(result.aggregate, { status: 'skipped', reason: `${spec.combinations} combinations exceed the aggregate's cap of ${AGGREGATE_MAX_COMBINATIONS}` });

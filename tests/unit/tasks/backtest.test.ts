@@ -34,7 +34,8 @@ describe('backtest spec validation', () => {
   it('fills defaults', () => {
     const spec = backtestKind.validate(rawSpec(), LIMITS);
     assert.equal(spec.timeframe, '1h');
-    assert.deepEqual(spec.dataset, { name: 'synthetic', bars: 5000, seed: 42 });
+    // The backtest's own default bar count (BACKTEST_DEFAULTS, once the CLI's only).
+    assert.deepEqual(spec.dataset, { name: 'synthetic', bars: 20_000, seed: 42 });
     assert.equal(spec.strategy, 'sma-crossover');
     assert.equal(spec.topN, 20);
     assert.equal(spec.feeBps, 0);
@@ -46,7 +47,7 @@ describe('backtest spec validation', () => {
     assert.equal(spec.objective, 'sharpe');
     assert.deepEqual(spec.constraints, []);
     assert.equal(spec.fullTable, false);
-    assert.deepEqual(backtestKind.measure(spec), { units: 12, costPerUnit: 5000 });
+    assert.deepEqual(backtestKind.measure(spec), { units: 12, costPerUnit: 20_000 });
     // A single value may have step 0.
     const single = backtestKind.validate(rawSpec({ params: { fast: { start: 3, stop: 3, step: 0 }, slow: { start: 9, stop: 9, step: 0 } } }), LIMITS);
     assert.equal(single.combinations, 1);
@@ -87,7 +88,7 @@ describe('backtest spec validation', () => {
       ['backtest.params.k', { strategy: 'bollinger-reversion', params: { k: { start: 0, stop: 2, step: 0.5 } } }],
       ['backtest.params.signal', { strategy: 'macd-cross', params: { signal: { start: 1, stop: 5, step: 0.5 } } }],
       ['backtest.params.fast', { strategy: 'macd-cross', params: { fast: { start: 30, stop: 30, step: 0 }, slow: { start: 20, stop: 26, step: 1 } } }],
-      ['backtest.params.exit', { strategy: 'donchian-breakout', params: { exit: { start: 10, stop: 6000, step: 10 } } }],
+      ['backtest.params.exit', { strategy: 'donchian-breakout', dataset: { name: '', bars: 5000 }, params: { exit: { start: 10, stop: 6000, step: 10 } } }],
       ['backtest.params.fast', { strategy: 'donchian-breakout', params: { fast: { start: 1, stop: 1, step: 0 } } }],
       ['backtest.params.medium', { params: { fast: { start: 2, stop: 5, step: 1 }, slow: { start: 20, stop: 20, step: 0 }, medium: { start: 1, stop: 1, step: 0 } } }],
       ['backtest.params.fast', { params: { fast: { start: 30, stop: 40, step: 5 }, slow: { start: 10, stop: 30, step: 10 } } }],

@@ -1,14 +1,14 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { describeGrpcError } from '../../../cli/coordinator-connection.js';
+import { describeGrpcError } from '../../../shared/client/coordinator-error.js';
 
 function serviceError(code: grpc.status, details: string): grpc.ServiceError {
   return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), { code, details, metadata: new grpc.Metadata() });
 }
 
 describe('describeGrpcError', () => {
-  const context = { address: '10.0.0.5:7000', jobId: 'job-9', timeoutMs: 10_000 };
+  const context = { address: '10.0.0.5:7000', jobId: 'job-9', timeoutMs: 10_000, timeoutHint: 'see --timeout' };
 
   it('words each kind of failure as one line', () => {
     assert.equal(

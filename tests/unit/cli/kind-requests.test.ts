@@ -1,7 +1,19 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../../cli/cli-error.js';
-import { buildAnalysisRequest, buildBacktestRequest, buildNoopRequest, buildParams, parseConstraint, parseDatasetName } from '../../../cli/spec-builders.js';
+import { buildBacktestRequest, buildParams, parseConstraint } from '../../../cli/kinds/backtest.js';
+import { buildAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
+import { buildNoopRequest } from '../../../cli/kinds/noop.js';
+import { parseDatasetName } from '../../../cli/submit-request.js';
+import { backtestKind } from '../../../shared/tasks/backtest/index.js';
+import { marketAnalysisKind } from '../../../shared/tasks/market-analysis/index.js';
+import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
+
+/** The spec as the coordinator normalises it: where the defaults the CLI leaves out are applied. */
+const onServer = {
+  backtest: (raw: unknown) => backtestKind.validate(raw, DEFAULT_SPEC_LIMITS),
+  analysis: (raw: unknown) => marketAnalysisKind.validate(raw, DEFAULT_SPEC_LIMITS),
+};
 
 function usageError(pattern: RegExp): (error: unknown) => true {
   return (error) => {
@@ -39,19 +51,12 @@ describe('buildBacktestRequest', () => {
         backtest: {
           symbols: ['BTCUSDT', 'ETHUSDT'],
           timeframe: '1h',
-          dataset: { name: 'synthetic', bars: 20000, seed: 42 },
+          dataset: { bars: 20000, seed: 42 },
           strategy: 'sma-crossover',
           params: { fast: { start: 5, stop: 50, step: 5 }, slow: { start: 20, stop: 200, step: 10 } },
           feeBps: 5,
           slippageBps: 1,
           topN: 20,
-          objective: 'sharpe',
-          constraints: [],
-          fullTable: false,
-          search: { method: 'grid', samples: 0, seed: 0 },
-          walkForward: null,
-          equityCurves: 3,
-          equityPoints: 500,
         },
         maxPartitions: 16,
         requiredCapabilities: [],
@@ -75,8 +80,8 @@ describe('buildBacktestRequest', () => {
       { metric: 'win_rate', op: '<=', value: 0.9 },
     ]);
     assert.equal(backtest.fullTable, true);
-    const defaults = buildBacktestRequest({ symbols: 'BTCUSDT' }).spec?.backtest;
-    assert.deepEqual([defaults?.objective, defaults?.constraints, defaults?.fullTable], ['sharpe', [], false]);
+    const defaults = onServer.backtest(buildBacktestRequest({ symbols: 'BTCUSDT' }).spec?.backtest);
+    assert.deepEqual([defaults.objective, defaults.constraints, defaults.fullTable], ['sharpe', [], false]);
   });
 
   it('rejects a bad --objective or --constraint naming the flag', () => {
@@ -93,7 +98,7 @@ describe('buildBacktestRequest', () => {
     assert.deepEqual(backtest.walkForward, { inSampleBars: 2000, outOfSampleBars: 500, anchored: true });
     assert.equal(backtest.equityCurves, 5);
     assert.equal(backtest.equityPoints, 200);
-    assert.deepEqual(buildBacktestRequest({ symbols: 'A', random: '10' }).spec!.backtest!.search, { method: 'random', samples: 10, seed: 1 });
+    assert.deepEqual(onServer.backtest(buildBacktestRequest({ symbols: 'A', random: '10' }).spec!.backtest).search, { method: 'random', samples: 10, seed: 1 });
     assert.throws(() => buildBacktestRequest({ symbols: 'A', random: '0' }), usageError(/^--random: /));
     assert.throws(() => buildBacktestRequest({ symbols: 'A', randomSeed: '3' }), usageError(/^--random-seed: only with --random/));
     assert.throws(() => buildBacktestRequest({ symbols: 'A', anchored: true }), usageError(/^--anchored: only with --walk-forward/));
@@ -104,14 +109,15 @@ describe('buildBacktestRequest', () => {
     assert.throws(() => buildBacktestRequest({ symbols: 'A', equityPoints: '1' }), usageError(/^--equity-points: /));
   });
 
-  it('fills defaults, including sma-crossover sweeps for fast and slow', () => {
+  it('leaves the defaults to the coordinator, including sma-crossover sweeps for fast and slow', () => {
     const request = buildBacktestRequest({ symbols: 'SOLUSDT' });
-    const backtest = request.spec?.backtest;
-    assert.ok(backtest);
+    assert.deepEqual(request.spec?.backtest, { symbols: ['SOLUSDT'], params: {} }, 'only what was given');
+    const backtest = onServer.backtest(request.spec?.backtest);
     assert.equal(backtest.timeframe, '1h');
     assert.equal(backtest.strategy, 'sma-crossover');
     assert.deepEqual(backtest.dataset, { name: 'synthetic', bars: 20000, seed: 42 });
-    assert.deepEqual(backtest.params, { fast: { start: 5, stop: 50, step: 5 }, slow: { start: 20, stop: 200, step: 10 } });
+    assert.deepEqual(backtest.params, { fast: { start: 5, stop: 50, step: 5 }, slow: { start: 20, stop: 200, step: 10 }, short: { start: 0, stop: 0, step: 1 } });
+    assert.deepEqual([backtest.feeBps, backtest.slippageBps, backtest.equityCurves, backtest.equityPoints], [5, 1, 3, 500]);
     assert.equal(backtest.topN, 20);
     assert.equal(request.priority, 0);
     assert.equal(request.spec?.maxPartitions, 0);
@@ -122,7 +128,7 @@ describe('buildBacktestRequest', () => {
       fast: { start: 10, stop: 10, step: 0 },
       slow: { start: 50, stop: 150, step: 25 },
     });
-    assert.deepEqual(buildParams({ param: ['lookback=10:30:10'], strategy: 'momentum' }), {
+    assert.deepEqual(buildParams({ param: ['lookback=10:30:10'] }), {
       lookback: { start: 10, stop: 30, step: 10 },
     });
     assert.deepEqual(buildParams({ fast: '8', param: ['slow=21'] }), {
@@ -164,7 +170,7 @@ describe('buildAnalysisRequest', () => {
       marketAnalysis: {
         assets: ['BTCUSDT', 'ETHUSDT'],
         timeframes: ['1h', '4h'],
-        dataset: { name: 'synthetic', bars: 3000, seed: 7 },
+        dataset: { bars: 3000, seed: 7 },
         indicators: ['rsi', 'macd'],
         includeSeries: true,
       },
@@ -174,10 +180,13 @@ describe('buildAnalysisRequest', () => {
   });
 
   it('asks for every indicator and no series by default', () => {
-    const analysis = buildAnalysisRequest({ assets: 'BTCUSDT' }).spec?.marketAnalysis;
-    assert.deepEqual(analysis?.indicators, []);
-    assert.equal(analysis?.includeSeries, false);
-    assert.deepEqual(analysis?.timeframes, ['1h']);
+    const request = buildAnalysisRequest({ assets: 'BTCUSDT' }).spec?.marketAnalysis;
+    assert.deepEqual(request, { assets: ['BTCUSDT'] }, 'only what was given');
+    const analysis = onServer.analysis(request);
+    assert.equal(analysis.indicators.length, 11);
+    assert.equal(analysis.includeSeries, false);
+    assert.deepEqual(analysis.timeframes, ['1h']);
+    assert.deepEqual(analysis.dataset, { name: 'synthetic', bars: 5000, seed: 42 });
   });
 
   it('names the flag at fault', () => {
@@ -196,21 +205,21 @@ describe('--dataset', () => {
     assert.equal(parseDatasetName(` ${id.toUpperCase()} `), `sha256:${id}`);
   });
 
-  it('sends the stored dataset with bars 0 (the coordinator fills them); --bars and --seed do not apply', () => {
+  it('sends the stored dataset without bars (the coordinator fills them); --bars and --seed do not apply', () => {
     const backtest = buildBacktestRequest({ symbols: 'BTCUSDT', timeframe: '1d', bars: '20000', seed: '42', dataset: id }).spec?.backtest;
-    assert.deepEqual(backtest?.dataset, { name: `sha256:${id}`, bars: 0, seed: 0 });
+    assert.deepEqual(backtest?.dataset, { name: `sha256:${id}` });
     assert.equal(backtest?.timeframe, '1d');
     const analysis = buildAnalysisRequest({ assets: 'BTCUSDT', timeframes: '1h,1d', dataset: `sha256:${id}` }).spec?.marketAnalysis;
-    assert.deepEqual(analysis?.dataset, { name: `sha256:${id}`, bars: 0, seed: 0 });
+    assert.deepEqual(analysis?.dataset, { name: `sha256:${id}` });
     assert.deepEqual(analysis?.timeframes, ['1h', '1d']);
   });
 
   it('leaves the timeframe to the dataset when --timeframe/--timeframes are not given', () => {
     const id = 'ab'.repeat(32);
-    assert.equal(buildBacktestRequest({ symbols: 'A', dataset: id }).spec!.backtest!.timeframe, '');
+    assert.equal(buildBacktestRequest({ symbols: 'A', dataset: id }).spec!.backtest!.timeframe, undefined);
     assert.equal(buildBacktestRequest({ symbols: 'A', dataset: id, timeframe: '4h' }).spec!.backtest!.timeframe, '4h');
-    assert.equal(buildBacktestRequest({ symbols: 'A' }).spec!.backtest!.timeframe, '1h');
-    assert.deepEqual(buildAnalysisRequest({ assets: 'A', dataset: id }).spec!.marketAnalysis!.timeframes, []);
+    assert.equal(onServer.backtest(buildBacktestRequest({ symbols: 'A' }).spec!.backtest).timeframe, '1h');
+    assert.deepEqual(buildAnalysisRequest({ assets: 'A', dataset: id }).spec!.marketAnalysis!.timeframes, undefined);
     assert.deepEqual(buildAnalysisRequest({ assets: 'A', dataset: id, timeframes: '1h,1d' }).spec!.marketAnalysis!.timeframes, ['1h', '1d']);
   });
 
@@ -232,7 +241,7 @@ describe('buildNoopRequest', () => {
       noCache: false,
       spec: { noop: { partitions: 8, workMs: 250, failPartition: '3' }, maxPartitions: 0, requiredCapabilities: [] },
     });
-    assert.equal(buildNoopRequest({}).spec?.noop?.failPartition, '');
+    assert.equal(buildNoopRequest({}).spec?.noop?.failPartition, undefined);
   });
 
   it('--deadline, --no-cache and --request-id go into the request envelope', () => {
@@ -265,12 +274,15 @@ describe('built requests on the wire', () => {
     assert.equal(backtest.spec.kind, 'backtest');
     assert.deepEqual(backtest.spec.backtest.params.fast, { start: 5, stop: 50, step: 5 });
     assert.deepEqual(backtest.spec.backtest.params.slow, { start: 100, stop: 100, step: 0 });
-    assert.deepEqual(backtest.spec.backtest.dataset, { name: 'synthetic', bars: 20000, seed: 42 });
+    assert.equal(backtest.spec.backtest.dataset, null, 'no dataset flags: none sent');
+    assert.equal(backtest.spec.backtest._feeBps, undefined, 'an unset optional field stays unset');
+    assert.deepEqual(onServer.backtest(backtest.spec.backtest).dataset, { name: 'synthetic', bars: 20000, seed: 42 });
     assert.equal(backtest.requestId, 'r');
     assert.equal(backtest.spec.backtest.walkForward, null);
     const walkForward = roundTrip(buildBacktestRequest({ symbols: 'BTCUSDT', walkForward: '300:100', random: '9', requestId: 'r' }));
     assert.deepEqual(walkForward.spec.backtest.walkForward, { inSampleBars: 300, outOfSampleBars: 100, anchored: false });
-    assert.deepEqual(walkForward.spec.backtest.search, { method: 'random', samples: 9, seed: 1 });
+    assert.deepEqual(walkForward.spec.backtest.search, { method: 'random', samples: 9 });
+    assert.deepEqual(onServer.backtest(walkForward.spec.backtest).search, { method: 'random', samples: 9, seed: 1 });
 
     const analysis = roundTrip(buildAnalysisRequest({ assets: 'ETHUSDT', timeframes: '4h', series: true }));
     assert.equal(analysis.spec.kind, 'marketAnalysis');
@@ -278,11 +290,11 @@ describe('built requests on the wire', () => {
     assert.equal(analysis.spec.marketAnalysis.includeSeries, true);
 
     const stored = roundTrip(buildAnalysisRequest({ assets: 'ETHUSDT', dataset: 'cd'.repeat(32) }));
-    assert.deepEqual(stored.spec.marketAnalysis.dataset, { name: `sha256:${'cd'.repeat(32)}`, bars: 0, seed: 0 });
+    assert.deepEqual(stored.spec.marketAnalysis.dataset, { name: `sha256:${'cd'.repeat(32)}` });
 
     const noop = roundTrip(buildNoopRequest({ partitions: '3', workMs: '10', maxPartitions: '2' }));
     assert.equal(noop.spec.kind, 'noop');
-    assert.deepEqual(noop.spec.noop, { partitions: 3, workMs: 10, failPartition: '' });
+    assert.deepEqual(noop.spec.noop, { partitions: 3, _partitions: 'partitions', workMs: 10, failPartition: '' });
     assert.equal(noop.spec.maxPartitions, 2);
   });
 });

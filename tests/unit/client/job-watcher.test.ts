@@ -2,11 +2,11 @@ import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import type { JobEvent__Output } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
-import { CliError } from '../../../cli/cli-error.js';
-import { CoordinatorConnection } from '../../../cli/coordinator-connection.js';
-import { watchJob } from '../../../cli/job-watcher.js';
-import type { WatchDisplay } from '../../../cli/render/watch-display.js';
-import { job, jobEvent, progress, sendEvents, startFakeCoordinator, type FakeCoordinator } from './fake-coordinator.js';
+import { asCliError, CliError } from '../../../cli/cli-error.js';
+import { CoordinatorConnection } from '../../../shared/client/coordinator-connection.js';
+import { CoordinatorError } from '../../../shared/client/coordinator-error.js';
+import { JobWatchLostError, watchJob, type WatchObserver } from '../../../shared/client/job-watcher.js';
+import { job, jobEvent, progress, sendEvents, startFakeCoordinator, type FakeCoordinator } from '../../helpers/fake-coordinator.js';
 
 /** watchJob in-process against a fake coordinator, with short pauses. */
 
@@ -28,10 +28,9 @@ async function setUp(handlers: Parameters<typeof startFakeCoordinator>[0]) {
 function recordingDisplay() {
   const events: Array<{ type: string; snapshot: boolean }> = [];
   const notices: string[] = [];
-  const display: WatchDisplay = {
+  const display: WatchObserver = {
     event: (event: JobEvent__Output, snapshot: boolean) => events.push({ type: event.type, snapshot }),
     notice: (text) => notices.push(text),
-    stop: () => {},
   };
   return { display, events, notices };
 }
@@ -47,7 +46,7 @@ describe('watchJob', () => {
         ]),
     });
     const { display, events } = recordingDisplay();
-    const outcome = await watchJob(connection, 'job-1', display, new AbortController().signal);
+    const outcome = await watchJob(connection, 'job-1', display, { signal: new AbortController().signal });
     assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_COMPLETED', resultJson: '{"partitions":2,"checksum":1}', error: '' });
     assert.deepEqual(events.map((e) => e.snapshot), [true, false, false]);
   });
@@ -62,8 +61,11 @@ describe('watchJob', () => {
     });
     const { display, notices } = recordingDisplay();
     await assert.rejects(
-      watchJob(connection, 'job-1', display, new AbortController().signal, { reattachDelaysMs: [10, 20], idleProbeMs: 10_000 }),
-      (error: unknown) => {
+      watchJob(connection, 'job-1', display, { signal: new AbortController().signal, policy: { reattachDelaysMs: [10, 20], idleProbeMs: 10_000 } }),
+      (thrown: unknown) => {
+        assert.ok(thrown instanceof JobWatchLostError);
+        // What the CLI makes of it (cli-error.ts): one line, exit 1.
+        const error = asCliError(thrown);
         assert.ok(error instanceof CliError);
         assert.equal(error.exitCode, 1);
         assert.match(error.message, /lost the event stream of job job-1 .* after 2 attempts/);
@@ -75,13 +77,52 @@ describe('watchJob', () => {
     assert.match(notices[1], /attempt 2\/2/);
   });
 
+  it('re-attaches after a broken stream, resuming after the last event seen (no second snapshot)', async () => {
+    const requests: string[] = [];
+    const { connection } = await setUp({
+      WatchJob: (call) => {
+        requests.push(call.request.afterEventId ?? '');
+        if (requests.length === 1) {
+          void sendEvents(call, [
+            jobEvent('JOB_EVENT_TYPE_PROGRESS', { progress: progress(0, 2) }),
+            jobEvent('JOB_EVENT_TYPE_PARTITION_FINISHED', { eventId: '7-0', progress: progress(1, 2) }),
+          ], false).then(() => call.emit('error', { code: grpc.status.UNAVAILABLE, details: 'shutting down' }));
+        } else {
+          void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_COMPLETED', { eventId: '8-0', status: 'JOB_STATUS_COMPLETED', resultJson: '{}' })]);
+        }
+      },
+    });
+    const { display, events, notices } = recordingDisplay();
+    const outcome = await watchJob(connection, 'job-1', display, { policy: { reattachDelaysMs: [10], idleProbeMs: 10_000 } });
+    assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_COMPLETED', resultJson: '{}', error: '' });
+    assert.deepEqual(requests, ['', '7-0']);
+    assert.deepEqual(events.map((e) => e.snapshot), [true, false, false]);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0], /^lost the event stream \(coordinator unreachable at .*\); re-attaching in 0\.01s \(attempt 1\/1\)$/);
+  });
+
+  it('starts after afterEventId when given one: its first event is no snapshot', async () => {
+    const requests: string[] = [];
+    const { connection } = await setUp({
+      WatchJob: (call) => {
+        requests.push(call.request.afterEventId ?? '');
+        void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_CANCELLED', { eventId: '4-1', status: 'JOB_STATUS_CANCELLED', message: 'by user' })]);
+      },
+    });
+    const { display, events } = recordingDisplay();
+    const outcome = await watchJob(connection, 'job-1', display, { afterEventId: '4-0' });
+    assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_CANCELLED', resultJson: '', error: 'by user' });
+    assert.deepEqual(requests, ['4-0']);
+    assert.deepEqual(events, [{ type: 'JOB_EVENT_TYPE_CANCELLED', snapshot: false }]);
+  });
+
   it('does not retry what retrying cannot fix (NOT_FOUND)', async () => {
     const { connection } = await setUp({
       WatchJob: (call) => call.emit('error', { code: grpc.status.NOT_FOUND, details: 'no such job' }),
     });
     await assert.rejects(
-      watchJob(connection, 'ghost', recordingDisplay().display, new AbortController().signal, { reattachDelaysMs: [10], idleProbeMs: 10_000 }),
-      /no job ghost/,
+      watchJob(connection, 'ghost', recordingDisplay().display, { signal: new AbortController().signal, policy: { reattachDelaysMs: [10], idleProbeMs: 10_000 } }),
+      (error: unknown) => error instanceof CoordinatorError && /no job ghost/.test(error.message),
     );
   });
 
@@ -90,9 +131,9 @@ describe('watchJob', () => {
       WatchJob: (call) => void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_PROGRESS', { progress: progress(1, 2) })], false),
       GetJob: (_call, callback) => callback(null, job({ status: 'JOB_STATUS_FAILED', error: 'node lost' })),
     });
-    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, new AbortController().signal, {
-      reattachDelaysMs: [10],
-      idleProbeMs: 150,
+    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, {
+      signal: new AbortController().signal,
+      policy: { reattachDelaysMs: [10], idleProbeMs: 150 },
     });
     assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_FAILED', resultJson: '', error: 'node lost' });
   });
@@ -103,7 +144,7 @@ describe('watchJob', () => {
         void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_PROGRESS', { status: 'JOB_STATUS_CANCELLED', progress: progress(1, 2) })]),
       GetJob: (_call, callback) => callback(null, job({ status: 'JOB_STATUS_CANCELLED', error: 'by user' })),
     });
-    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, new AbortController().signal);
+    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, { signal: new AbortController().signal });
     assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_CANCELLED', resultJson: '', error: 'by user' });
   });
 
@@ -113,7 +154,7 @@ describe('watchJob', () => {
     });
     const controller = new AbortController();
     setTimeout(() => controller.abort(), 100);
-    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, controller.signal);
+    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, { signal: controller.signal });
     assert.deepEqual(outcome, { outcome: 'interrupted' });
   });
 });

@@ -1,9 +1,9 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadQuantgridProto } from '../../../shared/grpc/proto-package.js';
-import type { CoordinatorHandlers } from '../../../shared/generated/quantgrid/v1/Coordinator.js';
-import type { Job } from '../../../shared/generated/quantgrid/v1/Job.js';
-import type { JobEvent } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
-import type { JobProgress } from '../../../shared/generated/quantgrid/v1/JobProgress.js';
+import { loadQuantgridProto } from '../../shared/grpc/proto-package.js';
+import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
+import type { Job } from '../../shared/generated/quantgrid/v1/Job.js';
+import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import type { JobProgress } from '../../shared/generated/quantgrid/v1/JobProgress.js';
 
 /** A stand-in Coordinator gRPC server on 127.0.0.1, with whatever handlers a test gives it. */
 export interface FakeCoordinator {

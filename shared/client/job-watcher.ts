@@ -1,10 +1,8 @@
 import * as grpc from '@grpc/grpc-js';
-import type { JobEvent__Output } from '../shared/generated/quantgrid/v1/JobEvent.js';
-import { CliError } from './cli-error.js';
-import { isServiceError, type CoordinatorConnection } from './coordinator-connection.js';
-import { terminalStatusOf } from './render/event-lines.js';
-import { isTerminalStatus } from './render/format.js';
-import type { WatchDisplay } from './render/watch-display.js';
+import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
+import { isTerminalStatus, terminalStatusOf } from '../job-status.js';
+import { isServiceError } from './coordinator-error.js';
+import type { CoordinatorConnection } from './coordinator-connection.js';
 
 /** How a watch copes with a coordinator that goes away. */
 export interface WatchPolicy {
@@ -19,10 +17,42 @@ export const DEFAULT_WATCH_POLICY: WatchPolicy = {
   idleProbeMs: 15_000,
 };
 
-/** How a watch ended: the job reached an end state, or the user stopped watching. */
+/** What a watch tells its caller as it goes (the CLI's WatchDisplay is one). */
+export interface WatchObserver {
+  /** Each event as it arrives; snapshot is true for the first event of a fresh (not resumed) stream, the job as it stood. */
+  event(event: JobEvent__Output, snapshot: boolean): void;
+  /** A line about the watch itself (the stream broke, re-attaching). */
+  notice(text: string): void;
+}
+
+export interface WatchOptions {
+  /** Aborting it stops watching (the job itself is not touched). */
+  signal?: AbortSignal;
+  policy?: WatchPolicy;
+  /** Start after this event (one seen on another coordinator, say) instead of with a snapshot. */
+  afterEventId?: string;
+}
+
+/** How a watch ended: the job reached an end state, or the signal stopped the watch. */
 export type WatchOutcome =
   | { outcome: 'finished'; status: string; resultJson: string; error: string }
   | { outcome: 'interrupted' };
+
+/** The event stream broke and every re-attach of the policy failed; the job may still be running. */
+export class JobWatchLostError extends Error {
+  constructor(
+    readonly jobId: string,
+    readonly attempts: number,
+    /** Why the last stream ended, in one line. */
+    readonly reason: string,
+  ) {
+    super(
+      `lost the event stream of job ${jobId} (${reason}) and could not re-attach after ${attempts} attempts; ` +
+        'the job may still be running on the cluster',
+    );
+    this.name = 'JobWatchLostError';
+  }
+}
 
 type AttachEnd =
   | { end: 'terminal'; status: string; resultJson: string; error: string }
@@ -64,7 +94,7 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 function attachOnce(
   connection: CoordinatorConnection,
   jobId: string,
-  display: WatchDisplay,
+  observer: WatchObserver,
   signal: AbortSignal,
   policy: WatchPolicy,
   cursor: { lastEventId: string },
@@ -113,7 +143,7 @@ function attachOnce(
       if (event.eventId) cursor.lastEventId = event.eventId;
       armIdleProbe();
       if (event.status) lastStatus = event.status;
-      display.event(event, events === 1 && !resuming);
+      observer.event(event, events === 1 && !resuming);
       const status = terminalStatusOf(event);
       if (status) finish({ end: 'terminal', status, resultJson: event.resultJson, error: event.message });
     });
@@ -127,22 +157,24 @@ function attachOnce(
 }
 
 /**
- * Watches a job until it completes, fails or is cancelled, showing its events on display. When the
- * stream breaks (a coordinator restart), it re-attaches after each of policy.reattachDelaysMs and
- * gives up after the last. Aborting the signal (Ctrl-C) stops watching; the job itself is not touched.
- * Throws a CliError when the job does not exist or the coordinator stays away.
+ * Watches a job until it completes, fails or is cancelled, telling observer each event. When the
+ * stream breaks (a coordinator restart), it re-attaches after each of policy.reattachDelaysMs,
+ * resuming after the last event seen, and gives up after the last with a JobWatchLostError.
+ * Aborting the signal (Ctrl-C) stops watching; the job itself is not touched. Throws a
+ * CoordinatorError when the job does not exist or the coordinator refuses the watch.
  */
 export async function watchJob(
   connection: CoordinatorConnection,
   jobId: string,
-  display: WatchDisplay,
-  signal: AbortSignal,
-  policy: WatchPolicy = DEFAULT_WATCH_POLICY,
+  observer: WatchObserver,
+  options: WatchOptions = {},
 ): Promise<WatchOutcome> {
+  const signal = options.signal ?? new AbortController().signal;
+  const policy = options.policy ?? DEFAULT_WATCH_POLICY;
   let failures = 0;
-  const cursor = { lastEventId: '' };
+  const cursor = { lastEventId: options.afterEventId ?? '' };
   for (;;) {
-    const { result, events } = await attachOnce(connection, jobId, display, signal, policy, cursor);
+    const { result, events } = await attachOnce(connection, jobId, observer, signal, policy, cursor);
     let cause: string;
     switch (result.end) {
       case 'aborted':
@@ -170,14 +202,9 @@ export async function watchJob(
     // A stream that delivered more than its snapshot was a working one: the next break starts afresh.
     if (events > 1) failures = 0;
     const attempts = policy.reattachDelaysMs.length;
-    if (failures >= attempts) {
-      throw new CliError(
-        `lost the event stream of job ${jobId} (${cause}) and could not re-attach after ${attempts} attempts; ` +
-          'the job may still be running on the cluster',
-      );
-    }
+    if (failures >= attempts) throw new JobWatchLostError(jobId, attempts, cause);
     const delay = policy.reattachDelaysMs[failures++];
-    display.notice(`lost the event stream (${cause}); re-attaching in ${delay / 1000}s (attempt ${failures}/${attempts})`);
+    observer.notice(`lost the event stream (${cause}); re-attaching in ${delay / 1000}s (attempt ${failures}/${attempts})`);
     await sleep(delay, signal);
     if (signal.aborted) return { outcome: 'interrupted' };
   }

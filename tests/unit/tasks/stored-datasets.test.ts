@@ -1,11 +1,17 @@
 import { describe, it, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { resolveStoredDatasets } from '../../../coordinator/datasets/job-datasets.js';
 import type { StoredDatasetInfo } from '../../../coordinator/datasets/dataset-store.js';
+import { allTaskKinds } from '../../../shared/tasks/registry.js';
+import type { DatasetIndex } from '../../../shared/tasks/stored-datasets.js';
 import { ResampledBarCounts } from '../../../coordinator/datasets/resampled-bar-counts.js';
 import { resample } from '../../../shared/quant/resample.js';
 import type { Timeframe } from '../../../shared/quant/timeframes.js';
 import { storedDatasetIds } from '../../../node-agent/agent-service.js';
+
+/** What submission does with a JobSpec's member: the kind that owns it resolves its stored datasets. */
+async function resolveStoredDatasets(jobSpec: Record<string, unknown>, index: DatasetIndex): Promise<void> {
+  for (const kind of allTaskKinds()) if (jobSpec[kind.specMember]) await kind.resolveDatasets?.(jobSpec[kind.specMember], index);
+}
 
 const ID = 'c0'.repeat(32);
 const INFO: StoredDatasetInfo = { id: ID, symbol: 'BTCUSDT', timeframe: '4h', bars: 1234, firstTimeMs: 0, lastTimeMs: 1, bytes: 100, importedAtMs: 5 };
@@ -40,10 +46,14 @@ test('unknown ids and mismatched symbols, timeframes or bar counts are refused n
 });
 
 test('the agent finds the stored dataset a spec names', () => {
-  assert.deepEqual(storedDatasetIds(JSON.stringify({ dataset: { name: `sha256:${ID}`, bars: 3, seed: 0 } })), [ID]);
-  assert.deepEqual(storedDatasetIds(JSON.stringify({ dataset: { name: 'synthetic', bars: 3, seed: 1 } })), []);
-  assert.deepEqual(storedDatasetIds('{not json'), []);
-  assert.deepEqual(storedDatasetIds('null'), []);
+  for (const kind of ['backtest', 'market-analysis']) {
+    assert.deepEqual(storedDatasetIds(kind, JSON.stringify({ dataset: { name: `sha256:${ID}`, bars: 3, seed: 0 } })), [ID]);
+    assert.deepEqual(storedDatasetIds(kind, JSON.stringify({ dataset: { name: 'synthetic', bars: 3, seed: 1 } })), []);
+    assert.deepEqual(storedDatasetIds(kind, '{not json'), []);
+    assert.deepEqual(storedDatasetIds(kind, 'null'), []);
+  }
+  assert.deepEqual(storedDatasetIds('noop', JSON.stringify({ partitions: 1, workMs: 0, failPartition: -1 })), [], 'a noop reads no bars');
+  assert.deepEqual(storedDatasetIds('futures', '{}'), []);
 });
 
 describe('jobs at a coarser timeframe than the stored dataset', () => {

@@ -1,0 +1,278 @@
+import type { ExtendedMetrics } from '../../shared/quant/metrics.js';
+import type {
+  BacktestAggregate,
+  BacktestHeatmap,
+  BacktestResult,
+  BacktestTopRow,
+  EquityCurve,
+  Objective,
+  WalkForwardResult,
+} from '../../shared/tasks/backtest/index.js';
+import { formatCount, formatNumber, formatPercent, NONE } from './format.js';
+import { renderTable, type Align } from './table.js';
+
+/**
+ * A backtest's result (shared/tasks/backtest: BacktestResult) as text tables and CSV. Fields added
+ * in later kind versions are read with a fallback, so results stored by an older version still render.
+ */
+
+type MetricKey = keyof ExtendedMetrics;
+type Column = readonly [MetricKey, string, (value: number | null) => string];
+
+const METRIC_COLUMNS: readonly Column[] = [
+  ['sharpe', 'sharpe', (v) => formatNumber(v, 2)],
+  ['totalReturn', 'return', (v) => formatPercent(v, 2)],
+  ['cagr', 'CAGR', (v) => formatPercent(v, 2)],
+  ['volatility', 'volatility', (v) => formatPercent(v, 2)],
+  ['maxDrawdown', 'max DD', (v) => formatPercent(v, 2)],
+  ['trades', 'trades', formatCount],
+  ['winRate', 'win rate', (v) => formatPercent(v, 1)],
+  ['exposure', 'exposure', (v) => formatPercent(v, 1)],
+];
+
+/** Objectives not among METRIC_COLUMNS get a column of their own. */
+const EXTRA_OBJECTIVE_COLUMNS: Partial<Record<Objective, Column>> = {
+  sortino: ['sortino', 'sortino', (v) => formatNumber(v, 2)],
+  calmar: ['calmar', 'calmar', (v) => formatNumber(v, 2)],
+  profit_factor: ['profitFactor', 'profit factor', (v) => formatNumber(v, 2)],
+};
+
+/** The metric each objective reads. */
+const OBJECTIVE_METRICS: Record<Objective, MetricKey> = {
+  sharpe: 'sharpe',
+  sortino: 'sortino',
+  calmar: 'calmar',
+  total_return: 'totalReturn',
+  cagr: 'cagr',
+  profit_factor: 'profitFactor',
+};
+
+const OBJECTIVE_LABELS: Record<Objective, string> = {
+  sharpe: 'Sharpe ratio',
+  sortino: 'Sortino ratio',
+  calmar: 'Calmar ratio',
+  total_return: 'total return',
+  cagr: 'CAGR',
+  profit_factor: 'profit factor',
+};
+
+/** Rows shown per symbol in the per-symbol tables (--json or --csv has them all). */
+const PER_SYMBOL_ROWS = 10;
+/** Symbols whose own values the aggregate table shows as columns. */
+const AGGREGATE_SYMBOL_COLUMNS = 6;
+/** Heatmaps wider than this many columns are drawn with shades instead of numbers. */
+const HEATMAP_NUMBER_COLUMNS = 14;
+const SHADES = ' ░▒▓█';
+
+function formatParam(value: number | undefined | null): string {
+  if (typeof value === 'number') return Number.isInteger(value) ? String(value) : formatNumber(value, 4);
+  return NONE;
+}
+
+function paramNamesOf(rows: ReadonlyArray<{ params: Record<string, number> | null }>): string[] {
+  const names: string[] = [];
+  for (const row of rows) for (const name of Object.keys(row.params ?? {})) if (!names.includes(name)) names.push(name);
+  return names;
+}
+
+function rankingTable(rows: readonly BacktestTopRow[], objective: Objective): string {
+  const paramNames = paramNamesOf(rows);
+  const extra = EXTRA_OBJECTIVE_COLUMNS[objective];
+  const metrics = extra ? [extra, ...METRIC_COLUMNS] : METRIC_COLUMNS;
+  const head = ['#', 'symbol', ...paramNames, ...metrics.map(([, label]) => label)];
+  const align: Align[] = ['right', 'left', ...paramNames.map((): Align => 'right'), ...metrics.map((): Align => 'right')];
+  const body = rows.map((row, index) => [
+    formatCount(row.rank ?? index + 1),
+    row.symbol,
+    ...paramNames.map((name) => formatParam(row.params[name])),
+    ...metrics.map(([key, , format]) => format(row[key] ?? null)),
+  ]);
+  return renderTable(head, body, align);
+}
+
+function constraintLine(result: BacktestResult): string | null {
+  const constraints = result.constraints ?? [];
+  if (constraints.length === 0) return null;
+  const text = constraints.map((c) => `${c.metric} ${c.op} ${c.value}`).join(', ');
+  return `constraints: ${text} (${formatCount(result.excludedByConstraints ?? 0)} rows excluded from the rankings)`;
+}
+
+function renderPerSymbol(perSymbol: Record<string, BacktestTopRow[]>, objective: Objective): string {
+  const parts: string[] = [];
+  for (const [symbol, rows] of Object.entries(perSymbol)) {
+    const shown = rows.slice(0, PER_SYMBOL_ROWS);
+    const more = rows.length > shown.length ? ` (first ${shown.length} of ${rows.length}; --json or --csv for all)` : '';
+    parts.push(rows.length === 0 ? `${symbol}: (no rows met the constraints)` : `${symbol}: top ${rows.length}${more}\n${rankingTable(shown, objective)}`);
+  }
+  return parts.join('\n');
+}
+
+function renderAggregate(aggregate: BacktestAggregate, objective: Objective, label: string): string {
+  if (aggregate.status !== 'computed') return `aggregate over symbols: skipped (${aggregate.reason})`;
+  const rows = aggregate.top;
+  const title =
+    `aggregate over symbols: ${formatCount(aggregate.combinations)} combinations ranked by mean ${label}` +
+    (aggregate.excludedByConstraints > 0 ? `, ${formatCount(aggregate.excludedByConstraints)} excluded (a symbol missed a constraint)` : '');
+  if (rows.length === 0) return `${title}\n(no results)`;
+  const paramNames = paramNamesOf(rows);
+  const symbols = Object.keys(rows[0].values);
+  const shownSymbols = symbols.length <= AGGREGATE_SYMBOL_COLUMNS ? symbols : [];
+  const head = ['#', ...paramNames, `mean ${objective}`, ...shownSymbols];
+  const align: Align[] = ['right', ...paramNames.map((): Align => 'right'), 'right', ...shownSymbols.map((): Align => 'right')];
+  const body = rows.map((row, index) => [
+    formatCount(row.rank ?? index + 1),
+    ...paramNames.map((name) => formatParam(row.params[name])),
+    formatNumber(row.mean, 3),
+    ...shownSymbols.map((symbol) => formatNumber(row.values[symbol], 3)),
+  ]);
+  return `${title}\n${renderTable(head, body, align)}`;
+}
+
+/** The heatmap as text: one line per y value, one column per x value (numbers, or shades when wide). */
+export function renderHeatmap(heatmap: BacktestHeatmap): string {
+  const { xs, ys, values, x, y } = heatmap;
+  const of = heatmap.source === 'symbol' ? (heatmap.symbol ?? NONE) : 'mean over symbols';
+  const title = `heatmap of ${heatmap.objective} (${of}): rows ${y}, columns ${x}; '${NONE}' = none`;
+  const finite = values.flat().filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  const yLabels = ys.map(formatParam);
+  const corner = `${y}\\${x}`;
+  const yWidth = Math.max(corner.length, ...yLabels.map((l) => l.length));
+  if (xs.length <= HEATMAP_NUMBER_COLUMNS) {
+    const cells = values.map((row) => xs.map((_, i) => (typeof row[i] === 'number' ? formatNumber(row[i], 2) : NONE)));
+    const xLabels = xs.map(formatParam);
+    const width = Math.max(...xLabels.map((l) => l.length), ...cells.flat().map((c) => c.length));
+    const lines = [`${corner.padStart(yWidth)} ${xLabels.map((l) => l.padStart(width)).join(' ')}`];
+    cells.forEach((row, j) => lines.push(`${yLabels[j].padStart(yWidth)} ${row.map((c) => c.padStart(width)).join(' ')}`));
+    return `${title}\n${lines.join('\n')}`;
+  }
+  const min = finite.length ? Math.min(...finite) : 0;
+  const max = finite.length ? Math.max(...finite) : 0;
+  const shade = (v: number | null | undefined): string => {
+    if (typeof v !== 'number') return '·';
+    const level = max === min ? SHADES.length - 1 : Math.round(((v - min) / (max - min)) * (SHADES.length - 1));
+    return SHADES[Math.max(0, Math.min(SHADES.length - 1, level))];
+  };
+  const lines = values.map((row, j) => `${yLabels[j].padStart(yWidth)} ${xs.map((_, i) => shade(row[i])).join('')}`);
+  const footer = `${' '.repeat(yWidth)} ${x} ${formatParam(xs[0])} … ${formatParam(xs[xs.length - 1])}; shades '${SHADES}' from ${formatNumber(min, 2)} to ${formatNumber(max, 2)}, '·' = none`;
+  return `${title}\n${lines.join('\n')}\n${footer}`;
+}
+
+const SPARKS = '▁▂▃▄▅▆▇█';
+const SPARKLINE_WIDTH = 60;
+
+/** An equity curve in one line of block characters (at most SPARKLINE_WIDTH, evenly picked points). */
+export function sparkline(values: readonly number[]): string {
+  const numbers = values.filter((v) => Number.isFinite(v));
+  if (numbers.length === 0) return '';
+  const picked = numbers.length <= SPARKLINE_WIDTH ? numbers : Array.from({ length: SPARKLINE_WIDTH }, (_, i) => numbers[Math.round((i * (numbers.length - 1)) / (SPARKLINE_WIDTH - 1))]);
+  const min = Math.min(...picked);
+  const max = Math.max(...picked);
+  return picked.map((v) => SPARKS[max === min ? 0 : Math.round(((v - min) / (max - min)) * (SPARKS.length - 1))]).join('');
+}
+
+function renderEquityCurves(curves: readonly EquityCurve[]): string {
+  const lines = [`equity curves of the best ${curves.length} (${formatCount(curves[0].equity.length)} points each; --json for the values)`];
+  curves.forEach((curve, index) => {
+    const label = `#${index + 1} ${curve.symbol} ${Object.entries(curve.params).map(([name, value]) => `${name}=${formatParam(value)}`).join(' ')}`;
+    lines.push(`${label}\n  ${sparkline(curve.equity)} ${formatNumber(curve.equity[curve.equity.length - 1], 3)}`);
+  });
+  return lines.join('\n');
+}
+
+function renderWalkForward(walkForward: WalkForwardResult, objective: Objective): string {
+  const title =
+    `walk-forward: ${formatCount(walkForward.windows)} windows of ${formatCount(walkForward.inSampleBars)} in-sample + ` +
+    `${formatCount(walkForward.outOfSampleBars)} out-of-sample bars (${walkForward.anchored ? 'anchored' : 'rolling'}); ` +
+    `best in sample by ${objective}, traded out of sample on bars ${formatCount(walkForward.from)}–${formatCount(walkForward.to - 1)}`;
+  const parts = [title];
+  const key = OBJECTIVE_METRICS[objective];
+  for (const own of walkForward.symbols) {
+    const stitched = own.outOfSample;
+    parts.push(
+      `${own.symbol} out of sample (stitched): return ${formatPercent(stitched.totalReturn, 2)}, Sharpe ${formatNumber(stitched.sharpe, 2)}, ` +
+        `max DD ${formatPercent(stitched.maxDrawdown, 2)}, trades ${formatCount(stitched.trades)}\n  ${sparkline(own.equity.equity)}`,
+    );
+    const paramNames = paramNamesOf(own.windows);
+    const head = ['window', 'out-of-sample from', ...paramNames, `IS ${objective}`, 'OOS return', 'OOS sharpe', 'OOS max DD', 'OOS trades'];
+    const align: Align[] = ['right', 'left', ...paramNames.map((): Align => 'right'), 'right', 'right', 'right', 'right', 'right'];
+    const body = own.windows.map((w) => {
+      const oos = w.outOfSampleMetrics;
+      return [
+        formatCount(w.window),
+        w.outOfSample.fromTime,
+        ...paramNames.map((name) => (w.params ? formatParam(w.params[name]) : NONE)),
+        w.params ? formatNumber(w.inSampleMetrics?.[key] ?? null, 3) : '(none met the constraints)',
+        formatPercent(oos.totalReturn, 2),
+        formatNumber(oos.sharpe, 2),
+        formatPercent(oos.maxDrawdown, 2),
+        formatCount(oos.trades),
+      ];
+    });
+    parts.push(renderTable(head, body, align));
+  }
+  if (walkForward.aggregate) parts.push(`mean out-of-sample ${objective} over symbols: ${formatNumber(walkForward.aggregate.mean, 3)}`);
+  return parts.join('\n');
+}
+
+export function renderBacktestResult(result: BacktestResult): string {
+  const objective = result.objective || 'sharpe';
+  if (result.walkForward) {
+    const title = `backtest ${result.strategy} on ${result.timeframe} bars (${formatCount(result.bars)} bars per symbol): ${formatCount(result.evaluated)} in-sample backtests (symbols × combinations × windows)`;
+    return [title, ...[constraintLine(result)].filter((line): line is string => line !== null), renderWalkForward(result.walkForward, objective)].join('\n');
+  }
+  const rows = result.top;
+  const label = OBJECTIVE_LABELS[objective] ?? objective;
+  const title =
+    `backtest ${result.strategy} on ${result.timeframe} bars ` +
+    `(${formatCount(result.bars)} bars per symbol): ${formatCount(result.evaluated)} combinations evaluated, ` +
+    `top ${rows.length} by ${label}`;
+  const parts = [title];
+  const constraints = constraintLine(result);
+  if (constraints) parts.push(constraints);
+  parts.push(rows.length === 0 ? '(no results)' : rankingTable(rows, objective));
+  if (result.perSymbol) parts.push(renderPerSymbol(result.perSymbol, objective));
+  if (result.aggregate) parts.push(renderAggregate(result.aggregate, objective, label));
+  if (result.heatmap) parts.push(renderHeatmap(result.heatmap));
+  const curves = result.equityCurves ?? [];
+  if (curves.length > 0) parts.push(renderEquityCurves(curves));
+  if (result.table) parts.push(`(full table of ${formatCount(result.table.length)} rows: quantgrid job ID --csv)`);
+  return parts.join('\n');
+}
+
+// ---- CSV -----------------------------------------------------------------------------------------
+
+const CSV_METRICS: readonly MetricKey[] = [
+  'sharpe', 'totalReturn', 'cagr', 'volatility', 'maxDrawdown', 'trades', 'winRate', 'exposure',
+  'sortino', 'calmar', 'maxDrawdownDuration', 'profitFactor', 'avgTradeReturn',
+];
+
+/** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; null/undefined is empty. */
+function csvField(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/**
+ * A backtest result as CSV with a header line: the full table when the job kept one (columns symbol,
+ * the parameters, the metrics, meetsConstraints), else the top rows (rank first). Numbers are
+ * written in full (JavaScript's shortest round-trip form); an undefined metric is an empty field.
+ */
+export function backtestCsv(result: BacktestResult): string {
+  const full = result.table !== undefined;
+  const rows: ReadonlyArray<Partial<BacktestTopRow> & { params: Record<string, number>; meetsConstraints?: boolean }> = result.table ?? result.top;
+  const paramNames = paramNamesOf(rows);
+  const head = [...(full ? [] : ['rank']), 'symbol', ...paramNames, ...CSV_METRICS, ...(full ? ['meetsConstraints'] : [])];
+  const lines = [head.map(csvField).join(',')];
+  for (const row of rows) {
+    const fields = [
+      ...(full ? [] : [row.rank]),
+      row.symbol,
+      ...paramNames.map((name) => row.params[name]),
+      ...CSV_METRICS.map((key) => row[key]),
+      ...(full ? [row.meetsConstraints] : []),
+    ];
+    lines.push(fields.map(csvField).join(','));
+  }
+  return `${lines.join('\n')}\n`;
+}

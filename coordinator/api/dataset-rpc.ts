@@ -1,0 +1,37 @@
+import { NotFound } from '../../shared/errors.js';
+import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
+import type { DatasetChunk } from '../../shared/generated/quantgrid/v1/DatasetChunk.js';
+import type { Logger } from '../../shared/logging.js';
+import { toDatasetInfo, type DatasetStore } from '../datasets/dataset-store.js';
+import { DATASET_STORE } from './dependency-failure.js';
+import { requiredId } from './request-fields.js';
+import { serverStream, unary, type RpcContext } from './rpc-handlers.js';
+
+/** FetchDataset sends the encoded dataset in chunks of this size. */
+export const DATASET_CHUNK_BYTES = 1024 * 1024;
+
+export type DatasetRpcName = 'ImportDataset' | 'ListDatasets' | 'FetchDataset';
+
+/** Importing and listing stored datasets, and serving their bytes to node agents. */
+export function createDatasetHandlers(datasets: DatasetStore, log: Logger): Pick<CoordinatorHandlers, DatasetRpcName> {
+  const context = (rpc: DatasetRpcName): RpcContext => ({ rpc, log, dependency: DATASET_STORE });
+  return {
+    ImportDataset: unary(context('ImportDataset'), async ({ symbol, timeframe, format, content }) => {
+      const info = await datasets.import({ symbol, timeframe, format, content });
+      log.info({ dataset: info.id, symbol, timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent }, 'dataset imported');
+      return toDatasetInfo(info, info.alreadyPresent);
+    }),
+
+    ListDatasets: unary(context('ListDatasets'), async () => ({ datasets: (await datasets.list()).map((info) => toDatasetInfo(info)) })),
+
+    FetchDataset: serverStream(context('FetchDataset'), async function* (request, stopped, call): AsyncGenerator<DatasetChunk> {
+      const id = requiredId('id', request.id);
+      const bytes = await datasets.bytes(id);
+      if (!bytes) throw new NotFound('dataset', id);
+      log.debug({ dataset: id, bytes: bytes.length, peer: call.getPeer() }, 'serving dataset');
+      for (let offset = 0; offset < bytes.length && !stopped.aborted; offset += DATASET_CHUNK_BYTES) {
+        yield { data: bytes.subarray(offset, Math.min(bytes.length, offset + DATASET_CHUNK_BYTES)), offset, totalBytes: bytes.length };
+      }
+    }),
+  };
+}

@@ -1,0 +1,102 @@
+import { ValidationError } from '../../shared/errors.js';
+import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
+import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import type { Logger } from '../../shared/logging.js';
+import type { WatchJobRequest__Output } from '../../shared/generated/quantgrid/v1/WatchJobRequest.js';
+import { quoteInput } from '../../shared/quote-input.js';
+import { EVENT_ID_PATTERN, type JobEventLog } from '../jobs/job-event-log.js';
+import { TERMINAL_STATUSES, type JobStatusName } from '../jobs/job-model.js';
+import { JOB_STORE } from './dependency-failure.js';
+import type { JobView, JobViews } from './job-views.js';
+import { requiredId } from './request-fields.js';
+import { serverStream } from './rpc-handlers.js';
+
+/** How often a watch looks for new events in the job's log, and every how many empty looks it checks the job itself. */
+const WATCH_POLL_MS = 150;
+export const WATCH_STATUS_CHECK_EVERY = 10;
+
+function isTerminal(status: JobEvent['status']): boolean {
+  return status !== undefined && TERMINAL_STATUSES.has(status as JobStatusName);
+}
+
+/** The event that ends a watch of a job seen ended in its record rather than in its log. */
+function terminalEvent(job: JobView, eventId: string): JobEvent {
+  return {
+    jobId: job.id,
+    type:
+      job.status === 'JOB_STATUS_COMPLETED' ? 'JOB_EVENT_TYPE_COMPLETED'
+      : job.status === 'JOB_STATUS_CANCELLED' ? 'JOB_EVENT_TYPE_CANCELLED'
+      : 'JOB_EVENT_TYPE_FAILED',
+    timeMs: Date.now(),
+    partition: -1,
+    status: job.status,
+    progress: job.progress,
+    resultJson: job.resultJson,
+    message: job.error,
+    eventId,
+  };
+}
+
+/** What a watch reads of the job's event log. */
+export type WatchedLog = Pick<JobEventLog, 'lastId' | 'read' | 'writeMark' | 'waitForEvents'>;
+/** What a watch reads of the job's record. */
+export type WatchedJobs = Pick<JobViews, 'get' | 'result'>;
+
+/**
+ * The events of a watch: a snapshot of the job (unless resuming after an event id), then its events
+ * from its log until the one that ends it. Throws ValidationError for a missing job_id or an
+ * after_event_id that is no event id, and NotFound for an unknown job, before any event. Stops when `stopped` aborts.
+ */
+export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, request: WatchJobRequest__Output, stopped: AbortSignal): AsyncGenerator<JobEvent> {
+  const jobId = requiredId('job_id', request.jobId);
+  const afterEventId = request.afterEventId;
+  if (afterEventId !== '' && !EVENT_ID_PATTERN.test(afterEventId)) {
+    throw new ValidationError('after_event_id', `${quoteInput(afterEventId)} is not an event id of this job`);
+  }
+  let cursor = afterEventId;
+  if (cursor === '') {
+    // Where the log stands first, the snapshot second: an event logged in between is then both in
+    // the snapshot and read again after the cursor (harmless), never in neither. In the other order
+    // a COMPLETED logged between the two was missed until the periodic status check, polls later.
+    cursor = await hub.lastId(jobId);
+    const job = await jobs.get(jobId);
+    if (isTerminal(job.status)) {
+      yield terminalEvent(job, cursor);
+      return;
+    }
+    yield { jobId, type: 'JOB_EVENT_TYPE_PROGRESS', timeMs: Date.now(), partition: -1, status: job.status, progress: job.progress };
+  } else {
+    await jobs.get(jobId);
+  }
+  // Tail the job's event log from the cursor; any coordinator may be the one writing it.
+  let quiet = 0;
+  while (!stopped.aborted) {
+    const mark = hub.writeMark();
+    const events = await hub.read(jobId, cursor);
+    for (const { id, event } of events) {
+      cursor = id;
+      // The log holds no results (the job record does): a COMPLETED event gets it here.
+      yield event.type === 'JOB_EVENT_TYPE_COMPLETED' ? { ...event, eventId: id, resultJson: await jobs.result(jobId) } : { ...event, eventId: id };
+      if (isTerminal(event.status)) return;
+    }
+    if (events.length > 0) {
+      quiet = 0;
+      continue;
+    }
+    // A job whose end never reached the log (it expired, or the ending coordinator died first).
+    if (++quiet % WATCH_STATUS_CHECK_EVERY === 0) {
+      const now = await jobs.get(jobId);
+      if (isTerminal(now.status) && (await hub.read(jobId, cursor, 1)).length === 0) {
+        yield terminalEvent(now, cursor);
+        return;
+      }
+    }
+    // Woken at once by this coordinator's own writes; another coordinator's show up within a poll.
+    await hub.waitForEvents(jobId, mark, WATCH_POLL_MS);
+  }
+}
+
+/** WatchJob: NOT_FOUND, INVALID_ARGUMENT or UNAVAILABLE at once; else the events until the job's end. */
+export function createWatchJob(hub: JobEventLog, jobs: JobViews, log: Logger): CoordinatorHandlers['WatchJob'] {
+  return serverStream({ rpc: 'WatchJob', log, dependency: JOB_STORE }, (request, stopped) => watchEvents(hub, jobs, request, stopped));
+}

@@ -1,0 +1,146 @@
+import * as grpc from '@grpc/grpc-js';
+import type { AddScheduleRequest } from '../generated/quantgrid/v1/AddScheduleRequest.js';
+import type { DatasetInfo__Output } from '../generated/quantgrid/v1/DatasetInfo.js';
+import type { ImportDatasetRequest } from '../generated/quantgrid/v1/ImportDatasetRequest.js';
+import type { Job__Output } from '../generated/quantgrid/v1/Job.js';
+import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
+import type { ListDatasetsResponse__Output } from '../generated/quantgrid/v1/ListDatasetsResponse.js';
+import type { ListJobsRequest } from '../generated/quantgrid/v1/ListJobsRequest.js';
+import type { ListJobsResponse__Output } from '../generated/quantgrid/v1/ListJobsResponse.js';
+import type { ListNodesResponse__Output } from '../generated/quantgrid/v1/ListNodesResponse.js';
+import type { ListSchedulesResponse__Output } from '../generated/quantgrid/v1/ListSchedulesResponse.js';
+import type { Schedule__Output } from '../generated/quantgrid/v1/Schedule.js';
+import type { SubmitJobRequest } from '../generated/quantgrid/v1/SubmitJobRequest.js';
+import type { SubmitJobResponse__Output } from '../generated/quantgrid/v1/SubmitJobResponse.js';
+import { createCoordinatorClient, type CoordinatorClient } from '../grpc/clients.js';
+import type { TlsConfig } from '../grpc/credentials.js';
+import { CoordinatorError, describeGrpcError, isServiceError } from './coordinator-error.js';
+
+/** Deadline of each unary call unless the options say otherwise. */
+export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+
+export interface ConnectionOptions {
+  /** HOST:PORT (or any gRPC target) of the coordinator. */
+  address: string;
+  /** Default: plaintext. */
+  tls?: TlsConfig;
+  /** Deadline of each unary call; default DEFAULT_CALL_TIMEOUT_MS. */
+  timeoutMs?: number;
+  /** How the caller lengthens the deadline, in the wording of a DEADLINE_EXCEEDED failure (the CLI: 'see --timeout'). */
+  timeoutHint?: string;
+}
+
+/** The options do not make a connection: unreadable certificate files, a certificate without its key, an unparsable target. */
+export class ConnectionSetupError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'ConnectionSetupError';
+  }
+}
+
+/**
+ * The Coordinator API as promises with a deadline for unary calls, and the raw stream for WatchJob
+ * (job-watcher.ts follows it to the job's end). Failures reject with a CoordinatorError.
+ */
+export class CoordinatorConnection {
+  private readonly client: CoordinatorClient;
+  readonly timeoutMs: number;
+
+  /** Throws a ConnectionSetupError when the options do not make a connection. */
+  constructor(readonly options: ConnectionOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
+    try {
+      this.client = createCoordinatorClient(options.address, options.tls ?? {});
+    } catch (error) {
+      throw new ConnectionSetupError((error as Error).message, { cause: error });
+    }
+  }
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  /** Turns a failure of a call into a CoordinatorError (anything else passes through). */
+  toError(error: unknown, jobId?: string): unknown {
+    if (!isServiceError(error)) return error;
+    const message = describeGrpcError(error, { address: this.address, jobId, timeoutMs: this.timeoutMs, timeoutHint: this.options.timeoutHint });
+    return new CoordinatorError(message, error.code);
+  }
+
+  private unary<Response>(
+    invoke: (options: grpc.CallOptions, callback: grpc.requestCallback<Response>) => unknown,
+    jobId?: string,
+  ): Promise<Response> {
+    return new Promise((resolve, reject) => {
+      invoke({ deadline: Date.now() + this.timeoutMs }, (error, response) => {
+        if (error) reject(this.toError(error, jobId));
+        else resolve(response as Response);
+      });
+    });
+  }
+
+  submitJob(request: SubmitJobRequest): Promise<SubmitJobResponse__Output> {
+    return this.unary((options, callback) => this.client.submitJob(request, options, callback));
+  }
+
+  getJob(jobId: string): Promise<Job__Output> {
+    return this.unary((options, callback) => this.client.getJob({ jobId }, options, callback), jobId);
+  }
+
+  cancelJob(jobId: string): Promise<Job__Output> {
+    return this.unary((options, callback) => this.client.cancelJob({ jobId }, options, callback), jobId);
+  }
+
+  listJobs(request: ListJobsRequest): Promise<ListJobsResponse__Output> {
+    return this.unary((options, callback) => this.client.listJobs(request, options, callback));
+  }
+
+  /** Imports a dataset; the deadline is at least a minute (files can be tens of MB). */
+  importDataset(request: ImportDatasetRequest): Promise<DatasetInfo__Output> {
+    return new Promise((resolve, reject) => {
+      const deadline = Date.now() + Math.max(this.timeoutMs, 60_000);
+      this.client.importDataset(request, { deadline }, (error, response) => {
+        if (error) reject(this.toError(error));
+        else resolve(response as DatasetInfo__Output);
+      });
+    });
+  }
+
+  listDatasets(): Promise<ListDatasetsResponse__Output> {
+    return this.unary((options, callback) => this.client.listDatasets({}, options, callback));
+  }
+
+  listNodes(): Promise<ListNodesResponse__Output> {
+    return this.unary((options, callback) => this.client.listNodes({}, options, callback));
+  }
+
+  addSchedule(request: AddScheduleRequest): Promise<Schedule__Output> {
+    return this.unary((options, callback) => this.client.addSchedule(request, options, callback));
+  }
+
+  listSchedules(): Promise<ListSchedulesResponse__Output> {
+    return this.unary((options, callback) => this.client.listSchedules({}, options, callback));
+  }
+
+  /** rm, pause or resume: the schedule as it is afterwards (rm: as it was). */
+  changeSchedule(action: 'remove' | 'pause' | 'resume', name: string): Promise<Schedule__Output> {
+    const method = ({ remove: 'removeSchedule', pause: 'pauseSchedule', resume: 'resumeSchedule' } as const)[action];
+    return this.unary((options, callback) => this.client[method]({ name }, options, callback));
+  }
+
+  runScheduleNow(name: string): Promise<SubmitJobResponse__Output> {
+    return this.unary((options, callback) => this.client.runScheduleNow({ name }, options, callback));
+  }
+
+  /**
+   * The live event stream of a job (no deadline: it lasts as long as the job); with afterEventId,
+   * the events logged after it (a resumed watch). Its errors are raw grpc-js ones (see toError).
+   */
+  watchJob(jobId: string, afterEventId = ''): grpc.ClientReadableStream<JobEvent__Output> {
+    return this.client.watchJob({ jobId, afterEventId });
+  }
+
+  close(): void {
+    this.client.close();
+  }
+}

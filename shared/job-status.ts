@@ -1,0 +1,21 @@
+import type { JobEvent__Output } from './generated/quantgrid/v1/JobEvent.js';
+
+/** How a job ends, as its status and as the event that ends its event stream. */
+
+const TERMINAL_STATUSES = new Set(['JOB_STATUS_COMPLETED', 'JOB_STATUS_FAILED', 'JOB_STATUS_CANCELLED']);
+
+const TERMINAL_EVENT_STATUS: Readonly<Record<string, string>> = {
+  JOB_EVENT_TYPE_COMPLETED: 'JOB_STATUS_COMPLETED',
+  JOB_EVENT_TYPE_FAILED: 'JOB_STATUS_FAILED',
+  JOB_EVENT_TYPE_CANCELLED: 'JOB_STATUS_CANCELLED',
+};
+
+/** COMPLETED, FAILED and CANCELLED: the job will not change any more. */
+export function isTerminalStatus(status: string): boolean {
+  return TERMINAL_STATUSES.has(status);
+}
+
+/** The job status a terminal event ends the job with, or undefined for other events. */
+export function terminalStatusOf(event: Pick<JobEvent__Output, 'type'>): string | undefined {
+  return TERMINAL_EVENT_STATUS[event.type];
+}

@@ -1,0 +1,125 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { NotFound, ValidationError } from '../../../shared/errors.js';
+import type { JobEvent } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
+import type { LoggedEvent } from '../../../coordinator/jobs/job-event-log.js';
+import type { JobStatusName } from '../../../coordinator/jobs/job-model.js';
+import type { JobView } from '../../../coordinator/api/job-views.js';
+import { WATCH_STATUS_CHECK_EVERY, watchEvents, type WatchedJobs, type WatchedLog } from '../../../coordinator/api/watch-job.js';
+
+const RESULT = '{"partitions":1,"checksum":0}';
+
+/** One job's event log and record, in memory; `onGet` runs as the record is read (to interleave a write). */
+function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () => void } = {}) {
+  const log: LoggedEvent[] = [];
+  const job = { id: 'j1', status, resultJson: status === 'JOB_STATUS_COMPLETED' ? RESULT : '', error: '' };
+  let waits = 0;
+  let gets = 0;
+  const order = (id: string) => Number(id.split('-')[0]);
+  const hub: WatchedLog = {
+    lastId: async () => log.at(-1)?.id ?? '0',
+    read: async (_jobId, afterId, count = 500) => log.filter((entry) => order(entry.id) > order(afterId)).slice(0, count),
+    writeMark: () => 0,
+    waitForEvents: async () => {
+      waits++;
+    },
+  };
+  const jobs: WatchedJobs = {
+    get: async (jobId) => {
+      gets++;
+      if (options.exists === false) throw new NotFound('job', jobId);
+      const view = { ...job } as JobView;
+      options.onGet?.();
+      return view;
+    },
+    result: async () => (job.status === 'JOB_STATUS_COMPLETED' ? RESULT : ''),
+  };
+  const append = (event: Omit<JobEvent, 'jobId'>) => log.push({ id: `${log.length + 1}-0`, event: { jobId: 'j1', partition: -1, ...event } });
+  /** The job ends: its record first, then its event (as JobWorker publishes once BullMQ has recorded it). */
+  const complete = () => {
+    job.status = 'JOB_STATUS_COMPLETED';
+    job.resultJson = RESULT;
+    append({ type: 'JOB_EVENT_TYPE_COMPLETED', status: 'JOB_STATUS_COMPLETED' });
+  };
+  return { hub, jobs, append, complete, job, waits: () => waits, gets: () => gets };
+}
+
+async function all(events: AsyncIterable<JobEvent>): Promise<JobEvent[]> {
+  const out: JobEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
+
+const never = new AbortController().signal;
+
+describe('watchEvents: what a WatchJob call streams', () => {
+  test('a COMPLETED logged while the snapshot is read is not missed: the cursor is taken before the snapshot', async () => {
+    // The snapshot still says running; the job completes (and logs it) right after.
+    const fake = fakeJob('JOB_STATUS_RUNNING', {
+      onGet: () => {
+        if (fake.gets() === 1) fake.complete();
+      },
+    });
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '' }, never));
+    assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_PROGRESS', 'JOB_EVENT_TYPE_COMPLETED']);
+    assert.equal(events[1].eventId, '1-0');
+    assert.equal(events[1].resultJson, RESULT, 'the COMPLETED event carries the result from the job record');
+    assert.equal(fake.waits(), 0, 'ended at the first read of the log, not by the periodic status check');
+  });
+
+  test('an ended job: one event from its record, with the result', async () => {
+    const fake = fakeJob('JOB_STATUS_COMPLETED');
+    fake.append({ type: 'JOB_EVENT_TYPE_COMPLETED', status: 'JOB_STATUS_COMPLETED' });
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '' }, never));
+    assert.equal(events.length, 1);
+    assert.equal(events[0].type, 'JOB_EVENT_TYPE_COMPLETED');
+    assert.equal(events[0].resultJson, RESULT);
+    assert.equal(events[0].eventId, '1-0');
+  });
+
+  test('resumed: the events after the given id, no snapshot', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    fake.append({ type: 'JOB_EVENT_TYPE_STARTED' });
+    fake.append({ type: 'JOB_EVENT_TYPE_PROGRESS' });
+    fake.complete();
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '1-0' }, never));
+    assert.deepEqual(events.map((event) => event.eventId), ['2-0', '3-0']);
+    assert.equal(events[1].resultJson, RESULT);
+  });
+
+  test('an unknown job: NotFound before any event; no job id or a garbage after_event_id: ValidationError naming the field', async () => {
+    const unknown = fakeJob('JOB_STATUS_RUNNING', { exists: false });
+    await assert.rejects(all(watchEvents(unknown.hub, unknown.jobs, { jobId: 'nope', afterEventId: '' }, never)), NotFound);
+    await assert.rejects(all(watchEvents(unknown.hub, unknown.jobs, { jobId: 'nope', afterEventId: '1-0' }, never)), NotFound);
+    await assert.rejects(all(watchEvents(unknown.hub, unknown.jobs, { jobId: '', afterEventId: '' }, never)), { name: 'ValidationError', message: 'job_id: is required' });
+    await assert.rejects(all(watchEvents(unknown.hub, unknown.jobs, { jobId: 'nope', afterEventId: 'x\n'.repeat(5000) }, never)), (error: Error) => {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(error.field, 'after_event_id');
+      assert.ok(error.message.length < 200, `${error.message.length} characters`);
+      return true;
+    });
+  });
+
+  test('a job whose end never reached the log ends the watch at the periodic status check', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    let reads = 0;
+    const read = fake.hub.read;
+    fake.hub.read = async (...args) => {
+      // The record says completed from the third read on; no event is ever logged.
+      if (++reads === 3) Object.assign(fake.job, { status: 'JOB_STATUS_COMPLETED', resultJson: RESULT });
+      return read(...args);
+    };
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '' }, never));
+    assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_PROGRESS', 'JOB_EVENT_TYPE_COMPLETED']);
+    assert.equal(events[1].resultJson, RESULT);
+    assert.equal(fake.waits(), WATCH_STATUS_CHECK_EVERY - 1);
+  });
+
+  test('stops when the call is stopped', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    const stop = new AbortController();
+    fake.hub.waitForEvents = async () => stop.abort();
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '' }, stop.signal));
+    assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_PROGRESS']);
+  });
+});
