@@ -93,7 +93,7 @@ function parseHost(text: string): string {
   return host;
 }
 
-/** Every agent option, in --help order; each has an environment variable (the README's table lists them). */
+/** Every agent option, in --help order; each has an environment variable (docs/configuration.md lists them). */
 export const AGENT_OPTIONS: readonly Option[] = [
   consulOption('HTTP address of the local Consul agent to register with'),
   describedDefault(

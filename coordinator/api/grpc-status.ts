@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import type { ErrorKind } from '../../shared/errors.js';
+import { ERROR_KIND_TRAILER } from '../../shared/grpc/error-trailer.js';
 import { typedError } from './dependency-failure.js';
 
 /** The one mapping of error kinds to gRPC status codes. */
@@ -27,11 +28,14 @@ export interface RpcStatus {
   details: string;
   /** What a grpc-js server reads when there are no details (set to the same text). */
   message: string;
+  metadata: grpc.Metadata;
 }
 
 /** The status a call ends with for an error its handler threw (untyped ones: see typedError). */
 export function grpcStatus(error: unknown, dependency?: string): RpcStatus {
   const typed = typedError(error, dependency);
   const details = typed.message.length > MAX_DETAILS ? `${typed.message.slice(0, MAX_DETAILS)}… (message cut)` : typed.message;
-  return { code: STATUS_OF_KIND[typed.kind], details, message: details };
+  const metadata = new grpc.Metadata();
+  metadata.set(ERROR_KIND_TRAILER, typed.kind);
+  return { code: STATUS_OF_KIND[typed.kind], details, message: details, metadata };
 }

@@ -2,7 +2,7 @@ import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Co
 import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { DatasetStore } from '../datasets/dataset-store.js';
-import { TERMINAL_STATUSES } from '../jobs/job-model.js';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { validateSubmission } from '../jobs/job-submission.js';
@@ -44,7 +44,7 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, log }
     CancelJob: unary(context('CancelJob'), async (request) => {
       const jobId = requiredId('job_id', request.jobId);
       const before = await jobs.get(jobId);
-      if (TERMINAL_STATUSES.has(before.status)) return before;
+      if (isTerminalStatus(before.status)) return before;
       await store.requestCancel(jobId);
       runner.cancel(jobId);
       log.info({ job: jobId }, 'cancel requested');

@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logging.js';
 import type { WatchJobRequest__Output } from '../../shared/generated/quantgrid/v1/WatchJobRequest.js';
 import { quoteInput } from '../../shared/quote-input.js';
 import { EVENT_ID_PATTERN, type JobEventLog } from '../jobs/job-event-log.js';
-import { TERMINAL_STATUSES, type JobStatusName } from '../jobs/job-model.js';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import { JOB_STORE } from './dependency-failure.js';
 import type { JobView, JobViews } from './job-views.js';
 import { requiredId } from './request-fields.js';
@@ -16,7 +16,7 @@ const WATCH_POLL_MS = 150;
 export const WATCH_STATUS_CHECK_EVERY = 10;
 
 function isTerminal(status: JobEvent['status']): boolean {
-  return status !== undefined && TERMINAL_STATUSES.has(status as JobStatusName);
+  return status !== undefined && isTerminalStatus(String(status));
 }
 
 /** The event that ends a watch of a job seen ended in its record rather than in its log. */

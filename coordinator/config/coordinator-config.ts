@@ -50,7 +50,7 @@ function parseWeights(text: string): ScoreWeights {
   return weights;
 }
 
-/** Every coordinator option; each has an environment variable (the README's table lists them). */
+/** Every coordinator option; each has an environment variable (docs/configuration.md lists them). */
 export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
     .env('QUANTGRID_LISTEN')

@@ -80,9 +80,3 @@ export function toJobProgress(snapshot: ProgressSnapshot | undefined): JobProgre
     partitionsRecovered: snapshot.recovered ?? 0,
   };
 }
-
-export const TERMINAL_STATUSES: ReadonlySet<JobStatusName> = new Set([
-  'JOB_STATUS_COMPLETED',
-  'JOB_STATUS_FAILED',
-  'JOB_STATUS_CANCELLED',
-]);

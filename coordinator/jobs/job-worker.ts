@@ -8,7 +8,7 @@ import { CANCELLED_REASON, type QueuedJobData } from './job-model.js';
 import { JOB_QUEUE_NAME, type JobStore } from './job-store.js';
 import type { JobHooks } from './job-hooks.js';
 
-/** BullMQ worker timing (see the README's durability section for why these values). */
+/** BullMQ worker timing (docs/durability.md says why these values). */
 export interface JobLocking {
   lockMs: number;
   stalledIntervalMs: number;

@@ -1,3 +1,4 @@
+import { quoteInput } from '../../shared/quote-input.js';
 import { getNextMillis } from 'bullmq';
 import { errorMessage, ValidationError } from '../../shared/errors.js';
 import type { SubmitJobRequest__Output } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
@@ -62,7 +63,7 @@ export function checkTimeZone(tz: string): string {
     // Throws RangeError for a zone the runtime's time zone database does not know; gives its canonical spelling.
     return new Intl.DateTimeFormat('en-US', { timeZone: zone }).resolvedOptions().timeZone;
   } catch {
-    throw new ValidationError('tz', `unknown time zone "${tz}" (an IANA name such as Europe/London, America/New_York or UTC)`);
+    throw new ValidationError('tz', `unknown time zone ${quoteInput(tz)} (an IANA name such as Europe/London, America/New_York or UTC)`);
   }
 }
 
@@ -72,9 +73,9 @@ export function nextOccurrence(cron: string, tz: string, after: number): number 
   try {
     next = getNextMillis(after, { pattern: cron, tz });
   } catch (error) {
-    throw new ValidationError('cron', `"${cron}" is not a cron pattern: ${errorMessage(error)}`);
+    throw new ValidationError('cron', `${quoteInput(cron)} is not a cron pattern: ${errorMessage(error)}`);
   }
-  if (next === undefined || !Number.isFinite(next)) throw new ValidationError('cron', `"${cron}" never fires`);
+  if (next === undefined || !Number.isFinite(next)) throw new ValidationError('cron', `${quoteInput(cron)} never fires`);
   return next;
 }
 
@@ -83,7 +84,7 @@ export function checkCron(cron: string, tz: string, now = Date.now()): string {
   if (!pattern) throw new ValidationError('cron', 'is required, e.g. "0 2 * * *" (every day at 02:00)');
   const fields = pattern.split(' ').length;
   if (fields !== 5 && fields !== 6) {
-    throw new ValidationError('cron', `"${cron}" has ${fields} fields: give 5 (minute hour day month weekday) or 6 (a second first)`);
+    throw new ValidationError('cron', `${quoteInput(cron)} has ${fields} fields: give 5 (minute hour day month weekday) or 6 (a second first)`);
   }
   nextOccurrence(pattern, tz, now);
   return pattern;

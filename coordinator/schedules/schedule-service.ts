@@ -10,7 +10,8 @@ import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import { validateSubmission } from '../jobs/job-submission.js';
 import type { FinishedOutcome, JobHooks } from '../jobs/job-hooks.js';
 import type { DatasetIndex } from '../../shared/tasks/stored-datasets.js';
-import { TERMINAL_STATUSES, type JobStatusName, type QueuedJobData } from '../jobs/job-model.js';
+import { isTerminalStatus } from '../../shared/job-status.js';
+import type { JobStatusName, QueuedJobData } from '../jobs/job-model.js';
 import type { JobStore } from '../jobs/job-store.js';
 import {
   checkCron,
@@ -206,7 +207,7 @@ export class ScheduleService {
   /** The API view; the last run's status is read from its job while the job is not finished. */
   private async describe({ definition, lastRun }: StoredSchedule, nextRunMs?: number): Promise<Schedule> {
     let last = lastRun;
-    if (last && last.jobId && !TERMINAL_STATUSES.has(last.status as JobStatusName)) {
+    if (last && last.jobId && !isTerminalStatus(last.status)) {
       const job = await this.jobs.get(last.jobId);
       if (job) last = { ...last, status: (await this.jobs.describe(job)).status };
     }

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { ERROR_KIND_TRAILER } from '../grpc/error-trailer.js';
 
 /** A failed call to the coordinator, already worded in one line; code says what kind. */
 export class CoordinatorError extends Error {
@@ -43,6 +44,8 @@ export function describeGrpcError(error: grpc.ServiceError, context: GrpcErrorCo
   const details = error.details || grpc.status[error.code] || 'unknown error';
   switch (error.code) {
     case grpc.status.UNAVAILABLE: {
+      // The coordinator itself answered (it marks its statuses): something behind it is down.
+      if (error.metadata?.get(ERROR_KIND_TRAILER).length) return `coordinator at ${context.address}: ${details}`;
       const cause = connectCause(error.details ?? '');
       return `coordinator unreachable at ${context.address}${cause ? ` (${cause})` : ''}`;
     }

@@ -1,3 +1,4 @@
+import { quoteInput } from '../quote-input.js';
 import { ValidationError } from '../errors.js';
 import { datasetSeries, type DecodedDataset } from './dataset-codec.js';
 import type { Ohlcv } from './ohlcv.js';
@@ -77,9 +78,9 @@ export function validateDataset(raw: unknown, field: string, limits: BarLimits, 
     }
     return { name: `${STORED_DATASET_PREFIX}${storedId}`, bars, seed: 0 };
   }
-  if (name.startsWith(STORED_DATASET_PREFIX)) throw new ValidationError(`${field}.name`, `"${name}" is not sha256: followed by 64 lower-case hex digits`);
+  if (name.startsWith(STORED_DATASET_PREFIX)) throw new ValidationError(`${field}.name`, `${quoteInput(name)} is not sha256: followed by 64 lower-case hex digits`);
   if (name !== SYNTHETIC_DATASET) {
-    throw new ValidationError(`${field}.name`, `unknown dataset "${name}" (known: ${DATASETS.join(', ')}, or sha256:<id> of an imported dataset)`);
+    throw new ValidationError(`${field}.name`, `unknown dataset ${quoteInput(name)} (known: ${DATASETS.join(', ')}, or sha256:<id> of an imported dataset)`);
   }
 
   let bars = numberField(record, 'bars', `${field}.bars`);
@@ -154,7 +155,7 @@ export function validateSymbols(raw: unknown, field: string, most: number): stri
     if (typeof value !== 'string' || !SYMBOL_PATTERN.test(value)) {
       throw new ValidationError(`${field}[${i}]`, 'must be 1 to 32 characters of A-Z a-z 0-9 . _ -');
     }
-    if (seen.has(value)) throw new ValidationError(`${field}[${i}]`, `duplicate "${value}"`);
+    if (seen.has(value)) throw new ValidationError(`${field}[${i}]`, `duplicate ${quoteInput(value)}`);
     seen.add(value);
     symbols.push(value);
   });

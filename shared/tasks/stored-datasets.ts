@@ -1,3 +1,4 @@
+import { quoteInput } from '../quote-input.js';
 import { ValidationError } from '../errors.js';
 import { storedDatasetId, STORED_DATASET_PREFIX, type DatasetSpec } from '../quant/dataset.js';
 import { isResampleableTo, isTimeframe, TIMEFRAMES, type Timeframe } from '../quant/timeframes.js';
@@ -40,7 +41,7 @@ function isEmpty(value: unknown): boolean {
 
 /** The requested timeframe, checked against the dataset's: its own, or one its bars resample to. */
 function checkTimeframe(value: unknown, info: StoredDatasetFacts, field: string): Timeframe {
-  if (!isTimeframe(value)) throw new ValidationError(field, `unsupported "${String(value)}" (one of ${TIMEFRAMES.join(' ')})`);
+  if (!isTimeframe(value)) throw new ValidationError(field, `unsupported ${quoteInput(String(value))} (one of ${TIMEFRAMES.join(' ')})`);
   if (!isResampleableTo(info.timeframe, value)) {
     const allowed = TIMEFRAMES.filter((timeframe) => isResampleableTo(info.timeframe, timeframe)).join(' ');
     throw new ValidationError(field, `dataset ${info.id} holds ${info.timeframe} bars, which resample to ${allowed}, not ${value}`);
@@ -63,7 +64,7 @@ export async function resolveStoredDataset(raw: unknown, fields: DatasetFields, 
   const dataset = asObject(message?.dataset);
   if (!message || !dataset || typeof dataset.name !== 'string' || !dataset.name.startsWith(STORED_DATASET_PREFIX)) return;
   const id = storedDatasetId(dataset.name);
-  if (id === undefined) throw new ValidationError(`${field}.dataset.name`, `"${dataset.name}" is not sha256: followed by 64 lower-case hex digits`);
+  if (id === undefined) throw new ValidationError(`${field}.dataset.name`, `${quoteInput(dataset.name)} is not sha256: followed by 64 lower-case hex digits`);
   const info = await index.info(id);
   if (!info) throw new ValidationError(`${field}.dataset.name`, `no dataset ${id}`);
 

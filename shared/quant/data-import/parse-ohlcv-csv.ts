@@ -1,3 +1,4 @@
+import { quoteInput } from '../../quote-input.js';
 import { parse } from 'csv-parse/sync';
 import { allocateColumns as allocate, type OhlcvColumns } from '../resample.js';
 import type { Timeframe } from '../timeframes.js';
@@ -15,7 +16,7 @@ const BINANCE_COLUMNS = 12;
 function number(text: string | undefined, row: number, column: string): number {
   if (text === undefined || text.trim() === '') throw new DataImportError(row, `missing ${column}`);
   const value = Number(text);
-  if (!Number.isFinite(value)) throw new DataImportError(row, `${column} "${text}" is not a number`);
+  if (!Number.isFinite(value)) throw new DataImportError(row, `${column} ${quoteInput(text)} is not a number`);
   return value;
 }
 
@@ -65,7 +66,7 @@ function fromHeader(records: string[][], timeframe: Timeframe | undefined): Ohlc
   if (timeIndex < 0) throw new DataImportError(1, `no time column in the header (one of ${TIME_COLUMNS.join(', ')})`);
   const indexes = PRICE_COLUMNS.map((name) => {
     const index = header.indexOf(name);
-    if (index < 0) throw new DataImportError(1, `no "${name}" column in the header`);
+    if (index < 0) throw new DataImportError(1, `no ${quoteInput(name)} column in the header`);
     return index;
   });
   const bars = allocate(records.length - 1);

@@ -1,3 +1,4 @@
+import { quoteInput } from '../../quote-input.js';
 import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { allocateColumns, type OhlcvColumns } from '../resample.js';
 import type { Timeframe } from '../timeframes.js';
@@ -41,14 +42,14 @@ function findColumns(metadata: FileMetaData): { time: Column; prices: Column[] }
   const top = parquetSchema(metadata).children.map((child) => child.element);
   const byName = (names: readonly string[]) => top.find((element) => names.includes(element.name.trim().toLowerCase()));
   const column = (element: SchemaElement): Column => {
-    if (!element.type || element.num_children) throw new DataImportError(0, `column "${element.name}" is not a plain column (a group, list or map)`);
+    if (!element.type || element.num_children) throw new DataImportError(0, `column ${quoteInput(element.name)} is not a plain column (a group, list or map)`);
     return { name: element.name, element, decimalScale: decimalScaleOf(element) };
   };
   const time = byName(TIME_COLUMNS);
   if (!time) throw new DataImportError(0, `no time column in the Parquet schema (one of ${TIME_COLUMNS.join(', ')})`);
   const prices = PRICE_COLUMNS.map((name) => {
     const element = byName([name]);
-    if (!element) throw new DataImportError(0, `no "${name}" column in the Parquet schema`);
+    if (!element) throw new DataImportError(0, `no ${quoteInput(name)} column in the Parquet schema`);
     return column(element);
   });
   return { time: column(time), prices };
@@ -110,7 +111,7 @@ function toNumber(value: unknown, row: number, column: Column): number {
   if (typeof value === 'bigint') return Number(value);
   if (typeof value === 'string') {
     const number = value.trim() === '' ? NaN : Number(value);
-    if (!Number.isFinite(number)) throw new DataImportError(row, `${column.name} "${value}" is not a number`);
+    if (!Number.isFinite(number)) throw new DataImportError(row, `${column.name} ${quoteInput(value)} is not a number`);
     return number;
   }
   throw new DataImportError(row, `${column.name} is not a number (a Parquet ${column.element.type} value)`);

@@ -1,3 +1,4 @@
+import { quoteInput } from '../../quote-input.js';
 import { DataImportError } from './import-error.js';
 
 /**
@@ -21,6 +22,6 @@ export function parseTimestamp(text: string, row: number): number {
   if (/^\d+(?:\.\d+)?$/.test(trimmed)) return epochToMs(Number(trimmed), row);
   const iso = /^\d{4}-\d\d-\d\d$/.test(trimmed) ? `${trimmed}T00:00:00Z` : HAS_ZONE.test(trimmed) ? trimmed : `${trimmed.replace(' ', 'T')}Z`;
   const ms = Date.parse(iso);
-  if (!Number.isFinite(ms)) throw new DataImportError(row, `"${trimmed}" is neither an epoch number nor an ISO 8601 date`);
+  if (!Number.isFinite(ms)) throw new DataImportError(row, `${quoteInput(trimmed)} is neither an epoch number nor an ISO 8601 date`);
   return ms;
 }

@@ -1,3 +1,4 @@
+import { quoteInput } from '../../quote-input.js';
 import { ValidationError } from '../../errors.js';
 import type { ExtendedMetrics } from '../../quant/metrics.js';
 import { asRecord, numberField, stringField } from '../../quant/dataset.js';
@@ -77,7 +78,7 @@ export function meetsConstraints(metrics: ExtendedMetrics, constraints: readonly
 
 export function validateObjective(raw: Record<string, unknown>, field: string): Objective {
   const objective = stringField(raw, 'objective', field) || DEFAULT_OBJECTIVE;
-  if (!isObjective(objective)) throw new ValidationError(field, `unknown objective "${objective}" (one of ${OBJECTIVES.join(', ')})`);
+  if (!isObjective(objective)) throw new ValidationError(field, `unknown objective ${quoteInput(objective)} (one of ${OBJECTIVES.join(', ')})`);
   return objective;
 }
 
@@ -89,9 +90,9 @@ export function validateConstraints(raw: unknown, field: string): Constraint[] {
     const at = `${field}[${i}]`;
     const record = asRecord(item, at);
     const metric = stringField(record, 'metric', `${at}.metric`);
-    if (!(metric in METRIC_KEYS)) throw new ValidationError(`${at}.metric`, `unknown metric "${metric}" (one of ${METRIC_NAMES.join(', ')})`);
+    if (!(metric in METRIC_KEYS)) throw new ValidationError(`${at}.metric`, `unknown metric ${quoteInput(metric)} (one of ${METRIC_NAMES.join(', ')})`);
     const op = stringField(record, 'op', `${at}.op`);
-    if (!(CONSTRAINT_OPS as readonly string[]).includes(op)) throw new ValidationError(`${at}.op`, `must be one of ${CONSTRAINT_OPS.join(' ')}, got "${op}"`);
+    if (!(CONSTRAINT_OPS as readonly string[]).includes(op)) throw new ValidationError(`${at}.op`, `must be one of ${CONSTRAINT_OPS.join(' ')}, got ${quoteInput(op)}`);
     const value = numberField(record, 'value', `${at}.value`);
     if (!Number.isFinite(value)) throw new ValidationError(`${at}.value`, `must be a finite number, got ${value}`);
     return { metric: metric as MetricName, op: op as ConstraintOp, value };

@@ -1,3 +1,4 @@
+import { quoteInput } from '../../quote-input.js';
 import { ValidationError } from '../../errors.js';
 import { asRecord, DEFAULT_SEED, MAX_SEED, MIN_BARS, numberField, stringField, validateDataset, validateSymbols, type DatasetSpec } from '../../quant/dataset.js';
 import {
@@ -209,7 +210,7 @@ function validateSearch(raw: unknown, space: number): SearchSpec {
     if (samples !== 0) throw new ValidationError('backtest.search.samples', 'only with method "random"');
     return { method };
   }
-  if (method !== 'random') throw new ValidationError('backtest.search.method', `unknown method "${method}" (grid or random)`);
+  if (method !== 'random') throw new ValidationError('backtest.search.method', `unknown method ${quoteInput(method)} (grid or random)`);
   if (!Number.isInteger(samples) || samples < 1) throw new ValidationError('backtest.search.samples', `must be an integer ≥ 1, got ${samples}`);
   if (samples > space) throw new ValidationError('backtest.search.samples', `${samples} exceed the ${space} combinations of the ranges`);
   const seed = numberField(record, 'seed', 'backtest.search.seed', DEFAULT_SEARCH_SEED);
@@ -250,13 +251,13 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
   const symbols = validateSymbols(input.symbols, 'backtest.symbols', limits.maxUnits);
 
   const timeframe = stringField(input, 'timeframe', 'backtest.timeframe') || DEFAULT_TIMEFRAME;
-  if (!isTimeframe(timeframe)) throw new ValidationError('backtest.timeframe', `unsupported "${timeframe}" (one of ${TIMEFRAMES.join(' ')})`);
+  if (!isTimeframe(timeframe)) throw new ValidationError('backtest.timeframe', `unsupported ${quoteInput(timeframe)} (one of ${TIMEFRAMES.join(' ')})`);
 
   const dataset = validateDataset(input.dataset, 'backtest.dataset', limits, DEFAULT_BARS);
 
   const strategy = stringField(input, 'strategy', 'backtest.strategy') || DEFAULT_STRATEGY;
   const definition = STRATEGIES.get(strategy);
-  if (!definition) throw new ValidationError('backtest.strategy', `unknown strategy "${strategy}" (known: ${STRATEGY_NAMES.join(', ')})`);
+  if (!definition) throw new ValidationError('backtest.strategy', `unknown strategy ${quoteInput(strategy)} (known: ${STRATEGY_NAMES.join(', ')})`);
   const swept = sweptParams(definition);
   const known = [...swept, ...SETTING_PARAMS].map((p) => p.name);
 

@@ -1,3 +1,4 @@
+import { quoteInput } from '../../quote-input.js';
 import { ValidationError } from '../../errors.js';
 import { asRecord, DEFAULT_SEED, MAX_SEED, MIN_BARS, validateDataset, validateSymbols, type DatasetSpec } from '../../quant/dataset.js';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../quant/timeframes.js';
@@ -46,8 +47,8 @@ export function validateMarketAnalysisSpec(raw: unknown, limits: SpecLimits): Ma
   const timeframes: Timeframe[] = [];
   rawTimeframes.forEach((value, i) => {
     const field = `market_analysis.timeframes[${i}]`;
-    if (!isTimeframe(value)) throw new ValidationError(field, `unsupported "${String(value)}" (one of ${TIMEFRAMES.join(' ')})`);
-    if (timeframes.includes(value)) throw new ValidationError(field, `duplicate "${value}"`);
+    if (!isTimeframe(value)) throw new ValidationError(field, `unsupported ${quoteInput(String(value))} (one of ${TIMEFRAMES.join(' ')})`);
+    if (timeframes.includes(value)) throw new ValidationError(field, `duplicate ${quoteInput(value)}`);
     timeframes.push(value);
   });
   if (timeframes.length === 0) timeframes.push(...DEFAULT_TIMEFRAMES);
@@ -57,7 +58,7 @@ export function validateMarketAnalysisSpec(raw: unknown, limits: SpecLimits): Ma
   const requested = new Set<IndicatorName>();
   stringList(input.indicators, 'market_analysis.indicators').forEach((value, i) => {
     if (typeof value !== 'string' || !(INDICATORS as readonly string[]).includes(value)) {
-      throw new ValidationError(`market_analysis.indicators[${i}]`, `unknown indicator "${String(value)}" (known: ${INDICATORS.join(' ')})`);
+      throw new ValidationError(`market_analysis.indicators[${i}]`, `unknown indicator ${quoteInput(String(value))} (known: ${INDICATORS.join(' ')})`);
     }
     requested.add(value as IndicatorName);
   });

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import { describeGrpcError } from '../../../shared/client/coordinator-error.js';
+import { ERROR_KIND_TRAILER } from '../../../shared/grpc/error-trailer.js';
 
 function serviceError(code: grpc.status, details: string): grpc.ServiceError {
   return Object.assign(new Error(`${code} ${grpc.status[code]}: ${details}`), { code, details, metadata: new grpc.Metadata() });
@@ -9,6 +10,13 @@ function serviceError(code: grpc.status, details: string): grpc.ServiceError {
 
 describe('describeGrpcError', () => {
   const context = { address: '10.0.0.5:7000', jobId: 'job-9', timeoutMs: 10_000, timeoutHint: 'see --timeout' };
+
+  it('tells an UNAVAILABLE the coordinator sent (a store behind it is down) from one where no coordinator answered', () => {
+    const answered = serviceError(grpc.status.UNAVAILABLE, 'job store (Redis) unavailable: connect ECONNREFUSED 127.0.0.1:6390');
+    answered.metadata.set(ERROR_KIND_TRAILER, 'unavailable');
+    assert.equal(describeGrpcError(answered, context), 'coordinator at 10.0.0.5:7000: job store (Redis) unavailable: connect ECONNREFUSED 127.0.0.1:6390');
+    assert.equal(describeGrpcError(serviceError(grpc.status.UNAVAILABLE, answered.details), context), 'coordinator unreachable at 10.0.0.5:7000');
+  });
 
   it('words each kind of failure as one line', () => {
     assert.equal(

@@ -16,6 +16,7 @@ import {
   type QuantgridError,
 } from '../../../shared/errors.js';
 import { quoteInput } from '../../../shared/quote-input.js';
+import { ERROR_KIND_TRAILER } from '../../../shared/grpc/error-trailer.js';
 import { DatasetImportError } from '../../../coordinator/datasets/dataset-store.js';
 import { ScheduleExists, ScheduleNotFound } from '../../../coordinator/schedules/schedule-service.js';
 import { failedIn, isRedisConnectionError, JOB_STORE, typedError } from '../../../coordinator/api/dependency-failure.js';
@@ -66,6 +67,7 @@ describe('grpcStatus: the one mapping of errors to gRPC status', () => {
       assert.equal(status.code, code, `${error.name}: ${grpc.status[status.code]}`);
       assert.equal(status.details, error.message);
       assert.equal(status.message, error.message);
+      assert.deepEqual(status.metadata.get(ERROR_KIND_TRAILER), [error.kind], 'the status says the coordinator sent it, and its kind');
     }
   });
 
