@@ -49,7 +49,7 @@ function sizeRun(combinations: number): Promise<SizeRun> {
       const memory = readProcMemory(pid);
       if (memory) samples.push({ t: Date.now(), rss: memory.rssBytes });
     };
-    const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
+    const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
     await sleep(1000);
     sample();
     const timer = setInterval(sample, SAMPLE_MS);

@@ -96,7 +96,7 @@ class RssSampler {
 }
 
 async function pollToEnd(cluster: LocalCluster, jobId: string, timeoutMs: number, onDone: (done: number) => void): Promise<void> {
-  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
   try {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -129,7 +129,7 @@ async function memoryRunIn(variant: Variant, partitions: number, coordinatorEnv:
     AGENTS,
     async (cluster) => {
       const pid = cluster.coordinator.process.pid;
-      const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
+      const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
       const sampler = new RssSampler(pid);
       try {
         // Let start-up settle, then 2 s of idle samples.

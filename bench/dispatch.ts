@@ -27,7 +27,7 @@ import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clie
 import { createLogger } from '../shared/logging.js';
 import { noopKind } from '../shared/tasks/noop/index.js';
 import { DEFAULT_SPEC_LIMITS } from '../shared/tasks/task-kind.js';
-import { checkNoopResult, clusterPids, withCluster } from './lib/cluster.js';
+import { checkNoopResult, clusterPids, clusterSecretOf, withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, waitFor, type Headline } from './lib/harness.js';
 import { cpuDelta, readSystemCpu, snapshotCpu } from './lib/proc.js';
 import { fmt, fmtMs, fmtUs, markdownTable, median, ratio, summarize, type Summary } from './lib/stats.js';
@@ -67,7 +67,7 @@ interface EndToEndRun {
 }
 
 async function endToEndRun(cluster: LocalCluster, run: number, partitions: number): Promise<EndToEndRun> {
-  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
   try {
     const pids = clusterPids(cluster);
     const system0 = readSystemCpu();
@@ -258,18 +258,19 @@ interface InProcessResult {
 
 async function inProcess(cluster: LocalCluster, partitions: number, sequentialCount: number, rounds: number): Promise<InProcessResult> {
   // The coordinator's own defaults (weights, attempts, heartbeat timeout, probe interval).
-  const config = parseCoordinatorConfig(['node', 'bench', '--consul', cluster.consul.httpAddress, '--redis', cluster.redis.url]);
+  const config = parseCoordinatorConfig(['node', 'bench', '--consul', cluster.consul.httpAddress, '--redis', cluster.redis.url, '--cluster-secret-file', cluster.clusterSecretFile]);
   const log = createLogger('bench-dispatch', 'warn');
+  const secret = await clusterSecretOf(cluster);
   const table = new NodeTable(
-    { weights: config.weights, quarantineMs: config.quarantineMs, quarantineAfterFailures: config.quarantineAfterFailures, agentTls: config.agentTls },
+    { weights: config.weights, quarantineMs: config.quarantineMs, quarantineAfterFailures: config.quarantineAfterFailures, agentTls: config.agentTls, clusterSecret: secret },
     log,
   );
   const discovery = new NodeDiscovery(config.consulUrl, log);
   discovery.on('nodes', (nodes) => table.applyDiscovery(nodes));
-  const prober = new NodeStatusProber(table, config.statusIntervalMs, log);
+  const prober = new NodeStatusProber(table, config.statusIntervalMs, log, secret);
   // heartbeatMs 300 as coordinator/main.ts asks of the agents.
   const dispatcher = new PartitionDispatcher(table, { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: 300 }, log);
-  const clients = cluster.agents.map((agent) => createNodeAgentClient(agent.address));
+  const clients = cluster.agents.map((agent) => createNodeAgentClient(agent.address, {}, {}, secret));
   try {
     discovery.start();
     prober.start();

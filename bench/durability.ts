@@ -72,7 +72,7 @@ import { watchJob } from '../shared/client/job-watcher.js';
 import { watchToEnd } from '../shared/client/watch-to-end.js';
 import type { JobEvent__Output } from '../shared/generated/quantgrid/v1/JobEvent.js';
 import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clients.js';
-import { checkNoopResult, withCluster } from './lib/cluster.js';
+import { checkNoopResult, clusterSecretOf, withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, waitFor, type BenchResult, type Headline } from './lib/harness.js';
 import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
 
@@ -129,10 +129,11 @@ interface TakeoverRun {
 }
 
 /** Polls the coordinator at address until it lists `count` ready nodes. */
-async function waitForReadyNodes(address: string, count: number, timeoutMs = 60_000): Promise<void> {
+async function waitForReadyNodes(coordinator: { address: string; adminToken: string }, count: number, timeoutMs = 60_000): Promise<void> {
+  const { address } = coordinator;
   await waitFor(
     async () => {
-      const nodes = await listCoordinatorNodes(address).catch(() => []);
+      const nodes = await listCoordinatorNodes(address, 5000, coordinator.adminToken).catch(() => []);
       return nodes.filter((node) => node.state === 'ready').length >= count;
     },
     timeoutMs,
@@ -156,7 +157,7 @@ async function takeoverRun(
   prefix: string,
 ): Promise<{ result: TakeoverRun; replacement: ClusterCoordinator }> {
   const killAfter = Math.ceil(partitions / 4);
-  const first = new CoordinatorConnection({ address: victim.address });
+  const first = new CoordinatorConnection({ address: victim.address, token: victim.adminToken });
   let killedAt = 0;
   let doneAtKill = 0;
   let lastEventId = '';
@@ -196,7 +197,7 @@ async function takeoverRun(
   const lockTtlMs = await lockTtl;
   if (lockTtlMs < 0) throw new Error(`job ${jobId}: no BullMQ lock right after the kill (PTTL ${lockTtlMs})`);
 
-  const second = new CoordinatorConnection({ address: replacement.address });
+  const second = new CoordinatorConnection({ address: replacement.address, token: replacement.adminToken });
   try {
     // Resumes after the last event seen on the victim: nothing the replacement publishes is missed.
     const { events, job } = await watchToEnd(second, jobId, { timeoutMs: 5 * 60_000, afterEventId: lastEventId });
@@ -281,7 +282,7 @@ async function runTakeovers(cluster: LocalCluster, runCount: number): Promise<{ 
         liveScenario = setting.scenario;
       }
       for (let run = 1; run <= runCount; run++) {
-        await waitForReadyNodes(live.address, AGENTS.length);
+        await waitForReadyNodes(live, AGENTS.length);
         await sleep(300);
         logProgress(BENCH, `(a) ${setting.scenario} locks, run ${run}/${runCount}: ${partitions} × ${workMs} ms, SIGKILL at 25 %`);
         const { result, replacement } = await takeoverRun(cluster, redis, live, setting, run, partitions, workMs, queuePrefix);
@@ -377,9 +378,10 @@ async function cancelRun(connection: CoordinatorConnection, agents: Array<{ node
 
 async function runCancels(cluster: LocalCluster, address: string, runCount: number): Promise<CancelRun[]> {
   const workMs = 60_000;
-  await waitForReadyNodes(address, AGENTS.length);
-  const agents = cluster.agents.map((agent) => ({ nodeId: agent.nodeId, client: createNodeAgentClient(agent.address) }));
-  const connection = new CoordinatorConnection({ address: address });
+  await waitForReadyNodes({ address, adminToken: cluster.coordinator.adminToken }, AGENTS.length);
+  const secret = await clusterSecretOf(cluster);
+  const agents = cluster.agents.map((agent) => ({ nodeId: agent.nodeId, client: createNodeAgentClient(agent.address, {}, {}, secret) }));
+  const connection = new CoordinatorConnection({ address, token: cluster.coordinator.adminToken });
   const runs: CancelRun[] = [];
   try {
     for (let run = 1; run <= runCount; run++) {

@@ -91,7 +91,7 @@ interface FailoverRun {
  * for each retried partition (the coordinator's failover path alone).
  */
 async function failoverRun(cluster: LocalCluster, scenario: Scenario, run: number, workMs: number): Promise<FailoverRun> {
-  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
   try {
     const agents = cluster.agents;
     let victim = scenario === 'saturated' ? agents[agents.length - 1].nodeId : '';

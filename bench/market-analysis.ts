@@ -55,7 +55,7 @@ function runInProcess(seed: number): { wallMs: number; results: unknown[] } {
 }
 
 async function runOnCluster(cluster: LocalCluster, seed: number): Promise<{ wallMs: number; results: unknown[]; partitions: number; nodes: string[] }> {
-  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
   try {
     const nodes = new Set<string>();
     const t0 = performance.now();

@@ -89,7 +89,7 @@ interface SweepRun {
 
 /** Submits the sweep and watches it to its end; wall time submit → stream end. */
 export async function runSweep(cluster: LocalCluster, spec: Record<string, unknown>, name: string): Promise<{ wallMs: number; partitions: number; nodes: string[]; result: unknown; machineBusy: number }> {
-  const connection = new CoordinatorConnection({ address: cluster.coordinator.address });
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
   try {
     const nodes = new Set<string>();
     const cpu0 = readSystemCpu();

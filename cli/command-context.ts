@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import { CoordinatorConnection, DEFAULT_CALL_TIMEOUT_MS } from '../shared/client/coordinator-connection.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
 import { flagValue, parseCoordinatorAddress, parsePositiveNumber } from './flag-parsers.js';
+import { resolveToken, TOKEN_ENV, tokenHint } from './token-source.js';
 
 export const DEFAULT_COORDINATOR = '127.0.0.1:7000';
 export const DEFAULT_TIMEOUT_SECONDS = DEFAULT_CALL_TIMEOUT_MS / 1000;
@@ -22,7 +23,10 @@ export function addGlobalOptions(program: Command): Command {
     )
     .addOption(new Option('--tls-ca <file>', 'CA certificate that verifies the coordinator (PEM); enables TLS').env('QUANTGRID_TLS_CA'))
     .addOption(new Option('--tls-cert <file>', 'client certificate for mutual TLS (PEM)').env('QUANTGRID_TLS_CERT'))
-    .addOption(new Option('--tls-key <file>', 'private key of the client certificate (PEM)').env('QUANTGRID_TLS_KEY'));
+    .addOption(new Option('--tls-key <file>', 'private key of the client certificate (PEM)').env('QUANTGRID_TLS_KEY'))
+    .addOption(
+      new Option('--token-file <file>', `file holding the API token (after ${TOKEN_ENV}; before the per-user file ~/.config/quantgrid/token)`).env('QUANTGRID_TOKEN_FILE'),
+    );
 }
 
 export interface GlobalOptions {
@@ -33,6 +37,7 @@ export interface GlobalOptions {
   json: boolean;
   timeoutMs: number;
   tls: TlsConfig;
+  tokenFile: string | undefined;
 }
 
 interface RawGlobals {
@@ -42,6 +47,7 @@ interface RawGlobals {
   tlsCa?: string;
   tlsCert?: string;
   tlsKey?: string;
+  tokenFile?: string;
 }
 
 /** Reads and checks the global options as seen from any (sub)command. */
@@ -55,6 +61,7 @@ export function resolveGlobalOptions(command: Command): GlobalOptions {
     json: raw.json === true,
     timeoutMs: flagValue('--timeout', raw.timeout, parsePositiveNumber) * 1000,
     tls: { caFile: raw.tlsCa, certFile: raw.tlsCert, keyFile: raw.tlsKey },
+    tokenFile: raw.tokenFile,
   };
 }
 
@@ -74,6 +81,8 @@ export class CommandContext {
       tls: this.globals.tls,
       timeoutMs: this.globals.timeoutMs,
       timeoutHint: 'see --timeout',
+      token: resolveToken(this.globals.tokenFile),
+      tokenHint: tokenHint(),
     });
     return this.opened;
   }

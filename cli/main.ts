@@ -3,13 +3,16 @@ import { Command } from 'commander';
 import { QUANTGRID_VERSION } from '../shared/version.js';
 import { commanderErrorLine, EXIT, reportError, UsageError } from './cli-error.js';
 import { addGlobalOptions } from './command-context.js';
+import { registerAuditCommand } from './commands/audit.js';
 import { registerCancelCommand } from './commands/cancel.js';
+import { registerClusterCommand } from './commands/cluster.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerScheduleCommand } from './commands/schedule.js';
 import { registerJobCommand } from './commands/job.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerNodesCommand } from './commands/nodes.js';
 import { registerSubmitCommand } from './commands/submit.js';
+import { registerTokenCommand } from './commands/token.js';
 
 function buildProgram(): Command {
   // Settings made here are inherited by every command created afterwards.
@@ -39,6 +42,9 @@ Examples:
   registerNodesCommand(program);
   registerDataCommand(program);
   registerScheduleCommand(program);
+  registerTokenCommand(program);
+  registerAuditCommand(program);
+  registerClusterCommand(program);
   // Reached only when no command matched (set last: commands created before do not inherit it).
   program.allowExcessArguments().action((_options: unknown, command: Command) => {
     const name = command.args[0];

@@ -5,7 +5,7 @@ import { serverCredentials } from '../shared/grpc/credentials.js';
 import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
 import { addStandardServices, setServing } from '../shared/grpc/standard-services.js';
 import { createLogger } from '../shared/logging.js';
-import { parseCoordinatorConfig } from './config/coordinator-config.js';
+import { coordinatorAuthRefusal, parseCoordinatorConfig } from './config/coordinator-config.js';
 import { createCoordinatorService } from './api/coordinator-service.js';
 import { JobEventLog } from './jobs/job-event-log.js';
 import { JobRunner } from './jobs/job-runner.js';
@@ -17,6 +17,11 @@ import { NodeTable } from './nodes/node-table.js';
 import { PartitionDispatcher } from './partitions/partition-dispatcher.js';
 import { PartitionLedger } from './partitions/partition-ledger.js';
 import { connectRedis } from './redis/redis-connection.js';
+import { AuditLog } from './audit/audit-log.js';
+import { ADMIN_USER, readOrCreateAdminToken } from './auth/admin-token-file.js';
+import { apiAuthInterceptor } from './auth/api-auth-interceptor.js';
+import { TokenStore } from './auth/token-store.js';
+import { readClusterSecretFile } from '../shared/auth/cluster-secret-file.js';
 import { DatasetStore } from './datasets/dataset-store.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
@@ -27,6 +32,11 @@ const HEARTBEAT_MS = 300;
 
 async function main(): Promise<void> {
   const config = parseCoordinatorConfig(process.argv);
+  const refusal = coordinatorAuthRefusal(config);
+  if (refusal) {
+    process.stderr.write(`quantgrid-coordinator: ${refusal}\n`);
+    process.exit(2);
+  }
   const log = createLogger('coordinator');
   const stopping = new AbortController();
 
@@ -39,19 +49,22 @@ async function main(): Promise<void> {
     });
   }
 
+  const clusterSecret = await readClusterSecret(config.clusterSecretFile, log);
+  if (!config.auth) log.warn({ listen: config.listen.host }, 'authentication is off (--no-auth): every caller acts as an admin, and agents are used without proving the cluster secret');
   const table = new NodeTable(
     {
       weights: config.weights,
       quarantineMs: config.quarantineMs,
       quarantineAfterFailures: config.quarantineAfterFailures,
       agentTls: config.agentTls,
+      clusterSecret: config.auth ? clusterSecret : undefined,
     },
     log,
   );
   const discovery = new NodeDiscovery(config.consulUrl, log);
   discovery.on('nodes', (nodes) => table.applyDiscovery(nodes));
   discovery.start();
-  const prober = new NodeStatusProber(table, config.statusIntervalMs, log);
+  const prober = new NodeStatusProber(table, config.statusIntervalMs, log, config.auth ? clusterSecret : undefined);
   prober.start();
   // Where agents fetch stored datasets: this API's advertised address, known once the port is bound.
   let datasetSource = '';
@@ -60,7 +73,7 @@ async function main(): Promise<void> {
     { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: HEARTBEAT_MS, datasetSource: () => datasetSource },
     log,
   );
-  const redis = await connectRedis(config.redisUrl, log, stopping.signal);
+  const redis = await connectRedis({ url: config.redisUrl, passwordFile: config.redisPasswordFile, tlsCaFile: config.redisTlsCaFile }, log, stopping.signal);
   const retention = { age: Math.ceil(config.retentionMs / 1000), count: config.retentionCount };
   const ledger = new PartitionLedger(redis.duplicate(), config.queuePrefix, retention.age, Math.ceil(config.partitionCacheTtlMs / 1000));
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
@@ -79,9 +92,15 @@ async function main(): Promise<void> {
   worker.start(redis.duplicate());
   schedules.reconcile().catch((error) => log.warn({ err: errorMessage(error) }, 'schedules not reconciled'));
 
-  const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
+  const tokens = new TokenStore(apiRedis, `${config.queuePrefix}:`);
+  const audit = new AuditLog(apiRedis, config.retentionMs, `${config.queuePrefix}:audit`);
+  if (config.auth) await installAdminToken(config.adminTokenFile, tokens, log);
+  const server = new grpc.Server({
+    ...SERVER_KEEPALIVE_OPTIONS,
+    interceptors: [apiAuthInterceptor({ service: SERVICE_NAME, tokens: config.auth ? tokens : undefined, clusterSecret, log })],
+  });
   const { proto } = loadQuantgridProto();
-  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules }));
+  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules, tokens, audit }));
   const health = addStandardServices(server, SERVICE_NAME);
   const bindAddress = `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`;
   const port = await new Promise<number>((resolve, reject) =>
@@ -116,6 +135,22 @@ async function main(): Promise<void> {
   const shownHost = config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host;
   log.info({ port, datasetSource, consul: config.consulUrl.href, redis: config.redisUrl.host }, 'coordinator ready');
   process.stdout.write(`quantgrid-coordinator ready address=${shownHost}:${port}\n`);
+}
+
+/** The cluster secret from its file, or undefined when none is configured. */
+async function readClusterSecret(file: string | undefined, log: ReturnType<typeof createLogger>): Promise<Uint8Array | undefined> {
+  if (!file) return undefined;
+  const { secret, warning } = await readClusterSecretFile(file);
+  if (warning) log.warn({ file }, warning);
+  return secret;
+}
+
+/** Reads (or creates) the bootstrap admin token and makes sure it works: it is the way in to a new cluster. */
+async function installAdminToken(file: string, tokens: TokenStore, log: ReturnType<typeof createLogger>): Promise<void> {
+  const { token, created, warning } = await readOrCreateAdminToken(file);
+  if (warning) log.warn({ file }, warning);
+  await tokens.install(ADMIN_USER, 'admin', token);
+  log.info({ file, created }, created ? 'created the admin token file (mode 0600); quantgrid --token-file reads it' : 'admin token read from its file');
 }
 
 main().catch((error) => {

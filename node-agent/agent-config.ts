@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { advertiseAddressOption, defaultAdvertiseAddress } from '../shared/config/advertise-address.js';
 import { CommandLineExit, defaultFromText, describedDefault, parseCommandLine, parseValueFrom, valueSource } from '../shared/config/command-line.js';
+import { authRefusal, clusterSecretFileOption, noAuthOption } from '../shared/config/cluster-auth-options.js';
 import { consulOption, type ConsulEndpoint } from '../shared/config/consul-option.js';
 import { parseByteSize, parseDurationAtLeast, parseDurationMs, parseIntegerFrom, parseNonEmpty } from '../shared/config/parsers.js';
 import { SERVER_TLS_OPTIONS, readableFile, serverTlsConfig } from '../shared/config/server-tls-options.js';
@@ -41,6 +42,10 @@ export interface AgentConfig {
   datasetCacheDiskBytes: number;
   /** Credentials for fetching datasets from the coordinator (plaintext when empty). */
   coordinatorTls: TlsConfig;
+  /** False only with --no-auth (loopback only): calls are accepted without a proof of the cluster secret. */
+  auth: boolean;
+  /** The cluster secret: calls must prove it, and this agent proves it in return. */
+  clusterSecretFile: string | undefined;
 }
 
 /**
@@ -172,6 +177,8 @@ export const AGENT_OPTIONS: readonly Option[] = [
     'none',
   ),
   describedDefault(new Option('--coordinator-tls-key <file>', 'PEM private key of that client certificate').env('QUANTGRID_COORDINATOR_TLS_KEY'), 'none'),
+  clusterSecretFileOption(),
+  noAuthOption('accept calls from any caller, without a proof of the cluster secret'),
 ];
 
 /** The parsed values, by commander attribute name; null = not given (see describedDefault). */
@@ -197,6 +204,8 @@ interface AgentOptionValues {
   coordinatorTlsCa: string | null;
   coordinatorTlsCert: string | null;
   coordinatorTlsKey: string | null;
+  clusterSecretFile: string | null;
+  auth: boolean;
 }
 
 /** Parses "500ms", "3s", "1m", "1m30s", "1.5h" into milliseconds; a bad one is an exit naming option. */
@@ -241,6 +250,17 @@ function coordinatorTlsConfig(values: AgentOptionValues, source: (flag: string) 
   return tls;
 }
 
+/** Why this configuration may not start (secure by default), or undefined. */
+export function agentAuthRefusal(config: AgentConfig): string | undefined {
+  return authRefusal({
+    auth: config.auth,
+    host: config.host,
+    clusterSecretFile: config.clusterSecretFile,
+    mutualTls: Boolean(config.tls.certFile && config.tls.keyFile && config.tls.caFile),
+    listenFlag: '--host',
+  });
+}
+
 /**
  * Parses the agent's command line (argv without node and the script) and environment.
  * Throws CommandLineExit: exit code 2 with a one-line message for bad values, 0 after --help/--version.
@@ -259,6 +279,7 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
   const values = program.opts<AgentOptionValues>();
   const source = (flag: string): string => valueSource(program, AGENT_OPTIONS.find((option) => option.long === flag)!);
   const cores = Math.max(1, options.cores ?? os.availableParallelism());
+  const tls = serverTlsConfig(values, source);
   return {
     consul: values.consul,
     nodeId: values.nodeId ?? undefined,
@@ -272,10 +293,12 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     deregisterAfterMs: values.deregisterAfter,
     heartbeatMs: values.heartbeatMs,
     drainTimeoutMs: values.drainTimeout,
-    tls: serverTlsConfig(values, source),
+    tls,
     datasetCacheBytes: values.datasetCacheMb * 1024 * 1024,
     datasetCacheDir: values.datasetCacheDir,
     datasetCacheDiskBytes: values.datasetCacheDiskBytes,
     coordinatorTls: coordinatorTlsConfig(values, source),
+    auth: values.auth,
+    clusterSecretFile: values.clusterSecretFile ?? undefined,
   };
 }

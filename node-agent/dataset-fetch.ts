@@ -1,6 +1,7 @@
 import type { DatasetChunk__Output } from '../shared/generated/quantgrid/v1/DatasetChunk.js';
 import { createCoordinatorClient } from '../shared/grpc/clients.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
+import { clusterProofClientInterceptor } from '../shared/grpc/cluster-proof-interceptors.js';
 import type { DatasetFetcher } from './dataset-cache.js';
 
 /** Largest dataset an agent accepts (encoded bytes). */
@@ -10,10 +11,11 @@ export const MAX_DATASET_BYTES = 2 * 1024 * 1024 * 1024 - 1;
  * Fetches a dataset from the coordinator's FetchDataset stream (chunks in order), with an overall
  * deadline. The caller verifies the content against the id.
  */
-export function grpcDatasetFetcher(options: { tls?: TlsConfig; timeoutMs?: number } = {}): DatasetFetcher {
+/** `clusterSecret`: each fetch proves it, which is how an agent is let in without a user's token. */
+export function grpcDatasetFetcher(options: { tls?: TlsConfig; timeoutMs?: number; clusterSecret?: Uint8Array } = {}): DatasetFetcher {
   return (id, source) =>
     new Promise<Uint8Array>((resolve, reject) => {
-      const client = createCoordinatorClient(source, options.tls ?? {});
+      const client = createCoordinatorClient(source, options.tls ?? {}, options.clusterSecret ? { interceptors: [clusterProofClientInterceptor(options.clusterSecret)] } : {});
       const call = client.fetchDataset({ id }, { deadline: Date.now() + (options.timeoutMs ?? 120_000) });
       let buffer: Buffer | undefined;
       let received = 0;

@@ -9,11 +9,12 @@ import { errorMessage } from '../shared/errors.js';
 import { setServing } from '../shared/grpc/standard-services.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
 import { CommandLineExit } from '../shared/config/command-line.js';
-import { parseAgentConfig, resolveNodeId, type AgentConfig } from './agent-config.js';
+import { agentAuthRefusal, parseAgentConfig, resolveNodeId, type AgentConfig } from './agent-config.js';
 import { readMachineProfile } from './machine-profile.js';
 import { LoadMonitor, systemLoadReader } from './load-monitor.js';
 import { WorkerPool } from './worker-pool.js';
 import { AgentService } from './agent-service.js';
+import { readClusterSecretFile } from '../shared/auth/cluster-secret-file.js';
 import { NODE_AGENT_SERVICE_NAME, startAgentServer, type StartedAgentServer } from './agent-server.js';
 import { DatasetCache } from './dataset-cache.js';
 import { grpcDatasetFetcher } from './dataset-fetch.js';
@@ -42,6 +43,10 @@ async function die(error: unknown, what: string): Promise<never> {
 }
 
 async function start(config: AgentConfig): Promise<void> {
+  const clusterSecret = config.clusterSecretFile ? await readClusterSecretFile(config.clusterSecretFile) : undefined;
+  if (clusterSecret?.warning) logger.warn({ file: config.clusterSecretFile }, clusterSecret.warning);
+  const secret = config.auth ? clusterSecret?.secret : undefined;
+  if (!config.auth) logger.warn({ host: config.host }, 'authentication is off (--no-auth): any caller may run partitions here');
   const profile = await readMachineProfile(logger);
   const pool = new WorkerPool({ size: config.slots, logger, indicatorCacheBytes: config.indicatorCacheBytes });
   const load = new LoadMonitor({ busySlots: () => pool.busySlots, reader: systemLoadReader(profile.netInterface), logger });
@@ -59,11 +64,19 @@ async function start(config: AgentConfig): Promise<void> {
     capabilities: config.capabilities,
     heartbeatMs: config.heartbeatMs,
     logger,
-    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, diskBytes: config.datasetCacheDiskBytes, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls }), logger }),
+    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, diskBytes: config.datasetCacheDiskBytes, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), logger }),
+    clusterSecret: secret,
   });
   let server: StartedAgentServer;
   try {
-    server = await startAgentServer({ host: config.host, port: config.port, tls: config.tls, handlers: service.handlers });
+    server = await startAgentServer({
+      host: config.host,
+      port: config.port,
+      tls: config.tls,
+      handlers: service.handlers,
+      clusterSecret: secret,
+      onRefused: (method, reason) => logger.warn({ method, reason }, 'call refused: no valid proof of the cluster secret'),
+    });
   } catch (error) {
     load.stop();
     await pool.close();
@@ -168,5 +181,10 @@ try {
     process.exit(error.exitCode);
   }
   throw error;
+}
+const refusal = agentAuthRefusal(config);
+if (refusal) {
+  process.stderr.write(`quantgrid-agent: ${refusal}\n`);
+  process.exit(2);
 }
 start(config).catch((error: unknown) => die(error, 'node agent failed to start'));

@@ -56,11 +56,13 @@ function shutdown(): Promise<boolean> {
 }
 
 /** Runs the CLI with the terminal as its stdio; resolves with its exit code (non-zero on signal or timeout). */
-function runCli(address: string, args: string[]): Promise<number> {
+function runCli(address: string, tokenFile: string, args: string[]): Promise<number> {
   return new Promise((resolve) => {
+    // The demo runs as the cluster's admin (the token file its coordinator wrote), like any secure cluster.
     const child = spawn(process.execPath, ['--enable-source-maps', cliEntry, '--coordinator', address, ...args], {
       stdio: 'inherit',
       cwd: repoRoot,
+      env: { ...process.env, QUANTGRID_TOKEN_FILE: tokenFile },
     });
     currentCli = child;
     const timer = setTimeout(() => {
@@ -132,7 +134,7 @@ async function main(): Promise<number> {
     if (interrupted) break;
     say(`\n${bold(`▶ ${step.title}`)}`);
     say(dim(`$ quantgrid --coordinator ${address} ${step.args.join(' ')}`));
-    const code = await runCli(address, step.args);
+    const code = await runCli(address, cluster.coordinator.adminTokenFile, step.args);
     if (interrupted) break;
     if (code !== 0) {
       failed.push(`${step.args.slice(0, 2).join(' ')} (exit ${code})`);

@@ -6,10 +6,10 @@ import { renderJobsTable } from '../render/job-tables.js';
 
 const DEFAULT_LIMIT = '50';
 
-async function run(context: CommandContext, flags: { status?: string; limit: string }): Promise<number> {
+async function run(context: CommandContext, flags: { status?: string; limit: string; mine?: boolean }): Promise<number> {
   const status = flags.status === undefined ? 'JOB_STATUS_UNSPECIFIED' : flagValue('--status', flags.status, parseJobStatus);
   const limit = flagValue('--limit', flags.limit, parseIntegerIn(1, 100_000));
-  const response = await context.connection.listJobs({ status, limit });
+  const response = await context.connection.listJobs({ status, limit, mine: flags.mine === true });
   if (context.json) context.printJson(response);
   else context.print(renderJobsTable(response.jobs, Date.now()));
   return EXIT.OK;
@@ -19,15 +19,17 @@ async function run(context: CommandContext, flags: { status?: string; limit: str
 export function registerJobsCommand(program: Command): void {
   program
     .command('jobs')
-    .description('list recent jobs: id, kind, status, progress, age, duration')
+    .description('list recent jobs: id, kind, owner, status, progress, age, duration')
     .option('--status <status>', 'only jobs in this state: queued, waiting, running, completed, failed, cancelled')
     .option('--limit <n>', 'most jobs to list', DEFAULT_LIMIT)
+    .option('--mine', 'only my jobs (those of the token\'s user)')
     .addHelpText(
       'after',
       `
 Examples:
   $ quantgrid jobs
   $ quantgrid jobs --status running
+  $ quantgrid jobs --mine
   $ quantgrid jobs --status failed --limit 5 --json`,
     )
     .action(commandAction(run));

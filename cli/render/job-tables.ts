@@ -29,17 +29,18 @@ export function kindOfSpec(spec: JobSpec__Output | null | undefined): string {
 export function renderJobsTable(jobs: readonly Job__Output[], nowMs: number): string {
   if (jobs.length === 0) return 'no jobs';
   const withNames = jobs.some((job) => job.name);
-  const head = ['id', ...(withNames ? ['name'] : []), 'kind', 'status', 'progress', 'age', 'duration'];
+  const head = ['id', ...(withNames ? ['name'] : []), 'kind', 'owner', 'status', 'progress', 'age', 'duration'];
   const rows = jobs.map((job) => [
     job.id,
     ...(withNames ? [job.name || NONE] : []),
     job.kind || NONE,
+    job.owner || NONE,
     statusName(job.status),
     formatProgress(job.progress),
     job.createdAtMs > 0 ? formatDuration(nowMs - job.createdAtMs) : NONE,
     formatDuration(jobDurationMs(job, nowMs)),
   ]);
-  const right = withNames ? [5, 6, 7] : [4, 5, 6];
+  const right = withNames ? [6, 7, 8] : [5, 6, 7];
   return renderTable(
     head,
     rows,
@@ -55,6 +56,7 @@ export function renderJobDetails(job: Job__Output, nowMs: number): string {
     ['name', job.name || NONE],
     ...(job.schedule ? [['schedule', job.schedule] as [string, string]] : []),
     ['kind', job.kind || NONE],
+    ['owner', job.owner || NONE],
     ['spec', describeSpec(job.spec)],
     ['status', statusName(job.status)],
     ['progress', formatProgress(progress)],

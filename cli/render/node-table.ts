@@ -50,5 +50,7 @@ export function renderNodesTable(nodes: readonly NodeInfo__Output[], nowMs: numb
       node.version || NONE,
     ];
   });
-  return renderTable(head, rows, align);
+  // Why a node gets no work, below the table (a reason can be long).
+  const reasons = nodes.filter((node) => node.stateReason).map((node) => `${node.id} is ${node.state}: ${node.stateReason}`);
+  return [renderTable(head, rows, align), ...reasons].join('\n');
 }

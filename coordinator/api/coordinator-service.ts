@@ -6,6 +6,9 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { NodeTable } from '../nodes/node-table.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import type { TokenStore } from '../auth/token-store.js';
+import { createAuthHandlers } from './auth-rpc.js';
 import { createDatasetHandlers } from './dataset-rpc.js';
 import { createJobHandlers } from './job-rpc.js';
 import { JobViews } from './job-views.js';
@@ -21,19 +24,22 @@ export interface CoordinatorServiceDeps {
   log: Logger;
   datasets: DatasetStore;
   schedules: ScheduleService;
+  tokens: TokenStore;
+  audit: AuditLog;
 }
 
 /**
  * The Coordinator service, every RPC. Handlers return their answer or throw a typed error
  * (shared/errors.ts); rpc-handlers.ts sends one or the other, mapped by grpc-status.ts.
  */
-export function createCoordinatorService({ store, runner, table, limits, log, datasets, schedules }: CoordinatorServiceDeps): CoordinatorHandlers {
+export function createCoordinatorService({ store, runner, table, limits, log, datasets, schedules, tokens, audit }: CoordinatorServiceDeps): CoordinatorHandlers {
   const jobs = new JobViews(store, runner);
   return {
-    ...createJobHandlers({ store, runner, jobs, datasets, limits, log }),
+    ...createJobHandlers({ store, runner, jobs, datasets, limits, audit, log }),
     WatchJob: createWatchJob(runner.hub, jobs, log),
     ...createNodeHandlers(table, log),
-    ...createDatasetHandlers(datasets, log),
-    ...createScheduleHandlers(schedules, log),
+    ...createDatasetHandlers(datasets, audit, log),
+    ...createScheduleHandlers(schedules, audit, log),
+    ...createAuthHandlers(tokens, audit, log),
   };
 }

@@ -3,6 +3,8 @@ import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Co
 import type { DatasetChunk } from '../../shared/generated/quantgrid/v1/DatasetChunk.js';
 import type { Logger } from '../../shared/logging.js';
 import { toDatasetInfo, type DatasetStore } from '../datasets/dataset-store.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { principalOf } from '../auth/principal.js';
 import { DATASET_STORE } from './dependency-failure.js';
 import { requiredId } from './request-fields.js';
 import { serverStream, unary, type RpcContext } from './rpc-handlers.js';
@@ -13,12 +15,14 @@ export const DATASET_CHUNK_BYTES = 1024 * 1024;
 export type DatasetRpcName = 'ImportDataset' | 'ListDatasets' | 'FetchDataset';
 
 /** Importing and listing stored datasets, and serving their bytes to node agents. */
-export function createDatasetHandlers(datasets: DatasetStore, log: Logger): Pick<CoordinatorHandlers, DatasetRpcName> {
+export function createDatasetHandlers(datasets: DatasetStore, audit: AuditLog, log: Logger): Pick<CoordinatorHandlers, DatasetRpcName> {
   const context = (rpc: DatasetRpcName): RpcContext => ({ rpc, log, dependency: DATASET_STORE });
   return {
-    ImportDataset: unary(context('ImportDataset'), async ({ symbol, timeframe, format, content }) => {
-      const info = await datasets.import({ symbol, timeframe, format, content });
-      log.info({ dataset: info.id, symbol, timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent }, 'dataset imported');
+    ImportDataset: unary(context('ImportDataset'), async ({ symbol, timeframe, format, content }, call) => {
+      const owner = principalOf(call).user;
+      const info = await datasets.import({ symbol, timeframe, format, content, owner });
+      log.info({ dataset: info.id, symbol, timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent, owner }, 'dataset imported');
+      await audit.append({ user: owner, action: 'dataset.import', target: `sha256:${info.id}`, detail: `${symbol} ${timeframe}, ${info.bars} bars${info.alreadyPresent ? ', already present' : ''}` });
       return toDatasetInfo(info, info.alreadyPresent);
     }),
 

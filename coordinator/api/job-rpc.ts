@@ -6,6 +6,8 @@ import { isTerminalStatus } from '../../shared/job-status.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { validateSubmission } from '../jobs/job-submission.js';
+import type { AuditLog } from '../audit/audit-log.js';
+import { checkOwnerOrAdmin, principalOf } from '../auth/principal.js';
 import { JOB_STORE } from './dependency-failure.js';
 import type { JobViews } from './job-views.js';
 import { requiredId } from './request-fields.js';
@@ -19,6 +21,7 @@ export interface JobRpcDeps {
   jobs: JobViews;
   datasets: DatasetStore;
   limits: SpecLimits;
+  audit: AuditLog;
   log: Logger;
 }
 
@@ -27,36 +30,45 @@ const LIST_LIMIT_MAX = 1000;
 const LIST_LIMIT_DEFAULT = 50;
 
 /** Submitting, reading, cancelling and listing jobs (watching: watch-job.ts). */
-export function createJobHandlers({ store, runner, jobs, datasets, limits, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
+export function createJobHandlers({ store, runner, jobs, datasets, limits, audit, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
   const context = (rpc: JobRpcName): RpcContext => ({ rpc, log, dependency: JOB_STORE });
   return {
-    SubmitJob: unary(context('SubmitJob'), async (request) => {
+    SubmitJob: unary(context('SubmitJob'), async (request, call) => {
+      const principal = principalOf(call);
       // Stored datasets resolved, the spec validated and normalised by its kind: once, here.
-      const data = await validateSubmission(request, limits, datasets);
+      const data = { ...(await validateSubmission(request, limits, datasets)), owner: principal.user };
       const { jobId, duplicate } = await store.submit(data);
       if (duplicate) log.info({ job: jobId, requestId: data.requestId }, 'duplicate submission: the job of that request id');
-      else log.info({ job: jobId, kind: data.kind, name: data.name }, 'job submitted');
+      else {
+        log.info({ job: jobId, kind: data.kind, name: data.name, owner: data.owner }, 'job submitted');
+        await audit.append({ user: principal.user, action: 'job.submit', target: jobId, detail: `${data.kind}${data.name ? ` ${data.name}` : ''}` });
+      }
       return { jobId, job: await jobs.find(jobId) };
     }),
 
     GetJob: unary(context('GetJob'), async (request) => jobs.get(requiredId('job_id', request.jobId))),
 
-    CancelJob: unary(context('CancelJob'), async (request) => {
+    CancelJob: unary(context('CancelJob'), async (request, call) => {
+      const principal = principalOf(call);
       const jobId = requiredId('job_id', request.jobId);
       const before = await jobs.get(jobId);
+      checkOwnerOrAdmin(principal, before.owner, `job ${jobId}`);
       if (isTerminalStatus(before.status)) return before;
       await store.requestCancel(jobId);
       runner.cancel(jobId);
-      log.info({ job: jobId }, 'cancel requested');
+      log.info({ job: jobId, by: principal.user }, 'cancel requested');
+      await audit.append({ user: principal.user, action: 'job.cancel', target: jobId, detail: before.kind ?? '' });
       return jobs.get(jobId);
     }),
 
-    ListJobs: unary(context('ListJobs'), async (request) => {
+    ListJobs: unary(context('ListJobs'), async (request, call) => {
       const limit = request.limit > 0 ? Math.min(request.limit, LIST_LIMIT_MAX) : LIST_LIMIT_DEFAULT;
       const wanted = request.status;
-      const listed = await store.list(wanted === 'JOB_STATUS_UNSPECIFIED' ? limit : LIST_LIMIT_MAX);
+      const owner = request.mine ? principalOf(call).user : undefined;
+      const filtering = wanted !== 'JOB_STATUS_UNSPECIFIED' || owner !== undefined;
+      const listed = await store.list(filtering ? LIST_LIMIT_MAX : limit);
       const described = await Promise.all(listed.map((job) => store.describe(job, runner.liveSnapshot(job.id!))));
-      const filtered = wanted === 'JOB_STATUS_UNSPECIFIED' ? described : described.filter((job) => job.status === wanted);
+      const filtered = described.filter((job) => (wanted === 'JOB_STATUS_UNSPECIFIED' || job.status === wanted) && (owner === undefined || job.owner === owner));
       // Results can be large; a listing leaves them out (GetJob has them).
       return { jobs: filtered.slice(0, limit).map((job) => ({ ...job, resultJson: '' })) };
     }),

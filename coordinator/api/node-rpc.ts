@@ -26,6 +26,7 @@ export function createNodeHandlers(table: NodeTable, log: Logger): Pick<Coordina
           version: node.version,
           score: { total: score.total, cpu: score.cpu, memory: score.memory, network: score.network, loadFactor: score.loadFactor },
           quarantinedUntilMs: node.quarantinedUntil,
+          stateReason: table.stateOf(node) === 'unverified' ? node.unverifiedReason : '',
         };
       });
       nodes.sort((a, b) => Number(b.score?.total ?? 0) - Number(a.score?.total ?? 0));

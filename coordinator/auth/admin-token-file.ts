@@ -3,6 +3,9 @@ import path from 'node:path';
 import { generateApiToken, isApiTokenShaped } from '../../shared/auth/api-token.js';
 import { readSecretFile } from '../../shared/config/secret-file.js';
 
+/** The user the bootstrap admin token belongs to. */
+export const ADMIN_USER = 'admin';
+
 export interface AdminTokenFile {
   token: string;
   /** True when this call wrote the file. */

@@ -83,6 +83,13 @@ export class TokenStore {
     return true;
   }
 
+  /** The user's token as listed, or undefined when the user has none (or it expired). */
+  async info(user: string): Promise<TokenInfo | undefined> {
+    const hash = await this.redis.get(this.userKey(user));
+    const info = hash ? parseInfo(await this.redis.hgetall(this.tokenKey(hash))) : undefined;
+    return info && (info.expiresAt === 0 || info.expiresAt > this.now()) ? info : undefined;
+  }
+
   /** Removes the user's token; false when the user had none. */
   async revoke(user: string): Promise<boolean> {
     const hash = await this.redis.get(this.userKey(user));

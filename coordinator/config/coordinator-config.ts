@@ -1,9 +1,12 @@
+import os from 'node:os';
+import path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { authRefusal, clusterSecretFileOption, noAuthOption } from '../../shared/config/cluster-auth-options.js';
 import { advertiseAddressOption } from '../../shared/config/advertise-address.js';
 import { CommandLineExit, parseCommandLine } from '../../shared/config/command-line.js';
 import { consulOption, type ConsulEndpoint } from '../../shared/config/consul-option.js';
 import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
-import { SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
+import { readableFile, SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { ScoreWeights } from '../nodes/node-scorer.js';
@@ -34,6 +37,20 @@ export interface CoordinatorConfig {
   limits: SpecLimits;
   tls: TlsConfig;
   agentTls: TlsConfig;
+  /** False only with --no-auth (loopback only): no tokens, no node proof. */
+  auth: boolean;
+  /** The bootstrap admin token, read or created at start. */
+  adminTokenFile: string;
+  clusterSecretFile: string | undefined;
+  redisPasswordFile: string | undefined;
+  redisTlsCaFile: string | undefined;
+}
+
+/** Where the bootstrap admin token lives unless --admin-token-file says otherwise. */
+export const DEFAULT_ADMIN_TOKEN_FILE = '~/.quantgrid/admin.token';
+
+function expandHome(file: string): string {
+  return file === '~' || file.startsWith('~/') ? path.join(os.homedir(), file.slice(1)) : file;
 }
 
 function parseWeights(text: string): ScoreWeights {
@@ -54,10 +71,17 @@ function parseWeights(text: string): ScoreWeights {
 export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
     .env('QUANTGRID_LISTEN')
-    .default('0.0.0.0:7000'),
+    .default('127.0.0.1:7000'),
+  noAuthOption('serve the API without tokens (every caller acts as an admin) and use agents without a node proof'),
+  new Option('--admin-token-file <file>', 'the bootstrap admin token; created (mode 0600) with a new token when missing. Its path is logged, never the token')
+    .env('QUANTGRID_ADMIN_TOKEN_FILE')
+    .default(DEFAULT_ADMIN_TOKEN_FILE),
+  clusterSecretFileOption(),
   advertiseAddressOption('QUANTGRID_API_ADVERTISE_ADDRESS', 'address agents reach this API at to fetch datasets'),
   consulOption('Consul HTTP API used to discover agents'),
-  new Option('--redis <url>', 'Redis holding the job queue (BullMQ)').env('QUANTGRID_REDIS').default('redis://127.0.0.1:6379'),
+  new Option('--redis <url>', 'Redis holding the job queue (BullMQ): redis://host:port, or rediss:// for TLS').env('QUANTGRID_REDIS').default('redis://127.0.0.1:6379'),
+  new Option('--redis-password-file <file>', 'file holding the Redis password (instead of one in the URL)').env('QUANTGRID_REDIS_PASSWORD_FILE').argParser(readableFile),
+  new Option('--redis-tls-ca <file>', 'PEM CA that signed the Redis server\'s certificate (with a rediss:// URL)').env('QUANTGRID_REDIS_TLS_CA').argParser(readableFile),
   new Option('--queue-prefix <prefix>', 'BullMQ key prefix; coordinators sharing it share jobs')
     .env('QUANTGRID_QUEUE_PREFIX')
     .default('quantgrid'),
@@ -122,11 +146,21 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
   const raw = values as Record<string, string | undefined>;
   const shared = values as unknown as SharedOptionValues;
   const weights = convert('weights', raw.weights!, parseWeights);
+  const listen = convert('listen', raw.listen!, parseHostPort);
+  const auth = values.auth !== false;
+  const agentTls: TlsConfig = { certFile: raw.agentTlsCert, keyFile: raw.agentTlsKey, caFile: raw.agentTlsCa };
+  const redisUrl = convert('redis', raw.redis!, parseUrl(['redis', 'rediss']));
+  if (raw.redisTlsCa && redisUrl.protocol !== 'rediss:') throw new InvalidArgumentError('--redis-tls-ca: needs a rediss:// URL in --redis');
   return {
-    listen: convert('listen', raw.listen!, parseHostPort),
+    listen,
+    auth,
+    adminTokenFile: expandHome(raw.adminTokenFile!),
+    clusterSecretFile: raw.clusterSecretFile,
+    redisPasswordFile: raw.redisPasswordFile,
+    redisTlsCaFile: raw.redisTlsCa,
     advertiseAddress: shared.advertiseAddress ?? undefined,
     consulUrl: new URL(shared.consul.url),
-    redisUrl: convert('redis', raw.redis!, parseUrl(['redis', 'rediss'])),
+    redisUrl,
     queuePrefix: raw.queuePrefix!,
     weights,
     maxAttempts: convert('max-attempts', raw.maxAttempts!, parsePositiveInt),
@@ -147,8 +181,19 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
       maxBars: convert('max-bars', raw.maxBars!, parsePositiveInt),
     },
     tls: serverTlsConfig(shared),
-    agentTls: { certFile: raw.agentTlsCert, keyFile: raw.agentTlsKey, caFile: raw.agentTlsCa },
+    agentTls,
   };
+}
+
+/** Why this configuration may not start (secure by default), or undefined. */
+export function coordinatorAuthRefusal(config: CoordinatorConfig): string | undefined {
+  return authRefusal({
+    auth: config.auth,
+    host: config.listen.host,
+    clusterSecretFile: config.clusterSecretFile,
+    mutualTls: Boolean(config.agentTls.certFile && config.agentTls.keyFile && config.agentTls.caFile),
+    listenFlag: '--listen',
+  });
 }
 
 /** Parses argv; exits with code 2 and a one-line reason on bad flags. */

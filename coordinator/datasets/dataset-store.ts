@@ -21,6 +21,8 @@ export interface StoredDatasetInfo {
   lastTimeMs: number;
   bytes: number;
   importedAtMs: number;
+  /** The user who first imported it ('' for datasets imported before users existed). */
+  owner?: string;
 }
 
 export interface ImportRequest {
@@ -28,6 +30,8 @@ export interface ImportRequest {
   timeframe: string;
   format: string;
   content: Uint8Array;
+  /** The importing user, recorded as the owner when the content is new. */
+  owner?: string;
 }
 
 /** A file that cannot be imported (the message names the field, or the row of the file at fault). */
@@ -93,6 +97,7 @@ export class DatasetStore {
       lastTimeMs: outcome.lastTimeMs,
       bytes: outcome.encoded.byteLength,
       importedAtMs: Date.now(),
+      owner: request.owner ?? '',
     };
     const encoded = Buffer.from(outcome.encoded.buffer, outcome.encoded.byteOffset, outcome.encoded.byteLength);
     // Bytes first, index entry second, in one transaction: the index never names missing bytes.
@@ -143,5 +148,5 @@ export class DatasetStore {
 }
 
 export function toDatasetInfo(info: StoredDatasetInfo, alreadyPresent = false): DatasetInfo {
-  return { ...info, alreadyPresent };
+  return { ...info, owner: info.owner ?? '', alreadyPresent };
 }

@@ -131,6 +131,7 @@ export class JobStore {
       kind: job.data.kind,
       name: job.data.name,
       schedule: job.data.schedule ?? '',
+      owner: job.data.owner ?? '',
       status,
       spec: job.data.spec,
       progress: toJobProgress(progress),

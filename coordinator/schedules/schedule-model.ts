@@ -31,6 +31,8 @@ export interface ScheduleDefinition {
   createdAt: number;
   /** The validated request each occurrence submits (stored datasets resolved, no request id). */
   template: SubmitJobRequest__Output;
+  /** The user who added it: its jobs run as this user ('' for schedules added before users existed). */
+  owner: string;
 }
 
 /** The latest occurrence (or run-now) of a schedule. */

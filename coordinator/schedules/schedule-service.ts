@@ -96,13 +96,18 @@ export class ScheduleService {
       { pattern: definition.cron, tz: definition.tz },
       {
         name: 'job',
-        data: runData(data, definition.template, definition.name, now),
+        data: runData({ ...data, owner: definition.owner }, definition.template, definition.name, now),
         opts: this.jobs.jobOptions(data.priority),
       },
     );
   }
 
-  async add(request: AddScheduleRequest__Output): Promise<Schedule> {
+  /** The user who added the schedule; NotFound for an unknown name. */
+  async ownerOf(name: string): Promise<string> {
+    return (await this.find(name)).definition.owner;
+  }
+
+  async add(request: AddScheduleRequest__Output, owner: string): Promise<Schedule> {
     const name = checkScheduleName(request.name);
     const tz = checkTimeZone(request.tz);
     const definition: ScheduleDefinition = {
@@ -114,6 +119,7 @@ export class ScheduleService {
       paused: false,
       createdAt: Date.now(),
       template: (await this.checkTemplate(name, request.template)).request,
+      owner,
     };
     if (!(await this.schedules.add(definition))) throw new ScheduleExists(name);
     try {
@@ -167,7 +173,7 @@ export class ScheduleService {
     const { definition } = await this.find(name);
     const { data } = await this.checkTemplate(name, definition.template);
     const now = Date.now();
-    const { jobId } = await this.jobs.submit(runData(data, definition.template, name, now, now));
+    const { jobId } = await this.jobs.submit(runData({ ...data, owner: definition.owner }, definition.template, name, now, now));
     await this.schedules.recordStart(name, { jobId, scheduledAt: now, status: 'JOB_STATUS_QUEUED', skipped: false, reason: '', manual: true });
     this.log.info({ schedule: name, job: jobId }, 'schedule run now');
     const job = await this.jobs.get(jobId);
@@ -220,6 +226,7 @@ export class ScheduleService {
       paused: definition.paused,
       template: definition.template,
       createdAtMs: definition.createdAt,
+      owner: definition.owner,
       nextRunMs: definition.paused ? 0 : (nextRunMs ?? (await this.nextRun(definition.name))),
       lastRun: last && {
         jobId: last.jobId,

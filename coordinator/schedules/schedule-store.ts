@@ -49,6 +49,7 @@ function definitionFields(definition: ScheduleDefinition): string[] {
     'paused', definition.paused ? '1' : '0',
     'createdAt', String(definition.createdAt),
     'template', JSON.stringify(definition.template),
+    'owner', definition.owner,
   ];
 }
 
@@ -63,6 +64,7 @@ export function parseStoredSchedule(hash: Record<string, string>): StoredSchedul
     paused: hash.paused === '1',
     createdAt: Number(hash.createdAt),
     template: JSON.parse(hash.template) as ScheduleDefinition['template'],
+    owner: hash.owner ?? '',
   };
   const lastRun: ScheduleRunRecord | undefined =
     hash['last.at'] === undefined

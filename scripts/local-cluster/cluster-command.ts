@@ -20,10 +20,11 @@ function shown(path: string): string {
 }
 
 /** The lines that point the CLI at the cluster. */
-function printUsage(address: string, out: TerminalOutput): void {
+function printUsage(address: string, adminTokenFile: string, out: TerminalOutput): void {
   out.say('');
   out.say(out.bold('Ready. In another terminal, in this repository:'));
   out.say(`  export QUANTGRID_COORDINATOR=${address}`);
+  out.say(`  export QUANTGRID_TOKEN_FILE=${adminTokenFile}`);
   out.say('  node dist/cli/main.js nodes');
   out.say('  node dist/cli/main.js submit backtest --symbols BTCUSDT --timeframe 1h --bars 20000 --fast 5:50:5 --slow 20:200:10 --watch');
   out.say(out.dim('(or: npm run cli -- nodes, with the same export). Ctrl-C here stops the cluster; its jobs, datasets and schedules stay in Redis.'));
@@ -70,6 +71,8 @@ export async function runClusterCommand(config: ClusterCommandConfig, out: Termi
         redis: { dir: join(config.dataDir, 'redis'), port: config.redisPort, appendOnly: true, appendFsync: 'everysec' },
         consulHttpPort: config.consulPort,
         logDir,
+        // The cluster secret and the admin token are kept with the data: the token still works next time.
+        secretsDir: join(config.dataDir, 'secrets'),
       },
       out,
     );
@@ -79,7 +82,7 @@ export async function runClusterCommand(config: ClusterCommandConfig, out: Termi
     if (stopping) return new Promise<never>(() => undefined);
     return fail((error as Error).message);
   }
-  printUsage(cluster.coordinator.address, out);
+  printUsage(cluster.coordinator.address, cluster.coordinator.adminTokenFile, out);
 
   // A part that dies on its own takes the cluster down: a half cluster only confuses.
   const parts = [cluster.coordinator.process, cluster.redis.process, cluster.consul.process];

@@ -3,10 +3,12 @@
  * ports in temp dirs, the coordinator, and any number of node agents, each a managed child process
  * (see managed-process.ts: nothing outlives the process that started the cluster).
  */
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
+import { bearerTokenInterceptor } from '../../shared/grpc/bearer-token-interceptor.js';
 import { createCoordinatorClient } from '../../shared/grpc/clients.js';
 import type { NodeInfo__Output } from '../../shared/generated/quantgrid/v1/NodeInfo.js';
 import { startConsulDevAgent, type ConsulDevAgent } from './consul-dev-agent.js';
@@ -54,6 +56,13 @@ export interface LocalClusterOptions {
   /** Compiled entry points; default dist/coordinator/main.js and dist/node-agent/main.js. */
   coordinatorEntry?: string;
   agentEntry?: string;
+  /**
+   * 'secure' (the default, as in production): a cluster secret shared by the coordinators and agents,
+   * and an admin token the coordinator creates; 'none': every process with --no-auth (loopback only).
+   */
+  auth?: 'secure' | 'none';
+  /** Where the cluster secret and the admin token file live (kept when given); default the cluster's temp dir. */
+  secretsDir?: string;
 }
 
 export interface ClusterAgent {
@@ -69,6 +78,10 @@ export interface ClusterCoordinator {
   readonly address: string;
   readonly process: ManagedProcess;
   readonly logFile: string;
+  /** The bootstrap admin token ('' with auth 'none'). */
+  readonly adminToken: string;
+  /** The file holding it (the coordinator's --admin-token-file); '' with auth 'none'. */
+  readonly adminTokenFile: string;
 }
 
 export interface LocalCluster {
@@ -78,6 +91,8 @@ export interface LocalCluster {
   /** The agents still running, in start order. */
   readonly agents: ClusterAgent[];
   readonly logDir: string;
+  /** The cluster secret every process of the cluster was given ('' with auth 'none'). */
+  readonly clusterSecretFile: string;
   /** Looks a running agent up by node id. */
   agent(nodeId: string): ClusterAgent | undefined;
   /** Starts one more agent and waits for its ready line. */
@@ -112,9 +127,9 @@ export interface WaitForNodesOptions {
 
 export type { NodeInfo__Output as CoordinatorNodeInfo };
 
-/** One ListNodes call against the coordinator at address (plaintext, as the local cluster runs). */
-export function listCoordinatorNodes(address: string, timeoutMs = 5000): Promise<NodeInfo__Output[]> {
-  const client = createCoordinatorClient(address);
+/** One ListNodes call against the coordinator at address (plaintext, as the local cluster runs), with its token. */
+export function listCoordinatorNodes(address: string, timeoutMs = 5000, token = ''): Promise<NodeInfo__Output[]> {
+  const client = createCoordinatorClient(address, {}, token ? { interceptors: [bearerTokenInterceptor(token)] } : {});
   return new Promise<NodeInfo__Output[]>((resolve, reject) => {
     client.listNodes({}, { deadline: Date.now() + timeoutMs }, (error, response) => {
       if (error) reject(error);
@@ -147,6 +162,25 @@ function defaultNodeId(index: number): string {
 }
 
 /** Starts Consul, Redis, the coordinator and the agents; on any failure stops what it started and throws. */
+/** A cluster secret at `file`, written when there is none yet (a kept secrets dir reuses its own). */
+async function ensureClusterSecret(file: string): Promise<void> {
+  try {
+    await access(file);
+  } catch {
+    await mkdir(dirname(file), { recursive: true });
+    await writeNewClusterSecretFile(file);
+  }
+}
+
+/** The admin token the coordinator wrote ('' when it wrote none: a stand-in coordinator in tests). */
+async function readAdminToken(file: string): Promise<string> {
+  try {
+    return (await readFile(file, 'utf8')).trim();
+  } catch {
+    return '';
+  }
+}
+
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
   const coordinatorEntry = options.coordinatorEntry ?? DEFAULT_COORDINATOR_ENTRY;
   const agentEntry = options.agentEntry ?? DEFAULT_AGENT_ENTRY;
@@ -157,6 +191,13 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const stopTimeoutMs = options.stopTimeoutMs ?? envMs('QUANTGRID_STOP_TIMEOUT_MS', 20_000);
 
   const root = await mkdtemp(join(tmpdir(), 'quantgrid-cluster-'));
+  const secure = (options.auth ?? 'secure') === 'secure';
+  const secretsDir = options.secretsDir ?? root;
+  const clusterSecretFile = secure ? join(secretsDir, 'cluster.secret') : '';
+  const adminTokenFile = secure ? join(secretsDir, 'admin.token') : '';
+  if (secure) await ensureClusterSecret(clusterSecretFile);
+  const coordinatorAuthArgs = secure ? ['--cluster-secret-file', clusterSecretFile, '--admin-token-file', adminTokenFile] : ['--no-auth'];
+  const agentAuthArgs = secure ? ['--cluster-secret-file', clusterSecretFile] : ['--no-auth'];
   let logDir = options.logDir;
   if (!logDir && process.env.QUANTGRID_CLUSTER_LOG_DIR) {
     logDir = join(process.env.QUANTGRID_CLUSTER_LOG_DIR, root.split(/[\\/]/).pop()!);
@@ -195,12 +236,12 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const child = spawnManaged(
       name,
       process.execPath,
-      ['--enable-source-maps', coordinatorEntry, '--listen', `127.0.0.1:${port}`, '--consul', consul!.httpAddress, '--redis', redis!.url, ...args],
+      ['--enable-source-maps', coordinatorEntry, '--listen', `127.0.0.1:${port}`, '--consul', consul!.httpAddress, '--redis', redis!.url, ...coordinatorAuthArgs, ...args],
       { logFile, env: options.coordinatorEnv },
     );
     try {
       const match = await child.waitForLine(COORDINATOR_READY, startTimeoutMs);
-      return { address: match[1], process: child, logFile };
+      return { address: match[1], process: child, logFile, adminToken: secure ? await readAdminToken(adminTokenFile) : '', adminTokenFile };
     } catch (error) {
       await child.stop(5000);
       throw new Error(`${name} did not become ready: ${(error as Error).message}`);
@@ -227,6 +268,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       '--host', '127.0.0.1',
       '--port', '0',
       '--slots', String(agentOptions.slots),
+      ...agentAuthArgs,
       ...(agentOptions.capabilities?.length ? ['--capabilities', agentOptions.capabilities.join(',')] : []),
       ...(agentOptions.extraArgs ?? []),
     ];
@@ -293,6 +335,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     redis: redis!,
     coordinator: coordinator!,
     logDir,
+    clusterSecretFile,
     get agents() {
       return [...agents.values()].filter((a) => a.process.running && a.address !== '');
     },
@@ -327,7 +370,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
           throw new Error(`coordinator exited while waiting for nodes; last output:\n${coordinator!.process.outputTail(30)}`);
         }
         try {
-          last = await listCoordinatorNodes(coordinator!.address, Math.min(5000, Math.max(500, deadline - Date.now())));
+          last = await listCoordinatorNodes(coordinator!.address, Math.min(5000, Math.max(500, deadline - Date.now())), coordinator!.adminToken);
           lastError = undefined;
           const seen = new Set(last.filter(accept).map((n) => n.id));
           if (wanted.every((id) => seen.has(id))) return last;

@@ -12,6 +12,14 @@ import type { ListSchedulesResponse__Output } from '../generated/quantgrid/v1/Li
 import type { Schedule__Output } from '../generated/quantgrid/v1/Schedule.js';
 import type { SubmitJobRequest } from '../generated/quantgrid/v1/SubmitJobRequest.js';
 import type { SubmitJobResponse__Output } from '../generated/quantgrid/v1/SubmitJobResponse.js';
+import type { CreateTokenRequest } from '../generated/quantgrid/v1/CreateTokenRequest.js';
+import type { CreateTokenResponse__Output } from '../generated/quantgrid/v1/CreateTokenResponse.js';
+import type { ListAuditRequest } from '../generated/quantgrid/v1/ListAuditRequest.js';
+import type { ListAuditResponse__Output } from '../generated/quantgrid/v1/ListAuditResponse.js';
+import type { ListTokensResponse__Output } from '../generated/quantgrid/v1/ListTokensResponse.js';
+import type { Principal__Output } from '../generated/quantgrid/v1/Principal.js';
+import type { TokenInfo__Output } from '../generated/quantgrid/v1/TokenInfo.js';
+import { bearerTokenInterceptor } from '../grpc/bearer-token-interceptor.js';
 import { createCoordinatorClient, type CoordinatorClient } from '../grpc/clients.js';
 import type { TlsConfig } from '../grpc/credentials.js';
 import { CoordinatorError, describeGrpcError, isServiceError } from './coordinator-error.js';
@@ -28,6 +36,10 @@ export interface ConnectionOptions {
   timeoutMs?: number;
   /** How the caller lengthens the deadline, in the wording of a DEADLINE_EXCEEDED failure (the CLI: 'see --timeout'). */
   timeoutHint?: string;
+  /** The API token sent with every call (`authorization: Bearer …`); none: the coordinator answers UNAUTHENTICATED. */
+  token?: string;
+  /** Where a missing or refused token can be fixed, in the wording of an UNAUTHENTICATED failure (the CLI names its sources). */
+  tokenHint?: string;
 }
 
 /** The options do not make a connection: unreadable certificate files, a certificate without its key, an unparsable target. */
@@ -50,7 +62,7 @@ export class CoordinatorConnection {
   constructor(readonly options: ConnectionOptions) {
     this.timeoutMs = options.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS;
     try {
-      this.client = createCoordinatorClient(options.address, options.tls ?? {});
+      this.client = createCoordinatorClient(options.address, options.tls ?? {}, options.token ? { interceptors: [bearerTokenInterceptor(options.token)] } : {});
     } catch (error) {
       throw new ConnectionSetupError((error as Error).message, { cause: error });
     }
@@ -63,7 +75,13 @@ export class CoordinatorConnection {
   /** Turns a failure of a call into a CoordinatorError (anything else passes through). */
   toError(error: unknown, jobId?: string): unknown {
     if (!isServiceError(error)) return error;
-    const message = describeGrpcError(error, { address: this.address, jobId, timeoutMs: this.timeoutMs, timeoutHint: this.options.timeoutHint });
+    const message = describeGrpcError(error, {
+      address: this.address,
+      jobId,
+      timeoutMs: this.timeoutMs,
+      timeoutHint: this.options.timeoutHint,
+      tokenHint: this.options.tokenHint,
+    });
     return new CoordinatorError(message, error.code);
   }
 
@@ -130,6 +148,26 @@ export class CoordinatorConnection {
 
   runScheduleNow(name: string): Promise<SubmitJobResponse__Output> {
     return this.unary((options, callback) => this.client.runScheduleNow({ name }, options, callback));
+  }
+
+  whoAmI(): Promise<Principal__Output> {
+    return this.unary((options, callback) => this.client.whoAmI({}, options, callback));
+  }
+
+  createToken(request: CreateTokenRequest): Promise<CreateTokenResponse__Output> {
+    return this.unary((options, callback) => this.client.createToken(request, options, callback));
+  }
+
+  listTokens(): Promise<ListTokensResponse__Output> {
+    return this.unary((options, callback) => this.client.listTokens({}, options, callback));
+  }
+
+  revokeToken(user: string): Promise<TokenInfo__Output> {
+    return this.unary((options, callback) => this.client.revokeToken({ user }, options, callback));
+  }
+
+  listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output> {
+    return this.unary((options, callback) => this.client.listAudit(request, options, callback));
   }
 
   /**

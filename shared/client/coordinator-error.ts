@@ -29,6 +29,8 @@ export interface GrpcErrorContext {
   timeoutMs?: number;
   /** How the caller lengthens the deadline (the CLI: 'see --timeout'), added to DEADLINE_EXCEEDED in parentheses. */
   timeoutHint?: string;
+  /** Where the caller's token comes from, added to UNAUTHENTICATED in parentheses. */
+  tokenHint?: string;
 }
 
 /** The cause grpc-js gives after "Last error:" when it could not connect, unless it is a plain refusal. */
@@ -63,6 +65,7 @@ export function describeGrpcError(error: grpc.ServiceError, context: GrpcErrorCo
     case grpc.status.RESOURCE_EXHAUSTED:
       return details;
     case grpc.status.UNAUTHENTICATED:
+      return `coordinator at ${context.address} refused the call: ${details}${context.tokenHint ? ` (${context.tokenHint})` : ''}`;
     case grpc.status.PERMISSION_DENIED:
       return `coordinator at ${context.address} refused the call: ${details}`;
     case grpc.status.UNIMPLEMENTED:

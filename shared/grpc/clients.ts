@@ -26,7 +26,7 @@ export const SERVER_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': 256 * 1024 * 1024,
 };
 
-export function createCoordinatorClient(address: string, tls: TlsConfig = {}, options: grpc.ChannelOptions = {}): CoordinatorClient {
+export function createCoordinatorClient(address: string, tls: TlsConfig = {}, options: grpc.ClientOptions = {}): CoordinatorClient {
   const { proto } = loadQuantgridProto();
   return new proto.quantgrid.v1.Coordinator(address, channelCredentials(tls), {
     'grpc.max_receive_message_length': 256 * 1024 * 1024,

@@ -9,9 +9,12 @@ import { runPartitioned } from './task-kinds.js';
 /** How long a test waits for a job it watches to end, unless it says otherwise. */
 export const JOB_TIMEOUT_MS = 120_000;
 
-/** A connection to a test cluster's coordinator (plaintext, the client's default deadline). */
-export function connect(address: string): CoordinatorConnection {
-  return new CoordinatorConnection({ address });
+/**
+ * A connection to a test cluster's coordinator (plaintext, the client's default deadline), with the
+ * cluster's admin token, or another token given.
+ */
+export function connect(coordinator: { address: string; adminToken: string }, token = coordinator.adminToken): CoordinatorConnection {
+  return new CoordinatorConnection({ address: coordinator.address, token });
 }
 
 /** Submits a job and watches it to its end: every event and the final job record. */

@@ -5,6 +5,7 @@ import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluste
 import type { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../../shared/client/watch-to-end.js';
 import type { JobEvent__Output } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import { bearerTokenInterceptor } from '../../shared/grpc/bearer-token-interceptor.js';
 import { createCoordinatorClient, type CoordinatorClient } from '../../shared/grpc/clients.js';
 import { connect } from '../helpers/jobs.js';
 import { streamOutcome } from '../helpers/stream-status.js';
@@ -23,8 +24,8 @@ describe('every call ends with a status at once, and errors do not echo unbounde
 
   before(async () => {
     cluster = await startLocalCluster({ agents: [{ slots: 2 }] });
-    coordinator = connect(cluster.coordinator.address);
-    raw = createCoordinatorClient(cluster.coordinator.address);
+    coordinator = connect(cluster.coordinator);
+    raw = createCoordinatorClient(cluster.coordinator.address, {}, { interceptors: [bearerTokenInterceptor(cluster.coordinator.adminToken)] });
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
   });
 

@@ -71,7 +71,9 @@ async function startCluster(): Promise<{ cluster: ManagedProcess; address: strin
 }
 
 function cli(address: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
-  return run(process.execPath, [CLI, ...args], { env: { ...process.env, QUANTGRID_COORDINATOR: address, NO_COLOR: '1' }, timeout: 30_000 });
+  // The admin token file the cluster prints: kept under the data dir, so it works again after a restart.
+  const tokenFile = join(dataDir, 'secrets', 'admin.token');
+  return run(process.execPath, [CLI, ...args], { env: { ...process.env, QUANTGRID_COORDINATOR: address, QUANTGRID_TOKEN_FILE: tokenFile, NO_COLOR: '1' }, timeout: 30_000 });
 }
 
 /**

@@ -1,5 +1,9 @@
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
 import {
   DEFAULT_COORDINATOR_ENTRY,
   freePort,
@@ -22,7 +26,7 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
   test('a job on an empty cluster waits for nodes, and a node that joins is used within 2 s', async () => {
     const cluster: LocalCluster = await startLocalCluster({ agents: [] });
     cleanups.push(() => cluster.stop());
-    const coordinator = connect(cluster.coordinator.address);
+    const coordinator = connect(cluster.coordinator);
     cleanups.push(async () => coordinator.close());
 
     const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 8 } } });
@@ -48,7 +52,7 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
   test('a node of another quantgrid version is listed as incompatible and gets no work', async () => {
     const cluster = await startLocalCluster({ agents: [{ slots: 2 }] });
     cleanups.push(() => cluster.stop());
-    const coordinator = connect(cluster.coordinator.address);
+    const coordinator = connect(cluster.coordinator);
     cleanups.push(async () => coordinator.close());
     const real = cluster.agents[0];
     const [host, port] = real.address.split(':');
@@ -80,7 +84,7 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
   test('an agent that hangs (SIGSTOP: no reset, no answer) has its partitions retried elsewhere', async () => {
     const cluster = await startLocalCluster({ agents: [{ slots: 4 }, { slots: 4 }] });
     cleanups.push(() => cluster.stop());
-    const coordinator = connect(cluster.coordinator.address);
+    const coordinator = connect(cluster.coordinator);
     cleanups.push(async () => coordinator.close());
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
 
@@ -112,8 +116,15 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
   test('a coordinator started before Redis and Consul waits for them instead of crashing', async () => {
     const redisPort = await freePort();
     const consulPort = await freePort();
+    const secrets = await mkdtemp(join(tmpdir(), 'quantgrid-early-'));
+    cleanups.push(() => rm(secrets, { recursive: true, force: true }));
+    await writeNewClusterSecretFile(join(secrets, 'cluster.secret'));
     const coordinator: ManagedProcess = spawnManaged('coordinator-early', process.execPath, [
       DEFAULT_COORDINATOR_ENTRY,
+      '--cluster-secret-file',
+      join(secrets, 'cluster.secret'),
+      '--admin-token-file',
+      join(secrets, 'admin.token'),
       '--listen',
       '127.0.0.1:0',
       '--redis',
@@ -129,7 +140,7 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
     const redis: RedisServer = await startRedisServer({ port: redisPort });
     cleanups.push(() => redis.stop());
     const [, address] = await coordinator.waitForLine(/quantgrid-coordinator ready address=(\S+)/, 15_000);
-    const client = connect(address);
+    const client = connect({ address, adminToken: (await readFile(join(secrets, 'admin.token'), 'utf8')).trim() });
     cleanups.push(async () => client.close());
     const { jobId } = await client.submitJob({ spec: { noop: { partitions: 2 } } });
     assert.ok(jobId);

@@ -26,7 +26,7 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
 
   before(async () => {
     cluster = await startLocalCluster({ agents: [{ slots: 1 }, { slots: 2 }, { slots: 3 }] });
-    coordinator = connect(cluster.coordinator.address);
+    coordinator = connect(cluster.coordinator);
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
   });
 
@@ -222,7 +222,7 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
   });
 
   test('the CLI submits, watches and prints a result; bad input exits non-zero with one line', () => {
-    const ok = spawnSync(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, 'submit', 'noop', '--partitions', '12', '--watch'], {
+    const ok = spawnSync(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, '--token-file', cluster.coordinator.adminTokenFile, 'submit', 'noop', '--partitions', '12', '--watch'], {
       encoding: 'utf8',
       timeout: 60_000,
     });
@@ -230,7 +230,7 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     assert.match(ok.stdout, /completed/i);
     const bad = spawnSync(
       process.execPath,
-      [CLI, '--coordinator', cluster.coordinator.address, 'submit', 'backtest', '--symbols', 'BTCUSDT', '--fast', '50', '--slow', '20'],
+      [CLI, '--coordinator', cluster.coordinator.address, '--token-file', cluster.coordinator.adminTokenFile, 'submit', 'backtest', '--symbols', 'BTCUSDT', '--fast', '50', '--slow', '20'],
       { encoding: 'utf8', timeout: 30_000 },
     );
     assert.equal(bad.status, 1);

@@ -37,7 +37,11 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
   let coordinator: CoordinatorConnection;
   let dir: string;
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, ...args], { encoding: 'utf8', timeout: 60_000 });
+    spawnSync(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, ...args], {
+      encoding: 'utf8',
+      timeout: 60_000,
+      env: { ...process.env, QUANTGRID_TOKEN: cluster.coordinator.adminToken },
+    });
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'qg-datasets-test-'));
@@ -47,7 +51,7 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
         { slots: 2, extraArgs: ['--dataset-cache-dir', path.join(dir, 'cache-b')] },
       ],
     });
-    coordinator = connect(cluster.coordinator.address);
+    coordinator = connect(cluster.coordinator);
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
   });
 

@@ -31,7 +31,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
   const agentAddresses = () => cluster.agents.map((agent) => agent.address);
 
   test('SIGKILL of the coordinator mid-job: a new one finishes the job without recomputing finished partitions, and a watcher resumes where it was', async () => {
-    const first = connect(live.address);
+    const first = connect(live);
     const { jobId } = await first.submitJob({ spec: { noop: { partitions: 40, workMs: 250 } } });
     const seen: JobEvent__Output[] = [];
     // No re-attach: this coordinator is about to be killed, and the watch resumes on its replacement below.
@@ -51,7 +51,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
     const replacement = await cluster.addCoordinator();
     // The later tests talk to the replacement whatever this one's outcome.
     live = replacement;
-    const second = connect(replacement.address);
+    const second = connect(replacement);
     try {
       // Resume the watch on the new coordinator after the last event seen on the old one.
       const { events, job } = await watchToEnd(second, jobId, { timeoutMs: 60_000, afterEventId: lastSeen.eventId });
@@ -75,8 +75,8 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
 
   test('two coordinators on one Redis: kill one while both run jobs, the other finishes them all, each partition once', async () => {
     const other = await cluster.addCoordinator();
-    const a = connect(live.address);
-    const b = connect(other.address);
+    const a = connect(live);
+    const b = connect(other);
     try {
       const jobs = await Promise.all([a, b, a, b].map((connection) => connection.submitJob({ spec: { noop: { partitions: 16, workMs: 200 } } })));
       await eventually(async () => ((await b.getJob(jobs[0].jobId)).progress?.partitionsDone ?? 0) > 0 || undefined, 30_000, 'work to start');
@@ -102,7 +102,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
   });
 
   test('Redis killed and restarted (append-only file): the accepted job is not lost and everyone reconnects', async () => {
-    const coordinator = connect(live.address);
+    const coordinator = connect(live);
     try {
       const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 12, workMs: 300 } } });
       await sleep(1200); // everysec fsync: the submission is on disk
@@ -122,7 +122,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
   });
 
   test('Consul restarted: running partitions carry on and the node table recovers', async () => {
-    const coordinator = connect(live.address);
+    const coordinator = connect(live);
     try {
       const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 12, workMs: 800 } } });
       await eventually(async () => ((await busySlots(agentAddresses())) === 4 ? true : undefined), 30_000, 'all 4 slots busy');
@@ -145,7 +145,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
   });
 
   test('cancel stops the computing worker threads on every agent within 2 s', async () => {
-    const coordinator = connect(live.address);
+    const coordinator = connect(live);
     try {
       const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 8, workMs: 60_000 } } });
       await eventually(async () => ((await busySlots(agentAddresses())) === 4 ? true : undefined), 30_000, 'all 4 slots busy');
@@ -165,7 +165,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
   });
 
   test('a higher-priority job goes ahead of the queued partitions of a lower-priority one', async () => {
-    const coordinator = connect(live.address);
+    const coordinator = connect(live);
     try {
       const low = await coordinator.submitJob({ priority: 0, spec: { noop: { partitions: 40, workMs: 250 } } });
       await eventually(async () => ((await busySlots(agentAddresses())) === 4 ? true : undefined), 30_000, 'the low-priority job on every slot');
@@ -181,7 +181,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
   });
 
   test('a job past its deadline fails with the reason and its partitions stop', async () => {
-    const coordinator = connect(live.address);
+    const coordinator = connect(live);
     try {
       const { job } = await submitAndWait(coordinator, { deadlineSeconds: 2, spec: { noop: { partitions: 4, workMs: 30_000 } } }, 30_000);
       assert.equal(job.status, 'JOB_STATUS_FAILED');
@@ -193,7 +193,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
   });
 
   test('the same request id submitted twice gives the same job', async () => {
-    const coordinator = connect(live.address);
+    const coordinator = connect(live);
     try {
       const request = { requestId: `nightly-${Date.now()}`, spec: { noop: { partitions: 2 } } };
       const [one, two] = await Promise.all([coordinator.submitJob(request), coordinator.submitJob(request)]);
@@ -208,7 +208,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
   });
 
   test('an identical re-run reuses every cached partition; --no-cache and changed data recompute', async () => {
-    const coordinator = connect(live.address);
+    const coordinator = connect(live);
     const backtest = {
       symbols: ['BTCUSDT', 'ETHUSDT'],
       timeframe: '1h',

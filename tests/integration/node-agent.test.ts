@@ -5,10 +5,14 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
 import { startConsulDevAgent, spawnManaged, type ConsulDevAgent, type ManagedProcess } from '../../scripts/local-cluster/index.js';
+import { readClusterSecretFile, writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
 import { createNodeAgentClient, type NodeAgentClient } from '../../shared/grpc/clients.js';
 import type { PartitionEvent__Output } from '../../shared/generated/quantgrid/v1/PartitionEvent.js';
 import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/AgentStatus.js';
@@ -20,15 +24,26 @@ const READY = /^quantgrid-agent ready node=(\S+) address=(\S+)$/;
 
 let consul: ConsulDevAgent;
 const started: ManagedProcess[] = [];
+let secretsDir: string;
+let secretFile: string;
+let secret: Uint8Array;
 
 before(async () => {
   consul = await startConsulDevAgent();
+  secretsDir = await mkdtemp(join(tmpdir(), 'quantgrid-agent-secret-'));
+  secretFile = join(secretsDir, 'cluster.secret');
+  await writeNewClusterSecretFile(secretFile);
+  secret = (await readClusterSecretFile(secretFile)).secret;
 });
 
 after(async () => {
   for (const child of started) if (child.running) await child.stop(2_000);
   await consul?.stop();
+  await rm(secretsDir, { recursive: true, force: true });
 });
+
+/** A client of the agent that proves the cluster secret, as a coordinator does. */
+const agentClient = (address: string): NodeAgentClient => createNodeAgentClient(address, {}, {}, secret);
 
 interface Agent {
   process: ManagedProcess;
@@ -40,7 +55,7 @@ async function startAgent(nodeId: string, extra: string[] = []): Promise<Agent> 
   const child = spawnManaged(
     `agent-${nodeId}`,
     process.execPath,
-    [AGENT_MAIN, '--consul', consul.httpAddress, '--port', '0', '--host', '127.0.0.1', '--slots', '2', '--node-id', nodeId, ...extra],
+    [AGENT_MAIN, '--consul', consul.httpAddress, '--port', '0', '--host', '127.0.0.1', '--slots', '2', '--node-id', nodeId, '--cluster-secret-file', secretFile, ...extra],
     { env: { QUANTGRID_LOG_LEVEL: 'info' } },
   );
   started.push(child);
@@ -146,7 +161,7 @@ test('registers in Consul, serves RunPartition/GetStatus/health, drains on SIGTE
   assert.equal(await healthCheck(agent.address, ''), 'SERVING');
   assert.equal(await healthCheck(agent.address, 'quantgrid.v1.NodeAgent'), 'SERVING');
 
-  const client = createNodeAgentClient(agent.address);
+  const client = agentClient(agent.address);
   try {
     const events = await runPartition(client, partition(7, 300));
     assert.ok(events.filter((event) => event.event === 'heartbeat').length >= 2);
@@ -166,6 +181,18 @@ test('registers in Consul, serves RunPartition/GetStatus/health, drains on SIGTE
     assert.ok(status.netSpeedMbps > 0);
     assert.ok(status.capabilities.includes('noop'));
     assert.equal(status.draining, false);
+
+    // Without the cluster secret, or with another: refused before anything runs or is dialled.
+    for (const stranger of [createNodeAgentClient(agent.address), createNodeAgentClient(agent.address, {}, {}, Buffer.alloc(32, 9))]) {
+      await assert.rejects(getStatus(stranger), (error: grpc.ServiceError) => error.code === grpc.status.UNAUTHENTICATED);
+      await assert.rejects(
+        runPartition(stranger, { ...partition(9, 1_000_000_000), datasetSource: '127.0.0.2:9' }),
+        (error: grpc.ServiceError) => error.code === grpc.status.UNAUTHENTICATED,
+      );
+      stranger.close();
+    }
+    assert.equal((await getStatus(client)).busySlots, 0, 'the refused 10⁹ ms no-op holds no slot');
+    assert.match(agent.process.stderrTail(50), /call refused: no valid proof of the cluster secret/);
 
     // SIGTERM with a partition running: it leaves Consul at once, refuses new work, finishes the
     // running partition, then exits 0.
@@ -219,8 +246,8 @@ test('a SIGKILLed agent stays registered but its check turns critical after the 
 test('past the drain timeout running partitions end with DRAINING; a second signal exits at once', async () => {
   const patient = await startAgent('it-agent-c', ['--drain-timeout', '400ms']);
   const impatient = await startAgent('it-agent-d');
-  const clientC = createNodeAgentClient(patient.address);
-  const clientD = createNodeAgentClient(impatient.address);
+  const clientC = agentClient(patient.address);
+  const clientD = agentClient(impatient.address);
   try {
     const longC = runPartition(clientC, partition(1, 60_000));
     const longD = runPartition(clientD, partition(2, 60_000)).catch((error: grpc.ServiceError) => error);

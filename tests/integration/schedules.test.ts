@@ -49,11 +49,18 @@ describe('schedules', { timeout: 120_000 }, () => {
     const child = spawnManaged(
       name,
       process.execPath,
-      [DEFAULT_COORDINATOR_ENTRY, '--listen', '127.0.0.1:0', '--consul', cluster.consul.httpAddress, '--redis', cluster.redis.url],
+      [
+        DEFAULT_COORDINATOR_ENTRY,
+        '--listen', '127.0.0.1:0',
+        '--consul', cluster.consul.httpAddress,
+        '--redis', cluster.redis.url,
+        '--cluster-secret-file', cluster.clusterSecretFile,
+        '--admin-token-file', cluster.coordinator.adminTokenFile,
+      ],
       { logFile },
     );
     const [, address] = await child.waitForLine(COORDINATOR_READY, 30_000);
-    const coordinator = { address, process: child, logFile, client: connect(address) };
+    const coordinator = { address, process: child, logFile, client: connect({ address, adminToken: cluster.coordinator.adminToken }) };
     coordinators.push(coordinator);
     return coordinator;
   }
@@ -76,7 +83,7 @@ describe('schedules', { timeout: 120_000 }, () => {
 
   before(async () => {
     cluster = await startLocalCluster({ agents: [{ slots: 2 }] });
-    coordinators.push({ address: cluster.coordinator.address, process: cluster.coordinator.process, logFile: cluster.coordinator.logFile, client: connect(cluster.coordinator.address) });
+    coordinators.push({ address: cluster.coordinator.address, process: cluster.coordinator.process, logFile: cluster.coordinator.logFile, client: connect(cluster.coordinator) });
     await startCoordinator();
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
   });

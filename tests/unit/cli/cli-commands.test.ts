@@ -261,7 +261,7 @@ describe('job, jobs, cancel, nodes', () => {
   });
 
   it('jobs passes the filter and prints a table', async () => {
-    let request: { status: string; limit: number } | undefined;
+    let request: { status: string; limit: number; mine: boolean } | undefined;
     const server = await fake({
       ListJobs: (call, callback) => {
         request = call.request;
@@ -270,9 +270,12 @@ describe('job, jobs, cancel, nodes', () => {
     });
     const run = await runCli(['--coordinator', server.address, 'jobs', '--status', 'running', '--limit', '5']);
     assert.equal(run.code, 0, run.stderr);
-    assert.deepEqual(request, { status: 'JOB_STATUS_RUNNING', limit: 5 });
-    assert.match(run.stdout, /job-1\s*│ noop\s*│ running\s*│ 1\/4 \(25%\)/);
-    assert.match(run.stdout, /job-2\s*│ backtest\s*│ completed/);
+    assert.deepEqual(request, { status: 'JOB_STATUS_RUNNING', limit: 5, mine: false });
+    assert.match(run.stdout, /job-1\s*│ noop\s*│ -\s*│ running\s*│ 1\/4 \(25%\)/);
+    assert.match(run.stdout, /job-2\s*│ backtest\s*│ -\s*│ completed/);
+    const mine = await runCli(['--coordinator', server.address, 'jobs', '--mine']);
+    assert.equal(mine.code, 0, mine.stderr);
+    assert.equal(request?.mine, true);
   });
 
   it('cancel prints what happened', async () => {

@@ -220,6 +220,7 @@ function job(overrides: Partial<Job__Output>): Job__Output {
     error: '',
     name: '',
     schedule: '',
+    owner: '',
     ...overrides,
   };
 }
@@ -230,14 +231,14 @@ describe('job tables', () => {
   it('lists jobs with kind, status, progress, age and duration', () => {
     const text = renderJobsTable(
       [
-        job({}),
+        job({ owner: 'alice' }),
         job({ id: 'job-2', kind: 'noop', status: 'JOB_STATUS_COMPLETED', finishedAtMs: 1_012_500, progress: { partitionsTotal: 4, partitionsDone: 4, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: 0, partitionsReused: 0, partitionsRecovered: 0 } }),
         job({ id: 'job-3', status: 'JOB_STATUS_WAITING_FOR_NODES', startedAtMs: 0, progress: null }),
       ],
       now,
     );
-    for (const header of ['id', 'kind', 'status', 'progress', 'age', 'duration']) assert.ok(text.includes(header));
-    assert.equal(linesWith(text, 'job-1', 'backtest', 'running', '12/40 (30%)', '2m 05s', '2m 03s').length, 1);
+    for (const header of ['id', 'kind', 'owner', 'status', 'progress', 'age', 'duration']) assert.ok(text.includes(header));
+    assert.equal(linesWith(text, 'job-1', 'backtest', 'alice', 'running', '12/40 (30%)', '2m 05s', '2m 03s').length, 1);
     assert.equal(linesWith(text, 'job-2', 'noop', 'completed', '4/4 (100%)', '10.5s').length, 1);
     assert.equal(linesWith(text, 'job-3', 'waiting for nodes').length, 1);
     assert.ok(!text.includes('name'), 'no name column when no job has a name');
@@ -302,9 +303,12 @@ describe('nodes table', () => {
       version: '0.1.0',
       score: { total: 0.6123, cpu: 1, memory: 0.9, network: 0.75, loadFactor: 0.625 },
       quarantinedUntilMs: 0,
+      stateReason: '',
     };
     const quarantined = { ...node, id: 'node-b', state: 'quarantined', quarantinedUntilMs: 1_030_000 };
-    const text = renderNodesTable([node, quarantined], 1_000_000);
+    const rogue = { ...node, id: 'node-c', state: 'unverified', stateReason: 'answered the cluster-secret challenge wrongly' };
+    const text = renderNodesTable([node, quarantined, rogue], 1_000_000);
+    assert.equal(linesWith(text, 'node-c is unverified: answered the cluster-secret challenge wrongly').length, 1);
     for (const header of ['id', 'address', 'state', 'slots busy/total', 'cores', 'CPU GHz', 'memory avail/total', 'CPU load', 'RTT ms', 'score', 'load factor', 'version']) {
       assert.ok(text.includes(header), `header ${header}`);
     }

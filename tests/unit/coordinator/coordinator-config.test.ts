@@ -22,7 +22,7 @@ function parse(args: string[], env: Record<string, string> = {}) {
 
 test('defaults', () => {
   const config = parse([]);
-  assert.deepEqual(config.listen, { host: '0.0.0.0', port: 7000 });
+  assert.deepEqual(config.listen, { host: '127.0.0.1', port: 7000 });
   assert.equal(config.consulUrl.href, 'http://127.0.0.1:8500/');
   assert.deepEqual(config.weights, { cpu: 0.4, memory: 0.3, network: 0.3 });
   assert.equal(config.maxAttempts, 3);
@@ -57,7 +57,11 @@ test('the process exits 2 with one line on a bad flag, 0 on --help', () => {
   assert.equal(bad.stderr.trim().split('\n').length, 1);
   const help = spawnSync(process.execPath, [MAIN, '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0);
-  for (const option of COORDINATOR_OPTIONS) assert.ok(help.stdout.includes(option.envVar!), option.envVar);
+  // --no-auth has no variable on purpose: only an explicit flag turns authentication off.
+  for (const option of COORDINATOR_OPTIONS) {
+    if (option.long === '--no-auth') assert.equal(option.envVar, undefined);
+    else assert.ok(help.stdout.includes(option.envVar!), option.envVar);
+  }
 });
 
 test('durability settings: BullMQ lock and stall check, retention, partition cache', () => {

@@ -91,9 +91,11 @@ describe('stored schedules', () => {
       'last.jobId': '', 'last.at': '456', 'last.status': '', 'last.skipped': '1', 'last.reason': 'missed', 'last.manual': '0',
     });
     assert.deepEqual(stored, {
-      definition: { name: 'nightly', cron: '0 2 * * *', tz: 'Europe/London', missed: 'skip', graceSeconds: 90, paused: true, createdAt: 123, template },
+      // A schedule stored before users existed has no owner: only admins may change it.
+      definition: { name: 'nightly', cron: '0 2 * * *', tz: 'Europe/London', missed: 'skip', graceSeconds: 90, paused: true, createdAt: 123, template, owner: '' },
       lastRun: { jobId: '', scheduledAt: 456, status: '', skipped: true, reason: 'missed', manual: false },
     });
+    assert.equal(parseStoredSchedule({ name: 'x', template: '{}', owner: 'alice' })?.definition.owner, 'alice');
     assert.equal(parseStoredSchedule({}), undefined);
     assert.equal(parseStoredSchedule({ name: 'x', template: '{}' })?.lastRun, undefined);
   });

@@ -7,8 +7,11 @@ import { AGENT_OPTIONS as AGENT_OPTION_OBJECTS, parseAgentConfig, parseDuration,
 import { defaultAdvertiseAddress } from '../../../shared/config/advertise-address.js';
 import { CommandLineExit as AgentConfigExit } from '../../../shared/config/command-line.js';
 
-/** The option table as the README documents it, read off the commander Options. */
-const AGENT_OPTIONS = AGENT_OPTION_OBJECTS.map((option) => ({
+/**
+ * The option table as the docs document it, read off the commander Options. --no-auth is the one
+ * option without a variable or default on purpose: only an explicit flag turns authentication off.
+ */
+const AGENT_OPTIONS = AGENT_OPTION_OBJECTS.filter((option) => option.long !== '--no-auth').map((option) => ({
   flags: option.flags,
   env: option.envVar!,
   defaultText: option.defaultValueDescription!,
@@ -40,6 +43,13 @@ test('defaults', () => {
   assert.equal(config.heartbeatMs, 500);
   assert.equal(config.drainTimeoutMs, 30_000);
   assert.deepEqual(config.tls, {});
+});
+
+test('--no-auth is a flag only: no environment can switch authentication off', () => {
+  const noAuth = AGENT_OPTION_OBJECTS.find((option) => option.long === '--no-auth');
+  assert.ok(noAuth && noAuth.negate && noAuth.envVar === undefined);
+  assert.equal(parse(['--no-auth']).auth, false);
+  assert.equal(parse([], { QUANTGRID_NO_AUTH: '1' }).auth, true);
 });
 
 test('every option has a long flag, an environment variable, a default and a description', () => {
