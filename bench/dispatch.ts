@@ -27,7 +27,7 @@ import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clie
 import { createLogger } from '../shared/logging.js';
 import { noopKind } from '../shared/tasks/noop/index.js';
 import { DEFAULT_SPEC_LIMITS } from '../shared/tasks/task-kind.js';
-import { checkNoopResult, clusterPids, clusterSecretOf, withCluster } from './lib/cluster.js';
+import { checkNoopResult, clusterPids, withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, waitFor, type Headline } from './lib/harness.js';
 import { cpuDelta, readSystemCpu, snapshotCpu } from './lib/proc.js';
 import { fmt, fmtMs, fmtUs, markdownTable, median, ratio, summarize, type Summary } from './lib/stats.js';
@@ -260,7 +260,7 @@ async function inProcess(cluster: LocalCluster, partitions: number, sequentialCo
   // The coordinator's own defaults (weights, attempts, heartbeat timeout, probe interval).
   const config = parseCoordinatorConfig(['node', 'bench', '--consul', cluster.consul.httpAddress, '--redis', cluster.redis.url, '--cluster-secret-file', cluster.clusterSecretFile]);
   const log = createLogger('bench-dispatch', 'warn');
-  const secret = await clusterSecretOf(cluster);
+  const secret = await cluster.clusterSecret();
   const table = new NodeTable(
     { weights: config.weights, quarantineMs: config.quarantineMs, quarantineAfterFailures: config.quarantineAfterFailures, agentTls: config.agentTls, clusterSecret: secret },
     log,

@@ -72,7 +72,7 @@ import { watchJob } from '../shared/client/job-watcher.js';
 import { watchToEnd } from '../shared/client/watch-to-end.js';
 import type { JobEvent__Output } from '../shared/generated/quantgrid/v1/JobEvent.js';
 import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clients.js';
-import { checkNoopResult, clusterSecretOf, withCluster } from './lib/cluster.js';
+import { checkNoopResult, withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, waitFor, type BenchResult, type Headline } from './lib/harness.js';
 import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
 
@@ -379,7 +379,7 @@ async function cancelRun(connection: CoordinatorConnection, agents: Array<{ node
 async function runCancels(cluster: LocalCluster, address: string, runCount: number): Promise<CancelRun[]> {
   const workMs = 60_000;
   await waitForReadyNodes({ address, adminToken: cluster.coordinator.adminToken }, AGENTS.length);
-  const secret = await clusterSecretOf(cluster);
+  const secret = await cluster.clusterSecret();
   const agents = cluster.agents.map((agent) => ({ nodeId: agent.nodeId, client: createNodeAgentClient(agent.address, {}, {}, secret) }));
   const connection = new CoordinatorConnection({ address, token: cluster.coordinator.adminToken });
   const runs: CancelRun[] = [];

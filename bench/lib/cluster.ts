@@ -7,7 +7,6 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
-import { readClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
 import { addShutdownHook, startLocalCluster, type AgentOptions, type LocalCluster } from '../../scripts/local-cluster/index.js';
 
 function profilingEnv(): NodeJS.ProcessEnv | undefined {
@@ -40,11 +39,6 @@ export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: 
     throw error;
   }
   return cluster;
-}
-
-/** The cluster's secret, for a benchmark that calls the agents itself (as a coordinator does). */
-export async function clusterSecretOf(cluster: LocalCluster): Promise<Uint8Array> {
-  return (await readClusterSecretFile(cluster.clusterSecretFile)).secret;
 }
 
 /** Runs body with a cluster and always stops the cluster (no orphans). */

@@ -25,13 +25,20 @@ export const USER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$/;
 export const TOKEN_CACHE_MS = 500;
 
 /**
+ * While Redis cannot be asked, a token verified within this long keeps working (like Consul's
+ * extend-cache down policy): nobody can revoke a token while Redis is down, and the calls then fail
+ * on what they need Redis for, naming that store, instead of all failing on the token check.
+ */
+export const TOKEN_OUTAGE_GRACE_MS = 60_000;
+
+/**
  * API tokens in Redis, one per user name, stored only as SHA-256 hashes:
  *   <prefix>auth:token:<hash> → hash { user, role, createdAt, expiresAt }
  *   <prefix>auth:user:<name>  → <hash>
  * Expiry is checked on every verification and also set as the keys' TTL, so expired tokens vanish.
  */
 export class TokenStore {
-  private readonly cache = new Map<string, { principal: Principal | undefined; until: number }>();
+  private readonly cache = new Map<string, { principal: Principal | undefined; until: number; verifiedAt: number }>();
 
   constructor(
     private readonly redis: Redis,
@@ -121,10 +128,20 @@ export class TokenStore {
     const now = this.now();
     const cached = this.cache.get(hash);
     if (cached && cached.until > now) return cached.principal;
-    const info = parseInfo(await this.redis.hgetall(this.tokenKey(hash)));
+    const withinGrace = cached?.principal !== undefined && now - cached.verifiedAt <= TOKEN_OUTAGE_GRACE_MS;
+    // Known to be down (reconnecting): do not wait for a command to fail first.
+    if (withinGrace && this.redis.status !== 'ready') return cached!.principal;
+    let fields: Record<string, string>;
+    try {
+      fields = await this.redis.hgetall(this.tokenKey(hash));
+    } catch (error) {
+      if (withinGrace) return cached!.principal;
+      throw error;
+    }
+    const info = parseInfo(fields);
     const principal = info && (info.expiresAt === 0 || info.expiresAt > now) ? { user: info.user, role: info.role } : undefined;
     if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { principal, until: now + TOKEN_CACHE_MS });
+    this.cache.set(hash, { principal, until: now + TOKEN_CACHE_MS, verifiedAt: now });
     return principal;
   }
 }

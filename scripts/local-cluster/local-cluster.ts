@@ -7,7 +7,7 @@ import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
+import { readClusterSecretFile, writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
 import { bearerTokenInterceptor } from '../../shared/grpc/bearer-token-interceptor.js';
 import { createCoordinatorClient } from '../../shared/grpc/clients.js';
 import type { NodeInfo__Output } from '../../shared/generated/quantgrid/v1/NodeInfo.js';
@@ -93,6 +93,8 @@ export interface LocalCluster {
   readonly logDir: string;
   /** The cluster secret every process of the cluster was given ('' with auth 'none'). */
   readonly clusterSecretFile: string;
+  /** That secret, for a test or benchmark that calls agents (or fetches datasets) as a node of the cluster does. */
+  clusterSecret(): Promise<Uint8Array | undefined>;
   /** Looks a running agent up by node id. */
   agent(nodeId: string): ClusterAgent | undefined;
   /** Starts one more agent and waits for its ready line. */
@@ -336,6 +338,9 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     coordinator: coordinator!,
     logDir,
     clusterSecretFile,
+    async clusterSecret() {
+      return clusterSecretFile ? (await readClusterSecretFile(clusterSecretFile)).secret : undefined;
+    },
     get agents() {
       return [...agents.values()].filter((a) => a.process.running && a.address !== '');
     },

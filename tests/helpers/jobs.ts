@@ -45,14 +45,14 @@ export async function eventually<T>(check: () => Promise<T | undefined> | T | un
 }
 
 /** Busy slots over the agents of a cluster, asked of each agent directly. */
-export async function busySlots(addresses: readonly string[]): Promise<number> {
-  const statuses = await Promise.all(addresses.map((address) => agentStatus(address)));
+export async function busySlots(addresses: readonly string[], clusterSecret: Uint8Array | undefined): Promise<number> {
+  const statuses = await Promise.all(addresses.map((address) => agentStatus(address, clusterSecret)));
   return statuses.reduce((sum, status) => sum + status.busySlots, 0);
 }
 
-/** An agent's own status, asked directly over gRPC. */
-export function agentStatus(address: string): Promise<AgentStatus__Output> {
-  const client = createNodeAgentClient(address);
+/** An agent's own status, asked directly over gRPC with the cluster secret's proof (as a coordinator asks). */
+export function agentStatus(address: string, clusterSecret: Uint8Array | undefined): Promise<AgentStatus__Output> {
+  const client = createNodeAgentClient(address, {}, {}, clusterSecret);
   return new Promise((resolve, reject) =>
     client.getStatus({}, { deadline: Date.now() + 3000 }, (error, status) => {
       client.close();

@@ -249,7 +249,8 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     // The agents' own view: every slot free again, well before the 20 s partitions would have ended.
     await eventually(
       async () => {
-        const statuses = await Promise.all(cluster.agents.map((agent) => agentStatus(agent.address)));
+        const secret = await cluster.clusterSecret();
+        const statuses = await Promise.all(cluster.agents.map((agent) => agentStatus(agent.address, secret)));
         return statuses.every((status) => status.busySlots === 0) ? true : undefined;
       },
       3000,

@@ -132,7 +132,7 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     assert.equal(job.spec!.backtest!.dataset!.bars, BARS, 'the coordinator filled the bar count');
 
     // The same bars in this process, fetched the way agents fetch them.
-    const bytes = await grpcDatasetFetcher()(id, cluster.coordinator.address);
+    const bytes = await grpcDatasetFetcher({ clusterSecret: await cluster.clusterSecret() })(id, cluster.coordinator.address);
     assert.equal(datasetId(bytes), id);
     installDataset(id, decodeDataset(bytes));
     assert.deepEqual(JSON.parse(job.resultJson), runInOneProcess(backtestKind, job.spec!.backtest));
@@ -143,7 +143,7 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
 
     let partitions = 0;
     for (const agent of cluster.agents) {
-      const status = await agentStatus(agent.address);
+      const status = await agentStatus(agent.address, await cluster.clusterSecret());
       assert.ok(status.partitionsCompleted >= 1, `${agent.nodeId} ran partitions`);
       partitions += status.partitionsCompleted;
       assert.equal(status.datasetCacheMisses, 1, `${agent.nodeId}: ${JSON.stringify(status)}`);
@@ -170,7 +170,7 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     assert.match(notParquet.stderr.trim(), /^quantgrid: content: .*btc-1h\.csv is not a Parquet file/);
 
     const backtest = { symbols: ['BTCUSDT'], timeframe: '1h', strategy: 'sma-crossover', params: { fast: { start: 2, stop: 20, step: 2 }, slow: { start: 30, stop: 90, step: 10 } }, topN: 5 };
-    const bytes = await grpcDatasetFetcher()(id, cluster.coordinator.address);
+    const bytes = await grpcDatasetFetcher({ clusterSecret: await cluster.clusterSecret() })(id, cluster.coordinator.address);
     installDataset(id, decodeDataset(bytes));
     const { job } = await submitAndWait(coordinator, { spec: { backtest: { ...backtest, dataset: { name: `sha256:${id}` } }, maxPartitions: 4 } });
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
@@ -184,7 +184,7 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     const imported = cli('data', 'import', file, '--symbol', 'ETHUSDT', '--timeframe', '1m', '--json');
     assert.equal(imported.status, 0, imported.stderr);
     const minuteId: string = JSON.parse(imported.stdout).id;
-    const bytes = await grpcDatasetFetcher()(minuteId, cluster.coordinator.address);
+    const bytes = await grpcDatasetFetcher({ clusterSecret: await cluster.clusterSecret() })(minuteId, cluster.coordinator.address);
     const minutes = datasetSeries(decodeDataset(bytes));
     installDataset(minuteId, decodeDataset(bytes));
 

@@ -125,7 +125,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
     const coordinator = connect(live);
     try {
       const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 12, workMs: 800 } } });
-      await eventually(async () => ((await busySlots(agentAddresses())) === 4 ? true : undefined), 30_000, 'all 4 slots busy');
+      await eventually(async () => ((await busySlots(agentAddresses(), await cluster.clusterSecret())) === 4 ? true : undefined), 30_000, 'all 4 slots busy');
       await cluster.consul.restart({ downMs: 1500 });
       const { job } = await watchToEnd(coordinator, jobId, { timeoutMs: 60_000 });
       assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
@@ -148,10 +148,10 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
     const coordinator = connect(live);
     try {
       const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 8, workMs: 60_000 } } });
-      await eventually(async () => ((await busySlots(agentAddresses())) === 4 ? true : undefined), 30_000, 'all 4 slots busy');
+      await eventually(async () => ((await busySlots(agentAddresses(), await cluster.clusterSecret())) === 4 ? true : undefined), 30_000, 'all 4 slots busy');
       const requestedAt = Date.now();
       await coordinator.cancelJob(jobId);
-      await eventually(async () => ((await busySlots(agentAddresses())) === 0 ? true : undefined), 5_000, 'every slot free');
+      await eventually(async () => ((await busySlots(agentAddresses(), await cluster.clusterSecret())) === 0 ? true : undefined), 5_000, 'every slot free');
       const freedAfter = Date.now() - requestedAt;
       assert.ok(freedAfter <= 2000, `slots freed ${freedAfter} ms after the cancel`);
       const job = await eventually(async () => {
@@ -168,7 +168,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
     const coordinator = connect(live);
     try {
       const low = await coordinator.submitJob({ priority: 0, spec: { noop: { partitions: 40, workMs: 250 } } });
-      await eventually(async () => ((await busySlots(agentAddresses())) === 4 ? true : undefined), 30_000, 'the low-priority job on every slot');
+      await eventually(async () => ((await busySlots(agentAddresses(), await cluster.clusterSecret())) === 4 ? true : undefined), 30_000, 'the low-priority job on every slot');
       const high = await submitAndWait(coordinator, { priority: 10, spec: { noop: { partitions: 4, workMs: 100 } } }, 60_000);
       assert.equal(high.job.status, 'JOB_STATUS_COMPLETED', high.job.error);
       const lowNow = await coordinator.getJob(low.jobId);
@@ -186,7 +186,7 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
       const { job } = await submitAndWait(coordinator, { deadlineSeconds: 2, spec: { noop: { partitions: 4, workMs: 30_000 } } }, 30_000);
       assert.equal(job.status, 'JOB_STATUS_FAILED');
       assert.match(job.error, /^deadline exceeded: the job had to finish by /);
-      await eventually(async () => ((await busySlots(agentAddresses())) === 0 ? true : undefined), 3_000, 'the slots to be freed');
+      await eventually(async () => ((await busySlots(agentAddresses(), await cluster.clusterSecret())) === 0 ? true : undefined), 3_000, 'the slots to be freed');
     } finally {
       coordinator.close();
     }

@@ -66,7 +66,7 @@ describe('schedules', { timeout: 120_000 }, () => {
   }
 
   async function cli(coordinator: Coordinator, ...args: string[]): Promise<unknown> {
-    const run = await runCli(['--coordinator', coordinator.address, '--json', ...args]);
+    const run = await runCli(['--coordinator', coordinator.address, '--json', ...args], { env: { QUANTGRID_TOKEN: cluster.coordinator.adminToken } });
     assert.equal(run.code, 0, `quantgrid ${args.join(' ')}: ${run.stderr}`);
     return JSON.parse(run.stdout) as unknown;
   }
@@ -216,7 +216,7 @@ describe('schedules', { timeout: 120_000 }, () => {
     assert.equal(catchup.lastRun?.status, 'JOB_STATUS_COMPLETED');
     for (const s of [catchup, skipper]) assert.equal(s.nextRunMs, at + 24 * 3600 * 1000, `${s.name} goes on from its next occurrence`);
 
-    const table = await runCli(['--coordinator', back.address, 'schedule', 'ls']);
+    const table = await runCli(['--coordinator', back.address, 'schedule', 'ls'], { env: { QUANTGRID_TOKEN: cluster.coordinator.adminToken } });
     assert.equal(table.code, 0, table.stderr);
     assert.match(table.stdout, /catchup .*completed/);
     assert.match(table.stdout, /skipper .*skipped/);

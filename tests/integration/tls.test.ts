@@ -59,6 +59,7 @@ describe('mutual TLS between CLI, coordinator and agents', { timeout: 120_000 },
       address: cluster.coordinator.address,
       timeoutMs: 10_000,
       tls: { caFile: file('ca.crt'), certFile: file('client.crt'), keyFile: file('client.key') },
+      token: cluster.coordinator.adminToken,
     });
     try {
       const { jobId } = await connection.submitJob({ spec: { noop: { partitions: 6 } } });
@@ -75,6 +76,7 @@ describe('mutual TLS between CLI, coordinator and agents', { timeout: 120_000 },
       address: cluster.coordinator.address,
       timeoutMs: 10_000,
       tls: { caFile: file('ca.crt'), certFile: file('client.crt'), keyFile: file('client.key') },
+      token: cluster.coordinator.adminToken,
     });
     try {
       const lines = ['timestamp,open,high,low,close,volume'];
@@ -96,7 +98,7 @@ describe('mutual TLS between CLI, coordinator and agents', { timeout: 120_000 },
 
   test('plaintext clients and clients without a certificate are refused', async () => {
     for (const tls of [{}, { caFile: file('ca.crt') }]) {
-      const connection = new CoordinatorConnection({ address: cluster.coordinator.address, timeoutMs: 3000, tls });
+      const connection = new CoordinatorConnection({ address: cluster.coordinator.address, timeoutMs: 3000, tls, token: cluster.coordinator.adminToken });
       try {
         await assert.rejects(connection.listNodes());
       } finally {

@@ -71,6 +71,23 @@ describe('API tokens in Redis (real Redis)', () => {
     assert.deepEqual(await store.list(), []);
   });
 
+  test('while Redis is down, a token verified within the grace time keeps working; others fail', async () => {
+    const own = await startRedisServer();
+    const connection = new Redis(own.url, { maxRetriesPerRequest: 1 });
+    connection.on('error', () => undefined);
+    const store = new TokenStore(connection, 't5:');
+    const token = (await store.create('dora', 'viewer'))!;
+    assert.ok(await store.verify(token));
+    const stranger = (await new TokenStore(connection, 't5:').create('eve', 'viewer'))!;
+    await own.stop();
+    await new Promise((resolve) => setTimeout(resolve, TOKEN_CACHE_MS + 50));
+    const started = Date.now();
+    assert.deepEqual(await store.verify(token), { user: 'dora', role: 'viewer' });
+    assert.ok(Date.now() - started < 200, 'answered from the cache at once while Redis is known to be down');
+    await assert.rejects(store.verify(stranger), 'a token never verified here is not taken on trust');
+    connection.disconnect();
+  });
+
   test('the bootstrap admin token is created once with mode 0600, then read back and installed', async () => {
     const file = path.join(dir, 'nested', 'admin.token');
     const first = await readOrCreateAdminToken(file);
