@@ -4,6 +4,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { advertiseAddressOption, defaultAdvertiseAddress } from '../shared/config/advertise-address.js';
 import { CommandLineExit, defaultFromText, describedDefault, parseCommandLine, parseValueFrom, valueSource } from '../shared/config/command-line.js';
 import { consulOption, type ConsulEndpoint } from '../shared/config/consul-option.js';
+import { consulTokenFileOption } from '../shared/config/consul-token-option.js';
+import type { SecretFile } from '../shared/config/secret-file.js';
 import { parseByteSize, parseDurationAtLeast, parseDurationMs, parseIntegerFrom, parseNonEmpty } from '../shared/config/parsers.js';
 import { SERVER_TLS_OPTIONS, readableFile, serverTlsConfig } from '../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
@@ -18,6 +20,8 @@ import { DEFAULT_DISK_CACHE_BYTES } from './dataset-cache.js';
  */
 export interface AgentConfig {
   consul: ConsulEndpoint;
+  /** ACL token for Consul (--consul-token-file); undefined = none. */
+  consulToken: SecretFile | undefined;
   /** Explicit node id, or undefined: then resolveNodeId() derives it from the host name and the bound port. */
   nodeId: string | undefined;
   host: string;
@@ -96,6 +100,7 @@ function parseHost(text: string): string {
 /** Every agent option, in --help order; each has an environment variable (docs/configuration.md lists them). */
 export const AGENT_OPTIONS: readonly Option[] = [
   consulOption('HTTP address of the local Consul agent to register with'),
+  consulTokenFileOption(),
   describedDefault(
     new Option('--node-id <id>', 'unique id of this node in the cluster (letters, digits, . _ : -)').env('QUANTGRID_NODE_ID').argParser(parseNodeId),
     '<hostname>-<port>',
@@ -177,6 +182,7 @@ export const AGENT_OPTIONS: readonly Option[] = [
 /** The parsed values, by commander attribute name; null = not given (see describedDefault). */
 interface AgentOptionValues {
   consul: ConsulEndpoint;
+  consulTokenFile: SecretFile | null;
   nodeId: string | null;
   host: string;
   port: number;
@@ -261,6 +267,7 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
   const cores = Math.max(1, options.cores ?? os.availableParallelism());
   return {
     consul: values.consul,
+    consulToken: values.consulTokenFile ?? undefined,
     nodeId: values.nodeId ?? undefined,
     host: values.host,
     port: values.port,

@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { advertiseAddressOption } from '../../shared/config/advertise-address.js';
 import { CommandLineExit, parseCommandLine } from '../../shared/config/command-line.js';
 import { consulOption, type ConsulEndpoint } from '../../shared/config/consul-option.js';
+import { consulTokenFileOption } from '../../shared/config/consul-token-option.js';
+import type { SecretFile } from '../../shared/config/secret-file.js';
 import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
 import { SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
@@ -13,6 +15,8 @@ export interface CoordinatorConfig {
   /** Host agents reach the API at (to fetch datasets); undefined = derived from the listen address. */
   advertiseAddress: string | undefined;
   consulUrl: URL;
+  /** ACL token for Consul (--consul-token-file); undefined = none. */
+  consulToken: SecretFile | undefined;
   redisUrl: URL;
   queuePrefix: string;
   weights: ScoreWeights;
@@ -57,6 +61,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .default('0.0.0.0:7000'),
   advertiseAddressOption('QUANTGRID_API_ADVERTISE_ADDRESS', 'address agents reach this API at to fetch datasets'),
   consulOption('Consul HTTP API used to discover agents'),
+  consulTokenFileOption(),
   new Option('--redis <url>', 'Redis holding the job queue (BullMQ)').env('QUANTGRID_REDIS').default('redis://127.0.0.1:6379'),
   new Option('--queue-prefix <prefix>', 'BullMQ key prefix; coordinators sharing it share jobs')
     .env('QUANTGRID_QUEUE_PREFIX')
@@ -104,6 +109,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
 /** The values of the options shared with the node agent, parsed by their own argParser. */
 interface SharedOptionValues extends ServerTlsValues {
   consul: ConsulEndpoint;
+  consulTokenFile: SecretFile | null;
   advertiseAddress: string | null;
 }
 
@@ -126,6 +132,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     listen: convert('listen', raw.listen!, parseHostPort),
     advertiseAddress: shared.advertiseAddress ?? undefined,
     consulUrl: new URL(shared.consul.url),
+    consulToken: shared.consulTokenFile ?? undefined,
     redisUrl: convert('redis', raw.redis!, parseUrl(['redis', 'rediss'])),
     queuePrefix: raw.queuePrefix!,
     weights,
