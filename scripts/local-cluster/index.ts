@@ -9,6 +9,15 @@ export {
   type ExitStatus,
 } from './managed-process.js';
 export { startConsulDevAgent, type ConsulDevAgent, type ConsulDevAgentOptions } from './consul-dev-agent.js';
+export {
+  createQuantgridConsulTokens,
+  writeTokenFile,
+  AGENT_POLICY_NAME,
+  AGENT_POLICY_RULES,
+  COORDINATOR_POLICY_NAME,
+  COORDINATOR_POLICY_RULES,
+  type QuantgridConsulTokens,
+} from './consul-acl-tokens.js';
 export { startRedisServer, redisPing, type RedisServer, type RedisServerOptions } from './redis-server.js';
 export {
   startLocalCluster,
