@@ -295,7 +295,7 @@ export class ConsulRegistration {
           const reason = errorMessage(error);
           if (reason !== refusal) {
             logger.error(
-              { serviceId: service.id, consul: consulUrl, statusCode, retryEveryMs: this.backoffMaxMs },
+              { serviceId: service.id, consul: consulUrl, statusCode, retryBackoffMaxMs: this.backoffMaxMs },
               `${consulAclRefusalMessage(this.options.tokenConfigured ?? false, reason)}; retrying`,
             );
             refusal = reason;

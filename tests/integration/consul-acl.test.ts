@@ -80,6 +80,8 @@ describe('Consul with ACLs (default deny)', { timeout: 90_000 }, () => {
   });
 
   test('no token appears on a command line or in a log', async () => {
+    // The management token is in Consul's config file (mode 0600), not on its command line.
+    assert.ok(!cluster.consul.process.args.join(' ').includes(cluster.consul.managementToken!), 'consul: no token in argv');
     const processes = [cluster.coordinator, ...cluster.agents];
     for (const { process, logFile } of processes) {
       const argv = process.args.join(' ');
