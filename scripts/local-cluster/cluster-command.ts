@@ -5,7 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { clusterAgents, PREFERRED_COORDINATOR_PORT, type ClusterCommandConfig } from './cluster-command-config.js';
+import { DEFAULT_COORDINATOR_PORT } from '../../shared/config/coordinator-port.js';
+import { clusterAgents, type ClusterCommandConfig } from './cluster-command-config.js';
 import { startClusterSession, stopClusterSession, waitForReadyAgents } from './cluster-session.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { isPortFree } from './free-port.js';
@@ -62,7 +63,7 @@ export async function runClusterCommand(config: ClusterCommandConfig, out: Termi
     out.say(out.bold(`quantgrid cluster: ${config.agents} agent(s) × ${config.slots} slot(s), data in ${shown(config.dataDir)}/`));
     out.say(out.dim(`logs of every process go to ${shown(logDir)}/`));
     const startedAt = Date.now();
-    const coordinatorPort = config.coordinatorPort ?? ((await isPortFree(PREFERRED_COORDINATOR_PORT)) ? PREFERRED_COORDINATOR_PORT : 0);
+    const coordinatorPort = config.coordinatorPort ?? ((await isPortFree(DEFAULT_COORDINATOR_PORT)) ? DEFAULT_COORDINATOR_PORT : 0);
     cluster = await startClusterSession(
       {
         agents: clusterAgents(config),

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BARS } from '../quant/bar-limits.js';
 import type { DatasetIndex } from './stored-datasets.js';
 
 /**
@@ -81,7 +82,7 @@ export interface SpecLimits {
 }
 
 /** The coordinator's defaults (its --max-units and --max-bars), also the CLI's upper bounds. */
-export const DEFAULT_SPEC_LIMITS: SpecLimits = { maxUnits: 1_000_000, maxBars: 5_000_000 };
+export const DEFAULT_SPEC_LIMITS: SpecLimits = { maxUnits: 1_000_000, maxBars: DEFAULT_MAX_BARS };
 
 export interface WorkSize {
   /** Number of indivisible units; no partition gets less than one. */
