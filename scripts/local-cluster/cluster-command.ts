@@ -23,11 +23,12 @@ function shown(path: string): string {
 /** The lines that point the CLI at the cluster. */
 function printUsage(address: string, out: TerminalOutput): void {
   out.say('');
-  out.say(out.bold('Ready. In another terminal, in this repository:'));
+  out.say(out.bold('Ready. In another terminal:'));
   out.say(`  export QUANTGRID_COORDINATOR=${address}`);
-  out.say('  node dist/cli/main.js nodes');
-  out.say('  node dist/cli/main.js submit backtest --symbols BTCUSDT --timeframe 1h --bars 20000 --fast 5:50:5 --slow 20:200:10 --watch');
-  out.say(out.dim('(or: npm run cli -- nodes, with the same export). Ctrl-C here stops the cluster; its jobs, datasets and schedules stay in Redis.'));
+  out.say('  quantgrid nodes');
+  out.say('  quantgrid submit backtest --symbols BTCUSDT --watch');
+  out.say(out.dim("(quantgrid is on your PATH after npm link; without it, in this repository: npm run cli -- nodes, or node dist/cli/main.js nodes)"));
+  out.say(out.dim('Ctrl-C here stops the cluster; its jobs, datasets and schedules stay in Redis.'));
 }
 
 /**

@@ -36,6 +36,13 @@ export interface TaskKind<Spec, Partition, Partial, Result, Name extends string 
    * the same kind version, spec and partition (false for kinds whose point is the work itself).
    */
   readonly cacheable: boolean;
+  /**
+   * A few raw specs as a gRPC client might send them (decoded: camelCase, some fields left to the
+   * defaults), for the tests every kind gets (tests/unit/tasks/registry.test.ts): each validates,
+   * and its wire form validates back to the same spec. The first names symbols (or assets) if the
+   * kind reads bars: the tests point it at a stored dataset.
+   */
+  readonly sampleSpecs: readonly unknown[];
 
   /**
    * Checks and normalises a raw spec (the proto message as decoded: camelCase fields, an unset

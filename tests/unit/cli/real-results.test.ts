@@ -8,7 +8,7 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { renderResult } from '../../../cli/render/result-tables.js';
 import { backtestCsv } from '../../../cli/kinds/backtest-result.js';
 import { buildBacktestRequest } from '../../../cli/kinds/backtest.js';
-import { buildAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
+import { buildMarketAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
 import { buildNoopRequest } from '../../../cli/kinds/noop.js';
 
 /**
@@ -103,7 +103,7 @@ describe('real results rendered', () => {
   });
 
   it('market analysis', () => {
-    const result = runLocally(buildAnalysisRequest({ assets: 'BTCUSDT,ETHUSDT', timeframes: '1h,4h', bars: '500' }));
+    const result = runLocally(buildMarketAnalysisRequest({ assets: 'BTCUSDT,ETHUSDT', timeframes: '1h,4h', bars: '500' }));
     const text = renderResult(result, 'market-analysis');
     const rows = text.split('\n').filter((line) => /(BTCUSDT|ETHUSDT)\s+│ (1h|4h)/.test(line));
     assert.equal(rows.length, 4, text);
