@@ -63,9 +63,9 @@ const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Consul limits a meta value to 512 characters; capabilities are stored comma-joined. */
 const MAX_CAPABILITIES_TEXT = 512;
 
-/** Every capability the built-in task kinds require, plus "noop"; sorted, without duplicates. */
+/** Every capability the built-in task kinds require; sorted, without duplicates. */
 export function defaultCapabilities(): string[] {
-  const all = new Set<string>(['noop']);
+  const all = new Set<string>();
   for (const kind of allTaskKinds()) for (const capability of kind.capabilities) all.add(capability);
   return [...all].sort();
 }
@@ -125,7 +125,7 @@ export const AGENT_OPTIONS: readonly Option[] = [
   new Option('--capabilities <list>', 'comma-separated capabilities advertised to the coordinator')
     .env('QUANTGRID_CAPABILITIES')
     .argParser(parseCapabilities)
-    .default(defaultCapabilities(), 'all capabilities of the built-in task kinds, plus noop'),
+    .default(defaultCapabilities(), 'all capabilities of the built-in task kinds'),
   defaultFromText(
     new Option('--check-ttl <duration>', 'TTL of the Consul health check (refreshed every second; at least 2s)')
       .env('QUANTGRID_CHECK_TTL')

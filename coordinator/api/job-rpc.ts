@@ -1,4 +1,5 @@
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
+import { LIST_JOBS_DEFAULT, LIST_JOBS_MAX } from '../../shared/api-limits.js';
 import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { DatasetStore } from '../datasets/dataset-store.js';
@@ -21,10 +22,6 @@ export interface JobRpcDeps {
   limits: SpecLimits;
   log: Logger;
 }
-
-/** Most jobs a listing returns, and how many it returns when not told. */
-const LIST_LIMIT_MAX = 1000;
-const LIST_LIMIT_DEFAULT = 50;
 
 /** Submitting, reading, cancelling and listing jobs (watching: watch-job.ts). */
 export function createJobHandlers({ store, runner, jobs, datasets, limits, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
@@ -52,9 +49,9 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, log }
     }),
 
     ListJobs: unary(context('ListJobs'), async (request) => {
-      const limit = request.limit > 0 ? Math.min(request.limit, LIST_LIMIT_MAX) : LIST_LIMIT_DEFAULT;
+      const limit = request.limit > 0 ? Math.min(request.limit, LIST_JOBS_MAX) : LIST_JOBS_DEFAULT;
       const wanted = request.status;
-      const listed = await store.list(wanted === 'JOB_STATUS_UNSPECIFIED' ? limit : LIST_LIMIT_MAX);
+      const listed = await store.list(wanted === 'JOB_STATUS_UNSPECIFIED' ? limit : LIST_JOBS_MAX);
       const described = await Promise.all(listed.map((job) => store.describe(job, runner.liveSnapshot(job.id!))));
       const filtered = wanted === 'JOB_STATUS_UNSPECIFIED' ? described : described.filter((job) => job.status === wanted);
       // Results can be large; a listing leaves them out (GetJob has them).

@@ -3,6 +3,7 @@ import { advertiseAddressOption } from '../../shared/config/advertise-address.js
 import { CommandLineExit, parseCommandLine } from '../../shared/config/command-line.js';
 import { consulOption, type ConsulEndpoint } from '../../shared/config/consul-option.js';
 import { consulTokenFileOption } from '../../shared/config/consul-token-option.js';
+import { DEFAULT_COORDINATOR_PORT } from '../../shared/config/coordinator-port.js';
 import type { SecretFile } from '../../shared/config/secret-file.js';
 import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
 import { SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
@@ -58,7 +59,7 @@ function parseWeights(text: string): ScoreWeights {
 export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
     .env('QUANTGRID_LISTEN')
-    .default('0.0.0.0:7000'),
+    .default(`0.0.0.0:${DEFAULT_COORDINATOR_PORT}`),
   advertiseAddressOption('QUANTGRID_API_ADVERTISE_ADDRESS', 'address agents reach this API at to fetch datasets'),
   consulOption('Consul HTTP API used to discover agents'),
   consulTokenFileOption(),

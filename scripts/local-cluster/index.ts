@@ -37,5 +37,5 @@ export {
 export { consulRegistrations, startClusterSession, stopClusterSession, waitForReadyAgents } from './cluster-session.js';
 export { terminalOutput, type TerminalOutput } from './terminal-output.js';
 export { lockDataDir } from './data-dir-lock.js';
-export { parseClusterCommandConfig, clusterAgents, CLUSTER_OPTIONS, PREFERRED_COORDINATOR_PORT, type ClusterCommandConfig } from './cluster-command-config.js';
+export { parseClusterCommandConfig, clusterAgents, CLUSTER_OPTIONS, type ClusterCommandConfig } from './cluster-command-config.js';
 export { runClusterCommand } from './cluster-command.js';
