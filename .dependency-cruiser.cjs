@@ -1,7 +1,9 @@
 /**
  * The architecture of quantgrid as import rules, checked by tests/unit/architecture.test.ts
  * (or by hand: npx depcruise shared coordinator node-agent cli scripts bench tests --output-type err).
- * Paths are relative to the repository root; type-only imports count like any other.
+ * Paths are relative to the repository root; type-only imports count like any other. Every file
+ * under the folders is checked, reached by a static import or not (cli/kinds/index.ts loads the
+ * kinds' CLI files with import(`./${name}.js`), which no rule sees; the test checks they exist).
  */
 const COORDINATOR_FOLDER = '^coordinator/[^/]+/';
 
@@ -21,6 +23,34 @@ module.exports = {
       comment: 'shared/ is the base every process builds on: it imports nothing from the processes, scripts, benchmarks or tests.',
       from: { path: '^shared/' },
       to: { path: '^(coordinator|node-agent|cli|scripts|bench|tests)/' },
+    },
+    {
+      name: 'cli-imports-no-other-process',
+      severity: 'error',
+      comment: 'The processes (cli, coordinator, node-agent) talk over gRPC, not imports: what two of them share lives in shared/.',
+      from: { path: '^cli/' },
+      to: { path: '^(coordinator|node-agent)/' },
+    },
+    {
+      name: 'coordinator-imports-no-other-process',
+      severity: 'error',
+      comment: 'The processes (cli, coordinator, node-agent) talk over gRPC, not imports: what two of them share lives in shared/.',
+      from: { path: '^coordinator/' },
+      to: { path: '^(cli|node-agent)/' },
+    },
+    {
+      name: 'node-agent-imports-no-other-process',
+      severity: 'error',
+      comment: 'The processes (cli, coordinator, node-agent) talk over gRPC, not imports: what two of them share lives in shared/.',
+      from: { path: '^node-agent/' },
+      to: { path: '^(cli|coordinator)/' },
+    },
+    {
+      name: 'processes-import-no-scripts',
+      severity: 'error',
+      comment: 'scripts/ (the local cluster, the demo) starts the processes and may read their options; the processes import nothing from it.',
+      from: { path: '^(cli|coordinator|node-agent)/' },
+      to: { path: '^scripts/' },
     },
     {
       name: 'production-imports-no-tests-or-bench',

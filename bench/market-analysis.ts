@@ -36,7 +36,7 @@ const TIMEFRAMES: Array<{ timeframe: '1m' | '5m' | '1h'; bars: number }> = [
 ];
 const AGENTS = [{ slots: 2 }, { slots: 2 }];
 
-function analysisSpec(timeframe: string, bars: number, seed: number): Record<string, unknown> {
+function marketAnalysisSpec(timeframe: string, bars: number, seed: number): Record<string, unknown> {
   // No `indicators`: every indicator.
   return { assets: ASSETS, timeframes: [timeframe], dataset: { name: 'synthetic', bars, seed } };
 }
@@ -45,7 +45,7 @@ function analysisSpec(timeframe: string, bars: number, seed: number): Record<str
 function runInProcess(seed: number): { wallMs: number; results: unknown[] } {
   const t0 = performance.now();
   const results = TIMEFRAMES.map(({ timeframe, bars }) => {
-    const spec = marketAnalysisKind.validate(analysisSpec(timeframe, bars, seed), DEFAULT_SPEC_LIMITS);
+    const spec = marketAnalysisKind.validate(marketAnalysisSpec(timeframe, bars, seed), DEFAULT_SPEC_LIMITS);
     const plan = marketAnalysisKind.plan(spec, { partitions: 1 });
     const partials = plan.map((partition) => marketAnalysisKind.run(spec, partition, QUIET_RUN_CONTEXT));
     return marketAnalysisKind.merge(spec, partials);
@@ -61,7 +61,7 @@ async function runOnCluster(cluster: LocalCluster, seed: number): Promise<{ wall
     const t0 = performance.now();
     const outcomes = await Promise.all(
       TIMEFRAMES.map(async ({ timeframe, bars }) => {
-        const { jobId } = await connection.submitJob({ name: `bench-analysis-${timeframe}-${seed}`, spec: { marketAnalysis: analysisSpec(timeframe, bars, seed) }, noCache: true });
+        const { jobId } = await connection.submitJob({ name: `bench-analysis-${timeframe}-${seed}`, spec: { marketAnalysis: marketAnalysisSpec(timeframe, bars, seed) }, noCache: true });
         return watchToEnd(connection, jobId, {
           timeoutMs: 10 * 60_000,
           keep: () => false,

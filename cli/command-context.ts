@@ -1,10 +1,11 @@
 import { Option, type Command } from 'commander';
 import { CoordinatorConnection, DEFAULT_CALL_TIMEOUT_MS } from '../shared/client/coordinator-connection.js';
+import { DEFAULT_COORDINATOR_PORT } from '../shared/config/coordinator-port.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
 import { flagValue, parseCoordinatorAddress, parsePositiveNumber } from './flag-parsers.js';
 import { resolveToken, TOKEN_ENV, tokenHint } from './token-source.js';
 
-export const DEFAULT_COORDINATOR = '127.0.0.1:7000';
+export const DEFAULT_COORDINATOR = `127.0.0.1:${DEFAULT_COORDINATOR_PORT}`;
 export const DEFAULT_TIMEOUT_SECONDS = DEFAULT_CALL_TIMEOUT_MS / 1000;
 
 /** Options every command takes (they may come before or after the command's name). */

@@ -2,16 +2,29 @@ import type { AddScheduleRequest } from '../shared/generated/quantgrid/v1/AddSch
 import { UsageError } from './cli-error.js';
 import { flagValue, parseIntegerIn } from './flag-parsers.js';
 import { parseJobTemplate } from './schedule-template.js';
+import {
+  DEFAULT_GRACE_SECONDS,
+  DEFAULT_MISSED_POLICY,
+  DEFAULT_TIME_ZONE,
+  isMissedPolicy,
+  MAX_GRACE_SECONDS,
+  MISSED_POLICIES,
+  SCHEDULE_NAME_PATTERN,
+  SCHEDULE_NAME_RULE,
+} from '../shared/schedules/schedule-rules.js';
 
 /**
  * The flags of `quantgrid schedule add`, checked before anything is sent. The cron pattern is only
  * checked for shape here (5 or 6 fields of cron characters); the coordinator checks its values.
  */
 
-export const SCHEDULE_DEFAULTS = { tz: 'UTC', missed: 'run-once', graceSeconds: '60' } as const;
-export const MISSED_POLICIES = ['run-once', 'skip'] as const;
+/** The flags' defaults, as commander takes them (text): the coordinator's (shared/schedules/schedule-rules.ts). */
+export const SCHEDULE_DEFAULTS = {
+  tz: DEFAULT_TIME_ZONE,
+  missed: DEFAULT_MISSED_POLICY,
+  graceSeconds: String(DEFAULT_GRACE_SECONDS),
+} as const;
 
-const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const CRON_FIELD = /^[A-Za-z0-9*?/,#LW-]+$/;
 
 export interface ScheduleAddFlags {
@@ -22,7 +35,7 @@ export interface ScheduleAddFlags {
 }
 
 export function parseScheduleName(text: string): string {
-  if (!NAME.test(text)) throw new Error(`"${text}" is not 1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit`);
+  if (!SCHEDULE_NAME_PATTERN.test(text)) throw new Error(`"${text}" is not ${SCHEDULE_NAME_RULE}`);
   return text;
 }
 
@@ -46,7 +59,7 @@ export function parseTimeZone(text: string): string {
 
 export function parseMissedPolicy(text: string): string {
   const policy = text.trim();
-  if (!(MISSED_POLICIES as readonly string[]).includes(policy)) throw new Error(`"${text}" is not one of ${MISSED_POLICIES.join(', ')}`);
+  if (!isMissedPolicy(policy)) throw new Error(`"${text}" is not one of ${MISSED_POLICIES.join(', ')}`);
   return policy;
 }
 
@@ -58,7 +71,7 @@ export function buildAddScheduleRequest(name: string, flags: ScheduleAddFlags, j
     cron: flagValue('--cron', flags.cron, parseCron),
     tz: flagValue('--tz', flags.tz ?? SCHEDULE_DEFAULTS.tz, parseTimeZone),
     missed: flagValue('--missed', flags.missed ?? SCHEDULE_DEFAULTS.missed, parseMissedPolicy),
-    graceSeconds: flagValue('--grace', flags.grace ?? SCHEDULE_DEFAULTS.graceSeconds, parseIntegerIn(1, 7 * 24 * 3600)),
+    graceSeconds: flagValue('--grace', flags.grace ?? SCHEDULE_DEFAULTS.graceSeconds, parseIntegerIn(1, MAX_GRACE_SECONDS)),
     template: parseJobTemplate(jobWords),
   };
 }

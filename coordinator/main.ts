@@ -26,6 +26,8 @@ import { DatasetStore } from './datasets/dataset-store.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
 import { defaultAdvertiseAddress } from '../shared/config/advertise-address.js';
+import { CONSUL_TOKEN_FILE_FLAG } from '../shared/config/consul-token-option.js';
+import { warnIfSecretFileExposed } from '../shared/config/secret-file.js';
 
 const SERVICE_NAME = 'quantgrid.v1.Coordinator';
 const HEARTBEAT_MS = 300;
@@ -61,7 +63,8 @@ async function main(): Promise<void> {
     },
     log,
   );
-  const discovery = new NodeDiscovery(config.consulUrl, log);
+  warnIfSecretFileExposed(log, CONSUL_TOKEN_FILE_FLAG, config.consulToken);
+  const discovery = new NodeDiscovery(config.consulUrl, log, config.consulToken);
   discovery.on('nodes', (nodes) => table.applyDiscovery(nodes));
   discovery.start();
   const prober = new NodeStatusProber(table, config.statusIntervalMs, log, config.auth ? clusterSecret : undefined);

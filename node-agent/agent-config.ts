@@ -5,6 +5,8 @@ import { advertiseAddressOption, defaultAdvertiseAddress } from '../shared/confi
 import { CommandLineExit, defaultFromText, describedDefault, parseCommandLine, parseValueFrom, valueSource } from '../shared/config/command-line.js';
 import { authRefusal, clusterSecretFileOption, noAuthOption } from '../shared/config/cluster-auth-options.js';
 import { consulOption, type ConsulEndpoint } from '../shared/config/consul-option.js';
+import { consulTokenFileOption } from '../shared/config/consul-token-option.js';
+import type { SecretFile } from '../shared/config/secret-file.js';
 import { parseByteSize, parseDurationAtLeast, parseDurationMs, parseIntegerFrom, parseNonEmpty } from '../shared/config/parsers.js';
 import { SERVER_TLS_OPTIONS, readableFile, serverTlsConfig } from '../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
@@ -19,6 +21,8 @@ import { DEFAULT_DISK_CACHE_BYTES } from './dataset-cache.js';
  */
 export interface AgentConfig {
   consul: ConsulEndpoint;
+  /** ACL token for Consul (--consul-token-file); undefined = none. */
+  consulToken: SecretFile | undefined;
   /** Explicit node id, or undefined: then resolveNodeId() derives it from the host name and the bound port. */
   nodeId: string | undefined;
   host: string;
@@ -64,9 +68,9 @@ const NODE_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/;
 /** Consul limits a meta value to 512 characters; capabilities are stored comma-joined. */
 const MAX_CAPABILITIES_TEXT = 512;
 
-/** Every capability the built-in task kinds require, plus "noop"; sorted, without duplicates. */
+/** Every capability the built-in task kinds require; sorted, without duplicates. */
 export function defaultCapabilities(): string[] {
-  const all = new Set<string>(['noop']);
+  const all = new Set<string>();
   for (const kind of allTaskKinds()) for (const capability of kind.capabilities) all.add(capability);
   return [...all].sort();
 }
@@ -101,6 +105,7 @@ function parseHost(text: string): string {
 /** Every agent option, in --help order; each has an environment variable (docs/configuration.md lists them). */
 export const AGENT_OPTIONS: readonly Option[] = [
   consulOption('HTTP address of the local Consul agent to register with'),
+  consulTokenFileOption(),
   describedDefault(
     new Option('--node-id <id>', 'unique id of this node in the cluster (letters, digits, . _ : -)').env('QUANTGRID_NODE_ID').argParser(parseNodeId),
     '<hostname>-<port>',
@@ -125,7 +130,7 @@ export const AGENT_OPTIONS: readonly Option[] = [
   new Option('--capabilities <list>', 'comma-separated capabilities advertised to the coordinator')
     .env('QUANTGRID_CAPABILITIES')
     .argParser(parseCapabilities)
-    .default(defaultCapabilities(), 'all capabilities of the built-in task kinds, plus noop'),
+    .default(defaultCapabilities(), 'all capabilities of the built-in task kinds'),
   defaultFromText(
     new Option('--check-ttl <duration>', 'TTL of the Consul health check (refreshed every second; at least 2s)')
       .env('QUANTGRID_CHECK_TTL')
@@ -184,6 +189,7 @@ export const AGENT_OPTIONS: readonly Option[] = [
 /** The parsed values, by commander attribute name; null = not given (see describedDefault). */
 interface AgentOptionValues {
   consul: ConsulEndpoint;
+  consulTokenFile: SecretFile | null;
   nodeId: string | null;
   host: string;
   port: number;
@@ -282,6 +288,7 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
   const tls = serverTlsConfig(values, source);
   return {
     consul: values.consul,
+    consulToken: values.consulTokenFile ?? undefined,
     nodeId: values.nodeId ?? undefined,
     host: values.host,
     port: values.port,

@@ -1,8 +1,9 @@
-import Consul from 'consul';
 import { AGENT_SERVICE_NAME } from '../shared/consul-names.js';
+import { consulAclRefusalMessage, createConsulClient, isConsulAclRefusal } from '../shared/consul-client.js';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
 import type { ConsulEndpoint } from '../shared/config/consul-option.js';
+import type { SecretFile } from '../shared/config/secret-file.js';
 
 /** The Consul service name every agent registers under; the coordinator discovers agents by it. */
 
@@ -81,9 +82,12 @@ function toConsulError(error: unknown): ConsulRequestError {
   return new ConsulRequestError(message, statusCode);
 }
 
-/** ConsulAgentApi over the `consul` npm client (v2, promise API). */
-export function consulAgentApi(endpoint: ConsulEndpoint, requestTimeoutMs = 3_000): ConsulAgentApi {
-  const consul = new Consul({ host: endpoint.host, port: endpoint.port, secure: endpoint.secure });
+/**
+ * ConsulAgentApi over the `consul` npm client (v2, promise API); token (--consul-token-file) goes
+ * with every call: registration, TTL refreshes and deregistration.
+ */
+export function consulAgentApi(endpoint: ConsulEndpoint, token: SecretFile | undefined, requestTimeoutMs = 3_000): ConsulAgentApi {
+  const consul = createConsulClient(endpoint, token);
   // The typings omit the per-request timeout the client accepts; hence the loose option objects.
   type Loose = Record<string, unknown>;
   const agent = consul.agent as unknown as {
@@ -134,6 +138,8 @@ export interface ConsulRegistrationOptions {
   logger: Logger;
   /** Where Consul is, for log lines. */
   consulUrl: string;
+  /** Whether api sends a token (--consul-token-file): says which refusal message fits. Default false. */
+  tokenConfigured?: boolean;
   refreshMs?: number;
   backoffInitialMs?: number;
   backoffMaxMs?: number;
@@ -143,7 +149,9 @@ export interface ConsulRegistrationOptions {
  * Keeps this agent registered in Consul: registers with a passing TTL check, refreshes it every
  * refreshMs, and never gives up: while Consul is unreachable it retries with capped exponential
  * backoff; when Consul answers a refresh with an error (the check is unknown, e.g. after a Consul
- * restart lost the registration) it registers again at once.
+ * restart lost the registration) it registers again at once. When Consul refuses the token (HTTP
+ * 403: unknown token, or one without service:write) it says so in one error line naming
+ * --consul-token-file, then keeps retrying with backoff, logging again only when the refusal changes.
  */
 export class ConsulRegistration {
   private readonly refreshMs: number;
@@ -213,8 +221,10 @@ export class ConsulRegistration {
         await api.deregister(service.id);
         logger.info({ serviceId: service.id, consul: consulUrl }, 'deregistered from Consul');
       } catch (error) {
+        const statusCode = error instanceof ConsulRequestError ? error.statusCode : undefined;
+        const reason = isConsulAclRefusal(statusCode) ? consulAclRefusalMessage(this.options.tokenConfigured ?? false, errorMessage(error)) : errorMessage(error);
         logger.warn(
-          { serviceId: service.id, consul: consulUrl, err: errorMessage(error) },
+          { serviceId: service.id, consul: consulUrl, err: reason },
           'could not deregister from Consul; the check turns critical after its TTL instead',
         );
       }
@@ -245,6 +255,8 @@ export class ConsulRegistration {
     const { api, service, logger, consulUrl } = this.options;
     const check = { id: this.checkId, ttlMs: this.options.checkTtlMs, deregisterAfterMs: this.options.deregisterAfterMs };
     let failures = 0;
+    /** Consul's reason while it refuses the token (logged once per distinct reason); undefined otherwise. */
+    let refusal: string | undefined;
     while (!this.stopped) {
       const registered = this.currentState === 'registered';
       try {
@@ -258,6 +270,7 @@ export class ConsulRegistration {
             { serviceId: service.id, address: `${service.address}:${service.port}`, consul: consulUrl, afterFailures: failures },
             this.everRegistered ? 're-registered with Consul' : 'registered with Consul',
           );
+          refusal = undefined;
           this.everRegistered = true;
           this.currentState = 'registered';
           this.notifyWaiters();
@@ -276,6 +289,22 @@ export class ConsulRegistration {
       } catch (error) {
         if (this.stopped) break;
         const statusCode = error instanceof ConsulRequestError ? error.statusCode : undefined;
+        if (isConsulAclRefusal(statusCode)) {
+          failures++;
+          const delay = this.backoff(failures);
+          const reason = errorMessage(error);
+          if (reason !== refusal) {
+            logger.error(
+              { serviceId: service.id, consul: consulUrl, statusCode, retryBackoffMaxMs: this.backoffMaxMs },
+              `${consulAclRefusalMessage(this.options.tokenConfigured ?? false, reason)}; retrying`,
+            );
+            refusal = reason;
+          }
+          this.currentState = 'registering';
+          await this.sleep(delay);
+          continue;
+        }
+        refusal = undefined;
         if (registered && statusCode !== undefined) {
           // Consul answered but refused the refresh: it does not know the check (restarted, or the
           // registration was removed). Register again right away.

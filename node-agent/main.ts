@@ -9,6 +9,8 @@ import { errorMessage } from '../shared/errors.js';
 import { setServing } from '../shared/grpc/standard-services.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
 import { CommandLineExit } from '../shared/config/command-line.js';
+import { CONSUL_TOKEN_FILE_FLAG } from '../shared/config/consul-token-option.js';
+import { warnIfSecretFileExposed } from '../shared/config/secret-file.js';
 import { agentAuthRefusal, parseAgentConfig, resolveNodeId, type AgentConfig } from './agent-config.js';
 import { readMachineProfile } from './machine-profile.js';
 import { LoadMonitor, systemLoadReader } from './load-monitor.js';
@@ -43,6 +45,7 @@ async function die(error: unknown, what: string): Promise<never> {
 }
 
 async function start(config: AgentConfig): Promise<void> {
+  warnIfSecretFileExposed(logger, CONSUL_TOKEN_FILE_FLAG, config.consulToken);
   const clusterSecret = config.clusterSecretFile ? await readClusterSecretFile(config.clusterSecretFile) : undefined;
   if (clusterSecret?.warning) logger.warn({ file: config.clusterSecretFile }, clusterSecret.warning);
   const secret = config.auth ? clusterSecret?.secret : undefined;
@@ -120,8 +123,9 @@ async function start(config: AgentConfig): Promise<void> {
   };
 
   registration = new ConsulRegistration({
-    api: consulAgentApi(config.consul),
+    api: consulAgentApi(config.consul, config.consulToken),
     consulUrl: config.consul.url,
+    tokenConfigured: config.consulToken !== undefined,
     service: {
       id: nodeId,
       address: config.advertiseAddress,
@@ -153,7 +157,7 @@ async function start(config: AgentConfig): Promise<void> {
 
   const advertised = hostPort(config.advertiseAddress, server.port);
   logger.info(
-    { nodeId, bind: hostPort(config.host, server.port), advertise: advertised, slots: config.slots, capabilities: config.capabilities, profile, consul: config.consul.url, tls: Boolean(config.tls.certFile) },
+    { nodeId, bind: hostPort(config.host, server.port), advertise: advertised, slots: config.slots, capabilities: config.capabilities, profile, consul: config.consul.url, consulTokenFile: config.consulToken?.file, tls: Boolean(config.tls.certFile) },
     'node agent ready',
   );
   process.stdout.write(`quantgrid-agent ready node=${nodeId} address=${advertised}\n`);

@@ -16,3 +16,16 @@ export function quoteInput(value: string, max = QUOTED_INPUT_MAX): string {
   }
   return `"${quoted}"`;
 }
+
+/** A key an input map may use that a field path shows as is: an identifier of at most 64 characters. */
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * The field path of an entry of an input map (e.g. "backtest.params.fast"), for messages that name
+ * it: a key that is not a short identifier is quoted and bounded by quoteInput
+ * (`backtest.params["…" (5000 characters)]`), so the key cannot make the message long or garble it.
+ * Use it for every field path built from a key the input chose.
+ */
+export function inputFieldPath(parent: string, key: string): string {
+  return PLAIN_KEY.test(key) ? `${parent}.${key}` : `${parent}[${quoteInput(key)}]`;
+}

@@ -3,12 +3,11 @@ import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue, parseIntegerIn, parseJobStatus } from '../flag-parsers.js';
 import { renderJobsTable } from '../render/job-tables.js';
-
-const DEFAULT_LIMIT = '50';
+import { LIST_JOBS_DEFAULT, LIST_JOBS_MAX } from '../../shared/api-limits.js';
 
 async function run(context: CommandContext, flags: { status?: string; limit: string; mine?: boolean }): Promise<number> {
   const status = flags.status === undefined ? 'JOB_STATUS_UNSPECIFIED' : flagValue('--status', flags.status, parseJobStatus);
-  const limit = flagValue('--limit', flags.limit, parseIntegerIn(1, 100_000));
+  const limit = flagValue('--limit', flags.limit, parseIntegerIn(1, LIST_JOBS_MAX));
   const response = await context.connection.listJobs({ status, limit, mine: flags.mine === true });
   if (context.json) context.printJson(response);
   else context.print(renderJobsTable(response.jobs, Date.now()));
@@ -21,7 +20,7 @@ export function registerJobsCommand(program: Command): void {
     .command('jobs')
     .description('list recent jobs: id, kind, owner, status, progress, age, duration')
     .option('--status <status>', 'only jobs in this state: queued, waiting, running, completed, failed, cancelled')
-    .option('--limit <n>', 'most jobs to list', DEFAULT_LIMIT)
+    .option('--limit <n>', `most jobs to list (at most ${LIST_JOBS_MAX})`, String(LIST_JOBS_DEFAULT))
     .option('--mine', 'only my jobs (those of the token\'s user)')
     .addHelpText(
       'after',

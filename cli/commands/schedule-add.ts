@@ -3,7 +3,8 @@ import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { allCliKinds } from '../kinds/index.js';
 import { renderScheduleDetails } from '../render/schedule-table.js';
-import { buildAddScheduleRequest, MISSED_POLICIES, SCHEDULE_DEFAULTS, type ScheduleAddFlags } from '../schedule-flags.js';
+import { MISSED_POLICIES } from '../../shared/schedules/schedule-rules.js';
+import { buildAddScheduleRequest, SCHEDULE_DEFAULTS, type ScheduleAddFlags } from '../schedule-flags.js';
 
 async function run(context: CommandContext, flags: ScheduleAddFlags, args: string[]): Promise<number> {
   const [name, job] = args as unknown as [string, string[] | undefined];

@@ -16,7 +16,7 @@ import {
   parseParamAssignment,
   parseRange,
 } from '../flag-parsers.js';
-import { backtestCsv, renderBacktestResult } from '../render/backtest-result.js';
+import { backtestCsv, renderBacktestResult } from './backtest-result.js';
 import { describeDataset, formatRange } from '../render/spec-text.js';
 import { BARS_RANGE, datasetRef, required, submitRequest, UINT32_MAX, type DatasetFlags, type SubmitCommonFlags } from '../submit-request.js';
 import type { CliKind } from './cli-kind.js';

@@ -18,7 +18,7 @@ import type { CliKind } from './cli-kind.js';
 
 /** `quantgrid submit market-analysis` (alias `analysis`): indicators and signals per asset and timeframe. */
 
-export interface AnalysisFlags extends SubmitCommonFlags, DatasetFlags {
+export interface MarketAnalysisFlags extends SubmitCommonFlags, DatasetFlags {
   assets?: string;
   timeframes?: string;
   indicators?: string;
@@ -27,7 +27,7 @@ export interface AnalysisFlags extends SubmitCommonFlags, DatasetFlags {
 
 const D = MARKET_ANALYSIS_DEFAULTS;
 
-export function buildAnalysisRequest(flags: AnalysisFlags): SubmitJobRequest {
+export function buildMarketAnalysisRequest(flags: MarketAnalysisFlags): SubmitJobRequest {
   const spec: Record<string, unknown> = {
     assets: flagValue('--assets', required('--assets', flags.assets, 'BTCUSDT,ETHUSDT'), parseNameList),
   };
@@ -60,7 +60,7 @@ Examples:
     );
 }
 
-function describeAnalysisSpec(m: MarketAnalysisSpec__Output): string {
+function describeMarketAnalysisSpec(m: MarketAnalysisSpec__Output): string {
   const indicators = m.indicators.length > 0 ? m.indicators.join(',') : 'all';
   const timeframes = m.timeframes.length > 0 ? m.timeframes : D.timeframes;
   return `${m.assets.join(',')} × ${timeframes.join(',')}, ${describeDataset(m.dataset, D)}, indicators ${indicators}${m.includeSeries ? ', with series' : ''}`;
@@ -102,13 +102,13 @@ export function renderMarketAnalysisResult(result: MarketAnalysisResult): string
   return `market analysis: ${rows.length} asset × timeframe rows\n${renderTable(head, body, align)}${note}`;
 }
 
-export const cliKind: CliKind<AnalysisFlags, MarketAnalysisSpec__Output, MarketAnalysisResult> = {
+export const cliKind: CliKind<MarketAnalysisFlags, MarketAnalysisSpec__Output, MarketAnalysisResult> = {
   kind: marketAnalysisKind,
   // `submit analysis` came first; it stays accepted.
   aliases: ['analysis'],
   example: 'quantgrid submit market-analysis --assets BTCUSDT --timeframes 1h,4h --watch',
   addFlags,
-  buildRequest: buildAnalysisRequest,
-  describeSpec: describeAnalysisSpec,
+  buildRequest: buildMarketAnalysisRequest,
+  describeSpec: describeMarketAnalysisSpec,
   renderResult: renderMarketAnalysisResult,
 };

@@ -15,11 +15,10 @@ export function parseResultJson(resultJson: string): unknown {
   }
 }
 
-/** A result as text. `kind` is the job's (Job.kind); without it, a result that names its kind is rendered as that kind. */
-export function renderResult(result: unknown, kind?: string): string {
+/** A job's result as text; `kind` is the job's (Job.kind). */
+export function renderResult(result: unknown, kind: string): string {
   if (result === null || result === undefined) return '(no result)';
   if (typeof result === 'string') return result;
-  const named = typeof result === 'object' && typeof (result as { kind?: unknown }).kind === 'string' ? (result as { kind: string }).kind : undefined;
-  const cli = cliKindByName(kind || named || '');
+  const cli = cliKindByName(kind);
   return cli ? cli.renderResult(result) : JSON.stringify(result, null, 2);
 }

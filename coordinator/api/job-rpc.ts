@@ -1,4 +1,5 @@
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
+import { LIST_JOBS_DEFAULT, LIST_JOBS_MAX } from '../../shared/api-limits.js';
 import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { DatasetStore } from '../datasets/dataset-store.js';
@@ -24,10 +25,6 @@ export interface JobRpcDeps {
   audit: AuditLog;
   log: Logger;
 }
-
-/** Most jobs a listing returns, and how many it returns when not told. */
-const LIST_LIMIT_MAX = 1000;
-const LIST_LIMIT_DEFAULT = 50;
 
 /** Submitting, reading, cancelling and listing jobs (watching: watch-job.ts). */
 export function createJobHandlers({ store, runner, jobs, datasets, limits, audit, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
@@ -62,11 +59,11 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, audit
     }),
 
     ListJobs: unary(context('ListJobs'), async (request, call) => {
-      const limit = request.limit > 0 ? Math.min(request.limit, LIST_LIMIT_MAX) : LIST_LIMIT_DEFAULT;
+      const limit = request.limit > 0 ? Math.min(request.limit, LIST_JOBS_MAX) : LIST_JOBS_DEFAULT;
       const wanted = request.status;
       const owner = request.mine ? principalOf(call).user : undefined;
       const filtering = wanted !== 'JOB_STATUS_UNSPECIFIED' || owner !== undefined;
-      const listed = await store.list(filtering ? LIST_LIMIT_MAX : limit);
+      const listed = await store.list(filtering ? LIST_JOBS_MAX : limit);
       const described = await Promise.all(listed.map((job) => store.describe(job, runner.liveSnapshot(job.id!))));
       const filtered = described.filter((job) => (wanted === 'JOB_STATUS_UNSPECIFIED' || job.status === wanted) && (owner === undefined || job.owner === owner));
       // Results can be large; a listing leaves them out (GetJob has them).

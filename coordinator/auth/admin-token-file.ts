@@ -1,7 +1,8 @@
+import { existsSync } from 'node:fs';
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
 import { generateApiToken, isApiTokenShaped } from '../../shared/auth/api-token.js';
-import { readSecretFile } from '../../shared/config/secret-file.js';
+import { readSecretFile, type SecretFile } from '../../shared/config/secret-file.js';
 
 /** The user the bootstrap admin token belongs to. */
 export const ADMIN_USER = 'admin';
@@ -41,9 +42,14 @@ export async function readOrCreateAdminToken(file: string): Promise<AdminTokenFi
 }
 
 async function readTokenFile(file: string): Promise<{ token: string; warning?: string } | undefined> {
-  const read = await readSecretFile(file, 'admin token', true);
-  if (!read) return undefined;
-  const token = read.value.trim();
+  if (!existsSync(file)) return undefined;
+  let read: SecretFile;
+  try {
+    read = readSecretFile(file);
+  } catch (error) {
+    throw new Error(`the admin token file: ${(error as Error).message}`);
+  }
+  const token = read.reveal();
   if (!isApiTokenShaped(token)) throw new Error(`${file} does not hold a quantgrid token (qg_ followed by 43 base64url characters)`);
-  return read.warning ? { token, warning: read.warning } : { token };
+  return read.exposure ? { token, warning: read.exposure } : { token };
 }

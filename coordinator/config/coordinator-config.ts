@@ -5,6 +5,9 @@ import { authRefusal, clusterSecretFileOption, noAuthOption } from '../../shared
 import { advertiseAddressOption } from '../../shared/config/advertise-address.js';
 import { CommandLineExit, parseCommandLine } from '../../shared/config/command-line.js';
 import { consulOption, type ConsulEndpoint } from '../../shared/config/consul-option.js';
+import { consulTokenFileOption } from '../../shared/config/consul-token-option.js';
+import { DEFAULT_COORDINATOR_PORT } from '../../shared/config/coordinator-port.js';
+import type { SecretFile } from '../../shared/config/secret-file.js';
 import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
 import { readableFile, SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
@@ -16,6 +19,8 @@ export interface CoordinatorConfig {
   /** Host agents reach the API at (to fetch datasets); undefined = derived from the listen address. */
   advertiseAddress: string | undefined;
   consulUrl: URL;
+  /** ACL token for Consul (--consul-token-file); undefined = none. */
+  consulToken: SecretFile | undefined;
   redisUrl: URL;
   queuePrefix: string;
   weights: ScoreWeights;
@@ -71,7 +76,7 @@ function parseWeights(text: string): ScoreWeights {
 export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
     .env('QUANTGRID_LISTEN')
-    .default('127.0.0.1:7000'),
+    .default(`127.0.0.1:${DEFAULT_COORDINATOR_PORT}`),
   noAuthOption('serve the API without tokens (every caller acts as an admin) and use agents without a node proof'),
   new Option('--admin-token-file <file>', 'the bootstrap admin token; created (mode 0600) with a new token when missing. Its path is logged, never the token')
     .env('QUANTGRID_ADMIN_TOKEN_FILE')
@@ -79,6 +84,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   clusterSecretFileOption(),
   advertiseAddressOption('QUANTGRID_API_ADVERTISE_ADDRESS', 'address agents reach this API at to fetch datasets'),
   consulOption('Consul HTTP API used to discover agents'),
+  consulTokenFileOption(),
   new Option('--redis <url>', 'Redis holding the job queue (BullMQ): redis://host:port, or rediss:// for TLS').env('QUANTGRID_REDIS').default('redis://127.0.0.1:6379'),
   new Option('--redis-password-file <file>', 'file holding the Redis password (instead of one in the URL)').env('QUANTGRID_REDIS_PASSWORD_FILE').argParser(readableFile),
   new Option('--redis-tls-ca <file>', 'PEM CA that signed the Redis server\'s certificate (with a rediss:// URL)').env('QUANTGRID_REDIS_TLS_CA').argParser(readableFile),
@@ -128,6 +134,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
 /** The values of the options shared with the node agent, parsed by their own argParser. */
 interface SharedOptionValues extends ServerTlsValues {
   consul: ConsulEndpoint;
+  consulTokenFile: SecretFile | null;
   advertiseAddress: string | null;
 }
 
@@ -160,6 +167,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     redisTlsCaFile: raw.redisTlsCa,
     advertiseAddress: shared.advertiseAddress ?? undefined,
     consulUrl: new URL(shared.consul.url),
+    consulToken: shared.consulTokenFile ?? undefined,
     redisUrl,
     queuePrefix: raw.queuePrefix!,
     weights,

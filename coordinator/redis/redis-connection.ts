@@ -27,7 +27,13 @@ export function isRedisAuthenticationFailure(error: unknown): boolean {
 /** The ioredis options for `access`: password and TLS from files. */
 export async function redisOptions(access: RedisAccess): Promise<RedisOptions> {
   const options: RedisOptions = {};
-  if (access.passwordFile) options.password = (await readSecretFile(access.passwordFile, 'Redis password'))!.value;
+  if (access.passwordFile) {
+    try {
+      options.password = readSecretFile(access.passwordFile).reveal();
+    } catch (error) {
+      throw new Error(`the Redis password file: ${(error as Error).message}`);
+    }
+  }
   if (access.tlsCaFile) {
     if (access.url.protocol !== 'rediss:') throw new Error('--redis-tls-ca needs a rediss:// URL');
     try {

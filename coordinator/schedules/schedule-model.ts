@@ -3,23 +3,25 @@ import { getNextMillis } from 'bullmq';
 import { errorMessage, ValidationError } from '../../shared/errors.js';
 import type { SubmitJobRequest__Output } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import type { JobStatusName } from '../jobs/job-model.js';
+import {
+  DEFAULT_GRACE_SECONDS,
+  DEFAULT_MISSED_POLICY,
+  DEFAULT_TIME_ZONE,
+  isMissedPolicy,
+  MAX_GRACE_SECONDS,
+  MISSED_POLICIES,
+  SCHEDULE_NAME_PATTERN,
+  SCHEDULE_NAME_RULE,
+  type MissedPolicy,
+} from '../../shared/schedules/schedule-rules.js';
 
 /**
  * What a schedule is, apart from where it is kept: its definition, the record of its latest run,
- * and the checks of what AddSchedule is given (each failure names the field).
+ * and the checks of what AddSchedule is given (each failure names the field). The rules and
+ * defaults themselves are shared with the CLI: shared/schedules/schedule-rules.ts.
  */
 
-export const MISSED_POLICIES = ['run-once', 'skip'] as const;
-export type MissedPolicy = (typeof MISSED_POLICIES)[number];
-
-export const DEFAULT_MISSED_POLICY: MissedPolicy = 'run-once';
-export const DEFAULT_TIME_ZONE = 'UTC';
-/** Under `skip`, an occurrence that starts later than this after its time was missed. */
-export const DEFAULT_GRACE_SECONDS = 60;
-const MAX_GRACE_SECONDS = 7 * 24 * 3600;
-
-/** Also the BullMQ job scheduler id, so no ":" (BullMQ builds job ids as repeat:<id>:<ms>). */
-export const SCHEDULE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+export type { MissedPolicy } from '../../shared/schedules/schedule-rules.js';
 
 export interface ScheduleDefinition {
   name: string;
@@ -54,7 +56,7 @@ export interface StoredSchedule {
 
 export function checkScheduleName(name: string): string {
   if (!SCHEDULE_NAME_PATTERN.test(name)) {
-    throw new ValidationError('name', 'must be 1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit');
+    throw new ValidationError('name', `must be ${SCHEDULE_NAME_RULE}`);
   }
   return name;
 }
@@ -94,8 +96,8 @@ export function checkCron(cron: string, tz: string, now = Date.now()): string {
 
 export function checkMissedPolicy(text: string): MissedPolicy {
   const policy = text.trim() || DEFAULT_MISSED_POLICY;
-  if (!(MISSED_POLICIES as readonly string[]).includes(policy)) throw new ValidationError('missed', `must be one of ${MISSED_POLICIES.join(', ')}`);
-  return policy as MissedPolicy;
+  if (!isMissedPolicy(policy)) throw new ValidationError('missed', `must be one of ${MISSED_POLICIES.join(', ')}`);
+  return policy;
 }
 
 export function checkGraceSeconds(seconds: number): number {

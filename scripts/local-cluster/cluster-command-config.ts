@@ -3,18 +3,17 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { defaultFromText, describedDefault, parseCommandLine } from '../../shared/config/command-line.js';
+import { DEFAULT_COORDINATOR_PORT } from '../../shared/config/coordinator-port.js';
 import { parseIntegerFrom, parseNonEmpty } from '../../shared/config/parsers.js';
+import { MAX_SLOTS } from '../../node-agent/agent-config.js';
 import type { AgentOptions } from './local-cluster.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
-/** The port the CLI reaches by default (its --coordinator default is 127.0.0.1:7000): used when free. */
-export const PREFERRED_COORDINATOR_PORT = 7000;
-
 export interface ClusterCommandConfig {
   agents: number;
   slots: number;
-  /** undefined: PREFERRED_COORDINATOR_PORT when free, else any free port. */
+  /** undefined: DEFAULT_COORDINATOR_PORT (where the CLI looks) when free, else any free port. */
   coordinatorPort: number | undefined;
   /** undefined: any free port. */
   redisPort: number | undefined;
@@ -35,10 +34,10 @@ function parseRedisPort(text: string): number {
 
 export const CLUSTER_OPTIONS: readonly Option[] = [
   defaultFromText(new Option('--agents <n>', 'node agents to start').env('QUANTGRID_CLUSTER_AGENTS').argParser(parseIntegerFrom(1, MAX_AGENTS)), '2'),
-  defaultFromText(new Option('--slots <n>', 'worker threads of each agent (partitions it runs at once)').env('QUANTGRID_CLUSTER_SLOTS').argParser(parseIntegerFrom(1, 1024)), '1'),
+  defaultFromText(new Option('--slots <n>', 'worker threads of each agent (partitions it runs at once)').env('QUANTGRID_CLUSTER_SLOTS').argParser(parseIntegerFrom(1, MAX_SLOTS)), '1'),
   describedDefault(
     new Option('--port <port>', "port of the coordinator's gRPC API on 127.0.0.1").env('QUANTGRID_CLUSTER_PORT').argParser(parsePort),
-    `${PREFERRED_COORDINATOR_PORT} when free (the CLI's default), else any free port`,
+    `${DEFAULT_COORDINATOR_PORT} when free (the CLI's default), else any free port`,
   ),
   describedDefault(
     new Option('--redis-port <port>', 'port of the Redis server holding jobs, datasets and schedules').env('QUANTGRID_CLUSTER_REDIS_PORT').argParser(parseRedisPort),

@@ -5,7 +5,8 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { clusterAgents, PREFERRED_COORDINATOR_PORT, type ClusterCommandConfig } from './cluster-command-config.js';
+import { DEFAULT_COORDINATOR_PORT } from '../../shared/config/coordinator-port.js';
+import { clusterAgents, type ClusterCommandConfig } from './cluster-command-config.js';
 import { startClusterSession, stopClusterSession, waitForReadyAgents } from './cluster-session.js';
 import { lockDataDir } from './data-dir-lock.js';
 import { isPortFree } from './free-port.js';
@@ -22,12 +23,13 @@ function shown(path: string): string {
 /** The lines that point the CLI at the cluster. */
 function printUsage(address: string, adminTokenFile: string, out: TerminalOutput): void {
   out.say('');
-  out.say(out.bold('Ready. In another terminal, in this repository:'));
+  out.say(out.bold('Ready. In another terminal:'));
   out.say(`  export QUANTGRID_COORDINATOR=${address}`);
   out.say(`  export QUANTGRID_TOKEN_FILE=${adminTokenFile}`);
-  out.say('  node dist/cli/main.js nodes');
-  out.say('  node dist/cli/main.js submit backtest --symbols BTCUSDT --timeframe 1h --bars 20000 --fast 5:50:5 --slow 20:200:10 --watch');
-  out.say(out.dim('(or: npm run cli -- nodes, with the same export). Ctrl-C here stops the cluster; its jobs, datasets and schedules stay in Redis.'));
+  out.say('  quantgrid nodes');
+  out.say('  quantgrid submit backtest --symbols BTCUSDT --watch');
+  out.say(out.dim("(quantgrid is on your PATH after npm link; without it, in this repository: npm run cli -- nodes, or node dist/cli/main.js nodes)"));
+  out.say(out.dim('Ctrl-C here stops the cluster; its jobs, datasets and schedules stay in Redis.'));
 }
 
 /**
@@ -63,7 +65,7 @@ export async function runClusterCommand(config: ClusterCommandConfig, out: Termi
     out.say(out.bold(`quantgrid cluster: ${config.agents} agent(s) × ${config.slots} slot(s), data in ${shown(config.dataDir)}/`));
     out.say(out.dim(`logs of every process go to ${shown(logDir)}/`));
     const startedAt = Date.now();
-    const coordinatorPort = config.coordinatorPort ?? ((await isPortFree(PREFERRED_COORDINATOR_PORT)) ? PREFERRED_COORDINATOR_PORT : 0);
+    const coordinatorPort = config.coordinatorPort ?? ((await isPortFree(DEFAULT_COORDINATOR_PORT)) ? DEFAULT_COORDINATOR_PORT : 0);
     cluster = await startClusterSession(
       {
         agents: clusterAgents(config),

@@ -1,4 +1,5 @@
-import { mkdtemp, mkdir, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './free-port.js';
@@ -15,6 +16,11 @@ export interface ConsulDevAgentOptions {
   binary?: string;
   /** Fixed HTTP API port; default a free one. The agent's other ports are always free ones. */
   httpPort?: number;
+  /**
+   * ACLs enabled with default deny and a generated management token (managementToken), written to
+   * a config file in dir (mode 0600), never on the command line. Default false (no ACLs).
+   */
+  acl?: boolean;
 }
 
 export interface ConsulDevAgent {
@@ -23,6 +29,8 @@ export interface ConsulDevAgent {
   readonly httpPort: number;
   readonly dir: string;
   readonly process: ManagedProcess;
+  /** With acl: the management token (global-management policy, for setting up policies and tokens); else undefined. */
+  readonly managementToken: string | undefined;
   /** Stops the agent (SIGTERM, then SIGKILL) and removes its temp dir if this module made it. Idempotent. */
   stop(): Promise<void>;
   /**
@@ -34,9 +42,9 @@ export interface ConsulDevAgent {
 
 const ATTEMPTS = 3;
 
-async function getText(url: string): Promise<string | undefined> {
+async function getText(url: string, token: string | undefined): Promise<string | undefined> {
   try {
-    const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    const response = await fetch(url, { headers: token ? { 'X-Consul-Token': token } : {}, signal: AbortSignal.timeout(2000) });
     if (!response.ok) return undefined;
     return await response.text();
   } catch {
@@ -44,20 +52,20 @@ async function getText(url: string): Promise<string | undefined> {
   }
 }
 
-/** True once the agent has a raft leader and its own node is in the catalog. */
-async function consulReady(httpAddress: string): Promise<boolean> {
-  const leader = await getText(`${httpAddress}/v1/status/leader`);
+/** True once the agent has a raft leader and its own node is in the catalog (read with token under ACLs). */
+async function consulReady(httpAddress: string, token: string | undefined): Promise<boolean> {
+  const leader = await getText(`${httpAddress}/v1/status/leader`, undefined);
   if (!leader) return false;
   try {
     if (!JSON.parse(leader)) return false;
-    const nodes = await getText(`${httpAddress}/v1/catalog/nodes`);
+    const nodes = await getText(`${httpAddress}/v1/catalog/nodes`, token);
     return nodes !== undefined && Array.isArray(JSON.parse(nodes)) && JSON.parse(nodes).length > 0;
   } catch {
     return false;
   }
 }
 
-async function waitUntilReady(process: ManagedProcess, httpAddress: string, timeoutMs: number): Promise<void> {
+async function waitUntilReady(process: ManagedProcess, httpAddress: string, timeoutMs: number, token: string | undefined): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (!process.running) {
@@ -66,12 +74,32 @@ async function waitUntilReady(process: ManagedProcess, httpAddress: string, time
         `consul dev agent exited (code ${status.code}, signal ${status.signal}) before electing a leader; last output:\n${process.outputTail(30)}`,
       );
     }
-    if (await consulReady(httpAddress)) return;
+    if (await consulReady(httpAddress, token)) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   throw new Error(
     `consul dev agent at ${httpAddress} had no leader after ${timeoutMs} ms; last output:\n${process.outputTail(30)}`,
   );
+}
+
+/**
+ * Consul 1.8 ACL settings: default deny, the cache kept when the leader is unreachable, and token as
+ * both the management token (tokens.master; `initial_management` only from 1.11) and the token the
+ * Consul agent itself uses to keep its node in the catalog (tokens.agent).
+ */
+function aclConfig(token: string): string {
+  return [
+    'acl {',
+    '  enabled = true',
+    '  default_policy = "deny"',
+    '  down_policy = "extend-cache"',
+    '  tokens {',
+    `    master = "${token}"`,
+    `    agent = "${token}"`,
+    '  }',
+    '}',
+    '',
+  ].join('\n');
 }
 
 /** Starts `consul agent -dev` on free loopback ports (the HTTP one may be fixed); resolves once it has a leader. */
@@ -82,9 +110,17 @@ export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): 
   const timeoutMs = options.startTimeoutMs ?? Number(process.env.QUANTGRID_CONSUL_START_TIMEOUT_MS ?? 30_000);
   const logFile = options.logFile ?? join(dir, 'consul.log');
   const dataDir = join(dir, 'data');
+  const managementToken = options.acl ? randomUUID() : undefined;
+  const configArgs: string[] = [];
 
   let lastError: Error | undefined;
   try {
+    if (managementToken) {
+      const configFile = join(dir, 'acl.hcl');
+      await mkdir(dir, { recursive: true });
+      await writeFile(configFile, aclConfig(managementToken), { mode: 0o600 });
+      configArgs.push('-config-file', configFile);
+    }
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       await rm(dataDir, { recursive: true, force: true });
       await mkdir(dataDir, { recursive: true });
@@ -109,10 +145,11 @@ export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): 
         '-log-level', 'warn',
         // No phoning home: this machine reaches nothing but loopback.
         '-hcl', 'disable_update_check = true',
+        ...configArgs,
       ];
       const child = spawnManaged('consul', binary, args, { logFile, env: { CHECKPOINT_DISABLE: '1' } });
       try {
-        await waitUntilReady(child, httpAddress, timeoutMs);
+        await waitUntilReady(child, httpAddress, timeoutMs, managementToken);
       } catch (error) {
         await child.stop(5000);
         lastError = error as Error;
@@ -127,6 +164,7 @@ export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): 
         httpAddress,
         httpPort,
         dir,
+        managementToken,
         get process() {
           return current;
         },
@@ -144,7 +182,7 @@ export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): 
           await rm(dataDir, { recursive: true, force: true });
           await mkdir(dataDir, { recursive: true });
           current = spawnManaged('consul', binary, args, { logFile, env: { CHECKPOINT_DISABLE: '1' } });
-          await waitUntilReady(current, httpAddress, timeoutMs);
+          await waitUntilReady(current, httpAddress, timeoutMs, managementToken);
         },
       };
     }

@@ -9,6 +9,15 @@ export {
   type ExitStatus,
 } from './managed-process.js';
 export { startConsulDevAgent, type ConsulDevAgent, type ConsulDevAgentOptions } from './consul-dev-agent.js';
+export {
+  createQuantgridConsulTokens,
+  writeTokenFile,
+  AGENT_POLICY_NAME,
+  AGENT_POLICY_RULES,
+  COORDINATOR_POLICY_NAME,
+  COORDINATOR_POLICY_RULES,
+  type QuantgridConsulTokens,
+} from './consul-acl-tokens.js';
 export { startRedisServer, redisPing, type RedisServer, type RedisServerOptions } from './redis-server.js';
 export {
   startLocalCluster,
@@ -28,5 +37,5 @@ export {
 export { consulRegistrations, startClusterSession, stopClusterSession, waitForReadyAgents } from './cluster-session.js';
 export { terminalOutput, type TerminalOutput } from './terminal-output.js';
 export { lockDataDir } from './data-dir-lock.js';
-export { parseClusterCommandConfig, clusterAgents, CLUSTER_OPTIONS, PREFERRED_COORDINATOR_PORT, type ClusterCommandConfig } from './cluster-command-config.js';
+export { parseClusterCommandConfig, clusterAgents, CLUSTER_OPTIONS, type ClusterCommandConfig } from './cluster-command-config.js';
 export { runClusterCommand } from './cluster-command.js';

@@ -11,6 +11,7 @@ import { readClusterSecretFile, writeNewClusterSecretFile } from '../../shared/a
 import { bearerTokenInterceptor } from '../../shared/grpc/bearer-token-interceptor.js';
 import { createCoordinatorClient } from '../../shared/grpc/clients.js';
 import type { NodeInfo__Output } from '../../shared/generated/quantgrid/v1/NodeInfo.js';
+import { createQuantgridConsulTokens, writeTokenFile } from './consul-acl-tokens.js';
 import { startConsulDevAgent, type ConsulDevAgent } from './consul-dev-agent.js';
 import { spawnManaged, type ExitStatus, type ManagedProcess } from './managed-process.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
@@ -24,6 +25,8 @@ export interface AgentOptions {
   extraArgs?: string[];
   /** More environment variables for this agent. */
   env?: NodeJS.ProcessEnv;
+  /** With consulAcl: start this agent without --consul-token-file (Consul refuses its registration). */
+  withoutConsulToken?: boolean;
 }
 
 export interface LocalClusterOptions {
@@ -47,6 +50,11 @@ export interface LocalClusterOptions {
   };
   /** Fixed HTTP port of the Consul dev agent; default a free one. */
   consulHttpPort?: number;
+  /**
+   * Consul with ACLs (default deny): an agent token and a read-only coordinator token are created,
+   * written to files (mode 0600) and passed with --consul-token-file. Default false.
+   */
+  consulAcl?: boolean;
   /** Port of the coordinator's gRPC API on 127.0.0.1; default 0 (any free port). */
   coordinatorPort?: number;
   /** How long to wait for each ready line; default 30 s (QUANTGRID_START_TIMEOUT_MS). */
@@ -95,6 +103,8 @@ export interface LocalCluster {
   readonly clusterSecretFile: string;
   /** That secret, for a test or benchmark that calls agents (or fetches datasets) as a node of the cluster does. */
   clusterSecret(): Promise<Uint8Array | undefined>;
+  /** With consulAcl: the token files handed to the agents and to the coordinator. */
+  readonly consulTokenFiles: { agent: string; coordinator: string } | undefined;
   /** Looks a running agent up by node id. */
   agent(nodeId: string): ClusterAgent | undefined;
   /** Starts one more agent and waits for its ready line. */
@@ -214,6 +224,8 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   const agents = new Map<string, ClusterAgent>();
   let agentCount = 0;
   let stopping: Promise<void> | undefined;
+  let consulTokenFiles: { agent: string; coordinator: string } | undefined;
+  const tokenArgs = (file: string | undefined): string[] => (file ? ['--consul-token-file', file] : []);
 
   const stopAll = async (): Promise<void> => {
     const errors: unknown[] = [];
@@ -238,7 +250,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     const child = spawnManaged(
       name,
       process.execPath,
-      ['--enable-source-maps', coordinatorEntry, '--listen', `127.0.0.1:${port}`, '--consul', consul!.httpAddress, '--redis', redis!.url, ...coordinatorAuthArgs, ...args],
+      [
+        '--enable-source-maps', coordinatorEntry,
+        '--listen', `127.0.0.1:${port}`,
+        '--consul', consul!.httpAddress,
+        ...tokenArgs(consulTokenFiles?.coordinator),
+        '--redis', redis!.url,
+        ...coordinatorAuthArgs,
+        ...args,
+      ],
       { logFile, env: options.coordinatorEnv },
     );
     try {
@@ -266,6 +286,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       '--enable-source-maps',
       agentEntry,
       '--consul', consul!.httpAddress,
+      ...tokenArgs(agentOptions.withoutConsulToken ? undefined : consulTokenFiles?.agent),
       '--node-id', nodeId,
       '--host', '127.0.0.1',
       '--port', '0',
@@ -298,7 +319,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 
   try {
     const [startedConsul, startedRedis] = await Promise.allSettled([
-      startConsulDevAgent({ dir: join(root, 'consul'), logFile: join(logDir, 'consul.log'), httpPort: options.consulHttpPort }),
+      startConsulDevAgent({ dir: join(root, 'consul'), logFile: join(logDir, 'consul.log'), httpPort: options.consulHttpPort, acl: options.consulAcl }),
       startRedisServer({
         dir: options.redis?.dir ?? join(root, 'redis'),
         port: options.redis?.port,
@@ -311,6 +332,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     if (startedRedis.status === 'fulfilled') redis = startedRedis.value;
     if (startedConsul.status === 'rejected') throw startedConsul.reason;
     if (startedRedis.status === 'rejected') throw startedRedis.reason;
+
+    if (consul!.managementToken) {
+      const tokens = await createQuantgridConsulTokens(consul!.httpAddress, consul!.managementToken);
+      const secrets = join(root, 'secrets');
+      await mkdir(secrets, { mode: 0o700 });
+      consulTokenFiles = { agent: join(secrets, 'consul-agent.token'), coordinator: join(secrets, 'consul-coordinator.token') };
+      await writeTokenFile(consulTokenFiles.agent, tokens.agent);
+      await writeTokenFile(consulTokenFiles.coordinator, tokens.coordinator);
+    }
 
     coordinator = await startCoordinator('coordinator', options.coordinatorArgs ?? [], options.coordinatorPort);
 
@@ -341,6 +371,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     async clusterSecret() {
       return clusterSecretFile ? (await readClusterSecretFile(clusterSecretFile)).secret : undefined;
     },
+    consulTokenFiles,
     get agents() {
       return [...agents.values()].filter((a) => a.process.running && a.address !== '');
     },

@@ -1,6 +1,6 @@
 import { mkdir, open } from 'node:fs/promises';
 import path from 'node:path';
-import { readSecretFile } from '../config/secret-file.js';
+import { readSecretFile, type SecretFile } from '../config/secret-file.js';
 import { checkSecret, generateClusterSecret } from './cluster-proof.js';
 
 /**
@@ -8,8 +8,14 @@ import { checkSecret, generateClusterSecret } from './cluster-proof.js';
  * in the environment): base64url text of 32 random bytes, as `quantgrid cluster init` writes it.
  */
 export async function readClusterSecretFile(file: string): Promise<{ secret: Uint8Array; warning?: string }> {
-  const { value, warning } = (await readSecretFile(file, 'cluster secret'))!;
-  const trimmed = value.trim();
+  let read: SecretFile;
+  try {
+    read = readSecretFile(file);
+  } catch (error) {
+    throw new Error(`the cluster secret file: ${(error as Error).message}`);
+  }
+  const warning = read.exposure;
+  const trimmed = read.reveal();
   if (!/^[A-Za-z0-9_-]+$/.test(trimmed)) throw new Error(`${file} does not hold a cluster secret (base64url text, as quantgrid cluster init writes)`);
   const secret = checkSecret(Buffer.from(trimmed, 'base64url'));
   return warning ? { secret, warning } : { secret };

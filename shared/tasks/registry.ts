@@ -28,14 +28,21 @@ export function isTaskKindName(name: string): name is TaskKindName {
   return BY_NAME.has(name);
 }
 
+/** "a, b or c". */
+function orList(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`;
+}
+
 /** The kind a decoded JobSpec selects and its raw kind-specific spec. */
 export function selectTaskKind(jobSpec: { kind?: string } & Record<string, unknown>): { kind: AnyTaskKind; raw: unknown } {
   const member = jobSpec.kind;
   const kind = member ? BY_MEMBER.get(member) : undefined;
   if (!member || !kind) {
-    // The members are fields (proto spelling); a kind whose name differs is named too.
-    const members = KINDS.map((k) => (k.specField === k.name ? k.name : `${k.specField} (a ${k.name} job)`));
-    throw new ValidationError('spec.kind', `set one of: ${members.join(', ')}`);
+    // Fields by their proto names, kinds by theirs: "set one field: backtest, market_analysis or noop
+    // (the spec of a backtest, market-analysis or noop job)".
+    const fields = orList(KINDS.map((k) => k.specField));
+    const kinds = orList(KINDS.map((k) => k.name));
+    throw new ValidationError('spec.kind', `set one field: ${fields} (the spec of a ${kinds} job)`);
   }
   return { kind, raw: jobSpec[member] };
 }

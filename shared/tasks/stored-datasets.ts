@@ -72,7 +72,7 @@ export async function resolveStoredDataset(raw: unknown, fields: DatasetFields, 
   if (symbolList.length === 0) message[symbols] = [info.symbol];
   else {
     symbolList.forEach((symbol, i) => {
-      if (symbol !== info.symbol) throw new ValidationError(`${field}.${symbols}[${i}]`, `dataset ${id} holds ${info.symbol} only, not ${String(symbol)}`);
+      if (symbol !== info.symbol) throw new ValidationError(`${field}.${symbols}[${i}]`, `dataset ${id} holds ${info.symbol} only, not ${quoteInput(String(symbol))}`);
     });
   }
 

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BARS } from '../quant/bar-limits.js';
 import type { DatasetIndex } from './stored-datasets.js';
 
 /**
@@ -35,6 +36,13 @@ export interface TaskKind<Spec, Partition, Partial, Result, Name extends string 
    * the same kind version, spec and partition (false for kinds whose point is the work itself).
    */
   readonly cacheable: boolean;
+  /**
+   * A few raw specs as a gRPC client might send them (decoded: camelCase, some fields left to the
+   * defaults), for the tests every kind gets (tests/unit/tasks/registry.test.ts): each validates,
+   * and its wire form validates back to the same spec. The first names symbols (or assets) if the
+   * kind reads bars: the tests point it at a stored dataset.
+   */
+  readonly sampleSpecs: readonly unknown[];
 
   /**
    * Checks and normalises a raw spec (the proto message as decoded: camelCase fields, an unset
@@ -81,7 +89,7 @@ export interface SpecLimits {
 }
 
 /** The coordinator's defaults (its --max-units and --max-bars), also the CLI's upper bounds. */
-export const DEFAULT_SPEC_LIMITS: SpecLimits = { maxUnits: 1_000_000, maxBars: 5_000_000 };
+export const DEFAULT_SPEC_LIMITS: SpecLimits = { maxUnits: 1_000_000, maxBars: DEFAULT_MAX_BARS };
 
 export interface WorkSize {
   /** Number of indivisible units; no partition gets less than one. */

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import type { StrategyDefinition } from './types.js';
 
 /**
@@ -14,7 +15,7 @@ export const bollingerReversion: StrategyDefinition = {
   name: 'bollinger-reversion',
   description: 'long below the lower band until the close reaches the middle band (mirrored short side with short = 1)',
   params: [
-    { name: 'period', type: 'integer', min: 2, max: 5_000_000, period: true, defaultRange: { start: 10, stop: 30, step: 10 }, description: 'band period' },
+    { name: 'period', type: 'integer', min: 2, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 10, stop: 30, step: 10 }, description: 'band period' },
     { name: 'k', type: 'real', min: 0.1, max: 10, defaultRange: { start: 1.5, stop: 2.5, step: 0.5 }, description: 'band width in standard deviations' },
   ],
   constraints: [],

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import type { StrategyDefinition } from './types.js';
 
 /**
@@ -14,8 +15,8 @@ export const donchianBreakout: StrategyDefinition = {
   name: 'donchian-breakout',
   description: 'long on a close above the prior entry-bar high until a close below the prior exit-bar low (mirrored short side with short = 1)',
   params: [
-    { name: 'entry', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 20, stop: 60, step: 20 }, description: 'breakout channel (bars)' },
-    { name: 'exit', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 10, stop: 30, step: 10 }, description: 'exit channel (bars)' },
+    { name: 'entry', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 60, step: 20 }, description: 'breakout channel (bars)' },
+    { name: 'exit', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 10, stop: 30, step: 10 }, description: 'exit channel (bars)' },
   ],
   constraints: [],
   signals(inputs, p, allowShort, out) {

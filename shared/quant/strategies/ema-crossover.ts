@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import { crossoverSignals } from './rules.js';
 import type { StrategyDefinition } from './types.js';
 
@@ -10,8 +11,8 @@ export const emaCrossover: StrategyDefinition = {
   name: 'ema-crossover',
   description: 'long while EMA(fast) > EMA(slow) (short otherwise with short = 1)',
   params: [
-    { name: 'fast', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 5, stop: 50, step: 5 }, description: 'fast EMA period' },
-    { name: 'slow', type: 'integer', min: 2, max: 5_000_000, period: true, defaultRange: { start: 20, stop: 200, step: 10 }, description: 'slow EMA period' },
+    { name: 'fast', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 5, stop: 50, step: 5 }, description: 'fast EMA period' },
+    { name: 'slow', type: 'integer', min: 2, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 200, step: 10 }, description: 'slow EMA period' },
   ],
   constraints: [{ left: 'fast', right: 'slow' }],
   signals(inputs, p, allowShort, out) {

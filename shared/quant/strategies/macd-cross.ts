@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import { crossoverSignals } from './rules.js';
 import type { StrategyDefinition } from './types.js';
 
@@ -11,9 +12,9 @@ export const macdCross: StrategyDefinition = {
   name: 'macd-cross',
   description: 'long while the MACD line is above its signal line (short otherwise with short = 1)',
   params: [
-    { name: 'fast', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 8, stop: 16, step: 4 }, description: 'fast EMA period' },
-    { name: 'slow', type: 'integer', min: 2, max: 5_000_000, period: true, defaultRange: { start: 20, stop: 32, step: 6 }, description: 'slow EMA period' },
-    { name: 'signal', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 5, stop: 13, step: 4 }, description: 'signal EMA period' },
+    { name: 'fast', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 8, stop: 16, step: 4 }, description: 'fast EMA period' },
+    { name: 'slow', type: 'integer', min: 2, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 32, step: 6 }, description: 'slow EMA period' },
+    { name: 'signal', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 5, stop: 13, step: 4 }, description: 'signal EMA period' },
   ],
   constraints: [{ left: 'fast', right: 'slow' }],
   signals(inputs, p, allowShort, out) {

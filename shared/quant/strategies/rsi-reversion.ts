@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import type { StrategyDefinition } from './types.js';
 
 /**
@@ -15,7 +16,7 @@ export const rsiReversion: StrategyDefinition = {
   name: 'rsi-reversion',
   description: 'long when RSI < entry until RSI > exit (mirrored short side with short = 1)',
   params: [
-    { name: 'period', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 7, stop: 21, step: 7 }, description: 'RSI period' },
+    { name: 'period', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 7, stop: 21, step: 7 }, description: 'RSI period' },
     { name: 'entry', type: 'real', min: 0, max: 100, defaultRange: { start: 20, stop: 30, step: 5 }, description: 'buy below this RSI' },
     { name: 'exit', type: 'real', min: 0, max: 100, defaultRange: { start: 50, stop: 70, step: 10 }, description: 'sell above this RSI' },
   ],

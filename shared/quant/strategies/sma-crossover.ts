@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import { sma } from '../indicators/sma.js';
 import { EquityAccumulator, type PerformanceMetrics } from '../metrics.js';
 import { simulate, type TradingCosts } from './execution.js';
@@ -20,8 +21,8 @@ export const smaCrossover: StrategyDefinition = {
   name: 'sma-crossover',
   description: 'long while SMA(fast) > SMA(slow) (short otherwise with short = 1)',
   params: [
-    { name: 'fast', type: 'integer', min: 1, max: 5_000_000, period: true, defaultRange: { start: 5, stop: 50, step: 5 }, description: 'fast SMA period' },
-    { name: 'slow', type: 'integer', min: 2, max: 5_000_000, period: true, defaultRange: { start: 20, stop: 200, step: 10 }, description: 'slow SMA period' },
+    { name: 'fast', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 5, stop: 50, step: 5 }, description: 'fast SMA period' },
+    { name: 'slow', type: 'integer', min: 2, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 200, step: 10 }, description: 'slow SMA period' },
   ],
   constraints: [{ left: 'fast', right: 'slow' }],
   signals(inputs, p, allowShort, out) {

@@ -27,6 +27,11 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   version: '4',
   capabilities: ['backtest'],
   cacheable: true,
+  sampleSpecs: [
+    { symbols: ['BTCUSDT'] },
+    { symbols: ['A', 'B'], feeBps: 0, strategy: 'rsi-reversion', params: { risk_free: { start: 0.02, stop: 0.02, step: 0 } }, search: { method: 'random', samples: 5, seed: 0 } },
+    { symbols: ['A'], dataset: { bars: 3000, seed: 0 }, walkForward: { inSampleBars: 1000, outOfSampleBars: 500, anchored: true }, constraints: [{ metric: 'trades', op: '>=', value: 1 }] },
+  ],
   validate: validateBacktestSpec,
   // A backtest has one timeframe: it gets the stored dataset's bar count at that timeframe.
   resolveDatasets: (raw, index) => resolveStoredDataset(raw, { field: 'backtest', symbols: 'symbols', timeframes: 'timeframe', single: true }, index),

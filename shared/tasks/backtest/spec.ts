@@ -1,4 +1,4 @@
-import { quoteInput } from '../../quote-input.js';
+import { inputFieldPath, quoteInput } from '../../quote-input.js';
 import { ValidationError } from '../../errors.js';
 import { asRecord, DEFAULT_SEED, MAX_SEED, MIN_BARS, numberField, stringField, validateDataset, validateSymbols, type DatasetSpec } from '../../quant/dataset.js';
 import {
@@ -263,7 +263,7 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
 
   const rawParams = asRecord(input.params, 'backtest.params');
   for (const name of Object.keys(rawParams)) {
-    if (!known.includes(name)) throw new ValidationError(`backtest.params.${name}`, `unknown parameter (${strategy} takes ${known.join(', ')})`);
+    if (!known.includes(name)) throw new ValidationError(inputFieldPath('backtest.params', name), `unknown parameter (${strategy} takes ${known.join(', ')})`);
   }
   const params: Record<string, ParamRange> = {};
   for (const schema of swept) params[schema.name] = validateRange(rawParams[schema.name], schema, `backtest.params.${schema.name}`, dataset.bars);

@@ -24,6 +24,7 @@ export const marketAnalysisKind: TaskKind<MarketAnalysisSpec, MarketAnalysisPart
   version: '2',
   capabilities: ['market-analysis'],
   cacheable: true,
+  sampleSpecs: [{ assets: ['BTCUSDT'] }, { assets: ['A', 'B'], timeframes: ['4h', '1h'], indicators: ['macd', 'rsi'], includeSeries: true, dataset: { bars: 800 } }],
   validate: validateMarketAnalysisSpec,
   // Several timeframes may resample one dataset: the spec carries the stored bar count, each row its own.
   resolveDatasets: (raw, index) => resolveStoredDataset(raw, { field: 'market_analysis', symbols: 'assets', timeframes: 'timeframes', single: false }, index),

@@ -48,8 +48,9 @@ export const noopKind: TaskKind<NoopSpec, NoopPartition, NoopPartial, NoopResult
   defaults: NOOP_DEFAULTS,
   limits: NOOP_LIMITS,
   version: '1',
-  capabilities: [],
+  capabilities: ['noop'],
   cacheable: false,
+  sampleSpecs: [{}, { partitions: 3, workMs: 5, failPartition: '2' }],
 
   validate(raw, limits) {
     const input = (raw ?? {}) as { partitions?: number; workMs?: number; failPartition?: string };

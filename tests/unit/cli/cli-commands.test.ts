@@ -205,6 +205,9 @@ describe('job, jobs, cancel, nodes', () => {
       timeframe: '1h',
       bars: 20000,
       evaluated: 2,
+      objective: 'sharpe',
+      constraints: [],
+      excludedByConstraints: 0,
       top: [{ rank: 1, symbol: 'BTCUSDT', params: { fast: 10, slow: 100 }, sharpe: 1.5, totalReturn: 0.3, cagr: 0.1, volatility: 0.2, maxDrawdown: -0.1, trades: 12, winRate: 0.5, exposure: 0.4 }],
     });
     const server = await fake({ GetJob: (_call, callback) => callback(null, job({ kind: 'backtest', status: 'JOB_STATUS_COMPLETED', resultJson: result, finishedAtMs: Date.now() })) });

@@ -1,6 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../../../scripts/local-cluster/free-port.js';
+import { LIST_JOBS_MAX } from '../../../shared/api-limits.js';
 import { runCli } from './run-cli.js';
 
 /** One line on stderr, `quantgrid: …`, nothing on stdout, no stack trace. */
@@ -29,6 +30,7 @@ describe('usage errors exit 2 with one line naming the flag', { concurrency: 4 }
     [['submit'], /submit needs a job kind/],
     [['jobs', '--status', 'sleeping'], /--status: "sleeping" is not a job status/],
     [['jobs', '--limit', '0'], /--limit: /],
+    [['jobs', '--limit', String(LIST_JOBS_MAX + 1)], new RegExp(`--limit: "${LIST_JOBS_MAX + 1}" is not an integer from 1 to ${LIST_JOBS_MAX}`)],
     [['job'], /missing required argument 'id'/],
     [['cancel', 'a', 'b'], /too many arguments/],
     [['--coordinator', 'localhost', 'jobs'], /--coordinator: "localhost" is not HOST:PORT/],

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../../cli/cli-error.js';
 import { buildBacktestRequest } from '../../../cli/kinds/backtest.js';
-import { buildAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
+import { buildMarketAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
 import { buildNoopRequest } from '../../../cli/kinds/noop.js';
 import { parseDeadline } from '../../../cli/submit-request.js';
 import { ValidationError } from '../../../shared/errors.js';
@@ -39,7 +39,7 @@ const CASES: Array<{ flag: string; values: number[]; cli: (text: string) => unkn
   {
     flag: '--bars (market-analysis)',
     values: [L.minBars - 1, L.minBars, DEFAULT_SPEC_LIMITS.maxBars, DEFAULT_SPEC_LIMITS.maxBars + 1],
-    cli: (bars) => buildAnalysisRequest({ assets: 'A', bars }),
+    cli: (bars) => buildMarketAnalysisRequest({ assets: 'A', bars }),
     server: (bars) => marketAnalysisKind.validate({ assets: ['A'], dataset: { bars } }, DEFAULT_SPEC_LIMITS),
   },
   {

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { UsageError } from '../../../cli/cli-error.js';
 import { buildBacktestRequest, buildParams, parseConstraint } from '../../../cli/kinds/backtest.js';
-import { buildAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
+import { buildMarketAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
 import { buildNoopRequest } from '../../../cli/kinds/noop.js';
 import { parseDatasetName } from '../../../cli/submit-request.js';
 import { backtestKind } from '../../../shared/tasks/backtest/index.js';
@@ -156,9 +156,9 @@ describe('buildBacktestRequest', () => {
   });
 });
 
-describe('buildAnalysisRequest', () => {
+describe('buildMarketAnalysisRequest', () => {
   it('turns flags into a market-analysis request', () => {
-    const request = buildAnalysisRequest({
+    const request = buildMarketAnalysisRequest({
       assets: 'BTCUSDT,ETHUSDT',
       timeframes: '1h,4h',
       bars: '3000',
@@ -180,7 +180,7 @@ describe('buildAnalysisRequest', () => {
   });
 
   it('asks for every indicator and no series by default', () => {
-    const request = buildAnalysisRequest({ assets: 'BTCUSDT' }).spec?.marketAnalysis;
+    const request = buildMarketAnalysisRequest({ assets: 'BTCUSDT' }).spec?.marketAnalysis;
     assert.deepEqual(request, { assets: ['BTCUSDT'] }, 'only what was given');
     const analysis = onServer.analysis(request);
     assert.equal(analysis.indicators.length, 11);
@@ -190,9 +190,9 @@ describe('buildAnalysisRequest', () => {
   });
 
   it('names the flag at fault', () => {
-    assert.throws(() => buildAnalysisRequest({}), usageError(/^--assets is required/));
-    assert.throws(() => buildAnalysisRequest({ assets: 'BTCUSDT', timeframes: ' ' }), usageError(/^--timeframes: /));
-    assert.throws(() => buildAnalysisRequest({ assets: 'BTCUSDT', bars: '1.5' }), usageError(/^--bars: /));
+    assert.throws(() => buildMarketAnalysisRequest({}), usageError(/^--assets is required/));
+    assert.throws(() => buildMarketAnalysisRequest({ assets: 'BTCUSDT', timeframes: ' ' }), usageError(/^--timeframes: /));
+    assert.throws(() => buildMarketAnalysisRequest({ assets: 'BTCUSDT', bars: '1.5' }), usageError(/^--bars: /));
   });
 });
 
@@ -209,7 +209,7 @@ describe('--dataset', () => {
     const backtest = buildBacktestRequest({ symbols: 'BTCUSDT', timeframe: '1d', bars: '20000', seed: '42', dataset: id }).spec?.backtest;
     assert.deepEqual(backtest?.dataset, { name: `sha256:${id}` });
     assert.equal(backtest?.timeframe, '1d');
-    const analysis = buildAnalysisRequest({ assets: 'BTCUSDT', timeframes: '1h,1d', dataset: `sha256:${id}` }).spec?.marketAnalysis;
+    const analysis = buildMarketAnalysisRequest({ assets: 'BTCUSDT', timeframes: '1h,1d', dataset: `sha256:${id}` }).spec?.marketAnalysis;
     assert.deepEqual(analysis?.dataset, { name: `sha256:${id}` });
     assert.deepEqual(analysis?.timeframes, ['1h', '1d']);
   });
@@ -219,14 +219,14 @@ describe('--dataset', () => {
     assert.equal(buildBacktestRequest({ symbols: 'A', dataset: id }).spec!.backtest!.timeframe, undefined);
     assert.equal(buildBacktestRequest({ symbols: 'A', dataset: id, timeframe: '4h' }).spec!.backtest!.timeframe, '4h');
     assert.equal(onServer.backtest(buildBacktestRequest({ symbols: 'A' }).spec!.backtest).timeframe, '1h');
-    assert.deepEqual(buildAnalysisRequest({ assets: 'A', dataset: id }).spec!.marketAnalysis!.timeframes, undefined);
-    assert.deepEqual(buildAnalysisRequest({ assets: 'A', dataset: id, timeframes: '1h,1d' }).spec!.marketAnalysis!.timeframes, ['1h', '1d']);
+    assert.deepEqual(buildMarketAnalysisRequest({ assets: 'A', dataset: id }).spec!.marketAnalysis!.timeframes, undefined);
+    assert.deepEqual(buildMarketAnalysisRequest({ assets: 'A', dataset: id, timeframes: '1h,1d' }).spec!.marketAnalysis!.timeframes, ['1h', '1d']);
   });
 
   it('rejects a malformed id naming --dataset', () => {
     for (const text of ['', 'abc', `sha256:${id.slice(1)}`, `sha512:${id}`, `${id}0`, `sha256:${'g'.repeat(64)}`, 'synthetic']) {
       assert.throws(() => buildBacktestRequest({ symbols: 'A', dataset: text }), usageError(/^--dataset: .*is not sha256:<id>/), text);
-      assert.throws(() => buildAnalysisRequest({ assets: 'A', dataset: text }), usageError(/^--dataset: /), text);
+      assert.throws(() => buildMarketAnalysisRequest({ assets: 'A', dataset: text }), usageError(/^--dataset: /), text);
     }
   });
 });
@@ -284,12 +284,12 @@ describe('built requests on the wire', () => {
     assert.deepEqual(walkForward.spec.backtest.search, { method: 'random', samples: 9 });
     assert.deepEqual(onServer.backtest(walkForward.spec.backtest).search, { method: 'random', samples: 9, seed: 1 });
 
-    const analysis = roundTrip(buildAnalysisRequest({ assets: 'ETHUSDT', timeframes: '4h', series: true }));
+    const analysis = roundTrip(buildMarketAnalysisRequest({ assets: 'ETHUSDT', timeframes: '4h', series: true }));
     assert.equal(analysis.spec.kind, 'marketAnalysis');
     assert.deepEqual(analysis.spec.marketAnalysis.timeframes, ['4h']);
     assert.equal(analysis.spec.marketAnalysis.includeSeries, true);
 
-    const stored = roundTrip(buildAnalysisRequest({ assets: 'ETHUSDT', dataset: 'cd'.repeat(32) }));
+    const stored = roundTrip(buildMarketAnalysisRequest({ assets: 'ETHUSDT', dataset: 'cd'.repeat(32) }));
     assert.deepEqual(stored.spec.marketAnalysis.dataset, { name: `sha256:${'cd'.repeat(32)}` });
 
     const noop = roundTrip(buildNoopRequest({ partitions: '3', workMs: '10', maxPartitions: '2' }));

@@ -6,9 +6,9 @@ import { selectTaskKind } from '../../../shared/tasks/registry.js';
 import { DEFAULT_SPEC_LIMITS, type RunContext } from '../../../shared/tasks/task-kind.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { renderResult } from '../../../cli/render/result-tables.js';
-import { backtestCsv } from '../../../cli/render/backtest-result.js';
+import { backtestCsv } from '../../../cli/kinds/backtest-result.js';
 import { buildBacktestRequest } from '../../../cli/kinds/backtest.js';
-import { buildAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
+import { buildMarketAnalysisRequest } from '../../../cli/kinds/market-analysis.js';
 import { buildNoopRequest } from '../../../cli/kinds/noop.js';
 
 /**
@@ -35,7 +35,7 @@ describe('real results rendered', () => {
     const result = runLocally(
       buildBacktestRequest({ symbols: 'BTCUSDT,ETHUSDT', bars: '2000', fast: '5:15:5', slow: '20:40:10', top: '5' }),
     ) as { top: Array<{ symbol: string; params: { fast: number; slow: number } }> };
-    const text = renderResult(result);
+    const text = renderResult(result, 'backtest');
     assert.match(text, /backtest sma-crossover on 1h bars \(2000 bars per symbol\): 18 combinations evaluated, top 5/);
     const best = result.top[0];
     const bestLine = text.split('\n').find((line) => /│\s+1 │/.test(line));
@@ -69,7 +69,7 @@ describe('real results rendered', () => {
       { metric: 'trades', op: '>=', value: 1 },
     ]);
     assert.equal(result.table.length, 18);
-    const text = renderResult(result);
+    const text = renderResult(result, 'backtest');
     assert.match(text, /top \d by Calmar ratio/);
     assert.match(text, /constraints: max_drawdown < 0\.5, trades >= 1 \(\d+ rows excluded from the rankings\)/);
     assert.match(text, /^BTCUSDT: /m);
@@ -103,8 +103,8 @@ describe('real results rendered', () => {
   });
 
   it('market analysis', () => {
-    const result = runLocally(buildAnalysisRequest({ assets: 'BTCUSDT,ETHUSDT', timeframes: '1h,4h', bars: '500' }));
-    const text = renderResult(result);
+    const result = runLocally(buildMarketAnalysisRequest({ assets: 'BTCUSDT,ETHUSDT', timeframes: '1h,4h', bars: '500' }));
+    const text = renderResult(result, 'market-analysis');
     const rows = text.split('\n').filter((line) => /(BTCUSDT|ETHUSDT)\s+│ (1h|4h)/.test(line));
     assert.equal(rows.length, 4, text);
     for (const row of rows) {

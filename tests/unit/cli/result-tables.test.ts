@@ -6,7 +6,7 @@ import { renderJobDetails, renderJobsTable } from '../../../cli/render/job-table
 import { renderNodesTable } from '../../../cli/render/node-table.js';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { parseResultJson, renderResult } from '../../../cli/render/result-tables.js';
-import { backtestCsv, renderHeatmap } from '../../../cli/render/backtest-result.js';
+import { backtestCsv, renderHeatmap } from '../../../cli/kinds/backtest-result.js';
 import { formatBytes, formatDuration, formatProgress, statusName } from '../../../cli/render/format.js';
 import { backtestKind } from '../../../shared/tasks/backtest/index.js';
 import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
@@ -23,6 +23,9 @@ const BACKTEST_RESULT = {
   timeframe: '1h',
   bars: 20000,
   evaluated: 340,
+  objective: 'sharpe',
+  constraints: [],
+  excludedByConstraints: 0,
   top: [
     {
       rank: 1,
@@ -81,7 +84,7 @@ const ANALYSIS_RESULT = {
 
 describe('result tables', () => {
   it('renders a backtest ranking with parameters and metrics', () => {
-    const text = renderResult(BACKTEST_RESULT);
+    const text = renderResult(BACKTEST_RESULT, 'backtest');
     assert.match(text, /sma-crossover on 1h bars \(20000 bars per symbol\): 340 combinations evaluated, top 2/);
     for (const header of ['symbol', 'fast', 'slow', 'sharpe', 'return', 'CAGR', 'max DD', 'trades', 'win rate', 'exposure']) {
       assert.ok(text.includes(header), `header ${header}`);
@@ -96,11 +99,11 @@ describe('result tables', () => {
   });
 
   it('says so when a backtest ranked nothing', () => {
-    assert.match(renderResult({ ...BACKTEST_RESULT, top: [] }), /no results/);
+    assert.match(renderResult({ ...BACKTEST_RESULT, top: [] }, 'backtest'), /no results/);
   });
 
   it('renders market analysis as one row per asset × timeframe', () => {
-    const text = renderResult(ANALYSIS_RESULT);
+    const text = renderResult(ANALYSIS_RESULT, 'market-analysis');
     for (const header of ['asset', 'timeframe', 'close', 'RSI', 'MACD hist', 'Bollinger %B', 'signals', 'POC']) {
       assert.ok(text.includes(header), `header ${header}`);
     }
@@ -118,8 +121,8 @@ describe('result tables', () => {
   });
 
   it('falls back to JSON for unknown shapes and copes with empty results', () => {
-    assert.match(renderResult({ kind: 'future-kind', value: 3 }), /"value": 3/);
-    assert.equal(renderResult(parseResultJson('')), '(no result)');
+    assert.match(renderResult({ kind: 'future-kind', value: 3 }, 'future-kind'), /"value": 3/);
+    assert.equal(renderResult(parseResultJson(''), 'noop'), '(no result)');
     assert.equal(parseResultJson('not json'), 'not json');
   });
 
@@ -133,7 +136,7 @@ describe('result tables', () => {
       top: [{ ...row, profitFactor: 1.75 }],
       perSymbol: { ETHUSDT: [{ ...row, profitFactor: 1.75 }], BTCUSDT: [] },
       aggregate: { status: 'skipped', reason: "30000 combinations exceed the aggregate's cap of 20000" },
-    });
+    }, 'backtest');
     assert.match(text, /top 1 by profit factor/);
     assert.match(text, /constraints: trades >= 10 \(7 rows excluded from the rankings\)/);
     assert.ok(text.includes('profit factor'));
@@ -153,7 +156,7 @@ describe('result tables', () => {
         top: [{ rank: 1, params: { fast: 5, slow: 20 }, mean: 1.23456, values: { BTCUSDT: 1.5, ETHUSDT: 0.96912 } }],
       },
       heatmap: { source: 'aggregate', objective: 'sharpe', x: 'fast', y: 'slow', xs: [5, 10], ys: [20, 30], values: [[1.5, null], [-0.25, 2]] },
-    });
+    }, 'backtest');
     assert.match(text, /aggregate over symbols: 4 combinations ranked by mean Sharpe ratio, 1 excluded/);
     assert.equal(linesWith(text, ' 5 ', ' 20 ', '1.235', '1.500', '0.969').length, 1);
     assert.match(text, /^slow\\fast +5 +10$/m);
@@ -173,7 +176,7 @@ describe('result tables', () => {
       { symbols: ['AAA', 'BBB'], dataset: { bars: 600, seed: 5 }, params: { fast: { start: 2, stop: 12, step: 2 }, slow: { start: 10, stop: 40, step: 6 } }, topN: 5, equityCurves: 2 },
       DEFAULT_SPEC_LIMITS,
     );
-    const sweep = renderResult(runPartitioned(backtestKind, spec, 2).result);
+    const sweep = renderResult(runPartitioned(backtestKind, spec, 2).result, 'backtest');
     assert.match(sweep, /equity curves of the best 2 \(500 points each; --json for the values\)/);
     assert.match(sweep, /#1 (AAA|BBB) fast=\d+ slow=\d+ short=0\n  [▁▂▃▄▅▆▇█]{60} \d+\.\d{3}/);
 
@@ -181,7 +184,7 @@ describe('result tables', () => {
       { ...spec, symbols: ['AAA', 'BBB'], dataset: { bars: 600, seed: 5 }, params: spec.params, walkForward: { inSampleBars: 200, outOfSampleBars: 90 }, constraints: [{ metric: 'trades', op: '>=', value: 14 }], search: null },
       DEFAULT_SPEC_LIMITS,
     );
-    const text = renderResult(runPartitioned(backtestKind, walkForward, 3).result);
+    const text = renderResult(runPartitioned(backtestKind, walkForward, 3).result, 'backtest');
     assert.match(text, /walk-forward: 4 windows of 200 in-sample \+ 90 out-of-sample bars \(rolling\); best in sample by sharpe, traded out of sample on bars 200–559/);
     assert.match(text, /AAA out of sample \(stitched\): return -?\d+\.\d\d ?%, Sharpe /);
     assert.match(text, /\(none met the constraints\)/);

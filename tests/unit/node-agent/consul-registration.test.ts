@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import {
   ConsulRegistration,
   ConsulRequestError,
@@ -161,4 +161,78 @@ test('deregister before Consul was ever reached returns promptly', async () => {
   assert.ok(performance.now() - started < 100);
   assert.ok(!consul.calls.includes('deregister'));
   assert.equal(await reg.waitUntilRegistered(10), false);
+});
+
+/** A logger that keeps every line (as parsed JSON). */
+function capturingLogger(): { logger: Logger; lines: Array<{ level: number; msg: string }> } {
+  const lines: Array<{ level: number; msg: string }> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line)) });
+  return { logger, lines };
+}
+
+test('a refused token (403) is logged once, naming --consul-token-file, retried, and registration follows once accepted', async () => {
+  const api = new FakeConsul();
+  let refuse = true;
+  const register = api.register.bind(api);
+  api.register = async (s, check) => {
+    if (refuse) {
+      api.calls.push('register');
+      throw new ConsulRequestError('HTTP 403: ACL not found', 403);
+    }
+    return register(s, check);
+  };
+  const { logger: captured, lines } = capturingLogger();
+  const r = new ConsulRegistration({
+    api,
+    service,
+    checkTtlMs: 3_000,
+    deregisterAfterMs: 60_000,
+    note: () => '{}',
+    logger: captured,
+    consulUrl: 'http://fake',
+    tokenConfigured: true,
+    refreshMs: 20,
+    backoffInitialMs: 5,
+    backoffMaxMs: 10,
+  });
+  r.start();
+  await sleep(150);
+  assert.ok(api.calls.filter((c) => c === 'register').length >= 3, 'kept retrying');
+  const refusals = lines.filter((line) => line.msg.includes('refused'));
+  assert.equal(refusals.length, 1, 'logged once while nothing changes');
+  assert.equal(refusals[0].level, 50);
+  assert.equal(refusals[0].msg, 'Consul refused the token from --consul-token-file: HTTP 403: ACL not found; retrying');
+  assert.equal(r.state, 'registering');
+
+  refuse = false;
+  assert.ok(await r.waitUntilRegistered(1_000));
+  assert.ok(lines.some((line) => line.msg === 'registered with Consul'));
+  await r.deregister();
+});
+
+test('without a token the refusal line says none was given; a refused refresh is a refusal too', async () => {
+  const api = new FakeConsul();
+  let refusePass = false;
+  const pass = api.pass.bind(api);
+  api.pass = async (checkId, note) => {
+    if (refusePass) throw new ConsulRequestError('HTTP 403: Permission denied: Missing service:write on quantgrid-agent', 403);
+    return pass(checkId, note);
+  };
+  const { logger: captured, lines } = capturingLogger();
+  const r = new ConsulRegistration({ api, service, checkTtlMs: 3_000, deregisterAfterMs: 60_000, note: () => '{}', logger: captured, consulUrl: 'http://fake', refreshMs: 10, backoffInitialMs: 5, backoffMaxMs: 10 });
+  r.start();
+  assert.ok(await r.waitUntilRegistered(1_000));
+  refusePass = true;
+  const register = api.register.bind(api);
+  api.register = async () => {
+    throw new ConsulRequestError('HTTP 403: Permission denied: Missing service:write on quantgrid-agent', 403);
+  };
+  await sleep(120);
+  const refusals = lines.filter((line) => line.msg.includes('refused'));
+  assert.deepEqual(
+    refusals.map((line) => line.msg),
+    ['Consul refused the request without a token (no --consul-token-file given): HTTP 403: Permission denied: Missing service:write on quantgrid-agent; retrying'],
+  );
+  api.register = register;
+  await r.deregister();
 });

@@ -152,6 +152,20 @@ describe('backtest spec validation', () => {
       assert.match(error.reason, /period, entry, exit, short, year_days, risk_free/);
     }
   });
+
+  it('names an unknown parameter with a long or odd key bounded and quoted', () => {
+    const long = 'k'.repeat(5_000);
+    try {
+      backtestKind.validate(rawSpec({ params: { [long]: { start: 1, stop: 1, step: 0 } } }), LIMITS);
+      assert.fail('expected a ValidationError');
+    } catch (error) {
+      assert.ok(error instanceof ValidationError);
+      assert.equal(error.field, `backtest.params["${'k'.repeat(100)}…" (5000 characters)]`);
+      assert.ok(error.message.length < 300, `${error.message.length} characters`);
+    }
+    assert.equal(fieldOf(() => backtestKind.validate(rawSpec({ params: { 'a.b\nc': { start: 1, stop: 1, step: 0 } } }), LIMITS)), 'backtest.params["a.b\\nc"]');
+    assert.equal(fieldOf(() => backtestKind.validate(rawSpec({ params: { bogus: { start: 1, stop: 1, step: 0 } } }), LIMITS)), 'backtest.params.bogus');
+  });
 });
 
 describe('backtest parameter grid', () => {

@@ -6,17 +6,6 @@ import { allTaskKinds, selectTaskKind } from '../../../shared/tasks/registry.js'
 import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
 import { fieldOf } from '../../helpers/task-kinds.js';
 
-/** A few raw specs per kind, as a gRPC client might send them (some relying on defaults). */
-const SAMPLES: Record<string, unknown[]> = {
-  backtest: [
-    { symbols: ['BTCUSDT'] },
-    { symbols: ['A', 'B'], feeBps: 0, strategy: 'rsi-reversion', params: { risk_free: { start: 0.02, stop: 0.02, step: 0 } }, search: { method: 'random', samples: 5, seed: 0 } },
-    { symbols: ['A'], dataset: { bars: 3000, seed: 0 }, walkForward: { inSampleBars: 1000, outOfSampleBars: 500, anchored: true }, constraints: [{ metric: 'trades', op: '>=', value: 1 }] },
-  ],
-  'market-analysis': [{ assets: ['BTCUSDT'] }, { assets: ['A', 'B'], timeframes: ['4h', '1h'], indicators: ['macd', 'rsi'], includeSeries: true, dataset: { bars: 800 } }],
-  noop: [{}, { partitions: 3, workMs: 5, failPartition: '2' }],
-};
-
 describe('the task kind registry', () => {
   const kinds = allTaskKinds();
 
@@ -34,7 +23,7 @@ describe('the task kind registry', () => {
       assert.ok(members.some((field) => field.name === kind.specMember), `JobSpec has ${kind.specField}`);
       assert.equal(kind.specField.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), kind.specMember, kind.name);
       assert.equal(cliKindByName(kind.name)?.kind, kind, `cli/kinds/${kind.name}.ts`);
-      assert.ok(SAMPLES[kind.name], `samples of ${kind.name} in this test`);
+      assert.ok(kind.sampleSpecs.length > 0, `${kind.name} has sample specs`);
     }
   });
 
@@ -45,7 +34,7 @@ describe('the task kind registry', () => {
 
   it('each kind\'s wire form of a validated spec validates back to the same spec, and says which stored datasets it reads', () => {
     for (const kind of kinds) {
-      for (const raw of SAMPLES[kind.name]) {
+      for (const raw of kind.sampleSpecs) {
         const spec = kind.validate(structuredClone(raw), DEFAULT_SPEC_LIMITS);
         assert.deepEqual(kind.validate(kind.toWire(spec), DEFAULT_SPEC_LIMITS), spec, `${kind.name} ${JSON.stringify(raw)}`);
         assert.deepEqual(kind.datasets(spec), [], 'synthetic data: no stored dataset');
@@ -53,8 +42,9 @@ describe('the task kind registry', () => {
     }
     const id = 'ab'.repeat(32);
     for (const kind of kinds.filter((k) => k.resolveDatasets)) {
-      const symbols = kind.name === 'backtest' ? { symbols: ['X'] } : { assets: ['X'] };
-      const spec = kind.validate({ ...symbols, dataset: { name: `sha256:${id}`, bars: 500 } }, DEFAULT_SPEC_LIMITS);
+      // The first sample names its symbols (or assets); pointed at a stored dataset.
+      const sample = kind.sampleSpecs[0] as Record<string, unknown>;
+      const spec = kind.validate({ ...structuredClone(sample), dataset: { name: `sha256:${id}`, bars: 500 } }, DEFAULT_SPEC_LIMITS);
       assert.deepEqual(kind.datasets(spec), [id], kind.name);
     }
   });

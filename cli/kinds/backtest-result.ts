@@ -1,4 +1,3 @@
-import type { ExtendedMetrics } from '../../shared/quant/metrics.js';
 import type {
   BacktestAggregate,
   BacktestHeatmap,
@@ -8,44 +7,41 @@ import type {
   Objective,
   WalkForwardResult,
 } from '../../shared/tasks/backtest/index.js';
-import { formatCount, formatNumber, formatPercent, NONE } from './format.js';
-import { renderTable, type Align } from './table.js';
+import { METRIC_KEYS, objectiveKey, type MetricKey } from '../../shared/tasks/backtest/objective.js';
+import { formatCount, formatNumber, formatPercent, NONE } from '../render/format.js';
+import { renderTable, type Align } from '../render/table.js';
 
 /**
- * A backtest's result (shared/tasks/backtest: BacktestResult) as text tables and CSV. Fields added
- * in later kind versions are read with a fallback, so results stored by an older version still render.
+ * A backtest's result (shared/tasks/backtest: BacktestResult) as text tables and CSV; part of the
+ * backtest kind's CLI (cli/kinds/backtest.ts), kept apart for its size. The metrics and the one each
+ * objective reads are the kind's (shared/tasks/backtest/objective.ts).
  */
 
-type MetricKey = keyof ExtendedMetrics;
-type Column = readonly [MetricKey, string, (value: number | null) => string];
-
-const METRIC_COLUMNS: readonly Column[] = [
-  ['sharpe', 'sharpe', (v) => formatNumber(v, 2)],
-  ['totalReturn', 'return', (v) => formatPercent(v, 2)],
-  ['cagr', 'CAGR', (v) => formatPercent(v, 2)],
-  ['volatility', 'volatility', (v) => formatPercent(v, 2)],
-  ['maxDrawdown', 'max DD', (v) => formatPercent(v, 2)],
-  ['trades', 'trades', formatCount],
-  ['winRate', 'win rate', (v) => formatPercent(v, 1)],
-  ['exposure', 'exposure', (v) => formatPercent(v, 1)],
-];
-
-/** Objectives not among METRIC_COLUMNS get a column of their own. */
-const EXTRA_OBJECTIVE_COLUMNS: Partial<Record<Objective, Column>> = {
-  sortino: ['sortino', 'sortino', (v) => formatNumber(v, 2)],
-  calmar: ['calmar', 'calmar', (v) => formatNumber(v, 2)],
-  profit_factor: ['profitFactor', 'profit factor', (v) => formatNumber(v, 2)],
+/** Each metric's column: its header and how a value shows. */
+const METRIC_COLUMNS: Record<MetricKey, readonly [string, (value: number | null) => string]> = {
+  sharpe: ['sharpe', (v) => formatNumber(v, 2)],
+  totalReturn: ['return', (v) => formatPercent(v, 2)],
+  cagr: ['CAGR', (v) => formatPercent(v, 2)],
+  volatility: ['volatility', (v) => formatPercent(v, 2)],
+  maxDrawdown: ['max DD', (v) => formatPercent(v, 2)],
+  trades: ['trades', formatCount],
+  winRate: ['win rate', (v) => formatPercent(v, 1)],
+  exposure: ['exposure', (v) => formatPercent(v, 1)],
+  sortino: ['sortino', (v) => formatNumber(v, 2)],
+  calmar: ['calmar', (v) => formatNumber(v, 2)],
+  maxDrawdownDuration: ['max DD bars', formatCount],
+  profitFactor: ['profit factor', (v) => formatNumber(v, 2)],
+  avgTradeReturn: ['avg trade', (v) => formatPercent(v, 2)],
 };
 
-/** The metric each objective reads. */
-const OBJECTIVE_METRICS: Record<Objective, MetricKey> = {
-  sharpe: 'sharpe',
-  sortino: 'sortino',
-  calmar: 'calmar',
-  total_return: 'totalReturn',
-  cagr: 'cagr',
-  profit_factor: 'profitFactor',
-};
+/** The metrics every ranking table shows; an objective's metric not among them gets a column first. */
+const RANKING_METRICS: readonly MetricKey[] = ['sharpe', 'totalReturn', 'cagr', 'volatility', 'maxDrawdown', 'trades', 'winRate', 'exposure'];
+
+/** The ranking table's metrics under an objective. */
+function rankingMetrics(objective: Objective): readonly MetricKey[] {
+  const key = objectiveKey(objective);
+  return RANKING_METRICS.includes(key) ? RANKING_METRICS : [key, ...RANKING_METRICS];
+}
 
 const OBJECTIVE_LABELS: Record<Objective, string> = {
   sharpe: 'Sharpe ratio',
@@ -77,24 +73,22 @@ function paramNamesOf(rows: ReadonlyArray<{ params: Record<string, number> | nul
 
 function rankingTable(rows: readonly BacktestTopRow[], objective: Objective): string {
   const paramNames = paramNamesOf(rows);
-  const extra = EXTRA_OBJECTIVE_COLUMNS[objective];
-  const metrics = extra ? [extra, ...METRIC_COLUMNS] : METRIC_COLUMNS;
-  const head = ['#', 'symbol', ...paramNames, ...metrics.map(([, label]) => label)];
+  const metrics = rankingMetrics(objective);
+  const head = ['#', 'symbol', ...paramNames, ...metrics.map((key) => METRIC_COLUMNS[key][0])];
   const align: Align[] = ['right', 'left', ...paramNames.map((): Align => 'right'), ...metrics.map((): Align => 'right')];
-  const body = rows.map((row, index) => [
-    formatCount(row.rank ?? index + 1),
+  const body = rows.map((row) => [
+    formatCount(row.rank),
     row.symbol,
     ...paramNames.map((name) => formatParam(row.params[name])),
-    ...metrics.map(([key, , format]) => format(row[key] ?? null)),
+    ...metrics.map((key) => METRIC_COLUMNS[key][1](row[key])),
   ]);
   return renderTable(head, body, align);
 }
 
 function constraintLine(result: BacktestResult): string | null {
-  const constraints = result.constraints ?? [];
-  if (constraints.length === 0) return null;
-  const text = constraints.map((c) => `${c.metric} ${c.op} ${c.value}`).join(', ');
-  return `constraints: ${text} (${formatCount(result.excludedByConstraints ?? 0)} rows excluded from the rankings)`;
+  if (result.constraints.length === 0) return null;
+  const text = result.constraints.map((c) => `${c.metric} ${c.op} ${c.value}`).join(', ');
+  return `constraints: ${text} (${formatCount(result.excludedByConstraints)} rows excluded from the rankings)`;
 }
 
 function renderPerSymbol(perSymbol: Record<string, BacktestTopRow[]>, objective: Objective): string {
@@ -119,8 +113,8 @@ function renderAggregate(aggregate: BacktestAggregate, objective: Objective, lab
   const shownSymbols = symbols.length <= AGGREGATE_SYMBOL_COLUMNS ? symbols : [];
   const head = ['#', ...paramNames, `mean ${objective}`, ...shownSymbols];
   const align: Align[] = ['right', ...paramNames.map((): Align => 'right'), 'right', ...shownSymbols.map((): Align => 'right')];
-  const body = rows.map((row, index) => [
-    formatCount(row.rank ?? index + 1),
+  const body = rows.map((row) => [
+    formatCount(row.rank),
     ...paramNames.map((name) => formatParam(row.params[name])),
     formatNumber(row.mean, 3),
     ...shownSymbols.map((symbol) => formatNumber(row.values[symbol], 3)),
@@ -185,7 +179,7 @@ function renderWalkForward(walkForward: WalkForwardResult, objective: Objective)
     `${formatCount(walkForward.outOfSampleBars)} out-of-sample bars (${walkForward.anchored ? 'anchored' : 'rolling'}); ` +
     `best in sample by ${objective}, traded out of sample on bars ${formatCount(walkForward.from)}–${formatCount(walkForward.to - 1)}`;
   const parts = [title];
-  const key = OBJECTIVE_METRICS[objective];
+  const key = objectiveKey(objective);
   for (const own of walkForward.symbols) {
     const stitched = own.outOfSample;
     parts.push(
@@ -215,13 +209,13 @@ function renderWalkForward(walkForward: WalkForwardResult, objective: Objective)
 }
 
 export function renderBacktestResult(result: BacktestResult): string {
-  const objective = result.objective || 'sharpe';
+  const objective = result.objective;
   if (result.walkForward) {
     const title = `backtest ${result.strategy} on ${result.timeframe} bars (${formatCount(result.bars)} bars per symbol): ${formatCount(result.evaluated)} in-sample backtests (symbols × combinations × windows)`;
     return [title, ...[constraintLine(result)].filter((line): line is string => line !== null), renderWalkForward(result.walkForward, objective)].join('\n');
   }
   const rows = result.top;
-  const label = OBJECTIVE_LABELS[objective] ?? objective;
+  const label = OBJECTIVE_LABELS[objective];
   const title =
     `backtest ${result.strategy} on ${result.timeframe} bars ` +
     `(${formatCount(result.bars)} bars per symbol): ${formatCount(result.evaluated)} combinations evaluated, ` +
@@ -241,10 +235,8 @@ export function renderBacktestResult(result: BacktestResult): string {
 
 // ---- CSV -----------------------------------------------------------------------------------------
 
-const CSV_METRICS: readonly MetricKey[] = [
-  'sharpe', 'totalReturn', 'cagr', 'volatility', 'maxDrawdown', 'trades', 'winRate', 'exposure',
-  'sortino', 'calmar', 'maxDrawdownDuration', 'profitFactor', 'avgTradeReturn',
-];
+/** Every metric, in the kind's order. */
+const CSV_METRICS: readonly MetricKey[] = Object.values(METRIC_KEYS);
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; null/undefined is empty. */
 function csvField(value: unknown): string {
