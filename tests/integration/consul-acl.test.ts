@@ -107,7 +107,7 @@ describe('Consul with ACLs (default deny)', { timeout: 90_000 }, () => {
     await sleep(2_000);
     assert.equal((await logLines(without.logFile, 'Consul refused')).length, 1, 'one refusal line (no token)');
     assert.equal((await logLines(bogus.logFile, 'Consul refused')).length, 1, 'one refusal line (unknown token)');
-    const nodes = await listCoordinatorNodes(cluster.coordinator.address);
+    const nodes = await listCoordinatorNodes(cluster.coordinator.address, 5000, cluster.coordinator.adminToken);
     assert.deepEqual(
       nodes.map((node) => node.id).sort(),
       ['with-token'],
@@ -122,7 +122,7 @@ describe('Consul with ACLs (default deny)', { timeout: 90_000 }, () => {
     // The last --consul-token-file wins over the cluster's own.
     const second = await cluster.addCoordinator(['--consul-token-file', bogusFile]);
     await waitForLogLine(second.logFile, BAD_TOKEN_LINE);
-    assert.deepEqual(await listCoordinatorNodes(second.address), []);
+    assert.deepEqual(await listCoordinatorNodes(second.address, 5000, second.adminToken), []);
     await sleep(1_000);
     assert.equal((await logLines(second.logFile, 'Consul refused')).length, 1, 'one refusal line while the watch retries');
   });
