@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { generateApiToken, isApiTokenShaped } from '../../shared/auth/api-token.js';
 import { readSecretFile, type SecretFile } from '../../shared/config/secret-file.js';
@@ -17,27 +18,28 @@ export interface AdminTokenFile {
 
 /**
  * The bootstrap admin token: read from `file`, or, when there is none, a new one written there with
- * mode 0600 (created exclusively, so two coordinators starting at once cannot each write their own:
- * the second reads the first's). The token itself is never logged; callers log the path.
+ * mode 0600 (atomically and exclusively, so two coordinators starting at once cannot each write their
+ * own: the second reads the first's). The token itself is never logged; callers log the path.
  */
 export async function readOrCreateAdminToken(file: string): Promise<AdminTokenFile> {
   const existing = await readTokenFile(file);
   if (existing !== undefined) return { ...existing, created: false };
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
   const token = generateApiToken();
+  // Written whole to a private temp file, then linked into place: link() fails if the file exists, and
+  // a reader never sees it half written (two coordinators starting at once agree on one token).
+  const temp = `${file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, `${token}\n`, { mode: 0o600, flag: 'wx' });
   try {
-    const handle = await open(file, 'wx', 0o600);
-    try {
-      await handle.writeFile(`${token}\n`);
-    } finally {
-      await handle.close();
-    }
+    await link(temp, file);
     return { token, created: true };
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const raced = await readTokenFile(file);
     if (!raced) throw new Error(`${file} appeared while quantgrid was creating it, but holds no token`);
     return { ...raced, created: false };
+  } finally {
+    await unlink(temp).catch(() => undefined);
   }
 }
 

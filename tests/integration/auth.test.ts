@@ -27,7 +27,7 @@ const WHO: readonly Who[] = ['nobody', 'viewer', 'sam', 'sue', 'admin'];
 function codeOf(client: CoordinatorClient, method: string, request: unknown): Promise<grpc.status> {
   const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method].bind(client);
   const deadline = Date.now() + 10_000;
-  const definition = (client.constructor as unknown as { service: Record<string, { responseStream: boolean }> }).service[method];
+  const definition = (client.constructor as unknown as { service: Record<string, { responseStream: boolean }> }).service[method.replace(/^./, (c) => c.toUpperCase())];
   if (definition.responseStream) {
     return new Promise((resolve) => {
       const stream = fn(request, { deadline }) as grpc.ClientReadableStream<unknown>;
@@ -187,7 +187,7 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
         body: JSON.stringify({ ID: 'rogue', Name: 'quantgrid-agent', Address: '127.0.0.1', Port: port, Meta: meta, Check: { CheckID: 'service:rogue', TTL: '60s', Status: 'passing' } }),
       });
       assert.equal(registered.status, 200);
-      const [rogue] = (await cluster.waitForNodes({ nodeIds: ['rogue'], accept: (node) => node.state === 'unverified' })).filter((node) => node.id === 'rogue');
+      const [rogue] = (await cluster.waitForNodes({ nodeIds: ['rogue'], accept: (node) => node.state === 'unverified' && node.stateReason !== 'not yet asked to prove the cluster secret' })).filter((node) => node.id === 'rogue');
       assert.match(rogue.stateReason, /cluster-secret challenge/);
 
       const spec = { symbols: ['BTCUSDT'], timeframe: '1h', dataset: { name: 'synthetic', bars: 3000, seed: 7 }, params: { fast: { start: 5, stop: 25, step: 5 }, slow: { start: 30, stop: 90, step: 10 } } };
