@@ -17,6 +17,7 @@ import { LoadMonitor, systemLoadReader } from './load-monitor.js';
 import { WorkerPool } from './worker-pool.js';
 import { AgentService } from './agent-service.js';
 import { readClusterSecretFile } from '../shared/auth/cluster-secret-file.js';
+import { throttle } from '../shared/log-throttle.js';
 import { NODE_AGENT_SERVICE_NAME, startAgentServer, type StartedAgentServer } from './agent-server.js';
 import { DatasetCache } from './dataset-cache.js';
 import { grpcDatasetFetcher } from './dataset-fetch.js';
@@ -78,7 +79,9 @@ async function start(config: AgentConfig): Promise<void> {
       tls: config.tls,
       handlers: service.handlers,
       clusterSecret: secret,
-      onRefused: (method, reason) => logger.warn({ method, reason }, 'call refused: no valid proof of the cluster secret'),
+      onRefused: throttle(1000, (suppressed, method: string, reason: string) =>
+        logger.warn({ method, reason, ...(suppressed ? { suppressedSinceLast: suppressed } : {}) }, 'call refused: no valid proof of the cluster secret'),
+      ),
     });
   } catch (error) {
     load.stop();

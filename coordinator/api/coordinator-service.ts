@@ -8,6 +8,7 @@ import type { NodeTable } from '../nodes/node-table.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { TokenStore } from '../auth/token-store.js';
+import type { UserQuota } from '../jobs/user-quota.js';
 import { createAuthHandlers } from './auth-rpc.js';
 import { createDatasetHandlers } from './dataset-rpc.js';
 import { createJobHandlers } from './job-rpc.js';
@@ -26,16 +27,17 @@ export interface CoordinatorServiceDeps {
   schedules: ScheduleService;
   tokens: TokenStore;
   audit: AuditLog;
+  quota: UserQuota;
 }
 
 /**
  * The Coordinator service, every RPC. Handlers return their answer or throw a typed error
  * (shared/errors.ts); rpc-handlers.ts sends one or the other, mapped by grpc-status.ts.
  */
-export function createCoordinatorService({ store, runner, table, limits, log, datasets, schedules, tokens, audit }: CoordinatorServiceDeps): CoordinatorHandlers {
+export function createCoordinatorService({ store, runner, table, limits, log, datasets, schedules, tokens, audit, quota }: CoordinatorServiceDeps): CoordinatorHandlers {
   const jobs = new JobViews(store, runner);
   return {
-    ...createJobHandlers({ store, runner, jobs, datasets, limits, audit, log }),
+    ...createJobHandlers({ store, runner, jobs, datasets, limits, audit, quota, log }),
     WatchJob: createWatchJob(runner.hub, jobs, log),
     ...createNodeHandlers(table, log),
     ...createDatasetHandlers(datasets, audit, log),

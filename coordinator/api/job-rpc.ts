@@ -7,6 +7,7 @@ import { isTerminalStatus } from '../../shared/job-status.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { validateSubmission } from '../jobs/job-submission.js';
+import { checkUserQuota, type UserQuota } from '../jobs/user-quota.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { checkOwnerOrAdmin, principalOf } from '../auth/principal.js';
 import { JOB_STORE } from './dependency-failure.js';
@@ -23,17 +24,19 @@ export interface JobRpcDeps {
   datasets: DatasetStore;
   limits: SpecLimits;
   audit: AuditLog;
+  quota: UserQuota;
   log: Logger;
 }
 
 /** Submitting, reading, cancelling and listing jobs (watching: watch-job.ts). */
-export function createJobHandlers({ store, runner, jobs, datasets, limits, audit, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
+export function createJobHandlers({ store, runner, jobs, datasets, limits, audit, quota, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
   const context = (rpc: JobRpcName): RpcContext => ({ rpc, log, dependency: JOB_STORE });
   return {
     SubmitJob: unary(context('SubmitJob'), async (request, call) => {
       const principal = principalOf(call);
       // Stored datasets resolved, the spec validated and normalised by its kind: once, here.
       const data = { ...(await validateSubmission(request, limits, datasets)), owner: principal.user };
+      checkUserQuota(principal.user, data, (await store.unfinished()).map((job) => job.data), quota);
       const { jobId, duplicate } = await store.submit(data);
       if (duplicate) log.info({ job: jobId, requestId: data.requestId }, 'duplicate submission: the job of that request id');
       else {

@@ -12,6 +12,7 @@ import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../.
 import { readableFile, SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-kind.js';
+import { DEFAULT_USER_QUOTA, type UserQuota } from '../jobs/user-quota.js';
 import type { ScoreWeights } from '../nodes/node-scorer.js';
 
 export interface CoordinatorConfig {
@@ -40,6 +41,8 @@ export interface CoordinatorConfig {
   partitionCacheTtlMs: number;
   partitionsPerSlot: number;
   limits: SpecLimits;
+  /** What one user may have unfinished at once (SubmitJob answers RESOURCE_EXHAUSTED past it). */
+  userQuota: UserQuota;
   tls: TlsConfig;
   agentTls: TlsConfig;
   /** False only with --no-auth (loopback only): no tokens, no node proof. */
@@ -125,6 +128,12 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .env('QUANTGRID_MAX_UNITS')
     .default(String(DEFAULT_SPEC_LIMITS.maxUnits)),
   new Option('--max-bars <n>', 'cap on bars per series').env('QUANTGRID_MAX_BARS').default(String(DEFAULT_SPEC_LIMITS.maxBars)),
+  new Option('--max-jobs-per-user <n>', 'unfinished (queued or running) jobs one user may have at once')
+    .env('QUANTGRID_MAX_JOBS_PER_USER')
+    .default(String(DEFAULT_USER_QUOTA.jobs)),
+  new Option('--max-queued-units-per-user <n>', 'units of work (e.g. symbol × combination) one user may have unfinished at once')
+    .env('QUANTGRID_MAX_QUEUED_UNITS_PER_USER')
+    .default(String(DEFAULT_USER_QUOTA.units)),
   ...SERVER_TLS_OPTIONS,
   new Option('--agent-tls-ca <file>', 'CA that verifies agents\' certificates').env('QUANTGRID_AGENT_TLS_CA'),
   new Option('--agent-tls-cert <file>', 'client certificate presented to agents').env('QUANTGRID_AGENT_TLS_CERT'),
@@ -187,6 +196,10 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     limits: {
       maxUnits: convert('max-units', raw.maxUnits!, parsePositiveInt),
       maxBars: convert('max-bars', raw.maxBars!, parsePositiveInt),
+    },
+    userQuota: {
+      jobs: convert('max-jobs-per-user', raw.maxJobsPerUser!, parsePositiveInt),
+      units: convert('max-queued-units-per-user', raw.maxQueuedUnitsPerUser!, parsePositiveInt),
     },
     tls: serverTlsConfig(shared),
     agentTls,

@@ -121,6 +121,13 @@ export class JobStore {
     return jobs.filter((job) => job && !isUpcomingOccurrence(job, now)).sort((a, b) => b.timestamp - a.timestamp);
   }
 
+  /** Every job not finished yet (queued, waiting or running), for per-user quotas; schedules' upcoming occurrences left out. */
+  async unfinished(): Promise<Array<BullJob<QueuedJobData, string>>> {
+    const jobs = (await this.queue.getJobs(['active', 'waiting', 'prioritized', 'delayed'], 0, -1, false)) as Array<BullJob<QueuedJobData, string>>;
+    const now = Date.now();
+    return jobs.filter((job) => job && !isUpcomingOccurrence(job, now));
+  }
+
   /** The API view of a job. `live` is this coordinator's fresher progress when it runs the job. */
   async describe(job: BullJob<QueuedJobData, string>, live?: ProgressSnapshot): Promise<Job & { status: JobStatusName }> {
     const state = await job.getState();

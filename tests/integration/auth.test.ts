@@ -53,7 +53,7 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
   };
 
   before(async () => {
-    cluster = await startLocalCluster({ agents: [{ slots: 2 }] });
+    cluster = await startLocalCluster({ agents: [{ slots: 2 }], coordinatorArgs: ['--max-queued-units-per-user', '1000'] });
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
     tokens.admin = cluster.coordinator.adminToken;
     tokens.nobody = '';
@@ -201,6 +201,17 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
       await fetch(`${cluster.consul.httpAddress}/v1/agent/service/deregister/rogue`, { method: 'PUT' }).catch(() => undefined);
       server.forceShutdown();
     }
+  });
+
+  test('a job past the user\'s quota of unfinished units is refused with RESOURCE_EXHAUSTED, and nothing is queued', async () => {
+    const sue = connection('sue');
+    const before = (await sue.listJobs({ mine: true, limit: 1000 })).jobs.length;
+    await assert.rejects(sue.submitJob({ spec: { noop: { partitions: 1001 } } }), (error: { code: number; message: string }) => {
+      assert.equal(error.code, grpc.status.RESOURCE_EXHAUSTED);
+      assert.match(error.message, /user sue has \d+ units of work unfinished; this job's 1001 would pass the limit of 1000 \(--max-queued-units-per-user\)/);
+      return true;
+    });
+    assert.equal((await sue.listJobs({ mine: true, limit: 1000 })).jobs.length, before);
   });
 
   test('the audit trail says who did what', async () => {
