@@ -100,7 +100,9 @@ async function main(): Promise<void> {
   if (config.auth) await installAdminToken(config.adminTokenFile, tokens, log);
   const server = new grpc.Server({
     ...SERVER_KEEPALIVE_OPTIONS,
-    interceptors: [apiAuthInterceptor({ service: SERVICE_NAME, tokens: config.auth ? tokens : undefined, clusterSecret, log })],
+    interceptors: [
+      apiAuthInterceptor({ service: SERVICE_NAME, tokens: config.auth ? tokens : undefined, clusterSecret, address: () => datasetSource, mutualTls: Boolean(config.tls.caFile), log }),
+    ],
   });
   const { proto } = loadQuantgridProto();
   server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules, tokens, audit, quota: config.userQuota }));
@@ -152,8 +154,12 @@ async function readClusterSecret(file: string | undefined, log: ReturnType<typeo
 async function installAdminToken(file: string, tokens: TokenStore, log: ReturnType<typeof createLogger>): Promise<void> {
   const { token, created, warning } = await readOrCreateAdminToken(file);
   if (warning) log.warn({ file }, warning);
-  await tokens.install(ADMIN_USER, 'admin', token);
-  log.info({ file, created }, created ? 'created the admin token file (mode 0600); quantgrid --token-file reads it' : 'admin token read from its file');
+  const outcome = await tokens.install(ADMIN_USER, 'admin', token);
+  if (outcome === 'user-has-another') {
+    log.warn({ file, user: ADMIN_USER }, 'the admin token file holds an old token: the admin user has another (revoked and re-created, or another coordinator\'s file); this file does not work');
+  } else {
+    log.info({ file, created }, created ? 'created the admin token file (mode 0600); quantgrid --token-file reads it' : 'admin token read from its file');
+  }
 }
 
 main().catch((error) => {

@@ -18,6 +18,8 @@ export interface AgentServerOptions {
   handlers: NodeAgentHandlers;
   /** With a secret, NodeAgent calls without a valid proof of it are refused (UNAUTHENTICATED). */
   clusterSecret?: Uint8Array;
+  /** This agent's address as the coordinator dials it (what call proofs are for); known once bound. */
+  address?: () => string;
   /** Told of each refused call (for the log). */
   onRefused?: (method: string, reason: string) => void;
 }
@@ -40,7 +42,7 @@ function bindAddress(host: string, port: number): string {
 export async function startAgentServer(options: AgentServerOptions): Promise<StartedAgentServer> {
   const credentials = serverCredentials(options.tls);
   const interceptors = options.clusterSecret
-    ? [clusterProofServerInterceptor(options.clusterSecret, `/${NODE_AGENT_SERVICE_NAME}/`, options.onRefused ?? (() => undefined))]
+    ? [clusterProofServerInterceptor(options.clusterSecret, `/${NODE_AGENT_SERVICE_NAME}/`, options.address ?? (() => ''), options.onRefused ?? (() => undefined))]
     : [];
   const server = new grpc.Server({ ...SERVER_KEEPALIVE_OPTIONS, interceptors });
   server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, options.handlers);

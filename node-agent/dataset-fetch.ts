@@ -15,7 +15,7 @@ export const MAX_DATASET_BYTES = 2 * 1024 * 1024 * 1024 - 1;
 export function grpcDatasetFetcher(options: { tls?: TlsConfig; timeoutMs?: number; clusterSecret?: Uint8Array } = {}): DatasetFetcher {
   return (id, source) =>
     new Promise<Uint8Array>((resolve, reject) => {
-      const client = createCoordinatorClient(source, options.tls ?? {}, options.clusterSecret ? { interceptors: [clusterProofClientInterceptor(options.clusterSecret)] } : {});
+      const client = createCoordinatorClient(source, options.tls ?? {}, options.clusterSecret ? { interceptors: [clusterProofClientInterceptor(options.clusterSecret, source)] } : {});
       const call = client.fetchDataset({ id }, { deadline: Date.now() + (options.timeoutMs ?? 120_000) });
       let buffer: Buffer | undefined;
       let received = 0;

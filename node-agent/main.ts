@@ -72,6 +72,7 @@ async function start(config: AgentConfig): Promise<void> {
     clusterSecret: secret,
   });
   let server: StartedAgentServer;
+  let boundPort = 0;
   try {
     server = await startAgentServer({
       host: config.host,
@@ -79,6 +80,8 @@ async function start(config: AgentConfig): Promise<void> {
       tls: config.tls,
       handlers: service.handlers,
       clusterSecret: secret,
+      // Proofs are for this agent's address as registered in Consul (what coordinators dial).
+      address: () => (boundPort === 0 ? '' : hostPort(config.advertiseAddress, boundPort)),
       onRefused: throttle(1000, (suppressed, method: string, reason: string) =>
         logger.warn({ method, reason, ...(suppressed ? { suppressedSinceLast: suppressed } : {}) }, 'call refused: no valid proof of the cluster secret'),
       ),
@@ -88,6 +91,7 @@ async function start(config: AgentConfig): Promise<void> {
     await pool.close();
     throw error;
   }
+  boundPort = server.port;
   nodeId = resolveNodeId(config, server.port);
   await firstSample;
 

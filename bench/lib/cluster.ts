@@ -21,7 +21,7 @@ function profilingEnv(): NodeJS.ProcessEnv | undefined {
 }
 
 /** Starts a local cluster (Consul, Redis, coordinator, agents) and waits until every agent is ready in the coordinator. */
-export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: NodeJS.ProcessEnv = {}): Promise<LocalCluster> {
+export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: NodeJS.ProcessEnv = {}, auth: 'secure' | 'none' = 'secure'): Promise<LocalCluster> {
   const env = profilingEnv();
   // Preloads of both kinds go in one NODE_OPTIONS.
   const nodeOptions = [env?.NODE_OPTIONS, coordinatorEnv.NODE_OPTIONS].filter(Boolean).join(' ');
@@ -31,6 +31,7 @@ export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: 
     // A bench stops its cluster idle, which takes well under a second; an interrupted one may still
     // hold a WatchJob stream open, which the coordinator's graceful shutdown would wait 10 s for.
     stopTimeoutMs: 5000,
+    auth,
   });
   try {
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready', timeoutMs: 60_000 });
@@ -46,8 +47,9 @@ export async function withCluster<T>(
   agents: AgentOptions[],
   body: (cluster: LocalCluster) => Promise<T>,
   coordinatorEnv: NodeJS.ProcessEnv = {},
+  auth: 'secure' | 'none' = 'secure',
 ): Promise<T> {
-  const cluster = await startBenchCluster(agents, coordinatorEnv);
+  const cluster = await startBenchCluster(agents, coordinatorEnv, auth);
   // On SIGINT/SIGTERM the managed-process registry stops every process; this hook also removes the
   // cluster's temp dirs.
   const removeHook = addShutdownHook(() => cluster.stop());

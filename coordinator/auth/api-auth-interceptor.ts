@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { bearerToken } from '../../shared/auth/api-token.js';
-import { NonceWindow, verifyCall } from '../../shared/auth/cluster-proof.js';
+import { callTarget, NonceWindow, verifyCall } from '../../shared/auth/cluster-proof.js';
 import { roleAllows } from '../../shared/auth/roles.js';
 import { errorMessage } from '../../shared/errors.js';
 import { ERROR_KIND_TRAILER } from '../../shared/grpc/error-trailer.js';
@@ -17,6 +17,10 @@ export interface ApiAuthOptions {
   tokens: TokenStore | undefined;
   /** Node agents prove this secret to fetch datasets without a token. */
   clusterSecret?: Uint8Array;
+  /** The API requires and verifies client certificates (--tls-ca): a verified certificate admits a node's FetchDataset. */
+  mutualTls?: boolean;
+  /** This API's address as agents dial it (the dataset source they are given), what their proofs are for. */
+  address: () => string;
   log: Logger;
 }
 
@@ -53,11 +57,15 @@ export function apiAuthInterceptor(options: ApiAuthOptions): grpc.ServerIntercep
             const proof = metadata.get(CLUSTER_PROOF_METADATA)[0];
             if (proof !== undefined && options.clusterSecret && NODE_RPCS.has(rpc)) {
               try {
-                verifyCall(options.clusterSecret, methodDescriptor.path, proof, nonces);
+                verifyCall(options.clusterSecret, callTarget(options.address(), methodDescriptor.path), proof, nonces);
                 return admit(NODE_PRINCIPAL);
               } catch (error) {
                 return refuse(call, grpc.status.UNAUTHENTICATED, 'unauthenticated', `cluster proof refused: ${errorMessage(error)}`);
               }
+            }
+            // With mutual TLS the server required and verified a client certificate: a node fetching a dataset.
+            if (NODE_RPCS.has(rpc) && options.mutualTls && call.getAuthContext()?.sslPeerCertificate?.subject && metadata.get('authorization').length === 0) {
+              return admit(NODE_PRINCIPAL);
             }
             const token = bearerToken(metadata.get('authorization')[0]);
             if (token === undefined) {

@@ -61,12 +61,17 @@ export class TokenStore {
   }
 
   /**
-   * Registers a token the caller already holds (the bootstrap admin token read from its file), replacing
-   * whatever that user had: after a Redis wipe the file's token works again.
+   * Registers a token the caller already holds (the bootstrap admin token read from its file) when the
+   * user has none, e.g. on a new cluster or after a Redis wipe. A user who has another token keeps it:
+   * a revoked-and-recreated admin token is not undone by restarting a coordinator. Says which happened.
    */
-  async install(user: string, role: Role, token: string): Promise<void> {
+  async install(user: string, role: Role, token: string): Promise<'installed' | 'present' | 'user-has-another'> {
     if (!isApiTokenShaped(token)) throw new Error('not a quantgrid token (qg_ followed by 43 base64url characters)');
+    const current = await this.redis.get(this.userKey(user));
+    if (current === hashApiToken(token) && parseInfo(await this.redis.hgetall(this.tokenKey(current)))) return 'present';
+    if (current && parseInfo(await this.redis.hgetall(this.tokenKey(current)))) return 'user-has-another';
     await this.put(user, role, token, 0, true);
+    return 'installed';
   }
 
   private async put(user: string, role: Role, token: string, expiresAt: number, replace: boolean): Promise<boolean> {

@@ -4,9 +4,10 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
  * Proof of holding the cluster secret, never sending it, in two directions:
  *
  * - A caller (a coordinator calling an agent) signs each call: HMAC-SHA256(secret, purpose ‖ time ‖
- *   nonce ‖ method). The callee accepts a proof whose time is within the allowed skew and whose nonce
- *   it has not seen within that window, so a captured proof cannot be replayed, nor used for another
- *   method.
+ *   nonce ‖ target), the target being the method on the server it calls (callTarget). The callee
+ *   accepts a proof for itself whose time is within the allowed skew and whose nonce it has not seen
+ *   within that window, so a captured proof can be used neither again, nor on another server, nor for
+ *   another method. (Without TLS the request itself is not protected: see docs/security.md.)
  * - A callee (an agent asked by a coordinator) answers a fresh challenge: HMAC-SHA256(secret,
  *   purpose ‖ challenge ‖ node id). The coordinator chooses the challenge, so an old answer is of no use.
  *
@@ -39,6 +40,14 @@ function sameBytes(a: Buffer, b: Buffer): boolean {
 export function checkSecret(secret: Uint8Array): Uint8Array {
   if (secret.length < MIN_SECRET_BYTES) throw new ClusterProofError(`the cluster secret must be at least ${MIN_SECRET_BYTES} bytes, got ${secret.length}`);
   return secret;
+}
+
+/**
+ * What a call proof is for: a method on one server, named by the address its caller dials. A proof
+ * captured on the way to one agent is no use against another, nor for another method.
+ */
+export function callTarget(address: string, method: string): string {
+  return `${address} ${method}`;
 }
 
 /** A new secret for `quantgrid cluster init`: 32 random bytes, base64url. */

@@ -40,6 +40,6 @@ export function createNodeAgentClient(address: string, tls: TlsConfig = {}, opti
   return new proto.quantgrid.v1.NodeAgent(address, channelCredentials(tls), {
     ...CLIENT_KEEPALIVE_OPTIONS,
     ...options,
-    ...(clusterSecret ? { interceptors: [clusterProofClientInterceptor(clusterSecret)] } : {}),
+    ...(clusterSecret ? { interceptors: [clusterProofClientInterceptor(clusterSecret, address)] } : {}),
   });
 }

@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { startAgentServer, type StartedAgentServer } from '../../node-agent/agent-server.js';
-import { answerChallenge, checkAnswer, newChallenge, signCall } from '../../shared/auth/cluster-proof.js';
+import { answerChallenge, callTarget, checkAnswer, newChallenge, signCall } from '../../shared/auth/cluster-proof.js';
 import { readClusterSecretFile, writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
 import { createNodeAgentClient, type NodeAgentClient } from '../../shared/grpc/clients.js';
 import { CLUSTER_PROOF_METADATA } from '../../shared/grpc/cluster-proof-interceptors.js';
@@ -42,7 +42,15 @@ describe('agents refuse calls without the cluster secret (real gRPC)', () => {
         call.end();
       },
     } as NodeAgentHandlers;
-    server = await startAgentServer({ host: '127.0.0.1', port: 0, tls: {}, handlers, clusterSecret: secret, onRefused: (method, reason) => refused.push(`${method}: ${reason}`) });
+    server = await startAgentServer({
+      host: '127.0.0.1',
+      port: 0,
+      tls: {},
+      handlers,
+      clusterSecret: secret,
+      address: () => address,
+      onRefused: (method, reason) => refused.push(`${method}: ${reason}`),
+    });
     address = `127.0.0.1:${server.port}`;
   });
   after(async () => {
@@ -65,14 +73,18 @@ describe('agents refuse calls without the cluster secret (real gRPC)', () => {
     const other = createNodeAgentClient(address, {}, {}, Buffer.alloc(32, 1));
     const outcomes = [await getStatus(plain), await getStatus(other)];
     const replayed = new grpc.Metadata();
-    replayed.set(CLUSTER_PROOF_METADATA, signCall(secret, '/quantgrid.v1.NodeAgent/GetStatus'));
+    replayed.set(CLUSTER_PROOF_METADATA, signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/GetStatus')));
     outcomes.push(await getStatus(plain, '', replayed.clone()));
     assert.equal(outcomes[2].error, undefined, 'the first use of a proof is accepted');
     outcomes.pop();
     outcomes.push(await getStatus(plain, '', replayed.clone()));
     const wrongMethod = new grpc.Metadata();
-    wrongMethod.set(CLUSTER_PROOF_METADATA, signCall(secret, '/quantgrid.v1.NodeAgent/RunPartition'));
+    wrongMethod.set(CLUSTER_PROOF_METADATA, signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/RunPartition')));
     outcomes.push(await getStatus(plain, '', wrongMethod));
+    // A proof made for another agent (captured on its way there) is no use here.
+    const otherAgent = new grpc.Metadata();
+    otherAgent.set(CLUSTER_PROOF_METADATA, signCall(secret, callTarget('127.0.0.1:1', '/quantgrid.v1.NodeAgent/GetStatus')));
+    outcomes.push(await getStatus(plain, '', otherAgent));
     for (const [i, { error }] of outcomes.entries()) {
       assert.equal(error?.code, grpc.status.UNAUTHENTICATED, `case ${i}: ${error?.message}`);
       assert.match(error!.details, /cluster proof refused/);

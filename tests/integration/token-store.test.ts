@@ -101,9 +101,15 @@ describe('API tokens in Redis (real Redis)', () => {
     assert.equal(racing.filter((r) => r.created).length, 1);
 
     const store = new TokenStore(redis, 't4:');
-    await store.install('admin', 'admin', first.token);
-    await store.install('admin', 'admin', first.token);
+    assert.equal(await store.install('admin', 'admin', first.token), 'installed');
+    assert.equal(await store.install('admin', 'admin', first.token), 'present');
     assert.deepEqual(await store.verify(first.token), { user: 'admin', role: 'admin' });
+    // Revoked and re-created: a restart (install again) does not bring the old file's token back.
+    await store.revoke('admin');
+    const replacement = (await store.create('admin', 'admin'))!;
+    assert.equal(await store.install('admin', 'admin', first.token), 'user-has-another');
+    assert.equal(await new TokenStore(redis, 't4:').verify(first.token), undefined);
+    assert.ok(await store.verify(replacement));
     await chmod(file, 0o644);
     assert.match((await readOrCreateAdminToken(file)).warning ?? '', /readable by (others|its group)/);
     await writeFile(path.join(dir, 'bad.token'), 'not a token\n');

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   answerChallenge,
+  callTarget,
   checkAnswer,
   checkSecret,
   ClusterProofError,
@@ -35,6 +36,12 @@ describe('call proofs', () => {
     verifyCall(secret, '/quantgrid.v1.NodeAgent/RunPartition', proof, nonces, NOW + 10);
     assert.match(refusal(() => verifyCall(secret, '/quantgrid.v1.NodeAgent/RunPartition', proof, nonces, NOW + 20)), /replayed/);
     assert.match(refusal(() => verifyCall(secret, '/quantgrid.v1.NodeAgent/GetStatus', proof, new NonceWindow(), NOW)), /does not match/);
+  });
+
+  it('a proof is for one server: made for another address, it is refused', () => {
+    const proof = signCall(secret, callTarget('10.0.0.7:7070', '/quantgrid.v1.NodeAgent/RunPartition'), NOW);
+    verifyCall(secret, callTarget('10.0.0.7:7070', '/quantgrid.v1.NodeAgent/RunPartition'), proof, new NonceWindow(), NOW);
+    assert.match(refusal(() => verifyCall(secret, callTarget('10.0.0.8:7070', '/quantgrid.v1.NodeAgent/RunPartition'), proof, new NonceWindow(), NOW)), /does not match/);
   });
 
   it('refuses another secret, a stale or future time, garbage and nothing', () => {
