@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
 import { writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
-import { EXIT, UsageError } from '../cli-error.js';
+import { CliError, EXIT } from '../cli-error.js';
 
 async function init(file: string): Promise<number> {
   try {
     await writeNewClusterSecretFile(file);
   } catch (error) {
-    throw new UsageError(`cluster init: ${(error as Error).message}`);
+    throw new CliError(`cluster init: ${(error as Error).message}`, EXIT.FAILURE);
   }
   process.stdout.write(`wrote a new cluster secret to ${file} (mode 0600)\n`);
   process.stdout.write(
@@ -32,9 +32,9 @@ export function registerClusterCommand(program: Command): void {
     .addHelpText(
       'after',
       `
-Coordinators and agents prove to each other, on every connection, that they hold this secret
-(an HMAC challenge and response: the secret itself never crosses the network). It refuses to
-overwrite an existing file.
+Coordinators and agents prove to each other that they hold this secret: every call to an agent
+is signed with an HMAC of it, and every status probe asks the agent to answer a fresh challenge
+with it (the secret itself never crosses the network). It refuses to overwrite an existing file.
 
 Examples:
   $ quantgrid cluster init /etc/quantgrid/cluster.secret`,

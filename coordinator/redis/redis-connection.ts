@@ -25,11 +25,13 @@ export function isRedisAuthenticationFailure(error: unknown): boolean {
 }
 
 /** The ioredis options for `access`: password and TLS from files. */
-export async function redisOptions(access: RedisAccess): Promise<RedisOptions> {
+export async function redisOptions(access: RedisAccess, onExposed?: (warning: string) => void): Promise<RedisOptions> {
   const options: RedisOptions = {};
   if (access.passwordFile) {
     try {
-      options.password = readSecretFile(access.passwordFile).reveal();
+      const read = readSecretFile(access.passwordFile);
+      if (read.exposure) onExposed?.(`--redis-password-file: ${read.exposure}`);
+      options.password = read.reveal();
     } catch (error) {
       throw new Error(`the Redis password file: ${(error as Error).message}`);
     }
@@ -73,7 +75,7 @@ export function duplicateRedis(redis: Redis, log: Logger, purpose: string, overr
  */
 export async function connectRedis(access: RedisAccess | URL, log: Logger, signal: AbortSignal): Promise<Redis> {
   const { url, ...rest } = access instanceof URL ? { url: access } : access;
-  const extra = await redisOptions({ url, ...rest });
+  const extra = await redisOptions({ url, ...rest }, (warning) => log.warn({ file: rest.passwordFile }, warning));
   const name = redisDisplayName(url);
   let delayMs = 250;
   for (let attempt = 1; ; attempt++) {

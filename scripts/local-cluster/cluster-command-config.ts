@@ -47,7 +47,7 @@ export const CLUSTER_OPTIONS: readonly Option[] = [
     new Option('--consul-port <port>', 'HTTP port of the Consul dev agent the agents register with').env('QUANTGRID_CLUSTER_CONSUL_PORT').argParser(parsePort),
     'any free port',
   ),
-  new Option('--data-dir <dir>', "where Redis's data (append-only file), the logs and the agents' dataset caches live; kept across runs")
+  new Option('--data-dir <dir>', "where Redis's data (append-only file), the logs, the agents' dataset caches and secrets/ (the cluster secret and the admin token) live; kept across runs")
     .env('QUANTGRID_CLUSTER_DATA_DIR')
     .argParser((text) => resolve(parseNonEmpty(text)))
     .default(join(REPO_ROOT, '.quantgrid'), '.quantgrid/ in the repository'),

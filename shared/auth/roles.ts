@@ -2,7 +2,7 @@
  * Who may do what on the public API. Each role includes the ones before it:
  *   viewer    reads jobs, nodes, datasets, schedules;
  *   submitter also submits and cancels its own jobs and imports datasets;
- *   admin     everything: others' jobs, schedules, tokens, node drain.
+ *   admin     everything: others' jobs and schedules, tokens, the audit trail.
  */
 export const ROLES = ['viewer', 'submitter', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
