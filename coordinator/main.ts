@@ -74,7 +74,7 @@ async function main(): Promise<void> {
     stalledIntervalMs: config.stalledIntervalMs,
     maxStalled: config.maxStalled,
   });
-  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log);
+  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs);
   worker.hooks = schedules.hooks;
   worker.start(redis.duplicate());
   schedules.reconcile().catch((error) => log.warn({ err: errorMessage(error) }, 'schedules not reconciled'));

@@ -2,14 +2,13 @@ import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Co
 import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { DatasetStore } from '../datasets/dataset-store.js';
-import { isTerminalStatus } from '../../shared/job-status.js';
+import { isTerminalStatus, JOB_STATUSES } from '../../shared/job-status.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { validateSubmission } from '../jobs/job-submission.js';
 import { JOB_STORE } from './dependency-failure.js';
 import type { JobViews } from './job-views.js';
 import { knownEnum, requiredId } from './request-fields.js';
-import { JobStatus } from '../../shared/generated/quantgrid/v1/JobStatus.js';
 import { unary, type RpcContext } from './rpc-handlers.js';
 
 export type JobRpcName = 'SubmitJob' | 'GetJob' | 'CancelJob' | 'ListJobs';
@@ -54,7 +53,7 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, log }
 
     ListJobs: unary(context('ListJobs'), async (request) => {
       const limit = request.limit > 0 ? Math.min(request.limit, LIST_LIMIT_MAX) : LIST_LIMIT_DEFAULT;
-      const wanted = knownEnum('status', request.status, JobStatus);
+      const wanted = knownEnum('status', request.status, JOB_STATUSES);
       const listed = await store.list(wanted === 'JOB_STATUS_UNSPECIFIED' ? limit : LIST_LIMIT_MAX);
       const described = await Promise.all(listed.map((job) => store.describe(job, runner.liveSnapshot(job.id!))));
       const filtered = wanted === 'JOB_STATUS_UNSPECIFIED' ? described : described.filter((job) => job.status === wanted);

@@ -11,8 +11,7 @@ export function requiredId(field: string, value: string): string {
  * An enum field's value as one of its names. A value this version does not know arrives as its number
  * (the loader's enums: String keeps unknown numbers): INVALID_ARGUMENT naming the field, not a silent match of nothing.
  */
-export function knownEnum<Name extends string>(field: string, value: Name | number | string, names: Readonly<Record<string, Name>>): Name {
-  const known = Object.values(names);
-  if (typeof value === 'string' && (known as string[]).includes(value)) return value as Name;
+export function knownEnum<Name extends string>(field: string, value: Name | number | string, known: readonly Name[]): Name {
+  if (typeof value === 'string' && (known as readonly string[]).includes(value)) return value as Name;
   throw new ValidationError(field, `${quoteInput(String(value))} is not one of ${known.join(', ')}`);
 }
