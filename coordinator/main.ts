@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorMessage } from '../shared/errors.js';
-import { SERVER_KEEPALIVE_OPTIONS } from '../shared/grpc/clients.js';
+import { COORDINATOR_SERVER_OPTIONS } from '../shared/grpc/clients.js';
 import { serverCredentials } from '../shared/grpc/credentials.js';
 import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
 import { addStandardServices, setServing } from '../shared/grpc/standard-services.js';
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   worker.start(redis.duplicate());
   schedules.reconcile().catch((error) => log.warn({ err: errorMessage(error) }, 'schedules not reconciled'));
 
-  const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
+  const server = new grpc.Server(COORDINATOR_SERVER_OPTIONS);
   const { proto } = loadQuantgridProto();
   server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules }));
   const health = addStandardServices(server, SERVICE_NAME);

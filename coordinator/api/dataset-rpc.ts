@@ -1,4 +1,5 @@
 import { NotFound } from '../../shared/errors.js';
+import { CHUNK_BYTES } from '../../shared/grpc/message-limits.js';
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
 import type { DatasetChunk } from '../../shared/generated/quantgrid/v1/DatasetChunk.js';
 import type { Logger } from '../../shared/logging.js';
@@ -8,7 +9,7 @@ import { requiredId } from './request-fields.js';
 import { serverStream, unary, type RpcContext } from './rpc-handlers.js';
 
 /** FetchDataset sends the encoded dataset in chunks of this size. */
-export const DATASET_CHUNK_BYTES = 1024 * 1024;
+export const DATASET_CHUNK_BYTES = CHUNK_BYTES;
 
 export type DatasetRpcName = 'ImportDataset' | 'ListDatasets' | 'FetchDataset';
 

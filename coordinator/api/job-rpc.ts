@@ -9,9 +9,11 @@ import { validateSubmission } from '../jobs/job-submission.js';
 import { JOB_STORE } from './dependency-failure.js';
 import type { JobViews } from './job-views.js';
 import { knownEnum, requiredId } from './request-fields.js';
-import { unary, type RpcContext } from './rpc-handlers.js';
+import { serverStream, unary, type RpcContext } from './rpc-handlers.js';
+import { inlineResult } from './inline-result.js';
+import { resultChunks } from './result-chunks.js';
 
-export type JobRpcName = 'SubmitJob' | 'GetJob' | 'CancelJob' | 'ListJobs';
+export type JobRpcName = 'SubmitJob' | 'GetJob' | 'GetJobResult' | 'CancelJob' | 'ListJobs';
 
 export interface JobRpcDeps {
   store: JobStore;
@@ -41,6 +43,8 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, log }
 
     GetJob: unary(context('GetJob'), async (request) => jobs.get(requiredId('job_id', request.jobId))),
 
+    GetJobResult: serverStream(context('GetJobResult'), (request, stopped) => resultChunks(jobs, requiredId('job_id', request.jobId), stopped)),
+
     CancelJob: unary(context('CancelJob'), async (request) => {
       const jobId = requiredId('job_id', request.jobId);
       const before = await jobs.get(jobId);
@@ -58,7 +62,7 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, log }
       const described = await Promise.all(listed.map((job) => store.describe(job, runner.liveSnapshot(job.id!))));
       const filtered = wanted === 'JOB_STATUS_UNSPECIFIED' ? described : described.filter((job) => job.status === wanted);
       // Results can be large; a listing leaves them out (GetJob has them).
-      return { jobs: filtered.slice(0, limit).map((job) => ({ ...job, resultJson: '' })) };
+      return { jobs: filtered.slice(0, limit).map((job) => ({ ...job, ...inlineResult(job.resultJson ?? ''), resultJson: '' })) };
     }),
   };
 }

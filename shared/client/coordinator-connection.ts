@@ -4,6 +4,7 @@ import type { DatasetInfo__Output } from '../generated/quantgrid/v1/DatasetInfo.
 import type { ImportDatasetRequest } from '../generated/quantgrid/v1/ImportDatasetRequest.js';
 import type { Job__Output } from '../generated/quantgrid/v1/Job.js';
 import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
+import type { ResultChunk__Output } from '../generated/quantgrid/v1/ResultChunk.js';
 import type { ListDatasetsResponse__Output } from '../generated/quantgrid/v1/ListDatasetsResponse.js';
 import type { ListJobsRequest } from '../generated/quantgrid/v1/ListJobsRequest.js';
 import type { ListJobsResponse__Output } from '../generated/quantgrid/v1/ListJobsResponse.js';
@@ -83,8 +84,51 @@ export class CoordinatorConnection {
     return this.unary((options, callback) => this.client.submitJob(request, options, callback));
   }
 
-  getJob(jobId: string): Promise<Job__Output> {
-    return this.unary((options, callback) => this.client.getJob({ jobId }, options, callback), jobId);
+  /**
+   * The job. A result too large to travel inline (result_truncated) is fetched with GetJobResult and
+   * put in resultJson, unless withResult is false.
+   */
+  async getJob(jobId: string, { withResult = true }: { withResult?: boolean } = {}): Promise<Job__Output> {
+    const job = await this.unary<Job__Output>((options, callback) => this.client.getJob({ jobId }, options, callback), jobId);
+    if (!withResult || !job.resultTruncated) return job;
+    return { ...job, resultJson: await this.getJobResult(jobId), resultTruncated: false };
+  }
+
+  /**
+   * A completed job's whole result (JSON), read by GetJobResult in chunks. The deadline is the call
+   * timeout per chunk received (a large result takes as long as it takes, a stalled one fails).
+   */
+  getJobResult(jobId: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.getJobResult({ jobId });
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => call.cancel(), this.timeoutMs);
+      };
+      arm();
+      call.on('data', (chunk: ResultChunk__Output) => {
+        arm();
+        if (chunk.offset !== received) {
+          clearTimeout(timer);
+          call.cancel();
+          reject(new CoordinatorError(`coordinator at ${this.address}: result of job ${jobId} arrived out of order (offset ${chunk.offset}, expected ${received})`, grpc.status.DATA_LOSS));
+          return;
+        }
+        chunks.push(chunk.data);
+        received += chunk.data.length;
+      });
+      call.on('error', (error) => {
+        clearTimeout(timer);
+        reject(this.toError(error, jobId));
+      });
+      call.on('end', () => {
+        clearTimeout(timer);
+        resolve(Buffer.concat(chunks, received).toString('utf8'));
+      });
+    });
   }
 
   cancelJob(jobId: string): Promise<Job__Output> {

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadQuantgridProto } from './proto-package.js';
 import { channelCredentials, type TlsConfig } from './credentials.js';
+import { MAX_MESSAGE_BYTES, MAX_PARTITION_RESULT_BYTES } from './message-limits.js';
 import type { CoordinatorClient } from '../generated/quantgrid/v1/Coordinator.js';
 import type { NodeAgentClient } from '../generated/quantgrid/v1/NodeAgent.js';
 
@@ -15,25 +16,40 @@ export const CLIENT_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 1000,
   'grpc.keepalive_timeout_ms': 1000,
   'grpc.keepalive_permit_without_calls': 1,
-  'grpc.max_receive_message_length': 256 * 1024 * 1024,
 };
 
+/**
+ * Both servers (coordinator, agent). Every request either takes is under MAX_MESSAGE_BYTES (large
+ * data comes in chunks, message-limits.ts); a larger one is refused with RESOURCE_EXHAUSTED.
+ */
 export const SERVER_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.http2.min_ping_interval_without_data_ms': 500,
   'grpc.http2.min_time_between_pings_ms': 500,
-  'grpc.max_receive_message_length': 256 * 1024 * 1024,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
 };
 
+/**
+ * The coordinator's server: it also sends nothing larger than MAX_MESSAGE_BYTES, so a default client
+ * (4 MiB receive limit) reads every answer; an answer that would be larger fails with RESOURCE_EXHAUSTED.
+ */
+export const COORDINATOR_SERVER_OPTIONS: grpc.ChannelOptions = {
+  ...SERVER_KEEPALIVE_OPTIONS,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+};
+
+/** A Coordinator client with gRPC's default receive limit (MAX_MESSAGE_BYTES): every answer fits. */
 export function createCoordinatorClient(address: string, tls: TlsConfig = {}, options: grpc.ChannelOptions = {}): CoordinatorClient {
   const { proto } = loadQuantgridProto();
   return new proto.quantgrid.v1.Coordinator(address, channelCredentials(tls), {
-    'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     ...options,
   });
 }
 
 export function createNodeAgentClient(address: string, tls: TlsConfig = {}, options: grpc.ChannelOptions = {}): NodeAgentClient {
   const { proto } = loadQuantgridProto();
-  return new proto.quantgrid.v1.NodeAgent(address, channelCredentials(tls), { ...CLIENT_KEEPALIVE_OPTIONS, ...options });
+  // A partition's result is one message (PartitionResult), up to MAX_PARTITION_RESULT_BYTES (the agent refuses larger).
+  const receive = MAX_PARTITION_RESULT_BYTES + 64 * 1024;
+  return new proto.quantgrid.v1.NodeAgent(address, channelCredentials(tls), { ...CLIENT_KEEPALIVE_OPTIONS, 'grpc.max_receive_message_length': receive, ...options });
 }

@@ -220,6 +220,8 @@ function job(overrides: Partial<Job__Output>): Job__Output {
     error: '',
     name: '',
     schedule: '',
+    resultBytes: 0,
+    resultTruncated: false,
     ...overrides,
   };
 }

@@ -1,0 +1,22 @@
+/**
+ * Sizes of gRPC messages, one home for both ends (docs/architecture.md, "Message sizes").
+ * Every message of every quantgrid RPC stays under MAX_MESSAGE_BYTES, gRPC's own default receive
+ * limit, so a client with default settings reads every answer: what can be larger (a job's result,
+ * a dataset) travels in chunks of CHUNK_BYTES on a stream.
+ */
+
+/** Largest message a quantgrid endpoint sends or receives (4 MiB, gRPC's default receive limit). */
+export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
+
+/** Data streams (GetJobResult, FetchDataset, ImportDatasetStream) carry at most this many bytes per message. */
+export const CHUNK_BYTES = 1024 * 1024;
+
+/** A job's result travels inline (GetJob, CancelJob, WatchJob's COMPLETED event) up to this size (UTF-8 bytes); larger ones by GetJobResult only. */
+export const INLINE_RESULT_MAX_BYTES = 1024 * 1024;
+
+/**
+ * Largest partition result an agent sends the coordinator (PartitionResult.result_json, one message on
+ * the RunPartition stream, inside the coordinator's network). A larger one fails the partition with a
+ * deterministic error saying so, before it is sent.
+ */
+export const MAX_PARTITION_RESULT_BYTES = 64 * 1024 * 1024;
