@@ -6,12 +6,13 @@ import type { Logger } from '../../shared/logging.js';
 import { toDatasetInfo, type DatasetStore } from '../datasets/dataset-store.js';
 import { DATASET_STORE } from './dependency-failure.js';
 import { requiredId } from './request-fields.js';
-import { serverStream, unary, type RpcContext } from './rpc-handlers.js';
+import { clientStream, serverStream, unary, type RpcContext } from './rpc-handlers.js';
+import { importDatasetStream } from '../datasets/dataset-stream-import.js';
 
 /** FetchDataset sends the encoded dataset in chunks of this size. */
 export const DATASET_CHUNK_BYTES = CHUNK_BYTES;
 
-export type DatasetRpcName = 'ImportDataset' | 'ListDatasets' | 'FetchDataset';
+export type DatasetRpcName = 'ImportDataset' | 'ImportDatasetStream' | 'ListDatasets' | 'FetchDataset';
 
 /** Importing and listing stored datasets, and serving their bytes to node agents. */
 export function createDatasetHandlers(datasets: DatasetStore, log: Logger): Pick<CoordinatorHandlers, DatasetRpcName> {
@@ -20,6 +21,12 @@ export function createDatasetHandlers(datasets: DatasetStore, log: Logger): Pick
     ImportDataset: unary(context('ImportDataset'), async ({ symbol, timeframe, format, content }) => {
       const info = await datasets.import({ symbol, timeframe, format, content });
       log.info({ dataset: info.id, symbol, timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent }, 'dataset imported');
+      return toDatasetInfo(info, info.alreadyPresent);
+    }),
+
+    ImportDatasetStream: clientStream(context('ImportDatasetStream'), async (call) => {
+      const info = await importDatasetStream(datasets, call, () => call.cancelled);
+      log.info({ dataset: info.id, symbol: info.symbol, timeframe: info.timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent, streamed: true }, 'dataset imported');
       return toDatasetInfo(info, info.alreadyPresent);
     }),
 

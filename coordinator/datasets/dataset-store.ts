@@ -30,6 +30,16 @@ export interface ImportRequest {
   content: Uint8Array;
 }
 
+/** An import's checked header. */
+export interface ImportHeader {
+  symbol: string;
+  timeframe: Timeframe;
+  format: DatasetFormat;
+}
+
+/** A file parsed, encoded and hashed (dataset-parse.ts, dataset-stream-import.ts). */
+export type ParsedDataset = Extract<ParseDatasetOutcome, { ok: true }>;
+
 /** A file that cannot be imported (the message names the field, or the row of the file at fault). */
 export class DatasetImportError extends ValidationError {}
 
@@ -70,31 +80,42 @@ export class DatasetStore {
     this.dataPrefix = `${prefix}:datasets:data:`;
   }
 
-  /** Validates, parses, encodes and stores a file; throws DatasetImportError for bad input (nothing stored then). */
-  async import(request: ImportRequest): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
+  /** The header of an import checked (symbol, timeframe, format; each failure names its field). */
+  checkHeader(request: Omit<ImportRequest, 'content'>): ImportHeader {
     if (!SYMBOL_PATTERN.test(request.symbol)) throw new DatasetImportError('symbol', 'must be 1 to 32 characters of A-Z a-z 0-9 . _ -');
     if (!isTimeframe(request.timeframe)) throw new DatasetImportError('timeframe', `must be one of ${TIMEFRAMES.join(', ')}`);
     const format = (request.format || 'auto') as DatasetFormat;
     if (!FORMATS.includes(format)) throw new DatasetImportError('format', `must be one of ${FORMATS.join(', ')}`);
+    return { symbol: request.symbol, timeframe: request.timeframe, format };
+  }
+
+  /** Validates, parses, encodes and stores a file; throws DatasetImportError for bad input (nothing stored then). */
+  async import(request: ImportRequest): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
+    const header = this.checkHeader(request);
     if (request.content.byteLength === 0) throw new DatasetImportError('content', 'the file is empty');
 
-    const input: ParseDatasetInput = { symbol: request.symbol, timeframe: request.timeframe, format, content: request.content };
+    const input: ParseDatasetInput = { ...header, content: request.content };
     const outcome = this.options.parseInWorker === false ? await parseDatasetFileAsync(input) : await parseInWorker(input);
     if (!outcome.ok) {
       if (outcome.row < 0) throw new Internal(`dataset import failed: ${outcome.message}`);
       throw new DatasetImportError('content', outcome.message);
     }
+    return this.put(header, outcome);
+  }
+
+  /** Stores a parsed dataset (the same content twice: the first is kept, alreadyPresent). */
+  async put(header: Pick<ImportHeader, 'symbol' | 'timeframe'>, parsed: ParsedDataset): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
     const info: StoredDatasetInfo = {
-      id: outcome.id,
-      symbol: request.symbol,
-      timeframe: request.timeframe,
-      bars: outcome.bars,
-      firstTimeMs: outcome.firstTimeMs,
-      lastTimeMs: outcome.lastTimeMs,
-      bytes: outcome.encoded.byteLength,
+      id: parsed.id,
+      symbol: header.symbol,
+      timeframe: header.timeframe,
+      bars: parsed.bars,
+      firstTimeMs: parsed.firstTimeMs,
+      lastTimeMs: parsed.lastTimeMs,
+      bytes: parsed.encoded.byteLength,
       importedAtMs: Date.now(),
     };
-    const encoded = Buffer.from(outcome.encoded.buffer, outcome.encoded.byteOffset, outcome.encoded.byteLength);
+    const encoded = Buffer.from(parsed.encoded.buffer, parsed.encoded.byteOffset, parsed.encoded.byteLength);
     // Bytes first, index entry second, in one transaction: the index never names missing bytes.
     const results = await this.redis.multi().set(this.dataKey(info.id), encoded, 'NX').hsetnx(this.indexKey, info.id, JSON.stringify(info)).exec();
     const created = results?.[1]?.[1] === 1;

@@ -2,6 +2,9 @@ import * as grpc from '@grpc/grpc-js';
 import type { AddScheduleRequest } from '../generated/quantgrid/v1/AddScheduleRequest.js';
 import type { DatasetInfo__Output } from '../generated/quantgrid/v1/DatasetInfo.js';
 import type { ImportDatasetRequest } from '../generated/quantgrid/v1/ImportDatasetRequest.js';
+import type { ImportDatasetChunk } from '../generated/quantgrid/v1/ImportDatasetChunk.js';
+import type { ImportDatasetHeader } from '../generated/quantgrid/v1/ImportDatasetHeader.js';
+import { CHUNK_BYTES } from '../grpc/message-limits.js';
 import type { Job__Output } from '../generated/quantgrid/v1/Job.js';
 import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
 import type { ResultChunk__Output } from '../generated/quantgrid/v1/ResultChunk.js';
@@ -139,13 +142,53 @@ export class CoordinatorConnection {
     return this.unary((options, callback) => this.client.listJobs(request, options, callback));
   }
 
-  /** Imports a dataset; the deadline is at least a minute (files can be tens of MB). */
+  /** Imports a dataset of at most 4 MiB in one message (larger: importDatasetStream); the deadline is at least a minute. */
   importDataset(request: ImportDatasetRequest): Promise<DatasetInfo__Output> {
     return new Promise((resolve, reject) => {
       const deadline = Date.now() + Math.max(this.timeoutMs, 60_000);
       this.client.importDataset(request, { deadline }, (error, response) => {
         if (error) reject(this.toError(error));
         else resolve(response as DatasetInfo__Output);
+      });
+    });
+  }
+
+  /**
+   * Imports a file of any size by ImportDatasetStream: the header, then `content` (a file's read stream,
+   * say) in chunks of at most 1 MiB, as fast as the coordinator takes them. The deadline is at least
+   * ten minutes. A `content` that fails cancels the call (nothing is stored) and rejects with its error.
+   */
+  importDatasetStream(header: ImportDatasetHeader, content: AsyncIterable<Uint8Array>): Promise<DatasetInfo__Output> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        outcome();
+      };
+      const deadline = Date.now() + Math.max(this.timeoutMs, 600_000);
+      const call = this.client.importDatasetStream({ deadline }, (error, response) => {
+        if (error) settle(() => reject(this.toError(error)));
+        else settle(() => resolve(response as DatasetInfo__Output));
+      });
+      const send = async (): Promise<void> => {
+        const write = (message: ImportDatasetChunk): Promise<void> =>
+          new Promise((done) => {
+            if (call.write(message)) done();
+            else call.once('drain', done);
+          });
+        await write({ header });
+        for await (const piece of content) {
+          for (let at = 0; at < piece.byteLength && !settled; at += CHUNK_BYTES) {
+            await write({ content: piece.subarray(at, Math.min(piece.byteLength, at + CHUNK_BYTES)) });
+          }
+          if (settled) return; // the coordinator already answered (a bad row): the rest is not needed
+        }
+        call.end();
+      };
+      send().catch((error: unknown) => {
+        call.cancel();
+        settle(() => reject(error));
       });
     });
   }

@@ -20,3 +20,9 @@ export const INLINE_RESULT_MAX_BYTES = 1024 * 1024;
  * deterministic error saying so, before it is sent.
  */
 export const MAX_PARTITION_RESULT_BYTES = 64 * 1024 * 1024;
+
+/** Largest file ImportDatasetStream takes (a CSV is parsed as it arrives: the coordinator holds its bars, not the file). */
+export const MAX_IMPORT_BYTES = 4 * 1024 * 1024 * 1024;
+
+/** Largest Parquet file ImportDatasetStream takes: it is gathered whole before parsing (its index is at its end). */
+export const MAX_PARQUET_IMPORT_BYTES = 256 * 1024 * 1024;

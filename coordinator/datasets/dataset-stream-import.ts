@@ -1,0 +1,107 @@
+import { FailedPrecondition, ValidationError } from '../../shared/errors.js';
+import type { ImportDatasetChunk__Output } from '../../shared/generated/quantgrid/v1/ImportDatasetChunk.js';
+import { CHUNK_BYTES, MAX_IMPORT_BYTES, MAX_PARQUET_IMPORT_BYTES } from '../../shared/grpc/message-limits.js';
+import { DataImportError } from '../../shared/quant/data-import/import-error.js';
+import { OhlcvCsvStream } from '../../shared/quant/data-import/ohlcv-csv-stream.js';
+import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
+import { datasetId, encodeDatasetColumns } from '../../shared/quant/dataset-codec.js';
+import { DatasetImportError, type DatasetStore, type ImportHeader, type StoredDatasetInfo } from './dataset-store.js';
+
+const MIB = 1024 * 1024;
+
+/** Bytes a size check needs before it can tell Parquet (magic PAR1) from CSV. */
+const MAGIC_BYTES = 4;
+
+function mib(bytes: number): string {
+  return `${(bytes / MIB).toFixed(bytes < 10 * MIB ? 1 : 0)} MiB`;
+}
+
+/** Where the file's bytes go once its kind is known: parsed as they come (CSV), or gathered (Parquet). */
+type Sink = { kind: 'csv'; stream: OhlcvCsvStream } | { kind: 'parquet'; chunks: Buffer[] };
+
+/**
+ * ImportDatasetStream: the header message, then the file in content chunks. A CSV is parsed chunk by
+ * chunk (OhlcvCsvStream), so memory is its bars (48 bytes each) plus the encoded dataset at the end
+ * (the same again), never the file; a Parquet file is gathered (at most MAX_PARQUET_IMPORT_BYTES) and
+ * parsed as ImportDataset does. Throws DatasetImportError/ValidationError naming the field or row;
+ * nothing is stored unless the whole file arrived and parsed, and `cancelled()` is false at the end.
+ */
+export async function importDatasetStream(
+  store: DatasetStore,
+  messages: AsyncIterable<ImportDatasetChunk__Output>,
+  cancelled: () => boolean,
+): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
+  const iterator = messages[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done || first.value.part !== 'header' || !first.value.header) {
+    throw new ValidationError('header', 'the first message must be the header (symbol, timeframe, format), the file\'s content after it');
+  }
+  const header: ImportHeader = store.checkHeader(first.value.header);
+  const declared = Number(first.value.header.totalBytes ?? 0);
+  if (!Number.isSafeInteger(declared) || declared < 0 || declared > MAX_IMPORT_BYTES) {
+    throw new ValidationError('header.total_bytes', `must be the file's size, at most ${mib(MAX_IMPORT_BYTES)} (0: not said)`);
+  }
+
+  let received = 0;
+  let pending: Buffer[] = []; // the first bytes, until there are enough to tell Parquet from CSV
+  let sink: Sink | undefined;
+  const open = (start: Buffer): Sink => {
+    const parquet = header.format === 'parquet' || (header.format === 'auto' && isParquet(start));
+    return parquet ? { kind: 'parquet', chunks: [] } : { kind: 'csv', stream: new OhlcvCsvStream(header.format === 'parquet' ? 'auto' : header.format, header.timeframe) };
+  };
+  const feed = async (chunk: Buffer): Promise<void> => {
+    if (sink!.kind === 'csv') await sink!.stream.write(chunk).catch(rowError);
+    else sink!.chunks.push(chunk);
+  };
+
+  try {
+    for (;;) {
+      const next = await iterator.next().catch((error: unknown) => {
+        if (cancelled()) throw new FailedPrecondition('the import was cancelled before its end: nothing stored');
+        throw error;
+      });
+      if (next.done) break;
+      const message = next.value;
+      if (message.part !== 'content') throw new ValidationError('header', 'only the first message may be a header');
+      const chunk = message.content ?? Buffer.alloc(0);
+      if (chunk.length > CHUNK_BYTES) throw new ValidationError('content', `a chunk of ${chunk.length} bytes: at most ${CHUNK_BYTES} (1 MiB) each`);
+      received += chunk.length;
+      if (received > MAX_IMPORT_BYTES) throw new ValidationError('content', `the file is larger than ${mib(MAX_IMPORT_BYTES)}`);
+      if (declared > 0 && received > declared) throw new ValidationError('content', `more bytes than header.total_bytes (${declared})`);
+      if (sink?.kind === 'parquet' && received > MAX_PARQUET_IMPORT_BYTES) {
+        throw new ValidationError('content', `a Parquet file larger than ${mib(MAX_PARQUET_IMPORT_BYTES)}: export it as CSV (any size), or split it`);
+      }
+      if (sink) {
+        await feed(chunk);
+        continue;
+      }
+      pending.push(chunk);
+      if (received < MAGIC_BYTES) continue;
+      sink = open(Buffer.concat(pending));
+      for (const piece of pending) await feed(piece);
+      pending = [];
+    }
+    if (cancelled()) throw new FailedPrecondition('the import was cancelled before its end: nothing stored');
+    if (declared > 0 && received !== declared) throw new ValidationError('content', `${received} bytes arrived, header.total_bytes says ${declared}: nothing stored`);
+    if (received === 0) throw new DatasetImportError('content', 'the file is empty');
+    if (!sink) {
+      sink = open(Buffer.concat(pending));
+      for (const piece of pending) await feed(piece);
+    }
+    if (sink.kind === 'parquet') return await store.import({ ...header, content: Buffer.concat(sink.chunks, received) });
+
+    const bars = await sink.stream.end().catch(rowError);
+    const encoded = encodeDatasetColumns(header.symbol, header.timeframe, bars.length, (column, target) => bars.copyColumn(column, target));
+    const parsed = { ok: true as const, id: datasetId(encoded), encoded, bars: bars.length, firstTimeMs: bars.time(0), lastTimeMs: bars.time(bars.length - 1) };
+    if (cancelled()) throw new FailedPrecondition('the import was cancelled before its end: nothing stored');
+    return await store.put(header, parsed);
+  } finally {
+    if (sink?.kind === 'csv') sink.stream.destroy();
+  }
+}
+
+/** A row's fault as ImportDataset reports it: INVALID_ARGUMENT content, the message naming the row. */
+function rowError(error: unknown): never {
+  if (error instanceof DataImportError) throw new DatasetImportError('content', error.message);
+  throw error;
+}
