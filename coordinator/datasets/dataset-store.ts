@@ -1,8 +1,10 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import type { DatasetInfo } from '../../shared/generated/quantgrid/v1/DatasetInfo.js';
 import { Internal, ValidationError } from '../../shared/errors.js';
-import { DATASET_ID_PATTERN, datasetHeaderBytes, readDatasetTimes } from '../../shared/quant/dataset-codec.js';
+import { columnBytes, DATASET_COLUMNS, DATASET_ID_PATTERN, datasetHeaderBytes, encodeDatasetHeader, readDatasetTimes } from '../../shared/quant/dataset-codec.js';
+import type { OhlcvColumnBlocks } from '../../shared/quant/data-import/ohlcv-column-blocks.js';
 import { SYMBOL_PATTERN } from '../../shared/quant/dataset.js';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/quant/timeframes.js';
 import { parseDatasetFileAsync, type DatasetFormat, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
@@ -10,6 +12,8 @@ import { ResampledBarCounts } from './resampled-bar-counts.js';
 
 const FORMATS: readonly DatasetFormat[] = ['auto', 'header', 'binance', 'parquet'];
 const WORKER_SCRIPT = new URL('./dataset-import-worker.js', import.meta.url);
+/** A streamed import's bytes wait under a temporary key this long at most (its coordinator died meanwhile). */
+const INCOMING_TTL_SECONDS = 3600;
 
 /** One stored dataset as the index records it. */
 export interface StoredDatasetInfo {
@@ -122,6 +126,42 @@ export class DatasetStore {
     if (created) return { ...info, alreadyPresent: false };
     const existing = await this.info(info.id);
     return { ...(existing ?? info), alreadyPresent: true };
+  }
+
+  /**
+   * Stores bars read by a streamed import without building the encoded dataset in memory: the header
+   * and each column, a block at a time, are hashed and appended to a temporary key (expiring, should
+   * this coordinator die meanwhile), which then becomes the dataset's key in the index's transaction.
+   * Each block is let go once written, so this needs no memory beyond the bars themselves.
+   */
+  async putColumns(header: Pick<ImportHeader, 'symbol' | 'timeframe'>, bars: OhlcvColumnBlocks): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
+    const [count, firstTimeMs, lastTimeMs] = [bars.length, bars.first, bars.last];
+    const hash = createHash('sha256');
+    const start = Buffer.from(encodeDatasetHeader(header.symbol, header.timeframe, count));
+    const temporary = `${this.dataPrefix}incoming:${randomUUID()}`;
+    let bytes = start.length;
+    hash.update(start);
+    try {
+      await this.redis.set(temporary, start, 'EX', INCOMING_TTL_SECONDS);
+      for (const column of DATASET_COLUMNS) {
+        for (const values of bars.takeColumn(column)) {
+          const piece = columnBytes(values);
+          hash.update(piece);
+          await this.redis.append(temporary, Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+          bytes += piece.byteLength;
+        }
+      }
+      const info: StoredDatasetInfo = { id: hash.digest('hex'), symbol: header.symbol, timeframe: header.timeframe, bars: count, firstTimeMs, lastTimeMs, bytes, importedAtMs: Date.now() };
+      const key = this.dataKey(info.id);
+      // As put(): the bytes and the index entry in one transaction; content already stored stays as it is.
+      const results = await this.redis.multi().renamenx(temporary, key).persist(key).hsetnx(this.indexKey, info.id, JSON.stringify(info)).exec();
+      const created = results?.[2]?.[1] === 1;
+      if (created) return { ...info, alreadyPresent: false };
+      const existing = await this.info(info.id);
+      return { ...(existing ?? info), alreadyPresent: true };
+    } finally {
+      await this.redis.del(temporary).catch(() => undefined);
+    }
   }
 
   async info(id: string): Promise<StoredDatasetInfo | undefined> {

@@ -4,7 +4,6 @@ import { CHUNK_BYTES, MAX_IMPORT_BYTES, MAX_PARQUET_IMPORT_BYTES } from '../../s
 import { DataImportError } from '../../shared/quant/data-import/import-error.js';
 import { OhlcvCsvStream } from '../../shared/quant/data-import/ohlcv-csv-stream.js';
 import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
-import { datasetId, encodeDatasetColumns } from '../../shared/quant/dataset-codec.js';
 import { DatasetImportError, type DatasetStore, type ImportHeader, type StoredDatasetInfo } from './dataset-store.js';
 
 const MIB = 1024 * 1024;
@@ -21,8 +20,8 @@ type Sink = { kind: 'csv'; stream: OhlcvCsvStream } | { kind: 'parquet'; chunks:
 
 /**
  * ImportDatasetStream: the header message, then the file in content chunks. A CSV is parsed chunk by
- * chunk (OhlcvCsvStream), so memory is its bars (48 bytes each) plus the encoded dataset at the end
- * (the same again), never the file; a Parquet file is gathered (at most MAX_PARQUET_IMPORT_BYTES) and
+ * chunk (OhlcvCsvStream), so memory is its bars (48 bytes each: about the encoded dataset's size),
+ * never the file, and they are written to Redis a block at a time (DatasetStore.putColumns); a Parquet file is gathered (at most MAX_PARQUET_IMPORT_BYTES) and
  * parsed as ImportDataset does. Throws DatasetImportError/ValidationError naming the field or row;
  * nothing is stored unless the whole file arrived and parsed, and `cancelled()` is false at the end.
  */
@@ -43,6 +42,7 @@ export async function importDatasetStream(
   }
 
   let received = 0;
+  let ended = false;
   let pending: Buffer[] = []; // the first bytes, until there are enough to tell Parquet from CSV
   let sink: Sink | undefined;
   const open = (start: Buffer): Sink => {
@@ -62,6 +62,12 @@ export async function importDatasetStream(
       });
       if (next.done) break;
       const message = next.value;
+      if (ended) throw new ValidationError('end', 'must be the last message');
+      if (message.part === 'end') {
+        if (message.end !== true) throw new ValidationError('end', 'must be true (the whole file was sent)');
+        ended = true;
+        continue;
+      }
       if (message.part !== 'content') throw new ValidationError('header', 'only the first message may be a header');
       const chunk = message.content ?? Buffer.alloc(0);
       if (chunk.length > CHUNK_BYTES) throw new ValidationError('content', `a chunk of ${chunk.length} bytes: at most ${CHUNK_BYTES} (1 MiB) each`);
@@ -83,6 +89,9 @@ export async function importDatasetStream(
     }
     if (cancelled()) throw new FailedPrecondition('the import was cancelled before its end: nothing stored');
     if (declared > 0 && received !== declared) throw new ValidationError('content', `${received} bytes arrived, header.total_bytes says ${declared}: nothing stored`);
+    // A cancelled call can look like a stream that ended (grpc-js reports the half-close first): only
+    // an end message, or the declared size, says the file is whole.
+    if (!ended && declared === 0) throw new ValidationError('end', `the stream stopped after ${received} bytes without an end message (or header.total_bytes): nothing stored`);
     if (received === 0) throw new DatasetImportError('content', 'the file is empty');
     if (!sink) {
       sink = open(Buffer.concat(pending));
@@ -91,10 +100,8 @@ export async function importDatasetStream(
     if (sink.kind === 'parquet') return await store.import({ ...header, content: Buffer.concat(sink.chunks, received) });
 
     const bars = await sink.stream.end().catch(rowError);
-    const encoded = encodeDatasetColumns(header.symbol, header.timeframe, bars.length, (column, target) => bars.copyColumn(column, target));
-    const parsed = { ok: true as const, id: datasetId(encoded), encoded, bars: bars.length, firstTimeMs: bars.time(0), lastTimeMs: bars.time(bars.length - 1) };
     if (cancelled()) throw new FailedPrecondition('the import was cancelled before its end: nothing stored');
-    return await store.put(header, parsed);
+    return await store.putColumns(header, bars);
   } finally {
     if (sink?.kind === 'csv') sink.stream.destroy();
   }

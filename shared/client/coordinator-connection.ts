@@ -155,7 +155,7 @@ export class CoordinatorConnection {
 
   /**
    * Imports a file of any size by ImportDatasetStream: the header, then `content` (a file's read stream,
-   * say) in chunks of at most 1 MiB, as fast as the coordinator takes them. The deadline is at least
+   * say) in chunks of at most 1 MiB, as fast as the coordinator takes them, then the end message. The deadline is at least
    * ten minutes. A `content` that fails cancels the call (nothing is stored) and rejects with its error.
    */
   importDatasetStream(header: ImportDatasetHeader, content: AsyncIterable<Uint8Array>): Promise<DatasetInfo__Output> {
@@ -184,6 +184,7 @@ export class CoordinatorConnection {
           }
           if (settled) return; // the coordinator already answered (a bad row): the rest is not needed
         }
+        await write({ end: true });
         call.end();
       };
       send().catch((error: unknown) => {

@@ -58,35 +58,6 @@ function headerLength(symbolBytes: number, timeframeBytes: number): number {
   return Math.ceil((FIXED_HEADER + symbolBytes + timeframeBytes) / 8) * 8;
 }
 
-/**
- * The encoded dataset of `bars` bars whose columns `fill` writes, one at a time, into a Float64Array of
- * `bars` values (the codec's own bytes where it can: no second copy of the columns). Same bytes as
- * encodeDataset of the same columns.
- */
-export function encodeDatasetColumns(symbolName: string, timeframeName: Timeframe, bars: number, fill: (column: (typeof DATASET_COLUMNS)[number], target: Float64Array) => void): Uint8Array {
-  if (bars > 0xffffffff) throw new DatasetCodecError(`too many bars: ${bars}`);
-  const symbol = Buffer.from(symbolName, 'utf8');
-  const timeframe = Buffer.from(timeframeName, 'utf8');
-  if (symbol.length > 0xffff || timeframe.length > 0xffff) throw new DatasetCodecError('symbol or timeframe too long');
-  const header = headerLength(symbol.length, timeframe.length);
-  const bytes = new Uint8Array(header + COLUMN_COUNT * bars * 8);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  bytes.set(Buffer.from(DATASET_MAGIC, 'ascii'), 0);
-  view.setUint32(4, bars, true);
-  view.setUint16(8, symbol.length, true);
-  view.setUint16(10, timeframe.length, true);
-  bytes.set(symbol, FIXED_HEADER);
-  bytes.set(timeframe, FIXED_HEADER + symbol.length);
-  DATASET_COLUMNS.forEach((column, c) => {
-    const offset = header + c * bars * 8; // header is a multiple of 8: the columns are aligned
-    if (LITTLE_ENDIAN_HOST) return fill(column, new Float64Array(bytes.buffer, bytes.byteOffset + offset, bars));
-    const values = new Float64Array(bars);
-    fill(column, values);
-    for (let i = 0; i < bars; i++) view.setFloat64(offset + i * 8, values[i], true);
-  });
-  return bytes;
-}
-
 export function encodeDataset(input: DatasetColumnsInput): Uint8Array {
   const n = input.time.length;
   for (const column of DATASET_COLUMNS) {

@@ -101,8 +101,7 @@ export class CsvBarReader {
     }
     readCsvBar(this.layout, fields, row, this.bar);
     const [time, open, high, low, close, volume] = this.bar;
-    const previous = this.bars.length > 0 ? this.bars.time(this.bars.length - 1) : Number.NaN;
-    checkBar(time, open, high, low, close, volume, previous, row, this.timeframe);
+    checkBar(time, open, high, low, close, volume, this.bars.last, row, this.timeframe);
     this.bars.push(time, open, high, low, close, volume);
   }
 

@@ -23,6 +23,6 @@ export function parseOhlcvCsv(text: string, format: CsvFormat = 'auto', timefram
   }
   const blocks = reader.finish();
   const bars = allocate(blocks.length);
-  for (const column of DATASET_COLUMNS) blocks.copyColumn(column, bars[column]);
+  for (const column of DATASET_COLUMNS) blocks.moveColumn(column, bars[column]);
   return bars;
 }

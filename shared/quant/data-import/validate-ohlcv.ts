@@ -21,8 +21,10 @@ export function validateOhlcv(bars: OhlcvColumns, firstRow: number, timeframe?: 
  * is the bar before's open time (NaN for the first bar), `row` the file's row named in the DataImportError.
  */
 export function checkBar(time: number, open: number, high: number, low: number, close: number, volume: number, previousTime: number, row: number, timeframe?: Timeframe): void {
-  for (const [name, value] of [['open', open], ['high', high], ['low', low], ['close', close], ['volume', volume]] as const) {
-    if (!Number.isFinite(value)) throw new DataImportError(row, `${name} is not a finite number`);
+  if (!(Number.isFinite(open) && Number.isFinite(high) && Number.isFinite(low) && Number.isFinite(close) && Number.isFinite(volume))) {
+    for (const [name, value] of [['open', open], ['high', high], ['low', low], ['close', close], ['volume', volume]] as const) {
+      if (!Number.isFinite(value)) throw new DataImportError(row, `${name} is not a finite number`);
+    }
   }
   if (!Number.isNaN(previousTime)) {
     if (time === previousTime) throw new DataImportError(row, `duplicate timestamp ${new Date(time).toISOString()} (also on row ${row - 1})`);

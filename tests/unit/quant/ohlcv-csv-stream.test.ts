@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { DATASET_COLUMNS, encodeDataset, encodeDatasetColumns } from '../../../shared/quant/dataset-codec.js';
+import { columnBytes, DATASET_COLUMNS, encodeDataset, encodeDatasetHeader } from '../../../shared/quant/dataset-codec.js';
+import type { OhlcvColumnBlocks } from '../../../shared/quant/data-import/ohlcv-column-blocks.js';
 import { DataImportError } from '../../../shared/quant/data-import/import-error.js';
 import { OhlcvCsvStream } from '../../../shared/quant/data-import/ohlcv-csv-stream.js';
 import { parseOhlcvCsv, type CsvFormat } from '../../../shared/quant/data-import/parse-ohlcv-csv.js';
@@ -18,6 +19,13 @@ function csvLines(binance: boolean): string[] {
     lines.push((binance ? [...values, t + 3_599_999, 1, 2, 3, 4, 0] : values).join(','));
   }
   return lines;
+}
+
+/** The dataset bytes as DatasetStore.putColumns writes them: the header, then each column a block at a time. */
+function piecewise(symbol: string, bars: OhlcvColumnBlocks): Uint8Array {
+  const pieces: Uint8Array[] = [encodeDatasetHeader(symbol, '1h', bars.length)];
+  for (const column of DATASET_COLUMNS) for (const values of bars.takeColumn(column)) pieces.push(Buffer.from(columnBytes(values)));
+  return new Uint8Array(Buffer.concat(pieces));
 }
 
 type Outcome = { ok: true; encoded: Uint8Array } | { ok: false; row: number; message: string };
@@ -41,7 +49,7 @@ async function streamed(bytes: Buffer, cuts: number[], format: CsvFormat, timefr
       at = cut;
     }
     const bars = await stream.end();
-    return { ok: true, encoded: encodeDatasetColumns('X', '1h', bars.length, (column, target) => bars.copyColumn(column, target)) };
+    return { ok: true, encoded: piecewise('X', bars) };
   } catch (error) {
     assert.ok(error instanceof DataImportError, String(error));
     return { ok: false, row: error.row, message: error.message };
@@ -49,10 +57,11 @@ async function streamed(bytes: Buffer, cuts: number[], format: CsvFormat, timefr
 }
 
 describe('a CSV import streamed in chunks', () => {
-  it('encodes columns straight into the dataset bytes, the same as encodeDataset', () => {
-    const bytes = encodeDatasetColumns('ETHUSDT', '1h', series.time.length, (column, target) => target.set(series[column]));
-    assert.deepEqual(bytes, encodeDataset({ ...series, symbol: 'ETHUSDT', timeframe: '1h' }));
-    assert.equal(DATASET_COLUMNS.length, 6);
+  it('written piece by piece (header, then each column a block at a time), the bytes are encodeDataset\'s', async () => {
+    const text = `${csvLines(false).join('\n')}\n`;
+    const stream = new OhlcvCsvStream('auto', '1h');
+    await stream.write(Buffer.from(text));
+    assert.deepEqual(piecewise('ETHUSDT', await stream.end()), encodeDataset({ ...series, symbol: 'ETHUSDT', timeframe: '1h' }));
   });
 
   it('gives the same bars or the same error (row and message) as the whole text, however it is cut (property)', async () => {
