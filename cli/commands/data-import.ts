@@ -1,6 +1,6 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { CHUNK_BYTES } from '../../shared/grpc/message-limits.js';
+import { IMPORT_SEND_BYTES } from '../../shared/grpc/message-limits.js';
 import type { Command } from 'commander';
 import { CliError, EXIT, UsageError } from '../cli-error.js';
 import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
@@ -42,7 +42,7 @@ async function run(context: CommandContext, flags: Flags, args: string[]): Promi
     if (!isParquet(start)) throw new CliError(`content: ${file} is not a Parquet file (it does not start with the magic bytes PAR1)`);
     format = 'auto';
   }
-  const content = createReadStream(file, { highWaterMark: CHUNK_BYTES });
+  const content = createReadStream(file, { highWaterMark: IMPORT_SEND_BYTES });
   const info = await context.connection
     .importDatasetStream({ symbol: flags.symbol, timeframe: flags.timeframe, format, totalBytes: size }, content)
     .catch((error: unknown) => {

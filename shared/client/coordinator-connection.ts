@@ -4,7 +4,7 @@ import type { DatasetInfo__Output } from '../generated/quantgrid/v1/DatasetInfo.
 import type { ImportDatasetRequest } from '../generated/quantgrid/v1/ImportDatasetRequest.js';
 import type { ImportDatasetChunk } from '../generated/quantgrid/v1/ImportDatasetChunk.js';
 import type { ImportDatasetHeader } from '../generated/quantgrid/v1/ImportDatasetHeader.js';
-import { CHUNK_BYTES } from '../grpc/message-limits.js';
+import { IMPORT_SEND_BYTES } from '../grpc/message-limits.js';
 import type { Job__Output } from '../generated/quantgrid/v1/Job.js';
 import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
 import type { ResultChunk__Output } from '../generated/quantgrid/v1/ResultChunk.js';
@@ -155,7 +155,7 @@ export class CoordinatorConnection {
 
   /**
    * Imports a file of any size by ImportDatasetStream: the header, then `content` (a file's read stream,
-   * say) in chunks of at most 1 MiB, as fast as the coordinator takes them, then the end message. The deadline is at least
+   * say) in pieces of IMPORT_SEND_BYTES, as fast as the coordinator takes them, then the end message. The deadline is at least
    * ten minutes. A `content` that fails cancels the call (nothing is stored) and rejects with its error.
    */
   importDatasetStream(header: ImportDatasetHeader, content: AsyncIterable<Uint8Array>): Promise<DatasetInfo__Output> {
@@ -179,8 +179,8 @@ export class CoordinatorConnection {
           });
         await write({ header });
         for await (const piece of content) {
-          for (let at = 0; at < piece.byteLength && !settled; at += CHUNK_BYTES) {
-            await write({ content: piece.subarray(at, Math.min(piece.byteLength, at + CHUNK_BYTES)) });
+          for (let at = 0; at < piece.byteLength && !settled; at += IMPORT_SEND_BYTES) {
+            await write({ content: piece.subarray(at, Math.min(piece.byteLength, at + IMPORT_SEND_BYTES)) });
           }
           if (settled) return; // the coordinator already answered (a bad row): the rest is not needed
         }

@@ -11,6 +11,12 @@ export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 /** Data streams (GetJobResult, FetchDataset, ImportDatasetStream) carry at most this many bytes per message. */
 export const CHUNK_BYTES = 1024 * 1024;
 
+/**
+ * The pieces clients send a streamed import in: smaller than CHUNK_BYTES, so what a coordinator has
+ * received but not yet parsed (its stream's buffer of 16 messages) stays small.
+ */
+export const IMPORT_SEND_BYTES = 256 * 1024;
+
 /** A job's result travels inline (GetJob, CancelJob, WatchJob's COMPLETED event) up to this size (UTF-8 bytes); larger ones by GetJobResult only. */
 export const INLINE_RESULT_MAX_BYTES = 1024 * 1024;
 
