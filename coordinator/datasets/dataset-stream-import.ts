@@ -30,7 +30,15 @@ export async function importDatasetStream(
   messages: AsyncIterable<ImportDatasetChunk__Output>,
   cancelled: () => boolean,
 ): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
-  const iterator = messages[Symbol.asyncIterator]();
+  const source = messages[Symbol.asyncIterator]();
+  // The call's stream fails only when the call is over: cancelled, past its deadline, or a message
+  // grpc-js could not decode (it has sent the status itself). Nothing is stored then.
+  const iterator = {
+    next: () =>
+      source.next().catch(() => {
+        throw new FailedPrecondition('the import\'s stream broke off before its end (cancelled, deadline, or a message that is not an ImportDatasetChunk): nothing stored');
+      }),
+  };
   const first = await iterator.next();
   if (first.done || first.value.part !== 'header' || !first.value.header) {
     throw new ValidationError('header', 'the first message must be the header (symbol, timeframe, format), the file\'s content after it');
@@ -56,10 +64,7 @@ export async function importDatasetStream(
 
   try {
     for (;;) {
-      const next = await iterator.next().catch((error: unknown) => {
-        if (cancelled()) throw new FailedPrecondition('the import was cancelled before its end: nothing stored');
-        throw error;
-      });
+      const next = await iterator.next();
       if (next.done) break;
       const message = next.value;
       if (ended) throw new ValidationError('end', 'must be the last message');
