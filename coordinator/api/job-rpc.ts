@@ -10,7 +10,6 @@ import { JOB_STORE } from './dependency-failure.js';
 import type { JobViews } from './job-views.js';
 import { knownEnum, requiredId } from './request-fields.js';
 import { serverStream, unary, type RpcContext } from './rpc-handlers.js';
-import { inlineResult } from './inline-result.js';
 import { resultChunks } from './result-chunks.js';
 
 export type JobRpcName = 'SubmitJob' | 'GetJob' | 'GetJobResult' | 'CancelJob' | 'ListJobs';
@@ -61,8 +60,13 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, log }
       const listed = await store.list(wanted === 'JOB_STATUS_UNSPECIFIED' ? limit : LIST_LIMIT_MAX);
       const described = await Promise.all(listed.map((job) => store.describe(job, runner.liveSnapshot(job.id!))));
       const filtered = wanted === 'JOB_STATUS_UNSPECIFIED' ? described : described.filter((job) => job.status === wanted);
-      // Results can be large; a listing leaves them out (GetJob has them).
-      return { jobs: filtered.slice(0, limit).map((job) => ({ ...job, ...inlineResult(job.resultJson ?? ''), resultJson: '' })) };
+      // Results can be large; a listing leaves every one out, saying so (GetJob and GetJobResult have them).
+      return {
+        jobs: filtered.slice(0, limit).map((job) => {
+          const resultBytes = Buffer.byteLength(job.resultJson ?? '', 'utf8');
+          return { ...job, resultJson: '', resultBytes, resultTruncated: resultBytes > 0 };
+        }),
+      };
     }),
   };
 }
