@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
-import { SERVER_KEEPALIVE_OPTIONS } from '../shared/grpc/clients.js';
+import { AGENT_SERVER_OPTIONS } from '../shared/grpc/clients.js';
 import { serverCredentials, type TlsConfig } from '../shared/grpc/credentials.js';
 import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
 import { addStandardServices } from '../shared/grpc/standard-services.js';
@@ -34,7 +34,7 @@ function bindAddress(host: string, port: number): string {
 /** Creates the gRPC server with the NodeAgent, health and reflection services, and binds it. */
 export async function startAgentServer(options: AgentServerOptions): Promise<StartedAgentServer> {
   const credentials = serverCredentials(options.tls);
-  const server = new grpc.Server(SERVER_KEEPALIVE_OPTIONS);
+  const server = new grpc.Server(AGENT_SERVER_OPTIONS);
   server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, options.handlers);
   const health = addStandardServices(server, NODE_AGENT_SERVICE_NAME);
   const address = bindAddress(options.host, options.port);

@@ -7,6 +7,7 @@ import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { validateSubmission } from '../jobs/job-submission.js';
 import { JOB_STORE } from './dependency-failure.js';
+import { MAX_MESSAGE_BYTES } from '../../shared/grpc/message-limits.js';
 import type { JobViews } from './job-views.js';
 import { knownEnum, requiredId } from './request-fields.js';
 import { serverStream, unary, type RpcContext } from './rpc-handlers.js';
@@ -26,6 +27,8 @@ export interface JobRpcDeps {
 /** Most jobs a listing returns, and how many it returns when not told. */
 const LIST_LIMIT_MAX = 1000;
 const LIST_LIMIT_DEFAULT = 50;
+/** A listing stops before its jobs (as JSON, larger than their protobuf) pass this: well under MAX_MESSAGE_BYTES. */
+const LIST_MAX_BYTES = MAX_MESSAGE_BYTES / 2;
 
 /** Submitting, reading, cancelling and listing jobs (watching: watch-job.ts). */
 export function createJobHandlers({ store, runner, jobs, datasets, limits, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
@@ -61,12 +64,17 @@ export function createJobHandlers({ store, runner, jobs, datasets, limits, log }
       const described = await Promise.all(listed.map((job) => store.describe(job, runner.liveSnapshot(job.id!))));
       const filtered = wanted === 'JOB_STATUS_UNSPECIFIED' ? described : described.filter((job) => job.status === wanted);
       // Results can be large; a listing leaves every one out, saying so (GetJob and GetJobResult have them).
-      return {
-        jobs: filtered.slice(0, limit).map((job) => {
-          const resultBytes = Buffer.byteLength(job.resultJson ?? '', 'utf8');
-          return { ...job, resultJson: '', resultBytes, resultTruncated: resultBytes > 0 };
-        }),
-      };
+      // Jobs with large specs (thousands of symbols) are kept under the message limit: the listing stops early, saying so.
+      const jobs = [];
+      let bytes = 0;
+      for (const job of filtered.slice(0, limit)) {
+        const resultBytes = Buffer.byteLength(job.resultJson ?? '', 'utf8');
+        const listed = { ...job, resultJson: '', resultBytes, resultTruncated: resultBytes > 0 };
+        bytes += Buffer.byteLength(JSON.stringify(listed), 'utf8');
+        if (bytes > LIST_MAX_BYTES && jobs.length > 0) return { jobs, more: true };
+        jobs.push(listed);
+      }
+      return { jobs, more: false };
     }),
   };
 }

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadQuantgridProto } from './proto-package.js';
 import { channelCredentials, type TlsConfig } from './credentials.js';
-import { MAX_MESSAGE_BYTES, MAX_PARTITION_RESULT_BYTES } from './message-limits.js';
+import { MAX_MESSAGE_BYTES, MAX_AGENT_MESSAGE_BYTES } from './message-limits.js';
 import type { CoordinatorClient } from '../generated/quantgrid/v1/Coordinator.js';
 import type { NodeAgentClient } from '../generated/quantgrid/v1/NodeAgent.js';
 
@@ -18,24 +18,28 @@ export const CLIENT_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 1,
 };
 
-/**
- * Both servers (coordinator, agent). Every request either takes is under MAX_MESSAGE_BYTES (large
- * data comes in chunks, message-limits.ts); a larger one is refused with RESOURCE_EXHAUSTED.
- */
+/** Keepalive of both servers (coordinator, agent); the message limits are each server's own (below). */
 export const SERVER_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.http2.min_ping_interval_without_data_ms': 500,
   'grpc.http2.min_time_between_pings_ms': 500,
-  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
 };
 
 /**
- * The coordinator's server: it also sends nothing larger than MAX_MESSAGE_BYTES, so a default client
- * (4 MiB receive limit) reads every answer; an answer that would be larger fails with RESOURCE_EXHAUSTED.
+ * The coordinator's server (the public API): every message either way is at most MAX_MESSAGE_BYTES
+ * (large data comes in chunks, message-limits.ts), so a default client (4 MiB receive limit) reads
+ * every answer; a larger request, or an answer that would be larger, fails with RESOURCE_EXHAUSTED.
  */
 export const COORDINATOR_SERVER_OPTIONS: grpc.ChannelOptions = {
   ...SERVER_KEEPALIVE_OPTIONS,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
   'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+};
+
+/** An agent's server: called by coordinators only, with requests up to MAX_AGENT_MESSAGE_BYTES (a spec as JSON). */
+export const AGENT_SERVER_OPTIONS: grpc.ChannelOptions = {
+  ...SERVER_KEEPALIVE_OPTIONS,
+  'grpc.max_receive_message_length': MAX_AGENT_MESSAGE_BYTES,
 };
 
 /** A Coordinator client with gRPC's default receive limit (MAX_MESSAGE_BYTES): every answer fits. */
@@ -49,7 +53,12 @@ export function createCoordinatorClient(address: string, tls: TlsConfig = {}, op
 
 export function createNodeAgentClient(address: string, tls: TlsConfig = {}, options: grpc.ChannelOptions = {}): NodeAgentClient {
   const { proto } = loadQuantgridProto();
-  // A partition's result is one message (PartitionResult), up to MAX_PARTITION_RESULT_BYTES (the agent refuses larger).
-  const receive = MAX_PARTITION_RESULT_BYTES + 64 * 1024;
-  return new proto.quantgrid.v1.NodeAgent(address, channelCredentials(tls), { ...CLIENT_KEEPALIVE_OPTIONS, 'grpc.max_receive_message_length': receive, ...options });
+  // A partition's result is one message (PartitionResult), up to MAX_AGENT_MESSAGE_BYTES of JSON (the agent refuses larger).
+  const limit = MAX_AGENT_MESSAGE_BYTES + 64 * 1024;
+  return new proto.quantgrid.v1.NodeAgent(address, channelCredentials(tls), {
+    ...CLIENT_KEEPALIVE_OPTIONS,
+    'grpc.max_receive_message_length': limit,
+    'grpc.max_send_message_length': limit,
+    ...options,
+  });
 }

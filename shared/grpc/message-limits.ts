@@ -21,11 +21,12 @@ export const IMPORT_SEND_BYTES = 256 * 1024;
 export const INLINE_RESULT_MAX_BYTES = 1024 * 1024;
 
 /**
- * Largest partition result an agent sends the coordinator (PartitionResult.result_json, one message on
- * the RunPartition stream, inside the coordinator's network). A larger one fails the partition with a
- * deterministic error saying so, before it is sent.
+ * Largest message between the coordinator and its agents (inside the cluster's network): a
+ * RunPartition request (the spec as JSON) and a partition's result (PartitionResult.result_json, one
+ * message). An agent fails a partition whose result is larger with a deterministic error saying so,
+ * before sending it.
  */
-export const MAX_PARTITION_RESULT_BYTES = 64 * 1024 * 1024;
+export const MAX_AGENT_MESSAGE_BYTES = 64 * 1024 * 1024;
 
 /** Largest file ImportDatasetStream takes (a CSV is parsed as it arrives: the coordinator holds its bars, not the file). */
 export const MAX_IMPORT_BYTES = 4 * 1024 * 1024 * 1024;
