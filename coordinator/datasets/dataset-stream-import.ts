@@ -54,6 +54,9 @@ export async function importDatasetStream(
   let pending: Buffer[] = []; // the first bytes, until there are enough to tell Parquet from CSV
   let sink: Sink | undefined;
   const open = (start: Buffer): Sink => {
+    if ((header.format === 'header' || header.format === 'binance') && isParquet(start)) {
+      throw new DatasetImportError('content', `this is a Parquet file, not a CSV: import it with format parquet or auto, not ${header.format}`);
+    }
     const parquet = header.format === 'parquet' || (header.format === 'auto' && isParquet(start));
     return parquet ? { kind: 'parquet', chunks: [] } : { kind: 'csv', stream: new OhlcvCsvStream(header.format === 'parquet' ? 'auto' : header.format, header.timeframe) };
   };
