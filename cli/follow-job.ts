@@ -76,6 +76,8 @@ export async function followJob(context: CommandContext, jobId: string, policy: 
     name: '',
     schedule: '',
     owner: '',
+    resultBytes: Buffer.byteLength(outcome.resultJson),
+    resultTruncated: false,
   };
   const job = await context.connection.getJob(jobId).catch(() => fallback);
   return reportFinishedJob(context, job.status === fallback.status ? job : fallback);

@@ -1,6 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { errorMessage } from '../shared/errors.js';
-import { SERVER_KEEPALIVE_OPTIONS } from '../shared/grpc/clients.js';
+import { COORDINATOR_SERVER_OPTIONS } from '../shared/grpc/clients.js';
 import { serverCredentials } from '../shared/grpc/credentials.js';
 import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
 import { addStandardServices, setServing } from '../shared/grpc/standard-services.js';
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
     stalledIntervalMs: config.stalledIntervalMs,
     maxStalled: config.maxStalled,
   });
-  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log);
+  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs);
   worker.hooks = schedules.hooks;
   worker.start(redis.duplicate());
   schedules.reconcile().catch((error) => log.warn({ err: errorMessage(error) }, 'schedules not reconciled'));
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const audit = new AuditLog(apiRedis, config.retentionMs, `${config.queuePrefix}:audit`);
   if (config.auth) await installAdminToken(config.adminTokenFile, tokens, log);
   const server = new grpc.Server({
-    ...SERVER_KEEPALIVE_OPTIONS,
+    ...COORDINATOR_SERVER_OPTIONS,
     interceptors: [
       apiAuthInterceptor({ service: SERVICE_NAME, tokens: config.auth ? tokens : undefined, clusterSecret, address: () => datasetSource, mutualTls: Boolean(config.tls.caFile), log }),
     ],

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import type { HealthImplementation } from 'grpc-health-check';
 import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
-import { SERVER_KEEPALIVE_OPTIONS } from '../shared/grpc/clients.js';
+import { AGENT_SERVER_OPTIONS } from '../shared/grpc/clients.js';
 import { clusterProofServerInterceptor } from '../shared/grpc/cluster-proof-interceptors.js';
 import { serverCredentials, type TlsConfig } from '../shared/grpc/credentials.js';
 import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
@@ -44,7 +44,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Sta
   const interceptors = options.clusterSecret
     ? [clusterProofServerInterceptor(options.clusterSecret, `/${NODE_AGENT_SERVICE_NAME}/`, options.address ?? (() => ''), options.onRefused ?? (() => undefined))]
     : [];
-  const server = new grpc.Server({ ...SERVER_KEEPALIVE_OPTIONS, interceptors });
+  const server = new grpc.Server({ ...AGENT_SERVER_OPTIONS, interceptors });
   server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, options.handlers);
   const health = addStandardServices(server, NODE_AGENT_SERVICE_NAME);
   const address = bindAddress(options.host, options.port);

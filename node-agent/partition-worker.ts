@@ -5,6 +5,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { taskKindByName } from '../shared/tasks/registry.js';
 import { errorMessage } from '../shared/errors.js';
+import { MAX_AGENT_MESSAGE_BYTES } from '../shared/grpc/message-limits.js';
 import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.js';
 import { setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
@@ -93,6 +94,13 @@ function runPartition(request: WorkerRequest): void {
   }
   if (resultJson === undefined) {
     reply({ type: 'error', id, code: 'TASK_ERROR', message: 'run() returned nothing JSON-serialisable' });
+    return;
+  }
+  // One PartitionResult message: the coordinator reads at most MAX_AGENT_MESSAGE_BYTES.
+  const bytes = Buffer.byteLength(resultJson, 'utf8');
+  if (bytes > MAX_AGENT_MESSAGE_BYTES) {
+    const limit = `${MAX_AGENT_MESSAGE_BYTES / (1024 * 1024)} MiB`;
+    reply({ type: 'error', id, code: 'TASK_ERROR', message: `the partition's result is ${(bytes / (1024 * 1024)).toFixed(1)} MiB, over the ${limit} a partition may return: split the job into more partitions (max_partitions) or ask for less (e.g. no include_series)` });
     return;
   }
   reply({ type: 'result', id, resultJson, computeMs });

@@ -1,6 +1,18 @@
 import type { JobEvent__Output } from './generated/quantgrid/v1/JobEvent.js';
+import type { JobStatus__Output } from './generated/quantgrid/v1/JobStatus.js';
 
 /** How a job ends, as its status and as the event that ends its event stream. */
+
+/** Every JobStatus of the proto, by name. */
+export const JOB_STATUSES: readonly JobStatus__Output[] = [
+  'JOB_STATUS_UNSPECIFIED',
+  'JOB_STATUS_QUEUED',
+  'JOB_STATUS_WAITING_FOR_NODES',
+  'JOB_STATUS_RUNNING',
+  'JOB_STATUS_COMPLETED',
+  'JOB_STATUS_FAILED',
+  'JOB_STATUS_CANCELLED',
+];
 
 const TERMINAL_STATUSES = new Set(['JOB_STATUS_COMPLETED', 'JOB_STATUS_FAILED', 'JOB_STATUS_CANCELLED']);
 

@@ -1,4 +1,6 @@
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { IMPORT_SEND_BYTES } from '../../shared/grpc/message-limits.js';
 import type { Command } from 'commander';
 import { CliError, EXIT, UsageError } from '../cli-error.js';
 import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
@@ -19,19 +21,36 @@ async function run(context: CommandContext, flags: Flags, args: string[]): Promi
   if (!flags.symbol) throw new UsageError('--symbol is required');
   if (!flags.timeframe) throw new UsageError('--timeframe is required');
   if (!FORMATS.includes(flags.format)) throw new UsageError(`--format: "${flags.format}" is not one of ${FORMATS.join(', ')}`);
-  let content: Buffer;
+  // The file is streamed (ImportDatasetStream), never read whole: any size, little memory.
+  let size: number;
+  let start: Buffer;
   try {
-    content = await readFile(file);
+    const handle = await open(file, 'r');
+    try {
+      size = (await handle.stat()).size;
+      const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
+      start = buffer.subarray(0, bytesRead);
+    } finally {
+      await handle.close();
+    }
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   let format = flags.format;
   if (format === 'parquet') {
     // The bytes go as they are; the coordinator's auto picks Parquet by its magic bytes PAR1.
-    if (!isParquet(content)) throw new CliError(`content: ${file} is not a Parquet file (it does not start with the magic bytes PAR1)`);
+    if (!isParquet(start)) throw new CliError(`content: ${file} is not a Parquet file (it does not start with the magic bytes PAR1)`);
     format = 'auto';
   }
-  const info = await context.connection.importDataset({ symbol: flags.symbol, timeframe: flags.timeframe, format, content });
+  const content = createReadStream(file, { highWaterMark: IMPORT_SEND_BYTES });
+  const info = await context.connection
+    .importDatasetStream({ symbol: flags.symbol, timeframe: flags.timeframe, format, totalBytes: size }, content)
+    .catch((error: unknown) => {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (typeof code === 'string') throw new CliError(`cannot read ${file}: ${code}`);
+      throw error;
+    })
+    .finally(() => content.destroy());
   if (context.json) context.printJson(info);
   else {
     context.print(`${info.alreadyPresent ? 'already stored' : 'imported'}: sha256:${info.id}`);

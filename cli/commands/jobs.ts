@@ -11,6 +11,7 @@ async function run(context: CommandContext, flags: { status?: string; limit: str
   const response = await context.connection.listJobs({ status, limit, mine: flags.mine === true });
   if (context.json) context.printJson(response);
   else context.print(renderJobsTable(response.jobs, Date.now()));
+  if (response.more && !context.json) context.note(`(the ${response.jobs.length} newest; the coordinator stopped there to keep its answer under 4 MiB: narrow it with --status)`);
   return EXIT.OK;
 }
 

@@ -1,4 +1,5 @@
 import { NotFound } from '../../shared/errors.js';
+import { CHUNK_BYTES } from '../../shared/grpc/message-limits.js';
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
 import type { DatasetChunk } from '../../shared/generated/quantgrid/v1/DatasetChunk.js';
 import type { Logger } from '../../shared/logging.js';
@@ -7,12 +8,13 @@ import type { AuditLog } from '../audit/audit-log.js';
 import { principalOf } from '../auth/principal.js';
 import { DATASET_STORE } from './dependency-failure.js';
 import { requiredId } from './request-fields.js';
-import { serverStream, unary, type RpcContext } from './rpc-handlers.js';
+import { clientStream, serverStream, unary, type RpcContext } from './rpc-handlers.js';
+import { importDatasetStream } from '../datasets/dataset-stream-import.js';
 
 /** FetchDataset sends the encoded dataset in chunks of this size. */
-export const DATASET_CHUNK_BYTES = 1024 * 1024;
+export const DATASET_CHUNK_BYTES = CHUNK_BYTES;
 
-export type DatasetRpcName = 'ImportDataset' | 'ListDatasets' | 'FetchDataset';
+export type DatasetRpcName = 'ImportDataset' | 'ImportDatasetStream' | 'ListDatasets' | 'FetchDataset';
 
 /** Importing and listing stored datasets, and serving their bytes to node agents. */
 export function createDatasetHandlers(datasets: DatasetStore, audit: AuditLog, log: Logger): Pick<CoordinatorHandlers, DatasetRpcName> {
@@ -23,6 +25,14 @@ export function createDatasetHandlers(datasets: DatasetStore, audit: AuditLog, l
       const info = await datasets.import({ symbol, timeframe, format, content, owner });
       log.info({ dataset: info.id, symbol, timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent, owner }, 'dataset imported');
       await audit.append({ user: owner, action: 'dataset.import', target: `sha256:${info.id}`, detail: `${symbol} ${timeframe}, ${info.bars} bars${info.alreadyPresent ? ', already present' : ''}` });
+      return toDatasetInfo(info, info.alreadyPresent);
+    }),
+
+    ImportDatasetStream: clientStream(context('ImportDatasetStream'), async (call) => {
+      const owner = principalOf(call).user;
+      const info = await importDatasetStream(datasets, call, () => call.cancelled, owner);
+      log.info({ dataset: info.id, symbol: info.symbol, timeframe: info.timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent, streamed: true, owner }, 'dataset imported');
+      await audit.append({ user: owner, action: 'dataset.import', target: `sha256:${info.id}`, detail: `${info.symbol} ${info.timeframe}, ${info.bars} bars, streamed${info.alreadyPresent ? ', already present' : ''}` });
       return toDatasetInfo(info, info.alreadyPresent);
     }),
 

@@ -3,6 +3,7 @@ import type { Job } from '../../shared/generated/quantgrid/v1/Job.js';
 import type { JobStatusName } from '../jobs/job-model.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
+import { inlineResult } from './inline-result.js';
 
 export type JobView = Job & { status: JobStatusName };
 
@@ -13,10 +14,12 @@ export class JobViews {
     private readonly runner: JobRunner,
   ) {}
 
-  /** The job, or undefined for an unknown (or expired) id. */
+  /** The job, or undefined for an unknown (or expired) id; its result inline only when small (inline-result.ts). */
   async find(jobId: string): Promise<JobView | undefined> {
     const job = await this.store.get(jobId);
-    return job ? this.store.describe(job, this.runner.liveSnapshot(jobId)) : undefined;
+    if (!job) return undefined;
+    const view = await this.store.describe(job, this.runner.liveSnapshot(jobId));
+    return { ...view, ...inlineResult(view.resultJson ?? '') };
   }
 
   /** The job; NotFound for an unknown (or expired) id. */
@@ -26,7 +29,7 @@ export class JobViews {
     return job;
   }
 
-  /** A completed job's result (JSON), '' when there is none (yet, or any more). */
+  /** A completed job's whole result (JSON), '' when there is none (yet, or any more). */
   async result(jobId: string): Promise<string> {
     return (await this.store.get(jobId))?.returnvalue ?? '';
   }

@@ -47,6 +47,25 @@ export function unary<Request, Response>(
   };
 }
 
+/**
+ * A client-streaming RPC from a handler that reads the call's messages and returns the response or
+ * throws: the callback is called exactly once, as for unary.
+ */
+export function clientStream<Request, Response>(
+  context: RpcContext,
+  handler: (call: grpc.ServerReadableStream<Request, Response>) => Promise<Response>,
+): grpc.handleClientStreamingCall<Request, Response> {
+  return (call, callback) => {
+    Promise.resolve()
+      .then(() => handler(call))
+      .then(
+        (value) => callback(null, value),
+        (error: unknown) => callback(failure(context, error)),
+      )
+      .catch((error: unknown) => context.log.error({ rpc: context.rpc, err: errorMessage(error) }, 'answer not sent'));
+  };
+}
+
 /** Resolves once the stream takes writes again, or is over (closed, or stopped by the client). */
 function drained(call: grpc.ServerWritableStream<unknown, unknown>, stopped: AbortSignal): Promise<void> {
   return new Promise((resolve) => {

@@ -10,6 +10,7 @@ import { JOB_STORE } from './dependency-failure.js';
 import type { JobView, JobViews } from './job-views.js';
 import { requiredId } from './request-fields.js';
 import { serverStream } from './rpc-handlers.js';
+import { inlineResult } from './inline-result.js';
 
 /** How often a watch looks for new events in the job's log, and every how many empty looks it checks the job itself. */
 const WATCH_POLL_MS = 150;
@@ -32,6 +33,8 @@ function terminalEvent(job: JobView, eventId: string): JobEvent {
     status: job.status,
     progress: job.progress,
     resultJson: job.resultJson,
+    resultBytes: job.resultBytes,
+    resultTruncated: job.resultTruncated,
     message: job.error,
     eventId,
   };
@@ -75,8 +78,8 @@ export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, request: 
     const events = await hub.read(jobId, cursor);
     for (const { id, event } of events) {
       cursor = id;
-      // The log holds no results (the job record does): a COMPLETED event gets it here.
-      yield event.type === 'JOB_EVENT_TYPE_COMPLETED' ? { ...event, eventId: id, resultJson: await jobs.result(jobId) } : { ...event, eventId: id };
+      // The log holds no results (the job record does): a COMPLETED event gets it here, inline when small.
+      yield event.type === 'JOB_EVENT_TYPE_COMPLETED' ? { ...event, eventId: id, ...inlineResult(await jobs.result(jobId)) } : { ...event, eventId: id };
       if (isTerminal(event.status)) return;
     }
     if (events.length > 0) {

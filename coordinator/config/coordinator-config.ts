@@ -14,6 +14,7 @@ import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-kind.js';
 import { DEFAULT_USER_QUOTA, type UserQuota } from '../jobs/user-quota.js';
 import type { ScoreWeights } from '../nodes/node-scorer.js';
+import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS } from '../schedules/schedule-model.js';
 
 export interface CoordinatorConfig {
   listen: { host: string; port: number };
@@ -40,6 +41,8 @@ export interface CoordinatorConfig {
   retentionCount: number;
   partitionCacheTtlMs: number;
   partitionsPerSlot: number;
+  /** Shortest time allowed between two occurrences of a schedule's cron. */
+  minScheduleIntervalMs: number;
   limits: SpecLimits;
   /** What one user may have unfinished at once (SubmitJob answers RESOURCE_EXHAUSTED past it). */
   userQuota: UserQuota;
@@ -124,6 +127,9 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--partitions-per-slot <n>', 'partitions planned per free slot, to balance uneven nodes')
     .env('QUANTGRID_PARTITIONS_PER_SLOT')
     .default('4'),
+  new Option('--min-schedule-interval <duration>', 'shortest time allowed between two occurrences of a schedule\'s cron (AddSchedule refuses a closer one)')
+    .env('QUANTGRID_MIN_SCHEDULE_INTERVAL')
+    .default(`${DEFAULT_MIN_SCHEDULE_INTERVAL_MS / 1000}s`),
   new Option('--max-units <n>', 'cap on a job\'s size (e.g. symbols × parameter combinations)')
     .env('QUANTGRID_MAX_UNITS')
     .default(String(DEFAULT_SPEC_LIMITS.maxUnits)),
@@ -193,6 +199,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     retentionMs: convert('retention', raw.retention!, parseDurationMs),
     retentionCount: convert('retention-count', raw.retentionCount!, parsePositiveInt),
     partitionCacheTtlMs: convert('partition-cache-ttl', raw.partitionCacheTtl!, parseDurationMs),
+    minScheduleIntervalMs: convert('min-schedule-interval', raw.minScheduleInterval!, parseDurationMs),
     limits: {
       maxUnits: convert('max-units', raw.maxUnits!, parsePositiveInt),
       maxBars: convert('max-bars', raw.maxBars!, parsePositiveInt),

@@ -1,8 +1,10 @@
+import { createHash, randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import type { Redis } from 'ioredis';
 import type { DatasetInfo } from '../../shared/generated/quantgrid/v1/DatasetInfo.js';
 import { Internal, ValidationError } from '../../shared/errors.js';
-import { DATASET_ID_PATTERN, datasetHeaderBytes, readDatasetTimes } from '../../shared/quant/dataset-codec.js';
+import { columnBytes, DATASET_COLUMNS, DATASET_ID_PATTERN, datasetHeaderBytes, encodeDatasetHeader, readDatasetTimes } from '../../shared/quant/dataset-codec.js';
+import type { OhlcvColumnBlocks } from '../../shared/quant/data-import/ohlcv-column-blocks.js';
 import { SYMBOL_PATTERN } from '../../shared/quant/dataset.js';
 import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/quant/timeframes.js';
 import { parseDatasetFileAsync, type DatasetFormat, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
@@ -10,6 +12,8 @@ import { ResampledBarCounts } from './resampled-bar-counts.js';
 
 const FORMATS: readonly DatasetFormat[] = ['auto', 'header', 'binance', 'parquet'];
 const WORKER_SCRIPT = new URL('./dataset-import-worker.js', import.meta.url);
+/** A streamed import's bytes wait under a temporary key this long at most (its coordinator died meanwhile). */
+const INCOMING_TTL_SECONDS = 3600;
 
 /** One stored dataset as the index records it. */
 export interface StoredDatasetInfo {
@@ -33,6 +37,16 @@ export interface ImportRequest {
   /** The importing user, recorded as the owner when the content is new. */
   owner?: string;
 }
+
+/** An import's checked header. */
+export interface ImportHeader {
+  symbol: string;
+  timeframe: Timeframe;
+  format: DatasetFormat;
+}
+
+/** A file parsed, encoded and hashed (dataset-parse.ts, dataset-stream-import.ts). */
+export type ParsedDataset = Extract<ParseDatasetOutcome, { ok: true }>;
 
 /** A file that cannot be imported (the message names the field, or the row of the file at fault). */
 export class DatasetImportError extends ValidationError {}
@@ -74,38 +88,85 @@ export class DatasetStore {
     this.dataPrefix = `${prefix}:datasets:data:`;
   }
 
-  /** Validates, parses, encodes and stores a file; throws DatasetImportError for bad input (nothing stored then). */
-  async import(request: ImportRequest): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
+  /** The header of an import checked (symbol, timeframe, format; each failure names its field). */
+  checkHeader(request: Omit<ImportRequest, 'content'>): ImportHeader {
     if (!SYMBOL_PATTERN.test(request.symbol)) throw new DatasetImportError('symbol', 'must be 1 to 32 characters of A-Z a-z 0-9 . _ -');
     if (!isTimeframe(request.timeframe)) throw new DatasetImportError('timeframe', `must be one of ${TIMEFRAMES.join(', ')}`);
     const format = (request.format || 'auto') as DatasetFormat;
     if (!FORMATS.includes(format)) throw new DatasetImportError('format', `must be one of ${FORMATS.join(', ')}`);
+    return { symbol: request.symbol, timeframe: request.timeframe, format };
+  }
+
+  /** Validates, parses, encodes and stores a file; throws DatasetImportError for bad input (nothing stored then). */
+  async import(request: ImportRequest): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
+    const header = this.checkHeader(request);
     if (request.content.byteLength === 0) throw new DatasetImportError('content', 'the file is empty');
 
-    const input: ParseDatasetInput = { symbol: request.symbol, timeframe: request.timeframe, format, content: request.content };
+    const input: ParseDatasetInput = { ...header, content: request.content };
     const outcome = this.options.parseInWorker === false ? await parseDatasetFileAsync(input) : await parseInWorker(input);
     if (!outcome.ok) {
       if (outcome.row < 0) throw new Internal(`dataset import failed: ${outcome.message}`);
       throw new DatasetImportError('content', outcome.message);
     }
+    return this.put({ ...header, owner: request.owner }, outcome);
+  }
+
+  /** Stores a parsed dataset (the same content twice: the first is kept, alreadyPresent). */
+  async put(header: Pick<ImportHeader, 'symbol' | 'timeframe'> & { owner?: string }, parsed: ParsedDataset): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
     const info: StoredDatasetInfo = {
-      id: outcome.id,
-      symbol: request.symbol,
-      timeframe: request.timeframe,
-      bars: outcome.bars,
-      firstTimeMs: outcome.firstTimeMs,
-      lastTimeMs: outcome.lastTimeMs,
-      bytes: outcome.encoded.byteLength,
+      id: parsed.id,
+      symbol: header.symbol,
+      timeframe: header.timeframe,
+      bars: parsed.bars,
+      firstTimeMs: parsed.firstTimeMs,
+      lastTimeMs: parsed.lastTimeMs,
+      bytes: parsed.encoded.byteLength,
       importedAtMs: Date.now(),
-      owner: request.owner ?? '',
+      owner: header.owner ?? '',
     };
-    const encoded = Buffer.from(outcome.encoded.buffer, outcome.encoded.byteOffset, outcome.encoded.byteLength);
+    const encoded = Buffer.from(parsed.encoded.buffer, parsed.encoded.byteOffset, parsed.encoded.byteLength);
     // Bytes first, index entry second, in one transaction: the index never names missing bytes.
     const results = await this.redis.multi().set(this.dataKey(info.id), encoded, 'NX').hsetnx(this.indexKey, info.id, JSON.stringify(info)).exec();
     const created = results?.[1]?.[1] === 1;
     if (created) return { ...info, alreadyPresent: false };
     const existing = await this.info(info.id);
     return { ...(existing ?? info), alreadyPresent: true };
+  }
+
+  /**
+   * Stores bars read by a streamed import without building the encoded dataset in memory: the header
+   * and each column, a block at a time, are hashed and appended to a temporary key (expiring, should
+   * this coordinator die meanwhile), which then becomes the dataset's key in the index's transaction.
+   * Each block is let go once written, so this needs no memory beyond the bars themselves.
+   */
+  async putColumns(header: Pick<ImportHeader, 'symbol' | 'timeframe'> & { owner?: string }, bars: OhlcvColumnBlocks): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
+    const [count, firstTimeMs, lastTimeMs] = [bars.length, bars.first, bars.last];
+    const hash = createHash('sha256');
+    const start = Buffer.from(encodeDatasetHeader(header.symbol, header.timeframe, count));
+    const temporary = `${this.dataPrefix}incoming:${randomUUID()}`;
+    let bytes = start.length;
+    hash.update(start);
+    try {
+      await this.redis.set(temporary, start, 'EX', INCOMING_TTL_SECONDS);
+      for (const column of DATASET_COLUMNS) {
+        for (const values of bars.takeColumn(column)) {
+          const piece = columnBytes(values);
+          hash.update(piece);
+          await this.redis.append(temporary, Buffer.from(piece.buffer, piece.byteOffset, piece.byteLength));
+          bytes += piece.byteLength;
+        }
+      }
+      const info: StoredDatasetInfo = { id: hash.digest('hex'), symbol: header.symbol, timeframe: header.timeframe, bars: count, firstTimeMs, lastTimeMs, bytes, importedAtMs: Date.now(), owner: header.owner ?? '' };
+      const key = this.dataKey(info.id);
+      // As put(): the bytes and the index entry in one transaction; content already stored stays as it is.
+      const results = await this.redis.multi().renamenx(temporary, key).persist(key).hsetnx(this.indexKey, info.id, JSON.stringify(info)).exec();
+      const created = results?.[2]?.[1] === 1;
+      if (created) return { ...info, alreadyPresent: false };
+      const existing = await this.info(info.id);
+      return { ...(existing ?? info), alreadyPresent: true };
+    } finally {
+      await this.redis.del(temporary).catch(() => undefined);
+    }
   }
 
   async info(id: string): Promise<StoredDatasetInfo | undefined> {

@@ -83,14 +83,46 @@ export function nextOccurrence(cron: string, tz: string, after: number): number 
   return next;
 }
 
-export function checkCron(cron: string, tz: string, now = Date.now()): string {
+/** Shortest time allowed between two occurrences of a schedule unless the coordinator says otherwise (--min-schedule-interval). */
+export const DEFAULT_MIN_SCHEDULE_INTERVAL_MS = 60_000;
+/** How many occurrences from now on checkCron looks at for the shortest gap between two of them. */
+export const INTERVAL_CHECK_OCCURRENCES = 16;
+
+function shownDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/**
+ * The normalised cron pattern. ValidationError('cron') when it is no pattern, never fires, or fires
+ * two occurrences closer than `minIntervalMs` among its next INTERVAL_CHECK_OCCURRENCES (a pattern
+ * like "* * * * * *" would submit a job every second).
+ */
+export function checkCron(cron: string, tz: string, minIntervalMs = DEFAULT_MIN_SCHEDULE_INTERVAL_MS, now = Date.now()): string {
   const pattern = cron.trim().replace(/\s+/g, ' ');
   if (!pattern) throw new ValidationError('cron', 'is required, e.g. "0 2 * * *" (every day at 02:00)');
   const fields = pattern.split(' ').length;
   if (fields !== 5 && fields !== 6) {
     throw new ValidationError('cron', `${quoteInput(cron)} has ${fields} fields: give 5 (minute hour day month weekday) or 6 (a second first)`);
   }
-  nextOccurrence(pattern, tz, now);
+  let previous = nextOccurrence(pattern, tz, now);
+  for (let i = 1; i < INTERVAL_CHECK_OCCURRENCES; i++) {
+    let next: number;
+    try {
+      next = nextOccurrence(pattern, tz, previous);
+    } catch {
+      break; // fires only so many times more: no gap left to check
+    }
+    if (next - previous < minIntervalMs) {
+      throw new ValidationError(
+        'cron',
+        `${quoteInput(cron)} fires ${shownDuration(next - previous)} apart; occurrences must be at least ${shownDuration(minIntervalMs)} apart (the coordinator's --min-schedule-interval)`,
+      );
+    }
+    previous = next;
+  }
   return pattern;
 }
 

@@ -19,6 +19,7 @@ import {
   checkMissedPolicy,
   checkScheduleName,
   checkTimeZone,
+  DEFAULT_MIN_SCHEDULE_INTERVAL_MS,
   shouldSkip,
   type ScheduleDefinition,
   type StoredSchedule,
@@ -74,6 +75,8 @@ export class ScheduleService {
     private readonly datasets: DatasetIndex,
     private readonly limits: SpecLimits,
     private readonly log: Logger,
+    /** Shortest gap allowed between two occurrences of a cron (checkCron). */
+    private readonly minIntervalMs = DEFAULT_MIN_SCHEDULE_INTERVAL_MS,
   ) {}
 
   /** The job data a template gives, checked as SubmitJob checks a submission (errors name template.<field>). */
@@ -112,7 +115,7 @@ export class ScheduleService {
     const tz = checkTimeZone(request.tz);
     const definition: ScheduleDefinition = {
       name,
-      cron: checkCron(request.cron, tz),
+      cron: checkCron(request.cron, tz, this.minIntervalMs),
       tz,
       missed: checkMissedPolicy(request.missed),
       graceSeconds: checkGraceSeconds(request.graceSeconds),

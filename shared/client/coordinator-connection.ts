@@ -2,8 +2,12 @@ import * as grpc from '@grpc/grpc-js';
 import type { AddScheduleRequest } from '../generated/quantgrid/v1/AddScheduleRequest.js';
 import type { DatasetInfo__Output } from '../generated/quantgrid/v1/DatasetInfo.js';
 import type { ImportDatasetRequest } from '../generated/quantgrid/v1/ImportDatasetRequest.js';
+import type { ImportDatasetChunk } from '../generated/quantgrid/v1/ImportDatasetChunk.js';
+import type { ImportDatasetHeader } from '../generated/quantgrid/v1/ImportDatasetHeader.js';
+import { IMPORT_SEND_BYTES } from '../grpc/message-limits.js';
 import type { Job__Output } from '../generated/quantgrid/v1/Job.js';
 import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
+import type { ResultChunk__Output } from '../generated/quantgrid/v1/ResultChunk.js';
 import type { ListDatasetsResponse__Output } from '../generated/quantgrid/v1/ListDatasetsResponse.js';
 import type { ListJobsRequest } from '../generated/quantgrid/v1/ListJobsRequest.js';
 import type { ListJobsResponse__Output } from '../generated/quantgrid/v1/ListJobsResponse.js';
@@ -101,8 +105,51 @@ export class CoordinatorConnection {
     return this.unary((options, callback) => this.client.submitJob(request, options, callback));
   }
 
-  getJob(jobId: string): Promise<Job__Output> {
-    return this.unary((options, callback) => this.client.getJob({ jobId }, options, callback), jobId);
+  /**
+   * The job. A result too large to travel inline (result_truncated) is fetched with GetJobResult and
+   * put in resultJson, unless withResult is false.
+   */
+  async getJob(jobId: string, { withResult = true }: { withResult?: boolean } = {}): Promise<Job__Output> {
+    const job = await this.unary<Job__Output>((options, callback) => this.client.getJob({ jobId }, options, callback), jobId);
+    if (!withResult || !job.resultTruncated) return job;
+    return { ...job, resultJson: await this.getJobResult(jobId), resultTruncated: false };
+  }
+
+  /**
+   * A completed job's whole result (JSON), read by GetJobResult in chunks. The deadline is the call
+   * timeout per chunk received (a large result takes as long as it takes, a stalled one fails).
+   */
+  getJobResult(jobId: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const call = this.client.getJobResult({ jobId });
+      const chunks: Buffer[] = [];
+      let received = 0;
+      let timer: NodeJS.Timeout | undefined;
+      const arm = () => {
+        clearTimeout(timer);
+        timer = setTimeout(() => call.cancel(), this.timeoutMs);
+      };
+      arm();
+      call.on('data', (chunk: ResultChunk__Output) => {
+        arm();
+        if (chunk.offset !== received) {
+          clearTimeout(timer);
+          call.cancel();
+          reject(new CoordinatorError(`coordinator at ${this.address}: result of job ${jobId} arrived out of order (offset ${chunk.offset}, expected ${received})`, grpc.status.DATA_LOSS));
+          return;
+        }
+        chunks.push(chunk.data);
+        received += chunk.data.length;
+      });
+      call.on('error', (error) => {
+        clearTimeout(timer);
+        reject(this.toError(error, jobId));
+      });
+      call.on('end', () => {
+        clearTimeout(timer);
+        resolve(Buffer.concat(chunks, received).toString('utf8'));
+      });
+    });
   }
 
   cancelJob(jobId: string): Promise<Job__Output> {
@@ -113,13 +160,54 @@ export class CoordinatorConnection {
     return this.unary((options, callback) => this.client.listJobs(request, options, callback));
   }
 
-  /** Imports a dataset; the deadline is at least a minute (files can be tens of MB). */
+  /** Imports a dataset of at most 4 MiB in one message (larger: importDatasetStream); the deadline is at least a minute. */
   importDataset(request: ImportDatasetRequest): Promise<DatasetInfo__Output> {
     return new Promise((resolve, reject) => {
       const deadline = Date.now() + Math.max(this.timeoutMs, 60_000);
       this.client.importDataset(request, { deadline }, (error, response) => {
         if (error) reject(this.toError(error));
         else resolve(response as DatasetInfo__Output);
+      });
+    });
+  }
+
+  /**
+   * Imports a file of any size by ImportDatasetStream: the header, then `content` (a file's read stream,
+   * say) in pieces of IMPORT_SEND_BYTES, as fast as the coordinator takes them, then the end message. The deadline is at least
+   * ten minutes. A `content` that fails cancels the call (nothing is stored) and rejects with its error.
+   */
+  importDatasetStream(header: ImportDatasetHeader, content: AsyncIterable<Uint8Array>): Promise<DatasetInfo__Output> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const settle = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        outcome();
+      };
+      const deadline = Date.now() + Math.max(this.timeoutMs, 600_000);
+      const call = this.client.importDatasetStream({ deadline }, (error, response) => {
+        if (error) settle(() => reject(this.toError(error)));
+        else settle(() => resolve(response as DatasetInfo__Output));
+      });
+      const send = async (): Promise<void> => {
+        const write = (message: ImportDatasetChunk): Promise<void> =>
+          new Promise((done) => {
+            if (call.write(message)) done();
+            else call.once('drain', done);
+          });
+        await write({ header });
+        for await (const piece of content) {
+          for (let at = 0; at < piece.byteLength && !settled; at += IMPORT_SEND_BYTES) {
+            await write({ content: piece.subarray(at, Math.min(piece.byteLength, at + IMPORT_SEND_BYTES)) });
+          }
+          if (settled) return; // the coordinator already answered (a bad row): the rest is not needed
+        }
+        await write({ end: true });
+        call.end();
+      };
+      send().catch((error: unknown) => {
+        call.cancel();
+        settle(() => reject(error));
       });
     });
   }

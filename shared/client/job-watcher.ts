@@ -55,7 +55,7 @@ export class JobWatchLostError extends Error {
 }
 
 type AttachEnd =
-  | { end: 'terminal'; status: string; resultJson: string; error: string }
+  | { end: 'terminal'; status: string; resultJson: string; resultTruncated?: boolean; error: string }
   | { end: 'aborted' }
   | { end: 'closed'; lastStatus: string }
   | { end: 'broken'; error: unknown };
@@ -145,7 +145,7 @@ function attachOnce(
       if (event.status) lastStatus = event.status;
       observer.event(event, events === 1 && !resuming);
       const status = terminalStatusOf(event);
-      if (status) finish({ end: 'terminal', status, resultJson: event.resultJson, error: event.message });
+      if (status) finish({ end: 'terminal', status, resultJson: event.resultJson, resultTruncated: event.resultTruncated, error: event.message });
     });
     call.on('error', (error: unknown) => finish({ end: 'broken', error }));
     call.on('end', () => finish({ end: 'closed', lastStatus }));
@@ -179,8 +179,11 @@ export async function watchJob(
     switch (result.end) {
       case 'aborted':
         return { outcome: 'interrupted' };
-      case 'terminal':
-        return { outcome: 'finished', status: result.status, resultJson: result.resultJson, error: result.error };
+      case 'terminal': {
+        // A result too large for the COMPLETED event (over 1 MiB) is read with GetJobResult.
+        const resultJson = result.resultTruncated ? await connection.getJobResult(jobId) : result.resultJson;
+        return { outcome: 'finished', status: result.status, resultJson, error: result.error };
+      }
       case 'closed': {
         if (isTerminalStatus(result.lastStatus)) {
           // The job had already ended (the snapshot said so) and the coordinator closed the stream.

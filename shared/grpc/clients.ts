@@ -2,6 +2,7 @@ import * as grpc from '@grpc/grpc-js';
 import { loadQuantgridProto } from './proto-package.js';
 import { channelCredentials, type TlsConfig } from './credentials.js';
 import { clusterProofClientInterceptor } from './cluster-proof-interceptors.js';
+import { MAX_MESSAGE_BYTES, MAX_AGENT_MESSAGE_BYTES } from './message-limits.js';
 import type { CoordinatorClient } from '../generated/quantgrid/v1/Coordinator.js';
 import type { NodeAgentClient } from '../generated/quantgrid/v1/NodeAgent.js';
 
@@ -16,20 +17,37 @@ export const CLIENT_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 1000,
   'grpc.keepalive_timeout_ms': 1000,
   'grpc.keepalive_permit_without_calls': 1,
-  'grpc.max_receive_message_length': 256 * 1024 * 1024,
 };
 
+/** Keepalive of both servers (coordinator, agent); the message limits are each server's own (below). */
 export const SERVER_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_permit_without_calls': 1,
   'grpc.http2.min_ping_interval_without_data_ms': 500,
   'grpc.http2.min_time_between_pings_ms': 500,
-  'grpc.max_receive_message_length': 256 * 1024 * 1024,
 };
 
+/**
+ * The coordinator's server (the public API): every message either way is at most MAX_MESSAGE_BYTES
+ * (large data comes in chunks, message-limits.ts), so a default client (4 MiB receive limit) reads
+ * every answer; a larger request, or an answer that would be larger, fails with RESOURCE_EXHAUSTED.
+ */
+export const COORDINATOR_SERVER_OPTIONS: grpc.ChannelOptions = {
+  ...SERVER_KEEPALIVE_OPTIONS,
+  'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
+  'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+};
+
+/** An agent's server: called by coordinators only, with requests up to MAX_AGENT_MESSAGE_BYTES (a spec as JSON). */
+export const AGENT_SERVER_OPTIONS: grpc.ChannelOptions = {
+  ...SERVER_KEEPALIVE_OPTIONS,
+  'grpc.max_receive_message_length': MAX_AGENT_MESSAGE_BYTES,
+};
+
+/** A Coordinator client with gRPC's default receive limit (MAX_MESSAGE_BYTES): every answer fits. */
 export function createCoordinatorClient(address: string, tls: TlsConfig = {}, options: grpc.ClientOptions = {}): CoordinatorClient {
   const { proto } = loadQuantgridProto();
   return new proto.quantgrid.v1.Coordinator(address, channelCredentials(tls), {
-    'grpc.max_receive_message_length': 256 * 1024 * 1024,
+    'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     ...options,
   });
 }
@@ -37,8 +55,12 @@ export function createCoordinatorClient(address: string, tls: TlsConfig = {}, op
 /** A client of one agent; with the cluster secret every call carries a proof of it. */
 export function createNodeAgentClient(address: string, tls: TlsConfig = {}, options: grpc.ChannelOptions = {}, clusterSecret?: Uint8Array): NodeAgentClient {
   const { proto } = loadQuantgridProto();
+  // A partition's result is one message (PartitionResult), up to MAX_AGENT_MESSAGE_BYTES of JSON (the agent refuses larger).
+  const limit = MAX_AGENT_MESSAGE_BYTES + 64 * 1024;
   return new proto.quantgrid.v1.NodeAgent(address, channelCredentials(tls), {
     ...CLIENT_KEEPALIVE_OPTIONS,
+    'grpc.max_receive_message_length': limit,
+    'grpc.max_send_message_length': limit,
     ...options,
     ...(clusterSecret ? { interceptors: [clusterProofClientInterceptor(clusterSecret, address)] } : {}),
   });

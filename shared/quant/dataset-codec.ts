@@ -58,6 +58,32 @@ function headerLength(symbolBytes: number, timeframeBytes: number): number {
   return Math.ceil((FIXED_HEADER + symbolBytes + timeframeBytes) / 8) * 8;
 }
 
+/** The encoded dataset's header (padded: its columns start after it), for a dataset written piece by piece. */
+export function encodeDatasetHeader(symbolName: string, timeframeName: Timeframe, bars: number): Uint8Array {
+  if (bars > 0xffffffff) throw new DatasetCodecError(`too many bars: ${bars}`);
+  const symbol = Buffer.from(symbolName, 'utf8');
+  const timeframe = Buffer.from(timeframeName, 'utf8');
+  if (symbol.length > 0xffff || timeframe.length > 0xffff) throw new DatasetCodecError('symbol or timeframe too long');
+  const bytes = new Uint8Array(headerLength(symbol.length, timeframe.length));
+  const view = new DataView(bytes.buffer);
+  bytes.set(Buffer.from(DATASET_MAGIC, 'ascii'), 0);
+  view.setUint32(4, bars, true);
+  view.setUint16(8, symbol.length, true);
+  view.setUint16(10, timeframe.length, true);
+  bytes.set(symbol, FIXED_HEADER);
+  bytes.set(timeframe, FIXED_HEADER + symbol.length);
+  return bytes;
+}
+
+/** A column's values as the codec stores them (float64, little-endian), without a copy on a little-endian host. */
+export function columnBytes(values: Float64Array): Uint8Array {
+  if (LITTLE_ENDIAN_HOST) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
+  const bytes = new Uint8Array(values.byteLength);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat64(i * 8, values[i], true);
+  return bytes;
+}
+
 export function encodeDataset(input: DatasetColumnsInput): Uint8Array {
   const n = input.time.length;
   for (const column of DATASET_COLUMNS) {

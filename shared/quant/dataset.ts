@@ -63,7 +63,7 @@ export function stringField(record: Record<string, unknown>, key: string, field:
 
 /**
  * Validates a DatasetRef; `field` is its proto path, e.g. "backtest.dataset". Synthetic bars unset
- * (or 0) are the kind's `defaultBars` (at most limits.maxBars); an unset seed is DEFAULT_SEED.
+ * are the kind's `defaultBars` (a given 0 is refused) (at most limits.maxBars); an unset seed is DEFAULT_SEED.
  */
 export function validateDataset(raw: unknown, field: string, limits: BarLimits, defaultBars: number): DatasetSpec {
   const record = asRecord(raw, field);
@@ -83,10 +83,11 @@ export function validateDataset(raw: unknown, field: string, limits: BarLimits, 
     throw new ValidationError(`${field}.name`, `unknown dataset ${quoteInput(name)} (known: ${DATASETS.join(', ')}, or sha256:<id> of an imported dataset)`);
   }
 
-  let bars = numberField(record, 'bars', `${field}.bars`);
-  if (bars === 0) bars = Math.min(defaultBars, maxBars);
+  // proto: `optional uint32 bars`: unset is the kind's default; a given 0 is refused like any count out of range.
+  const unsetBars = Math.min(defaultBars, maxBars);
+  const bars = numberField(record, 'bars', `${field}.bars`, unsetBars);
   if (!Number.isInteger(bars) || bars < MIN_BARS || bars > maxBars) {
-    throw new ValidationError(`${field}.bars`, `must be an integer from ${MIN_BARS} to ${maxBars}`);
+    throw new ValidationError(`${field}.bars`, `must be an integer from ${MIN_BARS} to ${maxBars} (leave it unset for ${unsetBars}), got ${quoteInput(String(bars))}`);
   }
 
   // proto: `optional uint32 seed`, so a given 0 is 0.

@@ -138,6 +138,29 @@ describe('every call ends with a status at once, and errors do not echo unbounde
     }
   });
 
+  test('what a new user tries: unknown status, bars 0, walk_forward {0, 0}, a cron every second: INVALID_ARGUMENT naming the field', async () => {
+    const list = await failure((callback) => raw.listJobs({ status: 99 as unknown as 'JOB_STATUS_QUEUED' }, deadline(), callback));
+    assert.equal(list?.code, grpc.status.INVALID_ARGUMENT, list?.details);
+    assert.match(list!.details, /^status: "99" is not one of JOB_STATUS_UNSPECIFIED, /);
+    const bars = await failure((callback) => raw.submitJob({ spec: { backtest: { symbols: ['A'], dataset: { name: 'synthetic', bars: 0 } } } }, deadline(), callback));
+    assert.equal(bars?.code, grpc.status.INVALID_ARGUMENT, bars?.details);
+    assert.match(bars!.details, /^backtest\.dataset\.bars: must be an integer from 100 to \d+ \(leave it unset for 20000\), got "0"/);
+    const analysisBars = await failure((callback) => raw.submitJob({ spec: { marketAnalysis: { assets: ['A'], dataset: { bars: 0 } } } }, deadline(), callback));
+    assert.match(analysisBars!.details, /^market_analysis\.dataset\.bars: .*leave it unset for 5000/);
+    const walkForward = await failure((callback) =>
+      raw.submitJob({ spec: { backtest: { symbols: ['A'], walkForward: { inSampleBars: 0, outOfSampleBars: 0 } } } }, deadline(), callback),
+    );
+    assert.equal(walkForward?.code, grpc.status.INVALID_ARGUMENT, walkForward?.details);
+    assert.match(walkForward!.details, /^backtest\.walk_forward\.in_sample_bars: /);
+    // The default minimum interval between occurrences is a minute.
+    const cron = await failure((callback) => raw.addSchedule({ name: 'every-second', cron: '* * * * * *', template: { spec: { noop: {} } } }, deadline(), callback));
+    assert.equal(cron?.code, grpc.status.INVALID_ARGUMENT, cron?.details);
+    assert.match(cron!.details, /^cron: "\* \* \* \* \* \*" fires 1s apart; occurrences must be at least 1m apart/);
+    const everyMinute = await coordinator.addSchedule({ name: 'every-minute', cron: '* * * * *', template: { spec: { noop: {} } } });
+    assert.equal(everyMinute.cron, '* * * * *');
+    await coordinator.changeSchedule('remove', 'every-minute');
+  });
+
   test('Redis down: calls fail at once with UNAVAILABLE naming the store', async () => {
     await cluster.redis.stop();
     // Each within its 5 s deadline: after the one retry the API's connection makes (ioredis backs off up to 2 s between tries).

@@ -38,6 +38,9 @@ function occurrenceOf(job: Job__Output): number {
   return Number(match[1]);
 }
 
+/** The crons here fire every 2 s: below the default minimum interval (1 minute), allowed by the coordinators of this test. */
+const FAST_CRONS = ['--min-schedule-interval', '2s'];
+
 describe('schedules', { timeout: 120_000 }, () => {
   let cluster: LocalCluster;
   const coordinators: Coordinator[] = [];
@@ -56,6 +59,7 @@ describe('schedules', { timeout: 120_000 }, () => {
         '--redis', cluster.redis.url,
         '--cluster-secret-file', cluster.clusterSecretFile,
         '--admin-token-file', cluster.coordinator.adminTokenFile,
+        ...FAST_CRONS,
       ],
       { logFile },
     );
@@ -82,7 +86,7 @@ describe('schedules', { timeout: 120_000 }, () => {
   }
 
   before(async () => {
-    cluster = await startLocalCluster({ agents: [{ slots: 2 }] });
+    cluster = await startLocalCluster({ agents: [{ slots: 2 }], coordinatorArgs: FAST_CRONS });
     coordinators.push({ address: cluster.coordinator.address, process: cluster.coordinator.process, logFile: cluster.coordinator.logFile, client: connect(cluster.coordinator) });
     await startCoordinator();
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready' });
@@ -92,6 +96,15 @@ describe('schedules', { timeout: 120_000 }, () => {
     for (const coordinator of coordinators) coordinator.client.close();
     await Promise.all(coordinators.map((coordinator) => coordinator.process.stop().catch(() => undefined)));
     await cluster?.stop();
+  });
+
+  test('a cron firing closer than --min-schedule-interval is INVALID_ARGUMENT cron, and nothing is added', async () => {
+    const [a] = coordinators;
+    await assert.rejects(
+      a.client.addSchedule({ name: 'too-fast', cron: '* * * * * *', template: { spec: { noop: { partitions: 1 } } } }),
+      (error: Error & { code?: number }) => error.code === 3 && /cron: .*fires 1s apart; occurrences must be at least 2s apart/.test(error.message),
+    );
+    assert.equal((await a.client.listSchedules()).schedules.some((s) => s.name === 'too-fast'), false);
   });
 
   test('a fast cron fires every occurrence once, with two coordinators taking jobs', async () => {

@@ -3,7 +3,7 @@ import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData, type Sc
 import { allocateColumns, type OhlcvColumns } from '../resample.js';
 import type { Timeframe } from '../timeframes.js';
 import { DataImportError } from './import-error.js';
-import { epochToMs, parseTimestamp } from './timestamps.js';
+import { epochToMs, inDateRange, parseTimestamp } from './timestamps.js';
 import { validateOhlcv } from './validate-ohlcv.js';
 
 const TIME_COLUMNS = ['timestamp', 'date', 'time', 'datetime', 'open_time'];
@@ -124,7 +124,7 @@ function toTimeMs(value: unknown, row: number, column: Column): number {
     if (!Number.isFinite(ms)) throw new DataImportError(row, 'timestamp is not a valid date');
     return ms;
   }
-  if (typeof value === 'bigint') return value >= NANOS_FROM ? Number(value / 1_000_000n) : epochToMs(Number(value), row);
+  if (typeof value === 'bigint') return value >= NANOS_FROM ? inDateRange(Number(value / 1_000_000n), row, String(value)) : epochToMs(Number(value), row);
   if (typeof value === 'number') return epochToMs(value, row);
   if (typeof value === 'string') return parseTimestamp(value, row);
   throw new DataImportError(row, `timestamp is neither a number, a date nor text (a Parquet ${column.element.type} value)`);

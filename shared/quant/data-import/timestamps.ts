@@ -10,7 +10,21 @@ export function epochToMs(value: number, row: number): number {
   if (!Number.isFinite(value) || value < 0) throw new DataImportError(row, `timestamp ${value} is not a time`);
   if (value < 1e11) return value * 1000;
   if (value < 1e14) return value;
-  return Math.floor(value / 1000);
+  return inDateRange(Math.floor(value / 1000), row, String(value));
+}
+
+/**
+ * The latest time a JavaScript Date holds (year 275760), in ms since the epoch. Later times have no
+ * date to show in messages or to resample by: they are refused as the row's error.
+ */
+export const MAX_TIME_MS = 8.64e15;
+
+/** `ms` when it is a time a Date holds, else DataImportError naming the row (`shown`: the value as the file gives it). */
+export function inDateRange(ms: number, row: number, shown: string): number {
+  if (!Number.isFinite(ms) || Math.abs(ms) > MAX_TIME_MS) {
+    throw new DataImportError(row, `timestamp ${quoteInput(shown)} is out of range (after the year 275760)`);
+  }
+  return ms;
 }
 
 const HAS_ZONE = /(?:Z|[+-]\d\d:?\d\d)$/i;

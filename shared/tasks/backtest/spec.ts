@@ -225,7 +225,7 @@ function validateWalkForward(raw: unknown, bars: number): WalkForwardSpec | null
   const outOfSampleBars = numberField(record, 'outOfSampleBars', 'backtest.walk_forward.out_of_sample_bars');
   const anchored = record.anchored ?? false;
   if (typeof anchored !== 'boolean') throw new ValidationError('backtest.walk_forward.anchored', 'must be a boolean');
-  if (inSampleBars === 0 && outOfSampleBars === 0 && !anchored) return null; // an empty message: no walk-forward
+  // A walk_forward message given is a walk-forward: {0, 0} is refused below, not read as none (leave the field unset for none).
   for (const [field, value] of [['in_sample_bars', inSampleBars], ['out_of_sample_bars', outOfSampleBars]] as const) {
     if (!Number.isInteger(value) || value < MIN_WINDOW_BARS) {
       throw new ValidationError(`backtest.walk_forward.${field}`, `must be an integer ≥ ${MIN_WINDOW_BARS}, got ${value}`);

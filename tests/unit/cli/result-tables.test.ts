@@ -224,6 +224,8 @@ function job(overrides: Partial<Job__Output>): Job__Output {
     name: '',
     schedule: '',
     owner: '',
+    resultBytes: 0,
+    resultTruncated: false,
     ...overrides,
   };
 }

@@ -23,6 +23,8 @@ function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEven
     resultJson: '',
     status: 'JOB_STATUS_RUNNING',
     eventId: '',
+    resultBytes: 0,
+    resultTruncated: false,
     ...overrides,
   };
 }

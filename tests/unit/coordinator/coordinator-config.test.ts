@@ -72,6 +72,7 @@ test('durability settings: BullMQ lock and stall check, retention, partition cac
   assert.equal(config.retentionMs, 7 * 86_400_000);
   assert.equal(config.retentionCount, 1000);
   assert.equal(config.partitionCacheTtlMs, 7 * 86_400_000);
+  assert.equal(config.minScheduleIntervalMs, 60_000);
   const custom = parse(['--job-lock', '2s', '--stalled-interval', '500ms', '--max-stalled', '2', '--retention', '1d12h'], { QUANTGRID_PARTITION_CACHE_TTL: '30m' });
   assert.equal(custom.jobLockMs, 2000);
   assert.equal(custom.stalledIntervalMs, 500);

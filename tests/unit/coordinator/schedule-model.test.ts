@@ -1,5 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import fc from 'fast-check';
 import { ValidationError } from '../../../shared/errors.js';
 import {
   checkCron,
@@ -7,6 +8,8 @@ import {
   checkMissedPolicy,
   checkScheduleName,
   checkTimeZone,
+  DEFAULT_MIN_SCHEDULE_INTERVAL_MS,
+  INTERVAL_CHECK_OCCURRENCES,
   nextOccurrence,
   shouldSkip,
 } from '../../../coordinator/schedules/schedule-model.js';
@@ -38,8 +41,54 @@ describe('schedule definitions are checked field by field', () => {
 
   it('cron patterns of 5 or 6 fields whose values BullMQ accepts', () => {
     assert.equal(checkCron('0  2 * * *', 'UTC'), '0 2 * * *');
-    assert.equal(checkCron('*/3 * * * * *', 'UTC'), '*/3 * * * * *');
+    assert.equal(checkCron('*/3 * * * * *', 'UTC', 1000), '*/3 * * * * *');
     for (const bad of ['', '* * * *', '* * * * * * *', '61 * * * *', 'every day', '0 2 30 2 *']) assert.equal(field(() => checkCron(bad, 'UTC')), 'cron', bad);
+  });
+
+  it('refuses occurrences closer than the minimum interval (default 1 minute), naming cron', () => {
+    assert.equal(DEFAULT_MIN_SCHEDULE_INTERVAL_MS, 60_000);
+    assert.equal(checkCron('* * * * *', 'UTC'), '* * * * *');
+    for (const tooFast of ['* * * * * *', '*/3 * * * * *', '0,30 * * * * *']) {
+      assert.equal(field(() => checkCron(tooFast, 'UTC')), 'cron', tooFast);
+      assert.throws(() => checkCron(tooFast, 'UTC'), /at least 1m apart/);
+    }
+    assert.throws(() => checkCron('* * * * * *', 'UTC'), /fires 1s apart/);
+    const twoMinutes = 120_000;
+    // A close pair anywhere among the next occurrences counts, not only the first two.
+    for (const tooFast of ['* * * * *', '0,1 * * * *', '* 2 * * *', '0,1 2 * * *']) {
+      assert.equal(field(() => checkCron(tooFast, 'UTC', twoMinutes)), 'cron', tooFast);
+    }
+    assert.equal(checkCron('*/2 * * * *', 'UTC', twoMinutes), '*/2 * * * *');
+    assert.equal(checkCron('0 2 * * *', 'Europe/London', twoMinutes), '0 2 * * *');
+  });
+
+  it('a cron it accepts has no two of its next occurrences closer than the minimum; one it refuses has (property)', () => {
+    const secondField = fc.oneof(fc.constant('*'), fc.integer({ min: 0, max: 59 }).map(String), fc.integer({ min: 1, max: 30 }).map((k) => `*/${k}`), fc.uniqueArray(fc.integer({ min: 0, max: 59 }), { minLength: 2, maxLength: 4 }).map((v) => v.join(',')));
+    const minuteField = secondField;
+    fc.assert(
+      fc.property(secondField, minuteField, fc.integer({ min: 1, max: 7200 }), fc.integer({ min: 0, max: 2_000_000_000 }), (second, minute, minSeconds, start) => {
+        const cron = `${second} ${minute} * * * *`;
+        const now = Date.UTC(2025, 0, 1) + start * 1000;
+        const gaps: number[] = [];
+        let previous = nextOccurrence(cron, 'UTC', now);
+        for (let i = 1; i < INTERVAL_CHECK_OCCURRENCES; i++) {
+          const next = nextOccurrence(cron, 'UTC', previous);
+          gaps.push(next - previous);
+          previous = next;
+        }
+        const accepted = (() => {
+          try {
+            checkCron(cron, 'UTC', minSeconds * 1000, now);
+            return true;
+          } catch (error) {
+            assert.equal((error as { field?: string }).field, 'cron');
+            return false;
+          }
+        })();
+        assert.equal(accepted, gaps.every((gap) => gap >= minSeconds * 1000), cron);
+      }),
+      { numRuns: 150 },
+    );
   });
 
   it('occurrences follow the time zone, daylight saving included', () => {

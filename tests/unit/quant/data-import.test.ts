@@ -79,6 +79,7 @@ describe('importing OHLCV from CSV', () => {
       ['low above the body', withLine(11, [fields[0], '100', '110', '101', '105', fields[5]].join(',')), 11, /low 101 is above/],
       ['negative volume', withLine(11, [...fields.slice(0, 5), '-1'].join(',')), 11, /negative volume/],
       ['bad date', withLine(11, ['yesterday', ...fields.slice(1)].join(',')), 11, /ISO 8601/],
+      ['epoch beyond any date', withLine(11, ['100000000000000000000', ...fields.slice(1)].join(',')), 11, /out of range/],
       ['no time column', ['when,open,high,low,close,volume', ...good.slice(1)].join('\n'), 1, /no time column/],
       ['no volume column', ['timestamp,open,high,low,close,vol', ...good.slice(1)].join('\n'), 1, /no "volume" column/],
     ];
@@ -91,6 +92,24 @@ describe('importing OHLCV from CSV', () => {
     const binance = binanceCsv((ms) => ms).split('\n');
     binance[4] = binance[4].split(',').slice(0, 11).join(',');
     assert.ok(rowOf(() => parseOhlcvCsv(binance.join('\n'), 'binance')) >= 5);
+  });
+
+  it('any epoch number on a row parses or is refused naming that row, never another error (property)', () => {
+    const good = headerCsv((ms) => String(ms)).trimEnd().split('\n');
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: good.length }), fc.oneof(fc.double({ min: 0, max: 1e300, noNaN: true }), fc.bigInt({ min: 0n, max: 10n ** 30n }).map(Number)), (line, epoch) => {
+        const fields = good[line - 1].split(',');
+        fields[0] = epoch.toLocaleString('en-US', { useGrouping: false, maximumFractionDigits: 0 });
+        const text = [...good.slice(0, line - 1), fields.join(','), ...good.slice(line)].join('\n');
+        try {
+          parseOhlcvCsv(text);
+        } catch (error) {
+          assert.ok(error instanceof DataImportError, `not a DataImportError: ${String(error)}`);
+          assert.ok(error.row === line || error.row === line + 1, `row ${error.row} for a change on row ${line}`);
+        }
+      }),
+      { numRuns: 200 },
+    );
   });
 
   it('any one corrupted bar is reported at exactly its row (property)', () => {

@@ -150,7 +150,9 @@ describe('backtest walk-forward', () => {
     const spec = validate({ walkForward: WF });
     assert.deepEqual(spec.walkForward, { ...WF, windows: 4 }); // ⌊(600 − 200) / 90⌋
     assert.equal(backtestKind.measure(spec).units, spec.combinations * 4);
-    assert.equal(validate({ walkForward: { inSampleBars: 0, outOfSampleBars: 0, anchored: false } }).walkForward, null);
+    // A walk_forward message given is a walk-forward; {0, 0} does not silently mean none (leave it unset for none).
+    assert.equal(validate({ walkForward: null }).walkForward, null);
+    assert.equal(fieldOf(() => validate({ walkForward: { inSampleBars: 0, outOfSampleBars: 0, anchored: false } })), 'backtest.walk_forward.in_sample_bars');
     assert.equal(fieldOf(() => validate({ walkForward: { inSampleBars: 500, outOfSampleBars: 101 } })), 'backtest.walk_forward.in_sample_bars');
     assert.equal(fieldOf(() => validate({ walkForward: { inSampleBars: 100, outOfSampleBars: 1 } })), 'backtest.walk_forward.out_of_sample_bars');
     assert.equal(fieldOf(() => validate({ walkForward: { inSampleBars: 1.5, outOfSampleBars: 10 } })), 'backtest.walk_forward.in_sample_bars');
