@@ -27,7 +27,16 @@ const WHO: readonly Who[] = ['nobody', 'viewer', 'sam', 'sue', 'admin'];
 function codeOf(client: CoordinatorClient, method: string, request: unknown): Promise<grpc.status> {
   const fn = (client as unknown as Record<string, (...args: unknown[]) => unknown>)[method].bind(client);
   const deadline = Date.now() + 10_000;
-  const definition = (client.constructor as unknown as { service: Record<string, { responseStream: boolean }> }).service[method.replace(/^./, (c) => c.toUpperCase())];
+  const definition = (client.constructor as unknown as { service: Record<string, { requestStream: boolean; responseStream: boolean }> }).service[method.replace(/^./, (c) => c.toUpperCase())];
+  if (definition.requestStream) {
+    // A client stream: the request is the list of its messages.
+    return new Promise((resolve) => {
+      const stream = fn({ deadline }, (error: grpc.ServiceError | null) => resolve(error ? error.code : grpc.status.OK)) as grpc.ClientWritableStream<unknown>;
+      stream.on('error', () => undefined);
+      for (const message of request as unknown[]) stream.write(message);
+      stream.end();
+    });
+  }
   if (definition.responseStream) {
     return new Promise((resolve) => {
       const stream = fn(request, { deadline }) as grpc.ClientReadableStream<unknown>;
@@ -84,6 +93,7 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
     const cases: Array<[string, (who: Who) => unknown, Record<Exclude<Who, 'nobody'>, grpc.status>]> = [
       ['getJob', () => ({ jobId }), { viewer: OK, sam: OK, sue: OK, admin: OK }],
       ['watchJob', () => ({ jobId }), { viewer: OK, sam: OK, sue: OK, admin: OK }],
+      ['getJobResult', () => ({ jobId }), { viewer: OK, sam: OK, sue: OK, admin: OK }],
       ['listJobs', () => ({}), { viewer: OK, sam: OK, sue: OK, admin: OK }],
       ['listNodes', () => ({}), { viewer: OK, sam: OK, sue: OK, admin: OK }],
       ['listDatasets', () => ({}), { viewer: OK, sam: OK, sue: OK, admin: OK }],
@@ -93,6 +103,11 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
       ['submitJob', () => ({ spec: { noop: { partitions: 1 } } }), { viewer: DENIED, sam: OK, sue: OK, admin: OK }],
       ['cancelJob', () => ({ jobId }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
       ['importDataset', () => ({ symbol: 'AUTHUSD', timeframe: '1h', content: Buffer.from(CSV) }), { viewer: DENIED, sam: OK, sue: OK, admin: OK }],
+      [
+        'importDatasetStream',
+        () => [{ header: { symbol: 'AUTHUSD', timeframe: '1h', totalBytes: Buffer.byteLength(CSV) } }, { content: Buffer.from(CSV) }, { end: true }],
+        { viewer: DENIED, sam: OK, sue: OK, admin: OK },
+      ],
       ['addSchedule', (who) => schedule(`by-${who}`), { viewer: DENIED, sam: OK, sue: OK, admin: OK }],
       ['pauseSchedule', () => ({ name: 'sam-a' }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
       ['resumeSchedule', () => ({ name: 'sam-a' }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],

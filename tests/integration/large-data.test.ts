@@ -101,13 +101,13 @@ describe('large data: streamed imports with bounded memory, results of any size 
     // once); what is measured is what an import costs on top.
     const warmUp = path.join(dir, 'warm-up-1m.csv');
     await writeCsv(warmUp, 100_000);
-    const warm = await runCli(['--coordinator', cluster.coordinator.address, 'data', 'import', warmUp, '--symbol', 'WARMUSD', '--timeframe', '1m']);
+    const warm = await runCli(['--coordinator', cluster.coordinator.address, '--token-file', cluster.coordinator.adminTokenFile, 'data', 'import', warmUp, '--symbol', 'WARMUSD', '--timeframe', '1m']);
     assert.equal(warm.code, 0, warm.stderr);
     const pid = cluster.coordinator.process.pid;
     await writeFile(`/proc/${pid}/clear_refs`, '5'); // resets the peak (VmHWM) to the current RSS
     const before = await memoryOf(pid);
     const started = Date.now();
-    const run = await runCli(['--coordinator', cluster.coordinator.address, '--json', 'data', 'import', file, '--symbol', 'BIGUSD', '--timeframe', '1m']);
+    const run = await runCli(['--coordinator', cluster.coordinator.address, '--token-file', cluster.coordinator.adminTokenFile, '--json', 'data', 'import', file, '--symbol', 'BIGUSD', '--timeframe', '1m']);
     const ms = Date.now() - started;
     assert.equal(run.code, 0, run.stderr);
     const info = JSON.parse(run.stdout) as { bars: number; bytes: number; id: string };
@@ -128,7 +128,7 @@ describe('large data: streamed imports with bounded memory, results of any size 
     const file = path.join(dir, 'bad-deep.csv');
     await writeCsv(file, 300_000, (row) => (row === 250_001 ? `${START + 10 * MINUTE},1,2,0.5,1,1` : undefined));
     const before = (await coordinator.listDatasets()).datasets.length;
-    const run = await runCli(['--coordinator', cluster.coordinator.address, 'data', 'import', file, '--symbol', 'BADUSD', '--timeframe', '1m']);
+    const run = await runCli(['--coordinator', cluster.coordinator.address, '--token-file', cluster.coordinator.adminTokenFile, 'data', 'import', file, '--symbol', 'BADUSD', '--timeframe', '1m']);
     assert.equal(run.code, 1, run.stderr);
     assert.match(run.stderr, /content: row 250001: timestamp .* is before the previous row's/);
     assert.equal((await coordinator.listDatasets()).datasets.length, before);
@@ -234,7 +234,7 @@ describe('large data: streamed imports with bounded memory, results of any size 
     // The client library and the CLI fill it in.
     assert.equal((await coordinator.getJob(jobId)).resultJson, text);
     assert.equal((await watchToEnd(coordinator, jobId)).job.resultJson, text);
-    const cli = await runCli(['--coordinator', cluster.coordinator.address, '--json', 'job', jobId]);
+    const cli = await runCli(['--coordinator', cluster.coordinator.address, '--token-file', cluster.coordinator.adminTokenFile, '--json', 'job', jobId]);
     assert.equal(cli.code, 0, cli.stderr);
     assert.deepEqual((JSON.parse(cli.stdout) as { result: unknown }).result, JSON.parse(text));
     // A small result stays inline.
