@@ -18,14 +18,15 @@ import { PartitionDispatcher } from './partitions/partition-dispatcher.js';
 import { PartitionLedger } from './partitions/partition-ledger.js';
 import { connectRedis } from './redis/redis-connection.js';
 import { AuditLog } from './audit/audit-log.js';
-import { ADMIN_USER, readOrCreateAdminToken } from './auth/admin-token-file.js';
+import { installAdminToken, readClusterSecret } from './auth/auth-bootstrap.js';
 import { apiAuthInterceptor } from './auth/api-auth-interceptor.js';
 import { TokenStore } from './auth/token-store.js';
-import { readClusterSecretFile } from '../shared/auth/cluster-secret-file.js';
 import { DatasetStore } from './datasets/dataset-store.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
-import { defaultAdvertiseAddress } from '../shared/config/advertise-address.js';
+import { defaultAdvertiseAddress, isWildcard } from '../shared/config/advertise-address.js';
+import { formatHostPort } from '../shared/config/host-port.js';
+import { DUPLICATE_SIGNAL_MS } from '../shared/duplicate-signal.js';
 import { CONSUL_TOKEN_FILE_FLAG } from '../shared/config/consul-token-option.js';
 import { warnIfSecretFileExposed } from '../shared/config/secret-file.js';
 
@@ -43,9 +44,15 @@ async function main(): Promise<void> {
   const stopping = new AbortController();
 
   let shutdown: (signal: string) => Promise<void> = async () => process.exit(130);
+  let firstSignalAt = 0;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
-      if (stopping.signal.aborted) process.exit(130); // second signal: leave now
+      if (stopping.signal.aborted) {
+        // The same stop request delivered twice is not a second one; a later signal: leave now.
+        if (performance.now() - firstSignalAt < DUPLICATE_SIGNAL_MS) return;
+        process.exit(130);
+      }
+      firstSignalAt = performance.now();
       stopping.abort();
       void shutdown(signal);
     });
@@ -107,13 +114,13 @@ async function main(): Promise<void> {
   const { proto } = loadQuantgridProto();
   server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules, tokens, audit, quota: config.userQuota }));
   const health = addStandardServices(server, SERVICE_NAME);
-  const bindAddress = `${config.listen.host.includes(':') ? `[${config.listen.host}]` : config.listen.host}:${config.listen.port}`;
+  const bindAddress = formatHostPort(config.listen.host, config.listen.port);
   const port = await new Promise<number>((resolve, reject) =>
     server.bindAsync(bindAddress, serverCredentials(config.tls), (error, boundPort) => (error ? reject(error) : resolve(boundPort))),
   );
 
   const advertiseHost = config.advertiseAddress ?? defaultAdvertiseAddress(config.listen.host);
-  datasetSource = `${advertiseHost.includes(':') ? `[${advertiseHost}]` : advertiseHost}:${port}`;
+  datasetSource = formatHostPort(advertiseHost, port);
 
   shutdown = async (signal) => {
     log.info({ signal }, 'shutting down');
@@ -137,29 +144,9 @@ async function main(): Promise<void> {
     process.exit(0);
   };
 
-  const shownHost = config.listen.host === '0.0.0.0' || config.listen.host === '::' ? '127.0.0.1' : config.listen.host;
+  const shownHost = isWildcard(config.listen.host) ? '127.0.0.1' : config.listen.host;
   log.info({ port, datasetSource, consul: config.consulUrl.href, redis: config.redisUrl.host }, 'coordinator ready');
   process.stdout.write(`quantgrid-coordinator ready address=${shownHost}:${port}\n`);
-}
-
-/** The cluster secret from its file, or undefined when none is configured. */
-async function readClusterSecret(file: string | undefined, log: ReturnType<typeof createLogger>): Promise<Uint8Array | undefined> {
-  if (!file) return undefined;
-  const { secret, warning } = await readClusterSecretFile(file);
-  if (warning) log.warn({ file }, warning);
-  return secret;
-}
-
-/** Reads (or creates) the bootstrap admin token and makes sure it works: it is the way in to a new cluster. */
-async function installAdminToken(file: string, tokens: TokenStore, log: ReturnType<typeof createLogger>): Promise<void> {
-  const { token, created, warning } = await readOrCreateAdminToken(file);
-  if (warning) log.warn({ file }, warning);
-  const outcome = await tokens.install(ADMIN_USER, 'admin', token);
-  if (outcome === 'user-has-another') {
-    log.warn({ file, user: ADMIN_USER }, 'the admin token file holds an old token: the admin user has another (revoked and re-created, or another coordinator\'s file); this file does not work');
-  } else {
-    log.info({ file, created }, created ? 'created the admin token file (mode 0600); quantgrid --token-file reads it' : 'admin token read from its file');
-  }
 }
 
 main().catch((error) => {

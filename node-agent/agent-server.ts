@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { formatHostPort } from '../shared/config/host-port.js';
 import type { HealthImplementation } from 'grpc-health-check';
 import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
 import { AGENT_SERVER_OPTIONS } from '../shared/grpc/clients.js';
@@ -33,10 +34,6 @@ export interface StartedAgentServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
-function bindAddress(host: string, port: number): string {
-  const bare = host.replace(/^\[(.*)\]$/, '$1');
-  return bare.includes(':') ? `[${bare}]:${port}` : `${bare}:${port}`;
-}
 
 /** Creates the gRPC server with the NodeAgent, health and reflection services, and binds it. */
 export async function startAgentServer(options: AgentServerOptions): Promise<StartedAgentServer> {
@@ -47,7 +44,7 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Sta
   const server = new grpc.Server({ ...AGENT_SERVER_OPTIONS, interceptors });
   server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, options.handlers);
   const health = addStandardServices(server, NODE_AGENT_SERVICE_NAME);
-  const address = bindAddress(options.host, options.port);
+  const address = formatHostPort(options.host, options.port);
   const port = await new Promise<number>((resolve, reject) => {
     server.bindAsync(address, credentials, (error, bound) => {
       if (error) reject(new Error(`cannot listen on ${address}: ${error.message}`));

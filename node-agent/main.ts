@@ -18,6 +18,7 @@ import { WorkerPool } from './worker-pool.js';
 import { AgentService } from './agent-service.js';
 import { readClusterSecretFile } from '../shared/auth/cluster-secret-file.js';
 import { throttle } from '../shared/log-throttle.js';
+import { formatHostPort } from '../shared/config/host-port.js';
 import { NODE_AGENT_SERVICE_NAME, startAgentServer, type StartedAgentServer } from './agent-server.js';
 import { DatasetCache } from './dataset-cache.js';
 import { grpcDatasetFetcher } from './dataset-fetch.js';
@@ -29,10 +30,6 @@ let registration: ConsulRegistration | undefined;
 let exiting = false;
 /** Installed once the agent is up; before that a signal just exits (nothing runs yet). */
 let onSignal: ((signal: NodeJS.Signals) => void) | undefined;
-
-function hostPort(host: string, port: number): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
-}
 
 /** Logs, deregisters (bounded), exits non-zero: never a silent hang. */
 async function die(error: unknown, what: string): Promise<never> {
@@ -81,7 +78,7 @@ async function start(config: AgentConfig): Promise<void> {
       handlers: service.handlers,
       clusterSecret: secret,
       // Proofs are for this agent's address as registered in Consul (what coordinators dial).
-      address: () => (boundPort === 0 ? '' : hostPort(config.advertiseAddress, boundPort)),
+      address: () => (boundPort === 0 ? '' : formatHostPort(config.advertiseAddress, boundPort)),
       onRefused: throttle(1000, (suppressed, method: string, reason: string) =>
         logger.warn({ method, reason, ...(suppressed ? { suppressedSinceLast: suppressed } : {}) }, 'call refused: no valid proof of the cluster secret'),
       ),
@@ -162,9 +159,9 @@ async function start(config: AgentConfig): Promise<void> {
   });
   registration.start();
 
-  const advertised = hostPort(config.advertiseAddress, server.port);
+  const advertised = formatHostPort(config.advertiseAddress, server.port);
   logger.info(
-    { nodeId, bind: hostPort(config.host, server.port), advertise: advertised, slots: config.slots, capabilities: config.capabilities, profile, consul: config.consul.url, consulTokenFile: config.consulToken?.file, tls: Boolean(config.tls.certFile) },
+    { nodeId, bind: formatHostPort(config.host, server.port), advertise: advertised, slots: config.slots, capabilities: config.capabilities, profile, consul: config.consul.url, consulTokenFile: config.consulToken?.file, tls: Boolean(config.tls.certFile) },
     'node agent ready',
   );
   process.stdout.write(`quantgrid-agent ready node=${nodeId} address=${advertised}\n`);

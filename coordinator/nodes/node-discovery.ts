@@ -1,5 +1,6 @@
 import { EventEmitter } from 'node:events';
 import type Consul from 'consul';
+import { formatHostPort } from '../../shared/config/host-port.js';
 import type { SecretFile } from '../../shared/config/secret-file.js';
 import { consulAclRefusalMessage, createConsulClient, isConsulAclRefusal } from '../../shared/consul-client.js';
 import { AGENT_SERVICE_NAME } from '../../shared/consul-names.js';
@@ -36,7 +37,7 @@ export function toDiscoveredNode(entry: HealthServiceEntry): DiscoveredNode | un
   const meta = service.Meta ?? {};
   return {
     id: service.ID,
-    address: host.includes(':') ? `[${host}]:${service.Port}` : `${host}:${service.Port}`,
+    address: formatHostPort(host, service.Port),
     cores: toNumber(meta.cores, 1),
     slots: Math.floor(toNumber(meta.slots, 1)),
     memoryBytes: toNumber(meta.memory, 0),
