@@ -2,11 +2,12 @@
  * What authentication costs the dispatch path: the same no-op job on two clusters of the same shape,
  * one secure (tokens on the API, the cluster secret's proof on every coordinator→agent call and its
  * check on the agent) and one with --no-auth everywhere, alternated in one run (secure, none, secure,
- * none, …) so that load drifting on the machine hits both alike. End-to-end partitions per second,
+ * none, …, and which goes first alternating) so that load drifting on the machine hits both alike. End-to-end partitions per second,
  * first PARTITION_STARTED → COMPLETED, of a noop job of 10,000 partitions on 2 agents × 8 slots;
- * medians of 3 runs each after one unmeasured warm-up per cluster. Goal: secure ≥ 95 % of none.
+ * medians of 7 runs each after one unmeasured warm-up per cluster. Goal: secure ≥ 95 % of none.
  *
- * Run: node dist/bench/run-all.js auth   (QUANTGRID_BENCH_QUICK=1 for sizes ÷10)
+ * Run: node dist/bench/run-all.js auth   (QUANTGRID_BENCH_QUICK=1 for sizes ÷10;
+ * QUANTGRID_BENCH_AUTH_AA=1 makes both clusters secure: an A/A control of how much the ratio varies by itself)
  */
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
@@ -43,8 +44,10 @@ async function rate(cluster: LocalCluster, partitions: number): Promise<number> 
 
 export async function runAuthCost(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {
   const partitions = size(10_000);
-  const runs = 3;
-  const clusters = { secure: await startBenchCluster(AGENTS, {}, 'secure'), none: await startBenchCluster(AGENTS, {}, 'none') };
+  // Runs on this machine vary by ±20 % from one to the next: enough of them for the medians to settle.
+  const runs = 7;
+  const control = process.env.QUANTGRID_BENCH_AUTH_AA === '1';
+  const clusters = { secure: await startBenchCluster(AGENTS, {}, 'secure'), none: await startBenchCluster(AGENTS, {}, control ? 'secure' : 'none') };
   const rates: Record<'secure' | 'none', number[]> = { secure: [], none: [] };
   try {
     for (const mode of ['secure', 'none'] as const) {
@@ -52,7 +55,8 @@ export async function runAuthCost(): Promise<{ headlines: Headline[]; details: R
       await rate(clusters[mode], Math.min(2000, partitions));
     }
     for (let run = 1; run <= runs; run++) {
-      for (const mode of ['secure', 'none'] as const) {
+      // Which goes first alternates too: the second of a pair runs on a warmer machine.
+      for (const mode of run % 2 === 1 ? (['secure', 'none'] as const) : (['none', 'secure'] as const)) {
         const r = await rate(clusters[mode], partitions);
         rates[mode].push(r);
         logProgress(BENCH, `run ${run}/${runs} ${mode}: ${fmt(r)} partitions/s`);
@@ -64,18 +68,19 @@ export async function runAuthCost(): Promise<{ headlines: Headline[]; details: R
   }
   const secure = median(rates.secure);
   const none = median(rates.none);
+  const pairRatios = rates.secure.map((r, i) => r / rates.none[i]);
   const headlines: Headline[] = [
     {
       name: `dispatch e2e with authentication: partitions/s (${partitions} × noop 0 ms, 2×8 slots)`,
       unit: '/s',
       median: secure,
       baseline: none,
-      baselineLabel: `the same on a --no-auth cluster, alternated (runs ${rates.none.map((r) => fmt(r)).join(', ')})`,
+      baselineLabel: `the same on ${control ? 'a second secure cluster (A/A control)' : 'a --no-auth cluster'}, alternated (runs ${rates.none.map((r) => fmt(r)).join(', ')})`,
       ratio: ratio(secure, none),
-      note: `median of ${runs}; secure runs ${rates.secure.map((r) => fmt(r)).join(', ')}; goal: ratio ≥ 0.95`,
+      note: `median of ${runs}; secure runs ${rates.secure.map((r) => fmt(r)).join(', ')}; run by run ${pairRatios.map((r) => r.toFixed(2)).join(', ')}; goal: ratio ≥ 0.95`,
     },
   ];
-  return { headlines, details: { partitions, runs, agents: AGENTS, rates } };
+  return { headlines, details: { partitions, runs, agents: AGENTS, rates, pairRatios } };
 }
 
 if (isMain(import.meta.url)) {

@@ -3,13 +3,13 @@ import { formatHostPort } from '../shared/config/host-port.js';
 import type { HealthImplementation } from 'grpc-health-check';
 import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
 import { AGENT_SERVER_OPTIONS } from '../shared/grpc/clients.js';
-import { clusterProofServerInterceptor } from '../shared/grpc/cluster-proof-interceptors.js';
+import { guardWithClusterProof } from '../shared/grpc/cluster-proof-calls.js';
+import { NODE_AGENT_SERVICE_NAME } from '../shared/grpc/node-agent-methods.js';
 import { serverCredentials, type TlsConfig } from '../shared/grpc/credentials.js';
 import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
 import { addStandardServices } from '../shared/grpc/standard-services.js';
 
-/** Full name of the service, as the health service and reflection know it. */
-export const NODE_AGENT_SERVICE_NAME = 'quantgrid.v1.NodeAgent';
+export { NODE_AGENT_SERVICE_NAME };
 
 export interface AgentServerOptions {
   host: string;
@@ -38,11 +38,11 @@ export interface StartedAgentServer {
 /** Creates the gRPC server with the NodeAgent, health and reflection services, and binds it. */
 export async function startAgentServer(options: AgentServerOptions): Promise<StartedAgentServer> {
   const credentials = serverCredentials(options.tls);
-  const interceptors = options.clusterSecret
-    ? [clusterProofServerInterceptor(options.clusterSecret, `/${NODE_AGENT_SERVICE_NAME}/`, options.address ?? (() => ''), options.onRefused ?? (() => undefined))]
-    : [];
-  const server = new grpc.Server({ ...AGENT_SERVER_OPTIONS, interceptors });
-  server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, options.handlers);
+  const server = new grpc.Server(AGENT_SERVER_OPTIONS);
+  const handlers = options.clusterSecret
+    ? guardWithClusterProof(options.handlers, NODE_AGENT_SERVICE_NAME, options.clusterSecret, options.address ?? (() => ''), options.onRefused ?? (() => undefined))
+    : options.handlers;
+  server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, handlers);
   const health = addStandardServices(server, NODE_AGENT_SERVICE_NAME);
   const address = formatHostPort(options.host, options.port);
   const port = await new Promise<number>((resolve, reject) => {

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { checkAnswer, newChallenge } from '../../shared/auth/cluster-proof.js';
+import { GET_STATUS_METHOD } from '../../shared/grpc/node-agent-methods.js';
 import type { Logger } from '../../shared/logging.js';
 import type { NodeRecord, NodeTable } from './node-table.js';
 
@@ -46,7 +47,7 @@ export class NodeStatusProber {
     const started = process.hrtime.bigint();
     const deadline = new Date(Date.now() + Math.max(this.intervalMs, 1000));
     const challenge = this.clusterSecret ? newChallenge() : '';
-    node.client.getStatus({ challenge }, { deadline }, (error, status) => {
+    node.client.getStatus({ challenge }, node.signer?.metadata(GET_STATUS_METHOD) ?? new grpc.Metadata(), { deadline }, (error, status) => {
       this.inFlight.delete(node.id);
       if (this.table.get(node.id) !== node) return;
       if (error?.code === grpc.status.UNAUTHENTICATED) {

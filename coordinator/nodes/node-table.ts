@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { ClusterCallSigner } from '../../shared/grpc/cluster-proof-calls.js';
 import { createNodeAgentClient, type NodeAgentClient } from '../../shared/grpc/clients.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import type { Logger } from '../../shared/logging.js';
@@ -36,6 +37,8 @@ export interface NodeRecord {
   /** Why the node is not verified ('' once it is). */
   unverifiedReason: string;
   client: NodeAgentClient;
+  /** Signs each call to this node with the cluster secret (none without a secret). */
+  signer: ClusterCallSigner | undefined;
 }
 
 export interface NodeTableOptions {
@@ -125,7 +128,8 @@ export class NodeTable extends EventEmitter {
       quarantinedUntil: 0,
       verified: this.options.clusterSecret === undefined,
       unverifiedReason: this.options.clusterSecret === undefined ? '' : 'not yet asked to prove the cluster secret',
-      client: createNodeAgentClient(found.address, this.options.agentTls, {}, this.options.clusterSecret),
+      client: createNodeAgentClient(found.address, this.options.agentTls),
+      signer: this.options.clusterSecret ? new ClusterCallSigner(this.options.clusterSecret, found.address) : undefined,
     };
   }
 

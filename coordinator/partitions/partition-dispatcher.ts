@@ -4,6 +4,7 @@ import type { PartitionEvent__Output } from '../../shared/generated/quantgrid/v1
 import type { Logger } from '../../shared/logging.js';
 import { QUANTGRID_VERSION } from '../../shared/version.js';
 import type { NodeRecord, NodeTable } from '../nodes/node-table.js';
+import { RUN_PARTITION_METHOD } from '../../shared/grpc/node-agent-methods.js';
 import { FairShareQueue } from './fair-share-queue.js';
 
 /** The job-side receiver of a partition's fate. One per job, shared by its partitions. */
@@ -159,7 +160,7 @@ export class PartitionDispatcher {
       coordinatorVersion: QUANTGRID_VERSION,
       heartbeatMs: this.options.heartbeatMs,
       datasetSource: this.options.datasetSource?.() ?? '',
-    });
+    }, node.signer?.metadata(RUN_PARTITION_METHOD) ?? new grpc.Metadata());
     const run: RunningAttempt = { node, attempt, call, lastMessageAt: Date.now() };
     task.running = run;
     this.running.add(task);

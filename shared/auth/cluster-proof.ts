@@ -55,10 +55,17 @@ export function generateClusterSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
+/**
+ * Nonces only have to be unique (the MAC makes them unforgeable): a random prefix per process and a
+ * counter, which costs nothing, where 16 random bytes per call cost half of signing (bench/auth-cost.ts).
+ */
+const NONCE_PREFIX = randomBytes(NONCE_BYTES).toString('base64url');
+let nonceCounter = 0;
+
 /** "time.nonce.mac" for a call of `method` at `now`. */
 export function signCall(secret: Uint8Array, method: string, now = Date.now()): string {
   const time = String(Math.round(now));
-  const nonce = randomBytes(NONCE_BYTES).toString('base64url');
+  const nonce = `${NONCE_PREFIX}${(nonceCounter++).toString(36)}`;
   return `${time}.${nonce}.${mac(secret, [CALL_PURPOSE, time, nonce, method]).toString('base64url')}`;
 }
 

@@ -1,0 +1,68 @@
+import * as grpc from '@grpc/grpc-js';
+import { callTarget, ClusterProofError, NonceWindow, signCall, verifyCall } from '../auth/cluster-proof.js';
+import { ERROR_KIND_TRAILER } from './error-trailer.js';
+
+/** The metadata key carrying a call's proof of the cluster secret. */
+export const CLUSTER_PROOF_METADATA = 'x-quantgrid-cluster-proof';
+
+/**
+ * How a node of the cluster signs its calls to the server at `address`: metadata with the proof for
+ * one method. Plain metadata on each call, not a client interceptor: dispatch sends thousands of calls
+ * a second, and grpc-js interceptors cost more than the HMAC (bench/auth-cost.ts).
+ */
+export class ClusterCallSigner {
+  constructor(
+    private readonly secret: Uint8Array,
+    private readonly address: string,
+  ) {}
+
+  metadata(method: string): grpc.Metadata {
+    const metadata = new grpc.Metadata();
+    metadata.set(CLUSTER_PROOF_METADATA, signCall(this.secret, callTarget(this.address, method)));
+    return metadata;
+  }
+}
+
+/** The refusal a call without a valid proof ends with. */
+function refusal(reason: string): grpc.StatusObject {
+  const metadata = new grpc.Metadata();
+  metadata.set(ERROR_KIND_TRAILER, 'unauthenticated');
+  return { code: grpc.status.UNAUTHENTICATED, details: `cluster proof refused: ${reason}`, metadata };
+}
+
+type AnyHandler = (call: { metadata: grpc.Metadata; emit?: (event: 'error', status: unknown) => boolean }, callback?: (error: unknown) => void) => void;
+
+/**
+ * Wraps every handler of a service so that a call without a fresh, unreplayed proof for `method` on
+ * this server is refused with UNAUTHENTICATED before the handler sees it (a unary call through its
+ * callback, a server stream by its status). A plain function around each handler: cheaper than a
+ * server interceptor on the dispatch path.
+ */
+export function guardWithClusterProof<Handlers extends object>(
+  handlers: Handlers,
+  service: string,
+  secret: Uint8Array,
+  /** This server's address as callers dial it (known once the port is bound). */
+  address: () => string,
+  onRefused: (method: string, reason: string) => void,
+): Handlers {
+  const nonces = new NonceWindow();
+  const guarded: Record<string, AnyHandler> = {};
+  for (const [name, handler] of Object.entries(handlers as Record<string, AnyHandler>)) {
+    const method = `/${service}/${name}`;
+    guarded[name] = (call, callback) => {
+      try {
+        verifyCall(secret, callTarget(address(), method), call.metadata.get(CLUSTER_PROOF_METADATA)[0], nonces);
+      } catch (error) {
+        const reason = error instanceof ClusterProofError ? error.message : String(error);
+        onRefused(method, reason);
+        const status = refusal(reason);
+        if (callback) callback(status);
+        else call.emit?.('error', status);
+        return;
+      }
+      handler(call, callback);
+    };
+  }
+  return guarded as Handlers;
+}
