@@ -183,6 +183,7 @@ function dispatchBatch(dispatcher: PartitionDispatcher, n: number): Promise<Batc
       jobId: `bench-inprocess-${process.pid}-${++batchCounter}`,
       kind: noopKind.name,
       specJson: JSON.stringify(spec),
+      datasetIds: [],
       requiredCapabilities: [],
       priority: 0,
       owner: "bench",

@@ -23,17 +23,6 @@ export interface DatasetSource {
   pin?(id: string): () => void;
 }
 
-/** Ids of the stored datasets a partition's spec (the kind's validated spec, as JSON) reads: the kind says which. */
-export function storedDatasetIds(kindName: string, specJson: string): string[] {
-  const kind = taskKindByName(kindName);
-  if (!kind) return []; // refused as an unknown kind
-  try {
-    return kind.datasets(JSON.parse(specJson));
-  } catch {
-    return []; // the worker reports a bad spec
-  }
-}
-
 /** The pool as the service sees it. */
 export interface SlotSource {
   readonly size: number;
@@ -74,6 +63,9 @@ export interface AgentCounters {
 }
 
 const MAX_JOB_ID_LENGTH = 256;
+/** A partition reads a dataset per symbol or asset; more than this many in one request is not a job of ours. */
+const MAX_DATASETS_PER_PARTITION = 1024;
+const DATASET_ID_PATTERN = /^[0-9a-f]{64}$/;
 
 interface Running {
   jobId: string;
@@ -256,6 +248,10 @@ export class AgentService {
     if (!this.knowsKind(request.kind)) return bad(`unknown task kind "${request.kind}"`);
     if (typeof request.specJson !== 'string' || request.specJson.trim() === '') return bad('spec_json is empty');
     if (typeof request.partitionJson !== 'string' || request.partitionJson.trim() === '') return bad('partition_json is empty');
+    const ids = Array.isArray(request.datasetIds) ? request.datasetIds : [];
+    if (ids.length > MAX_DATASETS_PER_PARTITION) return bad(`dataset_ids: at most ${MAX_DATASETS_PER_PARTITION}`);
+    const badId = ids.findIndex((id) => typeof id !== 'string' || !DATASET_ID_PATTERN.test(id));
+    if (badId >= 0) return bad(`dataset_ids[${badId}]: not a dataset id (64 lower-case hex digits)`);
     if (this.draining) return new PartitionFailure('DRAINING', 'the agent is shutting down; run the partition elsewhere');
     return undefined;
   }
@@ -336,7 +332,7 @@ export class AgentService {
     logger.debug({ ...where, heartbeatMs }, 'partition started');
 
     // The partition's stored datasets stay pinned (their disk-cache files kept) until it ends.
-    const datasetIds = storedDatasetIds(request.kind, request.specJson);
+    const datasetIds = [...new Set(request.datasetIds ?? [])];
     const unpins = datasetIds.map((id) => this.options.datasets?.pin?.(id));
     const settle = (outcome: PartitionOutcome | PartitionFailure): void => {
       for (const unpin of unpins) unpin?.();

@@ -71,7 +71,7 @@ export class JobRunner {
     const execution = new JobExecution(
       jobId,
       this.hub,
-      { jobId, kind: kind.name, specJson, requiredCapabilities: required, priority: data.priority, owner: data.owner ?? '', cancelled: false },
+      { jobId, kind: kind.name, specJson, datasetIds: kind.datasets(spec), requiredCapabilities: required, priority: data.priority, owner: data.owner ?? '', cancelled: false },
       async (index, resultJson) => {
         if (cacheable) this.ledger.cache(cacheHashes[index], resultJson).catch(warn('partition result not cached'));
         // The result is in memory either way: a failed write costs durability, not the job.

@@ -23,6 +23,8 @@ export interface JobDispatchContext {
   jobId: string;
   kind: string;
   specJson: string;
+  /** The stored datasets the spec reads (its kind's datasets(spec)), sent so agents need not read the spec. */
+  datasetIds: readonly string[];
   requiredCapabilities: readonly string[];
   priority: number;
   /** The user the job runs as: free slots go to users in turn (FairShareQueue). */
@@ -160,6 +162,7 @@ export class PartitionDispatcher {
       coordinatorVersion: QUANTGRID_VERSION,
       heartbeatMs: this.options.heartbeatMs,
       datasetSource: this.options.datasetSource?.() ?? '',
+      datasetIds: [...task.job.datasetIds],
     }, node.signer?.metadata(RUN_PARTITION_METHOD) ?? new grpc.Metadata());
     const run: RunningAttempt = { node, attempt, call, lastMessageAt: Date.now() };
     task.running = run;

@@ -59,8 +59,9 @@ test('a partition pins its stored dataset from before loading it until it ends',
     jobId: 'job-1',
     partition: 0,
     attempt: 1,
-    // The kind says which stored datasets its spec reads (a market analysis of the one bar).
+    // The coordinator says which stored datasets the spec reads (its kind's datasets(spec)).
     kind: 'market-analysis',
+    datasetIds: [ID],
     specJson: JSON.stringify({ assets: ['X'], timeframes: ['1h'], dataset: { name: `sha256:${ID}`, bars: 1, seed: 0 }, indicators: ['rsi'], includeSeries: false }),
     partitionJson: JSON.stringify({ first: 0, count: 1 }),
     coordinatorVersion: QUANTGRID_VERSION,

@@ -119,6 +119,8 @@ test('malformed requests get deterministic INVALID_ARGUMENT', async () => {
     [{ kind: 'teleport' }, /unknown task kind/],
     [{ specJson: '' }, /spec_json/],
     [{ partitionJson: '{' }, /partition_json is not JSON/],
+    [{ datasetIds: ['../../etc/passwd'] }, /dataset_ids\[0\]: not a dataset id/],
+    [{ datasetIds: Array.from({ length: 1025 }, () => 'a'.repeat(64)) }, /dataset_ids: at most 1024/],
   ] as Array<[Partial<RunPartitionRequest>, RegExp]>) {
     const error = await errorOf(request(overrides));
     assert.equal(error.code, 'INVALID_ARGUMENT', JSON.stringify(overrides));

@@ -6,7 +6,8 @@ import type { DatasetIndex } from '../../../shared/tasks/stored-datasets.js';
 import { ResampledBarCounts } from '../../../coordinator/datasets/resampled-bar-counts.js';
 import { resample } from '../../../shared/quant/resample.js';
 import type { Timeframe } from '../../../shared/quant/timeframes.js';
-import { storedDatasetIds } from '../../../node-agent/agent-service.js';
+import { taskKindByName } from '../../../shared/tasks/registry.js';
+import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
 
 /** What submission does with a JobSpec's member: the kind that owns it resolves its stored datasets. */
 async function resolveStoredDatasets(jobSpec: Record<string, unknown>, index: DatasetIndex): Promise<void> {
@@ -45,15 +46,15 @@ test('unknown ids and mismatched symbols, timeframes or bar counts are refused n
   await assert.rejects(resolveStoredDatasets({ marketAnalysis: { timeframes: ['4h', '1h'], dataset: { name: `sha256:${ID}` } } }, index), /market_analysis\.timeframes\[1\]: .*holds 4h bars, which resample to 4h 1d 1w 1M, not 1h/);
 });
 
-test('the agent finds the stored dataset a spec names', () => {
-  for (const kind of ['backtest', 'market-analysis']) {
-    assert.deepEqual(storedDatasetIds(kind, JSON.stringify({ dataset: { name: `sha256:${ID}`, bars: 3, seed: 0 } })), [ID]);
-    assert.deepEqual(storedDatasetIds(kind, JSON.stringify({ dataset: { name: 'synthetic', bars: 3, seed: 1 } })), []);
-    assert.deepEqual(storedDatasetIds(kind, '{not json'), []);
-    assert.deepEqual(storedDatasetIds(kind, 'null'), []);
-  }
-  assert.deepEqual(storedDatasetIds('noop', JSON.stringify({ partitions: 1, workMs: 0, failPartition: -1 })), [], 'a noop reads no bars');
-  assert.deepEqual(storedDatasetIds('futures', '{}'), []);
+test('each kind names the stored datasets its validated spec reads (sent to agents as dataset_ids)', () => {
+  const backtest = taskKindByName('backtest')!;
+  const stored = backtest.validate({ symbols: ['BTCUSDT'], timeframe: '4h', dataset: { name: `sha256:${ID}`, bars: 1234 } }, DEFAULT_SPEC_LIMITS);
+  assert.deepEqual(backtest.datasets(stored), [ID]);
+  assert.deepEqual(backtest.datasets(backtest.validate({ symbols: ['BTCUSDT'] }, DEFAULT_SPEC_LIMITS)), [], 'synthetic bars');
+  const analysis = taskKindByName('market-analysis')!;
+  assert.deepEqual(analysis.datasets(analysis.validate({ assets: ['BTCUSDT'], timeframes: ['4h'], dataset: { name: `sha256:${ID}`, bars: 1234 } }, DEFAULT_SPEC_LIMITS)), [ID]);
+  const noop = taskKindByName('noop')!;
+  assert.deepEqual(noop.datasets(noop.validate({ partitions: 1 }, DEFAULT_SPEC_LIMITS)), [], 'a noop reads no bars');
 });
 
 describe('jobs at a coarser timeframe than the stored dataset', () => {
