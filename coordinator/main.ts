@@ -19,7 +19,7 @@ import { PartitionLedger } from './partitions/partition-ledger.js';
 import { connectRedis } from './redis/redis-connection.js';
 import { AuditLog } from './audit/audit-log.js';
 import { installAdminToken, readClusterSecret } from './auth/auth-bootstrap.js';
-import { apiAuthInterceptor } from './auth/api-auth-interceptor.js';
+import { apiAuthInterceptor } from './api/auth-interceptor.js';
 import { TokenStore } from './auth/token-store.js';
 import { DatasetStore } from './datasets/dataset-store.js';
 import { ScheduleService } from './schedules/schedule-service.js';

@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
+import { LIST_AUDIT_DEFAULT, LIST_AUDIT_MAX } from '../../shared/api-limits.js';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue, parseIntegerIn } from '../flag-parsers.js';
 import { formatTimestamp } from '../render/format.js';
 import { renderTable } from '../render/table.js';
 
-/** Most entries one listing returns (the coordinator's cap). */
-const MAX_AUDIT_LIMIT = 10_000;
 
 async function run(context: CommandContext, flags: { user?: string; limit: string }): Promise<number> {
-  const limit = flagValue('--limit', flags.limit, parseIntegerIn(1, MAX_AUDIT_LIMIT));
+  const limit = flagValue('--limit', flags.limit, parseIntegerIn(1, LIST_AUDIT_MAX));
   const { entries } = await context.connection.listAudit({ user: flags.user ?? '', limit });
   if (context.json) context.printJson({ entries });
   else {
@@ -24,7 +23,7 @@ export function registerAuditCommand(program: Command): void {
     .command('audit')
     .description('who submitted, cancelled, imported, scheduled, created or revoked what, and when (admin)')
     .option('--user <user>', 'only what this user did')
-    .option('--limit <n>', 'most entries, newest first', '100')
+    .option('--limit <n>', `most entries, newest first (at most ${LIST_AUDIT_MAX})`, String(LIST_AUDIT_DEFAULT))
     .addHelpText(
       'after',
       `

@@ -4,9 +4,11 @@ import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Co
 import type { TokenInfo } from '../../shared/generated/quantgrid/v1/TokenInfo.js';
 import type { Logger } from '../../shared/logging.js';
 import { quoteInput } from '../../shared/quote-input.js';
-import { MAX_AUDIT_LIMIT, type AuditLog } from '../audit/audit-log.js';
+import { LIST_AUDIT_MAX } from '../../shared/api-limits.js';
+import type { AuditLog } from '../audit/audit-log.js';
 import { principalOf } from '../auth/principal.js';
 import { USER_NAME_PATTERN, type TokenInfo as StoredTokenInfo, type TokenStore } from '../auth/token-store.js';
+import { TOKEN_STORE } from '../redis/store-names.js';
 import { unary, type RpcContext } from './rpc-handlers.js';
 
 export type AuthRpcName = 'WhoAmI' | 'CreateToken' | 'ListTokens' | 'RevokeToken' | 'ListAudit';
@@ -25,7 +27,7 @@ function checkUser(user: string): string {
 
 /** Who am I, tokens and the audit trail; the roles they need are in auth/rpc-roles.ts. */
 export function createAuthHandlers(tokens: TokenStore, audit: AuditLog, log: Logger): Pick<CoordinatorHandlers, AuthRpcName> {
-  const context = (rpc: AuthRpcName): RpcContext => ({ rpc, log, dependency: 'token store (Redis)' });
+  const context = (rpc: AuthRpcName): RpcContext => ({ rpc, log, dependency: TOKEN_STORE });
   return {
     WhoAmI: unary(context('WhoAmI'), async (_request, call) => principalOf(call)),
 
@@ -56,7 +58,7 @@ export function createAuthHandlers(tokens: TokenStore, audit: AuditLog, log: Log
     }),
 
     ListAudit: unary(context('ListAudit'), async (request) => {
-      if (request.limit > MAX_AUDIT_LIMIT) throw new ValidationError('limit', `must be at most ${MAX_AUDIT_LIMIT}`);
+      if (request.limit > LIST_AUDIT_MAX) throw new ValidationError('limit', `must be at most ${LIST_AUDIT_MAX}`);
       const entries = await audit.list({ user: request.user || undefined, limit: request.limit || undefined });
       return { entries: entries.map((entry) => ({ timeMs: entry.at, user: entry.user, action: entry.action, target: entry.target, detail: entry.detail })) };
     }),

@@ -3,7 +3,8 @@ import { CHUNK_BYTES } from '../../shared/grpc/message-limits.js';
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
 import type { DatasetChunk } from '../../shared/generated/quantgrid/v1/DatasetChunk.js';
 import type { Logger } from '../../shared/logging.js';
-import { toDatasetInfo, type DatasetStore } from '../datasets/dataset-store.js';
+import { toDatasetInfo, type DatasetStore, type StoredDatasetInfo } from '../datasets/dataset-store.js';
+import type { DatasetInfo } from '../../shared/generated/quantgrid/v1/DatasetInfo.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { principalOf } from '../auth/principal.js';
 import { DATASET_STORE } from './dependency-failure.js';
@@ -19,21 +20,23 @@ export type DatasetRpcName = 'ImportDataset' | 'ImportDatasetStream' | 'ListData
 /** Importing and listing stored datasets, and serving their bytes to node agents. */
 export function createDatasetHandlers(datasets: DatasetStore, audit: AuditLog, log: Logger): Pick<CoordinatorHandlers, DatasetRpcName> {
   const context = (rpc: DatasetRpcName): RpcContext => ({ rpc, log, dependency: DATASET_STORE });
+  /** An import, in one message or streamed: logged, in the audit trail, and answered. */
+  const imported = async (info: StoredDatasetInfo & { alreadyPresent: boolean }, owner: string, streamed: boolean): Promise<DatasetInfo> => {
+    const { id, symbol, timeframe, bars, bytes, alreadyPresent } = info;
+    log.info({ dataset: id, symbol, timeframe, bars, bytes, alreadyPresent, streamed, owner }, 'dataset imported');
+    const detail = `${symbol} ${timeframe}, ${bars} bars${streamed ? ', streamed' : ''}${alreadyPresent ? ', already present' : ''}`;
+    await audit.append({ user: owner, action: 'dataset.import', target: `sha256:${id}`, detail });
+    return toDatasetInfo(info, alreadyPresent);
+  };
   return {
     ImportDataset: unary(context('ImportDataset'), async ({ symbol, timeframe, format, content }, call) => {
       const owner = principalOf(call).user;
-      const info = await datasets.import({ symbol, timeframe, format, content, owner });
-      log.info({ dataset: info.id, symbol, timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent, owner }, 'dataset imported');
-      await audit.append({ user: owner, action: 'dataset.import', target: `sha256:${info.id}`, detail: `${symbol} ${timeframe}, ${info.bars} bars${info.alreadyPresent ? ', already present' : ''}` });
-      return toDatasetInfo(info, info.alreadyPresent);
+      return imported(await datasets.import({ symbol, timeframe, format, content, owner }), owner, false);
     }),
 
     ImportDatasetStream: clientStream(context('ImportDatasetStream'), async (call) => {
       const owner = principalOf(call).user;
-      const info = await importDatasetStream(datasets, call, () => call.cancelled, owner);
-      log.info({ dataset: info.id, symbol: info.symbol, timeframe: info.timeframe, bars: info.bars, bytes: info.bytes, alreadyPresent: info.alreadyPresent, streamed: true, owner }, 'dataset imported');
-      await audit.append({ user: owner, action: 'dataset.import', target: `sha256:${info.id}`, detail: `${info.symbol} ${info.timeframe}, ${info.bars} bars, streamed${info.alreadyPresent ? ', already present' : ''}` });
-      return toDatasetInfo(info, info.alreadyPresent);
+      return imported(await importDatasetStream(datasets, call, () => call.cancelled, owner), owner, true);
     }),
 
     ListDatasets: unary(context('ListDatasets'), async () => ({ datasets: (await datasets.list()).map((info) => toDatasetInfo(info)) })),

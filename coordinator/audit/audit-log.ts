@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LIST_AUDIT_DEFAULT, LIST_AUDIT_MAX } from '../../shared/api-limits.js';
 
 /** What was done; one name per action on every surface (the log, `quantgrid audit`, the dashboard). */
 export const AUDIT_ACTIONS = [
@@ -28,12 +29,11 @@ export interface AuditEntry {
 
 export interface AuditQuery {
   user?: string;
-  /** Most entries returned, newest first (default 100, at most 10,000). */
+  /** Most entries returned, newest first (default LIST_AUDIT_DEFAULT, at most LIST_AUDIT_MAX). */
   limit?: number;
 }
 
 const MAX_DETAIL = 200;
-export const MAX_AUDIT_LIMIT = 10_000;
 
 /**
  * Who did what, and when, as one Redis stream kept for the retention time: each append trims
@@ -68,7 +68,7 @@ export class AuditLog {
   }
 
   async list(query: AuditQuery = {}): Promise<AuditEntry[]> {
-    const limit = Math.min(Math.max(1, query.limit ?? 100), MAX_AUDIT_LIMIT);
+    const limit = Math.min(Math.max(1, query.limit ?? LIST_AUDIT_DEFAULT), LIST_AUDIT_MAX);
     const since = this.now() - this.retentionMs;
     const entries: AuditEntry[] = [];
     let end = '+';

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 
 /**
  * API tokens: 32 random bytes (256 bits) behind a recognisable prefix, shown to their holder once.
@@ -21,13 +21,6 @@ export function isApiTokenShaped(text: string): boolean {
 /** The hex SHA-256 a token is stored and looked up under. */
 export function hashApiToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
-}
-
-/** Constant-time comparison of two hex digests of equal length. */
-export function sameDigest(a: string, b: string): boolean {
-  const left = Buffer.from(a, 'hex');
-  const right = Buffer.from(b, 'hex');
-  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
 }
 
 /** The `authorization` metadata value's token: "Bearer <token>" (scheme case-insensitive), else undefined. */
