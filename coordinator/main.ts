@@ -16,7 +16,7 @@ import { NodeStatusProber } from './nodes/node-status-prober.js';
 import { NodeTable } from './nodes/node-table.js';
 import { PartitionDispatcher } from './partitions/partition-dispatcher.js';
 import { PartitionLedger } from './partitions/partition-ledger.js';
-import { connectRedis } from './redis/redis-connection.js';
+import { connectRedis, duplicateRedis } from './redis/redis-connection.js';
 import { AuditLog } from './audit/audit-log.js';
 import { installAdminToken, readClusterSecret } from './auth/auth-bootstrap.js';
 import { apiAuthInterceptor } from './api/auth-interceptor.js';
@@ -85,10 +85,10 @@ async function main(): Promise<void> {
   );
   const redis = await connectRedis({ url: config.redisUrl, passwordFile: config.redisPasswordFile, tlsCaFile: config.redisTlsCaFile }, log, stopping.signal);
   const retention = { age: Math.ceil(config.retentionMs / 1000), count: config.retentionCount };
-  const ledger = new PartitionLedger(redis.duplicate(), config.queuePrefix, retention.age, Math.ceil(config.partitionCacheTtlMs / 1000));
+  const ledger = new PartitionLedger(duplicateRedis(redis, log, 'partition ledger'), config.queuePrefix, retention.age, Math.ceil(config.partitionCacheTtlMs / 1000));
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
-  const apiRedis = redis.duplicate({ maxRetriesPerRequest: 1 });
-  const hub = new JobEventLog(redis.duplicate(), config.queuePrefix, retention.age, log, apiRedis);
+  const apiRedis = duplicateRedis(redis, log, 'api', { maxRetriesPerRequest: 1 });
+  const hub = new JobEventLog(duplicateRedis(redis, log, 'event log'), config.queuePrefix, retention.age, log, apiRedis);
   const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
   const store = new JobStore(apiRedis, config.queuePrefix, retention);
   const datasets = new DatasetStore(store.connection, config.queuePrefix);
@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   });
   const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs);
   worker.hooks = schedules.hooks;
-  worker.start(redis.duplicate());
+  worker.start(duplicateRedis(redis, log, 'job worker'));
   schedules.reconcile().catch((error) => log.warn({ err: errorMessage(error) }, 'schedules not reconciled'));
 
   const tokens = new TokenStore(apiRedis, `${config.queuePrefix}:`);

@@ -5,7 +5,8 @@ import type { RunPartitionRequest__Output } from '../shared/generated/quantgrid/
 import type { PartitionEvent } from '../shared/generated/quantgrid/v1/PartitionEvent.js';
 import type { AgentStatus } from '../shared/generated/quantgrid/v1/AgentStatus.js';
 import type { Logger } from '../shared/logging.js';
-import { errorMessage } from '../shared/errors.js';
+import { errorMessage, Internal, ValidationError } from '../shared/errors.js';
+import { statusOfError } from '../shared/grpc/error-status.js';
 import { isCompatibleVersion } from '../shared/version.js';
 import { taskKindByName } from '../shared/tasks/registry.js';
 import type { MachineProfile } from './machine-profile.js';
@@ -185,11 +186,11 @@ export class AgentService {
     GetStatus: (call, callback) => {
       try {
         const challenge = call.request.challenge;
-        if (challenge.length > 512) return callback({ code: grpc.status.INVALID_ARGUMENT, details: 'challenge: at most 512 characters' });
+        if (challenge.length > 512) return callback(statusOfError(new ValidationError('challenge', 'at most 512 characters')));
         callback(null, this.status(challenge));
       } catch (error) {
         this.options.logger.error({ err: errorMessage(error) }, 'GetStatus failed');
-        callback({ code: grpc.status.INTERNAL, details: `status unavailable: ${errorMessage(error)}` });
+        callback(statusOfError(new Internal(`status unavailable: ${errorMessage(error)}`)));
       }
     },
     RunPartition: (call) => {

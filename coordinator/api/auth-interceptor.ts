@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { bearerToken } from '../../shared/auth/api-token.js';
+import { AUTHORIZATION_METADATA, bearerToken } from '../../shared/auth/api-token.js';
 import { callTarget, NonceWindow, verifyCall } from '../../shared/auth/cluster-proof.js';
 import { roleAllows } from '../../shared/auth/roles.js';
 import { errorMessage, PermissionDenied, Unauthenticated } from '../../shared/errors.js';
@@ -39,7 +39,7 @@ export function apiAuthInterceptor(options: ApiAuthOptions): grpc.ServerIntercep
 
   async function principalFor(rpc: string, path: string, metadata: grpc.Metadata, call: grpc.ServerInterceptingCallInterface): Promise<Principal> {
     if (!options.tokens) return ANONYMOUS_ADMIN;
-    const authorization = metadata.get('authorization')[0];
+    const authorization = metadata.get(AUTHORIZATION_METADATA)[0];
     if (NODE_RPCS.has(rpc)) {
       const proof = metadata.get(CLUSTER_PROOF_METADATA)[0];
       if (proof !== undefined && options.clusterSecret) {

@@ -1,4 +1,4 @@
-import { isRole } from '../../shared/auth/roles.js';
+import { isRole, ROLES } from '../../shared/auth/roles.js';
 import { AlreadyExists, NotFound, ValidationError } from '../../shared/errors.js';
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
 import type { TokenInfo } from '../../shared/generated/quantgrid/v1/TokenInfo.js';
@@ -33,7 +33,7 @@ export function createAuthHandlers(tokens: TokenStore, audit: AuditLog, log: Log
 
     CreateToken: unary(context('CreateToken'), async (request, call) => {
       const user = checkUser(request.user);
-      if (!isRole(request.role)) throw new ValidationError('role', `must be viewer, submitter or admin, got ${quoteInput(request.role)}`);
+      if (!isRole(request.role)) throw new ValidationError('role', `must be one of ${ROLES.join(', ')}, got ${quoteInput(request.role)}`);
       if (request.expiresInSeconds > MAX_TOKEN_LIFETIME_SECONDS) throw new ValidationError('expires_in_seconds', `must be at most ${MAX_TOKEN_LIFETIME_SECONDS} (0: never)`);
       const now = Date.now();
       const expiresAt = request.expiresInSeconds > 0 ? now + request.expiresInSeconds * 1000 : 0;

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { link, mkdir, unlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { generateApiToken, isApiTokenShaped } from '../../shared/auth/api-token.js';
+import { API_TOKEN_RULE, generateApiToken, isApiTokenShaped } from '../../shared/auth/api-token.js';
 import { readSecretFile, type SecretFile } from '../../shared/config/secret-file.js';
 
 /** The user the bootstrap admin token belongs to. */
@@ -52,6 +52,6 @@ async function readTokenFile(file: string): Promise<{ token: string; warning?: s
     throw new Error(`the admin token file: ${(error as Error).message}`);
   }
   const token = read.reveal();
-  if (!isApiTokenShaped(token)) throw new Error(`${file} does not hold a quantgrid token (qg_ followed by 43 base64url characters)`);
+  if (!isApiTokenShaped(token)) throw new Error(`${file} does not hold a quantgrid token (${API_TOKEN_RULE})`);
   return read.exposure ? { token, warning: read.exposure } : { token };
 }

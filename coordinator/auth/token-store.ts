@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { generateApiToken, hashApiToken, isApiTokenShaped } from '../../shared/auth/api-token.js';
+import { API_TOKEN_RULE, generateApiToken, hashApiToken, isApiTokenShaped } from '../../shared/auth/api-token.js';
 import { isRole, type Role } from '../../shared/auth/roles.js';
 
 /** A token's holder as the API sees it. */
@@ -66,7 +66,7 @@ export class TokenStore {
    * a revoked-and-recreated admin token is not undone by restarting a coordinator. Says which happened.
    */
   async install(user: string, role: Role, token: string): Promise<'installed' | 'present' | 'user-has-another'> {
-    if (!isApiTokenShaped(token)) throw new Error('not a quantgrid token (qg_ followed by 43 base64url characters)');
+    if (!isApiTokenShaped(token)) throw new Error('not a quantgrid token (${API_TOKEN_RULE})');
     const current = await this.redis.get(this.userKey(user));
     if (current === hashApiToken(token) && parseInfo(await this.redis.hgetall(this.tokenKey(current)))) return 'present';
     if (current && parseInfo(await this.redis.hgetall(this.tokenKey(current)))) return 'user-has-another';

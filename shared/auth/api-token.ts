@@ -7,7 +7,11 @@ import { createHash, randomBytes } from 'node:crypto';
  */
 export const API_TOKEN_PREFIX = 'qg_';
 const TOKEN_BYTES = 32;
-const TOKEN_PATTERN = /^qg_[A-Za-z0-9_-]{43}$/;
+const TOKEN_PATTERN = new RegExp(`^${API_TOKEN_PREFIX}[A-Za-z0-9_-]{43}$`);
+/** What a token looks like, in the words of an error about one that does not. */
+export const API_TOKEN_RULE = `${API_TOKEN_PREFIX} followed by 43 base64url characters`;
+/** The metadata key a call's token travels in (as `Bearer <token>`). */
+export const AUTHORIZATION_METADATA = 'authorization';
 
 export function generateApiToken(): string {
   return API_TOKEN_PREFIX + randomBytes(TOKEN_BYTES).toString('base64url');

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { AUTHORIZATION_METADATA } from '../auth/api-token.js';
 
 /**
  * A client interceptor that sends `authorization: Bearer <token>` on every call. (grpc-js refuses
@@ -8,7 +9,7 @@ export function bearerTokenInterceptor(token: string): grpc.Interceptor {
   return (options, nextCall) =>
     new grpc.InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
-        metadata.set('authorization', `Bearer ${token}`);
+        metadata.set(AUTHORIZATION_METADATA, `Bearer ${token}`);
         next(metadata, listener);
       },
     });

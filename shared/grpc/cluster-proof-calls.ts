@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { callTarget, ClusterProofError, NonceWindow, signCall, verifyCall } from '../auth/cluster-proof.js';
-import { ERROR_KIND_TRAILER } from './error-trailer.js';
+import { Unauthenticated } from '../errors.js';
+import { statusOfError } from './error-status.js';
 
 /** The metadata key carrying a call's proof of the cluster secret. */
 export const CLUSTER_PROOF_METADATA = 'x-quantgrid-cluster-proof';
@@ -21,13 +22,6 @@ export class ClusterCallSigner {
     metadata.set(CLUSTER_PROOF_METADATA, signCall(this.secret, callTarget(this.address, method)));
     return metadata;
   }
-}
-
-/** The refusal a call without a valid proof ends with. */
-function refusal(reason: string): grpc.StatusObject {
-  const metadata = new grpc.Metadata();
-  metadata.set(ERROR_KIND_TRAILER, 'unauthenticated');
-  return { code: grpc.status.UNAUTHENTICATED, details: `cluster proof refused: ${reason}`, metadata };
 }
 
 type AnyHandler = (call: { metadata: grpc.Metadata; emit?: (event: 'error', status: unknown) => boolean }, callback?: (error: unknown) => void) => void;
@@ -56,7 +50,7 @@ export function guardWithClusterProof<Handlers extends object>(
       } catch (error) {
         const reason = error instanceof ClusterProofError ? error.message : String(error);
         onRefused(method, reason);
-        const status = refusal(reason);
+        const status = statusOfError(new Unauthenticated(`cluster proof refused: ${reason}`));
         if (callback) callback(status);
         else call.emit?.('error', status);
         return;

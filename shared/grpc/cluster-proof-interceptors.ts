@@ -1,8 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
 import { ClusterCallSigner } from './cluster-proof-calls.js';
 
-export { CLUSTER_PROOF_METADATA } from './cluster-proof-calls.js';
-
 /**
  * A client interceptor that signs every call to the server at `address` with the cluster secret: for
  * callers of a few calls (agents fetching datasets, tests, benchmarks). The coordinator's dispatch

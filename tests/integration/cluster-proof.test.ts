@@ -8,7 +8,7 @@ import { startAgentServer, type StartedAgentServer } from '../../node-agent/agen
 import { answerChallenge, callTarget, checkAnswer, newChallenge, signCall } from '../../shared/auth/cluster-proof.js';
 import { readClusterSecretFile, writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
 import { createNodeAgentClient, type NodeAgentClient } from '../../shared/grpc/clients.js';
-import { CLUSTER_PROOF_METADATA } from '../../shared/grpc/cluster-proof-interceptors.js';
+import { CLUSTER_PROOF_METADATA } from '../../shared/grpc/cluster-proof-calls.js';
 import type { NodeAgentHandlers } from '../../shared/generated/quantgrid/v1/NodeAgent.js';
 import { healthCheck } from '../helpers/standard-grpc.js';
 

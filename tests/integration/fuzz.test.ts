@@ -12,7 +12,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { callTarget, signCall } from '../../shared/auth/cluster-proof.js';
-import { CLUSTER_PROOF_METADATA } from '../../shared/grpc/cluster-proof-interceptors.js';
+import { CLUSTER_PROOF_METADATA } from '../../shared/grpc/cluster-proof-calls.js';
 import protobuf from 'protobufjs';
 import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import { PROTO_FILES, PROTO_ROOT } from '../../shared/grpc/proto-package.js';
