@@ -1,3 +1,4 @@
+import { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
 import * as grpc from '@grpc/grpc-js';
 import { loadQuantgridProto } from '../../shared/grpc/proto-package.js';
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
@@ -52,6 +53,31 @@ export async function startFakeCoordinator(handlers: Partial<CoordinatorHandlers
           resolve();
         }, 500).unref();
       }),
+  };
+}
+
+/**
+ * Fake coordinators and connections to them (2 s deadline) for one test file; `stopAll` (in an
+ * `after` hook) closes every connection and stops every server it made.
+ */
+export function fakeCoordinators(): {
+  connect(handlers: Partial<CoordinatorHandlers>): Promise<{ server: FakeCoordinator; connection: CoordinatorConnection }>;
+  stopAll(): Promise<void>;
+} {
+  const servers: FakeCoordinator[] = [];
+  const connections: CoordinatorConnection[] = [];
+  return {
+    async connect(handlers) {
+      const server = await startFakeCoordinator(handlers);
+      servers.push(server);
+      const connection = new CoordinatorConnection({ address: server.address, timeoutMs: 2000 });
+      connections.push(connection);
+      return { server, connection };
+    },
+    async stopAll() {
+      for (const connection of connections) connection.close();
+      await Promise.all(servers.map((server) => server.stop()));
+    },
   };
 }
 

@@ -4,9 +4,9 @@
  * start it again on the same data dir and find the earlier job still there (Redis's append-only file).
  */
 import { after, before, it } from 'node:test';
+import { isGone } from '../helpers/processes.js';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,20 +27,6 @@ after(async () => {
   await rm(dataDir, { recursive: true, force: true });
 });
 
-/** True when pid no longer runs (gone, or a zombie nobody has reaped yet). */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ESRCH';
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
-}
 
 /** Every process descended from pid, with its command line. */
 async function descendants(pid: number): Promise<Array<{ pid: number; command: string }>> {

@@ -3,27 +3,15 @@ import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
 import type { JobEvent__Output } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
 import { asCliError, CliError } from '../../../cli/cli-error.js';
-import { CoordinatorConnection } from '../../../shared/client/coordinator-connection.js';
 import { CoordinatorError } from '../../../shared/client/coordinator-error.js';
 import { JobWatchLostError, watchJob, type WatchObserver } from '../../../shared/client/job-watcher.js';
-import { job, jobEvent, progress, sendEvents, startFakeCoordinator, type FakeCoordinator } from '../../helpers/fake-coordinator.js';
+import { fakeCoordinators, job, jobEvent, progress, sendEvents } from '../../helpers/fake-coordinator.js';
 
 /** watchJob in-process against a fake coordinator, with short pauses. */
 
-const servers: FakeCoordinator[] = [];
-const connections: CoordinatorConnection[] = [];
-after(async () => {
-  for (const connection of connections) connection.close();
-  await Promise.all(servers.map((server) => server.stop()));
-});
-
-async function setUp(handlers: Parameters<typeof startFakeCoordinator>[0]) {
-  const server = await startFakeCoordinator(handlers);
-  servers.push(server);
-  const connection = new CoordinatorConnection({ address: server.address, tls: {}, timeoutMs: 2000 });
-  connections.push(connection);
-  return { server, connection };
-}
+const fakes = fakeCoordinators();
+after(() => fakes.stopAll());
+const setUp = fakes.connect;
 
 function recordingDisplay() {
   const events: Array<{ type: string; snapshot: boolean }> = [];

@@ -1,26 +1,14 @@
 import { after, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CoordinatorConnection } from '../../../shared/client/coordinator-connection.js';
 import { JobWatchTimeoutError, watchToEnd } from '../../../shared/client/watch-to-end.js';
 import type { JobEvent__Output } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
-import { job, jobEvent, progress, sendEvents, startFakeCoordinator, type FakeCoordinator } from '../../helpers/fake-coordinator.js';
+import { fakeCoordinators, job, jobEvent, progress, sendEvents } from '../../helpers/fake-coordinator.js';
 
 /** watchToEnd (the job watcher plus the final job, the events kept and a time limit) against a fake coordinator. */
 
-const servers: FakeCoordinator[] = [];
-const connections: CoordinatorConnection[] = [];
-after(async () => {
-  for (const connection of connections) connection.close();
-  await Promise.all(servers.map((server) => server.stop()));
-});
-
-async function setUp(handlers: Parameters<typeof startFakeCoordinator>[0]) {
-  const server = await startFakeCoordinator(handlers);
-  servers.push(server);
-  const connection = new CoordinatorConnection({ address: server.address, timeoutMs: 2000 });
-  connections.push(connection);
-  return connection;
-}
+const fakes = fakeCoordinators();
+after(() => fakes.stopAll());
+const setUp = async (handlers: Parameters<typeof fakes.connect>[0]) => (await fakes.connect(handlers)).connection;
 
 const THREE_EVENTS = [
   jobEvent('JOB_EVENT_TYPE_PROGRESS', { progress: progress(0, 2) }),

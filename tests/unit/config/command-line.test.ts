@@ -1,7 +1,8 @@
 import { test } from 'node:test';
+import { exitOf } from '../../helpers/command-line.js';
 import assert from 'node:assert/strict';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CommandLineExit, defaultFromText, describedDefault, parseCommandLine, valueSource } from '../../../shared/config/command-line.js';
+import { defaultFromText, describedDefault, parseCommandLine, valueSource } from '../../../shared/config/command-line.js';
 import { parseIntegerFrom } from '../../../shared/config/parsers.js';
 
 function program(): Command {
@@ -9,16 +10,6 @@ function program(): Command {
     .configureOutput({ writeOut: () => undefined })
     .addOption(defaultFromText(new Option('--port <port>', 'a port').env('TEST_PORT').argParser(parseIntegerFrom(0, 65535)), '7070'))
     .addOption(describedDefault(new Option('--name <name>', 'a name').env('TEST_NAME'), 'the host name'));
-}
-
-function exitOf(run: () => unknown): CommandLineExit {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof CommandLineExit, `expected CommandLineExit, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the parse to fail');
 }
 
 test('the flag wins over the variable, the variable over the default; an empty variable counts as unset', () => {

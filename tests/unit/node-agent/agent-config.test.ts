@@ -6,6 +6,7 @@ import path from 'node:path';
 import { AGENT_OPTIONS as AGENT_OPTION_OBJECTS, parseAgentConfig, parseDuration, resolveNodeId } from '../../../node-agent/agent-config.js';
 import { defaultAdvertiseAddress } from '../../../shared/config/advertise-address.js';
 import { CommandLineExit as AgentConfigExit } from '../../../shared/config/command-line.js';
+import { exitOf } from '../../helpers/command-line.js';
 
 /**
  * The option table as the docs document it, read off the commander Options. --no-auth is the one
@@ -19,16 +20,6 @@ const AGENT_OPTIONS = AGENT_OPTION_OBJECTS.filter((option) => option.long !== '-
 }));
 
 const parse = (argv: string[], env: Record<string, string> = {}) => parseAgentConfig(argv, { env, cores: 4 });
-
-function exitOf(run: () => unknown): AgentConfigExit {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof AgentConfigExit, `expected AgentConfigExit, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the parse to fail');
-}
 
 test('defaults', () => {
   const config = parse([]);

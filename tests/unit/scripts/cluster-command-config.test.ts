@@ -1,25 +1,15 @@
 import { test } from 'node:test';
+import { exitOf } from '../../helpers/command-line.js';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CommandLineExit } from '../../../shared/config/command-line.js';
 import { CLUSTER_OPTIONS, clusterAgents, parseClusterCommandConfig } from '../../../scripts/local-cluster/cluster-command-config.js';
 import { lockDataDir } from '../../../scripts/local-cluster/data-dir-lock.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
-
-function exitOf(run: () => unknown): CommandLineExit {
-  try {
-    run();
-  } catch (error) {
-    assert.ok(error instanceof CommandLineExit, `expected CommandLineExit, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the parse to fail');
-}
 
 test('defaults: 2 agents × 1 slot, free ports (the coordinator 7000 when free), data in .quantgrid/ of the repository', () => {
   assert.deepEqual(parseClusterCommandConfig([], {}), {
