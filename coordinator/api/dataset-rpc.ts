@@ -12,9 +12,6 @@ import { requiredId } from './request-fields.js';
 import { clientStream, serverStream, unary, type RpcContext } from './rpc-handlers.js';
 import { importDatasetStream } from '../datasets/dataset-stream-import.js';
 
-/** FetchDataset sends the encoded dataset in chunks of this size. */
-export const DATASET_CHUNK_BYTES = CHUNK_BYTES;
-
 export type DatasetRpcName = 'ImportDataset' | 'ImportDatasetStream' | 'ListDatasets' | 'FetchDataset';
 
 /** Importing and listing stored datasets, and serving their bytes to node agents. */
@@ -46,8 +43,8 @@ export function createDatasetHandlers(datasets: DatasetStore, audit: AuditLog, l
       const bytes = await datasets.bytes(id);
       if (!bytes) throw new NotFound('dataset', id);
       log.debug({ dataset: id, bytes: bytes.length, peer: call.getPeer() }, 'serving dataset');
-      for (let offset = 0; offset < bytes.length && !stopped.aborted; offset += DATASET_CHUNK_BYTES) {
-        yield { data: bytes.subarray(offset, Math.min(bytes.length, offset + DATASET_CHUNK_BYTES)), offset, totalBytes: bytes.length };
+      for (let offset = 0; offset < bytes.length && !stopped.aborted; offset += CHUNK_BYTES) {
+        yield { data: bytes.subarray(offset, Math.min(bytes.length, offset + CHUNK_BYTES)), offset, totalBytes: bytes.length };
       }
     }),
   };

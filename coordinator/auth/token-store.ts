@@ -118,8 +118,13 @@ export class TokenStore {
     do {
       const [next, keys] = await this.redis.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
       cursor = next;
-      for (const key of keys) {
-        const info = parseInfo(await this.redis.hgetall(key));
+      if (keys.length === 0) continue;
+      // One round trip for each page of keys, not one per token.
+      const pipeline = this.redis.pipeline();
+      for (const key of keys) pipeline.hgetall(key);
+      for (const [error, fields] of (await pipeline.exec()) ?? []) {
+        if (error) throw error;
+        const info = parseInfo(fields as Record<string, string>);
         if (info && (info.expiresAt === 0 || info.expiresAt > this.now())) infos.push(info);
       }
     } while (cursor !== '0');
