@@ -15,6 +15,7 @@ import { NodeDiscovery } from './nodes/node-discovery.js';
 import { NodeStatusProber } from './nodes/node-status-prober.js';
 import { NodeTable } from './nodes/node-table.js';
 import { PartitionDispatcher } from './partitions/partition-dispatcher.js';
+import { CheckpointStore } from './partitions/checkpoint-store.js';
 import { PartitionLedger } from './partitions/partition-ledger.js';
 import { connectRedis, duplicateRedis } from './redis/redis-connection.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -89,9 +90,10 @@ async function main(): Promise<void> {
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
   const apiRedis = duplicateRedis(redis, log, 'api', { maxRetriesPerRequest: 1 });
   const hub = new JobEventLog(duplicateRedis(redis, log, 'event log'), config.queuePrefix, retention.age, log, apiRedis);
-  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
   const store = new JobStore(apiRedis, config.queuePrefix, retention);
   const datasets = new DatasetStore(store.connection, config.queuePrefix);
+  const checkpoints = new CheckpointStore(duplicateRedis(redis, log, 'checkpoints'), config.queuePrefix, Math.ceil(config.partitionCacheTtlMs / 1000));
+  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, { checkpoints, lineage: datasets });
   const worker = new JobWorker(store, runner, config.jobConcurrency, log, {
     lockMs: config.jobLockMs,
     stalledIntervalMs: config.stalledIntervalMs,

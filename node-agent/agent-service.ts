@@ -15,6 +15,7 @@ import { PartitionFailure, type PartitionErrorCode, type PartitionOutcome, type 
 import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS } from './agent-config.js';
 import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
 import type { DatasetCacheStats } from './dataset-cache.js';
+import { MAX_CHECKPOINT_UNITS_PER_PARTITION, MAX_UNIT_CHECKPOINT_BYTES, type UnitCheckpoint } from '../shared/tasks/continuation.js';
 
 /** Where partitions get stored datasets from (the agent's DatasetCache). */
 export interface DatasetSource {
@@ -74,6 +75,12 @@ interface Running {
   /** Ends the stream with this error and stops the worker. */
   abandon(code: PartitionErrorCode, message: string): void;
   done: Promise<void>;
+}
+
+/** The request's checkpoints (checked by refusal()) as the worker takes them. */
+function checkpointsOf(request: RunPartitionRequest__Output): UnitCheckpoint[] | undefined {
+  const given = Array.isArray(request.checkpoints) ? request.checkpoints : [];
+  return given.length === 0 ? undefined : given.map((checkpoint) => ({ unit: checkpoint.unit, data: checkpoint.data }));
 }
 
 function errorEvent(code: PartitionErrorCode, message: string, deterministic: boolean): PartitionEvent {
@@ -253,6 +260,10 @@ export class AgentService {
     if (ids.length > MAX_DATASETS_PER_PARTITION) return bad(`dataset_ids: at most ${MAX_DATASETS_PER_PARTITION}`);
     const badId = ids.findIndex((id) => typeof id !== 'string' || !DATASET_ID_PATTERN.test(id));
     if (badId >= 0) return bad(`dataset_ids[${badId}]: not a dataset id (64 lower-case hex digits)`);
+    const checkpoints = Array.isArray(request.checkpoints) ? request.checkpoints : [];
+    if (checkpoints.length > MAX_CHECKPOINT_UNITS_PER_PARTITION) return bad(`checkpoints: at most ${MAX_CHECKPOINT_UNITS_PER_PARTITION}`);
+    const badCheckpoint = checkpoints.findIndex((c) => !c || !Number.isInteger(c.unit) || !(c.data instanceof Uint8Array) || c.data.byteLength === 0 || c.data.byteLength > MAX_UNIT_CHECKPOINT_BYTES);
+    if (badCheckpoint >= 0) return bad(`checkpoints[${badCheckpoint}]: a unit index and 1 to ${MAX_UNIT_CHECKPOINT_BYTES} bytes of data`);
     if (this.draining) return new PartitionFailure('DRAINING', 'the agent is shutting down; run the partition elsewhere');
     return undefined;
   }
@@ -354,7 +365,10 @@ export class AgentService {
       } else {
         this.counters.completed++;
         logger.debug({ ...where, computeMs: Math.round(outcome.computeMs) }, 'partition completed');
-        end({ result: { resultJson: outcome.resultJson, computeMs: outcome.computeMs } });
+        const result = outcome.work
+          ? { resultJson: outcome.resultJson, computeMs: outcome.computeMs, checkpoints: outcome.checkpoints ?? [], work: outcome.work }
+          : { resultJson: outcome.resultJson, computeMs: outcome.computeMs };
+        end({ result });
       }
       this.running.delete(running);
       resolveDone();
@@ -363,7 +377,11 @@ export class AgentService {
 
     this.loadDatasets(request, datasetIds)
       .then(
-        (datasets) => lease.run({ kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets }, { onProgress, signal: controller.signal }),
+        (datasets) =>
+          lease.run(
+            { kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets, checkpoints: checkpointsOf(request) },
+            { onProgress, signal: controller.signal },
+          ),
         (error: unknown) => {
           lease.release();
           throw error;

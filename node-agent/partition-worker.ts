@@ -8,6 +8,7 @@ import { errorMessage } from '../shared/errors.js';
 import { MAX_AGENT_MESSAGE_BYTES } from '../shared/grpc/message-limits.js';
 import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.js';
 import { setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
+import { checkpointsWithinBudget, CollectingContinuation } from '../shared/tasks/continuation.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
 
 if (!parentPort) throw new Error('partition-worker.js runs as a worker thread of the node agent');
@@ -48,6 +49,8 @@ function runPartition(request: WorkerRequest): void {
 
   let lastSent = -1;
   let lastSentAt = 0;
+  // A job on data its kind can continue along keeps checkpoints: run() gets the given ones and leaves its own.
+  const continuation = kind.continuation?.dataset(spec) !== undefined ? new CollectingContinuation(request.checkpoints ?? []) : undefined;
   const context = {
     reportProgress(fraction: number): void {
       if (typeof fraction !== 'number' || !Number.isFinite(fraction)) return;
@@ -59,6 +62,7 @@ function runPartition(request: WorkerRequest): void {
       reply({ type: 'progress', id, fraction: clamped });
     },
     isCancelled,
+    continuation,
   };
 
   // Stored datasets arrive with the request (shared memory); the previous partition's are released.
@@ -103,7 +107,13 @@ function runPartition(request: WorkerRequest): void {
     reply({ type: 'error', id, code: 'TASK_ERROR', message: `the partition's result is ${(bytes / (1024 * 1024)).toFixed(1)} MiB, over the ${limit} a partition may return: split the job into more partitions (max_partitions) or ask for less (e.g. no include_series)` });
     return;
   }
-  reply({ type: 'result', id, resultJson, computeMs });
+  if (!continuation) {
+    reply({ type: 'result', id, resultJson, computeMs });
+    return;
+  }
+  // Checkpoints past the message budget are left out: their units run in full next time.
+  const { kept } = checkpointsWithinBudget(continuation.left);
+  reply({ type: 'result', id, resultJson, computeMs, checkpoints: kept, work: continuation.work });
 }
 
 port.on('message', (request: WorkerRequest) => {

@@ -1,4 +1,5 @@
 import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
+import type { PartitionWork, UnitCheckpoint } from '../shared/tasks/continuation.js';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
@@ -45,6 +46,8 @@ export interface PartitionTask {
    * SharedArrayBuffers, so posting them to the worker shares the memory (no copy, no re-fetch).
    */
   datasets?: Record<string, DecodedDataset>;
+  /** Incremental re-runs: checkpoints an earlier job left for some of the partition's units. */
+  checkpoints?: UnitCheckpoint[];
 }
 
 export interface RunOptions {
@@ -58,6 +61,9 @@ export interface PartitionOutcome {
   resultJson: string;
   /** Time run() took in the worker thread. */
   computeMs: number;
+  /** Kinds with a continuation, on a stored dataset: the units' checkpoints at their last bar, and what they simulated. */
+  checkpoints?: UnitCheckpoint[];
+  work?: PartitionWork;
 }
 
 /** A reserved slot: run one task on it, or release it unused. */
@@ -81,7 +87,7 @@ export type WorkerRequest = { type: 'run'; id: number } & PartitionTask;
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'progress'; id: number; fraction: number }
-  | { type: 'result'; id: number; resultJson: string; computeMs: number }
+  | { type: 'result'; id: number; resultJson: string; computeMs: number; checkpoints?: UnitCheckpoint[]; work?: PartitionWork }
   | { type: 'error'; id: number; code: 'INVALID_ARGUMENT' | 'TASK_ERROR' | 'INTERNAL'; message: string }
   | { type: 'cancelled'; id: number };
 
@@ -322,7 +328,7 @@ export class WorkerPool {
         options.signal.addEventListener('abort', active.onAbort, { once: true });
       }
       Atomics.store(slot.cancel, 0, 0);
-      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson, datasets: task.datasets };
+      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson, datasets: task.datasets, checkpoints: task.checkpoints };
       worker.postMessage(request);
     });
   }
@@ -375,7 +381,7 @@ export class WorkerPool {
           active,
           active.cancelRequested
             ? new PartitionFailure('CANCELLED', 'cancelled')
-            : { resultJson: message.resultJson, computeMs: message.computeMs },
+            : { resultJson: message.resultJson, computeMs: message.computeMs, checkpoints: message.checkpoints, work: message.work },
         );
         return;
       case 'error':

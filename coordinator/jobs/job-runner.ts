@@ -8,11 +8,20 @@ import type { NodeTable } from '../nodes/node-table.js';
 import type { PartitionDispatcher, PartitionTask } from '../partitions/partition-dispatcher.js';
 import { partitionCacheHash, type PartitionLedger } from '../partitions/partition-ledger.js';
 import { choosePartitionCount } from '../partitions/partition-planner.js';
+import { checkpointRunKey, type CheckpointStore } from '../partitions/checkpoint-store.js';
+import { minPartitionsForCheckpoints } from '../../shared/tasks/continuation.js';
+import { findPreviousRun, type DatasetLineage } from './previous-run.js';
 
 export class JobCancelled extends Error {}
 
 export interface JobRunnerOptions {
   partitionsPerSlot: number;
+}
+
+/** Incremental re-runs: where units' checkpoints are kept, and the datasets' lineage to find an earlier job's. */
+export interface RunnerContinuation {
+  checkpoints: CheckpointStore;
+  lineage: DatasetLineage;
 }
 
 /**
@@ -29,6 +38,7 @@ export class JobRunner {
     private readonly options: JobRunnerOptions,
     private readonly log: Logger,
     private readonly ledger: PartitionLedger,
+    private readonly continuation?: RunnerContinuation,
   ) {}
 
   /** Drops a finished job's durable partition records. */
@@ -68,12 +78,17 @@ export class JobRunner {
     const cacheable = kind.cacheable && data.noCache !== true;
     let cacheHashes: string[] = [];
     const warn = (what: string) => (error: unknown) => this.log.warn({ job: jobId, err: errorMessage(error) }, what);
+    // A job on data its kind can continue along keeps its units' checkpoints (shared/tasks/continuation.ts).
+    const continuation = this.continuation && kind.continuation ? { store: this.continuation.checkpoints, kind: kind.continuation } : undefined;
+    const checkpointDataset: string | undefined = continuation?.kind.dataset(spec);
+    const runKey = continuation && checkpointDataset ? checkpointRunKey(kind.name, kind.version, continuation.kind.lineageKey(spec)) : '';
     const execution = new JobExecution(
       jobId,
       this.hub,
       { jobId, kind: kind.name, specJson, datasetIds: kind.datasets(spec), requiredCapabilities: required, priority: data.priority, owner: data.owner ?? '', cancelled: false },
-      async (index, resultJson) => {
+      async (index, resultJson, returned) => {
         if (cacheable) this.ledger.cache(cacheHashes[index], resultJson).catch(warn('partition result not cached'));
+        if (continuation && checkpointDataset && returned) continuation.store.save(runKey, checkpointDataset, returned.checkpoints).catch(warn('checkpoints not stored'));
         // The result is in memory either way: a failed write costs durability, not the job.
         await this.ledger.record(jobId, index, resultJson).catch(warn('partition result not recorded'));
       },
@@ -126,11 +141,14 @@ export class JobRunner {
       if (deadlineReason) throw new JobFailure(deadlineReason);
 
       const totalSlots = this.table.capableNodes(required).reduce((sum, node) => sum + node.slots, 0);
+      const work = kind.measure(spec);
       const count = choosePartitionCount({
-        work: kind.measure(spec),
+        work,
         totalSlots,
         partitionsPerSlot: this.options.partitionsPerSlot,
         maxPartitions: data.spec.maxPartitions,
+        // Small enough partitions for their checkpoints to fit in a message each way.
+        minPartitions: checkpointDataset ? minPartitionsForCheckpoints(work.units) : 1,
       });
       // A job taken over from another coordinator keeps its plan and the results recorded so far.
       const { partitions, resumed } = await this.ledger.plan(jobId, () => kind.plan(spec, { partitions: count }));
@@ -146,10 +164,20 @@ export class JobRunner {
           this.ledger.record(jobId, missing[i], resultJson).catch(warn('partition result not recorded'));
         });
       }
+      if (continuation && checkpointDataset && data.full !== true && known.size < partitions.length) {
+        const from = await findPreviousRun(runKey, checkpointDataset, this.continuation!.lineage, continuation.store).catch((error: unknown) => {
+          warn('no earlier run looked for: the units run in full')(error);
+          return undefined;
+        });
+        if (from) {
+          execution.continuedFrom = from;
+          execution.dispatchContext.loadCheckpoints = (partition) => continuation.store.load(runKey, from, continuation.kind.units(partition));
+        }
+      }
       execution.begin(partitions.length, [...known.values()]);
       onProgress(execution.snapshot());
       const reused = [...known.values()].filter((entry) => entry.how === 'reused').length;
-      this.log.info({ job: jobId, kind: kind.name, partitions: partitions.length, totalSlots, resumed, recovered: known.size - reused, reused }, 'job planned');
+      this.log.info({ job: jobId, kind: kind.name, partitions: partitions.length, totalSlots, resumed, recovered: known.size - reused, reused, continuedFrom: execution.continuedFrom || undefined }, 'job planned');
 
       const context = execution.dispatchContext;
       const tasks: PartitionTask[] = [];

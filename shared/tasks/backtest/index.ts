@@ -1,5 +1,6 @@
 import { resolveStoredDataset, storedDatasetIds } from '../stored-datasets.js';
 import type { TaskKind } from '../task-kind.js';
+import { backtestContinuation } from './continuation.js';
 import { mergeBacktest, type BacktestResult } from './merge.js';
 import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
 import { runBacktestPartition, type BacktestPartial } from './run.js';
@@ -27,6 +28,7 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   version: '4',
   capabilities: ['backtest'],
   cacheable: true,
+  continuation: backtestContinuation,
   sampleSpecs: [
     { symbols: ['BTCUSDT'] },
     { symbols: ['A', 'B'], feeBps: 0, strategy: 'rsi-reversion', params: { risk_free: { start: 0.02, stop: 0.02, step: 0 } }, search: { method: 'random', samples: 5, seed: 0 } },

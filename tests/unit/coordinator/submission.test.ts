@@ -22,6 +22,7 @@ function request(overrides: Partial<SubmitJobRequest__Output> = {}): SubmitJobRe
     requestId: '',
     deadlineSeconds: 0,
     noCache: false,
+    full: false,
     ...overrides,
   };
 }
