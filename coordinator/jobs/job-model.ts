@@ -75,7 +75,7 @@ export function isSnapshot(value: unknown): value is ProgressSnapshot {
 
 export function toJobProgress(snapshot: ProgressSnapshot | undefined): JobProgress {
   const work = snapshot?.work ?? NO_WORK;
-  const counts = { unitsContinued: work.unitsContinued, unitsFull: work.unitsFull, barsContinued: work.barsContinued, barsFull: work.barsFull, continuedFrom: snapshot?.continuedFrom ?? '' };
+  const counts = { unitsContinued: work.unitsContinued, unitsRejected: work.unitsRejected, unitsFull: work.unitsFull, barsSimulated: work.barsSimulated, continuedFrom: snapshot?.continuedFrom ?? '' };
   if (!snapshot) return { partitionsTotal: 0, partitionsDone: 0, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: -1, partitionsReused: 0, partitionsRecovered: 0, ...counts };
   return {
     partitionsTotal: snapshot.total,

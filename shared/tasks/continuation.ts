@@ -35,23 +35,23 @@ export interface UnitCheckpoint {
 export interface PartitionWork {
   /** Units that went on from a checkpoint. */
   unitsContinued: number;
-  /** Units that ran from their first bar (no checkpoint, or one that did not match). */
+  /** Units given a checkpoint that did not match their data or computation (they ran from their first bar). */
+  unitsRejected: number;
+  /** Units that ran from their first bar (no checkpoint, or a rejected one). */
   unitsFull: number;
-  /** Bars simulated by the continued units, summed. */
-  barsContinued: number;
-  /** Bars simulated by the other units, summed. */
-  barsFull: number;
+  /** Bars the units simulated, summed (a continued unit: only the bars after its checkpoint). */
+  barsSimulated: number;
 }
 
-export const NO_WORK: Readonly<PartitionWork> = Object.freeze({ unitsContinued: 0, unitsFull: 0, barsContinued: 0, barsFull: 0 });
+export const NO_WORK: Readonly<PartitionWork> = Object.freeze({ unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0 });
 
 /** The sum of two counts of work. */
 export function addWork(a: PartitionWork, b: PartitionWork): PartitionWork {
   return {
     unitsContinued: a.unitsContinued + b.unitsContinued,
+    unitsRejected: a.unitsRejected + b.unitsRejected,
     unitsFull: a.unitsFull + b.unitsFull,
-    barsContinued: a.barsContinued + b.barsContinued,
-    barsFull: a.barsFull + b.barsFull,
+    barsSimulated: a.barsSimulated + b.barsSimulated,
   };
 }
 
@@ -80,8 +80,8 @@ export interface ContinuationContext {
   checkpoint(unit: number): Uint8Array | undefined;
   /** Leaves the unit's checkpoint at its last bar for a later job (at most MAX_UNIT_CHECKPOINT_BYTES). */
   leave(unit: number, data: Uint8Array): void;
-  /** Counts a unit's work: whether it went on from a checkpoint, and the bars it simulated. */
-  simulated(continued: boolean, bars: number): void;
+  /** Adds to the partition's count of work (what its units simulated). */
+  count(work: PartitionWork): void;
 }
 
 /** Bytes a list of checkpoints takes in a message, framing included. */
@@ -133,13 +133,7 @@ export class CollectingContinuation implements ContinuationContext {
     this.left.push({ unit, data });
   }
 
-  simulated(continued: boolean, bars: number): void {
-    if (continued) {
-      this.work.unitsContinued += 1;
-      this.work.barsContinued += bars;
-    } else {
-      this.work.unitsFull += 1;
-      this.work.barsFull += bars;
-    }
+  count(work: PartitionWork): void {
+    this.work = addWork(this.work, work);
   }
 }

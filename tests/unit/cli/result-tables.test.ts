@@ -209,7 +209,7 @@ describe('result tables', () => {
 
 });
 
-const NO_UNIT_COUNTS = { unitsContinued: 0, unitsFull: 0, barsContinued: 0, barsFull: 0, continuedFrom: '' };
+const NO_UNIT_COUNTS = { unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '' };
 
 function job(overrides: Partial<Job__Output>): Job__Output {
   return {

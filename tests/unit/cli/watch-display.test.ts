@@ -7,7 +7,7 @@ import { describeEvent, describeProgress } from '../../../cli/render/event-lines
 import { JsonWatchDisplay, LineWatchDisplay, ProgressThrottle } from '../../../cli/render/watch-display.js';
 
 function progress(done: number, overrides: Partial<JobProgress__Output> = {}): JobProgress__Output {
-  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, partitionsReused: 0, partitionsRecovered: 0, unitsContinued: 0, unitsFull: 0, barsContinued: 0, barsFull: 0, continuedFrom: '', ...overrides };
+  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, partitionsReused: 0, partitionsRecovered: 0, unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '', ...overrides };
 }
 
 function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEvent__Output {
