@@ -19,13 +19,13 @@ export const bollingerReversion: StrategyDefinition = {
     { name: 'k', type: 'real', min: 0.1, max: 10, defaultRange: { start: 1.5, stop: 2.5, step: 0.5 }, description: 'band width in standard deviations' },
   ],
   constraints: [],
-  signals(inputs, p, allowShort, out) {
+  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
     const period = p[0];
     const [middle, upper, lower] = inputs.indicators.bollinger(period, p[1]);
     const close = inputs.close;
     const n = close.length;
-    let s = 0;
-    for (let t = period - 1; t < n; t++) {
+    let s = initial;
+    for (let t = period - 1 > from ? period - 1 : from; t < n; t++) {
       const c = close[t];
       let next = s;
       if (s > 0) {

@@ -25,9 +25,9 @@ export const smaCrossover: StrategyDefinition = {
     { name: 'slow', type: 'integer', min: 2, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 200, step: 10 }, description: 'slow SMA period' },
   ],
   constraints: [{ left: 'fast', right: 'slow' }],
-  signals(inputs, p, allowShort, out) {
+  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
     const slow = p[1];
-    crossoverSignals(inputs.indicators.sma(p[0]), inputs.indicators.sma(slow), slow - 1, allowShort, out);
+    crossoverSignals(inputs.indicators.sma(p[0]), inputs.indicators.sma(slow), slow - 1, allowShort, out, from, initial);
   },
 };
 

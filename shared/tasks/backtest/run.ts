@@ -25,6 +25,11 @@ export interface BacktestTableRow extends BacktestRow {
  *   table      (full_table) every row in unit order from `first`
  *   curves     the equity curves of its best spec.equityCurves rows (in `rows` order)
  *   walkForward (walk-forward jobs, which have no rows) its windows' in-sample winners
+ *   checkpoints (sweeps) every evaluated unit's checkpoint at its last bar, in unit order from
+ *              `first`: base64 of `evaluated` CHECKPOINT_BYTES records (checkpoint.ts), for the
+ *              next run on a longer version of the dataset (partition.resume.checkpoints)
+ *   incremental how the units ran: continued from a checkpoint, rejected a checkpoint given for
+ *              them (mismatch: ran from bar 0), and the bars the partition's units simulated
  */
 export interface BacktestPartial {
   first: number;
@@ -37,6 +42,16 @@ export interface BacktestPartial {
   table?: BacktestTableRow[];
   curves?: EquityCurve[];
   walkForward?: WalkForwardPartial;
+  checkpoints?: string;
+  incremental?: IncrementalCounts;
+}
+
+/** Per partition: units that continued from a checkpoint, units whose checkpoint was rejected, bars simulated in all. */
+export interface IncrementalCounts {
+  continued: number;
+  rejected: number;
+  /** Σ over the partition's units of the bars each simulated (a continued unit: only the new ones). */
+  simulatedBars: number;
 }
 
 export const PROGRESS_EVERY = 8;
