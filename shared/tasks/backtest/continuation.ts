@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { storedDatasetId } from '../../quant/dataset.js';
 import type { KindContinuation } from '../continuation.js';
+import type { RunContext } from '../task-kind.js';
+import { CHECKPOINT_BYTES } from './checkpoint.js';
 import type { BacktestPartition } from './plan.js';
+import { runBacktestPartition, type BacktestPartial } from './run.js';
 import type { BacktestSpec } from './spec.js';
 
 /** JSON with every object's keys sorted, so equal specs give equal text whatever order their fields were built in. */
@@ -36,3 +39,58 @@ export const backtestContinuation: KindContinuation<BacktestSpec, BacktestPartit
   lineageKey: backtestLineageKey,
   units: (partition) => ({ first: partition.first, count: partition.count }),
 };
+
+/** True when every byte of a record is 0: the engine's "no checkpoint" (checkpoint.ts). */
+function isEmptyRecord(bytes: Uint8Array, offset: number): boolean {
+  for (let i = offset; i < offset + CHECKPOINT_BYTES; i++) if (bytes[i] !== 0) return false;
+  return true;
+}
+
+/**
+ * The kind's run() in the cluster: the checkpoints the coordinator sent for the partition's units
+ * (RunContext.continuation) become the engine's `resume` records (all-zero for a unit without one),
+ * and the records the engine leaves in the partial go back by unit, out of the partial: what is
+ * recorded, cached and merged is the partial of a full run. Without a continuation (synthetic
+ * data, walk-forward) the engine runs as is.
+ */
+export function runBacktestInCluster(spec: BacktestSpec, partition: BacktestPartition, context: RunContext): BacktestPartial {
+  const continuation = context.continuation;
+  if (!continuation) {
+    const partial = runBacktestPartition(spec, partition, context);
+    delete partial.checkpoints;
+    delete partial.incremental;
+    return partial;
+  }
+  const { first, count } = partition;
+  const records = new Uint8Array(count * CHECKPOINT_BYTES);
+  let given = 0;
+  for (let i = 0; i < count; i++) {
+    const data = continuation.checkpoint(first + i);
+    if (!data) continue;
+    // A record of another size is no checkpoint of this engine: marked as one that cannot match (version 255), so it counts as rejected.
+    if (data.byteLength === CHECKPOINT_BYTES) records.set(data, i * CHECKPOINT_BYTES);
+    else records[i * CHECKPOINT_BYTES] = 0xff;
+    given++;
+  }
+  const resumed: BacktestPartition = given > 0 ? { first, count, resume: { checkpoints: Buffer.from(records.buffer).toString('base64') } } : { first, count };
+  const partial = runBacktestPartition(spec, resumed, context);
+  if (partial.checkpoints) {
+    const left = Buffer.from(partial.checkpoints, 'base64');
+    const units = Math.floor(left.byteLength / CHECKPOINT_BYTES);
+    for (let i = 0; i < units; i++) {
+      const offset = i * CHECKPOINT_BYTES;
+      if (!isEmptyRecord(left, offset)) continuation.leave(partial.first + i, new Uint8Array(left.subarray(offset, offset + CHECKPOINT_BYTES)));
+    }
+  }
+  const counts = partial.incremental;
+  const continued = counts?.continued ?? 0;
+  continuation.count({
+    unitsContinued: continued,
+    unitsRejected: counts?.rejected ?? 0,
+    unitsFull: partial.evaluated - continued,
+    barsSimulated: counts?.simulatedBars ?? 0,
+  });
+  delete partial.checkpoints;
+  delete partial.incremental;
+  return partial;
+}

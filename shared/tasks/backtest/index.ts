@@ -1,9 +1,9 @@
 import { resolveStoredDataset, storedDatasetIds } from '../stored-datasets.js';
 import type { TaskKind } from '../task-kind.js';
-import { backtestContinuation } from './continuation.js';
+import { backtestContinuation, runBacktestInCluster } from './continuation.js';
 import { mergeBacktest, type BacktestResult } from './merge.js';
 import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
-import { runBacktestPartition, type BacktestPartial } from './run.js';
+import type { BacktestPartial } from './run.js';
 import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestSpecToWire, validateBacktestSpec, type BacktestSpec } from './spec.js';
 
 export type { BacktestSpec } from './spec.js';
@@ -41,6 +41,6 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   toWire: backtestSpecToWire,
   measure: measureBacktest,
   plan: planBacktest,
-  run: runBacktestPartition,
+  run: runBacktestInCluster,
   merge: mergeBacktest,
 };
