@@ -374,6 +374,11 @@ export class DatasetStore {
     }
   }
 
+  /** The byte budget (0: none). */
+  get budgetBytes(): number {
+    return this.options.budgetBytes ?? 0;
+  }
+
   /** Bytes of chunks stored (what the budget limits). */
   async usedBytes(): Promise<number> {
     return Number((await this.redis.get(this.usedKey)) ?? 0);

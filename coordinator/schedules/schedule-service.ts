@@ -135,6 +135,11 @@ export class ScheduleService {
     return this.describe({ definition, lastRun: undefined });
   }
 
+  /** Every schedule's name and template (what `data rm` and the dataset retention look at). */
+  async templates(): Promise<Array<{ name: string; template: SubmitJobRequest__Output }>> {
+    return (await this.schedules.list()).map(({ definition }) => ({ name: definition.name, template: definition.template }));
+  }
+
   async list(): Promise<Schedule[]> {
     const nextRuns = new Map((await this.jobs.queue.getJobSchedulers()).map((scheduler) => [scheduler.key, scheduler.next ?? 0]));
     const stored = await this.schedules.list();
