@@ -19,6 +19,7 @@ const INFO: StoredDatasetInfo = { id: ID, symbol: 'BTCUSDT', timeframe: '4h', ba
 const index = {
   info: async (id: string) => (id === ID ? INFO : undefined),
   resampledBars: async (): Promise<number> => assert.fail('a 4h job on a 4h dataset needs no resampled count'),
+  resolveTag: async (name: string) => (name === 'BTCUSDT-4h' ? ID : undefined),
 };
 
 test('a stored dataset fills bars, symbol and timeframe; a synthetic spec is left alone', async () => {
@@ -34,6 +35,17 @@ test('a stored dataset fills bars, symbol and timeframe; a synthetic spec is lef
   const before = JSON.stringify(synthetic);
   await resolveStoredDatasets(synthetic, index);
   assert.equal(JSON.stringify(synthetic), before);
+});
+
+test('a tag is replaced by the id of the version it points at; an unknown tag is refused naming the field', async () => {
+  const spec = { backtest: { symbols: [], timeframe: '', dataset: { name: 'BTCUSDT-4h', bars: 0, seed: 0 } } };
+  await resolveStoredDatasets(spec, index);
+  assert.deepEqual(spec.backtest.dataset, { name: `sha256:${ID}`, bars: 1234, seed: 0 });
+  await assert.rejects(resolveStoredDatasets({ backtest: { dataset: { name: 'ETHUSDT-4h' } } }, index), { message: 'backtest.dataset.name: no dataset tag "ETHUSDT-4h" (quantgrid data ls lists them)' });
+  // "synthetic" is the built-in generator, never a tag.
+  const synthetic = { backtest: { dataset: { name: 'synthetic' } } };
+  await resolveStoredDatasets(synthetic, { ...index, resolveTag: async () => assert.fail('synthetic is not looked up as a tag') });
+  assert.equal(synthetic.backtest.dataset.name, 'synthetic');
 });
 
 test('unknown ids and mismatched symbols, timeframes or bar counts are refused naming the field', async () => {
@@ -75,7 +87,7 @@ describe('jobs at a coarser timeframe than the stored dataset', () => {
       loads.push(id);
       return id === MID ? times : undefined;
     });
-    return { loads, counts, index: { info: async (id: string) => (id === MID ? minuteInfo : undefined), resampledBars: (id: string, tf: Timeframe) => counts.get(id, tf) } };
+    return { loads, counts, index: { info: async (id: string) => (id === MID ? minuteInfo : undefined), resampledBars: (id: string, tf: Timeframe) => counts.get(id, tf), resolveTag: async () => undefined } };
   }
 
   it('fills a backtest with the bar count at its timeframe, counted from the stored timestamps', async () => {
@@ -111,7 +123,7 @@ describe('jobs at a coarser timeframe than the stored dataset', () => {
   it('refuses a finer or non-dividing timeframe naming the field', async () => {
     const { index } = minuteIndex();
     const hourly = { ...minuteInfo, id: ID, timeframe: '1h' as const };
-    const hourIndex = { info: async () => hourly, resampledBars: index.resampledBars };
+    const hourIndex = { info: async () => hourly, resampledBars: index.resampledBars, resolveTag: index.resolveTag };
     await assert.rejects(resolveStoredDatasets({ backtest: { timeframe: '15m', dataset: { name: `sha256:${ID}` } } }, hourIndex), {
       message: `backtest.timeframe: dataset ${ID} holds 1h bars, which resample to 1h 4h 1d 1w 1M, not 15m`,
     });
