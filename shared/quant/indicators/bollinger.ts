@@ -1,4 +1,5 @@
 import { checkPeriod, resyncInterval } from './common.js';
+import { exactWindowMeans, tickGrid, type TickGrid } from './tick-grid.js';
 
 export interface BollingerSeries {
   /** SMA(period). */
@@ -14,8 +15,11 @@ export interface BollingerSeries {
  * period). O(n): the window's mean and sum of squared deviations are updated as one value
  * leaves and one enters (a stable form, no E[x²]−E[x]² cancellation), and recomputed
  * exactly every few thousand steps. NaN for t < period−1.
+ * On a decimal tick grid (see tick-grid.ts) the middle band is sma()'s: the exact window mean,
+ * correctly rounded (so a close equal to the exact mean compares equal to it, see SmaOrder).
+ * `grid`: the values' grid when the caller has it (undefined: detected here; null: none).
  */
-export function bollinger(values: ArrayLike<number>, period = 20, k = 2): BollingerSeries {
+export function bollinger(values: ArrayLike<number>, period = 20, k = 2, grid: TickGrid | null = tickGrid(values) ?? null): BollingerSeries {
   checkPeriod(period);
   const n = values.length;
   const middle = new Float64Array(n).fill(NaN);
@@ -24,12 +28,22 @@ export function bollinger(values: ArrayLike<number>, period = 20, k = 2): Bollin
   if (n < period) return { middle, upper, lower };
 
   const resync = resyncInterval(period);
+  // On the grid: the exact sum of the window's units, and the exact divisor period·10^d.
+  const units = grid !== null && exactWindowMeans(grid, period) ? grid.units : undefined;
+  const divisor = grid !== null ? period * grid.scale : period;
+  let unitSum = 0;
   let mean = 0;
   let m2 = 0; // Σ (x − mean)² over the window
   const exact = (last: number): void => {
-    let sum = 0;
-    for (let i = last - period + 1; i <= last; i++) sum += values[i];
-    mean = sum / period;
+    if (units !== undefined) {
+      unitSum = 0;
+      for (let i = last - period + 1; i <= last; i++) unitSum += units[i];
+      mean = unitSum / divisor;
+    } else {
+      let sum = 0;
+      for (let i = last - period + 1; i <= last; i++) sum += values[i];
+      mean = sum / period;
+    }
     m2 = 0;
     for (let i = last - period + 1; i <= last; i++) {
       const d = values[i] - mean;
@@ -53,7 +67,13 @@ export function bollinger(values: ArrayLike<number>, period = 20, k = 2): Bollin
     } else {
       const entering = values[t];
       const leaving = values[t - period];
-      const next = mean + (entering - leaving) / period;
+      let next: number;
+      if (units !== undefined) {
+        unitSum += units[t] - units[t - period];
+        next = unitSum / divisor;
+      } else {
+        next = mean + (entering - leaving) / period;
+      }
       m2 += (entering - leaving) * (entering - next + leaving - mean);
       mean = next;
     }

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_BARS } from '../bar-limits.js';
+import { SmaOrder } from '../indicators/sma.js';
 import type { StrategyDefinition } from './types.js';
 
 /**
@@ -10,6 +11,10 @@ import type { StrategyDefinition } from './types.js';
  *   2. entries (only when flat after step 1):
  *               close < lower → long
  *               close > upper → short                               (short = 1 only)
+ * On the closes' decimal tick grid the exits are exact: the middle band is the correctly rounded
+ * exact mean, so only where close and middle are equal doubles can the exact order differ, and
+ * there it is decided exactly (close = SMA(1) against SMA(period), see SmaOrder). The bands'
+ * comparisons are made on their float64 values (k·σ has no exact decimal form).
  */
 export const bollingerReversion: StrategyDefinition = {
   name: 'bollinger-reversion',
@@ -23,15 +28,17 @@ export const bollingerReversion: StrategyDefinition = {
     const period = p[0];
     const [middle, upper, lower] = inputs.indicators.bollinger(period, p[1]);
     const close = inputs.close;
+    const exact = SmaOrder.of(inputs.indicators.closeGrid(), 1, period);
     const n = close.length;
     let s = 0;
     for (let t = period - 1; t < n; t++) {
       const c = close[t];
+      const m = middle[t];
       let next = s;
       if (s > 0) {
-        if (c >= middle[t]) next = 0;
+        if (c > m || (c === m && (exact === undefined || exact.compare(t) >= 0))) next = 0;
       } else if (s < 0) {
-        if (c <= middle[t]) next = 0;
+        if (c < m || (c === m && (exact === undefined || exact.compare(t) <= 0))) next = 0;
       }
       if (next === 0) {
         if (c < lower[t]) next = 1;
