@@ -17,6 +17,6 @@ export const emaCrossover: StrategyDefinition = {
   constraints: [{ left: 'fast', right: 'slow' }],
   signals(inputs, p, allowShort, out, from = 0, initial = 0) {
     const slow = p[1];
-    crossoverSignals(inputs.indicators.ema(p[0]), inputs.indicators.ema(slow), slow - 1, allowShort, out, from, initial);
+    crossoverSignals(inputs.indicators.ema(p[0]), inputs.indicators.ema(slow), slow - 1, allowShort, out, undefined, from, initial);
   },
 };

@@ -139,7 +139,6 @@ export function simulate(
     pendingTarget = from.target;
     k = -1;
   } else if (marks !== null && n > 0) marks[0] = 1;
-  let target = from !== null ? from.target : 0; // the target in force at the last close seen
   for (; ; k++) {
     // This segment's bars [segmentStart, end) keep the current position; `end` is the next fill bar.
     const end = k < changes && !ruined ? Math.min((k < 0 ? pendingBar : changeBar[k]) + 1, n) : n;
@@ -218,7 +217,7 @@ export function simulate(
     if (ruined || end >= n) break;
 
     // The fill at the open of bar `end`.
-    target = k < 0 ? pendingTarget : changeTarget[k];
+    const target = k < 0 ? pendingTarget : changeTarget[k];
     if (target === position) {
       segmentStart = end;
       continue;
@@ -287,11 +286,10 @@ export function simulate(
   acc.tradeReturnSum = tradeReturnSum;
   acc.longBars = exposed;
   if (stateOut !== null) {
-    // The loop stopped at change k when it was decided at the last close (its fill would be at bar n).
-    if (k >= 0 && k < changes) target = changeTarget[k];
     stateOut.bars = n;
     stateOut.position = position;
-    stateOut.target = ruined ? 0 : target;
+    // The strategy's target at the last close (also after ruin, where the loop stopped reading them).
+    stateOut.target = changes > 0 ? changeTarget[changes - 1] : from !== null ? from.target : 0;
     stateOut.ruined = ruined;
     stateOut.cash = cash;
     stateOut.units = units;

@@ -19,6 +19,6 @@ export const macdCross: StrategyDefinition = {
   constraints: [{ left: 'fast', right: 'slow' }],
   signals(inputs, p, allowShort, out, from = 0, initial = 0) {
     const [line, signal] = inputs.indicators.macd(p[0], p[1], p[2]);
-    crossoverSignals(line, signal, p[1] + p[2] - 2, allowShort, out, from, initial);
+    crossoverSignals(line, signal, p[1] + p[2] - 2, allowShort, out, undefined, from, initial);
   },
 };

@@ -1,8 +1,10 @@
 import { loadSeries } from '../../quant/dataset.js';
 import { EquityAccumulator, riskFreePerPeriod } from '../../quant/metrics.js';
+import { ExecutionState } from '../../quant/strategies/execution-state.js';
 import { simulate, STRATEGIES, type StrategyDefinition } from '../../quant/strategies/index.js';
 import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
+import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint, unitFingerprint, unitPrefix, type UnitIdentity } from './checkpoint.js';
 import { sampleCurve, type EquityCurve } from './equity-curve.js';
 import { marksBuffer, signalsOf } from './evaluation.js';
 import type { BacktestPartition } from './plan.js';
@@ -92,6 +94,17 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
   const values = new Float64Array(names.length);
   const end = partition.first + partition.count;
 
+  // Checkpoints: those given (one record per unit of the partition) and those left (per evaluated unit).
+  const given = partition.resume?.checkpoints ? Buffer.from(partition.resume.checkpoints, 'base64') : null;
+  const left = new Uint8Array(partition.count * CHECKPOINT_BYTES);
+  const from = new ExecutionState();
+  const state = new ExecutionState();
+  const identity: UnitIdentity = { strategy: spec.strategy, symbol: '', values, feeBps: spec.feeBps, slippageBps: spec.slippageBps, riskFreePerPeriod: tau };
+  const incremental = { continued: 0, rejected: 0, simulatedBars: 0 };
+  let prefixSymbol = -1;
+  let prefix = 0;
+  let dataHash = 0;
+
   const paramsOf = (): Record<string, number> => {
     const params: Record<string, number> = {};
     for (let i = 0; i < names.length; i++) params[names[i]] = values[i];
@@ -103,6 +116,8 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
     if (bySymbol) partial.perSymbol = Object.fromEntries([...bySymbol].map(([symbol, rows]) => [symbol, rows.result()]));
     if (scores) partial.scores = scores;
     if (table) partial.table = table;
+    partial.checkpoints = Buffer.from(left.buffer, 0, evaluated * CHECKPOINT_BYTES).toString('base64');
+    partial.incremental = incremental;
     return partial;
   };
 
@@ -112,8 +127,26 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
     const symbolIndex = Math.floor(unit / perSymbol);
     const symbol = spec.symbols[symbolIndex];
     const series = loadSeries(spec.dataset, symbol, spec.timeframe);
+    const n = series.close.length;
+    if (symbolIndex !== prefixSymbol) {
+      prefixSymbol = symbolIndex;
+      identity.symbol = symbol;
+      prefix = unitPrefix(spec.strategy, symbol, identity);
+      dataHash = seriesFingerprint(series, n);
+    }
     sweep.decode(unit - symbolIndex * perSymbol, values);
-    simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau);
+    const unitHash = unitFingerprint(identity, prefix);
+    const outcome = given === null ? 'none' : decodeCheckpoint(given, (unit - partition.first) * CHECKPOINT_BYTES, unitHash, series, from);
+    if (outcome === 'continued') {
+      incremental.continued++;
+      incremental.simulatedBars += n - from.bars;
+      simulate(series.open, series.close, signalsOf(definition, series, values, from.bars, from.target), costs, acc, tau, null, from, state);
+    } else {
+      if (outcome === 'rejected') incremental.rejected++;
+      incremental.simulatedBars += n;
+      simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau, null, null, state);
+    }
+    encodeCheckpoint(state, unitHash, dataHash, left, evaluated * CHECKPOINT_BYTES);
     const metrics = acc.extendedMetrics(annualPeriods);
     const meets = meetsConstraints(metrics, constraints);
     const score = metrics[key];
