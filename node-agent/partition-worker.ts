@@ -49,8 +49,10 @@ function runPartition(request: WorkerRequest): void {
 
   let lastSent = -1;
   let lastSentAt = 0;
-  // A job on data its kind can continue along keeps checkpoints: run() gets the given ones and leaves its own.
-  const continuation = kind.continuation?.dataset(spec) !== undefined ? new CollectingContinuation(request.checkpoints ?? []) : undefined;
+  // A kind with a continuation runs with one in the cluster (its partials then carry no checkpoints);
+  // a job on data it can continue along keeps them: run() gets the given ones, and what it leaves goes back.
+  const keepsCheckpoints = kind.continuation !== undefined && kind.continuation.dataset(spec) !== undefined;
+  const continuation = kind.continuation ? new CollectingContinuation(keepsCheckpoints ? (request.checkpoints ?? []) : []) : undefined;
   const context = {
     reportProgress(fraction: number): void {
       if (typeof fraction !== 'number' || !Number.isFinite(fraction)) return;
@@ -107,7 +109,7 @@ function runPartition(request: WorkerRequest): void {
     reply({ type: 'error', id, code: 'TASK_ERROR', message: `the partition's result is ${(bytes / (1024 * 1024)).toFixed(1)} MiB, over the ${limit} a partition may return: split the job into more partitions (max_partitions) or ask for less (e.g. no include_series)` });
     return;
   }
-  if (!continuation) {
+  if (!continuation || !keepsCheckpoints) {
     reply({ type: 'result', id, resultJson, computeMs });
     return;
   }

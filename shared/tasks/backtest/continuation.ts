@@ -50,17 +50,13 @@ function isEmptyRecord(bytes: Uint8Array, offset: number): boolean {
  * The kind's run() in the cluster: the checkpoints the coordinator sent for the partition's units
  * (RunContext.continuation) become the engine's `resume` records (all-zero for a unit without one),
  * and the records the engine leaves in the partial go back by unit, out of the partial: what is
- * recorded, cached and merged is the partial of a full run. Without a continuation (synthetic
- * data, walk-forward) the engine runs as is.
+ * recorded, cached and merged is the partial of a full run. Agents always give a backtest a
+ * continuation (one without checkpoints for synthetic data or walk-forward, whose records are
+ * dropped); without one (a caller of the engine itself) the partial is the engine's, as is.
  */
 export function runBacktestInCluster(spec: BacktestSpec, partition: BacktestPartition, context: RunContext): BacktestPartial {
   const continuation = context.continuation;
-  if (!continuation) {
-    const partial = runBacktestPartition(spec, partition, context);
-    delete partial.checkpoints;
-    delete partial.incremental;
-    return partial;
-  }
+  if (!continuation) return runBacktestPartition(spec, partition, context);
   const { first, count } = partition;
   const records = new Uint8Array(count * CHECKPOINT_BYTES);
   let given = 0;
