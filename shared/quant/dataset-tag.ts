@@ -7,7 +7,7 @@ import { DATASETS } from './dataset.js';
  */
 export const TAG_PATTERN = /^[A-Za-z][A-Za-z0-9._-]{0,63}$/;
 export const TAG_RULE = '1 to 64 characters of A-Z a-z 0-9 . _ -, starting with a letter, neither 64 hex digits (a content id) nor "synthetic"';
-const CONTENT_ID = /^[0-9a-f]{64}$/;
+const CONTENT_ID = /^[0-9a-f]{64}$/i;
 /** Names a job's dataset may have that are not tags (the built-in generator). */
 const RESERVED = new Set(DATASETS as readonly string[]);
 
