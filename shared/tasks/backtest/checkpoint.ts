@@ -12,14 +12,16 @@ import { ExecutionState } from '../../quant/strategies/execution-state.js';
  *   3   i8   target at the last close (the pending decision)
  *   4   u32  bars: the run covered bars [0, bars); a continuation starts at bar `bars`
  *   8   u32  data fingerprint: of bar 0 and bar bars − 1 (time, open, high, low, close)
- *   12  u32  unit fingerprint: strategy, symbol, parameter values, fee, slippage, τ
+ *   12  u32  unit fingerprint: strategy, symbol, parameter values, fee, slippage, τ, the
+ *            indicators' arithmetic on the series for its periods (gridRegime)
  *   16  u32  × 7: counted returns, peak bar, longest drawdown (bars), trades, closed trades, wins, exposed bars
  *   44  u32  checksum (FNV-1a of the other 148 bytes)
  *   48  f64  × 13: cash, units, base, entry cash, last mark, Σr, Σr², Σ2·min(r−τ,0)², peak,
  *                  max drawdown, gross profit, gross loss, Σ trade returns
  *
- * A checkpoint is used only when all of it matches: version, checksum, unit fingerprint, a
- * series at least `bars` long whose bar 0 and bar bars − 1 have the fingerprint. Anything else
+ * A checkpoint is used only when all of it matches: version, checksum, unit fingerprint (so also
+ * the tick-grid regime of the new series for the unit's periods), a series at least `bars` long
+ * whose bar 0 and bar bars − 1 have the fingerprint. Anything else
  * rejects it and the unit runs from bar 0 (counted as rejected: never used silently). That the
  * bars between are the same is the caller's to know (a dataset version whose first N bars are its
  * parent's, shared/… lineage); the fingerprint catches a wrong pairing, not an edited middle.
@@ -67,6 +69,12 @@ export interface UnitIdentity {
   symbol: string;
   /** The swept parameter values in sweep order (`short` last). */
   values: ArrayLike<number>;
+  /**
+   * The indicators' arithmetic for the unit's periods on its series (gridRegime): a series that
+   * grew can leave the exact path for a period (a new highest price), and a checkpoint from the
+   * other path must not be used.
+   */
+  regime: number;
   feeBps: number;
   slippageBps: number;
   /** The per-period risk-free rate τ (it enters the downside sum). */
@@ -75,7 +83,7 @@ export interface UnitIdentity {
 
 /** Hash of what a unit's run depends on besides its bars: strategy and symbol first, so their part can be computed once. */
 export function unitFingerprint(identity: UnitIdentity, prefix = unitPrefix(identity.strategy, identity.symbol, identity)): number {
-  let hash = prefix;
+  let hash = hashNumber(prefix, identity.regime);
   for (let i = 0; i < identity.values.length; i++) hash = hashNumber(hash, identity.values[i]);
   return hash;
 }

@@ -1,4 +1,5 @@
 import { loadSeries } from '../../quant/dataset.js';
+import { gridRegime } from '../../quant/indicators/grid-regime.js';
 import { EquityAccumulator, riskFreePerPeriod } from '../../quant/metrics.js';
 import { ExecutionState } from '../../quant/strategies/execution-state.js';
 import { simulate, STRATEGIES, type StrategyDefinition } from '../../quant/strategies/index.js';
@@ -6,7 +7,7 @@ import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
 import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint, unitFingerprint, unitPrefix, type UnitIdentity } from './checkpoint.js';
 import { sampleCurve, type EquityCurve } from './equity-curve.js';
-import { marksBuffer, signalsOf } from './evaluation.js';
+import { inputsFor, marksBuffer, signalsOf } from './evaluation.js';
 import type { BacktestPartition } from './plan.js';
 import { meetsConstraints, objectiveKey } from './objective.js';
 import { TopRows, type BacktestRow } from './ranking.js';
@@ -99,7 +100,9 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
   const left = new Uint8Array(partition.count * CHECKPOINT_BYTES);
   const from = new ExecutionState();
   const state = new ExecutionState();
-  const identity: UnitIdentity = { strategy: spec.strategy, symbol: '', values, feeBps: spec.feeBps, slippageBps: spec.slippageBps, riskFreePerPeriod: tau };
+  const identity: UnitIdentity = { strategy: spec.strategy, symbol: '', values, regime: 0, feeBps: spec.feeBps, slippageBps: spec.slippageBps, riskFreePerPeriod: tau };
+  const periodIndexes = definition.params.flatMap((schema, i) => (schema.period ? [i] : []));
+  const periods = new Float64Array(periodIndexes.length);
   const incremental = { continued: 0, rejected: 0, simulatedBars: 0 };
   let prefixSymbol = -1;
   let prefix = 0;
@@ -135,6 +138,8 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
       dataHash = seriesFingerprint(series, n);
     }
     sweep.decode(unit - symbolIndex * perSymbol, values);
+    for (let i = 0; i < periods.length; i++) periods[i] = values[periodIndexes[i]];
+    identity.regime = gridRegime(inputsFor(series).indicators.closeGrid(), periods);
     const unitHash = unitFingerprint(identity, prefix);
     const outcome = given === null ? 'none' : decodeCheckpoint(given, (unit - partition.first) * CHECKPOINT_BYTES, unitHash, series, from);
     if (outcome === 'continued') {

@@ -21,21 +21,26 @@ import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
 const TOTAL = 700;
 const SYMBOL = 'NIGHTLY';
 const whole = generateSyntheticSeries({ seed: 11, symbol: SYMBOL, timeframe: '1h', bars: TOTAL });
+/** The same bars in whole cents (on a tick grid: exact SMA and Bollinger decisions). */
+const cents = (() => {
+  const round = (x: Float64Array) => x.map((v) => Math.round(v * 100) / 100);
+  return { ...whole, open: round(whole.open), high: round(whole.high), low: round(whole.low), close: round(whole.close) };
+})();
 
-/** Installs the first `bars` bars as a stored dataset; returns its dataset field. */
-function version(bars: number): { name: `sha256:${string}`; bars: number } {
+/** Installs the first `bars` bars of `source` as a stored dataset; returns its dataset field. */
+function version(bars: number, source = whole): { name: `sha256:${string}`; bars: number } {
   const cut = (x: Float64Array) => Array.from(x.subarray(0, bars));
-  const bytes = encodeDataset({ symbol: SYMBOL, timeframe: '1h', time: cut(whole.time), open: cut(whole.open), high: cut(whole.high), low: cut(whole.low), close: cut(whole.close), volume: cut(whole.volume) });
-  const id = bars.toString(16).padStart(64, '0');
+  const bytes = encodeDataset({ symbol: SYMBOL, timeframe: '1h', time: cut(source.time), open: cut(source.open), high: cut(source.high), low: cut(source.low), close: cut(source.close), volume: cut(source.volume) });
+  const id = (source === whole ? 'a' : 'c') + bars.toString(16).padStart(63, '0');
   installDataset(id, decodeDataset(bytes));
   return { name: `sha256:${id}`, bars };
 }
 
-function specOf(strategy: string, bars: number, extra: Record<string, unknown> = {}): BacktestSpec {
+function specOf(strategy: string, bars: number, extra: Record<string, unknown> = {}, source = whole): BacktestSpec {
   const params: Record<string, { start: number; stop: number; step: number }> = {};
   for (const schema of STRATEGIES.get(strategy)!.params) params[schema.name] = { ...schema.defaultRange, stop: Math.min(schema.defaultRange.stop, 60) };
   params.short = { start: 0, stop: 1, step: 1 };
-  return backtestKind.validate({ symbols: [SYMBOL], timeframe: '1h', dataset: version(bars), strategy, params, feeBps: 7, slippageBps: 3, topN: 5, fullTable: true, equityCurves: 2, ...extra }, DEFAULT_SPEC_LIMITS);
+  return backtestKind.validate({ symbols: [SYMBOL], timeframe: '1h', dataset: version(bars, source), strategy, params, feeBps: 7, slippageBps: 3, topN: 5, fullTable: true, equityCurves: 2, ...extra }, DEFAULT_SPEC_LIMITS);
 }
 
 const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
@@ -48,11 +53,12 @@ describe('incremental re-runs through the backtest kind', () => {
   for (const strategy of STRATEGY_NAMES) {
     it(`${strategy}: continuing from the first job's checkpoints equals a full run on the grown dataset (any partitionings)`, () => {
       fc.assert(
-        fc.property(fc.integer({ min: 150, max: TOTAL - 1 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), (before, appended, firstParts, secondParts) => {
+        fc.property(fc.integer({ min: 150, max: TOTAL - 1 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), (before, appended, firstParts, secondParts, inCents) => {
           const after = Math.min(TOTAL, before + appended);
-          const last = specOf(strategy, before);
+          const source = inCents ? cents : whole;
+          const last = specOf(strategy, before, {}, source);
           const lastPartials = runAll(last, backtestKind.plan(last, { partitions: firstParts }));
-          const spec = specOf(strategy, after);
+          const spec = specOf(strategy, after, {}, source);
           const plan = backtestKind.plan(spec, { partitions: secondParts });
           const full = runAll(spec, plan);
           const resumed = runAll(
@@ -67,7 +73,7 @@ describe('incremental re-runs through the backtest kind', () => {
             assert.deepEqual(full[i].incremental, { continued: 0, rejected: 0, simulatedBars: plan[i].count * after });
           });
         }),
-        { numRuns: 6 },
+        { numRuns: 8 },
       );
       clearInstalledDatasets();
     });
@@ -97,6 +103,18 @@ describe('incremental re-runs through the backtest kind', () => {
     const other = { ...spec, dataset: { ...spec.dataset, name: `sha256:${id}` as const } };
     const onOther = wire(backtestKind.run(other, { first: 0, count: spec.combinations, resume: { checkpoints: checkpointsFor(lastPartials, 0, spec.combinations) } }, QUIET_RUN_CONTEXT));
     assert.deepEqual(onOther.incremental, { continued: 0, rejected: spec.combinations, simulatedBars: spec.combinations * 450 });
+    // Whole cents, then an appended bar with a tenth of a cent: the SMAs' arithmetic changes (another tick grid).
+    const centsLast = specOf('sma-crossover', 400, {}, cents);
+    const centsPartials = runAll(centsLast, backtestKind.plan(centsLast, { partitions: 2 }));
+    const finer = { ...cents, close: Float64Array.from(cents.close) };
+    finer.close[400] += 0.001;
+    const finerId = 'f'.repeat(64);
+    const cut401 = (x: Float64Array) => Array.from(x.subarray(0, 401));
+    installDataset(finerId, decodeDataset(encodeDataset({ symbol: SYMBOL, timeframe: '1h', time: cut401(finer.time), open: cut401(finer.open), high: cut401(finer.high), low: cut401(finer.low), close: cut401(finer.close), volume: cut401(finer.volume) })));
+    const finerSpec = specOf('sma-crossover', 401, { dataset: { name: `sha256:${finerId}`, bars: 401 } });
+    const onFiner = wire(backtestKind.run(finerSpec, { first: 0, count: finerSpec.combinations, resume: { checkpoints: checkpointsFor(centsPartials, 0, finerSpec.combinations) } }, QUIET_RUN_CONTEXT));
+    assert.equal(onFiner.incremental!.rejected, finerSpec.combinations, 'another tick grid');
+    assert.equal(checkpointsFor(centsPartials, 0, 1).length, Math.ceil(CHECKPOINT_BYTES / 3) * 4);
     // Missing records (a unit the previous job did not cover) are no checkpoint, not a rejection.
     const partly = run(checkpointsFor(lastPartials.slice(1), 0, spec.combinations));
     assert.equal(partly.incremental!.continued + partly.incremental!.rejected, spec.combinations - lastPartials[0].evaluated);
@@ -115,7 +133,8 @@ describe('incremental re-runs through the backtest kind', () => {
         fc.integer({ min: 350, max: TOTAL - 1 }),
         fc.integer({ min: 1, max: 250 }),
         fc.integer({ min: 1, max: 5 }),
-        (strategy, inSampleBars, outOfSampleBars, anchored, before, appended, parts) => {
+        (strategy, inSampleBars, outOfSampleBars, anchored, least, appended, parts) => {
+          const before = Math.max(least, inSampleBars + outOfSampleBars); // at least one window
           const after = Math.min(TOTAL, before + appended);
           const walkForward = { inSampleBars, outOfSampleBars, anchored };
           const last = specOf(strategy, before, { walkForward, fullTable: false, equityCurves: 0 });
