@@ -310,8 +310,8 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     assert.deepEqual(datasets.find((d) => d.id === id)?.tags, [], 'the parent keeps its bars, the tag has moved');
     const table = cli('data', 'ls');
     assert.equal(table.status, 0, table.stderr);
-    assert.match(table.stdout, new RegExp(`sha256:${tagged.slice(0, 12)}\\s+BTCUSDT-1h\\s+BTCUSDT.*\\+24 on sha256:${id.slice(0, 12)}`));
-    assert.match(table.stdout, new RegExp(`sha256:${id.slice(0, 12)}\\s+-\\s+BTCUSDT.*import`));
+    assert.match(table.stdout, new RegExp(`sha256:${tagged.slice(0, 12)}[\\s│]+BTCUSDT-1h[\\s│]+BTCUSDT.*\\+24 on sha256:${id.slice(0, 12)}`));
+    assert.match(table.stdout, new RegExp(`sha256:${id.slice(0, 12)}[\\s│]+-[\\s│]+BTCUSDT.*import`));
   });
 
   test('an append that does not follow the last bar, or names another symbol or timeframe, is refused saying which, and stores nothing', async () => {
