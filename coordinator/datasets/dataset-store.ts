@@ -38,7 +38,7 @@ export interface StoredDatasetInfo {
   chunks?: string[][];
 }
 
-/** A tag as the store keeps it: the version it points at, who set it, when. */
+/** A tag as the store keeps it: the version it points at, who made it (its owner), when it last moved. */
 export interface StoredTag {
   name: string;
   id: string;
@@ -511,9 +511,12 @@ export class DatasetStore {
     return all.map((json) => JSON.parse(json) as StoredTag).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Points `name` at version `id` (made or moved); the caller checks the name, the id and who may move it. */
-  async setTag(name: string, id: string, owner: string): Promise<StoredTag> {
-    const tag: StoredTag = { name, id, owner, updatedAtMs: Date.now() };
+  /**
+   * Points `name` at version `id` (made or moved; a moved tag keeps the owner who made it). The
+   * caller checks the name, the id and who may move it.
+   */
+  async setTag(name: string, id: string, user: string): Promise<StoredTag> {
+    const tag: StoredTag = { name, id, owner: (await this.tag(name))?.owner ?? user, updatedAtMs: Date.now() };
     await this.redis.hset(this.tagsKey, name, JSON.stringify(tag));
     return tag;
   }
