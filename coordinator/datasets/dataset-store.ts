@@ -38,7 +38,7 @@ export interface StoredDatasetInfo {
   chunks?: string[][];
 }
 
-/** A tag as the store keeps it: the version it points at, who set it, when. */
+/** A tag as the store keeps it: the version it points at, who made it (its owner), when it last moved. */
 export interface StoredTag {
   name: string;
   id: string;
@@ -245,15 +245,17 @@ export class DatasetStore {
    * already stored stays as it is (alreadyPresent).
    */
   async putColumns(header: Pick<ImportHeader, 'symbol' | 'timeframe'> & { owner?: string }, bars: BarColumns): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
-    await this.checkRoom(encodedBytes(header.symbol, header.timeframe, bars.length));
+    // Read before the columns are taken (a streamed import's blocks are let go as they are written).
+    const [count, firstTimeMs, lastTimeMs] = [bars.length, bars.first, bars.last];
+    await this.checkRoom(encodedBytes(header.symbol, header.timeframe, count));
     const written = await this.writeVersion(header.symbol, header.timeframe, undefined, bars);
     const info: StoredDatasetInfo = {
       id: written.id,
       symbol: header.symbol,
       timeframe: header.timeframe,
-      bars: bars.length,
-      firstTimeMs: bars.first,
-      lastTimeMs: bars.last,
+      bars: count,
+      firstTimeMs,
+      lastTimeMs,
       bytes: written.bytes,
       importedAtMs: Date.now(),
       owner: header.owner ?? '',
@@ -276,8 +278,9 @@ export class DatasetStore {
     const problem = followProblem(parent, bars.first);
     if (problem) throw new DatasetImportError('content', problem);
     if (!parent.chunks) parent = await this.migrateOne(parent);
-    const total = parent.bars + bars.length;
-    await this.checkRoom(encodedBytes(parent.symbol, parent.timeframe, bars.length));
+    const [appended, lastTimeMs] = [bars.length, bars.last];
+    const total = parent.bars + appended;
+    await this.checkRoom(encodedBytes(parent.symbol, parent.timeframe, appended));
     const written = await this.writeVersion(parent.symbol, parent.timeframe, parent, bars);
     const info: StoredDatasetInfo = {
       id: written.id,
@@ -285,13 +288,13 @@ export class DatasetStore {
       timeframe: parent.timeframe,
       bars: total,
       firstTimeMs: parent.firstTimeMs,
-      lastTimeMs: bars.last,
+      lastTimeMs,
       bytes: written.bytes,
       importedAtMs: Date.now(),
       owner,
       parentId: parent.id,
       parentBars: parent.bars,
-      appendedBars: bars.length,
+      appendedBars: appended,
       chunks: written.chunks,
     };
     return this.commit(info);
@@ -508,9 +511,12 @@ export class DatasetStore {
     return all.map((json) => JSON.parse(json) as StoredTag).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  /** Points `name` at version `id` (made or moved); the caller checks the name, the id and who may move it. */
-  async setTag(name: string, id: string, owner: string): Promise<StoredTag> {
-    const tag: StoredTag = { name, id, owner, updatedAtMs: Date.now() };
+  /**
+   * Points `name` at version `id` (made or moved; a moved tag keeps the owner who made it). The
+   * caller checks the name, the id and who may move it.
+   */
+  async setTag(name: string, id: string, user: string): Promise<StoredTag> {
+    const tag: StoredTag = { name, id, owner: (await this.tag(name))?.owner ?? user, updatedAtMs: Date.now() };
     await this.redis.hset(this.tagsKey, name, JSON.stringify(tag));
     return tag;
   }
