@@ -69,7 +69,7 @@ export function renderJobDetails(job: Job__Output, nowMs: number): string {
   rows.push(['retries', String(progress?.retries ?? 0)]);
   if (progress && progress.partitionsReused > 0) rows.push(['reused', `${progress.partitionsReused} partitions from the result cache`]);
   if (progress && unitsText(progress)) rows.push(['units', unitsText(progress)]);
-  if (progress?.continuedFrom) rows.push(['continued', `from the checkpoints of an identical job on dataset ${progress.continuedFrom}`]);
+  if (progress?.continuedFrom) rows.push(['continued', `from an identical earlier job on dataset ${progress.continuedFrom}`]);
   if (progress && progress.partitionsRecovered > 0) rows.push(['recovered', `${progress.partitionsRecovered} partitions finished before a coordinator took the job over`]);
   rows.push(['created', formatTimestamp(job.createdAtMs)]);
   rows.push(['started', formatTimestamp(job.startedAtMs)]);

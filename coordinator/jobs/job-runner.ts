@@ -151,10 +151,32 @@ export class JobRunner {
         minPartitions: checkpointDataset ? minPartitionsForCheckpoints(work.units) : 1,
       });
       // A job taken over from another coordinator keeps its plan and the results recorded so far.
-      const { partitions, resumed } = await this.ledger.plan(jobId, () => kind.plan(spec, { partitions: count }));
+      const { partitions: planned, resumed } = await this.ledger.plan(jobId, () => kind.plan(spec, { partitions: count }));
+      // An incremental re-run: an identical job on a dataset this one extends left its units'
+      // checkpoints (read per partition at dispatch) and maybe work the kind carries over (the
+      // walk-forward windows it computed: the partitions skip them, the merge takes them).
+      let carriedPartial: unknown;
+      let partitions = planned;
+      if (continuation && checkpointDataset && data.full !== true) {
+        const from = await findPreviousRun(runKey, checkpointDataset, this.continuation!.lineage, continuation.store).catch((error: unknown) => {
+          warn('no earlier run looked for: the units run in full')(error);
+          return undefined;
+        });
+        const carry = continuation.kind.carry;
+        const kept = from && carry ? await continuation.store.carried(runKey, from).catch(warn('carried work not read: the job runs in full')) : undefined;
+        if (from) {
+          execution.continuedFrom = from;
+          execution.dispatchContext.loadCheckpoints = (partition) => continuation.store.load(runKey, from, continuation.kind.units(partition));
+        }
+        if (carry && kept !== undefined) {
+          partitions = planned.map((partition) => carry.resume(spec, partition, kept));
+          carriedPartial = carry.partial(spec, kept);
+        }
+      }
       const known = new Map<number, { index: number; resultJson: string; how: 'recovered' | 'reused' }>();
       if (resumed) for (const [index, resultJson] of await this.ledger.recorded(jobId)) known.set(index, { index, resultJson, how: 'recovered' });
       if (cacheable) {
+        // A resumed partition (one that skips carried work) is its own cache entry: it answers differently.
         cacheHashes = partitions.map((partition) => partitionCacheHash(kind.name, kind.version, specJson, JSON.stringify(partition)));
         const missing = partitions.map((_, index) => index).filter((index) => !known.has(index));
         const hits = await this.ledger.cached(missing.map((index) => cacheHashes[index]));
@@ -163,16 +185,6 @@ export class JobRunner {
           known.set(missing[i], { index: missing[i], resultJson, how: 'reused' });
           this.ledger.record(jobId, missing[i], resultJson).catch(warn('partition result not recorded'));
         });
-      }
-      if (continuation && checkpointDataset && data.full !== true && known.size < partitions.length) {
-        const from = await findPreviousRun(runKey, checkpointDataset, this.continuation!.lineage, continuation.store).catch((error: unknown) => {
-          warn('no earlier run looked for: the units run in full')(error);
-          return undefined;
-        });
-        if (from) {
-          execution.continuedFrom = from;
-          execution.dispatchContext.loadCheckpoints = (partition) => continuation.store.load(runKey, from, continuation.kind.units(partition));
-        }
       }
       execution.begin(partitions.length, [...known.values()]);
       onProgress(execution.snapshot());
@@ -190,7 +202,13 @@ export class JobRunner {
 
       execution.phase = 'merging';
       onProgress(execution.snapshot());
-      const result = kind.merge(spec, execution.partials);
+      const partials = carriedPartial === undefined ? execution.partials : [...execution.partials, carriedPartial];
+      const result = kind.merge(spec, partials);
+      if (continuation && checkpointDataset && continuation.kind.carry) {
+        // What the next run on a dataset extending this one carries over (kept as long as the checkpoints).
+        const kept = continuation.kind.carry.keep(spec, partials);
+        if (kept !== undefined) await continuation.store.carry(runKey, checkpointDataset, kept).catch(warn('carried work not stored'));
+      }
       return JSON.stringify(result);
     } catch (error) {
       if (cancelled) throw new JobCancelled();

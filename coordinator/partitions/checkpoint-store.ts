@@ -8,6 +8,8 @@ import { MAX_UNIT_CHECKPOINT_BYTES, type UnitCheckpoint } from '../../shared/tas
  * partition result cache and expiring with it (--partition-cache-ttl):
  *
  *   {prefix}:checkpoints:{run key}:{dataset id}   hash: unit index → the unit's checkpoint (bytes)
+ *   {prefix}:carried:{run key}:{dataset id}       what a completed job's kind carries over to the
+ *                                                 next run (JSON; backtest walk-forward: its windows)
  *
  * The run key is the digest of the kind, its version and the kind's lineage key (the spec without
  * its dataset), so the key of a hash is the index the brief asks for: (spec but the dataset, dataset)
@@ -27,13 +29,17 @@ export class CheckpointStore {
     return `${this.prefix}:checkpoints:${runKey}:${datasetId}`;
   }
 
-  /** Of the datasets given (nearest first), the first for which a job with this run key left checkpoints; undefined if none. */
+  private carriedKey(runKey: string, datasetId: string): string {
+    return `${this.prefix}:carried:${runKey}:${datasetId}`;
+  }
+
+  /** Of the datasets given (nearest first), the first for which a job with this run key left checkpoints or carried work; undefined if none. */
   async nearest(runKey: string, datasetIds: readonly string[]): Promise<string | undefined> {
     if (datasetIds.length === 0) return undefined;
     const pipeline = this.redis.pipeline();
-    for (const id of datasetIds) pipeline.exists(this.key(runKey, id));
+    for (const id of datasetIds) pipeline.exists(this.key(runKey, id), this.carriedKey(runKey, id));
     const results = (await pipeline.exec()) ?? [];
-    const index = results.findIndex(([error, exists]) => !error && exists === 1);
+    const index = results.findIndex(([error, exists]) => !error && typeof exists === 'number' && exists > 0);
     return index < 0 ? undefined : datasetIds[index];
   }
 
@@ -56,6 +62,17 @@ export class CheckpointStore {
     const key = this.key(runKey, datasetId);
     const fields = new Map<string, Buffer>(checkpoints.map((checkpoint) => [String(checkpoint.unit), Buffer.from(checkpoint.data.buffer, checkpoint.data.byteOffset, checkpoint.data.byteLength)]));
     await this.redis.multi().hset(key, fields).expire(key, this.ttlSeconds).exec();
+  }
+
+  /** Stores what a completed job carries over to the next run (JSON), for as long as checkpoints live. */
+  async carry(runKey: string, datasetId: string, kept: unknown): Promise<void> {
+    await this.redis.set(this.carriedKey(runKey, datasetId), JSON.stringify(kept), 'EX', this.ttlSeconds);
+  }
+
+  /** What a job with this run key on `datasetId` carried over, or undefined. */
+  async carried(runKey: string, datasetId: string): Promise<unknown> {
+    const json = await this.redis.get(this.carriedKey(runKey, datasetId));
+    return json === null ? undefined : (JSON.parse(json) as unknown);
   }
 }
 

@@ -56,7 +56,7 @@ export function addWork(a: PartitionWork, b: PartitionWork): PartitionWork {
 }
 
 /** A kind's side of incremental re-runs (TaskKind.continuation). */
-export interface KindContinuation<Spec, Partition> {
+export interface KindContinuation<Spec, Partition, Partial = unknown> {
   /**
    * The stored dataset (its id) along whose lineage a run of this spec may continue, or undefined
    * when the spec's runs neither leave nor take checkpoints (synthetic data, a mode the kind cannot continue).
@@ -69,6 +69,17 @@ export interface KindContinuation<Spec, Partition> {
   lineageKey(spec: Spec): string;
   /** The units a partition covers (checkpoints are stored and looked up by unit index). */
   units(partition: Partition): UnitRange;
+  /**
+   * Kinds that also take over part of a completed job's merged work, beside unit checkpoints (the
+   * backtest's walk-forward windows): `keep` says what of a completed job's partials the next run
+   * needs (JSON; undefined: nothing), `resume` how a later job's partition skips that work, and
+   * `partial` the partial the later job's merge takes beside its own.
+   */
+  carry?: {
+    keep(spec: Spec, partials: readonly Partial[]): unknown;
+    resume(spec: Spec, partition: Partition, kept: unknown): Partition;
+    partial(spec: Spec, kept: unknown): Partial;
+  };
 }
 
 /**

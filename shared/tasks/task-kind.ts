@@ -41,7 +41,7 @@ export interface TaskKind<Spec, Partition, Partial, Result, Name extends string 
    * Kinds whose units can go on from where an identical job on a dataset this one extends ended
    * (incremental re-runs, shared/tasks/continuation.ts); absent for the others.
    */
-  readonly continuation?: KindContinuation<Spec, Partition>;
+  readonly continuation?: KindContinuation<Spec, Partition, Partial>;
   /**
    * A few raw specs as a gRPC client might send them (decoded: camelCase, some fields left to the
    * defaults), for the tests every kind gets (tests/unit/tasks/registry.test.ts): each validates,

@@ -25,8 +25,11 @@ const FIRST = 3000;
 const APPENDED = 24;
 const series = syntheticSeries({ seed: 23, symbol: SYMBOL, timeframe: '1h', bars: FIRST + 3 * APPENDED });
 /** fast 5:50:5 × slow 60:200:20 (every pair has fast < slow): 10 × 8 combinations, one symbol. */
-const SWEEP = ['--symbols', SYMBOL, '--fast', '5:50:5', '--slow', '60:200:20', '--full-table', '--top', '5'];
+const RANGES = ['--symbols', SYMBOL, '--fast', '5:50:5', '--slow', '60:200:20', '--top', '5'];
+const SWEEP = [...RANGES, '--full-table'];
 const UNITS = 80;
+/** Walk-forward windows of 1000 in-sample and 24 out-of-sample bars: each append of 24 bars adds one. */
+const WALK_FORWARD = ['--walk-forward', '1000:24'];
 
 /** Bars [from, to) of the series as a headed CSV (numbers printed so they parse back exactly). */
 function csvOf(from: number, to: number): string {
@@ -49,9 +52,11 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
     return run.stdout;
   };
   const json = (...args: string[]) => JSON.parse(cli(...args, '--json'));
-  /** `submit backtest` on the tag with the sweep and `extra`; the job once ended. */
-  const sweep = async (...extra: string[]): Promise<Job__Output> => {
-    const { jobId } = json('submit', 'backtest', '--dataset', 'btc-1h', ...SWEEP, ...extra);
+  /** `submit backtest` on the tag with the sweep (or the walk-forward) and `extra`; the job once ended. */
+  const sweep = (...extra: string[]) => backtest(...SWEEP, ...extra);
+  const walkForward = (...extra: string[]) => backtest(...RANGES, ...WALK_FORWARD, ...extra);
+  const backtest = async (...flags: string[]): Promise<Job__Output> => {
+    const { jobId } = json('submit', 'backtest', '--dataset', 'btc-1h', ...flags);
     const { job } = await watchToEnd(coordinator, jobId, { timeoutMs: JOB_TIMEOUT_MS });
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     return job;
@@ -87,6 +92,8 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
     assert.equal(progress.partitionsTotal, 1);
     assert.deepEqual([progress.unitsContinued, progress.unitsFull, progress.barsSimulated, progress.continuedFrom], [0, UNITS, UNITS * FIRST, '']);
     parentId = (job.spec!.backtest!.dataset!.name ?? '').replace('sha256:', '');
+    const windows = await walkForward();
+    assert.equal(JSON.parse(windows.resultJson).walkForward.windows, Math.floor((FIRST - 1000) / 24));
   });
 
   test('after data append, the same sweep continues every unit (in other partitions) and equals a --full run on the new version', async () => {
@@ -111,10 +118,19 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
     assert.equal(continued.table.length, UNITS);
     assert.deepEqual(continued, JSON.parse(full.resultJson), 'the continued result is the full run\'s');
 
+    // Walk-forward: the windows of the first job are taken over, the new one computed; the result is the full run's.
+    const windows = await walkForward();
+    assert.equal(windows.progress!.continuedFrom, parentId);
+    const windowsFull = await walkForward('--full');
+    assert.equal(windowsFull.progress!.continuedFrom, '');
+    const taken = JSON.parse(windows.resultJson);
+    assert.equal(taken.walkForward.windows, Math.floor((FIRST + APPENDED - 1000) / 24));
+    assert.deepEqual(taken, JSON.parse(windowsFull.resultJson));
+
     // The job view says so.
     const view = cli('job', rerun.id);
     assert.match(view, new RegExp(`${UNITS} units continued from checkpoints, 0 from their first bar, ${UNITS * APPENDED} bars simulated \\(${APPENDED} per unit\\)`));
-    assert.match(view, new RegExp(`from the checkpoints of an identical job on dataset ${parentId}`));
+    assert.match(view, new RegExp(`from an identical earlier job on dataset ${parentId}`));
   });
 
   test('a schedule on the tag: after an append between two firings, the second continues from the first and equals a full run', async () => {

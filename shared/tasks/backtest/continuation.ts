@@ -6,6 +6,8 @@ import { CHECKPOINT_BYTES } from './checkpoint.js';
 import type { BacktestPartition } from './plan.js';
 import { runBacktestPartition, type BacktestPartial } from './run.js';
 import type { BacktestSpec } from './spec.js';
+import type { WindowEntry } from './walk-forward-run.js';
+import { firstNewWindow, reusedWindows } from './walk-forward-reuse.js';
 
 /** JSON with every object's keys sorted, so equal specs give equal text whatever order their fields were built in. */
 function canonicalJson(value: unknown): string {
@@ -21,23 +23,41 @@ function canonicalJson(value: unknown): string {
 /**
  * Two backtests are "identical except the dataset" when every field of their validated specs but
  * `dataset` is equal: the same symbols (so the same unit numbering), timeframe, strategy, ranges,
- * search, settings, costs, objective, constraints and outputs. The dataset's name and bar count are
- * left out, and nothing else: a job that differs in anything else starts from bar 0.
+ * search, settings, costs, objective, constraints, walk-forward windows' sizes and outputs. Left
+ * out are the dataset's name and bar count and what follows from the bar count alone (the number of
+ * walk-forward windows), nothing else: a job that differs in anything else starts from bar 0.
  */
 export function backtestLineageKey(spec: BacktestSpec): string {
   const rest: Record<string, unknown> = { ...spec };
   delete rest.dataset;
+  if (spec.walkForward) rest.walkForward = { inSampleBars: spec.walkForward.inSampleBars, outOfSampleBars: spec.walkForward.outOfSampleBars, anchored: spec.walkForward.anchored };
   return createHash('sha256').update(canonicalJson(rest)).digest('hex');
 }
 
+/** What a walk-forward job carries over to the next run: its bar count and every window it computed. */
+export interface KeptWindows {
+  bars: number;
+  windows: WindowEntry[];
+}
+
 /**
- * Backtests on a stored dataset leave a checkpoint per unit (symbol × combination) and continue
- * from them; walk-forward runs do not (their units include windows, whose number grows with the data).
+ * Backtests on a stored dataset continue: a sweep's units (symbol × combination) from their
+ * checkpoints, a walk-forward job by taking over the windows the last job computed (every window
+ * that ends within its bars is the same computation; walk-forward-reuse.ts) and running only the new ones.
  */
-export const backtestContinuation: KindContinuation<BacktestSpec, BacktestPartition> = {
-  dataset: (spec) => (spec.walkForward ? undefined : storedDatasetId(spec.dataset.name)),
+export const backtestContinuation: KindContinuation<BacktestSpec, BacktestPartition, BacktestPartial> = {
+  dataset: (spec) => storedDatasetId(spec.dataset.name),
   lineageKey: backtestLineageKey,
   units: (partition) => ({ first: partition.first, count: partition.count }),
+  carry: {
+    keep: (spec, partials): KeptWindows | undefined => (spec.walkForward ? { bars: spec.dataset.bars, windows: reusedWindows(partials, Infinity).walkForward.windows } : undefined),
+    resume: (spec, partition, kept) =>
+      spec.walkForward ? { first: partition.first, count: partition.count, resume: { firstWindow: firstNewWindow(spec.walkForward, (kept as KeptWindows).bars) } } : partition,
+    partial: (spec, kept) => {
+      const { bars, windows } = kept as KeptWindows;
+      return reusedWindows([{ walkForward: { windows } }], spec.walkForward ? firstNewWindow(spec.walkForward, bars) : 0);
+    },
+  },
 };
 
 /** True when every byte of a record is 0: the engine's "no checkpoint" (checkpoint.ts). */
@@ -68,7 +88,8 @@ export function runBacktestInCluster(spec: BacktestSpec, partition: BacktestPart
     else records[i * CHECKPOINT_BYTES] = 0xff;
     given++;
   }
-  const resumed: BacktestPartition = given > 0 ? { first, count, resume: { checkpoints: Buffer.from(records.buffer).toString('base64') } } : { first, count };
+  // Keeps what else the partition resumes with (a walk-forward partition's firstWindow).
+  const resumed: BacktestPartition = given > 0 ? { ...partition, resume: { ...partition.resume, checkpoints: Buffer.from(records.buffer).toString('base64') } } : partition;
   const partial = runBacktestPartition(spec, resumed, context);
   if (partial.checkpoints) {
     const left = Buffer.from(partial.checkpoints, 'base64');
@@ -78,14 +99,11 @@ export function runBacktestInCluster(spec: BacktestSpec, partition: BacktestPart
       if (!isEmptyRecord(left, offset)) continuation.leave(partial.first + i, new Uint8Array(left.subarray(offset, offset + CHECKPOINT_BYTES)));
     }
   }
+  // A sweep counts its units' work (a walk-forward partition has no such counts).
   const counts = partial.incremental;
-  const continued = counts?.continued ?? 0;
-  continuation.count({
-    unitsContinued: continued,
-    unitsRejected: counts?.rejected ?? 0,
-    unitsFull: partial.evaluated - continued,
-    barsSimulated: counts?.simulatedBars ?? 0,
-  });
+  if (counts) {
+    continuation.count({ unitsContinued: counts.continued, unitsRejected: counts.rejected, unitsFull: partial.evaluated - counts.continued, barsSimulated: counts.simulatedBars });
+  }
   delete partial.checkpoints;
   delete partial.incremental;
   return partial;

@@ -99,6 +99,27 @@ describe('the backtest kind run by agents, checkpoints by unit', () => {
     clearInstalledDatasets();
   });
 
+  it('walk-forward: the next run takes over the windows a completed job carried, computes only the new ones, and merges to the full result', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 100, max: 200 }), fc.integer({ min: 30, max: 90 }), fc.boolean(), fc.integer({ min: 300, max: TOTAL - 1 }), fc.integer({ min: 1, max: 200 }), fc.integer({ min: 1, max: 4 }), (inSampleBars, outOfSampleBars, anchored, before, appended, parts) => {
+        const walkForward = { walkForward: { inSampleBars, outOfSampleBars, anchored }, fullTable: false };
+        const carry = backtestKind.continuation!.carry!;
+        const last = backtestKind.validate({ ...specOf(before), ...walkForward }, DEFAULT_SPEC_LIMITS);
+        const lastJob = runJob(last, parts, new Map());
+        // As the coordinator keeps it: JSON in Redis.
+        const kept = wire(carry.keep(last, lastJob.partials));
+        const spec = backtestKind.validate({ ...specOf(Math.min(TOTAL, before + appended)), ...walkForward }, DEFAULT_SPEC_LIMITS);
+        const partitions = backtestKind.plan(spec, { partitions: parts + 1 }).map((partition) => carry.resume(spec, partition, kept));
+        const rerun = partitions.map((partition) => wire(backtestKind.run(spec, wire(partition), { ...QUIET_RUN_CONTEXT, continuation: new CollectingContinuation() })));
+        for (const partial of rerun) for (const entry of partial.walkForward!.windows) assert.ok(entry.window >= last.walkForward!.windows, `window ${entry.window} was the last job's`);
+        const full = runJob(spec, parts, new Map());
+        assert.deepEqual(backtestKind.merge(spec, [...rerun, wire(carry.partial(spec, kept))]), backtestKind.merge(spec, full.partials));
+      }),
+      { numRuns: 10 },
+    );
+    clearInstalledDatasets();
+  });
+
   it('a caller of the engine without a continuation gets the engine\'s partial as is', () => {
     const spec = specOf(200);
     const partial = backtestKind.run(spec, { first: 0, count: spec.combinations }, QUIET_RUN_CONTEXT);

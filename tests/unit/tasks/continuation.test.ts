@@ -36,6 +36,11 @@ describe('what "identical except the dataset" means (backtest lineage key)', () 
     const base = backtestLineageKey(spec());
     assert.match(base, /^[0-9a-f]{64}$/);
     assert.equal(backtestLineageKey(spec({}, { name: STORED('b'), bars: 5024 })), base, 'another version of the data');
+    const walkForward = { walkForward: { inSampleBars: 1000, outOfSampleBars: 500 } };
+    assert.equal(backtestLineageKey(spec(walkForward, { name: STORED('b'), bars: 6000 })), backtestLineageKey(spec(walkForward)), 'more walk-forward windows on more bars');
+    assert.notEqual(backtestLineageKey(spec({ walkForward: { inSampleBars: 1000, outOfSampleBars: 400 } })), backtestLineageKey(spec(walkForward)), 'other windows');
+    assert.notEqual(backtestLineageKey(spec({ walkForward: { inSampleBars: 1000, outOfSampleBars: 500, anchored: true } })), backtestLineageKey(spec(walkForward)), 'anchored');
+    assert.notEqual(backtestLineageKey(spec(walkForward)), base, 'walk-forward or not');
     const changed: Array<[string, Record<string, unknown>]> = [
       ['fee', { feeBps: 2 }],
       ['slippage', { slippageBps: 0 }],
@@ -62,12 +67,13 @@ describe('what "identical except the dataset" means (backtest lineage key)', () 
     );
   });
 
-  it('continues stored-data sweeps only: not synthetic data, not walk-forward', () => {
+  it('continues jobs on stored data (sweeps and walk-forward), not on synthetic data', () => {
     const continuation = backtestKind.continuation!;
     assert.equal(continuation.dataset(spec()), 'a'.repeat(64));
+    assert.equal(continuation.dataset(spec({ walkForward: { inSampleBars: 1000, outOfSampleBars: 500 } })), 'a'.repeat(64));
     assert.equal(continuation.dataset(spec({}, { bars: 5000, seed: 1 })), undefined, 'synthetic');
-    assert.equal(continuation.dataset(spec({ walkForward: { inSampleBars: 1000, outOfSampleBars: 500 } })), undefined, 'walk-forward');
     assert.deepEqual(continuation.units({ first: 7, count: 3 }), { first: 7, count: 3 });
+    assert.equal(continuation.carry!.keep(spec(), []), undefined, 'a sweep carries nothing over: its units have checkpoints');
   });
 });
 
