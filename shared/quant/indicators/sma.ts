@@ -13,15 +13,17 @@ import { exactWindowMeans, tickGrid, type TickGrid } from './tick-grid.js';
  * window sum, re-summed every few thousand steps so rounding error does not accumulate.
  * `grid`: the series' grid when the caller has it (undefined: detected here; null: none).
  *
- * With `from` (an incremental re-run's first new bar), only out[t] for t ≥ from is computed (the
- * rest stays NaN), bit-identical to a whole run's: on the grid a window sum is exact whatever
+ * With `from` > 0 (an incremental re-run's first new bar), only out[t] for t ≥ from is computed,
+ * bit-identical to a whole run's (the bars before are not written: 0 in a new array, which is not
+ * filled either, so the cost is O(n − from + period) however long the series): on the grid a window sum is exact whatever
  * order it is summed in; off it the running sum is replayed from the last re-summing point at or
  * before `from` (they sit at absolute bar indices), at most max(1024, period) steps back.
  */
 export function sma(values: ArrayLike<number>, period: number, out?: Float64Array, grid: TickGrid | null = tickGrid(values) ?? null, from = 0): Float64Array {
   checkPeriod(period);
   const n = values.length;
-  const result = nanArray(n, out);
+  const result = from > 0 ? (out ?? new Float64Array(n)) : nanArray(n, out);
+  if (from > 0) result.fill(NaN, from, Math.min(n, period - 1));
   if (n < period) return result;
   const first = from > period - 1 ? from : period - 1; // the first bar written
   if (first >= n) return result;

@@ -174,7 +174,8 @@ export class IndicatorCache {
   /**
    * SMA of the closes (exact window sums on the closes' tick grid, see sma()). With `from` (an
    * incremental re-run), only the values at bars ≥ from are needed: an array holding just those
-   * (NaN before), O(bars − from + period) instead of O(bars), unless the whole one is cached.
+   * (the bars before not computed: read none of them), O(bars − from + period) instead of
+   * O(bars), unless the whole one is cached.
    */
   sma(period: number, from = 0): Float64Array {
     if (from > 0 && !this.entries.has(`sma:${period}`)) {
