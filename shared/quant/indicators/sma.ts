@@ -12,30 +12,41 @@ import { exactWindowMeans, tickGrid, type TickGrid } from './tick-grid.js';
  * order of their exact means (when they are equal, see SmaOrder). Off the grid: a running float
  * window sum, re-summed every few thousand steps so rounding error does not accumulate.
  * `grid`: the series' grid when the caller has it (undefined: detected here; null: none).
+ *
+ * With `from` > 0 (an incremental re-run's first new bar), only out[t] for t ≥ from is computed,
+ * bit-identical to a whole run's (the bars before are not written: 0 in a new array, which is not
+ * filled either, so the cost is O(n − from + period) however long the series): on the grid a window sum is exact whatever
+ * order it is summed in; off it the running sum is replayed from the last re-summing point at or
+ * before `from` (they sit at absolute bar indices), at most max(1024, period) steps back.
  */
-export function sma(values: ArrayLike<number>, period: number, out?: Float64Array, grid: TickGrid | null = tickGrid(values) ?? null): Float64Array {
+export function sma(values: ArrayLike<number>, period: number, out?: Float64Array, grid: TickGrid | null = tickGrid(values) ?? null, from = 0): Float64Array {
   checkPeriod(period);
   const n = values.length;
-  const result = nanArray(n, out);
+  const result = from > 0 ? (out ?? new Float64Array(n)) : nanArray(n, out);
+  if (from > 0) result.fill(NaN, from, Math.min(n, period - 1));
   if (n < period) return result;
+  const first = from > period - 1 ? from : period - 1; // the first bar written
+  if (first >= n) return result;
   if (grid !== null && exactWindowMeans(grid, period)) {
     const units = grid.units;
     const divisor = period * grid.scale;
     let sum = 0;
-    for (let i = 0; i < period; i++) sum += units[i];
-    result[period - 1] = sum / divisor;
-    for (let t = period; t < n; t++) {
+    for (let i = first - period + 1; i <= first; i++) sum += units[i];
+    if (first < n) result[first] = sum / divisor;
+    for (let t = first + 1; t < n; t++) {
       sum += units[t] - units[t - period];
       result[t] = sum / divisor;
     }
     return result;
   }
   const resync = resyncInterval(period);
+  // Re-summed exactly at bar period − 1 + j·resync (j ≥ 0); start at the last such bar ≤ first.
+  const anchor = period - 1 + Math.floor((first - (period - 1)) / resync) * resync;
   let sum = 0;
-  for (let i = 0; i < period; i++) sum += values[i];
-  result[period - 1] = sum / period;
+  for (let i = anchor - period + 1; i <= anchor; i++) sum += values[i];
+  if (anchor >= first) result[anchor] = sum / period;
   let sinceResync = 0;
-  for (let t = period; t < n; t++) {
+  for (let t = anchor + 1; t < n; t++) {
     if (++sinceResync === resync) {
       sinceResync = 0;
       sum = 0;
@@ -43,7 +54,7 @@ export function sma(values: ArrayLike<number>, period: number, out?: Float64Arra
     } else {
       sum += values[t] - values[t - period];
     }
-    result[t] = sum / period;
+    if (t >= first) result[t] = sum / period;
   }
   return result;
 }

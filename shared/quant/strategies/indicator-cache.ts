@@ -171,8 +171,16 @@ export class IndicatorCache {
     return this.grid ?? undefined;
   }
 
-  /** SMA of the closes (exact window sums on the closes' tick grid, see sma()). */
-  sma(period: number): Float64Array {
+  /**
+   * SMA of the closes (exact window sums on the closes' tick grid, see sma()). With `from` (an
+   * incremental re-run), only the values at bars ≥ from are needed: an array holding just those
+   * (the bars before not computed: read none of them), O(bars − from + period) instead of
+   * O(bars), unless the whole one is cached.
+   */
+  sma(period: number, from = 0): Float64Array {
+    if (from > 0 && !this.entries.has(`sma:${period}`)) {
+      return this.get(`sma:${period}@${from}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null, from)])[0];
+    }
     return this.get(`sma:${period}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null)])[0];
   }
 

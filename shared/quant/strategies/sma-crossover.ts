@@ -33,7 +33,7 @@ export const smaCrossover: StrategyDefinition = {
     const fast = p[0];
     const slow = p[1];
     const indicators = inputs.indicators;
-    crossoverSignals(indicators.sma(fast), indicators.sma(slow), slow - 1, allowShort, out, SmaOrder.of(indicators.closeGrid(), fast, slow), from, initial);
+    crossoverSignals(indicators.sma(fast, from), indicators.sma(slow, from), slow - 1, allowShort, out, SmaOrder.of(indicators.closeGrid(), fast, slow), from, initial);
   },
 };
 

@@ -87,7 +87,8 @@ export interface StrategyDefinition {
    * from `initial`, the target in force at the close of bar from − 1 (what a run over bars
    * [0, from) ended with: ExecutionState.target), and writes the changes relative to it. The
    * changes equal those a run from bar 0 writes at bars ≥ from (the rule's state is its target;
-   * its indicator arrays are over the whole series, so bit-identical to a whole run's).
+   * its indicator values at bars ≥ from are bit-identical to a whole run's: SMAs computed from
+   * `from` only, see sma(), the others over the whole series).
    */
   signals(inputs: StrategyInputs, p: Float64Array, allowShort: boolean, out: SignalBuffer, from?: number, initial?: number): void;
 }

@@ -104,7 +104,7 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
   const periodIndexes = definition.params.flatMap((schema, i) => (schema.period ? [i] : []));
   const periods = new Float64Array(periodIndexes.length);
   const incremental = { continued: 0, rejected: 0, simulatedBars: 0 };
-  let prefixSymbol = -1;
+  let prefixSymbol = -1; // the symbol whose fingerprint prefix and data hash these are
   let prefix = 0;
   let dataHash = 0;
 

@@ -6,6 +6,8 @@ import type { Ohlcv } from '../../../shared/quant/ohlcv.js';
 import { ExecutionState } from '../../../shared/quant/strategies/execution-state.js';
 import { IndicatorCache, SignalBuffer, simulate, STRATEGIES, STRATEGY_NAMES } from '../../../shared/quant/strategies/index.js';
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
+import { sma } from '../../../shared/quant/indicators/sma.js';
+import { tickGrid } from '../../../shared/quant/indicators/tick-grid.js';
 import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint } from '../../../shared/tasks/backtest/checkpoint.js';
 import { assertExtended, referenceBacktest, referenceRule } from '../../helpers/reference-backtest.js';
 
@@ -216,5 +218,33 @@ describe('unit checkpoints', () => {
     const far = new ExecutionState().copyFrom(state);
     far.bars = 400;
     assert.throws(() => simulate(s.open, s.close, new SignalBuffer(1), { feeBps: 0, slippageBps: 0 }, new EquityAccumulator(), 0, null, far), /cannot continue at bar 400/);
+  });
+});
+
+describe('indicators from a bar (the re-run computes only the new bars)', () => {
+  const long = generateSyntheticSeries({ seed: 9, symbol: 'L', timeframe: '1h', bars: 6000 });
+  const inCents = long.close.map((v) => Math.round(v * 100) / 100);
+
+  it('SMA from bar `from` equals the whole SMA there, bit for bit, on float prices (past re-summing points) and on a tick grid', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1500 }), fc.integer({ min: 0, max: 6000 }), fc.boolean(), (period, from, onGrid) => {
+        const values = onGrid ? inCents : long.close;
+        const grid = tickGrid(values) ?? null;
+        assert.equal(grid !== null, onGrid);
+        const whole = sma(values, period, undefined, grid);
+        const tail = sma(values, period, undefined, grid, from);
+        for (let t = from; t < values.length; t++) assert.ok(Object.is(tail[t], whole[t]), `period ${period} from ${from} grid ${onGrid}: bar ${t} ${tail[t]} vs ${whole[t]}`);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the indicator cache serves the tail, or the whole array when it has it', () => {
+    const cache = new IndicatorCache({ ...long, close: inCents });
+    const tail = cache.sma(50, 5000);
+    assert.equal(tail[4999], 0, 'not computed');
+    const whole = cache.sma(50);
+    assert.ok(Object.is(whole[5000], tail[5000]) && !Number.isNaN(whole[4999]) && whole[4999] !== 0);
+    assert.equal(cache.sma(50, 5500), whole, 'the whole array serves any bar');
   });
 });
