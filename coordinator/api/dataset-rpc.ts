@@ -7,6 +7,7 @@ import type { Logger } from '../../shared/logging.js';
 import { quoteInput } from '../../shared/quote-input.js';
 import { isDatasetTag, TAG_RULE } from '../../shared/quant/dataset-tag.js';
 import { STORED_DATASET_PREFIX } from '../../shared/quant/dataset.js';
+import { DATASET_ID_PATTERN } from '../../shared/quant/dataset-codec.js';
 import { toDatasetInfo, type DatasetStore, type StoredDatasetInfo, type StoredTag } from '../datasets/dataset-store.js';
 import { describeUse, type DatasetReferences } from '../datasets/dataset-usage.js';
 import type { DatasetInfo } from '../../shared/generated/quantgrid/v1/DatasetInfo.js';
@@ -20,6 +21,8 @@ import { importDatasetStream, type StreamedDataset } from '../datasets/dataset-s
 export type DatasetRpcName = 'ImportDataset' | 'ImportDatasetStream' | 'AppendDatasetStream' | 'ListDatasets' | 'FetchDataset' | 'TagDataset' | 'RemoveDataset';
 
 const CONTENT_ID = /^(?:sha256:)?([0-9a-f]{64})$/;
+/** Most held versions a FetchDataset request may name (more are ignored). */
+const MAX_HAVE = 256;
 
 function toDatasetTag(tag: StoredTag): DatasetTag {
   return { ...tag };
@@ -117,16 +120,21 @@ export function createDatasetHandlers(datasets: DatasetStore, references: Datase
 
     FetchDataset: serverStream(context('FetchDataset'), async function* (request, stopped, call): AsyncGenerator<DatasetChunk> {
       const id = requiredId('id', request.id);
-      const found = await datasets.pieces(id);
+      const have = (request.have ?? []).slice(0, MAX_HAVE).filter((held) => DATASET_ID_PATTERN.test(held));
+      // A version the caller holds that this one extends: only the bars after it are sent.
+      const base = have.length > 0 ? await datasets.baseAmong(id, have) : undefined;
+      const tail = base ? await datasets.tailPieces(id, base.bars) : undefined;
+      const found = tail ?? (await datasets.pieces(id));
       if (!found) throw new NotFound('dataset', id);
-      log.debug({ dataset: id, bytes: found.totalBytes, peer: call.getPeer() }, 'serving dataset');
+      const delta = tail && base ? { baseId: base.id, baseBars: base.bars } : { baseId: '', baseBars: 0 };
+      log.debug({ dataset: id, bytes: found.totalBytes, base: delta.baseId || undefined, peer: call.getPeer() }, 'serving dataset');
       let offset = 0;
       for await (const piece of found.pieces) {
         if (stopped.aborted) return;
         // A piece is at most a chunk (1 MiB: CHUNK_BYTES); a dataset stored whole is cut here.
         for (let at = 0; at < piece.length; at += CHUNK_BYTES) {
           const data = piece.subarray(at, Math.min(piece.length, at + CHUNK_BYTES));
-          yield { data, offset, totalBytes: found.totalBytes };
+          yield { data, offset, totalBytes: found.totalBytes, ...delta };
           offset += data.length;
         }
       }

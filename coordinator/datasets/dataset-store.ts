@@ -86,6 +86,9 @@ function parseInWorker(input: ParseDatasetInput): Promise<ParseDatasetOutcome> {
   });
 }
 
+/** Longest lineage walked back looking for a version a fetcher holds. */
+const MAX_LINEAGE_STEPS = 1000;
+
 /** A chunk written but not yet indexed waits this long at most (its coordinator died meanwhile). */
 const PENDING_CHUNK_TTL_SECONDS = 3600;
 
@@ -419,6 +422,44 @@ export class DatasetStore {
       pieces: (async function* () {
         yield header;
         for (const column of chunks) for (const chunk of column) yield await read(chunk);
+      })(),
+    };
+  }
+
+  /**
+   * The newest version among `have` that version `id` extends (through its lineage: parentId after
+   * parentId), with its bar count; undefined when it extends none of them.
+   */
+  async baseAmong(id: string, have: readonly string[]): Promise<{ id: string; bars: number } | undefined> {
+    const held = new Set(have);
+    let info = await this.info(id);
+    for (let step = 0; info?.parentId && step < MAX_LINEAGE_STEPS; step++) {
+      if (held.has(info.parentId)) return { id: info.parentId, bars: info.parentBars ?? 0 };
+      // A removed parent ends the walk: the versions before it cannot be told from here.
+      info = await this.info(info.parentId);
+    }
+    return undefined;
+  }
+
+  /**
+   * What follows bar `fromBar` of version `id`: each column's values from that bar on, one column
+   * after the other, in pieces of at most a chunk; undefined for an unknown id or one stored whole.
+   */
+  async tailPieces(id: string, fromBar: number): Promise<{ totalBytes: number; pieces: AsyncGenerator<Buffer> } | undefined> {
+    const info = await this.info(id);
+    if (!info?.chunks || fromBar < 0 || fromBar > info.bars) return undefined;
+    const chunks = info.chunks;
+    const { keptChunks: first, tailValues: skip } = appendPlan(fromBar);
+    const read = (chunk: string) => this.chunk(chunk);
+    return {
+      totalBytes: DATASET_COLUMNS.length * (info.bars - fromBar) * 8,
+      pieces: (async function* () {
+        for (const column of chunks) {
+          for (const [i, chunk] of column.slice(first).entries()) {
+            const piece = await read(chunk);
+            yield i === 0 ? piece.subarray(skip * 8) : piece;
+          }
+        }
       })(),
     };
   }

@@ -343,7 +343,8 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     assert.equal((await coordinator.listDatasets()).datasets.length, before);
   });
 
-  test('a job naming a tag runs on the version it points at and records that id (quantgrid job shows it)', async () => {
+  test('a job naming a tag runs on the version it points at and records that id (quantgrid job shows it); agents that hold the parent fetch only the new bars', async () => {
+    const fetchedBefore = await Promise.all(cluster.agents.map(async (agent) => (await agentStatus(agent.address, await cluster.clusterSecret())).datasetBytesFetched));
     const submitted = cli('--json', 'submit', 'backtest', '--symbols', 'BTCUSDT', '--dataset', 'BTCUSDT-1h', '--fast', '2:10:2', '--slow', '20:60:10', '--top', '3', '--max-partitions', '2');
     assert.equal(submitted.status, 0, submitted.stderr);
     const jobId = JSON.parse(submitted.stdout).jobId;
@@ -351,6 +352,11 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     assert.equal(job.spec!.backtest!.dataset!.name, `sha256:${tagged}`);
     assert.equal(job.spec!.backtest!.dataset!.bars, BARS + 24);
+    // Both agents cached the parent (an earlier job): the new version reaches them as its 24 bars × 6 columns.
+    const fetchedNow = await Promise.all(cluster.agents.map(async (agent) => (await agentStatus(agent.address, await cluster.clusterSecret())).datasetBytesFetched));
+    const grown = fetchedNow.map((bytes, i) => Number(bytes) - Number(fetchedBefore[i]));
+    assert.ok(grown.every((bytes) => bytes === 0 || bytes === 24 * 6 * 8), `bytes fetched by each agent: ${grown.join(', ')}`);
+    assert.ok(grown.some((bytes) => bytes > 0), 'some agent ran the job');
     const shown = cli('job', jobId);
     assert.equal(shown.status, 0, shown.stderr);
     assert.match(shown.stdout, new RegExp(`dataset ${tagged.slice(0, 12)}`));
