@@ -9,7 +9,7 @@ import type { PartitionDispatcher, PartitionTask } from '../partitions/partition
 import { partitionCacheHash, type PartitionLedger } from '../partitions/partition-ledger.js';
 import { choosePartitionCount } from '../partitions/partition-planner.js';
 import { checkpointRunKey, type CheckpointStore } from '../partitions/checkpoint-store.js';
-import { minPartitionsForCheckpoints } from '../../shared/tasks/continuation.js';
+import { continuedWork, minPartitionsForCheckpoints } from '../../shared/tasks/continuation.js';
 import { findPreviousRun, type DatasetLineage } from './previous-run.js';
 
 export class JobCancelled extends Error {}
@@ -88,9 +88,12 @@ export class JobRunner {
       { jobId, kind: kind.name, specJson, datasetIds: kind.datasets(spec), requiredCapabilities: required, priority: data.priority, owner: data.owner ?? '', cancelled: false },
       async (index, resultJson, returned) => {
         if (cacheable) this.ledger.cache(cacheHashes[index], resultJson).catch(warn('partition result not cached'));
-        if (continuation && checkpointDataset && returned) continuation.store.save(runKey, checkpointDataset, returned.checkpoints).catch(warn('checkpoints not stored'));
-        // The result is in memory either way: a failed write costs durability, not the job.
-        await this.ledger.record(jobId, index, resultJson).catch(warn('partition result not recorded'));
+        // The result is in memory either way: a failed write costs durability (or the next run's
+        // checkpoints: those units run in full), not the job. Both are in Redis before the partition counts as done.
+        await Promise.all([
+          this.ledger.record(jobId, index, resultJson).catch(warn('partition result not recorded')),
+          continuation && checkpointDataset && returned ? continuation.store.save(runKey, checkpointDataset, returned.checkpoints).catch(warn('checkpoints not stored')) : undefined,
+        ]);
       },
     );
     let cancelled = false;
@@ -140,8 +143,28 @@ export class JobRunner {
       if (cancelled) throw new JobCancelled();
       if (deadlineReason) throw new JobFailure(deadlineReason);
 
+      let work = kind.measure(spec);
+      // An incremental re-run: an identical job on a dataset this one extends left its units'
+      // checkpoints (read per partition at dispatch) and maybe work the kind carries over (the
+      // walk-forward windows it computed: the partitions skip them, the merge takes them).
+      let carriedPartial: unknown;
+      let kept: unknown;
+      let continuedFrom = '';
+      if (continuation && checkpointDataset && data.full !== true) {
+        const from = await findPreviousRun(runKey, checkpointDataset, this.continuation!.lineage, continuation.store).catch((error: unknown) => {
+          warn('no earlier run looked for: the units run in full')(error);
+          return undefined;
+        });
+        kept = from && continuation.kind.carry ? await continuation.store.carried(runKey, from).catch(warn('carried work not read: the job runs in full')) : undefined;
+        if (from) {
+          continuedFrom = from;
+          // Planned as what it is: each unit simulates only the new bars.
+          const [previous, current] = await Promise.all([this.continuation!.lineage.info(from), this.continuation!.lineage.info(checkpointDataset)]).catch(() => [undefined, undefined]);
+          if (previous && current) work = continuedWork(work, previous.bars, current.bars);
+          execution.dispatchContext.loadCheckpoints = (partition) => continuation.store.load(runKey, from, continuation.kind.units(partition));
+        }
+      }
       const totalSlots = this.table.capableNodes(required).reduce((sum, node) => sum + node.slots, 0);
-      const work = kind.measure(spec);
       const count = choosePartitionCount({
         work,
         totalSlots,
@@ -152,26 +175,11 @@ export class JobRunner {
       });
       // A job taken over from another coordinator keeps its plan and the results recorded so far.
       const { partitions: planned, resumed } = await this.ledger.plan(jobId, () => kind.plan(spec, { partitions: count }));
-      // An incremental re-run: an identical job on a dataset this one extends left its units'
-      // checkpoints (read per partition at dispatch) and maybe work the kind carries over (the
-      // walk-forward windows it computed: the partitions skip them, the merge takes them).
-      let carriedPartial: unknown;
+      const carry = continuation?.kind.carry;
       let partitions = planned;
-      if (continuation && checkpointDataset && data.full !== true) {
-        const from = await findPreviousRun(runKey, checkpointDataset, this.continuation!.lineage, continuation.store).catch((error: unknown) => {
-          warn('no earlier run looked for: the units run in full')(error);
-          return undefined;
-        });
-        const carry = continuation.kind.carry;
-        const kept = from && carry ? await continuation.store.carried(runKey, from).catch(warn('carried work not read: the job runs in full')) : undefined;
-        if (from) {
-          execution.continuedFrom = from;
-          execution.dispatchContext.loadCheckpoints = (partition) => continuation.store.load(runKey, from, continuation.kind.units(partition));
-        }
-        if (carry && kept !== undefined) {
-          partitions = planned.map((partition) => carry.resume(spec, partition, kept));
-          carriedPartial = carry.partial(spec, kept);
-        }
+      if (carry && kept !== undefined) {
+        partitions = planned.map((partition) => carry.resume(spec, partition, kept));
+        carriedPartial = carry.partial(spec, kept);
       }
       const known = new Map<number, { index: number; resultJson: string; how: 'recovered' | 'reused' }>();
       if (resumed) for (const [index, resultJson] of await this.ledger.recorded(jobId)) known.set(index, { index, resultJson, how: 'recovered' });
@@ -186,6 +194,8 @@ export class JobRunner {
           this.ledger.record(jobId, missing[i], resultJson).catch(warn('partition result not recorded'));
         });
       }
+      // Said only of a job that computes something (one answered from the cache continues nothing).
+      if (known.size < partitions.length || carriedPartial !== undefined) execution.continuedFrom = continuedFrom;
       execution.begin(partitions.length, [...known.values()]);
       onProgress(execution.snapshot());
       const reused = [...known.values()].filter((entry) => entry.how === 'reused').length;

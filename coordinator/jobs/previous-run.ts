@@ -5,7 +5,7 @@ export const MAX_LINEAGE_DEPTH = 64;
 
 /** A stored dataset's parent, as the dataset store records it (`data append`: parentId). */
 export interface DatasetLineage {
-  info(id: string): Promise<{ id: string; parentId?: string } | undefined>;
+  info(id: string): Promise<{ id: string; parentId?: string; bars: number } | undefined>;
 }
 
 /**

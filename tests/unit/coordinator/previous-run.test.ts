@@ -8,7 +8,7 @@ function lineage(parents: Record<string, string | undefined>): DatasetLineage & 
     lookups: 0,
     info: async (id: string) => {
       source.lookups++;
-      return id in parents ? { id, parentId: parents[id] } : undefined;
+      return id in parents ? { id, parentId: parents[id], bars: 100 } : undefined;
     },
   };
   return source;

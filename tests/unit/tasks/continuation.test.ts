@@ -10,6 +10,8 @@ import {
   checkpointBytes,
   checkpointsWithinBudget,
   CollectingContinuation,
+  continuedWork,
+  CONTINUED_UNIT_COST,
   MAX_CHECKPOINT_UNITS_PER_PARTITION,
   MAX_UNIT_CHECKPOINT_BYTES,
   minPartitionsForCheckpoints,
@@ -125,5 +127,20 @@ describe('checkpoints in messages', () => {
     continuation.count({ unitsContinued: 1, unitsRejected: 0, unitsFull: 0, barsSimulated: 24 });
     assert.deepEqual(continuation.left, [{ unit: 9, data: new Uint8Array(3) }]);
     assert.deepEqual(continuation.work, { unitsContinued: 3, unitsRejected: 1, unitsFull: 3, barsSimulated: 124 });
+  });
+});
+
+describe('planning a continued job', () => {
+  it('costs the new share of the bars plus a fixed cost per unit, never more than a full run', () => {
+    const full = { units: 10_000, costPerUnit: 100_024 };
+    const continued = continuedWork(full, 100_000, 100_024);
+    assert.equal(continued.units, full.units);
+    assert.ok(Math.abs(continued.costPerUnit - (24 + CONTINUED_UNIT_COST)) < 1e-6, String(continued.costPerUnit));
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1e6 }), fc.integer({ min: 0, max: 1e6 }), fc.integer({ min: 1, max: 1e6 }), (cost, previous, bars) => {
+        const { costPerUnit } = continuedWork({ units: 5, costPerUnit: cost }, previous, bars);
+        return costPerUnit > 0 && costPerUnit <= cost;
+      }),
+    );
   });
 });
