@@ -1,0 +1,174 @@
+import { atrSeed, atrStep } from '../../quant/indicators/atr.js';
+import { bollinger } from '../../quant/indicators/bollinger.js';
+import { emaAlpha, emaSeed, emaStep } from '../../quant/indicators/ema.js';
+import { macd, macdSeed, macdSeedBar, macdStep, type MacdState } from '../../quant/indicators/macd.js';
+import { obvStep } from '../../quant/indicators/obv.js';
+import { rsiSeed, rsiStep, rsiValue, type WilderAverages } from '../../quant/indicators/rsi.js';
+import { sma } from '../../quant/indicators/sma.js';
+import { stochastic } from '../../quant/indicators/stochastic.js';
+import { tickGrid } from '../../quant/indicators/tick-grid.js';
+import { vwapStep, type VwapSums } from '../../quant/indicators/vwap.js';
+import { wma } from '../../quant/indicators/wma.js';
+import type { Ohlcv } from '../../quant/ohlcv.js';
+import { rowOf, SETTINGS, type LatestValues, type MarketAnalysisRow } from './analyse.js';
+import type { IndicatorStates, MarketAnalysisCheckpoint, WarmUps } from './checkpoint.js';
+import type { IndicatorName } from './spec.js';
+
+/** The bar of each carried indicator's first value (its state exists from there on), for SETTINGS. */
+export const WARM_UPS: WarmUps = {
+  rsi: SETTINGS.rsi.period,
+  macd: macdSeedBar(SETTINGS.macd.fast, SETTINGS.macd.slow, SETTINGS.macd.signal),
+  ema: SETTINGS.ema.period - 1,
+  atr: SETTINGS.atr.period - 1,
+  obv: 0,
+  vwap: 0,
+};
+
+/**
+ * Walks a carried state from bar `start` (the state is after bar start − 1) to the last bar:
+ * `step(t)` takes bar t in; `capture()` is called once the state is after bar leave − 1 (when that
+ * bar is at or after start − 1), for the checkpoint the unit leaves.
+ */
+function walk(start: number, n: number, leave: number, step: (t: number) => void, capture: () => void): void {
+  if (start - 1 === leave - 1) capture();
+  for (let t = start; t < n; t++) {
+    step(t);
+    if (t === leave - 1) capture();
+  }
+}
+
+/**
+ * A unit's row computed from a checkpoint (or from bar 0 without one), the same row as
+ * analyseSeries' (without full series: a spec with include_series is always computed in full),
+ * and the checkpoint it leaves after bar leave − 1 (leave ≥ the given checkpoint's bars, < n).
+ *
+ *  - RSI, EMA, MACD, ATR, OBV and VWAP go on from their states (each step the same floating-point
+ *    operations as the whole-series functions, so bit for bit): O(new bars).
+ *  - SMA, WMA and Bollinger are computed at the last bar only, from the bars (sma/wma/bollinger with
+ *    `from`: exact window sums on the closes' tick grid, else the running sums replayed from their
+ *    absolute re-summing points, ≤ max(1024, period) bars back): bit for bit, and right whatever the
+ *    grown series' arithmetic regime (its tick grid is detected over the whole series, O(n), as a
+ *    full run does; nothing of the old regime is carried, so nothing depends on it).
+ *  - The stochastic oscillator and the volume profile are computed over the whole series: %D is an
+ *    SMA of %K whose exact (tick-grid) arithmetic depends on every %K value, and the profile's bins
+ *    span the whole price range, which new bars can widen.
+ */
+export function analyseContinuing(series: Ohlcv, indicators: readonly IndicatorName[], given: MarketAnalysisCheckpoint | undefined, leave: number): { row: MarketAnalysisRow; left: MarketAnalysisCheckpoint } {
+  const { high, low, close, volume } = series;
+  const n = close.length;
+  const last = n - 1;
+  const from = given?.bars ?? 0;
+  if (!(leave >= from && leave < n)) throw new RangeError(`checkpoint after ${leave} bars of ${n} (continuing from ${from})`);
+  const carried: IndicatorStates = given?.states ?? {};
+  const latest: LatestValues = {};
+  const states: IndicatorStates = {};
+  const wantsGrid = indicators.includes('sma') || indicators.includes('bollinger');
+  const grid = wantsGrid ? (tickGrid(close) ?? null) : null;
+
+  for (const name of indicators) {
+    switch (name) {
+      case 'rsi': {
+        const period = SETTINGS.rsi.period;
+        if (n <= period) break; // latest.rsi stays unset: NaN
+        let averages: WilderAverages;
+        let start: number;
+        if (carried.rsi) [averages, start] = [{ ...carried.rsi }, from];
+        else [averages, start] = [rsiSeed(close, period), period + 1];
+        walk(start, n, leave, (t) => rsiStep(close, period, averages, t), () => (states.rsi = { ...averages }));
+        latest.rsi = rsiValue(averages.gain, averages.loss);
+        break;
+      }
+      case 'macd': {
+        const { fast, slow, signal } = SETTINGS.macd;
+        const seedBar = WARM_UPS.macd;
+        if (last < seedBar) {
+          // The line exists before the signal does: too short to carry a state, computed in full.
+          const result = macd(close, fast, slow, signal);
+          latest.macd = { macd: result.macd[last], signal: result.signal[last], histogram: result.histogram[last], previousHistogram: last > 0 ? result.histogram[last - 1] : NaN };
+          break;
+        }
+        let state: MacdState;
+        let start: number;
+        if (carried.macd) [state, start] = [{ ...carried.macd }, from];
+        else [state, start] = [macdSeed(close, fast, slow, signal), seedBar + 1];
+        const histogram = (): number => state.fast - state.slow - state.signal;
+        let current = histogram(); // at bar start − 1
+        // At bar start − 2: read only when no bar is walked (start − 1 = seedBar = the last bar), where there is none yet.
+        let previous = NaN;
+        walk(
+          start,
+          n,
+          leave,
+          (t) => {
+            macdStep(close, fast, slow, signal, state, t);
+            previous = current;
+            current = histogram();
+          },
+          () => (states.macd = { ...state }),
+        );
+        latest.macd = { macd: state.fast - state.slow, signal: state.signal, histogram: current, previousHistogram: previous };
+        break;
+      }
+      case 'bollinger': {
+        const { period, stdDev } = SETTINGS.bollinger;
+        const bands = bollinger(close, period, stdDev, grid, last);
+        latest.bollinger = { middle: bands.middle[last], upper: bands.upper[last], lower: bands.lower[last] };
+        break;
+      }
+      case 'volume-profile':
+        break; // rowOf's, over the whole series
+      case 'sma':
+        latest.sma = sma(close, SETTINGS.sma.period, undefined, grid, last)[last];
+        break;
+      case 'ema': {
+        const period = SETTINGS.ema.period;
+        if (n < period) break;
+        let value: number;
+        let start: number;
+        if (carried.ema !== undefined) [value, start] = [carried.ema, from];
+        else [value, start] = [emaSeed(close, period), period];
+        const alpha = emaAlpha(period);
+        walk(start, n, leave, (t) => (value = emaStep(value, alpha, close[t])), () => (states.ema = value));
+        latest.ema = value;
+        break;
+      }
+      case 'wma':
+        latest.wma = wma(close, SETTINGS.wma.period, undefined, last)[last];
+        break;
+      case 'atr': {
+        const period = SETTINGS.atr.period;
+        if (n < period) break;
+        let average: number;
+        let start: number;
+        if (carried.atr !== undefined) [average, start] = [carried.atr, from];
+        else [average, start] = [atrSeed(high, low, close, period), period];
+        walk(start, n, leave, (t) => (average = atrStep(high, low, close, period, average, t)), () => (states.atr = average));
+        latest.atr = average;
+        break;
+      }
+      case 'stochastic': {
+        const { period, signal, smoothing } = SETTINGS.stochastic;
+        const { k, d } = stochastic(high, low, close, period, signal, smoothing);
+        latest.stochastic = { k: k[last], d: d[last] };
+        break;
+      }
+      case 'obv': {
+        let total: number;
+        let start: number;
+        if (carried.obv !== undefined) [total, start] = [carried.obv, from];
+        else [total, start] = [0, 1];
+        walk(start, n, leave, (t) => (total = obvStep(close, volume, total, t)), () => (states.obv = total));
+        latest.obv = total;
+        break;
+      }
+      case 'vwap': {
+        const sums: VwapSums = carried.vwap ? { ...carried.vwap } : { priceVolume: 0, volume: 0 };
+        const start = carried.vwap ? from : 0;
+        walk(start, n, leave, (t) => vwapStep(high, low, close, volume, sums, t), () => (states.vwap = { ...sums }));
+        latest.vwap = sums.volume !== 0 ? sums.priceVolume / sums.volume : NaN;
+        break;
+      }
+    }
+  }
+  return { row: rowOf(series, indicators, latest), left: { bars: leave, states } };
+}
