@@ -11,7 +11,8 @@ import type { IndicatorName } from './spec.js';
  * CHECKPOINT_BYTES (little-endian):
  *
  *   0   u8   version (CHECKPOINT_VERSION)
- *   1   u8   the states present: bit 0 RSI, 1 MACD, 2 EMA, 3 ATR, 4 OBV, 5 VWAP
+ *   1   u8   the states present: bit 0 RSI, 1 MACD, 2 EMA, 3 ATR, 4 OBV, 5 VWAP; bit 6: the
+ *            stochastic's %K values so far are on no tick grid (so %D's SMA is the float one)
  *   2   u16  0
  *   4   u32  bars: the states are after bar bars − 1; a continuation computes from bar `bars` on
  *   8   u32  data fingerprint: of bar 0 and bar bars − 1 (time, open, high, low, close, volume)
@@ -23,7 +24,9 @@ import type { IndicatorName } from './spec.js';
  *
  * A state is present exactly when its indicator is requested and past its warm-up at bar bars − 1
  * (statesExpected); the others are seeded from the bars at the re-run. The windowed indicators
- * (SMA, WMA, Bollinger) carry nothing: they are computed at the new bars from the bars themselves.
+ * (SMA, WMA, Bollinger) carry nothing: they are computed at the new bars from the bars themselves;
+ * the stochastic oscillator carries one bit, that %D's arithmetic is the float one (then it is
+ * computed at the new bars; else over the whole series).
  * A checkpoint is used only when all of it matches (version, checksum, unit fingerprint, states
  * present, a series longer than `bars` whose bar 0 and bar bars − 1 have the data fingerprint);
  * anything else rejects it and the unit is computed in full. That the bars between are the same is
@@ -45,6 +48,8 @@ export interface IndicatorStates {
   atr?: number;
   obv?: number;
   vwap?: VwapSums;
+  /** The stochastic's %K over bars [its first, bars) is on no tick grid: so is every longer series' (tickGrid fails at the same value). */
+  stochasticOffGrid?: true;
 }
 
 export interface MarketAnalysisCheckpoint {
@@ -54,7 +59,8 @@ export interface MarketAnalysisCheckpoint {
 }
 
 const STATE_BITS = { rsi: 1, macd: 2, ema: 4, atr: 8, obv: 16, vwap: 32 } as const;
-type CarriedIndicator = keyof typeof STATE_BITS;
+const STOCHASTIC_OFF_GRID = 64;
+type CarriedIndicator = keyof typeof STATE_BITS | 'stochastic';
 
 /** The bars before each carried indicator's state exists: its first value is at bar `warmUp[name]`. */
 export type WarmUps = Readonly<Record<CarriedIndicator, number>>;
@@ -62,15 +68,21 @@ export type WarmUps = Readonly<Record<CarriedIndicator, number>>;
 /** Which states a checkpoint after bar bars − 1 holds for these indicators (a bit mask as in the layout). */
 export function statesExpected(indicators: readonly IndicatorName[], bars: number, warmUps: WarmUps): number {
   let mask = 0;
-  for (const name of Object.keys(STATE_BITS) as CarriedIndicator[]) {
+  for (const name of Object.keys(STATE_BITS) as (keyof typeof STATE_BITS)[]) {
     if (indicators.includes(name) && bars - 1 >= warmUps[name]) mask |= STATE_BITS[name];
   }
   return mask;
 }
 
+/** Whether a checkpoint after bar bars − 1 may hold the stochastic's off-grid bit (it is data's to say whether it does). */
+function mayBeOffGrid(indicators: readonly IndicatorName[], bars: number, warmUps: WarmUps): boolean {
+  return indicators.includes('stochastic') && bars - 1 >= warmUps.stochastic;
+}
+
 function maskOf(states: IndicatorStates): number {
   let mask = 0;
-  for (const name of Object.keys(STATE_BITS) as CarriedIndicator[]) if (states[name] !== undefined) mask |= STATE_BITS[name];
+  for (const name of Object.keys(STATE_BITS) as (keyof typeof STATE_BITS)[]) if (states[name] !== undefined) mask |= STATE_BITS[name];
+  if (states.stochasticOffGrid) mask |= STOCHASTIC_OFF_GRID;
   return mask;
 }
 
@@ -147,7 +159,9 @@ export function decodeCheckpoint(bytes: Uint8Array, expected: CheckpointExpectat
   const bars = view.getUint32(4, true);
   if (bars < 1 || bars >= series.close.length) return undefined;
   const mask = view.getUint8(1);
-  if (mask !== statesExpected(expected.indicators, bars, expected.warmUps)) return undefined;
+  const offGrid = (mask & STOCHASTIC_OFF_GRID) !== 0;
+  if (offGrid && !mayBeOffGrid(expected.indicators, bars, expected.warmUps)) return undefined;
+  if ((mask & ~STOCHASTIC_OFF_GRID) !== statesExpected(expected.indicators, bars, expected.warmUps)) return undefined;
   if (view.getUint32(8, true) !== dataFingerprint(series, bars)) return undefined;
   const float = (i: number): number => view.getFloat64(FLOAT_OFFSET + 8 * i, true);
   const states: IndicatorStates = {};
@@ -157,5 +171,6 @@ export function decodeCheckpoint(bytes: Uint8Array, expected: CheckpointExpectat
   if (mask & STATE_BITS.atr) states.atr = float(6);
   if (mask & STATE_BITS.obv) states.obv = float(7);
   if (mask & STATE_BITS.vwap) states.vwap = { priceVolume: float(8), volume: float(9) };
+  if (offGrid) states.stochasticOffGrid = true;
   return { bars, states };
 }

@@ -5,7 +5,8 @@ import { macd, macdSeed, macdSeedBar, macdStep, type MacdState } from '../../qua
 import { obvStep } from '../../quant/indicators/obv.js';
 import { rsiSeed, rsiStep, rsiValue, type WilderAverages } from '../../quant/indicators/rsi.js';
 import { sma } from '../../quant/indicators/sma.js';
-import { stochastic } from '../../quant/indicators/stochastic.js';
+import { rawStochasticAt, stochastic } from '../../quant/indicators/stochastic.js';
+import { resyncInterval } from '../../quant/indicators/common.js';
 import { tickGrid } from '../../quant/indicators/tick-grid.js';
 import { vwapStep, type VwapSums } from '../../quant/indicators/vwap.js';
 import { wma } from '../../quant/indicators/wma.js';
@@ -22,6 +23,7 @@ export const WARM_UPS: WarmUps = {
   atr: SETTINGS.atr.period - 1,
   obv: 0,
   vwap: 0,
+  stochastic: SETTINGS.stochastic.period + SETTINGS.stochastic.smoothing - 2,
 };
 
 /**
@@ -49,9 +51,13 @@ function walk(start: number, n: number, leave: number, step: (t: number) => void
  *    absolute re-summing points, ≤ max(1024, period) bars back): bit for bit, and right whatever the
  *    grown series' arithmetic regime (its tick grid is detected over the whole series, O(n), as a
  *    full run does; nothing of the old regime is carried, so nothing depends on it).
- *  - The stochastic oscillator and the volume profile are computed over the whole series: %D is an
- *    SMA of %K whose exact (tick-grid) arithmetic depends on every %K value, and the profile's bins
- *    span the whole price range, which new bars can widen.
+ *  - The stochastic oscillator: %D is an SMA of %K, exact on %K's tick grid when every %K value is
+ *    on one. Once the %K values a checkpoint covers are on none (the checkpoint's bit; the usual
+ *    case), no longer series' are, and %K and %D are computed at the last bar (%K from its window,
+ *    %D's float running sum replayed from its re-summing point: ≤ 1024 + 3 %K values). Otherwise
+ *    it is computed over the whole series.
+ *  - The volume profile is computed over the whole series: its bins span the whole price range,
+ *    which new bars can widen.
  */
 export function analyseContinuing(series: Ohlcv, indicators: readonly IndicatorName[], given: MarketAnalysisCheckpoint | undefined, leave: number): { row: MarketAnalysisRow; left: MarketAnalysisCheckpoint } {
   const { high, low, close, volume } = series;
@@ -148,8 +154,22 @@ export function analyseContinuing(series: Ohlcv, indicators: readonly IndicatorN
       }
       case 'stochastic': {
         const { period, signal, smoothing } = SETTINGS.stochastic;
+        const firstK = WARM_UPS.stochastic;
+        if (carried.stochasticOffGrid && smoothing === 1 && last >= firstK + signal - 1) {
+          // %K is on no tick grid (nor is any longer series'), so %D is sma()'s float running sum over
+          // %K from bar firstK, re-summed at firstK + signal − 1 + j·resync: %K from such a point on suffices.
+          const resync = resyncInterval(signal);
+          const begin = firstK + Math.floor((last - firstK - (signal - 1)) / resync) * resync;
+          const k = new Float64Array(n - begin);
+          for (let t = begin; t < n; t++) k[t - begin] = rawStochasticAt(high, low, close, period, t);
+          latest.stochastic = { k: k[last - begin], d: sma(k, signal, undefined, null, last - begin)[last - begin] };
+          states.stochasticOffGrid = true;
+          break;
+        }
         const { k, d } = stochastic(high, low, close, period, signal, smoothing);
         latest.stochastic = { k: k[last], d: d[last] };
+        // Whether %K is already on no grid over the bars the checkpoint covers (tickGrid scans in order and fails at the same value in any longer series).
+        if (leave - 1 >= firstK && tickGrid(k.subarray(firstK, leave)) === undefined) states.stochasticOffGrid = true;
         break;
       }
       case 'obv': {

@@ -112,6 +112,32 @@ describe('market analysis continuing from a checkpoint', () => {
     }
   });
 
+  it('the stochastic goes on at the last bar once %K is on no tick grid, and over the whole series while it may be on one', () => {
+    // 300 flat bars (%K = 50 throughout: on a grid), then moving ones (%K off any grid from bar 300 + 13 or so).
+    const moving = seriesOf(900, true);
+    const flat = (x: Float64Array) => x.map((v, i) => (i < 300 ? 100 : v));
+    const series: Ohlcv = { ...moving, open: flat(moving.open), high: flat(moving.high), low: flat(moving.low), close: flat(moving.close) };
+    const offGridAt = (bytes: Uint8Array, of: Ohlcv) => decodeCheckpoint(bytes, expectation(of, ['stochastic']), of)?.states.stochasticOffGrid === true;
+    let sawOn = false;
+    let sawOff = false;
+    for (const before of [20, 200, 301, 320, 400, 800]) {
+      const first = leaveOn(prefix(series, before), ['stochastic']);
+      const offGrid = offGridAt(first.bytes, series);
+      if (before <= 300) assert.equal(offGrid, false, `${before}: %K on a grid so far`);
+      if (before >= 400) assert.equal(offGrid, true, `${before}: %K on no grid`);
+      sawOn ||= !offGrid;
+      sawOff ||= offGrid;
+      for (const indicators of [['stochastic'] as IndicatorName[], [...INDICATORS]]) {
+        const second = leaveOn(series, indicators, leaveOn(prefix(series, before), indicators).bytes);
+        assert.equal(second.continued, true);
+        assert.deepStrictEqual(second.row, analyseSeries(series, indicators, false), `split at ${before}`);
+      }
+    }
+    assert.ok(sawOn && sawOff);
+    // On float data %K is on no grid from the start: the bit is set.
+    assert.equal(offGridAt(leaveOn(seriesOf(200, false), ['stochastic']).bytes, seriesOf(300, false)), true);
+  });
+
   it('on a resampled timeframe, recomputes the last bucket of the earlier run (which the appended bars may change)', () => {
     let changedBuckets = 0;
     fc.assert(
