@@ -44,8 +44,9 @@ interface Api {
  * time limit over all its calls. One combination = one call, over the whole series; the series and
  * indicator arrays are copied in once per series; only target changes come out, and are checked.
  *
- * start() gives it a fresh isolate and a fresh time budget (once per partition, so a partition's
- * result never depends on what ran before it in this thread); a failure disposes the isolate.
+ * start() gives it a fresh isolate and a fresh time budget; signals() starts it when it has none.
+ * The worker disposes every sandbox before each partition (sandbox-registry.ts), so a partition's
+ * result never depends on what ran before it in this thread; a failure disposes the isolate too.
  */
 export class SandboxedStrategy {
   private isolate: ivm.Isolate | undefined;
@@ -104,6 +105,7 @@ export class SandboxedStrategy {
    * values in sweep order, `short` last (as the engine's StrategyDefinition.signals).
    */
   signals(inputs: StrategyInputs, values: Float64Array, allowShort: boolean, out: SignalBuffer): void {
+    if (!this.api) this.start();
     const api = this.live();
     const n = inputs.close.length;
     if (this.series !== inputs) {

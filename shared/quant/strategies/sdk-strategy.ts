@@ -1,4 +1,4 @@
-import { checkIndicatorRequest, type Strategy } from '../../strategy-sdk/define-strategy.js';
+import { checkIndicatorRequest, type IndicatorRequests, type ParamSpecs, type Strategy } from '../../strategy-sdk/define-strategy.js';
 import { manifestOf, type StrategyManifest } from '../../strategy-sdk/manifest.js';
 import { specialiseRuleLoop } from '../../strategy-sdk/rule-loop.js';
 import { indicatorArray } from './indicator-request-arrays.js';
@@ -23,7 +23,8 @@ export function definitionOfManifest(manifest: StrategyManifest, signals: Strate
  * indicator arrays come from the series' IndicatorCache; its rule runs in its own compiled copy
  * of the rule loop, as a user strategy's does in its sandbox.
  */
-export function inProcessDefinition(strategy: Strategy): StrategyDefinition {
+export function inProcessDefinition<P extends ParamSpecs, I extends IndicatorRequests>(source: Strategy<P, I>): StrategyDefinition {
+  const strategy = source as unknown as Strategy;
   const manifest = manifestOf(strategy);
   const names = manifest.params.map((p) => p.name);
   const loop = specialiseRuleLoop();
