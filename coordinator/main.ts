@@ -22,6 +22,7 @@ import { installAdminToken, readClusterSecret } from './auth/auth-bootstrap.js';
 import { apiAuthInterceptor } from './api/auth-interceptor.js';
 import { TokenStore } from './auth/token-store.js';
 import { DatasetStore } from './datasets/dataset-store.js';
+import { StrategyStore } from './strategies/strategy-store.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
 import { defaultAdvertiseAddress, isWildcard } from '../shared/config/advertise-address.js';
@@ -89,7 +90,8 @@ async function main(): Promise<void> {
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
   const apiRedis = duplicateRedis(redis, log, 'api', { maxRetriesPerRequest: 1 });
   const hub = new JobEventLog(duplicateRedis(redis, log, 'event log'), config.queuePrefix, retention.age, log, apiRedis);
-  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger);
+  const strategies = new StrategyStore(apiRedis, config.queuePrefix);
+  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, strategies);
   const store = new JobStore(apiRedis, config.queuePrefix, retention);
   const datasets = new DatasetStore(store.connection, config.queuePrefix);
   const worker = new JobWorker(store, runner, config.jobConcurrency, log, {
@@ -112,7 +114,7 @@ async function main(): Promise<void> {
     ],
   });
   const { proto } = loadQuantgridProto();
-  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules, tokens, audit, quota: config.userQuota }));
+  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules, tokens, audit, quota: config.userQuota, strategies }));
   const health = addStandardServices(server, SERVICE_NAME);
   const bindAddress = formatHostPort(config.listen.host, config.listen.port);
   const port = await new Promise<number>((resolve, reject) =>

@@ -6,6 +6,8 @@ export const AUDIT_ACTIONS = [
   'job.submit',
   'job.cancel',
   'dataset.import',
+  'strategy.push',
+  'strategy.remove',
   'schedule.add',
   'schedule.remove',
   'schedule.pause',

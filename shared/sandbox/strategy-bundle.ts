@@ -1,12 +1,11 @@
 import { build, type Plugin } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import { errorMessage, ValidationError } from '../errors.js';
+import { MAX_STRATEGY_BUNDLE_BYTES } from './strategy-limits.js';
 
 /** The SDK a strategy imports as quantgrid/strategy: bundled with it (it runs in the sandbox). */
 const SDK_ENTRY = fileURLToPath(new URL('../strategy-sdk/index.js', import.meta.url));
 export const SDK_SPECIFIER = 'quantgrid/strategy';
-/** Largest bundle pushed (also enforced by the coordinator: shared/api-limits would be the place if it grows). */
-export const MAX_STRATEGY_BUNDLE_BYTES = 1024 * 1024;
 
 /** Only the file's own local imports and the SDK are bundled; anything else is refused by name. */
 const onlyLocalImports: Plugin = {

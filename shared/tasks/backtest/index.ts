@@ -1,4 +1,5 @@
 import { resolveStoredDataset, storedDatasetIds } from '../stored-datasets.js';
+import { resolveUserStrategy, userStrategyRefs } from '../stored-strategies.js';
 import type { TaskKind } from '../task-kind.js';
 import { mergeBacktest, type BacktestResult } from './merge.js';
 import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
@@ -36,6 +37,8 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   // A backtest has one timeframe: it gets the stored dataset's bar count at that timeframe.
   resolveDatasets: (raw, index) => resolveStoredDataset(raw, { field: 'backtest', symbols: 'symbols', timeframes: 'timeframe', single: true }, index),
   datasets: (spec) => storedDatasetIds(spec.dataset),
+  resolveStrategies: (raw, index) => resolveUserStrategy(raw, 'strategy', 'backtest.strategy', index),
+  strategies: (spec) => userStrategyRefs(spec.strategy),
   toWire: backtestSpecToWire,
   measure: measureBacktest,
   plan: planBacktest,
