@@ -332,7 +332,7 @@ export class WorkerPool {
         options.signal.addEventListener('abort', active.onAbort, { once: true });
       }
       Atomics.store(slot.cancel, 0, 0);
-      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson, datasets: task.datasets };
+      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson, datasets: task.datasets, strategies: task.strategies };
       worker.postMessage(request);
     });
   }
