@@ -1,4 +1,4 @@
-import type { ParamSpec, Strategy } from './define-strategy.js';
+import type { IndicatorRequests, ParamSpec, ParamSpecs, Strategy } from './define-strategy.js';
 
 /**
  * What the engine needs to know of a strategy without running its code: its name, description,
@@ -27,11 +27,11 @@ function rangeOf(spec: ParamSpec): { start: number; stop: number; step: number }
   return { start, stop, step: stop > start ? step : 1 };
 }
 
-export function manifestOf(strategy: Strategy): StrategyManifest {
+export function manifestOf<P extends ParamSpecs, I extends IndicatorRequests>(strategy: Strategy<P, I>): StrategyManifest {
   return {
     name: strategy.name,
     description: strategy.description ?? '',
-    params: Object.entries(strategy.params).map(([name, spec]) => ({
+    params: Object.entries(strategy.params as ParamSpecs).map(([name, spec]) => ({
       name,
       type: spec.type ?? 'integer',
       min: spec.min,
