@@ -36,6 +36,8 @@ export interface ImportRequest {
   content: Uint8Array;
   /** The importing user, recorded as the owner when the content is new. */
   owner?: string;
+  /** Accept prices ≤ 0 (proto allow_non_positive); refused by default. */
+  allowNonPositive?: boolean;
 }
 
 /** An import's checked header. */
@@ -43,6 +45,7 @@ export interface ImportHeader {
   symbol: string;
   timeframe: Timeframe;
   format: DatasetFormat;
+  allowNonPositive: boolean;
 }
 
 /** A file parsed, encoded and hashed (dataset-parse.ts, dataset-stream-import.ts). */
@@ -94,7 +97,8 @@ export class DatasetStore {
     if (!isTimeframe(request.timeframe)) throw new DatasetImportError('timeframe', `must be one of ${TIMEFRAMES.join(', ')}`);
     const format = (request.format || 'auto') as DatasetFormat;
     if (!FORMATS.includes(format)) throw new DatasetImportError('format', `must be one of ${FORMATS.join(', ')}`);
-    return { symbol: request.symbol, timeframe: request.timeframe, format };
+    if (request.allowNonPositive !== undefined && typeof request.allowNonPositive !== 'boolean') throw new DatasetImportError('allow_non_positive', 'must be a boolean');
+    return { symbol: request.symbol, timeframe: request.timeframe, format, allowNonPositive: request.allowNonPositive === true };
   }
 
   /** Validates, parses, encodes and stores a file; throws DatasetImportError for bad input (nothing stored then). */
@@ -106,7 +110,7 @@ export class DatasetStore {
     const outcome = this.options.parseInWorker === false ? await parseDatasetFileAsync(input) : await parseInWorker(input);
     if (!outcome.ok) {
       if (outcome.row < 0) throw new Internal(`dataset import failed: ${outcome.message}`);
-      throw new DatasetImportError('content', outcome.message);
+      throw new DatasetImportError(outcome.field ?? 'content', outcome.message);
     }
     return this.put({ ...header, owner: request.owner }, outcome);
   }
