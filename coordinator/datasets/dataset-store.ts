@@ -6,9 +6,9 @@ import { Internal, ValidationError } from '../../shared/errors.js';
 import { columnBytes, DATASET_COLUMNS, DATASET_ID_PATTERN, datasetHeaderBytes, encodeDatasetHeader, readDatasetTimes } from '../../shared/quant/dataset-codec.js';
 import type { OhlcvColumnBlocks } from '../../shared/quant/data-import/ohlcv-column-blocks.js';
 import { SYMBOL_PATTERN } from '../../shared/quant/dataset.js';
-import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/quant/timeframes.js';
+import { isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../../shared/quant/timeframes.js';
 import { parseDatasetFileAsync, type DatasetFormat, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
-import { ResampledBarCounts } from './resampled-bar-counts.js';
+import { DatasetTimeFacts } from './dataset-time-facts.js';
 
 const FORMATS: readonly DatasetFormat[] = ['auto', 'header', 'binance', 'parquet'];
 const WORKER_SCRIPT = new URL('./dataset-import-worker.js', import.meta.url);
@@ -80,7 +80,7 @@ function parseInWorker(input: ParseDatasetInput): Promise<ParseDatasetOutcome> {
 export class DatasetStore {
   private readonly indexKey: string;
   private readonly dataPrefix: string;
-  private readonly resampledCounts = new ResampledBarCounts((id) => this.times(id));
+  private readonly timeFacts = new DatasetTimeFacts((id) => this.times(id));
 
   constructor(
     private readonly redis: Redis,
@@ -193,7 +193,14 @@ export class DatasetStore {
 
   /** Bars of dataset `id` resampled to `timeframe` (one it can be resampled to); cached per (id, timeframe). */
   resampledBars(id: string, timeframe: Timeframe): Promise<number> {
-    return this.resampledCounts.get(id, timeframe);
+    return this.timeFacts.resampledBars(id, timeframe);
+  }
+
+  /** The days per year `year_days: auto` gives dataset `id` (autoYearDays of its bars); cached per id. */
+  async yearDays(id: string): Promise<DaysPerYear> {
+    const info = await this.info(id);
+    if (!info) throw new Error(`no dataset ${id}`);
+    return this.timeFacts.yearDays(id, info.timeframe);
   }
 
   /** The open times of the dataset's bars, read without its other columns; undefined for an unknown id. */
