@@ -85,7 +85,8 @@ const ANALYSIS_RESULT = {
 describe('result tables', () => {
   it('renders a backtest ranking with parameters and metrics', () => {
     const text = renderResult(BACKTEST_RESULT, 'backtest');
-    assert.match(text, /sma-crossover on 1h bars \(20000 bars per symbol\): 340 combinations evaluated, top 2/);
+    assert.match(text, /sma-crossover on 1h bars \(20000 bars per symbol\): 340 combinations evaluated, top 2/, 'a result from before year_days was reported');
+    assert.match(renderResult({ ...BACKTEST_RESULT, yearDays: 252 }, 'backtest'), /sma-crossover on 1h bars \(20000 bars per symbol, annualised with 252 days a year\): 340 combinations/);
     for (const header of ['symbol', 'fast', 'slow', 'sharpe', 'return', 'CAGR', 'max DD', 'trades', 'win rate', 'exposure']) {
       assert.ok(text.includes(header), `header ${header}`);
     }
