@@ -33,7 +33,8 @@ export interface DatasetFields {
 
 type Loose = Record<string, unknown>;
 
-function asObject(value: unknown): Loose | undefined {
+/** The value as a plain object (a raw spec's message), or undefined. */
+export function asObject(value: unknown): Loose | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : undefined;
 }
 

@@ -1,14 +1,8 @@
 import { storedDatasetId } from '../../quant/dataset.js';
 import { SETTING_PARAMS } from '../../quant/strategies/index.js';
-import type { DatasetIndex } from '../stored-datasets.js';
+import { asObject, type DatasetIndex } from '../stored-datasets.js';
 
 const YEAR_DAYS = SETTING_PARAMS[0].name;
-
-type Loose = Record<string, unknown>;
-
-function asObject(value: unknown): Loose | undefined {
-  return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : undefined;
-}
 
 /**
  * `year_days: auto` (the param left out) for a backtest on a stored dataset, at submit, after

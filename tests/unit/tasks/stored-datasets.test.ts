@@ -146,4 +146,30 @@ describe('jobs at a coarser timeframe than the stored dataset', () => {
     assert.equal(loads.length, 4);
     await assert.rejects(counts.resampledBars(ID, '1h'), /no dataset/);
   });
+
+  it('keeps the year days of a dataset beside its counts, from its own bars: a backtest that leaves year_days out gets them', async () => {
+    const D = 1440 * MINUTE;
+    const weekdays = Float64Array.from({ length: 40 }, (_, i) => MONDAY + Math.floor(i / 5) * 7 * D + (i % 5) * D); // 8 weeks, Monday to Friday
+    const loads: string[] = [];
+    const facts = new DatasetTimeFacts(async (id) => {
+      loads.push(id);
+      return id === MID ? weekdays : id === ID ? times : undefined;
+    });
+    assert.deepEqual(await Promise.all([facts.yearDays(MID, '1d'), facts.yearDays(MID, '1d')]), [252, 252]);
+    assert.equal(await facts.yearDays(MID, '1d'), 252);
+    assert.equal(loads.length, 1, 'one load, then cached');
+    assert.equal(await facts.resampledBars(MID, '1w'), 8, 'a count of the same dataset is its own entry');
+    assert.equal(loads.length, 2);
+    assert.equal(await facts.yearDays(ID, '1m'), 365, 'the minute bars above span 8 days: too short to tell');
+    await assert.rejects(facts.yearDays('ab'.repeat(32), '1d'), /no dataset/);
+
+    const daily = { ...minuteInfo, id: MID, timeframe: '1d' as const, bars: weekdays.length };
+    const index = { info: async () => daily, resampledBars: (id: string, tf: Timeframe) => facts.resampledBars(id, tf), yearDays: (id: string) => facts.yearDays(id, '1d') };
+    const spec = { backtest: { symbols: [], dataset: { name: `sha256:${MID}` } } };
+    await resolveStoredDatasets(spec, index);
+    const validated = taskKindByName('backtest')!.validate(spec.backtest, DEFAULT_SPEC_LIMITS) as { yearDays: number };
+    assert.equal(validated.yearDays, 252);
+    const synthetic = taskKindByName('backtest')!.validate({ symbols: ['X'], dataset: { name: 'synthetic', bars: 500 } }, DEFAULT_SPEC_LIMITS) as { yearDays: number };
+    assert.equal(synthetic.yearDays, 365, 'synthetic data: 365');
+  });
 });
