@@ -70,6 +70,16 @@ describe('ImportDatasetStream', () => {
     assert.equal(await fieldOf([header(), content(Buffer.from('timestamp,open\n1,2\n')), end()]), 'content');
   });
 
+  it('a price of 0 or below is refused on content unless the header allows it; bars much coarser than the timeframe on the timeframe', async () => {
+    const zero = Buffer.from('timestamp,open,high,low,close,volume\n1699999200000,1,2,0.5,1,1\n1700002800000,1,2,0,1,1\n');
+    assert.equal(await fieldOf([header(), content(zero), end()]), 'content');
+    const store = new RecordingStore();
+    assert.equal((await importDatasetStream(store, messages([header({ allowNonPositive: true }), content(zero), end()]), () => false)).bars, 2);
+    const hours = Buffer.from(['timestamp,open,high,low,close,volume', ...Array.from({ length: 10 }, (_, i) => `${1699999200000 + i * 3_600_000},1,2,0.5,1,1`)].join('\n'));
+    assert.equal(await fieldOf([header({ timeframe: '5m' }), content(hours), end()]), 'timeframe');
+    assert.equal(await fieldOf([header({ allowNonPositive: 'yes' }), content(CSV), end()]), 'allow_non_positive');
+  });
+
   it('a stream that breaks off or was cancelled stores nothing', async () => {
     const store = new RecordingStore();
     await assert.rejects(importDatasetStream(store, messages([header(), content(CSV)], true), () => false), FailedPrecondition);
