@@ -64,6 +64,7 @@ async function main(): Promise<void> {
   const table = new NodeTable(
     {
       weights: config.weights,
+      specialtyBonus: config.specialtyBonus,
       quarantineMs: config.quarantineMs,
       quarantineAfterFailures: config.quarantineAfterFailures,
       agentTls: config.agentTls,

@@ -142,6 +142,7 @@ async function start(config: AgentConfig): Promise<void> {
         memoryTotalBytes: profile.memoryTotalBytes,
         cpuSpeedGhz: profile.cpuSpeedGhz,
         capabilities: config.capabilities,
+        specialties: config.specialties,
         version: QUANTGRID_VERSION,
       }),
     },

@@ -26,9 +26,9 @@ export function createDatasetHandlers(datasets: DatasetStore, audit: AuditLog, l
     return toDatasetInfo(info, alreadyPresent);
   };
   return {
-    ImportDataset: unary(context('ImportDataset'), async ({ symbol, timeframe, format, content }, call) => {
+    ImportDataset: unary(context('ImportDataset'), async ({ symbol, timeframe, format, content, allowNonPositive }, call) => {
       const owner = principalOf(call).user;
-      return imported(await datasets.import({ symbol, timeframe, format, content, owner }), owner, false);
+      return imported(await datasets.import({ symbol, timeframe, format, content, owner, allowNonPositive }), owner, false);
     }),
 
     ImportDatasetStream: clientStream(context('ImportDatasetStream'), async (call) => {

@@ -6,9 +6,9 @@ import { Internal, ValidationError } from '../../shared/errors.js';
 import { columnBytes, DATASET_COLUMNS, DATASET_ID_PATTERN, datasetHeaderBytes, encodeDatasetHeader, readDatasetTimes } from '../../shared/quant/dataset-codec.js';
 import type { OhlcvColumnBlocks } from '../../shared/quant/data-import/ohlcv-column-blocks.js';
 import { SYMBOL_PATTERN } from '../../shared/quant/dataset.js';
-import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/quant/timeframes.js';
+import { isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../../shared/quant/timeframes.js';
 import { parseDatasetFileAsync, type DatasetFormat, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
-import { ResampledBarCounts } from './resampled-bar-counts.js';
+import { DatasetTimeFacts } from './dataset-time-facts.js';
 
 const FORMATS: readonly DatasetFormat[] = ['auto', 'header', 'binance', 'parquet'];
 const WORKER_SCRIPT = new URL('./dataset-import-worker.js', import.meta.url);
@@ -36,6 +36,8 @@ export interface ImportRequest {
   content: Uint8Array;
   /** The importing user, recorded as the owner when the content is new. */
   owner?: string;
+  /** Accept prices ≤ 0 (proto allow_non_positive); refused by default. */
+  allowNonPositive?: boolean;
 }
 
 /** An import's checked header. */
@@ -43,6 +45,7 @@ export interface ImportHeader {
   symbol: string;
   timeframe: Timeframe;
   format: DatasetFormat;
+  allowNonPositive: boolean;
 }
 
 /** A file parsed, encoded and hashed (dataset-parse.ts, dataset-stream-import.ts). */
@@ -77,7 +80,7 @@ function parseInWorker(input: ParseDatasetInput): Promise<ParseDatasetOutcome> {
 export class DatasetStore {
   private readonly indexKey: string;
   private readonly dataPrefix: string;
-  private readonly resampledCounts = new ResampledBarCounts((id) => this.times(id));
+  private readonly timeFacts = new DatasetTimeFacts((id) => this.times(id));
 
   constructor(
     private readonly redis: Redis,
@@ -94,7 +97,8 @@ export class DatasetStore {
     if (!isTimeframe(request.timeframe)) throw new DatasetImportError('timeframe', `must be one of ${TIMEFRAMES.join(', ')}`);
     const format = (request.format || 'auto') as DatasetFormat;
     if (!FORMATS.includes(format)) throw new DatasetImportError('format', `must be one of ${FORMATS.join(', ')}`);
-    return { symbol: request.symbol, timeframe: request.timeframe, format };
+    if (request.allowNonPositive !== undefined && typeof request.allowNonPositive !== 'boolean') throw new DatasetImportError('allow_non_positive', 'must be a boolean');
+    return { symbol: request.symbol, timeframe: request.timeframe, format, allowNonPositive: request.allowNonPositive === true };
   }
 
   /** Validates, parses, encodes and stores a file; throws DatasetImportError for bad input (nothing stored then). */
@@ -106,7 +110,7 @@ export class DatasetStore {
     const outcome = this.options.parseInWorker === false ? await parseDatasetFileAsync(input) : await parseInWorker(input);
     if (!outcome.ok) {
       if (outcome.row < 0) throw new Internal(`dataset import failed: ${outcome.message}`);
-      throw new DatasetImportError('content', outcome.message);
+      throw new DatasetImportError(outcome.field ?? 'content', outcome.message);
     }
     return this.put({ ...header, owner: request.owner }, outcome);
   }
@@ -189,7 +193,14 @@ export class DatasetStore {
 
   /** Bars of dataset `id` resampled to `timeframe` (one it can be resampled to); cached per (id, timeframe). */
   resampledBars(id: string, timeframe: Timeframe): Promise<number> {
-    return this.resampledCounts.get(id, timeframe);
+    return this.timeFacts.resampledBars(id, timeframe);
+  }
+
+  /** The days per year `year_days: auto` gives dataset `id` (autoYearDays of its bars); cached per id. */
+  async yearDays(id: string): Promise<DaysPerYear> {
+    const info = await this.info(id);
+    if (!info) throw new Error(`no dataset ${id}`);
+    return this.timeFacts.yearDays(id, info.timeframe);
   }
 
   /** The open times of the dataset's bars, read without its other columns; undefined for an unknown id. */

@@ -60,7 +60,7 @@ export async function importDatasetStream(
       throw new DatasetImportError('content', `this is a Parquet file, not a CSV: import it with format parquet or auto, not ${header.format}`);
     }
     const parquet = header.format === 'parquet' || (header.format === 'auto' && isParquet(start));
-    return parquet ? { kind: 'parquet', chunks: [] } : { kind: 'csv', stream: new OhlcvCsvStream(header.format === 'parquet' ? 'auto' : header.format, header.timeframe) };
+    return parquet ? { kind: 'parquet', chunks: [] } : { kind: 'csv', stream: new OhlcvCsvStream(header.format === 'parquet' ? 'auto' : header.format, { timeframe: header.timeframe, allowNonPositive: header.allowNonPositive }) };
   };
   const feed = async (chunk: Buffer): Promise<void> => {
     if (sink!.kind === 'csv') await sink!.stream.write(chunk).catch(rowError);
@@ -117,8 +117,8 @@ export async function importDatasetStream(
   }
 }
 
-/** A row's fault as ImportDataset reports it: INVALID_ARGUMENT content, the message naming the row. */
+/** A row's fault as ImportDataset reports it: INVALID_ARGUMENT content (or timeframe), the message naming the row. */
 function rowError(error: unknown): never {
-  if (error instanceof DataImportError) throw new DatasetImportError('content', error.message);
+  if (error instanceof DataImportError) throw new DatasetImportError(error.field, error.message);
   throw error;
 }

@@ -205,7 +205,7 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
     server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, handlers);
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
     try {
-      const meta = agentServiceMeta({ cores: 64, slots: 16, memoryTotalBytes: 1e12, cpuSpeedGhz: 5, capabilities: ['backtest', 'market-analysis', 'noop'], version: QUANTGRID_VERSION });
+      const meta = agentServiceMeta({ cores: 64, slots: 16, memoryTotalBytes: 1e12, cpuSpeedGhz: 5, capabilities: ['backtest', 'market-analysis', 'noop'], specialties: [], version: QUANTGRID_VERSION });
       const registered = await fetch(`${cluster.consul.httpAddress}/v1/agent/service/register`, {
         method: 'PUT',
         body: JSON.stringify({ ID: 'rogue', Name: 'quantgrid-agent', Address: '127.0.0.1', Port: port, Meta: meta, Check: { CheckID: 'service:rogue', TTL: '60s', Status: 'passing' } }),
