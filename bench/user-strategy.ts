@@ -104,8 +104,9 @@ export async function runUserStrategy(): Promise<{ headlines: Headline[]; detail
       baseline: builtin,
       baselineLabel: 'built-in sma-crossover kernel, same run and grid',
       ratio: ratio(sandbox, builtin),
-      goal: { op: '>=', value: 0.5 },
-      note: `median of ${ROUNDS}, alternated; load ${median(load).toFixed(2)}`,
+      // The goal is half the built-in kernel's rate measured in this run.
+      goal: { op: '>=', value: builtin * 0.5 },
+      note: `median of ${ROUNDS}, alternated; goal: ratio ≥ 0.5; load ${median(load).toFixed(2)}`,
     },
     {
       name: 'the same SDK strategy in the agent\'s thread (how built-ins on the SDK would run)',
