@@ -1,4 +1,5 @@
-import ivm from 'isolated-vm';
+import { createRequire } from 'node:module';
+import type ivm from 'isolated-vm';
 import { errorMessage, StrategyError } from '../errors.js';
 import { checkIndicatorRequest, StrategyDefinitionError } from '../strategy-sdk/define-strategy.js';
 import { requestKey, type IndicatorRequest } from '../strategy-sdk/indicator-requests.js';
@@ -25,6 +26,22 @@ const HARDEN = `
   Math.random = function random() { throw new Error('Math.random is not available: a strategy must be deterministic'); };
   globalThis.Date = function Date() { throw new Error('Date is not available: a strategy must be deterministic'); };
 `;
+
+/**
+ * isolated-vm, loaded when the first sandbox starts: a native module built at install, so a machine
+ * where it did not build still runs everything but user strategies (and says why).
+ */
+let isolatedVm: typeof ivm | undefined;
+function loadIsolatedVm(): typeof ivm {
+  if (!isolatedVm) {
+    try {
+      isolatedVm = createRequire(import.meta.url)('isolated-vm') as typeof ivm;
+    } catch (error) {
+      throw new StrategyError(`user strategies cannot run on this machine: isolated-vm did not load (${errorMessage(error)}); run npm rebuild isolated-vm`);
+    }
+  }
+  return isolatedVm;
+}
 
 function bounded(text: string): string {
   return text.length > MAX_MESSAGE ? `${text.slice(0, MAX_MESSAGE)}…` : text;
@@ -73,7 +90,7 @@ export class SandboxedStrategy {
   start(): void {
     this.dispose();
     this.deadline = Date.now() + this.limits.timeoutMs;
-    const isolate = new ivm.Isolate({ memoryLimit: this.limits.memoryMib });
+    const isolate = new (loadIsolatedVm().Isolate)({ memoryLimit: this.limits.memoryMib });
     this.isolate = isolate;
     try {
       const context = isolate.createContextSync();
@@ -109,18 +126,18 @@ export class SandboxedStrategy {
     const api = this.live();
     const n = inputs.close.length;
     if (this.series !== inputs) {
-      this.call(api.setSeries, [inputs.open, inputs.high, inputs.low, inputs.close].map((column) => new ivm.ExternalCopy(column).copyInto({ release: true })), 'setSeries');
+      this.call(api.setSeries, [inputs.open, inputs.high, inputs.low, inputs.close].map((column) => new (loadIsolatedVm().ExternalCopy)(column).copyInto({ release: true })), 'setSeries');
       this.series = inputs;
       this.supplied.clear();
       this.suppliedBytes = 0;
     }
-    const args = [new ivm.ExternalCopy(values).copyInto({ release: true })];
+    const args = [new (loadIsolatedVm().ExternalCopy)(values).copyInto({ release: true })];
     for (let round = 0; ; round++) {
       const answer = this.call(api.run, args, 'run', true);
       if (answer instanceof Int32Array) return this.readChanges(answer, n, allowShort, out);
       if (typeof answer !== 'string' || round >= MAX_REQUEST_ROUNDS) throw new StrategyError(`strategy ${this.label}: its indicators() keep asking for new arrays for the same parameters`);
       this.supply(inputs, answer);
-      args[0] = new ivm.ExternalCopy(values).copyInto({ release: true });
+      args[0] = new (loadIsolatedVm().ExternalCopy)(values).copyInto({ release: true });
     }
   }
 
@@ -204,7 +221,7 @@ export class SandboxedStrategy {
         this.supplied.clear();
         this.suppliedBytes = 0;
       }
-      this.call(api.supply, [key, new ivm.ExternalCopy(array).copyInto({ release: true })], 'supply');
+      this.call(api.supply, [key, new (loadIsolatedVm().ExternalCopy)(array).copyInto({ release: true })], 'supply');
       this.supplied.add(key);
       this.suppliedBytes += array.byteLength;
     }
