@@ -100,7 +100,7 @@ async function main(): Promise<void> {
     stalledIntervalMs: config.stalledIntervalMs,
     maxStalled: config.maxStalled,
   });
-  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs);
+  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs, strategies);
   worker.hooks = schedules.hooks;
   worker.start(duplicateRedis(redis, log, 'job worker'));
   schedules.reconcile().catch((error) => log.warn({ err: errorMessage(error) }, 'schedules not reconciled'));

@@ -109,6 +109,13 @@ describe('user strategies: push, sweep, isolation (real cluster)', { timeout: 30
     const local = runInOneProcess(backtestKind, { ...sweep(`triple-ma@${info.id}`).spec.backtest });
     assert.deepEqual(JSON.parse(job.resultJson), local);
 
+    // Walk-forward and random search with it: equal to the runs in one process too.
+    for (const extra of [{ walkForward: { inSampleBars: 1_500, outOfSampleBars: 500, anchored: false } }, { search: { method: 'random', samples: 12, seed: 3 } }]) {
+      const watched = await submitAndWait(coordinator, sweep('triple-ma', extra));
+      assert.equal(watched.job.status, 'JOB_STATUS_COMPLETED', watched.job.error);
+      assert.deepEqual(JSON.parse(watched.job.resultJson), runInOneProcess(backtestKind, { ...sweep(`triple-ma@${info.id}`, extra).spec.backtest }), JSON.stringify(extra));
+    }
+
     // NAME@ID with a prefix names the same version; an unknown name is INVALID_ARGUMENT naming the field.
     const fixed = await submitAndWait(coordinator, sweep(`triple-ma@${info.id.slice(0, 10)}`));
     assert.equal(fixed.job.spec?.backtest?.strategy, `triple-ma@${info.id}`);
