@@ -6,15 +6,22 @@ import { bundleStrategy } from '../../shared/sandbox/strategy-bundle.js';
 import { CliError, EXIT, UsageError } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { renderStrategyDetails } from '../render/strategy-table.js';
+import { typeCheckStrategy } from '../strategy-type-check.js';
 
 interface Flags {
   name?: string;
+  typeCheck: boolean;
 }
 
 async function run(context: CommandContext, flags: Flags, args: string[]): Promise<number> {
   const file = args[0];
   if (!/\.(ts|js|mts|mjs)$/.test(file)) throw new UsageError(`${file}: a strategy file is .ts or .js`);
   if (!existsSync(file)) throw new UsageError(`cannot read ${file}: no such file`);
+  if (/\.m?ts$/.test(file) && flags.typeCheck) {
+    const errors = await typeCheckStrategy(file);
+    if (errors === undefined) context.note('TypeScript is not installed here: pushing without a type check');
+    else if (errors.length > 0) throw new CliError(`${errors[0]}${errors.length > 1 ? ` (and ${errors.length - 1} more type errors)` : ''}`);
+  }
   let code: string;
   try {
     code = await bundleStrategy(file);
@@ -39,9 +46,11 @@ export function registerStrategyPushCommand(strategy: Command): void {
     .description('bundle a strategy file (and its local imports) and store it in the cluster, after a check run in a sandbox')
     .argument('<file>', "a .ts or .js module whose default export is defineStrategy({ … }) from 'quantgrid/strategy'")
     .option('--name <name>', "store it under this name instead of the strategy's own")
+    .option('--no-type-check', 'skip the strict type check of a .ts file against the SDK (on by default when TypeScript is installed)')
     .addHelpText(
       'after',
       `
+A .ts file is type-checked first (strict, against the SDK's types) when TypeScript is installed.
 The file may import only its own local files and quantgrid/strategy (no Node modules or packages:
 it runs in a sandbox without them). The coordinator loads it in a sandbox, checks its definition,
 and runs it twice on synthetic bars (the second time with its combinations in reverse order): a
