@@ -485,6 +485,12 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     const refused = cli('data', 'import', file, '--symbol', 'XRPUSDT', '--timeframe', '1m');
     assert.equal(refused.status, 1);
     assert.match(refused.stderr.trim(), /^quantgrid: .*the dataset store's budget is full: it holds \S+ MiB of 16\.0 MiB \(the coordinator's --dataset-budget\)/);
+    // The same through the API: the status is RESOURCE_EXHAUSTED.
+    const content = Buffer.from(csvOfColumns(barsAfter(Date.UTC(2023, 0, 1), bars, 60_000, 42)));
+    await assert.rejects(
+      coordinator.importDatasetStream({ symbol: 'XRPUSDT', timeframe: '1m', format: '', totalBytes: content.length, dataset: '' }, Readable.from([content])),
+      (error: Error & { code?: number }) => error.code === grpc.status.RESOURCE_EXHAUSTED && /--dataset-budget/.test(error.message),
+    );
     const after = await coordinator.listDatasets();
     assert.equal(after.datasets.length, datasets.length);
     assert.equal(Number(after.usedBytes), Number(usedBytes));
