@@ -97,9 +97,9 @@ function iso(timeMs: number): string {
   return new Date(timeMs).toISOString();
 }
 
-/** The bytes a dataset of this many bars takes when encoded. */
-function encodedBytes(symbol: string, timeframe: Timeframe, bars: number): number {
-  return encodeDatasetHeader(symbol, timeframe, bars).byteLength + DATASET_COLUMNS.length * bars * 8;
+/** The bytes of chunks `bars` bars take (what the budget counts: the columns, not the header). */
+function columnBytesOf(bars: number): number {
+  return DATASET_COLUMNS.length * bars * 8;
 }
 
 export interface DatasetStoreOptions {
@@ -185,7 +185,7 @@ export class DatasetStore {
   async putColumns(header: Pick<ImportHeader, 'symbol' | 'timeframe'> & { owner?: string }, bars: BarColumns): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
     // Read before the columns are taken (a streamed import's blocks are let go as they are written).
     const [count, firstTimeMs, lastTimeMs] = [bars.length, bars.first, bars.last];
-    await this.checkRoom(encodedBytes(header.symbol, header.timeframe, count));
+    await this.checkRoom(columnBytesOf(count));
     const written = await this.writeVersion(header.symbol, header.timeframe, undefined, bars);
     const info: StoredDatasetInfo = {
       id: written.id,
@@ -218,7 +218,7 @@ export class DatasetStore {
     if (!parent.chunks) parent = await this.migrateOne(parent);
     const [appended, lastTimeMs] = [bars.length, bars.last];
     const total = parent.bars + appended;
-    await this.checkRoom(encodedBytes(parent.symbol, parent.timeframe, appended));
+    await this.checkRoom(columnBytesOf(appended));
     const written = await this.writeVersion(parent.symbol, parent.timeframe, parent, bars);
     const info: StoredDatasetInfo = {
       id: written.id,
@@ -301,7 +301,10 @@ export class DatasetStore {
     return { ...record, alreadyPresent: Boolean(existing) };
   }
 
-  /** Refuses early (before bytes are written) when the budget cannot take `bytes` more. */
+  /**
+   * Refuses early (before bytes are written) when the budget cannot take `bytes` more; the commit
+   * checks exactly (an append also rewrites the parent's last chunks).
+   */
   private async checkRoom(bytes: number): Promise<void> {
     const budget = this.options.budgetBytes ?? 0;
     if (budget <= 0) return;
