@@ -42,6 +42,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'sweep', file: 'sweep-scaling.js', aliases: ['sweep-scaling'], timeoutMs: 10 * 60_000 },
   { name: 'agent-memory', file: 'agent-memory.js', aliases: [], timeoutMs: 10 * 60_000 },
   { name: 'analysis', file: 'market-analysis.js', aliases: ['market-analysis'], timeoutMs: 10 * 60_000 },
+  { name: 'dataset-storage', file: 'dataset-storage.js', aliases: ['datasets'], timeoutMs: 10 * 60_000 },
 ];
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));

@@ -22,7 +22,7 @@ import { formatHostPort } from '../shared/config/host-port.js';
 import { NODE_AGENT_SERVICE_NAME, startAgentServer, type StartedAgentServer } from './agent-server.js';
 import { DatasetCache } from './dataset-cache.js';
 import { grpcStrategyFetcher, StrategyCache } from './strategy-cache.js';
-import { grpcDatasetFetcher } from './dataset-fetch.js';
+import { grpcDatasetDeltaFetcher, grpcDatasetFetcher } from './dataset-fetch.js';
 import { ConsulRegistration, agentServiceMeta, consulAgentApi } from './consul-registration.js';
 
 const logger = createLogger('node-agent');
@@ -66,7 +66,7 @@ async function start(config: AgentConfig): Promise<void> {
     capabilities: config.capabilities,
     heartbeatMs: config.heartbeatMs,
     logger,
-    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, diskBytes: config.datasetCacheDiskBytes, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), logger }),
+    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, diskBytes: config.datasetCacheDiskBytes, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), fetchSince: grpcDatasetDeltaFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), logger }),
     strategies: new StrategyCache(grpcStrategyFetcher({ tls: config.coordinatorTls, clusterSecret: secret })),
     clusterSecret: secret,
   });

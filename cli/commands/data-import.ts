@@ -1,14 +1,9 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { IMPORT_SEND_BYTES } from '../../shared/grpc/message-limits.js';
 import type { Command } from 'commander';
-import { CliError, EXIT, UsageError } from '../cli-error.js';
-import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
+import { EXIT, UsageError } from '../cli-error.js';
+import { openDatasetFile, sendDatasetFile } from '../dataset-file.js';
 import { TIMEFRAMES } from '../../shared/quant/timeframes.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { renderDatasetDetails } from '../render/dataset-table.js';
-
-const FORMATS = ['auto', 'header', 'binance', 'parquet'];
 
 interface Flags {
   symbol?: string;
@@ -21,37 +16,14 @@ async function run(context: CommandContext, flags: Flags, args: string[]): Promi
   const file = args[0];
   if (!flags.symbol) throw new UsageError('--symbol is required');
   if (!flags.timeframe) throw new UsageError('--timeframe is required');
-  if (!FORMATS.includes(flags.format)) throw new UsageError(`--format: "${flags.format}" is not one of ${FORMATS.join(', ')}`);
   // The file is streamed (ImportDatasetStream), never read whole: any size, little memory.
-  let size: number;
-  let start: Buffer;
-  try {
-    const handle = await open(file, 'r');
-    try {
-      size = (await handle.stat()).size;
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
-      start = buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  let format = flags.format;
-  if (format === 'parquet') {
-    // The bytes go as they are; the coordinator's auto picks Parquet by its magic bytes PAR1.
-    if (!isParquet(start)) throw new CliError(`content: ${file} is not a Parquet file (it does not start with the magic bytes PAR1)`);
-    format = 'auto';
-  }
-  const content = createReadStream(file, { highWaterMark: IMPORT_SEND_BYTES });
-  const info = await context.connection
-    .importDatasetStream({ symbol: flags.symbol, timeframe: flags.timeframe, format, totalBytes: size, allowNonPositive: flags.allowNonPositive === true }, content)
-    .catch((error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (typeof code === 'string') throw new CliError(`cannot read ${file}: ${code}`);
-      throw error;
-    })
-    .finally(() => content.destroy());
+  const opened = await openDatasetFile(file, flags.format);
+  const info = await sendDatasetFile(file, opened, (content) =>
+    context.connection.importDatasetStream(
+      { symbol: flags.symbol!, timeframe: flags.timeframe!, format: opened.format, totalBytes: opened.size, allowNonPositive: flags.allowNonPositive === true },
+      content,
+    ),
+  );
   if (context.json) context.printJson(info);
   else {
     context.print(`${info.alreadyPresent ? 'already stored' : 'imported'}: sha256:${info.id}`);

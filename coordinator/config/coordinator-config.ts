@@ -8,7 +8,7 @@ import { consulOption, type ConsulEndpoint } from '../../shared/config/consul-op
 import { consulTokenFileOption } from '../../shared/config/consul-token-option.js';
 import { DEFAULT_COORDINATOR_PORT } from '../../shared/config/coordinator-port.js';
 import type { SecretFile } from '../../shared/config/secret-file.js';
-import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
+import { parseByteSize, parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
 import { readableFile, SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-kind.js';
@@ -41,6 +41,8 @@ export interface CoordinatorConfig {
   /** Finished jobs (and their results) are kept this long, and at most this many of each outcome. */
   retentionMs: number;
   retentionCount: number;
+  /** Most bytes the dataset store may hold in Redis (0: no limit). */
+  datasetBudgetBytes: number;
   partitionCacheTtlMs: number;
   partitionsPerSlot: number;
   /** Shortest time allowed between two occurrences of a schedule's cron. */
@@ -134,6 +136,9 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .default('5'),
   new Option('--retention <duration>', 'how long finished jobs and their results are kept').env('QUANTGRID_RETENTION').default('7d'),
   new Option('--retention-count <n>', 'most completed (and, separately, failed) jobs kept').env('QUANTGRID_RETENTION_COUNT').default('1000'),
+  new Option('--dataset-budget <bytes>', 'most bytes of stored datasets the cluster keeps in Redis (e.g. 8GiB; 0: no limit); past it an import or append is refused (RESOURCE_EXHAUSTED)')
+    .env('QUANTGRID_DATASET_BUDGET')
+    .default('8GiB'),
   new Option('--partition-cache-ttl <duration>', 'how long a partition result stays reusable by identical later jobs')
     .env('QUANTGRID_PARTITION_CACHE_TTL')
     .default('7d'),
@@ -212,6 +217,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     maxStalled: convert('max-stalled', raw.maxStalled!, parsePositiveInt),
     retentionMs: convert('retention', raw.retention!, parseDurationMs),
     retentionCount: convert('retention-count', raw.retentionCount!, parsePositiveInt),
+    datasetBudgetBytes: convert('dataset-budget', raw.datasetBudget!, parseByteSize),
     partitionCacheTtlMs: convert('partition-cache-ttl', raw.partitionCacheTtl!, parseDurationMs),
     minScheduleIntervalMs: convert('min-schedule-interval', raw.minScheduleInterval!, parseDurationMs),
     limits: {

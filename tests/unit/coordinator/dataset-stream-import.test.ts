@@ -20,7 +20,7 @@ class RecordingStore extends DatasetStore {
 }
 
 const CSV = Buffer.from('timestamp,open,high,low,close,volume\n1699999200000,1,2,0.5,1,1\n1700002800000,1,2,0.5,1,1\n');
-const header = (extra: object = {}): ImportDatasetChunk__Output => ({ part: 'header', header: { symbol: 'ABC', timeframe: '1h', format: '', totalBytes: 0, allowNonPositive: false, ...extra } });
+const header = (extra: object = {}): ImportDatasetChunk__Output => ({ part: 'header', header: { symbol: 'ABC', timeframe: '1h', format: '', totalBytes: 0, allowNonPositive: false, dataset: '', ...extra } });
 const content = (data: Buffer): ImportDatasetChunk__Output => ({ part: 'content', content: data });
 const end = (value = true): ImportDatasetChunk__Output => ({ part: 'end', end: value });
 
@@ -58,7 +58,7 @@ describe('ImportDatasetStream', () => {
   it('refuses, naming the field, and stores nothing', async () => {
     assert.equal(await fieldOf([content(CSV), end()]), 'header');
     assert.equal(await fieldOf([header(), header(), content(CSV), end()]), 'header');
-    assert.equal(await fieldOf([{ part: 'header', header: { symbol: 'a b', timeframe: '1h', format: '', totalBytes: 0, allowNonPositive: false } }, content(CSV), end()]), 'symbol');
+    assert.equal(await fieldOf([{ part: 'header', header: { symbol: 'a b', timeframe: '1h', format: '', totalBytes: 0, allowNonPositive: false, dataset: '' } }, content(CSV), end()]), 'symbol');
     assert.equal(await fieldOf([header(), content(Buffer.alloc(1024 * 1024 + 1)), end()]), 'content');
     assert.equal(await fieldOf([header({ totalBytes: 10 }), content(CSV), end()]), 'content');
     assert.equal(await fieldOf([header({ totalBytes: CSV.length + 1 }), content(CSV), end()]), 'content');

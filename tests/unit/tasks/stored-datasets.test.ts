@@ -20,6 +20,7 @@ const index = {
   info: async (id: string) => (id === ID ? INFO : undefined),
   resampledBars: async (): Promise<number> => assert.fail('a 4h job on a 4h dataset needs no resampled count'),
   yearDays: async (id: string) => (id === ID ? (252 as const) : assert.fail(`year days of ${id}`)),
+  resolveTag: async (name: string) => (name === 'BTCUSDT-4h' ? ID : undefined),
 };
 
 test('a stored dataset fills bars, symbol and timeframe; a synthetic spec is left alone', async () => {
@@ -39,6 +40,17 @@ test('a stored dataset fills bars, symbol and timeframe; a synthetic spec is lef
   const before = JSON.stringify(synthetic);
   await resolveStoredDatasets(synthetic, index);
   assert.equal(JSON.stringify(synthetic), before);
+});
+
+test('a tag is replaced by the id of the version it points at; an unknown tag is refused naming the field', async () => {
+  const spec = { backtest: { symbols: [], timeframe: '', dataset: { name: 'BTCUSDT-4h', bars: 0, seed: 0 } } };
+  await resolveStoredDatasets(spec, index);
+  assert.deepEqual(spec.backtest.dataset, { name: `sha256:${ID}`, bars: 1234, seed: 0 });
+  await assert.rejects(resolveStoredDatasets({ backtest: { dataset: { name: 'ETHUSDT-4h' } } }, index), { message: 'backtest.dataset.name: no dataset tag "ETHUSDT-4h" (quantgrid data ls lists them)' });
+  // "synthetic" is the built-in generator, never a tag.
+  const synthetic = { backtest: { dataset: { name: 'synthetic' } } };
+  await resolveStoredDatasets(synthetic, { ...index, resolveTag: async () => assert.fail('synthetic is not looked up as a tag') });
+  assert.equal(synthetic.backtest.dataset.name, 'synthetic');
 });
 
 test('unknown ids and mismatched symbols, timeframes or bar counts are refused naming the field', async () => {
@@ -80,7 +92,7 @@ describe('jobs at a coarser timeframe than the stored dataset', () => {
       loads.push(id);
       return id === MID ? times : undefined;
     });
-    return { loads, counts, index: { info: async (id: string) => (id === MID ? minuteInfo : undefined), resampledBars: (id: string, tf: Timeframe) => counts.resampledBars(id, tf), yearDays: (id: string) => counts.yearDays(id, '1m') } };
+    return { loads, counts, index: { info: async (id: string) => (id === MID ? minuteInfo : undefined), resampledBars: (id: string, tf: Timeframe) => counts.resampledBars(id, tf), yearDays: (id: string) => counts.yearDays(id, '1m'), resolveTag: async () => undefined } };
   }
 
   it('fills a backtest with the bar count at its timeframe, counted from the stored timestamps', async () => {
@@ -164,7 +176,7 @@ describe('jobs at a coarser timeframe than the stored dataset', () => {
     await assert.rejects(facts.yearDays('ab'.repeat(32), '1d'), /no dataset/);
 
     const daily = { ...minuteInfo, id: MID, timeframe: '1d' as const, bars: weekdays.length };
-    const index = { info: async () => daily, resampledBars: (id: string, tf: Timeframe) => facts.resampledBars(id, tf), yearDays: (id: string) => facts.yearDays(id, '1d') };
+    const index = { info: async () => daily, resampledBars: (id: string, tf: Timeframe) => facts.resampledBars(id, tf), yearDays: (id: string) => facts.yearDays(id, '1d'), resolveTag: async () => undefined };
     const spec = { backtest: { symbols: [], dataset: { name: `sha256:${MID}` } } };
     await resolveStoredDatasets(spec, index);
     const validated = taskKindByName('backtest')!.validate(spec.backtest, DEFAULT_SPEC_LIMITS) as { yearDays: number };
