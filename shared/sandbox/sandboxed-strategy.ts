@@ -15,14 +15,17 @@ const MAX_MESSAGE = 300;
 const MAX_REQUEST_ROUNDS = 3;
 
 /**
- * Code every isolate runs before the strategy's bundle: sources of nondeterminism and of host
- * reach that plain V8 offers are removed (V8 itself has no require, process, fetch or files; a
+ * Code every isolate runs before the strategy's bundle: sources of nondeterminism (the clock, random
+ * numbers, Intl's current date, garbage-collection timing) and of shared memory that plain V8 offers are removed (V8 itself has no require, process, fetch or files; a
  * script's dynamic import() has no loader here and fails).
  */
 const HARDEN = `
   delete globalThis.WebAssembly;
   delete globalThis.SharedArrayBuffer;
   delete globalThis.Atomics;
+  delete globalThis.Intl;
+  delete globalThis.WeakRef;
+  delete globalThis.FinalizationRegistry;
   Math.random = function random() { throw new Error('Math.random is not available: a strategy must be deterministic'); };
   globalThis.Date = function Date() { throw new Error('Date is not available: a strategy must be deterministic'); };
 `;
