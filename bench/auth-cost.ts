@@ -11,13 +11,18 @@
  * - CPU per partition: user + system CPU of the cluster's coordinator and agents (/proc/<pid>/stat,
  *   all threads), from just before SubmitJob to the job's end, ÷ partitions. The machine's other work
  *   slows a run down but hardly changes what the cluster itself spends, so this is the steadier figure.
- * Each figure is reported as the median of the per-round ratios secure ÷ none, with their quartiles
+ * And, in this process, what one call proof costs to sign and to check (CPU per call, median of 9
+ * batches), against one bare HMAC-SHA256 of the same length (the floor of any per-call MAC).
+ * Each cluster figure is reported as the median of the per-round ratios secure ÷ none, with their quartiles
  * and range, next to the same for control ÷ secure (two identical clusters: how much a ratio varies
  * by itself on this machine). Goal (issue #6): secure ≥ 0.95× of none in throughput.
  *
  * Run: node dist/bench/run-all.js auth   (QUANTGRID_BENCH_QUICK=1 for sizes ÷10)
  */
+import { createHmac } from 'node:crypto';
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
+import { CallSigner, callTarget, DEFAULT_PROOF_SKEW_MS, generateClusterSecret, verifyCall } from '../shared/auth/cluster-proof.js';
+import { NonceWindow } from '../shared/auth/nonce-window.js';
 import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../shared/client/watch-to-end.js';
 import { checkNoopResult, startBenchCluster } from './lib/cluster.js';
@@ -89,6 +94,42 @@ async function runJob(cluster: LocalCluster, partitions: number): Promise<Run> {
   }
 }
 
+/** CPU µs per call of sign, verify and a bare HMAC, each the median of 9 batches of n. */
+function proofCost(n: number): { signUs: number; verifyUs: number; hmacUs: number } {
+  const secret = Buffer.from(generateClusterSecret(), 'base64url');
+  const target = callTarget('127.0.0.1:7070', '/quantgrid.v1.NodeAgent/RunPartition');
+  const signer = new CallSigner(secret, target);
+  const nonces = new NonceWindow(DEFAULT_PROOF_SKEW_MS);
+  const cpuUs = (body: () => void): number => {
+    const before = process.cpuUsage();
+    body();
+    const used = process.cpuUsage(before);
+    return (used.user + used.system) / n;
+  };
+  const sign: number[] = [];
+  const verify: number[] = [];
+  const hmac: number[] = [];
+  const sample = signer.sign();
+  for (let batch = 0; batch < 10; batch++) {
+    let proofs: string[] = [];
+    const s = cpuUs(() => {
+      proofs = Array.from({ length: n }, () => signer.sign());
+    });
+    const v = cpuUs(() => {
+      for (const proof of proofs) verifyCall(secret, target, proof, nonces);
+    });
+    const h = cpuUs(() => {
+      for (let i = 0; i < n; i++) createHmac('sha256', secret).update(sample).digest();
+    });
+    // The first batch warms up the JIT.
+    if (batch === 0) continue;
+    sign.push(s);
+    verify.push(v);
+    hmac.push(h);
+  }
+  return { signUs: median(sign), verifyUs: median(verify), hmacUs: median(hmac) };
+}
+
 interface Spread {
   median: number;
   q1: number;
@@ -109,6 +150,8 @@ export async function runAuthCost(): Promise<{ headlines: Headline[]; details: R
   const partitions = size(3000);
   // Short jobs, many rounds: the per-round ratios' median settles where a few long runs do not.
   const rounds = isQuick() ? 6 : 18;
+  const proof = proofCost(size(20_000, 1000));
+  logProgress(BENCH, `a call proof: sign ${fmt(proof.signUs)} µs, check ${fmt(proof.verifyUs)} µs, bare HMAC ${fmt(proof.hmacUs)} µs CPU`);
   const clusters = {} as Record<Mode, LocalCluster>;
   const runs: Record<Mode, Run[]> = { secure: [], none: [], control: [] };
   try {
@@ -162,8 +205,17 @@ export async function runAuthCost(): Promise<{ headlines: Headline[]; details: R
       ratioNote: 'median of the per-round ratios secure ÷ none',
       note: `secure ÷ none ${describe(ratios.cpu.auth)}; A/A control ÷ secure ${describe(ratios.cpu.control)}`,
     },
+    {
+      name: 'one call proof, signed + checked in one process: CPU per call',
+      unit: 'µs',
+      median: proof.signUs + proof.verifyUs,
+      baseline: 2 * proof.hmacUs,
+      baselineLabel: 'two bare HMAC-SHA256 of the same length',
+      ratio: (proof.signUs + proof.verifyUs) / (2 * proof.hmacUs),
+      note: `sign ${fmt(proof.signUs)} µs, check (MAC and replay window) ${fmt(proof.verifyUs)} µs, one HMAC ${fmt(proof.hmacUs)} µs; median of 9 batches`,
+    },
   ];
-  return { headlines, details: { partitions, rounds, agents: AGENTS, runs, ratios } };
+  return { headlines, details: { partitions, rounds, agents: AGENTS, runs, ratios, proof } };
 }
 
 if (isMain(import.meta.url)) {
