@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
  * base64url, chosen once per signer) followed by that signer's call counter in base 36. A callee keeps,
  * per signer id, the highest counter it admitted and a bitmap of the REPLAY_WINDOW counters below it —
  * the sliding window of IPsec and DTLS (RFC 4303 §3.4.3) — instead of a set of every nonce seen: each
- * admission is O(1) and allocates nothing, whatever the call rate.
+ * admission is O(1) and keeps no state per nonce (a 128-byte bitmap per signer), whatever the call rate.
  *
  * A signer's calls reach its callee nearly in order (a signer signs each call just before sending it,
  * and a callee has only so many calls in flight), so a counter more than REPLAY_WINDOW behind the
