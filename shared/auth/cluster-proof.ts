@@ -73,8 +73,8 @@ function signedProof(secret: Uint8Array, nonce: string, targetPart: string, now:
 
 /**
  * Signs calls to one target. Its nonces are a random id of its own and a counter (nonce-window.ts):
- * unique without 16 random bytes per call, which cost half of signing (bench/auth-cost.ts), and cheap
- * to track for replays on the callee; the target's part of the MAC is written once.
+ * unique without 16 random bytes per call, which cost half of signing (docs/benchmarks-history.md), and
+ * cheap to track for replays on the callee; the target's part of the MAC is written once.
  */
 export class CallSigner {
   private readonly nonceId = newNonceId();

@@ -12,6 +12,11 @@ import { randomBytes } from 'node:crypto';
  * highest is refused as too old to tell from a replay. A signer id is forgotten once every proof
  * admitted under it is stale anyway (its time out of the skew window), so an id's state never outlives
  * the proofs it protects.
+ *
+ * The nonce's form is the one coordinators have sent since counter nonces (a 22-character id per process
+ * and a base-36 counter), so agents and coordinators of either version accept each other's proofs (an
+ * older coordinator counts all its calls, to every agent, with one counter: a call held back while it
+ * signs 1,024 others would be refused as too old, and its partition retried).
  */
 
 /** Characters of a signer's random id: 16 random bytes in base64url. */
