@@ -1,5 +1,5 @@
 import { bollinger } from '../indicators/bollinger.js';
-import { ema } from '../indicators/ema.js';
+import { ema, emaErrorBound } from '../indicators/ema.js';
 import { rsi } from '../indicators/rsi.js';
 import { sma } from '../indicators/sma.js';
 import { tickGrid, type TickGrid } from '../indicators/tick-grid.js';
@@ -176,9 +176,14 @@ export class IndicatorCache {
     return this.get(`sma:${period}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null)])[0];
   }
 
-  /** EMA of the closes (seeded with the mean of the first `period` closes). */
+  /** EMA of the closes (seeded with the mean of the first `period` closes; exactly rounded on the tick grid). */
   ema(period: number): Float64Array {
-    return this.get(`ema:${period}`, () => [ema(this.series.close, period)])[0];
+    return this.get(`ema:${period}`, () => [ema(this.series.close, period, undefined, this.closeGrid() ?? null)])[0];
+  }
+
+  /** emaErrorBound of ema(period): how far its values can be from the exact EMA of the closes' decimals. */
+  emaBound(period: number): number {
+    return this.get(`emabound:${period}`, () => [Float64Array.of(emaErrorBound(this.series.close, period, this.ema(period)))])[0][0];
   }
 
   /** Wilder RSI of the closes. */
@@ -204,7 +209,7 @@ export class IndicatorCache {
         for (let t = 0; t < out.length; t++) out[t] = fastEma[t] - slowEma[t];
         return [out];
       })[0];
-      return [line, ema(line, signal)];
+      return [line, ema(line, signal, undefined, null)];
     });
   }
 

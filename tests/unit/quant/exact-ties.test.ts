@@ -7,6 +7,7 @@ import { SmaBank, runSmaCrossover } from '../../../shared/quant/strategies/sma-c
 import { EquityAccumulator } from '../../../shared/quant/metrics.js';
 import { sma } from '../../../shared/quant/indicators/sma.js';
 import { tickGrid } from '../../../shared/quant/indicators/tick-grid.js';
+import { ema } from '../../../shared/quant/indicators/ema.js';
 
 /**
  * Crossover decisions at exact ties, checked against an exact-arithmetic reference: prices are
@@ -239,6 +240,84 @@ describe('exact crossover decisions at ties', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+/**
+ * Exact EMA crossover decisions: each EMA as a BigInt fraction N/D of cents, seeded with the
+ * exact mean of the first p closes, then EMA ← ((p−1)·EMA + 2·x)/(p+1) (α = 2/(p+1) exactly).
+ */
+function referenceEmaChanges(cents: readonly bigint[], fast: number, slow: number, short: boolean): Changes {
+  const exactEma = (period: number): { n: bigint; d: bigint }[] => {
+    const p = BigInt(period);
+    const out: { n: bigint; d: bigint }[] = [];
+    let n = 0n;
+    for (let i = 0; i < period; i++) n += cents[i];
+    let d = p;
+    out[period - 1] = { n, d };
+    for (let t = period; t < cents.length; t++) {
+      n = (p - 1n) * n + 2n * cents[t] * d;
+      d *= p + 1n;
+      out[t] = { n, d };
+    }
+    return out;
+  };
+  const a = exactEma(fast);
+  const b = exactEma(slow);
+  return changesOf((t) => (a[t].n * b[t].d > b[t].n * a[t].d ? 1 : short ? -1 : 0), slow - 1, cents.length);
+}
+
+describe('exact EMA crossover decisions', () => {
+  /** A walk up or down, then a long constant stretch (both EMAs converge on one price), then a walk. */
+  function convergingCents(seed: number, up: boolean, flat: number): number[] {
+    const random = mulberry32(seed);
+    let price = 20_000;
+    const cents: number[] = [];
+    for (let i = 0; i < 80; i++) cents.push((price += (up ? 1 : -1) * Math.floor(random() * 30)));
+    for (let i = 0; i < flat; i++) cents.push(price);
+    for (let i = 0; i < 60; i++) cents.push((price += Math.floor(random() * 21) - 10));
+    return cents;
+  }
+
+  it('decides the bars where the float EMAs are too close to tell by the exact EMAs (constant stretches)', () => {
+    let ambiguous = 0;
+    let floatDiffers = 0;
+    for (const up of [true, false]) {
+      const series = centSeries(convergingCents(up ? 1 : 2, up, 300));
+      const cache = new IndicatorCache(series);
+      for (const [fast, slow] of [[2, 5], [3, 10], [5, 12], [1, 4], [1, 2], [1, 3], [2, 3]]) {
+        const expected = referenceEmaChanges(series.cents, fast, slow, false);
+        assert.deepEqual(kernelChanges('ema-crossover', series, [fast, slow], false), expected, `fast ${fast} slow ${slow} up ${up}`);
+        assert.deepEqual(kernelChanges('ema-crossover', series, [fast, slow], true, cache), referenceEmaChanges(series.cents, fast, slow, true));
+        const a = ema(series.close, fast);
+        const b = ema(series.close, slow);
+        const margin = cache.emaBound(fast) + cache.emaBound(slow);
+        for (let t = slow - 1; t < a.length; t++) if (Math.abs(a[t] - b[t]) <= margin) ambiguous++;
+        const floats = changesOf((t) => (a[t] > b[t] ? 1 : 0), slow - 1, a.length);
+        if (JSON.stringify(floats) !== JSON.stringify(expected)) floatDiffers++;
+      }
+    }
+    assert.ok(ambiguous > 100, `only ${ambiguous} bars needed an exact decision: the data does not test it`);
+    assert.ok(floatDiffers > 0, 'the float EMAs decided every bar like the exact ones: the data does not test it');
+  });
+
+  it('property: EMA crossover decisions equal the exact reference on cent series with constant runs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ price: fc.integer({ min: 0, max: 6 }), run: fc.integer({ min: 1, max: 90 }) }), { minLength: 2, maxLength: 12 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.boolean(),
+        (runs, fast, extra, short) => {
+          const cents = runs.flatMap(({ price, run }) => Array.from({ length: run }, () => 10_007 + 13 * price));
+          const slow = fast + extra;
+          fc.pre(slow <= cents.length);
+          const series = centSeries(cents);
+          assert.deepEqual(kernelChanges('ema-crossover', series, [fast, slow], short), referenceEmaChanges(series.cents, fast, slow, short));
+        },
+      ),
+      { numRuns: 150 },
     );
   });
 });
