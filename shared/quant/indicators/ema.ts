@@ -1,4 +1,5 @@
 import { checkPeriod, firstNumberIndex, nanArray } from './common.js';
+import { add, dyadic, negate, times, type Fraction } from './exact-fraction.js';
 import { exactWindowMeans, tickGrid, type TickGrid } from './tick-grid.js';
 
 /**
@@ -38,50 +39,35 @@ export function ema(values: ArrayLike<number>, period: number, out?: Float64Arra
 const U = 2 ** -53;
 
 /**
- * A bound on |ema[t] − exact EMA at t| over every bar of an ema() array computed on a tick grid
- * (the exact EMA: exact α, the closes taken as their decimals). Per step the float form
- * v + fl(fl(α)·fl(x − v)) rounds α, x − v, the product and the sum (≤ 2^-53 relative each) and
- * x itself is the decimal within 2^-53·|x|; the error carried from the bar before shrinks by
- * (1 − α). Bounded with twice those terms, then a relative margin for the bound's own rounding.
+ * A bound on |ema[t] − exact EMA at t| over every bar of an ema() array (the exact EMA: exact α,
+ * on exact inputs). Per step the float form v + fl(fl(α)·fl(x − v)) rounds α, x − v, the product
+ * and the sum (≤ 2^-53 relative each); the error carried from the bar before shrinks by (1 − α).
+ * Bounded with twice those terms, then a relative margin for the bound's own rounding.
+ * For closes on a tick grid the exact inputs are the decimals (within 2^-53·|x| of the doubles,
+ * counted in) and the seed is the exact mean correctly rounded (the default seedError).
+ * `inputError`: a bound on each input's own error beyond that (a MACD line's, for its signal);
+ * `seedError`: a bound on the seed's error when it is not correctly rounded.
  */
-export function emaErrorBound(values: ArrayLike<number>, period: number, ema: Float64Array): number {
+export function emaErrorBound(values: ArrayLike<number>, period: number, ema: Float64Array, inputError = 0, seedError?: number): number {
   const n = values.length;
-  const seed = period - 1;
+  const seed = firstNumberIndex(values) + period - 1;
   if (n <= seed) return 0;
   const alpha = 2 / (period + 1);
   const keep = 1 - alpha;
-  let error = 2 * U * Math.abs(ema[seed]);
+  let error = seedError ?? 2 * U * Math.abs(ema[seed]);
   let worst = error;
   for (let t = seed + 1; t < n; t++) {
     const x = values[t];
     const before = ema[t - 1];
-    const local = alpha * (6 * U * Math.abs(x - before) + 2 * U * Math.abs(x)) + 2 * U * Math.abs(ema[t]);
+    const local = alpha * (inputError + 6 * U * Math.abs(x - before) + 2 * U * Math.abs(x)) + 2 * U * Math.abs(ema[t]);
     error = keep * error + local;
     if (error > worst) worst = error;
   }
   return worst * (1 + 1e-6) + Number.MIN_VALUE;
 }
 
-/** A BigInt fraction n/d, d > 0 (not reduced: only a handful are combined per decision). */
-interface Fraction {
-  n: bigint;
-  d: bigint;
-}
-
-const add = (a: Fraction, b: Fraction): Fraction => ({ n: a.n * b.d + b.n * a.d, d: a.d * b.d });
-const negate = (a: Fraction): Fraction => ({ n: -a.n, d: a.d });
-const times = (a: Fraction, b: Fraction): Fraction => ({ n: a.n * b.n, d: a.d * b.d });
-
-/** The exact value of a finite double as a fraction. */
-function dyadic(value: number): Fraction {
-  let e = 0n;
-  let scaled = value;
-  while (!Number.isInteger(scaled)) {
-    scaled *= 2; // exact
-    e++;
-  }
-  return { n: BigInt(scaled), d: 1n << e };
-}
+/** Unit roundoff of float64, for the bounds of indicators built on EMAs. */
+export const UNIT_ROUNDOFF = U;
 
 /** One EMA's view for an exact decision: its period, seed bar, float values and error bound. */
 interface EmaSide {

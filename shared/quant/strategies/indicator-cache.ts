@@ -1,5 +1,6 @@
 import { bollinger } from '../indicators/bollinger.js';
 import { ema, emaErrorBound } from '../indicators/ema.js';
+import { macdBounds, type MacdArrays } from '../indicators/macd.js';
 import { rsi } from '../indicators/rsi.js';
 import { sma } from '../indicators/sma.js';
 import { tickGrid, type TickGrid } from '../indicators/tick-grid.js';
@@ -211,6 +212,30 @@ export class IndicatorCache {
       })[0];
       return [line, ema(line, signal, undefined, null)];
     });
+  }
+
+  /**
+   * The MACD arrays with the EMAs' error bounds (for MacdOrder), and macdBounds of them
+   * (computed once per (fast, slow, signal): a pass over the series).
+   */
+  macdExact(fast: number, slow: number, signal: number): { arrays: MacdArrays; bounds: { line: number; signal: number } } {
+    const [line, signalLine] = this.macd(fast, slow, signal);
+    const arrays: MacdArrays = {
+      fast,
+      slow,
+      signal,
+      fastEma: this.ema(fast),
+      slowEma: this.ema(slow),
+      line,
+      signalLine,
+      fastBound: this.emaBound(fast),
+      slowBound: this.emaBound(slow),
+    };
+    const [lineBound, signalBound] = this.get(`macdbound:${fast}:${slow}:${signal}`, () => {
+      const bounds = macdBounds(arrays);
+      return [Float64Array.of(bounds.line, bounds.signal)];
+    })[0];
+    return { arrays, bounds: { line: lineBound, signal: signalBound } };
   }
 
   /** Highest high of the N bars before each bar: out[t] = max(high[t−N .. t−1]); NaN for t < N. */

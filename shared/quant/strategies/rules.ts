@@ -28,14 +28,31 @@ export function crossoverSignals(
   out: SignalBuffer,
   exact?: ExactOrder,
 ): void {
+  // Two loops, so the float-only one stays as tight as it always was.
+  if (exact === undefined) floatCrossover(above, below, start < 0 ? 0 : start, allowShort ? -1 : 0, out);
+  else exactCrossover(above, below, start < 0 ? 0 : start, allowShort ? -1 : 0, out, exact);
+}
+
+function floatCrossover(above: Float64Array, below: Float64Array, start: number, notLong: number, out: SignalBuffer): void {
   const n = above.length;
-  const notLong = allowShort ? -1 : 0;
-  const margin = exact === undefined ? 0 : exact.margin;
   let current = 0;
-  for (let t = start < 0 ? 0 : start; t < n; t++) {
+  for (let t = start; t < n; t++) {
+    const want = above[t] > below[t] ? 1 : notLong;
+    if (want !== current) {
+      out.push(t, want);
+      current = want;
+    }
+  }
+}
+
+function exactCrossover(above: Float64Array, below: Float64Array, start: number, notLong: number, out: SignalBuffer, exact: ExactOrder): void {
+  const n = above.length;
+  const margin = exact.margin;
+  let current = 0;
+  for (let t = start; t < n; t++) {
     // fl(a − b) has the sign of a − b (0 only when a = b); NaN (warm-up) is never long.
     const d = above[t] - below[t];
-    const want = (exact === undefined ? d > 0 : d > margin || (d >= -margin && exact.greater(t))) ? 1 : notLong;
+    const want = d > margin || (d >= -margin && exact.greater(t)) ? 1 : notLong;
     if (want !== current) {
       out.push(t, want);
       current = want;

@@ -322,6 +322,82 @@ describe('exact EMA crossover decisions', () => {
   });
 });
 
+/**
+ * Exact MACD cross decisions: EMAs as BigInt fractions seeded with exact means, line = fast − slow,
+ * signal = EMA(signal) of the line seeded with the mean of its first `signal` values, all with
+ * exact α; long iff line > signal.
+ */
+function referenceMacdChanges(cents: readonly bigint[], fast: number, slow: number, signal: number, short: boolean): Changes {
+  type Q = { n: bigint; d: bigint };
+  const sub = (a: Q, b: Q): Q => ({ n: a.n * b.d - b.n * a.d, d: a.d * b.d });
+  const emaOf = (values: readonly Q[], from: number, period: number): Q[] => {
+    const out: Q[] = [];
+    const p = BigInt(period);
+    let value: Q = { n: 0n, d: 1n };
+    for (let i = from; i < from + period; i++) value = { n: value.n * values[i].d + values[i].n * value.d, d: value.d * values[i].d };
+    value = { n: value.n, d: value.d * p };
+    out[from + period - 1] = value;
+    for (let t = from + period; t < values.length; t++) {
+      // ((p−1)·v + 2·x) / (p+1)
+      value = { n: (p - 1n) * value.n * values[t].d + 2n * values[t].n * value.d, d: (p + 1n) * value.d * values[t].d };
+      out[t] = value;
+    }
+    return out;
+  };
+  const prices = cents.map((c) => ({ n: c, d: 1n }));
+  const f = emaOf(prices, 0, fast);
+  const s = emaOf(prices, 0, slow);
+  const line: Q[] = [];
+  for (let t = slow - 1; t < cents.length; t++) line[t] = sub(f[t], s[t]);
+  const g = emaOf(line, slow - 1, signal);
+  return changesOf((t) => (sub(line[t], g[t]).n > 0n ? 1 : short ? -1 : 0), slow + signal - 2, cents.length);
+}
+
+describe('exact MACD cross decisions', () => {
+  it('decides the bars where line and signal are too close to tell by the exact values (constant stretches)', () => {
+    let floatDiffers = 0;
+    for (const up of [true, false]) {
+      const random = mulberry32(up ? 5 : 6);
+      let price = 30_000;
+      const cents: number[] = [];
+      for (let i = 0; i < 40; i++) cents.push((price += (up ? 1 : -1) * Math.floor(random() * 25)));
+      for (let i = 0; i < 110; i++) cents.push(price);
+      for (let i = 0; i < 30; i++) cents.push((price += Math.floor(random() * 21) - 10));
+      const series = centSeries(cents);
+      const cache = new IndicatorCache(series);
+      for (const [fast, slow, signal] of [[1, 2, 1], [1, 3, 2], [2, 3, 1], [2, 5, 3], [3, 7, 2], [2, 4, 2], [1, 4, 3]]) {
+        const expected = referenceMacdChanges(series.cents, fast, slow, signal, false);
+        assert.deepEqual(kernelChanges('macd-cross', series, [fast, slow, signal], false, cache), expected, `${fast}/${slow}/${signal} up ${up}`);
+        assert.deepEqual(kernelChanges('macd-cross', series, [fast, slow, signal], true, cache), referenceMacdChanges(series.cents, fast, slow, signal, true));
+        const [line, sig] = cache.macd(fast, slow, signal);
+        const floats = changesOf((t) => (line[t] > sig[t] ? 1 : 0), slow + signal - 2, line.length);
+        if (JSON.stringify(floats) !== JSON.stringify(expected)) floatDiffers++;
+      }
+    }
+    assert.ok(floatDiffers > 0, 'the float MACD decided every bar like the exact one: the data does not test it');
+  });
+
+  it('property: MACD cross decisions equal the exact reference on cent series with constant runs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ price: fc.integer({ min: 0, max: 6 }), run: fc.integer({ min: 1, max: 50 }) }), { minLength: 2, maxLength: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        (runs, fast, extra, signal, short) => {
+          const cents = runs.flatMap(({ price, run }) => Array.from({ length: run }, () => 10_007 + 13 * price)).slice(0, 160);
+          const slow = fast + extra;
+          fc.pre(slow + signal - 1 <= cents.length);
+          const series = centSeries(cents);
+          assert.deepEqual(kernelChanges('macd-cross', series, [fast, slow, signal], short), referenceMacdChanges(series.cents, fast, slow, signal, short));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+});
+
 /** The double nearest to num/den (num, den > 0), by exact integer rounding: round-half-even on 53 bits. */
 function exactQuotient(num: bigint, den: bigint): number {
   if (num === 0n) return 0;
