@@ -17,10 +17,11 @@ export interface SandboxApi {
   /** Forgets every indicator array (the host keeps their bytes under a budget). */
   drop(): void;
   /**
-   * One combination (swept values in sweep order, `short` last): its target changes packed as
+   * One combination (swept values in sweep order, `short` last), deciding bars ≥ from starting from
+   * target `initial` (0 and 0 for a whole run): its target changes packed as
    * [bar, target, bar, target, …], or the JSON text of the indicator requests not yet supplied.
    */
-  run(values: Float64Array): Int32Array | string;
+  run(values: Float64Array, from: number, initial: number): Int32Array | string;
 }
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -71,7 +72,7 @@ export function sandboxProtocol(moduleExports: Record<string, unknown>, loop: An
     drop() {
       arrays.clear();
     },
-    run(values) {
+    run(values, from, initial) {
       const p: Record<string, number> = {};
       for (let i = 0; i < names.length; i++) p[names[i]] = values[i];
       const allowShort = values[names.length] === 1;
@@ -94,9 +95,11 @@ export function sandboxProtocol(moduleExports: Record<string, unknown>, loop: An
       }
       if (missing.length > 0) return JSON.stringify(missing);
       const n = close.length;
-      const start = strategy.warmup ? Number(strategy.warmup(p)) : firstDefined;
-      const ctx = { p, ind, open, high, low, close, n, allowShort, position: 0 };
-      const count = ruleLoop(strategy.rule, ctx, start === start ? start : n, n, allowShort, bars, targets);
+      let start = strategy.warmup ? Number(strategy.warmup(p)) : firstDefined;
+      if (!(start === start)) start = n;
+      if (start < from) start = from;
+      const ctx = { p, ind, open, high, low, close, n, allowShort, position: initial };
+      const count = ruleLoop(strategy.rule, ctx, start, n, allowShort, bars, targets);
       const packed = new Int32Array(2 * count);
       for (let i = 0; i < count; i++) {
         packed[2 * i] = bars[i];

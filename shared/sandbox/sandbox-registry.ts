@@ -25,7 +25,7 @@ export function installSandboxedStrategy(ref: string, code: string, manifest: St
     sandboxes.set(ref, sandbox);
   }
   const runner = sandbox;
-  installUserStrategy(ref, definitionOfManifest(manifest, (inputs, values, allowShort, out) => runner.signals(inputs, values, allowShort, out), ref));
+  installUserStrategy(ref, definitionOfManifest(manifest, (inputs, values, allowShort, out, from, initial) => runner.signals(inputs, values, allowShort, out, from, initial), ref));
 }
 
 /** Disposes every isolate (they start again, afresh, when next used). */

@@ -122,9 +122,10 @@ export class SandboxedStrategy {
 
   /**
    * Writes the target changes of one combination into `out` (already reset): `values` are the swept
-   * values in sweep order, `short` last (as the engine's StrategyDefinition.signals).
+   * values in sweep order, `short` last; `from` and `initial` continue a run (as the engine's
+   * StrategyDefinition.signals).
    */
-  signals(inputs: StrategyInputs, values: Float64Array, allowShort: boolean, out: SignalBuffer): void {
+  signals(inputs: StrategyInputs, values: Float64Array, allowShort: boolean, out: SignalBuffer, from = 0, initial = 0): void {
     if (!this.api) this.start();
     const api = this.live();
     const n = inputs.close.length;
@@ -136,8 +137,8 @@ export class SandboxedStrategy {
     }
     const args = [new (loadIsolatedVm().ExternalCopy)(values).copyInto({ release: true })];
     for (let round = 0; ; round++) {
-      const answer = this.call(api.run, args, 'run', true);
-      if (answer instanceof Int32Array) return this.readChanges(answer, n, allowShort, out);
+      const answer = this.call(api.run, [...args, from, initial], 'run', true);
+      if (answer instanceof Int32Array) return this.readChanges(answer, n, allowShort, out, from, initial);
       if (typeof answer !== 'string' || round >= MAX_REQUEST_ROUNDS) throw new StrategyError(`strategy ${this.label}: its indicators() keep asking for new arrays for the same parameters`);
       this.supply(inputs, answer);
       args[0] = new (loadIsolatedVm().ExternalCopy)(values).copyInto({ release: true });
@@ -231,10 +232,10 @@ export class SandboxedStrategy {
   }
 
   /** Checks the packed changes (nothing from the sandbox is trusted) and writes them into out. */
-  private readChanges(packed: Int32Array, n: number, allowShort: boolean, out: SignalBuffer): void {
+  private readChanges(packed: Int32Array, n: number, allowShort: boolean, out: SignalBuffer, from: number, initial: number): void {
     if (packed.length % 2 !== 0 || packed.length / 2 > n) throw this.badAnswer('a malformed list of changes');
-    let previousBar = -1;
-    let current = 0;
+    let previousBar = from - 1;
+    let current = initial;
     for (let i = 0; i < packed.length; i += 2) {
       const bar = packed[i];
       const target = packed[i + 1];

@@ -11,6 +11,7 @@ export type { LessThanConstraint, ParamSchema, StrategyDefinition, StrategyInput
 export { SignalBuffer } from './types.js';
 export { IndicatorCache } from './indicator-cache.js';
 export { simulate, type TradingCosts } from './execution.js';
+export { ExecutionState } from './execution-state.js';
 
 /** The strategy library. Adding a strategy = one file in this folder + one line here. */
 const DEFINITIONS: readonly StrategyDefinition[] = [

@@ -1,8 +1,10 @@
 import { atr } from '../indicators/atr.js';
 import { bollinger } from '../indicators/bollinger.js';
-import { ema } from '../indicators/ema.js';
+import { ema, emaErrorBound } from '../indicators/ema.js';
+import { macdBounds, type MacdArrays } from '../indicators/macd.js';
 import { rsi } from '../indicators/rsi.js';
 import { sma } from '../indicators/sma.js';
+import { tickGrid, type TickGrid } from '../indicators/tick-grid.js';
 
 const MIB = 1024 * 1024;
 /** Budget of a cache when its thread has none configured (setIndicatorCacheBudget) and the caller gives none. */
@@ -88,6 +90,8 @@ export class IndicatorCache {
   private hits = 0;
   private misses = 0;
   private evictions = 0;
+  /** The closes' tick grid (null: none), detected on first use. */
+  private grid: TickGrid | null | undefined;
 
   /** `budgetBytes`: defaults to the thread's budget, and is capped by it. */
   constructor(
@@ -160,14 +164,36 @@ export class IndicatorCache {
     return this.entries.size;
   }
 
-  /** SMA of the closes. */
-  sma(period: number): Float64Array {
-    return this.get(`sma:${period}`, () => [sma(this.series.close, period)])[0];
+  /**
+   * The decimal tick grid of the closes (see tick-grid.ts), or undefined off the grid. Detected
+   * once per series and kept outside the byte budget (one array as long as the series).
+   */
+  closeGrid(): TickGrid | undefined {
+    if (this.grid === undefined) this.grid = tickGrid(this.series.close) ?? null;
+    return this.grid ?? undefined;
   }
 
-  /** EMA of the closes (seeded with the mean of the first `period` closes). */
+  /**
+   * SMA of the closes (exact window sums on the closes' tick grid, see sma()). With `from` (an
+   * incremental re-run), only the values at bars ≥ from are needed: an array holding just those
+   * (the bars before not computed: read none of them), O(bars − from + period) instead of
+   * O(bars), unless the whole one is cached.
+   */
+  sma(period: number, from = 0): Float64Array {
+    if (from > 0 && !this.entries.has(`sma:${period}`)) {
+      return this.get(`sma:${period}@${from}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null, from)])[0];
+    }
+    return this.get(`sma:${period}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null)])[0];
+  }
+
+  /** EMA of the closes (seeded with the mean of the first `period` closes; exactly rounded on the tick grid). */
   ema(period: number): Float64Array {
-    return this.get(`ema:${period}`, () => [ema(this.series.close, period)])[0];
+    return this.get(`ema:${period}`, () => [ema(this.series.close, period, undefined, this.closeGrid() ?? null)])[0];
+  }
+
+  /** emaErrorBound of ema(period): how far its values can be from the exact EMA of the closes' decimals. */
+  emaBound(period: number): number {
+    return this.get(`emabound:${period}`, () => [Float64Array.of(emaErrorBound(this.series.close, period, this.ema(period)))])[0][0];
   }
 
   /** Wilder RSI of the closes. */
@@ -180,10 +206,10 @@ export class IndicatorCache {
     return this.get(`atr:${period}`, () => [atr(this.series.high, this.series.low, this.series.close, period)])[0];
   }
 
-  /** Bollinger bands of the closes: [middle, upper, lower]. */
+  /** Bollinger bands of the closes: [middle, upper, lower] (middle = sma(period) on the tick grid). */
   bollinger(period: number, k: number): Float64Array[] {
     return this.get(`bb:${period}:${k}`, () => {
-      const bands = bollinger(this.series.close, period, k);
+      const bands = bollinger(this.series.close, period, k, this.closeGrid() ?? null);
       return [bands.middle, bands.upper, bands.lower];
     });
   }
@@ -198,8 +224,32 @@ export class IndicatorCache {
         for (let t = 0; t < out.length; t++) out[t] = fastEma[t] - slowEma[t];
         return [out];
       })[0];
-      return [line, ema(line, signal)];
+      return [line, ema(line, signal, undefined, null)];
     });
+  }
+
+  /**
+   * The MACD arrays with the EMAs' error bounds (for MacdOrder), and macdBounds of them
+   * (computed once per (fast, slow, signal): a pass over the series).
+   */
+  macdExact(fast: number, slow: number, signal: number): { arrays: MacdArrays; bounds: { line: number; signal: number } } {
+    const [line, signalLine] = this.macd(fast, slow, signal);
+    const arrays: MacdArrays = {
+      fast,
+      slow,
+      signal,
+      fastEma: this.ema(fast),
+      slowEma: this.ema(slow),
+      line,
+      signalLine,
+      fastBound: this.emaBound(fast),
+      slowBound: this.emaBound(slow),
+    };
+    const [lineBound, signalBound] = this.get(`macdbound:${fast}:${slow}:${signal}`, () => {
+      const bounds = macdBounds(arrays);
+      return [Float64Array.of(bounds.line, bounds.signal)];
+    })[0];
+    return { arrays, bounds: { line: lineBound, signal: signalBound } };
   }
 
   /** Highest high of the N bars before each bar: out[t] = max(high[t−N .. t−1]); NaN for t < N. */

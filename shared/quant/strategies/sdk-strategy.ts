@@ -21,7 +21,8 @@ export function definitionOfManifest(manifest: StrategyManifest, signals: Strate
 /**
  * A strategy written on the SDK, run in this thread (trusted code: the built-in strategies). Its
  * indicator arrays come from the series' IndicatorCache; its rule runs in its own compiled copy
- * of the rule loop, as a user strategy's does in its sandbox.
+ * of the rule loop, as a user strategy's does in its sandbox. Its indicator arrays are whole-series
+ * ones (the bars ≥ `from` of a continued run are bit-identical to them).
  */
 export function inProcessDefinition<P extends ParamSpecs, I extends IndicatorRequests>(source: Strategy<P, I>): StrategyDefinition {
   const strategy = source as unknown as Strategy;
@@ -29,7 +30,7 @@ export function inProcessDefinition<P extends ParamSpecs, I extends IndicatorReq
   const names = manifest.params.map((p) => p.name);
   const loop = specialiseRuleLoop();
   const rule = strategy.rule as (t: number, ctx: { position: number }) => unknown;
-  return definitionOfManifest(manifest, (inputs: StrategyInputs, values: Float64Array, allowShort: boolean, out: SignalBuffer) => {
+  return definitionOfManifest(manifest, (inputs: StrategyInputs, values: Float64Array, allowShort: boolean, out: SignalBuffer, from = 0, initial = 0) => {
     const p: Record<string, number> = {};
     for (let i = 0; i < names.length; i++) p[names[i]] = values[i];
     p.short = allowShort ? 1 : 0;
@@ -45,8 +46,9 @@ export function inProcessDefinition<P extends ParamSpecs, I extends IndicatorReq
       if (t > firstDefined) firstDefined = t;
     }
     const n = inputs.close.length;
-    const start = strategy.warmup ? strategy.warmup(p as never) : firstDefined;
-    const ctx = { p, ind, open: inputs.open, high: inputs.high, low: inputs.low, close: inputs.close, n, allowShort, position: 0 };
-    out.count = loop(rule, ctx, start, n, allowShort, out.bar, out.target);
+    const warmup = strategy.warmup ? strategy.warmup(p as never) : firstDefined;
+    // Continuing from bar `from` (incremental re-runs): the rule's only state is its target, `initial`.
+    const ctx = { p, ind, open: inputs.open, high: inputs.high, low: inputs.low, close: inputs.close, n, allowShort, position: initial };
+    out.count = loop(rule, ctx, warmup > from ? warmup : from, n, allowShort, out.bar, out.target);
   });
 }

@@ -148,3 +148,19 @@ test('the time limit spans the whole partition: many quick calls add up to it', 
   }, /slowpoke@1 exceeded its time limit of 300 ms/);
   assert.ok(Date.now() - started < 5_000);
 });
+
+test('continuing from a bar with the target held there gives the tail of the whole run (incremental re-runs)', () => {
+  const strategy = new SandboxedStrategy('probe@2', bundle());
+  strategy.start();
+  for (const short of [0, 1]) {
+    const whole = changes(run(strategy, 10, 40, short));
+    for (const from of [0, 39, 40, 777, 2_999]) {
+      const before = whole.filter(([bar]) => bar < from);
+      const initial = before.length ? before[before.length - 1][1] : 0;
+      const out = new SignalBuffer(inputs.close.length).reset(inputs.close.length);
+      strategy.signals(inputs, Float64Array.from([10, 40, short]), short === 1, out, from, initial);
+      assert.deepEqual(changes(out), whole.filter(([bar]) => bar >= from), `short ${short} from ${from}`);
+    }
+  }
+  strategy.dispose();
+});
