@@ -25,8 +25,8 @@ export const ruleLoop: RuleLoop = function ruleLoop(rule, ctx, start, n, allowSh
   let current = ctx.position;
   let count = 0;
   const notLong = allowShort ? -1 : 0;
+  ctx.position = current;
   for (let t = start < 0 ? 0 : start; t < n; t++) {
-    ctx.position = current;
     const answer = rule(t, ctx);
     let want: number;
     if (answer === 1) want = 1;
@@ -38,6 +38,8 @@ export const ruleLoop: RuleLoop = function ruleLoop(rule, ctx, start, n, allowSh
       targets[count] = want;
       count++;
       current = want;
+      // Written on a change only: no store per bar, so the JIT keeps the rule's loads out of the loop.
+      ctx.position = current;
     }
   }
   ctx.position = current;
