@@ -7,7 +7,8 @@ import { OhlcvCsvStream } from '../../shared/quant/data-import/ohlcv-csv-stream.
 import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
 import { datasetSeries, decodeDataset } from '../../shared/quant/dataset-codec.js';
 import { barColumnsOf, type BarColumns } from './dataset-chunks.js';
-import { DatasetImportError, type DatasetStore, type ImportHeader, type StoredDatasetInfo, type StoredTag } from './dataset-store.js';
+import { DatasetImportError, type DatasetStore, type ImportHeader, type StoredDatasetInfo } from './dataset-store.js';
+import type { StoredTag } from './dataset-tags.js';
 
 const MIB = 1024 * 1024;
 

@@ -473,6 +473,15 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     const v2 = JSON.parse(appended.stdout).id as string;
     // An occurrence that started after the tag moved resolved it then (one started before keeps its version).
     assert.equal(await datasetOfRun(Date.now()), `sha256:${v2}`);
+
+    // The tag removed (forced: the schedule names it): the next occurrences are skipped, saying why.
+    const untagged = cli('data', 'rm', 'ADAUSDT-1h', '--force');
+    assert.equal(untagged.status, 0, untagged.stderr);
+    const skipped = await eventually(async () => {
+      const schedule = (await coordinator.listSchedules()).schedules.find((s) => s.name === 'ada-nightly');
+      return schedule?.lastRun?.skipped ? schedule.lastRun : undefined;
+    }, 30_000, 'a skipped occurrence');
+    assert.match(skipped.reason, /^the template no longer validates: template\.backtest\.dataset\.name: no dataset tag "ADAUSDT-1h"/);
     await coordinator.changeSchedule('remove', 'ada-nightly');
   });
 
@@ -485,6 +494,12 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     const refused = cli('data', 'import', file, '--symbol', 'XRPUSDT', '--timeframe', '1m');
     assert.equal(refused.status, 1);
     assert.match(refused.stderr.trim(), /^quantgrid: .*the dataset store's budget is full: it holds \S+ MiB of 16\.0 MiB \(the coordinator's --dataset-budget\)/);
+    // The same through the API: the status is RESOURCE_EXHAUSTED.
+    const content = Buffer.from(csvOfColumns(barsAfter(Date.UTC(2023, 0, 1), bars, 60_000, 42)));
+    await assert.rejects(
+      coordinator.importDatasetStream({ symbol: 'XRPUSDT', timeframe: '1m', format: '', totalBytes: content.length, dataset: '' }, Readable.from([content])),
+      (error: Error & { code?: number }) => error.code === grpc.status.RESOURCE_EXHAUSTED && /--dataset-budget/.test(error.message),
+    );
     const after = await coordinator.listDatasets();
     assert.equal(after.datasets.length, datasets.length);
     assert.equal(Number(after.usedBytes), Number(usedBytes));
