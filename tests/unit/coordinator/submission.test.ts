@@ -59,6 +59,13 @@ describe('validateSubmission', () => {
     assert.equal((await validateSubmission(request(), DEFAULT_SPEC_LIMITS, NO_DATASETS)).deadlineAt, 0);
   });
 
+  it('a full run (every unit from its first bar) also reuses no cached partitions', async () => {
+    const full = await validateSubmission(request({ full: true }), DEFAULT_SPEC_LIMITS, NO_DATASETS);
+    assert.deepEqual([full.full, full.noCache], [true, true]);
+    const plain = await validateSubmission(request(), DEFAULT_SPEC_LIMITS, NO_DATASETS);
+    assert.deepEqual([plain.full, plain.noCache], [false, false]);
+  });
+
   it('names the field of a bad request id or deadline', async () => {
     assert.equal(await fieldOfAsync(() => validateSubmission(request({ requestId: 'x'.repeat(201) }), DEFAULT_SPEC_LIMITS, NO_DATASETS)), 'request_id');
     assert.equal(await fieldOfAsync(() => validateSubmission(request({ deadlineSeconds: MAX_DEADLINE_SECONDS + 1 }), DEFAULT_SPEC_LIMITS, NO_DATASETS)), 'deadline_seconds');
