@@ -3,7 +3,8 @@ import type { JobEventType } from '../../shared/generated/quantgrid/v1/JobEventT
 import type { JobEventLog } from './job-event-log.js';
 import { toJobProgress, type ProgressSnapshot } from './job-model.js';
 import type { NodeRecord } from '../nodes/node-table.js';
-import type { JobDispatchContext, PartitionListener, PartitionTask } from '../partitions/partition-dispatcher.js';
+import type { JobDispatchContext, PartitionContinuation, PartitionListener, PartitionTask } from '../partitions/partition-dispatcher.js';
+import { addWork, NO_WORK, type PartitionWork } from '../../shared/tasks/continuation.js';
 
 export class JobFailure extends Error {}
 
@@ -20,6 +21,10 @@ export class JobExecution implements PartitionListener {
   private recovered = 0;
   /** Partitions computed by this execution (not restored); the ETA is based on them. */
   private computed = 0;
+  /** What the units of the partitions computed here simulated (incremental re-runs). */
+  private work: PartitionWork = { ...NO_WORK };
+  /** The dataset whose earlier job's checkpoints this job's units are given ('' for none). */
+  continuedFrom = '';
   private readonly runningByNode = new Map<string, number>();
   private runningCount = 0;
   private firstStartAt = 0;
@@ -41,7 +46,7 @@ export class JobExecution implements PartitionListener {
      * PARTITION_FINISHED event goes out, only once this settles: what progress reports as done is
      * what a coordinator taking the job over will find and not recompute.
      */
-    private readonly recordResult: (index: number, resultJson: string) => Promise<void> = async () => undefined,
+    private readonly recordResult: (index: number, resultJson: string, continuation?: PartitionContinuation) => Promise<void> = async () => undefined,
   ) {
     this.outcome = new Promise<void>((resolve, reject) => {
       this.resolveOutcome = resolve;
@@ -82,6 +87,8 @@ export class JobExecution implements PartitionListener {
       etaSeconds: this.etaSeconds(),
       reused: this.reused,
       recovered: this.recovered,
+      work: { ...this.work },
+      ...(this.continuedFrom ? { continuedFrom: this.continuedFrom } : {}),
     };
   }
 
@@ -129,7 +136,7 @@ export class JobExecution implements PartitionListener {
     this.emit('JOB_EVENT_TYPE_PARTITION_RETRIED', { partition: task.index, nodeId: node.id, attempt, message: cause });
   }
 
-  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number): void {
+  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation?: PartitionContinuation): void {
     if (this.settled) return;
     try {
       this.partials[task.index] = JSON.parse(resultJson);
@@ -137,8 +144,9 @@ export class JobExecution implements PartitionListener {
       this.fail(`partition ${task.index} returned malformed JSON from ${node.id}`);
       return;
     }
-    void this.recordResult(task.index, resultJson).then(() => {
+    void this.recordResult(task.index, resultJson, continuation).then(() => {
       if (this.settled) return;
+      if (continuation) this.work = addWork(this.work, continuation.work);
       this.done += 1;
       this.computed += 1;
       this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt });

@@ -6,6 +6,14 @@ import { QUANTGRID_VERSION } from '../../shared/version.js';
 import type { NodeRecord, NodeTable } from '../nodes/node-table.js';
 import { RUN_PARTITION_METHOD } from '../../shared/grpc/node-agent-methods.js';
 import { FairShareQueue } from './fair-share-queue.js';
+import { errorMessage } from '../../shared/errors.js';
+import { NO_WORK, type PartitionWork, type UnitCheckpoint } from '../../shared/tasks/continuation.js';
+
+/** What an agent returned beside the result, for a job that keeps checkpoints (shared/tasks/continuation.ts). */
+export interface PartitionContinuation {
+  checkpoints: UnitCheckpoint[];
+  work: PartitionWork;
+}
 
 /** The job-side receiver of a partition's fate. One per job, shared by its partitions. */
 export interface PartitionListener {
@@ -14,7 +22,7 @@ export interface PartitionListener {
   ended(task: PartitionTask, node: NodeRecord): void;
   progressed(task: PartitionTask, fraction: number): void;
   retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string): void;
-  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number): void;
+  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation?: PartitionContinuation): void;
   /** The partition cannot succeed: a deterministic error, or attempts used up. */
   failed(task: PartitionTask, cause: string): void;
 }
@@ -33,6 +41,11 @@ export interface JobDispatchContext {
   owner: string;
   listener: PartitionListener;
   cancelled: boolean;
+  /**
+   * Incremental re-runs: reads the checkpoints an earlier job left for the partition's units, sent
+   * with it (a slot of the chosen node is held meanwhile). A failed read sends none: the units run in full.
+   */
+  loadCheckpoints?: (partition: unknown) => Promise<UnitCheckpoint[]>;
 }
 
 export interface PartitionTask {
@@ -61,6 +74,15 @@ export interface DispatcherOptions {
   heartbeatMs: number;
   /** host:port agents fetch stored datasets from (RunPartitionRequest.dataset_source). */
   datasetSource?: () => string;
+}
+
+/** The checkpoints and work counts of a result, when the agent sent them (a job that keeps checkpoints). */
+function continuationOf(result: NonNullable<PartitionEvent__Output['result']>): PartitionContinuation | undefined {
+  if (!result.work) return undefined;
+  return {
+    checkpoints: result.checkpoints.map((checkpoint) => ({ unit: checkpoint.unit, data: checkpoint.data })),
+    work: { ...NO_WORK, ...result.work },
+  };
 }
 
 /** Agent-side refusals that say nothing about the partition or the node's health. */
@@ -154,6 +176,33 @@ export class PartitionDispatcher {
     task.attempts += 1;
     const attempt = task.attempts;
     this.table.acquireSlot(node);
+    const load = task.job.loadCheckpoints;
+    if (!load) {
+      this.call(task, node, attempt, []);
+      return;
+    }
+    // Read only now, for one partition at a time per slot: a job's checkpoints are never all in memory.
+    load(task.partition)
+      .catch((error: unknown) => {
+        this.log.warn({ job: task.job.jobId, partition: task.index, err: errorMessage(error) }, 'checkpoints not read: the units run in full');
+        return [];
+      })
+      .then((checkpoints) => {
+        if (task.job.cancelled || task.settled || this.closed) {
+          this.table.releaseSlot(node);
+          this.schedulePump();
+          return;
+        }
+        try {
+          this.call(task, node, attempt, checkpoints);
+        } catch (error) {
+          this.table.releaseSlot(node);
+          this.retry(task, node, `dispatch failed: ${errorMessage(error)}`);
+        }
+      });
+  }
+
+  private call(task: PartitionTask, node: NodeRecord, attempt: number, checkpoints: UnitCheckpoint[]): void {
     const call = node.client.runPartition({
       jobId: task.job.jobId,
       partition: task.index,
@@ -166,6 +215,7 @@ export class PartitionDispatcher {
       datasetSource: this.options.datasetSource?.() ?? '',
       datasetIds: [...task.job.datasetIds],
       strategyRefs: [...(task.job.strategyRefs ?? [])],
+      checkpoints,
     }, node.signer?.metadata(RUN_PARTITION_METHOD) ?? new grpc.Metadata());
     const run: RunningAttempt = { node, attempt, call, lastMessageAt: Date.now() };
     task.running = run;
@@ -180,7 +230,7 @@ export class PartitionDispatcher {
           this.finishAttempt(task, run);
           task.settled = true;
           this.table.recordSuccess(node);
-          task.job.listener.finished(task, event.result!.resultJson, node, attempt);
+          task.job.listener.finished(task, event.result!.resultJson, node, attempt, continuationOf(event.result!));
           return;
         case 'error': {
           const error = event.error!;
