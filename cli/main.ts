@@ -11,6 +11,7 @@ import { registerScheduleCommand } from './commands/schedule.js';
 import { registerJobCommand } from './commands/job.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerNodesCommand } from './commands/nodes.js';
+import { registerStrategyCommand } from './commands/strategy.js';
 import { registerSubmitCommand } from './commands/submit.js';
 import { registerTokenCommand } from './commands/token.js';
 
@@ -41,6 +42,7 @@ Examples:
   registerCancelCommand(program);
   registerNodesCommand(program);
   registerDataCommand(program);
+  registerStrategyCommand(program);
   registerScheduleCommand(program);
   registerTokenCommand(program);
   registerAuditCommand(program);

@@ -23,6 +23,7 @@ import { installAdminToken, readClusterSecret } from './auth/auth-bootstrap.js';
 import { apiAuthInterceptor } from './api/auth-interceptor.js';
 import { TokenStore } from './auth/token-store.js';
 import { DatasetStore } from './datasets/dataset-store.js';
+import { StrategyStore } from './strategies/strategy-store.js';
 import { DatasetRetention } from './datasets/dataset-retention.js';
 import { DatasetReferences } from './datasets/dataset-usage.js';
 import { ScheduleService } from './schedules/schedule-service.js';
@@ -68,6 +69,7 @@ async function main(): Promise<void> {
   const table = new NodeTable(
     {
       weights: config.weights,
+      specialtyBonus: config.specialtyBonus,
       quarantineMs: config.quarantineMs,
       quarantineAfterFailures: config.quarantineAfterFailures,
       agentTls: config.agentTls,
@@ -94,6 +96,7 @@ async function main(): Promise<void> {
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
   const apiRedis = duplicateRedis(redis, log, 'api', { maxRetriesPerRequest: 1 });
   const hub = new JobEventLog(duplicateRedis(redis, log, 'event log'), config.queuePrefix, retention.age, log, apiRedis);
+  const strategies = new StrategyStore(apiRedis, config.queuePrefix);
   const store = new JobStore(apiRedis, config.queuePrefix, retention);
   const datasets = new DatasetStore(store.connection, config.queuePrefix, { budgetBytes: config.datasetBudgetBytes });
   datasets
@@ -101,13 +104,13 @@ async function main(): Promise<void> {
     .then((count) => count > 0 && log.info({ datasets: count }, 'datasets stored whole cut into chunks'))
     .catch((error) => log.warn({ err: errorMessage(error) }, 'datasets stored whole not cut into chunks (they stay readable)'));
   const checkpoints = new CheckpointStore(duplicateRedis(redis, log, 'checkpoints'), config.queuePrefix, Math.ceil(config.partitionCacheTtlMs / 1000));
-  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, { checkpoints, lineage: datasets });
+  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, strategies, { checkpoints, lineage: datasets });
   const worker = new JobWorker(store, runner, config.jobConcurrency, log, {
     lockMs: config.jobLockMs,
     stalledIntervalMs: config.stalledIntervalMs,
     maxStalled: config.maxStalled,
   });
-  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs);
+  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs, strategies);
   worker.hooks = schedules.hooks;
   worker.start(duplicateRedis(redis, log, 'job worker'));
   schedules.reconcile().catch((error) => log.warn({ err: errorMessage(error) }, 'schedules not reconciled'));
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
     ],
   });
   const { proto } = loadQuantgridProto();
-  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, datasetReferences, schedules, tokens, audit, quota: config.userQuota }));
+  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, datasetReferences, schedules, tokens, audit, quota: config.userQuota, strategies }));
   const health = addStandardServices(server, SERVICE_NAME);
   const bindAddress = formatHostPort(config.listen.host, config.listen.port);
   const port = await new Promise<number>((resolve, reject) =>

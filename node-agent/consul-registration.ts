@@ -21,12 +21,14 @@ export interface AgentMetaInput {
   memoryTotalBytes: number;
   cpuSpeedGhz: number;
   capabilities: readonly string[];
+  /** Task kinds this node is specialised in (--specialties). */
+  specialties: readonly string[];
   version: string;
 }
 
 /**
  * Service Meta the coordinator reads: cores, slots, memory (total bytes), cpu_speed (GHz),
- * capabilities (comma-joined), version.
+ * capabilities and specialties (comma-joined), version.
  */
 export function agentServiceMeta(input: AgentMetaInput): Record<string, string> {
   return {
@@ -35,6 +37,7 @@ export function agentServiceMeta(input: AgentMetaInput): Record<string, string> 
     memory: String(Math.round(input.memoryTotalBytes)),
     cpu_speed: String(input.cpuSpeedGhz),
     capabilities: input.capabilities.join(','),
+    specialties: input.specialties.join(','),
     version: input.version,
   };
 }

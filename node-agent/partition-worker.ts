@@ -8,6 +8,7 @@ import { errorMessage } from '../shared/errors.js';
 import { MAX_AGENT_MESSAGE_BYTES } from '../shared/grpc/message-limits.js';
 import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.js';
 import { setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
+import { installSandboxedStrategy, newPartition, setSandboxLimits } from '../shared/sandbox/sandbox-registry.js';
 import { checkpointsWithinBudget, CollectingContinuation } from '../shared/tasks/continuation.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
 
@@ -18,6 +19,7 @@ const cancelFlag = new Int32Array(init.cancelBuffer);
 const progressIntervalMs = init.progressIntervalMs;
 // This thread's share of the agent's indicator-cache budget caps every cache the task code creates.
 if (init.indicatorCacheBytes !== undefined) setIndicatorCacheBudget(init.indicatorCacheBytes);
+if (init.sandboxLimits) setSandboxLimits(init.sandboxLimits);
 
 function reply(message: WorkerReply): void {
   port.postMessage(message);
@@ -71,6 +73,9 @@ function runPartition(request: WorkerRequest): void {
   const datasets = request.datasets ?? {};
   clearInstalledDatasets(new Set(Object.keys(datasets)));
   for (const [datasetId, dataset] of Object.entries(datasets)) installDataset(datasetId, dataset);
+  // User strategies run in sandboxes: fresh isolates and time budgets for every partition.
+  newPartition();
+  for (const [ref, { code, manifest }] of Object.entries(request.strategies ?? {})) installSandboxedStrategy(ref, code, manifest);
 
   const started = performance.now();
   let partial: unknown;

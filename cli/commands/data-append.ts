@@ -6,12 +6,12 @@ import { flagValue } from '../flag-parsers.js';
 import { renderDatasetDetails } from '../render/dataset-table.js';
 import { parseDatasetRef } from '../dataset-ref.js';
 
-async function run(context: CommandContext, flags: { format: string }, [ref, file]: string[]): Promise<number> {
+async function run(context: CommandContext, flags: { format: string; allowNonPositive?: boolean }, [ref, file]: string[]): Promise<number> {
   const dataset = flagValue('ID|TAG', ref, parseDatasetRef);
   // Only the new bars are sent (AppendDatasetStream), streamed as an import is.
   const opened = await openDatasetFile(file, flags.format);
   const info = await sendDatasetFile(file, opened, (content) =>
-    context.connection.appendDatasetStream({ symbol: '', timeframe: '', format: opened.format, totalBytes: opened.size, dataset }, content),
+    context.connection.appendDatasetStream({ symbol: '', timeframe: '', format: opened.format, totalBytes: opened.size, dataset, allowNonPositive: flags.allowNonPositive === true }, content),
   );
   if (context.json) context.printJson(info);
   else {
@@ -30,6 +30,7 @@ export function registerDataAppendCommand(data: Command): void {
     .argument('<dataset>', 'the version to extend: its id (sha256:<id> or the bare id) or a tag')
     .argument('<file>', 'the new bars, in the formats of data import (the same symbol and timeframe: they are the dataset\'s)')
     .option('--format <format>', 'auto, header, binance or parquet (auto: Parquet when the file starts with PAR1, else CSV)', 'auto')
+    .option('--allow-non-positive', 'accept open, high, low and close of 0 or below, as data import does')
     .addHelpText(
       'after',
       `

@@ -9,6 +9,7 @@ interface Flags {
   symbol?: string;
   timeframe?: string;
   format: string;
+  allowNonPositive?: boolean;
 }
 
 async function run(context: CommandContext, flags: Flags, args: string[]): Promise<number> {
@@ -18,7 +19,10 @@ async function run(context: CommandContext, flags: Flags, args: string[]): Promi
   // The file is streamed (ImportDatasetStream), never read whole: any size, little memory.
   const opened = await openDatasetFile(file, flags.format);
   const info = await sendDatasetFile(file, opened, (content) =>
-    context.connection.importDatasetStream({ symbol: flags.symbol!, timeframe: flags.timeframe!, format: opened.format, totalBytes: opened.size }, content),
+    context.connection.importDatasetStream(
+      { symbol: flags.symbol!, timeframe: flags.timeframe!, format: opened.format, totalBytes: opened.size, allowNonPositive: flags.allowNonPositive === true },
+      content,
+    ),
   );
   if (context.json) context.printJson(info);
   else {
@@ -37,16 +41,21 @@ export function registerDataImportCommand(data: Command): void {
     .option('--symbol <symbol>', 'the symbol the bars belong to, e.g. BTCUSDT')
     .option('--timeframe <tf>', `the bars' timeframe: ${TIMEFRAMES.join(' ')}`)
     .option('--format <format>', 'auto, header, binance or parquet (auto: Parquet when the file starts with PAR1, else CSV)', 'auto')
+    .option('--allow-non-positive', 'accept open, high, low and close of 0 or below (spreads, some futures, rates); refused by default as a data error')
     .addHelpText(
       'after',
       `
 A bad file is refused with the row at fault (for Parquet, the 1-based data row), and nothing is
-stored. Importing the same bars again gives the same id, from CSV or Parquet alike.
+stored: unsorted or duplicate times, bars off the timeframe's grid, high/low not around open/close,
+negative volume, prices of 0 or below (unless --allow-non-positive), or a --timeframe much finer
+than the bars (1h bars as 5m: "bars are 1h apart, not 5m: use --timeframe 1h"; gaps such as
+weekends are fine). Importing the same bars again gives the same id, from CSV or Parquet alike.
 
 Examples:
   $ quantgrid data import BTCUSDT-1h-2024.csv --symbol BTCUSDT --timeframe 1h
   $ quantgrid data import BTCUSDT-1h-2024-01.csv --symbol BTCUSDT --timeframe 1h --format binance --json
-  $ quantgrid data import BTCUSDT-1h-2024.parquet --symbol BTCUSDT --timeframe 1h`,
+  $ quantgrid data import BTCUSDT-1h-2024.parquet --symbol BTCUSDT --timeframe 1h
+  $ quantgrid data import CL-SPREAD-1d.csv --symbol CL-SPREAD --timeframe 1d --allow-non-positive`,
     )
     .action(commandAction(run));
 }

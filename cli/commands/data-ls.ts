@@ -11,7 +11,8 @@ async function run(context: CommandContext): Promise<number> {
   else {
     context.print(renderDatasetsTable(response.datasets));
     const budget = Number(response.budgetBytes) > 0 ? ` of a ${formatBytes(Number(response.budgetBytes))} budget` : '';
-    context.print(`\n${response.datasets.length} versions, ${response.tags.length} tags; ${formatBytes(Number(response.usedBytes))} stored${budget} (versions share their common chunks)`);
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    context.print(`\n${plural(response.datasets.length, 'version')}, ${plural(response.tags.length, 'tag')}; ${formatBytes(Number(response.usedBytes))} stored${budget} (versions share their common chunks)`);
   }
   return EXIT.OK;
 }

@@ -8,7 +8,8 @@ import { quoteInput } from '../../shared/quote-input.js';
 import { isDatasetTag, TAG_RULE } from '../../shared/quant/dataset-tag.js';
 import { STORED_DATASET_PREFIX } from '../../shared/quant/dataset.js';
 import { DATASET_ID_PATTERN } from '../../shared/quant/dataset-codec.js';
-import { toDatasetInfo, type DatasetStore, type StoredDatasetInfo, type StoredTag } from '../datasets/dataset-store.js';
+import { toDatasetInfo, type DatasetStore, type StoredDatasetInfo } from '../datasets/dataset-store.js';
+import type { StoredTag } from '../datasets/dataset-tags.js';
 import { describeUse, type DatasetReferences } from '../datasets/dataset-usage.js';
 import type { DatasetInfo } from '../../shared/generated/quantgrid/v1/DatasetInfo.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -31,7 +32,7 @@ function toDatasetTag(tag: StoredTag): DatasetTag {
 /** Importing, appending to, tagging, listing and removing stored datasets, and serving their bytes to node agents. */
 export function createDatasetHandlers(datasets: DatasetStore, references: DatasetReferences, audit: AuditLog, log: Logger): Pick<CoordinatorHandlers, DatasetRpcName> {
   const context = (rpc: DatasetRpcName): RpcContext => ({ rpc, log, dependency: DATASET_STORE });
-  const tagsOf = async (id: string): Promise<string[]> => (await datasets.tags()).filter((tag) => tag.id === id).map((tag) => tag.name);
+  const tagsOf = async (id: string): Promise<string[]> => (await datasets.tags.list()).filter((tag) => tag.id === id).map((tag) => tag.name);
   /** An import, in one message or streamed: logged, in the audit trail, and answered. */
   const imported = async (info: StoredDatasetInfo & { alreadyPresent: boolean }, owner: string, streamed: boolean): Promise<DatasetInfo> => {
     const { id, symbol, timeframe, bars, bytes, alreadyPresent } = info;
@@ -42,7 +43,7 @@ export function createDatasetHandlers(datasets: DatasetStore, references: Datase
   };
   /** Points a tag at a version, audited. */
   const setTag = async (name: string, id: string, user: string, why: string): Promise<StoredTag> => {
-    const tag = await datasets.setTag(name, id, user);
+    const tag = await datasets.tags.set(name, id, user);
     log.info({ tag: name, dataset: id, user }, 'dataset tagged');
     await audit.append({ user, action: 'dataset.tag', target: name, detail: `→ sha256:${id}${why}` });
     return tag;
@@ -50,9 +51,9 @@ export function createDatasetHandlers(datasets: DatasetStore, references: Datase
   const mayMoveTag = (principal: Principal) => (tag: StoredTag) => checkOwnerOrAdmin(principal, tag.owner, `tag ${quoteInput(tag.name)}`);
 
   return {
-    ImportDataset: unary(context('ImportDataset'), async ({ symbol, timeframe, format, content }, call) => {
+    ImportDataset: unary(context('ImportDataset'), async ({ symbol, timeframe, format, content, allowNonPositive }, call) => {
       const owner = principalOf(call).user;
-      return imported(await datasets.import({ symbol, timeframe, format, content, owner }), owner, false);
+      return imported(await datasets.import({ symbol, timeframe, format, content, owner, allowNonPositive }), owner, false);
     }),
 
     ImportDatasetStream: clientStream(context('ImportDatasetStream'), async (call) => {
@@ -72,7 +73,7 @@ export function createDatasetHandlers(datasets: DatasetStore, references: Datase
     }),
 
     ListDatasets: unary(context('ListDatasets'), async () => {
-      const [all, tags, usedBytes] = await Promise.all([datasets.list(), datasets.tags(), datasets.usedBytes()]);
+      const [all, tags, usedBytes] = await Promise.all([datasets.list(), datasets.tags.list(), datasets.usedBytes()]);
       const byId = new Map<string, string[]>();
       for (const tag of tags) byId.set(tag.id, [...(byId.get(tag.id) ?? []), tag.name]);
       return { datasets: all.map((info) => toDatasetInfo(info, false, byId.get(info.id))), tags: tags.map(toDatasetTag), usedBytes, budgetBytes: datasets.budgetBytes };
@@ -83,7 +84,7 @@ export function createDatasetHandlers(datasets: DatasetStore, references: Datase
       if (!isDatasetTag(name)) throw new ValidationError('name', `must be ${TAG_RULE}`);
       const found = dataset ? await datasets.resolve(dataset) : undefined;
       if (!found) throw new ValidationError('dataset', dataset ? `no dataset or tag ${quoteInput(dataset)} (see quantgrid data ls)` : 'is required: the id or tag of a version');
-      const existing = await datasets.tag(name);
+      const existing = await datasets.tags.get(name);
       if (existing) mayMoveTag(principal)(existing);
       return toDatasetTag(await setTag(name, found.info.id, principal.user, existing ? ` (was sha256:${existing.id})` : ''));
     }),
@@ -93,14 +94,14 @@ export function createDatasetHandlers(datasets: DatasetStore, references: Datase
       const id = CONTENT_ID.exec(name)?.[1];
       if (id === undefined) {
         if (!isDatasetTag(name)) throw new ValidationError('name', `must be a dataset's id (sha256:<64 hex digits>) or a tag (${TAG_RULE})`);
-        const tag = await datasets.tag(name);
+        const tag = await datasets.tags.get(name);
         if (!tag) throw new NotFound('dataset tag', name);
         checkOwnerOrAdmin(principal, tag.owner, `tag ${quoteInput(name)}`);
         const schedules = await references.schedulesOfTag(name);
         if (schedules.length > 0 && !force) {
           throw new FailedPrecondition(`tag ${name} is in use: ${schedules.map((schedule) => `schedule ${schedule}`).join(', ')} names it; remove those first, or force`);
         }
-        await datasets.removeTag(name);
+        await datasets.tags.remove(name);
         log.info({ tag: name, dataset: tag.id, user: principal.user, force }, 'dataset tag removed');
         await audit.append({ user: principal.user, action: 'dataset.untag', target: name, detail: `was sha256:${tag.id}${force && schedules.length > 0 ? ', forced' : ''}` });
         return { removedId: '', removedTag: name, removedTags: [], freedBytes: 0 };
@@ -111,7 +112,7 @@ export function createDatasetHandlers(datasets: DatasetStore, references: Datase
       const use = await references.usesOf(id);
       const used = describeUse(use);
       if (used && !force) throw new FailedPrecondition(`dataset ${id} is in use: ${used}; remove those first, or force`);
-      for (const tag of use.tags) await datasets.removeTag(tag);
+      for (const tag of use.tags) await datasets.tags.remove(tag);
       const freedBytes = await datasets.remove(id);
       log.info({ dataset: id, user: principal.user, force, freedBytes, tags: use.tags }, 'dataset removed');
       await audit.append({ user: principal.user, action: 'dataset.remove', target: `sha256:${id}`, detail: `${info.symbol} ${info.timeframe}, ${info.bars} bars${used ? `, forced (was used by ${used})` : ''}` });

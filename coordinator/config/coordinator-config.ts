@@ -13,7 +13,7 @@ import { readableFile, SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-kind.js';
 import { DEFAULT_USER_QUOTA, type UserQuota } from '../jobs/user-quota.js';
-import type { ScoreWeights } from '../nodes/node-scorer.js';
+import { DEFAULT_SPECIALTY_BONUS, SPECIALTY_BONUS_RANGE, type ScoreWeights } from '../nodes/node-scorer.js';
 import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS } from '../schedules/schedule-model.js';
 
 export interface CoordinatorConfig {
@@ -26,6 +26,8 @@ export interface CoordinatorConfig {
   redisUrl: URL;
   queuePrefix: string;
   weights: ScoreWeights;
+  /** A node specialised in a job's kind has its score multiplied by this when placing that job's partitions. */
+  specialtyBonus: number;
   maxAttempts: number;
   quarantineMs: number;
   quarantineAfterFailures: number;
@@ -80,6 +82,14 @@ function parseWeights(text: string): ScoreWeights {
   return weights;
 }
 
+/** "1.5" → 1.5: a factor from SPECIALTY_BONUS_RANGE.min (1: specialties count for nothing) to its max. */
+export function parseSpecialtyBonus(text: string): number {
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  const { min, max } = SPECIALTY_BONUS_RANGE;
+  if (!Number.isFinite(value) || value < min || value > max) throw new InvalidArgumentError(`"${text}" is not a factor from ${min} (no bonus) to ${max}`);
+  return value;
+}
+
 /** Every coordinator option; each has an environment variable (docs/configuration.md lists them). */
 export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
@@ -100,6 +110,9 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .env('QUANTGRID_QUEUE_PREFIX')
     .default('quantgrid'),
   new Option('--weights <weights>', 'node score weights').env('QUANTGRID_SCORE_WEIGHTS').default('cpu=0.4,memory=0.3,network=0.3'),
+  new Option('--specialty-bonus <factor>', 'score multiplier of a node specialised in a job\'s kind (agent --specialties) when placing that job\'s partitions; 1 = none')
+    .env('QUANTGRID_SPECIALTY_BONUS')
+    .default(String(DEFAULT_SPECIALTY_BONUS)),
   new Option('--max-attempts <n>', 'attempts per partition before the job fails').env('QUANTGRID_MAX_ATTEMPTS').default('3'),
   new Option('--quarantine <duration>', 'how long a node that keeps failing gets no work').env('QUANTGRID_QUARANTINE').default('30s'),
   new Option('--quarantine-after <n>', 'consecutive failures that quarantine a node')
@@ -126,7 +139,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--dataset-budget <bytes>', 'most bytes of stored datasets the cluster keeps in Redis (e.g. 8GiB; 0: no limit); past it an import or append is refused (RESOURCE_EXHAUSTED)')
     .env('QUANTGRID_DATASET_BUDGET')
     .default('8GiB'),
-  new Option('--partition-cache-ttl <duration>', 'how long a partition result stays reusable by identical later jobs')
+  new Option('--partition-cache-ttl <duration>', 'how long a partition result stays reusable by identical later jobs, and units\' checkpoints by later jobs on data that extends theirs')
     .env('QUANTGRID_PARTITION_CACHE_TTL')
     .default('7d'),
   new Option('--partitions-per-slot <n>', 'partitions planned per free slot, to balance uneven nodes')
@@ -191,6 +204,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     redisUrl,
     queuePrefix: raw.queuePrefix!,
     weights,
+    specialtyBonus: convert('specialty-bonus', raw.specialtyBonus!, parseSpecialtyBonus),
     maxAttempts: convert('max-attempts', raw.maxAttempts!, parsePositiveInt),
     quarantineMs: convert('quarantine', raw.quarantine!, parseDurationMs),
     quarantineAfterFailures: convert('quarantine-after', raw.quarantineAfter!, parsePositiveInt),

@@ -6,12 +6,13 @@ import { Internal, NotFound, ResourceExhausted, Unavailable, ValidationError } f
 import { barSpacingProblem } from '../../shared/quant/data-import/bar-spacing.js';
 import { DATASET_COLUMNS, DATASET_ID_PATTERN, datasetHeaderBytes, datasetSeries, decodeDataset, encodeDatasetHeader, readDatasetTimes } from '../../shared/quant/dataset-codec.js';
 import { STORED_DATASET_PREFIX, SYMBOL_PATTERN } from '../../shared/quant/dataset.js';
-import { isDatasetTag } from '../../shared/quant/dataset-tag.js';
 import { DATASET_STORE } from '../redis/store-names.js';
 import { appendPlan, barColumnsOf, chunkId, ColumnChunker, type BarColumns } from './dataset-chunks.js';
-import { isTimeframe, TIMEFRAMES, type Timeframe } from '../../shared/quant/timeframes.js';
+import { COMMIT_VERSION, REMOVE_VERSION } from './dataset-index-scripts.js';
+import { DatasetTags, type StoredTag } from './dataset-tags.js';
+import { isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../../shared/quant/timeframes.js';
 import { parseDatasetFileAsync, type DatasetFormat, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
-import { ResampledBarCounts } from './resampled-bar-counts.js';
+import { DatasetTimeFacts } from './dataset-time-facts.js';
 
 const FORMATS: readonly DatasetFormat[] = ['auto', 'header', 'binance', 'parquet'];
 const WORKER_SCRIPT = new URL('./dataset-import-worker.js', import.meta.url);
@@ -38,14 +39,6 @@ export interface StoredDatasetInfo {
   chunks?: string[][];
 }
 
-/** A tag as the store keeps it: the version it points at, who made it (its owner), when it last moved. */
-export interface StoredTag {
-  name: string;
-  id: string;
-  owner: string;
-  updatedAtMs: number;
-}
-
 export interface ImportRequest {
   symbol: string;
   timeframe: string;
@@ -53,6 +46,8 @@ export interface ImportRequest {
   content: Uint8Array;
   /** The importing user, recorded as the owner when the content is new. */
   owner?: string;
+  /** Accept prices ≤ 0 (proto allow_non_positive); refused by default. */
+  allowNonPositive?: boolean;
 }
 
 /** An import's checked header. */
@@ -60,6 +55,7 @@ export interface ImportHeader {
   symbol: string;
   timeframe: Timeframe;
   format: DatasetFormat;
+  allowNonPositive: boolean;
 }
 
 /** A file parsed, encoded and hashed (dataset-parse.ts, dataset-stream-import.ts). */
@@ -92,65 +88,6 @@ const MAX_LINEAGE_STEPS = 1000;
 /** A chunk written but not yet indexed waits this long at most (its coordinator died meanwhile). */
 const PENDING_CHUNK_TTL_SECONDS = 3600;
 
-/**
- * Indexes a version whose chunks are written (KEYS: index, chunk refs, bytes used; ARGV: id, info
- * JSON, budget (0: none), chunk key prefix, then every chunk id, in order, repeats included).
- * Returns {1} indexed, {0} already indexed (with chunks), {-1, i} chunk i is gone (removed meanwhile),
- * {-2, used, more} past the budget. Only chunks no version referred to before count as new bytes.
- */
-const COMMIT = `
-local existing = redis.call('HGET', KEYS[1], ARGV[1])
-if existing and string.find(existing, '"chunks"', 1, true) then return {0} end
-local more = 0
-local seen = {}
-for i = 5, #ARGV do
-  local key = ARGV[4] .. ARGV[i]
-  if redis.call('EXISTS', key) == 0 then return {-1, i - 5} end
-  if not seen[ARGV[i]] and redis.call('HEXISTS', KEYS[2], ARGV[i]) == 0 then more = more + redis.call('STRLEN', key) end
-  seen[ARGV[i]] = true
-end
-local used = tonumber(redis.call('GET', KEYS[3]) or '0')
-local budget = tonumber(ARGV[3])
-if budget > 0 and used + more > budget then return {-2, used, more} end
-for i = 5, #ARGV do
-  redis.call('HINCRBY', KEYS[2], ARGV[i], 1)
-  redis.call('PERSIST', ARGV[4] .. ARGV[i])
-end
-redis.call('INCRBY', KEYS[3], more)
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return {1}
-`;
-
-/**
- * Removes a version (KEYS: index, chunk refs, bytes used; ARGV: id, chunk key prefix, the key of its
- * bytes before chunks): its index entry, and each chunk no other version refers to. Returns the bytes
- * freed, or -1 when there is no such version.
- */
-const REMOVE = `
-local json = redis.call('HGET', KEYS[1], ARGV[1])
-if not json then return -1 end
-local info = cjson.decode(json)
-redis.call('HDEL', KEYS[1], ARGV[1])
-local freed = 0
-if info.chunks then
-  for _, column in ipairs(info.chunks) do
-    for _, chunk in ipairs(column) do
-      if redis.call('HINCRBY', KEYS[2], chunk, -1) <= 0 then
-        redis.call('HDEL', KEYS[2], chunk)
-        local key = ARGV[2] .. chunk
-        freed = freed + redis.call('STRLEN', key)
-        redis.call('DEL', key)
-      end
-    end
-  end
-  redis.call('DECRBY', KEYS[3], freed)
-else
-  freed = redis.call('STRLEN', ARGV[3])
-  redis.call('DEL', ARGV[3])
-end
-return freed
-`;
-
 /** A chunk's values (copied out of Redis's reply, which need not be 8-byte aligned). */
 function valuesOf(bytes: Buffer): Float64Array {
   const values = new Float64Array(bytes.length / 8);
@@ -163,9 +100,9 @@ function iso(timeMs: number): string {
   return new Date(timeMs).toISOString();
 }
 
-/** The bytes a dataset of this many bars takes when encoded. */
-function encodedBytes(symbol: string, timeframe: Timeframe, bars: number): number {
-  return encodeDatasetHeader(symbol, timeframe, bars).byteLength + DATASET_COLUMNS.length * bars * 8;
+/** The bytes of chunks `bars` bars take (what the budget counts: the columns, not the header). */
+function columnBytesOf(bars: number): number {
+  return DATASET_COLUMNS.length * bars * 8;
 }
 
 export interface DatasetStoreOptions {
@@ -179,7 +116,7 @@ export interface DatasetStoreOptions {
  * `<prefix>:datasets:index` (id → JSON StoredDatasetInfo), each version's bytes as chunks
  * `<prefix>:datasets:chunk:<sha256>` (dataset-chunks.ts) shared between versions and counted in
  * `<prefix>:datasets:chunk-refs`, the bytes they take in `<prefix>:datasets:bytes` (what the budget
- * limits), and tags in `<prefix>:datasets:tags` (name → JSON StoredTag). A version is immutable:
+ * limits), and tags (dataset-tags.ts). A version is immutable:
  * importing the same content again changes nothing; `append` makes a new version that records its
  * parent. Datasets stored before chunks (`<prefix>:datasets:data:<id>`, whole) stay readable and are
  * cut into chunks by migrate().
@@ -190,8 +127,9 @@ export class DatasetStore {
   private readonly chunkPrefix: string;
   private readonly refsKey: string;
   private readonly usedKey: string;
-  private readonly tagsKey: string;
-  private readonly resampledCounts = new ResampledBarCounts((id) => this.times(id));
+  /** The tags: names pointing at versions. */
+  readonly tags: DatasetTags;
+  private readonly timeFacts = new DatasetTimeFacts((id) => this.times(id));
 
   constructor(
     private readonly redis: Redis,
@@ -203,14 +141,15 @@ export class DatasetStore {
     this.chunkPrefix = `${prefix}:datasets:chunk:`;
     this.refsKey = `${prefix}:datasets:chunk-refs`;
     this.usedKey = `${prefix}:datasets:bytes`;
-    this.tagsKey = `${prefix}:datasets:tags`;
+    this.tags = new DatasetTags(redis, prefix);
   }
 
   /** The header of an import checked (symbol, timeframe, format; each failure names its field). */
   checkHeader(request: Omit<ImportRequest, 'content'>): ImportHeader {
     if (!SYMBOL_PATTERN.test(request.symbol)) throw new DatasetImportError('symbol', 'must be 1 to 32 characters of A-Z a-z 0-9 . _ -');
     if (!isTimeframe(request.timeframe)) throw new DatasetImportError('timeframe', `must be one of ${TIMEFRAMES.join(', ')}`);
-    return { symbol: request.symbol, timeframe: request.timeframe, format: this.checkFormat(request.format) };
+    if (request.allowNonPositive !== undefined && typeof request.allowNonPositive !== 'boolean') throw new DatasetImportError('allow_non_positive', 'must be a boolean');
+    return { symbol: request.symbol, timeframe: request.timeframe, format: this.checkFormat(request.format), allowNonPositive: request.allowNonPositive === true };
   }
 
   checkFormat(text: string): DatasetFormat {
@@ -225,7 +164,7 @@ export class DatasetStore {
     const outcome = this.options.parseInWorker === false ? await parseDatasetFileAsync(input) : await parseInWorker(input);
     if (!outcome.ok) {
       if (outcome.row < 0) throw new Internal(`dataset import failed: ${outcome.message}`);
-      throw new DatasetImportError('content', outcome.message);
+      throw new DatasetImportError(outcome.field ?? 'content', outcome.message);
     }
     return outcome;
   }
@@ -250,7 +189,7 @@ export class DatasetStore {
   async putColumns(header: Pick<ImportHeader, 'symbol' | 'timeframe'> & { owner?: string }, bars: BarColumns): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
     // Read before the columns are taken (a streamed import's blocks are let go as they are written).
     const [count, firstTimeMs, lastTimeMs] = [bars.length, bars.first, bars.last];
-    await this.checkRoom(encodedBytes(header.symbol, header.timeframe, count));
+    await this.checkRoom(columnBytesOf(count));
     const written = await this.writeVersion(header.symbol, header.timeframe, undefined, bars);
     const info: StoredDatasetInfo = {
       id: written.id,
@@ -283,7 +222,7 @@ export class DatasetStore {
     if (!parent.chunks) parent = await this.migrateOne(parent);
     const [appended, lastTimeMs] = [bars.length, bars.last];
     const total = parent.bars + appended;
-    await this.checkRoom(encodedBytes(parent.symbol, parent.timeframe, appended));
+    await this.checkRoom(columnBytesOf(appended));
     const written = await this.writeVersion(parent.symbol, parent.timeframe, parent, bars);
     const info: StoredDatasetInfo = {
       id: written.id,
@@ -355,7 +294,7 @@ export class DatasetStore {
     const record: StoredDatasetInfo = existing ? { ...existing, chunks: info.chunks } : info;
     const chunkIds = (info.chunks ?? []).flat();
     const budget = this.options.budgetBytes ?? 0;
-    const result = (await this.redis.eval(COMMIT, 3, this.indexKey, this.refsKey, this.usedKey, info.id, JSON.stringify(record), budget, this.chunkPrefix, ...chunkIds)) as number[];
+    const result = (await this.redis.eval(COMMIT_VERSION, 3, this.indexKey, this.refsKey, this.usedKey, info.id, JSON.stringify(record), budget, this.chunkPrefix, ...chunkIds)) as number[];
     if (result[0] === 0) return { ...((await this.info(info.id)) ?? record), alreadyPresent: true };
     if (result[0] === -1) throw new Unavailable(DATASET_STORE, 'a chunk of this dataset was removed while it was stored (a data rm ran meanwhile): try again');
     if (result[0] === -2) {
@@ -366,7 +305,10 @@ export class DatasetStore {
     return { ...record, alreadyPresent: Boolean(existing) };
   }
 
-  /** Refuses early (before bytes are written) when the budget cannot take `bytes` more. */
+  /**
+   * Refuses early (before bytes are written) when the budget cannot take `bytes` more; the commit
+   * checks exactly (an append also rewrites the parent's last chunks).
+   */
   private async checkRoom(bytes: number): Promise<void> {
     const budget = this.options.budgetBytes ?? 0;
     if (budget <= 0) return;
@@ -475,7 +417,14 @@ export class DatasetStore {
 
   /** Bars of dataset `id` resampled to `timeframe` (one it can be resampled to); cached per (id, timeframe). */
   resampledBars(id: string, timeframe: Timeframe): Promise<number> {
-    return this.resampledCounts.get(id, timeframe);
+    return this.timeFacts.resampledBars(id, timeframe);
+  }
+
+  /** The days per year `year_days: auto` gives dataset `id` (autoYearDays of its bars); cached per id. */
+  async yearDays(id: string): Promise<DaysPerYear> {
+    const info = await this.info(id);
+    if (!info) throw new Error(`no dataset ${id}`);
+    return this.timeFacts.yearDays(id, info.timeframe);
   }
 
   /** The open times of the dataset's bars, read without its other columns; undefined for an unknown id. */
@@ -505,7 +454,7 @@ export class DatasetStore {
    * caller's to remove first (DatasetRemoval checks what uses it). Returns the bytes freed; NotFound.
    */
   async remove(id: string): Promise<number> {
-    const freed = Number(await this.redis.eval(REMOVE, 3, this.indexKey, this.refsKey, this.usedKey, id, this.chunkPrefix, this.dataKey(id)));
+    const freed = Number(await this.redis.eval(REMOVE_VERSION, 3, this.indexKey, this.refsKey, this.usedKey, id, this.chunkPrefix, this.dataKey(id)));
     if (freed < 0) throw new NotFound('dataset', id);
     return freed;
   }
@@ -537,34 +486,7 @@ export class DatasetStore {
 
   /** The version a tag points at, or undefined. */
   async resolveTag(name: string): Promise<string | undefined> {
-    return (await this.tag(name))?.id;
-  }
-
-  async tag(name: string): Promise<StoredTag | undefined> {
-    if (!isDatasetTag(name)) return undefined;
-    const json = await this.redis.hget(this.tagsKey, name);
-    return json ? (JSON.parse(json) as StoredTag) : undefined;
-  }
-
-  /** Every tag, by name. */
-  async tags(): Promise<StoredTag[]> {
-    const all = await this.redis.hvals(this.tagsKey);
-    return all.map((json) => JSON.parse(json) as StoredTag).sort((a, b) => a.name.localeCompare(b.name));
-  }
-
-  /**
-   * Points `name` at version `id` (made or moved; a moved tag keeps the owner who made it). The
-   * caller checks the name, the id and who may move it.
-   */
-  async setTag(name: string, id: string, user: string): Promise<StoredTag> {
-    const tag: StoredTag = { name, id, owner: (await this.tag(name))?.owner ?? user, updatedAtMs: Date.now() };
-    await this.redis.hset(this.tagsKey, name, JSON.stringify(tag));
-    return tag;
-  }
-
-  /** Removes a tag (never the version it points at); false when there was none. */
-  async removeTag(name: string): Promise<boolean> {
-    return (await this.redis.hdel(this.tagsKey, name)) === 1;
+    return (await this.tags.get(name))?.id;
   }
 
   /** A dataset named by its id (with or without "sha256:") or a tag: the version and the tag, if one named it. */
@@ -574,7 +496,7 @@ export class DatasetStore {
       const info = await this.info(id);
       return info && { info };
     }
-    const tag = await this.tag(ref);
+    const tag = await this.tags.get(ref);
     if (!tag) return undefined;
     const info = await this.info(tag.id);
     return info && { info, tag };

@@ -7,7 +7,8 @@ import { OhlcvCsvStream } from '../../shared/quant/data-import/ohlcv-csv-stream.
 import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
 import { datasetSeries, decodeDataset } from '../../shared/quant/dataset-codec.js';
 import { barColumnsOf, type BarColumns } from './dataset-chunks.js';
-import { DatasetImportError, type DatasetStore, type ImportHeader, type StoredDatasetInfo, type StoredTag } from './dataset-store.js';
+import { DatasetImportError, type DatasetStore, type ImportHeader, type StoredDatasetInfo } from './dataset-store.js';
+import type { StoredTag } from './dataset-tags.js';
 
 const MIB = 1024 * 1024;
 
@@ -33,7 +34,7 @@ export type StreamedDataset = StoredDatasetInfo & { alreadyPresent: boolean; /**
  * The header of an append: the version to extend (header.dataset, an id or a tag) and its symbol and
  * timeframe, which the header may repeat but not change (a dataset holds one symbol × timeframe).
  */
-async function appendHeader(store: DatasetStore, raw: { symbol: string; timeframe: string; format: string; dataset: string }, mode: AppendMode): Promise<{ header: ImportHeader; parentId: string; tag?: StoredTag }> {
+async function appendHeader(store: DatasetStore, raw: { symbol: string; timeframe: string; format: string; dataset: string; allowNonPositive?: boolean }, mode: AppendMode): Promise<{ header: ImportHeader; parentId: string; tag?: StoredTag }> {
   if (!raw.dataset) throw new ValidationError('header.dataset', 'is required: the id or tag of the dataset to append to');
   const found = await store.resolve(raw.dataset);
   if (!found) throw new ValidationError('header.dataset', `no dataset or tag ${quoteInput(raw.dataset)} (see quantgrid data ls)`);
@@ -43,7 +44,7 @@ async function appendHeader(store: DatasetStore, raw: { symbol: string; timefram
   }
   if (raw.timeframe && raw.timeframe !== info.timeframe) throw new ValidationError('header.timeframe', `dataset ${info.id} holds ${info.timeframe} bars, not ${raw.timeframe}: appended bars are on its grid`);
   if (tag) mode.checkTag?.(tag);
-  return { header: { symbol: info.symbol, timeframe: info.timeframe, format: store.checkFormat(raw.format) }, parentId: info.id, tag };
+  return { header: { symbol: info.symbol, timeframe: info.timeframe, format: store.checkFormat(raw.format), allowNonPositive: raw.allowNonPositive === true }, parentId: info.id, tag };
 }
 
 /**
@@ -94,7 +95,7 @@ export async function importDatasetStream(
       throw new DatasetImportError('content', `this is a Parquet file, not a CSV: import it with format parquet or auto, not ${header.format}`);
     }
     const parquet = header.format === 'parquet' || (header.format === 'auto' && isParquet(start));
-    return parquet ? { kind: 'parquet', chunks: [] } : { kind: 'csv', stream: new OhlcvCsvStream(header.format === 'parquet' ? 'auto' : header.format, header.timeframe) };
+    return parquet ? { kind: 'parquet', chunks: [] } : { kind: 'csv', stream: new OhlcvCsvStream(header.format === 'parquet' ? 'auto' : header.format, { timeframe: header.timeframe, allowNonPositive: header.allowNonPositive }) };
   };
   const feed = async (chunk: Buffer): Promise<void> => {
     if (sink!.kind === 'csv') await sink!.stream.write(chunk).catch(rowError);
@@ -154,8 +155,8 @@ export async function importDatasetStream(
   }
 }
 
-/** A row's fault as ImportDataset reports it: INVALID_ARGUMENT content, the message naming the row. */
+/** A row's fault as ImportDataset reports it: INVALID_ARGUMENT content (or timeframe), the message naming the row. */
 function rowError(error: unknown): never {
-  if (error instanceof DataImportError) throw new DatasetImportError('content', error.message);
+  if (error instanceof DataImportError) throw new DatasetImportError(error.field, error.message);
   throw error;
 }

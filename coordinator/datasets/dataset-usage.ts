@@ -62,7 +62,7 @@ export class DatasetReferences {
 
   /** The queued or running jobs, schedules (directly or by a tag) and tags that use version `id`. */
   async usesOf(id: string): Promise<DatasetUse> {
-    const [jobs, schedules, tags] = await Promise.all([this.sources.unfinishedJobs(), this.sources.schedules(), this.sources.store.tags()]);
+    const [jobs, schedules, tags] = await Promise.all([this.sources.unfinishedJobs(), this.sources.schedules(), this.sources.store.tags.list()]);
     const tagIds = new Map(tags.map((tag) => [tag.name, tag.id]));
     return {
       runningJobs: jobs.filter((job) => jobDatasetIds(job).includes(id)).map((job) => job.id ?? ''),
@@ -78,7 +78,7 @@ export class DatasetReferences {
 
   /** Every version a kept job, a tag or a schedule refers to. */
   async referencedIds(): Promise<Set<string>> {
-    const [jobs, schedules, tags] = await Promise.all([this.sources.keptJobs(), this.sources.schedules(), this.sources.store.tags()]);
+    const [jobs, schedules, tags] = await Promise.all([this.sources.keptJobs(), this.sources.schedules(), this.sources.store.tags.list()]);
     const ids = new Set<string>();
     for (const job of jobs) for (const id of jobDatasetIds(job)) ids.add(id);
     for (const tag of tags) ids.add(tag.id);

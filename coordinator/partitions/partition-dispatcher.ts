@@ -33,6 +33,8 @@ export interface JobDispatchContext {
   specJson: string;
   /** The stored datasets the spec reads (its kind's datasets(spec)), sent so agents need not read the spec. */
   datasetIds: readonly string[];
+  /** The user strategies (NAME@ID) the spec runs (its kind's strategies(spec)), fetched by agents like datasets. */
+  strategyRefs?: readonly string[];
   requiredCapabilities: readonly string[];
   priority: number;
   /** The user the job runs as: free slots go to users in turn (FairShareQueue). */
@@ -151,7 +153,7 @@ export class PartitionDispatcher {
       const entry = this.queue.shift()!;
       const task = entry.item;
       if (task.job.cancelled || task.settled) continue;
-      const node = this.table.pickNode(task.job.requiredCapabilities, task.excluded ?? NO_NODES);
+      const node = this.table.pickNode(task.job.requiredCapabilities, task.excluded ?? NO_NODES, task.job.kind);
       if (!node) {
         blocked.push(entry);
         // Nothing has a free slot at all: stop scanning.
@@ -212,6 +214,7 @@ export class PartitionDispatcher {
       heartbeatMs: this.options.heartbeatMs,
       datasetSource: this.options.datasetSource?.() ?? '',
       datasetIds: [...task.job.datasetIds],
+      strategyRefs: [...(task.job.strategyRefs ?? [])],
       checkpoints,
     }, node.signer?.metadata(RUN_PARTITION_METHOD) ?? new grpc.Metadata());
     const run: RunningAttempt = { node, attempt, call, lastMessageAt: Date.now() };

@@ -1,6 +1,11 @@
 import { MAX_PARTITION_CHECKPOINT_BYTES } from '../grpc/message-limits.js';
 import type { UnitRange } from '../quant/ranges.js';
-import type { WorkSize } from './task-kind.js';
+
+/** A job's size as TaskKind.measure gives it (task-kind.ts's WorkSize, which imports this file). */
+interface WorkSize {
+  units: number;
+  costPerUnit: number;
+}
 
 /**
  * Incremental re-runs, as a task kind offers them (TaskKind.continuation) and the cluster carries

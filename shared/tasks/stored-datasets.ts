@@ -2,7 +2,7 @@ import { quoteInput } from '../quote-input.js';
 import { ValidationError } from '../errors.js';
 import { storedDatasetId, STORED_DATASET_PREFIX, type DatasetSpec } from '../quant/dataset.js';
 import { isDatasetTag } from '../quant/dataset-tag.js';
-import { isResampleableTo, isTimeframe, TIMEFRAMES, type Timeframe } from '../quant/timeframes.js';
+import { isResampleableTo, isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../quant/timeframes.js';
 
 /** What a submission needs to know of an imported dataset. */
 export interface StoredDatasetFacts {
@@ -17,6 +17,8 @@ export interface DatasetIndex {
   info(id: string): Promise<StoredDatasetFacts | undefined>;
   /** Bars of dataset `id` once resampled to `timeframe`, a timeframe coarser than its own. */
   resampledBars(id: string, timeframe: Timeframe): Promise<number>;
+  /** The days per year `year_days: auto` resolves to for dataset `id` (shared/quant/year-days.ts: autoYearDays of its bars). */
+  yearDays(id: string): Promise<DaysPerYear>;
   /** The version a dataset tag points at, or undefined. */
   resolveTag(name: string): Promise<string | undefined>;
 }
@@ -34,7 +36,8 @@ export interface DatasetFields {
 
 type Loose = Record<string, unknown>;
 
-function asObject(value: unknown): Loose | undefined {
+/** The value as a plain object (a raw spec's message), or undefined. */
+export function asObject(value: unknown): Loose | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : undefined;
 }
 

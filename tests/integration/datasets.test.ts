@@ -74,7 +74,8 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
       coordinatorArgs: ['--dataset-budget', `${BUDGET_BYTES}`, '--min-schedule-interval', '1s'],
       agents: [
         { slots: 2, extraArgs: ['--dataset-cache-dir', path.join(dir, 'cache-a')] },
-        { slots: 2, extraArgs: ['--dataset-cache-dir', path.join(dir, 'cache-b')] },
+        // A specialty in market analysis only: the backtests below still spread over both agents.
+        { slots: 2, extraArgs: ['--dataset-cache-dir', path.join(dir, 'cache-b'), '--specialties', 'market-analysis'] },
       ],
     });
     coordinator = connect(cluster.coordinator);
@@ -268,6 +269,115 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     const weekly = cli('data', 'import', file, '--symbol', 'SOLUSDT', '--timeframe', '1w');
     assert.equal(weekly.status, 1);
     assert.match(weekly.stderr.trim(), /^quantgrid: content: row 2: timestamp \S+ is not on the 1w grid: 1w bars open on a Monday/);
+  });
+  test('non-positive prices and a timeframe much finer than the bars are refused on every import path, naming the row, column or field; nothing is stored', async () => {
+    const before = (await coordinator.listDatasets()).datasets.map((d) => d.id).sort();
+    const hour = 3_600_000;
+    const t0 = Date.UTC(2024, 0, 1);
+    const rows = (n: number, step: number, bad?: { at: number; bar: string }) =>
+      ['timestamp,open,high,low,close,volume', ...Array.from({ length: n }, (_, i) => `${new Date(t0 + i * step).toISOString()},${i === bad?.at ? bad.bar : '10,11,9,10.5'},100`)].join('\n') + '\n';
+    const zero = rows(48, hour, { at: 2, bar: '1,2,0,1' }); // row 4: low 0
+    const file = path.join(dir, 'zero-low.csv');
+    await writeFile(file, zero);
+
+    // The CLI (streamed import): one line, the row and the column, the flag to use.
+    const refused = cli('data', 'import', file, '--symbol', 'SPREAD', '--timeframe', '1h');
+    assert.equal(refused.status, 1);
+    assert.equal(refused.stderr.trim(), 'quantgrid: content: row 4: low 0 is not positive (for an instrument whose prices can be 0 or negative, import with allow_non_positive (--allow-non-positive))');
+    // One message and Parquet, by the API: INVALID_ARGUMENT on content (Parquet rows are data rows: 3).
+    const invalid = (pattern: RegExp) => (error: Error & { code?: number }) => error.code === grpc.status.INVALID_ARGUMENT && pattern.test(error.message);
+    await assert.rejects(coordinator.importDataset({ symbol: 'SPREAD', timeframe: '1h', content: Buffer.from(zero) }), invalid(/content: row 4: low 0 is not positive/));
+    const times = Array.from({ length: 48 }, (_, i) => new Date(t0 + i * hour));
+    const price = (value: number) => times.map((_, i) => (i === 2 ? value : 10));
+    const parquet = Buffer.from(
+      parquetWriteBuffer({
+        columnData: [
+          { name: 'timestamp', data: times, type: 'TIMESTAMP' },
+          { name: 'open', data: price(-1), type: 'DOUBLE' },
+          { name: 'high', data: price(-0.5).map((v) => v + 1), type: 'DOUBLE' },
+          { name: 'low', data: price(-2), type: 'DOUBLE' },
+          { name: 'close', data: price(-1), type: 'DOUBLE' },
+          { name: 'volume', data: price(5).map(() => 5), type: 'DOUBLE' },
+        ],
+      }),
+    );
+    await assert.rejects(coordinator.importDataset({ symbol: 'SPREAD', timeframe: '1h', content: parquet }), invalid(/content: Parquet row 3: open -1 is not positive/));
+    assert.deepEqual((await coordinator.listDatasets()).datasets.map((d) => d.id).sort(), before, 'nothing stored');
+
+    // The flag, on the CLI and on the API: imported as they are.
+    const allowed = cli('data', 'import', file, '--symbol', 'SPREAD', '--timeframe', '1h', '--allow-non-positive', '--json');
+    assert.equal(allowed.status, 0, allowed.stderr);
+    assert.equal(JSON.parse(allowed.stdout).bars, 48);
+    const negative = await coordinator.importDataset({ symbol: 'SPREAD', timeframe: '1h', content: parquet, allowNonPositive: true });
+    assert.equal(negative.bars, 48);
+    assert.equal(negative.alreadyPresent, false);
+
+    // 1h bars declared 5m: refused on the timeframe, with the timeframe they look like; gaps are fine.
+    const hourly = path.join(dir, 'hourly.csv');
+    await writeFile(hourly, rows(48, hour));
+    const fine = cli('data', 'import', hourly, '--symbol', 'SOLUSDT', '--timeframe', '5m');
+    assert.equal(fine.status, 1);
+    assert.equal(fine.stderr.trim(), 'quantgrid: timeframe: bars are 1h apart, not 5m: use --timeframe 1h');
+    await assert.rejects(coordinator.importDataset({ symbol: 'SOLUSDT', timeframe: '15m', content: Buffer.from(rows(48, hour)) }), invalid(/^.*timeframe: bars are 1h apart, not 15m: use --timeframe 1h/));
+    const gappy = rows(48, hour).split('\n').filter((_, i) => i % 7 !== 3).join('\n'); // every 7th bar missing
+    const gaps = await coordinator.importDataset({ symbol: 'SOLUSDT', timeframe: '1h', content: Buffer.from(gappy) });
+    assert.ok(gaps.bars > 40 && gaps.bars < 48);
+  });
+
+  test('year_days auto: a weekday-only daily dataset is annualised with 252 days, shown in the spec, the result and the CLI; Sharpe and CAGR scale as 252 against 365 days', async () => {
+    const s = syntheticSeries({ seed: 11, symbol: 'SPY', timeframe: '1d', bars: 900 });
+    const lines = ['timestamp,open,high,low,close,volume'];
+    for (let i = 0; i < s.time.length; i++) {
+      const day = new Date(s.time[i]).getUTCDay();
+      if (day !== 0 && day !== 6) lines.push(`${new Date(s.time[i]).toISOString()},${s.open[i]},${s.high[i]},${s.low[i]},${s.close[i]},${s.volume[i]}`);
+    }
+    const weekdays = await coordinator.importDataset({ symbol: 'SPY', timeframe: '1d', content: Buffer.from(`${lines.join('\n')}\n`) });
+    const spec = (params: Record<string, unknown>) => ({
+      spec: { backtest: { symbols: ['SPY'], dataset: { name: `sha256:${weekdays.id}` }, params: { fast: { start: 2, stop: 10, step: 2 }, slow: { start: 20, stop: 60, step: 10 }, ...params }, topN: 25 } },
+    });
+    const auto = (await submitAndWait(coordinator, spec({}))).job;
+    assert.equal(auto.status, 'JOB_STATUS_COMPLETED', auto.error);
+    assert.deepEqual(auto.spec!.backtest!.params.year_days, { start: 252, stop: 252, step: 0 }, 'the stored spec holds the resolved number');
+    const autoResult = JSON.parse(auto.resultJson);
+    assert.equal(autoResult.yearDays, 252);
+    const printed = cli('job', auto.id);
+    assert.equal(printed.status, 0, printed.stderr);
+    assert.match(printed.stdout, /backtest sma-crossover on 1d bars \(\d[\d,]* bars per symbol, annualised with 252 days a year\)/);
+
+    const calendar = (await submitAndWait(coordinator, spec({ year_days: { start: 365, stop: 365, step: 0 } }))).job;
+    const calendarResult = JSON.parse(calendar.resultJson);
+    assert.equal(calendarResult.yearDays, 365, 'a given year_days is kept');
+    // Daily bars: P = year_days, Sharpe ∝ √P and 1 + CAGR = growth^(P/returns), the same rows either way.
+    const byParams = new Map(calendarResult.top.map((row: { params: unknown }) => [JSON.stringify(row.params), row]));
+    let compared = 0;
+    for (const row of autoResult.top as Array<{ params: unknown; sharpe: number | null; cagr: number | null; totalReturn: number }>) {
+      const other = byParams.get(JSON.stringify(row.params)) as typeof row | undefined;
+      // (a CAGR near 0 loses its digits to the − 1: those rows are compared by Sharpe only)
+      if (!other || row.sharpe === null || other.sharpe === null) continue;
+      assert.equal(row.totalReturn, other.totalReturn);
+      assert.ok(Math.abs(row.sharpe / other.sharpe - Math.sqrt(252 / 365)) < 1e-12, `${row.sharpe} vs ${other.sharpe}`);
+      if (row.cagr !== null && other.cagr !== null && Math.abs(other.cagr) > 1e-4) {
+        assert.ok(Math.abs(Math.log1p(row.cagr) / Math.log1p(other.cagr) - 252 / 365) < 1e-9, `${row.cagr} vs ${other.cagr}`);
+      }
+      compared++;
+    }
+    assert.ok(compared >= 10, `${compared} rows compared`);
+    // Every day traded (the 1h dataset of the first test): 365.
+    const everyDay = (await submitAndWait(coordinator, { spec: { backtest: { symbols: ['BTCUSDT'], dataset: { name: `sha256:${id}` }, params: { fast: { start: 5, stop: 5, step: 0 }, slow: { start: 50, stop: 50, step: 0 } } } } })).job;
+    assert.equal(JSON.parse(everyDay.resultJson).yearDays, 365);
+  });
+
+  test('agents advertise their specialties: ListNodes and quantgrid nodes show them', async () => {
+    const { nodes } = await coordinator.listNodes();
+    const specialist = cluster.agents[1].nodeId;
+    assert.deepEqual(
+      nodes.map((node) => [node.id, node.specialties]).sort(),
+      [[cluster.agents[0].nodeId, []], [specialist, ['market-analysis']]].sort(),
+    );
+    const table = cli('nodes');
+    assert.equal(table.status, 0, table.stderr);
+    assert.equal(table.stdout.split('\n').filter((line) => line.includes(specialist) && line.includes('market-analysis')).length, 1, table.stdout);
+    assert.ok(table.stdout.includes('specialties'), table.stdout);
   });
 
   const fetchSeries = async (datasetIdToFetch: string) => {
@@ -473,6 +583,15 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     const v2 = JSON.parse(appended.stdout).id as string;
     // An occurrence that started after the tag moved resolved it then (one started before keeps its version).
     assert.equal(await datasetOfRun(Date.now()), `sha256:${v2}`);
+
+    // The tag removed (forced: the schedule names it): the next occurrences are skipped, saying why.
+    const untagged = cli('data', 'rm', 'ADAUSDT-1h', '--force');
+    assert.equal(untagged.status, 0, untagged.stderr);
+    const skipped = await eventually(async () => {
+      const schedule = (await coordinator.listSchedules()).schedules.find((s) => s.name === 'ada-nightly');
+      return schedule?.lastRun?.skipped ? schedule.lastRun : undefined;
+    }, 30_000, 'a skipped occurrence');
+    assert.match(skipped.reason, /^the template no longer validates: template\.backtest\.dataset\.name: no dataset tag "ADAUSDT-1h"/);
     await coordinator.changeSchedule('remove', 'ada-nightly');
   });
 
@@ -485,6 +604,12 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
     const refused = cli('data', 'import', file, '--symbol', 'XRPUSDT', '--timeframe', '1m');
     assert.equal(refused.status, 1);
     assert.match(refused.stderr.trim(), /^quantgrid: .*the dataset store's budget is full: it holds \S+ MiB of 16\.0 MiB \(the coordinator's --dataset-budget\)/);
+    // The same through the API: the status is RESOURCE_EXHAUSTED.
+    const content = Buffer.from(csvOfColumns(barsAfter(Date.UTC(2023, 0, 1), bars, 60_000, 42)));
+    await assert.rejects(
+      coordinator.importDatasetStream({ symbol: 'XRPUSDT', timeframe: '1m', format: '', totalBytes: content.length, dataset: '' }, Readable.from([content])),
+      (error: Error & { code?: number }) => error.code === grpc.status.RESOURCE_EXHAUSTED && /--dataset-budget/.test(error.message),
+    );
     const after = await coordinator.listDatasets();
     assert.equal(after.datasets.length, datasets.length);
     assert.equal(Number(after.usedBytes), Number(usedBytes));

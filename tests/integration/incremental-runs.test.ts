@@ -10,6 +10,10 @@ import type { CoordinatorConnection } from '../../shared/client/coordinator-conn
 import { watchToEnd } from '../../shared/client/watch-to-end.js';
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
 import { syntheticSeries } from '../../shared/quant/synthetic-ohlcv.js';
+import { Redis } from 'ioredis';
+import { checkpointRunKey } from '../../coordinator/partitions/checkpoint-store.js';
+import { backtestKind } from '../../shared/tasks/backtest/index.js';
+import { DEFAULT_SPEC_LIMITS } from '../../shared/tasks/task-kind.js';
 import { connect, eventually, JOB_TIMEOUT_MS } from '../helpers/jobs.js';
 
 /**
@@ -94,6 +98,8 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
   });
 
   let parentId = '';
+  /** The job on the newest version before the schedule's appends, whose checkpoints the last test tampers with. */
+  let rerunOnFirstAppend: Job__Output | undefined;
 
   test('a first sweep runs every unit from its first bar and leaves checkpoints', async () => {
     const job = await sweep('--max-partitions', '1');
@@ -113,6 +119,7 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
     assert.equal(appended.appendedBars, APPENDED);
 
     const rerun = await sweep();
+    rerunOnFirstAppend = rerun;
     const progress = rerun.progress!;
     assert.ok(progress.partitionsTotal > 1, `${progress.partitionsTotal} partitions: another partitioning than the first job's`);
     assert.equal(progress.partitionsReused, 0);
@@ -181,5 +188,33 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
 
     const full = await sweep(...costs, '--full');
     assert.deepEqual(JSON.parse(second.resultJson), JSON.parse(full.resultJson));
+  });
+
+  test('checkpoints that do not match (damaged, or another unit\'s) are rejected: those units run in full, the result is still the full run\'s', async () => {
+    // The sweep's checkpoints on the version of the first append, as the coordinator keeps them.
+    const job = rerunOnFirstAppend!;
+    const spec = backtestKind.validate(job.spec!.backtest, DEFAULT_SPEC_LIMITS);
+    const runKey = checkpointRunKey(backtestKind.name, backtestKind.version, backtestKind.continuation!.lineageKey(spec));
+    const key = `quantgrid:checkpoints:${runKey}:${backtestKind.continuation!.dataset(spec)}`;
+    const redis = new Redis(cluster.redis.url);
+    try {
+      assert.equal(await redis.hlen(key), UNITS, 'a checkpoint per unit');
+      const [zero, one] = await redis.hmgetBuffer(key, '0', '1');
+      const damaged = Buffer.from(zero!);
+      damaged[60] ^= 0xff; // a bit of the cash: the checksum no longer matches
+      // Unit 0 damaged; units 1 and 2 given each other's (valid, but another unit's); unit 3 a record of another size.
+      await redis.hset(key, '0', damaged, '1', (await redis.hgetBuffer(key, '2'))!, '2', one!, '3', Buffer.alloc(40, 1));
+    } finally {
+      redis.disconnect();
+    }
+    // The schedule's appends moved the tag on; this sweep on the newest version continues from the
+    // nearest version with the sweep's checkpoints: the tampered ones.
+    const tampered = await sweep();
+    const progress = tampered.progress!;
+    assert.equal(progress.continuedFrom, backtestKind.continuation!.dataset(spec));
+    assert.deepEqual([progress.unitsContinued, progress.unitsRejected, progress.unitsFull], [UNITS - 4, 4, 4]);
+    assert.equal(progress.barsSimulated, (UNITS - 4) * APPENDED + 4 * (FIRST + 2 * APPENDED), "the others simulated the bars after their checkpoint only");
+    const full = await sweep('--full');
+    assert.deepEqual(JSON.parse(tampered.resultJson), JSON.parse(full.resultJson));
   });
 });

@@ -5,6 +5,7 @@ import { macdCross } from './macd-cross.js';
 import { rsiReversion } from './rsi-reversion.js';
 import { smaCrossover } from './sma-crossover.js';
 import type { ParamSchema, StrategyDefinition } from './types.js';
+import { installedUserStrategy } from './user-strategies.js';
 
 export type { LessThanConstraint, ParamSchema, StrategyDefinition, StrategyInputs } from './types.js';
 export { SignalBuffer } from './types.js';
@@ -26,6 +27,11 @@ export const STRATEGIES: ReadonlyMap<string, StrategyDefinition> = new Map(DEFIN
 export const STRATEGY_NAMES: readonly string[] = DEFINITIONS.map((d) => d.name);
 export const DEFAULT_STRATEGY = 'sma-crossover';
 
+/** A built-in strategy by name, or an installed user strategy by reference NAME@ID (see user-strategies.ts). */
+export function strategyDefinition(name: string): StrategyDefinition | undefined {
+  return STRATEGIES.get(name) ?? installedUserStrategy(name);
+}
+
 /**
  * Common to every strategy and swept like the others: short = 0 long-only (the default),
  * short = 1 long/short (see each strategy's rule for when it goes short).
@@ -45,7 +51,7 @@ export const SHORT_PARAM: ParamSchema = {
  * (1 + rate)^(1/P) − 1) before Sharpe and Sortino.
  */
 export const SETTING_PARAMS: readonly ParamSchema[] = [
-  { name: 'year_days', type: 'integer', min: 252, max: 365, defaultRange: { start: 365, stop: 365, step: 1 }, description: '365 or 252' },
+  { name: 'year_days', type: 'integer', min: 252, max: 365, defaultRange: { start: 365, stop: 365, step: 1 }, description: '365 or 252 (left out: auto, 252 for a stored dataset without weekend trading, else 365)' },
   { name: 'risk_free', type: 'real', min: 0, max: 1, defaultRange: { start: 0, stop: 0, step: 1 }, description: 'annual risk-free rate' },
 ];
 

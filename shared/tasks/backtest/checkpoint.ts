@@ -111,37 +111,41 @@ export function seriesFingerprint(series: Pick<Ohlcv, 'time' | 'open' | 'high' |
 
 const U32_LIMIT = 2 ** 32;
 
-/** Writes `state` as the record at byte `offset` of `bytes`. */
+function count(value: number): number {
+  if (!(Number.isInteger(value) && value >= 0 && value < U32_LIMIT)) throw new RangeError(`checkpoint count out of range: ${value}`);
+  return value;
+}
+
+/** Writes `state` as the record at byte `offset` of `bytes` (no allocation but the view: it runs once per unit). */
 export function encodeCheckpoint(state: ExecutionState, unitHash: number, dataHash: number, bytes: Uint8Array, offset: number): void {
   const view = new DataView(bytes.buffer, bytes.byteOffset + offset, CHECKPOINT_BYTES);
-  const counts = [state.counted, state.peakBar, state.maxDrawdownBars, state.trades, state.closedTrades, state.wins, state.exposedBars];
-  for (const value of [state.bars, ...counts]) {
-    if (!(Number.isInteger(value) && value >= 0 && value < U32_LIMIT)) throw new RangeError(`checkpoint count out of range: ${value}`);
-  }
   view.setUint8(0, CHECKPOINT_VERSION);
   view.setUint8(1, state.ruined ? 1 : 0);
   view.setInt8(2, state.position);
   view.setInt8(3, state.target);
-  view.setUint32(4, state.bars, true);
+  view.setUint32(4, count(state.bars), true);
   view.setUint32(8, dataHash, true);
   view.setUint32(12, unitHash, true);
-  counts.forEach((value, i) => view.setUint32(16 + 4 * i, value, true));
-  const floats = [
-    state.cash,
-    state.units,
-    state.base,
-    state.entryCash,
-    state.previous,
-    state.returnSum,
-    state.returnSumSq,
-    state.downTimesTwo,
-    state.peak,
-    state.maxDrawdown,
-    state.grossProfit,
-    state.grossLoss,
-    state.tradeReturnSum,
-  ];
-  floats.forEach((value, i) => view.setFloat64(FLOAT_OFFSET + 8 * i, value, true));
+  view.setUint32(16, count(state.counted), true);
+  view.setUint32(20, count(state.peakBar), true);
+  view.setUint32(24, count(state.maxDrawdownBars), true);
+  view.setUint32(28, count(state.trades), true);
+  view.setUint32(32, count(state.closedTrades), true);
+  view.setUint32(36, count(state.wins), true);
+  view.setUint32(40, count(state.exposedBars), true);
+  view.setFloat64(48, state.cash, true);
+  view.setFloat64(56, state.units, true);
+  view.setFloat64(64, state.base, true);
+  view.setFloat64(72, state.entryCash, true);
+  view.setFloat64(80, state.previous, true);
+  view.setFloat64(88, state.returnSum, true);
+  view.setFloat64(96, state.returnSumSq, true);
+  view.setFloat64(104, state.downTimesTwo, true);
+  view.setFloat64(112, state.peak, true);
+  view.setFloat64(120, state.maxDrawdown, true);
+  view.setFloat64(128, state.grossProfit, true);
+  view.setFloat64(136, state.grossLoss, true);
+  view.setFloat64(144, state.tradeReturnSum, true);
   view.setUint32(CHECKSUM_OFFSET, recordChecksum(bytes, offset), true);
 }
 
@@ -187,25 +191,19 @@ export function decodeCheckpoint(bytes: Uint8Array, offset: number, unitHash: nu
   state.closedTrades = view.getUint32(32, true);
   state.wins = view.getUint32(36, true);
   state.exposedBars = view.getUint32(40, true);
-  let at = FLOAT_OFFSET;
-  const next = (): number => {
-    const value = view.getFloat64(at, true);
-    at += 8;
-    return value;
-  };
-  state.cash = next();
-  state.units = next();
-  state.base = next();
-  state.entryCash = next();
-  state.previous = next();
-  state.returnSum = next();
-  state.returnSumSq = next();
-  state.downTimesTwo = next();
-  state.peak = next();
-  state.maxDrawdown = next();
-  state.grossProfit = next();
-  state.grossLoss = next();
-  state.tradeReturnSum = next();
+  state.cash = view.getFloat64(48, true);
+  state.units = view.getFloat64(56, true);
+  state.base = view.getFloat64(64, true);
+  state.entryCash = view.getFloat64(72, true);
+  state.previous = view.getFloat64(80, true);
+  state.returnSum = view.getFloat64(88, true);
+  state.returnSumSq = view.getFloat64(96, true);
+  state.downTimesTwo = view.getFloat64(104, true);
+  state.peak = view.getFloat64(112, true);
+  state.maxDrawdown = view.getFloat64(120, true);
+  state.grossProfit = view.getFloat64(128, true);
+  state.grossLoss = view.getFloat64(136, true);
+  state.tradeReturnSum = view.getFloat64(144, true);
   return 'continued';
 }
 

@@ -1,9 +1,11 @@
 import { resolveStoredDataset, storedDatasetIds } from '../stored-datasets.js';
+import { resolveUserStrategy, userStrategyRefs } from '../stored-strategies.js';
 import type { TaskKind } from '../task-kind.js';
 import { backtestContinuation, runBacktestInCluster } from './continuation.js';
 import { mergeBacktest, type BacktestResult } from './merge.js';
 import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
 import type { BacktestPartial } from './run.js';
+import { resolveYearDays } from './year-days.js';
 import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestSpecToWire, validateBacktestSpec, type BacktestSpec } from './spec.js';
 
 export type { BacktestSpec } from './spec.js';
@@ -25,7 +27,7 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   specField: 'backtest',
   defaults: BACKTEST_DEFAULTS,
   limits: BACKTEST_LIMITS,
-  version: '4',
+  version: '5',
   capabilities: ['backtest'],
   cacheable: true,
   continuation: backtestContinuation,
@@ -35,9 +37,15 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
     { symbols: ['A'], dataset: { bars: 3000, seed: 0 }, walkForward: { inSampleBars: 1000, outOfSampleBars: 500, anchored: true }, constraints: [{ metric: 'trades', op: '>=', value: 1 }] },
   ],
   validate: validateBacktestSpec,
-  // A backtest has one timeframe: it gets the stored dataset's bar count at that timeframe.
-  resolveDatasets: (raw, index) => resolveStoredDataset(raw, { field: 'backtest', symbols: 'symbols', timeframes: 'timeframe', single: true }, index),
+  // A backtest has one timeframe: it gets the stored dataset's bar count at that timeframe, and
+  // year_days auto (left out) becomes the number the dataset's bars give.
+  resolveDatasets: async (raw, index) => {
+    await resolveStoredDataset(raw, { field: 'backtest', symbols: 'symbols', timeframes: 'timeframe', single: true }, index);
+    await resolveYearDays(raw, index);
+  },
   datasets: (spec) => storedDatasetIds(spec.dataset),
+  resolveStrategies: (raw, index) => resolveUserStrategy(raw, 'strategy', 'backtest.strategy', index),
+  strategies: (spec) => userStrategyRefs(spec.strategy),
   toWire: backtestSpecToWire,
   measure: measureBacktest,
   plan: planBacktest,

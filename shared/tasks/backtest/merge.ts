@@ -1,4 +1,4 @@
-import { STRATEGIES, sweptParams, type StrategyDefinition } from '../../quant/strategies/index.js';
+import { strategyDefinition, sweptParams, type StrategyDefinition } from '../../quant/strategies/index.js';
 import { valueAt, valueCount } from './grid.js';
 import { objectiveKey, type Constraint, type Objective } from './objective.js';
 import type { BacktestPartial, BacktestTableRow } from './run.js';
@@ -75,6 +75,8 @@ export interface BacktestResult {
   strategy: string;
   timeframe: string;
   bars: number;
+  /** The days per year the metrics are annualised with (the spec's year_days: given, or auto resolved at submit). */
+  yearDays: number;
   evaluated: number;
   objective: Objective;
   constraints: Constraint[];
@@ -193,7 +195,7 @@ function aggregateOf(spec: BacktestSpec, scores: ReadonlyArray<number | null | f
 
 /** The two swept parameters with more than one value, in sweep order, or null unless there are exactly two. */
 function heatmapAxes(spec: BacktestSpec): { x: number; y: number; xs: number[]; ys: number[] } | null {
-  const definition = STRATEGIES.get(spec.strategy) as StrategyDefinition;
+  const definition = strategyDefinition(spec.strategy) as StrategyDefinition;
   const schema = sweptParams(definition);
   const varying: number[] = [];
   const axes: number[][] = [];
@@ -279,6 +281,7 @@ export function mergeBacktest(spec: BacktestSpec, partials: readonly BacktestPar
     strategy: spec.strategy,
     timeframe: spec.timeframe,
     bars: spec.dataset.bars,
+    yearDays: spec.yearDays,
     evaluated,
     objective: spec.objective,
     constraints: spec.constraints,

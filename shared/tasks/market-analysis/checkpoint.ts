@@ -16,7 +16,8 @@ import type { IndicatorName } from './spec.js';
  *   2   u16  0
  *   4   u32  bars: the states are after bar bars − 1; a continuation computes from bar `bars` on
  *   8   u32  data fingerprint: of bar 0 and bar bars − 1 (time, open, high, low, close, volume)
- *   12  u32  unit fingerprint: asset, timeframe, the requested indicators and their settings
+ *   12  u32  unit fingerprint: asset, timeframe, the requested indicators and their settings, the
+ *            arithmetic regime of the carried EMAs on the series (exact seeds or not: arithmeticRegime)
  *   16  u32  checksum (of every other byte)
  *   20  u32  0
  *   24  f64  × 10: RSI average gain, average loss; MACD fast EMA, slow EMA, signal EMA; EMA; ATR;
@@ -91,8 +92,8 @@ function hash32(bytes: Uint8Array): number {
 }
 
 /** Hash of what a unit's states depend on besides its bars. */
-export function unitFingerprint(asset: string, timeframe: string, indicators: readonly IndicatorName[], settings: unknown): number {
-  return hash32(Buffer.from(JSON.stringify({ v: CHECKPOINT_VERSION, asset, timeframe, indicators, settings }), 'utf8'));
+export function unitFingerprint(asset: string, timeframe: string, indicators: readonly IndicatorName[], settings: unknown, regime: number): number {
+  return hash32(Buffer.from(JSON.stringify({ v: CHECKPOINT_VERSION, asset, timeframe, indicators, settings, regime }), 'utf8'));
 }
 
 /** Hash of bar 0 and bar bars − 1 of a series (time, open, high, low, close, volume). */

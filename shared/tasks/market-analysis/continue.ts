@@ -1,13 +1,13 @@
 import { atrSeed, atrStep } from '../../quant/indicators/atr.js';
 import { bollinger } from '../../quant/indicators/bollinger.js';
-import { emaAlpha, emaSeed, emaStep } from '../../quant/indicators/ema.js';
+import { emaAlpha, emaSeed, emaStep, exactEmaSeed } from '../../quant/indicators/ema.js';
 import { macd, macdSeed, macdSeedBar, macdStep, type MacdState } from '../../quant/indicators/macd.js';
 import { obvStep } from '../../quant/indicators/obv.js';
 import { rsiSeed, rsiStep, rsiValue, type WilderAverages } from '../../quant/indicators/rsi.js';
 import { sma } from '../../quant/indicators/sma.js';
 import { rawStochasticAt, stochastic } from '../../quant/indicators/stochastic.js';
 import { resyncInterval } from '../../quant/indicators/common.js';
-import { tickGrid } from '../../quant/indicators/tick-grid.js';
+import { tickGrid, type TickGrid } from '../../quant/indicators/tick-grid.js';
 import { vwapStep, type VwapSums } from '../../quant/indicators/vwap.js';
 import { wma } from '../../quant/indicators/wma.js';
 import type { Ohlcv } from '../../quant/ohlcv.js';
@@ -26,6 +26,27 @@ export const WARM_UPS: WarmUps = {
   stochastic: SETTINGS.stochastic.period + SETTINGS.stochastic.smoothing - 2,
 };
 
+/** Whether the unit's indicators need the closes' tick grid (exact window means, exact EMA seeds). */
+export function needsGrid(indicators: readonly IndicatorName[]): boolean {
+  return indicators.includes('sma') || indicators.includes('bollinger') || indicators.includes('ema') || indicators.includes('macd');
+}
+
+/**
+ * The arithmetic regime of the carried states on a series: whether each EMA (EMA's, MACD's fast and
+ * slow) is seeded with the exact mean (exactEmaSeed: on the closes' tick grid, for its period). Every
+ * later value goes on from the seed, so a checkpoint is valid only on a series of the same regime
+ * (a grown series can leave it: a close on no grid, a price too large for exact sums); it is part
+ * of the unit fingerprint. The windowed indicators carry nothing, so their regime does not enter.
+ */
+export function arithmeticRegime(grid: TickGrid | null, indicators: readonly IndicatorName[]): number {
+  const { ema, macd } = SETTINGS;
+  let regime = 0;
+  if (indicators.includes('ema') && exactEmaSeed(grid, ema.period, 0)) regime |= 1;
+  if (indicators.includes('macd') && exactEmaSeed(grid, macd.fast, 0)) regime |= 2;
+  if (indicators.includes('macd') && exactEmaSeed(grid, macd.slow, 0)) regime |= 4;
+  return regime;
+}
+
 /**
  * Walks a carried state from bar `start` (the state is after bar start − 1) to the last bar:
  * `step(t)` takes bar t in; `capture()` is called once the state is after bar leave − 1 (when that
@@ -43,6 +64,8 @@ function walk(start: number, n: number, leave: number, step: (t: number) => void
  * A unit's row computed from a checkpoint (or from bar 0 without one), the same row as
  * analyseSeries' (without full series: a spec with include_series is always computed in full),
  * and the checkpoint it leaves after bar leave − 1 (leave ≥ the given checkpoint's bars, < n).
+ * `grid`: the closes' tick grid over the whole series (tickGrid(close) ?? null) when needsGrid,
+ * the checkpoint one of the same arithmeticRegime (the caller's unit fingerprint).
  *
  *  - RSI, EMA, MACD, ATR, OBV and VWAP go on from their states (each step the same floating-point
  *    operations as the whole-series functions, so bit for bit): O(new bars).
@@ -59,7 +82,13 @@ function walk(start: number, n: number, leave: number, step: (t: number) => void
  *  - The volume profile is computed over the whole series: its bins span the whole price range,
  *    which new bars can widen.
  */
-export function analyseContinuing(series: Ohlcv, indicators: readonly IndicatorName[], given: MarketAnalysisCheckpoint | undefined, leave: number): { row: MarketAnalysisRow; left: MarketAnalysisCheckpoint } {
+export function analyseContinuing(
+  series: Ohlcv,
+  indicators: readonly IndicatorName[],
+  given: MarketAnalysisCheckpoint | undefined,
+  leave: number,
+  grid: TickGrid | null = needsGrid(indicators) ? (tickGrid(series.close) ?? null) : null,
+): { row: MarketAnalysisRow; left: MarketAnalysisCheckpoint } {
   const { high, low, close, volume } = series;
   const n = close.length;
   const last = n - 1;
@@ -68,8 +97,6 @@ export function analyseContinuing(series: Ohlcv, indicators: readonly IndicatorN
   const carried: IndicatorStates = given?.states ?? {};
   const latest: LatestValues = {};
   const states: IndicatorStates = {};
-  const wantsGrid = indicators.includes('sma') || indicators.includes('bollinger');
-  const grid = wantsGrid ? (tickGrid(close) ?? null) : null;
 
   for (const name of indicators) {
     switch (name) {
@@ -96,7 +123,7 @@ export function analyseContinuing(series: Ohlcv, indicators: readonly IndicatorN
         let state: MacdState;
         let start: number;
         if (carried.macd) [state, start] = [{ ...carried.macd }, from];
-        else [state, start] = [macdSeed(close, fast, slow, signal), seedBar + 1];
+        else [state, start] = [macdSeed(close, fast, slow, signal, grid), seedBar + 1];
         const histogram = (): number => state.fast - state.slow - state.signal;
         let current = histogram(); // at bar start − 1
         // At bar start − 2: read only when no bar is walked (start − 1 = seedBar = the last bar), where there is none yet.
@@ -132,7 +159,7 @@ export function analyseContinuing(series: Ohlcv, indicators: readonly IndicatorN
         let value: number;
         let start: number;
         if (carried.ema !== undefined) [value, start] = [carried.ema, from];
-        else [value, start] = [emaSeed(close, period), period];
+        else [value, start] = [emaSeed(close, period, 0, grid), period];
         const alpha = emaAlpha(period);
         walk(start, n, leave, (t) => (value = emaStep(value, alpha, close[t])), () => (states.ema = value));
         latest.ema = value;

@@ -22,7 +22,7 @@ export const marketAnalysisKind: TaskKind<MarketAnalysisSpec, MarketAnalysisPart
   specField: 'market_analysis',
   defaults: MARKET_ANALYSIS_DEFAULTS,
   limits: MARKET_ANALYSIS_LIMITS,
-  version: '2',
+  version: '3',
   capabilities: ['market-analysis'],
   cacheable: true,
   continuation: marketAnalysisContinuation,

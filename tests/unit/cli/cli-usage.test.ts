@@ -76,7 +76,7 @@ describe('--dataset in help', { concurrency: 2 }, () => {
       const run = await runCli(['submit', kind, '--help']);
       assert.equal(run.code, 0);
       const text = run.stdout.replace(/\s+/g, ' ');
-      assert.match(text, /--dataset <id> run on an imported dataset \(sha256:<id> or the bare id/);
+      assert.match(text, /--dataset <id\|tag> run on an imported dataset \(sha256:<id>, the bare id, or a tag/);
       assert.match(text, /coarser \(resampled\)/);
     });
   }

@@ -12,6 +12,7 @@ import { fieldOf } from '../../helpers/task-kinds.js';
 const NO_DATASETS: DatasetIndex = {
   info: async () => undefined,
   resampledBars: async () => assert.fail('no resampled count needed'),
+  yearDays: async () => assert.fail('no year days needed'),
   resolveTag: async () => undefined,
 };
 
@@ -57,6 +58,13 @@ describe('validateSubmission', () => {
     assert.equal(data.noCache, true);
     assert.equal(data.priority, 5);
     assert.equal((await validateSubmission(request(), DEFAULT_SPEC_LIMITS, NO_DATASETS)).deadlineAt, 0);
+  });
+
+  it('a full run (every unit from its first bar) also reuses no cached partitions', async () => {
+    const full = await validateSubmission(request({ full: true }), DEFAULT_SPEC_LIMITS, NO_DATASETS);
+    assert.deepEqual([full.full, full.noCache], [true, true]);
+    const plain = await validateSubmission(request(), DEFAULT_SPEC_LIMITS, NO_DATASETS);
+    assert.deepEqual([plain.full, plain.noCache], [false, false]);
   });
 
   it('names the field of a bad request id or deadline', async () => {
@@ -105,7 +113,7 @@ describe('validateSubmission', () => {
   });
 
   it('tells a dataset store failure from a bad spec', async () => {
-    const down: DatasetIndex = { info: async () => Promise.reject(new Error('connection refused')), resampledBars: async () => 0, resolveTag: async () => undefined };
+    const down: DatasetIndex = { info: async () => Promise.reject(new Error('connection refused')), resampledBars: async () => 0, yearDays: async () => 365, resolveTag: async () => undefined };
     const stored = overTheWire({ spec: { backtest: { symbols: ['BTCUSDT'], dataset: { name: `sha256:${'ab'.repeat(32)}` } } } });
     await assert.rejects(validateSubmission(stored, DEFAULT_SPEC_LIMITS, down), (error) => error instanceof DatasetLookupError && /connection refused/.test(error.message));
     assert.equal(await fieldOfAsync(() => validateSubmission(stored, DEFAULT_SPEC_LIMITS, NO_DATASETS)), 'backtest.dataset.name');

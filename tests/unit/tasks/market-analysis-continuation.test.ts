@@ -9,7 +9,8 @@ import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.j
 import { MAX_UNIT_CHECKPOINT_BYTES, CollectingContinuation, type PartitionWork, type UnitCheckpoint } from '../../../shared/tasks/continuation.js';
 import { analyseSeries, SETTINGS } from '../../../shared/tasks/market-analysis/analyse.js';
 import { CHECKPOINT_BYTES, dataFingerprint, decodeCheckpoint, encodeCheckpoint, unitFingerprint } from '../../../shared/tasks/market-analysis/checkpoint.js';
-import { analyseContinuing, WARM_UPS } from '../../../shared/tasks/market-analysis/continue.js';
+import { tickGrid } from '../../../shared/quant/indicators/tick-grid.js';
+import { analyseContinuing, arithmeticRegime, WARM_UPS } from '../../../shared/tasks/market-analysis/continue.js';
 import { marketAnalysisLineageKey } from '../../../shared/tasks/market-analysis/continuation.js';
 import { INDICATORS, marketAnalysisKind, type IndicatorName, type MarketAnalysisPartial, type MarketAnalysisSpec } from '../../../shared/tasks/market-analysis/index.js';
 import { QUIET_RUN_CONTEXT } from '../../../shared/tasks/quiet-run-context.js';
@@ -29,7 +30,7 @@ import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
 const TOTAL = 1400;
 const BASE = generateSyntheticSeries({ seed: 11, symbol: 'MA', timeframe: '1h', bars: TOTAL });
 
-type Twist = 'none' | 'finer-tick' | 'huge-price';
+type Twist = 'none' | 'finer-tick' | 'huge-price' | 'no-grid';
 
 /** The base bars (optionally in whole cents), the bar at `twistAt` changed so the closes' arithmetic regime changes from there. */
 function seriesOf(bars: number, cents: boolean, twist: Twist = 'none', twistAt = -1, symbol = 'MA'): Ohlcv {
@@ -39,7 +40,7 @@ function seriesOf(bars: number, cents: boolean, twist: Twist = 'none', twistAt =
   };
   const series: Ohlcv = { symbol, timeframe: '1h', time: cut(BASE.time).map((_, i) => BASE.time[i]), open: cut(BASE.open), high: cut(BASE.high), low: cut(BASE.low), close: cut(BASE.close), volume: Float64Array.from(BASE.volume.subarray(0, bars)) };
   if (twist !== 'none' && twistAt >= 0 && twistAt < bars) {
-    const close = twist === 'finer-tick' ? series.close[twistAt] + 0.001 : 3e9;
+    const close = twist === 'finer-tick' ? Math.round((series.close[twistAt] + 0.001) * 1000) / 1000 : twist === 'no-grid' ? series.close[twistAt] + Math.PI * 1e-6 : 3e9;
     series.close[twistAt] = close;
     if (series.high[twistAt] < close) series.high[twistAt] = close;
     if (series.low[twistAt] > close) series.low[twistAt] = close;
@@ -57,7 +58,7 @@ function resampled(series: Ohlcv, timeframe: '4h' | '1d'): Ohlcv {
   return { symbol: series.symbol, timeframe, ...resample(series, timeframe) };
 }
 
-const expectation = (series: Ohlcv, indicators: readonly IndicatorName[]) => ({ unitHash: unitFingerprint(series.symbol, series.timeframe, indicators, SETTINGS), indicators, warmUps: WARM_UPS });
+const expectation = (series: Ohlcv, indicators: readonly IndicatorName[]) => ({ unitHash: unitFingerprint(series.symbol, series.timeframe, indicators, SETTINGS, arithmeticRegime(tickGrid(series.close) ?? null, indicators)), indicators, warmUps: WARM_UPS });
 
 /** The checkpoint bytes a unit leaves after computing `series` (from `given`, or from bar 0). */
 function leaveOn(series: Ohlcv, indicators: readonly IndicatorName[], given?: Uint8Array): { bytes: Uint8Array; continued: boolean; row: ReturnType<typeof analyseSeries> } {
@@ -90,12 +91,33 @@ describe('market analysis continuing from a checkpoint', () => {
       fc.property(fc.integer({ min: 30, max: 1300 }), fc.integer({ min: 1, max: 90 }), fc.constantFrom<Twist>('finer-tick', 'huge-price'), fc.integer({ min: 0, max: 89 }), (before, appended, twist, at) => {
         const twistAt = before + (at % appended);
         const whole = seriesOf(before + appended, true, twist, twistAt);
+        const grid = tickGrid(whole.close);
+        assert.ok(grid !== undefined && (twist === 'huge-price' || grid.decimals === 3), 'still on a grid (a finer one)');
         const first = leaveOn(prefix(whole, before), INDICATORS);
         const second = leaveOn(whole, INDICATORS, first.bytes);
         assert.equal(second.continued, true);
         assert.deepStrictEqual(second.row, analyseSeries(whole, INDICATORS, false));
       }),
       { numRuns: 80 },
+    );
+  });
+
+  it('rejects the checkpoint when the appended bars change the EMAs\' seeds (a close on no tick grid: float seeds, not exact means), and computes in full', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 30, max: 1300 }), fc.integer({ min: 1, max: 90 }), fc.integer({ min: 0, max: 89 }), fc.constantFrom<IndicatorName[]>(['ema'], ['macd'], [...INDICATORS]), (before, appended, at, indicators) => {
+        const whole = seriesOf(before + appended, true, 'no-grid', before + (at % appended));
+        assert.equal(tickGrid(whole.close), undefined);
+        const first = leaveOn(prefix(whole, before), indicators);
+        const second = leaveOn(whole, indicators, first.bytes);
+        assert.equal(second.continued, false, 'rejected: its EMA states went on from exact seeds');
+        assert.deepStrictEqual(second.row, analyseSeries(whole, indicators, false));
+        // Without an EMA (only windowed and other carried indicators) nothing carried depends on the grid: it continues.
+        const others: IndicatorName[] = ['rsi', 'bollinger', 'sma', 'wma', 'atr', 'stochastic', 'obv', 'vwap'];
+        const again = leaveOn(whole, others, leaveOn(prefix(whole, before), others).bytes);
+        assert.equal(again.continued, true);
+        assert.deepStrictEqual(again.row, analyseSeries(whole, others, false));
+      }),
+      { numRuns: 60 },
     );
   });
 
