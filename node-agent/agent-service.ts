@@ -50,6 +50,8 @@ export interface AgentServiceOptions {
   datasets?: DatasetSource;
   /** The cluster secret, to answer a coordinator's challenge in GetStatus (calls are checked by agent-server.ts). */
   clusterSecret?: Uint8Array;
+  /** Told of each partition that ran to a result, with the time run() took (the agent's metrics). */
+  onCompleted?: (kind: string, computeMs: number) => void;
 }
 
 export interface AgentCounters {
@@ -76,8 +78,8 @@ interface Running {
   done: Promise<void>;
 }
 
-function errorEvent(code: PartitionErrorCode, message: string, deterministic: boolean): PartitionEvent {
-  return { error: { code, message, deterministic } };
+function errorEvent(code: PartitionErrorCode, message: string, deterministic: boolean, stack = ''): PartitionEvent {
+  return { error: { code, message, deterministic, stack } };
 }
 
 /**
@@ -349,10 +351,11 @@ export class AgentService {
           this.counters.failed++;
           const level = failure.deterministic ? 'info' : 'warn';
           logger[level]({ ...where, code: failure.code, err: failure.message }, 'partition failed');
-          end(errorEvent(failure.code, failure.message, failure.deterministic));
+          end(errorEvent(failure.code, failure.message, failure.deterministic, failure.taskStack));
         }
       } else {
         this.counters.completed++;
+        this.options.onCompleted?.(request.kind, outcome.computeMs);
         logger.debug({ ...where, computeMs: Math.round(outcome.computeMs) }, 'partition completed');
         end({ result: { resultJson: outcome.resultJson, computeMs: outcome.computeMs } });
       }
@@ -363,7 +366,11 @@ export class AgentService {
 
     this.loadDatasets(request, datasetIds)
       .then(
-        (datasets) => lease.run({ kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets }, { onProgress, signal: controller.signal }),
+        (datasets) =>
+          lease.run(
+            { kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets },
+            { onProgress, onLog: (level, message) => send({ log: { level, message } }), signal: controller.signal },
+          ),
         (error: unknown) => {
           lease.release();
           throw error;

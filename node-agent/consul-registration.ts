@@ -22,11 +22,13 @@ export interface AgentMetaInput {
   cpuSpeedGhz: number;
   capabilities: readonly string[];
   version: string;
+  /** The /metrics endpoint, when it is on: Prometheus' Consul discovery reads it (docs/deployment.md). */
+  metrics?: { port: number; scheme: 'http' | 'https' };
 }
 
 /**
  * Service Meta the coordinator reads: cores, slots, memory (total bytes), cpu_speed (GHz),
- * capabilities (comma-joined), version.
+ * capabilities (comma-joined), version; and for Prometheus metrics_port and metrics_scheme.
  */
 export function agentServiceMeta(input: AgentMetaInput): Record<string, string> {
   return {
@@ -36,6 +38,7 @@ export function agentServiceMeta(input: AgentMetaInput): Record<string, string> 
     cpu_speed: String(input.cpuSpeedGhz),
     capabilities: input.capabilities.join(','),
     version: input.version,
+    ...(input.metrics ? { metrics_port: String(input.metrics.port), metrics_scheme: input.metrics.scheme } : {}),
   };
 }
 

@@ -16,6 +16,7 @@ import { JobViews } from './job-views.js';
 import { createNodeHandlers } from './node-rpc.js';
 import { createScheduleHandlers } from './schedule-rpc.js';
 import { createWatchJob } from './watch-job.js';
+import { createGetJobLog } from './job-log-rpc.js';
 
 export interface CoordinatorServiceDeps {
   store: JobStore;
@@ -39,6 +40,7 @@ export function createCoordinatorService({ store, runner, table, limits, log, da
   return {
     ...createJobHandlers({ store, runner, jobs, datasets, limits, audit, quota, log }),
     WatchJob: createWatchJob(runner.hub, jobs, log),
+    GetJobLog: createGetJobLog(runner.jobLog, jobs, log),
     ...createNodeHandlers(table, log),
     ...createDatasetHandlers(datasets, audit, log),
     ...createScheduleHandlers(schedules, audit, log),

@@ -2,6 +2,7 @@ import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logging.js';
 import { taskKindByName } from '../../shared/tasks/registry.js';
 import type { JobEventLog } from './job-event-log.js';
+import type { JobLog, JobLogEntry } from './job-log.js';
 import { JobExecution, JobFailure } from './job-execution.js';
 import type { QueuedJobData, ProgressSnapshot } from './job-model.js';
 import type { NodeTable } from '../nodes/node-table.js';
@@ -29,7 +30,14 @@ export class JobRunner {
     private readonly options: JobRunnerOptions,
     private readonly log: Logger,
     private readonly ledger: PartitionLedger,
+    /** Every job's log (what its partitions report, what the coordinator decided). */
+    readonly jobLog: JobLog,
   ) {}
+
+  /** A line about the whole job in its log, from this coordinator. */
+  logJob(jobId: string, level: JobLogEntry['level'], message: string): void {
+    this.jobLog.append({ jobId, level, source: 'coordinator', message });
+  }
 
   /** Drops a finished job's durable partition records. */
   forget(jobId: string): void {
@@ -77,6 +85,7 @@ export class JobRunner {
         // The result is in memory either way: a failed write costs durability, not the job.
         await this.ledger.record(jobId, index, resultJson).catch(warn('partition result not recorded'));
       },
+      (entry) => this.jobLog.append(entry),
     );
     let cancelled = false;
     let deadlineReason: string | undefined;
@@ -93,6 +102,7 @@ export class JobRunner {
     if (deadlineAt > 0) {
       const expire = (): void => {
         deadlineReason = `deadline exceeded: the job had to finish by ${new Date(deadlineAt).toISOString()}`;
+        this.logJob(jobId, 'error', `${deadlineReason}; its partitions are cancelled`);
         this.dispatcher.cancelJob(execution.dispatchContext);
         execution.fail(deadlineReason);
         wakeWaiter?.();
@@ -109,6 +119,7 @@ export class JobRunner {
       if (deadlineReason) throw new JobFailure(deadlineReason);
       if (this.table.capableNodes(required).length === 0) {
         this.log.info({ job: jobId, required }, 'waiting for nodes');
+        this.logJob(jobId, 'warn', `waiting for nodes: no ready node with ${required.join(', ')}`);
         onProgress(execution.snapshot());
         execution.emit('JOB_EVENT_TYPE_WAITING_FOR_NODES', { message: `no ready node with ${required.join(', ')}` });
         await new Promise<void>((resolve) => {
@@ -150,6 +161,12 @@ export class JobRunner {
       onProgress(execution.snapshot());
       const reused = [...known.values()].filter((entry) => entry.how === 'reused').length;
       this.log.info({ job: jobId, kind: kind.name, partitions: partitions.length, totalSlots, resumed, recovered: known.size - reused, reused }, 'job planned');
+      this.logJob(
+        jobId,
+        'info',
+        `${resumed ? 'took the job over, keeping its plan' : 'planned'}: ${partitions.length} partition${partitions.length === 1 ? '' : 's'} for ${totalSlots} slot${totalSlots === 1 ? '' : 's'}` +
+          (known.size > 0 ? ` (${known.size - reused} already recorded, ${reused} from the partition result cache)` : ''),
+      );
 
       const context = execution.dispatchContext;
       const tasks: PartitionTask[] = [];
