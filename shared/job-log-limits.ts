@@ -22,3 +22,6 @@ export function truncateUtf8(text: string, maxBytes = MAX_LOG_LINE_BYTES): strin
   while (end > 0 && (buffer[end] & 0xc0) === 0x80) end--;
   return buffer.subarray(0, end).toString('utf8') + note;
 }
+
+/** A line's id (a Redis stream id, e.g. "1764631801000-0"): GetJobLogRequest.after_id must look like it. */
+export const JOB_LOG_LINE_ID_PATTERN = /^\d{1,20}-\d{1,20}$/;

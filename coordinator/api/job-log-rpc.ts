@@ -2,11 +2,10 @@ import { ValidationError } from '../../shared/errors.js';
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
 import type { GetJobLogRequest__Output } from '../../shared/generated/quantgrid/v1/GetJobLogRequest.js';
 import type { JobLogLine } from '../../shared/generated/quantgrid/v1/JobLogLine.js';
-import { MAX_JOB_LOG_LINES } from '../../shared/job-log-limits.js';
+import { JOB_LOG_LINE_ID_PATTERN, MAX_JOB_LOG_LINES } from '../../shared/job-log-limits.js';
 import { isTerminalStatus } from '../../shared/job-status.js';
 import type { Logger } from '../../shared/logging.js';
 import { quoteInput } from '../../shared/quote-input.js';
-import { EVENT_ID_PATTERN } from '../jobs/job-event-log.js';
 import type { JobLog } from '../jobs/job-log.js';
 import { JOB_STORE } from './dependency-failure.js';
 import type { JobViews } from './job-views.js';
@@ -37,7 +36,7 @@ function sleep(ms: number, stopped: AbortSignal): Promise<void> {
  */
 export async function* jobLogLines(log: Pick<JobLog, 'read'>, jobs: Pick<JobViews, 'get'>, request: GetJobLogRequest__Output, stopped: AbortSignal, pollMs = FOLLOW_POLL_MS): AsyncGenerator<JobLogLine> {
   const jobId = requiredId('job_id', request.jobId);
-  if (request.afterId !== '' && !EVENT_ID_PATTERN.test(request.afterId)) {
+  if (request.afterId !== '' && !JOB_LOG_LINE_ID_PATTERN.test(request.afterId)) {
     throw new ValidationError('after_id', `${quoteInput(request.afterId)} is not a line id of this job`);
   }
   if (request.limit > MAX_JOB_LOG_LINES) throw new ValidationError('limit', `at most ${MAX_JOB_LOG_LINES} (a log keeps no more), or 0 for all`);

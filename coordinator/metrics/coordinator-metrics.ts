@@ -8,7 +8,7 @@ import type { AttemptOutcome, DispatchObserver, RetryCause } from '../partitions
 /** Every state a node can be in, so each is exported (as 0 when no node is in it). */
 const NODE_STATES: readonly NodeState[] = ['ready', 'unreachable', 'quarantined', 'draining', 'incompatible', 'unverified', 'gone'];
 /** BullMQ's job states, as the queue counts them. */
-const QUEUE_STATES: readonly JobType[] = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed', 'paused', 'waiting-children'];
+const QUEUE_STATES: readonly JobType[] = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed', 'waiting-children'];
 export type FinishedStatus = 'completed' | 'failed' | 'cancelled';
 
 const RUN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800];
@@ -102,7 +102,7 @@ export class CoordinatorMetrics implements DispatchObserver {
     new Gauge({ name: `${p}partitions_running`, help: 'Partition attempts this coordinator has running', registers, collect() { this.set(runningPartitions()); } });
     new Gauge({
       name: `${p}jobs`,
-      help: 'Jobs in the shared queue (all coordinators), by BullMQ state: waiting, prioritized, delayed and paused are queued; active running; failed includes cancelled',
+      help: 'Jobs in the shared queue (all coordinators), by BullMQ state: waiting, prioritized and delayed are queued; active running; failed includes cancelled',
       labelNames: ['state'],
       registers,
       async collect() {
