@@ -32,7 +32,7 @@ export function parseMetricsListen(text: string): MetricsListen {
 
 export function metricsListenOption(envVar: string, defaultText: string): Option {
   return defaultFromText(
-    new Option(`${METRICS_LISTEN_FLAG} <host:port>`, 'address of the Prometheus /metrics endpoint (HTTP; port 0 = any free port; "off" = none). Beyond loopback it needs --metrics-token-file')
+    new Option(`${METRICS_LISTEN_FLAG} <address>`, 'host:port of the Prometheus /metrics endpoint (HTTP; port 0 = any free port; "off" = none). Beyond loopback it needs --metrics-token-file')
       .env(envVar)
       .argParser(parseMetricsListen),
     defaultText,
