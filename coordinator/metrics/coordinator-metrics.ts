@@ -2,6 +2,7 @@ import type { JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry, METRIC_PREFIX } from '../../shared/metrics/metrics-registry.js';
+import { HotCounter, HotHistogram, type HotHistogramSeries } from '../../shared/metrics/hot-path-metrics.js';
 import type { NodeState, NodeTable } from '../nodes/node-table.js';
 import type { AttemptOutcome, DispatchObserver, RetryCause } from '../partitions/dispatch-observer.js';
 
@@ -36,28 +37,29 @@ export interface CoordinatorMetricsSources {
  */
 export class CoordinatorMetrics implements DispatchObserver {
   readonly registry: Registry;
-  private readonly attempts: Counter<'kind' | 'outcome'>;
-  private readonly runSeconds: Histogram<'kind'>;
-  private readonly dispatchLatency: Histogram<'kind'>;
-  private readonly retries: Counter<'cause'>;
-  private readonly failovers: Counter;
+  private readonly attempts: HotCounter;
+  private readonly runSeconds: HotHistogram;
+  private readonly dispatchLatency: HotHistogram;
+  private readonly retries: HotCounter;
+  private readonly failovers: { inc(): void };
   private readonly quarantines: Counter;
   private readonly jobsFinished: Counter<'status'>;
   private readonly jobsStarted: Counter;
   private readonly redisRtt: Histogram;
   private readonly redisPingFailures: Counter;
-  private readonly byKind = new Map<string, { latency: ReturnType<Histogram<'kind'>['labels']>; run: ReturnType<Histogram<'kind'>['labels']> }>();
+  /** The series of each kind, looked up once: the hot path only adds to numbers. */
+  private readonly byKind = new Map<string, { latency: HotHistogramSeries; run: HotHistogramSeries; attempts: Map<AttemptOutcome, { inc(): void }> }>();
   private pinger: NodeJS.Timeout | undefined;
 
   constructor(private readonly sources: CoordinatorMetricsSources, registry: Registry = createMetricsRegistry()) {
     this.registry = registry;
     const registers = [registry];
     const p = METRIC_PREFIX;
-    this.attempts = new Counter({ name: `${p}partition_attempts_total`, help: 'Partition attempts dispatched by this coordinator that ended, by task kind and outcome (completed, failed, retried, exhausted, refused, cancelled)', labelNames: ['kind', 'outcome'], registers });
-    this.runSeconds = new Histogram({ name: `${p}partition_run_seconds`, help: 'Time from dispatch to result of partition attempts that completed, by task kind', labelNames: ['kind'], buckets: RUN_BUCKETS, registers });
-    this.dispatchLatency = new Histogram({ name: `${p}partition_dispatch_latency_seconds`, help: 'Time a partition waited in the dispatch queue before it was sent to a node (first attempt and retries), by task kind', labelNames: ['kind'], buckets: LATENCY_BUCKETS, registers });
-    this.retries = new Counter({ name: `${p}partition_retries_total`, help: 'Partitions sent to another node after a transient failure, by cause (agent-error, stream-error, stream-ended, heartbeat-timeout)', labelNames: ['cause'], registers });
-    this.failovers = new Counter({ name: `${p}partition_failovers_total`, help: 'Retries because the node was found unreachable (dead, cut off, or silent past the heartbeat timeout)', registers });
+    this.attempts = new HotCounter(`${p}partition_attempts_total`, 'Partition attempts dispatched by this coordinator that ended, by task kind and outcome (completed, failed, retried, exhausted, refused, cancelled)', ['kind', 'outcome'], registry);
+    this.runSeconds = new HotHistogram(`${p}partition_run_seconds`, 'Time from dispatch to result of partition attempts that completed, by task kind', ['kind'], RUN_BUCKETS, registry);
+    this.dispatchLatency = new HotHistogram(`${p}partition_dispatch_latency_seconds`, 'Time a partition waited in the dispatch queue before it was sent to a node (first attempt and retries), by task kind', ['kind'], LATENCY_BUCKETS, registry);
+    this.retries = new HotCounter(`${p}partition_retries_total`, 'Partitions sent to another node after a transient failure, by cause (agent-error, stream-error, stream-ended, heartbeat-timeout)', ['cause'], registry);
+    this.failovers = new HotCounter(`${p}partition_failovers_total`, 'Retries because the node was found unreachable (dead, cut off, or silent past the heartbeat timeout)', [], registry).child();
     this.quarantines = new Counter({ name: `${p}node_quarantines_total`, help: 'Times a node was quarantined after consecutive failures', registers });
     this.jobsStarted = new Counter({ name: `${p}jobs_started_total`, help: 'Jobs this coordinator started running (a job taken over counts again)', registers });
     this.jobsFinished = new Counter({ name: `${p}jobs_finished_total`, help: 'Jobs this coordinator ran to an end, by status (completed, failed, cancelled)', labelNames: ['status'], registers });
@@ -133,7 +135,7 @@ export class CoordinatorMetrics implements DispatchObserver {
   private kindMetrics(kind: string) {
     let children = this.byKind.get(kind);
     if (!children) {
-      children = { latency: this.dispatchLatency.labels(kind), run: this.runSeconds.labels(kind) };
+      children = { latency: this.dispatchLatency.child(kind), run: this.runSeconds.child(kind), attempts: new Map() };
       this.byKind.set(kind, children);
     }
     return children;
@@ -144,12 +146,15 @@ export class CoordinatorMetrics implements DispatchObserver {
   }
 
   attemptEnded(kind: string, outcome: AttemptOutcome, runMs: number): void {
-    this.attempts.inc({ kind, outcome });
-    if (outcome === 'completed') this.kindMetrics(kind).run.observe(runMs / 1000);
+    const children = this.kindMetrics(kind);
+    let attempts = children.attempts.get(outcome);
+    if (!attempts) children.attempts.set(outcome, (attempts = this.attempts.child(kind, outcome)));
+    attempts.inc();
+    if (outcome === 'completed') children.run.observe(runMs / 1000);
   }
 
   retried(cause: RetryCause, failover: boolean): void {
-    this.retries.inc({ cause });
+    this.retries.child(cause).inc();
     if (failover) this.failovers.inc();
   }
 
