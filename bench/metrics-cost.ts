@@ -99,6 +99,7 @@ export async function runMetricsCost(): Promise<{ headlines: Headline[]; details
   }
   const on = median(rates.on);
   const off = median(rates.off);
+  const pairRatios = rates.on.map((r, i) => r / rates.off[i]);
   const headlines: Headline[] = [
     {
       name: `dispatch e2e with metrics on and scraped every ${SCRAPE_EVERY_MS} ms: partitions/s (${partitions} × noop 0 ms, 2×8 slots)`,
@@ -107,7 +108,7 @@ export async function runMetricsCost(): Promise<{ headlines: Headline[]; details
       baseline: off,
       baselineLabel: `the same with --metrics-listen off everywhere, alternated (runs ${rates.off.map((r) => fmt(r)).join(', ')})`,
       ratio: ratio(on, off),
-      note: `median of ${runs}; metrics-on runs ${rates.on.map((r) => fmt(r)).join(', ')}; goal: ratio ≥ 0.95`,
+      note: `median of ${runs}; metrics-on runs ${rates.on.map((r) => fmt(r)).join(', ')}; run by run ${pairRatios.map((r) => r.toFixed(2)).join(', ')} (median ${median(pairRatios).toFixed(2)}); goal: ratio ≥ 0.95`,
     },
     {
       name: 'one scrape of the coordinator during the job',
@@ -116,7 +117,7 @@ export async function runMetricsCost(): Promise<{ headlines: Headline[]; details
       note: `median of ${scrapeMs.length} scrapes`,
     },
   ];
-  return { headlines, details: { partitions, runs, rates, scrapeMs } };
+  return { headlines, details: { partitions, runs, rates, pairRatios, scrapeMs } };
 }
 
 if (isMain(import.meta.url)) {
