@@ -263,7 +263,7 @@ async function inProcess(cluster: LocalCluster, partitions: number, sequentialCo
   const log = createLogger('bench-dispatch', 'warn');
   const secret = await cluster.clusterSecret();
   const table = new NodeTable(
-    { weights: config.weights, quarantineMs: config.quarantineMs, quarantineAfterFailures: config.quarantineAfterFailures, agentTls: config.agentTls, clusterSecret: secret },
+    { weights: config.weights, specialtyBonus: config.specialtyBonus, quarantineMs: config.quarantineMs, quarantineAfterFailures: config.quarantineAfterFailures, agentTls: config.agentTls, clusterSecret: secret },
     log,
   );
   const discovery = new NodeDiscovery(config.consulUrl, log);

@@ -40,8 +40,10 @@ const BENCHES: BenchEntry[] = [
   { name: 'coordinator-memory', file: 'coordinator-memory.js', aliases: ['memory'], timeoutMs: 20 * 60_000 },
   { name: 'backtest-kernel', file: 'backtest-kernel.js', aliases: ['kernel', 'backtest'], timeoutMs: 5 * 60_000 },
   { name: 'sweep', file: 'sweep-scaling.js', aliases: ['sweep-scaling'], timeoutMs: 10 * 60_000 },
+  { name: 'incremental', file: 'incremental-rerun.js', aliases: ['incremental-rerun', 'checkpoints'], timeoutMs: 15 * 60_000 },
   { name: 'agent-memory', file: 'agent-memory.js', aliases: [], timeoutMs: 10 * 60_000 },
   { name: 'analysis', file: 'market-analysis.js', aliases: ['market-analysis'], timeoutMs: 10 * 60_000 },
+  { name: 'dataset-storage', file: 'dataset-storage.js', aliases: ['datasets'], timeoutMs: 10 * 60_000 },
 ];
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));

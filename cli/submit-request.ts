@@ -1,3 +1,5 @@
+import { isDatasetTag } from '../shared/quant/dataset-tag.js';
+import { parseDatasetRef } from './dataset-ref.js';
 import type { DatasetRef } from '../shared/generated/quantgrid/v1/DatasetRef.js';
 import type { SubmitJobRequest } from '../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import { parseDurationMs } from '../shared/config/parsers.js';
@@ -43,13 +45,11 @@ export function required(flag: string, value: string | undefined, example: strin
   return value;
 }
 
-const DATASET_ID = /^(?:sha256:)?([0-9a-f]{64})$/i;
-
-/** "sha256:<id>" or the bare 64-hex-digit id (as `quantgrid data ls` prints it) as a dataset name. */
+/** An id ("sha256:<id>" or the bare 64 hex digits, as `quantgrid data ls` prints it) or a tag, as a dataset name. */
 export function parseDatasetName(text: string): string {
-  const match = DATASET_ID.exec(text.trim());
-  if (!match) throw new Error(`"${text}" is not sha256:<id> or a dataset id of 64 hex digits (see quantgrid data ls)`);
-  return `sha256:${match[1].toLowerCase()}`;
+  const ref = parseDatasetRef(text);
+  // A tag goes as it is: the coordinator resolves it at submit (and at each firing of a schedule).
+  return isDatasetTag(ref) ? ref : `sha256:${ref}`;
 }
 
 /** The --bars range the CLI checks: the kinds' least and the coordinator's default most. */

@@ -22,6 +22,8 @@ import { installAdminToken, readClusterSecret } from './auth/auth-bootstrap.js';
 import { apiAuthInterceptor } from './api/auth-interceptor.js';
 import { TokenStore } from './auth/token-store.js';
 import { DatasetStore } from './datasets/dataset-store.js';
+import { DatasetRetention } from './datasets/dataset-retention.js';
+import { DatasetReferences } from './datasets/dataset-usage.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
 import { defaultAdvertiseAddress, isWildcard } from '../shared/config/advertise-address.js';
@@ -36,6 +38,8 @@ import { CoordinatorMetrics } from './metrics/coordinator-metrics.js';
 
 const SERVICE_NAME = 'quantgrid.v1.Coordinator';
 const HEARTBEAT_MS = 300;
+/** How often the coordinator looks for stored datasets past the retention time that nothing refers to. */
+const DATASET_SWEEP_MS = 3_600_000;
 
 async function main(): Promise<void> {
   const config = parseCoordinatorConfig(process.argv);
@@ -67,6 +71,7 @@ async function main(): Promise<void> {
   const table = new NodeTable(
     {
       weights: config.weights,
+      specialtyBonus: config.specialtyBonus,
       quarantineMs: config.quarantineMs,
       quarantineAfterFailures: config.quarantineAfterFailures,
       agentTls: config.agentTls,
@@ -103,7 +108,11 @@ async function main(): Promise<void> {
   );
   const jobLog = new JobLog(duplicateRedis(redis, log, 'job log'), config.queuePrefix, retention.age, log, apiRedis);
   const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, jobLog);
-  const datasets = new DatasetStore(store.connection, config.queuePrefix);
+  const datasets = new DatasetStore(store.connection, config.queuePrefix, { budgetBytes: config.datasetBudgetBytes });
+  datasets
+    .migrate()
+    .then((count) => count > 0 && log.info({ datasets: count }, 'datasets stored whole cut into chunks'))
+    .catch((error) => log.warn({ err: errorMessage(error) }, 'datasets stored whole not cut into chunks (they stay readable)'));
   const worker = new JobWorker(store, runner, config.jobConcurrency, log, {
     lockMs: config.jobLockMs,
     stalledIntervalMs: config.stalledIntervalMs,
@@ -117,6 +126,9 @@ async function main(): Promise<void> {
 
   const tokens = new TokenStore(apiRedis, `${config.queuePrefix}:`);
   const audit = new AuditLog(apiRedis, config.retentionMs, `${config.queuePrefix}:audit`);
+  const datasetReferences = new DatasetReferences({ store: datasets, unfinishedJobs: () => store.unfinished(), keptJobs: () => store.list(Number.MAX_SAFE_INTEGER), schedules: () => schedules.templates() });
+  const datasetRetention = new DatasetRetention(datasets, datasetReferences, config.retentionMs, audit, log);
+  datasetRetention.start(DATASET_SWEEP_MS);
   if (config.auth) await installAdminToken(config.adminTokenFile, tokens, log);
   const server = new grpc.Server({
     ...COORDINATOR_SERVER_OPTIONS,
@@ -125,7 +137,7 @@ async function main(): Promise<void> {
     ],
   });
   const { proto } = loadQuantgridProto();
-  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, schedules, tokens, audit, quota: config.userQuota }));
+  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, datasetReferences, schedules, tokens, audit, quota: config.userQuota }));
   const health = addStandardServices(server, SERVICE_NAME);
   const bindAddress = formatHostPort(config.listen.host, config.listen.port);
   const port = await new Promise<number>((resolve, reject) =>
@@ -156,6 +168,7 @@ async function main(): Promise<void> {
       dispatcher.close();
       discovery.stop();
       prober.stop();
+      datasetRetention.stop();
       table.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await store.close();

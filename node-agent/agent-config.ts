@@ -10,7 +10,8 @@ import type { SecretFile } from '../shared/config/secret-file.js';
 import { parseByteSize, parseDurationAtLeast, parseDurationMs, parseIntegerFrom, parseNonEmpty } from '../shared/config/parsers.js';
 import { SERVER_TLS_OPTIONS, readableFile, serverTlsConfig } from '../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
-import { allTaskKinds } from '../shared/tasks/registry.js';
+import { quoteInput } from '../shared/quote-input.js';
+import { allTaskKinds, taskKindByName } from '../shared/tasks/registry.js';
 import { CAPABILITY_PATTERN, CAPABILITY_RULE } from '../shared/tasks/submission-limits.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
 import { DEFAULT_DISK_CACHE_BYTES } from './dataset-cache.js';
@@ -34,6 +35,8 @@ export interface AgentConfig {
   /** Bytes of indicator arrays the worker threads may cache, all together (split evenly between them). */
   indicatorCacheBytes: number;
   capabilities: string[];
+  /** Task kinds this node is specialised in (names from the registry): their partitions prefer it. */
+  specialties: string[];
   checkTtlMs: number;
   deregisterAfterMs: number;
   heartbeatMs: number;
@@ -93,6 +96,16 @@ function parseCapabilities(text: string): string[] {
   return list;
 }
 
+/** "backtest,market-analysis" → the task kinds' names, each checked against the registry; '' (or none) = no specialties. */
+export function parseSpecialties(text: string): string[] {
+  const list = [...new Set(text.split(',').map((item) => item.trim()).filter((item) => item !== ''))];
+  const kinds = allTaskKinds().map((kind) => kind.name);
+  for (const name of list) {
+    if (!kinds.includes(name)) throw new InvalidArgumentError(`${quoteInput(name)} is not a task kind (one of ${kinds.join(', ')})`);
+  }
+  return list;
+}
+
 function parseNodeId(text: string): string {
   const nodeId = text.trim();
   if (!NODE_ID_PATTERN.test(nodeId)) {
@@ -136,6 +149,13 @@ export const AGENT_OPTIONS: readonly Option[] = [
     .env('QUANTGRID_CAPABILITIES')
     .argParser(parseCapabilities)
     .default(defaultCapabilities(), 'all capabilities of the built-in task kinds'),
+  new Option(
+    '--specialties <kinds>',
+    'comma-separated task kinds this node is specialised in (e.g. backtest,market-analysis): the coordinator scores it higher for their jobs (× its --specialty-bonus)',
+  )
+    .env('QUANTGRID_SPECIALTIES')
+    .argParser(parseSpecialties)
+    .default([], 'none'),
   defaultFromText(
     new Option('--check-ttl <duration>', 'TTL of the Consul health check (refreshed every second; at least 2s)')
       .env('QUANTGRID_CHECK_TTL')
@@ -204,6 +224,7 @@ interface AgentOptionValues {
   slots: number | null;
   indicatorCacheMb: number;
   capabilities: string[];
+  specialties: string[];
   checkTtl: number;
   deregisterAfter: number;
   heartbeatMs: number;
@@ -265,6 +286,15 @@ function coordinatorTlsConfig(values: AgentOptionValues, source: (flag: string) 
   return tls;
 }
 
+/** The specialties, each a kind this node can run (its kind's capabilities among --capabilities); else an exit naming the option. */
+function specialtiesWithin(specialties: string[], capabilities: readonly string[]): string[] {
+  for (const name of specialties) {
+    const missing = (taskKindByName(name)?.capabilities ?? []).filter((capability) => !capabilities.includes(capability));
+    if (missing.length > 0) throw new CommandLineExit(2, `--specialties: ${name} needs the capabilit${missing.length > 1 ? 'ies' : 'y'} ${missing.join(', ')}, which --capabilities leaves out`);
+  }
+  return specialties;
+}
+
 /** Why this configuration may not start (secure by default), or undefined. */
 export function agentAuthRefusal(config: AgentConfig): string | undefined {
   const metrics = metricsRefusal({ listen: config.metricsListen, token: config.metricsToken });
@@ -307,6 +337,7 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     slots: values.slots ?? Math.min(cores, MAX_SLOTS),
     indicatorCacheBytes: values.indicatorCacheMb * 1024 * 1024,
     capabilities: values.capabilities,
+    specialties: specialtiesWithin(values.specialties, values.capabilities),
     checkTtlMs: values.checkTtl,
     deregisterAfterMs: values.deregisterAfter,
     heartbeatMs: values.heartbeatMs,

@@ -21,6 +21,8 @@ export interface AgentMetaInput {
   memoryTotalBytes: number;
   cpuSpeedGhz: number;
   capabilities: readonly string[];
+  /** Task kinds this node is specialised in (--specialties). */
+  specialties: readonly string[];
   version: string;
   /** The /metrics endpoint, when it is on: Prometheus' Consul discovery reads it (docs/deployment.md). */
   metrics?: { port: number; scheme: 'http' | 'https' };
@@ -28,7 +30,7 @@ export interface AgentMetaInput {
 
 /**
  * Service Meta the coordinator reads: cores, slots, memory (total bytes), cpu_speed (GHz),
- * capabilities (comma-joined), version; and for Prometheus metrics_port and metrics_scheme.
+ * capabilities and specialties (comma-joined), version; and for Prometheus metrics_port and metrics_scheme.
  */
 export function agentServiceMeta(input: AgentMetaInput): Record<string, string> {
   return {
@@ -37,6 +39,7 @@ export function agentServiceMeta(input: AgentMetaInput): Record<string, string> 
     memory: String(Math.round(input.memoryTotalBytes)),
     cpu_speed: String(input.cpuSpeedGhz),
     capabilities: input.capabilities.join(','),
+    specialties: input.specialties.join(','),
     version: input.version,
     ...(input.metrics ? { metrics_port: String(input.metrics.port), metrics_scheme: input.metrics.scheme } : {}),
   };

@@ -1,10 +1,23 @@
 import { errorMessage } from '../shared/errors.js';
-import { datasetId, decodeDataset, DATASET_ID_PATTERN, type DecodedDataset } from '../shared/quant/dataset-codec.js';
+import { columnBytes, DATASET_COLUMNS, datasetId, decodeDataset, DATASET_ID_PATTERN, encodeDatasetHeader, type DecodedDataset } from '../shared/quant/dataset-codec.js';
 import type { Logger } from '../shared/logging.js';
 import { DiskCache } from './dataset-disk-cache.js';
 
 /** Fetches the encoded bytes of dataset `id` from the coordinator at `source` (host:port). */
 export type DatasetFetcher = (id: string, source: string) => Promise<Uint8Array>;
+
+/** A fetch that may come as the bars after a version the fetcher holds (`base`), not the encoded dataset. */
+export interface FetchedDataset {
+  bytes: Uint8Array;
+  /** Set when `bytes` are each column's values after the base's `bars` bars, one column after the other. */
+  base?: { id: string; bars: number };
+}
+
+/** Fetches dataset `id`, telling the coordinator which versions are held here (`have`). */
+export type DatasetDeltaFetcher = (id: string, source: string, have: readonly string[]) => Promise<FetchedDataset>;
+
+/** Most held versions a fetch names. */
+const MAX_HAVE = 256;
 
 /** Default byte budget of the disk cache: 10 GiB. */
 export const DEFAULT_DISK_CACHE_BYTES = 10 * 1024 ** 3;
@@ -17,6 +30,8 @@ export interface DatasetCacheOptions {
   /** Budget of the disk cache, in bytes (default DEFAULT_DISK_CACHE_BYTES). */
   diskBytes?: number;
   fetch: DatasetFetcher;
+  /** When given, a fetch names the versions held here, and a version extending one comes as its new bars only. */
+  fetchSince?: DatasetDeltaFetcher;
   logger?: Logger;
 }
 
@@ -27,7 +42,7 @@ export interface DatasetCacheStats {
   diskHits: number;
   /** Requests that fetched the dataset from the coordinator (concurrent requests for one id share one fetch and count once). */
   misses: number;
-  /** Encoded bytes received from the coordinator. */
+  /** Encoded bytes received from the coordinator (for a version fetched as the bars after one held here: those bars). */
   bytesFetched: number;
   /** Decoded bytes held in memory now. */
   memoryBytes: number;
@@ -128,13 +143,62 @@ export class DatasetCache {
     }
     this.counters.misses++;
     if (!source) throw new Error(`dataset ${id} is not cached here and no dataset_source was given to fetch it from`);
-    const bytes = await this.options.fetch(id, source);
-    this.counters.bytesFetched += bytes.byteLength;
+    const bytes = await this.fetch(id, source);
     const actual = datasetId(bytes);
     if (actual !== id) throw new DatasetIntegrityError(id, actual);
     const decoded = decodeDataset(bytes, { shared: true });
     await this.disk?.write(id, bytes);
     return this.remember(id, decoded);
+  }
+
+  /** The encoded bytes of `id` from the coordinator: only its new bars when it extends a version held here. */
+  private async fetch(id: string, source: string): Promise<Uint8Array> {
+    const have = this.options.fetchSince ? await this.held(id) : [];
+    if (have.length > 0) {
+      const fetched = await this.options.fetchSince!(id, source, have);
+      this.counters.bytesFetched += fetched.bytes.byteLength;
+      if (!fetched.base) return fetched.bytes;
+      const whole = await this.extend(fetched.base, fetched.bytes);
+      if (whole) {
+        this.options.logger?.debug({ dataset: id, base: fetched.base.id, bytes: fetched.bytes.byteLength }, 'dataset fetched as the bars after a version held here');
+        return whole;
+      }
+      this.options.logger?.info({ dataset: id, base: fetched.base.id }, 'the version to extend is gone from the cache; fetching the dataset whole');
+    }
+    const bytes = await this.options.fetch(id, source);
+    this.counters.bytesFetched += bytes.byteLength;
+    return bytes;
+  }
+
+  /** Versions held here (memory, then disk), most recently used first, at most MAX_HAVE. */
+  private async held(except: string): Promise<string[]> {
+    const ids = new Set([...this.memory.keys()].reverse());
+    for (const id of (await this.disk?.ids()) ?? []) ids.add(id);
+    ids.delete(except);
+    return [...ids].slice(0, MAX_HAVE);
+  }
+
+  /**
+   * The encoded dataset made of a held version's bars followed by `delta` (each column's new values
+   * in turn), or undefined when that version is no longer held here or does not fit.
+   */
+  private async extend(base: { id: string; bars: number }, delta: Uint8Array): Promise<Uint8Array | undefined> {
+    const held = this.memory.get(base.id) ?? (await this.readDisk(base.id));
+    const columns = DATASET_COLUMNS.length;
+    if (!held || held.bars !== base.bars || delta.byteLength % (columns * 8) !== 0) return undefined;
+    const added = delta.byteLength / (columns * 8);
+    const header = encodeDatasetHeader(held.symbol, held.timeframe, held.bars + added);
+    const bytes = new Uint8Array(header.byteLength + columns * (held.bars + added) * 8);
+    bytes.set(header, 0);
+    const old = new Uint8Array(held.buffer);
+    let at = header.byteLength;
+    for (let c = 0; c < columns; c++) {
+      bytes.set(columnBytes(new Float64Array(old.buffer, c * held.bars * 8, held.bars)), at);
+      at += held.bars * 8;
+      bytes.set(delta.subarray(c * added * 8, (c + 1) * added * 8), at);
+      at += added * 8;
+    }
+    return bytes;
   }
 
   private remember(id: string, dataset: DecodedDataset): DecodedDataset {

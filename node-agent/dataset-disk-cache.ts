@@ -69,6 +69,12 @@ export class DiskCache {
     return bytes;
   }
 
+  /** The ids of the files here, most recently used first. */
+  async ids(): Promise<string[]> {
+    const entries = await this.entries();
+    return [...entries].sort((a, b) => b[1].usedAt - a[1].usedAt).map(([id]) => id);
+  }
+
   /** Marks a dataset served from memory as used (its file, if any, moves to the back of the queue). */
   touch(id: string): void {
     const entry = this.known?.get(id);

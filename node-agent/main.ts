@@ -21,7 +21,7 @@ import { throttle } from '../shared/log-throttle.js';
 import { formatHostPort } from '../shared/config/host-port.js';
 import { NODE_AGENT_SERVICE_NAME, startAgentServer, type StartedAgentServer } from './agent-server.js';
 import { DatasetCache } from './dataset-cache.js';
-import { grpcDatasetFetcher } from './dataset-fetch.js';
+import { grpcDatasetDeltaFetcher, grpcDatasetFetcher } from './dataset-fetch.js';
 import { ConsulRegistration, agentServiceMeta, consulAgentApi } from './consul-registration.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { METRICS_TOKEN_FILE_FLAG } from '../shared/metrics/metrics-options.js';
@@ -61,7 +61,7 @@ async function start(config: AgentConfig): Promise<void> {
   let nodeId = config.nodeId ?? '';
   // Created once the service is (it reads the service's counters); no partition runs before.
   let metrics: AgentMetrics | undefined;
-  const datasets = new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, diskBytes: config.datasetCacheDiskBytes, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), logger });
+  const datasets = new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, diskBytes: config.datasetCacheDiskBytes, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), fetchSince: grpcDatasetDeltaFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), logger });
   const service = new AgentService({
     nodeId: () => nodeId,
     version: QUANTGRID_VERSION,
@@ -170,6 +170,7 @@ async function start(config: AgentConfig): Promise<void> {
         memoryTotalBytes: profile.memoryTotalBytes,
         cpuSpeedGhz: profile.cpuSpeedGhz,
         capabilities: config.capabilities,
+        specialties: config.specialties,
         version: QUANTGRID_VERSION,
         metrics: metricsServer ? { port: metricsServer.port, scheme: metricsServer.url.startsWith('https') ? 'https' : 'http' } : undefined,
       }),

@@ -1,56 +1,29 @@
-import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { IMPORT_SEND_BYTES } from '../../shared/grpc/message-limits.js';
 import type { Command } from 'commander';
-import { CliError, EXIT, UsageError } from '../cli-error.js';
-import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
+import { EXIT, UsageError } from '../cli-error.js';
+import { openDatasetFile, sendDatasetFile } from '../dataset-file.js';
 import { TIMEFRAMES } from '../../shared/quant/timeframes.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { renderDatasetDetails } from '../render/dataset-table.js';
-
-const FORMATS = ['auto', 'header', 'binance', 'parquet'];
 
 interface Flags {
   symbol?: string;
   timeframe?: string;
   format: string;
+  allowNonPositive?: boolean;
 }
 
 async function run(context: CommandContext, flags: Flags, args: string[]): Promise<number> {
   const file = args[0];
   if (!flags.symbol) throw new UsageError('--symbol is required');
   if (!flags.timeframe) throw new UsageError('--timeframe is required');
-  if (!FORMATS.includes(flags.format)) throw new UsageError(`--format: "${flags.format}" is not one of ${FORMATS.join(', ')}`);
   // The file is streamed (ImportDatasetStream), never read whole: any size, little memory.
-  let size: number;
-  let start: Buffer;
-  try {
-    const handle = await open(file, 'r');
-    try {
-      size = (await handle.stat()).size;
-      const { buffer, bytesRead } = await handle.read(Buffer.alloc(4), 0, 4, 0);
-      start = buffer.subarray(0, bytesRead);
-    } finally {
-      await handle.close();
-    }
-  } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
-  }
-  let format = flags.format;
-  if (format === 'parquet') {
-    // The bytes go as they are; the coordinator's auto picks Parquet by its magic bytes PAR1.
-    if (!isParquet(start)) throw new CliError(`content: ${file} is not a Parquet file (it does not start with the magic bytes PAR1)`);
-    format = 'auto';
-  }
-  const content = createReadStream(file, { highWaterMark: IMPORT_SEND_BYTES });
-  const info = await context.connection
-    .importDatasetStream({ symbol: flags.symbol, timeframe: flags.timeframe, format, totalBytes: size }, content)
-    .catch((error: unknown) => {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (typeof code === 'string') throw new CliError(`cannot read ${file}: ${code}`);
-      throw error;
-    })
-    .finally(() => content.destroy());
+  const opened = await openDatasetFile(file, flags.format);
+  const info = await sendDatasetFile(file, opened, (content) =>
+    context.connection.importDatasetStream(
+      { symbol: flags.symbol!, timeframe: flags.timeframe!, format: opened.format, totalBytes: opened.size, allowNonPositive: flags.allowNonPositive === true },
+      content,
+    ),
+  );
   if (context.json) context.printJson(info);
   else {
     context.print(`${info.alreadyPresent ? 'already stored' : 'imported'}: sha256:${info.id}`);
@@ -68,16 +41,21 @@ export function registerDataImportCommand(data: Command): void {
     .option('--symbol <symbol>', 'the symbol the bars belong to, e.g. BTCUSDT')
     .option('--timeframe <tf>', `the bars' timeframe: ${TIMEFRAMES.join(' ')}`)
     .option('--format <format>', 'auto, header, binance or parquet (auto: Parquet when the file starts with PAR1, else CSV)', 'auto')
+    .option('--allow-non-positive', 'accept open, high, low and close of 0 or below (spreads, some futures, rates); refused by default as a data error')
     .addHelpText(
       'after',
       `
 A bad file is refused with the row at fault (for Parquet, the 1-based data row), and nothing is
-stored. Importing the same bars again gives the same id, from CSV or Parquet alike.
+stored: unsorted or duplicate times, bars off the timeframe's grid, high/low not around open/close,
+negative volume, prices of 0 or below (unless --allow-non-positive), or a --timeframe much finer
+than the bars (1h bars as 5m: "bars are 1h apart, not 5m: use --timeframe 1h"; gaps such as
+weekends are fine). Importing the same bars again gives the same id, from CSV or Parquet alike.
 
 Examples:
   $ quantgrid data import BTCUSDT-1h-2024.csv --symbol BTCUSDT --timeframe 1h
   $ quantgrid data import BTCUSDT-1h-2024-01.csv --symbol BTCUSDT --timeframe 1h --format binance --json
-  $ quantgrid data import BTCUSDT-1h-2024.parquet --symbol BTCUSDT --timeframe 1h`,
+  $ quantgrid data import BTCUSDT-1h-2024.parquet --symbol BTCUSDT --timeframe 1h
+  $ quantgrid data import CL-SPREAD-1d.csv --symbol CL-SPREAD --timeframe 1d --allow-non-positive`,
     )
     .action(commandAction(run));
 }

@@ -2,11 +2,18 @@ import type { Command } from 'commander';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { renderDatasetsTable } from '../render/dataset-table.js';
+import { formatBytes } from '../render/format.js';
 
 async function run(context: CommandContext): Promise<number> {
   const response = await context.connection.listDatasets();
   if (context.json) context.printJson(response);
-  else context.print(response.datasets.length === 0 ? 'no datasets (quantgrid data import FILE --symbol S --timeframe TF)' : renderDatasetsTable(response.datasets));
+  else if (response.datasets.length === 0) context.print('no datasets (quantgrid data import FILE --symbol S --timeframe TF)');
+  else {
+    context.print(renderDatasetsTable(response.datasets));
+    const budget = Number(response.budgetBytes) > 0 ? ` of a ${formatBytes(Number(response.budgetBytes))} budget` : '';
+    const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+    context.print(`\n${plural(response.datasets.length, 'version')}, ${plural(response.tags.length, 'tag')}; ${formatBytes(Number(response.usedBytes))} stored${budget} (versions share their common chunks)`);
+  }
   return EXIT.OK;
 }
 
@@ -14,7 +21,7 @@ async function run(context: CommandContext): Promise<number> {
 export function registerDataLsCommand(data: Command): void {
   data
     .command('ls')
-    .description('list stored datasets: id, symbol, timeframe, bars, first and last bar, size, import time')
+    .description('list stored datasets: each version\'s id, tags, symbol, timeframe, bars, first and last bar, size, import time and lineage (the version it extends)')
     .addHelpText(
       'after',
       `

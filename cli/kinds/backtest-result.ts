@@ -208,17 +208,23 @@ function renderWalkForward(walkForward: WalkForwardResult, objective: Objective)
   return parts.join('\n');
 }
 
+/** How the bars were counted and annualised, e.g. "8,760 bars per symbol, annualised with 365 days a year" (results from before year_days was reported: no annualisation). */
+function barsText(result: BacktestResult): string {
+  const annualised = result.yearDays === undefined ? '' : `, annualised with ${result.yearDays} days a year`;
+  return `${formatCount(result.bars)} bars per symbol${annualised}`;
+}
+
 export function renderBacktestResult(result: BacktestResult): string {
   const objective = result.objective;
   if (result.walkForward) {
-    const title = `backtest ${result.strategy} on ${result.timeframe} bars (${formatCount(result.bars)} bars per symbol): ${formatCount(result.evaluated)} in-sample backtests (symbols × combinations × windows)`;
+    const title = `backtest ${result.strategy} on ${result.timeframe} bars (${barsText(result)}): ${formatCount(result.evaluated)} in-sample backtests (symbols × combinations × windows)`;
     return [title, ...[constraintLine(result)].filter((line): line is string => line !== null), renderWalkForward(result.walkForward, objective)].join('\n');
   }
   const rows = result.top;
   const label = OBJECTIVE_LABELS[objective];
   const title =
     `backtest ${result.strategy} on ${result.timeframe} bars ` +
-    `(${formatCount(result.bars)} bars per symbol): ${formatCount(result.evaluated)} combinations evaluated, ` +
+    `(${barsText(result)}): ${formatCount(result.evaluated)} combinations evaluated, ` +
     `top ${rows.length} by ${label}`;
   const parts = [title];
   const constraints = constraintLine(result);

@@ -193,7 +193,7 @@ function addFlags(command: Command): void {
     .option('--timeframe <tf>', `bar size: ${TIMEFRAMES.join(' ')} (default ${D.timeframe}; with --dataset, the dataset's own)`)
     .option('--bars <n>', `bars per symbol (synthetic, seeded data; ${BARS_RANGE.min} to ${BARS_RANGE.max}, default ${D.bars})`)
     .option('--seed <n>', `seed of the synthetic data (same seed, same bars; default ${D.seed})`)
-    .option('--dataset <id>', 'run on an imported dataset (sha256:<id> or the bare id, see `quantgrid data ls`) instead of synthetic data; --symbols must be its symbol, --timeframe its timeframe or a whole multiple coarser (resampled); --bars and --seed do not apply')
+    .option('--dataset <id|tag>', 'run on an imported dataset (sha256:<id>, the bare id, or a tag: the version it points at on submit; see `quantgrid data ls`) instead of synthetic data; --symbols must be its symbol, --timeframe its timeframe or a whole multiple coarser (resampled); --bars and --seed do not apply')
     .option('--strategy <name>', `strategy to run: ${STRATEGY_NAMES.join(', ')} (default ${D.strategy})`)
     .option('--fast <range>', `fast SMA period: start:stop:step or one value (sma-crossover default ${smaDefault('fast')})`)
     .option('--slow <range>', `slow SMA period: start:stop:step or one value (sma-crossover default ${smaDefault('slow')})`)

@@ -45,7 +45,7 @@ function addFlags(command: Command): void {
     .option('--timeframes <list>', `comma-separated bar sizes: ${TIMEFRAMES.join(' ')} (default ${D.timeframes.join(',')}; with --dataset, the dataset's own)`)
     .option('--bars <n>', `bars per asset and timeframe (synthetic, seeded data; ${BARS_RANGE.min} to ${BARS_RANGE.max}, default ${D.bars})`)
     .option('--seed <n>', `seed of the synthetic data (default ${D.seed})`)
-    .option('--dataset <id>', 'run on an imported dataset (sha256:<id> or the bare id, see `quantgrid data ls`) instead of synthetic data; --assets must be its symbol, --timeframes its timeframe or whole multiples coarser (resampled); --bars and --seed do not apply')
+    .option('--dataset <id|tag>', 'run on an imported dataset (sha256:<id>, the bare id, or a tag: the version it points at on submit; see `quantgrid data ls`) instead of synthetic data; --assets must be its symbol, --timeframes its timeframe or whole multiples coarser (resampled); --bars and --seed do not apply')
     .option('--indicators <list>', `comma-separated: ${INDICATORS.join(', ')} (default: all)`)
     .option('--series', 'also return the full indicator series (see them with --json)')
     .addHelpText(

@@ -9,7 +9,7 @@ function stateText(node: NodeInfo__Output, nowMs: number): string {
   return node.state || NONE;
 }
 
-/** The `quantgrid nodes` table: capacity, measurements and the score with its parts. */
+/** The `quantgrid nodes` table: capacity, measurements, the score with its parts, and the node's specialties (kinds whose jobs score it × the coordinator's --specialty-bonus). */
 export function renderNodesTable(nodes: readonly NodeInfo__Output[], nowMs: number): string {
   if (nodes.length === 0) return 'no nodes registered with the coordinator';
   const head = [
@@ -27,9 +27,10 @@ export function renderNodesTable(nodes: readonly NodeInfo__Output[], nowMs: numb
     'memory',
     'network',
     'load factor',
+    'specialties',
     'version',
   ];
-  const align: Align[] = head.map((_, i) => (i <= 2 || i === head.length - 1 ? 'left' : 'right'));
+  const align: Align[] = head.map((_, i) => (i <= 2 || i >= head.length - 2 ? 'left' : 'right'));
   const rows = nodes.map((node) => {
     const score = node.score;
     return [
@@ -47,6 +48,7 @@ export function renderNodesTable(nodes: readonly NodeInfo__Output[], nowMs: numb
       formatNumber(score?.memory, 2),
       formatNumber(score?.network, 2),
       formatNumber(score?.loadFactor, 2),
+      node.specialties.length > 0 ? node.specialties.join(',') : NONE,
       node.version || NONE,
     ];
   });

@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { AUTHORIZATION_METADATA, bearerToken } from '../../shared/auth/api-token.js';
-import { callTarget, NonceWindow, verifyCall } from '../../shared/auth/cluster-proof.js';
+import { callTarget, DEFAULT_PROOF_SKEW_MS, verifyCall } from '../../shared/auth/cluster-proof.js';
+import { NonceWindow } from '../../shared/auth/nonce-window.js';
 import { roleAllows } from '../../shared/auth/roles.js';
 import { errorMessage, PermissionDenied, Unauthenticated } from '../../shared/errors.js';
 import { CLUSTER_PROOF_METADATA } from '../../shared/grpc/cluster-proof-calls.js';
@@ -35,7 +36,7 @@ const ANONYMOUS_ADMIN: Principal = { user: 'anonymous', role: 'admin' };
  */
 export function apiAuthInterceptor(options: ApiAuthOptions): grpc.ServerInterceptor {
   const prefix = `/${options.service}/`;
-  const nonces = new NonceWindow();
+  const nonces = new NonceWindow(DEFAULT_PROOF_SKEW_MS);
 
   async function principalFor(rpc: string, path: string, metadata: grpc.Metadata, call: grpc.ServerInterceptingCallInterface): Promise<Principal> {
     if (!options.tokens) return ANONYMOUS_ADMIN;

@@ -2,6 +2,7 @@ import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Co
 import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { DatasetStore } from '../datasets/dataset-store.js';
+import type { DatasetReferences } from '../datasets/dataset-usage.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import type { NodeTable } from '../nodes/node-table.js';
@@ -25,6 +26,7 @@ export interface CoordinatorServiceDeps {
   limits: SpecLimits;
   log: Logger;
   datasets: DatasetStore;
+  datasetReferences: DatasetReferences;
   schedules: ScheduleService;
   tokens: TokenStore;
   audit: AuditLog;
@@ -35,14 +37,14 @@ export interface CoordinatorServiceDeps {
  * The Coordinator service, every RPC. Handlers return their answer or throw a typed error
  * (shared/errors.ts); rpc-handlers.ts sends one or the other, mapped by grpc-status.ts.
  */
-export function createCoordinatorService({ store, runner, table, limits, log, datasets, schedules, tokens, audit, quota }: CoordinatorServiceDeps): CoordinatorHandlers {
+export function createCoordinatorService({ store, runner, table, limits, log, datasets, datasetReferences, schedules, tokens, audit, quota }: CoordinatorServiceDeps): CoordinatorHandlers {
   const jobs = new JobViews(store, runner);
   return {
     ...createJobHandlers({ store, runner, jobs, datasets, limits, audit, quota, log }),
     WatchJob: createWatchJob(runner.hub, jobs, log),
     GetJobLog: createGetJobLog(runner.jobLog, jobs, log),
     ...createNodeHandlers(table, log),
-    ...createDatasetHandlers(datasets, audit, log),
+    ...createDatasetHandlers(datasets, datasetReferences, audit, log),
     ...createScheduleHandlers(schedules, audit, log),
     ...createAuthHandlers(tokens, audit, log),
   };

@@ -23,6 +23,7 @@ export function createNodeHandlers(table: NodeTable, log: Logger): Pick<Coordina
           cpuLoad: node.cpuLoad,
           rttMs: Number.isNaN(node.rttMs) ? -1 : node.rttMs,
           capabilities: [...node.capabilities],
+          specialties: [...node.specialties],
           version: node.version,
           score: { total: score.total, cpu: score.cpu, memory: score.memory, network: score.network, loadFactor: score.loadFactor },
           quarantinedUntilMs: node.quarantinedUntil,

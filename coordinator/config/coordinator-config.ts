@@ -8,12 +8,12 @@ import { consulOption, type ConsulEndpoint } from '../../shared/config/consul-op
 import { consulTokenFileOption } from '../../shared/config/consul-token-option.js';
 import { DEFAULT_COORDINATOR_PORT } from '../../shared/config/coordinator-port.js';
 import type { SecretFile } from '../../shared/config/secret-file.js';
-import { parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
+import { parseByteSize, parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
 import { readableFile, SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-kind.js';
 import { DEFAULT_USER_QUOTA, type UserQuota } from '../jobs/user-quota.js';
-import type { ScoreWeights } from '../nodes/node-scorer.js';
+import { DEFAULT_SPECIALTY_BONUS, SPECIALTY_BONUS_RANGE, type ScoreWeights } from '../nodes/node-scorer.js';
 import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS } from '../schedules/schedule-model.js';
 import { DEFAULT_COORDINATOR_METRICS_LISTEN, metricsListenOption, metricsRefusal, metricsTokenFileOption, type MetricsListen } from '../../shared/metrics/metrics-options.js';
 
@@ -27,6 +27,8 @@ export interface CoordinatorConfig {
   redisUrl: URL;
   queuePrefix: string;
   weights: ScoreWeights;
+  /** A node specialised in a job's kind has its score multiplied by this when placing that job's partitions. */
+  specialtyBonus: number;
   maxAttempts: number;
   quarantineMs: number;
   quarantineAfterFailures: number;
@@ -40,6 +42,8 @@ export interface CoordinatorConfig {
   /** Finished jobs (and their results) are kept this long, and at most this many of each outcome. */
   retentionMs: number;
   retentionCount: number;
+  /** Most bytes the dataset store may hold in Redis (0: no limit). */
+  datasetBudgetBytes: number;
   partitionCacheTtlMs: number;
   partitionsPerSlot: number;
   /** Shortest time allowed between two occurrences of a schedule's cron. */
@@ -83,6 +87,14 @@ function parseWeights(text: string): ScoreWeights {
   return weights;
 }
 
+/** "1.5" → 1.5: a factor from SPECIALTY_BONUS_RANGE.min (1: specialties count for nothing) to its max. */
+export function parseSpecialtyBonus(text: string): number {
+  const value = text.trim() === '' ? Number.NaN : Number(text);
+  const { min, max } = SPECIALTY_BONUS_RANGE;
+  if (!Number.isFinite(value) || value < min || value > max) throw new InvalidArgumentError(`"${text}" is not a factor from ${min} (no bonus) to ${max}`);
+  return value;
+}
+
 /** Every coordinator option; each has an environment variable (docs/configuration.md lists them). */
 export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--listen <host:port>', 'address of the gRPC API (port 0 = any free port)')
@@ -103,6 +115,9 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .env('QUANTGRID_QUEUE_PREFIX')
     .default('quantgrid'),
   new Option('--weights <weights>', 'node score weights').env('QUANTGRID_SCORE_WEIGHTS').default('cpu=0.4,memory=0.3,network=0.3'),
+  new Option('--specialty-bonus <factor>', 'score multiplier of a node specialised in a job\'s kind (agent --specialties) when placing that job\'s partitions; 1 = none')
+    .env('QUANTGRID_SPECIALTY_BONUS')
+    .default(String(DEFAULT_SPECIALTY_BONUS)),
   new Option('--max-attempts <n>', 'attempts per partition before the job fails').env('QUANTGRID_MAX_ATTEMPTS').default('3'),
   new Option('--quarantine <duration>', 'how long a node that keeps failing gets no work').env('QUANTGRID_QUARANTINE').default('30s'),
   new Option('--quarantine-after <n>', 'consecutive failures that quarantine a node')
@@ -126,6 +141,9 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .default('5'),
   new Option('--retention <duration>', 'how long finished jobs and their results are kept').env('QUANTGRID_RETENTION').default('7d'),
   new Option('--retention-count <n>', 'most completed (and, separately, failed) jobs kept').env('QUANTGRID_RETENTION_COUNT').default('1000'),
+  new Option('--dataset-budget <bytes>', 'most bytes of stored datasets the cluster keeps in Redis (e.g. 8GiB; 0: no limit); past it an import or append is refused (RESOURCE_EXHAUSTED)')
+    .env('QUANTGRID_DATASET_BUDGET')
+    .default('8GiB'),
   new Option('--partition-cache-ttl <duration>', 'how long a partition result stays reusable by identical later jobs')
     .env('QUANTGRID_PARTITION_CACHE_TTL')
     .default('7d'),
@@ -195,6 +213,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     redisUrl,
     queuePrefix: raw.queuePrefix!,
     weights,
+    specialtyBonus: convert('specialty-bonus', raw.specialtyBonus!, parseSpecialtyBonus),
     maxAttempts: convert('max-attempts', raw.maxAttempts!, parsePositiveInt),
     quarantineMs: convert('quarantine', raw.quarantine!, parseDurationMs),
     quarantineAfterFailures: convert('quarantine-after', raw.quarantineAfter!, parsePositiveInt),
@@ -207,6 +226,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     maxStalled: convert('max-stalled', raw.maxStalled!, parsePositiveInt),
     retentionMs: convert('retention', raw.retention!, parseDurationMs),
     retentionCount: convert('retention-count', raw.retentionCount!, parsePositiveInt),
+    datasetBudgetBytes: convert('dataset-budget', raw.datasetBudget!, parseByteSize),
     partitionCacheTtlMs: convert('partition-cache-ttl', raw.partitionCacheTtl!, parseDurationMs),
     minScheduleIntervalMs: convert('min-schedule-interval', raw.minScheduleInterval!, parseDurationMs),
     limits: {

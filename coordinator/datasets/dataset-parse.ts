@@ -4,6 +4,7 @@ import { isParquet, parseOhlcvParquet } from '../../shared/quant/data-import/par
 import type { OhlcvColumns } from '../../shared/quant/resample.js';
 import { datasetId, encodeDataset } from '../../shared/quant/dataset-codec.js';
 import type { Timeframe } from '../../shared/quant/timeframes.js';
+import type { ImportRules } from '../../shared/quant/data-import/validate-ohlcv.js';
 
 /** auto picks Parquet when the bytes start with the magic PAR1, else a CSV (headed or Binance). */
 export type DatasetFormat = CsvFormat | 'parquet';
@@ -13,12 +14,14 @@ export interface ParseDatasetInput {
   timeframe: Timeframe;
   format: DatasetFormat;
   content: Uint8Array;
+  /** Accept prices ≤ 0 (the request's allow_non_positive). */
+  allowNonPositive?: boolean;
 }
 
 export type ParseDatasetOutcome =
   | { ok: true; id: string; encoded: Uint8Array; bars: number; firstTimeMs: number; lastTimeMs: number }
-  /** row: the file's row at fault (0 = the file as a whole; -1 = not a data error). */
-  | { ok: false; row: number; message: string };
+  /** row: the file's row at fault (0 = the file as a whole; -1 = not a data error); field: the request's field at fault. */
+  | { ok: false; row: number; message: string; field?: DataImportError['field'] };
 
 function wantsParquet(input: ParseDatasetInput): boolean {
   return input.format === 'parquet' || (input.format === 'auto' && isParquet(input.content));
@@ -27,7 +30,15 @@ function wantsParquet(input: ParseDatasetInput): boolean {
 function parseCsv(input: ParseDatasetInput): OhlcvColumns {
   if (isParquet(input.content)) throw new DataImportError(0, `this is a Parquet file, not a CSV: import it with format parquet or auto, not ${input.format}`);
   const text = Buffer.from(input.content.buffer, input.content.byteOffset, input.content.byteLength).toString('utf8');
-  return parseOhlcvCsv(text, input.format as CsvFormat, input.timeframe);
+  return parseOhlcvCsv(text, input.format as CsvFormat, rulesOf(input));
+}
+
+function rulesOf(input: ParseDatasetInput): ImportRules {
+  return { timeframe: input.timeframe, allowNonPositive: input.allowNonPositive === true };
+}
+
+function failure(error: DataImportError): ParseDatasetOutcome {
+  return { ok: false, row: error.row, message: error.message, field: error.field };
 }
 
 function outcomeOf(input: ParseDatasetInput, parse: () => OhlcvColumns): ParseDatasetOutcome {
@@ -38,7 +49,7 @@ function outcomeOf(input: ParseDatasetInput, parse: () => OhlcvColumns): ParseDa
     const bars = columns.time.length;
     return { ok: true, id: datasetId(encoded), encoded, bars, firstTimeMs: columns.time[0], lastTimeMs: columns.time[bars - 1] };
   } catch (error) {
-    if (error instanceof DataImportError) return { ok: false, row: error.row, message: error.message };
+    if (error instanceof DataImportError) return failure(error);
     throw error;
   }
 }
@@ -57,9 +68,9 @@ export async function parseDatasetFileAsync(input: ParseDatasetInput): Promise<P
   if (!wantsParquet(input)) return parseDatasetFile(input);
   let columns: OhlcvColumns;
   try {
-    columns = await parseOhlcvParquet(input.content, input.timeframe);
+    columns = await parseOhlcvParquet(input.content, rulesOf(input));
   } catch (error) {
-    if (error instanceof DataImportError) return { ok: false, row: error.row, message: error.message };
+    if (error instanceof DataImportError) return failure(error);
     throw error;
   }
   return outcomeOf(input, () => columns);

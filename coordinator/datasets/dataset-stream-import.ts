@@ -1,10 +1,14 @@
+import { quoteInput } from '../../shared/quote-input.js';
 import { FailedPrecondition, ValidationError } from '../../shared/errors.js';
 import type { ImportDatasetChunk__Output } from '../../shared/generated/quantgrid/v1/ImportDatasetChunk.js';
 import { CHUNK_BYTES, MAX_IMPORT_BYTES, MAX_PARQUET_IMPORT_BYTES } from '../../shared/grpc/message-limits.js';
 import { DataImportError } from '../../shared/quant/data-import/import-error.js';
 import { OhlcvCsvStream } from '../../shared/quant/data-import/ohlcv-csv-stream.js';
 import { isParquet } from '../../shared/quant/data-import/parse-ohlcv-parquet.js';
+import { datasetSeries, decodeDataset } from '../../shared/quant/dataset-codec.js';
+import { barColumnsOf, type BarColumns } from './dataset-chunks.js';
 import { DatasetImportError, type DatasetStore, type ImportHeader, type StoredDatasetInfo } from './dataset-store.js';
+import type { StoredTag } from './dataset-tags.js';
 
 const MIB = 1024 * 1024;
 
@@ -17,6 +21,31 @@ function mib(bytes: number): string {
 
 /** Where the file's bytes go once its kind is known: parsed as they come (CSV), or gathered (Parquet). */
 type Sink = { kind: 'csv'; stream: OhlcvCsvStream } | { kind: 'parquet'; chunks: Buffer[] };
+
+/** AppendDatasetStream instead of an import: the header names the version to extend. */
+export interface AppendMode {
+  /** Called with the tag the header named (before any content is read): throws if the caller may not move it. */
+  checkTag?: (tag: StoredTag) => void;
+}
+
+export type StreamedDataset = StoredDatasetInfo & { alreadyPresent: boolean; /** The tag the append named (to move). */ baseTag?: StoredTag };
+
+/**
+ * The header of an append: the version to extend (header.dataset, an id or a tag) and its symbol and
+ * timeframe, which the header may repeat but not change (a dataset holds one symbol × timeframe).
+ */
+async function appendHeader(store: DatasetStore, raw: { symbol: string; timeframe: string; format: string; dataset: string; allowNonPositive?: boolean }, mode: AppendMode): Promise<{ header: ImportHeader; parentId: string; tag?: StoredTag }> {
+  if (!raw.dataset) throw new ValidationError('header.dataset', 'is required: the id or tag of the dataset to append to');
+  const found = await store.resolve(raw.dataset);
+  if (!found) throw new ValidationError('header.dataset', `no dataset or tag ${quoteInput(raw.dataset)} (see quantgrid data ls)`);
+  const { info, tag } = found;
+  if (raw.symbol && raw.symbol !== info.symbol) {
+    throw new ValidationError('header.symbol', `dataset ${info.id} holds ${info.symbol}, not ${raw.symbol}: a dataset holds one symbol (import ${raw.symbol} as a dataset of its own)`);
+  }
+  if (raw.timeframe && raw.timeframe !== info.timeframe) throw new ValidationError('header.timeframe', `dataset ${info.id} holds ${info.timeframe} bars, not ${raw.timeframe}: appended bars are on its grid`);
+  if (tag) mode.checkTag?.(tag);
+  return { header: { symbol: info.symbol, timeframe: info.timeframe, format: store.checkFormat(raw.format), allowNonPositive: raw.allowNonPositive === true }, parentId: info.id, tag };
+}
 
 /**
  * ImportDatasetStream: the header message, then the file in content chunks. A CSV is parsed chunk by
@@ -31,7 +60,9 @@ export async function importDatasetStream(
   cancelled: () => boolean,
   /** The importing user, recorded as the dataset's owner when its content is new. */
   owner = '',
-): Promise<StoredDatasetInfo & { alreadyPresent: boolean }> {
+  /** AppendDatasetStream: the bars are appended to the version header.dataset names. */
+  append?: AppendMode,
+): Promise<StreamedDataset> {
   const source = messages[Symbol.asyncIterator]();
   // The call's stream fails only when the call is over: cancelled, past its deadline, or a message
   // grpc-js could not decode (it has sent the status itself). Nothing is stored then.
@@ -45,7 +76,11 @@ export async function importDatasetStream(
   if (first.done || first.value.part !== 'header' || !first.value.header) {
     throw new ValidationError('header', 'the first message must be the header (symbol, timeframe, format), the file\'s content after it');
   }
-  const header: ImportHeader = store.checkHeader(first.value.header);
+  const base = append ? await appendHeader(store, first.value.header, append) : undefined;
+  const header: ImportHeader = base ? base.header : store.checkHeader(first.value.header);
+  /** Stores the bars: a new dataset, or a new version of the base. */
+  const keep = async (bars: BarColumns): Promise<StreamedDataset> =>
+    base ? { ...(await store.append(base.parentId, bars, owner)), baseTag: base.tag } : store.putColumns({ ...header, owner }, bars);
   const declared = Number(first.value.header.totalBytes ?? 0);
   if (!Number.isSafeInteger(declared) || declared < 0 || declared > MAX_IMPORT_BYTES) {
     throw new ValidationError('header.total_bytes', `must be the file's size, at most ${mib(MAX_IMPORT_BYTES)} (0: not said)`);
@@ -60,7 +95,7 @@ export async function importDatasetStream(
       throw new DatasetImportError('content', `this is a Parquet file, not a CSV: import it with format parquet or auto, not ${header.format}`);
     }
     const parquet = header.format === 'parquet' || (header.format === 'auto' && isParquet(start));
-    return parquet ? { kind: 'parquet', chunks: [] } : { kind: 'csv', stream: new OhlcvCsvStream(header.format === 'parquet' ? 'auto' : header.format, header.timeframe) };
+    return parquet ? { kind: 'parquet', chunks: [] } : { kind: 'csv', stream: new OhlcvCsvStream(header.format === 'parquet' ? 'auto' : header.format, { timeframe: header.timeframe, allowNonPositive: header.allowNonPositive }) };
   };
   const feed = async (chunk: Buffer): Promise<void> => {
     if (sink!.kind === 'csv') await sink!.stream.write(chunk).catch(rowError);
@@ -107,18 +142,21 @@ export async function importDatasetStream(
       sink = open(Buffer.concat(pending));
       for (const piece of pending) await feed(piece);
     }
-    if (sink.kind === 'parquet') return await store.import({ ...header, content: Buffer.concat(sink.chunks, received), owner });
+    if (sink.kind === 'parquet') {
+      const parsed = await store.parse({ ...header, content: Buffer.concat(sink.chunks, received) });
+      return await keep(barColumnsOf(datasetSeries(decodeDataset(parsed.encoded))));
+    }
 
     const bars = await sink.stream.end().catch(rowError);
     if (cancelled()) throw new FailedPrecondition('the import was cancelled before its end: nothing stored');
-    return await store.putColumns({ ...header, owner }, bars);
+    return await keep(bars);
   } finally {
     if (sink?.kind === 'csv') sink.stream.destroy();
   }
 }
 
-/** A row's fault as ImportDataset reports it: INVALID_ARGUMENT content, the message naming the row. */
+/** A row's fault as ImportDataset reports it: INVALID_ARGUMENT content (or timeframe), the message naming the row. */
 function rowError(error: unknown): never {
-  if (error instanceof DataImportError) throw new DatasetImportError('content', error.message);
+  if (error instanceof DataImportError) throw new DatasetImportError(error.field, error.message);
   throw error;
 }

@@ -16,6 +16,8 @@ export interface DiscoveredNode {
   memoryBytes: number;
   cpuSpeedGhz: number;
   capabilities: string[];
+  /** Task kinds it is specialised in (Meta specialties, comma-joined; none for agents that say nothing). */
+  specialties: string[];
   version: string;
 }
 
@@ -43,6 +45,7 @@ export function toDiscoveredNode(entry: HealthServiceEntry): DiscoveredNode | un
     memoryBytes: toNumber(meta.memory, 0),
     cpuSpeedGhz: toNumber(meta.cpu_speed, 0), // 0 = the agent could not tell
     capabilities: (meta.capabilities ?? '').split(',').filter((c) => c.length > 0),
+    specialties: (meta.specialties ?? '').split(',').filter((s) => s.length > 0),
     version: meta.version ?? '',
   };
 }

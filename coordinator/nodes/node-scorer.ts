@@ -7,6 +7,8 @@
  *   network = lowest round-trip time in the cluster / this node's round-trip time
  * total = (w_cpu·cpu + w_memory·memory + w_network·network) × (1 − load),
  * where load is the larger of the share of the node's slots in use and its measured CPU use.
+ * Placing a partition, a node that advertises the job's kind as a specialty has its total
+ * multiplied by the specialty bonus (placementScore).
  */
 export interface ScoreWeights {
   cpu: number;
@@ -15,6 +17,11 @@ export interface ScoreWeights {
 }
 
 export const DEFAULT_WEIGHTS: ScoreWeights = { cpu: 0.4, memory: 0.3, network: 0.3 };
+
+/** What a node specialised in a job's kind has its score multiplied by (coordinator --specialty-bonus). */
+export const DEFAULT_SPECIALTY_BONUS = 1.5;
+/** The bonus's bounds: 1 turns specialties off; more than this would let a loaded node beat idle ones by far. */
+export const SPECIALTY_BONUS_RANGE = { min: 1, max: 10 } as const;
 
 export interface ScoringInput {
   cores: number;
@@ -85,4 +92,12 @@ export function scoreNode(node: ScoringInput, reference: ClusterReference, weigh
   const capacity = (weights.cpu * cpu + weights.memory * memory + weights.network * network) / weightSum;
   const loadFactor = 1 - loadOf(node);
   return { total: capacity * loadFactor, cpu, memory, network, loadFactor };
+}
+
+/**
+ * The score a partition of a job of `kind` is placed by: the node's total, × `bonus` when the node
+ * advertises `kind` among its specialties.
+ */
+export function placementScore(total: number, specialties: ReadonlySet<string>, kind: string, bonus: number): number {
+  return specialties.has(kind) ? total * bonus : total;
 }

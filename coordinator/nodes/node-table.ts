@@ -5,7 +5,7 @@ import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import type { Logger } from '../../shared/logging.js';
 import { isCompatibleVersion, QUANTGRID_VERSION } from '../../shared/version.js';
 import type { DiscoveredNode } from './node-discovery.js';
-import { clusterReference, scoreNode, type ClusterReference, type ScoreParts, type ScoreWeights } from './node-scorer.js';
+import { clusterReference, placementScore, scoreNode, type ClusterReference, type ScoreParts, type ScoreWeights } from './node-scorer.js';
 
 export type NodeState = 'ready' | 'unreachable' | 'quarantined' | 'draining' | 'incompatible' | 'unverified' | 'gone';
 
@@ -15,6 +15,8 @@ export interface NodeRecord {
   address: string;
   version: string;
   capabilities: Set<string>;
+  /** Task kinds the node advertises as its specialties (agent --specialties): it scores higher for their jobs. */
+  specialties: Set<string>;
   slots: number;
   cores: number;
   cpuSpeedGhz: number;
@@ -43,6 +45,8 @@ export interface NodeRecord {
 
 export interface NodeTableOptions {
   weights: ScoreWeights;
+  /** What a node specialised in a job's kind has its score multiplied by when placing that job's partitions. */
+  specialtyBonus: number;
   quarantineMs: number;
   quarantineAfterFailures: number;
   agentTls: TlsConfig;
@@ -92,6 +96,7 @@ export class NodeTable extends EventEmitter {
       node.cores = found.cores;
       node.cpuSpeedGhz = found.cpuSpeedGhz;
       node.capabilities = new Set(found.capabilities);
+      node.specialties = new Set(found.specialties);
       if (!isCompatibleVersion(found.version, QUANTGRID_VERSION)) {
         this.log.warn({ node: node.id, version: found.version, ours: QUANTGRID_VERSION }, 'node runs an incompatible version; not using it');
       }
@@ -113,6 +118,7 @@ export class NodeTable extends EventEmitter {
       address: found.address,
       version: found.version,
       capabilities: new Set(found.capabilities),
+      specialties: new Set(found.specialties),
       slots: found.slots,
       cores: found.cores,
       cpuSpeedGhz: found.cpuSpeedGhz,
@@ -172,10 +178,11 @@ export class NodeTable extends EventEmitter {
   }
 
   /**
-   * The best node with a free slot for a partition, or undefined. Nodes in `excluded` (where the
-   * partition already failed) are avoided, unless no other capable node exists at all.
+   * The best node with a free slot for a partition of a job of `kind`, or undefined: the highest
+   * placementScore (a node specialised in the kind gets the specialty bonus). Nodes in `excluded`
+   * (where the partition already failed) are avoided, unless no other capable node exists at all.
    */
-  pickNode(required: readonly string[], excluded: ReadonlySet<string>): NodeRecord | undefined {
+  pickNode(required: readonly string[], excluded: ReadonlySet<string>, kind = ''): NodeRecord | undefined {
     const now = Date.now();
     let best: NodeRecord | undefined;
     let bestScore = -1;
@@ -187,7 +194,7 @@ export class NodeTable extends EventEmitter {
       const isExcluded = excluded.has(node.id);
       if (!isExcluded) otherCapableExists = true;
       if (node.busySlots >= node.slots) continue;
-      const total = this.score(node).total;
+      const total = placementScore(this.score(node).total, node.specialties, kind, this.options.specialtyBonus);
       if (isExcluded) {
         if (total > fallbackScore) [fallback, fallbackScore] = [node, total];
       } else if (total > bestScore) {

@@ -152,7 +152,7 @@ export class PartitionDispatcher {
       const entry = this.queue.shift()!;
       const task = entry.item;
       if (task.job.cancelled || task.settled) continue;
-      const node = this.table.pickNode(task.job.requiredCapabilities, task.excluded ?? NO_NODES);
+      const node = this.table.pickNode(task.job.requiredCapabilities, task.excluded ?? NO_NODES, task.job.kind);
       if (!node) {
         blocked.push(entry);
         // Nothing has a free slot at all: stop scanning.

@@ -79,12 +79,16 @@ export class ScheduleService {
     private readonly minIntervalMs = DEFAULT_MIN_SCHEDULE_INTERVAL_MS,
   ) {}
 
-  /** The job data a template gives, checked as SubmitJob checks a submission (errors name template.<field>). */
+  /**
+   * The job data a template gives, checked as SubmitJob checks a submission (errors name
+   * template.<field>). The template itself is kept as given: a dataset named by its tag is resolved
+   * in the job data only, so each occurrence runs on the version the tag points at when it fires.
+   */
   private async checkTemplate(name: string, request: SubmitJobRequest__Output | null): Promise<{ request: SubmitJobRequest__Output; data: QueuedJobData }> {
     if (!request) throw new ValidationError('template', 'is required (the job each occurrence submits)');
     const template: SubmitJobRequest__Output = { ...request, name: request.name.trim() || name, requestId: '' };
     try {
-      return { request: template, data: await validateSubmission(template, this.limits, this.datasets) };
+      return { request: template, data: await validateSubmission(structuredClone(template), this.limits, this.datasets) };
     } catch (error) {
       if (error instanceof ValidationError) throw new ValidationError(`template.${error.field}`, error.reason);
       throw error;
@@ -133,6 +137,11 @@ export class ScheduleService {
     }
     this.log.info({ schedule: name, cron: definition.cron, tz, missed: definition.missed }, 'schedule added');
     return this.describe({ definition, lastRun: undefined });
+  }
+
+  /** Every schedule's name and template (what `data rm` and the dataset retention look at). */
+  async templates(): Promise<Array<{ name: string; template: SubmitJobRequest__Output }>> {
+    return (await this.schedules.list()).map(({ definition }) => ({ name: definition.name, template: definition.template }));
   }
 
   async list(): Promise<Schedule[]> {
@@ -287,7 +296,19 @@ export class ScheduleService {
       this.skipped.add(job.id!);
       return false;
     }
-    await job.updateData(runData(job.data, stored.definition.template, name, occurrence.at, now));
+    // Checked again now: a dataset named by a tag runs on the version the tag points at today.
+    let fresh: QueuedJobData;
+    try {
+      fresh = (await this.checkTemplate(name, stored.definition.template)).data;
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      const reason = `the template no longer validates: ${error.message}`;
+      this.log.warn({ schedule: name, job: job.id, err: error.message }, 'occurrence not run');
+      await this.schedules.recordStart(name, { jobId: '', scheduledAt: occurrence.at, status: '', skipped: true, reason, manual: false });
+      this.skipped.add(job.id!);
+      return false;
+    }
+    await job.updateData(runData({ ...fresh, owner: job.data.owner }, stored.definition.template, name, occurrence.at, now));
     await this.schedules.recordStart(name, { jobId: job.id!, scheduledAt: occurrence.at, status: 'JOB_STATUS_RUNNING', skipped: false, reason: '', manual: false });
     if (now - occurrence.at > stored.definition.graceSeconds * 1000) {
       this.log.info({ schedule: name, job: job.id, lateMs: now - occurrence.at }, 'missed occurrence run late (catch-up)');

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { newNonceId, type NonceWindow } from './nonce-window.js';
 
 /**
  * Proof of holding the cluster secret, never sending it, in two directions:
@@ -16,7 +17,6 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 const CALL_PURPOSE = 'quantgrid/v1 call';
 const ANSWER_PURPOSE = 'quantgrid/v1 node answer';
-const NONCE_BYTES = 16;
 export const CHALLENGE_BYTES = 32;
 /** How far a call proof's clock may be from the callee's, either way. */
 export const DEFAULT_PROOF_SKEW_MS = 30_000;
@@ -27,10 +27,20 @@ export class ClusterProofError extends Error {
   override readonly name = 'ClusterProofError';
 }
 
+/** One part of a MAC's input: its length, so that no two lists of parts make the same text. */
+function part(text: string): string {
+  return `${text.length}:${text};`;
+}
+
 function mac(secret: Uint8Array, parts: readonly string[]): Buffer {
-  const hmac = createHmac('sha256', secret);
-  for (const part of parts) hmac.update(`${part.length}:${part};`);
-  return hmac.digest();
+  return createHmac('sha256', secret).update(parts.map(part).join('')).digest();
+}
+
+const CALL_HEAD = part(CALL_PURPOSE);
+
+/** The MAC of a call proof (to digest): HMAC(secret, purpose ‖ time ‖ nonce ‖ target), its constant ends written once. */
+function callMac(secret: Uint8Array, time: string, nonce: string, targetPart: string): ReturnType<typeof createHmac> {
+  return createHmac('sha256', secret).update(CALL_HEAD + part(time) + part(nonce) + targetPart);
 }
 
 function sameBytes(a: Buffer, b: Buffer): boolean {
@@ -55,60 +65,64 @@ export function generateClusterSecret(): string {
   return randomBytes(32).toString('base64url');
 }
 
-/**
- * Nonces only have to be unique (the MAC makes them unforgeable): a random prefix per process and a
- * counter, which costs nothing, where 16 random bytes per call cost half of signing (bench/auth-cost.ts).
- */
-const NONCE_PREFIX = randomBytes(NONCE_BYTES).toString('base64url');
-let nonceCounter = 0;
-
-/** "time.nonce.mac" for a call of `method` at `now`. */
-export function signCall(secret: Uint8Array, method: string, now = Date.now()): string {
+/** "time.nonce.mac" for a call at `now` with this nonce. */
+function signedProof(secret: Uint8Array, nonce: string, targetPart: string, now: number): string {
   const time = String(Math.round(now));
-  const nonce = `${NONCE_PREFIX}${(nonceCounter++).toString(36)}`;
-  return `${time}.${nonce}.${mac(secret, [CALL_PURPOSE, time, nonce, method]).toString('base64url')}`;
+  return `${time}.${nonce}.${callMac(secret, time, nonce, targetPart).digest('base64url')}`;
 }
 
 /**
- * Nonces seen within the skew window. A proof older than the window fails its time check anyway, so
- * its nonce is forgotten: entries are dropped from the oldest inserted while their time is out of the
- * window (insertion order is nearly time order; a straggler only stays a little longer), so each
- * admission costs O(1) amortised.
+ * Signs calls to one target. Its nonces are a random id of its own and a counter (nonce-window.ts):
+ * unique without 16 random bytes per call, which cost half of signing (docs/benchmarks-history.md), and
+ * cheap to track for replays on the callee; the target's part of the MAC is written once.
  */
-export class NonceWindow {
-  private readonly seen = new Map<string, number>();
+export class CallSigner {
+  private readonly nonceId = newNonceId();
+  private counter = 0;
+  private readonly targetPart: string;
 
-  constructor(private readonly skewMs = DEFAULT_PROOF_SKEW_MS) {}
-
-  /** True the first time a nonce is offered within the window; false for a replay. */
-  admit(nonce: string, time: number, now: number): boolean {
-    for (const [oldest, at] of this.seen) {
-      if (now - at <= this.skewMs) break;
-      this.seen.delete(oldest);
-    }
-    if (this.seen.has(nonce)) return false;
-    this.seen.set(nonce, time);
-    return true;
+  constructor(
+    private readonly secret: Uint8Array,
+    target: string,
+  ) {
+    this.targetPart = part(target);
   }
 
-  get size(): number {
-    return this.seen.size;
+  /** "time.nonce.mac" for a call at `now`. */
+  sign(now = Date.now()): string {
+    return signedProof(this.secret, this.nonceId + (this.counter++).toString(36), this.targetPart, now);
   }
 }
+
+/** The nonces of signCall: one id for the process and its counter. */
+const PROCESS_NONCE_ID = newNonceId();
+let processCounter = 0;
+
+/** "time.nonce.mac" for a call of `method` (a callTarget) at `now`, for a caller of a few calls (CallSigner for many). */
+export function signCall(secret: Uint8Array, method: string, now = Date.now()): string {
+  return signedProof(secret, PROCESS_NONCE_ID + (processCounter++).toString(36), part(method), now);
+}
+
+const TIME = /^\d{1,16}$/;
 
 /** Throws ClusterProofError unless `proof` is a fresh, unreplayed proof for `method`. */
 export function verifyCall(secret: Uint8Array, method: string, proof: unknown, nonces: NonceWindow, now = Date.now(), skewMs = DEFAULT_PROOF_SKEW_MS): void {
   if (typeof proof !== 'string') throw new ClusterProofError('no cluster proof');
-  const parts = proof.split('.');
-  if (parts.length !== 3) throw new ClusterProofError('malformed cluster proof');
-  const [time, nonce, signature] = parts;
+  const first = proof.indexOf('.');
+  const second = first < 0 ? -1 : proof.indexOf('.', first + 1);
+  if (second < 0 || proof.indexOf('.', second + 1) >= 0) throw new ClusterProofError('malformed cluster proof');
+  const time = proof.slice(0, first);
+  const nonce = proof.slice(first + 1, second);
   const at = Number(time);
-  if (!/^\d{1,16}$/.test(time) || !Number.isSafeInteger(at)) throw new ClusterProofError('malformed cluster proof time');
+  if (!TIME.test(time) || !Number.isSafeInteger(at)) throw new ClusterProofError('malformed cluster proof time');
   if (Math.abs(now - at) > skewMs) throw new ClusterProofError(`cluster proof is ${Math.round((now - at) / 1000)} s off this node's clock (at most ${skewMs / 1000} s)`);
-  if (!sameBytes(Buffer.from(signature, 'base64url'), mac(secret, [CALL_PURPOSE, time, nonce, method]))) {
+  if (!sameBytes(Buffer.from(proof.slice(second + 1), 'base64url'), callMac(secret, time, nonce, part(method)).digest())) {
     throw new ClusterProofError('cluster proof does not match: not signed with this cluster\'s secret');
   }
-  if (!nonces.admit(nonce, at, now)) throw new ClusterProofError('cluster proof replayed');
+  const refusal = nonces.admit(nonce, at, now);
+  if (refusal === 'replayed') throw new ClusterProofError('cluster proof replayed');
+  if (refusal === 'too old') throw new ClusterProofError('cluster proof too old: its signer has signed more than the replay window since');
+  if (refusal === 'malformed') throw new ClusterProofError('malformed cluster proof nonce');
 }
 
 export function newChallenge(): string {

@@ -4,6 +4,10 @@ import type { DatasetInfo__Output } from '../generated/quantgrid/v1/DatasetInfo.
 import type { ImportDatasetRequest } from '../generated/quantgrid/v1/ImportDatasetRequest.js';
 import type { ImportDatasetChunk } from '../generated/quantgrid/v1/ImportDatasetChunk.js';
 import type { ImportDatasetHeader } from '../generated/quantgrid/v1/ImportDatasetHeader.js';
+import type { DatasetTag__Output } from '../generated/quantgrid/v1/DatasetTag.js';
+import type { RemoveDatasetRequest } from '../generated/quantgrid/v1/RemoveDatasetRequest.js';
+import type { RemoveDatasetResponse__Output } from '../generated/quantgrid/v1/RemoveDatasetResponse.js';
+import type { TagDatasetRequest } from '../generated/quantgrid/v1/TagDatasetRequest.js';
 import { IMPORT_SEND_BYTES } from '../grpc/message-limits.js';
 import type { Job__Output } from '../generated/quantgrid/v1/Job.js';
 import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
@@ -178,6 +182,15 @@ export class CoordinatorConnection {
    * ten minutes. A `content` that fails cancels the call (nothing is stored) and rejects with its error.
    */
   importDatasetStream(header: ImportDatasetHeader, content: AsyncIterable<Uint8Array>): Promise<DatasetInfo__Output> {
+    return this.streamFile('importDatasetStream', header, content);
+  }
+
+  /** A new version of the dataset header.dataset names (an id or a tag): streamed as importDatasetStream, only the new bars. */
+  appendDatasetStream(header: ImportDatasetHeader, content: AsyncIterable<Uint8Array>): Promise<DatasetInfo__Output> {
+    return this.streamFile('appendDatasetStream', header, content);
+  }
+
+  private streamFile(method: 'importDatasetStream' | 'appendDatasetStream', header: ImportDatasetHeader, content: AsyncIterable<Uint8Array>): Promise<DatasetInfo__Output> {
     return new Promise((resolve, reject) => {
       let settled = false;
       const settle = (outcome: () => void) => {
@@ -186,7 +199,7 @@ export class CoordinatorConnection {
         outcome();
       };
       const deadline = Date.now() + Math.max(this.timeoutMs, 600_000);
-      const call = this.client.importDatasetStream({ deadline }, (error, response) => {
+      const call = this.client[method]({ deadline }, (error: grpc.ServiceError | null, response?: DatasetInfo__Output) => {
         if (error) settle(() => reject(this.toError(error)));
         else settle(() => resolve(response as DatasetInfo__Output));
       });
@@ -215,6 +228,14 @@ export class CoordinatorConnection {
 
   listDatasets(): Promise<ListDatasetsResponse__Output> {
     return this.unary((options, callback) => this.client.listDatasets({}, options, callback));
+  }
+
+  tagDataset(request: TagDatasetRequest): Promise<DatasetTag__Output> {
+    return this.unary((options, callback) => this.client.tagDataset(request, options, callback));
+  }
+
+  removeDataset(request: RemoveDatasetRequest): Promise<RemoveDatasetResponse__Output> {
+    return this.unary((options, callback) => this.client.removeDataset(request, options, callback));
   }
 
   listNodes(): Promise<ListNodesResponse__Output> {

@@ -1,5 +1,6 @@
 import * as grpc from '@grpc/grpc-js';
-import { callTarget, ClusterProofError, NonceWindow, signCall, verifyCall } from '../auth/cluster-proof.js';
+import { CallSigner, callTarget, ClusterProofError, DEFAULT_PROOF_SKEW_MS, verifyCall } from '../auth/cluster-proof.js';
+import { NonceWindow } from '../auth/nonce-window.js';
 import { Unauthenticated } from '../errors.js';
 import { statusOfError } from './error-status.js';
 
@@ -12,14 +13,22 @@ export const CLUSTER_PROOF_METADATA = 'x-quantgrid-cluster-proof';
  * a second, and grpc-js interceptors cost more than the HMAC (bench/auth-cost.ts).
  */
 export class ClusterCallSigner {
+  /** One signer per method (a handful), each with its own nonces and its target's part of the MAC written once. */
+  private readonly signers = new Map<string, CallSigner>();
+
   constructor(
     private readonly secret: Uint8Array,
     private readonly address: string,
   ) {}
 
   metadata(method: string): grpc.Metadata {
+    let signer = this.signers.get(method);
+    if (!signer) {
+      signer = new CallSigner(this.secret, callTarget(this.address, method));
+      this.signers.set(method, signer);
+    }
     const metadata = new grpc.Metadata();
-    metadata.set(CLUSTER_PROOF_METADATA, signCall(this.secret, callTarget(this.address, method)));
+    metadata.set(CLUSTER_PROOF_METADATA, signer.sign());
     return metadata;
   }
 }
@@ -40,7 +49,7 @@ export function guardWithClusterProof<Handlers extends object>(
   address: () => string,
   onRefused: (method: string, reason: string) => void,
 ): Handlers {
-  const nonces = new NonceWindow();
+  const nonces = new NonceWindow(DEFAULT_PROOF_SKEW_MS);
   const guarded: Record<string, AnyHandler> = {};
   for (const [name, handler] of Object.entries(handlers as Record<string, AnyHandler>)) {
     const method = `/${service}/${name}`;

@@ -1,7 +1,8 @@
 import { quoteInput } from '../quote-input.js';
 import { ValidationError } from '../errors.js';
 import { storedDatasetId, STORED_DATASET_PREFIX, type DatasetSpec } from '../quant/dataset.js';
-import { isResampleableTo, isTimeframe, TIMEFRAMES, type Timeframe } from '../quant/timeframes.js';
+import { isDatasetTag } from '../quant/dataset-tag.js';
+import { isResampleableTo, isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../quant/timeframes.js';
 
 /** What a submission needs to know of an imported dataset. */
 export interface StoredDatasetFacts {
@@ -16,6 +17,10 @@ export interface DatasetIndex {
   info(id: string): Promise<StoredDatasetFacts | undefined>;
   /** Bars of dataset `id` once resampled to `timeframe`, a timeframe coarser than its own. */
   resampledBars(id: string, timeframe: Timeframe): Promise<number>;
+  /** The days per year `year_days: auto` resolves to for dataset `id` (shared/quant/year-days.ts: autoYearDays of its bars). */
+  yearDays(id: string): Promise<DaysPerYear>;
+  /** The version a dataset tag points at, or undefined. */
+  resolveTag(name: string): Promise<string | undefined>;
 }
 
 /** Where a kind's raw spec keeps what a stored dataset decides. */
@@ -31,7 +36,8 @@ export interface DatasetFields {
 
 type Loose = Record<string, unknown>;
 
-function asObject(value: unknown): Loose | undefined {
+/** The value as a plain object (a raw spec's message), or undefined. */
+export function asObject(value: unknown): Loose | undefined {
   return value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Loose) : undefined;
 }
 
@@ -50,7 +56,8 @@ function checkTimeframe(value: unknown, info: StoredDatasetFacts, field: string)
 }
 
 /**
- * For a raw spec whose dataset names a stored dataset ("sha256:<id>"): checks the id exists and the
+ * For a raw spec whose dataset names a stored dataset ("sha256:<id>", or a tag: replaced by the id
+ * of the version it points at): checks the id exists and the
  * job asks for the one symbol the dataset holds, at its timeframe or a coarser one its bars resample
  * to (filling symbol and timeframe when left empty), and fills the dataset's bar count, which
  * validation and planning need. A single timeframe (backtest) gets the count at that timeframe (the
@@ -62,6 +69,12 @@ export async function resolveStoredDataset(raw: unknown, fields: DatasetFields, 
   const { field, symbols, timeframes, single } = fields;
   const message = asObject(raw);
   const dataset = asObject(message?.dataset);
+  // A tag names the version it points at now: the job records that version's id, the tag is gone.
+  if (dataset && isDatasetTag(dataset.name)) {
+    const tagged = await index.resolveTag(dataset.name);
+    if (tagged === undefined) throw new ValidationError(`${field}.dataset.name`, `no dataset tag ${quoteInput(dataset.name)} (quantgrid data ls lists them)`);
+    dataset.name = `${STORED_DATASET_PREFIX}${tagged}`;
+  }
   if (!message || !dataset || typeof dataset.name !== 'string' || !dataset.name.startsWith(STORED_DATASET_PREFIX)) return;
   const id = storedDatasetId(dataset.name);
   if (id === undefined) throw new ValidationError(`${field}.dataset.name`, `${quoteInput(dataset.name)} is not sha256: followed by 64 lower-case hex digits`);

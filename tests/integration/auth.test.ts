@@ -88,6 +88,12 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
     await watchToEnd(sam, jobId, { timeoutMs: 30_000 });
     const schedule = (name: string) => ({ name, cron: '0 3 * * *', template: { spec: { noop: { partitions: 1 } } } });
     for (const name of ['sam-a', 'sam-b', 'sam-c']) await sam.addSchedule(schedule(name));
+    // Sam's dataset and tags: others may not move or remove them.
+    const parent = await sam.importDataset({ symbol: 'AUTHAPP', timeframe: '1h', content: Buffer.from(CSV) });
+    for (const name of ['auth-app', 'sam-tag', 'sam-tag2']) await sam.tagDataset({ name, dataset: parent.id });
+    /** One bar after the parent's 50 (and after the one before it): each append is new bars. */
+    const nextBar = (k: number) => Buffer.from(`timestamp,open,high,low,close,volume\n${Date.UTC(2024, 0, 1) + (50 + k) * 3_600_000},10,11,9,10.5,1\n`);
+    const appendMessages = (k: number) => [{ header: { dataset: 'auth-app', totalBytes: nextBar(k).length } }, { content: nextBar(k) }, { end: true }];
 
     // Per RPC: the request, then the code for viewer, sam (the owner), sue (another submitter), admin. Nobody: UNAUTHENTICATED.
     const cases: Array<[string, (who: Who) => unknown, Record<Exclude<Who, 'nobody'>, grpc.status>]> = [
@@ -109,6 +115,9 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
         () => [{ header: { symbol: 'AUTHUSD', timeframe: '1h', totalBytes: Buffer.byteLength(CSV) } }, { content: Buffer.from(CSV) }, { end: true }],
         { viewer: DENIED, sam: OK, sue: OK, admin: OK },
       ],
+      ['appendDatasetStream', (who) => appendMessages(who === 'admin' ? 1 : 0), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
+      ['tagDataset', () => ({ name: 'auth-app', dataset: parent.id }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
+      ['removeDataset', (who) => ({ name: who === 'admin' ? 'sam-tag2' : 'sam-tag' }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
       ['addSchedule', (who) => schedule(`by-${who}`), { viewer: DENIED, sam: OK, sue: OK, admin: OK }],
       ['pauseSchedule', () => ({ name: 'sam-a' }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
       ['resumeSchedule', () => ({ name: 'sam-a' }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
@@ -197,7 +206,7 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
     server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, handlers);
     const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))));
     try {
-      const meta = agentServiceMeta({ cores: 64, slots: 16, memoryTotalBytes: 1e12, cpuSpeedGhz: 5, capabilities: ['backtest', 'market-analysis', 'noop'], version: QUANTGRID_VERSION });
+      const meta = agentServiceMeta({ cores: 64, slots: 16, memoryTotalBytes: 1e12, cpuSpeedGhz: 5, capabilities: ['backtest', 'market-analysis', 'noop'], specialties: [], version: QUANTGRID_VERSION });
       const registered = await fetch(`${cluster.consul.httpAddress}/v1/agent/service/register`, {
         method: 'PUT',
         body: JSON.stringify({ ID: 'rogue', Name: 'quantgrid-agent', Address: '127.0.0.1', Port: port, Meta: meta, Check: { CheckID: 'service:rogue', TTL: '60s', Status: 'passing' } }),

@@ -185,6 +185,8 @@ function validExamples(jobId: string): Record<string, object[]> {
     ListJobs: [{ limit: 5, status: 4 }],
     ImportDataset: [{ symbol: 'FUZZ', timeframe: '1h', content: csv }],
     FetchDataset: [{ id: '0'.repeat(64) }],
+    TagDataset: [{ name: 'fuzz-tag', dataset: '0'.repeat(64) }],
+    RemoveDataset: [{ name: 'fuzz-tag' }, { name: `sha256:${'0'.repeat(64)}`, force: true }],
     AddSchedule: [{ name: 'fuzz', cron: '0 2 * * *', template: { spec: { noop: {} } } }],
     RunPartition: [{ jobId: 'fuzz', partition: 0, kind: 'noop', specJson: '{"partitions":1,"workMs":1}', partitionJson: '{"index":0}', coordinatorVersion: '0' }],
   };

@@ -1,9 +1,9 @@
 import { quoteInput } from '../../quote-input.js';
-import type { Timeframe } from '../timeframes.js';
+import { BarSpacingTally } from './bar-spacing.js';
 import { DataImportError } from './import-error.js';
 import { OhlcvColumnBlocks } from './ohlcv-column-blocks.js';
 import { epochToMs, parseTimestamp } from './timestamps.js';
-import { checkBar } from './validate-ohlcv.js';
+import { checkBar, checkSpacing, type ImportRules } from './validate-ohlcv.js';
 
 export type CsvFormat = 'auto' | 'header' | 'binance';
 
@@ -70,6 +70,7 @@ export function readCsvBar(layout: CsvLayout, fields: readonly string[], row: nu
 export class CsvBarReader {
   readonly bars = new OhlcvColumnBlocks();
   private readonly bar = new Float64Array(6);
+  private readonly spacing = new BarSpacingTally();
   private layout: CsvLayout | undefined;
   private records = 0;
   /** The first bad row's error, once there is one. */
@@ -77,7 +78,7 @@ export class CsvBarReader {
 
   constructor(
     private readonly format: CsvFormat,
-    private readonly timeframe: Timeframe | undefined,
+    private readonly rules: ImportRules,
   ) {}
 
   /** csv-parse's on_record: takes the record, keeps nothing in the parser (null). */
@@ -101,7 +102,9 @@ export class CsvBarReader {
     }
     readCsvBar(this.layout, fields, row, this.bar);
     const [time, open, high, low, close, volume] = this.bar;
-    checkBar(time, open, high, low, close, volume, this.bars.last, row, this.timeframe);
+    const previous = this.bars.last;
+    checkBar(time, open, high, low, close, volume, previous, row, this.rules);
+    this.spacing.add(time, previous);
     this.bars.push(time, open, high, low, close, volume);
   }
 
@@ -114,6 +117,7 @@ export class CsvBarReader {
     this.throwIfFailed();
     if (this.records === 0) throw new DataImportError(0, 'the file has no rows');
     if (this.bars.length === 0) throw new DataImportError(0, 'the file has a header but no bars');
+    checkSpacing(this.spacing, this.rules);
     return this.bars;
   }
 }

@@ -1,8 +1,8 @@
 import { finished } from 'node:stream/promises';
 import { parse, type Parser } from 'csv-parse';
-import type { Timeframe } from '../timeframes.js';
 import { CSV_PARSE_OPTIONS, CsvBarReader, csvSyntaxError, type CsvFormat } from './csv-bar-reader.js';
 import type { OhlcvColumnBlocks } from './ohlcv-column-blocks.js';
+import type { ImportRules } from './validate-ohlcv.js';
 
 /**
  * A CSV of OHLCV bars read chunk by chunk (the streamed import): the same rules, rows and messages as
@@ -14,8 +14,8 @@ export class OhlcvCsvStream {
   private readonly parser: Parser;
   private readonly reader: CsvBarReader;
 
-  constructor(format: CsvFormat = 'auto', timeframe?: Timeframe) {
-    this.reader = new CsvBarReader(format, timeframe);
+  constructor(format: CsvFormat = 'auto', rules: ImportRules = {}) {
+    this.reader = new CsvBarReader(format, rules);
     this.parser = parse({ ...CSV_PARSE_OPTIONS, on_record: this.reader.onRecord });
     this.parser.resume();
     this.parser.on('error', () => undefined); // reported by write() and end()

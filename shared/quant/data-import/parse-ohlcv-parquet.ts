@@ -1,10 +1,9 @@
 import { quoteInput } from '../../quote-input.js';
 import { parquetMetadata, parquetRead, parquetSchema, type FileMetaData, type SchemaElement } from 'hyparquet';
 import { allocateColumns, type OhlcvColumns } from '../resample.js';
-import type { Timeframe } from '../timeframes.js';
 import { DataImportError } from './import-error.js';
 import { epochToMs, inDateRange, parseTimestamp } from './timestamps.js';
-import { validateOhlcv } from './validate-ohlcv.js';
+import { validateOhlcv, type ImportRules } from './validate-ohlcv.js';
 
 const TIME_COLUMNS = ['timestamp', 'date', 'time', 'datetime', 'open_time'];
 const PRICE_COLUMNS = ['open', 'high', 'low', 'close', 'volume'] as const;
@@ -135,10 +134,10 @@ function toTimeMs(value: unknown, row: number, column: Column): number {
  * CSV — a time column (timestamp, date, time, datetime or open_time: integer epoch s/ms/µs (ns from
  * 1e17 on), a TIMESTAMP/DATE type, or ISO text) and open, high, low, close, volume (floating point,
  * integer or DECIMAL, converted to numbers). Other columns are ignored. Validates every bar
- * (validateOhlcv; with `timeframe`, also their spacing and alignment) and throws DataImportError: ParquetRowError naming the 1-based data row, or
+ * (validateOhlcv with `rules`: timeframe, spacing and alignment, prices > 0 unless allowed) and throws DataImportError: ParquetRowError naming the 1-based data row, or
  * row 0 for the file as a whole. Nothing is half-imported.
  */
-export async function parseOhlcvParquet(bytes: Uint8Array, timeframe?: Timeframe): Promise<OhlcvColumns> {
+export async function parseOhlcvParquet(bytes: Uint8Array, rules: ImportRules = {}): Promise<OhlcvColumns> {
   if (!isParquet(bytes)) throw new DataImportError(0, 'not a Parquet file (it does not start with the magic bytes PAR1)');
   const file = new Uint8Array(bytes).buffer; // an ArrayBuffer of exactly the file
   let metadata: FileMetaData;
@@ -167,7 +166,7 @@ export async function parseOhlcvParquet(bytes: Uint8Array, timeframe?: Timeframe
       bars.time[i] = toTimeMs(raw[0][i], row, time);
       for (let c = 0; c < prices.length; c++) targets[c][i] = toNumber(raw[c + 1][i], row, prices[c]);
     }
-    validateOhlcv(bars, 1, timeframe);
+    validateOhlcv(bars, 1, rules);
   } catch (error) {
     if (error instanceof DataImportError && error.row > 0 && !(error instanceof ParquetRowError)) throw new ParquetRowError(error.row, error.reason);
     throw error;

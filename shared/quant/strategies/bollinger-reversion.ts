@@ -1,4 +1,6 @@
 import { DEFAULT_MAX_BARS } from '../bar-limits.js';
+import { BAND_ERROR, BandOrder } from '../indicators/bollinger.js';
+import { SmaOrder } from '../indicators/sma.js';
 import type { StrategyDefinition } from './types.js';
 
 /**
@@ -10,6 +12,12 @@ import type { StrategyDefinition } from './types.js';
  *   2. entries (only when flat after step 1):
  *               close < lower → long
  *               close > upper → short                               (short = 1 only)
+ * On the closes' decimal tick grid the exits are exact: the middle band is the correctly rounded
+ * exact mean, so only where close and middle are equal doubles can the exact order differ, and
+ * there it is decided exactly (close = SMA(1) against SMA(period), see SmaOrder). Where the
+ * bands have their exact form (bollinger.ts, exactBands), a close within the bands' rounding
+ * bound of a band is compared with the exact band (BandOrder); elsewhere the bands' comparisons
+ * are made on their float64 values.
  */
 export const bollingerReversion: StrategyDefinition = {
   name: 'bollinger-reversion',
@@ -19,23 +27,31 @@ export const bollingerReversion: StrategyDefinition = {
     { name: 'k', type: 'real', min: 0.1, max: 10, defaultRange: { start: 1.5, stop: 2.5, step: 0.5 }, description: 'band width in standard deviations' },
   ],
   constraints: [],
-  signals(inputs, p, allowShort, out) {
+  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
     const period = p[0];
     const [middle, upper, lower] = inputs.indicators.bollinger(period, p[1]);
     const close = inputs.close;
+    const grid = inputs.indicators.closeGrid();
+    const exact = SmaOrder.of(grid, 1, period);
+    const bands = BandOrder.of(grid, period, p[1]);
     const n = close.length;
-    let s = 0;
-    for (let t = period - 1; t < n; t++) {
+    let s = initial;
+    for (let t = period - 1 > from ? period - 1 : from; t < n; t++) {
       const c = close[t];
+      const m = middle[t];
       let next = s;
       if (s > 0) {
-        if (c >= middle[t]) next = 0;
+        if (c > m || (c === m && (exact === undefined || exact.compare(t) >= 0))) next = 0;
       } else if (s < 0) {
-        if (c <= middle[t]) next = 0;
+        if (c < m || (c === m && (exact === undefined || exact.compare(t) <= 0))) next = 0;
       }
       if (next === 0) {
-        if (c < lower[t]) next = 1;
-        else if (allowShort && c > upper[t]) next = -1;
+        const lo = lower[t];
+        const hi = upper[t];
+        // Within the rounding bound of a band only the exact bands can tell.
+        const near = bands === undefined ? -1 : BAND_ERROR * ((m < 0 ? -m : m) + (hi - m));
+        if (near >= 0 && (c - lo <= near && lo - c <= near) ? bands!.vsLower(t) < 0 : c < lo) next = 1;
+        else if (allowShort && (near >= 0 && (c - hi <= near && hi - c <= near) ? bands!.vsUpper(t) > 0 : c > hi)) next = -1;
       }
       if (next !== s) {
         out.push(t, next);

@@ -19,7 +19,7 @@ export const donchianBreakout: StrategyDefinition = {
     { name: 'exit', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 10, stop: 30, step: 10 }, description: 'exit channel (bars)' },
   ],
   constraints: [],
-  signals(inputs, p, allowShort, out) {
+  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
     const entry = p[0];
     const exit = p[1];
     const entryHigh = inputs.indicators.priorHigh(entry);
@@ -28,8 +28,9 @@ export const donchianBreakout: StrategyDefinition = {
     const exitLow = inputs.indicators.priorLow(exit);
     const close = inputs.close;
     const n = close.length;
-    let s = 0;
-    for (let t = entry > exit ? entry : exit; t < n; t++) {
+    let s = initial;
+    const start = entry > exit ? entry : exit;
+    for (let t = start > from ? start : from; t < n; t++) {
       const c = close[t];
       let next = s;
       if (s > 0) {

@@ -15,8 +15,8 @@ export const emaCrossover: StrategyDefinition = {
     { name: 'slow', type: 'integer', min: 2, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 200, step: 10 }, description: 'slow EMA period' },
   ],
   constraints: [{ left: 'fast', right: 'slow' }],
-  signals(inputs, p, allowShort, out) {
+  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
     const slow = p[1];
-    crossoverSignals(inputs.indicators.ema(p[0]), inputs.indicators.ema(slow), slow - 1, allowShort, out);
+    crossoverSignals(inputs.indicators.ema(p[0]), inputs.indicators.ema(slow), slow - 1, allowShort, out, undefined, from, initial);
   },
 };

@@ -1,4 +1,5 @@
 import type { EquityAccumulator } from '../metrics.js';
+import type { ExecutionState } from './execution-state.js';
 import type { SignalBuffer } from './types.js';
 
 /**
@@ -30,6 +31,13 @@ import type { SignalBuffer } from './types.js';
  *    exceeds the cash before its entry; exposure counts bars whose close mark holds a position.
  *  - Metrics as in metrics.ts; per-bar returns r = E[t]/E[t−1] − 1 (0 after a mark of 0).
  *
+ * Continuing (incremental re-runs): a run over bars [0, N) can leave its final state
+ * (ExecutionState, `stateOut`); a later run over a series whose first N bars are the same, given
+ * that state as `from` and the target changes from bar N on only (a strategy's signals from N with
+ * the state's target as its initial one), simulates bars [N, n) only and ends with totals equal
+ * bit for bit to a run over [0, n): the pending decision of bar N−1 fills at the open of bar N,
+ * and every bar after that sees the same operations in the same order as in the whole run.
+ *
  * Speed: a flat stretch costs nothing per bar (its returns are exactly 0: they only add to the
  * count of returns, and τ² each to the downside sum when τ > 0); only bars in a position are
  * marked one by one. No allocation.
@@ -42,7 +50,13 @@ export interface TradingCosts {
 /**
  * Simulates the target changes in `signals` over the bars and stores the totals in `acc`
  * (reset first, with the per-period risk-free rate τ for Sharpe and Sortino). Returns acc.
- * With `marks` (length ≥ N), also writes the close mark of every bar: the equity curve.
+ * With `marks` (length ≥ N), also writes the close mark of every bar: the equity curve (from bar
+ * from.bars on when continuing).
+ *
+ * With `from` (the state a run over the first from.bars bars of the same series left, with the
+ * same costs and τ), continues at bar from.bars: `signals` must then hold only the changes at
+ * bars ≥ from.bars, relative to from.target. `from` is not modified.
+ * With `stateOut`, stores the final state there (it may be the same object as `from`).
  */
 export function simulate(
   open: Float64Array,
@@ -52,6 +66,8 @@ export function simulate(
   acc: EquityAccumulator,
   riskFreePerPeriod = 0,
   marks: Float64Array | null = null,
+  from: ExecutionState | null = null,
+  stateOut: ExecutionState | null = null,
 ): EquityAccumulator {
   const n = close.length;
   const buyFactor = 1 + costs.slippageBps / 1e4;
@@ -89,10 +105,43 @@ export function simulate(
   let exitMark = false; // the first bar of the current flat stretch is an exit's fill bar
 
   let segmentStart = 1; // first bar not marked yet (bar 0 is the start mark)
-  if (marks !== null && n > 0) marks[0] = 1;
-  for (let k = 0; ; k++) {
+  // Change k < 0 is the pending decision of a continuation (at bar from.bars − 1), read first.
+  let k = 0;
+  let pendingBar = -1;
+  let pendingTarget = 0;
+  if (from !== null) {
+    if (from.bars < 1 || from.bars > n) throw new RangeError(`cannot continue at bar ${from.bars} of a series of ${n} bars`);
+    position = from.position;
+    cash = from.cash;
+    units = from.units;
+    base = from.base;
+    signed = position > 0 ? units : position < 0 ? -units : 0;
+    entryCash = from.entryCash;
+    previous = from.previous;
+    sum = from.returnSum;
+    sumSq = from.returnSumSq;
+    down = from.downTimesTwo;
+    counted = from.counted;
+    peak = from.peak;
+    peakBar = from.peakBar;
+    maxDrawdown = from.maxDrawdown;
+    drawdownBars = from.maxDrawdownBars;
+    trades = from.trades;
+    closedTrades = from.closedTrades;
+    wins = from.wins;
+    grossProfit = from.grossProfit;
+    grossLoss = from.grossLoss;
+    tradeReturnSum = from.tradeReturnSum;
+    exposed = from.exposedBars;
+    ruined = from.ruined;
+    segmentStart = from.bars;
+    pendingBar = from.bars - 1;
+    pendingTarget = from.target;
+    k = -1;
+  } else if (marks !== null && n > 0) marks[0] = 1;
+  for (; ; k++) {
     // This segment's bars [segmentStart, end) keep the current position; `end` is the next fill bar.
-    const end = k < changes && !ruined ? Math.min(changeBar[k] + 1, n) : n;
+    const end = k < changes && !ruined ? Math.min((k < 0 ? pendingBar : changeBar[k]) + 1, n) : n;
     if (position === 0) {
       let t = segmentStart;
       if (exitMark && t < end) {
@@ -168,7 +217,7 @@ export function simulate(
     if (ruined || end >= n) break;
 
     // The fill at the open of bar `end`.
-    const target = changeTarget[k];
+    const target = k < 0 ? pendingTarget : changeTarget[k];
     if (target === position) {
       segmentStart = end;
       continue;
@@ -236,5 +285,32 @@ export function simulate(
   acc.grossLoss = grossLoss;
   acc.tradeReturnSum = tradeReturnSum;
   acc.longBars = exposed;
+  if (stateOut !== null) {
+    stateOut.bars = n;
+    stateOut.position = position;
+    // The strategy's target at the last close (also after ruin, where the loop stopped reading them).
+    stateOut.target = changes > 0 ? changeTarget[changes - 1] : from !== null ? from.target : 0;
+    stateOut.ruined = ruined;
+    stateOut.cash = cash;
+    stateOut.units = units;
+    stateOut.base = base;
+    stateOut.entryCash = entryCash;
+    stateOut.previous = previous;
+    stateOut.returnSum = sum;
+    stateOut.returnSumSq = sumSq;
+    stateOut.downTimesTwo = down;
+    stateOut.counted = counted;
+    stateOut.peak = peak;
+    stateOut.peakBar = peakBar;
+    stateOut.maxDrawdown = maxDrawdown;
+    stateOut.maxDrawdownBars = drawdownBars;
+    stateOut.trades = trades;
+    stateOut.closedTrades = closedTrades;
+    stateOut.wins = wins;
+    stateOut.grossProfit = grossProfit;
+    stateOut.grossLoss = grossLoss;
+    stateOut.tradeReturnSum = tradeReturnSum;
+    stateOut.exposedBars = exposed;
+  }
   return acc;
 }

@@ -10,6 +10,7 @@ export type { LessThanConstraint, ParamSchema, StrategyDefinition, StrategyInput
 export { SignalBuffer } from './types.js';
 export { IndicatorCache } from './indicator-cache.js';
 export { simulate, type TradingCosts } from './execution.js';
+export { ExecutionState } from './execution-state.js';
 
 /** The strategy library. Adding a strategy = one file in this folder + one line here. */
 const DEFINITIONS: readonly StrategyDefinition[] = [
@@ -44,7 +45,7 @@ export const SHORT_PARAM: ParamSchema = {
  * (1 + rate)^(1/P) − 1) before Sharpe and Sortino.
  */
 export const SETTING_PARAMS: readonly ParamSchema[] = [
-  { name: 'year_days', type: 'integer', min: 252, max: 365, defaultRange: { start: 365, stop: 365, step: 1 }, description: '365 or 252' },
+  { name: 'year_days', type: 'integer', min: 252, max: 365, defaultRange: { start: 365, stop: 365, step: 1 }, description: '365 or 252 (left out: auto, 252 for a stored dataset without weekend trading, else 365)' },
   { name: 'risk_free', type: 'real', min: 0, max: 1, defaultRange: { start: 0, stop: 0, step: 1 }, description: 'annual risk-free rate' },
 ];
 

@@ -2,6 +2,7 @@ import { bollinger } from '../indicators/bollinger.js';
 import { ema } from '../indicators/ema.js';
 import { rsi } from '../indicators/rsi.js';
 import { sma } from '../indicators/sma.js';
+import { tickGrid, type TickGrid } from '../indicators/tick-grid.js';
 
 const MIB = 1024 * 1024;
 /** Budget of a cache when its thread has none configured (setIndicatorCacheBudget) and the caller gives none. */
@@ -101,6 +102,8 @@ export class IndicatorCache {
   private hits = 0;
   private misses = 0;
   private evictions = 0;
+  /** The closes' tick grid (null: none), detected on first use. */
+  private grid: TickGrid | null | undefined;
 
   /** `budgetBytes`: defaults to the thread's budget, and is capped by it. */
   constructor(
@@ -176,9 +179,26 @@ export class IndicatorCache {
     return this.entries.size;
   }
 
-  /** SMA of the closes. */
-  sma(period: number): Float64Array {
-    return this.get(`sma:${period}`, () => [sma(this.series.close, period)])[0];
+  /**
+   * The decimal tick grid of the closes (see tick-grid.ts), or undefined off the grid. Detected
+   * once per series and kept outside the byte budget (one array as long as the series).
+   */
+  closeGrid(): TickGrid | undefined {
+    if (this.grid === undefined) this.grid = tickGrid(this.series.close) ?? null;
+    return this.grid ?? undefined;
+  }
+
+  /**
+   * SMA of the closes (exact window sums on the closes' tick grid, see sma()). With `from` (an
+   * incremental re-run), only the values at bars ≥ from are needed: an array holding just those
+   * (the bars before not computed: read none of them), O(bars − from + period) instead of
+   * O(bars), unless the whole one is cached.
+   */
+  sma(period: number, from = 0): Float64Array {
+    if (from > 0 && !this.entries.has(`sma:${period}`)) {
+      return this.get(`sma:${period}@${from}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null, from)])[0];
+    }
+    return this.get(`sma:${period}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null)])[0];
   }
 
   /** EMA of the closes (seeded with the mean of the first `period` closes). */
@@ -191,10 +211,10 @@ export class IndicatorCache {
     return this.get(`rsi:${period}`, () => [rsi(this.series.close, period)])[0];
   }
 
-  /** Bollinger bands of the closes: [middle, upper, lower]. */
+  /** Bollinger bands of the closes: [middle, upper, lower] (middle = sma(period) on the tick grid). */
   bollinger(period: number, k: number): Float64Array[] {
     return this.get(`bb:${period}:${k}`, () => {
-      const bands = bollinger(this.series.close, period, k);
+      const bands = bollinger(this.series.close, period, k, this.closeGrid() ?? null);
       return [bands.middle, bands.upper, bands.lower];
     });
   }

@@ -17,8 +17,8 @@ export const macdCross: StrategyDefinition = {
     { name: 'signal', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 5, stop: 13, step: 4 }, description: 'signal EMA period' },
   ],
   constraints: [{ left: 'fast', right: 'slow' }],
-  signals(inputs, p, allowShort, out) {
+  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
     const [line, signal] = inputs.indicators.macd(p[0], p[1], p[2]);
-    crossoverSignals(line, signal, p[1] + p[2] - 2, allowShort, out);
+    crossoverSignals(line, signal, p[1] + p[2] - 2, allowShort, out, undefined, from, initial);
   },
 };

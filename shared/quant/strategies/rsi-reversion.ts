@@ -21,7 +21,7 @@ export const rsiReversion: StrategyDefinition = {
     { name: 'exit', type: 'real', min: 0, max: 100, defaultRange: { start: 50, stop: 70, step: 10 }, description: 'sell above this RSI' },
   ],
   constraints: [{ left: 'entry', right: 'exit' }],
-  signals(inputs, p, allowShort, out) {
+  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
     const period = p[0];
     const entry = p[1];
     const exit = p[2];
@@ -29,8 +29,8 @@ export const rsiReversion: StrategyDefinition = {
     const shortExit = 100 - exit;
     const value = inputs.indicators.rsi(period);
     const n = value.length;
-    let s = 0;
-    for (let t = period; t < n; t++) {
+    let s = initial;
+    for (let t = period > from ? period : from; t < n; t++) {
       const x = value[t];
       let next = s;
       if (s > 0) {

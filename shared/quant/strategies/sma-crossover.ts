@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_BARS } from '../bar-limits.js';
-import { sma } from '../indicators/sma.js';
+import { sma, SmaOrder } from '../indicators/sma.js';
+import { tickGrid, type TickGrid } from '../indicators/tick-grid.js';
 import { EquityAccumulator, type PerformanceMetrics } from '../metrics.js';
 import { simulate, type TradingCosts } from './execution.js';
 import { crossoverSignals } from './rules.js';
@@ -9,7 +10,10 @@ export type { TradingCosts } from './execution.js';
 
 /**
  * SMA crossover: at the close of bar t (t ≥ slow−1) the target is long when
- * SMA(fast)[t] > SMA(slow)[t], else flat (or short with short = 1). Fills, costs, sizing and
+ * SMA(fast)[t] > SMA(slow)[t], else flat (or short with short = 1); an exact tie is not long.
+ * On the closes' decimal tick grid the decision is exact (the SMAs are correctly rounded exact
+ * means, and where their doubles are equal SmaOrder compares the window sums exactly); off the
+ * grid it compares the float SMAs, a tie of the doubles being a tie. Fills, costs, sizing and
  * marking are the execution core's (execution.ts): next open, slippage against us, fee per
  * side, all-in, equity marked at each close, an open position at the end stays open.
  *
@@ -25,9 +29,11 @@ export const smaCrossover: StrategyDefinition = {
     { name: 'slow', type: 'integer', min: 2, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 200, step: 10 }, description: 'slow SMA period' },
   ],
   constraints: [{ left: 'fast', right: 'slow' }],
-  signals(inputs, p, allowShort, out) {
+  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
+    const fast = p[0];
     const slow = p[1];
-    crossoverSignals(inputs.indicators.sma(p[0]), inputs.indicators.sma(slow), slow - 1, allowShort, out);
+    const indicators = inputs.indicators;
+    crossoverSignals(indicators.sma(fast, from), indicators.sma(slow, from), slow - 1, allowShort, out, SmaOrder.of(indicators.closeGrid(), fast, slow), from, initial);
   },
 };
 
@@ -40,7 +46,8 @@ let scratch = new SignalBuffer(1);
 
 /**
  * Runs one long/flat combination and stores its totals in `acc` (which is reset first).
- * fastSma and slowSma are SMA arrays of the closes (NaN warm-up) with fast < slow ≤ N.
+ * fastSma and slowSma are SMA arrays of the closes (NaN warm-up) with fast < slow ≤ N; `exact`
+ * (SmaBank.order) decides the bars where their doubles are equal.
  */
 export function runSmaCrossover(
   open: Float64Array,
@@ -50,9 +57,10 @@ export function runSmaCrossover(
   slowPeriod: number,
   costs: TradingCosts,
   acc: EquityAccumulator,
+  exact?: SmaOrder,
 ): EquityAccumulator {
   scratch = scratch.reset(close.length);
-  crossoverSignals(fastSma, slowSma, slowPeriod - 1, false, scratch);
+  crossoverSignals(fastSma, slowSma, slowPeriod - 1, false, scratch, exact);
   return simulate(open, close, scratch, costs, acc);
 }
 
@@ -66,11 +74,14 @@ const DEFAULT_BANK_BYTES = 256 * 1024 * 1024;
 export class SmaBank {
   private readonly arrays = new Map<number, Float64Array>();
   private readonly maxArrays: number;
+  /** The values' tick grid (undefined: none). */
+  readonly grid: TickGrid | undefined;
 
   constructor(
     readonly values: Float64Array,
     budgetBytes = DEFAULT_BANK_BYTES,
   ) {
+    this.grid = tickGrid(values);
     const bytesPerArray = Math.max(1, values.length * Float64Array.BYTES_PER_ELEMENT);
     this.maxArrays = Math.max(2, Math.floor(budgetBytes / bytesPerArray));
   }
@@ -87,9 +98,14 @@ export class SmaBank {
       const oldest = this.arrays.keys().next().value as number;
       this.arrays.delete(oldest);
     }
-    const array = sma(this.values, period);
+    const array = sma(this.values, period, undefined, this.grid ?? null);
     this.arrays.set(period, array);
     return array;
+  }
+
+  /** The exact order of SMA(fast) and SMA(slow) where their doubles tie (undefined off the grid). */
+  order(fast: number, slow: number): SmaOrder | undefined {
+    return SmaOrder.of(this.grid, fast, slow);
   }
 
   get size(): number {
@@ -111,6 +127,6 @@ export function backtestSmaCrossover(
   }
   const fastSma = bank.get(fast);
   const slowSma = bank.get(slow);
-  const acc = runSmaCrossover(series.open, series.close, fastSma, slowSma, slow, costs, new EquityAccumulator());
+  const acc = runSmaCrossover(series.open, series.close, fastSma, slowSma, slow, costs, new EquityAccumulator(), bank.order(fast, slow));
   return acc.metrics(periodsPerYear);
 }

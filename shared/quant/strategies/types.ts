@@ -82,6 +82,13 @@ export interface StrategyDefinition {
    * Writes the target changes of one combination into `out` (already reset). `p` holds the
    * parameter values in schema order; `allowShort` is the common `short` parameter. Must not
    * allocate per bar; indicator arrays come from inputs.indicators.
+   *
+   * Continuing (incremental re-runs): with `from` > 0, decides only the bars t ≥ from, starting
+   * from `initial`, the target in force at the close of bar from − 1 (what a run over bars
+   * [0, from) ended with: ExecutionState.target), and writes the changes relative to it. The
+   * changes equal those a run from bar 0 writes at bars ≥ from (the rule's state is its target;
+   * its indicator values at bars ≥ from are bit-identical to a whole run's: SMAs computed from
+   * `from` only, see sma(), the others over the whole series).
    */
-  signals(inputs: StrategyInputs, p: Float64Array, allowShort: boolean, out: SignalBuffer): void;
+  signals(inputs: StrategyInputs, p: Float64Array, allowShort: boolean, out: SignalBuffer, from?: number, initial?: number): void;
 }

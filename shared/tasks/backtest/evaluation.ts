@@ -23,10 +23,11 @@ export function inputsFor(series: Ohlcv): StrategyInputs {
 /**
  * The target changes of one combination over the whole series, in a buffer shared by every call
  * (valid until the next call). `values` holds the swept parameters in sweep order, `short` last.
+ * With `from`, only the changes at bars ≥ from, relative to `initial` (a continuation's).
  */
-export function signalsOf(definition: StrategyDefinition, series: Ohlcv, values: Float64Array): SignalBuffer {
+export function signalsOf(definition: StrategyDefinition, series: Ohlcv, values: Float64Array, from = 0, initial = 0): SignalBuffer {
   signals = signals.reset(series.close.length);
-  definition.signals(inputsFor(series), values, values[values.length - 1] === 1, signals);
+  definition.signals(inputsFor(series), values, values[values.length - 1] === 1, signals, from, initial);
   return signals;
 }
 

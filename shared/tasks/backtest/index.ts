@@ -3,6 +3,7 @@ import type { TaskKind } from '../task-kind.js';
 import { mergeBacktest, type BacktestResult } from './merge.js';
 import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
 import { runBacktestPartition, type BacktestPartial } from './run.js';
+import { resolveYearDays } from './year-days.js';
 import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestSpecToWire, validateBacktestSpec, type BacktestSpec } from './spec.js';
 
 export type { BacktestSpec } from './spec.js';
@@ -33,8 +34,12 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
     { symbols: ['A'], dataset: { bars: 3000, seed: 0 }, walkForward: { inSampleBars: 1000, outOfSampleBars: 500, anchored: true }, constraints: [{ metric: 'trades', op: '>=', value: 1 }] },
   ],
   validate: validateBacktestSpec,
-  // A backtest has one timeframe: it gets the stored dataset's bar count at that timeframe.
-  resolveDatasets: (raw, index) => resolveStoredDataset(raw, { field: 'backtest', symbols: 'symbols', timeframes: 'timeframe', single: true }, index),
+  // A backtest has one timeframe: it gets the stored dataset's bar count at that timeframe, and
+  // year_days auto (left out) becomes the number the dataset's bars give.
+  resolveDatasets: async (raw, index) => {
+    await resolveStoredDataset(raw, { field: 'backtest', symbols: 'symbols', timeframes: 'timeframe', single: true }, index);
+    await resolveYearDays(raw, index);
+  },
   datasets: (spec) => storedDatasetIds(spec.dataset),
   toWire: backtestSpecToWire,
   measure: measureBacktest,

@@ -75,6 +75,8 @@ export interface BacktestResult {
   strategy: string;
   timeframe: string;
   bars: number;
+  /** The days per year the metrics are annualised with (the spec's year_days: given, or auto resolved at submit). */
+  yearDays: number;
   evaluated: number;
   objective: Objective;
   constraints: Constraint[];
@@ -279,6 +281,7 @@ export function mergeBacktest(spec: BacktestSpec, partials: readonly BacktestPar
     strategy: spec.strategy,
     timeframe: spec.timeframe,
     bars: spec.dataset.bars,
+    yearDays: spec.yearDays,
     evaluated,
     objective: spec.objective,
     constraints: spec.constraints,

@@ -1,10 +1,13 @@
 import { loadSeries } from '../../quant/dataset.js';
+import { gridRegime } from '../../quant/indicators/grid-regime.js';
 import { EquityAccumulator, riskFreePerPeriod } from '../../quant/metrics.js';
+import { ExecutionState } from '../../quant/strategies/execution-state.js';
 import { simulate, STRATEGIES, type StrategyDefinition } from '../../quant/strategies/index.js';
 import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
+import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint, unitFingerprint, unitPrefix, type UnitIdentity } from './checkpoint.js';
 import { sampleCurve, type EquityCurve } from './equity-curve.js';
-import { marksBuffer, signalsOf } from './evaluation.js';
+import { inputsFor, marksBuffer, signalsOf } from './evaluation.js';
 import type { BacktestPartition } from './plan.js';
 import { meetsConstraints, objectiveKey } from './objective.js';
 import { TopRows, type BacktestRow } from './ranking.js';
@@ -25,6 +28,11 @@ export interface BacktestTableRow extends BacktestRow {
  *   table      (full_table) every row in unit order from `first`
  *   curves     the equity curves of its best spec.equityCurves rows (in `rows` order)
  *   walkForward (walk-forward jobs, which have no rows) its windows' in-sample winners
+ *   checkpoints (sweeps) every evaluated unit's checkpoint at its last bar, in unit order from
+ *              `first`: base64 of `evaluated` CHECKPOINT_BYTES records (checkpoint.ts), for the
+ *              next run on a longer version of the dataset (partition.resume.checkpoints)
+ *   incremental how the units ran: continued from a checkpoint, rejected a checkpoint given for
+ *              them (mismatch: ran from bar 0), and the bars the partition's units simulated
  */
 export interface BacktestPartial {
   first: number;
@@ -37,6 +45,16 @@ export interface BacktestPartial {
   table?: BacktestTableRow[];
   curves?: EquityCurve[];
   walkForward?: WalkForwardPartial;
+  checkpoints?: string;
+  incremental?: IncrementalCounts;
+}
+
+/** Per partition: units that continued from a checkpoint, units whose checkpoint was rejected, bars simulated in all. */
+export interface IncrementalCounts {
+  continued: number;
+  rejected: number;
+  /** Σ over the partition's units of the bars each simulated (a continued unit: only the new ones). */
+  simulatedBars: number;
 }
 
 export const PROGRESS_EVERY = 8;
@@ -77,6 +95,19 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
   const values = new Float64Array(names.length);
   const end = partition.first + partition.count;
 
+  // Checkpoints: those given (one record per unit of the partition) and those left (per evaluated unit).
+  const given = partition.resume?.checkpoints ? Buffer.from(partition.resume.checkpoints, 'base64') : null;
+  const left = new Uint8Array(partition.count * CHECKPOINT_BYTES);
+  const from = new ExecutionState();
+  const state = new ExecutionState();
+  const identity: UnitIdentity = { strategy: spec.strategy, symbol: '', values, regime: 0, feeBps: spec.feeBps, slippageBps: spec.slippageBps, riskFreePerPeriod: tau };
+  const periodIndexes = definition.params.flatMap((schema, i) => (schema.period ? [i] : []));
+  const periods = new Float64Array(periodIndexes.length);
+  const incremental = { continued: 0, rejected: 0, simulatedBars: 0 };
+  let prefixSymbol = -1; // the symbol whose fingerprint prefix and data hash these are
+  let prefix = 0;
+  let dataHash = 0;
+
   const paramsOf = (): Record<string, number> => {
     const params: Record<string, number> = {};
     for (let i = 0; i < names.length; i++) params[names[i]] = values[i];
@@ -88,6 +119,8 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
     if (bySymbol) partial.perSymbol = Object.fromEntries([...bySymbol].map(([symbol, rows]) => [symbol, rows.result()]));
     if (scores) partial.scores = scores;
     if (table) partial.table = table;
+    partial.checkpoints = Buffer.from(left.buffer, 0, evaluated * CHECKPOINT_BYTES).toString('base64');
+    partial.incremental = incremental;
     return partial;
   };
 
@@ -97,8 +130,28 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
     const symbolIndex = Math.floor(unit / perSymbol);
     const symbol = spec.symbols[symbolIndex];
     const series = loadSeries(spec.dataset, symbol, spec.timeframe);
+    const n = series.close.length;
+    if (symbolIndex !== prefixSymbol) {
+      prefixSymbol = symbolIndex;
+      identity.symbol = symbol;
+      prefix = unitPrefix(spec.strategy, symbol, identity);
+      dataHash = seriesFingerprint(series, n);
+    }
     sweep.decode(unit - symbolIndex * perSymbol, values);
-    simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau);
+    for (let i = 0; i < periods.length; i++) periods[i] = values[periodIndexes[i]];
+    identity.regime = gridRegime(inputsFor(series).indicators.closeGrid(), periods);
+    const unitHash = unitFingerprint(identity, prefix);
+    const outcome = given === null ? 'none' : decodeCheckpoint(given, (unit - partition.first) * CHECKPOINT_BYTES, unitHash, series, from);
+    if (outcome === 'continued') {
+      incremental.continued++;
+      incremental.simulatedBars += n - from.bars;
+      simulate(series.open, series.close, signalsOf(definition, series, values, from.bars, from.target), costs, acc, tau, null, from, state);
+    } else {
+      if (outcome === 'rejected') incremental.rejected++;
+      incremental.simulatedBars += n;
+      simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau, null, null, state);
+    }
+    encodeCheckpoint(state, unitHash, dataHash, left, evaluated * CHECKPOINT_BYTES);
     const metrics = acc.extendedMetrics(annualPeriods);
     const meets = meetsConstraints(metrics, constraints);
     const score = metrics[key];

@@ -102,7 +102,10 @@ export interface BacktestSpec {
   strategy: string;
   /** Every swept parameter of the strategy (its own, then `short`), in sweep order; defaults filled. */
   params: Record<string, ParamRange>;
-  /** From the `year_days` param: days per year used to annualise (365 or 252). */
+  /**
+   * From the `year_days` param: days per year used to annualise (365 or 252). Left out it is auto:
+   * on a stored dataset, resolved at submit from its bars (year-days.ts); on synthetic data, 365.
+   */
   yearDays: DaysPerYear;
   /** From the `risk_free` param: annual risk-free rate (0 to 1). */
   riskFree: number;
@@ -335,9 +338,10 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
 /** A validated spec as the proto BacktestSpec (camelCase): validateBacktestSpec of it gives the spec back. */
 export function backtestSpecToWire(spec: BacktestSpec): Record<string, unknown> {
   const params: Record<string, ParamRange> = { ...spec.params };
-  // The settings are params too (one value each); left out at their defaults.
+  // The settings are params too (one value each): year_days always (left out it would be auto again,
+  // which on a stored dataset is not necessarily the default), risk_free left out at its default.
   const [yearDays, riskFree] = SETTING_PARAMS;
-  if (spec.yearDays !== yearDays.defaultRange.start) params[yearDays.name] = { start: spec.yearDays, stop: spec.yearDays, step: 0 };
+  params[yearDays.name] = { start: spec.yearDays, stop: spec.yearDays, step: 0 };
   if (spec.riskFree !== riskFree.defaultRange.start) params[riskFree.name] = { start: spec.riskFree, stop: spec.riskFree, step: 0 };
   return {
     symbols: [...spec.symbols],

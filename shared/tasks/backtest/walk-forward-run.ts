@@ -136,9 +136,12 @@ export function runWalkForwardPartition(spec: BacktestSpec, partition: BacktestP
   let full: SignalBuffer | null = null;
   let series: Ohlcv | null = null;
   const end = partition.first + partition.count;
+  // An incremental re-run: the windows below firstWindow are the previous job's (walk-forward-reuse.ts).
+  const firstWindow = partition.resume?.firstWindow ?? 0;
 
   for (let unit = partition.first; unit < end; unit++) {
     const window = unit % windows;
+    if (window < firstWindow) continue;
     const run = (unit - window) / windows;
     const symbolIndex = Math.floor(run / combinations);
     if (run !== signalsKey) {

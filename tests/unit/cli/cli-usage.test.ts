@@ -22,8 +22,11 @@ describe('usage errors exit 2 with one line naming the flag', { concurrency: 4 }
     [['submit', 'backtest', '--fast', '5:50:5'], /required option '--symbols <list>'/],
     [['submit', 'backtest', '--symbols', 'BTCUSDT', '--bars', 'many'], /--bars: "many" is not a number/],
     [['submit', 'analysis', '--assets', 'BTCUSDT', '--seed', '-4'], /--seed: "-4" is not an integer/],
-    [['submit', 'backtest', '--symbols', 'BTCUSDT', '--dataset', 'sha256:1234'], /--dataset: "sha256:1234" is not sha256:<id>/],
-    [['submit', 'analysis', '--assets', 'BTCUSDT', '--dataset', 'btc.csv'], /--dataset: "btc.csv" is not sha256:<id>/],
+    [['submit', 'backtest', '--symbols', 'BTCUSDT', '--dataset', 'sha256:1234'], /--dataset: "sha256:1234" is neither a dataset id/],
+    [['submit', 'analysis', '--assets', 'BTCUSDT', '--dataset', 'data/btc.csv'], /--dataset: "data\/btc.csv" is neither a dataset id/],
+    [['data', 'tag', '1h-btc', 'sha256:1234'], /NAME: "1h-btc" is not a tag name/],
+    [['data', 'append', 'not a tag', 'x.csv'], /ID\|TAG: "not a tag" is neither a dataset id/],
+    [['data', 'rm', 'sha256:12'], /ID\|TAG: "sha256:12" is neither a dataset id/],
     [['submit', 'noop', '--partitions', '0'], /--partitions: /],
     [['submit', 'noop', '--bogus'], /unknown option '--bogus'/],
     [['submit', 'futures'], /unknown job kind 'futures'/],
@@ -73,7 +76,7 @@ describe('--dataset in help', { concurrency: 2 }, () => {
       const run = await runCli(['submit', kind, '--help']);
       assert.equal(run.code, 0);
       const text = run.stdout.replace(/\s+/g, ' ');
-      assert.match(text, /--dataset <id> run on an imported dataset \(sha256:<id> or the bare id/);
+      assert.match(text, /--dataset <id\|tag> run on an imported dataset \(sha256:<id>, the bare id, or a tag/);
       assert.match(text, /coarser \(resampled\)/);
     });
   }

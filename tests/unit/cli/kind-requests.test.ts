@@ -223,9 +223,14 @@ describe('--dataset', () => {
     assert.deepEqual(buildMarketAnalysisRequest({ assets: 'A', dataset: id, timeframes: '1h,1d' }).spec!.marketAnalysis!.timeframes, ['1h', '1d']);
   });
 
-  it('rejects a malformed id naming --dataset', () => {
-    for (const text of ['', 'abc', `sha256:${id.slice(1)}`, `sha512:${id}`, `${id}0`, `sha256:${'g'.repeat(64)}`, 'synthetic']) {
-      assert.throws(() => buildBacktestRequest({ symbols: 'A', dataset: text }), usageError(/^--dataset: .*is not sha256:<id>/), text);
+  it('passes a tag as it is (the coordinator resolves it at submit)', () => {
+    assert.equal(buildBacktestRequest({ symbols: 'A', dataset: 'BTCUSDT-1h' }).spec!.backtest!.dataset!.name, 'BTCUSDT-1h');
+    assert.equal(buildMarketAnalysisRequest({ assets: 'A', dataset: 'btc.daily' }).spec!.marketAnalysis!.dataset!.name, 'btc.daily');
+  });
+
+  it('rejects a malformed id or tag naming --dataset', () => {
+    for (const text of ['', '1abc', 'a/b', `sha256:${id.slice(1)}`, `sha512:${id}`, `${id}0`, `sha256:${'g'.repeat(64)}`, 'synthetic', `a${'b'.repeat(64)}`]) {
+      assert.throws(() => buildBacktestRequest({ symbols: 'A', dataset: text }), usageError(/^--dataset: .*is neither a dataset id \(sha256:<64 hex digits>\) nor a tag/), text);
       assert.throws(() => buildMarketAnalysisRequest({ assets: 'A', dataset: text }), usageError(/^--dataset: /), text);
     }
   });

@@ -36,7 +36,7 @@ describe('real results rendered', () => {
       buildBacktestRequest({ symbols: 'BTCUSDT,ETHUSDT', bars: '2000', fast: '5:15:5', slow: '20:40:10', top: '5' }),
     ) as { top: Array<{ symbol: string; params: { fast: number; slow: number } }> };
     const text = renderResult(result, 'backtest');
-    assert.match(text, /backtest sma-crossover on 1h bars \(2000 bars per symbol\): 18 combinations evaluated, top 5/);
+    assert.match(text, /backtest sma-crossover on 1h bars \(2000 bars per symbol, annualised with 365 days a year\): 18 combinations evaluated, top 5/);
     const best = result.top[0];
     const bestLine = text.split('\n').find((line) => /│\s+1 │/.test(line));
     assert.ok(bestLine, text);

@@ -85,7 +85,8 @@ const ANALYSIS_RESULT = {
 describe('result tables', () => {
   it('renders a backtest ranking with parameters and metrics', () => {
     const text = renderResult(BACKTEST_RESULT, 'backtest');
-    assert.match(text, /sma-crossover on 1h bars \(20000 bars per symbol\): 340 combinations evaluated, top 2/);
+    assert.match(text, /sma-crossover on 1h bars \(20000 bars per symbol\): 340 combinations evaluated, top 2/, 'a result from before year_days was reported');
+    assert.match(renderResult({ ...BACKTEST_RESULT, yearDays: 252 }, 'backtest'), /sma-crossover on 1h bars \(20000 bars per symbol, annualised with 252 days a year\): 340 combinations/);
     for (const header of ['symbol', 'fast', 'slow', 'sharpe', 'return', 'CAGR', 'max DD', 'trades', 'win rate', 'exposure']) {
       assert.ok(text.includes(header), `header ${header}`);
     }
@@ -305,23 +306,25 @@ describe('nodes table', () => {
       cpuLoad: 0.375,
       rttMs: 0.84,
       capabilities: ['backtest'],
+      specialties: ['backtest', 'market-analysis'],
       version: '0.1.0',
       score: { total: 0.6123, cpu: 1, memory: 0.9, network: 0.75, loadFactor: 0.625 },
       quarantinedUntilMs: 0,
       stateReason: '',
     };
-    const quarantined = { ...node, id: 'node-b', state: 'quarantined', quarantinedUntilMs: 1_030_000 };
+    const quarantined = { ...node, id: 'node-b', state: 'quarantined', quarantinedUntilMs: 1_030_000, specialties: [] };
     const rogue = { ...node, id: 'node-c', state: 'unverified', stateReason: 'answered the cluster-secret challenge wrongly' };
     const text = renderNodesTable([node, quarantined, rogue], 1_000_000);
     assert.equal(linesWith(text, 'node-c is unverified: answered the cluster-secret challenge wrongly').length, 1);
-    for (const header of ['id', 'address', 'state', 'slots busy/total', 'cores', 'CPU GHz', 'memory avail/total', 'CPU load', 'RTT ms', 'score', 'load factor', 'version']) {
+    for (const header of ['id', 'address', 'state', 'slots busy/total', 'cores', 'CPU GHz', 'memory avail/total', 'CPU load', 'RTT ms', 'score', 'load factor', 'specialties', 'version']) {
       assert.ok(text.includes(header), `header ${header}`);
     }
     assert.equal(
-      linesWith(text, 'node-a', '10.0.0.7:7100', 'ready', '3/8', '3.20', '20.5 GiB / 32.0 GiB', '38%', '0.8', '0.612', '0.90', '0.75', '0.63', '0.1.0').length,
+      linesWith(text, 'node-a', '10.0.0.7:7100', 'ready', '3/8', '3.20', '20.5 GiB / 32.0 GiB', '38%', '0.8', '0.612', '0.90', '0.75', '0.63', 'backtest,market-analysis', '0.1.0').length,
       1,
     );
     assert.equal(linesWith(text, 'node-b', 'quarantined (30.0s left)').length, 1);
+    assert.ok(!linesWith(text, 'node-b')[0].includes('backtest,'), 'node-b has no specialties');
     assert.match(renderNodesTable([], 0), /no nodes/);
   });
 });

@@ -25,6 +25,7 @@ test('defaults', () => {
   assert.deepEqual(config.listen, { host: '127.0.0.1', port: 7000 });
   assert.equal(config.consulUrl.href, 'http://127.0.0.1:8500/');
   assert.deepEqual(config.weights, { cpu: 0.4, memory: 0.3, network: 0.3 });
+  assert.equal(config.specialtyBonus, 1.5);
   assert.equal(config.maxAttempts, 3);
   assert.equal(config.heartbeatTimeoutMs, 1500);
   assert.equal(config.quarantineMs, 30_000);
@@ -36,6 +37,8 @@ test('environment variables apply, flags win over them', () => {
   assert.deepEqual(fromEnv.weights, { cpu: 1, memory: 0, network: 0 });
   assert.equal(parse(['--max-attempts', '2'], { QUANTGRID_MAX_ATTEMPTS: '5' }).maxAttempts, 2);
   assert.equal(parse(['--quarantine', '1m30s']).quarantineMs, 90_000);
+  assert.equal(parse([], { QUANTGRID_SPECIALTY_BONUS: '2' }).specialtyBonus, 2);
+  assert.equal(parse(['--specialty-bonus', '1'], { QUANTGRID_SPECIALTY_BONUS: '2' }).specialtyBonus, 1);
 });
 
 test('bad values name the flag', () => {
@@ -45,6 +48,10 @@ test('bad values name the flag', () => {
     [['--weights', 'cpu=x'], /--weights/],
     [['--weights', 'cpu=0,memory=0,network=0'], /--weights: weights must not all be 0/],
     [['--max-attempts', '0'], /--max-attempts/],
+    [['--specialty-bonus', '0.5'], /--specialty-bonus: "0.5" is not a factor from 1 \(no bonus\) to 10/],
+    [['--specialty-bonus', '11'], /--specialty-bonus: "11" is not a factor/],
+    [['--specialty-bonus', 'x'], /--specialty-bonus/],
+    [['--specialty-bonus', ''], /--specialty-bonus/],
     [['--quarantine', '30'], /--quarantine: "30" is not a duration/],
   ];
   for (const [args, message] of cases) assert.throws(() => parse(args), message, args.join(' '));

@@ -20,7 +20,7 @@ class RecordingStore extends DatasetStore {
 }
 
 const CSV = Buffer.from('timestamp,open,high,low,close,volume\n1699999200000,1,2,0.5,1,1\n1700002800000,1,2,0.5,1,1\n');
-const header = (extra: object = {}): ImportDatasetChunk__Output => ({ part: 'header', header: { symbol: 'ABC', timeframe: '1h', format: '', totalBytes: 0, ...extra } });
+const header = (extra: object = {}): ImportDatasetChunk__Output => ({ part: 'header', header: { symbol: 'ABC', timeframe: '1h', format: '', totalBytes: 0, allowNonPositive: false, dataset: '', ...extra } });
 const content = (data: Buffer): ImportDatasetChunk__Output => ({ part: 'content', content: data });
 const end = (value = true): ImportDatasetChunk__Output => ({ part: 'end', end: value });
 
@@ -58,7 +58,7 @@ describe('ImportDatasetStream', () => {
   it('refuses, naming the field, and stores nothing', async () => {
     assert.equal(await fieldOf([content(CSV), end()]), 'header');
     assert.equal(await fieldOf([header(), header(), content(CSV), end()]), 'header');
-    assert.equal(await fieldOf([{ part: 'header', header: { symbol: 'a b', timeframe: '1h', format: '', totalBytes: 0 } }, content(CSV), end()]), 'symbol');
+    assert.equal(await fieldOf([{ part: 'header', header: { symbol: 'a b', timeframe: '1h', format: '', totalBytes: 0, allowNonPositive: false, dataset: '' } }, content(CSV), end()]), 'symbol');
     assert.equal(await fieldOf([header(), content(Buffer.alloc(1024 * 1024 + 1)), end()]), 'content');
     assert.equal(await fieldOf([header({ totalBytes: 10 }), content(CSV), end()]), 'content');
     assert.equal(await fieldOf([header({ totalBytes: CSV.length + 1 }), content(CSV), end()]), 'content');
@@ -68,6 +68,16 @@ describe('ImportDatasetStream', () => {
     assert.equal(await fieldOf([header(), end()]), 'content');
     assert.equal(await fieldOf([header({ format: 'binance' }), content(Buffer.from('PAR1xxxx')), end()]), 'content');
     assert.equal(await fieldOf([header(), content(Buffer.from('timestamp,open\n1,2\n')), end()]), 'content');
+  });
+
+  it('a price of 0 or below is refused on content unless the header allows it; bars much coarser than the timeframe on the timeframe', async () => {
+    const zero = Buffer.from('timestamp,open,high,low,close,volume\n1699999200000,1,2,0.5,1,1\n1700002800000,1,2,0,1,1\n');
+    assert.equal(await fieldOf([header(), content(zero), end()]), 'content');
+    const store = new RecordingStore();
+    assert.equal((await importDatasetStream(store, messages([header({ allowNonPositive: true }), content(zero), end()]), () => false)).bars, 2);
+    const hours = Buffer.from(['timestamp,open,high,low,close,volume', ...Array.from({ length: 10 }, (_, i) => `${1699999200000 + i * 3_600_000},1,2,0.5,1,1`)].join('\n'));
+    assert.equal(await fieldOf([header({ timeframe: '5m' }), content(hours), end()]), 'timeframe');
+    assert.equal(await fieldOf([header({ allowNonPositive: 'yes' }), content(CSV), end()]), 'allow_non_positive');
   });
 
   it('a stream that breaks off or was cancelled stores nothing', async () => {

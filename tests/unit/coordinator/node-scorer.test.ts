@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { clusterReference, DEFAULT_WEIGHTS, loadOf, scoreNode, type ScoringInput } from '../../../coordinator/nodes/node-scorer.js';
+import { clusterReference, DEFAULT_SPECIALTY_BONUS, DEFAULT_WEIGHTS, loadOf, placementScore, scoreNode, type ScoringInput } from '../../../coordinator/nodes/node-scorer.js';
 
 function node(overrides: Partial<ScoringInput> = {}): ScoringInput {
   return { cores: 4, cpuSpeedGhz: 3, memoryAvailableBytes: 8e9, rttMs: 1, cpuLoad: 0, busySlots: 0, slots: 4, ...overrides };
@@ -76,6 +76,24 @@ test('scores stay within [0, 1] and never increase with load (property)', () => 
           assert.ok(busier.total <= parts.total + 1e-12);
         }
       }
+    }),
+  );
+});
+
+test('placement multiplies the score of a node specialised in the job\'s kind by the bonus (1.5 by default), and only that', () => {
+  assert.equal(DEFAULT_SPECIALTY_BONUS, 1.5);
+  const specialties = new Set(['backtest', 'market-analysis']);
+  assert.equal(placementScore(0.6, specialties, 'backtest', 1.5), 0.6 * 1.5);
+  assert.equal(placementScore(0.6, specialties, 'market-analysis', 2), 1.2);
+  assert.equal(placementScore(0.6, specialties, 'noop', 1.5), 0.6);
+  assert.equal(placementScore(0.6, new Set(), 'backtest', 1.5), 0.6);
+  assert.equal(placementScore(0.6, specialties, '', 1.5), 0.6);
+  assert.equal(placementScore(0, specialties, 'backtest', 1.5), 0, 'a full node stays at 0');
+  // the order between two nodes flips exactly when the specialist's total × bonus passes the other's (property)
+  fc.assert(
+    fc.property(fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 0, max: 1, noNaN: true }), fc.double({ min: 1, max: 10, noNaN: true }), (specialist, other, bonus) => {
+      const wins = placementScore(specialist, new Set(['backtest']), 'backtest', bonus) > placementScore(other, new Set(), 'backtest', bonus);
+      assert.equal(wins, specialist * bonus > other);
     }),
   );
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { pino } from 'pino';
 import { NodeTable } from '../../../coordinator/nodes/node-table.js';
 import type { DiscoveredNode } from '../../../coordinator/nodes/node-discovery.js';
-import { DEFAULT_WEIGHTS } from '../../../coordinator/nodes/node-scorer.js';
+import { DEFAULT_SPECIALTY_BONUS, DEFAULT_WEIGHTS } from '../../../coordinator/nodes/node-scorer.js';
 import { QUANTGRID_VERSION } from '../../../shared/version.js';
 
 const log = pino({ level: 'silent' });
@@ -20,13 +20,14 @@ function discovered(id: string, overrides: Partial<DiscoveredNode> = {}): Discov
     memoryBytes: 8e9,
     cpuSpeedGhz: 3,
     capabilities: ['noop', 'backtest'],
+    specialties: [],
     version: QUANTGRID_VERSION,
     ...overrides,
   };
 }
 
-function newTable(quarantineMs = 60_000): NodeTable {
-  table = new NodeTable({ weights: DEFAULT_WEIGHTS, quarantineMs, quarantineAfterFailures: 3, agentTls: {} }, log);
+function newTable(quarantineMs = 60_000, specialtyBonus = DEFAULT_SPECIALTY_BONUS): NodeTable {
+  table = new NodeTable({ weights: DEFAULT_WEIGHTS, specialtyBonus, quarantineMs, quarantineAfterFailures: 3, agentTls: {} }, log);
   return table;
 }
 
@@ -52,6 +53,28 @@ test('filters by capability and avoids excluded nodes unless no other capable no
   assert.equal(t.pickNode(['backtest'], new Set(['a']))?.id, 'a', 'the only capable node, even if excluded');
   assert.equal(t.pickNode(['noop'], new Set(['a']))?.id, 'b');
   assert.equal(t.pickNode(['gpu'], new Set()), undefined);
+});
+
+test('a node specialised in the job\'s kind is picked over a better one while its score × the bonus is higher', () => {
+  // b has half a's cores: cpu part 0.5, total 0.4·0.5 + 0.3 + 0.3·0.5 (network unmeasured: 0.5 for both) = 0.65 against a's 0.85
+  const t = newTable();
+  t.applyDiscovery([discovered('a', { cores: 8 }), discovered('b', { cores: 4, specialties: ['backtest'] })]);
+  assert.deepEqual([...t.get('b')!.specialties], ['backtest']);
+  assert.equal(t.pickNode(['backtest'], new Set(), 'backtest')?.id, 'b', '0.65 × 1.5 = 0.975 beats 0.85');
+  assert.equal(t.pickNode(['backtest'], new Set(), 'market-analysis')?.id, 'a', 'another kind: no bonus');
+  assert.equal(t.pickNode(['backtest'], new Set())?.id, 'a', 'no kind: no bonus');
+  // one of b's two slots busy: its load factor 0.5 gives 0.65 × 0.5 × 1.5 = 0.4875 < 0.85
+  t.acquireSlot(t.get('b')!);
+  assert.equal(t.pickNode(['backtest'], new Set(), 'backtest')?.id, 'a');
+  // a bonus of 1 turns specialties off; a node lacking a required capability is never picked for its specialty
+  const off = newTable(60_000, 1);
+  off.applyDiscovery([discovered('a', { cores: 8 }), discovered('b', { cores: 4, specialties: ['backtest'] })]);
+  assert.equal(off.pickNode(['backtest'], new Set(), 'backtest')?.id, 'a');
+  const incapable = newTable();
+  incapable.applyDiscovery([discovered('a'), discovered('b', { capabilities: ['noop'], specialties: ['backtest'] })]);
+  assert.equal(incapable.pickNode(['backtest'], new Set(), 'backtest')?.id, 'a');
+  incapable.close();
+  off.close();
 });
 
 test('a node that keeps failing is quarantined, then used again', async () => {

@@ -17,11 +17,12 @@ const node = (id: string, port: number) => ({
   memoryBytes: 8e9,
   cpuSpeedGhz: 3,
   capabilities: ['backtest'],
+  specialties: [],
   version: QUANTGRID_VERSION,
 });
 
 function newTable(clusterSecret?: Uint8Array): NodeTable {
-  table = new NodeTable({ weights: DEFAULT_WEIGHTS, quarantineMs: 60_000, quarantineAfterFailures: 3, agentTls: {}, clusterSecret }, log);
+  table = new NodeTable({ weights: DEFAULT_WEIGHTS, specialtyBonus: 1.5, quarantineMs: 60_000, quarantineAfterFailures: 3, agentTls: {}, clusterSecret }, log);
   return table;
 }
 

@@ -12,6 +12,8 @@ import { fieldOf } from '../../helpers/task-kinds.js';
 const NO_DATASETS: DatasetIndex = {
   info: async () => undefined,
   resampledBars: async () => assert.fail('no resampled count needed'),
+  yearDays: async () => assert.fail('no year days needed'),
+  resolveTag: async () => undefined,
 };
 
 function request(overrides: Partial<SubmitJobRequest__Output> = {}): SubmitJobRequest__Output {
@@ -103,7 +105,7 @@ describe('validateSubmission', () => {
   });
 
   it('tells a dataset store failure from a bad spec', async () => {
-    const down: DatasetIndex = { info: async () => Promise.reject(new Error('connection refused')), resampledBars: async () => 0 };
+    const down: DatasetIndex = { info: async () => Promise.reject(new Error('connection refused')), resampledBars: async () => 0, yearDays: async () => 365, resolveTag: async () => undefined };
     const stored = overTheWire({ spec: { backtest: { symbols: ['BTCUSDT'], dataset: { name: `sha256:${'ab'.repeat(32)}` } } } });
     await assert.rejects(validateSubmission(stored, DEFAULT_SPEC_LIMITS, down), (error) => error instanceof DatasetLookupError && /connection refused/.test(error.message));
     assert.equal(await fieldOfAsync(() => validateSubmission(stored, DEFAULT_SPEC_LIMITS, NO_DATASETS)), 'backtest.dataset.name');

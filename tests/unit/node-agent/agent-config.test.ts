@@ -29,11 +29,18 @@ test('defaults', () => {
   assert.equal(config.port, 7070);
   assert.equal(config.slots, 4);
   assert.ok(config.capabilities.includes('noop'));
+  assert.deepEqual(config.specialties, []);
   assert.equal(config.checkTtlMs, 3_000);
   assert.equal(config.deregisterAfterMs, 60_000);
   assert.equal(config.heartbeatMs, 500);
   assert.equal(config.drainTimeoutMs, 30_000);
   assert.deepEqual(config.tls, {});
+});
+
+test('--specialties: task kinds from the registry, deduplicated, from the flag or QUANTGRID_SPECIALTIES', () => {
+  assert.deepEqual(parse(['--specialties', 'backtest, market-analysis,backtest']).specialties, ['backtest', 'market-analysis']);
+  assert.deepEqual(parse([], { QUANTGRID_SPECIALTIES: 'noop' }).specialties, ['noop']);
+  assert.deepEqual(parse(['--specialties', ''], { QUANTGRID_SPECIALTIES: 'noop' }).specialties, [], 'an empty flag: none, over the variable');
 });
 
 test('--no-auth is a flag only: no environment can switch authentication off', () => {
@@ -123,6 +130,9 @@ test('bad values exit with code 2 and a one-line message naming the option', () 
     [['--capabilities', 'a b'], {}, /--capabilities/],
     // Jobs require lower-case capabilities only: an agent may not advertise one no job can require.
     [['--capabilities', 'noop,GPU'], {}, /--capabilities: "GPU" is not a valid capability \(lower-case/],
+    [['--specialties', 'backtest,gpu'], {}, /--specialties: "gpu" is not a task kind \(one of backtest, market-analysis, noop\)/],
+    [[], { QUANTGRID_SPECIALTIES: 'Backtest' }, /QUANTGRID_SPECIALTIES.*"Backtest" is not a task kind/],
+    [['--specialties', 'market-analysis', '--capabilities', 'backtest,noop'], {}, /--specialties: market-analysis needs the capability market-analysis, which --capabilities leaves out/],
     [['--advertise-address', '0.0.0.0'], {}, /--advertise-address/],
     [['--tls-cert', '/nonexistent/cert.pem'], {}, /--tls-cert and --tls-key/],
     [['--unknown-flag'], {}, /unknown option '--unknown-flag'/],

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino, type Logger } from 'pino';
+import { toDiscoveredNode } from '../../../coordinator/nodes/node-discovery.js';
 import {
   ConsulRegistration,
   ConsulRequestError,
@@ -15,7 +16,7 @@ const service: AgentServiceRegistration = {
   id: 'node-a',
   address: '127.0.0.1',
   port: 7070,
-  meta: agentServiceMeta({ cores: 8, slots: 6, memoryTotalBytes: 16e9, cpuSpeedGhz: 3.2, capabilities: ['backtest', 'noop'], version: '0.1.0' }),
+  meta: agentServiceMeta({ cores: 8, slots: 6, memoryTotalBytes: 16e9, cpuSpeedGhz: 3.2, capabilities: ['backtest', 'noop'], specialties: ['backtest'], version: '0.1.0' }),
 };
 
 /** A Consul agent in memory: `up` false = unreachable; `restart()` forgets every registration. */
@@ -70,15 +71,20 @@ function registration(api: FakeConsul, note = () => '{"cpu":0.5}') {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-test('meta carries cores, slots, memory, cpu_speed, capabilities and version as strings', () => {
+test('meta carries cores, slots, memory, cpu_speed, capabilities, specialties and version as strings', () => {
   assert.deepEqual(service.meta, {
     cores: '8',
     slots: '6',
     memory: '16000000000',
     cpu_speed: '3.2',
     capabilities: 'backtest,noop',
+    specialties: 'backtest',
     version: '0.1.0',
   });
+  // the coordinator reads them back
+  const found = toDiscoveredNode({ Service: { ID: 'n', Address: '127.0.0.1', Port: 7070, Meta: service.meta } });
+  assert.deepEqual([found?.capabilities, found?.specialties], [['backtest', 'noop'], ['backtest']]);
+  assert.deepEqual(toDiscoveredNode({ Service: { ID: 'n', Address: '127.0.0.1', Port: 7070, Meta: {} } })?.specialties, [], 'an agent that says nothing has none');
 });
 
 test('registers with a TTL check, refreshes it with load notes, deregisters on request', async () => {

@@ -230,3 +230,37 @@ test('a dataset larger than the whole disk budget is used but not written; a bud
     await none.get(small.id, 'x');
     await assert.rejects(readdir(path.join(dir, 'none')), /ENOENT/);
   }));
+
+test('a version that extends one held here is fetched as its new bars only, and checked against its id; without the base, whole', async () => {
+  const parent = dataset(100, 'BTCUSDT');
+  const child = dataset(130, 'BTCUSDT'); // the same first 100 bars (times and prices follow the index), then 30 more
+  // The delta as the coordinator sends it: each column's values after bar 100, one column after the other.
+  const decodedChild = new Float64Array(child.bytes.slice(child.bytes.byteLength - 6 * 130 * 8).buffer);
+  const delta = new Uint8Array(6 * 30 * 8);
+  for (let c = 0; c < 6; c++) delta.set(new Uint8Array(decodedChild.buffer, (c * 130 + 100) * 8, 30 * 8), c * 30 * 8);
+  const asked: Array<readonly string[]> = [];
+  const remote = fakeRemote([parent, child]);
+  const fetchSince = async (id: string, _source: string, have: readonly string[]) => {
+    asked.push(have);
+    if (id === child.id && have.includes(parent.id)) return { bytes: delta, base: { id: parent.id, bars: 100 } };
+    return { bytes: await remote.fetch(id) };
+  };
+  const cache = new DatasetCache({ memoryBytes: 1 << 20, fetch: remote.fetch, fetchSince });
+  await cache.get(parent.id, 'coord:1');
+  const got = await cache.get(child.id, 'coord:1');
+  assert.equal(got.bars, 130);
+  assert.deepEqual(asked, [[parent.id]], 'the parent was fetched by the plain fetch (nothing held); the child named it as held');
+  assert.equal(cache.stats().bytesFetched, parent.bytes.byteLength + delta.byteLength, 'the child cost its new bars only');
+  assert.deepEqual(remote.calls, [parent.id]);
+
+  // A delta that does not rebuild the version is refused as corrupt.
+  const wrong = new DatasetCache({ memoryBytes: 1 << 20, fetch: remote.fetch, fetchSince: async (id, _s, have) => (have.length > 0 ? { bytes: new Uint8Array(delta.length), base: { id: parent.id, bars: 100 } } : { bytes: await remote.fetch(id) }) });
+  await wrong.get(parent.id, 'coord:1');
+  await assert.rejects(wrong.get(child.id, 'coord:1'), DatasetIntegrityError);
+
+  // A base no longer held (or of another length): fetched whole instead.
+  const forgetful = new DatasetCache({ memoryBytes: 1 << 20, fetch: remote.fetch, fetchSince: async (id, _s, have) => (have.length > 0 ? { bytes: delta, base: { id: parent.id, bars: 99 } } : { bytes: await remote.fetch(id) }) });
+  await forgetful.get(parent.id, 'coord:1');
+  assert.equal((await forgetful.get(child.id, 'coord:1')).bars, 130);
+  assert.equal(forgetful.stats().bytesFetched, parent.bytes.byteLength + delta.byteLength + child.bytes.byteLength);
+});

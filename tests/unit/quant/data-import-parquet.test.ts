@@ -178,7 +178,7 @@ describe('importing OHLCV from Parquet', () => {
     assert.equal(fromParquet.bars, N);
 
     const notParquet = await parseDatasetFileAsync({ ...base, format: 'parquet', content: csv });
-    assert.deepEqual(notParquet, { ok: false, row: 0, message: 'not a Parquet file (it does not start with the magic bytes PAR1)' });
+    assert.deepEqual(notParquet, { ok: false, row: 0, message: 'not a Parquet file (it does not start with the magic bytes PAR1)', field: 'content' });
     const asCsv = await parseDatasetFileAsync({ ...base, format: 'header', content: parquet });
     assert.ok(!asCsv.ok && asCsv.row === 0 && /this is a Parquet file/.test(asCsv.message));
     const sync = parseDatasetFile({ ...base, format: 'auto', content: parquet });
@@ -188,7 +188,7 @@ describe('importing OHLCV from Parquet', () => {
   it('checks the bars against the declared timeframe, naming the data row (CSV and Parquet alike)', async () => {
     const INT64 = { type: 'INT64', repetition_type: 'REQUIRED' } as const;
     const parquet = parquetOf(withTime('timestamp', ms.map((t) => BigInt(t)), INT64));
-    assertSameBars(await parseOhlcvParquet(parquet, '1h'));
+    assertSameBars(await parseOhlcvParquet(parquet, { timeframe: '1h' }));
     const four = await parseDatasetFileAsync({ symbol: 'BTCUSDT', timeframe: '4h', format: 'auto', content: parquet });
     assert.deepEqual(four.ok ? undefined : [four.row, four.message], [2, `Parquet row 2: timestamp ${new Date(ms[1]).toISOString()} is 1h after row 1's; 4h bars are at least 4h apart (is the timeframe right?)`]);
     const shifted = ms.map((t, i) => BigInt(i === 1233 ? t + 60_000 : t));

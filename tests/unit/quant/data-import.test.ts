@@ -3,6 +3,7 @@ import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { DataImportError } from '../../../shared/quant/data-import/import-error.js';
 import { parseOhlcvCsv } from '../../../shared/quant/data-import/parse-ohlcv-csv.js';
+import type { Timeframe } from '../../../shared/quant/timeframes.js';
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
 
 const series = generateSyntheticSeries({ seed: 4, symbol: 'BTCUSDT', timeframe: '1h', bars: 200 });
@@ -134,9 +135,9 @@ describe('bar spacing against the declared timeframe', () => {
   function csvAt(times: number[]): string {
     return `timestamp,open,high,low,close,volume\n${times.map((t) => `${new Date(t).toISOString()},10,11,9,10,5`).join('\n')}\n`;
   }
-  function failure(text: string, timeframe: Parameters<typeof parseOhlcvCsv>[2]): DataImportError {
+  function failure(text: string, timeframe: Timeframe): DataImportError {
     try {
-      parseOhlcvCsv(text, 'auto', timeframe);
+      parseOhlcvCsv(text, 'auto', { timeframe });
     } catch (error) {
       assert.ok(error instanceof DataImportError, String(error));
       return error;
@@ -149,14 +150,14 @@ describe('bar spacing against the declared timeframe', () => {
 
   it('accepts aligned bars with gaps (missing bars, weekends) on every timeframe', () => {
     const weekdays = [0, 1, 2, 3, 4, 7, 8, 9].map((d) => t0 + d * D);
-    assert.equal(parseOhlcvCsv(csvAt(weekdays), 'auto', '1d').time.length, 8);
-    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + H, t0 + 5 * H, t0 + 6 * H]), 'auto', '1h').time.length, 4);
-    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + 4 * H, t0 + 20 * H]), 'auto', '4h').time.length, 3);
-    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + 7 * D, t0 + 21 * D]), 'auto', '1w').time.length, 3);
-    assert.equal(parseOhlcvCsv(csvAt([Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), Date.UTC(2024, 4, 1)]), 'auto', '1M').time.length, 3);
+    assert.equal(parseOhlcvCsv(csvAt(weekdays), 'auto', { timeframe: '1d' }).time.length, 8);
+    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + H, t0 + 5 * H, t0 + 6 * H]), 'auto', { timeframe: '1h' }).time.length, 4);
+    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + 4 * H, t0 + 20 * H]), 'auto', { timeframe: '4h' }).time.length, 3);
+    assert.equal(parseOhlcvCsv(csvAt([t0, t0 + 7 * D, t0 + 21 * D]), 'auto', { timeframe: '1w' }).time.length, 3);
+    assert.equal(parseOhlcvCsv(csvAt([Date.UTC(2024, 0, 1), Date.UTC(2024, 1, 1), Date.UTC(2024, 4, 1)]), 'auto', { timeframe: '1M' }).time.length, 3);
     // The synthetic series and Binance files of the tests above are aligned 1h bars.
-    assert.equal(parseOhlcvCsv(headerCsv((ms) => String(ms)), 'auto', '1h').time.length, 200);
-    assert.equal(parseOhlcvCsv(binanceCsv((ms) => ms), 'auto', '1h').time.length, 200);
+    assert.equal(parseOhlcvCsv(headerCsv((ms) => String(ms)), 'auto', { timeframe: '1h' }).time.length, 200);
+    assert.equal(parseOhlcvCsv(binanceCsv((ms) => ms), 'auto', { timeframe: '1h' }).time.length, 200);
     // Without a timeframe only the order is checked (spacing is the importer's business).
     assert.equal(parseOhlcvCsv(csvAt([t0, t0 + 60_000]), 'auto').time.length, 2);
   });
@@ -177,7 +178,7 @@ describe('bar spacing against the declared timeframe', () => {
   });
 
   it('refuses bars off the timeframe grid (UTC): minutes, hours, midnight, Monday, first of month', () => {
-    const cases: Array<[number[], Parameters<typeof parseOhlcvCsv>[2], number, RegExp]> = [
+    const cases: Array<[number[], Timeframe, number, RegExp]> = [
       [[t0 + 30_000], '1m', 2, /not on the 1m grid: 1m bars open on a whole minute/],
       [[t0, t0 + 7 * 60_000], '5m', 3, /not on the 5m grid/],
       [[t0, t0 + H, t0 + 2 * H + 60_000 * 30], '1h', 4, /timestamp 2024-01-01T02:30:00\.000Z is not on the 1h grid: 1h bars open on the hour/],

@@ -32,7 +32,7 @@ type Outcome = { ok: true; encoded: Uint8Array } | { ok: false; row: number; mes
 
 function wholeText(text: string, format: CsvFormat, timeframe: Timeframe | undefined): Outcome {
   try {
-    const bars = parseOhlcvCsv(text, format, timeframe);
+    const bars = parseOhlcvCsv(text, format, { timeframe });
     return { ok: true, encoded: encodeDataset({ symbol: 'X', timeframe: '1h', ...bars }) };
   } catch (error) {
     assert.ok(error instanceof DataImportError, String(error));
@@ -41,7 +41,7 @@ function wholeText(text: string, format: CsvFormat, timeframe: Timeframe | undef
 }
 
 async function streamed(bytes: Buffer, cuts: number[], format: CsvFormat, timeframe: Timeframe | undefined): Promise<Outcome> {
-  const stream = new OhlcvCsvStream(format, timeframe);
+  const stream = new OhlcvCsvStream(format, { timeframe });
   try {
     let at = 0;
     for (const cut of [...cuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b), bytes.length]) {
@@ -59,7 +59,7 @@ async function streamed(bytes: Buffer, cuts: number[], format: CsvFormat, timefr
 describe('a CSV import streamed in chunks', () => {
   it('written piece by piece (header, then each column a block at a time), the bytes are encodeDataset\'s', async () => {
     const text = `${csvLines(false).join('\n')}\n`;
-    const stream = new OhlcvCsvStream('auto', '1h');
+    const stream = new OhlcvCsvStream('auto', { timeframe: '1h' });
     await stream.write(Buffer.from(text));
     assert.deepEqual(piecewise('ETHUSDT', await stream.end()), encodeDataset({ ...series, symbol: 'ETHUSDT', timeframe: '1h' }));
   });

@@ -283,7 +283,7 @@ describe('backtest results: objective, constraints, per symbol, aggregate, heatm
       params: { fast: { start: 5, stop: 15, step: 5 }, slow: { start: 10, stop: 30, step: 10 } },
     };
     const without = runPartitioned(backtestKind, backtestKind.validate(raw, DEFAULT_SPEC_LIMITS), 2).result;
-    assert.deepEqual(Object.keys(without), ['kind', 'strategy', 'timeframe', 'bars', 'evaluated', 'objective', 'constraints', 'excludedByConstraints', 'top', 'equityCurves']);
+    assert.deepEqual(Object.keys(without), ['kind', 'strategy', 'timeframe', 'bars', 'yearDays', 'evaluated', 'objective', 'constraints', 'excludedByConstraints', 'top', 'equityCurves']);
     const spec = backtestKind.validate({ ...raw, fullTable: true }, DEFAULT_SPEC_LIMITS);
     const { result } = runPartitioned(backtestKind, spec, 2);
     assert.equal(result.table!.length, 7);

@@ -330,9 +330,12 @@ describe('backtest plan, run and merge', () => {
     );
     const { result } = runPartitioned(backtestKind, spec, 5);
     assert.deepEqual(Object.keys(result), [
-      'kind', 'strategy', 'timeframe', 'bars', 'evaluated', 'objective', 'constraints', 'excludedByConstraints', 'top',
+      'kind', 'strategy', 'timeframe', 'bars', 'yearDays', 'evaluated', 'objective', 'constraints', 'excludedByConstraints', 'top',
       'perSymbol', 'aggregate', 'heatmap', 'equityCurves',
     ]);
+    assert.equal(result.yearDays, 365, 'synthetic data: 365 days a year');
+    const tradingDays = backtestKind.validate(rawSpec({ dataset: { name: '', bars: 400, seed: 3 }, params: { fast: { start: 5, stop: 10, step: 5 }, slow: { start: 20, stop: 40, step: 10 }, year_days: { start: 252, stop: 252, step: 0 } } }), LIMITS);
+    assert.equal(runPartitioned(backtestKind, tradingDays, 3).result.yearDays, 252);
     assert.equal(result.objective, 'sharpe');
     assert.deepEqual(result.constraints, []);
     assert.equal(result.excludedByConstraints, 0);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { StoredDatasetInfo } from '../../../coordinator/datasets/dataset-store.js';
 import { allTaskKinds } from '../../../shared/tasks/registry.js';
 import type { DatasetIndex } from '../../../shared/tasks/stored-datasets.js';
-import { ResampledBarCounts } from '../../../coordinator/datasets/resampled-bar-counts.js';
+import { DatasetTimeFacts } from '../../../coordinator/datasets/dataset-time-facts.js';
 import { resample } from '../../../shared/quant/resample.js';
 import type { Timeframe } from '../../../shared/quant/timeframes.js';
 import { taskKindByName } from '../../../shared/tasks/registry.js';
@@ -19,12 +19,18 @@ const INFO: StoredDatasetInfo = { id: ID, symbol: 'BTCUSDT', timeframe: '4h', ba
 const index = {
   info: async (id: string) => (id === ID ? INFO : undefined),
   resampledBars: async (): Promise<number> => assert.fail('a 4h job on a 4h dataset needs no resampled count'),
+  yearDays: async (id: string) => (id === ID ? (252 as const) : assert.fail(`year days of ${id}`)),
+  resolveTag: async (name: string) => (name === 'BTCUSDT-4h' ? ID : undefined),
 };
 
 test('a stored dataset fills bars, symbol and timeframe; a synthetic spec is left alone', async () => {
   const spec = { backtest: { symbols: [], timeframe: '', dataset: { name: `sha256:${ID}`, bars: 0, seed: 0 } }, marketAnalysis: null };
   await resolveStoredDatasets(spec, index);
-  assert.deepEqual(spec.backtest, { symbols: ['BTCUSDT'], timeframe: '4h', dataset: { name: `sha256:${ID}`, bars: 1234, seed: 0 } });
+  // year_days left out (auto) becomes the dataset's number, in the spec as given
+  assert.deepEqual(spec.backtest, { symbols: ['BTCUSDT'], timeframe: '4h', dataset: { name: `sha256:${ID}`, bars: 1234, seed: 0 }, params: { year_days: { start: 252, stop: 252, step: 0 } } });
+  const given = { backtest: { dataset: { name: `sha256:${ID}` }, params: { fast: { start: 5, stop: 5, step: 0 }, year_days: { start: 365, stop: 365, step: 0 } } } };
+  await resolveStoredDatasets(given, index);
+  assert.deepEqual(given.backtest.params, { fast: { start: 5, stop: 5, step: 0 }, year_days: { start: 365, stop: 365, step: 0 } });
 
   const analysis = { marketAnalysis: { assets: ['BTCUSDT'], timeframes: [], dataset: { name: `sha256:${ID}` } } };
   await resolveStoredDatasets(analysis, index);
@@ -34,6 +40,17 @@ test('a stored dataset fills bars, symbol and timeframe; a synthetic spec is lef
   const before = JSON.stringify(synthetic);
   await resolveStoredDatasets(synthetic, index);
   assert.equal(JSON.stringify(synthetic), before);
+});
+
+test('a tag is replaced by the id of the version it points at; an unknown tag is refused naming the field', async () => {
+  const spec = { backtest: { symbols: [], timeframe: '', dataset: { name: 'BTCUSDT-4h', bars: 0, seed: 0 } } };
+  await resolveStoredDatasets(spec, index);
+  assert.deepEqual(spec.backtest.dataset, { name: `sha256:${ID}`, bars: 1234, seed: 0 });
+  await assert.rejects(resolveStoredDatasets({ backtest: { dataset: { name: 'ETHUSDT-4h' } } }, index), { message: 'backtest.dataset.name: no dataset tag "ETHUSDT-4h" (quantgrid data ls lists them)' });
+  // "synthetic" is the built-in generator, never a tag.
+  const synthetic = { backtest: { dataset: { name: 'synthetic' } } };
+  await resolveStoredDatasets(synthetic, { ...index, resolveTag: async () => assert.fail('synthetic is not looked up as a tag') });
+  assert.equal(synthetic.backtest.dataset.name, 'synthetic');
 });
 
 test('unknown ids and mismatched symbols, timeframes or bar counts are refused naming the field', async () => {
@@ -71,11 +88,11 @@ describe('jobs at a coarser timeframe than the stored dataset', () => {
 
   function minuteIndex() {
     const loads: string[] = [];
-    const counts = new ResampledBarCounts(async (id) => {
+    const counts = new DatasetTimeFacts(async (id) => {
       loads.push(id);
       return id === MID ? times : undefined;
     });
-    return { loads, counts, index: { info: async (id: string) => (id === MID ? minuteInfo : undefined), resampledBars: (id: string, tf: Timeframe) => counts.get(id, tf) } };
+    return { loads, counts, index: { info: async (id: string) => (id === MID ? minuteInfo : undefined), resampledBars: (id: string, tf: Timeframe) => counts.resampledBars(id, tf), yearDays: (id: string) => counts.yearDays(id, '1m'), resolveTag: async () => undefined } };
   }
 
   it('fills a backtest with the bar count at its timeframe, counted from the stored timestamps', async () => {
@@ -111,7 +128,7 @@ describe('jobs at a coarser timeframe than the stored dataset', () => {
   it('refuses a finer or non-dividing timeframe naming the field', async () => {
     const { index } = minuteIndex();
     const hourly = { ...minuteInfo, id: ID, timeframe: '1h' as const };
-    const hourIndex = { info: async () => hourly, resampledBars: index.resampledBars };
+    const hourIndex = { ...index, info: async () => hourly };
     await assert.rejects(resolveStoredDatasets({ backtest: { timeframe: '15m', dataset: { name: `sha256:${ID}` } } }, hourIndex), {
       message: `backtest.timeframe: dataset ${ID} holds 1h bars, which resample to 1h 4h 1d 1w 1M, not 15m`,
     });
@@ -123,22 +140,48 @@ describe('jobs at a coarser timeframe than the stored dataset', () => {
 
   it('caches counts per (id, timeframe), least recently used dropped, one load for concurrent requests', async () => {
     const loads: string[] = [];
-    const counts = new ResampledBarCounts(async (id) => {
+    const counts = new DatasetTimeFacts(async (id) => {
       loads.push(id);
       await new Promise((resolve) => setTimeout(resolve, 5));
       return id === MID ? times : undefined;
     }, 2);
-    assert.deepEqual(await Promise.all([counts.get(MID, '1h'), counts.get(MID, '1h'), counts.get(MID, '1h')]), [5, 5, 5]);
+    assert.deepEqual(await Promise.all([counts.resampledBars(MID, '1h'), counts.resampledBars(MID, '1h'), counts.resampledBars(MID, '1h')]), [5, 5, 5]);
     assert.equal(loads.length, 1);
-    await counts.get(MID, '1d');
-    await counts.get(MID, '1h'); // hit: 1h becomes the most recent
-    await counts.get(MID, '1w'); // evicts 1d
+    await counts.resampledBars(MID, '1d');
+    await counts.resampledBars(MID, '1h'); // hit: 1h becomes the most recent
+    await counts.resampledBars(MID, '1w'); // evicts 1d
     assert.equal(counts.size, 2);
     assert.equal(loads.length, 3);
-    await counts.get(MID, '1h');
+    await counts.resampledBars(MID, '1h');
     assert.equal(loads.length, 3);
-    await counts.get(MID, '1d');
+    await counts.resampledBars(MID, '1d');
     assert.equal(loads.length, 4);
-    await assert.rejects(counts.get(ID, '1h'), /no dataset/);
+    await assert.rejects(counts.resampledBars(ID, '1h'), /no dataset/);
+  });
+
+  it('keeps the year days of a dataset beside its counts, from its own bars: a backtest that leaves year_days out gets them', async () => {
+    const D = 1440 * MINUTE;
+    const weekdays = Float64Array.from({ length: 40 }, (_, i) => MONDAY + Math.floor(i / 5) * 7 * D + (i % 5) * D); // 8 weeks, Monday to Friday
+    const loads: string[] = [];
+    const facts = new DatasetTimeFacts(async (id) => {
+      loads.push(id);
+      return id === MID ? weekdays : id === ID ? times : undefined;
+    });
+    assert.deepEqual(await Promise.all([facts.yearDays(MID, '1d'), facts.yearDays(MID, '1d')]), [252, 252]);
+    assert.equal(await facts.yearDays(MID, '1d'), 252);
+    assert.equal(loads.length, 1, 'one load, then cached');
+    assert.equal(await facts.resampledBars(MID, '1w'), 8, 'a count of the same dataset is its own entry');
+    assert.equal(loads.length, 2);
+    assert.equal(await facts.yearDays(ID, '1m'), 365, 'the minute bars above span 8 days: too short to tell');
+    await assert.rejects(facts.yearDays('ab'.repeat(32), '1d'), /no dataset/);
+
+    const daily = { ...minuteInfo, id: MID, timeframe: '1d' as const, bars: weekdays.length };
+    const index = { info: async () => daily, resampledBars: (id: string, tf: Timeframe) => facts.resampledBars(id, tf), yearDays: (id: string) => facts.yearDays(id, '1d'), resolveTag: async () => undefined };
+    const spec = { backtest: { symbols: [], dataset: { name: `sha256:${MID}` } } };
+    await resolveStoredDatasets(spec, index);
+    const validated = taskKindByName('backtest')!.validate(spec.backtest, DEFAULT_SPEC_LIMITS) as { yearDays: number };
+    assert.equal(validated.yearDays, 252);
+    const synthetic = taskKindByName('backtest')!.validate({ symbols: ['X'], dataset: { name: 'synthetic', bars: 500 } }, DEFAULT_SPEC_LIMITS) as { yearDays: number };
+    assert.equal(synthetic.yearDays, 365, 'synthetic data: 365');
   });
 });
