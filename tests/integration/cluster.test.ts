@@ -231,7 +231,9 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     // Its log says what the partition reported (a warning, then the error with the worker's stack
     // trace, with node and attempt) and what the coordinator decided.
     const lines = await jobLog(coordinator, job.id);
-    const nodeOf = events.find((event) => event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && event.partition === 3)!.nodeId;
+    // (The watch may have missed partition 3's start, the job being this quick: its node comes from the log.)
+    const nodeOf = lines.find((line) => line.partition === 3)?.nodeId ?? '';
+    assert.ok(cluster.agents.some((agent) => agent.nodeId === nodeOf), `partition 3 ran on ${nodeOf}`);
     assert.match(lines[0].message, /^planned: 6 partitions for 6 slots$/);
     assert.deepEqual(
       lines.filter((line) => line.source === 'partition').map(({ level, message, partition, nodeId, attempt }) => ({ level, message, partition, nodeId, attempt })),
