@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
 import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
@@ -244,6 +245,15 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     assert.equal(failure.nodeId, nodeOf);
     assert.match(failure.detail, /^Error: noop partition 3 fails on purpose\n\s+at /);
     assert.equal(lines.at(-1)!.message, `failed: ${job.error}`);
+    // Kept with the job: it expires after the coordinator's retention (7 days by default), like the job's events.
+    const redis = new Redis(cluster.redis.url);
+    try {
+      const [logTtl, eventsTtl] = await Promise.all([redis.ttl(`quantgrid:job:${job.id}:log`), redis.ttl(`quantgrid:job:${job.id}:events`)]);
+      assert.ok(logTtl > 7 * 86_400 - 60 && logTtl <= 7 * 86_400, `log TTL ${logTtl} s`);
+      assert.ok(Math.abs(logTtl - eventsTtl) < 60, `log TTL ${logTtl} s, events ${eventsTtl} s`);
+    } finally {
+      redis.disconnect();
+    }
     // Paged: after a line, at most a limit.
     const page = [];
     for await (const line of coordinator.jobLog(job.id, { afterId: lines[0].id, limit: 2 })) page.push(line.id);
