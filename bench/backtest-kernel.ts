@@ -10,12 +10,20 @@
  * close). Checked against the kernel combination by combination. For context, a second naive
  * variant with running-sum SMAs (O(bars) per SMA) shows how much the window sums alone cost.
  *
+ * Exact ties: the same sweep's signal pass and simulation (smaCrossover.signals + simulate, as
+ * backtestKind.run does per combination) on the series' closes rounded to whole cents — on the
+ * decimal tick grid, so the SMAs are exact window sums and equal SMAs are decided exactly —
+ * against the same loop on the unrounded closes (off the grid), in the same run.
+ *
  * Run: node dist/bench/backtest-kernel.js   (QUANTGRID_BENCH_QUICK=1: 10,000 bars)
  */
 import { loadSeries } from '../shared/quant/dataset.js';
 import { clearSyntheticCache } from '../shared/quant/synthetic-ohlcv.js';
 import { EquityAccumulator, type PerformanceMetrics } from '../shared/quant/metrics.js';
-import { backtestSmaCrossover, SmaBank, type TradingCosts } from '../shared/quant/strategies/sma-crossover.js';
+import { backtestSmaCrossover, SmaBank, smaCrossover, type TradingCosts } from '../shared/quant/strategies/sma-crossover.js';
+import { IndicatorCache } from '../shared/quant/strategies/indicator-cache.js';
+import { simulate } from '../shared/quant/strategies/execution.js';
+import { SignalBuffer } from '../shared/quant/strategies/types.js';
 import { periodsPerYear } from '../shared/quant/timeframes.js';
 import { backtestKind, type BacktestSpec } from '../shared/tasks/backtest/index.js';
 import { QUIET_RUN_CONTEXT } from '../shared/tasks/quiet-run-context.js';
@@ -111,6 +119,32 @@ function naiveSweep(
   );
 }
 
+// ---------------------------------------------------------------- exact ties: whole cents against floats
+
+/** The sweep's signal pass + simulation with warm indicator arrays of `close`: ms of each run. */
+function signalSweepMs(open: Float64Array, close: Float64Array, combinations: readonly Combination[], costs: TradingCosts, runs: number): { ms: number[]; trades: number } {
+  const series = { open, high: close, low: close, close };
+  const inputs = { ...series, indicators: new IndicatorCache(series) };
+  const buffer = new SignalBuffer(close.length);
+  const acc = new EquityAccumulator();
+  const values = new Float64Array(2);
+  let trades = 0;
+  const sweep = (): void => {
+    trades = 0;
+    for (const { fast, slow } of combinations) {
+      values[0] = fast;
+      values[1] = slow;
+      smaCrossover.signals(inputs, values, false, buffer.reset(close.length));
+      simulate(open, close, buffer, costs, acc);
+      trades += acc.metrics(1).trades;
+    }
+  };
+  sweep(); // warm-up: indicator arrays, JIT
+  const ms: number[] = [];
+  for (let i = 0; i < runs; i++) ms.push(timeIt(sweep).ms);
+  return { ms, trades };
+}
+
 // ---------------------------------------------------------------- the benchmark
 
 function combinationsOf(spec: BacktestSpec): Combination[] {
@@ -197,6 +231,12 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   const runningMs: number[] = [];
   for (let i = 0; i < BASELINE_RUNS; i++) runningMs.push(timeIt(() => naiveSweep(series, combinations, costs, annualPeriods, runningSumSma)).ms);
 
+  logProgress(BENCH, 'exact ties: the signal pass on whole-cent closes against unrounded closes');
+  const cents = (values: Float64Array): Float64Array => Float64Array.from(values, (v) => Math.round(v * 100) / 100);
+  const offGrid = signalSweepMs(series.open, series.close, combinations, costs, KERNEL_RUNS);
+  const onGrid = signalSweepMs(cents(series.open), cents(series.close), combinations, costs, KERNEL_RUNS);
+  logProgress(BENCH, `floats: ${offGrid.ms.map((ms) => fmtMs(ms)).join(', ')}; whole cents: ${onGrid.ms.map((ms) => fmtMs(ms)).join(', ')}`);
+
   // The baseline must do the same job: compare every combination with the kernel.
   const bank = new SmaBank(series.close);
   let agree = 0;
@@ -219,6 +259,8 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   const coldRate = perSecond(median(coldMs));
   const naiveRate = perSecond(median(naiveMs));
   const runningRate = perSecond(median(runningMs));
+  const offGridRate = perSecond(median(offGrid.ms));
+  const onGridRate = perSecond(median(onGrid.ms));
 
   process.stdout.write(`\n### backtest kernel: ${bars} bars × ${combinations.length} combinations = ${fmt(barEvaluations)} bar evaluations, one thread\n\n`);
   process.stdout.write(
@@ -229,6 +271,8 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
         ['backtestKind.run, SMA bank built inside the run (cold)', coldMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(coldMs)), fmt(coldRate), fmtRatio(ratio(coldRate, naiveRate))],
         ['naive: window-sum SMAs per combination, bar-by-bar', naiveMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(naiveMs)), fmt(naiveRate), '1×'],
         ['naive with running-sum SMAs (context)', runningMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(runningMs)), fmt(runningRate), fmtRatio(ratio(runningRate, naiveRate))],
+        ['signal pass + simulation, unrounded closes (off the tick grid)', offGrid.ms.map((ms) => fmt(ms)).join(', '), fmtMs(median(offGrid.ms)), fmt(offGridRate), fmtRatio(ratio(offGridRate, naiveRate))],
+        ['signal pass + simulation, whole-cent closes (exact ties)', onGrid.ms.map((ms) => fmt(ms)).join(', '), fmtMs(median(onGrid.ms)), fmt(onGridRate), fmtRatio(ratio(onGridRate, naiveRate))],
       ],
     ) + '\n',
   );
@@ -259,6 +303,15 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       ratio: ratio(coldRate, naiveRate),
       note: `median of ${KERNEL_RUNS}`,
     },
+    {
+      name: 'SMA-crossover signal pass + simulation on whole-cent closes (exact ties), one thread',
+      unit: 'bar-evals/s',
+      median: onGridRate,
+      baseline: offGridRate,
+      baselineLabel: 'the same loop on the unrounded closes (off the tick grid)',
+      ratio: ratio(onGridRate, offGridRate),
+      note: `median of ${KERNEL_RUNS} after a warm-up; ${onGrid.trades} trades on cents, ${offGrid.trades} on floats`,
+    },
   ];
   return {
     headlines,
@@ -276,6 +329,10 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       kernelColdPerSecond: coldRate,
       naivePerSecond: naiveRate,
       naiveRunningSumPerSecond: runningRate,
+      wholeCentsMs: onGrid.ms,
+      unroundedMs: offGrid.ms,
+      wholeCentsPerSecond: onGridRate,
+      unroundedPerSecond: offGridRate,
       baselineAgreement: { agree, of: combinations.length, disagreements },
     },
   };

@@ -1,4 +1,5 @@
 import { checkPeriod, resyncInterval } from './common.js';
+import { dyadic } from './exact-fraction.js';
 import { exactWindowMeans, tickGrid, type TickGrid } from './tick-grid.js';
 
 export interface BollingerSeries {
@@ -128,17 +129,6 @@ export function exactBands(grid: TickGrid, period: number): boolean {
  */
 export const BAND_ERROR = 2 ** -50;
 
-/** The exact value of a double as n / 2^e (n, e BigInt, e ≥ 0). */
-function dyadic(value: number): { n: bigint; e: bigint } {
-  let e = 0;
-  let scaled = value;
-  while (!Number.isInteger(scaled)) {
-    scaled *= 2; // exact: a power of two
-    e++;
-  }
-  return { n: BigInt(scaled), e: BigInt(e) };
-}
-
 /**
  * The exact order of the close and the Bollinger bands of one series on its tick grid (with
  * exactBands), for the bars where the doubles are too close to tell: with D = p·u_close − Σu
@@ -148,16 +138,16 @@ function dyadic(value: number): { n: bigint; e: bigint } {
  */
 export class BandOrder {
   private readonly kn: bigint;
-  private readonly kdShift: bigint;
+  private readonly kd: bigint;
 
   private constructor(
     private readonly units: Float64Array,
     private readonly period: number,
     k: number,
   ) {
-    const { n, e } = dyadic(k);
+    const { n, d } = dyadic(k);
     this.kn = n;
-    this.kdShift = e;
+    this.kd = d;
   }
 
   /** The order of the close and the bands of (period, k), or undefined when the bands are not exact-form. */
@@ -176,7 +166,7 @@ export class BandOrder {
       squares += u * u;
     }
     const p = BigInt(this.period);
-    const dk = (p * BigInt(this.units[t]) - sum) << this.kdShift;
+    const dk = (p * BigInt(this.units[t]) - sum) * this.kd;
     const v = p * squares - sum * sum;
     return { dk, left: dk * dk, right: this.kn * this.kn * v };
   }

@@ -10,7 +10,8 @@ import { exactWindowMeans, type TickGrid } from './tick-grid.js';
  * continuation from a checkpoint (shared/tasks/backtest/checkpoint.ts) is only valid then.
  *
  * Must cover every branch on the grid in sma.ts, bollinger.ts and the exact orders (SmaOrder,
- * BandOrder): a new one belongs here too. An integer < 2^31 (for a fingerprint).
+ * BandOrder; EmaOrder and MacdOrder depend on the grid's presence and decimals only): a new one
+ * belongs here too. An integer < 2^31 (for a fingerprint).
  */
 export function gridRegime(grid: TickGrid | undefined, periods: ArrayLike<number>): number {
   if (grid === undefined) return 0;

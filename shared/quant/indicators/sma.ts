@@ -72,6 +72,9 @@ function windowSum(units: Float64Array, from: number, to: number): number {
  * O(a + b)): the sign of Σa/a − Σb/b, decided as Σa·b − Σb·a in BigInt.
  */
 export class SmaOrder {
+  /** Only equal doubles can hide the order. */
+  readonly margin = 0;
+
   private constructor(
     private readonly units: Float64Array,
     private readonly a: number,

@@ -1,11 +1,15 @@
 import { DEFAULT_MAX_BARS } from '../bar-limits.js';
+import { EmaOrder } from '../indicators/ema.js';
 import { crossoverSignals } from './rules.js';
 import type { StrategyDefinition } from './types.js';
 
 /**
  * EMA crossover: at the close of bar t (t ≥ slow−1, when both EMAs exist) the target is long
  * when EMA(fast)[t] > EMA(slow)[t], else flat (or short with short = 1). EMAs of the closes,
- * α = 2/(period+1), seeded with the simple mean of the first `period` closes.
+ * α = 2/(period+1), seeded with the simple mean of the first `period` closes; an exact tie is
+ * not long. On the closes' decimal tick grid the decision is exact: where the two float EMAs are
+ * within the sum of their rounding-error bounds, EmaOrder decides by the exact EMAs of the
+ * decimals (BigInt); off the grid the float EMAs decide, equal doubles being a tie.
  */
 export const emaCrossover: StrategyDefinition = {
   name: 'ema-crossover',
@@ -16,7 +20,16 @@ export const emaCrossover: StrategyDefinition = {
   ],
   constraints: [{ left: 'fast', right: 'slow' }],
   signals(inputs, p, allowShort, out, from = 0, initial = 0) {
+    const fast = p[0];
     const slow = p[1];
-    crossoverSignals(inputs.indicators.ema(p[0]), inputs.indicators.ema(slow), slow - 1, allowShort, out, undefined, from, initial);
+    const indicators = inputs.indicators;
+    const fastEma = indicators.ema(fast);
+    const slowEma = indicators.ema(slow);
+    const grid = indicators.closeGrid();
+    const exact =
+      grid === undefined
+        ? undefined
+        : EmaOrder.of(grid, { period: fast, values: fastEma, bound: indicators.emaBound(fast) }, { period: slow, values: slowEma, bound: indicators.emaBound(slow) });
+    crossoverSignals(fastEma, slowEma, slow - 1, allowShort, out, exact, from, initial);
   },
 };

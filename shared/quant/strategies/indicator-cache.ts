@@ -1,5 +1,6 @@
 import { bollinger } from '../indicators/bollinger.js';
-import { ema } from '../indicators/ema.js';
+import { ema, emaErrorBound } from '../indicators/ema.js';
+import { macdBounds, type MacdArrays } from '../indicators/macd.js';
 import { rsi } from '../indicators/rsi.js';
 import { sma } from '../indicators/sma.js';
 import { tickGrid, type TickGrid } from '../indicators/tick-grid.js';
@@ -201,9 +202,14 @@ export class IndicatorCache {
     return this.get(`sma:${period}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null)])[0];
   }
 
-  /** EMA of the closes (seeded with the mean of the first `period` closes). */
+  /** EMA of the closes (seeded with the mean of the first `period` closes; exactly rounded on the tick grid). */
   ema(period: number): Float64Array {
-    return this.get(`ema:${period}`, () => [ema(this.series.close, period)])[0];
+    return this.get(`ema:${period}`, () => [ema(this.series.close, period, undefined, this.closeGrid() ?? null)])[0];
+  }
+
+  /** emaErrorBound of ema(period): how far its values can be from the exact EMA of the closes' decimals. */
+  emaBound(period: number): number {
+    return this.get(`emabound:${period}`, () => [Float64Array.of(emaErrorBound(this.series.close, period, this.ema(period)))])[0][0];
   }
 
   /** Wilder RSI of the closes. */
@@ -229,8 +235,32 @@ export class IndicatorCache {
         for (let t = 0; t < out.length; t++) out[t] = fastEma[t] - slowEma[t];
         return [out];
       })[0];
-      return [line, ema(line, signal)];
+      return [line, ema(line, signal, undefined, null)];
     });
+  }
+
+  /**
+   * The MACD arrays with the EMAs' error bounds (for MacdOrder), and macdBounds of them
+   * (computed once per (fast, slow, signal): a pass over the series).
+   */
+  macdExact(fast: number, slow: number, signal: number): { arrays: MacdArrays; bounds: { line: number; signal: number } } {
+    const [line, signalLine] = this.macd(fast, slow, signal);
+    const arrays: MacdArrays = {
+      fast,
+      slow,
+      signal,
+      fastEma: this.ema(fast),
+      slowEma: this.ema(slow),
+      line,
+      signalLine,
+      fastBound: this.emaBound(fast),
+      slowBound: this.emaBound(slow),
+    };
+    const [lineBound, signalBound] = this.get(`macdbound:${fast}:${slow}:${signal}`, () => {
+      const bounds = macdBounds(arrays);
+      return [Float64Array.of(bounds.line, bounds.signal)];
+    })[0];
+    return { arrays, bounds: { line: lineBound, signal: signalBound } };
   }
 
   /** Highest high of the N bars before each bar: out[t] = max(high[t−N .. t−1]); NaN for t < N. */

@@ -25,7 +25,7 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   specField: 'backtest',
   defaults: BACKTEST_DEFAULTS,
   limits: BACKTEST_LIMITS,
-  version: '4',
+  version: '5',
   capabilities: ['backtest'],
   cacheable: true,
   sampleSpecs: [

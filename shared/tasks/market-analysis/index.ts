@@ -21,7 +21,7 @@ export const marketAnalysisKind: TaskKind<MarketAnalysisSpec, MarketAnalysisPart
   specField: 'market_analysis',
   defaults: MARKET_ANALYSIS_DEFAULTS,
   limits: MARKET_ANALYSIS_LIMITS,
-  version: '2',
+  version: '3',
   capabilities: ['market-analysis'],
   cacheable: true,
   sampleSpecs: [{ assets: ['BTCUSDT'] }, { assets: ['A', 'B'], timeframes: ['4h', '1h'], indicators: ['macd', 'rsi'], includeSeries: true, dataset: { bars: 800 } }],

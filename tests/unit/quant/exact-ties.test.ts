@@ -7,6 +7,7 @@ import { SmaBank, runSmaCrossover } from '../../../shared/quant/strategies/sma-c
 import { EquityAccumulator } from '../../../shared/quant/metrics.js';
 import { sma } from '../../../shared/quant/indicators/sma.js';
 import { tickGrid } from '../../../shared/quant/indicators/tick-grid.js';
+import { ema } from '../../../shared/quant/indicators/ema.js';
 
 /**
  * Crossover decisions at exact ties, checked against an exact-arithmetic reference: prices are
@@ -239,6 +240,160 @@ describe('exact crossover decisions at ties', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+});
+
+/**
+ * Exact EMA crossover decisions: each EMA as a BigInt fraction N/D of cents, seeded with the
+ * exact mean of the first p closes, then EMA ← ((p−1)·EMA + 2·x)/(p+1) (α = 2/(p+1) exactly).
+ */
+function referenceEmaChanges(cents: readonly bigint[], fast: number, slow: number, short: boolean): Changes {
+  const exactEma = (period: number): { n: bigint; d: bigint }[] => {
+    const p = BigInt(period);
+    const out: { n: bigint; d: bigint }[] = [];
+    let n = 0n;
+    for (let i = 0; i < period; i++) n += cents[i];
+    let d = p;
+    out[period - 1] = { n, d };
+    for (let t = period; t < cents.length; t++) {
+      n = (p - 1n) * n + 2n * cents[t] * d;
+      d *= p + 1n;
+      out[t] = { n, d };
+    }
+    return out;
+  };
+  const a = exactEma(fast);
+  const b = exactEma(slow);
+  return changesOf((t) => (a[t].n * b[t].d > b[t].n * a[t].d ? 1 : short ? -1 : 0), slow - 1, cents.length);
+}
+
+describe('exact EMA crossover decisions', () => {
+  /** A walk up or down, then a long constant stretch (both EMAs converge on one price), then a walk. */
+  function convergingCents(seed: number, up: boolean, flat: number): number[] {
+    const random = mulberry32(seed);
+    let price = 20_000;
+    const cents: number[] = [];
+    for (let i = 0; i < 80; i++) cents.push((price += (up ? 1 : -1) * Math.floor(random() * 30)));
+    for (let i = 0; i < flat; i++) cents.push(price);
+    for (let i = 0; i < 60; i++) cents.push((price += Math.floor(random() * 21) - 10));
+    return cents;
+  }
+
+  it('decides the bars where the float EMAs are too close to tell by the exact EMAs (constant stretches)', () => {
+    let ambiguous = 0;
+    let floatDiffers = 0;
+    for (const up of [true, false]) {
+      const series = centSeries(convergingCents(up ? 1 : 2, up, 300));
+      const cache = new IndicatorCache(series);
+      for (const [fast, slow] of [[2, 5], [3, 10], [5, 12], [1, 4], [1, 2], [1, 3], [2, 3]]) {
+        const expected = referenceEmaChanges(series.cents, fast, slow, false);
+        assert.deepEqual(kernelChanges('ema-crossover', series, [fast, slow], false), expected, `fast ${fast} slow ${slow} up ${up}`);
+        assert.deepEqual(kernelChanges('ema-crossover', series, [fast, slow], true, cache), referenceEmaChanges(series.cents, fast, slow, true));
+        const a = ema(series.close, fast);
+        const b = ema(series.close, slow);
+        const margin = cache.emaBound(fast) + cache.emaBound(slow);
+        for (let t = slow - 1; t < a.length; t++) if (Math.abs(a[t] - b[t]) <= margin) ambiguous++;
+        const floats = changesOf((t) => (a[t] > b[t] ? 1 : 0), slow - 1, a.length);
+        if (JSON.stringify(floats) !== JSON.stringify(expected)) floatDiffers++;
+      }
+    }
+    assert.ok(ambiguous > 100, `only ${ambiguous} bars needed an exact decision: the data does not test it`);
+    assert.ok(floatDiffers > 0, 'the float EMAs decided every bar like the exact ones: the data does not test it');
+  });
+
+  it('property: EMA crossover decisions equal the exact reference on cent series with constant runs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ price: fc.integer({ min: 0, max: 6 }), run: fc.integer({ min: 1, max: 90 }) }), { minLength: 2, maxLength: 12 }),
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.boolean(),
+        (runs, fast, extra, short) => {
+          const cents = runs.flatMap(({ price, run }) => Array.from({ length: run }, () => 10_007 + 13 * price));
+          const slow = fast + extra;
+          fc.pre(slow <= cents.length);
+          const series = centSeries(cents);
+          assert.deepEqual(kernelChanges('ema-crossover', series, [fast, slow], short), referenceEmaChanges(series.cents, fast, slow, short));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+});
+
+/**
+ * Exact MACD cross decisions: EMAs as BigInt fractions seeded with exact means, line = fast − slow,
+ * signal = EMA(signal) of the line seeded with the mean of its first `signal` values, all with
+ * exact α; long iff line > signal.
+ */
+function referenceMacdChanges(cents: readonly bigint[], fast: number, slow: number, signal: number, short: boolean): Changes {
+  type Q = { n: bigint; d: bigint };
+  const sub = (a: Q, b: Q): Q => ({ n: a.n * b.d - b.n * a.d, d: a.d * b.d });
+  const emaOf = (values: readonly Q[], from: number, period: number): Q[] => {
+    const out: Q[] = [];
+    const p = BigInt(period);
+    let value: Q = { n: 0n, d: 1n };
+    for (let i = from; i < from + period; i++) value = { n: value.n * values[i].d + values[i].n * value.d, d: value.d * values[i].d };
+    value = { n: value.n, d: value.d * p };
+    out[from + period - 1] = value;
+    for (let t = from + period; t < values.length; t++) {
+      // ((p−1)·v + 2·x) / (p+1)
+      value = { n: (p - 1n) * value.n * values[t].d + 2n * values[t].n * value.d, d: (p + 1n) * value.d * values[t].d };
+      out[t] = value;
+    }
+    return out;
+  };
+  const prices = cents.map((c) => ({ n: c, d: 1n }));
+  const f = emaOf(prices, 0, fast);
+  const s = emaOf(prices, 0, slow);
+  const line: Q[] = [];
+  for (let t = slow - 1; t < cents.length; t++) line[t] = sub(f[t], s[t]);
+  const g = emaOf(line, slow - 1, signal);
+  return changesOf((t) => (sub(line[t], g[t]).n > 0n ? 1 : short ? -1 : 0), slow + signal - 2, cents.length);
+}
+
+describe('exact MACD cross decisions', () => {
+  it('decides the bars where line and signal are too close to tell by the exact values (constant stretches)', () => {
+    let floatDiffers = 0;
+    for (const up of [true, false]) {
+      const random = mulberry32(up ? 5 : 6);
+      let price = 30_000;
+      const cents: number[] = [];
+      for (let i = 0; i < 40; i++) cents.push((price += (up ? 1 : -1) * Math.floor(random() * 25)));
+      for (let i = 0; i < 110; i++) cents.push(price);
+      for (let i = 0; i < 30; i++) cents.push((price += Math.floor(random() * 21) - 10));
+      const series = centSeries(cents);
+      const cache = new IndicatorCache(series);
+      for (const [fast, slow, signal] of [[1, 2, 1], [1, 3, 2], [2, 3, 1], [2, 5, 3], [3, 7, 2], [2, 4, 2], [1, 4, 3]]) {
+        const expected = referenceMacdChanges(series.cents, fast, slow, signal, false);
+        assert.deepEqual(kernelChanges('macd-cross', series, [fast, slow, signal], false, cache), expected, `${fast}/${slow}/${signal} up ${up}`);
+        assert.deepEqual(kernelChanges('macd-cross', series, [fast, slow, signal], true, cache), referenceMacdChanges(series.cents, fast, slow, signal, true));
+        const [line, sig] = cache.macd(fast, slow, signal);
+        const floats = changesOf((t) => (line[t] > sig[t] ? 1 : 0), slow + signal - 2, line.length);
+        if (JSON.stringify(floats) !== JSON.stringify(expected)) floatDiffers++;
+      }
+    }
+    assert.ok(floatDiffers > 0, 'the float MACD decided every bar like the exact one: the data does not test it');
+  });
+
+  it('property: MACD cross decisions equal the exact reference on cent series with constant runs', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ price: fc.integer({ min: 0, max: 6 }), run: fc.integer({ min: 1, max: 50 }) }), { minLength: 2, maxLength: 6 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 4 }),
+        fc.boolean(),
+        (runs, fast, extra, signal, short) => {
+          const cents = runs.flatMap(({ price, run }) => Array.from({ length: run }, () => 10_007 + 13 * price)).slice(0, 160);
+          const slow = fast + extra;
+          fc.pre(slow + signal - 1 <= cents.length);
+          const series = centSeries(cents);
+          assert.deepEqual(kernelChanges('macd-cross', series, [fast, slow, signal], short), referenceMacdChanges(series.cents, fast, slow, signal, short));
+        },
+      ),
+      { numRuns: 60 },
     );
   });
 });
