@@ -84,7 +84,7 @@ module.exports = {
       name: 'coordinator-domain-imports-no-api',
       severity: 'error',
       comment: 'coordinator/jobs/, schedules/ and datasets/ do not import api/ (the gRPC layer sits on top of them).',
-      from: { path: '^coordinator/(jobs|schedules|datasets)/' },
+      from: { path: '^coordinator/(jobs|schedules|datasets|strategies)/' },
       to: { path: '^coordinator/api/' },
     },
     {

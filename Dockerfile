@@ -7,8 +7,11 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # Scripts are skipped here: "prepare" builds, and the sources are not copied yet.
-# npm install rather than npm ci: see scripts/setup.sh.
-RUN npm install --ignore-scripts --no-audit --no-fund
+# npm install rather than npm ci: see scripts/setup.sh. isolated-vm (the user strategies' sandbox) has
+# no prebuilt binary for Node 20: node-gyp builds it, with python3, make and g++; esbuild fetches its
+# platform binary in its install script. Both are rebuilt here, their scripts run.
+RUN apt-get update && apt-get install -y --no-install-recommends python3 make g++ && rm -rf /var/lib/apt/lists/*
+RUN npm install --ignore-scripts --no-audit --no-fund && npm rebuild isolated-vm esbuild
 COPY tsconfig.json ./
 COPY proto proto
 COPY scripts scripts

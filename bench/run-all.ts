@@ -39,6 +39,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'durability', file: 'durability.js', aliases: ['takeover', 'cancel'], timeoutMs: 10 * 60_000 },
   { name: 'coordinator-memory', file: 'coordinator-memory.js', aliases: ['memory'], timeoutMs: 20 * 60_000 },
   { name: 'backtest-kernel', file: 'backtest-kernel.js', aliases: ['kernel', 'backtest'], timeoutMs: 5 * 60_000 },
+  { name: 'user-strategy', file: 'user-strategy.js', aliases: ['sandbox'], timeoutMs: 10 * 60_000 },
   { name: 'sweep', file: 'sweep-scaling.js', aliases: ['sweep-scaling'], timeoutMs: 10 * 60_000 },
   { name: 'incremental', file: 'incremental-rerun.js', aliases: ['incremental-rerun', 'checkpoints'], timeoutMs: 15 * 60_000 },
   { name: 'agent-memory', file: 'agent-memory.js', aliases: [], timeoutMs: 10 * 60_000 },

@@ -12,6 +12,7 @@ import { registerJobCommand } from './commands/job.js';
 import { registerJobsCommand } from './commands/jobs.js';
 import { registerLogsCommand } from './commands/logs.js';
 import { registerNodesCommand } from './commands/nodes.js';
+import { registerStrategyCommand } from './commands/strategy.js';
 import { registerSubmitCommand } from './commands/submit.js';
 import { registerTokenCommand } from './commands/token.js';
 
@@ -43,6 +44,7 @@ Examples:
   registerCancelCommand(program);
   registerNodesCommand(program);
   registerDataCommand(program);
+  registerStrategyCommand(program);
   registerScheduleCommand(program);
   registerTokenCommand(program);
   registerAuditCommand(program);

@@ -22,6 +22,7 @@ import { installAdminToken, readClusterSecret } from './auth/auth-bootstrap.js';
 import { apiAuthInterceptor } from './api/auth-interceptor.js';
 import { TokenStore } from './auth/token-store.js';
 import { DatasetStore } from './datasets/dataset-store.js';
+import { StrategyStore } from './strategies/strategy-store.js';
 import { DatasetRetention } from './datasets/dataset-retention.js';
 import { DatasetReferences } from './datasets/dataset-usage.js';
 import { ScheduleService } from './schedules/schedule-service.js';
@@ -93,6 +94,7 @@ async function main(): Promise<void> {
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
   const apiRedis = duplicateRedis(redis, log, 'api', { maxRetriesPerRequest: 1 });
   const hub = new JobEventLog(duplicateRedis(redis, log, 'event log'), config.queuePrefix, retention.age, log, apiRedis);
+  const strategies = new StrategyStore(apiRedis, config.queuePrefix);
   const store = new JobStore(apiRedis, config.queuePrefix, retention);
   const metrics: CoordinatorMetrics = new CoordinatorMetrics({
     table,
@@ -107,7 +109,7 @@ async function main(): Promise<void> {
     log,
   );
   const jobLog = new JobLog(duplicateRedis(redis, log, 'job log'), config.queuePrefix, retention.age, log, apiRedis);
-  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, jobLog);
+  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, jobLog, strategies);
   const datasets = new DatasetStore(store.connection, config.queuePrefix, { budgetBytes: config.datasetBudgetBytes });
   datasets
     .migrate()
@@ -118,7 +120,7 @@ async function main(): Promise<void> {
     stalledIntervalMs: config.stalledIntervalMs,
     maxStalled: config.maxStalled,
   });
-  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs);
+  const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs, strategies);
   worker.hooks = schedules.hooks;
   worker.metrics = metrics;
   worker.start(duplicateRedis(redis, log, 'job worker'));
@@ -137,7 +139,7 @@ async function main(): Promise<void> {
     ],
   });
   const { proto } = loadQuantgridProto();
-  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, datasetReferences, schedules, tokens, audit, quota: config.userQuota }));
+  server.addService(proto.quantgrid.v1.Coordinator.service, createCoordinatorService({ store, runner, table, limits: config.limits, log, datasets, datasetReferences, schedules, tokens, audit, quota: config.userQuota, strategies }));
   const health = addStandardServices(server, SERVICE_NAME);
   const bindAddress = formatHostPort(config.listen.host, config.listen.port);
   const port = await new Promise<number>((resolve, reject) =>

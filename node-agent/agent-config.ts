@@ -16,6 +16,7 @@ import { CAPABILITY_PATTERN, CAPABILITY_RULE } from '../shared/tasks/submission-
 import { QUANTGRID_VERSION } from '../shared/version.js';
 import { DEFAULT_DISK_CACHE_BYTES } from './dataset-cache.js';
 import { DEFAULT_AGENT_METRICS_LISTEN, metricsListenOption, metricsRefusal, metricsTokenFileOption, type MetricsListen } from '../shared/metrics/metrics-options.js';
+import { DEFAULT_SANDBOX_LIMITS, MIN_SANDBOX_MEMORY_MIB, type SandboxLimits } from '../shared/sandbox/sandbox-limits.js';
 
 /**
  * Node agent configuration. Every option has a command-line flag, an environment variable and a
@@ -34,6 +35,8 @@ export interface AgentConfig {
   slots: number;
   /** Bytes of indicator arrays the worker threads may cache, all together (split evenly between them). */
   indicatorCacheBytes: number;
+  /** Limits of each user strategy's sandbox, per partition. */
+  sandboxLimits: SandboxLimits;
   capabilities: string[];
   /** Task kinds this node is specialised in (names from the registry): their partitions prefer it. */
   specialties: string[];
@@ -145,6 +148,18 @@ export const AGENT_OPTIONS: readonly Option[] = [
       .argParser(parseIntegerFrom(0, MAX_CACHE_MB)),
     String(DEFAULT_INDICATOR_CACHE_MB),
   ),
+  defaultFromText(
+    new Option('--strategy-memory-mb <mb>', "heap (MiB) of each user strategy's sandbox (a V8 isolate of its own, per running partition); over it the partition fails, not retried")
+      .env('QUANTGRID_STRATEGY_MEMORY_MB')
+      .argParser(parseIntegerFrom(MIN_SANDBOX_MEMORY_MIB, 16 * 1024)),
+    String(DEFAULT_SANDBOX_LIMITS.memoryMib),
+  ),
+  defaultFromText(
+    new Option('--strategy-timeout-ms <ms>', "time a user strategy's code may run in one partition, all its calls together; over it the partition fails, not retried")
+      .env('QUANTGRID_STRATEGY_TIMEOUT_MS')
+      .argParser(parseIntegerFrom(1, 24 * 3600 * 1000)),
+    String(DEFAULT_SANDBOX_LIMITS.timeoutMs),
+  ),
   new Option('--capabilities <list>', 'comma-separated capabilities advertised to the coordinator')
     .env('QUANTGRID_CAPABILITIES')
     .argParser(parseCapabilities)
@@ -223,6 +238,8 @@ interface AgentOptionValues {
   advertiseAddress: string | null;
   slots: number | null;
   indicatorCacheMb: number;
+  strategyMemoryMb: number;
+  strategyTimeoutMs: number;
   capabilities: string[];
   specialties: string[];
   checkTtl: number;
@@ -336,6 +353,7 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     advertiseAddress: values.advertiseAddress ?? defaultAdvertiseAddress(values.host),
     slots: values.slots ?? Math.min(cores, MAX_SLOTS),
     indicatorCacheBytes: values.indicatorCacheMb * 1024 * 1024,
+    sandboxLimits: { memoryMib: values.strategyMemoryMb, timeoutMs: values.strategyTimeoutMs },
     capabilities: values.capabilities,
     specialties: specialtiesWithin(values.specialties, values.capabilities),
     checkTtlMs: values.checkTtl,

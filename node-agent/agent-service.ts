@@ -15,6 +15,8 @@ import { PartitionFailure, type PartitionErrorCode, type PartitionOutcome, type 
 import { MAX_HEARTBEAT_MS, MIN_HEARTBEAT_MS } from './agent-config.js';
 import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
 import type { DatasetCacheStats } from './dataset-cache.js';
+import type { FetchedStrategy, StrategyCache } from './strategy-cache.js';
+import { isExactStrategyRef } from '../shared/sandbox/strategy-ref.js';
 
 /** Where partitions get stored datasets from (the agent's DatasetCache). */
 export interface DatasetSource {
@@ -48,6 +50,8 @@ export interface AgentServiceOptions {
   knowsKind?: (kind: string) => boolean;
   /** Stored datasets (fetched from the coordinator, cached); without it specs naming one fail. */
   datasets?: DatasetSource;
+  /** Where user strategies' bundles come from (fetched once per node). */
+  strategies?: StrategyCache;
   /** The cluster secret, to answer a coordinator's challenge in GetStatus (calls are checked by agent-server.ts). */
   clusterSecret?: Uint8Array;
   /** Told of each partition that ran to a result, with the time run() took (the agent's metrics). */
@@ -68,6 +72,8 @@ export interface AgentCounters {
 const MAX_JOB_ID_LENGTH = 256;
 /** A partition reads a dataset per symbol or asset; more than this many in one request is not a job of ours. */
 const MAX_DATASETS_PER_PARTITION = 1024;
+/** Most user strategies one partition may run. */
+const MAX_STRATEGIES_PER_PARTITION = 16;
 const DATASET_ID_PATTERN = /^[0-9a-f]{64}$/;
 
 interface Running {
@@ -232,6 +238,26 @@ export class AgentService {
     return datasets;
   }
 
+  /**
+   * The user strategies the partition runs, by reference, from the cache (fetched from
+   * request.dataset_source at most once per id). Fetch failures are transient, as for datasets.
+   */
+  private async loadStrategies(request: RunPartitionRequest__Output, refs: readonly string[]): Promise<Record<string, FetchedStrategy> | undefined> {
+    if (refs.length === 0) return undefined;
+    const cache = this.options.strategies;
+    if (!cache) throw new PartitionFailure('INVALID_ARGUMENT', 'this agent has no strategy cache; it cannot run user strategies');
+    const source = typeof request.datasetSource === 'string' ? request.datasetSource.trim() : '';
+    const strategies: Record<string, FetchedStrategy> = {};
+    for (const ref of refs) {
+      try {
+        strategies[ref] = await cache.get(ref.slice(ref.indexOf('@') + 1), source);
+      } catch (error) {
+        throw new PartitionFailure('INTERNAL', `strategy ${ref}: ${errorMessage(error)}`);
+      }
+    }
+    return strategies;
+  }
+
   /** Why a request cannot be accepted at all, checked before looking for a slot. */
   private refusal(request: RunPartitionRequest__Output): PartitionFailure | undefined {
     const version = typeof request.coordinatorVersion === 'string' ? request.coordinatorVersion.trim() : '';
@@ -255,6 +281,10 @@ export class AgentService {
     if (ids.length > MAX_DATASETS_PER_PARTITION) return bad(`dataset_ids: at most ${MAX_DATASETS_PER_PARTITION}`);
     const badId = ids.findIndex((id) => typeof id !== 'string' || !DATASET_ID_PATTERN.test(id));
     if (badId >= 0) return bad(`dataset_ids[${badId}]: not a dataset id (64 lower-case hex digits)`);
+    const refs = Array.isArray(request.strategyRefs) ? request.strategyRefs : [];
+    if (refs.length > MAX_STRATEGIES_PER_PARTITION) return bad(`strategy_refs: at most ${MAX_STRATEGIES_PER_PARTITION}`);
+    const badRef = refs.findIndex((ref) => typeof ref !== 'string' || !isExactStrategyRef(ref));
+    if (badRef >= 0) return bad(`strategy_refs[${badRef}]: not NAME@ID (ID: 64 lower-case hex digits)`);
     if (this.draining) return new PartitionFailure('DRAINING', 'the agent is shutting down; run the partition elsewhere');
     return undefined;
   }
@@ -364,11 +394,12 @@ export class AgentService {
       for (const waiter of [...this.idleWaiters]) waiter();
     };
 
-    this.loadDatasets(request, datasetIds)
+    const strategyRefs = [...new Set(request.strategyRefs ?? [])];
+    Promise.all([this.loadDatasets(request, datasetIds), this.loadStrategies(request, strategyRefs)])
       .then(
-        (datasets) =>
+        ([datasets, strategies]) =>
           lease.run(
-            { kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets },
+            { kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets, strategies },
             { onProgress, onLog: (level, message) => send({ log: { level, message } }), signal: controller.signal },
           ),
         (error: unknown) => {

@@ -21,6 +21,7 @@ import { throttle } from '../shared/log-throttle.js';
 import { formatHostPort } from '../shared/config/host-port.js';
 import { NODE_AGENT_SERVICE_NAME, startAgentServer, type StartedAgentServer } from './agent-server.js';
 import { DatasetCache } from './dataset-cache.js';
+import { grpcStrategyFetcher, StrategyCache } from './strategy-cache.js';
 import { grpcDatasetDeltaFetcher, grpcDatasetFetcher } from './dataset-fetch.js';
 import { ConsulRegistration, agentServiceMeta, consulAgentApi } from './consul-registration.js';
 import { AgentMetrics } from './agent-metrics.js';
@@ -52,7 +53,7 @@ async function start(config: AgentConfig): Promise<void> {
   const secret = config.auth ? clusterSecret?.secret : undefined;
   if (!config.auth) logger.warn({ host: config.host }, 'authentication is off (--no-auth): any caller may run partitions here');
   const profile = await readMachineProfile(logger);
-  const pool = new WorkerPool({ size: config.slots, logger, indicatorCacheBytes: config.indicatorCacheBytes });
+  const pool = new WorkerPool({ size: config.slots, logger, indicatorCacheBytes: config.indicatorCacheBytes, sandboxLimits: config.sandboxLimits });
   const load = new LoadMonitor({ busySlots: () => pool.busySlots, reader: systemLoadReader(profile.netInterface), logger });
   // The first load sample (about 0.5 s for the CPU reading) is taken while the workers start.
   const firstSample = load.start();
@@ -72,6 +73,7 @@ async function start(config: AgentConfig): Promise<void> {
     heartbeatMs: config.heartbeatMs,
     logger,
     datasets,
+    strategies: new StrategyCache(grpcStrategyFetcher({ tls: config.coordinatorTls, clusterSecret: secret })),
     clusterSecret: secret,
     onCompleted: (kind, computeMs) => metrics?.completed(kind, computeMs),
   });

@@ -9,6 +9,7 @@ import { MAX_AGENT_MESSAGE_BYTES } from '../shared/grpc/message-limits.js';
 import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.js';
 import { indicatorCacheTotals, setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
 import { MAX_LOG_LINE_BYTES, MAX_PARTITION_LOG_LINES, truncateUtf8 } from '../shared/job-log-limits.js';
+import { installSandboxedStrategy, newPartition, setSandboxLimits } from '../shared/sandbox/sandbox-registry.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
 
 if (!parentPort) throw new Error('partition-worker.js runs as a worker thread of the node agent');
@@ -18,6 +19,7 @@ const cancelFlag = new Int32Array(init.cancelBuffer);
 const progressIntervalMs = init.progressIntervalMs;
 // This thread's share of the agent's indicator-cache budget caps every cache the task code creates.
 if (init.indicatorCacheBytes !== undefined) setIndicatorCacheBudget(init.indicatorCacheBytes);
+if (init.sandboxLimits) setSandboxLimits(init.sandboxLimits);
 
 function reply(message: WorkerReply): void {
   // Every end of a partition carries this thread's indicator-cache totals, for the agent's metrics.
@@ -78,6 +80,9 @@ function runPartition(request: WorkerRequest): void {
   const datasets = request.datasets ?? {};
   clearInstalledDatasets(new Set(Object.keys(datasets)));
   for (const [datasetId, dataset] of Object.entries(datasets)) installDataset(datasetId, dataset);
+  // User strategies run in sandboxes: fresh isolates and time budgets for every partition.
+  newPartition();
+  for (const [ref, { code, manifest }] of Object.entries(request.strategies ?? {})) installSandboxedStrategy(ref, code, manifest);
 
   const started = performance.now();
   const droppedNote = (): void => {

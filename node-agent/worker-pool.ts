@@ -1,4 +1,6 @@
 import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
+import type { StrategyManifest } from '../shared/strategy-sdk/manifest.js';
+import type { SandboxLimits } from '../shared/sandbox/sandbox-limits.js';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
@@ -48,6 +50,8 @@ export interface PartitionTask {
    * SharedArrayBuffers, so posting them to the worker shares the memory (no copy, no re-fetch).
    */
   datasets?: Record<string, DecodedDataset>;
+  /** User strategies the spec runs, by NAME@ID: their bundles run in sandboxes in the worker. */
+  strategies?: Record<string, { code: string; manifest: StrategyManifest }>;
 }
 
 export interface RunOptions {
@@ -79,6 +83,8 @@ export interface WorkerInit {
   progressIntervalMs: number;
   /** This worker's share of the pool's indicator-cache budget, bytes (undefined: the task code's default). */
   indicatorCacheBytes?: number;
+  /** Limits of the user strategies' sandboxes (defaults: DEFAULT_SANDBOX_LIMITS). */
+  sandboxLimits?: Partial<SandboxLimits>;
 }
 
 export type WorkerRequest = { type: 'run'; id: number } & PartitionTask;
@@ -110,6 +116,8 @@ export interface WorkerPoolOptions {
   indicatorCacheBytes?: number;
   /** V8 heap limits of each worker thread (node:worker_threads resourceLimits); default WORKER_RESOURCE_LIMITS. */
   resourceLimits?: ResourceLimits;
+  /** Memory and time limits of the user strategies' sandboxes, per partition (each isolate has its own heap). */
+  sandboxLimits?: Partial<SandboxLimits>;
 }
 
 /**
@@ -164,6 +172,7 @@ export class WorkerPool {
   private readonly startTimeoutMs: number;
   private readonly cacheBytesPerWorker: number | undefined;
   private readonly resourceLimits: ResourceLimits;
+  private readonly sandboxLimits: Partial<SandboxLimits> | undefined;
   private nextTaskId = 1;
   private closed = false;
   private started = false;
@@ -186,6 +195,7 @@ export class WorkerPool {
     }
     this.cacheBytesPerWorker = cacheBytes === undefined ? undefined : Math.floor(cacheBytes / this.size);
     this.resourceLimits = options.resourceLimits ?? WORKER_RESOURCE_LIMITS;
+    this.sandboxLimits = options.sandboxLimits;
   }
 
   /** Each worker's share of the indicator-cache budget, bytes (undefined: the task code's default). */
@@ -344,7 +354,7 @@ export class WorkerPool {
         options.signal.addEventListener('abort', active.onAbort, { once: true });
       }
       Atomics.store(slot.cancel, 0, 0);
-      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson, datasets: task.datasets };
+      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson, datasets: task.datasets, strategies: task.strategies };
       worker.postMessage(request);
     });
   }
@@ -427,7 +437,7 @@ export class WorkerPool {
       slot.indicatorCache = undefined;
     }
     Atomics.store(slot.cancel, 0, 0);
-    const init: WorkerInit = { cancelBuffer: slot.cancelBuffer, progressIntervalMs: this.progressIntervalMs, indicatorCacheBytes: this.cacheBytesPerWorker };
+    const init: WorkerInit = { cancelBuffer: slot.cancelBuffer, progressIntervalMs: this.progressIntervalMs, indicatorCacheBytes: this.cacheBytesPerWorker, sandboxLimits: this.sandboxLimits };
     let worker: Worker;
     try {
       worker = new Worker(this.workerScript, { workerData: init, name: `quantgrid-partition-${slot.index}`, stdout: true, resourceLimits: { ...this.resourceLimits } });

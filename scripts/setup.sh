@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian machine, skipped piece by piece when already done:
-#   npm packages, redis-server (Debian), consul (Debian bullseye's 1.8.7 package; newer
+#   build tools for isolated-vm (python3, make, g++), npm packages, redis-server (Debian), consul (Debian bullseye's 1.8.7 package; newer
 #   Debian releases dropped it, so a bullseye source is added, derived from this machine's
 #   own apt sources and pinned so that it offers nothing but consul).
 set -euo pipefail
@@ -21,6 +21,14 @@ apt_update_once() {
     as_root apt-get update -qq >/dev/null
     apt_updated=1
   fi
+}
+
+# isolated-vm (the user strategies' sandbox) is built from source by node-gyp on Node 20.
+ensure_build_tools() {
+  if command -v make >/dev/null 2>&1 && command -v g++ >/dev/null 2>&1 && command -v python3 >/dev/null 2>&1; then return; fi
+  log "installing build tools for isolated-vm (python3, make, g++)"
+  apt_update_once
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3 make g++ >/dev/null
 }
 
 ensure_npm_packages() {
@@ -81,6 +89,7 @@ PREF
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq consul >/dev/null
 }
 
+ensure_build_tools
 ensure_npm_packages
 ensure_redis
 ensure_consul

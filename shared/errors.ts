@@ -86,6 +86,15 @@ export class Unavailable extends QuantgridError {
   }
 }
 
+/**
+ * A user strategy failed in its sandbox (it threw, returned something that is not a target, or went
+ * over its memory or time limit). The message names the strategy and the limit. Deterministic: the
+ * same code fails the same way on any node, so its partition is not retried elsewhere.
+ */
+export class StrategyError extends QuantgridError {
+  readonly kind = 'failed-precondition';
+}
+
 /** A bug or an unexpected state: nothing the caller did or can fix. */
 export class Internal extends QuantgridError {
   readonly kind = 'internal';

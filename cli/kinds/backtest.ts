@@ -178,6 +178,7 @@ function strategyHelp(): string {
     lines.push(`  ${name.padEnd(20)} ${params}${constraints ? `; ${constraints}` : ''}`);
   }
   for (const param of [SHORT_PARAM, ...SETTING_PARAMS]) lines.push(`  ${'(every strategy)'.padEnd(20)} ${param.name}: ${param.description}`);
+  lines.push(`  ${'(pushed strategies)'.padEnd(20)} quantgrid strategy show NAME lists a pushed strategy's parameters`);
   return lines.join('\n');
 }
 
@@ -194,7 +195,7 @@ function addFlags(command: Command): void {
     .option('--bars <n>', `bars per symbol (synthetic, seeded data; ${BARS_RANGE.min} to ${BARS_RANGE.max}, default ${D.bars})`)
     .option('--seed <n>', `seed of the synthetic data (same seed, same bars; default ${D.seed})`)
     .option('--dataset <id|tag>', 'run on an imported dataset (sha256:<id>, the bare id, or a tag: the version it points at on submit; see `quantgrid data ls`) instead of synthetic data; --symbols must be its symbol, --timeframe its timeframe or a whole multiple coarser (resampled); --bars and --seed do not apply')
-    .option('--strategy <name>', `strategy to run: ${STRATEGY_NAMES.join(', ')} (default ${D.strategy})`)
+    .option('--strategy <name>', `strategy to run: ${STRATEGY_NAMES.join(', ')} (default ${D.strategy}), or one pushed with quantgrid strategy push: NAME (its latest version) or NAME@ID`)
     .option('--fast <range>', `fast SMA period: start:stop:step or one value (sma-crossover default ${smaDefault('fast')})`)
     .option('--slow <range>', `slow SMA period: start:stop:step or one value (sma-crossover default ${smaDefault('slow')})`)
     .option('--param <name=range>', 'any strategy parameter, e.g. fast=5:50:5 (repeatable)', collect)

@@ -16,6 +16,8 @@ import { createJobHandlers } from './job-rpc.js';
 import { JobViews } from './job-views.js';
 import { createNodeHandlers } from './node-rpc.js';
 import { createScheduleHandlers } from './schedule-rpc.js';
+import { createStrategyHandlers } from './strategy-rpc.js';
+import type { StrategyStore } from '../strategies/strategy-store.js';
 import { createWatchJob } from './watch-job.js';
 import { createGetJobLog } from './job-log-rpc.js';
 
@@ -31,21 +33,23 @@ export interface CoordinatorServiceDeps {
   tokens: TokenStore;
   audit: AuditLog;
   quota: UserQuota;
+  strategies: StrategyStore;
 }
 
 /**
  * The Coordinator service, every RPC. Handlers return their answer or throw a typed error
  * (shared/errors.ts); rpc-handlers.ts sends one or the other, mapped by grpc-status.ts.
  */
-export function createCoordinatorService({ store, runner, table, limits, log, datasets, datasetReferences, schedules, tokens, audit, quota }: CoordinatorServiceDeps): CoordinatorHandlers {
+export function createCoordinatorService({ store, runner, table, limits, log, datasets, datasetReferences, schedules, tokens, audit, quota, strategies }: CoordinatorServiceDeps): CoordinatorHandlers {
   const jobs = new JobViews(store, runner);
   return {
-    ...createJobHandlers({ store, runner, jobs, datasets, limits, audit, quota, log }),
+    ...createJobHandlers({ store, runner, jobs, datasets, strategies, limits, audit, quota, log }),
     WatchJob: createWatchJob(runner.hub, jobs, log),
     GetJobLog: createGetJobLog(runner.jobLog, jobs, log),
     ...createNodeHandlers(table, log),
     ...createDatasetHandlers(datasets, datasetReferences, audit, log),
     ...createScheduleHandlers(schedules, audit, log),
     ...createAuthHandlers(tokens, audit, log),
+    ...createStrategyHandlers(strategies, audit, log),
   };
 }

@@ -1,6 +1,6 @@
 import { Internal, QuantgridError, Unavailable, errorMessage } from '../../shared/errors.js';
 
-export { DATASET_STORE, JOB_STORE, SCHEDULE_STORE } from '../redis/store-names.js';
+export { DATASET_STORE, JOB_STORE, SCHEDULE_STORE, STRATEGY_STORE } from '../redis/store-names.js';
 
 /** Socket-level failures: the server is not there (yet, or any more). */
 const CONNECTION_ERROR_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN']);

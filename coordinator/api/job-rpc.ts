@@ -3,6 +3,7 @@ import { LIST_JOBS_DEFAULT, LIST_JOBS_MAX } from '../../shared/api-limits.js';
 import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { DatasetStore } from '../datasets/dataset-store.js';
+import type { StrategyIndex } from '../../shared/tasks/stored-strategies.js';
 import { isTerminalStatus, JOB_STATUSES } from '../../shared/job-status.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
@@ -24,6 +25,7 @@ export interface JobRpcDeps {
   runner: JobRunner;
   jobs: JobViews;
   datasets: DatasetStore;
+  strategies: StrategyIndex;
   limits: SpecLimits;
   audit: AuditLog;
   quota: UserQuota;
@@ -34,13 +36,13 @@ export interface JobRpcDeps {
 const LIST_MAX_BYTES = MAX_MESSAGE_BYTES / 2;
 
 /** Submitting, reading, cancelling and listing jobs (watching: watch-job.ts). */
-export function createJobHandlers({ store, runner, jobs, datasets, limits, audit, quota, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
+export function createJobHandlers({ store, runner, jobs, datasets, strategies, limits, audit, quota, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
   const context = (rpc: JobRpcName): RpcContext => ({ rpc, log, dependency: JOB_STORE });
   return {
     SubmitJob: unary(context('SubmitJob'), async (request, call) => {
       const principal = principalOf(call);
-      // Stored datasets resolved, the spec validated and normalised by its kind: once, here.
-      const data = { ...(await validateSubmission(request, limits, datasets)), owner: principal.user };
+      // Stored datasets and user strategies resolved, the spec validated and normalised by its kind: once, here.
+      const data = { ...(await validateSubmission(request, limits, datasets, strategies)), owner: principal.user };
       checkUserQuota(principal.user, data, (await store.unfinished()).map((job) => job.data), quota);
       const { jobId, duplicate } = await store.submit(data);
       if (duplicate) log.info({ job: jobId, requestId: data.requestId }, 'duplicate submission: the job of that request id');

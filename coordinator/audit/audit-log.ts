@@ -11,6 +11,8 @@ export const AUDIT_ACTIONS = [
   'dataset.remove',
   'dataset.untag',
   'dataset.expire',
+  'strategy.push',
+  'strategy.remove',
   'schedule.add',
   'schedule.remove',
   'schedule.pause',

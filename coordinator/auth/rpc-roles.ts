@@ -14,6 +14,9 @@ export const RPC_ROLES: Readonly<Record<string, Role>> = {
   ListNodes: 'viewer',
   ListDatasets: 'viewer',
   FetchDataset: 'viewer',
+  ListStrategies: 'viewer',
+  GetStrategy: 'viewer',
+  FetchStrategy: 'viewer',
   ListSchedules: 'viewer',
   WhoAmI: 'viewer',
   GetJobResult: 'viewer',
@@ -24,6 +27,8 @@ export const RPC_ROLES: Readonly<Record<string, Role>> = {
   AppendDatasetStream: 'submitter',
   TagDataset: 'submitter',
   RemoveDataset: 'submitter',
+  PushStrategy: 'submitter',
+  RemoveStrategy: 'submitter',
   AddSchedule: 'submitter',
   RemoveSchedule: 'submitter',
   PauseSchedule: 'submitter',
@@ -36,7 +41,7 @@ export const RPC_ROLES: Readonly<Record<string, Role>> = {
 };
 
 /** RPCs a node agent may call with its proof of the cluster secret instead of a token. */
-export const NODE_RPCS: ReadonlySet<string> = new Set(['FetchDataset']);
+export const NODE_RPCS: ReadonlySet<string> = new Set(['FetchDataset', 'FetchStrategy']);
 
 export function requiredRole(rpc: string): Role {
   return RPC_ROLES[rpc] ?? 'admin';

@@ -1,6 +1,7 @@
 import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logging.js';
 import { taskKindByName } from '../../shared/tasks/registry.js';
+import { installStrategyManifests, type StrategyIndex } from '../../shared/tasks/stored-strategies.js';
 import type { JobEventLog } from './job-event-log.js';
 import type { JobLog, JobLogEntry } from './job-log.js';
 import { JobExecution, JobFailure } from './job-execution.js';
@@ -32,6 +33,8 @@ export class JobRunner {
     private readonly ledger: PartitionLedger,
     /** Every job's log (what its partitions report, what the coordinator decided). */
     readonly jobLog: JobLog,
+    /** Where the manifests of the user strategies a job runs come from (to plan and merge it). */
+    private readonly strategies?: StrategyIndex,
   ) {}
 
   /** A line about the whole job in its log, from this coordinator. */
@@ -71,6 +74,12 @@ export class JobRunner {
     if (!kind) throw new JobFailure(`unknown task kind "${data.kind}"`);
     if (data.kindSpec === undefined || data.kindSpec === null) throw new JobFailure('queued by an older coordinator without a validated spec: submit the job again');
     const spec: unknown = data.kindSpec;
+    const strategyRefs = kind.strategies?.(spec) ?? [];
+    try {
+      await installStrategyManifests(strategyRefs, this.strategies);
+    } catch (error) {
+      throw new JobFailure(`the job's strategy is not available: ${errorMessage(error)}`);
+    }
     const specJson = JSON.stringify(spec);
     const required = [...new Set([...kind.capabilities, ...data.spec.requiredCapabilities])];
     const cacheable = kind.cacheable && data.noCache !== true;
@@ -79,7 +88,7 @@ export class JobRunner {
     const execution = new JobExecution(
       jobId,
       this.hub,
-      { jobId, kind: kind.name, specJson, datasetIds: kind.datasets(spec), requiredCapabilities: required, priority: data.priority, owner: data.owner ?? '', cancelled: false },
+      { jobId, kind: kind.name, specJson, datasetIds: kind.datasets(spec), strategyRefs, requiredCapabilities: required, priority: data.priority, owner: data.owner ?? '', cancelled: false },
       async (index, resultJson) => {
         if (cacheable) this.ledger.cache(cacheHashes[index], resultJson).catch(warn('partition result not cached'));
         // The result is in memory either way: a failed write costs durability, not the job.

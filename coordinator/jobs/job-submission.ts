@@ -3,6 +3,7 @@ import type { JobSpec__Output } from '../../shared/generated/quantgrid/v1/JobSpe
 import type { SubmitJobRequest__Output } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import { selectTaskKind } from '../../shared/tasks/registry.js';
 import type { DatasetIndex } from '../../shared/tasks/stored-datasets.js';
+import type { StrategyIndex } from '../../shared/tasks/stored-strategies.js';
 import {
   CAPABILITY_PATTERN,
   CAPABILITY_RULE,
@@ -11,7 +12,7 @@ import {
   MAX_REQUEST_ID_LENGTH,
 } from '../../shared/tasks/submission-limits.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
-import { DATASET_STORE } from '../redis/store-names.js';
+import { DATASET_STORE, STRATEGY_STORE } from '../redis/store-names.js';
 import type { QueuedJobData } from './job-model.js';
 
 /** The dataset store could not be asked (not the submission's fault: the client may retry). */
@@ -23,12 +24,12 @@ export class DatasetLookupError extends Unavailable {
 }
 
 /**
- * Checks a submission once: resolves the stored datasets its spec names, validates the spec with its
+ * Checks a submission once: resolves the stored datasets and user strategy its spec names, validates the spec with its
  * kind (which applies the kind's defaults) and the envelope. Returns the queued job's data, which
  * carries the normalised spec: the runner and the agents use it as is. Throws ValidationError naming
  * the field, or DatasetLookupError. The request's spec is filled in place (stored datasets).
  */
-export async function validateSubmission(request: SubmitJobRequest__Output, limits: SpecLimits, datasets: DatasetIndex): Promise<QueuedJobData> {
+export async function validateSubmission(request: SubmitJobRequest__Output, limits: SpecLimits, datasets: DatasetIndex, strategies?: StrategyIndex): Promise<QueuedJobData> {
   if (!request.spec) throw new ValidationError('spec', 'is required');
   const { kind, raw } = selectTaskKind(request.spec as unknown as { kind?: string } & Record<string, unknown>);
   try {
@@ -36,6 +37,12 @@ export async function validateSubmission(request: SubmitJobRequest__Output, limi
   } catch (error) {
     if (error instanceof ValidationError) throw error;
     throw new DatasetLookupError(error);
+  }
+  try {
+    await kind.resolveStrategies?.(raw, strategies);
+  } catch (error) {
+    if (error instanceof ValidationError) throw error;
+    throw new Unavailable(STRATEGY_STORE, error);
   }
   const kindSpec: unknown = kind.validate(raw, limits);
   request.spec.requiredCapabilities.forEach((capability, index) => {

@@ -37,6 +37,8 @@ export interface JobDispatchContext {
   specJson: string;
   /** The stored datasets the spec reads (its kind's datasets(spec)), sent so agents need not read the spec. */
   datasetIds: readonly string[];
+  /** The user strategies (NAME@ID) the spec runs (its kind's strategies(spec)), fetched by agents like datasets. */
+  strategyRefs?: readonly string[];
   requiredCapabilities: readonly string[];
   priority: number;
   /** The user the job runs as: free slots go to users in turn (FairShareQueue). */
@@ -186,6 +188,7 @@ export class PartitionDispatcher {
       heartbeatMs: this.options.heartbeatMs,
       datasetSource: this.options.datasetSource?.() ?? '',
       datasetIds: [...task.job.datasetIds],
+      strategyRefs: [...(task.job.strategyRefs ?? [])],
     }, node.signer?.metadata(RUN_PARTITION_METHOD) ?? new grpc.Metadata());
     const now = Date.now();
     const run: RunningAttempt = { node, attempt, call, lastMessageAt: now, startedAt: now };

@@ -3,3 +3,4 @@ export const JOB_STORE = 'job store (Redis)';
 export const DATASET_STORE = 'dataset store (Redis)';
 export const SCHEDULE_STORE = 'schedule store (Redis)';
 export const TOKEN_STORE = 'token store (Redis)';
+export const STRATEGY_STORE = 'strategy store (Redis)';

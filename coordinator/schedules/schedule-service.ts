@@ -8,6 +8,7 @@ import type { SubmitJobRequest__Output } from '../../shared/generated/quantgrid/
 import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import { validateSubmission } from '../jobs/job-submission.js';
+import type { StrategyIndex } from '../../shared/tasks/stored-strategies.js';
 import type { FinishedOutcome, JobHooks } from '../jobs/job-hooks.js';
 import type { DatasetIndex } from '../../shared/tasks/stored-datasets.js';
 import { isTerminalStatus } from '../../shared/job-status.js';
@@ -77,6 +78,8 @@ export class ScheduleService {
     private readonly log: Logger,
     /** Shortest gap allowed between two occurrences of a cron (checkCron). */
     private readonly minIntervalMs = DEFAULT_MIN_SCHEDULE_INTERVAL_MS,
+    /** Where a template's user strategy is resolved (at each firing: NAME means the version latest then). */
+    private readonly strategies?: StrategyIndex,
   ) {}
 
   /**
@@ -88,7 +91,7 @@ export class ScheduleService {
     if (!request) throw new ValidationError('template', 'is required (the job each occurrence submits)');
     const template: SubmitJobRequest__Output = { ...request, name: request.name.trim() || name, requestId: '' };
     try {
-      return { request: template, data: await validateSubmission(structuredClone(template), this.limits, this.datasets) };
+      return { request: template, data: await validateSubmission(structuredClone(template), this.limits, this.datasets, this.strategies) };
     } catch (error) {
       if (error instanceof ValidationError) throw new ValidationError(`template.${error.field}`, error.reason);
       throw error;

@@ -28,6 +28,9 @@ import type { ListAuditResponse__Output } from '../generated/quantgrid/v1/ListAu
 import type { ListTokensResponse__Output } from '../generated/quantgrid/v1/ListTokensResponse.js';
 import type { Principal__Output } from '../generated/quantgrid/v1/Principal.js';
 import type { TokenInfo__Output } from '../generated/quantgrid/v1/TokenInfo.js';
+import type { ListStrategiesResponse__Output } from '../generated/quantgrid/v1/ListStrategiesResponse.js';
+import type { StrategyCode__Output } from '../generated/quantgrid/v1/StrategyCode.js';
+import type { StrategyInfo__Output } from '../generated/quantgrid/v1/StrategyInfo.js';
 import { bearerTokenInterceptor } from '../grpc/bearer-token-interceptor.js';
 import { createCoordinatorClient, type CoordinatorClient } from '../grpc/clients.js';
 import type { TlsConfig } from '../grpc/credentials.js';
@@ -35,6 +38,8 @@ import { CoordinatorError, describeGrpcError, isServiceError } from './coordinat
 
 /** Deadline of each unary call unless the options say otherwise. */
 export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+/** Least deadline of PushStrategy, which runs the strategy twice in a sandbox before answering. */
+export const PUSH_STRATEGY_TIMEOUT_MS = 60_000;
 
 export interface ConnectionOptions {
   /** HOST:PORT (or any gRPC target) of the coordinator. */
@@ -97,9 +102,10 @@ export class CoordinatorConnection {
   private unary<Response>(
     invoke: (options: grpc.CallOptions, callback: grpc.requestCallback<Response>) => unknown,
     jobId?: string,
+    timeoutMs = this.timeoutMs,
   ): Promise<Response> {
     return new Promise((resolve, reject) => {
-      invoke({ deadline: Date.now() + this.timeoutMs }, (error, response) => {
+      invoke({ deadline: Date.now() + timeoutMs }, (error, response) => {
         if (error) reject(this.toError(error, jobId));
         else resolve(response as Response);
       });
@@ -228,6 +234,25 @@ export class CoordinatorConnection {
 
   listDatasets(): Promise<ListDatasetsResponse__Output> {
     return this.unary((options, callback) => this.client.listDatasets({}, options, callback));
+  }
+
+  /** Stores a strategy bundle (checked by the coordinator in a sandbox first, which may take a while: PUSH_STRATEGY_TIMEOUT_MS at least). */
+  pushStrategy(code: string, name: string): Promise<StrategyInfo__Output> {
+    return this.unary((options, callback) => this.client.pushStrategy({ code, name }, options, callback), undefined, Math.max(this.timeoutMs, PUSH_STRATEGY_TIMEOUT_MS));
+  }
+
+  /** The latest version of every strategy, or every version of `name`. */
+  listStrategies(name = ''): Promise<ListStrategiesResponse__Output> {
+    return this.unary((options, callback) => this.client.listStrategies({ name }, options, callback));
+  }
+
+  getStrategy(ref: string): Promise<StrategyCode__Output> {
+    return this.unary((options, callback) => this.client.getStrategy({ ref }, options, callback));
+  }
+
+  /** NAME: every version; NAME@ID: that one. The versions removed. */
+  removeStrategy(ref: string): Promise<ListStrategiesResponse__Output> {
+    return this.unary((options, callback) => this.client.removeStrategy({ ref }, options, callback));
   }
 
   tagDataset(request: TagDatasetRequest): Promise<DatasetTag__Output> {

@@ -1,5 +1,6 @@
 import { DEFAULT_MAX_BARS } from '../quant/bar-limits.js';
 import type { DatasetIndex } from './stored-datasets.js';
+import type { StrategyIndex } from './stored-strategies.js';
 
 /**
  * A task kind is defined once, in its folder shared/tasks/<kind>/, and used by every side:
@@ -7,6 +8,7 @@ import type { DatasetIndex } from './stored-datasets.js';
  * takes the kind's defaults and limits for its help and checks, and renders its typed result.
  *
  *   resolveDatasets(raw, index)     (coordinator, on submit, before validate: fills stored datasets)
+ *   resolveStrategies(raw, index)   (coordinator, on submit, before validate: a user strategy → NAME@ID)
  *   validate(raw) → spec            (coordinator, on submit, once; applies the defaults; throws ValidationError)
  *   plan(spec, target) → partitions (coordinator; partitions are JSON-serialisable)
  *   run(spec, partition, ctx) → partial result   (agent worker thread, CPU-bound, synchronous)
@@ -60,6 +62,15 @@ export interface TaskKind<Spec, Partition, Partial, Result, Name extends string 
 
   /** Ids of the stored datasets a validated spec reads (an agent fetches them before running a partition). */
   datasets(spec: Spec): string[];
+
+  /**
+   * For a raw spec that names a user strategy (pushed, not built in): resolves it to the exact stored
+   * version and installs its manifest, before validate. Absent for kinds that run no strategies.
+   */
+  resolveStrategies?(raw: unknown, index: StrategyIndex | undefined): Promise<void>;
+
+  /** User strategies (NAME@ID) a validated spec runs (an agent fetches them before running a partition). */
+  strategies?(spec: Spec): string[];
 
   /** A validated spec as the JobSpec member it came from (proto field names in camelCase, every field set). */
   toWire(spec: Spec): Record<string, unknown>;

@@ -18,6 +18,8 @@ import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { QUANTGRID_VERSION } from '../../shared/version.js';
 import { agentServiceMeta } from '../../node-agent/consul-registration.js';
 import { RPC_ROLES } from '../../coordinator/auth/rpc-roles.js';
+import { bundleStrategy } from '../../shared/sandbox/strategy-bundle.js';
+import { fileURLToPath } from 'node:url';
 import { eventually, runInOneProcess, sleep } from '../helpers/jobs.js';
 
 type Who = 'nobody' | 'viewer' | 'sam' | 'sue' | 'admin';
@@ -88,6 +90,8 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
     await watchToEnd(sam, jobId, { timeoutMs: 30_000 });
     const schedule = (name: string) => ({ name, cron: '0 3 * * *', template: { spec: { noop: { partitions: 1 } } } });
     for (const name of ['sam-a', 'sam-b', 'sam-c']) await sam.addSchedule(schedule(name));
+    const code = await bundleStrategy(fileURLToPath(new URL('../../../examples/strategies/triple-ma.ts', import.meta.url)));
+    for (const name of ['sam-a', 'sam-b', 'sam-c']) await sam.pushStrategy(code, name);
     // Sam's dataset and tags: others may not move or remove them.
     const parent = await sam.importDataset({ symbol: 'AUTHAPP', timeframe: '1h', content: Buffer.from(CSV) });
     for (const name of ['auth-app', 'sam-tag', 'sam-tag2']) await sam.tagDataset({ name, dataset: parent.id });
@@ -123,6 +127,11 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
       ['resumeSchedule', () => ({ name: 'sam-a' }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
       ['runScheduleNow', () => ({ name: 'sam-a' }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
       ['removeSchedule', (who) => ({ name: who === 'admin' ? 'sam-c' : 'sam-b' }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
+      ['pushStrategy', (who) => ({ code, name: `by-${who}` }), { viewer: DENIED, sam: OK, sue: OK, admin: OK }],
+      ['listStrategies', () => ({}), { viewer: OK, sam: OK, sue: OK, admin: OK }],
+      ['getStrategy', () => ({ ref: 'sam-a' }), { viewer: OK, sam: OK, sue: OK, admin: OK }],
+      ['removeStrategy', (who) => ({ ref: who === 'admin' ? 'sam-c' : 'sam-b' }), { viewer: DENIED, sam: OK, sue: DENIED, admin: OK }],
+      ['fetchStrategy', () => ({ id: 'f'.repeat(64) }), { viewer: NOT_FOUND, sam: NOT_FOUND, sue: NOT_FOUND, admin: NOT_FOUND }],
       ['createToken', (who) => ({ user: `made-by-${who}`, role: 'viewer' }), { viewer: DENIED, sam: DENIED, sue: DENIED, admin: OK }],
       ['listTokens', () => ({}), { viewer: DENIED, sam: DENIED, sue: DENIED, admin: OK }],
       ['revokeToken', () => ({ user: 'made-by-admin' }), { viewer: DENIED, sam: DENIED, sue: DENIED, admin: OK }],
@@ -243,10 +252,10 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
     const admin = connection('admin');
     const { entries } = await admin.listAudit({ limit: 1000 });
     const seen = new Set(entries.map((entry) => `${entry.user} ${entry.action}`));
-    for (const expected of ['admin token.create', 'admin token.revoke', 'sam job.submit', 'admin job.cancel', 'sam dataset.import', 'sam schedule.add', 'sam schedule.pause', 'sam schedule.remove', 'admin schedule.remove', 'sue job.submit']) {
+    for (const expected of ['admin token.create', 'admin token.revoke', 'sam job.submit', 'admin job.cancel', 'sam dataset.import', 'sam schedule.add', 'sam schedule.pause', 'sam schedule.remove', 'admin schedule.remove', 'sue job.submit', 'sam strategy.push', 'sam strategy.remove', 'admin strategy.remove']) {
       assert.ok(seen.has(expected), `audit has "${expected}"`);
     }
-    assert.ok(!seen.has('sue job.cancel') && !seen.has('vera job.submit'), 'refused calls leave no entry');
+    assert.ok(!seen.has('sue job.cancel') && !seen.has('vera job.submit') && !seen.has('vera strategy.push') && !seen.has('sue strategy.remove'), 'refused calls leave no entry');
     const sams = (await admin.listAudit({ user: 'sam', limit: 1000 })).entries;
     assert.ok(sams.length > 0 && sams.every((entry) => entry.user === 'sam'));
     assert.ok(entries.every((entry, i) => i === 0 || entries[i - 1].timeMs >= entry.timeMs), 'newest first');

@@ -1,4 +1,7 @@
 import { DEFAULT_MAX_BARS } from '../bar-limits.js';
+import { defineStrategy } from '../../strategy-sdk/define-strategy.js';
+import { priorHigh, priorLow } from '../../strategy-sdk/indicator-requests.js';
+import { inProcessDefinition } from './sdk-strategy.js';
 import type { StrategyDefinition } from './types.js';
 
 /**
@@ -10,42 +13,33 @@ import type { StrategyDefinition } from './types.js';
  *   2. entries (only when flat after step 1):
  *               close > HH(entry) → long
  *               close < LL(entry) → short                           (short = 1 only)
+ *
+ * Written on the strategy SDK (docs/strategies.md), as a user's strategy would be, and run in this
+ * thread (inProcessDefinition): a −1 answer is read as flat without short = 1.
  */
-export const donchianBreakout: StrategyDefinition = {
+export const donchianBreakoutSource = defineStrategy({
   name: 'donchian-breakout',
   description: 'long on a close above the prior entry-bar high until a close below the prior exit-bar low (mirrored short side with short = 1)',
-  params: [
-    { name: 'entry', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 60, step: 20 }, description: 'breakout channel (bars)' },
-    { name: 'exit', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 10, stop: 30, step: 10 }, description: 'exit channel (bars)' },
-  ],
-  constraints: [],
-  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
-    const entry = p[0];
-    const exit = p[1];
-    const entryHigh = inputs.indicators.priorHigh(entry);
-    const entryLow = inputs.indicators.priorLow(entry);
-    const exitHigh = inputs.indicators.priorHigh(exit);
-    const exitLow = inputs.indicators.priorLow(exit);
-    const close = inputs.close;
-    const n = close.length;
-    let s = initial;
-    const start = entry > exit ? entry : exit;
-    for (let t = start > from ? start : from; t < n; t++) {
-      const c = close[t];
-      let next = s;
-      if (s > 0) {
-        if (c < exitLow[t]) next = 0;
-      } else if (s < 0) {
-        if (c > exitHigh[t]) next = 0;
-      }
-      if (next === 0) {
-        if (c > entryHigh[t]) next = 1;
-        else if (allowShort && c < entryLow[t]) next = -1;
-      }
-      if (next !== s) {
-        out.push(t, next);
-        s = next;
-      }
-    }
+  params: {
+    entry: { min: 1, max: DEFAULT_MAX_BARS, period: true, default: { start: 20, stop: 60, step: 20 }, description: 'breakout channel (bars)' },
+    exit: { min: 1, max: DEFAULT_MAX_BARS, period: true, default: { start: 10, stop: 30, step: 10 }, description: 'exit channel (bars)' },
   },
-};
+  indicators: (p) => ({ entryHigh: priorHigh(p.entry), entryLow: priorLow(p.entry), exitHigh: priorHigh(p.exit), exitLow: priorLow(p.exit) }),
+  warmup: (p) => (p.entry > p.exit ? p.entry : p.exit),
+  rule(t, { ind, close, position }) {
+    const c = close[t];
+    let next = position;
+    if (position > 0) {
+      if (c < ind.exitLow[t]) next = 0;
+    } else if (position < 0) {
+      if (c > ind.exitHigh[t]) next = 0;
+    }
+    if (next === 0) {
+      if (c > ind.entryHigh[t]) next = 1;
+      else if (c < ind.entryLow[t]) next = -1;
+    }
+    return next as 1 | 0 | -1;
+  },
+});
+
+export const donchianBreakout: StrategyDefinition = inProcessDefinition(donchianBreakoutSource);

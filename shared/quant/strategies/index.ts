@@ -5,6 +5,7 @@ import { macdCross } from './macd-cross.js';
 import { rsiReversion } from './rsi-reversion.js';
 import { smaCrossover } from './sma-crossover.js';
 import type { ParamSchema, StrategyDefinition } from './types.js';
+import { installedUserStrategy } from './user-strategies.js';
 
 export type { LessThanConstraint, ParamSchema, StrategyDefinition, StrategyInputs } from './types.js';
 export { SignalBuffer } from './types.js';
@@ -25,6 +26,11 @@ const DEFINITIONS: readonly StrategyDefinition[] = [
 export const STRATEGIES: ReadonlyMap<string, StrategyDefinition> = new Map(DEFINITIONS.map((d) => [d.name, d]));
 export const STRATEGY_NAMES: readonly string[] = DEFINITIONS.map((d) => d.name);
 export const DEFAULT_STRATEGY = 'sma-crossover';
+
+/** A built-in strategy by name, or an installed user strategy by reference NAME@ID (see user-strategies.ts). */
+export function strategyDefinition(name: string): StrategyDefinition | undefined {
+  return STRATEGIES.get(name) ?? installedUserStrategy(name);
+}
 
 /**
  * Common to every strategy and swept like the others: short = 0 long-only (the default),

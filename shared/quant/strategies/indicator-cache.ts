@@ -1,3 +1,4 @@
+import { atr } from '../indicators/atr.js';
 import { bollinger } from '../indicators/bollinger.js';
 import { ema, emaErrorBound } from '../indicators/ema.js';
 import { macdBounds, type MacdArrays } from '../indicators/macd.js';
@@ -215,6 +216,11 @@ export class IndicatorCache {
   /** Wilder RSI of the closes. */
   rsi(period: number): Float64Array {
     return this.get(`rsi:${period}`, () => [rsi(this.series.close, period)])[0];
+  }
+
+  /** Wilder's average true range of the bars. */
+  atr(period: number): Float64Array {
+    return this.get(`atr:${period}`, () => [atr(this.series.high, this.series.low, this.series.close, period)])[0];
   }
 
   /** Bollinger bands of the closes: [middle, upper, lower] (middle = sma(period) on the tick grid). */

@@ -1,4 +1,5 @@
 import { resolveStoredDataset, storedDatasetIds } from '../stored-datasets.js';
+import { resolveUserStrategy, userStrategyRefs } from '../stored-strategies.js';
 import type { TaskKind } from '../task-kind.js';
 import { mergeBacktest, type BacktestResult } from './merge.js';
 import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
@@ -41,6 +42,8 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
     await resolveYearDays(raw, index);
   },
   datasets: (spec) => storedDatasetIds(spec.dataset),
+  resolveStrategies: (raw, index) => resolveUserStrategy(raw, 'strategy', 'backtest.strategy', index),
+  strategies: (spec) => userStrategyRefs(spec.strategy),
   toWire: backtestSpecToWire,
   measure: measureBacktest,
   plan: planBacktest,

@@ -1,4 +1,4 @@
-import { STRATEGIES, sweptParams, type StrategyDefinition } from '../../quant/strategies/index.js';
+import { strategyDefinition, sweptParams, type StrategyDefinition } from '../../quant/strategies/index.js';
 import { valueAt, valueCount } from './grid.js';
 import { objectiveKey, type Constraint, type Objective } from './objective.js';
 import type { BacktestPartial, BacktestTableRow } from './run.js';
@@ -195,7 +195,7 @@ function aggregateOf(spec: BacktestSpec, scores: ReadonlyArray<number | null | f
 
 /** The two swept parameters with more than one value, in sweep order, or null unless there are exactly two. */
 function heatmapAxes(spec: BacktestSpec): { x: number; y: number; xs: number[]; ys: number[] } | null {
-  const definition = STRATEGIES.get(spec.strategy) as StrategyDefinition;
+  const definition = strategyDefinition(spec.strategy) as StrategyDefinition;
   const schema = sweptParams(definition);
   const varying: number[] = [];
   const axes: number[][] = [];

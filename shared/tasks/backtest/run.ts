@@ -2,7 +2,7 @@ import { loadSeries } from '../../quant/dataset.js';
 import { gridRegime } from '../../quant/indicators/grid-regime.js';
 import { EquityAccumulator, riskFreePerPeriod } from '../../quant/metrics.js';
 import { ExecutionState } from '../../quant/strategies/execution-state.js';
-import { simulate, STRATEGIES, type StrategyDefinition } from '../../quant/strategies/index.js';
+import { simulate, strategyDefinition, type StrategyDefinition } from '../../quant/strategies/index.js';
 import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
 import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint, unitFingerprint, unitPrefix, type UnitIdentity } from './checkpoint.js';
@@ -61,7 +61,7 @@ export const PROGRESS_EVERY = 8;
 
 /** The equity curves of rows (their whole series, sampled), recomputed from their parameters. */
 function curvesOf(spec: BacktestSpec, rows: readonly BacktestRow[], names: readonly string[], tau: number): EquityCurve[] {
-  const definition = STRATEGIES.get(spec.strategy) as StrategyDefinition;
+  const definition = strategyDefinition(spec.strategy) as StrategyDefinition;
   const costs = { feeBps: spec.feeBps, slippageBps: spec.slippageBps };
   const acc = new EquityAccumulator();
   const values = new Float64Array(names.length);
@@ -78,7 +78,7 @@ function curvesOf(spec: BacktestSpec, rows: readonly BacktestRow[], names: reado
 
 export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPartition, context: RunContext): BacktestPartial {
   if (spec.walkForward) return runWalkForwardPartition(spec, partition, context);
-  const definition = STRATEGIES.get(spec.strategy) as StrategyDefinition;
+  const definition = strategyDefinition(spec.strategy) as StrategyDefinition;
   const sweep = sweepOf(spec);
   const names = sweep.names;
   const perSymbol = spec.combinations;

@@ -4,7 +4,7 @@ import { asRecord, DEFAULT_SEED, MAX_SEED, MIN_BARS, numberField, stringField, v
 import {
   DEFAULT_STRATEGY,
   SETTING_PARAMS,
-  STRATEGIES,
+  strategyDefinition,
   STRATEGY_NAMES,
   sweptParams,
   type ParamSchema,
@@ -187,7 +187,7 @@ function validateCost(record: Record<string, unknown>, key: string, field: strin
 
 /** The full grid of a validated spec's ranges. `cap` bounds the work of counting absurd constrained ranges. */
 export function gridOf(spec: Pick<BacktestSpec, 'strategy' | 'params'>, cap?: number): ParamGrid {
-  const definition = STRATEGIES.get(spec.strategy) as StrategyDefinition;
+  const definition = strategyDefinition(spec.strategy) as StrategyDefinition;
   const schema = sweptParams(definition);
   return new ParamGrid(schema, schema.map((p) => spec.params[p.name]), definition.constraints[0] ?? null, cap);
 }
@@ -259,8 +259,8 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
   const dataset = validateDataset(input.dataset, 'backtest.dataset', limits, DEFAULT_BARS);
 
   const strategy = stringField(input, 'strategy', 'backtest.strategy') || DEFAULT_STRATEGY;
-  const definition = STRATEGIES.get(strategy);
-  if (!definition) throw new ValidationError('backtest.strategy', `unknown strategy ${quoteInput(strategy)} (known: ${STRATEGY_NAMES.join(', ')})`);
+  const definition = strategyDefinition(strategy);
+  if (!definition) throw new ValidationError('backtest.strategy', `unknown strategy ${quoteInput(strategy)} (built in: ${STRATEGY_NAMES.join(', ')}; pushed ones: quantgrid strategy ls)`);
   const swept = sweptParams(definition);
   const known = [...swept, ...SETTING_PARAMS].map((p) => p.name);
 

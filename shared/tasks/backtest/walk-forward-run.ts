@@ -1,7 +1,7 @@
 import { loadSeries } from '../../quant/dataset.js';
 import { EquityAccumulator, riskFreePerPeriod, type ExtendedMetrics } from '../../quant/metrics.js';
 import type { Ohlcv } from '../../quant/ohlcv.js';
-import { SignalBuffer, simulate, STRATEGIES, type StrategyDefinition } from '../../quant/strategies/index.js';
+import { SignalBuffer, simulate, strategyDefinition, type StrategyDefinition } from '../../quant/strategies/index.js';
 import { windowSignals } from '../../quant/strategies/windows.js';
 import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
@@ -116,7 +116,7 @@ interface Leader {
 
 export function runWalkForwardPartition(spec: BacktestSpec, partition: BacktestPartition, context: RunContext): { first: number; evaluated: number; excluded: number; rows: []; walkForward: WalkForwardPartial } {
   const walkForward = spec.walkForward as WalkForwardSpec;
-  const definition = STRATEGIES.get(spec.strategy) as StrategyDefinition;
+  const definition = strategyDefinition(spec.strategy) as StrategyDefinition;
   const sweep = sweepOf(spec);
   const names = sweep.names;
   const windows = walkForward.windows;

@@ -1,0 +1,28 @@
+import type { IndicatorRequest } from '../../strategy-sdk/indicator-requests.js';
+import type { IndicatorCache } from './indicator-cache.js';
+
+/**
+ * The array a strategy's indicator request names, from the series' IndicatorCache (computed once
+ * per series and parameters, shared by every combination; the request is checked beforehand).
+ */
+export function indicatorArray(cache: IndicatorCache, r: IndicatorRequest): Float64Array {
+  const a = r.args;
+  switch (r.indicator) {
+    case 'sma':
+      return cache.sma(a[0]);
+    case 'ema':
+      return cache.ema(a[0]);
+    case 'rsi':
+      return cache.rsi(a[0]);
+    case 'atr':
+      return cache.atr(a[0]);
+    case 'bollinger':
+      return cache.bollinger(a[0], a[1])[r.output];
+    case 'macd':
+      return cache.macd(a[0], a[1], a[2])[r.output];
+    case 'priorHigh':
+      return cache.priorHigh(a[0]);
+    case 'priorLow':
+      return cache.priorLow(a[0]);
+  }
+}

@@ -1,0 +1,34 @@
+import type { StrategyManifest } from '../strategy-sdk/manifest.js';
+import { definitionOfManifest } from '../quant/strategies/sdk-strategy.js';
+import { installUserStrategy } from '../quant/strategies/user-strategies.js';
+import { SandboxedStrategy } from './sandboxed-strategy.js';
+import type { SandboxLimits } from './sandbox-limits.js';
+
+/**
+ * The sandboxed user strategies of this thread (an agent's worker), by reference NAME@ID. The
+ * worker installs the strategies a partition names before running it and calls newPartition()
+ * first, which disposes every isolate: each partition starts with fresh isolates and a fresh time budget.
+ */
+const sandboxes = new Map<string, SandboxedStrategy>();
+let limits: Partial<SandboxLimits> = {};
+
+/** Limits of the sandboxes created from now on (the agent's --strategy-memory-mb, --strategy-timeout-ms). */
+export function setSandboxLimits(next: Partial<SandboxLimits>): void {
+  limits = { ...next };
+}
+
+/** Makes `ref` runnable by the engine here (strategyDefinition(ref)), its code in a sandbox. */
+export function installSandboxedStrategy(ref: string, code: string, manifest: StrategyManifest): void {
+  let sandbox = sandboxes.get(ref);
+  if (!sandbox) {
+    sandbox = new SandboxedStrategy(ref, code, limits);
+    sandboxes.set(ref, sandbox);
+  }
+  const runner = sandbox;
+  installUserStrategy(ref, definitionOfManifest(manifest, (inputs, values, allowShort, out, from, initial) => runner.signals(inputs, values, allowShort, out, from, initial), ref));
+}
+
+/** Disposes every isolate (they start again, afresh, when next used). */
+export function newPartition(): void {
+  for (const sandbox of sandboxes.values()) sandbox.dispose();
+}

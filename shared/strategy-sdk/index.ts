@@ -1,0 +1,30 @@
+/**
+ * quantgrid/strategy — the strategy SDK (see docs/strategies.md). Everything a strategy file imports.
+ */
+export {
+  defineStrategy,
+  StrategyDefinitionError,
+  type ParamSpec,
+  type ParamSpecs,
+  type ParamValues,
+  type IndicatorRequests,
+  type RuleContext,
+  type Strategy,
+  type StrategySource,
+  type Target,
+} from './define-strategy.js';
+export {
+  atr,
+  bollingerLower,
+  bollingerMiddle,
+  bollingerUpper,
+  ema,
+  macdLine,
+  macdSignal,
+  priorHigh,
+  priorLow,
+  rsi,
+  sma,
+  type IndicatorName,
+  type IndicatorRequest,
+} from './indicator-requests.js';
