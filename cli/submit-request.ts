@@ -30,6 +30,8 @@ export interface SubmitCommonFlags {
   deadline?: string;
   /** --no-cache sets this to false. */
   cache?: boolean;
+  /** --full: no checkpoints of an earlier job, no cached results. */
+  full?: boolean;
 }
 
 /** The dataset flags of the kinds that read bars. */
@@ -83,6 +85,7 @@ export function envelope(flags: SubmitCommonFlags): Omit<SubmitJobRequest, 'spec
     requestId: flags.requestId ?? '',
     deadlineSeconds: flags.deadline === undefined ? 0 : flagValue('--deadline', flags.deadline, parseDeadline),
     noCache: flags.cache === false,
+    ...(flags.full === true ? { full: true } : {}),
     maxPartitions: flags.maxPartitions === undefined ? 0 : flagValue('--max-partitions', flags.maxPartitions, parseIntegerIn(0, UINT32_MAX)),
   };
 }

@@ -15,6 +15,7 @@ import { NodeDiscovery } from './nodes/node-discovery.js';
 import { NodeStatusProber } from './nodes/node-status-prober.js';
 import { NodeTable } from './nodes/node-table.js';
 import { PartitionDispatcher } from './partitions/partition-dispatcher.js';
+import { CheckpointStore } from './partitions/checkpoint-store.js';
 import { PartitionLedger } from './partitions/partition-ledger.js';
 import { connectRedis, duplicateRedis } from './redis/redis-connection.js';
 import { AuditLog } from './audit/audit-log.js';
@@ -109,12 +110,13 @@ async function main(): Promise<void> {
     log,
   );
   const jobLog = new JobLog(duplicateRedis(redis, log, 'job log'), config.queuePrefix, retention.age, log, apiRedis);
-  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, jobLog, strategies);
   const datasets = new DatasetStore(store.connection, config.queuePrefix, { budgetBytes: config.datasetBudgetBytes });
   datasets
     .migrate()
     .then((count) => count > 0 && log.info({ datasets: count }, 'datasets stored whole cut into chunks'))
     .catch((error) => log.warn({ err: errorMessage(error) }, 'datasets stored whole not cut into chunks (they stay readable)'));
+  const checkpoints = new CheckpointStore(duplicateRedis(redis, log, 'checkpoints'), config.queuePrefix, Math.ceil(config.partitionCacheTtlMs / 1000));
+  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, jobLog, strategies, { checkpoints, lineage: datasets });
   const worker = new JobWorker(store, runner, config.jobConcurrency, log, {
     lockMs: config.jobLockMs,
     stalledIntervalMs: config.stalledIntervalMs,

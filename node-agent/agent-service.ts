@@ -17,6 +17,7 @@ import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
 import type { DatasetCacheStats } from './dataset-cache.js';
 import type { FetchedStrategy, StrategyCache } from './strategy-cache.js';
 import { isExactStrategyRef } from '../shared/sandbox/strategy-ref.js';
+import { MAX_CHECKPOINT_UNITS_PER_PARTITION, MAX_UNIT_CHECKPOINT_BYTES, type UnitCheckpoint } from '../shared/tasks/continuation.js';
 
 /** Where partitions get stored datasets from (the agent's DatasetCache). */
 export interface DatasetSource {
@@ -82,6 +83,12 @@ interface Running {
   /** Ends the stream with this error and stops the worker. */
   abandon(code: PartitionErrorCode, message: string): void;
   done: Promise<void>;
+}
+
+/** The request's checkpoints (checked by refusal()) as the worker takes them. */
+function checkpointsOf(request: RunPartitionRequest__Output): UnitCheckpoint[] | undefined {
+  const given = Array.isArray(request.checkpoints) ? request.checkpoints : [];
+  return given.length === 0 ? undefined : given.map((checkpoint) => ({ unit: checkpoint.unit, data: checkpoint.data }));
 }
 
 function errorEvent(code: PartitionErrorCode, message: string, deterministic: boolean, stack = ''): PartitionEvent {
@@ -285,6 +292,10 @@ export class AgentService {
     if (refs.length > MAX_STRATEGIES_PER_PARTITION) return bad(`strategy_refs: at most ${MAX_STRATEGIES_PER_PARTITION}`);
     const badRef = refs.findIndex((ref) => typeof ref !== 'string' || !isExactStrategyRef(ref));
     if (badRef >= 0) return bad(`strategy_refs[${badRef}]: not NAME@ID (ID: 64 lower-case hex digits)`);
+    const checkpoints = Array.isArray(request.checkpoints) ? request.checkpoints : [];
+    if (checkpoints.length > MAX_CHECKPOINT_UNITS_PER_PARTITION) return bad(`checkpoints: at most ${MAX_CHECKPOINT_UNITS_PER_PARTITION}`);
+    const badCheckpoint = checkpoints.findIndex((c) => !c || !Number.isInteger(c.unit) || !(c.data instanceof Uint8Array) || c.data.byteLength === 0 || c.data.byteLength > MAX_UNIT_CHECKPOINT_BYTES);
+    if (badCheckpoint >= 0) return bad(`checkpoints[${badCheckpoint}]: a unit index and 1 to ${MAX_UNIT_CHECKPOINT_BYTES} bytes of data`);
     if (this.draining) return new PartitionFailure('DRAINING', 'the agent is shutting down; run the partition elsewhere');
     return undefined;
   }
@@ -387,7 +398,10 @@ export class AgentService {
         this.counters.completed++;
         this.options.onCompleted?.(request.kind, outcome.computeMs);
         logger.debug({ ...where, computeMs: Math.round(outcome.computeMs) }, 'partition completed');
-        end({ result: { resultJson: outcome.resultJson, computeMs: outcome.computeMs } });
+        const result = outcome.work
+          ? { resultJson: outcome.resultJson, computeMs: outcome.computeMs, checkpoints: outcome.checkpoints ?? [], work: outcome.work }
+          : { resultJson: outcome.resultJson, computeMs: outcome.computeMs };
+        end({ result });
       }
       this.running.delete(running);
       resolveDone();
@@ -399,7 +413,7 @@ export class AgentService {
       .then(
         ([datasets, strategies]) =>
           lease.run(
-            { kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets, strategies },
+            { kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets, strategies, checkpoints: checkpointsOf(request) },
             { onProgress, onLog: (level, message) => send({ log: { level, message } }), signal: controller.signal },
           ),
         (error: unknown) => {

@@ -10,6 +10,7 @@ import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.
 import { indicatorCacheTotals, setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
 import { MAX_LOG_LINE_BYTES, MAX_PARTITION_LOG_LINES, truncateUtf8 } from '../shared/job-log-limits.js';
 import { installSandboxedStrategy, newPartition, setSandboxLimits } from '../shared/sandbox/sandbox-registry.js';
+import { checkpointsWithinBudget, CollectingContinuation } from '../shared/tasks/continuation.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
 
 if (!parentPort) throw new Error('partition-worker.js runs as a worker thread of the node agent');
@@ -59,6 +60,10 @@ function runPartition(request: WorkerRequest): void {
   let lastSent = -1;
   let lastSentAt = 0;
   let logged = 0;
+  // A kind with a continuation runs with one in the cluster (its partials then carry no checkpoints);
+  // a job on data it can continue along keeps them: run() gets the given ones, and what it leaves goes back.
+  const keepsCheckpoints = kind.continuation !== undefined && kind.continuation.dataset(spec) !== undefined;
+  const continuation = kind.continuation ? new CollectingContinuation(keepsCheckpoints ? (request.checkpoints ?? []) : []) : undefined;
   const context = {
     warn(message: string): void {
       logged += 1;
@@ -74,6 +79,7 @@ function runPartition(request: WorkerRequest): void {
       reply({ type: 'progress', id, fraction: clamped });
     },
     isCancelled,
+    continuation,
   };
 
   // Stored datasets arrive with the request (shared memory); the previous partition's are released.
@@ -126,7 +132,13 @@ function runPartition(request: WorkerRequest): void {
     reply({ type: 'error', id, code: 'TASK_ERROR', message: `the partition's result is ${(bytes / (1024 * 1024)).toFixed(1)} MiB, over the ${limit} a partition may return: split the job into more partitions (max_partitions) or ask for less (e.g. no include_series)` });
     return;
   }
-  reply({ type: 'result', id, resultJson, computeMs });
+  if (!continuation || !keepsCheckpoints) {
+    reply({ type: 'result', id, resultJson, computeMs });
+    return;
+  }
+  // Checkpoints past the message budget are left out: their units run in full next time.
+  const { kept } = checkpointsWithinBudget(continuation.left);
+  reply({ type: 'result', id, resultJson, computeMs, checkpoints: kept, work: continuation.work });
 }
 
 port.on('message', (request: WorkerRequest) => {

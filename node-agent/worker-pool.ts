@@ -1,6 +1,7 @@
 import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
 import type { StrategyManifest } from '../shared/strategy-sdk/manifest.js';
 import type { SandboxLimits } from '../shared/sandbox/sandbox-limits.js';
+import type { PartitionWork, UnitCheckpoint } from '../shared/tasks/continuation.js';
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
@@ -52,6 +53,8 @@ export interface PartitionTask {
   datasets?: Record<string, DecodedDataset>;
   /** User strategies the spec runs, by NAME@ID: their bundles run in sandboxes in the worker. */
   strategies?: Record<string, { code: string; manifest: StrategyManifest }>;
+  /** Incremental re-runs: checkpoints an earlier job left for some of the partition's units. */
+  checkpoints?: UnitCheckpoint[];
 }
 
 export interface RunOptions {
@@ -67,6 +70,9 @@ export interface PartitionOutcome {
   resultJson: string;
   /** Time run() took in the worker thread. */
   computeMs: number;
+  /** Kinds with a continuation, on a stored dataset: the units' checkpoints at their last bar, and what they simulated. */
+  checkpoints?: UnitCheckpoint[];
+  work?: PartitionWork;
 }
 
 /** A reserved slot: run one task on it, or release it unused. */
@@ -93,7 +99,7 @@ export type WorkerReply =
   | { type: 'ready' }
   | { type: 'progress'; id: number; fraction: number }
   | { type: 'log'; id: number; level: 'warn' | 'info' | 'error'; message: string }
-  | { type: 'result'; id: number; resultJson: string; computeMs: number; indicatorCache?: IndicatorCacheTotals }
+  | { type: 'result'; id: number; resultJson: string; computeMs: number; checkpoints?: UnitCheckpoint[]; work?: PartitionWork; indicatorCache?: IndicatorCacheTotals }
   | { type: 'error'; id: number; code: 'INVALID_ARGUMENT' | 'TASK_ERROR' | 'INTERNAL'; message: string; stack?: string; indicatorCache?: IndicatorCacheTotals }
   | { type: 'cancelled'; id: number };
 
@@ -354,7 +360,7 @@ export class WorkerPool {
         options.signal.addEventListener('abort', active.onAbort, { once: true });
       }
       Atomics.store(slot.cancel, 0, 0);
-      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson, datasets: task.datasets, strategies: task.strategies };
+      const request: WorkerRequest = { type: 'run', id, kind: task.kind, specJson: task.specJson, partitionJson: task.partitionJson, datasets: task.datasets, strategies: task.strategies, checkpoints: task.checkpoints };
       worker.postMessage(request);
     });
   }
@@ -411,7 +417,7 @@ export class WorkerPool {
           active,
           active.cancelRequested
             ? new PartitionFailure('CANCELLED', 'cancelled')
-            : { resultJson: message.resultJson, computeMs: message.computeMs },
+            : { resultJson: message.resultJson, computeMs: message.computeMs, checkpoints: message.checkpoints, work: message.work },
         );
         return;
       case 'error':

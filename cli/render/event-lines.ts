@@ -41,6 +41,21 @@ export function reusedText(progress: JobProgress__Output): string {
   return reused + recovered;
 }
 
+/**
+ * Incremental re-runs: '9800 units continued from checkpoints, 200 from their first bar (3 given a
+ * checkpoint that did not match), 240000 bars simulated (24 per unit)', or '' when the job counted
+ * no units (a kind or dataset without checkpoints, or nothing computed).
+ */
+export function unitsText(progress: JobProgress__Output): string {
+  const { unitsContinued, unitsRejected, unitsFull, barsSimulated } = progress;
+  const units = unitsContinued + unitsFull;
+  if (units === 0) return '';
+  const rejected = unitsRejected > 0 ? ` (${unitsRejected} given a checkpoint that did not match)` : '';
+  const perUnit = barsSimulated / units;
+  const each = Number.isInteger(perUnit) ? String(perUnit) : perUnit.toFixed(1);
+  return `${unitsContinued} units continued from checkpoints, ${unitsFull} from their first bar${rejected}, ${barsSimulated} bars simulated (${each} per unit)`;
+}
+
 function partitionLabel(event: JobEvent__Output): string {
   return event.partition >= 0 ? `partition ${event.partition}` : 'a partition';
 }
@@ -67,7 +82,7 @@ export function describeEvent(event: JobEvent__Output): string {
     case 'JOB_EVENT_TYPE_PROGRESS':
       return describeProgress(event.progress);
     case 'JOB_EVENT_TYPE_COMPLETED':
-      return `completed${event.progress && event.progress.partitionsTotal > 0 ? `: ${event.progress.partitionsDone}/${event.progress.partitionsTotal} partitions, retries ${event.progress.retries}${reusedText(event.progress)}` : ''}`;
+      return `completed${event.progress && event.progress.partitionsTotal > 0 ? `: ${event.progress.partitionsDone}/${event.progress.partitionsTotal} partitions, retries ${event.progress.retries}${reusedText(event.progress)}${unitsText(event.progress) ? `; ${unitsText(event.progress)}` : ''}` : ''}`;
     case 'JOB_EVENT_TYPE_FAILED':
       return `failed${reason}`;
     case 'JOB_EVENT_TYPE_CANCELLED':

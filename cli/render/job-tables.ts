@@ -12,6 +12,7 @@ import {
 } from './format.js';
 import { renderKeyValueTable, renderTable } from './table.js';
 import { cliKindOfSpec } from '../kinds/index.js';
+import { unitsText } from './event-lines.js';
 
 /** One line describing what a job computes (its kind's own description, cli/kinds/). */
 export function describeSpec(spec: JobSpec__Output | null | undefined): string {
@@ -67,6 +68,8 @@ export function renderJobDetails(job: Job__Output, nowMs: number): string {
   }
   rows.push(['retries', String(progress?.retries ?? 0)]);
   if (progress && progress.partitionsReused > 0) rows.push(['reused', `${progress.partitionsReused} partitions from the result cache`]);
+  if (progress && unitsText(progress)) rows.push(['units', unitsText(progress)]);
+  if (progress?.continuedFrom) rows.push(['continued', `from an identical earlier job on dataset ${progress.continuedFrom}`]);
   if (progress && progress.partitionsRecovered > 0) rows.push(['recovered', `${progress.partitionsRecovered} partitions finished before a coordinator took the job over`]);
   rows.push(['created', formatTimestamp(job.createdAtMs)]);
   rows.push(['started', formatTimestamp(job.startedAtMs)]);

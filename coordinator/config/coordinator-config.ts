@@ -144,7 +144,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--dataset-budget <bytes>', 'most bytes of stored datasets the cluster keeps in Redis (e.g. 8GiB; 0: no limit); past it an import or append is refused (RESOURCE_EXHAUSTED)')
     .env('QUANTGRID_DATASET_BUDGET')
     .default('8GiB'),
-  new Option('--partition-cache-ttl <duration>', 'how long a partition result stays reusable by identical later jobs')
+  new Option('--partition-cache-ttl <duration>', 'how long a partition result stays reusable by identical later jobs, and units\' checkpoints by later jobs on data that extends theirs')
     .env('QUANTGRID_PARTITION_CACHE_TTL')
     .default('7d'),
   new Option('--partitions-per-slot <n>', 'partitions planned per free slot, to balance uneven nodes')

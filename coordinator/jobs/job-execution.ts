@@ -4,7 +4,8 @@ import type { JobEventLog } from './job-event-log.js';
 import type { JobLogEntry } from './job-log.js';
 import { toJobProgress, type ProgressSnapshot } from './job-model.js';
 import type { NodeRecord } from '../nodes/node-table.js';
-import type { FailureDetail, JobDispatchContext, PartitionListener, PartitionTask } from '../partitions/partition-dispatcher.js';
+import type { FailureDetail, JobDispatchContext, PartitionContinuation, PartitionListener, PartitionTask } from '../partitions/partition-dispatcher.js';
+import { addWork, NO_WORK, type PartitionWork } from '../../shared/tasks/continuation.js';
 
 /** Where a job's log lines go (JobLog.append). */
 export type JobLogSink = (entry: JobLogEntry) => void;
@@ -24,6 +25,10 @@ export class JobExecution implements PartitionListener {
   private recovered = 0;
   /** Partitions computed by this execution (not restored); the ETA is based on them. */
   private computed = 0;
+  /** What the units of the partitions computed here simulated (incremental re-runs). */
+  private work: PartitionWork = { ...NO_WORK };
+  /** The dataset whose earlier job's checkpoints this job's units are given ('' for none). */
+  continuedFrom = '';
   private readonly runningByNode = new Map<string, number>();
   private runningCount = 0;
   private firstStartAt = 0;
@@ -45,7 +50,7 @@ export class JobExecution implements PartitionListener {
      * PARTITION_FINISHED event goes out, only once this settles: what progress reports as done is
      * what a coordinator taking the job over will find and not recompute.
      */
-    private readonly recordResult: (index: number, resultJson: string) => Promise<void> = async () => undefined,
+    private readonly recordResult: (index: number, resultJson: string, continuation?: PartitionContinuation) => Promise<void> = async () => undefined,
     /** The job's log (partition reports, retries, quarantines); default: nowhere. */
     private readonly logLine: JobLogSink = () => undefined,
   ) {
@@ -88,6 +93,8 @@ export class JobExecution implements PartitionListener {
       etaSeconds: this.etaSeconds(),
       reused: this.reused,
       recovered: this.recovered,
+      work: { ...this.work },
+      ...(this.continuedFrom ? { continuedFrom: this.continuedFrom } : {}),
     };
   }
 
@@ -147,7 +154,7 @@ export class JobExecution implements PartitionListener {
     this.logLine({ jobId: this.jobId, source: 'partition', level: known, message, partition: task.index, nodeId: node.id, attempt });
   }
 
-  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number): void {
+  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation?: PartitionContinuation): void {
     if (this.settled) return;
     try {
       this.partials[task.index] = JSON.parse(resultJson);
@@ -155,8 +162,9 @@ export class JobExecution implements PartitionListener {
       this.fail(`partition ${task.index} returned malformed JSON from ${node.id}`);
       return;
     }
-    void this.recordResult(task.index, resultJson).then(() => {
+    void this.recordResult(task.index, resultJson, continuation).then(() => {
       if (this.settled) return;
+      if (continuation) this.work = addWork(this.work, continuation.work);
       this.done += 1;
       this.computed += 1;
       this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt });

@@ -1,6 +1,7 @@
 import type { JobSpec__Output } from '../../shared/generated/quantgrid/v1/JobSpec.js';
 import type { JobStatus } from '../../shared/generated/quantgrid/v1/JobStatus.js';
 import type { JobProgress } from '../../shared/generated/quantgrid/v1/JobProgress.js';
+import { NO_WORK, type PartitionWork } from '../../shared/tasks/continuation.js';
 
 /**
  * What a BullMQ job carries: the spec as validated on submit (coordinator/jobs/job-submission.ts).
@@ -21,6 +22,8 @@ export interface QueuedJobData {
   deadlineAt?: number;
   /** Recompute every partition instead of reusing cached results. */
   noCache?: boolean;
+  /** Run every unit from its first bar: no earlier job's checkpoints (and no cached results: noCache is set too). */
+  full?: boolean;
   requestId?: string;
   /** The schedule that submitted the job (coordinator/schedule-service.ts). */
   schedule?: string;
@@ -41,6 +44,9 @@ export interface ProgressSnapshot {
   /** Partitions taken from the result cache, and those recorded before a takeover. */
   reused?: number;
   recovered?: number;
+  /** Incremental re-runs: what the units computed here simulated, and the dataset whose checkpoints they continued from. */
+  work?: PartitionWork;
+  continuedFrom?: string;
 }
 
 export type JobStatusName = Exclude<JobStatus, number>;
@@ -68,7 +74,9 @@ export function isSnapshot(value: unknown): value is ProgressSnapshot {
 }
 
 export function toJobProgress(snapshot: ProgressSnapshot | undefined): JobProgress {
-  if (!snapshot) return { partitionsTotal: 0, partitionsDone: 0, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: -1, partitionsReused: 0, partitionsRecovered: 0 };
+  const work = snapshot?.work ?? NO_WORK;
+  const counts = { unitsContinued: work.unitsContinued, unitsRejected: work.unitsRejected, unitsFull: work.unitsFull, barsSimulated: work.barsSimulated, continuedFrom: snapshot?.continuedFrom ?? '' };
+  if (!snapshot) return { partitionsTotal: 0, partitionsDone: 0, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: -1, partitionsReused: 0, partitionsRecovered: 0, ...counts };
   return {
     partitionsTotal: snapshot.total,
     partitionsDone: snapshot.done,
@@ -78,5 +86,6 @@ export function toJobProgress(snapshot: ProgressSnapshot | undefined): JobProgre
     etaSeconds: snapshot.etaSeconds,
     partitionsReused: snapshot.reused ?? 0,
     partitionsRecovered: snapshot.recovered ?? 0,
+    ...counts,
   };
 }

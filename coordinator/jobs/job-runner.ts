@@ -10,11 +10,20 @@ import type { NodeTable } from '../nodes/node-table.js';
 import type { PartitionDispatcher, PartitionTask } from '../partitions/partition-dispatcher.js';
 import { partitionCacheHash, type PartitionLedger } from '../partitions/partition-ledger.js';
 import { choosePartitionCount } from '../partitions/partition-planner.js';
+import { checkpointRunKey, type CheckpointStore } from '../partitions/checkpoint-store.js';
+import { continuedWork, minPartitionsForCheckpoints } from '../../shared/tasks/continuation.js';
+import { findPreviousRun, type DatasetLineage } from './previous-run.js';
 
 export class JobCancelled extends Error {}
 
 export interface JobRunnerOptions {
   partitionsPerSlot: number;
+}
+
+/** Incremental re-runs: where units' checkpoints are kept, and the datasets' lineage to find an earlier job's. */
+export interface RunnerContinuation {
+  checkpoints: CheckpointStore;
+  lineage: DatasetLineage;
 }
 
 /**
@@ -35,6 +44,7 @@ export class JobRunner {
     readonly jobLog: JobLog,
     /** Where the manifests of the user strategies a job runs come from (to plan and merge it). */
     private readonly strategies?: StrategyIndex,
+    private readonly continuation?: RunnerContinuation,
   ) {}
 
   /** A line about the whole job in its log, from this coordinator. */
@@ -85,14 +95,22 @@ export class JobRunner {
     const cacheable = kind.cacheable && data.noCache !== true;
     let cacheHashes: string[] = [];
     const warn = (what: string) => (error: unknown) => this.log.warn({ job: jobId, err: errorMessage(error) }, what);
+    // A job on data its kind can continue along keeps its units' checkpoints (shared/tasks/continuation.ts).
+    const continuation = this.continuation && kind.continuation ? { store: this.continuation.checkpoints, kind: kind.continuation } : undefined;
+    const checkpointDataset: string | undefined = continuation?.kind.dataset(spec);
+    const runKey = continuation && checkpointDataset ? checkpointRunKey(kind.name, kind.version, continuation.kind.lineageKey(spec)) : '';
     const execution = new JobExecution(
       jobId,
       this.hub,
       { jobId, kind: kind.name, specJson, datasetIds: kind.datasets(spec), strategyRefs, requiredCapabilities: required, priority: data.priority, owner: data.owner ?? '', cancelled: false },
-      async (index, resultJson) => {
+      async (index, resultJson, returned) => {
         if (cacheable) this.ledger.cache(cacheHashes[index], resultJson).catch(warn('partition result not cached'));
-        // The result is in memory either way: a failed write costs durability, not the job.
-        await this.ledger.record(jobId, index, resultJson).catch(warn('partition result not recorded'));
+        // The result is in memory either way: a failed write costs durability (or the next run's
+        // checkpoints: those units run in full), not the job. Both are in Redis before the partition counts as done.
+        await Promise.all([
+          this.ledger.record(jobId, index, resultJson).catch(warn('partition result not recorded')),
+          continuation && checkpointDataset && returned ? continuation.store.save(runKey, checkpointDataset, returned.checkpoints).catch(warn('checkpoints not stored')) : undefined,
+        ]);
       },
       (entry) => this.jobLog.append(entry),
     );
@@ -145,18 +163,48 @@ export class JobRunner {
       if (cancelled) throw new JobCancelled();
       if (deadlineReason) throw new JobFailure(deadlineReason);
 
+      let work = kind.measure(spec);
+      // An incremental re-run: an identical job on a dataset this one extends left its units'
+      // checkpoints (read per partition at dispatch) and maybe work the kind carries over (the
+      // walk-forward windows it computed: the partitions skip them, the merge takes them).
+      let carriedPartial: unknown;
+      let kept: unknown;
+      let continuedFrom = '';
+      if (continuation && checkpointDataset && data.full !== true) {
+        const from = await findPreviousRun(runKey, checkpointDataset, this.continuation!.lineage, continuation.store).catch((error: unknown) => {
+          warn('no earlier run looked for: the units run in full')(error);
+          return undefined;
+        });
+        kept = from && continuation.kind.carry ? await continuation.store.carried(runKey, from).catch(warn('carried work not read: the job runs in full')) : undefined;
+        if (from) {
+          continuedFrom = from;
+          // Planned as what it is: each unit simulates only the new bars.
+          const [previous, current] = await Promise.all([this.continuation!.lineage.info(from), this.continuation!.lineage.info(checkpointDataset)]).catch(() => [undefined, undefined]);
+          if (previous && current) work = continuedWork(work, previous.bars, current.bars);
+          execution.dispatchContext.loadCheckpoints = (partition) => continuation.store.load(runKey, from, continuation.kind.units(partition));
+        }
+      }
       const totalSlots = this.table.capableNodes(required).reduce((sum, node) => sum + node.slots, 0);
       const count = choosePartitionCount({
-        work: kind.measure(spec),
+        work,
         totalSlots,
         partitionsPerSlot: this.options.partitionsPerSlot,
         maxPartitions: data.spec.maxPartitions,
+        // Small enough partitions for their checkpoints to fit in a message each way.
+        minPartitions: checkpointDataset ? minPartitionsForCheckpoints(work.units) : 1,
       });
       // A job taken over from another coordinator keeps its plan and the results recorded so far.
-      const { partitions, resumed } = await this.ledger.plan(jobId, () => kind.plan(spec, { partitions: count }));
+      const { partitions: planned, resumed } = await this.ledger.plan(jobId, () => kind.plan(spec, { partitions: count }));
+      const carry = continuation?.kind.carry;
+      let partitions = planned;
+      if (carry && kept !== undefined) {
+        partitions = planned.map((partition) => carry.resume(spec, partition, kept));
+        carriedPartial = carry.partial(spec, kept);
+      }
       const known = new Map<number, { index: number; resultJson: string; how: 'recovered' | 'reused' }>();
       if (resumed) for (const [index, resultJson] of await this.ledger.recorded(jobId)) known.set(index, { index, resultJson, how: 'recovered' });
       if (cacheable) {
+        // A resumed partition (one that skips carried work) is its own cache entry: it answers differently.
         cacheHashes = partitions.map((partition) => partitionCacheHash(kind.name, kind.version, specJson, JSON.stringify(partition)));
         const missing = partitions.map((_, index) => index).filter((index) => !known.has(index));
         const hits = await this.ledger.cached(missing.map((index) => cacheHashes[index]));
@@ -166,10 +214,12 @@ export class JobRunner {
           this.ledger.record(jobId, missing[i], resultJson).catch(warn('partition result not recorded'));
         });
       }
+      // Said only of a job that computes something (one answered from the cache continues nothing).
+      if (known.size < partitions.length || carriedPartial !== undefined) execution.continuedFrom = continuedFrom;
       execution.begin(partitions.length, [...known.values()]);
       onProgress(execution.snapshot());
       const reused = [...known.values()].filter((entry) => entry.how === 'reused').length;
-      this.log.info({ job: jobId, kind: kind.name, partitions: partitions.length, totalSlots, resumed, recovered: known.size - reused, reused }, 'job planned');
+      this.log.info({ job: jobId, kind: kind.name, partitions: partitions.length, totalSlots, resumed, recovered: known.size - reused, reused, continuedFrom: execution.continuedFrom || undefined }, 'job planned');
       this.logJob(
         jobId,
         'info',
@@ -188,7 +238,13 @@ export class JobRunner {
 
       execution.phase = 'merging';
       onProgress(execution.snapshot());
-      const result = kind.merge(spec, execution.partials);
+      const partials = carriedPartial === undefined ? execution.partials : [...execution.partials, carriedPartial];
+      const result = kind.merge(spec, partials);
+      if (continuation && checkpointDataset && continuation.kind.carry) {
+        // What the next run on a dataset extending this one carries over (kept as long as the checkpoints).
+        const kept = continuation.kind.carry.keep(spec, partials);
+        if (kept !== undefined) await continuation.store.carry(runKey, checkpointDataset, kept).catch(warn('carried work not stored'));
+      }
       return JSON.stringify(result);
     } catch (error) {
       if (cancelled) throw new JobCancelled();

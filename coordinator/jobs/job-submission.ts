@@ -72,7 +72,9 @@ export async function validateSubmission(request: SubmitJobRequest__Output, limi
     priority: request.priority,
     submittedAt,
     deadlineAt: request.deadlineSeconds > 0 ? submittedAt + request.deadlineSeconds * 1000 : 0,
-    noCache: request.noCache,
+    // A full run recomputes every unit: a cached partition may hold the result of a continued one.
+    noCache: request.noCache || request.full,
+    full: request.full,
     requestId: request.requestId,
   };
 }

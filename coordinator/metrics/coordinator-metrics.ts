@@ -58,7 +58,7 @@ export class CoordinatorMetrics implements DispatchObserver {
     this.attempts = new HotCounter(`${p}partition_attempts_total`, 'Partition attempts dispatched by this coordinator that ended, by task kind and outcome (completed, failed, retried, exhausted, refused, cancelled)', ['kind', 'outcome'], registry);
     this.runSeconds = new HotHistogram(`${p}partition_run_seconds`, 'Time from dispatch to result of partition attempts that completed, by task kind', ['kind'], RUN_BUCKETS, registry);
     this.dispatchLatency = new HotHistogram(`${p}partition_dispatch_latency_seconds`, 'Time a partition waited in the dispatch queue before it was sent to a node (first attempt and retries), by task kind', ['kind'], LATENCY_BUCKETS, registry);
-    this.retries = new HotCounter(`${p}partition_retries_total`, 'Partitions sent to another node after a transient failure, by cause (agent-error, stream-error, stream-ended, heartbeat-timeout)', ['cause'], registry);
+    this.retries = new HotCounter(`${p}partition_retries_total`, 'Partitions sent to another node after a transient failure, by cause (agent-error, stream-error, stream-ended, heartbeat-timeout, dispatch-failed)', ['cause'], registry);
     this.failovers = new HotCounter(`${p}partition_failovers_total`, 'Retries because the node was found unreachable (dead, cut off, or silent past the heartbeat timeout)', [], registry).child();
     this.quarantines = new Counter({ name: `${p}node_quarantines_total`, help: 'Times a node was quarantined after consecutive failures', registers });
     this.jobsStarted = new Counter({ name: `${p}jobs_started_total`, help: 'Jobs this coordinator started running (a job taken over counts again)', registers });

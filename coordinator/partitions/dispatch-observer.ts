@@ -7,8 +7,8 @@
 /** How an attempt ended. `retried`: a transient failure, run again elsewhere; `exhausted`: the same with no attempt left. */
 export type AttemptOutcome = 'completed' | 'failed' | 'retried' | 'exhausted' | 'refused' | 'cancelled';
 
-/** Why an attempt was retried: an error event from the agent, a broken stream, a stream ended without a result, a silent stream. */
-export type RetryCause = 'agent-error' | 'stream-error' | 'stream-ended' | 'heartbeat-timeout';
+/** Why an attempt was retried: an error event from the agent, a broken stream, a stream ended without a result, a silent stream, a call that could not be made. */
+export type RetryCause = 'agent-error' | 'stream-error' | 'stream-ended' | 'heartbeat-timeout' | 'dispatch-failed';
 
 export interface DispatchObserver {
   /** A partition was sent to a node after waiting queuedMs in the dispatcher's queue. */

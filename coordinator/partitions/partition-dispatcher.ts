@@ -7,6 +7,8 @@ import type { NodeRecord, NodeTable } from '../nodes/node-table.js';
 import { RUN_PARTITION_METHOD } from '../../shared/grpc/node-agent-methods.js';
 import { FairShareQueue } from './fair-share-queue.js';
 import { NO_DISPATCH_OBSERVER, type DispatchObserver, type RetryCause } from './dispatch-observer.js';
+import { errorMessage } from '../../shared/errors.js';
+import { NO_WORK, type PartitionWork, type UnitCheckpoint } from '../../shared/tasks/continuation.js';
 
 /** More about a failed attempt, for the job's log: the worker's stack trace, and whether the failure quarantined the node. */
 export interface FailureDetail {
@@ -17,6 +19,12 @@ export interface FailureDetail {
   nodeId?: string;
 }
 
+/** What an agent returned beside the result, for a job that keeps checkpoints (shared/tasks/continuation.ts). */
+export interface PartitionContinuation {
+  checkpoints: UnitCheckpoint[];
+  work: PartitionWork;
+}
+
 /** The job-side receiver of a partition's fate. One per job, shared by its partitions. */
 export interface PartitionListener {
   started(task: PartitionTask, node: NodeRecord, attempt: number): void;
@@ -24,7 +32,7 @@ export interface PartitionListener {
   ended(task: PartitionTask, node: NodeRecord): void;
   progressed(task: PartitionTask, fraction: number): void;
   retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string, detail?: FailureDetail): void;
-  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number): void;
+  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation?: PartitionContinuation): void;
   /** The partition cannot succeed: a deterministic error, or attempts used up. */
   failed(task: PartitionTask, cause: string, detail?: FailureDetail): void;
   /** A line the partition's code reported while running (PartitionLog from the agent). */
@@ -45,6 +53,11 @@ export interface JobDispatchContext {
   owner: string;
   listener: PartitionListener;
   cancelled: boolean;
+  /**
+   * Incremental re-runs: reads the checkpoints an earlier job left for the partition's units, sent
+   * with it (a slot of the chosen node is held meanwhile). A failed read sends none: the units run in full.
+   */
+  loadCheckpoints?: (partition: unknown) => Promise<UnitCheckpoint[]>;
 }
 
 export interface PartitionTask {
@@ -78,6 +91,15 @@ export interface DispatcherOptions {
   datasetSource?: () => string;
   /** Metrics of dispatch (default: none). */
   observer?: DispatchObserver;
+}
+
+/** The checkpoints and work counts of a result, when the agent sent them (a job that keeps checkpoints). */
+function continuationOf(result: NonNullable<PartitionEvent__Output['result']>): PartitionContinuation | undefined {
+  if (!result.work) return undefined;
+  return {
+    checkpoints: result.checkpoints.map((checkpoint) => ({ unit: checkpoint.unit, data: checkpoint.data })),
+    work: { ...NO_WORK, ...result.work },
+  };
 }
 
 /** Agent-side refusals that say nothing about the partition or the node's health. */
@@ -177,6 +199,33 @@ export class PartitionDispatcher {
     task.attempts += 1;
     const attempt = task.attempts;
     this.table.acquireSlot(node);
+    const load = task.job.loadCheckpoints;
+    if (!load) {
+      this.call(task, node, attempt, []);
+      return;
+    }
+    // Read only now, for one partition at a time per slot: a job's checkpoints are never all in memory.
+    load(task.partition)
+      .catch((error: unknown) => {
+        this.log.warn({ job: task.job.jobId, partition: task.index, err: errorMessage(error) }, 'checkpoints not read: the units run in full');
+        return [];
+      })
+      .then((checkpoints) => {
+        if (task.job.cancelled || task.settled || this.closed) {
+          this.table.releaseSlot(node);
+          this.schedulePump();
+          return;
+        }
+        try {
+          this.call(task, node, attempt, checkpoints);
+        } catch (error) {
+          this.table.releaseSlot(node);
+          this.retry(task, node, Date.now(), 'dispatch-failed', `dispatch failed: ${errorMessage(error)}`, {});
+        }
+      });
+  }
+
+  private call(task: PartitionTask, node: NodeRecord, attempt: number, checkpoints: UnitCheckpoint[]): void {
     const call = node.client.runPartition({
       jobId: task.job.jobId,
       partition: task.index,
@@ -189,6 +238,7 @@ export class PartitionDispatcher {
       datasetSource: this.options.datasetSource?.() ?? '',
       datasetIds: [...task.job.datasetIds],
       strategyRefs: [...(task.job.strategyRefs ?? [])],
+      checkpoints,
     }, node.signer?.metadata(RUN_PARTITION_METHOD) ?? new grpc.Metadata());
     const now = Date.now();
     const run: RunningAttempt = { node, attempt, call, lastMessageAt: now, startedAt: now };
@@ -206,7 +256,7 @@ export class PartitionDispatcher {
           this.observer.attemptEnded(task.job.kind, 'completed', Date.now() - run.startedAt);
           task.settled = true;
           this.table.recordSuccess(node);
-          task.job.listener.finished(task, event.result!.resultJson, node, attempt);
+          task.job.listener.finished(task, event.result!.resultJson, node, attempt, continuationOf(event.result!));
           return;
         case 'error': {
           const error = event.error!;
@@ -224,7 +274,7 @@ export class PartitionDispatcher {
             task.job.listener.failed(task, `${error.code}: ${error.message}`, { stack, nodeId: node.id });
           } else {
             const quarantinedForMs = this.table.recordFailure(node, false);
-            this.retry(task, run, 'agent-error', `${error.code}: ${error.message}`, { stack, quarantinedForMs });
+            this.retry(task, run.node, run.startedAt, 'agent-error', `${error.code}: ${error.message}`, { stack, quarantinedForMs });
           }
           return;
         }
@@ -243,13 +293,13 @@ export class PartitionDispatcher {
       this.finishAttempt(task, run);
       const unreachable = error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED;
       const quarantinedForMs = this.table.recordFailure(node, unreachable);
-      this.retry(task, run, 'stream-error', `stream failed: ${error.details || error.message}`, { quarantinedForMs }, unreachable);
+      this.retry(task, run.node, run.startedAt, 'stream-error', `stream failed: ${error.details || error.message}`, { quarantinedForMs }, unreachable);
     });
     call.on('end', () => {
       if (task.running !== run) return;
       this.finishAttempt(task, run);
       const quarantinedForMs = this.table.recordFailure(node, false);
-      this.retry(task, run, 'stream-ended', 'stream ended without a result', { quarantinedForMs });
+      this.retry(task, run.node, run.startedAt, 'stream-ended', 'stream ended without a result', { quarantinedForMs });
     });
   }
 
@@ -260,21 +310,20 @@ export class PartitionDispatcher {
     task.job.listener.ended(task, run.node);
   }
 
-  private retry(task: PartitionTask, run: RunningAttempt, why: RetryCause, cause: string, detail: FailureDetail, failover = false): void {
-    const node = run.node;
+  private retry(task: PartitionTask, node: NodeRecord, startedAt: number, why: RetryCause, cause: string, detail: FailureDetail, failover = false): void {
     if (detail.quarantinedForMs) this.observer.quarantined();
     if (task.job.cancelled) {
-      this.observer.attemptEnded(task.job.kind, 'cancelled', Date.now() - run.startedAt);
+      this.observer.attemptEnded(task.job.kind, 'cancelled', Date.now() - startedAt);
       return;
     }
     (task.excluded ??= new Set()).add(node.id);
     if (task.attempts >= this.options.maxAttempts) {
-      this.observer.attemptEnded(task.job.kind, 'exhausted', Date.now() - run.startedAt);
+      this.observer.attemptEnded(task.job.kind, 'exhausted', Date.now() - startedAt);
       task.settled = true;
       task.job.listener.failed(task, `failed after ${task.attempts} attempts, last on ${node.id}: ${cause}`, { ...detail, nodeId: node.id });
       return;
     }
-    this.observer.attemptEnded(task.job.kind, 'retried', Date.now() - run.startedAt);
+    this.observer.attemptEnded(task.job.kind, 'retried', Date.now() - startedAt);
     this.observer.retried(why, failover);
     this.log.info({ job: task.job.jobId, partition: task.index, node: node.id, attempt: task.attempts, cause }, 'retrying partition elsewhere');
     task.job.listener.retried(task, node, task.attempts, cause, detail);
@@ -305,7 +354,7 @@ export class PartitionDispatcher {
       this.finishAttempt(task, run);
       run.call.cancel();
       const quarantinedForMs = this.table.recordFailure(run.node, true);
-      this.retry(task, run, 'heartbeat-timeout', `no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, { quarantinedForMs }, true);
+      this.retry(task, run.node, run.startedAt, 'heartbeat-timeout', `no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, { quarantinedForMs }, true);
     }
   }
 

@@ -14,6 +14,8 @@ export interface PlanningInput {
   partitionsPerSlot: number;
   /** The job's own cap (0 = none). */
   maxPartitions: number;
+  /** Fewest partitions the job needs (e.g. for its checkpoints to fit in a message each); the job's cap still wins. */
+  minPartitions?: number;
 }
 
 /** Work (in the kinds' cost units, ≈ bar evaluations) below which a partition is not worth sending. */
@@ -28,6 +30,7 @@ export function choosePartitionCount(input: PlanningInput): number {
   let count = Math.min(units, forBalance, worthSending);
   // Never fewer partitions than slots when the work allows it: an idle slot is lost time.
   count = Math.max(count, Math.min(units, Math.max(1, totalSlots)));
+  count = Math.max(count, Math.min(units, Math.floor(input.minPartitions ?? 1)));
   if (maxPartitions > 0) count = Math.min(count, maxPartitions);
   return Math.max(1, count);
 }

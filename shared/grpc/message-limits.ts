@@ -28,6 +28,13 @@ export const INLINE_RESULT_MAX_BYTES = 1024 * 1024;
  */
 export const MAX_AGENT_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * Most bytes of unit checkpoints (incremental re-runs, shared/tasks/continuation.ts) one RunPartition
+ * request or partition result carries, well inside MAX_AGENT_MESSAGE_BYTES beside the spec or the
+ * result: the coordinator plans partitions small enough for theirs to fit (65,536 units at most).
+ */
+export const MAX_PARTITION_CHECKPOINT_BYTES = 16 * 1024 * 1024;
+
 /** Largest file ImportDatasetStream takes (a CSV is parsed as it arrives: the coordinator holds its bars, not the file). */
 export const MAX_IMPORT_BYTES = 4 * 1024 * 1024 * 1024;
 

@@ -1,4 +1,5 @@
 import { DEFAULT_MAX_BARS } from '../quant/bar-limits.js';
+import type { ContinuationContext, KindContinuation } from './continuation.js';
 import type { DatasetIndex } from './stored-datasets.js';
 import type { StrategyIndex } from './stored-strategies.js';
 
@@ -38,6 +39,11 @@ export interface TaskKind<Spec, Partition, Partial, Result, Name extends string 
    * the same kind version, spec and partition (false for kinds whose point is the work itself).
    */
   readonly cacheable: boolean;
+  /**
+   * Kinds whose units can go on from where an identical job on a dataset this one extends ended
+   * (incremental re-runs, shared/tasks/continuation.ts); absent for the others.
+   */
+  readonly continuation?: KindContinuation<Spec, Partition, Partial>;
   /**
    * A few raw specs as a gRPC client might send them (decoded: camelCase, some fields left to the
    * defaults), for the tests every kind gets (tests/unit/tasks/registry.test.ts): each validates,
@@ -123,6 +129,8 @@ export interface RunContext {
    * the first MAX_PARTITION_LOG_LINES of an attempt (shared/job-log-limits.ts). Absent where nobody listens.
    */
   warn?(message: string): void;
+  /** Jobs that keep checkpoints (the kind has a continuation and the spec reads a stored dataset): the units' checkpoints in and out. */
+  continuation?: ContinuationContext;
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -1,9 +1,10 @@
 import { resolveStoredDataset, storedDatasetIds } from '../stored-datasets.js';
 import { resolveUserStrategy, userStrategyRefs } from '../stored-strategies.js';
 import type { TaskKind } from '../task-kind.js';
+import { backtestContinuation, runBacktestInCluster } from './continuation.js';
 import { mergeBacktest, type BacktestResult } from './merge.js';
 import { measureBacktest, planBacktest, type BacktestPartition } from './plan.js';
-import { runBacktestPartition, type BacktestPartial } from './run.js';
+import type { BacktestPartial } from './run.js';
 import { resolveYearDays } from './year-days.js';
 import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestSpecToWire, validateBacktestSpec, type BacktestSpec } from './spec.js';
 
@@ -29,6 +30,7 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   version: '5',
   capabilities: ['backtest'],
   cacheable: true,
+  continuation: backtestContinuation,
   sampleSpecs: [
     { symbols: ['BTCUSDT'] },
     { symbols: ['A', 'B'], feeBps: 0, strategy: 'rsi-reversion', params: { risk_free: { start: 0.02, stop: 0.02, step: 0 } }, search: { method: 'random', samples: 5, seed: 0 } },
@@ -47,6 +49,6 @@ export const backtestKind: TaskKind<BacktestSpec, BacktestPartition, BacktestPar
   toWire: backtestSpecToWire,
   measure: measureBacktest,
   plan: planBacktest,
-  run: runBacktestPartition,
+  run: runBacktestInCluster,
   merge: mergeBacktest,
 };

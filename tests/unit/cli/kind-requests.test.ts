@@ -249,11 +249,13 @@ describe('buildNoopRequest', () => {
     assert.equal(buildNoopRequest({}).spec?.noop?.failPartition, undefined);
   });
 
-  it('--deadline, --no-cache and --request-id go into the request envelope', () => {
+  it('--deadline, --no-cache, --full and --request-id go into the request envelope', () => {
     const request = buildNoopRequest({ deadline: '1h30m', cache: false, requestId: 'nightly-2026-11-27' });
     assert.equal(request.deadlineSeconds, 5400);
     assert.equal(request.noCache, true);
     assert.equal(request.requestId, 'nightly-2026-11-27');
+    assert.equal(request.full, undefined, 'full only when given');
+    assert.equal(buildNoopRequest({ full: true }).full, true);
     assert.equal(buildNoopRequest({ deadline: '1500ms' }).deadlineSeconds, 2);
     for (const text of ['soon', '0s', '25d', '10']) assert.throws(() => buildNoopRequest({ deadline: text }), usageError(/^--deadline: /), text);
   });

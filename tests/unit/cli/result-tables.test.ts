@@ -210,13 +210,15 @@ describe('result tables', () => {
 
 });
 
+const NO_UNIT_COUNTS = { unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '' };
+
 function job(overrides: Partial<Job__Output>): Job__Output {
   return {
     id: 'job-1',
     kind: 'backtest',
     status: 'JOB_STATUS_RUNNING',
     spec: null,
-    progress: { partitionsTotal: 40, partitionsDone: 12, partitionsRunning: 4, retries: 1, runningNodes: ['node-a', 'node-b'], etaSeconds: 30, partitionsReused: 0, partitionsRecovered: 0 },
+    progress: { partitionsTotal: 40, partitionsDone: 12, partitionsRunning: 4, retries: 1, runningNodes: ['node-a', 'node-b'], etaSeconds: 30, partitionsReused: 0, partitionsRecovered: 0, ...NO_UNIT_COUNTS },
     createdAtMs: 1_000_000,
     startedAtMs: 1_002_000,
     finishedAtMs: 0,
@@ -238,7 +240,7 @@ describe('job tables', () => {
     const text = renderJobsTable(
       [
         job({ owner: 'alice' }),
-        job({ id: 'job-2', kind: 'noop', status: 'JOB_STATUS_COMPLETED', finishedAtMs: 1_012_500, progress: { partitionsTotal: 4, partitionsDone: 4, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: 0, partitionsReused: 0, partitionsRecovered: 0 } }),
+        job({ id: 'job-2', kind: 'noop', status: 'JOB_STATUS_COMPLETED', finishedAtMs: 1_012_500, progress: { partitionsTotal: 4, partitionsDone: 4, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: 0, partitionsReused: 0, partitionsRecovered: 0, ...NO_UNIT_COUNTS } }),
         job({ id: 'job-3', status: 'JOB_STATUS_WAITING_FOR_NODES', startedAtMs: 0, progress: null }),
       ],
       now,

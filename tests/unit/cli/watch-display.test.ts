@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import type { JobEvent__Output } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
 import type { JobProgress__Output } from '../../../shared/generated/quantgrid/v1/JobProgress.js';
 import { terminalStatusOf } from '../../../shared/job-status.js';
-import { describeEvent, describeProgress } from '../../../cli/render/event-lines.js';
+import { describeEvent, describeProgress, unitsText } from '../../../cli/render/event-lines.js';
 import { JsonWatchDisplay, LineWatchDisplay, ProgressThrottle } from '../../../cli/render/watch-display.js';
 
 function progress(done: number, overrides: Partial<JobProgress__Output> = {}): JobProgress__Output {
-  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, partitionsReused: 0, partitionsRecovered: 0, ...overrides };
+  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, partitionsReused: 0, partitionsRecovered: 0, unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '', ...overrides };
 }
 
 function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEvent__Output {
@@ -44,6 +44,14 @@ describe('event lines', () => {
     assert.equal(describeEvent(event('JOB_EVENT_TYPE_FAILED', { message: 'partition 3 failed 3 times' })), 'failed: partition 3 failed 3 times');
     assert.match(describeEvent(event('JOB_EVENT_TYPE_COMPLETED', { progress: progress(10) })), /^completed: 10\/10 partitions/);
     assert.equal(describeEvent(event('JOB_EVENT_TYPE_WAITING_FOR_NODES')), 'waiting for nodes');
+  });
+
+  it('says what the units of an incremental re-run simulated, and nothing for a job that counted none', () => {
+    assert.equal(unitsText(progress(10)), '');
+    const continued = progress(10, { unitsContinued: 9800, unitsFull: 200, unitsRejected: 3, barsSimulated: 9800 * 24 + 200 * 5024 });
+    assert.equal(unitsText(continued), '9800 units continued from checkpoints, 200 from their first bar (3 given a checkpoint that did not match), 1240000 bars simulated (124 per unit)');
+    assert.equal(unitsText(progress(10, { unitsContinued: 3, barsSimulated: 10 })), '3 units continued from checkpoints, 0 from their first bar, 10 bars simulated (3.3 per unit)');
+    assert.match(describeEvent(event('JOB_EVENT_TYPE_COMPLETED', { progress: progress(10, { unitsContinued: 80, barsSimulated: 1920 }) })), /; 80 units continued from checkpoints, 0 from their first bar, 1920 bars simulated \(24 per unit\)$/);
   });
 
   it('knows which events end a job', () => {

@@ -44,3 +44,11 @@ test('never more partitions than units, the job\'s cap respected, at least one',
     ),
   );
 });
+
+test('a job that needs more partitions (its checkpoints must fit in a message) gets them, within its units and its cap', () => {
+  const input = { work: { units: 200_000, costPerUnit: 10 }, totalSlots: 2, partitionsPerSlot: 4, maxPartitions: 0 };
+  assert.equal(choosePartitionCount(input), 2);
+  assert.equal(choosePartitionCount({ ...input, minPartitions: 4 }), 4);
+  assert.equal(choosePartitionCount({ ...input, minPartitions: 4, maxPartitions: 3 }), 3, "the job's cap wins");
+  assert.equal(choosePartitionCount({ ...input, work: { units: 3, costPerUnit: 10 }, minPartitions: 4 }), 3, 'never more than the units');
+});

@@ -24,6 +24,7 @@ function request(overrides: Partial<SubmitJobRequest__Output> = {}): SubmitJobRe
     requestId: '',
     deadlineSeconds: 0,
     noCache: false,
+    full: false,
     ...overrides,
   };
 }
@@ -57,6 +58,13 @@ describe('validateSubmission', () => {
     assert.equal(data.noCache, true);
     assert.equal(data.priority, 5);
     assert.equal((await validateSubmission(request(), DEFAULT_SPEC_LIMITS, NO_DATASETS)).deadlineAt, 0);
+  });
+
+  it('a full run (every unit from its first bar) also reuses no cached partitions', async () => {
+    const full = await validateSubmission(request({ full: true }), DEFAULT_SPEC_LIMITS, NO_DATASETS);
+    assert.deepEqual([full.full, full.noCache], [true, true]);
+    const plain = await validateSubmission(request(), DEFAULT_SPEC_LIMITS, NO_DATASETS);
+    assert.deepEqual([plain.full, plain.noCache], [false, false]);
   });
 
   it('names the field of a bad request id or deadline', async () => {

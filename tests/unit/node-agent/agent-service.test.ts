@@ -121,6 +121,9 @@ test('malformed requests get deterministic INVALID_ARGUMENT', async () => {
     [{ partitionJson: '{' }, /partition_json is not JSON/],
     [{ datasetIds: ['../../etc/passwd'] }, /dataset_ids\[0\]: not a dataset id/],
     [{ datasetIds: Array.from({ length: 1025 }, () => 'a'.repeat(64)) }, /dataset_ids: at most 1024/],
+    [{ checkpoints: [{ unit: 3, data: Buffer.alloc(12) }, { unit: 4, data: Buffer.alloc(257) }] }, /checkpoints\[1\]: a unit index and 1 to 256 bytes/],
+    [{ checkpoints: [{ unit: 0, data: Buffer.alloc(0) }] }, /checkpoints\[0\]: a unit index and 1 to 256 bytes/],
+    [{ checkpoints: Array.from({ length: 61_681 }, (_, unit) => ({ unit, data: Buffer.alloc(1) })) }, /checkpoints: at most 61680/],
   ] as Array<[Partial<RunPartitionRequest>, RegExp]>) {
     const error = await errorOf(request(overrides));
     assert.equal(error.code, 'INVALID_ARGUMENT', JSON.stringify(overrides));
