@@ -10,6 +10,7 @@ import { registerDataCommand } from './commands/data.js';
 import { registerScheduleCommand } from './commands/schedule.js';
 import { registerJobCommand } from './commands/job.js';
 import { registerJobsCommand } from './commands/jobs.js';
+import { registerLogsCommand } from './commands/logs.js';
 import { registerNodesCommand } from './commands/nodes.js';
 import { registerStrategyCommand } from './commands/strategy.js';
 import { registerSubmitCommand } from './commands/submit.js';
@@ -39,6 +40,7 @@ Examples:
   registerSubmitCommand(program);
   registerJobsCommand(program);
   registerJobCommand(program);
+  registerLogsCommand(program);
   registerCancelCommand(program);
   registerNodesCommand(program);
   registerDataCommand(program);

@@ -33,6 +33,10 @@ import { formatHostPort } from '../shared/config/host-port.js';
 import { DUPLICATE_SIGNAL_MS } from '../shared/duplicate-signal.js';
 import { CONSUL_TOKEN_FILE_FLAG } from '../shared/config/consul-token-option.js';
 import { warnIfSecretFileExposed } from '../shared/config/secret-file.js';
+import { METRICS_TOKEN_FILE_FLAG } from '../shared/metrics/metrics-options.js';
+import { startMetricsServer, type MetricsServer } from '../shared/metrics/metrics-server.js';
+import { JobLog } from './jobs/job-log.js';
+import { CoordinatorMetrics } from './metrics/coordinator-metrics.js';
 
 const SERVICE_NAME = 'quantgrid.v1.Coordinator';
 const HEARTBEAT_MS = 300;
@@ -85,11 +89,6 @@ async function main(): Promise<void> {
   prober.start();
   // Where agents fetch stored datasets: this API's advertised address, known once the port is bound.
   let datasetSource = '';
-  const dispatcher = new PartitionDispatcher(
-    table,
-    { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: HEARTBEAT_MS, datasetSource: () => datasetSource },
-    log,
-  );
   const redis = await connectRedis({ url: config.redisUrl, passwordFile: config.redisPasswordFile, tlsCaFile: config.redisTlsCaFile }, log, stopping.signal);
   const retention = { age: Math.ceil(config.retentionMs / 1000), count: config.retentionCount };
   const ledger = new PartitionLedger(duplicateRedis(redis, log, 'partition ledger'), config.queuePrefix, retention.age, Math.ceil(config.partitionCacheTtlMs / 1000));
@@ -98,13 +97,26 @@ async function main(): Promise<void> {
   const hub = new JobEventLog(duplicateRedis(redis, log, 'event log'), config.queuePrefix, retention.age, log, apiRedis);
   const strategies = new StrategyStore(apiRedis, config.queuePrefix);
   const store = new JobStore(apiRedis, config.queuePrefix, retention);
+  const metrics: CoordinatorMetrics = new CoordinatorMetrics({
+    table,
+    queuedPartitions: () => dispatcher.queuedCount,
+    runningPartitions: () => dispatcher.runningCount,
+    jobCounts: (...states) => store.queue.getJobCounts(...states),
+    redis: apiRedis,
+  });
+  const dispatcher: PartitionDispatcher = new PartitionDispatcher(
+    table,
+    { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: HEARTBEAT_MS, datasetSource: () => datasetSource, observer: metrics },
+    log,
+  );
+  const jobLog = new JobLog(duplicateRedis(redis, log, 'job log'), config.queuePrefix, retention.age, log, apiRedis);
   const datasets = new DatasetStore(store.connection, config.queuePrefix, { budgetBytes: config.datasetBudgetBytes });
   datasets
     .migrate()
     .then((count) => count > 0 && log.info({ datasets: count }, 'datasets stored whole cut into chunks'))
     .catch((error) => log.warn({ err: errorMessage(error) }, 'datasets stored whole not cut into chunks (they stay readable)'));
   const checkpoints = new CheckpointStore(duplicateRedis(redis, log, 'checkpoints'), config.queuePrefix, Math.ceil(config.partitionCacheTtlMs / 1000));
-  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, strategies, { checkpoints, lineage: datasets });
+  const runner = new JobRunner(table, dispatcher, hub, { partitionsPerSlot: config.partitionsPerSlot }, log, ledger, jobLog, strategies, { checkpoints, lineage: datasets });
   const worker = new JobWorker(store, runner, config.jobConcurrency, log, {
     lockMs: config.jobLockMs,
     stalledIntervalMs: config.stalledIntervalMs,
@@ -112,6 +124,7 @@ async function main(): Promise<void> {
   });
   const schedules = new ScheduleService(store, new ScheduleStore(store.connection, config.queuePrefix), datasets, config.limits, log, config.minScheduleIntervalMs, strategies);
   worker.hooks = schedules.hooks;
+  worker.metrics = metrics;
   worker.start(duplicateRedis(redis, log, 'job worker'));
   schedules.reconcile().catch((error) => log.warn({ err: errorMessage(error) }, 'schedules not reconciled'));
 
@@ -138,6 +151,13 @@ async function main(): Promise<void> {
   const advertiseHost = config.advertiseAddress ?? defaultAdvertiseAddress(config.listen.host);
   datasetSource = formatHostPort(advertiseHost, port);
 
+  warnIfSecretFileExposed(log, METRICS_TOKEN_FILE_FLAG, config.metricsToken);
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsListen) {
+    metricsServer = await startMetricsServer({ ...config.metricsListen, registry: metrics.registry, token: config.metricsToken, tls: config.tls, log });
+    metrics.start();
+  }
+
   shutdown = async (signal) => {
     log.info({ signal }, 'shutting down');
     setServing(health, SERVICE_NAME, false);
@@ -146,6 +166,9 @@ async function main(): Promise<void> {
     try {
       await worker.close();
       await hub.flush();
+      await jobLog.flush();
+      metrics.stop();
+      await metricsServer?.close();
       dispatcher.close();
       discovery.stop();
       prober.stop();
@@ -162,8 +185,8 @@ async function main(): Promise<void> {
   };
 
   const shownHost = isWildcard(config.listen.host) ? '127.0.0.1' : config.listen.host;
-  log.info({ port, datasetSource, consul: config.consulUrl.href, redis: config.redisUrl.host }, 'coordinator ready');
-  process.stdout.write(`quantgrid-coordinator ready address=${shownHost}:${port}\n`);
+  log.info({ port, datasetSource, consul: config.consulUrl.href, redis: config.redisUrl.host, metrics: metricsServer?.url ?? 'off' }, 'coordinator ready');
+  process.stdout.write(`quantgrid-coordinator ready address=${shownHost}:${port}${metricsServer ? ` metrics=${metricsServer.url}` : ''}\n`);
 }
 
 main().catch((error) => {

@@ -15,6 +15,7 @@ import { allTaskKinds, taskKindByName } from '../shared/tasks/registry.js';
 import { CAPABILITY_PATTERN, CAPABILITY_RULE } from '../shared/tasks/submission-limits.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
 import { DEFAULT_DISK_CACHE_BYTES } from './dataset-cache.js';
+import { DEFAULT_AGENT_METRICS_LISTEN, metricsListenOption, metricsRefusal, metricsTokenFileOption, type MetricsListen } from '../shared/metrics/metrics-options.js';
 import { DEFAULT_SANDBOX_LIMITS, MIN_SANDBOX_MEMORY_MIB, type SandboxLimits } from '../shared/sandbox/sandbox-limits.js';
 
 /**
@@ -56,6 +57,10 @@ export interface AgentConfig {
   auth: boolean;
   /** The cluster secret: calls must prove it, and this agent proves it in return. */
   clusterSecretFile: string | undefined;
+  /** The Prometheus endpoint (--metrics-listen); undefined = off. */
+  metricsListen: MetricsListen;
+  /** Bearer token scrapers must send (--metrics-token-file); undefined = none (loopback only). */
+  metricsToken: SecretFile | undefined;
 }
 
 /**
@@ -219,6 +224,8 @@ export const AGENT_OPTIONS: readonly Option[] = [
   describedDefault(new Option('--coordinator-tls-key <file>', 'PEM private key of that client certificate').env('QUANTGRID_COORDINATOR_TLS_KEY'), 'none'),
   clusterSecretFileOption(),
   noAuthOption('accept calls from any caller, without a proof of the cluster secret'),
+  metricsListenOption('QUANTGRID_AGENT_METRICS_LISTEN', DEFAULT_AGENT_METRICS_LISTEN),
+  metricsTokenFileOption(),
 ];
 
 /** The parsed values, by commander attribute name; null = not given (see describedDefault). */
@@ -250,6 +257,8 @@ interface AgentOptionValues {
   coordinatorTlsKey: string | null;
   clusterSecretFile: string | null;
   auth: boolean;
+  metricsListen: MetricsListen;
+  metricsTokenFile: SecretFile | null;
 }
 
 /** Parses "500ms", "3s", "1m", "1m30s", "1.5h" into milliseconds; a bad one is an exit naming option. */
@@ -305,6 +314,8 @@ function specialtiesWithin(specialties: string[], capabilities: readonly string[
 
 /** Why this configuration may not start (secure by default), or undefined. */
 export function agentAuthRefusal(config: AgentConfig): string | undefined {
+  const metrics = metricsRefusal({ listen: config.metricsListen, token: config.metricsToken });
+  if (metrics) return metrics;
   return authRefusal({
     auth: config.auth,
     host: config.host,
@@ -356,5 +367,7 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     coordinatorTls: coordinatorTlsConfig(values, source),
     auth: values.auth,
     clusterSecretFile: values.clusterSecretFile ?? undefined,
+    metricsListen: values.metricsListen,
+    metricsToken: values.metricsTokenFile ?? undefined,
   };
 }

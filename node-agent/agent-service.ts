@@ -55,6 +55,8 @@ export interface AgentServiceOptions {
   strategies?: StrategyCache;
   /** The cluster secret, to answer a coordinator's challenge in GetStatus (calls are checked by agent-server.ts). */
   clusterSecret?: Uint8Array;
+  /** Told of each partition that ran to a result, with the time run() took (the agent's metrics). */
+  onCompleted?: (kind: string, computeMs: number) => void;
 }
 
 export interface AgentCounters {
@@ -89,8 +91,8 @@ function checkpointsOf(request: RunPartitionRequest__Output): UnitCheckpoint[] |
   return given.length === 0 ? undefined : given.map((checkpoint) => ({ unit: checkpoint.unit, data: checkpoint.data }));
 }
 
-function errorEvent(code: PartitionErrorCode, message: string, deterministic: boolean): PartitionEvent {
-  return { error: { code, message, deterministic } };
+function errorEvent(code: PartitionErrorCode, message: string, deterministic: boolean, stack = ''): PartitionEvent {
+  return { error: { code, message, deterministic, stack } };
 }
 
 /**
@@ -390,10 +392,11 @@ export class AgentService {
           this.counters.failed++;
           const level = failure.deterministic ? 'info' : 'warn';
           logger[level]({ ...where, code: failure.code, err: failure.message }, 'partition failed');
-          end(errorEvent(failure.code, failure.message, failure.deterministic));
+          end(errorEvent(failure.code, failure.message, failure.deterministic, failure.taskStack));
         }
       } else {
         this.counters.completed++;
+        this.options.onCompleted?.(request.kind, outcome.computeMs);
         logger.debug({ ...where, computeMs: Math.round(outcome.computeMs) }, 'partition completed');
         const result = outcome.work
           ? { resultJson: outcome.resultJson, computeMs: outcome.computeMs, checkpoints: outcome.checkpoints ?? [], work: outcome.work }
@@ -411,7 +414,7 @@ export class AgentService {
         ([datasets, strategies]) =>
           lease.run(
             { kind: request.kind, specJson: request.specJson, partitionJson: request.partitionJson, datasets, strategies, checkpoints: checkpointsOf(request) },
-            { onProgress, signal: controller.signal },
+            { onProgress, onLog: (level, message) => send({ log: { level, message } }), signal: controller.signal },
           ),
         (error: unknown) => {
           lease.release();

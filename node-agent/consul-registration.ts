@@ -24,11 +24,13 @@ export interface AgentMetaInput {
   /** Task kinds this node is specialised in (--specialties). */
   specialties: readonly string[];
   version: string;
+  /** The /metrics endpoint, when it is on: Prometheus' Consul discovery reads it (docs/deployment.md). */
+  metrics?: { port: number; scheme: 'http' | 'https' };
 }
 
 /**
  * Service Meta the coordinator reads: cores, slots, memory (total bytes), cpu_speed (GHz),
- * capabilities and specialties (comma-joined), version.
+ * capabilities and specialties (comma-joined), version; and for Prometheus metrics_port and metrics_scheme.
  */
 export function agentServiceMeta(input: AgentMetaInput): Record<string, string> {
   return {
@@ -39,6 +41,7 @@ export function agentServiceMeta(input: AgentMetaInput): Record<string, string> 
     capabilities: input.capabilities.join(','),
     specialties: input.specialties.join(','),
     version: input.version,
+    ...(input.metrics ? { metrics_port: String(input.metrics.port), metrics_scheme: input.metrics.scheme } : {}),
   };
 }
 

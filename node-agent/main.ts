@@ -24,6 +24,9 @@ import { DatasetCache } from './dataset-cache.js';
 import { grpcStrategyFetcher, StrategyCache } from './strategy-cache.js';
 import { grpcDatasetDeltaFetcher, grpcDatasetFetcher } from './dataset-fetch.js';
 import { ConsulRegistration, agentServiceMeta, consulAgentApi } from './consul-registration.js';
+import { AgentMetrics } from './agent-metrics.js';
+import { METRICS_TOKEN_FILE_FLAG } from '../shared/metrics/metrics-options.js';
+import { startMetricsServer, type MetricsServer } from '../shared/metrics/metrics-server.js';
 
 const logger = createLogger('node-agent');
 
@@ -57,6 +60,9 @@ async function start(config: AgentConfig): Promise<void> {
   await pool.start();
 
   let nodeId = config.nodeId ?? '';
+  // Created once the service is (it reads the service's counters); no partition runs before.
+  let metrics: AgentMetrics | undefined;
+  const datasets = new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, diskBytes: config.datasetCacheDiskBytes, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), fetchSince: grpcDatasetDeltaFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), logger });
   const service = new AgentService({
     nodeId: () => nodeId,
     version: QUANTGRID_VERSION,
@@ -66,9 +72,19 @@ async function start(config: AgentConfig): Promise<void> {
     capabilities: config.capabilities,
     heartbeatMs: config.heartbeatMs,
     logger,
-    datasets: new DatasetCache({ memoryBytes: config.datasetCacheBytes, dir: config.datasetCacheDir, diskBytes: config.datasetCacheDiskBytes, fetch: grpcDatasetFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), fetchSince: grpcDatasetDeltaFetcher({ tls: config.coordinatorTls, clusterSecret: secret }), logger }),
+    datasets,
     strategies: new StrategyCache(grpcStrategyFetcher({ tls: config.coordinatorTls, clusterSecret: secret })),
     clusterSecret: secret,
+    onCompleted: (kind, computeMs) => metrics?.completed(kind, computeMs),
+  });
+  metrics = new AgentMetrics({
+    counters: service.counters,
+    slots: config.slots,
+    busySlots: () => pool.busySlots,
+    draining: () => service.isDraining,
+    cpuLoad: () => load.current().cpuLoad,
+    datasets: () => datasets.stats(),
+    indicatorCache: () => pool.indicatorCacheTotals(),
   });
   let server: StartedAgentServer;
   let boundPort = 0;
@@ -94,6 +110,19 @@ async function start(config: AgentConfig): Promise<void> {
   nodeId = resolveNodeId(config, server.port);
   await firstSample;
 
+  warnIfSecretFileExposed(logger, METRICS_TOKEN_FILE_FLAG, config.metricsToken);
+  let metricsServer: MetricsServer | undefined;
+  if (config.metricsListen) {
+    try {
+      metricsServer = await startMetricsServer({ ...config.metricsListen, registry: metrics.registry, token: config.metricsToken, tls: config.tls, log: logger });
+    } catch (error) {
+      await server.shutdown(2_000);
+      load.stop();
+      await pool.close();
+      throw error;
+    }
+  }
+
   let draining = false;
   const drain = async (signal: NodeJS.Signals): Promise<void> => {
     logger.info({ signal, running: service.runningCount, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
@@ -106,6 +135,7 @@ async function start(config: AgentConfig): Promise<void> {
       await service.abandonRunning('DRAINING', 'the agent shut down before the partition finished; run it elsewhere');
     }
     await server.shutdown(2_000);
+    await metricsServer?.close();
     load.stop();
     await pool.close();
     logger.info({ completed: service.counters.completed, failed: service.counters.failed }, 'node agent stopped');
@@ -144,6 +174,7 @@ async function start(config: AgentConfig): Promise<void> {
         capabilities: config.capabilities,
         specialties: config.specialties,
         version: QUANTGRID_VERSION,
+        metrics: metricsServer ? { port: metricsServer.port, scheme: metricsServer.url.startsWith('https') ? 'https' : 'http' } : undefined,
       }),
     },
     checkTtlMs: config.checkTtlMs,
@@ -164,10 +195,10 @@ async function start(config: AgentConfig): Promise<void> {
 
   const advertised = formatHostPort(config.advertiseAddress, server.port);
   logger.info(
-    { nodeId, bind: formatHostPort(config.host, server.port), advertise: advertised, slots: config.slots, capabilities: config.capabilities, profile, consul: config.consul.url, consulTokenFile: config.consulToken?.file, tls: Boolean(config.tls.certFile) },
+    { nodeId, bind: formatHostPort(config.host, server.port), advertise: advertised, metrics: metricsServer?.url ?? 'off', slots: config.slots, capabilities: config.capabilities, profile, consul: config.consul.url, consulTokenFile: config.consulToken?.file, tls: Boolean(config.tls.certFile) },
     'node agent ready',
   );
-  process.stdout.write(`quantgrid-agent ready node=${nodeId} address=${advertised}\n`);
+  process.stdout.write(`quantgrid-agent ready node=${nodeId} address=${advertised}${metricsServer ? ` metrics=${metricsServer.url}` : ''}\n`);
 }
 
 for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -7,7 +7,8 @@ import { taskKindByName } from '../shared/tasks/registry.js';
 import { errorMessage } from '../shared/errors.js';
 import { MAX_AGENT_MESSAGE_BYTES } from '../shared/grpc/message-limits.js';
 import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.js';
-import { setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
+import { indicatorCacheTotals, setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
+import { MAX_LOG_LINE_BYTES, MAX_PARTITION_LOG_LINES, truncateUtf8 } from '../shared/job-log-limits.js';
 import { installSandboxedStrategy, newPartition, setSandboxLimits } from '../shared/sandbox/sandbox-registry.js';
 import { checkpointsWithinBudget, CollectingContinuation } from '../shared/tasks/continuation.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
@@ -22,7 +23,14 @@ if (init.indicatorCacheBytes !== undefined) setIndicatorCacheBudget(init.indicat
 if (init.sandboxLimits) setSandboxLimits(init.sandboxLimits);
 
 function reply(message: WorkerReply): void {
+  // Every end of a partition carries this thread's indicator-cache totals, for the agent's metrics.
+  if (message.type === 'result' || message.type === 'error') message.indicatorCache = indicatorCacheTotals();
   port.postMessage(message);
+}
+
+/** The stack of what run() threw, bounded (the message is sent on its own). */
+function stackOf(error: unknown): string | undefined {
+  return error instanceof Error && typeof error.stack === 'string' ? truncateUtf8(error.stack, MAX_LOG_LINE_BYTES) : undefined;
 }
 
 function runPartition(request: WorkerRequest): void {
@@ -51,11 +59,16 @@ function runPartition(request: WorkerRequest): void {
 
   let lastSent = -1;
   let lastSentAt = 0;
+  let logged = 0;
   // A kind with a continuation runs with one in the cluster (its partials then carry no checkpoints);
   // a job on data it can continue along keeps them: run() gets the given ones, and what it leaves goes back.
   const keepsCheckpoints = kind.continuation !== undefined && kind.continuation.dataset(spec) !== undefined;
   const continuation = kind.continuation ? new CollectingContinuation(keepsCheckpoints ? (request.checkpoints ?? []) : []) : undefined;
   const context = {
+    warn(message: string): void {
+      logged += 1;
+      if (logged <= MAX_PARTITION_LOG_LINES) reply({ type: 'log', id, level: 'warn', message: truncateUtf8(String(message)) });
+    },
     reportProgress(fraction: number): void {
       if (typeof fraction !== 'number' || !Number.isFinite(fraction)) return;
       const clamped = Math.min(1, Math.max(0, fraction));
@@ -78,6 +91,9 @@ function runPartition(request: WorkerRequest): void {
   for (const [ref, { code, manifest }] of Object.entries(request.strategies ?? {})) installSandboxedStrategy(ref, code, manifest);
 
   const started = performance.now();
+  const droppedNote = (): void => {
+    if (logged > MAX_PARTITION_LOG_LINES) reply({ type: 'log', id, level: 'warn', message: `${logged - MAX_PARTITION_LOG_LINES} more lines dropped (at most ${MAX_PARTITION_LOG_LINES} per attempt)` });
+  };
   let partial: unknown;
   try {
     partial = kind.run(spec, partition, context);
@@ -88,9 +104,11 @@ function runPartition(request: WorkerRequest): void {
     }
     // A ValidationError from run() means the spec or partition is bad input, not a task bug.
     const code = error instanceof Error && error.name === 'ValidationError' ? 'INVALID_ARGUMENT' : 'TASK_ERROR';
-    reply({ type: 'error', id, code, message: errorMessage(error) || 'run() threw without a message' });
+    droppedNote();
+    reply({ type: 'error', id, code, message: errorMessage(error) || 'run() threw without a message', stack: stackOf(error) });
     return;
   }
+  droppedNote();
   const computeMs = performance.now() - started;
   if (isCancelled()) {
     reply({ type: 'cancelled', id });

@@ -5,6 +5,7 @@ import type { PartitionWork, UnitCheckpoint } from '../shared/tasks/continuation
 import { Worker, type ResourceLimits } from 'node:worker_threads';
 import type { Logger } from '../shared/logging.js';
 import { errorMessage } from '../shared/errors.js';
+import type { IndicatorCacheTotals } from '../shared/quant/strategies/indicator-cache.js';
 
 /**
  * Failure codes of a partition (PartitionError.code on the wire).
@@ -32,6 +33,8 @@ export class PartitionFailure extends Error {
   constructor(
     readonly code: PartitionErrorCode,
     message: string,
+    /** The stack trace the task's code threw with (a TASK_ERROR from the worker thread). */
+    readonly taskStack?: string,
   ) {
     super(message);
     this.name = 'PartitionFailure';
@@ -57,6 +60,8 @@ export interface PartitionTask {
 export interface RunOptions {
   /** Progress 0..1, at most about every progressIntervalMs. */
   onProgress?: (fraction: number) => void;
+  /** A line the task's code reported (RunContext.warn). */
+  onLog?: (level: 'warn' | 'info' | 'error', message: string) => void;
   /** Aborting stops the worker (cooperatively, else the thread is terminated) and rejects with CANCELLED. */
   signal?: AbortSignal;
 }
@@ -93,8 +98,9 @@ export type WorkerRequest = { type: 'run'; id: number } & PartitionTask;
 export type WorkerReply =
   | { type: 'ready' }
   | { type: 'progress'; id: number; fraction: number }
-  | { type: 'result'; id: number; resultJson: string; computeMs: number; checkpoints?: UnitCheckpoint[]; work?: PartitionWork }
-  | { type: 'error'; id: number; code: 'INVALID_ARGUMENT' | 'TASK_ERROR' | 'INTERNAL'; message: string }
+  | { type: 'log'; id: number; level: 'warn' | 'info' | 'error'; message: string }
+  | { type: 'result'; id: number; resultJson: string; computeMs: number; checkpoints?: UnitCheckpoint[]; work?: PartitionWork; indicatorCache?: IndicatorCacheTotals }
+  | { type: 'error'; id: number; code: 'INVALID_ARGUMENT' | 'TASK_ERROR' | 'INTERNAL'; message: string; stack?: string; indicatorCache?: IndicatorCacheTotals }
   | { type: 'cancelled'; id: number };
 
 // ---- The pool ----
@@ -132,6 +138,7 @@ interface ActiveTask {
   resolve: (outcome: PartitionOutcome) => void;
   reject: (failure: PartitionFailure) => void;
   onProgress?: (fraction: number) => void;
+  onLog?: RunOptions['onLog'];
   signal?: AbortSignal;
   onAbort?: () => void;
   killTimer?: NodeJS.Timeout;
@@ -150,6 +157,8 @@ interface Slot {
   startFailures: number;
   respawnTimer: NodeJS.Timeout | undefined;
   lastError: string | undefined;
+  /** The indicator-cache totals its current worker thread last reported. */
+  indicatorCache?: IndicatorCacheTotals;
 }
 
 const DEFAULT_WORKER_SCRIPT = new URL('./partition-worker.js', import.meta.url);
@@ -175,6 +184,8 @@ export class WorkerPool {
   private started = false;
   private readyWaiters: Array<() => void> = [];
   private replacements = 0;
+  /** Indicator-cache totals of worker threads already replaced. */
+  private readonly retiredCacheTotals: IndicatorCacheTotals = { hits: 0, misses: 0, computedBytes: 0 };
 
   constructor(options: WorkerPoolOptions) {
     if (!Number.isInteger(options.size) || options.size < 1) throw new Error(`worker pool size must be a positive integer, got ${options.size}`);
@@ -260,6 +271,17 @@ export class WorkerPool {
     return free;
   }
 
+  /** Indicator-cache lookups of all worker threads so far (as of each one's last finished partition). */
+  indicatorCacheTotals(): IndicatorCacheTotals {
+    const totals = { ...this.retiredCacheTotals };
+    for (const slot of this.slots) {
+      totals.hits += slot.indicatorCache?.hits ?? 0;
+      totals.misses += slot.indicatorCache?.misses ?? 0;
+      totals.computedBytes += slot.indicatorCache?.computedBytes ?? 0;
+    }
+    return totals;
+  }
+
   /** Workers replaced so far (crashed, exited, or terminated after a cancel). */
   get replacedWorkers(): number {
     return this.replacements;
@@ -326,7 +348,7 @@ export class WorkerPool {
       }
       const id = this.nextTaskId++;
       if (this.nextTaskId > 0x7fffffff) this.nextTaskId = 1;
-      const active: ActiveTask = { id, resolve, reject, onProgress: options.onProgress, signal: options.signal, cancelRequested: false };
+      const active: ActiveTask = { id, resolve, reject, onProgress: options.onProgress, onLog: options.onLog, signal: options.signal, cancelRequested: false };
       slot.reserved = false;
       slot.task = active;
       if (options.signal?.aborted) {
@@ -373,9 +395,13 @@ export class WorkerPool {
       for (const waiter of [...this.readyWaiters]) waiter();
       return;
     }
+    if ((message.type === 'result' || message.type === 'error') && message.indicatorCache) slot.indicatorCache = message.indicatorCache;
     const active = slot.task;
     if (!active || active.id !== message.id) return;
     switch (message.type) {
+      case 'log':
+        if (!active.cancelRequested) active.onLog?.(message.level, message.message);
+        return;
       case 'progress':
         if (!active.cancelRequested) {
           try {
@@ -398,7 +424,7 @@ export class WorkerPool {
         this.finish(
           slot,
           active,
-          active.cancelRequested ? new PartitionFailure('CANCELLED', 'cancelled') : new PartitionFailure(message.code, message.message),
+          active.cancelRequested ? new PartitionFailure('CANCELLED', 'cancelled') : new PartitionFailure(message.code, message.message, message.stack),
         );
         return;
       case 'cancelled':
@@ -409,6 +435,13 @@ export class WorkerPool {
 
   private spawn(slot: Slot): void {
     if (this.closed) return;
+    // A new thread counts from zero: what the previous one reported is kept.
+    if (slot.indicatorCache) {
+      this.retiredCacheTotals.hits += slot.indicatorCache.hits;
+      this.retiredCacheTotals.misses += slot.indicatorCache.misses;
+      this.retiredCacheTotals.computedBytes += slot.indicatorCache.computedBytes;
+      slot.indicatorCache = undefined;
+    }
     Atomics.store(slot.cancel, 0, 0);
     const init: WorkerInit = { cancelBuffer: slot.cancelBuffer, progressIntervalMs: this.progressIntervalMs, indicatorCacheBytes: this.cacheBytesPerWorker, sandboxLimits: this.sandboxLimits };
     let worker: Worker;

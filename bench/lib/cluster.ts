@@ -21,7 +21,7 @@ function profilingEnv(): NodeJS.ProcessEnv | undefined {
 }
 
 /** Starts a local cluster (Consul, Redis, coordinator, agents) and waits until every agent is ready in the coordinator. */
-export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: NodeJS.ProcessEnv = {}, auth: 'secure' | 'none' = 'secure'): Promise<LocalCluster> {
+export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: NodeJS.ProcessEnv = {}, auth: 'secure' | 'none' = 'secure', coordinatorArgs: string[] = []): Promise<LocalCluster> {
   const env = profilingEnv();
   // Preloads of both kinds go in one NODE_OPTIONS.
   const nodeOptions = [env?.NODE_OPTIONS, coordinatorEnv.NODE_OPTIONS].filter(Boolean).join(' ');
@@ -32,6 +32,7 @@ export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: 
     // hold a WatchJob stream open, which the coordinator's graceful shutdown would wait 10 s for.
     stopTimeoutMs: 5000,
     auth,
+    coordinatorArgs,
   });
   try {
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready', timeoutMs: 60_000 });

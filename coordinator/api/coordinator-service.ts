@@ -19,6 +19,7 @@ import { createScheduleHandlers } from './schedule-rpc.js';
 import { createStrategyHandlers } from './strategy-rpc.js';
 import type { StrategyStore } from '../strategies/strategy-store.js';
 import { createWatchJob } from './watch-job.js';
+import { createGetJobLog } from './job-log-rpc.js';
 
 export interface CoordinatorServiceDeps {
   store: JobStore;
@@ -44,6 +45,7 @@ export function createCoordinatorService({ store, runner, table, limits, log, da
   return {
     ...createJobHandlers({ store, runner, jobs, datasets, strategies, limits, audit, quota, log }),
     WatchJob: createWatchJob(runner.hub, jobs, log),
+    GetJobLog: createGetJobLog(runner.jobLog, jobs, log),
     ...createNodeHandlers(table, log),
     ...createDatasetHandlers(datasets, datasetReferences, audit, log),
     ...createScheduleHandlers(schedules, audit, log),

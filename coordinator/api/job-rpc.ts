@@ -66,6 +66,7 @@ export function createJobHandlers({ store, runner, jobs, datasets, strategies, l
       await store.requestCancel(jobId);
       runner.cancel(jobId);
       log.info({ job: jobId, by: principal.user }, 'cancel requested');
+      runner.logJob(jobId, 'warn', `cancel requested by ${principal.user}`);
       await audit.append({ user: principal.user, action: 'job.cancel', target: jobId, detail: before.kind ?? '' });
       return jobs.get(jobId);
     }),

@@ -9,6 +9,7 @@ import type { Role } from '../../shared/auth/roles.js';
 export const RPC_ROLES: Readonly<Record<string, Role>> = {
   GetJob: 'viewer',
   WatchJob: 'viewer',
+  GetJobLog: 'viewer',
   ListJobs: 'viewer',
   ListNodes: 'viewer',
   ListDatasets: 'viewer',

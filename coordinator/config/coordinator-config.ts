@@ -15,6 +15,7 @@ import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-ki
 import { DEFAULT_USER_QUOTA, type UserQuota } from '../jobs/user-quota.js';
 import { DEFAULT_SPECIALTY_BONUS, SPECIALTY_BONUS_RANGE, type ScoreWeights } from '../nodes/node-scorer.js';
 import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS } from '../schedules/schedule-model.js';
+import { DEFAULT_COORDINATOR_METRICS_LISTEN, metricsListenOption, metricsRefusal, metricsTokenFileOption, type MetricsListen } from '../../shared/metrics/metrics-options.js';
 
 export interface CoordinatorConfig {
   listen: { host: string; port: number };
@@ -59,6 +60,10 @@ export interface CoordinatorConfig {
   clusterSecretFile: string | undefined;
   redisPasswordFile: string | undefined;
   redisTlsCaFile: string | undefined;
+  /** The Prometheus endpoint (--metrics-listen); undefined = off. */
+  metricsListen: MetricsListen;
+  /** Bearer token scrapers must send (--metrics-token-file); undefined = none (loopback only). */
+  metricsToken: SecretFile | undefined;
 }
 
 /** Where the bootstrap admin token lives unless --admin-token-file says otherwise. */
@@ -158,6 +163,8 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--max-queued-units-per-user <n>', 'units of work (e.g. symbol × combination) one user may have unfinished at once')
     .env('QUANTGRID_MAX_QUEUED_UNITS_PER_USER')
     .default(String(DEFAULT_USER_QUOTA.units)),
+  metricsListenOption('QUANTGRID_METRICS_LISTEN', DEFAULT_COORDINATOR_METRICS_LISTEN),
+  metricsTokenFileOption(),
   ...SERVER_TLS_OPTIONS,
   new Option('--agent-tls-ca <file>', 'CA that verifies agents\' certificates').env('QUANTGRID_AGENT_TLS_CA'),
   new Option('--agent-tls-cert <file>', 'client certificate presented to agents').env('QUANTGRID_AGENT_TLS_CERT'),
@@ -169,6 +176,8 @@ interface SharedOptionValues extends ServerTlsValues {
   consul: ConsulEndpoint;
   consulTokenFile: SecretFile | null;
   advertiseAddress: string | null;
+  metricsListen: MetricsListen;
+  metricsTokenFile: SecretFile | null;
 }
 
 /** As commander hands them over: the coordinator's own options as text, the shared ones parsed. */
@@ -230,11 +239,15 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     },
     tls: serverTlsConfig(shared),
     agentTls,
+    metricsListen: shared.metricsListen,
+    metricsToken: shared.metricsTokenFile ?? undefined,
   };
 }
 
 /** Why this configuration may not start (secure by default), or undefined. */
 export function coordinatorAuthRefusal(config: CoordinatorConfig): string | undefined {
+  const metrics = metricsRefusal({ listen: config.metricsListen, token: config.metricsToken });
+  if (metrics) return metrics;
   return authRefusal({
     auth: config.auth,
     host: config.listen.host,

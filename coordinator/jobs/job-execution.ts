@@ -1,10 +1,14 @@
 import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
 import type { JobEventType } from '../../shared/generated/quantgrid/v1/JobEventType.js';
 import type { JobEventLog } from './job-event-log.js';
+import type { JobLogEntry } from './job-log.js';
 import { toJobProgress, type ProgressSnapshot } from './job-model.js';
 import type { NodeRecord } from '../nodes/node-table.js';
-import type { JobDispatchContext, PartitionContinuation, PartitionListener, PartitionTask } from '../partitions/partition-dispatcher.js';
+import type { FailureDetail, JobDispatchContext, PartitionContinuation, PartitionListener, PartitionTask } from '../partitions/partition-dispatcher.js';
 import { addWork, NO_WORK, type PartitionWork } from '../../shared/tasks/continuation.js';
+
+/** Where a job's log lines go (JobLog.append). */
+export type JobLogSink = (entry: JobLogEntry) => void;
 
 export class JobFailure extends Error {}
 
@@ -47,6 +51,8 @@ export class JobExecution implements PartitionListener {
      * what a coordinator taking the job over will find and not recompute.
      */
     private readonly recordResult: (index: number, resultJson: string, continuation?: PartitionContinuation) => Promise<void> = async () => undefined,
+    /** The job's log (partition reports, retries, quarantines); default: nowhere. */
+    private readonly logLine: JobLogSink = () => undefined,
   ) {
     this.outcome = new Promise<void>((resolve, reject) => {
       this.resolveOutcome = resolve;
@@ -131,9 +137,21 @@ export class JobExecution implements PartitionListener {
     this.countRunning(node, -1);
   }
 
-  retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string): void {
+  retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string, detail: FailureDetail = {}): void {
     this.retries += 1;
     this.emit('JOB_EVENT_TYPE_PARTITION_RETRIED', { partition: task.index, nodeId: node.id, attempt, message: cause });
+    const where = { jobId: this.jobId, source: 'coordinator' as const, partition: task.index, nodeId: node.id, attempt };
+    this.logLine({ ...where, level: 'warn', message: `attempt ${attempt} failed on ${node.id}; retrying on another node: ${cause}`, detail: detail.stack });
+    if (detail.quarantinedForMs) this.logQuarantine(where, detail.quarantinedForMs);
+  }
+
+  private logQuarantine(where: Omit<JobLogEntry, 'level' | 'message'>, forMs: number): void {
+    this.logLine({ ...where, level: 'warn', message: `node ${where.nodeId} quarantined for ${Math.round(forMs / 1000)} s after repeated failures: it gets no work meanwhile` });
+  }
+
+  logged(task: PartitionTask, node: NodeRecord, attempt: number, level: string, message: string): void {
+    const known = level === 'error' || level === 'info' ? level : 'warn';
+    this.logLine({ jobId: this.jobId, source: 'partition', level: known, message, partition: task.index, nodeId: node.id, attempt });
   }
 
   finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation?: PartitionContinuation): void {
@@ -154,7 +172,11 @@ export class JobExecution implements PartitionListener {
     });
   }
 
-  failed(task: PartitionTask, cause: string): void {
+  failed(task: PartitionTask, cause: string, detail: FailureDetail = {}): void {
+    const node = detail.nodeId ?? '';
+    const where = { jobId: this.jobId, source: 'coordinator' as const, partition: task.index, nodeId: node, attempt: task.attempts };
+    if (!this.settled) this.logLine({ ...where, level: 'error', message: `partition ${task.index} failed: ${cause}`, detail: detail.stack });
+    if (detail.quarantinedForMs) this.logQuarantine(where, detail.quarantinedForMs);
     this.fail(`partition ${task.index} failed: ${cause}`);
   }
 

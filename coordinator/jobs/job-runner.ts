@@ -3,6 +3,7 @@ import type { Logger } from '../../shared/logging.js';
 import { taskKindByName } from '../../shared/tasks/registry.js';
 import { installStrategyManifests, type StrategyIndex } from '../../shared/tasks/stored-strategies.js';
 import type { JobEventLog } from './job-event-log.js';
+import type { JobLog, JobLogEntry } from './job-log.js';
 import { JobExecution, JobFailure } from './job-execution.js';
 import type { QueuedJobData, ProgressSnapshot } from './job-model.js';
 import type { NodeTable } from '../nodes/node-table.js';
@@ -39,10 +40,17 @@ export class JobRunner {
     private readonly options: JobRunnerOptions,
     private readonly log: Logger,
     private readonly ledger: PartitionLedger,
+    /** Every job's log (what its partitions report, what the coordinator decided). */
+    readonly jobLog: JobLog,
     /** Where the manifests of the user strategies a job runs come from (to plan and merge it). */
     private readonly strategies?: StrategyIndex,
     private readonly continuation?: RunnerContinuation,
   ) {}
+
+  /** A line about the whole job in its log, from this coordinator. */
+  logJob(jobId: string, level: JobLogEntry['level'], message: string): void {
+    this.jobLog.append({ jobId, level, source: 'coordinator', message });
+  }
 
   /** Drops a finished job's durable partition records. */
   forget(jobId: string): void {
@@ -104,6 +112,7 @@ export class JobRunner {
           continuation && checkpointDataset && returned ? continuation.store.save(runKey, checkpointDataset, returned.checkpoints).catch(warn('checkpoints not stored')) : undefined,
         ]);
       },
+      (entry) => this.jobLog.append(entry),
     );
     let cancelled = false;
     let deadlineReason: string | undefined;
@@ -120,6 +129,7 @@ export class JobRunner {
     if (deadlineAt > 0) {
       const expire = (): void => {
         deadlineReason = `deadline exceeded: the job had to finish by ${new Date(deadlineAt).toISOString()}`;
+        this.logJob(jobId, 'error', `${deadlineReason}; its partitions are cancelled`);
         this.dispatcher.cancelJob(execution.dispatchContext);
         execution.fail(deadlineReason);
         wakeWaiter?.();
@@ -136,6 +146,7 @@ export class JobRunner {
       if (deadlineReason) throw new JobFailure(deadlineReason);
       if (this.table.capableNodes(required).length === 0) {
         this.log.info({ job: jobId, required }, 'waiting for nodes');
+        this.logJob(jobId, 'warn', `waiting for nodes: no ready node with ${required.join(', ')}`);
         onProgress(execution.snapshot());
         execution.emit('JOB_EVENT_TYPE_WAITING_FOR_NODES', { message: `no ready node with ${required.join(', ')}` });
         await new Promise<void>((resolve) => {
@@ -209,6 +220,12 @@ export class JobRunner {
       onProgress(execution.snapshot());
       const reused = [...known.values()].filter((entry) => entry.how === 'reused').length;
       this.log.info({ job: jobId, kind: kind.name, partitions: partitions.length, totalSlots, resumed, recovered: known.size - reused, reused, continuedFrom: execution.continuedFrom || undefined }, 'job planned');
+      this.logJob(
+        jobId,
+        'info',
+        `${resumed ? 'took the job over, keeping its plan' : 'planned'}: ${partitions.length} partition${partitions.length === 1 ? '' : 's'} for ${totalSlots} slot${totalSlots === 1 ? '' : 's'}` +
+          (known.size > 0 ? ` (${known.size - reused} already recorded, ${reused} from the partition result cache)` : ''),
+      );
 
       const context = execution.dispatchContext;
       const tasks: PartitionTask[] = [];

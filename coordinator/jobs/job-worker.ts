@@ -27,6 +27,8 @@ export class JobWorker {
   private readonly skipped = new Set<string>();
   /** Set by main: schedules skip missed occurrences and record outcomes through these. */
   hooks: JobHooks | undefined;
+  /** Set by main: counts the jobs this worker runs (CoordinatorMetrics). */
+  metrics: { jobStarted(): void; jobFinished(status: 'completed' | 'failed' | 'cancelled'): void } | undefined;
 
   constructor(
     private readonly store: JobStore,
@@ -54,6 +56,7 @@ export class JobWorker {
       this.hooks?.finished(job, 'completed', '');
       // A skipped schedule occurrence never ran: no records to drop, no event for anyone.
       if (this.skipped.delete(job.id!)) return;
+      this.metrics?.jobFinished('completed');
       this.runner.forget(job.id!);
       // Without the result: BullMQ has stored it in the job record, its one home; WatchJob reads it from there.
       this.runner.hub.publish({ jobId: job.id!, type: 'JOB_EVENT_TYPE_COMPLETED', timeMs: Date.now(), partition: -1, status: 'JOB_STATUS_COMPLETED' }, true);
@@ -62,6 +65,7 @@ export class JobWorker {
       if (!job) return;
       this.runner.forget(job.id!);
       const cancelled = error.message === CANCELLED_REASON;
+      this.metrics?.jobFinished(cancelled ? 'cancelled' : 'failed');
       this.hooks?.finished(job, cancelled ? 'cancelled' : 'failed', error.message);
       this.runner.hub.publish({
         jobId: job.id!,
@@ -81,6 +85,7 @@ export class JobWorker {
       return '';
     }
     if (await this.store.isCancelRequested(jobId)) throw new UnrecoverableError(CANCELLED_REASON);
+    this.metrics?.jobStarted();
     let lastSaved = 0;
     // A cancel may be asked of another coordinator: it only leaves a request in Redis.
     const cancelWatch = setInterval(() => {
@@ -98,6 +103,7 @@ export class JobWorker {
         job.updateProgress(snapshot).catch((error) => this.log.warn({ job: jobId, err: errorMessage(error) }, 'progress not saved'));
       });
       this.log.info({ job: jobId }, 'job completed');
+      this.runner.logJob(jobId, 'info', 'completed: merged the partition results');
       return result;
     } catch (error) {
       const reason =
@@ -105,6 +111,8 @@ export class JobWorker {
         : error instanceof JobFailure || error instanceof ValidationError ? error.message
         : `internal error: ${errorMessage(error)}`;
       this.log.info({ job: jobId, reason }, error instanceof JobCancelled ? 'job cancelled' : 'job failed');
+      if (error instanceof JobCancelled) this.runner.logJob(jobId, 'warn', 'cancelled: running partitions stopped, queued ones dropped');
+      else this.runner.logJob(jobId, 'error', `failed: ${reason}`);
       throw new UnrecoverableError(reason);
     } finally {
       clearInterval(cancelWatch);

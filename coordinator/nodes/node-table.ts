@@ -208,18 +208,23 @@ export class NodeTable extends EventEmitter {
     node.consecutiveFailures = 0;
   }
 
-  /** A partition failed on this node for a node-side reason; quarantines a node that keeps failing. */
-  recordFailure(node: NodeRecord, unreachable: boolean): void {
+  /**
+   * A partition failed on this node for a node-side reason; quarantines a node that keeps failing.
+   * Returns how long this failure quarantined the node for (ms), 0 when it did not.
+   */
+  recordFailure(node: NodeRecord, unreachable: boolean): number {
     if (unreachable) {
       // One incident (a dead node fails all its partitions at once) counts once.
-      if (!node.reachable) return;
+      if (!node.reachable) return 0;
       node.reachable = false;
     }
     node.consecutiveFailures += 1;
     if (node.consecutiveFailures >= this.options.quarantineAfterFailures && Date.now() >= node.quarantinedUntil) {
       node.quarantinedUntil = Date.now() + this.options.quarantineMs;
       this.log.warn({ node: node.id, failures: node.consecutiveFailures, forMs: this.options.quarantineMs }, 'node quarantined');
+      return this.options.quarantineMs;
     }
+    return 0;
   }
 
   /** Status probe result. (The version stays the one registered in Consul: the registration is what placement trusts.) */

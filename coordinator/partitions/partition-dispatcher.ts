@@ -6,8 +6,18 @@ import { QUANTGRID_VERSION } from '../../shared/version.js';
 import type { NodeRecord, NodeTable } from '../nodes/node-table.js';
 import { RUN_PARTITION_METHOD } from '../../shared/grpc/node-agent-methods.js';
 import { FairShareQueue } from './fair-share-queue.js';
+import { NO_DISPATCH_OBSERVER, type DispatchObserver, type RetryCause } from './dispatch-observer.js';
 import { errorMessage } from '../../shared/errors.js';
 import { NO_WORK, type PartitionWork, type UnitCheckpoint } from '../../shared/tasks/continuation.js';
+
+/** More about a failed attempt, for the job's log: the worker's stack trace, and whether the failure quarantined the node. */
+export interface FailureDetail {
+  stack?: string;
+  /** > 0: this failure put the node in quarantine for that long. */
+  quarantinedForMs?: number;
+  /** The node of the attempt that failed (for failed(): the attempt has ended). */
+  nodeId?: string;
+}
 
 /** What an agent returned beside the result, for a job that keeps checkpoints (shared/tasks/continuation.ts). */
 export interface PartitionContinuation {
@@ -21,10 +31,12 @@ export interface PartitionListener {
   /** The attempt started on this node is over, whatever its outcome (always before the calls below). */
   ended(task: PartitionTask, node: NodeRecord): void;
   progressed(task: PartitionTask, fraction: number): void;
-  retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string): void;
+  retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string, detail?: FailureDetail): void;
   finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation?: PartitionContinuation): void;
   /** The partition cannot succeed: a deterministic error, or attempts used up. */
-  failed(task: PartitionTask, cause: string): void;
+  failed(task: PartitionTask, cause: string, detail?: FailureDetail): void;
+  /** A line the partition's code reported while running (PartitionLog from the agent). */
+  logged?(task: PartitionTask, node: NodeRecord, attempt: number, level: string, message: string): void;
 }
 
 export interface JobDispatchContext {
@@ -59,6 +71,8 @@ export interface PartitionTask {
   excluded?: Set<string>;
   running: RunningAttempt | undefined;
   settled: boolean;
+  /** When the partition last entered the queue (Date.now()), for the dispatch latency. */
+  queuedAt?: number;
 }
 
 interface RunningAttempt {
@@ -66,6 +80,7 @@ interface RunningAttempt {
   attempt: number;
   call: ClientReadableStream<PartitionEvent__Output>;
   lastMessageAt: number;
+  startedAt: number;
 }
 
 export interface DispatcherOptions {
@@ -74,6 +89,8 @@ export interface DispatcherOptions {
   heartbeatMs: number;
   /** host:port agents fetch stored datasets from (RunPartitionRequest.dataset_source). */
   datasetSource?: () => string;
+  /** Metrics of dispatch (default: none). */
+  observer?: DispatchObserver;
 }
 
 /** The checkpoints and work counts of a result, when the agent sent them (a job that keeps checkpoints). */
@@ -101,12 +118,14 @@ export class PartitionDispatcher {
   private pumpScheduled = false;
   private readonly watchdog: NodeJS.Timeout;
   private closed = false;
+  private readonly observer: DispatchObserver;
 
   constructor(
     private readonly table: NodeTable,
     private readonly options: DispatcherOptions,
     private readonly log: Logger,
   ) {
+    this.observer = options.observer ?? NO_DISPATCH_OBSERVER;
     table.on('changed', () => this.schedulePump());
     this.watchdog = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.floor(options.heartbeatTimeoutMs / 5)));
     this.watchdog.unref();
@@ -121,7 +140,11 @@ export class PartitionDispatcher {
   }
 
   submit(tasks: readonly PartitionTask[]): void {
-    for (const task of tasks) this.queue.push(task, task.job.priority, task.job.owner);
+    const now = Date.now();
+    for (const task of tasks) {
+      task.queuedAt = now;
+      this.queue.push(task, task.job.priority, task.job.owner);
+    }
     this.schedulePump();
   }
 
@@ -197,7 +220,7 @@ export class PartitionDispatcher {
           this.call(task, node, attempt, checkpoints);
         } catch (error) {
           this.table.releaseSlot(node);
-          this.retry(task, node, `dispatch failed: ${errorMessage(error)}`);
+          this.retry(task, node, Date.now(), 'dispatch-failed', `dispatch failed: ${errorMessage(error)}`, {});
         }
       });
   }
@@ -217,9 +240,11 @@ export class PartitionDispatcher {
       strategyRefs: [...(task.job.strategyRefs ?? [])],
       checkpoints,
     }, node.signer?.metadata(RUN_PARTITION_METHOD) ?? new grpc.Metadata());
-    const run: RunningAttempt = { node, attempt, call, lastMessageAt: Date.now() };
+    const now = Date.now();
+    const run: RunningAttempt = { node, attempt, call, lastMessageAt: now, startedAt: now };
     task.running = run;
     this.running.add(task);
+    this.observer.dispatched(task.job.kind, now - (task.queuedAt ?? now));
     task.job.listener.started(task, node, attempt);
 
     call.on('data', (event: PartitionEvent__Output) => {
@@ -228,6 +253,7 @@ export class PartitionDispatcher {
       switch (event.event) {
         case 'result':
           this.finishAttempt(task, run);
+          this.observer.attemptEnded(task.job.kind, 'completed', Date.now() - run.startedAt);
           task.settled = true;
           this.table.recordSuccess(node);
           task.job.listener.finished(task, event.result!.resultJson, node, attempt, continuationOf(event.result!));
@@ -235,22 +261,28 @@ export class PartitionDispatcher {
         case 'error': {
           const error = event.error!;
           this.finishAttempt(task, run);
+          const stack = error.stack || undefined;
           if (REFUSALS.has(error.code)) {
             // Not the partition's fault nor a failure of the node: try again without using an attempt.
+            this.observer.attemptEnded(task.job.kind, 'refused', Date.now() - run.startedAt);
             task.attempts -= 1;
             if (error.code === 'DRAINING') node.draining = true;
             this.requeue(task);
           } else if (error.deterministic) {
+            this.observer.attemptEnded(task.job.kind, 'failed', Date.now() - run.startedAt);
             task.settled = true;
-            task.job.listener.failed(task, `${error.code}: ${error.message}`);
+            task.job.listener.failed(task, `${error.code}: ${error.message}`, { stack, nodeId: node.id });
           } else {
-            this.table.recordFailure(node, false);
-            this.retry(task, node, `${error.code}: ${error.message}`);
+            const quarantinedForMs = this.table.recordFailure(node, false);
+            this.retry(task, run.node, run.startedAt, 'agent-error', `${error.code}: ${error.message}`, { stack, quarantinedForMs });
           }
           return;
         }
         case 'progress':
           task.job.listener.progressed(task, event.progress!.fraction);
+          return;
+        case 'log':
+          task.job.listener.logged?.(task, node, attempt, event.log!.level, event.log!.message);
           return;
         default:
           return; // heartbeat: lastMessageAt already updated
@@ -260,14 +292,14 @@ export class PartitionDispatcher {
       if (task.running !== run) return;
       this.finishAttempt(task, run);
       const unreachable = error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED;
-      this.table.recordFailure(node, unreachable);
-      this.retry(task, node, `stream failed: ${error.details || error.message}`);
+      const quarantinedForMs = this.table.recordFailure(node, unreachable);
+      this.retry(task, run.node, run.startedAt, 'stream-error', `stream failed: ${error.details || error.message}`, { quarantinedForMs }, unreachable);
     });
     call.on('end', () => {
       if (task.running !== run) return;
       this.finishAttempt(task, run);
-      this.table.recordFailure(node, false);
-      this.retry(task, node, 'stream ended without a result');
+      const quarantinedForMs = this.table.recordFailure(node, false);
+      this.retry(task, run.node, run.startedAt, 'stream-ended', 'stream ended without a result', { quarantinedForMs });
     });
   }
 
@@ -278,20 +310,28 @@ export class PartitionDispatcher {
     task.job.listener.ended(task, run.node);
   }
 
-  private retry(task: PartitionTask, node: NodeRecord, cause: string): void {
-    if (task.job.cancelled) return;
-    (task.excluded ??= new Set()).add(node.id);
-    if (task.attempts >= this.options.maxAttempts) {
-      task.settled = true;
-      task.job.listener.failed(task, `failed after ${task.attempts} attempts, last on ${node.id}: ${cause}`);
+  private retry(task: PartitionTask, node: NodeRecord, startedAt: number, why: RetryCause, cause: string, detail: FailureDetail, failover = false): void {
+    if (detail.quarantinedForMs) this.observer.quarantined();
+    if (task.job.cancelled) {
+      this.observer.attemptEnded(task.job.kind, 'cancelled', Date.now() - startedAt);
       return;
     }
+    (task.excluded ??= new Set()).add(node.id);
+    if (task.attempts >= this.options.maxAttempts) {
+      this.observer.attemptEnded(task.job.kind, 'exhausted', Date.now() - startedAt);
+      task.settled = true;
+      task.job.listener.failed(task, `failed after ${task.attempts} attempts, last on ${node.id}: ${cause}`, { ...detail, nodeId: node.id });
+      return;
+    }
+    this.observer.attemptEnded(task.job.kind, 'retried', Date.now() - startedAt);
+    this.observer.retried(why, failover);
     this.log.info({ job: task.job.jobId, partition: task.index, node: node.id, attempt: task.attempts, cause }, 'retrying partition elsewhere');
-    task.job.listener.retried(task, node, task.attempts, cause);
+    task.job.listener.retried(task, node, task.attempts, cause, detail);
     this.requeue(task);
   }
 
   private requeue(task: PartitionTask): void {
+    task.queuedAt = Date.now();
     // A retried partition goes first among its priority: the job is waiting on it.
     this.queue.unshift(task, task.job.priority, task.job.owner);
     this.schedulePump();
@@ -302,6 +342,7 @@ export class PartitionDispatcher {
     const run = task.running;
     if (!run) return;
     this.finishAttempt(task, run);
+    this.observer.attemptEnded(task.job.kind, 'cancelled', Date.now() - run.startedAt);
     run.call.cancel();
   }
 
@@ -312,8 +353,8 @@ export class PartitionDispatcher {
       if (!run || run.lastMessageAt >= silentSince) continue;
       this.finishAttempt(task, run);
       run.call.cancel();
-      this.table.recordFailure(run.node, true);
-      this.retry(task, run.node, `no heartbeat for ${this.options.heartbeatTimeoutMs} ms`);
+      const quarantinedForMs = this.table.recordFailure(run.node, true);
+      this.retry(task, run.node, run.startedAt, 'heartbeat-timeout', `no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, { quarantinedForMs }, true);
     }
   }
 

@@ -22,8 +22,9 @@ export async function consulRegistrations(consulAddress: string): Promise<string
 /** Starts the cluster and prints where each part listens. */
 export async function startClusterSession(options: LocalClusterOptions, out: TerminalOutput): Promise<LocalCluster> {
   const cluster = await startLocalCluster(options);
-  out.say(`coordinator  ${cluster.coordinator.address}`);
-  for (const a of cluster.agents) out.say(`${a.nodeId.padEnd(12)} ${a.address}`);
+  const metrics = (url: string): string => (url ? out.dim(`   metrics ${url}`) : '');
+  out.say(`coordinator  ${cluster.coordinator.address}${metrics(cluster.coordinator.metricsUrl)}`);
+  for (const a of cluster.agents) out.say(`${a.nodeId.padEnd(12)} ${a.address}${metrics(a.metricsUrl)}`);
   out.say(`consul       ${cluster.consul.httpAddress}   redis ${cluster.redis.url}`);
   return cluster;
 }

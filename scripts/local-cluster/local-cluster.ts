@@ -79,11 +79,15 @@ export interface ClusterAgent {
   readonly address: string;
   readonly process: ManagedProcess;
   readonly logFile: string;
+  /** URL of its Prometheus endpoint, from its ready line ('' when off). */
+  readonly metricsUrl: string;
 }
 
 export interface ClusterCoordinator {
   /** HOST:PORT from the coordinator's ready line. */
   readonly address: string;
+  /** URL of its Prometheus endpoint, from its ready line ('' when off). */
+  readonly metricsUrl: string;
   readonly process: ManagedProcess;
   readonly logFile: string;
   /** The bootstrap admin token ('' with auth 'none'). */
@@ -150,8 +154,10 @@ export function listCoordinatorNodes(address: string, timeoutMs = 5000, token = 
   }).finally(() => client.close());
 }
 
-export const COORDINATOR_READY = /quantgrid-coordinator ready address=(\S+)/;
-export const AGENT_READY = /quantgrid-agent ready node=(\S+) address=(\S+)/;
+export const COORDINATOR_READY = /quantgrid-coordinator ready address=(\S+)(?: metrics=(\S+))?/;
+export const AGENT_READY = /quantgrid-agent ready node=(\S+) address=(\S+)(?: metrics=(\S+))?/;
+/** Every process of a local cluster serves /metrics on a free loopback port (a fixed default would clash between processes). */
+const METRICS_ARGS = ['--metrics-listen', '127.0.0.1:0'];
 
 export const DEFAULT_COORDINATOR_ENTRY = fileURLToPath(new URL('../../coordinator/main.js', import.meta.url));
 export const DEFAULT_AGENT_ENTRY = fileURLToPath(new URL('../../node-agent/main.js', import.meta.url));
@@ -257,13 +263,14 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         ...tokenArgs(consulTokenFiles?.coordinator),
         '--redis', redis!.url,
         ...coordinatorAuthArgs,
+        ...METRICS_ARGS,
         ...args,
       ],
       { logFile, env: options.coordinatorEnv },
     );
     try {
       const match = await child.waitForLine(COORDINATOR_READY, startTimeoutMs);
-      return { address: match[1], process: child, logFile, adminToken: secure ? await readAdminToken(adminTokenFile) : '', adminTokenFile };
+      return { address: match[1], metricsUrl: match[2] ?? '', process: child, logFile, adminToken: secure ? await readAdminToken(adminTokenFile) : '', adminTokenFile };
     } catch (error) {
       await child.stop(5000);
       throw new Error(`${name} did not become ready: ${(error as Error).message}`);
@@ -292,13 +299,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       '--port', '0',
       '--slots', String(agentOptions.slots),
       ...agentAuthArgs,
+      ...METRICS_ARGS,
       ...(agentOptions.capabilities?.length ? ['--capabilities', agentOptions.capabilities.join(',')] : []),
       ...(agentOptions.extraArgs ?? []),
     ];
     const child = spawnManaged(nodeId, process.execPath, args, { logFile, env: agentOptions.env });
-    const entry: { nodeId: string; address: string; process: ManagedProcess; logFile: string } = {
+    const entry: { nodeId: string; address: string; metricsUrl: string; process: ManagedProcess; logFile: string } = {
       nodeId,
       address: '',
+      metricsUrl: '',
       process: child,
       logFile,
     };
@@ -309,6 +318,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
     try {
       const match = await child.waitForLine(AGENT_READY, startTimeoutMs);
       entry.address = match[2];
+      entry.metricsUrl = match[3] ?? '';
     } catch (error) {
       await child.stop(5000);
       agents.delete(nodeId);

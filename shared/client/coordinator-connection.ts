@@ -11,6 +11,7 @@ import type { TagDatasetRequest } from '../generated/quantgrid/v1/TagDatasetRequ
 import { IMPORT_SEND_BYTES } from '../grpc/message-limits.js';
 import type { Job__Output } from '../generated/quantgrid/v1/Job.js';
 import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
+import type { JobLogLine__Output } from '../generated/quantgrid/v1/JobLogLine.js';
 import type { ResultChunk__Output } from '../generated/quantgrid/v1/ResultChunk.js';
 import type { ListDatasetsResponse__Output } from '../generated/quantgrid/v1/ListDatasetsResponse.js';
 import type { ListJobsRequest } from '../generated/quantgrid/v1/ListJobsRequest.js';
@@ -302,6 +303,41 @@ export class CoordinatorConnection {
 
   listAudit(request: ListAuditRequest): Promise<ListAuditResponse__Output> {
     return this.unary((options, callback) => this.client.listAudit(request, options, callback));
+  }
+
+  /**
+   * A job's log lines in order (GetJobLog), from after `afterId` on: those logged so far, or with
+   * follow until the job has ended. A followed stream that breaks (UNAVAILABLE: the coordinator
+   * restarted, a network blip) is opened again after the last line received, up to `retries` times
+   * in a row, a second apart. Stops early when `signal` aborts. Failures throw a CoordinatorError.
+   */
+  async *jobLog(jobId: string, options: { afterId?: string; follow?: boolean; limit?: number; signal?: AbortSignal; retries?: number } = {}): AsyncGenerator<JobLogLine__Output> {
+    let cursor = options.afterId ?? '';
+    let left = options.limit ?? 0;
+    let failures = 0;
+    for (;;) {
+      const call = this.client.getJobLog({ jobId, afterId: cursor, follow: options.follow ?? false, limit: left });
+      const onAbort = (): void => call.cancel();
+      options.signal?.addEventListener('abort', onAbort, { once: true });
+      try {
+        for await (const line of call as AsyncIterable<JobLogLine__Output>) {
+          failures = 0;
+          cursor = line.id;
+          yield line;
+          if (left > 0 && --left === 0) return;
+        }
+        return;
+      } catch (error) {
+        if (options.signal?.aborted) return;
+        const retryable = options.follow && isServiceError(error) && error.code === grpc.status.UNAVAILABLE && failures < (options.retries ?? 5);
+        if (!retryable) throw this.toError(error, jobId);
+        failures += 1;
+        await new Promise((resolve) => setTimeout(resolve, 1000));
+      } finally {
+        options.signal?.removeEventListener('abort', onAbort);
+        call.cancel();
+      }
+    }
   }
 
   /**

@@ -124,6 +124,11 @@ export interface RunContext {
   reportProgress(fraction: number): void;
   /** True once the partition was cancelled; long loops should check it and stop. */
   isCancelled(): boolean;
+  /**
+   * Reports a warning to the job's log (with the partition, node and attempt). Cheap; the agent keeps
+   * the first MAX_PARTITION_LOG_LINES of an attempt (shared/job-log-limits.ts). Absent where nobody listens.
+   */
+  warn?(message: string): void;
   /** Jobs that keep checkpoints (the kind has a continuation and the spec reads a stored dataset): the units' checkpoints in and out. */
   continuation?: ContinuationContext;
 }

@@ -103,6 +103,7 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
     const cases: Array<[string, (who: Who) => unknown, Record<Exclude<Who, 'nobody'>, grpc.status>]> = [
       ['getJob', () => ({ jobId }), { viewer: OK, sam: OK, sue: OK, admin: OK }],
       ['watchJob', () => ({ jobId }), { viewer: OK, sam: OK, sue: OK, admin: OK }],
+      ['getJobLog', () => ({ jobId, follow: true }), { viewer: OK, sam: OK, sue: OK, admin: OK }],
       ['getJobResult', () => ({ jobId }), { viewer: OK, sam: OK, sue: OK, admin: OK }],
       ['listJobs', () => ({}), { viewer: OK, sam: OK, sue: OK, admin: OK }],
       ['listNodes', () => ({}), { viewer: OK, sam: OK, sue: OK, admin: OK }],

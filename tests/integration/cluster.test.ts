@@ -1,16 +1,25 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
+import { Redis } from 'ioredis';
 import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
 import { marketAnalysisKind } from '../../shared/tasks/market-analysis/index.js';
 import type { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../../shared/client/watch-to-end.js';
-import { agentStatus, connect, eventually, runInOneProcess, submitAndWait } from '../helpers/jobs.js';
+import { agentStatus, connect, eventually, runInOneProcess, sleep, submitAndWait } from '../helpers/jobs.js';
 import { healthCheck, reflectedServices } from '../helpers/standard-grpc.js';
+import { sampleValue, scrape } from '../helpers/metrics.js';
+import type { JobLogLine__Output } from '../../shared/generated/quantgrid/v1/JobLogLine.js';
+
+async function jobLog(connection: CoordinatorConnection, jobId: string): Promise<JobLogLine__Output[]> {
+  const lines: JobLogLine__Output[] = [];
+  for await (const line of connection.jobLog(jobId)) lines.push(line);
+  return lines;
+}
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 
@@ -219,6 +228,87 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     assert.match(job.error, /partition 3/);
     assert.match(job.error, /fails on purpose/);
     assert.equal(events.filter((event) => event.type === 'JOB_EVENT_TYPE_PARTITION_RETRIED').length, 0, 'not retried');
+
+    // Its log says what the partition reported (a warning, then the error with the worker's stack
+    // trace, with node and attempt) and what the coordinator decided.
+    const lines = await jobLog(coordinator, job.id);
+    // (The watch may have missed partition 3's start, the job being this quick: its node comes from the log.)
+    const nodeOf = lines.find((line) => line.partition === 3)?.nodeId ?? '';
+    assert.ok(cluster.agents.some((agent) => agent.nodeId === nodeOf), `partition 3 ran on ${nodeOf}`);
+    assert.match(lines[0].message, /^planned: 6 partitions for 6 slots$/);
+    assert.deepEqual(
+      lines.filter((line) => line.source === 'partition').map(({ level, message, partition, nodeId, attempt }) => ({ level, message, partition, nodeId, attempt })),
+      [{ level: 'warn', message: 'noop partition 3 is about to fail on purpose', partition: 3, nodeId: nodeOf, attempt: 1 }],
+    );
+    const failure = lines.find((line) => line.level === 'error' && line.partition === 3)!;
+    assert.equal(failure.message, 'partition 3 failed: TASK_ERROR: noop partition 3 fails on purpose');
+    assert.equal(failure.nodeId, nodeOf);
+    assert.match(failure.detail, /^Error: noop partition 3 fails on purpose\n\s+at /);
+    assert.equal(lines.at(-1)!.message, `failed: ${job.error}`);
+    // Kept with the job: it expires after the coordinator's retention (7 days by default), like the job's events.
+    const redis = new Redis(cluster.redis.url);
+    try {
+      const [logTtl, eventsTtl] = await Promise.all([redis.ttl(`quantgrid:job:${job.id}:log`), redis.ttl(`quantgrid:job:${job.id}:events`)]);
+      assert.ok(logTtl > 7 * 86_400 - 60 && logTtl <= 7 * 86_400, `log TTL ${logTtl} s`);
+      assert.ok(Math.abs(logTtl - eventsTtl) < 60, `log TTL ${logTtl} s, events ${eventsTtl} s`);
+    } finally {
+      redis.disconnect();
+    }
+    // Paged: after a line, at most a limit.
+    const page = [];
+    for await (const line of coordinator.jobLog(job.id, { afterId: lines[0].id, limit: 2 })) page.push(line.id);
+    assert.deepEqual(page, lines.slice(1, 3).map((line) => line.id));
+  });
+
+  test('the metrics of the coordinator and the agents move as a job runs', async () => {
+    const agentUrls = cluster.agents.map((agent) => agent.metricsUrl);
+    assert.equal(agentUrls.length, 3);
+    assert.ok(cluster.coordinator.metricsUrl.startsWith('http://127.0.0.1:'));
+    const completedAttempts = (text: string) => sampleValue(text, 'quantgrid_partition_attempts_total', { kind: 'noop', outcome: 'completed' }) ?? 0;
+    const agentCompleted = async () => (await Promise.all(agentUrls.map((url) => scrape(url)))).reduce((sum, text) => sum + (sampleValue(text, 'quantgrid_agent_partitions_total', { outcome: 'completed' }) ?? 0), 0);
+    const before = await scrape(cluster.coordinator.metricsUrl);
+    const agentsBefore = await agentCompleted();
+    assert.equal(sampleValue(before, 'quantgrid_nodes', { state: 'ready' }), 3);
+    assert.equal(sampleValue(before, 'quantgrid_slots'), 6);
+    assert.equal(sampleValue(before, 'quantgrid_slots_in_use'), 0);
+    assert.ok((sampleValue(before, 'quantgrid_redis_round_trip_seconds_count') ?? 0) >= 1, 'Redis round trips measured');
+    assert.ok((sampleValue(before, 'process_cpu_seconds_total') ?? 0) > 0);
+
+    // 24 partitions of 400 ms on 6 slots: about 1.6 s, scraped while it runs.
+    const partitions = 24;
+    const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions, workMs: 400 } } });
+    const during = await eventually(
+      async () => {
+        const text = await scrape(cluster.coordinator.metricsUrl);
+        return completedAttempts(text) > completedAttempts(before) ? text : undefined;
+      },
+      20_000,
+      'partitions completed while the job runs',
+    );
+    assert.ok(completedAttempts(during) < completedAttempts(before) + partitions, 'scraped before the job ended');
+    assert.equal(sampleValue(during, 'quantgrid_jobs', { state: 'active' }), 1);
+    assert.ok((sampleValue(during, 'quantgrid_slots_in_use') ?? 0) >= 1);
+    const { job } = await watchToEnd(coordinator, jobId, { timeoutMs: 60_000 });
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+
+    const after = await eventually(
+      async () => {
+        const text = await scrape(cluster.coordinator.metricsUrl);
+        return sampleValue(text, 'quantgrid_jobs', { state: 'active' }) === 0 ? text : undefined;
+      },
+      5_000,
+      'the job to leave the active state',
+    );
+    assert.equal(completedAttempts(after) - completedAttempts(before), partitions);
+    assert.equal(sampleValue(after, 'quantgrid_jobs_finished_total', { status: 'completed' })! - sampleValue(before, 'quantgrid_jobs_finished_total', { status: 'completed' })!, 1);
+    assert.equal(sampleValue(after, 'quantgrid_jobs', { state: 'completed' })! - sampleValue(before, 'quantgrid_jobs', { state: 'completed' })!, 1);
+    assert.equal((sampleValue(after, 'quantgrid_partition_dispatch_latency_seconds_count', { kind: 'noop' }) ?? 0) - (sampleValue(before, 'quantgrid_partition_dispatch_latency_seconds_count', { kind: 'noop' }) ?? 0), partitions);
+    const runCount = (text: string) => sampleValue(text, 'quantgrid_partition_run_seconds_count', { kind: 'noop' }) ?? 0;
+    const runSum = (text: string) => sampleValue(text, 'quantgrid_partition_run_seconds_sum', { kind: 'noop' }) ?? 0;
+    assert.equal(runCount(after) - runCount(before), partitions);
+    assert.ok((runSum(after) - runSum(before)) / partitions >= 0.4, 'each run took at least its 400 ms of work');
+    assert.equal(sampleValue(after, 'quantgrid_slots_in_use'), 0);
+    assert.equal((await agentCompleted()) - agentsBefore, partitions);
   });
 
   test('the CLI submits, watches and prints a result; bad input exits non-zero with one line', () => {
@@ -236,6 +326,40 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     assert.equal(bad.status, 1);
     assert.match(bad.stderr.trim(), /^quantgrid: backtest\.params\.fast: /);
     assert.equal(bad.stderr.trim().split('\n').length, 1);
+  });
+
+  test('quantgrid logs prints a job\'s log and follows a running job to its end', async () => {
+    const cli = (args: string[]) =>
+      new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, '--token-file', cluster.coordinator.adminTokenFile, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '';
+        let stderr = '';
+        child.stdout.on('data', (chunk) => (stdout += chunk));
+        child.stderr.on('data', (chunk) => (stderr += chunk));
+        child.on('close', (status) => resolve({ status, stdout, stderr }));
+      });
+    // 12 partitions of 1.5 s on 6 slots: still running when the CLI attaches.
+    const { jobId } = await coordinator.submitJob({ spec: { noop: { partitions: 12, workMs: 1500 } } });
+    const following = cli(['logs', jobId, '-f']);
+    await sleep(500);
+    assert.notEqual((await coordinator.getJob(jobId)).status, 'JOB_STATUS_COMPLETED', 'the CLI attached to a running job');
+    const followed = await following;
+    assert.equal(followed.status, 0, followed.stderr);
+    const printed = followed.stdout.trim().split('\n');
+    assert.match(printed[0], /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d INFO  job  planned: 12 partitions for \d+ slots$/);
+    assert.match(printed.at(-1)!, /INFO  job  completed: merged the partition results$/, 'followed to the end');
+    assert.equal((await coordinator.getJob(jobId)).status, 'JOB_STATUS_COMPLETED');
+    const again = await cli(['logs', jobId, '--json']);
+    assert.equal(again.status, 0, again.stderr);
+    const lines = again.stdout.trim().split('\n').map((line) => JSON.parse(line) as JobLogLine__Output);
+    assert.deepEqual(lines.map((line) => line.message), ['planned: 12 partitions for 6 slots', 'completed: merged the partition results']);
+    const unknown = await cli(['logs', 'no-such-job']);
+    assert.equal(unknown.status, 1);
+    assert.equal(unknown.stderr.trim().split('\n').length, 1);
+    assert.match(unknown.stderr, /no-such-job/);
+    const badAfter = await cli(['logs', jobId, '--after', 'yesterday']);
+    assert.equal(badAfter.status, 2);
+    assert.match(badAfter.stderr.trim(), /^quantgrid: --after: /);
   });
 
   test('cancelling a running job stops its partitions on the agents and frees their slots', async () => {
@@ -257,6 +381,9 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
       'every agent slot to be free',
     );
     assert.ok(Date.now() - cancelledAt < 3000);
+    const messages = (await jobLog(coordinator, jobId)).map((line) => line.message);
+    assert.ok(messages.includes('cancel requested by admin'), messages.join('\n'));
+    assert.equal(messages.at(-1), 'cancelled: running partitions stopped, queued ones dropped');
   });
 
   test('an agent killed with SIGKILL mid-job: its partitions rerun elsewhere and the result is exact', async () => {
@@ -297,6 +424,12 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
       assert.ok(restart.timeMs - killedAt <= 2000, `partition ${retry.partition} restarted ${restart.timeMs - killedAt} ms after the kill`);
     }
     assert.deepEqual(JSON.parse(job.resultJson), runInOneProcess(backtestKind, job.spec!.backtest));
+    // The log names each retry: the partition, the dead node and its attempt.
+    const retryLines = (await jobLog(coordinator, jobId)).filter((line) => line.level === 'warn' && / retrying on another node: /.test(line.message));
+    assert.deepEqual(
+      retryLines.map((line) => [line.partition, line.nodeId, line.attempt]).sort(),
+      retried.map((event) => [event.partition, event.nodeId, event.attempt]).sort(),
+    );
   });
 
   test('an agent stopped gracefully drains, exits 0 and leaves Consul', async () => {

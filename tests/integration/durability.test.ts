@@ -67,6 +67,13 @@ describe('durable jobs: coordinators die, jobs do not', { timeout: 300_000 }, ()
       for (let i = 1; i < ids.length; i++) assert.ok(after(ids[i], ids[i - 1]), 'in order, no repeats');
       assert.equal(events.at(-1)!.type, 'JOB_EVENT_TYPE_COMPLETED');
       assert.equal(events.at(-1)!.resultJson, job.resultJson);
+      // The job's log outlived the killed coordinator: the first one's plan, then the takeover, read from the second.
+      const messages: string[] = [];
+      for await (const line of second.jobLog(jobId)) messages.push(line.message);
+      assert.match(messages[0], /^planned: 40 partitions for \d+ slots$/);
+      const takeover = messages.findIndex((message) => /^took the job over, keeping its plan: 40 partitions for \d+ slots \(\d+ already recorded, 0 from the partition result cache\)$/.test(message));
+      assert.ok(takeover > 0, messages.join('\n'));
+      assert.equal(messages.at(-1), 'completed: merged the partition results');
       finishedEarlier = { jobId, resultJson: job.resultJson };
     } finally {
       second.close();

@@ -180,6 +180,7 @@ function validExamples(jobId: string): Record<string, object[]> {
     GetJob: [{ jobId }],
     GetJobResult: [{ jobId }],
     WatchJob: [{ jobId }],
+    GetJobLog: [{ jobId }, { jobId, afterId: '0-0', limit: 3, follow: true }],
     CancelJob: [{ jobId: 'fuzz-no-such-job' }],
     ListJobs: [{ limit: 5, status: 4 }],
     ImportDataset: [{ symbol: 'FUZZ', timeframe: '1h', content: csv }],

@@ -18,9 +18,10 @@ import type { PartitionEvent__Output } from '../../shared/generated/quantgrid/v1
 import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/AgentStatus.js';
 import type { RunPartitionRequest } from '../../shared/generated/quantgrid/v1/RunPartitionRequest.js';
 import { QUANTGRID_VERSION } from '../../shared/version.js';
+import { sampleValue, scrape } from '../helpers/metrics.js';
 
 const AGENT_MAIN = fileURLToPath(new URL('../../node-agent/main.js', import.meta.url));
-const READY = /^quantgrid-agent ready node=(\S+) address=(\S+)$/;
+const READY = /^quantgrid-agent ready node=(\S+) address=(\S+) metrics=(\S+)$/;
 
 let consul: ConsulDevAgent;
 const started: ManagedProcess[] = [];
@@ -49,18 +50,19 @@ interface Agent {
   process: ManagedProcess;
   nodeId: string;
   address: string;
+  metricsUrl: string;
 }
 
 async function startAgent(nodeId: string, extra: string[] = []): Promise<Agent> {
   const child = spawnManaged(
     `agent-${nodeId}`,
     process.execPath,
-    [AGENT_MAIN, '--consul', consul.httpAddress, '--port', '0', '--host', '127.0.0.1', '--slots', '2', '--node-id', nodeId, '--cluster-secret-file', secretFile, ...extra],
+    [AGENT_MAIN, '--consul', consul.httpAddress, '--port', '0', '--host', '127.0.0.1', '--slots', '2', '--node-id', nodeId, '--cluster-secret-file', secretFile, '--metrics-listen', '127.0.0.1:0', ...extra],
     { env: { QUANTGRID_LOG_LEVEL: 'info' } },
   );
   started.push(child);
   const match = await child.waitForLine(READY, 15_000);
-  return { process: child, nodeId: match[1], address: match[2] };
+  return { process: child, nodeId: match[1], address: match[2], metricsUrl: match[3] };
 }
 
 interface HealthEntry {
@@ -156,6 +158,9 @@ test('registers in Consul, serves RunPartition/GetStatus/health, drains on SIGTE
   assert.ok(Number(meta.memory) > 0);
   assert.ok(Number(meta.cpu_speed) >= 0);
   assert.ok(meta.capabilities.split(',').includes('noop'));
+  // Prometheus' Consul discovery finds the metrics endpoint by these (docs/deployment.md).
+  assert.equal(meta.metrics_port, new URL(agent.metricsUrl).port);
+  assert.equal(meta.metrics_scheme, 'http');
   assert.ok(entry.Checks.some((check) => check.CheckID === 'service:it-agent-a' && check.Status === 'passing'));
 
   assert.equal(await healthCheck(agent.address, ''), 'SERVING');
@@ -181,6 +186,23 @@ test('registers in Consul, serves RunPartition/GetStatus/health, drains on SIGTE
     assert.ok(status.netSpeedMbps > 0);
     assert.ok(status.capabilities.includes('noop'));
     assert.equal(status.draining, false);
+
+    // A partition whose code warns, then throws: the warning arrives as a log event, the error with
+    // the worker's stack trace; the metrics count both outcomes.
+    const failing = await runPartition(client, { ...partition(7, 0), specJson: JSON.stringify({ partitions: 10, workMs: 0, failPartition: 7 }) });
+    assert.deepEqual(failing.filter((event) => event.event === 'log').map((event) => event.log), [{ level: 'warn', message: 'noop partition 7 is about to fail on purpose' }]);
+    const thrown = failing.at(-1)!.error!;
+    assert.equal(thrown.code, 'TASK_ERROR');
+    assert.match(thrown.stack, /^Error: noop partition 7 fails on purpose\n\s+at .*tasks\/noop\/index\.(js|ts)/);
+    const metrics = await scrape(agent.metricsUrl);
+    assert.equal(sampleValue(metrics, 'quantgrid_agent_partitions_total', { outcome: 'completed' }), 1);
+    assert.equal(sampleValue(metrics, 'quantgrid_agent_partitions_total', { outcome: 'failed' }), 1);
+    assert.equal(sampleValue(metrics, 'quantgrid_agent_partition_compute_seconds_count', { kind: 'noop' }), 1);
+    assert.equal(sampleValue(metrics, 'quantgrid_agent_slots'), 2);
+    assert.ok((sampleValue(metrics, 'process_resident_memory_bytes') ?? 0) > 0);
+    assert.ok(sampleValue(metrics, 'nodejs_eventloop_lag_seconds') !== undefined);
+    const notFound = await fetch(new URL('/', agent.metricsUrl));
+    assert.equal(notFound.status, 404);
 
     // Without the cluster secret, or with another: refused before anything runs or is dialled.
     for (const stranger of [createNodeAgentClient(agent.address), createNodeAgentClient(agent.address, {}, {}, Buffer.alloc(32, 9))]) {

@@ -56,6 +56,20 @@ function isDead(use: Use, now: number): boolean {
   return now - use.last > 2 * (use.interval > 0 ? use.interval : 1) + DEAD_SLACK;
 }
 
+/** Lookups of every IndicatorCache of this thread since it started (the agent's metrics add up its threads). */
+export interface IndicatorCacheTotals {
+  hits: number;
+  misses: number;
+  /** Bytes of indicator arrays computed on misses. */
+  computedBytes: number;
+}
+
+const threadTotals: IndicatorCacheTotals = { hits: 0, misses: 0, computedBytes: 0 };
+
+export function indicatorCacheTotals(): IndicatorCacheTotals {
+  return { ...threadTotals };
+}
+
 export interface IndicatorCacheStats {
   entries: number;
   bytes: number;
@@ -120,11 +134,14 @@ export class IndicatorCache {
       this.entries.set(key, cached);
       cached.use = use;
       this.hits++;
+      threadTotals.hits++;
       return cached.value;
     }
     this.misses++;
+    threadTotals.misses++;
     const value = compute();
     const bytes = value.reduce((total, array) => total + array.byteLength, 0);
+    threadTotals.computedBytes += bytes;
     while (this.entries.size >= MIN_ENTRIES && (this.bytes + bytes > this.budgetBytes || this.entries.size >= MAX_ENTRIES)) this.evict();
     this.entries.set(key, { value, bytes, use });
     this.bytes += bytes;

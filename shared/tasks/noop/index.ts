@@ -93,7 +93,10 @@ export const noopKind: TaskKind<NoopSpec, NoopPartition, NoopPartial, NoopResult
   run(spec, partition, context) {
     let sum = 0;
     for (let i = partition.first; i < partition.first + partition.count; i++) {
-      if (i === spec.failPartition) throw new Error(`noop partition ${i} fails on purpose`);
+      if (i === spec.failPartition) {
+        context.warn?.(`noop partition ${i} is about to fail on purpose`);
+        throw new Error(`noop partition ${i} fails on purpose`);
+      }
       if (spec.workMs > 0) busyWait(spec.workMs, context.isCancelled);
       sum += i;
     }

@@ -28,6 +28,8 @@ describe('usage errors exit 2 with one line naming the flag', { concurrency: 4 }
     [['data', 'append', 'not a tag', 'x.csv'], /ID\|TAG: "not a tag" is neither a dataset id/],
     [['data', 'rm', 'sha256:12'], /ID\|TAG: "sha256:12" is neither a dataset id/],
     [['submit', 'noop', '--partitions', '0'], /--partitions: /],
+    [['logs', 'j1', '--limit', '0'], /--limit: /],
+    [['logs', 'j1', '--after', 'yesterday'], /--after: "yesterday" is not a line id/],
     [['submit', 'noop', '--bogus'], /unknown option '--bogus'/],
     [['submit', 'futures'], /unknown job kind 'futures'/],
     [['submit'], /submit needs a job kind/],

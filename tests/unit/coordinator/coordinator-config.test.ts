@@ -88,3 +88,12 @@ test('durability settings: BullMQ lock and stall check, retention, partition cac
   assert.equal(custom.partitionCacheTtlMs, 1_800_000);
   assert.throws(() => parse(['--retention', 'forever']), /--retention: "forever" is not a duration/);
 });
+
+test('a metrics endpoint beyond loopback without a token: both processes refuse to start, in one line', () => {
+  const AGENT = fileURLToPath(new URL('../../../node-agent/main.js', import.meta.url));
+  for (const [main, name] of [[MAIN, 'coordinator'], [AGENT, 'agent']] as const) {
+    const refused = spawnSync(process.execPath, [main, '--no-auth', ...(name === 'agent' ? ['--host', '127.0.0.1'] : []), '--metrics-listen', '0.0.0.0:0'], { encoding: 'utf8', timeout: 10_000 });
+    assert.equal(refused.status, 2, refused.stderr);
+    assert.equal(refused.stderr.trim(), `quantgrid-${name}: --metrics-listen: 0.0.0.0 is not a loopback address; give --metrics-token-file (scrapers then send it as a bearer token) or listen on 127.0.0.1`);
+  }
+});

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PartitionFailure, WorkerPool, type PartitionTask } from '../../../node-agent/worker-pool.js';
+import { backtestKind } from '../../../shared/tasks/backtest/index.js';
+import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
 
 const REAL_WORKER = new URL('../../../node-agent/partition-worker.js', import.meta.url);
 
@@ -172,6 +174,42 @@ test('a throwing partition fails with a deterministic TASK_ERROR carrying its me
     assert.equal(failure.deterministic, true);
     assert.match(failure.message, /noop partition 3 fails on purpose/);
     assert.equal(pool.busySlots, 0);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('what the task reports reaches onLog, and a throw carries its stack trace', async () => {
+  const pool = new WorkerPool({ size: 1 });
+  await pool.start();
+  try {
+    const lines: Array<[string, string]> = [];
+    const failure = await failureOf(pool.run(noop(0, { first: 3, failPartition: 3 }), { onLog: (level, message) => lines.push([level, message]) }));
+    assert.deepEqual(lines, [['warn', 'noop partition 3 is about to fail on purpose']]);
+    assert.match(failure.taskStack ?? '', /^Error: noop partition 3 fails on purpose\n\s+at /);
+  } finally {
+    await pool.close();
+  }
+});
+
+test('the indicator-cache totals of the worker threads add up across partitions', async () => {
+  const spec = backtestKind.validate({ symbols: ['BTCUSDT'], dataset: { bars: 2000, seed: 1 }, params: { fast: { start: 5, stop: 8, step: 1 }, slow: { start: 20, stop: 22, step: 1 } } }, DEFAULT_SPEC_LIMITS);
+  const [partition] = backtestKind.plan(spec, { partitions: 1 });
+  const task: PartitionTask = { kind: 'backtest', specJson: JSON.stringify(spec), partitionJson: JSON.stringify(partition) };
+  const pool = new WorkerPool({ size: 2 });
+  await pool.start();
+  try {
+    assert.deepEqual(pool.indicatorCacheTotals(), { hits: 0, misses: 0, computedBytes: 0 });
+    await pool.run(task);
+    const first = pool.indicatorCacheTotals();
+    // 4 fast × 3 slow periods: each SMA computed once per series, then reused across combinations.
+    assert.ok(first.misses > 0 && first.hits > 0 && first.computedBytes >= first.misses * 2000 * 8, JSON.stringify(first));
+    await Promise.all([pool.run(task), pool.run(task)]);
+    const after = pool.indicatorCacheTotals();
+    // Every run looks the same arrays up; a thread that ran the series before finds more of them cached.
+    assert.equal(after.hits + after.misses, 3 * (first.hits + first.misses), JSON.stringify(after));
+    // The second thread computes them once; the first finds some or all of them still cached.
+    assert.ok(after.misses >= 2 * first.misses && after.misses <= 3 * first.misses, JSON.stringify(after));
   } finally {
     await pool.close();
   }
