@@ -3,6 +3,7 @@ import type { WilderAverages } from '../../quant/indicators/rsi.js';
 import type { MacdState } from '../../quant/indicators/macd.js';
 import type { VwapSums } from '../../quant/indicators/vwap.js';
 import type { Ohlcv } from '../../quant/ohlcv.js';
+import type { TickGridScan } from '../../quant/indicators/tick-grid.js';
 import type { IndicatorName } from './spec.js';
 
 /**
@@ -13,15 +14,17 @@ import type { IndicatorName } from './spec.js';
  *   0   u8   version (CHECKPOINT_VERSION)
  *   1   u8   the states present: bit 0 RSI, 1 MACD, 2 EMA, 3 ATR, 4 OBV, 5 VWAP; bit 6: the
  *            stochastic's %K values so far are on no tick grid (so %D's SMA is the float one)
- *   2   u16  0
+ *   2   u8   the closes' tick-grid scan over the bars (TickGridScan): 0–8 its decimals, 0x7f none
+ *            (a close on no grid), 0xff not kept (no indicator needs the grid); maxUnits at 104
+ *   3   u8   the arithmetic regime of the carried EMAs on the series (arithmeticRegime, continue.ts)
  *   4   u32  bars: the states are after bar bars − 1; a continuation computes from bar `bars` on
  *   8   u32  data fingerprint: of bar 0 and bar bars − 1 (time, open, high, low, close, volume)
- *   12  u32  unit fingerprint: asset, timeframe, the requested indicators and their settings, the
- *            arithmetic regime of the carried EMAs on the series (exact seeds or not: arithmeticRegime)
+ *   12  u32  unit fingerprint: asset, timeframe, the requested indicators and their settings
  *   16  u32  checksum (of every other byte)
  *   20  u32  0
  *   24  f64  × 10: RSI average gain, average loss; MACD fast EMA, slow EMA, signal EMA; EMA; ATR;
  *                  OBV; VWAP Σ typical·volume, Σ volume (0 where absent)
+ *   104 f64  the grid scan's largest |units| (NaN: its second pass failed; 0 when not kept)
  *
  * A state is present exactly when its indicator is requested and past its warm-up at bar bars − 1
  * (statesExpected); the others are seeded from the bars at the re-run. The windowed indicators
@@ -36,7 +39,7 @@ import type { IndicatorName } from './spec.js';
  * checkpoints within one; a change to the arithmetic or this layout bumps marketAnalysisKind.version).
  */
 export const CHECKPOINT_VERSION = 1;
-export const CHECKPOINT_BYTES = 104;
+export const CHECKPOINT_BYTES = 112;
 
 const FLOAT_OFFSET = 24;
 const CHECKSUM_OFFSET = 16;
@@ -57,7 +60,14 @@ export interface MarketAnalysisCheckpoint {
   /** The states are after bar bars − 1. */
   bars: number;
   states: IndicatorStates;
+  /** The carried EMAs' arithmetic on the series (arithmeticRegime): the states are valid only on a series of the same. */
+  regime: number;
+  /** The closes' tick-grid scan over bars [0, bars), when the unit's indicators need the grid. */
+  gridScan?: TickGridScan;
 }
+
+const NO_GRID = 0x7f;
+const GRID_NOT_KEPT = 0xff;
 
 const STATE_BITS = { rsi: 1, macd: 2, ema: 4, atr: 8, obv: 16, vwap: 32 } as const;
 const STOCHASTIC_OFF_GRID = 64;
@@ -92,8 +102,8 @@ function hash32(bytes: Uint8Array): number {
 }
 
 /** Hash of what a unit's states depend on besides its bars. */
-export function unitFingerprint(asset: string, timeframe: string, indicators: readonly IndicatorName[], settings: unknown, regime: number): number {
-  return hash32(Buffer.from(JSON.stringify({ v: CHECKPOINT_VERSION, asset, timeframe, indicators, settings, regime }), 'utf8'));
+export function unitFingerprint(asset: string, timeframe: string, indicators: readonly IndicatorName[], settings: unknown): number {
+  return hash32(Buffer.from(JSON.stringify({ v: CHECKPOINT_VERSION, asset, timeframe, indicators, settings }), 'utf8'));
 }
 
 /** Hash of bar 0 and bar bars − 1 of a series (time, open, high, low, close, volume). */
@@ -114,12 +124,16 @@ function checksum(bytes: Uint8Array): number {
 
 /** The checkpoint's bytes. */
 export function encodeCheckpoint(checkpoint: MarketAnalysisCheckpoint, unitHash: number, dataHash: number): Uint8Array {
-  const { bars, states } = checkpoint;
+  const { bars, states, regime, gridScan } = checkpoint;
   if (!(Number.isInteger(bars) && bars >= 1 && bars < 2 ** 32)) throw new RangeError(`checkpoint bars out of range: ${bars}`);
+  if (!(Number.isInteger(regime) && regime >= 0 && regime < 256)) throw new RangeError(`checkpoint regime out of range: ${regime}`);
   const bytes = new Uint8Array(CHECKPOINT_BYTES);
   const view = new DataView(bytes.buffer);
   view.setUint8(0, CHECKPOINT_VERSION);
   view.setUint8(1, maskOf(states));
+  view.setUint8(2, gridScan === undefined ? GRID_NOT_KEPT : gridScan.decimals === undefined ? NO_GRID : gridScan.decimals);
+  view.setUint8(3, regime);
+  view.setFloat64(104, gridScan === undefined || gridScan.decimals === undefined ? 0 : (gridScan.maxUnits ?? NaN), true);
   view.setUint32(4, bars, true);
   view.setUint32(8, dataHash, true);
   view.setUint32(12, unitHash, true);
@@ -154,7 +168,7 @@ export interface CheckpointExpectation {
 export function decodeCheckpoint(bytes: Uint8Array, expected: CheckpointExpectation, series: Pick<Ohlcv, 'time' | 'open' | 'high' | 'low' | 'close' | 'volume'>): MarketAnalysisCheckpoint | undefined {
   if (bytes.byteLength !== CHECKPOINT_BYTES) return undefined;
   const view = new DataView(bytes.buffer, bytes.byteOffset, CHECKPOINT_BYTES);
-  if (view.getUint8(0) !== CHECKPOINT_VERSION || view.getUint16(2, true) !== 0 || view.getUint32(20, true) !== 0) return undefined;
+  if (view.getUint8(0) !== CHECKPOINT_VERSION || view.getUint32(20, true) !== 0) return undefined;
   if (view.getUint32(CHECKSUM_OFFSET, true) !== checksum(bytes)) return undefined;
   if (view.getUint32(12, true) !== expected.unitHash) return undefined;
   const bars = view.getUint32(4, true);
@@ -173,5 +187,12 @@ export function decodeCheckpoint(bytes: Uint8Array, expected: CheckpointExpectat
   if (mask & STATE_BITS.obv) states.obv = float(7);
   if (mask & STATE_BITS.vwap) states.vwap = { priceVolume: float(8), volume: float(9) };
   if (offGrid) states.stochasticOffGrid = true;
-  return { bars, states };
+  const code = view.getUint8(2);
+  const maxUnits = view.getFloat64(104, true);
+  let gridScan: TickGridScan | undefined;
+  if (code === NO_GRID) gridScan = { decimals: undefined, maxUnits: undefined };
+  else if (code <= 8) gridScan = { decimals: code, maxUnits: Number.isNaN(maxUnits) ? undefined : maxUnits };
+  else if (code !== GRID_NOT_KEPT) return undefined;
+  if (gridScan === undefined && maxUnits !== 0) return undefined;
+  return { bars, states, regime: view.getUint8(3), gridScan };
 }

@@ -7,12 +7,12 @@ import { rsiSeed, rsiStep, rsiValue, type WilderAverages } from '../../quant/ind
 import { sma } from '../../quant/indicators/sma.js';
 import { rawStochasticAt, stochastic } from '../../quant/indicators/stochastic.js';
 import { resyncInterval } from '../../quant/indicators/common.js';
-import { tickGrid, type TickGrid } from '../../quant/indicators/tick-grid.js';
+import { extendTickGridScan, scanTickGrid, tickGrid, tickGridOfScan, type TickGrid, type TickGridScan } from '../../quant/indicators/tick-grid.js';
 import { vwapStep, type VwapSums } from '../../quant/indicators/vwap.js';
 import { wma } from '../../quant/indicators/wma.js';
 import type { Ohlcv } from '../../quant/ohlcv.js';
 import { rowOf, SETTINGS, type LatestValues, type MarketAnalysisRow } from './analyse.js';
-import type { IndicatorStates, MarketAnalysisCheckpoint, WarmUps } from './checkpoint.js';
+import { dataFingerprint, decodeCheckpoint, encodeCheckpoint, unitFingerprint, type IndicatorStates, type MarketAnalysisCheckpoint, type WarmUps } from './checkpoint.js';
 import type { IndicatorName } from './spec.js';
 
 /** The bar of each carried indicator's first value (its state exists from there on), for SETTINGS. */
@@ -47,6 +47,28 @@ export function arithmeticRegime(grid: TickGrid | null, indicators: readonly Ind
   return regime;
 }
 
+/** Units a continuing unit's indicators read at the start of the series (the EMAs' exact seeds) and before its last bar (the windows, and the re-summing replay: ≤ max(1024, period) + period). */
+const GRID_HEAD = 64;
+const GRID_TAIL = 1100;
+
+/**
+ * The closes' tick grid over the whole series (as tickGrid(close) ?? null) and the grid scan over
+ * bars [0, leave) for the checkpoint, from the scan over [0, from) a checkpoint kept: O(new bars)
+ * while the new closes need no more decimals (the grid's units then written only where the
+ * indicators read them: GRID_HEAD, GRID_TAIL), else both scanned from bar 0. Null and undefined
+ * when the indicators need no grid.
+ */
+export function closesGrid(close: ArrayLike<number>, indicators: readonly IndicatorName[], kept: TickGridScan | undefined, from: number, leave: number): { grid: TickGrid | null; scan: TickGridScan | undefined } {
+  if (!needsGrid(indicators)) return { grid: null, scan: undefined };
+  const n = close.length;
+  if (kept) {
+    const atLeave = extendTickGridScan(close, kept, from, leave);
+    const whole = atLeave && extendTickGridScan(close, atLeave, leave, n);
+    if (atLeave && whole) return { grid: tickGridOfScan(close, whole, GRID_HEAD, n - GRID_TAIL) ?? null, scan: atLeave };
+  }
+  return { grid: tickGrid(close) ?? null, scan: scanTickGrid(close, leave) };
+}
+
 /**
  * Walks a carried state from bar `start` (the state is after bar start − 1) to the last bar:
  * `step(t)` takes bar t in; `capture()` is called once the state is after bar leave − 1 (when that
@@ -64,8 +86,8 @@ function walk(start: number, n: number, leave: number, step: (t: number) => void
  * A unit's row computed from a checkpoint (or from bar 0 without one), the same row as
  * analyseSeries' (without full series: a spec with include_series is always computed in full),
  * and the checkpoint it leaves after bar leave − 1 (leave ≥ the given checkpoint's bars, < n).
- * `grid`: the closes' tick grid over the whole series (tickGrid(close) ?? null) when needsGrid,
- * the checkpoint one of the same arithmeticRegime (the caller's unit fingerprint).
+ * `grid`: the closes' tick grid over the whole series (closesGrid) when needsGrid, the checkpoint
+ * one of the same arithmeticRegime (the caller checks).
  *
  *  - RSI, EMA, MACD, ATR, OBV and VWAP go on from their states (each step the same floating-point
  *    operations as the whole-series functions, so bit for bit): O(new bars).
@@ -85,10 +107,10 @@ function walk(start: number, n: number, leave: number, step: (t: number) => void
 export function analyseContinuing(
   series: Ohlcv,
   indicators: readonly IndicatorName[],
-  given: MarketAnalysisCheckpoint | undefined,
+  given: Pick<MarketAnalysisCheckpoint, 'bars' | 'states'> | undefined,
   leave: number,
   grid: TickGrid | null = needsGrid(indicators) ? (tickGrid(series.close) ?? null) : null,
-): { row: MarketAnalysisRow; left: MarketAnalysisCheckpoint } {
+): { row: MarketAnalysisRow; left: Pick<MarketAnalysisCheckpoint, 'bars' | 'states'> } {
   const { high, low, close, volume } = series;
   const n = close.length;
   const last = n - 1;
@@ -218,4 +240,22 @@ export function analyseContinuing(
     }
   }
   return { row: rowOf(series, indicators, latest), left: { bars: leave, states } };
+}
+
+/**
+ * A unit's row in a job that keeps checkpoints (series of 2 bars or more), from the checkpoint bytes
+ * an earlier job left (`data`) when they are this unit's on a prefix of the series with the same
+ * arithmetic regime, else computed in full; and the checkpoint bytes it leaves after its
+ * second-to-last bar (run.ts says why). `from`: the first bar computed from a checkpoint (0: in full).
+ */
+export function continueUnit(series: Ohlcv, indicators: readonly IndicatorName[], data: Uint8Array | undefined): { row: MarketAnalysisRow; left: Uint8Array; from: number } {
+  const leave = series.close.length - 1;
+  const unitHash = unitFingerprint(series.symbol, series.timeframe, indicators, SETTINGS);
+  const decoded = data ? decodeCheckpoint(data, { unitHash, indicators, warmUps: WARM_UPS }, series) : undefined;
+  // The grid scan a checkpoint kept is the data's (its fingerprints matched), whatever becomes of its states.
+  const { grid, scan } = closesGrid(series.close, indicators, decoded?.gridScan, decoded?.bars ?? 0, leave);
+  const regime = arithmeticRegime(grid, indicators);
+  const given = decoded && decoded.regime === regime ? decoded : undefined;
+  const { row, left } = analyseContinuing(series, indicators, given, leave, grid);
+  return { row, left: encodeCheckpoint({ ...left, regime, gridScan: scan }, unitHash, dataFingerprint(series, left.bars)), from: given?.bars ?? 0 };
 }

@@ -2,10 +2,8 @@ import { loadSeries } from '../../quant/dataset.js';
 import type { Ohlcv } from '../../quant/ohlcv.js';
 import { NO_WORK, type ContinuationContext, type PartitionWork } from '../continuation.js';
 import type { RunContext } from '../task-kind.js';
-import { analyseSeries, SETTINGS, type MarketAnalysisRow } from './analyse.js';
-import { decodeCheckpoint, encodeCheckpoint, dataFingerprint, unitFingerprint } from './checkpoint.js';
-import { tickGrid } from '../../quant/indicators/tick-grid.js';
-import { analyseContinuing, arithmeticRegime, needsGrid, WARM_UPS } from './continue.js';
+import { analyseSeries, type MarketAnalysisRow } from './analyse.js';
+import { continueUnit } from './continue.js';
 import type { MarketAnalysisPartition } from './plan.js';
 import type { MarketAnalysisSpec } from './spec.js';
 
@@ -25,15 +23,12 @@ export interface MarketAnalysisPartial {
  */
 function continuedRow(spec: MarketAnalysisSpec, unit: number, series: Ohlcv, continuation: ContinuationContext): { row: MarketAnalysisRow; work: PartitionWork } {
   const n = series.close.length;
-  const grid = needsGrid(spec.indicators) ? (tickGrid(series.close) ?? null) : null;
-  const unitHash = unitFingerprint(series.symbol, series.timeframe, spec.indicators, SETTINGS, arithmeticRegime(grid, spec.indicators));
   const data = continuation.checkpoint(unit);
-  const given = data ? decodeCheckpoint(data, { unitHash, indicators: spec.indicators, warmUps: WARM_UPS }, series) : undefined;
-  if (n < 2) return { row: analyseSeries(series, spec.indicators, false), work: { ...NO_WORK, unitsRejected: data && !given ? 1 : 0, unitsFull: 1, barsSimulated: n } };
-  const { row, left } = analyseContinuing(series, spec.indicators, given, n - 1, grid);
-  continuation.leave(unit, encodeCheckpoint(left, unitHash, dataFingerprint(series, left.bars)));
-  const work: PartitionWork = given
-    ? { ...NO_WORK, unitsContinued: 1, barsSimulated: n - given.bars }
+  if (n < 2) return { row: analyseSeries(series, spec.indicators, false), work: { ...NO_WORK, unitsRejected: data ? 1 : 0, unitsFull: 1, barsSimulated: n } };
+  const { row, left, from } = continueUnit(series, spec.indicators, data);
+  continuation.leave(unit, left);
+  const work: PartitionWork = from > 0
+    ? { ...NO_WORK, unitsContinued: 1, barsSimulated: n - from }
     : { ...NO_WORK, unitsRejected: data ? 1 : 0, unitsFull: 1, barsSimulated: n };
   return { row, work };
 }

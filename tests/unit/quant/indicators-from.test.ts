@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { bollinger } from '../../../shared/quant/indicators/bollinger.js';
-import { tickGrid } from '../../../shared/quant/indicators/tick-grid.js';
+import { extendTickGridScan, scanTickGrid, tickGrid, tickGridOfScan } from '../../../shared/quant/indicators/tick-grid.js';
 import { wma } from '../../../shared/quant/indicators/wma.js';
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
 
@@ -47,5 +47,38 @@ describe('windowed indicators from a bar', () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe('the tick grid scanned in parts (an incremental re-run scans only its new values)', () => {
+  const finer = Float64Array.from(cents);
+  finer[2000] = Math.round((finer[2000] + 0.001) * 1000) / 1000; // 3 decimals from bar 2000
+  const off = Float64Array.from(cents);
+  off[2500] = off[2500] + Math.PI * 1e-6; // on no grid from bar 2500
+  const series = [float, cents, large, finer, off];
+
+  it('extending a scan of a prefix gives the scan of the longer prefix, or says to scan again when the decimals grow', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...series), fc.integer({ min: 0, max: BARS }), fc.integer({ min: 0, max: BARS }), (values, a, b) => {
+        const [from, to] = a <= b ? [a, b] : [b, a];
+        const extended = extendTickGridScan(values, scanTickGrid(values, from), from, to);
+        const direct = scanTickGrid(values, to);
+        if (extended === undefined) assert.notEqual(scanTickGrid(values, from).decimals, direct.decimals, 'only when the decimals grow');
+        else assert.deepStrictEqual(extended, direct);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('the grid of a scan is tickGrid\'s where its units are written', () => {
+    for (const values of series) {
+      const whole = tickGrid(values);
+      const ofScan = tickGridOfScan(values, scanTickGrid(values, values.length), 64, values.length - 1100);
+      assert.equal(ofScan === undefined, whole === undefined);
+      if (!whole || !ofScan) continue;
+      assert.deepStrictEqual([ofScan.decimals, ofScan.scale, ofScan.maxUnits], [whole.decimals, whole.scale, whole.maxUnits]);
+      assert.deepStrictEqual(ofScan.units.subarray(0, 64), whole.units.subarray(0, 64));
+      assert.deepStrictEqual(ofScan.units.subarray(values.length - 1100), whole.units.subarray(values.length - 1100));
+    }
   });
 });

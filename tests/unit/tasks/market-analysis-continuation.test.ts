@@ -10,7 +10,7 @@ import { MAX_UNIT_CHECKPOINT_BYTES, CollectingContinuation, type PartitionWork, 
 import { analyseSeries, SETTINGS } from '../../../shared/tasks/market-analysis/analyse.js';
 import { CHECKPOINT_BYTES, dataFingerprint, decodeCheckpoint, encodeCheckpoint, unitFingerprint } from '../../../shared/tasks/market-analysis/checkpoint.js';
 import { tickGrid } from '../../../shared/quant/indicators/tick-grid.js';
-import { analyseContinuing, arithmeticRegime, WARM_UPS } from '../../../shared/tasks/market-analysis/continue.js';
+import { analyseContinuing, continueUnit, WARM_UPS } from '../../../shared/tasks/market-analysis/continue.js';
 import { marketAnalysisLineageKey } from '../../../shared/tasks/market-analysis/continuation.js';
 import { INDICATORS, marketAnalysisKind, type IndicatorName, type MarketAnalysisPartial, type MarketAnalysisSpec } from '../../../shared/tasks/market-analysis/index.js';
 import { QUIET_RUN_CONTEXT } from '../../../shared/tasks/quiet-run-context.js';
@@ -58,14 +58,12 @@ function resampled(series: Ohlcv, timeframe: '4h' | '1d'): Ohlcv {
   return { symbol: series.symbol, timeframe, ...resample(series, timeframe) };
 }
 
-const expectation = (series: Ohlcv, indicators: readonly IndicatorName[]) => ({ unitHash: unitFingerprint(series.symbol, series.timeframe, indicators, SETTINGS, arithmeticRegime(tickGrid(series.close) ?? null, indicators)), indicators, warmUps: WARM_UPS });
+const expectation = (series: Ohlcv, indicators: readonly IndicatorName[]) => ({ unitHash: unitFingerprint(series.symbol, series.timeframe, indicators, SETTINGS), indicators, warmUps: WARM_UPS });
 
-/** The checkpoint bytes a unit leaves after computing `series` (from `given`, or from bar 0). */
+/** The checkpoint bytes a unit leaves after computing `series` (from `given`, or from bar 0), as the kind's run does. */
 function leaveOn(series: Ohlcv, indicators: readonly IndicatorName[], given?: Uint8Array): { bytes: Uint8Array; continued: boolean; row: ReturnType<typeof analyseSeries> } {
-  const expected = expectation(series, indicators);
-  const checkpoint = given ? decodeCheckpoint(given, expected, series) : undefined;
-  const { row, left } = analyseContinuing(series, indicators, checkpoint, series.close.length - 1);
-  return { bytes: encodeCheckpoint(left, expected.unitHash, dataFingerprint(series, left.bars)), continued: checkpoint !== undefined, row };
+  const { row, left, from } = continueUnit(series, indicators, given);
+  return { bytes: left, continued: from > 0, row };
 }
 
 const indicatorSets = fc.oneof(fc.constant([...INDICATORS]), fc.subarray([...INDICATORS], { minLength: 1 }));
@@ -190,7 +188,7 @@ describe('market analysis continuing from a checkpoint', () => {
     const expected = expectation(grown, INDICATORS);
     // A checkpoint after every bar of the old series: its data fingerprint covers the changed bucket, so it is rejected.
     assert.equal(analyseContinuing(old, INDICATORS, undefined, old.close.length - 1).left.bars, old.close.length - 1, 'what a run leaves');
-    const wrong = encodeCheckpoint({ bars: old.close.length, states: {} }, expected.unitHash, dataFingerprint(old, old.close.length));
+    const wrong = encodeCheckpoint({ bars: old.close.length, states: {}, regime: 0 }, expected.unitHash, dataFingerprint(old, old.close.length));
     assert.equal(decodeCheckpoint(wrong, expected, grown), undefined);
   });
 
@@ -213,8 +211,8 @@ describe('market analysis continuing from a checkpoint', () => {
     assert.equal(decodeCheckpoint(first.subarray(0, CHECKPOINT_BYTES - 8), expected, whole), undefined, 'truncated');
   });
 
-  it('is small: one unit\'s checkpoint is 104 bytes, within the 256 a unit may leave', () => {
-    assert.equal(CHECKPOINT_BYTES, 104);
+  it('is small: one unit\'s checkpoint is 112 bytes, within the 256 a unit may leave', () => {
+    assert.equal(CHECKPOINT_BYTES, 112);
     assert.ok(CHECKPOINT_BYTES <= MAX_UNIT_CHECKPOINT_BYTES);
     assert.equal(leaveOn(seriesOf(300, true), INDICATORS).bytes.byteLength, CHECKPOINT_BYTES);
   });
