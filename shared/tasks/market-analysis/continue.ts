@@ -94,8 +94,8 @@ function walk(start: number, n: number, leave: number, step: (t: number) => void
  *  - SMA, WMA and Bollinger are computed at the last bar only, from the bars (sma/wma/bollinger with
  *    `from`: exact window sums on the closes' tick grid, else the running sums replayed from their
  *    absolute re-summing points, ≤ max(1024, period) bars back): bit for bit, and right whatever the
- *    grown series' arithmetic regime (its tick grid is detected over the whole series, O(n), as a
- *    full run does; nothing of the old regime is carried, so nothing depends on it).
+ *    grown series' arithmetic regime (its tick grid is the whole series', closesGrid; nothing of
+ *    the old regime is carried, so nothing depends on it).
  *  - The stochastic oscillator: %D is an SMA of %K, exact on %K's tick grid when every %K value is
  *    on one. Once the %K values a checkpoint covers are on none (the checkpoint's bit; the usual
  *    case), no longer series' are, and %K and %D are computed at the last bar (%K from its window,
