@@ -44,6 +44,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'incremental', file: 'incremental-rerun.js', aliases: ['incremental-rerun', 'checkpoints'], timeoutMs: 15 * 60_000 },
   { name: 'incremental-cluster', file: 'incremental-cluster.js', aliases: ['nightly'], timeoutMs: 20 * 60_000 },
   { name: 'agent-memory', file: 'agent-memory.js', aliases: [], timeoutMs: 10 * 60_000 },
+  { name: 'incremental-analysis', file: 'incremental-analysis.js', aliases: ['analysis-rerun'], timeoutMs: 10 * 60_000 },
   { name: 'analysis', file: 'market-analysis.js', aliases: ['market-analysis'], timeoutMs: 10 * 60_000 },
   { name: 'dataset-storage', file: 'dataset-storage.js', aliases: ['datasets'], timeoutMs: 10 * 60_000 },
 ];

@@ -15,7 +15,7 @@ export function addSubmitOptions(command: Command): Command {
     .option('--max-partitions <n>', 'most partitions the planner may split the job into (0 = it decides)')
     .option('--deadline <duration>', 'fail the job (and stop its partitions) if it has not finished this long after submission, e.g. 30m, 2h')
     .option('--no-cache', 'recompute every partition instead of reusing results of identical earlier jobs')
-    .option('--full', 'run every unit from its first bar: a backtest on a stored dataset otherwise continues from the checkpoints of an identical earlier job on a dataset this one extends (see `data append`); implies --no-cache')
+    .option('--full', 'run every unit from its first bar: a backtest or a market analysis on a stored dataset otherwise continues from the checkpoints of an identical earlier job on a dataset this one extends (see `data append`); implies --no-cache')
     .option('--request-id <key>', 'idempotency key: submitting the same key again returns the same job (default: a fresh one per call)')
     .option('--watch', 'follow the job until it ends and print its result (exit 0 only if it completed)');
 }

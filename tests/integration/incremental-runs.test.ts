@@ -21,6 +21,8 @@ import { connect, eventually, JOB_TIMEOUT_MS } from '../helpers/jobs.js';
  * authentication): import, a sweep, `data append`, the same sweep again continuing from the first
  * one's checkpoints (in another partitioning), equal to a `--full` run on the new version; and a
  * nightly-style schedule on a tag that becomes incremental after an append between two firings.
+ * A market analysis (1h bars analysed at 1h, 4h and 1w: the weekly bucket the first job ended in is
+ * still filling) continues alike.
  */
 
 const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
@@ -65,6 +67,13 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     return job;
   };
+  /** `submit market-analysis` on the tag at 1h, 4h and 1w, with `extra`; the job once ended. */
+  const analysis = async (...extra: string[]): Promise<Job__Output> => {
+    const { jobId } = json('submit', 'market-analysis', '--dataset', 'btc-1h', '--assets', SYMBOL, '--timeframes', '1h,4h,1w', ...extra);
+    const { job } = await watchToEnd(coordinator, jobId, { timeoutMs: JOB_TIMEOUT_MS });
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+    return job;
+  };
   const append = async (from: number): Promise<{ id: string; parentId: string; appendedBars: number }> => {
     const file = path.join(dir, `bars-${from}.csv`);
     await writeFile(file, csvOf(from, from + APPENDED));
@@ -100,6 +109,8 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
     parentId = (job.spec!.backtest!.dataset!.name ?? '').replace('sha256:', '');
     const windows = await walkForward();
     assert.equal(JSON.parse(windows.resultJson).walkForward.windows, Math.floor((FIRST - 1000) / 24));
+    const analysed = await analysis();
+    assert.deepEqual([analysed.progress!.unitsContinued, analysed.progress!.unitsFull], [0, 3]);
   });
 
   test('after data append, the same sweep continues every unit (in other partitions) and equals a --full run on the new version', async () => {
@@ -133,6 +144,17 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
     const taken = JSON.parse(windows.resultJson);
     assert.equal(taken.walkForward.windows, Math.floor((FIRST + APPENDED - 1000) / 24));
     assert.deepEqual(taken, JSON.parse(windowsFull.resultJson));
+
+    // Market analysis: every unit goes on from its indicators' states; only its last bar before and the new ones are computed.
+    const analysed = await analysis();
+    const analysedFull = await analysis('--full');
+    assert.equal(analysed.progress!.continuedFrom, parentId);
+    assert.deepEqual([analysed.progress!.unitsContinued, analysed.progress!.unitsRejected, analysed.progress!.unitsFull], [3, 0, 0]);
+    assert.deepEqual([analysedFull.progress!.unitsContinued, analysedFull.progress!.unitsFull], [0, 3]);
+    const rows = JSON.parse(analysed.resultJson).rows as { timeframe: string; bars: number }[];
+    assert.deepEqual(rows.map((row) => row.timeframe), ['1h', '4h', '1w']);
+    assert.ok(analysed.progress!.barsSimulated <= APPENDED + 1 + APPENDED / 4 + 1 + 2, `${analysed.progress!.barsSimulated} bars computed`);
+    assert.deepEqual(JSON.parse(analysed.resultJson), JSON.parse(analysedFull.resultJson), 'the continued analysis is the full one');
 
     // The job view says so.
     const view = cli('job', rerun.id);

@@ -51,14 +51,23 @@ export function atr(
   const n = close.length;
   const result = nanArray(n, out);
   if (n < period) return result;
-  let average = 0;
-  for (let t = 0; t < period; t++) average += trueRangeAt(high, low, close, t);
-  average /= period;
+  let average = atrSeed(high, low, close, period);
   result[period - 1] = average;
-  const keep = period - 1;
   for (let t = period; t < n; t++) {
-    average = (average * keep + trueRangeAt(high, low, close, t)) / period;
+    average = atrStep(high, low, close, period, average, t);
     result[t] = average;
   }
   return result;
+}
+
+/** The first ATR (at bar period − 1): the mean of TR[0..period−1]. Needs at least `period` bars. */
+export function atrSeed(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, period: number): number {
+  let average = 0;
+  for (let t = 0; t < period; t++) average += trueRangeAt(high, low, close, t);
+  return average / period;
+}
+
+/** The ATR after bar t (t ≥ period) from the one before: (average·(period−1) + TR[t]) / period. All ATR carries. */
+export function atrStep(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, period: number, average: number, t: number): number {
+  return (average * (period - 1) + trueRangeAt(high, low, close, t)) / period;
 }

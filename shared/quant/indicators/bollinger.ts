@@ -22,14 +22,23 @@ export interface BollingerSeries {
  * p·Σu² − (Σu)² (one square root, one division), so each band is within BAND_ERROR·(|middle| +
  * k·σ) of its exact value and BandOrder can decide comparisons near it exactly.
  * `grid`: the values' grid when the caller has it (undefined: detected here; null: none).
+ *
+ * With `from` > 0 (an incremental re-run's first new bar), only the bands at t ≥ from are computed
+ * (the arrays hold 0 before, never NaN-filled), bit-identical to a whole run's, as in sma(): in the
+ * exact-bands form the window sums are exact whatever order they are summed in; otherwise the
+ * running mean and m2 are replayed from the last re-summing point at or before `from` (they sit at
+ * absolute bar indices period − 1 + j·max(1024, period)).
  */
-export function bollinger(values: ArrayLike<number>, period = 20, k = 2, grid: TickGrid | null = tickGrid(values) ?? null): BollingerSeries {
+export function bollinger(values: ArrayLike<number>, period = 20, k = 2, grid: TickGrid | null = tickGrid(values) ?? null, from = 0): BollingerSeries {
   checkPeriod(period);
   const n = values.length;
-  const middle = new Float64Array(n).fill(NaN);
-  const upper = new Float64Array(n).fill(NaN);
-  const lower = new Float64Array(n).fill(NaN);
+  const warmUp = from > 0 ? Math.min(n, period - 1) : n; // from > 0: only the warm-up bars at or after `from` are NaN
+  const middle = new Float64Array(n).fill(NaN, from, warmUp);
+  const upper = new Float64Array(n).fill(NaN, from, warmUp);
+  const lower = new Float64Array(n).fill(NaN, from, warmUp);
   if (n < period) return { middle, upper, lower };
+  const first = from > period - 1 ? from : period - 1; // the first bar written
+  if (first >= n) return { middle, upper, lower };
 
   if (grid !== null && exactBands(grid, period)) {
     const units = grid.units;
@@ -43,12 +52,12 @@ export function bollinger(values: ArrayLike<number>, period = 20, k = 2, grid: T
       upper[t] = mean + k * sigma;
       lower[t] = mean - k * sigma;
     };
-    for (let i = 0; i < period; i++) {
+    for (let i = first - period + 1; i <= first; i++) {
       sum += units[i];
       squares += units[i] * units[i];
     }
-    write(period - 1);
-    for (let t = period; t < n; t++) {
+    write(first);
+    for (let t = first + 1; t < n; t++) {
       const entering = units[t];
       const leaving = units[t - period];
       sum += entering - leaving;
@@ -88,10 +97,12 @@ export function bollinger(values: ArrayLike<number>, period = 20, k = 2, grid: T
     lower[t] = mean - k * sigma;
   };
 
-  exact(period - 1);
-  write(period - 1);
+  // Re-summed at bar period − 1 + j·resync (j ≥ 0); start at the last such bar ≤ first.
+  const anchor = period - 1 + Math.floor((first - (period - 1)) / resync) * resync;
+  exact(anchor);
+  if (anchor >= first) write(anchor);
   let sinceResync = 0;
-  for (let t = period; t < n; t++) {
+  for (let t = anchor + 1; t < n; t++) {
     if (++sinceResync === resync) {
       sinceResync = 0;
       exact(t);
@@ -108,7 +119,7 @@ export function bollinger(values: ArrayLike<number>, period = 20, k = 2, grid: T
       m2 += (entering - leaving) * (entering - next + leaving - mean);
       mean = next;
     }
-    write(t);
+    if (t >= first) write(t);
   }
   return { middle, upper, lower };
 }

@@ -2,6 +2,39 @@ import { checkPeriod, firstNumberIndex, nanArray } from './common.js';
 import { add, dyadic, negate, times, type Fraction } from './exact-fraction.js';
 import { exactWindowMeans, tickGrid, type TickGrid } from './tick-grid.js';
 
+/** The smoothing factor α = 2 / (period + 1). */
+export function emaAlpha(period: number): number {
+  return 2 / (period + 1);
+}
+
+/**
+ * Whether ema() seeds with the exact mean (on the values' tick grid, no leading NaN, exact window
+ * means for the period): the arithmetic regime of every EMA value, since each goes on from the seed.
+ */
+export function exactEmaSeed(grid: TickGrid | null, period: number, start: number): grid is TickGrid {
+  return grid !== null && start === 0 && exactWindowMeans(grid, period);
+}
+
+/**
+ * The seed, as ema() computes it: the mean of values[start .. start+period-1], exact and correctly
+ * rounded on the grid (exactEmaSeed), else summed in order in floats and divided once.
+ */
+export function emaSeed(values: ArrayLike<number>, period: number, start: number, grid: TickGrid | null): number {
+  if (exactEmaSeed(grid, period, start)) {
+    let units = 0;
+    for (let i = 0; i < period; i++) units += grid.units[i];
+    return units / (period * grid.scale);
+  }
+  let sum = 0;
+  for (let i = start; i < start + period; i++) sum += values[i];
+  return sum / period;
+}
+
+/** One step: the EMA after `input`, from the EMA before it (value + α·(input − value)). */
+export function emaStep(value: number, alpha: number, input: number): number {
+  return value + alpha * (input - value);
+}
+
 /**
  * Exponential moving average with α = 2 / (period + 1), seeded with the simple mean of the
  * first `period` inputs: out[s+period-1] = mean(values[s .. s+period-1]), then
@@ -9,6 +42,7 @@ import { exactWindowMeans, tickGrid, type TickGrid } from './tick-grid.js';
  * warm-up) are skipped: s is the first index holding a number. NaN before the seed. O(n).
  * On a decimal tick grid (see tick-grid.ts) the seed is the exact mean correctly rounded.
  * `grid`: the values' grid when the caller has it (undefined: detected here; null: none).
+ * Its last value is all it needs to go on (emaStep: an incremental re-run continues from it).
  */
 export function ema(values: ArrayLike<number>, period: number, out?: Float64Array, grid: TickGrid | null = tickGrid(values) ?? null): Float64Array {
   checkPeriod(period);
@@ -16,20 +50,11 @@ export function ema(values: ArrayLike<number>, period: number, out?: Float64Arra
   const result = nanArray(n, out);
   const start = firstNumberIndex(values);
   if (n - start < period) return result;
-  let value: number;
-  if (grid !== null && start === 0 && exactWindowMeans(grid, period)) {
-    let units = 0;
-    for (let i = 0; i < period; i++) units += grid.units[i];
-    value = units / (period * grid.scale);
-  } else {
-    let sum = 0;
-    for (let i = start; i < start + period; i++) sum += values[i];
-    value = sum / period;
-  }
+  let value = emaSeed(values, period, start, grid);
   result[start + period - 1] = value;
-  const alpha = 2 / (period + 1);
+  const alpha = emaAlpha(period);
   for (let t = start + period; t < n; t++) {
-    value += alpha * (values[t] - value);
+    value = emaStep(value, alpha, values[t]);
     result[t] = value;
   }
   return result;

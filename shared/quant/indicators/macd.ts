@@ -1,5 +1,5 @@
 import { checkPeriod } from './common.js';
-import { ema, emaErrorBound, UNIT_ROUNDOFF } from './ema.js';
+import { ema, emaAlpha, emaErrorBound, emaSeed, emaStep, UNIT_ROUNDOFF } from './ema.js';
 import { add, dyadic, negate, times, type Fraction } from './exact-fraction.js';
 import { exactWindowMeans, type TickGrid } from './tick-grid.js';
 
@@ -28,6 +28,49 @@ export function macd(values: ArrayLike<number>, fast = 12, slow = 26, signal = 9
   const histogram = slowEma; // reuse the buffer
   for (let t = 0; t < n; t++) histogram[t] = line[t] - signalLine[t];
   return { macd: line, signal: signalLine, histogram };
+}
+
+/** What MACD carries from bar to bar: the fast and slow EMAs of the values and the signal EMA of the line. */
+export interface MacdState {
+  fast: number;
+  slow: number;
+  signal: number;
+}
+
+/** The bar of the first signal value (and so of the first histogram value): max(fast, slow) − 1 + signal − 1. */
+export function macdSeedBar(fast: number, slow: number, signal: number): number {
+  return Math.max(fast, slow) - 1 + signal - 1;
+}
+
+/**
+ * The state at macdSeedBar (values must be longer), as macd() computes it: both EMAs seeded (on
+ * the values' tick grid `grid`, exactly: ema()) and stepped, the signal seeded with the float mean of
+ * the first `signal` line values, in order (the line, NaN before it starts, is on no grid).
+ */
+export function macdSeed(values: ArrayLike<number>, fast: number, slow: number, signal: number, grid: TickGrid | null): MacdState {
+  const lineStart = Math.max(fast, slow) - 1;
+  const seedBar = macdSeedBar(fast, slow, signal);
+  const fastAlpha = emaAlpha(fast);
+  const slowAlpha = emaAlpha(slow);
+  let f = emaSeed(values, fast, 0, grid);
+  let s = emaSeed(values, slow, 0, grid);
+  for (let t = fast; t <= lineStart; t++) f = emaStep(f, fastAlpha, values[t]);
+  for (let t = slow; t <= lineStart; t++) s = emaStep(s, slowAlpha, values[t]);
+  let sum = 0;
+  sum += f - s;
+  for (let t = lineStart + 1; t <= seedBar; t++) {
+    f = emaStep(f, fastAlpha, values[t]);
+    s = emaStep(s, slowAlpha, values[t]);
+    sum += f - s;
+  }
+  return { fast: f, slow: s, signal: sum / signal };
+}
+
+/** Takes bar t (after macdSeedBar) into the state, in place, as macd() does. */
+export function macdStep(values: ArrayLike<number>, fast: number, slow: number, signal: number, state: MacdState, t: number): void {
+  state.fast = emaStep(state.fast, emaAlpha(fast), values[t]);
+  state.slow = emaStep(state.slow, emaAlpha(slow), values[t]);
+  state.signal = emaStep(state.signal, emaAlpha(signal), state.fast - state.slow);
 }
 
 /** The float MACD of one series (the strategies' indicator cache's arrays) and their error bounds. */

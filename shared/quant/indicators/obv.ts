@@ -14,9 +14,15 @@ export function obv(close: ArrayLike<number>, volume: ArrayLike<number>, out?: F
   let total = 0;
   result[0] = 0;
   for (let t = 1; t < n; t++) {
-    if (close[t] > close[t - 1]) total += volume[t];
-    else if (close[t] < close[t - 1]) total -= volume[t];
+    total = obvStep(close, volume, total, t);
     result[t] = total;
   }
   return result;
+}
+
+/** The OBV after bar t (t ≥ 1) from the one before: all OBV carries. */
+export function obvStep(close: ArrayLike<number>, volume: ArrayLike<number>, total: number, t: number): number {
+  if (close[t] > close[t - 1]) return total + volume[t];
+  if (close[t] < close[t - 1]) return total - volume[t];
+  return total;
 }

@@ -11,6 +11,26 @@ export interface StochasticSeries {
 /** %K when the window's highest high equals its lowest low (nothing moved): the midpoint. */
 export const STOCHASTIC_FLAT_K = 50;
 
+/** Raw %K of a close within its window's highest high and lowest low (STOCHASTIC_FLAT_K when they are equal). */
+function percentK(close: number, highest: number, lowest: number): number {
+  const range = highest - lowest;
+  return range === 0 ? STOCHASTIC_FLAT_K : ((close - lowest) / range) * 100;
+}
+
+/**
+ * Raw %K at bar t (t ≥ period − 1) straight from its window, O(period): the value stochastic()
+ * computes there (for an incremental re-run, which needs it at a few bars only).
+ */
+export function rawStochasticAt(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, period: number, t: number): number {
+  let highest = high[t];
+  let lowest = low[t];
+  for (let i = t - period + 1; i < t; i++) {
+    if (high[i] > highest) highest = high[i];
+    if (low[i] < lowest) lowest = low[i];
+  }
+  return percentK(close[t], highest, lowest);
+}
+
 /**
  * Stochastic oscillator (defaults 14, 3; smoothing 1 gives the "fast" stochastic, 3 the
  * usual "slow" one). Raw %K[t] = 100·(close[t] − LL)/(HH − LL) with HH the highest high and LL
@@ -66,8 +86,7 @@ export function stochastic(
     if (t < period - 1) continue;
     const highest = high[highQueue[highHead]];
     const lowest = low[lowQueue[lowHead]];
-    const range = highest - lowest;
-    raw[t] = range === 0 ? STOCHASTIC_FLAT_K : ((close[t] - lowest) / range) * 100;
+    raw[t] = percentK(close[t], highest, lowest);
   }
 
   const firstK = period + smoothing - 2;

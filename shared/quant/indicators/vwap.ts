@@ -23,14 +23,24 @@ export function vwap(
   checkLengths(high, low, close, volume);
   const n = close.length;
   const result = nanArray(n, out);
-  let priceVolume = 0;
-  let totalVolume = 0;
+  const sums: VwapSums = { priceVolume: 0, volume: 0 };
   for (let t = 0; t < n; t++) {
-    priceVolume += volume[t] * ((high[t] + low[t] + close[t]) / 3);
-    totalVolume += volume[t];
-    if (totalVolume !== 0) result[t] = priceVolume / totalVolume;
+    vwapStep(high, low, close, volume, sums, t);
+    if (sums.volume !== 0) result[t] = sums.priceVolume / sums.volume;
   }
   return result;
+}
+
+/** The cumulative sums behind vwap() after some bar: all it carries (NaN while volume is 0). */
+export interface VwapSums {
+  priceVolume: number;
+  volume: number;
+}
+
+/** Takes bar t into the sums, in place, as vwap() does. */
+export function vwapStep(high: ArrayLike<number>, low: ArrayLike<number>, close: ArrayLike<number>, volume: ArrayLike<number>, sums: VwapSums, t: number): void {
+  sums.priceVolume += volume[t] * ((high[t] + low[t] + close[t]) / 3);
+  sums.volume += volume[t];
 }
 
 /**

@@ -134,8 +134,36 @@ export function vwapSignal(close: number, value: number): VwapSignal | null {
   return 'at';
 }
 
-/** Everything the market-analysis kind reports for one series. Pure; O(n) per indicator. */
-export function analyseSeries(series: Ohlcv, indicators: readonly IndicatorName[], includeSeries: boolean): MarketAnalysisRow {
+/**
+ * The indicators' values at the last bar of a series (NaN during warm-up), and what the signals
+ * need beside them (the MACD histogram one bar before): all a row takes from the indicators,
+ * whether they were computed over the whole series (analyseSeries) or continued from a
+ * checkpoint (continue.ts). Only the requested indicators are set.
+ */
+export interface LatestValues {
+  rsi?: number;
+  macd?: { macd: number; signal: number; histogram: number; previousHistogram: number };
+  bollinger?: { middle: number; upper: number; lower: number };
+  sma?: number;
+  ema?: number;
+  wma?: number;
+  atr?: number;
+  stochastic?: { k: number; d: number };
+  obv?: number;
+  vwap?: number;
+}
+
+/** The value of an indicator the caller computed (it is requested), or NaN. */
+function valueOf(value: number | undefined): number {
+  return value ?? NaN;
+}
+
+/**
+ * The row of a series from its indicators' latest values. The volume profile is computed here, over
+ * the whole series, every time: its bins span the series' whole price range, which appended bars can
+ * widen (so it is never continued from a checkpoint; O(n + bins)).
+ */
+export function rowOf(series: Ohlcv, indicators: readonly IndicatorName[], latest: LatestValues): MarketAnalysisRow {
   const n = series.close.length;
   const last = n - 1;
   const close = series.close;
@@ -148,48 +176,33 @@ export function analyseSeries(series: Ohlcv, indicators: readonly IndicatorName[
     indicators: {},
     signals: {},
   };
-  const full: NonNullable<MarketAnalysisRow['series']> | undefined = includeSeries
-    ? { time: Array.from(series.time), close: Array.from(close) }
-    : undefined;
-
   for (const name of indicators) {
     switch (name) {
       case 'rsi': {
-        const values = rsi(close, SETTINGS.rsi.period);
-        row.indicators.rsi = { period: SETTINGS.rsi.period, value: finiteOrNull(values[last]) };
-        row.signals.rsi = rsiSignal(values[last]);
-        if (full) full.rsi = toJsonArray(values);
+        const value = valueOf(latest.rsi);
+        row.indicators.rsi = { period: SETTINGS.rsi.period, value: finiteOrNull(value) };
+        row.signals.rsi = rsiSignal(value);
         break;
       }
       case 'macd': {
         const { fast, slow, signal } = SETTINGS.macd;
-        const result = macd(close, fast, slow, signal);
+        const values = latest.macd ?? { macd: NaN, signal: NaN, histogram: NaN, previousHistogram: NaN };
         row.indicators.macd = {
           fast,
           slow,
           signalPeriod: signal,
-          macd: finiteOrNull(result.macd[last]),
-          signal: finiteOrNull(result.signal[last]),
-          histogram: finiteOrNull(result.histogram[last]),
+          macd: finiteOrNull(values.macd),
+          signal: finiteOrNull(values.signal),
+          histogram: finiteOrNull(values.histogram),
         };
-        row.signals.macd = macdSignal(last > 0 ? result.histogram[last - 1] : NaN, result.histogram[last]);
-        if (full) {
-          full.macd = { macd: toJsonArray(result.macd), signal: toJsonArray(result.signal), histogram: toJsonArray(result.histogram) };
-        }
+        row.signals.macd = macdSignal(values.previousHistogram, values.histogram);
         break;
       }
       case 'bollinger': {
         const { period, stdDev } = SETTINGS.bollinger;
-        const bands = bollinger(close, period, stdDev);
-        row.indicators.bollinger = {
-          period,
-          stdDev,
-          middle: finiteOrNull(bands.middle[last]),
-          upper: finiteOrNull(bands.upper[last]),
-          lower: finiteOrNull(bands.lower[last]),
-        };
-        row.signals.bollinger = bollingerSignal(close[last], bands.upper[last], bands.lower[last]);
-        if (full) full.bollinger = { middle: toJsonArray(bands.middle), upper: toJsonArray(bands.upper), lower: toJsonArray(bands.lower) };
+        const bands = latest.bollinger ?? { middle: NaN, upper: NaN, lower: NaN };
+        row.indicators.bollinger = { period, stdDev, middle: finiteOrNull(bands.middle), upper: finiteOrNull(bands.upper), lower: finiteOrNull(bands.lower) };
+        row.signals.bollinger = bollingerSignal(close[last], bands.upper, bands.lower);
         break;
       }
       case 'volume-profile': {
@@ -208,53 +221,121 @@ export function analyseSeries(series: Ohlcv, indicators: readonly IndicatorName[
         };
         break;
       }
+      case 'sma':
+        row.indicators.sma = { period: SETTINGS.sma.period, value: finiteOrNull(valueOf(latest.sma)) };
+        break;
+      case 'ema':
+        row.indicators.ema = { period: SETTINGS.ema.period, value: finiteOrNull(valueOf(latest.ema)) };
+        break;
+      case 'wma':
+        row.indicators.wma = { period: SETTINGS.wma.period, value: finiteOrNull(valueOf(latest.wma)) };
+        break;
+      case 'atr':
+        row.indicators.atr = { period: SETTINGS.atr.period, value: finiteOrNull(valueOf(latest.atr)) };
+        break;
+      case 'stochastic': {
+        const { period, signal } = SETTINGS.stochastic;
+        const values = latest.stochastic ?? { k: NaN, d: NaN };
+        row.indicators.stochastic = { period, signalPeriod: signal, k: finiteOrNull(values.k), d: finiteOrNull(values.d) };
+        row.signals.stochastic = stochasticSignal(values.k);
+        break;
+      }
+      case 'obv':
+        row.indicators.obv = { value: finiteOrNull(valueOf(latest.obv)) };
+        break;
+      case 'vwap': {
+        const value = valueOf(latest.vwap);
+        row.indicators.vwap = { value: finiteOrNull(value) };
+        row.signals.vwap = vwapSignal(close[last], value);
+        break;
+      }
+    }
+  }
+  return row;
+}
+
+/** Everything the market-analysis kind reports for one series, each indicator over the whole series. Pure; O(n) per indicator. */
+export function analyseSeries(series: Ohlcv, indicators: readonly IndicatorName[], includeSeries: boolean): MarketAnalysisRow {
+  const n = series.close.length;
+  const last = n - 1;
+  const close = series.close;
+  const latest: LatestValues = {};
+  const full: NonNullable<MarketAnalysisRow['series']> | undefined = includeSeries
+    ? { time: Array.from(series.time), close: Array.from(close) }
+    : undefined;
+
+  for (const name of indicators) {
+    switch (name) {
+      case 'rsi': {
+        const values = rsi(close, SETTINGS.rsi.period);
+        latest.rsi = values[last];
+        if (full) full.rsi = toJsonArray(values);
+        break;
+      }
+      case 'macd': {
+        const { fast, slow, signal } = SETTINGS.macd;
+        const result = macd(close, fast, slow, signal);
+        latest.macd = { macd: result.macd[last], signal: result.signal[last], histogram: result.histogram[last], previousHistogram: last > 0 ? result.histogram[last - 1] : NaN };
+        if (full) {
+          full.macd = { macd: toJsonArray(result.macd), signal: toJsonArray(result.signal), histogram: toJsonArray(result.histogram) };
+        }
+        break;
+      }
+      case 'bollinger': {
+        const { period, stdDev } = SETTINGS.bollinger;
+        const bands = bollinger(close, period, stdDev);
+        latest.bollinger = { middle: bands.middle[last], upper: bands.upper[last], lower: bands.lower[last] };
+        if (full) full.bollinger = { middle: toJsonArray(bands.middle), upper: toJsonArray(bands.upper), lower: toJsonArray(bands.lower) };
+        break;
+      }
+      case 'volume-profile':
+        break; // rowOf's
       case 'sma': {
         const values = sma(close, SETTINGS.sma.period);
-        row.indicators.sma = { period: SETTINGS.sma.period, value: finiteOrNull(values[last]) };
+        latest.sma = values[last];
         if (full) full.sma = toJsonArray(values);
         break;
       }
       case 'ema': {
         const values = ema(close, SETTINGS.ema.period);
-        row.indicators.ema = { period: SETTINGS.ema.period, value: finiteOrNull(values[last]) };
+        latest.ema = values[last];
         if (full) full.ema = toJsonArray(values);
         break;
       }
       case 'wma': {
         const values = wma(close, SETTINGS.wma.period);
-        row.indicators.wma = { period: SETTINGS.wma.period, value: finiteOrNull(values[last]) };
+        latest.wma = values[last];
         if (full) full.wma = toJsonArray(values);
         break;
       }
       case 'atr': {
         const values = atr(series.high, series.low, close, SETTINGS.atr.period);
-        row.indicators.atr = { period: SETTINGS.atr.period, value: finiteOrNull(values[last]) };
+        latest.atr = values[last];
         if (full) full.atr = toJsonArray(values);
         break;
       }
       case 'stochastic': {
         const { period, signal, smoothing } = SETTINGS.stochastic;
         const { k, d } = stochastic(series.high, series.low, close, period, signal, smoothing);
-        row.indicators.stochastic = { period, signalPeriod: signal, k: finiteOrNull(k[last]), d: finiteOrNull(d[last]) };
-        row.signals.stochastic = stochasticSignal(k[last]);
+        latest.stochastic = { k: k[last], d: d[last] };
         if (full) full.stochastic = { k: toJsonArray(k), d: toJsonArray(d) };
         break;
       }
       case 'obv': {
         const values = obv(close, series.volume);
-        row.indicators.obv = { value: finiteOrNull(values[last]) };
+        latest.obv = values[last];
         if (full) full.obv = toJsonArray(values);
         break;
       }
       case 'vwap': {
         const values = vwap(series.high, series.low, close, series.volume);
-        row.indicators.vwap = { value: finiteOrNull(values[last]) };
-        row.signals.vwap = vwapSignal(close[last], values[last]);
+        latest.vwap = values[last];
         if (full) full.vwap = toJsonArray(values);
         break;
       }
     }
   }
+  const row = rowOf(series, indicators, latest);
   if (full) row.series = full;
   return row;
 }

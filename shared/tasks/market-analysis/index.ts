@@ -1,5 +1,6 @@
 import { resolveStoredDataset, storedDatasetIds } from '../stored-datasets.js';
 import type { TaskKind } from '../task-kind.js';
+import { marketAnalysisContinuation } from './continuation.js';
 import { mergeMarketAnalysis, type MarketAnalysisResult } from './merge.js';
 import { measureMarketAnalysis, planMarketAnalysis, type MarketAnalysisPartition } from './plan.js';
 import { runMarketAnalysisPartition, type MarketAnalysisPartial } from './run.js';
@@ -24,6 +25,7 @@ export const marketAnalysisKind: TaskKind<MarketAnalysisSpec, MarketAnalysisPart
   version: '3',
   capabilities: ['market-analysis'],
   cacheable: true,
+  continuation: marketAnalysisContinuation,
   sampleSpecs: [{ assets: ['BTCUSDT'] }, { assets: ['A', 'B'], timeframes: ['4h', '1h'], indicators: ['macd', 'rsi'], includeSeries: true, dataset: { bars: 800 } }],
   validate: validateMarketAnalysisSpec,
   // Several timeframes may resample one dataset: the spec carries the stored bar count, each row its own.
