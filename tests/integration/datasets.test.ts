@@ -1,11 +1,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
@@ -23,8 +21,8 @@ import { resample } from '../../shared/quant/resample.js';
 import { CHUNK_VALUES } from '../../coordinator/datasets/dataset-chunks.js';
 import { eventually } from '../helpers/jobs.js';
 import type { Timeframe } from '../../shared/quant/timeframes.js';
+import { runCli } from '../helpers/cli-process.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const BARS = 20_000;
 /** The coordinator's --dataset-budget here: room for every test's datasets, and a file past it. */
 const BUDGET_BYTES = 16 * 1024 * 1024;
@@ -61,12 +59,7 @@ describe('stored datasets: import, list, and jobs that fetch them once per node'
   let cluster: LocalCluster;
   let coordinator: CoordinatorConnection;
   let dir: string;
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, QUANTGRID_TOKEN: cluster.coordinator.adminToken },
-    });
+  const cli = (...args: string[]) => runCli(cluster.coordinator, args);
 
   before(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'qg-datasets-test-'));

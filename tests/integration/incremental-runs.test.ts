@@ -1,10 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { startLocalCluster, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import type { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../../shared/client/watch-to-end.js';
@@ -15,6 +13,7 @@ import { checkpointRunKey } from '../../coordinator/partitions/checkpoint-store.
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { DEFAULT_SPEC_LIMITS } from '../../shared/tasks/task-kind.js';
 import { connect, eventually, JOB_TIMEOUT_MS } from '../helpers/jobs.js';
+import { runCli } from '../helpers/cli-process.js';
 
 /**
  * Incremental re-runs on a real cluster (Redis, Consul, a coordinator and two agents, over gRPC with
@@ -25,7 +24,6 @@ import { connect, eventually, JOB_TIMEOUT_MS } from '../helpers/jobs.js';
  * still filling) continues alike.
  */
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const SYMBOL = 'BTCUSDT';
 const FIRST = 3000;
 const APPENDED = 24;
@@ -49,11 +47,7 @@ describe('incremental re-runs: a sweep on a dataset that grew continues from the
   let coordinator: CoordinatorConnection;
   let dir: string;
   const cli = (...args: string[]) => {
-    const run = spawnSync(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, ...args], {
-      encoding: 'utf8',
-      timeout: 60_000,
-      env: { ...process.env, QUANTGRID_TOKEN: cluster.coordinator.adminToken },
-    });
+    const run = runCli(cluster.coordinator, args);
     assert.equal(run.status, 0, `quantgrid ${args.join(' ')}: ${run.stderr}`);
     return run.stdout;
   };

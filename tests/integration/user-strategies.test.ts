@@ -7,7 +7,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,8 +20,8 @@ import { installSandboxedStrategy } from '../../shared/sandbox/sandbox-registry.
 import { bundleStrategy } from '../../shared/sandbox/strategy-bundle.js';
 import { backtestKind } from '../../shared/tasks/backtest/index.js';
 import { connect, JOB_TIMEOUT_MS, runInOneProcess, submitAndWait } from '../helpers/jobs.js';
+import { runCli } from '../helpers/cli-process.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
 const EXAMPLES = fileURLToPath(new URL('../../../examples/strategies/', import.meta.url));
 /** The agents' time limit per partition for a strategy's code (the endless loop hits it). */
 const TIMEOUT_MS = 3_000;
@@ -48,12 +47,7 @@ describe('user strategies: push, sweep, isolation (real cluster)', { timeout: 30
   let cluster: LocalCluster;
   let coordinator: CoordinatorConnection;
   let dir: string;
-  const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [CLI, '--coordinator', cluster.coordinator.address, ...args], {
-      encoding: 'utf8',
-      timeout: 90_000,
-      env: { ...process.env, QUANTGRID_TOKEN: cluster.coordinator.adminToken },
-    });
+  const cli = (...args: string[]) => runCli(cluster.coordinator, args, 90_000);
   const sandboxArgs = ['--strategy-timeout-ms', String(TIMEOUT_MS), '--strategy-memory-mb', String(MEMORY_MB)];
 
   before(async () => {
