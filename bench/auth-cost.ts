@@ -25,9 +25,7 @@ import { createHmac } from 'node:crypto';
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { CallSigner, callTarget, DEFAULT_PROOF_SKEW_MS, generateClusterSecret, verifyCall } from '../shared/auth/cluster-proof.js';
 import { NonceWindow } from '../shared/auth/nonce-window.js';
-import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
-import { watchToEnd } from '../shared/client/watch-to-end.js';
-import { checkNoopResult, startBenchCluster } from './lib/cluster.js';
+import { runNoopJob, startBenchCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { cpuDelta, snapshotCpu } from './lib/proc.js';
 import { fmt, median, percentile } from './lib/stats.js';
@@ -66,34 +64,17 @@ function workerPids(cluster: LocalCluster): Record<string, number> {
 
 /** One noop job of n partitions: its rate and what the cluster spent on it. */
 async function runJob(cluster: LocalCluster, partitions: number): Promise<Run> {
-  const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
   const pids = workerPids(cluster);
-  try {
-    const cpu0 = snapshotCpu(pids);
-    const { jobId } = await connection.submitJob({ spec: { noop: { partitions } }, noCache: true });
-    let firstStart = 0;
-    let completed = 0;
-    const { job } = await watchToEnd(connection, jobId, {
-      timeoutMs: 300_000,
-      keep: () => false,
-      onEvent: (event) => {
-        if (event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && firstStart === 0) firstStart = event.timeMs;
-        if (event.type === 'JOB_EVENT_TYPE_COMPLETED') completed = event.timeMs;
-      },
-    });
-    const cpu = cpuDelta(cpu0, snapshotCpu(pids));
-    checkNoopResult(job, partitions);
-    const from = firstStart || job.startedAtMs;
-    const cpuUsByProcess: Record<string, number> = {};
-    let total = 0;
-    for (const [name, ms] of Object.entries(cpu)) {
-      cpuUsByProcess[name] = (ms * 1000) / partitions;
-      total += ms;
-    }
-    return { rate: (partitions * 1000) / Math.max(1, (completed || job.finishedAtMs) - from), cpuUs: (total * 1000) / partitions, cpuUsByProcess };
-  } finally {
-    connection.close();
+  const cpu0 = snapshotCpu(pids);
+  const { rate } = await runNoopJob(cluster, partitions);
+  const cpu = cpuDelta(cpu0, snapshotCpu(pids));
+  const cpuUsByProcess: Record<string, number> = {};
+  let total = 0;
+  for (const [name, ms] of Object.entries(cpu)) {
+    cpuUsByProcess[name] = (ms * 1000) / partitions;
+    total += ms;
   }
+  return { rate, cpuUs: (total * 1000) / partitions, cpuUsByProcess };
 }
 
 /** CPU µs per call of sign, verify and a bare HMAC, each the median of 9 batches of n. */

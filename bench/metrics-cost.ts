@@ -10,9 +10,7 @@
  * Run: node dist/bench/run-all.js metrics-cost   (QUANTGRID_BENCH_QUICK=1 for sizes ÷10)
  */
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
-import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
-import { watchToEnd } from '../shared/client/watch-to-end.js';
-import { checkNoopResult, startBenchCluster } from './lib/cluster.js';
+import { runNoopJob, startBenchCluster } from './lib/cluster.js';
 import { isMain, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { fmt, median, ratio } from './lib/stats.js';
 
@@ -49,24 +47,7 @@ function scrapeLoop(cluster: LocalCluster): { stop: () => Promise<number[]> } {
 
 /** Partitions per second of one noop job, first PARTITION_STARTED → COMPLETED. */
 async function rate(cluster: LocalCluster, partitions: number): Promise<number> {
-  const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
-  try {
-    const { jobId } = await connection.submitJob({ spec: { noop: { partitions } }, noCache: true });
-    let firstStart = 0;
-    let completed = 0;
-    const { job } = await watchToEnd(connection, jobId, {
-      timeoutMs: 300_000,
-      keep: () => false,
-      onEvent: (event) => {
-        if (event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && firstStart === 0) firstStart = event.timeMs;
-        if (event.type === 'JOB_EVENT_TYPE_COMPLETED') completed = event.timeMs;
-      },
-    });
-    checkNoopResult(job, partitions);
-    return (partitions * 1000) / Math.max(1, (completed || job.finishedAtMs) - (firstStart || job.startedAtMs));
-  } finally {
-    connection.close();
-  }
+  return (await runNoopJob(cluster, partitions)).rate;
 }
 
 export async function runMetricsCost(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {

@@ -7,6 +7,8 @@
 import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
+import { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../../shared/client/watch-to-end.js';
 import { addShutdownHook, startLocalCluster, type AgentOptions, type LocalCluster } from '../../scripts/local-cluster/index.js';
 
 function profilingEnv(): NodeJS.ProcessEnv | undefined {
@@ -79,5 +81,30 @@ export function checkNoopResult(job: Job__Output, partitions: number): void {
   const expected = (partitions * (partitions - 1)) / 2;
   if (result.partitions !== partitions || result.checksum !== expected) {
     throw new Error(`job ${job.id}: wrong result ${job.resultJson} (expected ${partitions} partitions, checksum ${expected})`);
+  }
+}
+
+/**
+ * Runs one noop job of n partitions on the cluster (no cache), checks its result, and returns its
+ * partitions per second from the first PARTITION_STARTED to COMPLETED.
+ */
+export async function runNoopJob(cluster: LocalCluster, partitions: number): Promise<{ job: Job__Output; rate: number }> {
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
+  try {
+    const { jobId } = await connection.submitJob({ spec: { noop: { partitions } }, noCache: true });
+    let firstStart = 0;
+    let completed = 0;
+    const { job } = await watchToEnd(connection, jobId, {
+      timeoutMs: 300_000,
+      keep: () => false,
+      onEvent: (event) => {
+        if (event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && firstStart === 0) firstStart = event.timeMs;
+        if (event.type === 'JOB_EVENT_TYPE_COMPLETED') completed = event.timeMs;
+      },
+    });
+    checkNoopResult(job, partitions);
+    return { job, rate: (partitions * 1000) / Math.max(1, (completed || job.finishedAtMs) - (firstStart || job.startedAtMs)) };
+  } finally {
+    connection.close();
   }
 }
