@@ -1,9 +1,9 @@
-import { createHash } from 'node:crypto';
 import { createCoordinatorClient } from '../shared/grpc/clients.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
 import { clusterProofClientInterceptor } from '../shared/grpc/cluster-proof-interceptors.js';
 import { errorMessage } from '../shared/errors.js';
 import type { StrategyManifest } from '../shared/strategy-sdk/manifest.js';
+import { strategyId } from '../shared/sandbox/strategy-ref.js';
 
 /** A user strategy's bundle and manifest, as the coordinator stores them. */
 export interface FetchedStrategy {
@@ -24,7 +24,6 @@ const MAX_CACHED = 64;
 export class StrategyCache {
   private readonly cached = new Map<string, FetchedStrategy>();
   private readonly loading = new Map<string, Promise<FetchedStrategy>>();
-  fetches = 0;
 
   constructor(private readonly fetch: StrategyFetcher) {}
 
@@ -44,9 +43,8 @@ export class StrategyCache {
 
   private async load(id: string, source: string): Promise<FetchedStrategy> {
     if (!source) throw new Error(`strategy ${id} is not cached here and no dataset_source was given to fetch it from`);
-    this.fetches++;
     const fetched = await this.fetch(id, source);
-    const actual = createHash('sha256').update(fetched.code, 'utf8').digest('hex');
+    const actual = strategyId(fetched.code);
     if (actual !== id) throw new Error(`strategy ${id}: the bundle fetched hashes to ${actual}`);
     this.cached.set(id, fetched);
     while (this.cached.size > MAX_CACHED) this.cached.delete(this.cached.keys().next().value as string);

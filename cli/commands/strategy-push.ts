@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
 import { ValidationError } from '../../shared/errors.js';
-import { MAX_STRATEGY_BUNDLE_BYTES } from '../../shared/sandbox/strategy-limits.js';
 import { bundleStrategy } from '../../shared/sandbox/strategy-bundle.js';
 import { CliError, EXIT, UsageError } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
@@ -29,7 +28,6 @@ async function run(context: CommandContext, flags: Flags, args: string[]): Promi
     if (error instanceof ValidationError) throw new CliError(`${file}: ${error.reason}`);
     throw error;
   }
-  if (Buffer.byteLength(code) > MAX_STRATEGY_BUNDLE_BYTES) throw new CliError(`${file}: the bundle is over ${MAX_STRATEGY_BUNDLE_BYTES} bytes`);
   const info = await context.connection.pushStrategy(code, flags.name ?? '');
   if (context.json) context.printJson(info);
   else {

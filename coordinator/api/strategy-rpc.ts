@@ -3,11 +3,11 @@ import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Co
 import type { StrategyInfo } from '../../shared/generated/quantgrid/v1/StrategyInfo.js';
 import type { Logger } from '../../shared/logging.js';
 import { MAX_STRATEGY_BUNDLE_BYTES } from '../../shared/sandbox/strategy-limits.js';
-import { parseStrategyRef, STRATEGY_ID_PATTERN } from '../../shared/sandbox/strategy-ref.js';
+import { parseStrategyRef, STRATEGY_ID_PATTERN, strategyId } from '../../shared/sandbox/strategy-ref.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { checkOwnerOrAdmin, principalOf } from '../auth/principal.js';
 import { checkPushedStrategy } from '../strategies/strategy-checker.js';
-import { StrategyStore, strategyId, type StoredStrategyInfo } from '../strategies/strategy-store.js';
+import { StrategyStore, type StoredStrategyInfo } from '../strategies/strategy-store.js';
 import { STRATEGY_STORE } from './dependency-failure.js';
 import { requiredId } from './request-fields.js';
 import { unary, type RpcContext } from './rpc-handlers.js';

@@ -1,9 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { NotFound, ValidationError } from '../../shared/errors.js';
 import type { StrategyManifest } from '../../shared/strategy-sdk/manifest.js';
 import { STRATEGIES } from '../../shared/quant/strategies/index.js';
-import { formatStrategyRef, parseStrategyRef, STRATEGY_NAME_PATTERN, type StrategyRef } from '../../shared/sandbox/strategy-ref.js';
+import { formatStrategyRef, parseStrategyRef, STRATEGY_NAME_PATTERN, strategyId, type StrategyRef } from '../../shared/sandbox/strategy-ref.js';
 
 /** One version of a strategy under a name. */
 export interface StoredStrategyInfo {
@@ -16,10 +15,6 @@ export interface StoredStrategyInfo {
   manifest: StrategyManifest;
 }
 
-/** The id of a bundle: the SHA-256 of its UTF-8 bytes, hex. */
-export function strategyId(code: string): string {
-  return createHash('sha256').update(code, 'utf8').digest('hex');
-}
 
 /**
  * Users' strategies in Redis, under the queue prefix: each bundle once by content, with its manifest,

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { ValidationError } from '../errors.js';
 import { quoteInput } from '../quote-input.js';
 
@@ -9,6 +10,11 @@ import { quoteInput } from '../quote-input.js';
 export const STRATEGY_NAME_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 export const STRATEGY_ID_PATTERN = /^[0-9a-f]{64}$/;
 export const MIN_ID_PREFIX = 8;
+
+/** The id of a bundle: the SHA-256 of its UTF-8 bytes, hex. */
+export function strategyId(code: string): string {
+  return createHash('sha256').update(code, 'utf8').digest('hex');
+}
 
 export interface StrategyRef {
   name: string;

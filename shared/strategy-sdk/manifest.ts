@@ -1,3 +1,4 @@
+import type { LessThanConstraint, ParamSchema } from '../quant/strategies/types.js';
 import type { IndicatorRequests, ParamSpec, ParamSpecs, Strategy } from './define-strategy.js';
 
 /**
@@ -9,16 +10,8 @@ import type { IndicatorRequests, ParamSpec, ParamSpecs, Strategy } from './defin
 export interface StrategyManifest {
   name: string;
   description: string;
-  params: Array<{
-    name: string;
-    type: 'integer' | 'real';
-    min: number;
-    max: number;
-    period?: boolean;
-    defaultRange: { start: number; stop: number; step: number };
-    description: string;
-  }>;
-  constraints: Array<{ left: string; right: string }>;
+  params: ParamSchema[];
+  constraints: LessThanConstraint[];
 }
 
 function rangeOf(spec: ParamSpec): { start: number; stop: number; step: number } {

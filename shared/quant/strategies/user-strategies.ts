@@ -25,7 +25,3 @@ export function installUserStrategy(ref: string, definition: StrategyDefinition)
 export function installedUserStrategy(ref: string): StrategyDefinition | undefined {
   return installed.get(ref);
 }
-
-export function clearUserStrategies(): void {
-  installed.clear();
-}
