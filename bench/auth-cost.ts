@@ -25,7 +25,7 @@ import { createHmac } from 'node:crypto';
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { CallSigner, callTarget, DEFAULT_PROOF_SKEW_MS, generateClusterSecret, verifyCall } from '../shared/auth/cluster-proof.js';
 import { NonceWindow } from '../shared/auth/nonce-window.js';
-import { runNoopJob, startBenchCluster } from './lib/cluster.js';
+import { clusterPids, runNoopJob, startBenchCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { cpuDelta, snapshotCpu } from './lib/proc.js';
 import { fmt, median, percentile } from './lib/stats.js';
@@ -55,10 +55,7 @@ interface Run {
 
 /** The processes whose CPU a job costs: the coordinator and the agents (Redis and Consul do the same work on both). */
 function workerPids(cluster: LocalCluster): Record<string, number> {
-  const pids: Record<string, number> = { coordinator: cluster.coordinator.process.pid };
-  cluster.agents.forEach((agent, i) => {
-    pids[`agent${i + 1}`] = agent.process.pid;
-  });
+  const { redis: _redis, consul: _consul, bench: _bench, ...pids } = clusterPids(cluster);
   return pids;
 }
 

@@ -1,4 +1,5 @@
 import { ValidationError } from '../../shared/errors.js';
+import { abortableSleep } from '../../shared/abortable-sleep.js';
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
 import type { GetJobLogRequest__Output } from '../../shared/generated/quantgrid/v1/GetJobLogRequest.js';
 import type { JobLogLine } from '../../shared/generated/quantgrid/v1/JobLogLine.js';
@@ -17,18 +18,6 @@ const PAGE = 500;
 /** How often a follower looks for new lines, and every how many empty looks it checks whether the job has ended. */
 export const FOLLOW_POLL_MS = 200;
 const STATUS_CHECK_EVERY = 5;
-
-function sleep(ms: number, stopped: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      stopped.removeEventListener('abort', done);
-      resolve();
-    }
-    stopped.addEventListener('abort', done, { once: true });
-  });
-}
 
 /**
  * The lines of a job's log from after_id on: those logged so far (at most limit), or with follow
@@ -59,7 +48,7 @@ export async function* jobLogLines(log: Pick<JobLog, 'read'>, jobs: Pick<JobView
     }
     if (!request.follow || endedSeen) return;
     if (quiet++ % STATUS_CHECK_EVERY === 0 && isTerminalStatus((await jobs.get(jobId)).status)) endedSeen = true;
-    await sleep(pollMs, stopped);
+    await abortableSleep(pollMs, stopped);
   }
 }
 

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { columnBytes, type DATASET_COLUMNS } from '../../shared/quant/dataset-codec.js';
+import { columnBytes, datasetId, type DATASET_COLUMNS } from '../../shared/quant/dataset-codec.js';
 
 /**
  * How a stored dataset's bytes are cut for Redis: each of its six columns in chunks of CHUNK_VALUES
@@ -10,7 +9,6 @@ import { columnBytes, type DATASET_COLUMNS } from '../../shared/quant/dataset-co
  * chunks in order: its id, the SHA-256 of those bytes, is unchanged by the cutting.
  */
 export const CHUNK_VALUES = 128 * 1024;
-export const CHUNK_BYTES_STORED = CHUNK_VALUES * 8;
 
 export type DatasetColumn = (typeof DATASET_COLUMNS)[number];
 
@@ -29,10 +27,8 @@ export function barColumnsOf(columns: Record<DatasetColumn, Float64Array>): BarC
   return { length: time.length, first: time[0] ?? Number.NaN, last: time[time.length - 1] ?? Number.NaN, takeColumn: (column) => [columns[column]] };
 }
 
-/** The id of a chunk's bytes. */
-export function chunkId(bytes: Uint8Array): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
+/** The id of a chunk's bytes: their SHA-256, as a dataset's id is of its encoding. */
+export const chunkId = datasetId;
 
 /** What an append keeps of its parent's column of `parentBars` values: the full chunks as they are, the tail rewritten. */
 export function appendPlan(parentBars: number): { keptChunks: number; tailValues: number } {

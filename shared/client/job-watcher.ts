@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { abortableSleep } from '../abortable-sleep.js';
 import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
 import { isTerminalStatus, terminalStatusOf } from '../job-status.js';
 import { isServiceError } from './coordinator-error.js';
@@ -75,19 +76,6 @@ function errorCode(error: unknown): grpc.status | undefined {
   if (isServiceError(error)) return error.code;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }
 
 /** Follows one WatchJob stream until it ends, breaks, goes silent and dead, or the signal aborts. */
@@ -208,7 +196,7 @@ export async function watchJob(
     if (failures >= attempts) throw new JobWatchLostError(jobId, attempts, cause);
     const delay = policy.reattachDelaysMs[failures++];
     observer.notice(`lost the event stream (${cause}); re-attaching in ${delay / 1000}s (attempt ${failures}/${attempts})`);
-    await sleep(delay, signal);
+    await abortableSleep(delay, signal);
     if (signal.aborted) return { outcome: 'interrupted' };
   }
 }

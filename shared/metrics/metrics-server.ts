@@ -10,6 +10,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../errors.js';
+import { bearerToken } from '../auth/api-token.js';
 import type { SecretFile } from '../config/secret-file.js';
 import type { TlsConfig } from '../grpc/credentials.js';
 import type { Logger } from '../logging.js';
@@ -39,8 +40,8 @@ function digest(text: string): Buffer {
 
 /** Whether the request's Authorization header carries the token (digests compared, so lengths never leak). */
 export function bearerMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer (.+)$/i.exec(header ?? '');
-  return match !== null && timingSafeEqual(digest(match[1].trim()), digest(token));
+  const given = bearerToken(header);
+  return given !== undefined && timingSafeEqual(digest(given), digest(token));
 }
 
 export async function startMetricsServer(options: MetricsServerOptions): Promise<MetricsServer> {

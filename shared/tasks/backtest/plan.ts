@@ -18,8 +18,9 @@ export interface BacktestPartition extends UnitRange {
  * identical job (same kind version and spec but the dataset) ran on.
  *
  * Sweeps: `checkpoints` holds one CHECKPOINT_BYTES record per unit of the partition, in unit
- * order from `first` (base64; checkpointsFor() gathers them from the previous job's partials,
- * whatever their partitioning: unit numbers do not depend on it, nor on the bar count). A unit
+ * order from `first` (base64; in the cluster, runBacktestInCluster builds them from the checkpoints
+ * the coordinator keeps by unit (CheckpointStore), whatever the previous job's partitioning: unit
+ * numbers do not depend on it, nor on the bar count). A unit
  * whose record matches (checkpoint.ts) simulates only the bars after the checkpoint; one with
  * an all-zero record or a mismatch runs from bar 0.
  *
