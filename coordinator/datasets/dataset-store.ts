@@ -9,6 +9,7 @@ import { STORED_DATASET_PREFIX, SYMBOL_PATTERN } from '../../shared/quant/datase
 import { DATASET_STORE } from '../redis/store-names.js';
 import { appendPlan, barColumnsOf, chunkId, ColumnChunker, type BarColumns } from './dataset-chunks.js';
 import { COMMIT_VERSION, REMOVE_VERSION } from './dataset-index-scripts.js';
+import { parentsOf } from './dataset-lineage.js';
 import { DatasetTags, type StoredTag } from './dataset-tags.js';
 import { isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../../shared/quant/timeframes.js';
 import { parseDatasetFileAsync, type DatasetFormat, type ParseDatasetInput, type ParseDatasetOutcome } from './dataset-parse.js';
@@ -374,12 +375,8 @@ export class DatasetStore {
    */
   async baseAmong(id: string, have: readonly string[]): Promise<{ id: string; bars: number } | undefined> {
     const held = new Set(have);
-    let info = await this.info(id);
-    for (let step = 0; info?.parentId && step < MAX_LINEAGE_STEPS; step++) {
-      if (held.has(info.parentId)) return { id: info.parentId, bars: info.parentBars ?? 0 };
-      // A removed parent ends the walk: the versions before it cannot be told from here.
-      info = await this.info(info.parentId);
-    }
+    // A removed parent ends the walk: the versions before it cannot be told from here.
+    for await (const parent of parentsOf(id, this, MAX_LINEAGE_STEPS)) if (held.has(parent.id)) return parent;
     return undefined;
   }
 

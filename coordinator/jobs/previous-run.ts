@@ -1,12 +1,10 @@
+import { parentsOf, type DatasetLineage } from '../datasets/dataset-lineage.js';
 import type { CheckpointStore } from '../partitions/checkpoint-store.js';
+
+export type { DatasetLineage } from '../datasets/dataset-lineage.js';
 
 /** How many appends back a job looks for an earlier identical job's checkpoints. */
 export const MAX_LINEAGE_DEPTH = 64;
-
-/** A stored dataset's parent, as the dataset store records it (`data append`: parentId). */
-export interface DatasetLineage {
-  info(id: string): Promise<{ id: string; parentId?: string; bars: number } | undefined>;
-}
 
 /**
  * The datasets `id` extends, nearest first: its parent, the parent's parent… at most `depth` of
@@ -15,15 +13,7 @@ export interface DatasetLineage {
  */
 export async function ancestorsOf(id: string, lineage: DatasetLineage, depth = MAX_LINEAGE_DEPTH): Promise<string[]> {
   const ancestors: string[] = [];
-  const seen = new Set([id]);
-  let current = id;
-  while (ancestors.length < depth) {
-    const parent = (await lineage.info(current))?.parentId;
-    if (!parent || seen.has(parent)) break;
-    ancestors.push(parent);
-    seen.add(parent);
-    current = parent;
-  }
+  for await (const parent of parentsOf(id, lineage, depth)) ancestors.push(parent.id);
   return ancestors;
 }
 
