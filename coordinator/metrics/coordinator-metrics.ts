@@ -2,7 +2,7 @@ import type { JobType } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry, METRIC_PREFIX } from '../../shared/metrics/metrics-registry.js';
-import { HotCounter, HotHistogram, type HotHistogramSeries } from '../../shared/metrics/hot-path-metrics.js';
+import { HotCounter, HotHistogram } from '../../shared/metrics/hot-path-metrics.js';
 import type { NodeState, NodeTable } from '../nodes/node-table.js';
 import type { AttemptOutcome, DispatchObserver, RetryCause } from '../partitions/dispatch-observer.js';
 
@@ -47,8 +47,6 @@ export class CoordinatorMetrics implements DispatchObserver {
   private readonly jobsStarted: Counter;
   private readonly redisRtt: Histogram;
   private readonly redisPingFailures: Counter;
-  /** The series of each kind, looked up once: the hot path only adds to numbers. */
-  private readonly byKind = new Map<string, { latency: HotHistogramSeries; run: HotHistogramSeries; attempts: Map<AttemptOutcome, { inc(): void }> }>();
   private pinger: NodeJS.Timeout | undefined;
 
   constructor(private readonly sources: CoordinatorMetricsSources, registry: Registry = createMetricsRegistry()) {
@@ -132,25 +130,13 @@ export class CoordinatorMetrics implements DispatchObserver {
     if (this.pinger) clearInterval(this.pinger);
   }
 
-  private kindMetrics(kind: string) {
-    let children = this.byKind.get(kind);
-    if (!children) {
-      children = { latency: this.dispatchLatency.child(kind), run: this.runSeconds.child(kind), attempts: new Map() };
-      this.byKind.set(kind, children);
-    }
-    return children;
-  }
-
   dispatched(kind: string, queuedMs: number): void {
-    this.kindMetrics(kind).latency.observe(queuedMs / 1000);
+    this.dispatchLatency.child(kind).observe(queuedMs / 1000);
   }
 
   attemptEnded(kind: string, outcome: AttemptOutcome, runMs: number): void {
-    const children = this.kindMetrics(kind);
-    let attempts = children.attempts.get(outcome);
-    if (!attempts) children.attempts.set(outcome, (attempts = this.attempts.child(kind, outcome)));
-    attempts.inc();
-    if (outcome === 'completed') children.run.observe(runMs / 1000);
+    this.attempts.child(kind, outcome).inc();
+    if (outcome === 'completed') this.runSeconds.child(kind).observe(runMs / 1000);
   }
 
   retried(cause: RetryCause, failover: boolean): void {

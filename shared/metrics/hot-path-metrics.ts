@@ -31,7 +31,7 @@ abstract class HotMetric<Child> {
 
   /** The series of these label values (in labelNames order), created on first use: keep it and add to it. */
   child(...values: string[]): Child {
-    const key = values.join('\u0000');
+    const key = values.length === 1 ? values[0] : values.join('\u0000');
     let entry = this.children.get(key);
     if (!entry) {
       const labels: Record<string, string> = {};
