@@ -47,7 +47,7 @@ export class NodeStatusProber {
     const started = process.hrtime.bigint();
     const deadline = new Date(Date.now() + Math.max(this.intervalMs, 1000));
     const challenge = this.clusterSecret ? newChallenge() : '';
-    node.client.getStatus({ challenge }, node.signer?.metadata(GET_STATUS_METHOD) ?? new grpc.Metadata(), { deadline }, (error, status) => {
+    node.client.getStatus({ challenge, clusterProof: node.signer?.sign(GET_STATUS_METHOD) ?? '' }, { deadline }, (error, status) => {
       this.inFlight.delete(node.id);
       if (this.table.get(node.id) !== node) return;
       if (error?.code === grpc.status.UNAUTHENTICATED) {

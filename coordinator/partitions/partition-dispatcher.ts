@@ -239,7 +239,8 @@ export class PartitionDispatcher {
       datasetIds: [...task.job.datasetIds],
       strategyRefs: [...(task.job.strategyRefs ?? [])],
       checkpoints,
-    }, node.signer?.metadata(RUN_PARTITION_METHOD) ?? new grpc.Metadata());
+      clusterProof: node.signer?.sign(RUN_PARTITION_METHOD) ?? '',
+    });
     const now = Date.now();
     const run: RunningAttempt = { node, attempt, call, lastMessageAt: now, startedAt: now };
     task.running = run;

@@ -1,7 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { loadQuantgridProto } from './proto-package.js';
 import { channelCredentials, type TlsConfig } from './credentials.js';
-import { clusterProofClientInterceptor } from './cluster-proof-interceptors.js';
+import { nodeAgentProofInterceptor } from './cluster-proof-interceptors.js';
 import { MAX_MESSAGE_BYTES, MAX_AGENT_MESSAGE_BYTES } from './message-limits.js';
 import type { CoordinatorClient } from '../generated/quantgrid/v1/Coordinator.js';
 import type { NodeAgentClient } from '../generated/quantgrid/v1/NodeAgent.js';
@@ -62,6 +62,6 @@ export function createNodeAgentClient(address: string, tls: TlsConfig = {}, opti
     'grpc.max_receive_message_length': limit,
     'grpc.max_send_message_length': limit,
     ...options,
-    ...(clusterSecret ? { interceptors: [clusterProofClientInterceptor(clusterSecret, address)] } : {}),
+    ...(clusterSecret ? { interceptors: [nodeAgentProofInterceptor(clusterSecret, address)] } : {}),
   });
 }

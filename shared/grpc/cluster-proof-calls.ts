@@ -4,16 +4,18 @@ import { NonceWindow } from '../auth/nonce-window.js';
 import { Unauthenticated } from '../errors.js';
 import { statusOfError } from './error-status.js';
 
-/** The metadata key carrying a call's proof of the cluster secret. */
+/**
+ * The metadata key carrying a call's proof of the cluster secret on the coordinator's API (an agent's
+ * FetchDataset and FetchStrategy, checked by its interceptor with users' tokens). Calls to agents carry
+ * it in their request's `clusterProof` field instead (proto/quantgrid/v1/node_agent.proto).
+ */
 export const CLUSTER_PROOF_METADATA = 'x-quantgrid-cluster-proof';
 
 /**
- * How a node of the cluster signs its calls to the server at `address`: metadata with the proof for
- * one method. Plain metadata on each call, not a client interceptor: dispatch sends thousands of calls
- * a second, and grpc-js interceptors cost more than the HMAC (bench/auth-cost.ts).
+ * How a node of the cluster signs its calls to the server at `address`: a proof for one method. One
+ * signer per method (a handful), each with its own nonces and its target's part of the MAC written once.
  */
 export class ClusterCallSigner {
-  /** One signer per method (a handful), each with its own nonces and its target's part of the MAC written once. */
   private readonly signers = new Map<string, CallSigner>();
 
   constructor(
@@ -21,25 +23,32 @@ export class ClusterCallSigner {
     private readonly address: string,
   ) {}
 
-  metadata(method: string): grpc.Metadata {
+  /** A fresh proof for a call of `method` (a path such as RUN_PARTITION_METHOD). */
+  sign(method: string): string {
     let signer = this.signers.get(method);
     if (!signer) {
       signer = new CallSigner(this.secret, callTarget(this.address, method));
       this.signers.set(method, signer);
     }
+    return signer.sign();
+  }
+
+  /** The same as metadata, for the coordinator's API. */
+  metadata(method: string): grpc.Metadata {
     const metadata = new grpc.Metadata();
-    metadata.set(CLUSTER_PROOF_METADATA, signer.sign());
+    metadata.set(CLUSTER_PROOF_METADATA, this.sign(method));
     return metadata;
   }
 }
 
-type AnyHandler = (call: { metadata: grpc.Metadata; emit?: (event: 'error', status: unknown) => boolean }, callback?: (error: unknown) => void) => void;
+type AnyHandler = (call: { request?: { clusterProof?: unknown }; emit?: (event: 'error', status: unknown) => boolean }, callback?: (error: unknown) => void) => void;
 
 /**
- * Wraps every handler of a service so that a call without a fresh, unreplayed proof for `method` on
- * this server is refused with UNAUTHENTICATED before the handler sees it (a unary call through its
- * callback, a server stream by its status). A plain function around each handler: cheaper than a
- * server interceptor on the dispatch path.
+ * Wraps every handler of a service whose calls are unary or server-streaming (their request is read
+ * before the handler runs) so that a call whose request has no fresh, unreplayed `clusterProof` for
+ * `method` on this server is refused with UNAUTHENTICATED before the handler sees it (a unary call
+ * through its callback, a server stream by its status). A plain function around each handler: cheaper
+ * than a server interceptor on the dispatch path.
  */
 export function guardWithClusterProof<Handlers extends object>(
   handlers: Handlers,
@@ -55,7 +64,7 @@ export function guardWithClusterProof<Handlers extends object>(
     const method = `/${service}/${name}`;
     guarded[name] = (call, callback) => {
       try {
-        verifyCall(secret, callTarget(address(), method), call.metadata.get(CLUSTER_PROOF_METADATA)[0], nonces);
+        verifyCall(secret, callTarget(address(), method), call.request?.clusterProof || undefined, nonces);
       } catch (error) {
         const reason = error instanceof ClusterProofError ? error.message : String(error);
         onRefused(method, reason);

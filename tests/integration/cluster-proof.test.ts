@@ -14,9 +14,9 @@ import { healthCheck } from '../helpers/standard-grpc.js';
 
 const NODE_ID = 'node-under-test';
 
-function getStatus(client: NodeAgentClient, challenge = '', metadata = new grpc.Metadata()): Promise<{ error?: grpc.ServiceError; answer?: string }> {
+function getStatus(client: NodeAgentClient, challenge = '', clusterProof = ''): Promise<{ error?: grpc.ServiceError; answer?: string }> {
   return new Promise((resolve) => {
-    client.getStatus({ challenge }, metadata, { deadline: new Date(Date.now() + 2000) }, (error, status) => resolve(error ? { error } : { answer: status?.challengeAnswer }));
+    client.getStatus({ challenge, clusterProof }, { deadline: new Date(Date.now() + 2000) }, (error, status) => resolve(error ? { error } : { answer: status?.challengeAnswer }));
   });
 }
 
@@ -72,19 +72,18 @@ describe('agents refuse calls without the cluster secret (real gRPC)', () => {
     const plain = createNodeAgentClient(address);
     const other = createNodeAgentClient(address, {}, {}, Buffer.alloc(32, 1));
     const outcomes = [await getStatus(plain), await getStatus(other)];
-    const replayed = new grpc.Metadata();
-    replayed.set(CLUSTER_PROOF_METADATA, signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/GetStatus')));
-    outcomes.push(await getStatus(plain, '', replayed.clone()));
+    const replayed = signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/GetStatus'));
+    outcomes.push(await getStatus(plain, '', replayed));
     assert.equal(outcomes[2].error, undefined, 'the first use of a proof is accepted');
     outcomes.pop();
-    outcomes.push(await getStatus(plain, '', replayed.clone()));
-    const wrongMethod = new grpc.Metadata();
-    wrongMethod.set(CLUSTER_PROOF_METADATA, signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/RunPartition')));
-    outcomes.push(await getStatus(plain, '', wrongMethod));
+    outcomes.push(await getStatus(plain, '', replayed));
+    outcomes.push(await getStatus(plain, '', signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/RunPartition'))));
     // A proof made for another agent (captured on its way there) is no use here.
-    const otherAgent = new grpc.Metadata();
-    otherAgent.set(CLUSTER_PROOF_METADATA, signCall(secret, callTarget('127.0.0.1:1', '/quantgrid.v1.NodeAgent/GetStatus')));
-    outcomes.push(await getStatus(plain, '', otherAgent));
+    outcomes.push(await getStatus(plain, '', signCall(secret, callTarget('127.0.0.1:1', '/quantgrid.v1.NodeAgent/GetStatus'))));
+    // A proof in metadata, where the coordinator's API takes it, is not one here.
+    const inMetadata = new grpc.Metadata();
+    inMetadata.set(CLUSTER_PROOF_METADATA, signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/GetStatus')));
+    outcomes.push(await new Promise<{ error?: grpc.ServiceError }>((resolve) => plain.getStatus({}, inMetadata, { deadline: new Date(Date.now() + 2000) }, (error) => resolve(error ? { error } : {}))));
     for (const [i, { error }] of outcomes.entries()) {
       assert.equal(error?.code, grpc.status.UNAUTHENTICATED, `case ${i}: ${error?.message}`);
       assert.match(error!.details, /cluster proof refused/);

@@ -35,6 +35,8 @@ export interface FuzzCredentials {
   name: string;
   /** The metadata of one call to `path` on the server at `address`. */
   metadata: (path: string, address: string) => grpc.Metadata;
+  /** Fields these credentials add to the request of a call to `path` on `address` (an agent's clusterProof). */
+  fields?: (path: string, address: string) => Record<string, string>;
 }
 function bearer(token: string): grpc.Metadata {
   const metadata = new grpc.Metadata();
@@ -240,11 +242,13 @@ describe('fuzz: every RPC of both services answers every message with a status',
       { name: 'admin token', metadata: () => bearer(cluster.coordinator.adminToken) },
       {
         name: 'cluster proof',
+        // On the coordinator's API a node's proof is metadata; on an agent's service, a field of the request.
         metadata: (path, address) => {
           const metadata = new grpc.Metadata();
-          metadata.set(CLUSTER_PROOF_METADATA, signCall(secret, callTarget(address, path)));
+          if (path.startsWith('/quantgrid.v1.Coordinator/')) metadata.set(CLUSTER_PROOF_METADATA, signCall(secret, callTarget(address, path)));
           return metadata;
         },
+        fields: (path, address): Record<string, string> => (path.startsWith('/quantgrid.v1.NodeAgent/') ? { clusterProof: signCall(secret, callTarget(address, path)) } : {}),
       },
     ];
     const connection = connect(cluster.coordinator);
@@ -257,20 +261,23 @@ describe('fuzz: every RPC of both services answers every message with a status',
     };
     const pass = (bytes: Buffer) => bytes;
 
-    const requestBytes = (method: Method): Buffer => {
+    const requestBytes = (method: Method, fields: Record<string, string> = {}): Buffer => {
       const valid = examples[method.name];
       const roll = random();
       if (roll < 0.002) return Buffer.alloc(MAX_MESSAGE_BYTES + 1024, 0x0a); // over the receive limit
       if (valid && roll < 0.45) {
-        const bytes = Buffer.from(method.requestType.encode(method.requestType.fromObject(fuzz.pick(valid))).finish());
+        const bytes = Buffer.from(method.requestType.encode(method.requestType.fromObject({ ...fuzz.pick(valid), ...fields })).finish());
         return roll < 0.15 ? bytes : fuzz.mutate(bytes);
       }
-      const message = method.requestType.encode(method.requestType.fromObject(fuzz.message(method.requestType))).finish();
+      const message = method.requestType.encode(method.requestType.fromObject({ ...fuzz.message(method.requestType), ...fields })).finish();
       return roll < 0.8 ? Buffer.from(message) : fuzz.mutate(Buffer.from(message));
     };
 
     const call = (method: Method, credentials: FuzzCredentials): Promise<CallOutcome> => {
       const client = clients[method.service];
+      const address = method.service === 'Coordinator' ? cluster.coordinator.address : cluster.agents[0].address;
+      const metadata = credentials.metadata(method.path, address);
+      const request = () => requestBytes(method, credentials.fields?.(method.path, address));
       const started = Date.now();
       const options = { deadline: started + DEADLINE_MS };
       return new Promise((resolve) => {
@@ -285,21 +292,21 @@ describe('fuzz: every RPC of both services answers every message with a status',
         const guard = setTimeout(() => finish('none'), DEADLINE_MS + SLACK_MS + 1000);
         const onStatus = (error: grpc.ServiceError | null) => finish(error ? error.code : grpc.status.OK);
         if (method.requestStream) {
-          const stream = client.makeClientStreamRequest(method.path, pass, pass, credentials.metadata(method.path, method.service === 'Coordinator' ? cluster.coordinator.address : cluster.agents[0].address), options, (error) => onStatus(error));
+          const stream = client.makeClientStreamRequest(method.path, pass, pass, metadata, options, (error) => onStatus(error));
           for (let i = fuzz.int(6); i > 0; i--) {
-            const part = fuzz.chance(0.5) ? requestBytes(method) : Buffer.from(method.requestType.encode(method.requestType.fromObject(fuzz.pick([{ header: { symbol: 'FZ', timeframe: '1h' } }, { content: fuzz.bytes(200) }, { end: true }]))).finish());
+            const part = fuzz.chance(0.5) ? request() : Buffer.from(method.requestType.encode(method.requestType.fromObject(fuzz.pick([{ header: { symbol: 'FZ', timeframe: '1h' } }, { content: fuzz.bytes(200) }, { end: true }]))).finish());
             stream.write(part);
           }
           if (fuzz.chance(0.8)) stream.end();
         } else if (method.responseStream) {
-          const stream = client.makeServerStreamRequest(method.path, pass, pass, requestBytes(method), credentials.metadata(method.path, method.service === 'Coordinator' ? cluster.coordinator.address : cluster.agents[0].address), options);
+          const stream = client.makeServerStreamRequest(method.path, pass, pass, request(), metadata, options);
           stream.on('data', () => undefined);
           stream.on('error', (error: grpc.ServiceError) => onStatus(error));
           stream.on('status', (status: grpc.StatusObject) => {
             if (status.code === grpc.status.OK) finish(grpc.status.OK);
           });
         } else {
-          client.makeUnaryRequest(method.path, pass, pass, requestBytes(method), credentials.metadata(method.path, method.service === 'Coordinator' ? cluster.coordinator.address : cluster.agents[0].address), options, (error) => onStatus(error));
+          client.makeUnaryRequest(method.path, pass, pass, request(), metadata, options, (error) => onStatus(error));
         }
       });
     };
