@@ -87,10 +87,12 @@ describe('--dataset in help', { concurrency: 2 }, () => {
 describe('an unreachable coordinator', () => {
   it('exits 1 at once with `coordinator unreachable at HOST:PORT`', async () => {
     const port = await freePort();
-    const run = await runCli(['--coordinator', `127.0.0.1:${port}`, '--timeout', '3', 'jobs']);
+    // "At once": well before the call's 60 s timeout, which a CLI that waited for the coordinator would reach (a
+    // bound far from both, so that a loaded machine's slow start does not fail it).
+    const run = await runCli(['--coordinator', `127.0.0.1:${port}`, '--timeout', '60', 'jobs']);
     assert.equal(run.code, 1, run.stderr);
     assertOneLineError(run, new RegExp(`^quantgrid: coordinator unreachable at 127\\.0\\.0\\.1:${port}$`));
-    assert.ok(run.elapsedMs < 3000, `took ${Math.round(run.elapsedMs)}ms`);
+    assert.ok(run.elapsedMs < 30_000, `took ${Math.round(run.elapsedMs)}ms`);
   });
 
   it('is reported the same way with --json (nothing on stdout)', async () => {
