@@ -4,7 +4,7 @@ import type { ParamRange } from '../../shared/generated/quantgrid/v1/ParamRange.
 import type { SubmitJobRequest } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import { SETTING_PARAMS, SHORT_PARAM, STRATEGIES, STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
 import { TIMEFRAMES } from '../../shared/quant/timeframes.js';
-import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestKind, type BacktestResult } from '../../shared/tasks/backtest/index.js';
+import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestKind, EXIT_PARAMS, type BacktestResult } from '../../shared/tasks/backtest/index.js';
 import { METRIC_NAMES, OBJECTIVES, type MetricName } from '../../shared/tasks/backtest/objective.js';
 import { UsageError } from '../cli-error.js';
 import {
@@ -177,7 +177,7 @@ function strategyHelp(): string {
     const constraints = definition.constraints.map((c) => `${c.left} < ${c.right}`).join(', ');
     lines.push(`  ${name.padEnd(20)} ${params}${constraints ? `; ${constraints}` : ''}`);
   }
-  for (const param of [SHORT_PARAM, ...SETTING_PARAMS]) lines.push(`  ${'(every strategy)'.padEnd(20)} ${param.name}: ${param.description}`);
+  for (const param of [SHORT_PARAM, ...SETTING_PARAMS, ...EXIT_PARAMS]) lines.push(`  ${'(every strategy)'.padEnd(20)} ${param.name}: ${param.description}`);
   lines.push(`  ${'(pushed strategies)'.padEnd(20)} quantgrid strategy show NAME lists a pushed strategy's parameters`);
   return lines.join('\n');
 }
@@ -198,7 +198,7 @@ function addFlags(command: Command): void {
     .option('--strategy <name>', `strategy to run: ${STRATEGY_NAMES.join(', ')} (default ${D.strategy}), or one pushed with quantgrid strategy push: NAME (its latest version) or NAME@ID`)
     .option('--fast <range>', `fast SMA period: start:stop:step or one value (sma-crossover default ${smaDefault('fast')})`)
     .option('--slow <range>', `slow SMA period: start:stop:step or one value (sma-crossover default ${smaDefault('slow')})`)
-    .option('--param <name=range>', 'any strategy parameter, e.g. fast=5:50:5 (repeatable)', collect)
+    .option('--param <name=range>', 'any strategy parameter or exit rule (below), e.g. fast=5:50:5 or stop_loss=0.01:0.05:0.01 (repeatable)', collect)
     .option('--fee-bps <bps>', `fee per side in basis points, 0 to below ${L.maxCostBps} (default ${D.feeBps})`)
     .option('--slippage-bps <bps>', `slippage per side in basis points, 0 to below ${L.maxCostBps} (default ${D.slippageBps})`)
     .option('--top <n>', `rows kept in the ranking, 1 to ${L.maxTopN} (default ${D.topN})`)
