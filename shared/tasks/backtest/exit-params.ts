@@ -23,13 +23,13 @@ export const MAX_ATR_PERIOD = 10_000;
 const OFF = { start: 0, stop: 0, step: 1 };
 
 export const EXIT_PARAMS: readonly ParamSchema[] = [
-  { name: 'stop_loss', type: 'real', min: 0, max: MAX_STOP_FRACTION, defaultRange: OFF, description: 'exit: stop-loss, a fraction of the entry price (0.02 = 2 % below a long entry, above a short one; 0 off)' },
-  { name: 'stop_loss_atr', type: 'real', min: 0, max: MAX_ATR_MULTIPLE, defaultRange: OFF, description: "exit: stop-loss in ATR multiples (the decision bar's ATR; 0 off)" },
-  { name: 'take_profit', type: 'real', min: 0, max: MAX_TAKE_PROFIT_FRACTION, defaultRange: OFF, description: 'exit: take-profit, a fraction of the entry price (0 off)' },
-  { name: 'take_profit_atr', type: 'real', min: 0, max: MAX_ATR_MULTIPLE, defaultRange: OFF, description: 'exit: take-profit in ATR multiples (0 off)' },
-  { name: 'trailing_stop', type: 'real', min: 0, max: MAX_STOP_FRACTION, defaultRange: OFF, description: 'exit: trailing stop, a fraction below the highest high (long) / above the lowest low (short) since entry (0 off)' },
-  { name: 'trailing_stop_atr', type: 'real', min: 0, max: MAX_ATR_MULTIPLE, defaultRange: OFF, description: 'exit: trailing stop in ATR multiples from that extreme (0 off)' },
-  { name: 'time_stop', type: 'integer', min: 0, max: MAX_TIME_STOP_BARS, defaultRange: OFF, description: 'exit: at the open after this many bars held (0 off)' },
+  { name: 'stop_loss', type: 'real', min: 0, max: MAX_STOP_FRACTION, defaultRange: OFF, description: 'stop-loss, a fraction of the entry price (0.02 = 2 % below a long entry, above a short one; 0 off)' },
+  { name: 'stop_loss_atr', type: 'real', min: 0, max: MAX_ATR_MULTIPLE, defaultRange: OFF, description: "stop-loss in ATR multiples (the decision bar's ATR; 0 off)" },
+  { name: 'take_profit', type: 'real', min: 0, max: MAX_TAKE_PROFIT_FRACTION, defaultRange: OFF, description: 'take-profit, a fraction of the entry price (0 off)' },
+  { name: 'take_profit_atr', type: 'real', min: 0, max: MAX_ATR_MULTIPLE, defaultRange: OFF, description: 'take-profit in ATR multiples (0 off)' },
+  { name: 'trailing_stop', type: 'real', min: 0, max: MAX_STOP_FRACTION, defaultRange: OFF, description: 'trailing stop, a fraction below the highest high (long) / above the lowest low (short) since entry (0 off)' },
+  { name: 'trailing_stop_atr', type: 'real', min: 0, max: MAX_ATR_MULTIPLE, defaultRange: OFF, description: 'trailing stop in ATR multiples from that extreme (0 off)' },
+  { name: 'time_stop', type: 'integer', min: 0, max: MAX_TIME_STOP_BARS, defaultRange: OFF, description: 'at the open after this many bars held (0 off)' },
   {
     name: 'atr_period',
     type: 'integer',
@@ -37,7 +37,7 @@ export const EXIT_PARAMS: readonly ParamSchema[] = [
     max: MAX_ATR_PERIOD,
     period: true,
     defaultRange: { start: DEFAULT_ATR_PERIOD, stop: DEFAULT_ATR_PERIOD, step: 1 },
-    description: `exit: the ATR's period for the *_atr exits (Wilder; default ${DEFAULT_ATR_PERIOD}; only with one of them)`,
+    description: `the ATR's period for the *_atr exits (Wilder; default ${DEFAULT_ATR_PERIOD}; only with one of them)`,
   },
 ];
 
