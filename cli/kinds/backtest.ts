@@ -4,7 +4,7 @@ import type { ParamRange } from '../../shared/generated/quantgrid/v1/ParamRange.
 import type { SubmitJobRequest } from '../../shared/generated/quantgrid/v1/SubmitJobRequest.js';
 import { SETTING_PARAMS, SHORT_PARAM, STRATEGIES, STRATEGY_NAMES } from '../../shared/quant/strategies/index.js';
 import { TIMEFRAMES } from '../../shared/quant/timeframes.js';
-import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestKind, type BacktestResult } from '../../shared/tasks/backtest/index.js';
+import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestKind, EXIT_PARAMS, type BacktestResult } from '../../shared/tasks/backtest/index.js';
 import { METRIC_NAMES, OBJECTIVES, type MetricName } from '../../shared/tasks/backtest/objective.js';
 import { UsageError } from '../cli-error.js';
 import {
@@ -178,6 +178,8 @@ function strategyHelp(): string {
     lines.push(`  ${name.padEnd(20)} ${params}${constraints ? `; ${constraints}` : ''}`);
   }
   for (const param of [SHORT_PARAM, ...SETTING_PARAMS]) lines.push(`  ${'(every strategy)'.padEnd(20)} ${param.name}: ${param.description}`);
+  lines.push(`  ${'(every strategy)'.padEnd(20)} exit rules, swept like any parameter (docs/task-kinds.md#exit-rules):`);
+  for (const param of EXIT_PARAMS) lines.push(`  ${''.padEnd(22)}${param.name} (${param.min} to ${param.max}): ${param.description}`);
   lines.push(`  ${'(pushed strategies)'.padEnd(20)} quantgrid strategy show NAME lists a pushed strategy's parameters`);
   return lines.join('\n');
 }
@@ -198,7 +200,7 @@ function addFlags(command: Command): void {
     .option('--strategy <name>', `strategy to run: ${STRATEGY_NAMES.join(', ')} (default ${D.strategy}), or one pushed with quantgrid strategy push: NAME (its latest version) or NAME@ID`)
     .option('--fast <range>', `fast SMA period: start:stop:step or one value (sma-crossover default ${smaDefault('fast')})`)
     .option('--slow <range>', `slow SMA period: start:stop:step or one value (sma-crossover default ${smaDefault('slow')})`)
-    .option('--param <name=range>', 'any strategy parameter, e.g. fast=5:50:5 (repeatable)', collect)
+    .option('--param <name=range>', 'any strategy parameter or exit rule (below), e.g. fast=5:50:5 or stop_loss=0.01:0.05:0.01 (repeatable)', collect)
     .option('--fee-bps <bps>', `fee per side in basis points, 0 to below ${L.maxCostBps} (default ${D.feeBps})`)
     .option('--slippage-bps <bps>', `slippage per side in basis points, 0 to below ${L.maxCostBps} (default ${D.slippageBps})`)
     .option('--top <n>', `rows kept in the ranking, 1 to ${L.maxTopN} (default ${D.topN})`)
@@ -225,6 +227,9 @@ more combinations than a job may evaluate); the same --random-seed gives the sam
 --walk-forward in:out optimises the objective (under the constraints) on each in-sample window, trades
 the winner on the following out-of-sample window (selling at the window's last open), and reports each
 window's choice and the stitched out-of-sample account; each window's sweep is spread over the cluster.
+Exit rules (below) apply to any strategy: a stop is checked against each bar's low/high from the entry
+bar on and fills at the stop, or at the open when the bar gaps through it; stop and target inside one
+bar: the stop first; after an exit the position stays flat until the strategy's target changes.
 Flags left out take the defaults above, applied by the coordinator (\`quantgrid job ID\` shows them).
 
 ${strategyHelp()}
@@ -239,6 +244,8 @@ Examples:
   $ quantgrid submit backtest --symbols BTCUSDT --strategy rsi-reversion --param period=2:100:1 \\
       --param entry=5:45:0.5 --param exit=50:95:0.5 --random 5000 --random-seed 7 --watch
   $ quantgrid submit backtest --symbols BTCUSDT --bars 50000 --fast 5:50:5 --slow 20:200:10 --walk-forward 10000:2500 --watch
+  $ quantgrid submit backtest --symbols BTCUSDT --fast 10:30:10 --slow 50:150:50 --param stop_loss=0.01:0.05:0.01 \\
+      --param trailing_stop_atr=2:4:1 --param time_stop=48 --watch
   $ quantgrid --json submit backtest --symbols BTCUSDT | jq -r .jobId`,
     );
 }

@@ -71,8 +71,23 @@ export interface Strategy<P extends ParamSpecs = ParamSpecs, I extends Indicator
   readonly sdkVersion: 1;
 }
 
-/** Names a strategy's own parameters may not take (the common ones). */
-export const RESERVED_PARAM_NAMES: readonly string[] = ['short', 'year_days', 'risk_free'];
+/**
+ * Names a strategy's own parameters may not take: the common ones (short, the settings, the exit
+ * rules every strategy can use; the engine checks at load that these are all of its own).
+ */
+export const RESERVED_PARAM_NAMES: readonly string[] = [
+  'short',
+  'year_days',
+  'risk_free',
+  'stop_loss',
+  'stop_loss_atr',
+  'take_profit',
+  'take_profit_atr',
+  'trailing_stop',
+  'trailing_stop_atr',
+  'time_stop',
+  'atr_period',
+];
 const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const PARAM_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 /** Most own parameters of a strategy. */

@@ -186,6 +186,52 @@ describe('a local cluster of three agents (1, 2 and 3 slots)', { timeout: 240_00
     assert.deepEqual(sampled, runInOneProcess(backtestKind, random.job.spec!.backtest));
   });
 
+  test('a sweep of exit rules (a stop parameter, an ATR trailing stop, a time stop) gives on the cluster exactly its one-process result; the stop is part of the cache key', async () => {
+    const exits = {
+      symbols: ['BTCUSDT', 'ETHUSDT'],
+      timeframe: '1h',
+      dataset: { name: 'synthetic', bars: 4000, seed: 13 },
+      strategy: 'ema-crossover',
+      params: {
+        fast: { start: 5, stop: 15, step: 5 },
+        slow: { start: 30, stop: 60, step: 30 },
+        short: { start: 0, stop: 1, step: 1 },
+        stop_loss: { start: 0, stop: 0.03, step: 0.01 },
+        trailing_stop_atr: { start: 0, stop: 4, step: 2 },
+        time_stop: { start: 0, stop: 48, step: 48 },
+      },
+      feeBps: 5,
+      slippageBps: 1,
+      topN: 10,
+      fullTable: true,
+    };
+    const { job, events } = await submitAndWait(coordinator, { spec: { backtest: exits, maxPartitions: 12 } });
+    assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
+    assert.ok(job.progress!.partitionsTotal > 1, 'the sweep was split');
+    assert.ok(new Set(events.filter((event) => event.type === 'JOB_EVENT_TYPE_PARTITION_FINISHED').map((event) => event.nodeId)).size >= 2, 'more than one node worked');
+    const result = JSON.parse(job.resultJson) as { table: Array<{ params: Record<string, number> }> };
+    assert.deepEqual(result, runInOneProcess(backtestKind, job.spec!.backtest));
+    assert.equal(result.table.length, 2 * 3 * 2 * 2 * 4 * 3 * 2, "symbols × fast × slow × short × stop_loss × trailing_stop_atr × time_stop");
+    assert.deepEqual(Object.keys(result.table[0].params), ['fast', 'slow', 'short', 'stop_loss', 'trailing_stop_atr', 'time_stop', 'atr_period']);
+    const stops = new Set(result.table.map((row) => row.params.stop_loss));
+    assert.deepEqual([...stops].sort(), [0, 0.01, 0.02, 0.03]);
+
+    // One stop value, then another: a different partition cache key, so a different result.
+    const single = (stop: number) => ({ ...exits, fullTable: false, params: { ...exits.params, stop_loss: { start: stop, stop, step: 0 } } });
+    const a = await submitAndWait(coordinator, { spec: { backtest: single(0.02) } });
+    const b = await submitAndWait(coordinator, { spec: { backtest: single(0.03) } });
+    assert.equal(a.job.status, 'JOB_STATUS_COMPLETED', a.job.error);
+    assert.equal(b.job.status, 'JOB_STATUS_COMPLETED', b.job.error);
+    assert.notDeepEqual(JSON.parse(a.job.resultJson).top, JSON.parse(b.job.resultJson).top);
+    assert.deepEqual(JSON.parse(b.job.resultJson), runInOneProcess(backtestKind, b.job.spec!.backtest));
+
+    // Bad exits are refused naming the field.
+    await assert.rejects(
+      coordinator.submitJob({ spec: { backtest: { ...exits, params: { ...exits.params, trailing_stop: { start: 0.01, stop: 0.01, step: 0 } } } } }),
+      (error: { code?: number; details?: string; message?: string }) => error.code === grpc.status.INVALID_ARGUMENT && /backtest\.params\.trailing_stop_atr/.test(error.details ?? error.message ?? ''),
+    );
+  });
+
   test('a market analysis run on the cluster equals the same analysis run in one process', async () => {
     const { job } = await submitAndWait(coordinator, {
       spec: {

@@ -54,6 +54,20 @@ export class ExecutionState {
   /** Bars whose close mark held a position. */
   exposedBars = 0;
 
+  // The open trade's exit levels (exit rules, exits.ts; unused without them). See execution.ts.
+  /** Bar of the open trade's entry fill (the time stop counts from it). */
+  entryBar = 0;
+  /** The fixed stop (stop-loss) price; −∞ long / +∞ short when off. */
+  stopPrice = 0;
+  /** The take-profit price; +∞ long / −∞ short when off. */
+  targetPrice = 0;
+  /** Highest high (long) / lowest low (short) since the entry, up to the last bar checked; starts at the entry bar's open. */
+  trailExtreme = 0;
+  /** The trailing stop's distance in ATR multiples (price units; +∞ when off for the trade, 0 when the trail is a fraction). */
+  trailOffset = 0;
+  /** Flat after an exit rule's fill: the side it closed (1, −1), until the strategy's target changes; else 0. */
+  blocked = 0;
+
   /** Back to the state before bar 0 (flat, cash 1). */
   reset(): this {
     Object.assign(this, new ExecutionState());

@@ -1,5 +1,6 @@
 import type { EquityAccumulator } from '../metrics.js';
 import type { ExecutionState } from './execution-state.js';
+import type { Exits } from './exits.js';
 import type { SignalBuffer } from './types.js';
 
 /**
@@ -31,16 +32,45 @@ import type { SignalBuffer } from './types.js';
  *    exceeds the cash before its entry; exposure counts bars whose close mark holds a position.
  *  - Metrics as in metrics.ts; per-bar returns r = E[t]/E[t−1] − 1 (0 after a mark of 0).
  *
+ * Exit rules (`exits`, exits.ts; all off by default, and then nothing below happens). A trade
+ * entered at the open of bar e has the reference price P = open[e] (before slippage) and, for a
+ * rule in ATR multiples, A = ATR[e − 1] (the decision bar's). Its levels are fixed at entry:
+ *      long:  stop = P·(1 − sl) or P − m·A,   target = P·(1 + tp) or P + m·A
+ *      short: stop = P·(1 + sl) or P + m·A,   target = P·(1 − tp) or P − m·A
+ * (a distance m·A that is not > 0, e.g. A still in its warm-up, leaves that rule off for the trade).
+ * Trailing stop: X = P at entry; long stop = X·(1 − tr) or X − m·A, short X·(1 + tr) or X + m·A,
+ * the tighter of it and the fixed stop counting. Each bar t ≥ e in the position (from the entry
+ * bar itself: the entry filled at its open), before its close is marked:
+ *   1. time stop: when t − e ≥ N (N bars held: bars e … e+N−1 were marked in the position), exit
+ *      at open[t];
+ *   2. gap: the open at or beyond the stop (long: open ≤ stop) or the target (long: open ≥ target)
+ *      exits at open[t];
+ *   3. stop: the bar reaches it (long: low ≤ stop, short: high ≥ stop): exit at the stop price;
+ *   4. target: the bar reaches it (long: high ≥ target, short: low ≤ target): exit at the target
+ *      price — so when both lie inside one bar, the stop is assumed first;
+ *   5. no exit: X takes the bar's high (long, if higher) or low (short, if lower) — the trail is
+ *      checked as of the previous bar, then updated (never assuming the high came before the low).
+ * The strategy's own fill at an open comes first (an exit or reversal at open[t] is the
+ * strategy's; the new position's rules apply from bar t on). An exit rule's fill is a sell
+ * (long) or buy-back (short) at the exit price with slippage and fee, exactly as an exit at an
+ * open; the bar's close is then marked flat. After it the position stays flat until the
+ * strategy's target changes: the next change of the target (to flat, or to either side) is
+ * filled as usual, a change back to the same side enters again.
+ *
  * Continuing (incremental re-runs): a run over bars [0, N) can leave its final state
  * (ExecutionState, `stateOut`); a later run over a series whose first N bars are the same, given
  * that state as `from` and the target changes from bar N on only (a strategy's signals from N with
  * the state's target as its initial one), simulates bars [N, n) only and ends with totals equal
  * bit for bit to a run over [0, n): the pending decision of bar N−1 fills at the open of bar N,
  * and every bar after that sees the same operations in the same order as in the whole run.
+ * The state carries the open trade's exit levels and the flat-after-exit side, so this holds
+ * with exit rules too (the pending decision of bar N−1 is then no change when it repeats the
+ * side an exit rule closed).
  *
  * Speed: a flat stretch costs nothing per bar (its returns are exactly 0: they only add to the
  * count of returns, and τ² each to the downside sum when τ > 0); only bars in a position are
- * marked one by one. No allocation.
+ * marked one by one. Exit rules add a check per bar only while in a position; without them the
+ * loop is the same as before. No allocation.
  */
 export interface TradingCosts {
   feeBps: number;
@@ -57,6 +87,7 @@ export interface TradingCosts {
  * same costs and τ), continues at bar from.bars: `signals` must then hold only the changes at
  * bars ≥ from.bars, relative to from.target. `from` is not modified.
  * With `stateOut`, stores the final state there (it may be the same object as `from`).
+ * With `exits`, applies its exit rules (bars of the same length as open and close; see above).
  */
 export function simulate(
   open: Float64Array,
@@ -68,6 +99,7 @@ export function simulate(
   marks: Float64Array | null = null,
   from: ExecutionState | null = null,
   stateOut: ExecutionState | null = null,
+  exits: Exits | null = null,
 ): EquityAccumulator {
   const n = close.length;
   const buyFactor = 1 + costs.slippageBps / 1e4;
@@ -104,6 +136,21 @@ export function simulate(
   let ruined = false;
   let exitMark = false; // the first bar of the current flat stretch is an exit's fill bar
 
+  // Exit rules (exits.ts): constant per run, then the open trade's levels (ExecutionState).
+  const rules = exits === null ? null : exits.rules;
+  const high = exits === null ? close : exits.high;
+  const low = exits === null ? close : exits.low;
+  const atr = exits === null ? null : exits.atr;
+  const timeStop = rules === null ? 0 : rules.timeStop;
+  const trailFraction = rules === null ? 0 : rules.trailingStop;
+  const trailing = rules !== null && (rules.trailingStop > 0 || rules.trailingStopAtr > 0);
+  let entryBar = 0;
+  let stopPrice = 0;
+  let targetPrice = 0;
+  let trailExtreme = 0;
+  let trailOffset = 0;
+  let blocked = 0; // flat after an exit rule's fill: the side it closed, until the strategy's target changes
+
   let segmentStart = 1; // first bar not marked yet (bar 0 is the start mark)
   // Change k < 0 is the pending decision of a continuation (at bar from.bars − 1), read first.
   let k = 0;
@@ -134,14 +181,62 @@ export function simulate(
     tradeReturnSum = from.tradeReturnSum;
     exposed = from.exposedBars;
     ruined = from.ruined;
+    entryBar = from.entryBar;
+    stopPrice = from.stopPrice;
+    targetPrice = from.targetPrice;
+    trailExtreme = from.trailExtreme;
+    trailOffset = from.trailOffset;
+    blocked = from.blocked;
     segmentStart = from.bars;
     pendingBar = from.bars - 1;
     pendingTarget = from.target;
     k = -1;
   } else if (marks !== null && n > 0) marks[0] = 1;
-  for (; ; k++) {
-    // This segment's bars [segmentStart, end) keep the current position; `end` is the next fill bar.
-    const end = k < changes && !ruined ? Math.min((k < 0 ? pendingBar : changeBar[k]) + 1, n) : n;
+  for (;;) {
+    // This segment's bars [segmentStart, end) keep the current position; `end` is the next fill
+    // bar: the strategy's (nextFill), or an exit rule's before it (at exitPrice).
+    const nextFill = k < changes && !ruined ? Math.min((k < 0 ? pendingBar : changeBar[k]) + 1, n) : n;
+    let end = nextFill;
+    let exitPrice = 0;
+    if (rules !== null && position !== 0) {
+      // Exit rules, checked bar by bar only while in a position (before the stretch is marked).
+      for (let t = segmentStart; t < nextFill; t++) {
+        const o = open[t];
+        if (timeStop > 0 && t - entryBar >= timeStop) {
+          exitPrice = o;
+          end = t;
+          break;
+        }
+        let stop = stopPrice;
+        if (position > 0) {
+          if (trailing) {
+            const trail = trailFraction > 0 ? trailExtreme * (1 - trailFraction) : trailExtreme - trailOffset;
+            if (trail > stop) stop = trail;
+          }
+          if (o <= stop || o >= targetPrice) exitPrice = o;
+          else if (low[t] <= stop) exitPrice = stop;
+          else if (high[t] >= targetPrice) exitPrice = targetPrice;
+          else {
+            if (high[t] > trailExtreme) trailExtreme = high[t];
+            continue;
+          }
+        } else {
+          if (trailing) {
+            const trail = trailFraction > 0 ? trailExtreme * (1 + trailFraction) : trailExtreme + trailOffset;
+            if (trail < stop) stop = trail;
+          }
+          if (o >= stop || o <= targetPrice) exitPrice = o;
+          else if (high[t] >= stop) exitPrice = stop;
+          else if (low[t] <= targetPrice) exitPrice = targetPrice;
+          else {
+            if (low[t] < trailExtreme) trailExtreme = low[t];
+            continue;
+          }
+        }
+        end = t;
+        break;
+      }
+    }
     if (position === 0) {
       let t = segmentStart;
       if (exitMark && t < end) {
@@ -216,17 +311,33 @@ export function simulate(
     exitMark = false;
     if (ruined || end >= n) break;
 
-    // The fill at the open of bar `end`.
-    const target = k < 0 ? pendingTarget : changeTarget[k];
-    if (target === position) {
-      segmentStart = end;
-      continue;
+    // The fill at bar `end`: an exit rule's at exitPrice, or the strategy's at the open.
+    let target = 0;
+    let price = exitPrice;
+    if (end < nextFill) {
+      blocked = position;
+    } else {
+      target = k < 0 ? pendingTarget : changeTarget[k];
+      k++;
+      price = open[end];
+      if (blocked !== 0) {
+        // Flat after an exit rule until the strategy's target changes (a repeat of it is no change).
+        if (target === blocked) {
+          segmentStart = end;
+          continue;
+        }
+        blocked = 0;
+      }
+      if (target === position) {
+        segmentStart = end;
+        continue;
+      }
     }
     if (position !== 0) {
       if (position > 0) {
-        cash = units * (open[end] * sellFactor) * keep;
+        cash = units * (price * sellFactor) * keep;
       } else {
-        const buyPrice = open[end] * buyFactor;
+        const buyPrice = price * buyFactor;
         cash = base - units * buyPrice - fee * (units * buyPrice);
       }
       if (!(cash > 0)) {
@@ -261,6 +372,26 @@ export function simulate(
       }
       position = target;
       exitMark = false;
+      if (rules !== null) {
+        // The trade's exit levels, fixed now: from the entry bar's open (before slippage) and,
+        // in ATR multiples, the ATR of the decision bar (a distance that is not > 0, as in the
+        // ATR's warm-up, leaves that rule off for this trade).
+        const ref = open[end];
+        const a = atr === null ? Number.NaN : atr[end - 1];
+        const stopDistance = rules.stopLossAtr * a;
+        const targetDistance = rules.takeProfitAtr * a;
+        const trailDistance = rules.trailingStopAtr * a;
+        entryBar = end;
+        trailExtreme = ref;
+        trailOffset = trailFraction > 0 ? 0 : trailDistance > 0 ? trailDistance : Infinity;
+        if (target > 0) {
+          stopPrice = rules.stopLoss > 0 ? ref * (1 - rules.stopLoss) : stopDistance > 0 ? ref - stopDistance : -Infinity;
+          targetPrice = rules.takeProfit > 0 ? ref * (1 + rules.takeProfit) : targetDistance > 0 ? ref + targetDistance : Infinity;
+        } else {
+          stopPrice = rules.stopLoss > 0 ? ref * (1 + rules.stopLoss) : stopDistance > 0 ? ref + stopDistance : Infinity;
+          targetPrice = rules.takeProfit > 0 ? ref * (1 - rules.takeProfit) : targetDistance > 0 ? ref - targetDistance : -Infinity;
+        }
+      }
     }
     // After a ruinous exit the next segment is the last one (flat, from this exit's bar to the end).
     segmentStart = end;
@@ -311,6 +442,12 @@ export function simulate(
     stateOut.grossLoss = grossLoss;
     stateOut.tradeReturnSum = tradeReturnSum;
     stateOut.exposedBars = exposed;
+    stateOut.entryBar = entryBar;
+    stateOut.stopPrice = stopPrice;
+    stateOut.targetPrice = targetPrice;
+    stateOut.trailExtreme = trailExtreme;
+    stateOut.trailOffset = trailOffset;
+    stateOut.blocked = blocked;
   }
   return acc;
 }

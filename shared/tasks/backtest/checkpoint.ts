@@ -15,9 +15,14 @@ import { ExecutionState } from '../../quant/strategies/execution-state.js';
  *   12  u32  unit fingerprint: strategy, symbol, parameter values, fee, slippage, τ, the
  *            indicators' arithmetic on the series for its periods (gridRegime)
  *   16  u32  × 7: counted returns, peak bar, longest drawdown (bars), trades, closed trades, wins, exposed bars
- *   44  u32  checksum (FNV-1a of the other 148 bytes)
+ *   44  u32  checksum (FNV-1a of the other 188 bytes)
  *   48  f64  × 13: cash, units, base, entry cash, last mark, Σr, Σr², Σ2·min(r−τ,0)², peak,
  *                  max drawdown, gross profit, gross loss, Σ trade returns
+ *   152 u32  the open trade's entry bar (exit rules' time stop)
+ *   156 i8   flat after an exit rule: the side it closed (0 none)
+ *   157 u8×3 zero
+ *   160 f64  × 4: the open trade's stop price, target price, trail extreme, trail offset (exit
+ *                  rules; ±∞ where a rule is off)
  *
  * A checkpoint is used only when all of it matches: version, checksum, unit fingerprint (so also
  * the tick-grid regime of the new series for the unit's periods), a series at least `bars` long
@@ -29,8 +34,8 @@ import { ExecutionState } from '../../quant/strategies/execution-state.js';
  * Checkpoints are valid only for the same backtest kind version (backtestKind.version): a change
  * to the engine's arithmetic must bump it, and the cluster must not pair checkpoints across it.
  */
-export const CHECKPOINT_VERSION = 1;
-export const CHECKPOINT_BYTES = 152;
+export const CHECKPOINT_VERSION = 2;
+export const CHECKPOINT_BYTES = 192;
 
 const FLOAT_OFFSET = 48;
 const CHECKSUM_OFFSET = 44;
@@ -146,6 +151,14 @@ export function encodeCheckpoint(state: ExecutionState, unitHash: number, dataHa
   view.setFloat64(128, state.grossProfit, true);
   view.setFloat64(136, state.grossLoss, true);
   view.setFloat64(144, state.tradeReturnSum, true);
+  view.setUint32(152, count(state.entryBar), true);
+  view.setInt8(156, state.blocked);
+  view.setUint8(157, 0);
+  view.setUint16(158, 0, true);
+  view.setFloat64(160, state.stopPrice, true);
+  view.setFloat64(168, state.targetPrice, true);
+  view.setFloat64(176, state.trailExtreme, true);
+  view.setFloat64(184, state.trailOffset, true);
   view.setUint32(CHECKSUM_OFFSET, recordChecksum(bytes, offset), true);
 }
 
@@ -177,7 +190,8 @@ export function decodeCheckpoint(bytes: Uint8Array, offset: number, unitHash: nu
   const position = view.getInt8(2);
   const target = view.getInt8(3);
   const bars = view.getUint32(4, true);
-  if (flags > 1 || position < -1 || position > 1 || target < -1 || target > 1) return 'rejected';
+  const blocked = view.getInt8(156);
+  if (flags > 1 || position < -1 || position > 1 || target < -1 || target > 1 || blocked < -1 || blocked > 1) return 'rejected';
   if (bars < 1 || bars > series.close.length) return 'rejected';
   if (view.getUint32(8, true) !== seriesFingerprint(series, bars)) return 'rejected';
   state.bars = bars;
@@ -204,6 +218,12 @@ export function decodeCheckpoint(bytes: Uint8Array, offset: number, unitHash: nu
   state.grossProfit = view.getFloat64(128, true);
   state.grossLoss = view.getFloat64(136, true);
   state.tradeReturnSum = view.getFloat64(144, true);
+  state.entryBar = view.getUint32(152, true);
+  state.blocked = blocked;
+  state.stopPrice = view.getFloat64(160, true);
+  state.targetPrice = view.getFloat64(168, true);
+  state.trailExtreme = view.getFloat64(176, true);
+  state.trailOffset = view.getFloat64(184, true);
   return 'continued';
 }
 

@@ -20,15 +20,39 @@ export function inputsFor(series: Ohlcv): StrategyInputs {
   return lastInputs;
 }
 
+// What the buffer holds: the last call's arguments (the strategy's own values and `short`).
+let signalsDefinition: StrategyDefinition | null = null;
+let signalsSeries: Ohlcv | null = null;
+let signalsFrom = -1;
+let signalsInitial = 0;
+let signalsValues = new Float64Array(0);
+
 /**
  * The target changes of one combination over the whole series, in a buffer shared by every call
- * (valid until the next call). `values` holds the swept parameters in sweep order, `short` last.
- * With `from`, only the changes at bars ≥ from, relative to `initial` (a continuation's).
+ * (valid until the next call). `values` holds the swept parameters in sweep order: the strategy's
+ * own, `short`, then any exit params (which the strategy does not see). With `from`, only the
+ * changes at bars ≥ from, relative to `initial` (a continuation's). A call with the same strategy
+ * values as the last one (consecutive combinations of an exit sweep) returns the buffer as it is.
  */
 export function signalsOf(definition: StrategyDefinition, series: Ohlcv, values: Float64Array, from = 0, initial = 0): SignalBuffer {
+  const own = definition.params.length + 1;
+  if (definition === signalsDefinition && series === signalsSeries && from === signalsFrom && initial === signalsInitial && sameValues(values, own)) return signals;
+  signalsDefinition = null; // in case the strategy throws
   signals = signals.reset(series.close.length);
-  definition.signals(inputsFor(series), values, values[values.length - 1] === 1, signals, from, initial);
+  definition.signals(inputsFor(series), values, values[own - 1] === 1, signals, from, initial);
+  if (signalsValues.length !== own) signalsValues = new Float64Array(own);
+  for (let i = 0; i < own; i++) signalsValues[i] = values[i];
+  signalsDefinition = definition;
+  signalsSeries = series;
+  signalsFrom = from;
+  signalsInitial = initial;
   return signals;
+}
+
+function sameValues(values: Float64Array, own: number): boolean {
+  if (signalsValues.length !== own) return false;
+  for (let i = 0; i < own; i++) if (!Object.is(values[i], signalsValues[i])) return false;
+  return true;
 }
 
 /** A scratch array of at least n equity marks (shared; valid until the next call). */

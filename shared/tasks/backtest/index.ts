@@ -10,6 +10,7 @@ import { BACKTEST_DEFAULTS, BACKTEST_LIMITS, backtestSpecToWire, validateBacktes
 
 export type { BacktestSpec } from './spec.js';
 export { BACKTEST_DEFAULTS, BACKTEST_LIMITS };
+export { EXIT_PARAMS } from './exit-params.js';
 export type { BacktestPartition } from './plan.js';
 export type { BacktestPartial } from './run.js';
 export type { BacktestResult, BacktestTopRow, BacktestFullRow, BacktestAggregate, BacktestAggregateRow, BacktestHeatmap } from './merge.js';

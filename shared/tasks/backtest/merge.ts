@@ -1,10 +1,9 @@
-import { strategyDefinition, sweptParams, type StrategyDefinition } from '../../quant/strategies/index.js';
 import { valueAt, valueCount } from './grid.js';
 import { objectiveKey, type Constraint, type Objective } from './objective.js';
 import type { BacktestPartial, BacktestTableRow } from './run.js';
 import { compareParams, compareRows, compareScores, type BacktestRow } from './ranking.js';
 import type { EquityCurve } from './equity-curve.js';
-import { aggregateSkipReason, sweepOf, type BacktestSpec } from './spec.js';
+import { aggregateSkipReason, sweepOf, sweptSchemaOf, type BacktestSpec } from './spec.js';
 import { mergeWalkForward, type WalkForwardResult } from './walk-forward-merge.js';
 
 /** A row's metrics; null when undefined (see shared/quant/metrics.ts). */
@@ -195,8 +194,7 @@ function aggregateOf(spec: BacktestSpec, scores: ReadonlyArray<number | null | f
 
 /** The two swept parameters with more than one value, in sweep order, or null unless there are exactly two. */
 function heatmapAxes(spec: BacktestSpec): { x: number; y: number; xs: number[]; ys: number[] } | null {
-  const definition = strategyDefinition(spec.strategy) as StrategyDefinition;
-  const schema = sweptParams(definition);
+  const schema = sweptSchemaOf(spec);
   const varying: number[] = [];
   const axes: number[][] = [];
   schema.forEach((param, i) => {

@@ -8,6 +8,7 @@ import type { RunContext } from '../task-kind.js';
 import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint, unitFingerprint, unitPrefix, type UnitIdentity } from './checkpoint.js';
 import { sampleCurve, type EquityCurve } from './equity-curve.js';
 import { inputsFor, marksBuffer, signalsOf } from './evaluation.js';
+import { SweepExits } from './exit-params.js';
 import type { BacktestPartition } from './plan.js';
 import { meetsConstraints, objectiveKey } from './objective.js';
 import { TopRows, type BacktestRow } from './ranking.js';
@@ -65,12 +66,13 @@ function curvesOf(spec: BacktestSpec, rows: readonly BacktestRow[], names: reado
   const costs = { feeBps: spec.feeBps, slippageBps: spec.slippageBps };
   const acc = new EquityAccumulator();
   const values = new Float64Array(names.length);
+  const exits = new SweepExits(names);
   return rows.slice(0, spec.equityCurves).map((row) => {
     const series = loadSeries(spec.dataset, row.symbol, spec.timeframe);
     names.forEach((name, i) => (values[i] = row.params[name]));
     const n = series.close.length;
     const marks = marksBuffer(n);
-    simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau, marks);
+    simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau, marks, null, null, exits.exitsOf(values, series));
     const sampled = sampleCurve(marks, n, spec.equityPoints);
     return { symbol: row.symbol, params: row.params, bar: sampled.bar, time: sampled.bar.map((t) => series.time[t]), equity: sampled.equity };
   });
@@ -93,6 +95,7 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
   const table: BacktestTableRow[] | null = spec.fullTable ? [] : null;
   const acc = new EquityAccumulator();
   const values = new Float64Array(names.length);
+  const exits = new SweepExits(names);
   const end = partition.first + partition.count;
 
   // Checkpoints: those given (one record per unit of the partition) and those left (per evaluated unit).
@@ -142,14 +145,15 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
     identity.regime = gridRegime(inputsFor(series).indicators.closeGrid(), periods);
     const unitHash = unitFingerprint(identity, prefix);
     const outcome = given === null ? 'none' : decodeCheckpoint(given, (unit - partition.first) * CHECKPOINT_BYTES, unitHash, series, from);
+    const unitExits = exits.exitsOf(values, series);
     if (outcome === 'continued') {
       incremental.continued++;
       incremental.simulatedBars += n - from.bars;
-      simulate(series.open, series.close, signalsOf(definition, series, values, from.bars, from.target), costs, acc, tau, null, from, state);
+      simulate(series.open, series.close, signalsOf(definition, series, values, from.bars, from.target), costs, acc, tau, null, from, state, unitExits);
     } else {
       if (outcome === 'rejected') incremental.rejected++;
       incremental.simulatedBars += n;
-      simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau, null, null, state);
+      simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau, null, null, state, unitExits);
     }
     encodeCheckpoint(state, unitHash, dataHash, left, evaluated * CHECKPOINT_BYTES);
     const metrics = acc.extendedMetrics(annualPeriods);

@@ -12,6 +12,7 @@ import {
 } from '../../quant/strategies/index.js';
 import { isTimeframe, TIMEFRAMES, type DaysPerYear, type Timeframe } from '../../quant/timeframes.js';
 import type { SpecLimits } from '../task-kind.js';
+import { checkExitParams, EXIT_PARAMS, exitParamsOf } from './exit-params.js';
 import { ParamGrid, valueCount, type ParamRange } from './grid.js';
 import { DEFAULT_OBJECTIVE, validateConstraints, validateObjective, type Constraint, type Objective } from './objective.js';
 import { MAX_SAMPLE_SPACE, RandomSample } from './random-sample.js';
@@ -100,7 +101,10 @@ export interface BacktestSpec {
   timeframe: Timeframe;
   dataset: DatasetSpec;
   strategy: string;
-  /** Every swept parameter of the strategy (its own, then `short`), in sweep order; defaults filled. */
+  /**
+   * Every swept parameter (the strategy's own, then `short`, then the exit params the spec gives:
+   * exit-params.ts), in sweep order; defaults filled (the exits' only where given).
+   */
   params: Record<string, ParamRange>;
   /**
    * From the `year_days` param: days per year used to annualise (365 or 252). Left out it is auto:
@@ -185,10 +189,15 @@ function validateCost(record: Record<string, unknown>, key: string, field: strin
   return value;
 }
 
+/** The swept parameters of a validated spec, in sweep order: the strategy's own, `short`, the exits it gives. */
+export function sweptSchemaOf(spec: Pick<BacktestSpec, 'strategy' | 'params'>): ParamSchema[] {
+  return [...sweptParams(strategyDefinition(spec.strategy) as StrategyDefinition), ...exitParamsOf(spec.params)];
+}
+
 /** The full grid of a validated spec's ranges. `cap` bounds the work of counting absurd constrained ranges. */
 export function gridOf(spec: Pick<BacktestSpec, 'strategy' | 'params'>, cap?: number): ParamGrid {
   const definition = strategyDefinition(spec.strategy) as StrategyDefinition;
-  const schema = sweptParams(definition);
+  const schema = sweptSchemaOf(spec);
   return new ParamGrid(schema, schema.map((p) => spec.params[p.name]), definition.constraints[0] ?? null, cap);
 }
 
@@ -262,14 +271,27 @@ export function validateBacktestSpec(raw: unknown, limits: SpecLimits): Backtest
   const definition = strategyDefinition(strategy);
   if (!definition) throw new ValidationError('backtest.strategy', `unknown strategy ${quoteInput(strategy)} (built in: ${STRATEGY_NAMES.join(', ')}; pushed ones: quantgrid strategy ls)`);
   const swept = sweptParams(definition);
-  const known = [...swept, ...SETTING_PARAMS].map((p) => p.name);
+  const common = [...SETTING_PARAMS, ...EXIT_PARAMS].map((p) => p.name);
+  const clash = definition.params.find((p) => common.includes(p.name));
+  if (clash) throw new ValidationError('backtest.strategy', `${quoteInput(strategy)}'s parameter ${clash.name} is now common to every strategy; push it again with another name`);
+  const known = [...swept.map((p) => p.name), ...common];
 
   const rawParams = asRecord(input.params, 'backtest.params');
   for (const name of Object.keys(rawParams)) {
-    if (!known.includes(name)) throw new ValidationError(inputFieldPath('backtest.params', name), `unknown parameter (${strategy} takes ${known.join(', ')})`);
+    if (!known.includes(name)) {
+      const own = [...swept, ...SETTING_PARAMS].map((p) => p.name).join(', ');
+      throw new ValidationError(inputFieldPath('backtest.params', name), `unknown parameter (${strategy} takes ${own} and the exit rules ${EXIT_PARAMS[0].name}, …: quantgrid submit backtest --help)`);
+    }
   }
   const params: Record<string, ParamRange> = {};
   for (const schema of swept) params[schema.name] = validateRange(rawParams[schema.name], schema, `backtest.params.${schema.name}`, dataset.bars);
+  const exits: Record<string, ParamRange> = {};
+  for (const schema of EXIT_PARAMS) {
+    if (rawParams[schema.name] !== undefined && rawParams[schema.name] !== null) exits[schema.name] = validateRange(rawParams[schema.name], schema, `backtest.params.${schema.name}`, dataset.bars);
+  }
+  Object.assign(exits, checkExitParams(exits));
+  // In sweep order (EXIT_PARAMS'), after the strategy's own and `short`.
+  for (const schema of EXIT_PARAMS) if (exits[schema.name] !== undefined) params[schema.name] = exits[schema.name];
 
   const yearDays = validateSetting(rawParams.year_days, SETTING_PARAMS[0], 'backtest.params.year_days');
   if (yearDays !== 365 && yearDays !== 252) throw new ValidationError('backtest.params.year_days', `must be 365 or 252, got ${yearDays}`);

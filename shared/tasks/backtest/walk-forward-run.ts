@@ -2,10 +2,12 @@ import { loadSeries } from '../../quant/dataset.js';
 import { EquityAccumulator, riskFreePerPeriod, type ExtendedMetrics } from '../../quant/metrics.js';
 import type { Ohlcv } from '../../quant/ohlcv.js';
 import { SignalBuffer, simulate, strategyDefinition, type StrategyDefinition } from '../../quant/strategies/index.js';
+import { exitsWindow } from '../../quant/strategies/exits.js';
 import { windowSignals } from '../../quant/strategies/windows.js';
 import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
 import { marksBuffer, signalsOf } from './evaluation.js';
+import { SweepExits } from './exit-params.js';
 import type { BacktestPartition } from './plan.js';
 import { meetsConstraints, objectiveKey } from './objective.js';
 import { compareParams, compareScores } from './ranking.js';
@@ -88,12 +90,13 @@ function outOfSampleRun(
   spec: BacktestSpec,
   tau: number,
   annualPeriods: number,
+  exits: SweepExits,
 ): OutOfSampleRun {
   const { outOfSampleFrom: from, outOfSampleTo: to } = bounds;
   const n = to - from;
   windowBuffer = windowSignals(signalsOf(definition, series, values), from, to, true, windowBuffer);
   const marks = marksBuffer(n);
-  const acc = simulate(series.open.subarray(from, to), series.close.subarray(from, to), windowBuffer, spec, new EquityAccumulator(), tau, marks);
+  const acc = simulate(series.open.subarray(from, to), series.close.subarray(from, to), windowBuffer, spec, new EquityAccumulator(), tau, marks, null, null, exitsWindow(exits.exitsOf(values, series), from, to));
   return {
     metrics: acc.extendedMetrics(annualPeriods),
     equity: Array.from(marks.subarray(0, n)),
@@ -126,6 +129,7 @@ export function runWalkForwardPartition(spec: BacktestSpec, partition: BacktestP
   const key = objectiveKey(spec.objective);
   const acc = new EquityAccumulator();
   const values = new Float64Array(names.length);
+  const exits = new SweepExits(names);
   const bounds = Array.from({ length: windows }, (_, w) => windowBounds(walkForward, w));
 
   // Per (symbol, window) touched, in unit order of first touch: counts and the leader so far.
@@ -153,7 +157,7 @@ export function runWalkForwardPartition(spec: BacktestSpec, partition: BacktestP
     const s = series as Ohlcv;
     const { inSampleFrom: from, inSampleTo: to } = bounds[window];
     windowBuffer = windowSignals(full as SignalBuffer, from, to, false, windowBuffer);
-    simulate(s.open.subarray(from, to), s.close.subarray(from, to), windowBuffer, spec, acc, tau);
+    simulate(s.open.subarray(from, to), s.close.subarray(from, to), windowBuffer, spec, acc, tau, null, null, null, exitsWindow(exits.exitsOf(values, s), from, to));
     const metrics = acc.extendedMetrics(annualPeriods);
 
     const entryKey = symbolIndex * windows + window;
@@ -194,7 +198,7 @@ export function runWalkForwardPartition(spec: BacktestSpec, partition: BacktestP
       best:
         leader === null || context.isCancelled()
           ? null
-          : { params: leader.params, inSample: leader.inSample, outOfSample: outOfSampleRun(definition, s, leader.values, b, spec, tau, annualPeriods) },
+          : { params: leader.params, inSample: leader.inSample, outOfSample: outOfSampleRun(definition, s, leader.values, b, spec, tau, annualPeriods, exits) },
     });
   }
   context.reportProgress(1);

@@ -2,6 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { freePort } from '../../../scripts/local-cluster/free-port.js';
 import { LIST_JOBS_MAX } from '../../../shared/api-limits.js';
+import { EXIT_PARAMS } from '../../../shared/tasks/backtest/index.js';
 import { runCli } from './run-cli.js';
 
 /** One line on stderr, `quantgrid: …`, nothing on stdout, no stack trace. */
@@ -82,6 +83,14 @@ describe('--dataset in help', { concurrency: 2 }, () => {
       assert.match(text, /coarser \(resampled\)/);
     });
   }
+});
+
+describe('exit rules in help', () => {
+  it('quantgrid submit backtest --help lists every exit param with its bounds, from the kind', async () => {
+    const run = await runCli(['submit', 'backtest', '--help']);
+    assert.equal(run.code, 0);
+    for (const param of EXIT_PARAMS) assert.ok(run.stdout.includes(`${param.name} (${param.min} to ${param.max}): ${param.description}`), param.name);
+  });
 });
 
 describe('an unreachable coordinator', () => {

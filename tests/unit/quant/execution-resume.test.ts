@@ -8,7 +8,7 @@ import { IndicatorCache, SignalBuffer, simulate, STRATEGIES, STRATEGY_NAMES } fr
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
 import { sma } from '../../../shared/quant/indicators/sma.js';
 import { tickGrid } from '../../../shared/quant/indicators/tick-grid.js';
-import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint } from '../../../shared/tasks/backtest/checkpoint.js';
+import { CHECKPOINT_BYTES, CHECKPOINT_VERSION, decodeCheckpoint, encodeCheckpoint, seriesFingerprint } from '../../../shared/tasks/backtest/checkpoint.js';
 import { assertExtended, referenceBacktest, referenceRule } from '../../helpers/reference-backtest.js';
 
 /**
@@ -199,13 +199,13 @@ describe('unit checkpoints', () => {
     edited.close[199] += 0.01;
     assert.equal(decodeCheckpoint(record, 0, 42, edited, into), 'rejected', 'the checkpoint bar changed');
     assert.equal(decodeCheckpoint(record, 0, 42, prefixOf(s, 150), into), 'rejected', 'a shorter series');
-    for (const at of [1, 5, 20, 60, 151]) {
+    for (const at of [1, 5, 20, 60, 151, 156, 170, CHECKPOINT_BYTES - 1]) {
       const corrupt = Uint8Array.from(record);
       corrupt[at] ^= 0x10;
       assert.equal(decodeCheckpoint(corrupt, 0, 42, s, into), 'rejected', `byte ${at} flipped`);
     }
     const future = Uint8Array.from(record);
-    future[0] = 2;
+    future[0] = CHECKPOINT_VERSION + 1;
     assert.equal(decodeCheckpoint(future, 0, 42, s, into), 'rejected', 'another version');
     assert.equal(decodeCheckpoint(record.subarray(0, 100), 0, 42, s, into), 'rejected', 'truncated');
     assert.equal(decodeCheckpoint(new Uint8Array(CHECKPOINT_BYTES), 0, 42, s, into), 'none', 'no checkpoint');

@@ -36,12 +36,20 @@ function version(bars: number, source = whole): { name: `sha256:${string}`; bars
   return { name: `sha256:${id}`, bars };
 }
 
-function specOf(strategy: string, bars: number, extra: Record<string, unknown> = {}, source = whole): BacktestSpec {
+function specOf(strategy: string, bars: number, extra: Record<string, unknown> = {}, source = whole, exits: Record<string, { start: number; stop: number; step: number }> = {}): BacktestSpec {
   const params: Record<string, { start: number; stop: number; step: number }> = {};
   for (const schema of STRATEGIES.get(strategy)!.params) params[schema.name] = { ...schema.defaultRange, stop: Math.min(schema.defaultRange.stop, 60) };
   params.short = { start: 0, stop: 1, step: 1 };
+  Object.assign(params, exits);
   return backtestKind.validate({ symbols: [SYMBOL], timeframe: '1h', dataset: version(bars, source), strategy, params, feeBps: 7, slippageBps: 3, topN: 5, fullTable: true, equityCurves: 2, ...extra }, DEFAULT_SPEC_LIMITS);
 }
+
+/** Exit rules swept with the strategy (the checkpoints carry the open trade's levels and the flat-after-exit side). */
+const EXITS = {
+  stop_loss_atr: { start: 0, stop: 3, step: 1.5 },
+  trailing_stop: { start: 0, stop: 0.02, step: 0.02 },
+  time_stop: { start: 0, stop: 30, step: 30 },
+};
 
 const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
 
@@ -78,6 +86,30 @@ describe('incremental re-runs through the backtest kind', () => {
       clearInstalledDatasets();
     });
   }
+
+  it('with exit rules swept: continuing from the first job’s checkpoints equals a full run (any partitionings)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 150, max: TOTAL - 1 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.constantFrom('sma-crossover', 'rsi-reversion'), (before, appended, firstParts, secondParts, strategy) => {
+        const after = Math.min(TOTAL, before + appended);
+        const last = specOf(strategy, before, {}, whole, EXITS);
+        const lastPartials = runAll(last, backtestKind.plan(last, { partitions: firstParts }));
+        const spec = specOf(strategy, after, {}, whole, EXITS);
+        const plan = backtestKind.plan(spec, { partitions: secondParts });
+        const full = runAll(spec, plan);
+        const resumed = runAll(
+          spec,
+          plan.map((partition) => ({ ...partition, resume: { checkpoints: checkpointsFor(lastPartials, partition.first, partition.count) } })),
+        );
+        assert.deepEqual(backtestKind.merge(spec, resumed), backtestKind.merge(spec, full));
+        resumed.forEach((partial, i) => {
+          assert.equal(partial.checkpoints, full[i].checkpoints, 'the same checkpoints for the next night');
+          assert.deepEqual(partial.incremental, { continued: plan[i].count, rejected: 0, simulatedBars: plan[i].count * (after - before) });
+        });
+      }),
+      { numRuns: 10 },
+    );
+    clearInstalledDatasets();
+  });
 
   it('a checkpoint of another job, another dataset or another unit is rejected and the unit runs in full', () => {
     const last = specOf('sma-crossover', 400);
