@@ -4,12 +4,14 @@ import type { IndicatorCache } from './indicator-cache.js';
 /**
  * The array a strategy's indicator request names, from the series' IndicatorCache (computed once
  * per series and parameters, shared by every combination; the request is checked beforehand).
+ * With `from` (a continued run that reads only bars ≥ from), an SMA may hold only those bars
+ * (IndicatorCache.sma): the others are 0, not NaN.
  */
-export function indicatorArray(cache: IndicatorCache, r: IndicatorRequest): Float64Array {
+export function indicatorArray(cache: IndicatorCache, r: IndicatorRequest, from = 0): Float64Array {
   const a = r.args;
   switch (r.indicator) {
     case 'sma':
-      return cache.sma(a[0]);
+      return cache.sma(a[0], from);
     case 'ema':
       return cache.ema(a[0]);
     case 'rsi':
