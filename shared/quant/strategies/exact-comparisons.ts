@@ -6,8 +6,14 @@ import { SmaOrder } from '../indicators/sma.js';
 import type { IndicatorCache } from './indicator-cache.js';
 import type { ExactSign } from './signal-loop.js';
 
-/** One side of a comparison, as the engine knows it: an indicator request, a price column, or a number. */
-export type OperandSource = { readonly request: IndicatorRequest } | { readonly price: 'open' | 'high' | 'low' | 'close' } | number;
+/**
+ * One side of a comparison, as the engine knows it: an indicator request with every array of its
+ * indicator (indicatorOutputs: read here instead of a second cache lookup), a price column, or a number.
+ */
+export type OperandSource =
+  | { readonly request: IndicatorRequest; readonly outputs: readonly Float64Array[] }
+  | { readonly price: 'open' | 'high' | 'low' | 'close' }
+  | number;
 
 /**
  * How to decide left − right exactly where the doubles may hide its sign, for the pairs whose exact
@@ -31,9 +37,9 @@ export function exactSignOf(cache: IndicatorCache, left: OperandSource, right: O
   }
   const l = 'request' in left ? left.request : undefined;
   const r = 'request' in right ? right.request : undefined;
-  if (l?.indicator === 'ema' && r?.indicator === 'ema') {
-    const side = (period: number) => ({ period, values: cache.ema(period), bound: cache.emaBound(period) });
-    const order = EmaOrder.of(grid, side(l.args[0]), side(r.args[0]));
+  if (l?.indicator === 'ema' && r?.indicator === 'ema' && 'outputs' in left && 'outputs' in right) {
+    const side = (period: number, values: Float64Array) => ({ period, values, bound: cache.emaBound(period) });
+    const order = EmaOrder.of(grid, side(l.args[0], left.outputs[0]), side(r.args[0], right.outputs[0]));
     return order && { margin: order.margin, sign: (t) => order.compare(t) };
   }
   if (l?.indicator === 'macd' && r?.indicator === 'macd' && l.output !== r.output && l.args.every((x, i) => x === r.args[i])) {
@@ -46,15 +52,16 @@ export function exactSignOf(cache: IndicatorCache, left: OperandSource, right: O
     return order && { margin: order.margin, sign: (t) => flip * order.compare(t) };
   }
   const band = (side: OperandSource, other: OperandSource) =>
-    isClose(other) && typeof side !== 'number' && 'request' in side && side.request.indicator === 'bollinger' && side.request.output > 0 ? side.request : undefined;
+    isClose(other) && typeof side !== 'number' && 'request' in side && side.request.indicator === 'bollinger' && side.request.output > 0 ? side : undefined;
   const bandRight = band(right, left);
   const bandLeft = bandRight === undefined ? band(left, right) : undefined;
-  const request = bandRight ?? bandLeft;
-  if (request !== undefined) {
+  const bands = bandRight ?? bandLeft;
+  if (bands !== undefined) {
+    const request = bands.request;
     const [period, k] = request.args;
     const order = BandOrder.of(grid, period, k);
     if (order === undefined) return undefined;
-    const [mid, upper] = cache.bollinger(period, k);
+    const [mid, upper] = bands.outputs;
     // vsUpper / vsLower are sign(close − band).
     const vs = request.output === 1 ? (t: number) => order.vsUpper(t) : (t: number) => order.vsLower(t);
     const flip = bandRight !== undefined ? 1 : -1;

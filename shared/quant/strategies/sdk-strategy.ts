@@ -4,7 +4,7 @@ import { manifestOf, type StrategyManifest } from '../../strategy-sdk/manifest.j
 import { specialiseRuleLoop } from '../../strategy-sdk/rule-loop.js';
 import { checkSignalRule, ENTER_EXIT_KEYS, PRICE_NAMES, type Comparison, type Operand, type SignalRule } from '../../strategy-sdk/signal-rules.js';
 import { exactSignOf, type OperandSource } from './exact-comparisons.js';
-import { indicatorArray } from './indicator-request-arrays.js';
+import { indicatorArray, indicatorOutputs } from './indicator-request-arrays.js';
 import { runSignalRule, type ResolvedComparison, type ResolvedRule } from './signal-loop.js';
 import type { SignalBuffer, StrategyDefinition, StrategyInputs } from './types.js';
 
@@ -59,10 +59,23 @@ export function runDeclarative(
   for (const name of names) checkIndicatorRequest(name, requests[name]);
   const checked: SignalRule = checkSignalRule(rule, names);
   const n = inputs.close.length;
-  const arrays: Record<string, Float64Array> = {};
+  // Null-prototype records: a user's names arrive as JSON and may be "__proto__".
+  const arrays: Record<string, Float64Array> = Object.create(null);
+  // Each indicator and parameters looked up once (a band's three arrays are one entry: looking it
+  // up thrice would look like a finished entry to the cache's eviction, see IndicatorCache).
+  const outputs: Record<string, Float64Array[]> = Object.create(null);
+  const byIndicator = new Map<string, Float64Array[]>();
   let firstDefined = from;
   for (const name of names) {
-    const array = indicatorArray(inputs.indicators, requests[name], from);
+    const request = requests[name];
+    const key = `${request.indicator}(${request.args.join(',')})`;
+    let all = byIndicator.get(key);
+    if (all === undefined) {
+      all = indicatorOutputs(inputs.indicators, request, from);
+      byIndicator.set(key, all);
+    }
+    outputs[name] = all;
+    const array = all[request.output];
     arrays[name] = array;
     if (warmup === undefined) {
       const t = firstNumber(array, from);
@@ -70,7 +83,7 @@ export function runDeclarative(
     }
   }
   const sourceOf = (operand: Operand): OperandSource =>
-    typeof operand === 'number' ? operand : PRICE_NAMES.includes(operand) ? { price: operand as 'close' } : { request: requests[operand] };
+    typeof operand === 'number' ? operand : PRICE_NAMES.includes(operand) ? { price: operand as 'close' } : { request: requests[operand], outputs: outputs[operand] };
   const valueOf = (operand: Operand): Float64Array | number =>
     typeof operand === 'number' ? operand : PRICE_NAMES.includes(operand) ? inputs[operand as 'close'] : arrays[operand];
   const resolve = (c: Comparison | undefined): ResolvedComparison | undefined =>
@@ -82,7 +95,7 @@ export function runDeclarative(
     for (const key of ENTER_EXIT_KEYS) parts[key] = resolve(checked[key]);
     resolved = { kind: 'enterExit', ...parts };
   }
-  let start = warmup === undefined ? firstDefined : warmup;
+  let start = warmup === undefined ? firstDefined : Math.ceil(warmup);
   if (!(start >= from)) start = start === start ? from : n; // NaN: never decides
   runSignalRule(resolved, start, n, allowShort, initial, out);
 }
