@@ -96,6 +96,8 @@ class Operands {
   comparison(c: ResolvedComparison): string {
     const left = this.operand(c.left);
     const right = this.operand(c.right);
+    // Only the engine's own operator texts reach the generated code (the rule was checked; this is the last guard).
+    if (!Object.prototype.hasOwnProperty.call(SYMBOL, c.op)) throw new TypeError(`unknown comparison ${String(c.op)}`);
     const op = SYMBOL[c.op];
     if (c.exact === undefined || typeof c.left === 'number' || typeof c.right === 'number') {
       const l = left[0] === 'a' ? `${left}[t]` : left;
