@@ -1,6 +1,9 @@
 import type { IndicatorRequest } from './indicator-requests.js';
 import { INDICATOR_SHAPES } from './indicator-requests.js';
 import type { SignalRule } from './signal-rules.js';
+import { fail, StrategyDefinitionError } from './definition-error.js';
+
+export { StrategyDefinitionError };
 
 /**
  * The strategy SDK: one way to write a strategy, for the built-in ones and for users' own
@@ -87,21 +90,6 @@ const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const PARAM_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 /** Most own parameters of a strategy. */
 export const MAX_STRATEGY_PARAMS = 16;
-
-/** Thrown by defineStrategy for a bad definition; `field` names the part at fault (e.g. "params.fast.max"). */
-export class StrategyDefinitionError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = 'StrategyDefinitionError';
-  }
-}
-
-function fail(field: string, reason: string): never {
-  throw new StrategyDefinitionError(field, reason);
-}
 
 function checkParam(name: string, spec: ParamSpec): void {
   const field = `params.${name}`;

@@ -9,7 +9,7 @@
  *
  * Kept free of Node and of the engine's modules, like define-strategy.ts.
  */
-import { StrategyDefinitionError } from './define-strategy.js';
+import { fail } from './definition-error.js';
 
 /** The bar columns an operand may name besides the strategy's own indicators. */
 export const PRICE_NAMES: readonly string[] = ['open', 'high', 'low', 'close'];
@@ -60,9 +60,6 @@ export const enterExit = (conditions: Omit<EnterExitRule, 'kind'>): EnterExitRul
 export const ENTER_EXIT_KEYS = ['exitLong', 'exitShort', 'enterLong', 'enterShort'] as const;
 const OPS: readonly string[] = ['gt', 'ge', 'lt', 'le'];
 
-function fail(field: string, reason: string): never {
-  throw new StrategyDefinitionError(field, reason);
-}
 
 /**
  * Checks a rule returned by signal(p) against the names `indicators(p)` returned (on the host for a
