@@ -15,6 +15,11 @@
  * decimal tick grid, so the SMAs are exact window sums and equal SMAs are decided exactly —
  * against the same loop on the unrounded closes (off the grid), in the same run.
  *
+ * Every built-in strategy on the SDK: each one's signal pass + simulation (its definition's
+ * signals, the compiled declarative loop, then simulate, as backtestKind.run does per combination)
+ * over a grid of its own on the same series, indicator arrays warm (computed in the warm-up run and
+ * kept: a cache large enough for the grid), median of 5; goal ≥ 100 M bar evaluations/s each.
+ *
  * Run: node dist/bench/backtest-kernel.js   (QUANTGRID_BENCH_QUICK=1: 10,000 bars)
  */
 import { loadSeries } from '../shared/quant/dataset.js';
@@ -23,7 +28,8 @@ import { EquityAccumulator, type PerformanceMetrics } from '../shared/quant/metr
 import { backtestSmaCrossover, SmaBank, smaCrossover, type TradingCosts } from '../shared/quant/strategies/sma-crossover.js';
 import { IndicatorCache } from '../shared/quant/strategies/indicator-cache.js';
 import { simulate } from '../shared/quant/strategies/execution.js';
-import { SignalBuffer } from '../shared/quant/strategies/types.js';
+import { SignalBuffer, type StrategyDefinition } from '../shared/quant/strategies/types.js';
+import { STRATEGIES } from '../shared/quant/strategies/index.js';
 import { periodsPerYear } from '../shared/quant/timeframes.js';
 import { backtestKind, type BacktestSpec } from '../shared/tasks/backtest/index.js';
 import { QUIET_RUN_CONTEXT } from '../shared/tasks/quiet-run-context.js';
@@ -124,19 +130,32 @@ function naiveSweep(
 /** The sweep's signal pass + simulation with warm indicator arrays of `close`: ms of each run. */
 function signalSweepMs(open: Float64Array, close: Float64Array, combinations: readonly Combination[], costs: TradingCosts, runs: number): { ms: number[]; trades: number } {
   const series = { open, high: close, low: close, close };
-  const inputs = { ...series, indicators: new IndicatorCache(series) };
+  return strategySweepMs(smaCrossover, series, combinations.map(({ fast, slow }) => [fast, slow, 0]), costs, runs);
+}
+
+/**
+ * A strategy's signal pass + simulation over `grid` (each row its swept values, `short` last),
+ * indicator arrays warm after the first (untimed) sweep: ms of each run, and the trades of one.
+ */
+function strategySweepMs(
+  definition: StrategyDefinition,
+  series: { open: Float64Array; high: Float64Array; low: Float64Array; close: Float64Array },
+  grid: readonly number[][],
+  costs: TradingCosts,
+  runs: number,
+): { ms: number[]; trades: number } {
+  const { open, close } = series;
+  const inputs = { ...series, indicators: new IndicatorCache(series, 2 ** 31) };
   const buffer = new SignalBuffer(close.length);
   const acc = new EquityAccumulator();
-  const values = new Float64Array(2);
+  const rows = grid.map((row) => Float64Array.from(row));
   let trades = 0;
   const sweep = (): void => {
     trades = 0;
-    for (const { fast, slow } of combinations) {
-      values[0] = fast;
-      values[1] = slow;
-      smaCrossover.signals(inputs, values, false, buffer.reset(close.length));
+    for (const values of rows) {
+      definition.signals(inputs, values, values[values.length - 1] === 1, buffer.reset(close.length));
       simulate(open, close, buffer, costs, acc);
-      trades += acc.metrics(1).trades;
+      trades += acc.trades;
     }
   };
   sweep(); // warm-up: indicator arrays, JIT
@@ -144,6 +163,25 @@ function signalSweepMs(open: Float64Array, close: Float64Array, combinations: re
   for (let i = 0; i < runs; i++) ms.push(timeIt(sweep).ms);
   return { ms, trades };
 }
+
+// ---------------------------------------------------------------- every built-in strategy on the SDK
+
+/** Every combination of the given value lists (the last varying fastest), `short` = 0 appended. */
+function gridOf(...values: number[][]): number[][] {
+  return values.reduce<number[][]>((rows, list) => rows.flatMap((row) => list.map((v) => [...row, v])), [[]]).map((row) => [...row, 0]);
+}
+
+const steps = (start: number, stop: number, step: number): number[] => Array.from({ length: Math.floor((stop - start) / step + 1e-9) + 1 }, (_, i) => Math.round((start + i * step) * 1e6) / 1e6);
+
+/** A grid per built-in (≈ 100–200 combinations whose indicator arrays fit in memory at once). */
+const BUILT_IN_GRIDS: Record<string, number[][]> = {
+  'sma-crossover': gridOf(steps(5, 24, 1), steps(50, 140, 10)),
+  'ema-crossover': gridOf(steps(5, 24, 1), steps(50, 140, 10)),
+  'macd-cross': gridOf([8, 12, 16], steps(20, 32, 3), steps(5, 13, 1)),
+  'rsi-reversion': gridOf(steps(5, 24, 1), [20, 25, 30], [50, 60, 70]),
+  'bollinger-reversion': gridOf(steps(10, 40, 10), steps(1, 3.4, 0.1)),
+  'donchian-breakout': gridOf(steps(10, 100, 10), steps(5, 50, 5)),
+};
 
 // ---------------------------------------------------------------- the benchmark
 
@@ -237,6 +275,14 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   const onGrid = signalSweepMs(cents(series.open), cents(series.close), combinations, costs, KERNEL_RUNS);
   logProgress(BENCH, `floats: ${offGrid.ms.map((ms) => fmtMs(ms)).join(', ')}; whole cents: ${onGrid.ms.map((ms) => fmtMs(ms)).join(', ')}`);
 
+  logProgress(BENCH, 'every built-in strategy on the SDK: signal pass + simulation, warm indicator arrays');
+  const builtIns = Object.entries(BUILT_IN_GRIDS).map(([name, grid]) => {
+    const run = strategySweepMs(STRATEGIES.get(name)!, series, grid, costs, KERNEL_RUNS);
+    const rate = (grid.length * bars) / (median(run.ms) / 1000);
+    logProgress(BENCH, `${name}: ${run.ms.map((ms) => fmtMs(ms)).join(', ')} (${fmt(rate)}/s)`);
+    return { name, combinations: grid.length, ms: run.ms, trades: run.trades, rate };
+  });
+
   // The baseline must do the same job: compare every combination with the kernel.
   const bank = new SmaBank(series.close);
   let agree = 0;
@@ -283,6 +329,13 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   if (agree !== combinations.length) {
     process.stdout.write(`disagreements (first ${disagreements.length}): ${JSON.stringify(disagreements)}\n`);
   }
+  process.stdout.write(`\n### every built-in strategy on the SDK: signal pass + simulation, ${bars} bars, one thread, indicator arrays warm\n\n`);
+  process.stdout.write(
+    markdownTable(
+      ['strategy', 'combinations', 'runs (ms)', 'median', 'bar evaluations/s', 'trades'],
+      builtIns.map((b) => [b.name, String(b.combinations), b.ms.map((ms) => fmt(ms)).join(', '), fmtMs(median(b.ms)), fmt(b.rate), fmt(b.trades)]),
+    ) + '\n',
+  );
 
   const headlines: Headline[] = [
     {
@@ -312,6 +365,15 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       ratio: ratio(onGridRate, offGridRate),
       note: `median of ${KERNEL_RUNS} after a warm-up; ${onGrid.trades} trades on cents, ${offGrid.trades} on floats`,
     },
+    ...builtIns.map(
+      (b): Headline => ({
+        name: `${b.name} on the SDK: signal pass + simulation, bar evaluations/s, one thread (${bars} bars × ${b.combinations} combinations)`,
+        unit: 'bar-evals/s',
+        median: b.rate,
+        goal: { op: '>=', value: 100e6 },
+        note: `median of ${KERNEL_RUNS}, indicator arrays warm`,
+      }),
+    ),
   ];
   return {
     headlines,
@@ -334,6 +396,7 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       wholeCentsPerSecond: onGridRate,
       unroundedPerSecond: offGridRate,
       baselineAgreement: { agree, of: combinations.length, disagreements },
+      builtIns,
     },
   };
 }

@@ -1,11 +1,13 @@
 /**
  * A user strategy in the sandbox against the built-in kernel: the SMA crossover written on the SDK
- * (bench/strategies/user-sma.ts, bundled as a push bundles it) runs through backtestKind.run in an
- * isolated-vm isolate, on the same grid and series as the built-in sma-crossover (100,000 bars ×
- * 200 combinations, one thread). The same SDK strategy run in this thread (as the built-in ones
- * would be, written on the SDK) is the third row. The three alternate within each round (so load
- * drifts hit all of them), 5 rounds after a warm-up; medians. Every combination's row must be
- * identical across the three. Goal: sandbox ≥ 50 % of the built-in kernel's bar evaluations/s.
+ * with a per-bar rule function (bench/strategies/user-sma.ts, bundled as a push bundles it) runs
+ * through backtestKind.run in an isolated-vm isolate, on the same grid and series as the built-in
+ * sma-crossover (100,000 bars × 200 combinations, one thread). The same SDK strategy run in this
+ * thread is the third row; the fourth is the SMA crossover written declaratively, as the built-in
+ * is (bench/strategies/user-sma-signal.ts: `signal: () => crossover('fast', 'slow')`), in the
+ * sandbox. The four alternate within each round (so load drifts hit all of them), 5 rounds after
+ * a warm-up; medians. Every combination's row must be identical across the four. Goal: sandbox ≥
+ * 50 % of the built-in kernel's bar evaluations/s.
  *
  * Run: node dist/bench/run-all.js user-strategy   (QUANTGRID_BENCH_QUICK=1: 10,000 bars)
  */
@@ -27,6 +29,7 @@ import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.
 const BENCH = 'user-strategy';
 const ROUNDS = 5;
 const SOURCE = fileURLToPath(new URL('../../bench/strategies/user-sma.ts', import.meta.url));
+const SIGNAL_SOURCE = fileURLToPath(new URL('../../bench/strategies/user-sma-signal.ts', import.meta.url));
 
 export async function runUserStrategy(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {
   const bars = size(100_000);
@@ -37,6 +40,10 @@ export async function runUserStrategy(): Promise<{ headlines: Headline[]; detail
   const inProcessRef = 'user-sma@in-process';
   installSandboxedStrategy(sandboxRef, code, manifest);
   installUserStrategy(inProcessRef, { ...inProcessDefinition(userSma), name: inProcessRef });
+  const signalCode = await bundleStrategy(SIGNAL_SOURCE);
+  const signalId = createHash('sha256').update(signalCode).digest('hex');
+  const signalRef = `user-sma-signal@${signalId}`;
+  installSandboxedStrategy(signalRef, signalCode, checkStrategy(signalCode, `user-sma-signal@${signalId.slice(0, 12)}`));
 
   const specOf = (strategy: string) =>
     backtestKind.validate(
@@ -58,6 +65,7 @@ export async function runUserStrategy(): Promise<{ headlines: Headline[]; detail
     { key: 'builtin', label: 'built-in sma-crossover kernel', spec: specOf('sma-crossover') },
     { key: 'sandbox', label: 'user SMA crossover in the sandbox (isolated-vm)', spec: specOf(sandboxRef) },
     { key: 'sdk', label: 'the same SDK strategy in this thread', spec: specOf(inProcessRef) },
+    { key: 'signal', label: "user SMA crossover written declaratively (signal: crossover), in the sandbox", spec: specOf(signalRef) },
   ] as const;
   const combinations = variants[0].spec.combinations;
   const barEvaluations = combinations * bars;
@@ -76,7 +84,7 @@ export async function runUserStrategy(): Promise<{ headlines: Headline[]; detail
   const same = tables.every((t) => strip(t) === strip(tables[0]));
   if (!same) throw new Error('the sandboxed and in-process SDK strategies do not give the built-in kernel\'s rows');
 
-  const ms: Record<string, number[]> = { builtin: [], sandbox: [], sdk: [] };
+  const ms: Record<string, number[]> = { builtin: [], sandbox: [], sdk: [], signal: [] };
   const load: number[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     const order = round % 2 === 0 ? variants : [...variants].reverse();
@@ -88,13 +96,14 @@ export async function runUserStrategy(): Promise<{ headlines: Headline[]; detail
   const builtin = rate('builtin');
   const sandbox = rate('sandbox');
   const sdk = rate('sdk');
+  const signal = rate('signal');
 
   process.stdout.write(`\n### user strategy in the sandbox: ${bars} bars × ${combinations} combinations = ${fmt(barEvaluations)} bar evaluations, one thread\n\n`);
   process.stdout.write(
     markdownTable(
       ['implementation', 'runs (ms)', 'median', 'bar evaluations/s', 'vs built-in'],
       variants.map((v) => [v.label, ms[v.key].map((x) => fmt(x)).join(', '), fmtMs(median(ms[v.key])), fmt(rate(v.key)), fmtRatio(ratio(rate(v.key), builtin))]),
-    ) + `\nrows identical across the three: ${same}; 1-minute load average during the rounds: ${load.map((l) => l.toFixed(2)).join(', ')}\n`,
+    ) + `\nrows identical across the four: ${same}; 1-minute load average during the rounds: ${load.map((l) => l.toFixed(2)).join(', ')}\n`,
   );
   const headlines: Headline[] = [
     {
@@ -109,7 +118,17 @@ export async function runUserStrategy(): Promise<{ headlines: Headline[]; detail
       note: `median of ${ROUNDS}, alternated; goal: ratio ≥ 0.5; load ${median(load).toFixed(2)}`,
     },
     {
-      name: 'the same SDK strategy in the agent\'s thread (how built-ins on the SDK would run)',
+      name: 'user SMA crossover written declaratively (as the built-in is), in the sandbox',
+      unit: 'bar-evals/s',
+      median: signal,
+      baseline: builtin,
+      baselineLabel: 'built-in sma-crossover kernel, same run and grid',
+      ratio: ratio(signal, builtin),
+      goal: { op: '>=', value: builtin * 0.5 },
+      note: `median of ${ROUNDS}`,
+    },
+    {
+      name: 'the same rule-function SDK strategy in the agent\'s thread',
       unit: 'bar-evals/s',
       median: sdk,
       baseline: builtin,
@@ -118,7 +137,7 @@ export async function runUserStrategy(): Promise<{ headlines: Headline[]; detail
       note: `median of ${ROUNDS}`,
     },
   ];
-  return { headlines, details: { bars, combinations, barEvaluations, ms, load, builtinPerSecond: builtin, sandboxPerSecond: sandbox, sdkPerSecond: sdk, rowsIdentical: same } };
+  return { headlines, details: { bars, combinations, barEvaluations, ms, load, builtinPerSecond: builtin, sandboxPerSecond: sandbox, sdkPerSecond: sdk, signalSandboxPerSecond: signal, rowsIdentical: same } };
 }
 
 if (isMain(import.meta.url)) {

@@ -14,25 +14,52 @@ export interface FetchedStrategy {
 /** Fetches strategy bundle `id` from the coordinator at `source` (host:port). */
 export type StrategyFetcher = (id: string, source: string) => Promise<FetchedStrategy>;
 
-/** Most bundles kept in memory (each at most 1 MiB); the least recently used go first. */
-const MAX_CACHED = 64;
+/** How much of the agent's memory its strategy bundles may hold. */
+export interface StrategyCacheLimits {
+  /** Most bundles kept. */
+  maxEntries: number;
+  /** Most bytes of bundles and manifests kept (UTF-8); one larger than this is used, not kept. */
+  maxBytes: number;
+}
+
+/**
+ * A bundle is at most 1 MiB (MAX_STRATEGY_BYTES): 64 of them, or 32 MiB, whichever is reached
+ * first, cover the strategies a node's recent jobs ran without letting a stream of distinct pushes
+ * grow the agent's memory.
+ */
+export const DEFAULT_STRATEGY_CACHE_LIMITS: StrategyCacheLimits = { maxEntries: 64, maxBytes: 32 * 1024 * 1024 };
+
+interface Cached {
+  strategy: FetchedStrategy;
+  bytes: number;
+}
 
 /**
  * The user strategies this agent has run, by id: fetched once per node (concurrent requests share
- * one fetch), checked against their id (the SHA-256 of the bundle), kept in memory.
+ * one fetch), checked against their id (the SHA-256 of the bundle), kept in memory, least recently
+ * used first out beyond the limits. The worker threads keep a strategy's code and isolate only for
+ * the partition that runs it (sandbox-registry.ts retainSandboxes), so what this cache drops is
+ * freed: a later partition fetches it again.
  */
 export class StrategyCache {
-  private readonly cached = new Map<string, FetchedStrategy>();
+  private readonly cached = new Map<string, Cached>();
   private readonly loading = new Map<string, Promise<FetchedStrategy>>();
+  private bytes = 0;
+  readonly limits: StrategyCacheLimits;
 
-  constructor(private readonly fetch: StrategyFetcher) {}
+  constructor(
+    private readonly fetch: StrategyFetcher,
+    limits: Partial<StrategyCacheLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_STRATEGY_CACHE_LIMITS, ...limits };
+  }
 
   get(id: string, source: string): Promise<FetchedStrategy> {
     const hit = this.cached.get(id);
     if (hit) {
       this.cached.delete(id);
       this.cached.set(id, hit);
-      return Promise.resolve(hit);
+      return Promise.resolve(hit.strategy);
     }
     const pending = this.loading.get(id);
     if (pending) return pending;
@@ -46,9 +73,29 @@ export class StrategyCache {
     const fetched = await this.fetch(id, source);
     const actual = strategyId(fetched.code);
     if (actual !== id) throw new Error(`strategy ${id}: the bundle fetched hashes to ${actual}`);
-    this.cached.set(id, fetched);
-    while (this.cached.size > MAX_CACHED) this.cached.delete(this.cached.keys().next().value as string);
+    this.remember(id, fetched);
     return fetched;
+  }
+
+  private remember(id: string, strategy: FetchedStrategy): void {
+    const bytes = Buffer.byteLength(strategy.code, 'utf8') + Buffer.byteLength(JSON.stringify(strategy.manifest), 'utf8');
+    if (bytes > this.limits.maxBytes || this.limits.maxEntries < 1) return;
+    this.delete(id);
+    this.cached.set(id, { strategy, bytes });
+    this.bytes += bytes;
+    while (this.cached.size > this.limits.maxEntries || this.bytes > this.limits.maxBytes) this.delete(this.cached.keys().next().value as string);
+  }
+
+  /** Forgets bundle `id` (a later get fetches it again). */
+  delete(id: string): void {
+    const entry = this.cached.get(id);
+    if (!entry) return;
+    this.cached.delete(id);
+    this.bytes -= entry.bytes;
+  }
+
+  get stats(): { entries: number; bytes: number } {
+    return { entries: this.cached.size, bytes: this.bytes };
   }
 }
 

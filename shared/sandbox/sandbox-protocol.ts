@@ -22,6 +22,14 @@ export interface SandboxApi {
    * [bar, target, bar, target, …], or the JSON text of the indicator requests not yet supplied.
    */
   run(values: Float64Array, from: number, initial: number): Int32Array | string;
+  /** Whether the strategy decides by a declarative `signal` (plan) rather than a `rule` function (run). */
+  readonly declarative: boolean;
+  /**
+   * For a declarative strategy, one combination (as for run): the JSON text of
+   * { requests, signal, warmup? } — what its indicators(p), signal(p) and warmup(p) return. The host
+   * checks it and runs the rule's compiled loop itself, over its own arrays (none is copied in).
+   */
+  plan(values: Float64Array): string;
 }
 
 type AnyFunction = (...args: never[]) => unknown;
@@ -35,7 +43,8 @@ export function sandboxProtocol(moduleExports: Record<string, unknown>, loop: An
     constraint?: unknown;
     indicators: (p: Record<string, number>) => Record<string, { indicator: string; args: number[]; output: number }>;
     warmup?: (p: Record<string, number>) => number;
-    rule: (t: number, ctx: unknown) => unknown;
+    rule?: (t: number, ctx: unknown) => unknown;
+    signal?: (p: Record<string, number>) => unknown;
   };
   if (typeof strategy !== 'object' || strategy === null || strategy.sdkVersion !== 1) {
     throw new TypeError('the module must export a strategy made by defineStrategy() (export default defineStrategy({ … }))');
@@ -50,6 +59,12 @@ export function sandboxProtocol(moduleExports: Record<string, unknown>, loop: An
   let close = open;
   let bars = new Int32Array(1);
   let targets = new Int8Array(1);
+  const valuesOf = (values: Float64Array): Record<string, number> => {
+    const p: Record<string, number> = {};
+    for (let i = 0; i < names.length; i++) p[names[i]] = values[i];
+    p.short = values[names.length] === 1 ? 1 : 0;
+    return p;
+  };
 
   return {
     describe() {
@@ -72,11 +87,16 @@ export function sandboxProtocol(moduleExports: Record<string, unknown>, loop: An
     drop() {
       arrays.clear();
     },
+    declarative: typeof strategy.signal === 'function',
+    plan(values) {
+      const p = valuesOf(values);
+      const requests = strategy.indicators(p);
+      const signal = (strategy.signal as (p: Record<string, number>) => unknown)(p);
+      return JSON.stringify({ requests, signal, warmup: strategy.warmup ? Number(strategy.warmup(p)) : undefined });
+    },
     run(values, from, initial) {
-      const p: Record<string, number> = {};
-      for (let i = 0; i < names.length; i++) p[names[i]] = values[i];
-      const allowShort = values[names.length] === 1;
-      p.short = allowShort ? 1 : 0;
+      const p = valuesOf(values);
+      const allowShort = p.short === 1;
       const requests = strategy.indicators(p);
       const ind: Record<string, Float64Array> = {};
       const missing: unknown[] = [];

@@ -1,6 +1,6 @@
 import type { StrategyManifest } from '../strategy-sdk/manifest.js';
 import { definitionOfManifest } from '../quant/strategies/sdk-strategy.js';
-import { installUserStrategy } from '../quant/strategies/user-strategies.js';
+import { installUserStrategy, uninstallUserStrategy } from '../quant/strategies/user-strategies.js';
 import { SandboxedStrategy } from './sandboxed-strategy.js';
 import type { SandboxLimits } from './sandbox-limits.js';
 
@@ -31,4 +31,24 @@ export function installSandboxedStrategy(ref: string, code: string, manifest: St
 /** Disposes every isolate (they start again, afresh, when next used). */
 export function newPartition(): void {
   for (const sandbox of sandboxes.values()) sandbox.dispose();
+}
+
+/**
+ * Forgets every sandboxed strategy but those of `refs` (the next partition's): its isolate, its code
+ * and its definition here. A worker thread keeps only what its partition runs; the agent's
+ * StrategyCache keeps bundles across partitions, within its limits.
+ */
+export function retainSandboxes(refs: Iterable<string>): void {
+  const keep = new Set(refs);
+  for (const [ref, sandbox] of sandboxes) {
+    if (keep.has(ref)) continue;
+    sandbox.dispose();
+    sandboxes.delete(ref);
+    uninstallUserStrategy(ref);
+  }
+}
+
+/** The sandboxed strategies this thread holds (tests). */
+export function sandboxedStrategyCount(): number {
+  return sandboxes.size;
 }

@@ -5,6 +5,7 @@ import { checkIndicatorRequest, StrategyDefinitionError } from '../strategy-sdk/
 import { requestKey, type IndicatorRequest } from '../strategy-sdk/indicator-requests.js';
 import { ruleLoop } from '../strategy-sdk/rule-loop.js';
 import { indicatorArray } from '../quant/strategies/indicator-request-arrays.js';
+import { runDeclarative } from '../quant/strategies/sdk-strategy.js';
 import type { SignalBuffer, StrategyInputs } from '../quant/strategies/types.js';
 import { DEFAULT_SANDBOX_LIMITS, MIN_SANDBOX_MEMORY_MIB, SANDBOX_ARRAY_SHARE, type SandboxLimits } from './sandbox-limits.js';
 import { sandboxProtocol } from './sandbox-protocol.js';
@@ -56,6 +57,8 @@ interface Api {
   supply: ivm.Reference;
   drop: ivm.Reference;
   run: ivm.Reference;
+  plan: ivm.Reference;
+  declarative: boolean;
 }
 
 /**
@@ -107,7 +110,15 @@ export class SandboxedStrategy {
       );
       const api = context.global.getSync('__quantgrid', { reference: true }) as ivm.Reference;
       const get = (name: string) => api.getSync(name, { reference: true }) as ivm.Reference;
-      this.api = { describe: get('describe'), setSeries: get('setSeries'), supply: get('supply'), drop: get('drop'), run: get('run') };
+      this.api = {
+        describe: get('describe'),
+        setSeries: get('setSeries'),
+        supply: get('supply'),
+        drop: get('drop'),
+        run: get('run'),
+        plan: get('plan'),
+        declarative: api.getSync('declarative') === true,
+      };
     } catch (error) {
       throw this.failure(error, 'loading');
     }
@@ -128,6 +139,7 @@ export class SandboxedStrategy {
   signals(inputs: StrategyInputs, values: Float64Array, allowShort: boolean, out: SignalBuffer, from = 0, initial = 0): void {
     if (!this.api) this.start();
     const api = this.live();
+    if (api.declarative) return this.declarativeSignals(api, inputs, values, allowShort, out, from, initial);
     const n = inputs.close.length;
     if (this.series !== inputs) {
       this.call(api.setSeries, [inputs.open, inputs.high, inputs.low, inputs.close].map((column) => new (loadIsolatedVm().ExternalCopy)(column).copyInto({ release: true })), 'setSeries');
@@ -142,6 +154,30 @@ export class SandboxedStrategy {
       if (typeof answer !== 'string' || round >= MAX_REQUEST_ROUNDS) throw new StrategyError(`strategy ${this.label}: its indicators() keep asking for new arrays for the same parameters`);
       this.supply(inputs, answer);
       args[0] = new (loadIsolatedVm().ExternalCopy)(values).copyInto({ release: true });
+    }
+  }
+
+  /**
+   * A declarative strategy's combination: its requests, rule and warm-up come out of the sandbox as
+   * JSON (one call), and the host checks them and runs the rule's compiled loop over its own
+   * indicator arrays (runDeclarative, as for the built-in strategies).
+   */
+  private declarativeSignals(api: Api, inputs: StrategyInputs, values: Float64Array, allowShort: boolean, out: SignalBuffer, from: number, initial: number): void {
+    const text = this.call(api.plan, [new (loadIsolatedVm().ExternalCopy)(values).copyInto({ release: true })], 'signal');
+    let plan: { requests?: unknown; signal?: unknown; warmup?: unknown };
+    try {
+      if (typeof text !== 'string') throw new TypeError('no text');
+      plan = JSON.parse(text);
+      if (typeof plan !== 'object' || plan === null || typeof plan.requests !== 'object' || plan.requests === null) throw new TypeError('indicators(p) returned no object');
+    } catch (error) {
+      throw this.badAnswer(`a bad plan (${bounded(errorMessage(error))})`);
+    }
+    const warmup = plan.warmup === undefined ? undefined : typeof plan.warmup === 'number' ? plan.warmup : Number.NaN;
+    try {
+      runDeclarative(inputs, plan.requests as Record<string, IndicatorRequest>, plan.signal, warmup, allowShort, out, from, initial);
+    } catch (error) {
+      this.dispose();
+      throw new StrategyError(`strategy ${this.label}: ${bounded(errorMessage(error))}`);
     }
   }
 

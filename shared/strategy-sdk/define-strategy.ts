@@ -1,11 +1,17 @@
 import type { IndicatorRequest } from './indicator-requests.js';
 import { INDICATOR_SHAPES } from './indicator-requests.js';
+import type { SignalRule } from './signal-rules.js';
+import { fail, StrategyDefinitionError } from './definition-error.js';
+
+export { StrategyDefinitionError };
 
 /**
  * The strategy SDK: one way to write a strategy, for the built-in ones and for users' own
  * (`import { defineStrategy } from 'quantgrid/strategy'`). A strategy is a parameter schema, the
- * indicators it needs for one combination, and a rule giving the target position at each close.
- * Fills, costs, sizing and metrics are the engine's; the rule never sees money.
+ * indicators it needs for one combination, and its decision: either a declarative `signal` (data:
+ * comparisons the engine compiles into a tight loop, exact on tick-grid prices, see
+ * signal-rules.ts) or a `rule` function giving the target position at each close. Fills, costs,
+ * sizing and metrics are the engine's; neither ever sees money.
  *
  * Kept free of Node and of the engine's modules: a user's strategy is bundled with this file and
  * runs in a sandbox that has neither.
@@ -62,8 +68,15 @@ export interface StrategySource<P extends ParamSpecs, I extends IndicatorRequest
   readonly indicators: (p: ParamValues<P>) => I;
   /** First bar the rule decides (flat before). Default: the first bar where every requested array is a number. */
   readonly warmup?: (p: ParamValues<P>) => number;
-  /** The target at the close of bar t. Called for every bar from the warm-up on; keep it pure. */
-  readonly rule: (t: number, ctx: RuleContext<P, I>) => Target;
+  /**
+   * The decision as data, for one combination (called once per combination, not per bar): e.g.
+   * `crossover('fast', 'slow')` or `enterExit({ enterLong: lt('rsi', p.entry), exitLong: gt('rsi', p.exit) })`.
+   * Compiled by the engine into a tight loop, with exact ties (the fastest way; what the built-in
+   * strategies use). Give either this or `rule`.
+   */
+  readonly signal?: (p: ParamValues<P>) => SignalRule;
+  /** The target at the close of bar t, for what a `signal` cannot say. Called for every bar from the warm-up on; keep it pure. */
+  readonly rule?: (t: number, ctx: RuleContext<P, I>) => Target;
 }
 
 /** A checked strategy, as defineStrategy returns it. */
@@ -92,21 +105,6 @@ const NAME = /^[a-z][a-z0-9-]{0,63}$/;
 const PARAM_NAME = /^[a-z][a-z0-9_]{0,31}$/;
 /** Most own parameters of a strategy. */
 export const MAX_STRATEGY_PARAMS = 16;
-
-/** Thrown by defineStrategy for a bad definition; `field` names the part at fault (e.g. "params.fast.max"). */
-export class StrategyDefinitionError extends Error {
-  constructor(
-    readonly field: string,
-    readonly reason: string,
-  ) {
-    super(`${field}: ${reason}`);
-    this.name = 'StrategyDefinitionError';
-  }
-}
-
-function fail(field: string, reason: string): never {
-  throw new StrategyDefinitionError(field, reason);
-}
 
 function checkParam(name: string, spec: ParamSpec): void {
   const field = `params.${name}`;
@@ -166,6 +164,9 @@ export function defineStrategy<P extends ParamSpecs, I extends IndicatorRequests
   }
   if (typeof source.indicators !== 'function') fail('indicators', 'must be a function (p) => ({ name: sma(p.fast), … })');
   if (source.warmup !== undefined && typeof source.warmup !== 'function') fail('warmup', 'must be a function (p) => bar');
-  if (typeof source.rule !== 'function') fail('rule', 'must be a function (t, ctx) => 1 | 0 | -1');
+  if (source.signal !== undefined && source.rule !== undefined) fail('signal', 'give either signal or rule, not both');
+  if (source.signal !== undefined) {
+    if (typeof source.signal !== 'function') fail('signal', 'must be a function (p) => crossover(…) | longWhile(…) | enterExit(…)');
+  } else if (typeof source.rule !== 'function') fail('rule', 'must be a function (t, ctx) => 1 | 0 | -1 (or give signal: (p) => a declarative rule)');
   return Object.freeze({ ...source, sdkVersion: 1 as const });
 }

@@ -28,3 +28,18 @@ export {
   type IndicatorName,
   type IndicatorRequest,
 } from './indicator-requests.js';
+export {
+  crossover,
+  enterExit,
+  ge,
+  gt,
+  le,
+  longWhile,
+  lt,
+  type Comparison,
+  type ComparisonOp,
+  type EnterExitRule,
+  type LongWhileRule,
+  type Operand,
+  type SignalRule,
+} from './signal-rules.js';

@@ -1,6 +1,7 @@
 import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import { defineStrategy } from '../../strategy-sdk/define-strategy.js';
 import { priorHigh, priorLow } from '../../strategy-sdk/indicator-requests.js';
+import { enterExit, gt, lt } from '../../strategy-sdk/signal-rules.js';
 import { inProcessDefinition } from './sdk-strategy.js';
 import type { StrategyDefinition } from './types.js';
 
@@ -14,8 +15,8 @@ import type { StrategyDefinition } from './types.js';
  *               close > HH(entry) → long
  *               close < LL(entry) → short                           (short = 1 only)
  *
- * Written on the strategy SDK (docs/strategies.md), as a user's strategy would be, and run in this
- * thread (inProcessDefinition): a −1 answer is read as flat without short = 1.
+ * Written on the strategy SDK as a declarative rule (enterExit, docs/strategies.md), as a user's
+ * strategy would be, and run in this thread (inProcessDefinition).
  */
 export const donchianBreakoutSource = defineStrategy({
   name: 'donchian-breakout',
@@ -26,20 +27,13 @@ export const donchianBreakoutSource = defineStrategy({
   },
   indicators: (p) => ({ entryHigh: priorHigh(p.entry), entryLow: priorLow(p.entry), exitHigh: priorHigh(p.exit), exitLow: priorLow(p.exit) }),
   warmup: (p) => (p.entry > p.exit ? p.entry : p.exit),
-  rule(t, { ind, close, position }) {
-    const c = close[t];
-    let next = position;
-    if (position > 0) {
-      if (c < ind.exitLow[t]) next = 0;
-    } else if (position < 0) {
-      if (c > ind.exitHigh[t]) next = 0;
-    }
-    if (next === 0) {
-      if (c > ind.entryHigh[t]) next = 1;
-      else if (c < ind.entryLow[t]) next = -1;
-    }
-    return next as 1 | 0 | -1;
-  },
+  signal: () =>
+    enterExit({
+      exitLong: lt('close', 'exitLow'),
+      exitShort: gt('close', 'exitHigh'),
+      enterLong: gt('close', 'entryHigh'),
+      enterShort: lt('close', 'entryLow'),
+    }),
 });
 
 export const donchianBreakout: StrategyDefinition = inProcessDefinition(donchianBreakoutSource);

@@ -1,9 +1,10 @@
-import { bollingerReversion } from './bollinger-reversion.js';
-import { donchianBreakout } from './donchian-breakout.js';
-import { emaCrossover } from './ema-crossover.js';
-import { macdCross } from './macd-cross.js';
-import { rsiReversion } from './rsi-reversion.js';
-import { smaCrossover } from './sma-crossover.js';
+import type { Strategy } from '../../strategy-sdk/define-strategy.js';
+import { bollingerReversion, bollingerReversionSource } from './bollinger-reversion.js';
+import { donchianBreakout, donchianBreakoutSource } from './donchian-breakout.js';
+import { emaCrossover, emaCrossoverSource } from './ema-crossover.js';
+import { macdCross, macdCrossSource } from './macd-cross.js';
+import { rsiReversion, rsiReversionSource } from './rsi-reversion.js';
+import { smaCrossover, smaCrossoverSource } from './sma-crossover.js';
 import type { ParamSchema, StrategyDefinition } from './types.js';
 import { installedUserStrategy } from './user-strategies.js';
 
@@ -22,6 +23,16 @@ const DEFINITIONS: readonly StrategyDefinition[] = [
   macdCross,
   donchianBreakout,
 ];
+
+/** The built-in strategies as written on the SDK (defineStrategy), in the order of DEFINITIONS: one way to write a strategy. */
+export const BUILT_IN_SOURCES: readonly Strategy[] = [
+  smaCrossoverSource,
+  emaCrossoverSource,
+  rsiReversionSource,
+  bollingerReversionSource,
+  macdCrossSource,
+  donchianBreakoutSource,
+] as unknown as Strategy[];
 
 export const STRATEGIES: ReadonlyMap<string, StrategyDefinition> = new Map(DEFINITIONS.map((d) => [d.name, d]));
 export const STRATEGY_NAMES: readonly string[] = DEFINITIONS.map((d) => d.name);

@@ -4,25 +4,32 @@ import type { IndicatorCache } from './indicator-cache.js';
 /**
  * The array a strategy's indicator request names, from the series' IndicatorCache (computed once
  * per series and parameters, shared by every combination; the request is checked beforehand).
+ * With `from` (a continued run that reads only bars ≥ from), an SMA may hold only those bars
+ * (IndicatorCache.sma): the others are 0, not NaN.
  */
-export function indicatorArray(cache: IndicatorCache, r: IndicatorRequest): Float64Array {
+export function indicatorArray(cache: IndicatorCache, r: IndicatorRequest, from = 0): Float64Array {
+  return indicatorOutputs(cache, r, from)[r.output];
+}
+
+/** Every array of the request's indicator and parameters (bollinger: middle, upper, lower; macd: line, signal), in one cache lookup. */
+export function indicatorOutputs(cache: IndicatorCache, r: IndicatorRequest, from = 0): Float64Array[] {
   const a = r.args;
   switch (r.indicator) {
     case 'sma':
-      return cache.sma(a[0]);
+      return [cache.sma(a[0], from)];
     case 'ema':
-      return cache.ema(a[0]);
+      return [cache.ema(a[0])];
     case 'rsi':
-      return cache.rsi(a[0]);
+      return [cache.rsi(a[0])];
     case 'atr':
-      return cache.atr(a[0]);
+      return [cache.atr(a[0])];
     case 'bollinger':
-      return cache.bollinger(a[0], a[1])[r.output];
+      return cache.bollinger(a[0], a[1]);
     case 'macd':
-      return cache.macd(a[0], a[1], a[2])[r.output];
+      return cache.macd(a[0], a[1], a[2]);
     case 'priorHigh':
-      return cache.priorHigh(a[0]);
+      return [cache.priorHigh(a[0])];
     case 'priorLow':
-      return cache.priorLow(a[0]);
+      return [cache.priorLow(a[0])];
   }
 }

@@ -1,6 +1,8 @@
 import { DEFAULT_MAX_BARS } from '../bar-limits.js';
-import { MacdOrder } from '../indicators/macd.js';
-import { crossoverSignals } from './rules.js';
+import { defineStrategy } from '../../strategy-sdk/define-strategy.js';
+import { macdLine, macdSignal } from '../../strategy-sdk/indicator-requests.js';
+import { crossover } from '../../strategy-sdk/signal-rules.js';
+import { inProcessDefinition } from './sdk-strategy.js';
 import type { StrategyDefinition } from './types.js';
 
 /**
@@ -9,26 +11,21 @@ import type { StrategyDefinition } from './types.js';
  * line exists (t ≥ slow + signal − 2) the target is long when line[t] > signal[t], else flat
  * (or short with short = 1); an exact tie is not long. On the closes' decimal tick grid the
  * decision is exact: where line and signal are within their error bounds of each other,
- * MacdOrder decides by the exact values (BigInt); off the grid the doubles decide.
+ * MacdOrder decides by the exact values (BigInt; exact-comparisons.ts); off the grid the doubles
+ * decide. Written on the strategy SDK as a declarative rule.
  */
-export const macdCross: StrategyDefinition = {
+export const macdCrossSource = defineStrategy({
   name: 'macd-cross',
   description: 'long while the MACD line is above its signal line (short otherwise with short = 1)',
-  params: [
-    { name: 'fast', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 8, stop: 16, step: 4 }, description: 'fast EMA period' },
-    { name: 'slow', type: 'integer', min: 2, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 32, step: 6 }, description: 'slow EMA period' },
-    { name: 'signal', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 5, stop: 13, step: 4 }, description: 'signal EMA period' },
-  ],
-  constraints: [{ left: 'fast', right: 'slow' }],
-  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
-    const indicators = inputs.indicators;
-    const [line, signal] = indicators.macd(p[0], p[1], p[2]);
-    const grid = indicators.closeGrid();
-    let exact: MacdOrder | undefined;
-    if (grid !== undefined && p[0] < p[1]) {
-      const { arrays, bounds } = indicators.macdExact(p[0], p[1], p[2]);
-      exact = MacdOrder.of(grid, arrays, bounds);
-    }
-    crossoverSignals(line, signal, p[1] + p[2] - 2, allowShort, out, exact, from, initial);
+  params: {
+    fast: { min: 1, max: DEFAULT_MAX_BARS, period: true, default: { start: 8, stop: 16, step: 4 }, description: 'fast EMA period' },
+    slow: { min: 2, max: DEFAULT_MAX_BARS, period: true, default: { start: 20, stop: 32, step: 6 }, description: 'slow EMA period' },
+    signal: { min: 1, max: DEFAULT_MAX_BARS, period: true, default: { start: 5, stop: 13, step: 4 }, description: 'signal EMA period' },
   },
-};
+  constraint: ['fast', 'slow'],
+  indicators: (p) => ({ line: macdLine(p.fast, p.slow, p.signal), signal: macdSignal(p.fast, p.slow, p.signal) }),
+  warmup: (p) => p.slow + p.signal - 2,
+  signal: () => crossover('line', 'signal'),
+});
+
+export const macdCross: StrategyDefinition = inProcessDefinition(macdCrossSource);

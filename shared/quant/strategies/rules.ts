@@ -1,3 +1,4 @@
+import { runSignalRule } from './signal-loop.js';
 import type { SignalBuffer } from './types.js';
 
 /**
@@ -13,13 +14,14 @@ export interface ExactOrder {
 }
 
 /**
- * Crossover rule shared by the crossover kinds: from bar `start` on, at each close the target
- * is long when above[t] > below[t], else flat (allowShort = false) or short (allowShort = true);
- * a tie is not long. Where the two doubles are within exact.margin of each other (equal, for
- * margin 0), `exact` (when given) decides by the exact values instead; without it the doubles
- * decide and an equal pair is a tie. Nothing is decided before `start` (flat). Writes only the
- * changes. With `from`, decides the bars from `from` on only, the target at the close of bar
- * from − 1 being `initial`.
+ * The crossover rule on two arrays given directly (the SmaBank convenience path of
+ * sma-crossover.ts; strategies say `crossover(a, b)` on the SDK, which runs the same compiled
+ * loop, signal-loop.ts): from bar `start` on, at each close the target is long when
+ * above[t] > below[t], else flat (allowShort = false) or short (allowShort = true); a tie is not
+ * long. Where the two doubles are within exact.margin of each other, `exact` (when given) decides
+ * by the exact values instead; without it the doubles decide. Nothing is decided before `start`
+ * (flat). With `from`, decides the bars from `from` on only, the target at the close of bar
+ * from − 1 being `initial`. `out` must be reset.
  */
 export function crossoverSignals(
   above: Float64Array,
@@ -31,35 +33,6 @@ export function crossoverSignals(
   from = 0,
   initial = 0,
 ): void {
-  const first = Math.max(start, from, 0);
-  // Two loops, so the float-only one stays as tight as it always was.
-  if (exact === undefined) floatCrossover(above, below, first, allowShort ? -1 : 0, out, initial);
-  else exactCrossover(above, below, first, allowShort ? -1 : 0, out, exact, initial);
-}
-
-function floatCrossover(above: Float64Array, below: Float64Array, start: number, notLong: number, out: SignalBuffer, initial: number): void {
-  const n = above.length;
-  let current = initial;
-  for (let t = start; t < n; t++) {
-    const want = above[t] > below[t] ? 1 : notLong;
-    if (want !== current) {
-      out.push(t, want);
-      current = want;
-    }
-  }
-}
-
-function exactCrossover(above: Float64Array, below: Float64Array, start: number, notLong: number, out: SignalBuffer, exact: ExactOrder, initial: number): void {
-  const n = above.length;
-  const margin = exact.margin;
-  let current = initial;
-  for (let t = start; t < n; t++) {
-    // fl(a − b) has the sign of a − b (0 only when a = b); NaN (warm-up) is never long.
-    const d = above[t] - below[t];
-    const want = d > margin || (d >= -margin && exact.greater(t)) ? 1 : notLong;
-    if (want !== current) {
-      out.push(t, want);
-      current = want;
-    }
-  }
+  const sign = exact && { margin: exact.margin, sign: (t: number) => (exact.greater(t) ? 1 : 0) };
+  runSignalRule({ kind: 'longWhile', when: { op: 'gt', left: above, right: below, exact: sign } }, Math.max(start, from, 0), above.length, allowShort, initial, out);
 }

@@ -1,9 +1,13 @@
 import { DEFAULT_MAX_BARS } from '../bar-limits.js';
+import { defineStrategy } from '../../strategy-sdk/define-strategy.js';
+import { sma as smaRequest } from '../../strategy-sdk/indicator-requests.js';
+import { crossover } from '../../strategy-sdk/signal-rules.js';
 import { sma, SmaOrder } from '../indicators/sma.js';
 import { tickGrid, type TickGrid } from '../indicators/tick-grid.js';
 import { EquityAccumulator, type PerformanceMetrics } from '../metrics.js';
 import { simulate, type TradingCosts } from './execution.js';
 import { crossoverSignals } from './rules.js';
+import { inProcessDefinition } from './sdk-strategy.js';
 import { SignalBuffer, type StrategyDefinition } from './types.js';
 
 export type { TradingCosts } from './execution.js';
@@ -17,25 +21,28 @@ export type { TradingCosts } from './execution.js';
  * marking are the execution core's (execution.ts): next open, slippage against us, fee per
  * side, all-in, equity marked at each close, an open position at the end stays open.
  *
+ * Written on the strategy SDK as a declarative rule (docs/strategies.md), as a user's would be:
+ * the engine compiles it into a tight loop over the shared SMA arrays (signal-loop.ts).
+ *
  * Speed: the SMA arrays come from an SmaBank or the IndicatorCache (each period computed once
  * per series and shared by every combination of a sweep); the signal pass and the core
- * allocate nothing, and flat stretches cost only the SMA comparison.
+ * allocate nothing per bar, and flat stretches cost only the SMA comparison. A continued run
+ * (incremental re-run) computes its SMAs from its first new bar only.
  */
-export const smaCrossover: StrategyDefinition = {
+export const smaCrossoverSource = defineStrategy({
   name: 'sma-crossover',
   description: 'long while SMA(fast) > SMA(slow) (short otherwise with short = 1)',
-  params: [
-    { name: 'fast', type: 'integer', min: 1, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 5, stop: 50, step: 5 }, description: 'fast SMA period' },
-    { name: 'slow', type: 'integer', min: 2, max: DEFAULT_MAX_BARS, period: true, defaultRange: { start: 20, stop: 200, step: 10 }, description: 'slow SMA period' },
-  ],
-  constraints: [{ left: 'fast', right: 'slow' }],
-  signals(inputs, p, allowShort, out, from = 0, initial = 0) {
-    const fast = p[0];
-    const slow = p[1];
-    const indicators = inputs.indicators;
-    crossoverSignals(indicators.sma(fast, from), indicators.sma(slow, from), slow - 1, allowShort, out, SmaOrder.of(indicators.closeGrid(), fast, slow), from, initial);
+  params: {
+    fast: { min: 1, max: DEFAULT_MAX_BARS, period: true, default: { start: 5, stop: 50, step: 5 }, description: 'fast SMA period' },
+    slow: { min: 2, max: DEFAULT_MAX_BARS, period: true, default: { start: 20, stop: 200, step: 10 }, description: 'slow SMA period' },
   },
-};
+  constraint: ['fast', 'slow'],
+  indicators: (p) => ({ fast: smaRequest(p.fast), slow: smaRequest(p.slow) }),
+  warmup: (p) => p.slow - 1,
+  signal: () => crossover('fast', 'slow'),
+});
+
+export const smaCrossover: StrategyDefinition = inProcessDefinition(smaCrossoverSource);
 
 export interface SmaCrossoverParams {
   fast: number;

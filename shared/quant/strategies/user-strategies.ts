@@ -7,8 +7,15 @@ import type { StrategyDefinition } from './types.js';
  * names never contain '@'.
  */
 const installed = new Map<string, StrategyDefinition>();
-/** Most user strategies kept installed in one process (the least recently installed go first). */
-const MAX_INSTALLED = 64;
+/**
+ * Most user strategies kept installed in one process, the least recently used first out. On the
+ * coordinator an entry is a manifest (at most 16 parameters: a few KB), installed when a job is
+ * submitted or taken over and read again to plan and merge it: 1,024 of them cost a few MB and
+ * are far more distinct strategies than a cluster's jobs in flight run at once (an entry evicted
+ * under a running job would fail its merge). A worker thread holds only its partition's
+ * (sandbox-registry.ts retainSandboxes).
+ */
+export const MAX_INSTALLED = 1024;
 
 export const USER_STRATEGY_SEPARATOR = '@';
 
@@ -23,5 +30,14 @@ export function installUserStrategy(ref: string, definition: StrategyDefinition)
 }
 
 export function installedUserStrategy(ref: string): StrategyDefinition | undefined {
-  return installed.get(ref);
+  const definition = installed.get(ref);
+  if (definition !== undefined) {
+    installed.delete(ref);
+    installed.set(ref, definition);
+  }
+  return definition;
+}
+
+export function uninstallUserStrategy(ref: string): void {
+  installed.delete(ref);
 }
