@@ -4,10 +4,10 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry, METRIC_PREFIX } from '../../shared/metrics/metrics-registry.js';
 import { HotCounter, HotHistogram } from '../../shared/metrics/hot-path-metrics.js';
 import type { NodeState, NodeTable } from '../nodes/node-table.js';
+import { NODE_STATES } from '../../shared/node-state.js';
 import type { AttemptOutcome, DispatchObserver, RetryCause } from '../partitions/dispatch-observer.js';
 
 /** Every state a node can be in, so each is exported (as 0 when no node is in it). */
-const NODE_STATES: readonly NodeState[] = ['ready', 'unreachable', 'quarantined', 'draining', 'incompatible', 'unverified', 'gone'];
 /** BullMQ's job states, as the queue counts them. */
 const QUEUE_STATES: readonly JobType[] = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed', 'waiting-children'];
 export type FinishedStatus = 'completed' | 'failed' | 'cancelled';

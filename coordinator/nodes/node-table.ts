@@ -7,7 +7,9 @@ import { isCompatibleVersion, QUANTGRID_VERSION } from '../../shared/version.js'
 import type { DiscoveredNode } from './node-discovery.js';
 import { clusterReference, placementScore, scoreNode, type ClusterReference, type ScoreParts, type ScoreWeights } from './node-scorer.js';
 
-export type NodeState = 'ready' | 'unreachable' | 'quarantined' | 'draining' | 'incompatible' | 'unverified' | 'gone';
+import type { NodeState } from '../../shared/node-state.js';
+
+export type { NodeState };
 
 /** What this coordinator knows of one agent. */
 export interface NodeRecord {
