@@ -79,9 +79,7 @@ export function Heatmap(props: HeatmapProps): JSX.Element {
       <canvas ref={canvas} style={{ width: `${width}px`, height: `${height}px` }} onMouseMove={onMove} onMouseLeave={() => setHover('')} aria-label={`heatmap of ${props.metric} over ${props.xLabel} and ${props.yLabel}`} />
       <figcaption>
         <span class="scale">
-          <span class="swatch" style={{ background: divergingColor(0) }} /> {formatNumber(min, 4)}
-          <span class="swatch" style={{ background: divergingColor(0.5) }} />
-          <span class="swatch" style={{ background: divergingColor(1) }} /> {formatNumber(max, 4)} ({props.metric})
+          {props.metric}: {formatNumber(min, 4)} <span class="gradient" style={{ background: `linear-gradient(to right, ${divergingColor(0)}, ${divergingColor(0.5)}, ${divergingColor(1)})` }} /> {formatNumber(max, 4)}
         </span>
         <span class="hover">{hover}</span>
       </figcaption>

@@ -7,6 +7,7 @@
 import type { JSX } from 'preact';
 import type { TimelineAttempt, TimelineOutcome, TimelineResponse } from '../../shared/dashboard/api-types.js';
 import { formatDuration } from '../format.js';
+import { useWidth } from './use-width.js';
 
 export const OUTCOME_COLORS: Readonly<Record<TimelineOutcome, string>> = {
   completed: '#2e8b57',
@@ -23,17 +24,24 @@ const AXIS_HEIGHT = 22;
 
 const laneOf = (a: { nodeId: string; slot: number }): string => `${a.nodeId}/${a.slot}`;
 
-export function PartitionTimeline(props: { timeline: TimelineResponse; now?: number; width?: number }): JSX.Element {
-  const now = props.now ?? Date.now();
+export function PartitionTimeline(props: { timeline: TimelineResponse; now?: number }): JSX.Element {
+  const [box, width] = useWidth<HTMLDivElement>(960);
+  return (
+    <div ref={box} class="timeline-box">
+      {props.timeline.attempts.length === 0 ? <p class="muted">No partition attempt has run here yet.</p> : <TimelineChart timeline={props.timeline} now={props.now ?? Date.now()} width={width - 18} />}
+    </div>
+  );
+}
+
+function TimelineChart(props: { timeline: TimelineResponse; now: number; width: number }): JSX.Element {
+  const { now, width } = props;
   const { attempts } = props.timeline;
-  if (attempts.length === 0) return <p class="muted">No partition attempt has run here yet.</p>;
   const lanes = props.timeline.lanes.map(laneOf);
   for (const a of attempts) if (!lanes.includes(laneOf(a))) lanes.push(laneOf(a));
   const laneIndex = new Map(lanes.map((lane, i) => [lane, i]));
   const endOf = (a: TimelineAttempt): number => a.endMs || now;
   const start = Math.min(...attempts.map((a) => a.startMs));
   const end = Math.max(...attempts.map(endOf), start + 1);
-  const width = props.width ?? 960;
   const plotWidth = width - LABEL_WIDTH - 8;
   const x = (ms: number): number => LABEL_WIDTH + ((ms - start) / (end - start)) * plotWidth;
   const y = (lane: string): number => AXIS_HEIGHT + (laneIndex.get(lane) ?? 0) * LANE_HEIGHT;
@@ -58,10 +66,10 @@ export function PartitionTimeline(props: { timeline: TimelineResponse; now?: num
   return (
     <figure class="timeline" data-chart="timeline">
       <svg width={width} height={height} viewBox={`0 0 ${width} ${height}`} role="img" aria-label="partition timeline">
-        {ticks.map((tick) => (
+        {ticks.map((tick, i) => (
           <g key={tick}>
             <line x1={x(tick)} x2={x(tick)} y1={AXIS_HEIGHT - 4} y2={height} class="grid" />
-            <text x={x(tick)} y={12} text-anchor="middle" class="tick">
+            <text x={x(tick)} y={12} text-anchor={i === 0 ? 'start' : i === ticks.length - 1 ? 'end' : 'middle'} class="tick">
               {formatDuration(tick - start)}
             </text>
           </g>
