@@ -5,6 +5,7 @@
 import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { API, DEFAULT_JOBS_PAGE, type JobsQuery, type JobsResponse } from '../../shared/dashboard/api-types.js';
+import { LIST_JOBS_MAX } from '../../shared/api-limits.js';
 import { JOB_STATUS_NAMES } from '../../shared/job-status.js';
 import { withQuery } from '../api/http.js';
 import { useLive } from '../api/live.js';
@@ -18,6 +19,8 @@ const TEXT_FILTERS = ['name', 'owner', 'kind', 'schedule'] as const;
 type TextFilter = (typeof TEXT_FILTERS)[number];
 /** The short names, once each (waiting and waiting-for-nodes select the same status). */
 const STATUS_CHOICES = Object.keys(JOB_STATUS_NAMES).filter((name) => name !== 'waiting');
+/** Page sizes offered; the API's largest page is LIST_JOBS_MAX. */
+const PAGE_SIZES = [DEFAULT_JOBS_PAGE, 200, LIST_JOBS_MAX];
 
 function queryOf(params: URLSearchParams): JobsQuery {
   const query: JobsQuery = {};
@@ -29,6 +32,8 @@ function queryOf(params: URLSearchParams): JobsQuery {
   }
   const page = Number(params.get('page'));
   if (Number.isInteger(page) && page > 1) query.page = page;
+  const limit = Number(params.get('limit'));
+  if (PAGE_SIZES.includes(limit) && limit !== DEFAULT_JOBS_PAGE) query.limit = limit;
   return query;
 }
 
@@ -39,7 +44,7 @@ function pathOf(query: JobsQuery): string {
 export function JobsPage(): JSX.Element {
   const location = useLocation();
   const query = queryOf(location.query);
-  const jobs = useApi<JobsResponse>(withQuery(API.jobs, { ...query, limit: DEFAULT_JOBS_PAGE }));
+  const jobs = useApi<JobsResponse>(withQuery(API.jobs, { ...query, limit: query.limit ?? DEFAULT_JOBS_PAGE }));
   const reload = useThrottled(jobs.reload, 1000);
   useLive('job', reload);
 
@@ -75,6 +80,16 @@ export function JobsPage(): JSX.Element {
             <input name={key} type="search" value={draft[key]} onInput={(event) => setDraft({ ...draft, [key]: (event.target as HTMLInputElement).value })} placeholder={key === 'name' ? 'part of the name' : ''} />
           </label>
         ))}
+        <label>
+          per page
+          <select name="limit" value={String(query.limit ?? DEFAULT_JOBS_PAGE)} onChange={(event) => apply({ limit: Number((event.target as HTMLSelectElement).value) === DEFAULT_JOBS_PAGE ? undefined : Number((event.target as HTMLSelectElement).value) })}>
+            {PAGE_SIZES.map((size) => (
+              <option key={size} value={String(size)}>
+                {size}
+              </option>
+            ))}
+          </select>
+        </label>
         <button type="submit">Search</button>
         <button type="button" class="link" onClick={() => navigate('/jobs')}>
           clear
