@@ -6,14 +6,15 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Metafile } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SOURCE = join(ROOT, 'dashboard-ui');
 /** Where the bundle goes, relative to the repository: dist/dashboard-ui/. */
 export const DASHBOARD_UI_OUT = join(ROOT, 'dist', 'dashboard-ui');
 
-export async function buildDashboardUi(outdir = DASHBOARD_UI_OUT): Promise<void> {
+/** Bundles into outdir; the bundle's metafile (its inputs and outputs). */
+export async function buildDashboardUi(outdir = DASHBOARD_UI_OUT): Promise<Metafile> {
   await mkdir(outdir, { recursive: true });
   const result = await build({
     entryPoints: { app: join(SOURCE, 'main.tsx') },
@@ -28,10 +29,11 @@ export async function buildDashboardUi(outdir = DASHBOARD_UI_OUT): Promise<void>
     tsconfig: join(SOURCE, 'tsconfig.json'),
     legalComments: 'linked',
     logLevel: 'warning',
-    metafile: false,
+    metafile: true,
   });
   if (result.errors.length > 0) throw new Error(`dashboard-ui: ${result.errors.length} bundling error(s)`);
   await copyFile(join(SOURCE, 'index.html'), join(outdir, 'index.html'));
+  return result.metafile;
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
