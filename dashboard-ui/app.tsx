@@ -108,7 +108,7 @@ export function App(): JSX.Element {
           )}
         </span>
       </header>
-      <main>{pageFor(location.path)}</main>
+      <main key={location.path}>{pageFor(location.path)}</main>
     </SessionContext.Provider>
   );
 }

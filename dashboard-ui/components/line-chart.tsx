@@ -28,6 +28,12 @@ export interface LineChartProps {
   name?: string;
 }
 
+/** Dates for spans of days or more, hours and minutes (UTC) for shorter ones. */
+function timeLabels(splits: number[]): string[] {
+  const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+  return splits.map((v) => (span >= 2 * 86_400_000 ? new Date(v).toISOString().slice(0, 10) : new Date(v).toISOString().slice(11, 16)));
+}
+
 function seriesOptions(series: ChartSeries): uPlot.Series {
   return { label: series.label, stroke: series.color, width: 1.5, scale: series.scale ?? 'y', fill: series.fill, points: { show: false } };
 }
@@ -44,10 +50,12 @@ export function LineChart(props: LineChartProps): JSX.Element {
     const options: uPlot.Options = {
       width: Math.max(200, element.clientWidth),
       height,
+      // x values are epoch milliseconds (uPlot's default unit is seconds)
+      ms: 1,
       scales: { x: { time: props.time ?? false }, y: { auto: true }, ...(hasY2 ? { y2: { auto: true } } : {}) },
       series: [{ label: props.time ? 'time' : 'x', value: props.time ? (_u, v) => (v == null ? '–' : new Date(v).toISOString().slice(0, 16).replace('T', ' ')) : undefined }, ...props.series.map(seriesOptions)],
       axes: [
-        { space: 80, values: props.time ? (_u, splits) => splits.map((v) => new Date(v).toISOString().slice(0, 10)) : undefined },
+        { space: 80, values: props.time ? (_u, splits) => timeLabels(splits) : undefined },
         { label: props.yLabel, size: 60 },
         ...(hasY2 ? [{ side: 1 as const, scale: 'y2', label: props.y2Label, grid: { show: false }, size: 60 }] : []),
       ],

@@ -128,6 +128,7 @@ export function DatasetsPage(): JSX.Element {
           {data.tags.length ? (
             <>
               <h2>Tags</h2>
+              <div class="table-scroll">
               <table class="data" data-table="tags">
                 <thead>
                   <tr>
@@ -160,6 +161,7 @@ export function DatasetsPage(): JSX.Element {
                   ))}
                 </tbody>
               </table>
+              </div>
             </>
           ) : null}
         </>

@@ -10,7 +10,7 @@ import { formatBytes, formatNumber, formatPercent, formatTime } from '../format.
 function ScoreParts(props: { node: NodeView }): JSX.Element {
   const { total, cpu, memory, network, loadFactor } = props.node.score;
   return (
-    <span class="score" title={`(0.4·cpu + 0.3·memory + 0.3·network) × load factor`}>
+    <span class="score" title="the weighted sum of the cpu, memory and network parts, times the load factor (docs/architecture.md)">
       <strong>{formatNumber(total, 3)}</strong>
       <span class="muted">
         {' '}
@@ -29,6 +29,7 @@ function LoadHistory(props: { node: NodeView }): JSX.Element {
       values={history.map((s) => s.cpuLoad)}
       x={history.map((s) => s.atMs)}
       range={[0, 1]}
+      width={100}
       title={`load ${formatTime(first)} – ${formatTime(history[history.length - 1].atMs)}, peak ${formatPercent(Math.max(...history.map((s) => s.cpuLoad)))}`}
     />
   );
@@ -79,6 +80,11 @@ export function NodesPage(): JSX.Element {
   return (
     <section class="page-nodes">
       <h1>Nodes</h1>
+      {nodes.data ? (
+        <p class="muted">
+          {nodes.data.nodes.length} node{nodes.data.nodes.length === 1 ? '' : 's'} · {nodes.data.nodes.filter((n) => n.state === 'ready').length} ready · slots busy {nodes.data.nodes.reduce((sum, n) => sum + n.busySlots, 0)} of {nodes.data.nodes.reduce((sum, n) => sum + n.slots, 0)}
+        </p>
+      ) : null}
       <ErrorNote error={nodes.error} />
       {!nodes.data ? (
         <Loading />
@@ -98,7 +104,7 @@ export function NodesPage(): JSX.Element {
                 <th class="num">load</th>
                 <th class="num">RTT</th>
                 <th>score</th>
-                <th class="num">dataset cache hits / misses</th>
+                <th class="num" title="the agent's stored-dataset cache">cache hits / misses</th>
                 <th>load, last hour</th>
               </tr>
             </thead>

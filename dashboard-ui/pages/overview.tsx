@@ -1,20 +1,52 @@
 /** The overview: nodes by state, slots busy/total, today's jobs, partitions per second, the latest jobs; live. */
 import type { JSX } from 'preact';
+import { useMemo, useState } from 'preact/hooks';
 import { API, NODE_STATES, type JobsResponse, type OverviewResponse } from '../../shared/dashboard/api-types.js';
 import { withQuery } from '../api/http.js';
 import { useLive } from '../api/live.js';
 import { useApi, useThrottled } from '../api/use-api.js';
 import { ErrorNote, Loading, Stat } from '../components/common.js';
+import { LineChart, type ChartSeries } from '../components/line-chart.js';
 import { JobTable } from '../components/job-table.js';
 import { formatNumber, formatTime } from '../format.js';
 import { Link } from '../router.js';
 
 const LATEST = 10;
+/** Live snapshots kept for the activity chart (one every STREAM_SNAPSHOT_MS: 10 minutes). */
+const ACTIVITY_POINTS = 300;
+
+interface Activity {
+  atMs: number[];
+  partitionsPerSecond: number[];
+  busySlots: number[];
+}
+
+/** Partitions per second and busy slots since the page opened, from the live snapshots. */
+function ActivityChart(props: { activity: Activity }): JSX.Element | null {
+  const { atMs, partitionsPerSecond, busySlots } = props.activity;
+  const series = useMemo<ChartSeries[]>(
+    () => [
+      { label: 'partitions / s', values: partitionsPerSecond, color: '#2f6fb0', fill: 'rgba(47,111,176,0.10)' },
+      { label: 'busy slots', values: busySlots, color: '#e0a030', scale: 'y2' },
+    ],
+    [props.activity],
+  );
+  if (atMs.length < 2) return <p class="muted small">The activity chart fills in as live updates arrive.</p>;
+  return <LineChart name="activity" x={atMs} series={series} time height={180} yLabel="partitions / s" y2Label="busy slots" />;
+}
 
 export function OverviewPage(): JSX.Element {
   const overview = useApi<OverviewResponse>(API.overview);
   const latest = useApi<JobsResponse>(withQuery(API.jobs, { limit: LATEST }));
-  useLive('overview', (data) => overview.set(() => data));
+  const [activity, setActivity] = useState<Activity>({ atMs: [], partitionsPerSecond: [], busySlots: [] });
+  useLive('overview', (data) => {
+    overview.set(() => data);
+    setActivity((current) => ({
+      atMs: [...current.atMs, data.atMs].slice(-ACTIVITY_POINTS),
+      partitionsPerSecond: [...current.partitionsPerSecond, data.partitionsPerSecond].slice(-ACTIVITY_POINTS),
+      busySlots: [...current.busySlots, data.slots.busy].slice(-ACTIVITY_POINTS),
+    }));
+  });
   const reloadLatest = useThrottled(latest.reload, 1000);
   useLive('job', reloadLatest);
 
@@ -45,6 +77,8 @@ export function OverviewPage(): JSX.Element {
             ))}
             <span> · as of {formatTime(data.atMs)}</span>
           </p>
+          <h2>Activity</h2>
+          <ActivityChart activity={activity} />
         </>
       )}
       <h2>
