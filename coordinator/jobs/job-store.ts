@@ -130,9 +130,31 @@ export class JobStore {
 
   /** The API view of a job. `live` is this coordinator's fresher progress when it runs the job. */
   async describe(job: BullJob<QueuedJobData, string>, live?: ProgressSnapshot): Promise<Job & { status: JobStatusName }> {
-    const state = await job.getState();
+    return this.view(job, await job.getState(), await this.isCancelRequested(job.id!), live);
+  }
+
+  /**
+   * The kept jobs (newest first, at most `limit`; schedules' upcoming occurrences left out), each
+   * described as `describe` does, in a few round trips whatever their number: one listing per
+   * BullMQ state (which gives each job's state) and one read of the cancel requests.
+   */
+  async listViews(limit: number, live: (jobId: string) => ProgressSnapshot | undefined = () => undefined): Promise<Array<Job & { status: JobStatusName }>> {
+    const states = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'] as const;
+    const [cancelled, ...byState] = await Promise.all([
+      this.connection.smembers(this.cancelKey),
+      ...states.map((state) => this.queue.getJobs([state], 0, Math.max(0, limit - 1), false) as Promise<Array<BullJob<QueuedJobData, string>>>),
+    ]);
+    const cancelRequested = new Set(cancelled);
+    const now = Date.now();
+    const listed = states.flatMap((state, i) => byState[i].filter((job) => job && !isUpcomingOccurrence(job, now)).map((job) => ({ job, state })));
+    listed.sort((a, b) => b.job.timestamp - a.job.timestamp);
+    if (listed.length > limit) listed.length = limit;
+    return listed.map(({ job, state }) => this.view(job, state, cancelRequested.has(job.id!), live(job.id!)));
+  }
+
+  private view(job: BullJob<QueuedJobData, string>, state: string, cancelRequested: boolean, live?: ProgressSnapshot): Job & { status: JobStatusName } {
     const progress = live ?? (isSnapshot(job.progress) ? job.progress : undefined);
-    const status = statusOf(state, progress, job.failedReason, await this.isCancelRequested(job.id!));
+    const status = statusOf(state, progress, job.failedReason, cancelRequested);
     return {
       id: job.id!,
       kind: job.data.kind,
