@@ -1,5 +1,4 @@
 import { FailedPrecondition, NotFound, ValidationError } from '../../shared/errors.js';
-import type { RemoveDatasetResponse } from '../../shared/generated/quantgrid/v1/RemoveDatasetResponse.js';
 import type { Logger } from '../../shared/logging.js';
 import { quoteInput } from '../../shared/quote-input.js';
 import { isDatasetTag, TAG_RULE } from '../../shared/quant/dataset-tag.js';
@@ -23,7 +22,7 @@ export interface DatasetRemovalDeps {
  * asks (the gRPC API, the dashboard): by its owner or an admin; refused (FailedPrecondition) while a
  * job or schedule uses it unless `force`; logged and audited.
  */
-export async function removeDataset({ datasets, references, audit, log }: DatasetRemovalDeps, principal: Principal, name: string, force: boolean): Promise<Required<RemoveDatasetResponse>> {
+export async function removeDataset({ datasets, references, audit, log }: DatasetRemovalDeps, principal: Principal, name: string, force: boolean): Promise<{ removedId: string; removedTag: string; removedTags: string[]; freedBytes: number }> {
   const id = CONTENT_ID.exec(name)?.[1];
   if (id === undefined) {
     if (!isDatasetTag(name)) throw new ValidationError('name', `must be a dataset's id (sha256:<64 hex digits>) or a tag (${TAG_RULE})`);

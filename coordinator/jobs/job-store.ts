@@ -14,6 +14,38 @@ import { isUpcomingOccurrence, scheduledOccurrence } from './scheduled-occurrenc
 
 export const JOB_QUEUE_NAME = 'jobs';
 
+/** What a job's view is made of: its BullMQ record but the result (only when completed). */
+type ViewedJob = Pick<BullJob<QueuedJobData, string>, 'id' | 'data' | 'progress' | 'timestamp' | 'repeatJobKey' | 'processedOn' | 'finishedOn'> & { failedReason?: string; returnvalue?: string };
+
+/** The fields of a BullMQ job record a listing reads (not its result, which can be large). */
+const LISTED_FIELDS = ['data', 'timestamp', 'processedOn', 'finishedOn', 'failedReason', 'progress', 'repeatJobKey'] as const;
+
+function parsedJson(text: string | null): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A listed record's fields as a job (undefined when the record went away meanwhile). */
+function listedJob(id: string, fields: Array<string | null>): ViewedJob | undefined {
+  const [data, timestamp, processedOn, finishedOn, failedReason, progress, repeatJobKey] = fields;
+  const parsed = parsedJson(data) as QueuedJobData | undefined;
+  if (!parsed) return undefined;
+  return {
+    id,
+    data: parsed,
+    timestamp: Number(timestamp) || 0,
+    processedOn: Number(processedOn) || undefined,
+    finishedOn: Number(finishedOn) || undefined,
+    failedReason: failedReason ?? undefined,
+    progress: (parsedJson(progress) ?? 0) as BullJob['progress'],
+    repeatJobKey: repeatJobKey ?? undefined,
+  };
+}
+
 /** How long (seconds) and how many finished jobs BullMQ keeps, each outcome counted apart. */
 export interface Retention {
   age: number;
@@ -106,6 +138,11 @@ export class JobStore {
     return (await this.connection.sismember(this.cancelKey, jobId)) === 1;
   }
 
+  /** Every job whose cancellation was requested (and not cleared yet). */
+  async cancelRequests(): Promise<Set<string>> {
+    return new Set(await this.connection.smembers(this.cancelKey));
+  }
+
   async clearCancelRequest(jobId: string): Promise<void> {
     await this.connection.srem(this.cancelKey, jobId);
   }
@@ -134,25 +171,35 @@ export class JobStore {
   }
 
   /**
-   * The kept jobs (newest first, at most `limit`; schedules' upcoming occurrences left out), each
-   * described as `describe` does, in a few round trips whatever their number: one listing per
-   * BullMQ state (which gives each job's state) and one read of the cancel requests.
+   * The kept jobs (newest first; schedules' upcoming occurrences left out), each described as
+   * `describe` does but without its result (only its size), in a few round trips whatever their
+   * number: one listing of ids per BullMQ state (which gives each job's state), one read of the
+   * cancel requests, one pipeline of the records' fields other than their results.
    */
-  async listViews(limit: number, live: (jobId: string) => ProgressSnapshot | undefined = () => undefined): Promise<Array<Job & { status: JobStatusName }>> {
+  async listViews(live: (jobId: string) => ProgressSnapshot | undefined = () => undefined): Promise<Array<Job & { status: JobStatusName; resultBytes: number }>> {
     const states = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'] as const;
-    const [cancelled, ...byState] = await Promise.all([
-      this.connection.smembers(this.cancelKey),
-      ...states.map((state) => this.queue.getJobs([state], 0, Math.max(0, limit - 1), false) as Promise<Array<BullJob<QueuedJobData, string>>>),
-    ]);
-    const cancelRequested = new Set(cancelled);
+    const [cancelRequested, ...idsByState] = await Promise.all([this.cancelRequests(), ...states.map((state) => this.queue.getRanges([state], 0, -1))]);
+    const listed = states.flatMap((state, i) => idsByState[i].map((id) => ({ id, state })));
+    const read = this.connection.pipeline();
+    for (const { id } of listed) {
+      read.hmget(this.queue.toKey(id), ...LISTED_FIELDS);
+      read.hstrlen(this.queue.toKey(id), 'returnvalue');
+    }
+    const replies = (await read.exec()) ?? [];
     const now = Date.now();
-    const listed = states.flatMap((state, i) => byState[i].filter((job) => job && !isUpcomingOccurrence(job, now)).map((job) => ({ job, state })));
-    listed.sort((a, b) => b.job.timestamp - a.job.timestamp);
-    if (listed.length > limit) listed.length = limit;
-    return listed.map(({ job, state }) => this.view(job, state, cancelRequested.has(job.id!), live(job.id!)));
+    const views: Array<{ at: number; view: Job & { status: JobStatusName; resultBytes: number } }> = [];
+    listed.forEach(({ id, state }, i) => {
+      const [fieldsError, fields] = replies[2 * i] ?? [];
+      const [, resultBytes] = replies[2 * i + 1] ?? [];
+      if (fieldsError) throw fieldsError;
+      const job = listedJob(id, fields as Array<string | null>);
+      if (!job || isUpcomingOccurrence(job, now)) return;
+      views.push({ at: job.timestamp, view: { ...this.view(job, state, cancelRequested.has(id), live(id)), resultBytes: Number(resultBytes) || 0 } });
+    });
+    return views.sort((a, b) => b.at - a.at).map(({ view }) => view);
   }
 
-  private view(job: BullJob<QueuedJobData, string>, state: string, cancelRequested: boolean, live?: ProgressSnapshot): Job & { status: JobStatusName } {
+  private view(job: ViewedJob, state: string, cancelRequested: boolean, live?: ProgressSnapshot): Job & { status: JobStatusName } {
     const progress = live ?? (isSnapshot(job.progress) ? job.progress : undefined);
     const status = statusOf(state, progress, job.failedReason, cancelRequested);
     return {
