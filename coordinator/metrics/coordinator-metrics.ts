@@ -48,6 +48,8 @@ export class CoordinatorMetrics implements DispatchObserver {
   private readonly redisRtt: Histogram;
   private readonly redisPingFailures: Counter;
   private pinger: NodeJS.Timeout | undefined;
+  /** Partition attempts this coordinator saw complete since it started (what the dashboard's partitions/s counts). */
+  completedAttempts = 0;
 
   constructor(private readonly sources: CoordinatorMetricsSources, registry: Registry = createMetricsRegistry()) {
     this.registry = registry;
@@ -136,7 +138,10 @@ export class CoordinatorMetrics implements DispatchObserver {
 
   attemptEnded(kind: string, outcome: AttemptOutcome, runMs: number): void {
     this.attempts.child(kind, outcome).inc();
-    if (outcome === 'completed') this.runSeconds.child(kind).observe(runMs / 1000);
+    if (outcome === 'completed') {
+      this.completedAttempts += 1;
+      this.runSeconds.child(kind).observe(runMs / 1000);
+    }
   }
 
   retried(cause: RetryCause, failover: boolean): void {
