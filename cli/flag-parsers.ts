@@ -1,5 +1,6 @@
 import { parseHostPort, parseList } from '../shared/config/parsers.js';
 import type { JobStatus } from '../shared/generated/quantgrid/v1/JobStatus.js';
+import { JOB_STATUS_NAMES, jobStatusOfName } from '../shared/job-status.js';
 import type { ParamRange } from '../shared/generated/quantgrid/v1/ParamRange.js';
 import { UsageError } from './cli-error.js';
 
@@ -103,19 +104,8 @@ export function parseCoordinatorAddress(text: string): string {
   return trimmed;
 }
 
-/** Names accepted by `jobs --status`, with the wire enum each selects. */
-export const STATUS_NAMES: Readonly<Record<string, JobStatus>> = {
-  queued: 'JOB_STATUS_QUEUED',
-  waiting: 'JOB_STATUS_WAITING_FOR_NODES',
-  'waiting-for-nodes': 'JOB_STATUS_WAITING_FOR_NODES',
-  running: 'JOB_STATUS_RUNNING',
-  completed: 'JOB_STATUS_COMPLETED',
-  failed: 'JOB_STATUS_FAILED',
-  cancelled: 'JOB_STATUS_CANCELLED',
-};
-
 export function parseJobStatus(text: string): JobStatus {
-  const status = STATUS_NAMES[text.trim().toLowerCase().replace(/_/g, '-')];
-  if (!status) throw new Error(`"${text}" is not a job status (one of: ${Object.keys(STATUS_NAMES).join(', ')})`);
+  const status = jobStatusOfName(text);
+  if (!status) throw new Error(`"${text}" is not a job status (one of: ${Object.keys(JOB_STATUS_NAMES).join(', ')})`);
   return status;
 }

@@ -37,6 +37,9 @@ import { METRICS_TOKEN_FILE_FLAG } from '../shared/metrics/metrics-options.js';
 import { startMetricsServer, type MetricsServer } from '../shared/metrics/metrics-server.js';
 import { JobLog } from './jobs/job-log.js';
 import { CoordinatorMetrics } from './metrics/coordinator-metrics.js';
+import { JobViews } from './api/job-views.js';
+import { ClusterSamples } from './dashboard/cluster-samples.js';
+import { startDashboardServer, type DashboardServer } from './dashboard/http-server.js';
 
 const SERVICE_NAME = 'quantgrid.v1.Coordinator';
 const HEARTBEAT_MS = 300;
@@ -158,6 +161,13 @@ async function main(): Promise<void> {
     metrics.start();
   }
 
+  let dashboard: DashboardServer | undefined;
+  if (config.httpListen) {
+    const samples = new ClusterSamples({ redis: apiRedis, prefix: config.queuePrefix, table, completed: () => metrics.completedAttempts, log });
+    const deps = { store, runner, jobs: new JobViews(store, runner), table, schedules, datasets, datasetReferences, audit, quota: config.userQuota, tokens: config.auth ? tokens : undefined, samples, log };
+    dashboard = await startDashboardServer({ ...config.httpListen, tls: config.tls, deps });
+  }
+
   shutdown = async (signal) => {
     log.info({ signal }, 'shutting down');
     setServing(health, SERVICE_NAME, false);
@@ -169,6 +179,7 @@ async function main(): Promise<void> {
       await jobLog.flush();
       metrics.stop();
       await metricsServer?.close();
+      await dashboard?.close();
       dispatcher.close();
       discovery.stop();
       prober.stop();
@@ -185,8 +196,8 @@ async function main(): Promise<void> {
   };
 
   const shownHost = isWildcard(config.listen.host) ? '127.0.0.1' : config.listen.host;
-  log.info({ port, datasetSource, consul: config.consulUrl.href, redis: config.redisUrl.host, metrics: metricsServer?.url ?? 'off' }, 'coordinator ready');
-  process.stdout.write(`quantgrid-coordinator ready address=${shownHost}:${port}${metricsServer ? ` metrics=${metricsServer.url}` : ''}\n`);
+  log.info({ port, datasetSource, consul: config.consulUrl.href, redis: config.redisUrl.host, metrics: metricsServer?.url ?? 'off', dashboard: dashboard?.url ?? 'off' }, 'coordinator ready');
+  process.stdout.write(`quantgrid-coordinator ready address=${shownHost}:${port}${metricsServer ? ` metrics=${metricsServer.url}` : ''}${dashboard ? ` http=${dashboard.url}` : ''}\n`);
 }
 
 main().catch((error) => {

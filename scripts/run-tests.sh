@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the compiled test suite (build first: bash scripts/build.sh) with Node's test runner:
-# unit tests, then integration tests one file at a time (each file may start a whole local cluster).
+# unit tests, then integration tests one file at a time (each file may start a whole local cluster), then
+# the dashboard's browser tests (tests/browser/: Debian's chromium driven by playwright-core, on a local cluster).
 # Only compiled tests whose .ts source still exists run (tsc leaves stale files in dist/ behind).
 # Exits non-zero when any test failed.
 #   QUANTGRID_UNIT_TEST_TIMEOUT_MS         per-test timeout for unit tests (default 60000)
@@ -43,6 +44,7 @@ run_suite() {
 status=0
 run_suite unit 2 "$unit_timeout" || status=1
 run_suite integration 1 "$integration_timeout" || status=1
+run_suite browser 1 "$integration_timeout" || status=1
 
 if [ "$status" -ne 0 ]; then
   printf '\nquantgrid tests: FAILED (see above)\n' >&2

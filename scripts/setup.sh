@@ -2,7 +2,8 @@
 # One-time set-up on a fresh Debian machine, skipped piece by piece when already done:
 #   build tools for isolated-vm (python3, make, g++), npm packages, redis-server (Debian), consul (Debian bullseye's 1.8.7 package; newer
 #   Debian releases dropped it, so a bullseye source is added, derived from this machine's
-#   own apt sources and pinned so that it offers nothing but consul).
+#   own apt sources and pinned so that it offers nothing but consul), chromium (Debian; the dashboard's
+#   browser tests drive it with playwright-core).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -89,7 +90,16 @@ PREF
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq consul >/dev/null
 }
 
+# The dashboard's browser tests (tests/browser/) and its render benchmark drive Debian's chromium.
+ensure_chromium() {
+  if command -v chromium >/dev/null 2>&1; then return; fi
+  log "installing chromium (for the dashboard's browser tests)"
+  apt_update_once
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+}
+
 ensure_build_tools
 ensure_npm_packages
 ensure_redis
 ensure_consul
+ensure_chromium

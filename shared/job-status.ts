@@ -31,3 +31,22 @@ export function isTerminalStatus(status: string): boolean {
 export function terminalStatusOf(event: Pick<JobEvent__Output, 'type'>): string | undefined {
   return TERMINAL_EVENT_STATUS[event.type];
 }
+
+/** The short names of job statuses users type (`quantgrid jobs --status`, the dashboard's `status` filter), with the status each selects. */
+export const JOB_STATUS_NAMES = {
+  queued: 'JOB_STATUS_QUEUED',
+  waiting: 'JOB_STATUS_WAITING_FOR_NODES',
+  'waiting-for-nodes': 'JOB_STATUS_WAITING_FOR_NODES',
+  running: 'JOB_STATUS_RUNNING',
+  completed: 'JOB_STATUS_COMPLETED',
+  failed: 'JOB_STATUS_FAILED',
+  cancelled: 'JOB_STATUS_CANCELLED',
+} as const satisfies Readonly<Record<string, JobStatus__Output>>;
+
+export type JobStatusFilter = keyof typeof JOB_STATUS_NAMES;
+
+/** The status a short name selects (case and _/- insensitive), or undefined. */
+export function jobStatusOfName(text: string): JobStatus__Output | undefined {
+  const key = text.trim().toLowerCase().replace(/_/g, '-');
+  return Object.hasOwn(JOB_STATUS_NAMES, key) ? JOB_STATUS_NAMES[key as JobStatusFilter] : undefined;
+}

@@ -1,4 +1,4 @@
-import { FailedPrecondition, NotFound, ValidationError } from '../../shared/errors.js';
+import { NotFound, ValidationError } from '../../shared/errors.js';
 import { CHUNK_BYTES } from '../../shared/grpc/message-limits.js';
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
 import type { DatasetChunk } from '../../shared/generated/quantgrid/v1/DatasetChunk.js';
@@ -6,11 +6,10 @@ import type { DatasetTag } from '../../shared/generated/quantgrid/v1/DatasetTag.
 import type { Logger } from '../../shared/logging.js';
 import { quoteInput } from '../../shared/quote-input.js';
 import { isDatasetTag, TAG_RULE } from '../../shared/quant/dataset-tag.js';
-import { STORED_DATASET_PREFIX } from '../../shared/quant/dataset.js';
 import { DATASET_ID_PATTERN } from '../../shared/quant/dataset-codec.js';
 import { toDatasetInfo, type DatasetStore, type StoredDatasetInfo } from '../datasets/dataset-store.js';
 import type { StoredTag } from '../datasets/dataset-tags.js';
-import { describeUse, type DatasetReferences } from '../datasets/dataset-usage.js';
+import type { DatasetReferences } from '../datasets/dataset-usage.js';
 import type { DatasetInfo } from '../../shared/generated/quantgrid/v1/DatasetInfo.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import { checkOwnerOrAdmin, principalOf, type Principal } from '../auth/principal.js';
@@ -18,10 +17,10 @@ import { DATASET_STORE } from './dependency-failure.js';
 import { requiredId } from './request-fields.js';
 import { clientStream, serverStream, unary, type RpcContext } from './rpc-handlers.js';
 import { importDatasetStream, type StreamedDataset } from '../datasets/dataset-stream-import.js';
+import { removeDataset } from './dataset-removal.js';
 
 export type DatasetRpcName = 'ImportDataset' | 'ImportDatasetStream' | 'AppendDatasetStream' | 'ListDatasets' | 'FetchDataset' | 'TagDataset' | 'RemoveDataset';
 
-const CONTENT_ID = /^(?:sha256:)?([0-9a-f]{64})$/;
 /** Most held versions a FetchDataset request may name (more are ignored). */
 const MAX_HAVE = 256;
 
@@ -89,35 +88,7 @@ export function createDatasetHandlers(datasets: DatasetStore, references: Datase
       return toDatasetTag(await setTag(name, found.info.id, principal.user, existing ? ` (was sha256:${existing.id})` : ''));
     }),
 
-    RemoveDataset: unary(context('RemoveDataset'), async ({ name, force }, call) => {
-      const principal = principalOf(call);
-      const id = CONTENT_ID.exec(name)?.[1];
-      if (id === undefined) {
-        if (!isDatasetTag(name)) throw new ValidationError('name', `must be a dataset's id (sha256:<64 hex digits>) or a tag (${TAG_RULE})`);
-        const tag = await datasets.tags.get(name);
-        if (!tag) throw new NotFound('dataset tag', name);
-        checkOwnerOrAdmin(principal, tag.owner, `tag ${quoteInput(name)}`);
-        const schedules = await references.schedulesOfTag(name);
-        if (schedules.length > 0 && !force) {
-          throw new FailedPrecondition(`tag ${name} is in use: ${schedules.map((schedule) => `schedule ${schedule}`).join(', ')} names it; remove those first, or force`);
-        }
-        await datasets.tags.remove(name);
-        log.info({ tag: name, dataset: tag.id, user: principal.user, force }, 'dataset tag removed');
-        await audit.append({ user: principal.user, action: 'dataset.untag', target: name, detail: `was sha256:${tag.id}${force && schedules.length > 0 ? ', forced' : ''}` });
-        return { removedId: '', removedTag: name, removedTags: [], freedBytes: 0 };
-      }
-      const info = await datasets.info(id);
-      if (!info) throw new NotFound('dataset', `${STORED_DATASET_PREFIX}${id}`);
-      checkOwnerOrAdmin(principal, info.owner, `dataset ${id}`);
-      const use = await references.usesOf(id);
-      const used = describeUse(use);
-      if (used && !force) throw new FailedPrecondition(`dataset ${id} is in use: ${used}; remove those first, or force`);
-      for (const tag of use.tags) await datasets.tags.remove(tag);
-      const freedBytes = await datasets.remove(id);
-      log.info({ dataset: id, user: principal.user, force, freedBytes, tags: use.tags }, 'dataset removed');
-      await audit.append({ user: principal.user, action: 'dataset.remove', target: `sha256:${id}`, detail: `${info.symbol} ${info.timeframe}, ${info.bars} bars${used ? `, forced (was used by ${used})` : ''}` });
-      return { removedId: id, removedTag: '', removedTags: use.tags, freedBytes };
-    }),
+    RemoveDataset: unary(context('RemoveDataset'), async ({ name, force }, call) => removeDataset({ datasets, references, audit, log }, principalOf(call), name, force)),
 
     FetchDataset: serverStream(context('FetchDataset'), async function* (request, stopped, call): AsyncGenerator<DatasetChunk> {
       const id = requiredId('id', request.id);

@@ -4,13 +4,14 @@ import type { Logger } from '../../shared/logging.js';
 import type { SpecLimits } from '../../shared/tasks/task-kind.js';
 import type { DatasetStore } from '../datasets/dataset-store.js';
 import type { StrategyIndex } from '../../shared/tasks/stored-strategies.js';
-import { isTerminalStatus, JOB_STATUSES } from '../../shared/job-status.js';
+import { JOB_STATUSES } from '../../shared/job-status.js';
 import type { JobRunner } from '../jobs/job-runner.js';
 import type { JobStore } from '../jobs/job-store.js';
 import { validateSubmission } from '../jobs/job-submission.js';
-import { checkUserQuota, type UserQuota } from '../jobs/user-quota.js';
+import type { UserQuota } from '../jobs/user-quota.js';
+import { cancelJob, submitValidated } from './job-actions.js';
 import type { AuditLog } from '../audit/audit-log.js';
-import { checkOwnerOrAdmin, principalOf } from '../auth/principal.js';
+import { principalOf } from '../auth/principal.js';
 import { JOB_STORE } from './dependency-failure.js';
 import { MAX_MESSAGE_BYTES } from '../../shared/grpc/message-limits.js';
 import type { JobViews } from './job-views.js';
@@ -38,18 +39,13 @@ const LIST_MAX_BYTES = MAX_MESSAGE_BYTES / 2;
 /** Submitting, reading, cancelling and listing jobs (watching: watch-job.ts). */
 export function createJobHandlers({ store, runner, jobs, datasets, strategies, limits, audit, quota, log }: JobRpcDeps): Pick<CoordinatorHandlers, JobRpcName> {
   const context = (rpc: JobRpcName): RpcContext => ({ rpc, log, dependency: JOB_STORE });
+  const actions = { store, runner, jobs, audit, quota, log };
   return {
     SubmitJob: unary(context('SubmitJob'), async (request, call) => {
       const principal = principalOf(call);
       // Stored datasets and user strategies resolved, the spec validated and normalised by its kind: once, here.
       const data = { ...(await validateSubmission(request, limits, datasets, strategies)), owner: principal.user };
-      checkUserQuota(principal.user, data, (await store.unfinished()).map((job) => job.data), quota);
-      const { jobId, duplicate } = await store.submit(data);
-      if (duplicate) log.info({ job: jobId, requestId: data.requestId }, 'duplicate submission: the job of that request id');
-      else {
-        log.info({ job: jobId, kind: data.kind, name: data.name, owner: data.owner }, 'job submitted');
-        await audit.append({ user: principal.user, action: 'job.submit', target: jobId, detail: `${data.kind}${data.name ? ` ${data.name}` : ''}` });
-      }
+      const { jobId } = await submitValidated(actions, principal, data);
       return { jobId, job: await jobs.find(jobId) };
     }),
 
@@ -57,19 +53,7 @@ export function createJobHandlers({ store, runner, jobs, datasets, strategies, l
 
     GetJobResult: serverStream(context('GetJobResult'), (request, stopped) => resultChunks(jobs, requiredId('job_id', request.jobId), stopped)),
 
-    CancelJob: unary(context('CancelJob'), async (request, call) => {
-      const principal = principalOf(call);
-      const jobId = requiredId('job_id', request.jobId);
-      const before = await jobs.get(jobId);
-      checkOwnerOrAdmin(principal, before.owner, `job ${jobId}`);
-      if (isTerminalStatus(before.status)) return before;
-      await store.requestCancel(jobId);
-      runner.cancel(jobId);
-      log.info({ job: jobId, by: principal.user }, 'cancel requested');
-      runner.logJob(jobId, 'warn', `cancel requested by ${principal.user}`);
-      await audit.append({ user: principal.user, action: 'job.cancel', target: jobId, detail: before.kind ?? '' });
-      return jobs.get(jobId);
-    }),
+    CancelJob: unary(context('CancelJob'), async (request, call) => cancelJob(actions, principalOf(call), requiredId('job_id', request.jobId))),
 
     ListJobs: unary(context('ListJobs'), async (request, call) => {
       const limit = request.limit > 0 ? Math.min(request.limit, LIST_JOBS_MAX) : LIST_JOBS_DEFAULT;

@@ -1,9 +1,9 @@
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
 import type { ScheduleRequest__Output } from '../../shared/generated/quantgrid/v1/ScheduleRequest.js';
 import type { Logger } from '../../shared/logging.js';
-import { quoteInput } from '../../shared/quote-input.js';
 import type { AuditAction, AuditLog } from '../audit/audit-log.js';
-import { checkOwnerOrAdmin, principalOf } from '../auth/principal.js';
+import { principalOf } from '../auth/principal.js';
+import { actOnSchedule } from './schedule-actions.js';
 import type { ScheduleService } from '../schedules/schedule-service.js';
 import { SCHEDULE_STORE } from './dependency-failure.js';
 import { requiredId } from './request-fields.js';
@@ -16,14 +16,9 @@ export function createScheduleHandlers(schedules: ScheduleService, audit: AuditL
   const context = (rpc: ScheduleRpcName): RpcContext => ({ rpc, log, dependency: SCHEDULE_STORE });
   /** An operation on a named schedule, by its owner or an admin, recorded in the audit trail. */
   const onSchedule = <T>(rpc: ScheduleRpcName, action: AuditAction, operation: (name: string) => Promise<T>) =>
-    unary<ScheduleRequest__Output, T>(context(rpc), async (request, call) => {
-      const principal = principalOf(call);
-      const name = requiredId('name', request.name);
-      checkOwnerOrAdmin(principal, await schedules.ownerOf(name), `schedule ${quoteInput(name)}`);
-      const result = await operation(name);
-      await audit.append({ user: principal.user, action, target: name, detail: '' });
-      return result;
-    });
+    unary<ScheduleRequest__Output, T>(context(rpc), async (request, call) =>
+      actOnSchedule(schedules, audit, principalOf(call), requiredId('name', request.name), action, operation),
+    );
   return {
     AddSchedule: unary(context('AddSchedule'), async (request, call) => {
       const principal = principalOf(call);

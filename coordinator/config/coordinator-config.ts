@@ -15,6 +15,7 @@ import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-ki
 import { DEFAULT_USER_QUOTA, type UserQuota } from '../jobs/user-quota.js';
 import { DEFAULT_SPECIALTY_BONUS, SPECIALTY_BONUS_RANGE, type ScoreWeights } from '../nodes/node-scorer.js';
 import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS } from '../schedules/schedule-model.js';
+import { httpListenOption, httpRefusal, type HttpListen } from '../dashboard/http-options.js';
 import { DEFAULT_COORDINATOR_METRICS_LISTEN, metricsListenOption, metricsRefusal, metricsTokenFileOption, type MetricsListen } from '../../shared/metrics/metrics-options.js';
 
 export interface CoordinatorConfig {
@@ -64,6 +65,8 @@ export interface CoordinatorConfig {
   metricsListen: MetricsListen;
   /** Bearer token scrapers must send (--metrics-token-file); undefined = none (loopback only). */
   metricsToken: SecretFile | undefined;
+  /** The dashboard (--http-listen); undefined = off. */
+  httpListen: HttpListen;
 }
 
 /** Where the bootstrap admin token lives unless --admin-token-file says otherwise. */
@@ -165,6 +168,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
     .default(String(DEFAULT_USER_QUOTA.units)),
   metricsListenOption('QUANTGRID_METRICS_LISTEN', DEFAULT_COORDINATOR_METRICS_LISTEN),
   metricsTokenFileOption(),
+  httpListenOption(),
   ...SERVER_TLS_OPTIONS,
   new Option('--agent-tls-ca <file>', 'CA that verifies agents\' certificates').env('QUANTGRID_AGENT_TLS_CA'),
   new Option('--agent-tls-cert <file>', 'client certificate presented to agents').env('QUANTGRID_AGENT_TLS_CERT'),
@@ -178,6 +182,7 @@ interface SharedOptionValues extends ServerTlsValues {
   advertiseAddress: string | null;
   metricsListen: MetricsListen;
   metricsTokenFile: SecretFile | null;
+  httpListen: HttpListen;
 }
 
 /** As commander hands them over: the coordinator's own options as text, the shared ones parsed. */
@@ -241,6 +246,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     agentTls,
     metricsListen: shared.metricsListen,
     metricsToken: shared.metricsTokenFile ?? undefined,
+    httpListen: shared.httpListen,
   };
 }
 
@@ -248,6 +254,8 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
 export function coordinatorAuthRefusal(config: CoordinatorConfig): string | undefined {
   const metrics = metricsRefusal({ listen: config.metricsListen, token: config.metricsToken });
   if (metrics) return metrics;
+  const http = httpRefusal(config.httpListen, config.tls, config.auth);
+  if (http) return http;
   return authRefusal({
     auth: config.auth,
     host: config.listen.host,

@@ -139,7 +139,7 @@ export class JobExecution implements PartitionListener {
 
   retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string, detail: FailureDetail = {}): void {
     this.retries += 1;
-    this.emit('JOB_EVENT_TYPE_PARTITION_RETRIED', { partition: task.index, nodeId: node.id, attempt, message: cause });
+    this.emit('JOB_EVENT_TYPE_PARTITION_RETRIED', { partition: task.index, nodeId: node.id, attempt, message: cause, ...(detail.failover ? { failover: true } : {}) });
     const where = { jobId: this.jobId, source: 'coordinator' as const, partition: task.index, nodeId: node.id, attempt };
     this.logLine({ ...where, level: 'warn', message: `attempt ${attempt} failed on ${node.id}; retrying on another node: ${cause}`, detail: detail.stack });
     if (detail.quarantinedForMs) this.logQuarantine(where, detail.quarantinedForMs);

@@ -14,6 +14,38 @@ import { isUpcomingOccurrence, scheduledOccurrence } from './scheduled-occurrenc
 
 export const JOB_QUEUE_NAME = 'jobs';
 
+/** What a job's view is made of: its BullMQ record but the result (only when completed). */
+type ViewedJob = Pick<BullJob<QueuedJobData, string>, 'id' | 'data' | 'progress' | 'timestamp' | 'repeatJobKey' | 'processedOn' | 'finishedOn'> & { failedReason?: string; returnvalue?: string };
+
+/** The fields of a BullMQ job record a listing reads (not its result, which can be large). */
+const LISTED_FIELDS = ['data', 'timestamp', 'processedOn', 'finishedOn', 'failedReason', 'progress', 'repeatJobKey'] as const;
+
+function parsedJson(text: string | null): unknown {
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A listed record's fields as a job (undefined when the record went away meanwhile). */
+function listedJob(id: string, fields: Array<string | null>): ViewedJob | undefined {
+  const [data, timestamp, processedOn, finishedOn, failedReason, progress, repeatJobKey] = fields;
+  const parsed = parsedJson(data) as QueuedJobData | undefined;
+  if (!parsed) return undefined;
+  return {
+    id,
+    data: parsed,
+    timestamp: Number(timestamp) || 0,
+    processedOn: Number(processedOn) || undefined,
+    finishedOn: Number(finishedOn) || undefined,
+    failedReason: failedReason ?? undefined,
+    progress: (parsedJson(progress) ?? 0) as BullJob['progress'],
+    repeatJobKey: repeatJobKey ?? undefined,
+  };
+}
+
 /** How long (seconds) and how many finished jobs BullMQ keeps, each outcome counted apart. */
 export interface Retention {
   age: number;
@@ -106,6 +138,11 @@ export class JobStore {
     return (await this.connection.sismember(this.cancelKey, jobId)) === 1;
   }
 
+  /** Every job whose cancellation was requested (and not cleared yet). */
+  async cancelRequests(): Promise<Set<string>> {
+    return new Set(await this.connection.smembers(this.cancelKey));
+  }
+
   async clearCancelRequest(jobId: string): Promise<void> {
     await this.connection.srem(this.cancelKey, jobId);
   }
@@ -130,9 +167,41 @@ export class JobStore {
 
   /** The API view of a job. `live` is this coordinator's fresher progress when it runs the job. */
   async describe(job: BullJob<QueuedJobData, string>, live?: ProgressSnapshot): Promise<Job & { status: JobStatusName }> {
-    const state = await job.getState();
+    return this.view(job, await job.getState(), await this.isCancelRequested(job.id!), live);
+  }
+
+  /**
+   * The kept jobs (newest first; schedules' upcoming occurrences left out), each described as
+   * `describe` does but without its result (only its size), in a few round trips whatever their
+   * number: one listing of ids per BullMQ state (which gives each job's state), one read of the
+   * cancel requests, one pipeline of the records' fields other than their results.
+   */
+  async listViews(live: (jobId: string) => ProgressSnapshot | undefined = () => undefined): Promise<Array<Job & { status: JobStatusName; resultBytes: number }>> {
+    const states = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'] as const;
+    const [cancelRequested, ...idsByState] = await Promise.all([this.cancelRequests(), ...states.map((state) => this.queue.getRanges([state], 0, -1))]);
+    const listed = states.flatMap((state, i) => idsByState[i].map((id) => ({ id, state })));
+    const read = this.connection.pipeline();
+    for (const { id } of listed) {
+      read.hmget(this.queue.toKey(id), ...LISTED_FIELDS);
+      read.hstrlen(this.queue.toKey(id), 'returnvalue');
+    }
+    const replies = (await read.exec()) ?? [];
+    const now = Date.now();
+    const views: Array<{ at: number; view: Job & { status: JobStatusName; resultBytes: number } }> = [];
+    listed.forEach(({ id, state }, i) => {
+      const [fieldsError, fields] = replies[2 * i] ?? [];
+      const [, resultBytes] = replies[2 * i + 1] ?? [];
+      if (fieldsError) throw fieldsError;
+      const job = listedJob(id, fields as Array<string | null>);
+      if (!job || isUpcomingOccurrence(job, now)) return;
+      views.push({ at: job.timestamp, view: { ...this.view(job, state, cancelRequested.has(id), live(id)), resultBytes: Number(resultBytes) || 0 } });
+    });
+    return views.sort((a, b) => b.at - a.at).map(({ view }) => view);
+  }
+
+  private view(job: ViewedJob, state: string, cancelRequested: boolean, live?: ProgressSnapshot): Job & { status: JobStatusName } {
     const progress = live ?? (isSnapshot(job.progress) ? job.progress : undefined);
-    const status = statusOf(state, progress, job.failedReason, await this.isCancelRequested(job.id!));
+    const status = statusOf(state, progress, job.failedReason, cancelRequested);
     return {
       id: job.id!,
       kind: job.data.kind,

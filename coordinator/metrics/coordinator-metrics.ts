@@ -4,10 +4,10 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import { createMetricsRegistry, METRIC_PREFIX } from '../../shared/metrics/metrics-registry.js';
 import { HotCounter, HotHistogram } from '../../shared/metrics/hot-path-metrics.js';
 import type { NodeState, NodeTable } from '../nodes/node-table.js';
+import { NODE_STATES } from '../../shared/node-state.js';
 import type { AttemptOutcome, DispatchObserver, RetryCause } from '../partitions/dispatch-observer.js';
 
 /** Every state a node can be in, so each is exported (as 0 when no node is in it). */
-const NODE_STATES: readonly NodeState[] = ['ready', 'unreachable', 'quarantined', 'draining', 'incompatible', 'unverified', 'gone'];
 /** BullMQ's job states, as the queue counts them. */
 const QUEUE_STATES: readonly JobType[] = ['waiting', 'prioritized', 'delayed', 'active', 'completed', 'failed', 'waiting-children'];
 export type FinishedStatus = 'completed' | 'failed' | 'cancelled';
@@ -48,6 +48,8 @@ export class CoordinatorMetrics implements DispatchObserver {
   private readonly redisRtt: Histogram;
   private readonly redisPingFailures: Counter;
   private pinger: NodeJS.Timeout | undefined;
+  /** Partition attempts this coordinator saw complete since it started (what the dashboard's partitions/s counts). */
+  completedAttempts = 0;
 
   constructor(private readonly sources: CoordinatorMetricsSources, registry: Registry = createMetricsRegistry()) {
     this.registry = registry;
@@ -136,7 +138,10 @@ export class CoordinatorMetrics implements DispatchObserver {
 
   attemptEnded(kind: string, outcome: AttemptOutcome, runMs: number): void {
     this.attempts.child(kind, outcome).inc();
-    if (outcome === 'completed') this.runSeconds.child(kind).observe(runMs / 1000);
+    if (outcome === 'completed') {
+      this.completedAttempts += 1;
+      this.runSeconds.child(kind).observe(runMs / 1000);
+    }
   }
 
   retried(cause: RetryCause, failover: boolean): void {

@@ -7,7 +7,9 @@ import { isCompatibleVersion, QUANTGRID_VERSION } from '../../shared/version.js'
 import type { DiscoveredNode } from './node-discovery.js';
 import { clusterReference, placementScore, scoreNode, type ClusterReference, type ScoreParts, type ScoreWeights } from './node-scorer.js';
 
-export type NodeState = 'ready' | 'unreachable' | 'quarantined' | 'draining' | 'incompatible' | 'unverified' | 'gone';
+import type { NodeState } from '../../shared/node-state.js';
+
+export type { NodeState };
 
 /** What this coordinator knows of one agent. */
 export interface NodeRecord {
@@ -25,6 +27,9 @@ export interface NodeRecord {
   cpuLoad: number;
   /** Exponentially smoothed round-trip time of status probes; NaN until measured. */
   rttMs: number;
+  /** The agent's stored-dataset cache, as its last status probe said (0 before one answered). */
+  datasetCacheHits: number;
+  datasetCacheMisses: number;
   /** Partitions this coordinator has running there. */
   busySlots: number;
   /** Passing in Consul right now. */
@@ -126,6 +131,8 @@ export class NodeTable extends EventEmitter {
       memoryAvailableBytes: found.memoryBytes,
       cpuLoad: 0,
       rttMs: Number.NaN,
+      datasetCacheHits: 0,
+      datasetCacheMisses: 0,
       busySlots: 0,
       listed: true,
       reachable: true,
@@ -230,7 +237,7 @@ export class NodeTable extends EventEmitter {
   /** Status probe result. (The version stays the one registered in Consul: the registration is what placement trusts.) */
   applyStatus(
     node: NodeRecord,
-    status: { memoryAvailableBytes: number; memoryTotalBytes: number; cpuLoad: number; draining: boolean },
+    status: { memoryAvailableBytes: number; memoryTotalBytes: number; cpuLoad: number; draining: boolean; datasetCacheHits?: number; datasetCacheMisses?: number },
     rttMs: number,
   ): void {
     const wasUsable = node.reachable && !node.draining;
@@ -239,6 +246,8 @@ export class NodeTable extends EventEmitter {
     node.memoryTotalBytes = status.memoryTotalBytes;
     node.cpuLoad = status.cpuLoad;
     node.draining = status.draining;
+    node.datasetCacheHits = Number(status.datasetCacheHits ?? node.datasetCacheHits);
+    node.datasetCacheMisses = Number(status.datasetCacheMisses ?? node.datasetCacheMisses);
     if (!Number.isNaN(rttMs)) node.rttMs = Number.isNaN(node.rttMs) ? rttMs : 0.7 * node.rttMs + 0.3 * rttMs;
     this.refreshReference();
     if (!wasUsable && !node.draining) this.emit('changed');

@@ -17,6 +17,8 @@ export interface FailureDetail {
   quarantinedForMs?: number;
   /** The node of the attempt that failed (for failed(): the attempt has ended). */
   nodeId?: string;
+  /** retried(): the node was found unreachable (dead, cut off, silent) rather than the attempt failing. */
+  failover?: boolean;
 }
 
 /** What an agent returned beside the result, for a job that keeps checkpoints (shared/tasks/continuation.ts). */
@@ -327,7 +329,7 @@ export class PartitionDispatcher {
     this.observer.attemptEnded(task.job.kind, 'retried', Date.now() - startedAt);
     this.observer.retried(why, failover);
     this.log.info({ job: task.job.jobId, partition: task.index, node: node.id, attempt: task.attempts, cause }, 'retrying partition elsewhere');
-    task.job.listener.retried(task, node, task.attempts, cause, detail);
+    task.job.listener.retried(task, node, task.attempts, cause, failover ? { ...detail, failover } : detail);
     this.requeue(task);
   }
 

@@ -21,13 +21,14 @@ function shown(path: string): string {
 }
 
 /** The lines that point the CLI at the cluster. */
-function printUsage(address: string, adminTokenFile: string, out: TerminalOutput): void {
+function printUsage(address: string, adminTokenFile: string, httpUrl: string, out: TerminalOutput): void {
   out.say('');
   out.say(out.bold('Ready. In another terminal:'));
   out.say(`  export QUANTGRID_COORDINATOR=${address}`);
   out.say(`  export QUANTGRID_TOKEN_FILE=${adminTokenFile}`);
   out.say('  quantgrid nodes');
   out.say('  quantgrid submit backtest --symbols BTCUSDT --watch');
+  if (httpUrl) out.say(`  dashboard: ${httpUrl} (log in with the token in ${adminTokenFile})`);
   out.say(out.dim("(quantgrid is on your PATH after npm link; without it, in this repository: npm run cli -- nodes, or node dist/cli/main.js nodes)"));
   out.say(out.dim('Ctrl-C here stops the cluster; its jobs, datasets and schedules stay in Redis.'));
 }
@@ -84,7 +85,7 @@ export async function runClusterCommand(config: ClusterCommandConfig, out: Termi
     if (stopping) return new Promise<never>(() => undefined);
     return fail((error as Error).message);
   }
-  printUsage(cluster.coordinator.address, cluster.coordinator.adminTokenFile, out);
+  printUsage(cluster.coordinator.address, cluster.coordinator.adminTokenFile, cluster.coordinator.httpUrl, out);
 
   // A part that dies on its own takes the cluster down: a half cluster only confuses.
   const parts = [cluster.coordinator.process, cluster.redis.process, cluster.consul.process];

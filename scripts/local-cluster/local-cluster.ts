@@ -88,6 +88,8 @@ export interface ClusterCoordinator {
   readonly address: string;
   /** URL of its Prometheus endpoint, from its ready line ('' when off). */
   readonly metricsUrl: string;
+  /** URL of its dashboard (http://127.0.0.1:PORT/), from its ready line ('' when off). */
+  readonly httpUrl: string;
   readonly process: ManagedProcess;
   readonly logFile: string;
   /** The bootstrap admin token ('' with auth 'none'). */
@@ -154,10 +156,12 @@ export function listCoordinatorNodes(address: string, timeoutMs = 5000, token = 
   }).finally(() => client.close());
 }
 
-export const COORDINATOR_READY = /quantgrid-coordinator ready address=(\S+)(?: metrics=(\S+))?/;
+export const COORDINATOR_READY = /quantgrid-coordinator ready address=(\S+)(?: metrics=(\S+))?(?: http=(\S+))?/;
 export const AGENT_READY = /quantgrid-agent ready node=(\S+) address=(\S+)(?: metrics=(\S+))?/;
 /** Every process of a local cluster serves /metrics on a free loopback port (a fixed default would clash between processes). */
 const METRICS_ARGS = ['--metrics-listen', '127.0.0.1:0'];
+/** …and its dashboard too, unless the caller's args pick an address (the last --http-listen wins). */
+const HTTP_ARGS = ['--http-listen', '127.0.0.1:0'];
 
 export const DEFAULT_COORDINATOR_ENTRY = fileURLToPath(new URL('../../coordinator/main.js', import.meta.url));
 export const DEFAULT_AGENT_ENTRY = fileURLToPath(new URL('../../node-agent/main.js', import.meta.url));
@@ -264,13 +268,14 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         '--redis', redis!.url,
         ...coordinatorAuthArgs,
         ...METRICS_ARGS,
+        ...HTTP_ARGS,
         ...args,
       ],
       { logFile, env: options.coordinatorEnv },
     );
     try {
       const match = await child.waitForLine(COORDINATOR_READY, startTimeoutMs);
-      return { address: match[1], metricsUrl: match[2] ?? '', process: child, logFile, adminToken: secure ? await readAdminToken(adminTokenFile) : '', adminTokenFile };
+      return { address: match[1], metricsUrl: match[2] ?? '', httpUrl: match[3] ?? '', process: child, logFile, adminToken: secure ? await readAdminToken(adminTokenFile) : '', adminTokenFile };
     } catch (error) {
       await child.stop(5000);
       throw new Error(`${name} did not become ready: ${(error as Error).message}`);

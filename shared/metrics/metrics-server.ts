@@ -4,16 +4,15 @@
  * <token>` gets 401 (compared in constant time). With a certificate and key it serves HTTPS.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import https from 'node:https';
-import type { AddressInfo } from 'node:net';
 import type { Registry } from 'prom-client';
 import { errorMessage } from '../errors.js';
 import { bearerToken } from '../auth/api-token.js';
 import type { SecretFile } from '../config/secret-file.js';
 import type { TlsConfig } from '../grpc/credentials.js';
 import type { Logger } from '../logging.js';
+import { listenHttp } from '../net/http-listener.js';
+import { METRICS_LISTEN_FLAG } from './metrics-options.js';
 
 export const METRICS_PATH = '/metrics';
 
@@ -68,28 +67,10 @@ export async function startMetricsServer(options: MetricsServerOptions): Promise
       },
     );
   };
-  const secure = Boolean(options.tls?.certFile && options.tls.keyFile);
-  const server = secure
-    ? https.createServer({ cert: readFileSync(options.tls!.certFile!), key: readFileSync(options.tls!.keyFile!) }, handler)
-    : http.createServer(handler);
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`metrics endpoint: cannot listen on ${options.host}:${options.port}: ${error.code === 'EADDRINUSE' ? 'the port is in use (another process? pick one with --metrics-listen, or "off")' : errorMessage(error)}`)),
-    );
-    server.listen(options.port, options.host, () => resolve());
-  });
-  server.on('error', (error) => options.log.warn({ err: errorMessage(error) }, 'metrics endpoint error'));
-  const port = (server.address() as AddressInfo).port;
-  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host;
+  const listener = await listenHttp({ host: options.host, port: options.port, tls: options.tls, handler, what: 'metrics endpoint', flag: METRICS_LISTEN_FLAG, log: options.log });
   return {
-    port,
-    url: `${secure ? 'https' : 'http'}://${shownHost}:${port}${METRICS_PATH}`,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+    port: listener.port,
+    url: `${listener.origin}${METRICS_PATH}`,
+    close: () => listener.close(),
   };
 }

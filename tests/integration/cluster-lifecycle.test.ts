@@ -127,6 +127,8 @@ describe('cluster lifecycle', { timeout: 180_000 }, () => {
       join(secrets, 'admin.token'),
       '--listen',
       '127.0.0.1:0',
+      '--http-listen',
+      '127.0.0.1:0',
       '--redis',
       `redis://127.0.0.1:${redisPort}`,
       '--consul',

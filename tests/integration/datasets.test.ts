@@ -20,8 +20,8 @@ import { datasetSeries, encodeDataset } from '../../shared/quant/dataset-codec.j
 import { resample } from '../../shared/quant/resample.js';
 import { CHUNK_VALUES } from '../../coordinator/datasets/dataset-chunks.js';
 import { eventually } from '../helpers/jobs.js';
-import type { Timeframe } from '../../shared/quant/timeframes.js';
 import { runCli } from '../helpers/cli-process.js';
+import { csvOf } from '../helpers/bars-csv.js';
 
 const BARS = 20_000;
 /** The coordinator's --dataset-budget here: room for every test's datasets, and a file past it. */
@@ -47,13 +47,6 @@ function concatColumns(a: Columns, b: Columns): Columns {
   return { time: join(a.time, b.time), open: join(a.open, b.open), high: join(a.high, b.high), low: join(a.low, b.low), close: join(a.close, b.close), volume: join(a.volume, b.volume) };
 }
 
-/** A headed CSV of synthetic bars (epoch ms; numbers printed so they parse back exactly). */
-function csvOf(bars: number, timeframe: Timeframe = '1h', symbol = 'BTCUSDT'): string {
-  const s = syntheticSeries({ seed: 7, symbol, timeframe, bars });
-  const lines = ['timestamp,open,high,low,close,volume'];
-  for (let i = 0; i < bars; i++) lines.push(`${s.time[i]},${s.open[i]},${s.high[i]},${s.low[i]},${s.close[i]},${s.volume[i]}`);
-  return `${lines.join('\n')}\n`;
-}
 
 describe('stored datasets: import, list, and jobs that fetch them once per node', { timeout: 240_000 }, () => {
   let cluster: LocalCluster;

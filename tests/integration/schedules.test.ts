@@ -55,6 +55,7 @@ describe('schedules', { timeout: 120_000 }, () => {
       [
         DEFAULT_COORDINATOR_ENTRY,
         '--listen', '127.0.0.1:0',
+        '--http-listen', '127.0.0.1:0',
         '--consul', cluster.consul.httpAddress,
         '--redis', cluster.redis.url,
         '--cluster-secret-file', cluster.clusterSecretFile,

@@ -28,3 +28,12 @@ export function sampleCurve(marks: ArrayLike<number>, n: number, points: number,
   const offsets = sampleOffsets(n, points);
   return { bar: offsets.map((i) => firstBar + i), equity: offsets.map((i) => marks[i]) };
 }
+
+/** A curve's drawdown at each of its marks: equity / the highest equity up to it − 1 (0 at a new high, < 0 below one). */
+export function drawdownCurve(equity: readonly number[]): number[] {
+  let peak = Number.NEGATIVE_INFINITY;
+  return equity.map((value) => {
+    peak = Math.max(peak, value);
+    return peak > 0 ? value / peak - 1 : 0;
+  });
+}

@@ -23,6 +23,7 @@ function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEven
     resultJson: '',
     status: 'JOB_STATUS_RUNNING',
     eventId: '',
+    failover: false,
     resultBytes: 0,
     resultTruncated: false,
     ...overrides,

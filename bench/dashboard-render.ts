@@ -1,0 +1,126 @@
+/**
+ * How fast the dashboard shows a big cluster: a coordinator with 50 real agents (1 slot each) and
+ * 1,000 finished jobs in Redis (real noop jobs submitted over gRPC and run on the agents), its pages
+ * loaded in Debian's chromium (playwright-core). Time to content, measured in the page from the start
+ * of its navigation (performance.now()) to the moment the page shows its data: the jobs page with all
+ * 1,000 rows (/jobs?limit=1000), the nodes page with 50 rows and their load sparklines drawn, the
+ * overview with its figures and latest jobs. Each page loaded RUNS times in a fresh tab after one
+ * unmeasured warm-up; medians. Goal: every page < 1 s.
+ *
+ * Run: node dist/bench/run-all.js dashboard-render   (QUANTGRID_BENCH_QUICK=1: 5 agents, 100 jobs)
+ */
+import { loadavg } from 'node:os';
+import type { Browser, BrowserContext } from 'playwright-core';
+import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
+import { launchChromium, signIn } from '../scripts/chromium.js';
+import type { LocalCluster } from '../scripts/local-cluster/index.js';
+import { startBenchCluster } from './lib/cluster.js';
+import { isMain, logProgress, measureBench, runBench, size, sleep, waitFor, type Headline } from './lib/harness.js';
+import { fmt, median } from './lib/stats.js';
+
+const BENCH = 'dashboard-render';
+const RUNS = 7;
+const GOAL_MS = 1000;
+const SUBMIT_CONCURRENCY = 20;
+
+interface PageCase {
+  name: string;
+  path: string;
+  /** Runs in the page: true once the page shows its content. */
+  ready: string;
+}
+
+function cases(jobs: number, nodes: number): PageCase[] {
+  return [
+    { name: `jobs page, ${jobs} rows`, path: `/jobs?limit=${jobs}`, ready: `document.querySelectorAll('table[data-table=jobs] tbody tr').length >= ${jobs}` },
+    { name: `nodes page, ${nodes} nodes with sparklines`, path: '/nodes', ready: `document.querySelectorAll('table[data-table=nodes] tbody tr').length >= ${nodes} && [...document.querySelectorAll('table[data-table=nodes] .sparkline')].every((s) => s.querySelector('canvas'))` },
+    { name: 'overview', path: '/', ready: `document.querySelector('[data-stat=nodes] .stat-value')?.textContent === '${nodes}' && document.querySelectorAll('table[data-table=jobs] tbody tr').length >= 10` },
+  ];
+}
+
+/** Submits `count` one-partition noop jobs, SUBMIT_CONCURRENCY at a time, and waits until every one completed. */
+async function seedJobs(cluster: LocalCluster, count: number): Promise<void> {
+  const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
+  try {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: SUBMIT_CONCURRENCY }, async () => {
+        while (next < count) {
+          const i = next++;
+          await connection.submitJob({ spec: { noop: { partitions: 1 } }, name: `render-bench-${i}`, noCache: true });
+        }
+      }),
+    );
+    await waitFor(
+      async () => (await connection.listJobs({ limit: count, status: 'JOB_STATUS_COMPLETED' })).jobs.length >= count,
+      300_000,
+      `${count} completed jobs`,
+      500,
+    );
+  } finally {
+    connection.close();
+  }
+}
+
+/** Loads path in a fresh tab; ms from the navigation's start until ready holds, as the page's clock says. */
+async function timeToContent(context: BrowserContext, baseUrl: string, page: PageCase): Promise<number> {
+  const tab = await context.newPage();
+  try {
+    await tab.goto(`${baseUrl}${page.path}`, { waitUntil: 'commit' });
+    await tab.waitForFunction(page.ready, undefined, { timeout: 30_000, polling: 'raf' });
+    return await tab.evaluate(() => performance.now());
+  } finally {
+    await tab.close();
+  }
+}
+
+export async function runDashboardRender(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {
+  const nodes = size(50, 5);
+  const jobs = size(1000, 100);
+  // 50 agents start at once on a small machine: give each ready line longer than the usual 30 s.
+  process.env.QUANTGRID_START_TIMEOUT_MS ??= '180000';
+  logProgress(BENCH, `starting a coordinator and ${nodes} agents`);
+  const cluster = await startBenchCluster(
+    Array.from({ length: nodes }, () => ({ slots: 1 })),
+    {},
+    'secure',
+    ['--max-jobs-per-user', String(jobs * 2), '--retention-count', String(jobs * 2)],
+  );
+  let browser: Browser | undefined;
+  const times: Record<string, number[]> = {};
+  const loadBefore = loadavg();
+  try {
+    logProgress(BENCH, `submitting ${jobs} noop jobs`);
+    await seedJobs(cluster, jobs);
+    const baseUrl = cluster.coordinator.httpUrl.replace(/\/+$/, '');
+    browser = await launchChromium();
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    await signIn(await context.newPage(), baseUrl, cluster.coordinator.adminToken);
+    for (const page of cases(jobs, nodes)) {
+      await timeToContent(context, baseUrl, page); // warm-up: the bundle in the cache, the server's first answers
+      times[page.name] = [];
+      for (let run = 1; run <= RUNS; run++) {
+        const ms = await timeToContent(context, baseUrl, page);
+        times[page.name].push(ms);
+        logProgress(BENCH, `${page.name}: run ${run}/${RUNS} ${fmt(ms)} ms (load ${loadavg()[0].toFixed(2)})`);
+        await sleep(200);
+      }
+    }
+  } finally {
+    await browser?.close();
+    await cluster.stop();
+  }
+  const loadAfter = loadavg();
+  const headlines: Headline[] = Object.entries(times).map(([name, values]) => ({
+    name: `dashboard time to content: ${name} (${nodes} nodes, ${jobs} jobs)`,
+    unit: 'ms',
+    median: median(values),
+    goal: { op: '<=', value: GOAL_MS },
+    note: `median of ${values.length} loads in chromium (${values.map((v) => fmt(v)).join(', ')}); load average ${loadBefore[0].toFixed(2)} → ${loadAfter[0].toFixed(2)}`,
+  }));
+  return { headlines, details: { nodes, jobs, runs: RUNS, times, loadavgBefore: loadBefore, loadavgAfter: loadAfter } };
+}
+
+if (isMain(import.meta.url)) {
+  runBench(BENCH, () => measureBench(BENCH, runDashboardRender));
+}

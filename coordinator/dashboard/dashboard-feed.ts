@@ -1,0 +1,118 @@
+/**
+ * What GET /api/stream sends, computed once per coordinator for all its open pages and only while
+ * one is open: the overview and the nodes every STREAM_SNAPSHOT_MS, and every STREAM_JOB_MS a `job`
+ * for each job whose event log in Redis moved (whichever coordinator runs it) or that ended. Its cost
+ * does not grow with the pages open, nor with a job's events: one look at each unfinished job's log
+ * (its last id) per tick. A page that reads slower than it is sent to skips snapshots meanwhile.
+ */
+import { STREAM_JOB_MS, STREAM_SNAPSHOT_MS, type JobSummary, type StreamEventName, type StreamEvents } from '../../shared/dashboard/api-types.js';
+import { errorMessage } from '../../shared/errors.js';
+import { toJobSummary } from './dashboard-views.js';
+import type { DashboardDeps } from './dashboard-deps.js';
+import { nodesNow } from './node-routes.js';
+import { overview } from './overview.js';
+import type { SseStream } from './sse-stream.js';
+
+export interface FeedTiming {
+  snapshotMs: number;
+  jobMs: number;
+}
+
+export class DashboardFeed {
+  private readonly clients = new Set<SseStream>();
+  private timers: NodeJS.Timeout[] = [];
+  /** Unfinished jobs seen, with the last event id of each. */
+  private readonly watched = new Map<string, string>();
+  private ticking = { snapshot: false, jobs: false };
+
+  constructor(
+    private readonly deps: Pick<DashboardDeps, 'store' | 'runner' | 'table' | 'samples' | 'log'>,
+    private readonly timing: FeedTiming = { snapshotMs: STREAM_SNAPSHOT_MS, jobMs: STREAM_JOB_MS },
+  ) {}
+
+  get subscribers(): number {
+    return this.clients.size;
+  }
+
+  /** Adds a page; it gets the snapshots at once. Removed when its stream closes. */
+  subscribe(client: SseStream): void {
+    this.clients.add(client);
+    client.closed.addEventListener('abort', () => this.unsubscribe(client), { once: true });
+    if (this.clients.size === 1) this.start();
+    void this.snapshot([client]);
+  }
+
+  private unsubscribe(client: SseStream): void {
+    this.clients.delete(client);
+    if (this.clients.size === 0) this.stop();
+  }
+
+  private start(): void {
+    const every = (ms: number, tick: () => Promise<void>): void => {
+      const timer = setInterval(() => void tick(), ms);
+      timer.unref();
+      this.timers.push(timer);
+    };
+    every(this.timing.snapshotMs, () => this.snapshot([...this.clients]));
+    every(this.timing.jobMs, () => this.jobsTick());
+  }
+
+  stop(): void {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    this.watched.clear();
+  }
+
+  /** Ends every page's stream (the server is stopping). */
+  close(): void {
+    for (const client of this.clients) client.end();
+    this.clients.clear();
+    this.stop();
+  }
+
+  private broadcast<E extends StreamEventName>(clients: Iterable<SseStream>, event: E, data: StreamEvents[E], skipWhenCongested: boolean): void {
+    for (const client of clients) if (!(skipWhenCongested && client.congested)) client.send(event, data);
+  }
+
+  private async snapshot(clients: SseStream[]): Promise<void> {
+    if (this.ticking.snapshot || clients.length === 0) return;
+    this.ticking.snapshot = true;
+    try {
+      const [overviewNow, nodes] = await Promise.all([overview(this.deps), nodesNow(this.deps)]);
+      this.broadcast(clients, 'overview', overviewNow, true);
+      this.broadcast(clients, 'nodes', nodes, true);
+    } catch (error) {
+      this.deps.log.debug({ err: errorMessage(error) }, 'dashboard snapshot not sent');
+    } finally {
+      this.ticking.snapshot = false;
+    }
+  }
+
+  private async summary(jobId: string): Promise<JobSummary | undefined> {
+    const job = await this.deps.store.get(jobId);
+    return job && toJobSummary(await this.deps.store.describe(job, this.deps.runner.liveSnapshot(jobId)));
+  }
+
+  private async jobsTick(): Promise<void> {
+    if (this.ticking.jobs || this.clients.size === 0) return;
+    this.ticking.jobs = true;
+    try {
+      const { store, runner } = this.deps;
+      const ids = new Set(await store.queue.getRanges(['active', 'waiting', 'prioritized'], 0, -1));
+      const ended = [...this.watched.keys()].filter((id) => !ids.has(id));
+      const unfinished = [...ids];
+      const lastIds = await Promise.all(unfinished.map((id) => runner.hub.lastId(id)));
+      const changed = unfinished.filter((id, i) => this.watched.get(id) !== lastIds[i]);
+      unfinished.forEach((id, i) => this.watched.set(id, lastIds[i]));
+      for (const id of ended) this.watched.delete(id);
+      for (const id of [...changed, ...ended]) {
+        const summary = await this.summary(id);
+        if (summary) this.broadcast(this.clients, 'job', summary, false);
+      }
+    } catch (error) {
+      this.deps.log.debug({ err: errorMessage(error) }, 'dashboard job updates not sent');
+    } finally {
+      this.ticking.jobs = false;
+    }
+  }
+}

@@ -1,0 +1,109 @@
+/**
+ * A job's partition timeline from its event log (pure): one bar per attempt of a partition, on a
+ * lane (node, slot) — like Dask's task stream. An attempt starts with PARTITION_STARTED and ends with
+ * PARTITION_FINISHED (completed), PARTITION_RETRIED (retried, or failover when its node was found
+ * gone), or the job's end (failed for the partition the job failed on, else cancelled). A second
+ * STARTED of the job (another coordinator took it over) ends the attempts still open as failovers.
+ */
+import type { TimelineAttempt, TimelineOutcome, TimelineResponse } from '../../shared/dashboard/api-types.js';
+
+/** What the derivation reads of an event (a JobEvent as logged). */
+export interface TimelineEvent {
+  type: string;
+  timeMs: number;
+  partition: number;
+  nodeId?: string;
+  attempt?: number;
+  message?: string;
+  failover?: boolean;
+  progress?: { partitionsReused?: number; partitionsRecovered?: number } | null;
+}
+
+/** The message of an attempt ended by a takeover. */
+export const TAKEN_OVER = 'its coordinator stopped: the job was taken over by another';
+
+type Open = Omit<TimelineAttempt, 'slot' | 'endMs' | 'outcome' | 'message'>;
+
+/** The partition a job's failure names ("partition 3 failed: …"), or -1. */
+function failedPartition(message: string | undefined): number {
+  const match = /\bpartition (\d+) failed\b/.exec(message ?? '');
+  return match ? Number(match[1]) : -1;
+}
+
+/** Lanes: on each node, an attempt takes the lowest slot free at its start (a running one holds its slot for ever). */
+function assignSlots(attempts: Array<Omit<TimelineAttempt, 'slot'>>): TimelineAttempt[] {
+  const order = attempts.map((attempt, index) => ({ attempt, index })).sort((a, b) => a.attempt.startMs - b.attempt.startMs || a.index - b.index);
+  const busyUntil = new Map<string, number[]>();
+  const placed: TimelineAttempt[] = new Array(attempts.length);
+  for (const { attempt, index } of order) {
+    const lanes = busyUntil.get(attempt.nodeId) ?? [];
+    busyUntil.set(attempt.nodeId, lanes);
+    let slot = lanes.findIndex((until) => until <= attempt.startMs);
+    if (slot < 0) slot = lanes.push(0) - 1;
+    lanes[slot] = attempt.outcome === 'running' ? Number.POSITIVE_INFINITY : attempt.endMs;
+    placed[index] = { ...attempt, slot };
+  }
+  return placed;
+}
+
+export function deriveTimeline(jobId: string, events: readonly TimelineEvent[], nowMs: number): TimelineResponse {
+  const open = new Map<number, Open>();
+  const ended: Array<Omit<TimelineAttempt, 'slot'>> = [];
+  let reused = 0;
+  let recovered = 0;
+  let started = false;
+  let endedAt = 0;
+  const close = (partition: number, endMs: number, outcome: TimelineOutcome, message = ''): void => {
+    const attempt = open.get(partition);
+    if (!attempt) return;
+    open.delete(partition);
+    ended.push({ ...attempt, endMs: Math.max(endMs, attempt.startMs), outcome, message });
+  };
+  const closeAll = (endMs: number, outcomeOf: (partition: number) => TimelineOutcome, message: string): void => {
+    for (const partition of [...open.keys()]) close(partition, endMs, outcomeOf(partition), message);
+  };
+  for (const event of events) {
+    if (event.progress) {
+      reused = event.progress.partitionsReused ?? reused;
+      recovered = event.progress.partitionsRecovered ?? recovered;
+    }
+    switch (event.type) {
+      case 'JOB_EVENT_TYPE_STARTED':
+        if (started) closeAll(event.timeMs, () => 'failover', TAKEN_OVER);
+        started = true;
+        break;
+      case 'JOB_EVENT_TYPE_PARTITION_STARTED':
+        // Still open: its coordinator died before saying how it ended, and the partition runs again.
+        close(event.partition, event.timeMs, 'failover', TAKEN_OVER);
+        open.set(event.partition, { partition: event.partition, attempt: event.attempt ?? 1, nodeId: event.nodeId ?? '', startMs: event.timeMs });
+        break;
+      case 'JOB_EVENT_TYPE_PARTITION_FINISHED':
+        close(event.partition, event.timeMs, 'completed');
+        break;
+      case 'JOB_EVENT_TYPE_PARTITION_RETRIED':
+        close(event.partition, event.timeMs, event.failover ? 'failover' : 'retried', event.message ?? '');
+        break;
+      case 'JOB_EVENT_TYPE_FAILED': {
+        const culprit = failedPartition(event.message);
+        closeAll(event.timeMs, (partition) => (partition === culprit ? 'failed' : 'cancelled'), event.message ?? '');
+        endedAt = event.timeMs;
+        break;
+      }
+      case 'JOB_EVENT_TYPE_CANCELLED':
+      case 'JOB_EVENT_TYPE_COMPLETED':
+        closeAll(event.timeMs, () => 'cancelled', event.message ?? '');
+        endedAt = event.timeMs;
+        break;
+      default:
+    }
+  }
+  const running = [...open.values()].map((attempt) => ({ ...attempt, endMs: 0, outcome: 'running' as const, message: '' }));
+  const attempts = assignSlots([...ended, ...running]).sort((a, b) => a.startMs - b.startMs || a.partition - b.partition);
+  const lanes = [...new Map(attempts.map((a) => [`${a.nodeId}\u0000${a.slot}`, { nodeId: a.nodeId, slot: a.slot }])).values()].sort(
+    (a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.slot - b.slot),
+  );
+  const startMs = attempts.length > 0 ? attempts[0].startMs : 0;
+  const lastEnd = attempts.reduce((latest, a) => Math.max(latest, a.endMs), 0);
+  const endMs = attempts.length === 0 ? 0 : running.length > 0 ? nowMs : Math.max(lastEnd, endedAt);
+  return { jobId, lanes, attempts, startMs, endMs, partitionsReused: reused, partitionsRecovered: recovered };
+}
