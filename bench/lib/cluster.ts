@@ -86,12 +86,13 @@ export function checkNoopResult(job: Job__Output, partitions: number): void {
 
 /**
  * Runs one noop job of n partitions on the cluster (no cache), checks its result, and returns its
- * partitions per second from the first PARTITION_STARTED to COMPLETED.
+ * partitions per second from the first PARTITION_STARTED to COMPLETED. `onSubmitted` learns the job's id first.
  */
-export async function runNoopJob(cluster: LocalCluster, partitions: number): Promise<{ job: Job__Output; rate: number }> {
+export async function runNoopJob(cluster: LocalCluster, partitions: number, onSubmitted?: (jobId: string) => void): Promise<{ job: Job__Output; rate: number }> {
   const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
   try {
     const { jobId } = await connection.submitJob({ spec: { noop: { partitions } }, noCache: true });
+    onSubmitted?.(jobId);
     let firstStart = 0;
     let completed = 0;
     const { job } = await watchToEnd(connection, jobId, {
