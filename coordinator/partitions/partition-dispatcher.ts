@@ -27,6 +27,8 @@ export interface PartitionContinuation {
 
 /** The job-side receiver of a partition's fate. One per job, shared by its partitions. */
 export interface PartitionListener {
+  /** The attempt was sent to the node (it may still refuse it); before started. */
+  dispatched?(task: PartitionTask, node: NodeRecord, attempt: number): void;
   /** The agent accepted the attempt (its first heartbeat): the partition runs there. A refused one never starts. */
   started(task: PartitionTask, node: NodeRecord, attempt: number): void;
   /** The attempt started on this node is over, whatever its outcome (always before the calls below; only after started). */
@@ -261,6 +263,7 @@ export class PartitionDispatcher {
     this.running.add(task);
     this.observer.dispatched(task.job.kind, now - (task.queuedAt ?? now));
     this.log.debug({ job: task.job.jobId, partition: task.index, node: node.id, attempt }, 'partition dispatched');
+    task.job.listener.dispatched?.(task, node, attempt);
 
     call.on('data', (event: PartitionEvent__Output) => {
       // A job whose lock this coordinator lost is fenced here, before its answer is taken in.
