@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue, parseIntegerIn, parseJobStatus } from '../flag-parsers.js';
-import { renderJobsTable } from '../render/job-tables.js';
+import { renderJobsTable } from '../render/jobs-table.js';
 import { LIST_JOBS_DEFAULT, LIST_JOBS_MAX } from '../../shared/api-limits.js';
 import { commandDescription } from '../command-list.js';
 
