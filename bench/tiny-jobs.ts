@@ -43,13 +43,20 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
       const submitMs: number[] = [];
       /** COMPLETED received − the job's finishedAtMs (coordinator clock, same machine). */
       const afterFinishMs: number[] = [];
+      /** Late watches ended by the periodic status check rather than by reading the COMPLETED event (the watch race). */
+      let endedByStatusCheck = 0;
       for (let i = 0; i < jobs; i++) {
         const t0 = performance.now();
         const { jobId } = await connection.submitJob({ spec: { noop: { partitions: 1, workMs: 0 } } });
         submitMs.push(performance.now() - t0);
-        const { job } = await watchToEnd(connection, jobId, { timeoutMs: 30_000 });
+        const { job, events } = await watchToEnd(connection, jobId, { timeoutMs: 30_000 });
         totalMs.push(performance.now() - t0);
-        afterFinishMs.push(Date.now() - Number(job.finishedAtMs));
+        const after = Date.now() - Number(job.finishedAtMs);
+        afterFinishMs.push(after);
+        // A COMPLETED read from the log has an id of its own; one made by the watch's periodic status
+        // check (the job's end not seen in the log) repeats the id of the event before it.
+        const last = events.at(-1);
+        if (after > LATE_MS && events.length > 1 && last?.eventId === events.at(-2)?.eventId) endedByStatusCheck++;
         checkNoopResult(job, 1);
         if ((i + 1) % 200 === 0) logProgress(BENCH, `${i + 1}/${jobs} jobs`);
       }
@@ -67,10 +74,10 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
           baselineLabel: 'a bare GetJob round trip to the same coordinator',
           ratio: total.p50 / getJob.p50,
           goal: { op: '<=', value: 5 },
-          note: `p99 ${fmtMs(total.p99)} (goal ≤ 20 ms), max ${fmtMs(total.max)}; SubmitJob alone p50 ${fmtMs(submit.p50)}; ${late} of ${jobs} watches ended > ${LATE_MS} ms after the job; load ${fmt(load)}`,
+          note: `p99 ${fmtMs(total.p99)} (goal ≤ 20 ms), max ${fmtMs(total.max)}; SubmitJob alone p50 ${fmtMs(submit.p50)}; ${late} of ${jobs} watches ended > ${LATE_MS} ms after the job (${endedByStatusCheck} of them by the status check: the watch race); load ${fmt(load)}`,
         },
       ];
-      return { headlines, details: { jobs, load, total, submit, getJob, late, afterFinish: summarize(afterFinishMs) } };
+      return { headlines, details: { jobs, load, total, submit, getJob, late, endedByStatusCheck, afterFinish: summarize(afterFinishMs) } };
     } finally {
       connection.close();
     }
