@@ -7,7 +7,7 @@
  *     (coordinator, agents, Redis, Consul, this process) from /proc.
  * (b) The coordinator's own overhead per partition, in this process: NodeDiscovery + NodeTable +
  *     NodeStatusProber + PartitionDispatcher against the same Consul and agents, fed 20,000 noop
- *     partition tasks; started → finished round trip per partition (16 in flight, and one at a
+ *     partition tasks; dispatched → finished round trip per partition (16 in flight, and one at a
  *     time), this process's CPU per partition. Baseline in the same run: a bare GetStatus unary
  *     round trip to the same agents, one at a time and 16 in flight (8 per agent). 3 rounds, each
  *     measuring the baseline right before the dispatcher; medians over the rounds.
@@ -136,7 +136,7 @@ async function endToEndRun(cluster: LocalCluster, run: number, partitions: numbe
 // ---------------------------------------------------------------- (b) in process
 
 interface BatchOutcome {
-  /** started → finished per partition (last attempt), ms. */
+  /** dispatched → finished per partition (last attempt), ms. */
   roundTripMs: Float64Array;
   wallMs: number;
   cpuUs: number;
@@ -160,9 +160,11 @@ function dispatchBatch(dispatcher: PartitionDispatcher, n: number): Promise<Batc
     let cpu0: NodeJS.CpuUsage;
     let wall0 = 0;
     const listener: PartitionListener = {
-      started(task) {
+      // Sent, not accepted (started): the round trip from the coordinator's side.
+      dispatched(task) {
         startedAt[task.index] = performance.now();
       },
+      started() {},
       ended() {},
       progressed() {},
       retried() {

@@ -33,6 +33,8 @@ interface BenchEntry {
 
 const BENCHES: BenchEntry[] = [
   { name: 'dispatch', file: 'dispatch.js', aliases: [], timeoutMs: 15 * 60_000 },
+  { name: 'tiny-jobs', file: 'tiny-jobs.js', aliases: ['tiny'], timeoutMs: 10 * 60_000 },
+  { name: 'cli-startup', file: 'cli-startup.js', aliases: ['cli'], timeoutMs: 5 * 60_000 },
   { name: 'auth-cost', file: 'auth-cost.js', aliases: ['auth'], timeoutMs: 10 * 60_000 },
   { name: 'metrics-cost', file: 'metrics-cost.js', aliases: ['metrics'], timeoutMs: 10 * 60_000 },
   { name: 'dashboard-cost', file: 'dashboard-cost.js', aliases: ['dashboard'], timeoutMs: 15 * 60_000 },

@@ -1,7 +1,4 @@
 import { CommanderError } from 'commander';
-import { ConnectionSetupError } from '../shared/client/coordinator-connection.js';
-import { CoordinatorError } from '../shared/client/coordinator-error.js';
-import { JobWatchLostError } from '../shared/client/job-watcher.js';
 
 /** Exit codes of the quantgrid CLI. */
 export const EXIT = {
@@ -34,38 +31,13 @@ export class UsageError extends CliError {
   }
 }
 
-/**
- * The CLI's view of a failure of the client library (shared/client/): a failed call to the coordinator
- * or a lost watch is exit 1, connection options that do not work (TLS files) are bad flags (exit 2).
- * Anything else passes through.
- */
-export function asCliError(error: unknown): unknown {
-  if (error instanceof CoordinatorError || error instanceof JobWatchLostError) return new CliError(error.message, EXIT.FAILURE);
-  if (error instanceof ConnectionSetupError) return new UsageError(error.message);
-  return error;
-}
-
 /** commander's "error: …" text (possibly several lines, with a suggestion) as the CLI's one line. */
 export function commanderErrorLine(text: string): string {
   return `quantgrid: ${text.trim().replace(/^error:\s*/, '').replace(/\s*\n\s*/g, ' ')}\n`;
 }
 
-/**
- * Prints what a run threw as one line on stderr (commander has printed its own already) and returns
- * the exit code. Only unexpected errors show a stack trace, and only with QUANTGRID_DEBUG set.
- */
-export function reportError(thrown: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
-  const error = asCliError(thrown);
-  if (error instanceof CommanderError) {
-    if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version') return EXIT.OK;
-    return EXIT.USAGE;
-  }
-  if (error instanceof CliError) {
-    stderr.write(`quantgrid: ${error.message}\n`);
-    return error.exitCode;
-  }
-  const message = error instanceof Error ? error.message : String(error);
-  const detail = process.env.QUANTGRID_DEBUG && error instanceof Error ? `\n${error.stack}` : '';
-  stderr.write(`quantgrid: unexpected error: ${message}${detail}\n`);
-  return EXIT.FAILURE;
+/** The exit code of commander's own outcome (help or version shown: 0; a usage error it printed: 2), undefined for anything else. */
+export function commanderExitCode(error: unknown): number | undefined {
+  if (!(error instanceof CommanderError)) return undefined;
+  return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' ? EXIT.OK : EXIT.USAGE;
 }

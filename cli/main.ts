@@ -1,20 +1,9 @@
 #!/usr/bin/env node
-import { Command } from 'commander';
+import { Command, Help } from 'commander';
 import { QUANTGRID_VERSION } from '../shared/version.js';
-import { commanderErrorLine, EXIT, reportError, UsageError } from './cli-error.js';
-import { addGlobalOptions } from './command-context.js';
-import { registerAuditCommand } from './commands/audit.js';
-import { registerCancelCommand } from './commands/cancel.js';
-import { registerClusterCommand } from './commands/cluster.js';
-import { registerDataCommand } from './commands/data.js';
-import { registerScheduleCommand } from './commands/schedule.js';
-import { registerJobCommand } from './commands/job.js';
-import { registerJobsCommand } from './commands/jobs.js';
-import { registerLogsCommand } from './commands/logs.js';
-import { registerNodesCommand } from './commands/nodes.js';
-import { registerStrategyCommand } from './commands/strategy.js';
-import { registerSubmitCommand } from './commands/submit.js';
-import { registerTokenCommand } from './commands/token.js';
+import { commanderErrorLine, commanderExitCode, EXIT, UsageError } from './cli-error.js';
+import { COMMANDS, requestedCommand, type CommandEntry } from './command-list.js';
+import { addGlobalOptions } from './global-options.js';
 
 function buildProgram(): Command {
   // Settings made here are inherited by every command created afterwards.
@@ -37,24 +26,26 @@ Examples:
   $ quantgrid --coordinator 10.0.0.5:7000 job 4f1c2a --watch`,
     );
   addGlobalOptions(program);
-  registerSubmitCommand(program);
-  registerJobsCommand(program);
-  registerJobCommand(program);
-  registerLogsCommand(program);
-  registerCancelCommand(program);
-  registerNodesCommand(program);
-  registerDataCommand(program);
-  registerStrategyCommand(program);
-  registerScheduleCommand(program);
-  registerTokenCommand(program);
-  registerAuditCommand(program);
-  registerClusterCommand(program);
+  return program;
+}
+
+/**
+ * Every top-level command, in the order of COMMANDS: the one the arguments run is loaded and
+ * defined in full; the others are only a name and a description for `quantgrid --help`.
+ */
+async function addCommands(program: Command, wanted: CommandEntry | undefined): Promise<void> {
+  const listed = new Map<Command, CommandEntry>();
+  for (const entry of COMMANDS) {
+    if (entry === wanted) (await entry.register())(program);
+    else listed.set(program.command(entry.name).description(entry.description), entry);
+  }
+  const help = new Help();
+  program.configureHelp({ showGlobalOptions: true, subcommandTerm: (command) => listed.get(command)?.term ?? help.subcommandTerm(command) });
   // Reached only when no command matched (set last: commands created before do not inherit it).
   program.allowExcessArguments().action((_options: unknown, command: Command) => {
     const name = command.args[0];
     throw new UsageError(name === undefined ? 'missing command (see quantgrid --help)' : `unknown command '${name}' (see quantgrid --help)`);
   });
-  return program;
 }
 
 // Output piped into a reader that stopped early (| head): stop quietly.
@@ -64,9 +55,12 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
 });
 
 try {
-  await buildProgram().parseAsync(process.argv);
+  const program = buildProgram();
+  await addCommands(program, requestedCommand(program, process.argv.slice(2)));
+  await program.parseAsync(process.argv);
 } catch (error) {
-  process.exitCode = reportError(error);
+  // Help, version and commander's usage errors need nothing more; the rest is told by report-error.ts (which loads the client library).
+  process.exitCode = commanderExitCode(error) ?? (await import('./report-error.js')).reportError(error);
 }
 // Everything is closed by now; should a library still hold the event loop, do not hang on it.
 setTimeout(() => process.exit(), 2000).unref();

@@ -99,7 +99,7 @@ async function main(): Promise<void> {
   const apiRedis = duplicateRedis(redis, log, 'api', { maxRetriesPerRequest: 1 });
   const hub = new JobEventLog(duplicateRedis(redis, log, 'event log'), config.queuePrefix, retention.age, log, apiRedis);
   const strategies = new StrategyStore(apiRedis, config.queuePrefix);
-  const store = new JobStore(apiRedis, config.queuePrefix, retention);
+  const store = new JobStore(apiRedis, config.queuePrefix, retention, log);
   const metrics: CoordinatorMetrics = new CoordinatorMetrics({
     table,
     queuedPartitions: () => dispatcher.queuedCount,

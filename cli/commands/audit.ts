@@ -5,6 +5,7 @@ import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue, parseIntegerIn } from '../flag-parsers.js';
 import { formatTimestamp } from '../render/format.js';
 import { renderTable } from '../render/table.js';
+import { commandDescription } from '../command-list.js';
 
 
 async function run(context: CommandContext, flags: { user?: string; limit: string }): Promise<number> {
@@ -21,7 +22,7 @@ async function run(context: CommandContext, flags: { user?: string; limit: strin
 export function registerAuditCommand(program: Command): void {
   program
     .command('audit')
-    .description('who submitted, cancelled, imported, scheduled, created or revoked what, and when (admin)')
+    .description(commandDescription('audit'))
     .option('--user <user>', 'only what this user did')
     .option('--limit <n>', `most entries, newest first (at most ${LIST_AUDIT_MAX})`, String(LIST_AUDIT_DEFAULT))
     .addHelpText(

@@ -3,6 +3,7 @@ import { isTerminalStatus } from '../../shared/job-status.js';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { statusName } from '../render/format.js';
+import { commandDescription } from '../command-list.js';
 
 async function run(context: CommandContext, _flags: unknown, [jobId]: string[]): Promise<number> {
   const job = await context.connection.cancelJob(jobId);
@@ -17,7 +18,7 @@ async function run(context: CommandContext, _flags: unknown, [jobId]: string[]):
 export function registerCancelCommand(program: Command): void {
   program
     .command('cancel')
-    .description('cancel a job: queued partitions are dropped, running ones stopped')
+    .description(commandDescription('cancel'))
     .argument('<id>', 'job id')
     .addHelpText(
       'after',

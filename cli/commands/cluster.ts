@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
 import { CliError, EXIT } from '../cli-error.js';
+import { commandDescription } from '../command-list.js';
 
 async function init(file: string): Promise<number> {
   try {
@@ -24,7 +25,7 @@ async function init(file: string): Promise<number> {
 
 /** `quantgrid cluster init`: a new cluster secret (no coordinator needed). */
 export function registerClusterCommand(program: Command): void {
-  const cluster = program.command('cluster').description('set up a cluster: init writes a new cluster secret');
+  const cluster = program.command('cluster').description(commandDescription('cluster'));
   cluster
     .command('init')
     .description('write a new cluster secret file (mode 0600) shared by coordinators and agents, and say how to distribute it')

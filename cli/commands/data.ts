@@ -5,6 +5,7 @@ import { registerDataImportCommand } from './data-import.js';
 import { registerDataLsCommand } from './data-ls.js';
 import { registerDataRmCommand } from './data-rm.js';
 import { registerDataTagCommand } from './data-tag.js';
+import { commandDescription } from '../command-list.js';
 
 const SUBCOMMANDS = 'import, append, tag, ls, rm';
 
@@ -12,7 +13,7 @@ const SUBCOMMANDS = 'import, append, tag, ls, rm';
 export function registerDataCommand(program: Command): void {
   const data = program
     .command('data')
-    .description('market data stored in the cluster: import OHLCV files, append newer bars (versions), tag, list and remove datasets')
+    .description(commandDescription('data'))
     .addHelpText(
       'after',
       `

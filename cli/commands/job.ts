@@ -7,6 +7,7 @@ import { statusName } from '../render/format.js';
 import { renderJobDetails } from '../render/job-tables.js';
 import { allCliKinds, cliKindByName } from '../kinds/index.js';
 import { parseResultJson, renderResult } from '../render/result-tables.js';
+import { commandDescription } from '../command-list.js';
 
 /** Checks the flags before anything is sent: --csv is its own output format. */
 export function checkJobFlags(flags: { watch?: boolean; csv?: boolean }, json: boolean): void {
@@ -45,7 +46,7 @@ async function run(context: CommandContext, flags: { watch?: boolean; csv?: bool
 export function registerJobCommand(program: Command): void {
   program
     .command('job')
-    .description('show a job: status, progress, error and its result as tables')
+    .description(commandDescription('job'))
     .argument('<id>', 'job id (as printed by submit and listed by `quantgrid jobs`)')
     .option('--watch', 'follow the job live until it ends (exit 0 only if it completed, 1 if it failed or was cancelled)')
     .option('--csv', 'print a backtest\'s full table (submitted with --full-table), else its top rows, as CSV with a header')

@@ -2,8 +2,9 @@ import type { Command } from 'commander';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue, parseIntegerIn, parseJobStatus } from '../flag-parsers.js';
-import { renderJobsTable } from '../render/job-tables.js';
+import { renderJobsTable } from '../render/jobs-table.js';
 import { LIST_JOBS_DEFAULT, LIST_JOBS_MAX } from '../../shared/api-limits.js';
+import { commandDescription } from '../command-list.js';
 
 async function run(context: CommandContext, flags: { status?: string; limit: string; mine?: boolean }): Promise<number> {
   const status = flags.status === undefined ? 'JOB_STATUS_UNSPECIFIED' : flagValue('--status', flags.status, parseJobStatus);
@@ -19,7 +20,7 @@ async function run(context: CommandContext, flags: { status?: string; limit: str
 export function registerJobsCommand(program: Command): void {
   program
     .command('jobs')
-    .description('list recent jobs: id, kind, owner, status, progress, age, duration')
+    .description(commandDescription('jobs'))
     .option('--status <status>', 'only jobs in this state: queued, waiting, running, completed, failed, cancelled')
     .option('--limit <n>', `most jobs to list (at most ${LIST_JOBS_MAX})`, String(LIST_JOBS_DEFAULT))
     .option('--mine', 'only my jobs (those of the token\'s user)')

@@ -4,6 +4,7 @@ import { EXIT, UsageError } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue, parseIntegerIn } from '../flag-parsers.js';
 import { renderLogLine } from '../render/log-lines.js';
+import { commandDescription } from '../command-list.js';
 
 async function run(context: CommandContext, flags: { follow?: boolean; after?: string; limit?: string }, [jobId]: string[]): Promise<number> {
   const limit = flags.limit === undefined ? 0 : flagValue('--limit', flags.limit, parseIntegerIn(1, MAX_JOB_LOG_LINES));
@@ -30,7 +31,7 @@ async function run(context: CommandContext, flags: { follow?: boolean; after?: s
 export function registerLogsCommand(program: Command): void {
   program
     .command('logs')
-    .description("print a job's log: what its partitions reported (warnings, errors with stack traces, node and attempt) and what the coordinator decided (plan, retries, quarantines, cancellation)")
+    .description(commandDescription('logs'))
     .argument('<id>', 'job id')
     .option('-f, --follow', 'keep printing new lines until the job ends (Ctrl-C stops following, not the job)')
     .option('--after <line-id>', 'only the lines after this one (an id from --json output)')

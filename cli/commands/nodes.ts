@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { renderNodesTable } from '../render/node-table.js';
+import { commandDescription } from '../command-list.js';
 
 async function run(context: CommandContext): Promise<number> {
   const response = await context.connection.listNodes();
@@ -14,7 +15,7 @@ async function run(context: CommandContext): Promise<number> {
 export function registerNodesCommand(program: Command): void {
   program
     .command('nodes')
-    .description('list the compute nodes: state, slots, hardware, load, round-trip time and score')
+    .description(commandDescription('nodes'))
     .addHelpText(
       'after',
       `

@@ -3,6 +3,7 @@ import { UsageError } from '../cli-error.js';
 import { registerScheduleAddCommand } from './schedule-add.js';
 import { registerScheduleChangeCommands } from './schedule-change.js';
 import { registerScheduleLsCommand } from './schedule-ls.js';
+import { commandDescription } from '../command-list.js';
 
 const SUBCOMMANDS = 'add, ls, rm, pause, resume, run-now';
 
@@ -10,7 +11,7 @@ const SUBCOMMANDS = 'add, ls, rm, pause, resume, run-now';
 export function registerScheduleCommand(program: Command): void {
   const schedule = program
     .command('schedule')
-    .description('jobs the cluster submits on a cron (the nightly backtest): add, ls, rm, pause, resume, run-now')
+    .description(commandDescription('schedule'))
     .addHelpText(
       'after',
       `

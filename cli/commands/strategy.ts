@@ -4,12 +4,13 @@ import { registerStrategyLsCommand } from './strategy-ls.js';
 import { registerStrategyPushCommand } from './strategy-push.js';
 import { registerStrategyRmCommand } from './strategy-rm.js';
 import { registerStrategyShowCommand } from './strategy-show.js';
+import { commandDescription } from '../command-list.js';
 
 /** `quantgrid strategy <push|ls|show|rm>`: users' own strategies (docs/strategies.md). */
 export function registerStrategyCommand(program: Command): void {
   const strategy = program
     .command('strategy')
-    .description("your own strategies: push a file written on quantgrid/strategy, list, show, remove; run with submit backtest --strategy NAME")
+    .description(commandDescription('strategy'))
     .addHelpText(
       'after',
       `

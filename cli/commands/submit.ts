@@ -4,6 +4,7 @@ import { commandAction, type CommandContext } from '../command-context.js';
 import type { AnyCliKind } from '../kinds/cli-kind.js';
 import { allCliKinds, kindNamesText } from '../kinds/index.js';
 import { addSubmitOptions, newRequestId, submitJob } from '../submit-job.js';
+import { commandDescription } from '../command-list.js';
 
 /** `quantgrid submit <kind>` of one kind: its flags (cli/kinds/<kind>.ts), then the common ones. */
 export function registerSubmitKindCommand(submit: Command, cli: AnyCliKind): Command {
@@ -24,7 +25,7 @@ export function registerSubmitCommand(program: Command): void {
   const kinds = allCliKinds();
   const submit = program
     .command('submit')
-    .description('submit a job to the cluster (prints its id, or follows it with --watch)')
+    .description(commandDescription('submit'))
     .addHelpText('after', `\nExamples:\n${kinds.map((cli) => `  $ ${cli.example}`).join('\n')}`);
   for (const cli of kinds) registerSubmitKindCommand(submit, cli);
   // Reached only when no kind matched (set last: the kinds do not inherit it).

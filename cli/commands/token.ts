@@ -7,8 +7,8 @@ import { flagValue } from '../flag-parsers.js';
 import { formatTimestamp } from '../render/format.js';
 import { renderTable } from '../render/table.js';
 import { userTokenFile } from '../token-source.js';
+import { commandDescription, TOKEN_SUBCOMMANDS } from '../command-list.js';
 
-const SUBCOMMANDS = 'create, ls, revoke, whoami';
 
 function parseRole(text: string): string {
   if (!(ROLES as readonly string[]).includes(text)) throw new Error(`"${text}" is not a role (one of: ${ROLES.join(', ')})`);
@@ -69,7 +69,7 @@ async function whoami(context: CommandContext): Promise<number> {
 export function registerTokenCommand(program: Command): void {
   const token = program
     .command('token')
-    .description(`API tokens: ${SUBCOMMANDS}`)
+    .description(commandDescription('token'))
     .addHelpText(
       'after',
       `
@@ -99,6 +99,6 @@ Examples:
   token.command('whoami').description('the user and role of the token this CLI sends').action(commandAction(whoami));
   token.allowExcessArguments().action((_options: unknown, command: Command) => {
     const name = command.args[0];
-    throw new UsageError(name === undefined ? `token needs a subcommand: ${SUBCOMMANDS}` : `unknown token subcommand '${name}' (one of: ${SUBCOMMANDS})`);
+    throw new UsageError(name === undefined ? `token needs a subcommand: ${TOKEN_SUBCOMMANDS}` : `unknown token subcommand '${name}' (one of: ${TOKEN_SUBCOMMANDS})`);
   });
 }

@@ -16,6 +16,9 @@ import { findPreviousRun, type DatasetLineage } from './previous-run.js';
 
 export class JobCancelled extends Error {}
 
+/** This coordinator lost the job's lock (job-lease.ts): it stopped running the job, which another coordinator takes over. */
+export class JobFenced extends Error {}
+
 export interface JobRunnerOptions {
   partitionsPerSlot: number;
 }
@@ -31,7 +34,7 @@ export interface RunnerContinuation {
  * task kind, hands them to the dispatcher, and merges the partial results.
  */
 export class JobRunner {
-  private readonly executions = new Map<string, { execution: JobExecution; cancel: () => void }>();
+  private readonly executions = new Map<string, { execution: JobExecution; cancel: () => void; fence: (reason: string) => void }>();
 
   constructor(
     private readonly table: NodeTable,
@@ -75,10 +78,24 @@ export class JobRunner {
   }
 
   /**
-   * Runs the job to its merged result (JSON). Rejects with JobFailure (a reason for the user)
-   * or JobCancelled. `onProgress` gets throttled snapshots to persist.
+   * Fences a job running here whose lock this coordinator lost: its queued partitions are dropped,
+   * its running ones cancelled on the agents, and nothing more of it is recorded or published here
+   * (its run rejects with JobFenced). False when it does not run here.
    */
-  async run(jobId: string, data: QueuedJobData, onProgress: (snapshot: ProgressSnapshot) => void): Promise<string> {
+  fence(jobId: string, reason: string): boolean {
+    const entry = this.executions.get(jobId);
+    if (!entry) return false;
+    entry.fence(reason);
+    return true;
+  }
+
+  /**
+   * Runs the job to its merged result (JSON). Rejects with JobFailure (a reason for the user),
+   * JobCancelled, or JobFenced. `onProgress` gets throttled snapshots to persist. `owned` says
+   * whether this coordinator still holds the job's lock (asked before each dispatch and answer);
+   * when it says no, the owner calls fence().
+   */
+  async run(jobId: string, data: QueuedJobData, onProgress: (snapshot: ProgressSnapshot) => void, owned?: () => boolean): Promise<string> {
     // The spec was validated on submit (job-submission.ts); it runs as stored.
     const kind = taskKindByName(data.kind);
     if (!kind) throw new JobFailure(`unknown task kind "${data.kind}"`);
@@ -102,7 +119,7 @@ export class JobRunner {
     const execution = new JobExecution(
       jobId,
       this.hub,
-      { jobId, kind: kind.name, specJson, datasetIds: kind.datasets(spec), strategyRefs, requiredCapabilities: required, priority: data.priority, owner: data.owner ?? '', cancelled: false },
+      { jobId, kind: kind.name, specJson, datasetIds: kind.datasets(spec), strategyRefs, requiredCapabilities: required, priority: data.priority, owner: data.owner ?? '', cancelled: false, owned },
       async (index, resultJson, returned) => {
         if (cacheable) this.ledger.cache(cacheHashes[index], resultJson).catch(warn('partition result not cached'));
         // The result is in memory either way: a failed write costs durability (or the next run's
@@ -123,7 +140,16 @@ export class JobRunner {
       execution.fail('cancelled');
       wakeWaiter?.();
     };
-    this.executions.set(jobId, { execution, cancel });
+    let fenced = false;
+    const fence = (reason: string): void => {
+      if (fenced) return;
+      fenced = true;
+      this.log.warn({ job: jobId, reason }, 'lost the job\'s lock: stopped running it here (another coordinator takes it over)');
+      this.dispatcher.cancelJob(execution.dispatchContext);
+      execution.fail('fenced');
+      wakeWaiter?.();
+    };
+    this.executions.set(jobId, { execution, cancel, fence });
     const deadlineAt = data.deadlineAt ?? 0;
     let deadlineTimer: NodeJS.Timeout | undefined;
     if (deadlineAt > 0) {
@@ -138,6 +164,7 @@ export class JobRunner {
       else deadlineTimer = setTimeout(expire, deadlineAt - Date.now());
     }
     const progressTimer = setInterval(() => {
+      if (fenced || (owned && !owned())) return;
       onProgress(execution.snapshot());
       execution.emit('JOB_EVENT_TYPE_PROGRESS');
     }, 500);
@@ -151,7 +178,7 @@ export class JobRunner {
         execution.emit('JOB_EVENT_TYPE_WAITING_FOR_NODES', { message: `no ready node with ${required.join(', ')}` });
         await new Promise<void>((resolve) => {
           const check = (): void => {
-            if (cancelled || deadlineReason || this.table.capableNodes(required).length > 0) {
+            if (cancelled || fenced || deadlineReason || this.table.capableNodes(required).length > 0) {
               this.table.off('changed', check);
               resolve();
             }
@@ -160,6 +187,7 @@ export class JobRunner {
           this.table.on('changed', check);
         });
       }
+      if (fenced) throw new JobFenced();
       if (cancelled) throw new JobCancelled();
       if (deadlineReason) throw new JobFailure(deadlineReason);
 
@@ -232,8 +260,10 @@ export class JobRunner {
       partitions.forEach((partition, index) => {
         if (!known.has(index)) tasks.push({ job: context, index, partition, attempts: 0, running: undefined, settled: false });
       });
+      if (fenced || (owned && !owned())) throw new JobFenced();
       this.dispatcher.submit(tasks);
       await execution.outcome;
+      if (fenced) throw new JobFenced();
       if (cancelled) throw new JobCancelled();
 
       execution.phase = 'merging';
@@ -245,8 +275,10 @@ export class JobRunner {
         const kept = continuation.kind.carry.keep(spec, partials);
         if (kept !== undefined) await continuation.store.carry(runKey, checkpointDataset, kept).catch(warn('carried work not stored'));
       }
+      if (fenced || (owned && !owned())) throw new JobFenced();
       return JSON.stringify(result);
     } catch (error) {
+      if (fenced) throw new JobFenced();
       if (cancelled) throw new JobCancelled();
       if (deadlineReason) throw new JobFailure(deadlineReason);
       if (error instanceof JobFailure) {

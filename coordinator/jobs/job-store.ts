@@ -11,6 +11,8 @@ import {
   type QueuedJobData,
 } from './job-model.js';
 import { isUpcomingOccurrence, scheduledOccurrence } from './scheduled-occurrence.js';
+import type { Logger } from '../../shared/logging.js';
+import { reportConnectionErrors } from '../redis/redis-connection.js';
 
 export const JOB_QUEUE_NAME = 'jobs';
 
@@ -85,8 +87,11 @@ export class JobStore {
     readonly connection: Redis,
     readonly prefix: string,
     readonly retention: Retention = DEFAULT_RETENTION,
+    log?: Logger,
   ) {
     this.queue = new Queue<QueuedJobData, string>(JOB_QUEUE_NAME, { connection, prefix });
+    // Its connection's errors reach it too; with no listener BullMQ prints each one raw on stderr.
+    if (log) reportConnectionErrors(this.queue, log, 'job queue');
     this.cancelKey = `${prefix}:cancel-requests`;
   }
 

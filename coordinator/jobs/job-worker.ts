@@ -1,8 +1,9 @@
-import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
+import { UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { errorMessage, ValidationError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logging.js';
-import { JobCancelled, type JobRunner } from './job-runner.js';
+import { JobCancelled, JobFenced, type JobRunner } from './job-runner.js';
+import { JobLeases } from './job-lease.js';
 import { JobFailure } from './job-execution.js';
 import { CANCELLED_REASON, type QueuedJobData } from './job-model.js';
 import { JOB_QUEUE_NAME, type JobStore } from './job-store.js';
@@ -27,6 +28,9 @@ export class JobWorker {
   private readonly skipped = new Set<string>();
   /** Set by main: schedules skip missed occurrences and record outcomes through these. */
   hooks: JobHooks | undefined;
+  /** Fencing: the locks of the jobs running here (a job whose lock is lost stops here at once). */
+  private readonly leases: JobLeases;
+  private leaseSweep: NodeJS.Timeout | undefined;
   /** Set by main: counts the jobs this worker runs (CoordinatorMetrics). */
   metrics: { jobStarted(): void; jobFinished(status: 'completed' | 'failed' | 'cancelled'): void } | undefined;
 
@@ -36,10 +40,12 @@ export class JobWorker {
     private readonly concurrency: number,
     private readonly log: Logger,
     private readonly locking: JobLocking = DEFAULT_JOB_LOCKING,
-  ) {}
+  ) {
+    this.leases = new JobLeases(locking.lockMs);
+  }
 
   start(connection: Redis): void {
-    this.worker = new Worker<QueuedJobData, string>(JOB_QUEUE_NAME, (job) => this.process(job), {
+    this.worker = new Worker<QueuedJobData, string>(JOB_QUEUE_NAME, (job, token) => this.process(job, token), {
       connection,
       prefix: this.store.prefix,
       concurrency: this.concurrency,
@@ -51,6 +57,11 @@ export class JobWorker {
       maxStalledCount: this.locking.maxStalled,
     });
     this.worker.on('error', (error) => this.log.warn({ err: errorMessage(error) }, 'job worker error'));
+    this.worker.on('locksRenewed', ({ jobIds }) => this.leases.renewed(jobIds));
+    this.worker.on('lockRenewalFailed', (jobIds) => this.leases.lost(jobIds));
+    // A job with nothing in flight (waiting for nodes, or for its last results) is fenced by the clock too.
+    this.leaseSweep = setInterval(() => this.leases.check(), Math.max(100, Math.floor(this.locking.lockMs / 10)));
+    this.leaseSweep.unref();
     // Terminal events go out once BullMQ has recorded the outcome, so a watcher that then reads the job agrees.
     this.worker.on('completed', (job) => {
       this.hooks?.finished(job, 'completed', '');
@@ -78,7 +89,25 @@ export class JobWorker {
     });
   }
 
-  private async process(job: BullJob<QueuedJobData, string>): Promise<string> {
+  private async process(job: BullJob<QueuedJobData, string>, token?: string): Promise<string> {
+    const jobId = job.id!;
+    const lease = this.leases.take(jobId, (reason) => this.runner.fence(jobId, reason));
+    try {
+      return await this.processHeld(job, lease.held.bind(lease));
+    } catch (error) {
+      if (!(error instanceof JobFenced)) throw error;
+      this.log.warn({ job: jobId, reason: lease.reason }, 'job fenced: no longer dispatched or recorded here');
+      // The lock may still be ours after all (Redis was slow, not gone): then hand the job back
+      // to the queue at once rather than let it stall. Refused, as it should be, when the lock is someone else's.
+      if (token) await job.moveToWait(token).catch(() => undefined);
+      // Not a failure: BullMQ leaves the job alone (its new owner, or the stalled check, has it).
+      throw new WaitingError();
+    } finally {
+      this.leases.release(lease);
+    }
+  }
+
+  private async processHeld(job: BullJob<QueuedJobData, string>, owned: () => boolean): Promise<string> {
     const jobId = job.id!;
     if (this.hooks && !(await this.hooks.beforeRun(job))) {
       this.skipped.add(jobId);
@@ -98,14 +127,15 @@ export class JobWorker {
       const result = await this.runner.run(jobId, job.data, (snapshot) => {
         // Progress writes are for other coordinators and restarts; a few a second is plenty.
         const now = Date.now();
-        if (now - lastSaved < 400 && snapshot.phase === 'running') return;
+        if ((now - lastSaved < 400 && snapshot.phase === 'running') || !owned()) return;
         lastSaved = now;
         job.updateProgress(snapshot).catch((error) => this.log.warn({ job: jobId, err: errorMessage(error) }, 'progress not saved'));
-      });
+      }, owned);
       this.log.info({ job: jobId }, 'job completed');
       this.runner.logJob(jobId, 'info', 'completed: merged the partition results');
       return result;
     } catch (error) {
+      if (error instanceof JobFenced) throw error;
       const reason =
         error instanceof JobCancelled ? CANCELLED_REASON
         : error instanceof JobFailure || error instanceof ValidationError ? error.message
@@ -120,6 +150,7 @@ export class JobWorker {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.leaseSweep);
     // force: do not wait for running jobs; their BullMQ lock lapses and another coordinator takes them over.
     await this.worker?.close(true);
   }

@@ -31,6 +31,8 @@ export interface ScoringInput {
   rttMs: number;
   cpuLoad: number;
   busySlots: number;
+  /** Slots other coordinators run work on (the agent's count beyond this coordinator's own). */
+  foreignBusySlots?: number;
   slots: number;
 }
 
@@ -77,7 +79,7 @@ export function clusterReference(nodes: readonly ScoringInput[]): ClusterReferen
 }
 
 export function loadOf(node: ScoringInput): number {
-  const slotLoad = node.slots > 0 ? node.busySlots / node.slots : 1;
+  const slotLoad = node.slots > 0 ? (node.busySlots + (node.foreignBusySlots ?? 0)) / node.slots : 1;
   const cpuLoad = Number.isFinite(node.cpuLoad) ? node.cpuLoad : 0;
   return Math.min(1, Math.max(0, slotLoad, cpuLoad));
 }

@@ -47,6 +47,7 @@ export class NodeStatusProber {
     const started = process.hrtime.bigint();
     const deadline = new Date(Date.now() + Math.max(this.intervalMs, 1000));
     const challenge = this.clusterSecret ? newChallenge() : '';
+    const ownBusyAtSend = node.busySlots;
     node.client.getStatus({ challenge, clusterProof: node.signer?.sign(GET_STATUS_METHOD) ?? '' }, { deadline }, (error, status) => {
       this.inFlight.delete(node.id);
       if (this.table.get(node.id) !== node) return;
@@ -66,7 +67,7 @@ export class NodeStatusProber {
         const reason = status.challengeAnswer === '' ? 'did not answer the cluster-secret challenge (no secret configured?)' : 'answered the cluster-secret challenge wrongly (another secret, or another node id)';
         this.table.applyVerification(node, proved, proved ? '' : reason);
       }
-      this.table.applyStatus(node, status, rttMs);
+      this.table.applyStatus(node, status, rttMs, ownBusyAtSend);
     });
   }
 }

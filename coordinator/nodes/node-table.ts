@@ -6,10 +6,18 @@ import type { Logger } from '../../shared/logging.js';
 import { isCompatibleVersion, QUANTGRID_VERSION } from '../../shared/version.js';
 import type { DiscoveredNode } from './node-discovery.js';
 import { clusterReference, placementScore, scoreNode, type ClusterReference, type ScoreParts, type ScoreWeights } from './node-scorer.js';
-
 import type { NodeState } from '../../shared/node-state.js';
 
 export type { NodeState };
+
+/** The first backoff after a NO_FREE_SLOT refusal; each refusal in a row doubles it, up to REFUSAL_BACKOFF_MAX_MS. */
+export const REFUSAL_BACKOFF_BASE_MS = 100;
+export const REFUSAL_BACKOFF_MAX_MS = 2000;
+
+/** How long a node that refused `refusals` partitions in a row gets no work: 100 ms, 200 ms, … at most 2 s. */
+export function refusalBackoffMs(refusals: number): number {
+  return Math.min(REFUSAL_BACKOFF_MAX_MS, REFUSAL_BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(refusals - 1, 30)));
+}
 
 /** What this coordinator knows of one agent. */
 export interface NodeRecord {
@@ -32,6 +40,16 @@ export interface NodeRecord {
   datasetCacheMisses: number;
   /** Partitions this coordinator has running there. */
   busySlots: number;
+  /**
+   * Slots busy there with other coordinators' work: what the agent last reported busy (its
+   * reservations included) beyond this coordinator's own partitions, or all of its slots after it
+   * refused one for lack of them. The agent's count is the truth; this coordinator's is only its own.
+   */
+  foreignBusySlots: number;
+  /** Consecutive NO_FREE_SLOT refusals, for the backoff (0 once a partition is accepted there). */
+  refusals: number;
+  /** After a refusal: the node gets no work before this time (ms since the epoch). */
+  refusedUntil: number;
   /** Passing in Consul right now. */
   listed: boolean;
   /** False after a connection failure, until a status probe succeeds again. */
@@ -134,6 +152,9 @@ export class NodeTable extends EventEmitter {
       datasetCacheHits: 0,
       datasetCacheMisses: 0,
       busySlots: 0,
+      foreignBusySlots: 0,
+      refusals: 0,
+      refusedUntil: 0,
       listed: true,
       reachable: true,
       draining: false,
@@ -200,7 +221,7 @@ export class NodeTable extends EventEmitter {
       if (this.stateOf(node, now) !== 'ready' || !this.hasCapabilities(node, required)) continue;
       const isExcluded = excluded.has(node.id);
       if (!isExcluded) otherCapableExists = true;
-      if (node.busySlots >= node.slots) continue;
+      if (this.freeSlots(node, now) === 0) continue;
       const total = placementScore(this.score(node).total, node.specialties, kind, this.options.specialtyBonus);
       if (isExcluded) {
         if (total > fallbackScore) [fallback, fallbackScore] = [node, total];
@@ -209,6 +230,33 @@ export class NodeTable extends EventEmitter {
       }
     }
     return best ?? (otherCapableExists ? undefined : fallback);
+  }
+
+  /**
+   * Slots of the node this coordinator may fill now: its slots less its own partitions there and
+   * the ones the agent says others run (foreignBusySlots); none while it backs off after a refusal.
+   */
+  freeSlots(node: NodeRecord, now = Date.now()): number {
+    if (now < node.refusedUntil) return 0;
+    return Math.max(0, node.slots - node.busySlots - node.foreignBusySlots);
+  }
+
+  /**
+   * The agent refused a partition for lack of a free slot (another coordinator filled it): the node
+   * counts as full and gets no work from here for a backoff that doubles with each refusal in a row
+   * (refusalBackoffMs), or until a status probe shows a slot free once the backoff is over. Returns
+   * when the backoff ends (ms since the epoch).
+   */
+  recordRefusal(node: NodeRecord, now = Date.now()): number {
+    node.refusals += 1;
+    node.foreignBusySlots = Math.max(node.foreignBusySlots, node.slots - node.busySlots);
+    node.refusedUntil = now + refusalBackoffMs(node.refusals);
+    return node.refusedUntil;
+  }
+
+  /** The agent accepted a partition: the next refusal backs off from the start again. */
+  recordAccepted(node: NodeRecord): void {
+    node.refusals = 0;
   }
 
   recordSuccess(node: NodeRecord): void {
@@ -234,13 +282,22 @@ export class NodeTable extends EventEmitter {
     return 0;
   }
 
-  /** Status probe result. (The version stays the one registered in Consul: the registration is what placement trusts.) */
+  /**
+   * Status probe result. (The version stays the one registered in Consul: the registration is what
+   * placement trusts.) `ownBusyAtSend` is this coordinator's busySlots there when the probe was
+   * sent: the agent's busy count less the larger of that and the current one is what other
+   * coordinators run there (an underestimate while partitions of ours are on their way, never an
+   * overestimate), which placement leaves alone.
+   */
   applyStatus(
     node: NodeRecord,
-    status: { memoryAvailableBytes: number; memoryTotalBytes: number; cpuLoad: number; draining: boolean; datasetCacheHits?: number; datasetCacheMisses?: number },
+    status: { memoryAvailableBytes: number; memoryTotalBytes: number; cpuLoad: number; draining: boolean; busySlots?: number; datasetCacheHits?: number; datasetCacheMisses?: number },
     rttMs: number,
+    ownBusyAtSend = node.busySlots,
   ): void {
     const wasUsable = node.reachable && !node.draining;
+    const foreignBefore = node.foreignBusySlots;
+    if (status.busySlots !== undefined) node.foreignBusySlots = Math.max(0, status.busySlots - Math.max(ownBusyAtSend, node.busySlots));
     node.reachable = true;
     node.memoryAvailableBytes = status.memoryAvailableBytes;
     node.memoryTotalBytes = status.memoryTotalBytes;
@@ -250,7 +307,7 @@ export class NodeTable extends EventEmitter {
     node.datasetCacheMisses = Number(status.datasetCacheMisses ?? node.datasetCacheMisses);
     if (!Number.isNaN(rttMs)) node.rttMs = Number.isNaN(node.rttMs) ? rttMs : 0.7 * node.rttMs + 0.3 * rttMs;
     this.refreshReference();
-    if (!wasUsable && !node.draining) this.emit('changed');
+    if ((!wasUsable || node.foreignBusySlots < foreignBefore) && !node.draining) this.emit('changed');
   }
 
   /** The outcome of a node's proof of the cluster secret (each status probe asks again). */

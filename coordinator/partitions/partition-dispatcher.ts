@@ -29,8 +29,11 @@ export interface PartitionContinuation {
 
 /** The job-side receiver of a partition's fate. One per job, shared by its partitions. */
 export interface PartitionListener {
+  /** The attempt was sent to the node (it may still refuse it); before started. */
+  dispatched?(task: PartitionTask, node: NodeRecord, attempt: number): void;
+  /** The agent accepted the attempt (its first heartbeat): the partition runs there. A refused one never starts. */
   started(task: PartitionTask, node: NodeRecord, attempt: number): void;
-  /** The attempt started on this node is over, whatever its outcome (always before the calls below). */
+  /** The attempt started on this node is over, whatever its outcome (always before the calls below; only after started). */
   ended(task: PartitionTask, node: NodeRecord): void;
   progressed(task: PartitionTask, fraction: number): void;
   retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string, detail?: FailureDetail): void;
@@ -60,6 +63,12 @@ export interface JobDispatchContext {
    * with it (a slot of the chosen node is held meanwhile). A failed read sends none: the units run in full.
    */
   loadCheckpoints?: (partition: unknown) => Promise<UnitCheckpoint[]>;
+  /**
+   * Fencing: whether this coordinator still holds the job's lock (coordinator/jobs/job-lease.ts),
+   * asked before each dispatch and each answer from an agent. When it no longer does, asking fences
+   * the job (its owner cancels it here) and nothing more of it is dispatched or taken in.
+   */
+  owned?: () => boolean;
 }
 
 export interface PartitionTask {
@@ -80,6 +89,8 @@ export interface PartitionTask {
 interface RunningAttempt {
   node: NodeRecord;
   attempt: number;
+  /** The agent took it (sent a first message other than a refusal); the listener was told it started. */
+  accepted: boolean;
   call: ClientReadableStream<PartitionEvent__Output>;
   lastMessageAt: number;
   startedAt: number;
@@ -108,6 +119,11 @@ function continuationOf(result: NonNullable<PartitionEvent__Output['result']>): 
 const REFUSALS = new Set(['NO_FREE_SLOT', 'DRAINING']);
 
 const NO_NODES: ReadonlySet<string> = new Set();
+
+/** Whether this coordinator may still run the job (true for a job without a lease). */
+function isOwned(job: JobDispatchContext): boolean {
+  return job.owned === undefined || job.owned();
+}
 
 /**
  * Places partitions of all jobs on the best nodes with free slots, watches each attempt's
@@ -177,7 +193,7 @@ export class PartitionDispatcher {
     while (this.queue.size > 0 && blocked.length < scanLimit) {
       const entry = this.queue.shift()!;
       const task = entry.item;
-      if (task.job.cancelled || task.settled) continue;
+      if (task.job.cancelled || task.settled || !isOwned(task.job)) continue;
       const node = this.table.pickNode(task.job.requiredCapabilities, task.excluded ?? NO_NODES, task.job.kind);
       if (!node) {
         blocked.push(entry);
@@ -191,8 +207,9 @@ export class PartitionDispatcher {
   }
 
   private anyFreeSlot(): boolean {
+    const now = Date.now();
     for (const node of this.table.all()) {
-      if (node.busySlots < node.slots && this.table.stateOf(node) === 'ready') return true;
+      if (this.table.freeSlots(node, now) > 0 && this.table.stateOf(node, now) === 'ready') return true;
     }
     return false;
   }
@@ -213,7 +230,7 @@ export class PartitionDispatcher {
         return [];
       })
       .then((checkpoints) => {
-        if (task.job.cancelled || task.settled || this.closed) {
+        if (task.job.cancelled || task.settled || this.closed || !isOwned(task.job)) {
           this.table.releaseSlot(node);
           this.schedulePump();
           return;
@@ -244,15 +261,22 @@ export class PartitionDispatcher {
       clusterProof: node.signer?.sign(RUN_PARTITION_METHOD) ?? '',
     });
     const now = Date.now();
-    const run: RunningAttempt = { node, attempt, call, lastMessageAt: now, startedAt: now };
+    const run: RunningAttempt = { node, attempt, accepted: false, call, lastMessageAt: now, startedAt: now };
     task.running = run;
     this.running.add(task);
     this.observer.dispatched(task.job.kind, now - (task.queuedAt ?? now));
-    task.job.listener.started(task, node, attempt);
+    this.log.debug({ job: task.job.jobId, partition: task.index, node: node.id, attempt }, 'partition dispatched');
+    task.job.listener.dispatched?.(task, node, attempt);
 
     call.on('data', (event: PartitionEvent__Output) => {
-      if (task.running !== run) return;
+      // A job whose lock this coordinator lost is fenced here, before its answer is taken in.
+      if (task.running !== run || !isOwned(task.job)) return;
       run.lastMessageAt = Date.now();
+      if (!run.accepted && event.event !== 'error') {
+        run.accepted = true;
+        this.table.recordAccepted(node);
+        task.job.listener.started(task, node, attempt);
+      }
       switch (event.event) {
         case 'result':
           this.finishAttempt(task, run);
@@ -267,9 +291,11 @@ export class PartitionDispatcher {
           const stack = error.stack || undefined;
           if (REFUSALS.has(error.code)) {
             // Not the partition's fault nor a failure of the node: try again without using an attempt.
+            // A node out of slots (another coordinator filled them) backs off before it is tried again.
             this.observer.attemptEnded(task.job.kind, 'refused', Date.now() - run.startedAt);
             task.attempts -= 1;
             if (error.code === 'DRAINING') node.draining = true;
+            else this.pumpAt(this.table.recordRefusal(node));
             this.requeue(task);
           } else if (error.deterministic) {
             this.observer.attemptEnded(task.job.kind, 'failed', Date.now() - run.startedAt);
@@ -292,14 +318,14 @@ export class PartitionDispatcher {
       }
     });
     call.on('error', (error: grpc.ServiceError) => {
-      if (task.running !== run) return;
+      if (task.running !== run || !isOwned(task.job)) return;
       this.finishAttempt(task, run);
       const unreachable = error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED;
       const quarantinedForMs = this.table.recordFailure(node, unreachable);
       this.retry(task, run.node, run.startedAt, 'stream-error', `stream failed: ${error.details || error.message}`, { quarantinedForMs }, unreachable);
     });
     call.on('end', () => {
-      if (task.running !== run) return;
+      if (task.running !== run || !isOwned(task.job)) return;
       this.finishAttempt(task, run);
       const quarantinedForMs = this.table.recordFailure(node, false);
       this.retry(task, run.node, run.startedAt, 'stream-ended', 'stream ended without a result', { quarantinedForMs });
@@ -310,7 +336,12 @@ export class PartitionDispatcher {
     task.running = undefined;
     this.running.delete(task);
     this.table.releaseSlot(run.node);
-    task.job.listener.ended(task, run.node);
+    if (run.accepted) task.job.listener.ended(task, run.node);
+  }
+
+  /** Pumps again at `time` (a refused node's backoff ends then, which no event announces). */
+  private pumpAt(time: number): void {
+    setTimeout(() => this.schedulePump(), Math.max(0, time - Date.now())).unref();
   }
 
   private retry(task: PartitionTask, node: NodeRecord, startedAt: number, why: RetryCause, cause: string, detail: FailureDetail, failover = false): void {
@@ -353,7 +384,8 @@ export class PartitionDispatcher {
     const silentSince = Date.now() - this.options.heartbeatTimeoutMs;
     for (const task of [...this.running]) {
       const run = task.running;
-      if (!run || run.lastMessageAt >= silentSince) continue;
+      // A fenced job's attempts are the new owner's business now (asking fences it: they are cancelled).
+      if (!run || run.lastMessageAt >= silentSince || !isOwned(task.job)) continue;
       this.finishAttempt(task, run);
       run.call.cancel();
       const quarantinedForMs = this.table.recordFailure(run.node, true);

@@ -53,17 +53,24 @@ export function redisDisplayName(url: URL): string {
 }
 
 /**
- * Another connection with the same settings that reports its own connection errors (a duplicate()
- * has none of the original's listeners: without one, a Redis outage dumps raw errors on stderr).
+ * Gives `source` (a duplicate() of a connection, or a BullMQ queue on one) an 'error' listener that
+ * reports at debug, once per outage (the main connection already warns): without one, ioredis and
+ * BullMQ dump every reconnect failure raw on stderr while Redis is down.
  */
+export function reportConnectionErrors(source: { on(event: 'error', listener: (error: Error) => void): unknown }, log: Logger, purpose: string, ready?: (listener: () => void) => void): void {
+  let down = false;
+  source.on('error', (error) => {
+    if (!down) log.debug({ connection: purpose, err: errorMessage(error) }, 'Redis connection lost; reconnecting');
+    // A source that does not say when it is back (a BullMQ queue) reports each error.
+    down = ready !== undefined;
+  });
+  ready?.(() => (down = false));
+}
+
+/** Another connection with the same settings that reports its own connection errors (a duplicate() has none of the original's listeners). */
 export function duplicateRedis(redis: Redis, log: Logger, purpose: string, override: Partial<RedisOptions> = {}): Redis {
   const copy = redis.duplicate(override);
-  let down = false;
-  copy.on('error', (error) => {
-    if (!down) log.debug({ connection: purpose, err: errorMessage(error) }, 'Redis connection lost; reconnecting');
-    down = true;
-  });
-  copy.on('ready', () => (down = false));
+  reportConnectionErrors(copy, log, purpose, (listener) => copy.on('ready', listener));
   return copy;
 }
 

@@ -36,8 +36,8 @@ import { createCoordinatorClient, type CoordinatorClient } from '../grpc/clients
 import type { TlsConfig } from '../grpc/credentials.js';
 import { CoordinatorError, describeGrpcError, isServiceError } from './coordinator-error.js';
 
-/** Deadline of each unary call unless the options say otherwise. */
-export const DEFAULT_CALL_TIMEOUT_MS = 10_000;
+import { DEFAULT_CALL_TIMEOUT_MS } from './call-timeout.js';
+export { DEFAULT_CALL_TIMEOUT_MS };
 /** Least deadline of PushStrategy, which runs the strategy twice in a sandbox before answering. */
 export const PUSH_STRATEGY_TIMEOUT_MS = 60_000;
 

@@ -2,7 +2,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
 import { registerJobsCommand } from '../../../cli/commands/jobs.js';
-import { DEFAULT_COORDINATOR } from '../../../cli/command-context.js';
+import { DEFAULT_COORDINATOR } from '../../../cli/global-options.js';
 import { buildAddScheduleRequest, parseScheduleName, parseTimeZone, SCHEDULE_DEFAULTS } from '../../../cli/schedule-flags.js';
 import { UsageError } from '../../../cli/cli-error.js';
 import { createJobHandlers, type JobRpcDeps } from '../../../coordinator/api/job-rpc.js';

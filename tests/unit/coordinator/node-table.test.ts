@@ -1,7 +1,7 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { NodeTable } from '../../../coordinator/nodes/node-table.js';
+import { NodeTable, REFUSAL_BACKOFF_BASE_MS, REFUSAL_BACKOFF_MAX_MS, refusalBackoffMs } from '../../../coordinator/nodes/node-table.js';
 import type { DiscoveredNode } from '../../../coordinator/nodes/node-discovery.js';
 import { DEFAULT_SPECIALTY_BONUS, DEFAULT_WEIGHTS } from '../../../coordinator/nodes/node-scorer.js';
 import { QUANTGRID_VERSION } from '../../../shared/version.js';
@@ -117,4 +117,64 @@ test('nodes of another major.minor version or that left Consul get no work', () 
   assert.equal(t.pickNode(['noop'], new Set()), undefined);
   t.releaseSlot(b);
   assert.equal(t.get('b'), undefined, 'dropped once idle');
+});
+
+const STATUS = { memoryAvailableBytes: 4e9, memoryTotalBytes: 8e9, cpuLoad: 0.1, draining: false };
+
+test("slots are the agent's truth: what it reports busy beyond this coordinator's own partitions is not offered", () => {
+  const t = newTable();
+  t.applyDiscovery([discovered('a', { slots: 3 })]);
+  const a = t.get('a')!;
+  t.acquireSlot(a);
+  // The agent runs 3 (ours, and 2 of another coordinator): nothing is free.
+  t.applyStatus(a, { ...STATUS, busySlots: 3 }, 0.5, 1);
+  assert.equal(a.foreignBusySlots, 2);
+  assert.equal(t.freeSlots(a), 0);
+  assert.equal(t.pickNode(['noop'], new Set()), undefined);
+  // The other coordinator's work ended: the capacity is announced and offered again.
+  let changed = 0;
+  t.on('changed', () => changed++);
+  t.applyStatus(a, { ...STATUS, busySlots: 1 }, 0.5, 1);
+  assert.equal(a.foreignBusySlots, 0);
+  assert.equal(changed, 1);
+  assert.equal(t.freeSlots(a), 2);
+  assert.equal(t.pickNode(['noop'], new Set())?.id, 'a');
+});
+
+test('a status probe counts as foreign only what is surely not ours: partitions of ours started or ended meanwhile are not', () => {
+  const t = newTable();
+  t.applyDiscovery([discovered('a', { slots: 4 })]);
+  const a = t.get('a')!;
+  // Sent with 2 of ours there; one of ours ended before the answer: the agent's 2 are ours, not another's.
+  t.acquireSlot(a);
+  t.acquireSlot(a);
+  const atSend = a.busySlots;
+  t.releaseSlot(a);
+  t.applyStatus(a, { ...STATUS, busySlots: 2 }, 0.5, atSend);
+  assert.equal(a.foreignBusySlots, 0);
+  // Sent with none of ours; two of ours started meanwhile and the agent counts one of them.
+  t.releaseSlot(a);
+  t.acquireSlot(a);
+  t.acquireSlot(a);
+  t.applyStatus(a, { ...STATUS, busySlots: 1 }, 0.5, 0);
+  assert.equal(a.foreignBusySlots, 0);
+  assert.equal(t.freeSlots(a), 2);
+});
+
+test('a node that refused for lack of slots counts as full and backs off, doubling up to a bound, until it accepts one', () => {
+  const t = newTable();
+  t.applyDiscovery([discovered('a', { slots: 2 }), discovered('b', { slots: 1, cores: 1 })]);
+  const a = t.get('a')!;
+  const now = 1_000_000;
+  const until = [1, 2, 3, 4, 5, 6, 7].map(() => t.recordRefusal(a, now) - now);
+  assert.deepEqual(until, [100, 200, 400, 800, 1600, 2000, 2000]);
+  assert.equal(refusalBackoffMs(1000), REFUSAL_BACKOFF_MAX_MS);
+  assert.equal(a.foreignBusySlots, 2, 'every slot is someone else\'s as far as this coordinator knows');
+  assert.equal(t.freeSlots(a, now + 1999), 0, 'not offered during the backoff');
+  assert.notEqual(t.pickNode(['noop'], new Set())?.id, 'a', 'the other node is picked meanwhile');
+  // Once the backoff is over, a probe that shows a free slot makes it usable again.
+  t.applyStatus(a, { ...STATUS, busySlots: 1 }, 0.5, 0);
+  assert.equal(t.freeSlots(a, now + 2001), 1);
+  t.recordAccepted(a);
+  assert.equal(t.recordRefusal(a, now) - now, REFUSAL_BACKOFF_BASE_MS, 'an accepted partition restarts the backoff');
 });

@@ -1,0 +1,77 @@
+/**
+ * How long the `quantgrid` CLI takes from spawn to exit for `--version`, `--help` and `jobs` (against
+ * a local cluster's coordinator with 1 agent, the admin token in the environment): the median of 20
+ * spawns each, interleaved (version, help, jobs, version, …) so that load drifting on the machine hits
+ * all alike, with the CPU time each used (bash's `time`). Baseline in the same run: a bare `node -e 0`
+ * spawn, interleaved too. Goal (issue 13):
+ * ≤ 100 ms each. The load average is noted: on a loaded machine every figure, the baseline included,
+ * grows.
+ *
+ * Run: node dist/bench/run-all.js cli-startup   (QUANTGRID_BENCH_QUICK=1 for 5 spawns each)
+ */
+import { spawnSync } from 'node:child_process';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { withCluster } from './lib/cluster.js';
+import { isMain, logProgress, measureBench, runBench, size, type Headline } from './lib/harness.js';
+import { fmt, fmtMs, median, ratio } from './lib/stats.js';
+
+const BENCH = 'cli-startup';
+const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+
+/**
+ * One spawn to its exit: wall time, and the CPU time (user + system) the process used, which a
+ * loaded machine inflates less (read with bash's `time`, around the same spawn). Throws when it exits non-zero.
+ */
+function spawnMs(args: readonly string[], env: NodeJS.ProcessEnv): { wallMs: number; cpuMs: number } {
+  const command = [process.execPath, ...args].map((word) => `'${word.replace(/'/g, "'\\''")}'`).join(' ');
+  const t0 = performance.now();
+  const run = spawnSync('bash', ['-c', `TIMEFORMAT='%3U %3S'; time ${command} > /dev/null`], { env, encoding: 'utf8' });
+  const wallMs = performance.now() - t0;
+  if (run.status !== 0) throw new Error(`node ${args.join(' ')} exited ${run.status}: ${run.stderr}`);
+  const [user, system] = run.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { wallMs, cpuMs: (user + system) * 1000 };
+}
+
+export async function runCliStartup(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {
+  const spawns = size(20, 5);
+  return withCluster([{ slots: 1 }], async (cluster) => {
+    const env: NodeJS.ProcessEnv = { ...process.env, QUANTGRID_COORDINATOR: cluster.coordinator.address, QUANTGRID_TOKEN: cluster.coordinator.adminToken };
+    const cases: Record<string, string[]> = {
+      'node -e 0': ['-e', '0'],
+      '--version': [CLI, '--version'],
+      '--help': [CLI, '--help'],
+      jobs: [CLI, 'jobs'],
+    };
+    // Warm the file cache.
+    for (const args of Object.values(cases)) spawnMs(args, env);
+    const load = loadavg()[0];
+    const times: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+    const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
+    for (let i = 0; i < spawns; i++) {
+      for (const [name, args] of Object.entries(cases)) {
+        const { wallMs, cpuMs } = spawnMs(args, env);
+        times[name].push(wallMs);
+        cpu[name].push(cpuMs);
+      }
+    }
+    const loadAfter = loadavg()[0];
+    const base = median(times['node -e 0']);
+    const headlines: Headline[] = (['--version', '--help', 'jobs'] as const).map((name) => ({
+      name: `quantgrid ${name}: spawn → exit`,
+      unit: 'ms',
+      median: median(times[name]),
+      baseline: base,
+      baselineLabel: 'a bare `node -e 0` spawn, interleaved',
+      ratio: ratio(median(times[name]), base),
+      goal: { op: '<=', value: 100 },
+      note: `median of ${spawns}; range ${fmtMs(Math.min(...times[name]))}–${fmtMs(Math.max(...times[name]))}; CPU ${fmtMs(median(cpu[name]))} (node -e 0: ${fmtMs(median(cpu['node -e 0']))}); load ${fmt(load)} → ${fmt(loadAfter)}`,
+    }));
+    for (const headline of headlines) logProgress(BENCH, `${headline.name}: ${fmtMs(headline.median)} (node -e 0: ${fmtMs(base)}); ${headline.note}`);
+    return { headlines, details: { spawns, load, loadAfter, times, cpu } };
+  });
+}
+
+if (isMain(import.meta.url)) {
+  runBench(BENCH, () => measureBench(BENCH, runCliStartup));
+}
