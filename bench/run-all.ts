@@ -47,6 +47,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'incremental-analysis', file: 'incremental-analysis.js', aliases: ['analysis-rerun'], timeoutMs: 10 * 60_000 },
   { name: 'analysis', file: 'market-analysis.js', aliases: ['market-analysis'], timeoutMs: 10 * 60_000 },
   { name: 'dataset-storage', file: 'dataset-storage.js', aliases: ['datasets'], timeoutMs: 10 * 60_000 },
+  { name: 'scale', file: 'scale-simulator.js', aliases: ['scale-simulator'], timeoutMs: 25 * 60_000 },
 ];
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));
