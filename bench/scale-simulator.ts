@@ -104,8 +104,10 @@ async function joinAndCrash(cluster: LocalCluster, sim: SimCluster, connection: 
   const { jobId } = await connection.submitJob({ spec: { noop: { partitions, workMs: JOIN_WORK_MS } }, noCache: true });
   let startedAt = Number.NaN;
   let retriedAt = Number.NaN;
+  const abort = new AbortController();
   const watch = watchToEnd(connection, jobId, {
     timeoutMs: 120_000,
+    signal: abort.signal,
     keep: () => false,
     onEvent: (event) => {
       if (event.nodeId !== newId) return;
@@ -113,15 +115,21 @@ async function joinAndCrash(cluster: LocalCluster, sim: SimCluster, connection: 
       if (event.type === 'JOB_EVENT_TYPE_PARTITION_RETRIED' && Number.isNaN(retriedAt)) retriedAt = event.timeMs;
     },
   });
-  await waitFor(async () => (await busySlots(cluster)) >= slots, 60_000, 'every slot busy', 200);
-  const joinedAt = Date.now();
-  await sim.add([newId]);
-  await waitFor(() => !Number.isNaN(startedAt), 30_000, `a partition on the new node ${newId}`, 10);
-  const crashedAt = await sim.crash(newId);
-  await waitFor(() => !Number.isNaN(retriedAt), 30_000, `the partition on the crashed node ${newId} retried`, 10);
-  const { job } = await watch;
-  checkNoopResult(job, partitions);
-  return { joinMs: startedAt - joinedAt, retryMs: retriedAt - crashedAt };
+  try {
+    await waitFor(async () => (await busySlots(cluster)) >= slots, 60_000, 'every slot busy', 200);
+    const joinedAt = Date.now();
+    await sim.add([newId]);
+    await waitFor(() => !Number.isNaN(startedAt), 30_000, `a partition on the new node ${newId}`, 10);
+    const crashedAt = await sim.crash(newId);
+    await waitFor(() => !Number.isNaN(retriedAt), 30_000, `the partition on the crashed node ${newId} retried`, 10);
+    const { job } = await watch;
+    checkNoopResult(job, partitions);
+    return { joinMs: startedAt - joinedAt, retryMs: retriedAt - crashedAt };
+  } catch (error) {
+    abort.abort();
+    await watch.catch(() => undefined);
+    throw error;
+  }
 }
 
 /** An idle node crashes: crash → the coordinator no longer lists it as ready. */
