@@ -270,7 +270,7 @@ async function inProcess(cluster: LocalCluster, partitions: number, sequentialCo
   );
   const discovery = new NodeDiscovery(config.consulUrl, log);
   discovery.on('nodes', (nodes) => table.applyDiscovery(nodes));
-  const prober = new NodeStatusProber(table, config.statusIntervalMs, log, secret);
+  const prober = new NodeStatusProber(table, { intervalMs: config.statusIntervalMs, maxPerSecond: config.statusMaxRate }, log, secret);
   // heartbeatMs 300 as coordinator/main.ts asks of the agents.
   const dispatcher = new PartitionDispatcher(table, { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: 300 }, log);
   const clients = cluster.agents.map((agent) => createNodeAgentClient(agent.address, {}, {}, secret));

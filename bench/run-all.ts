@@ -51,6 +51,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'analysis', file: 'market-analysis.js', aliases: ['market-analysis'], timeoutMs: 10 * 60_000 },
   { name: 'dataset-storage', file: 'dataset-storage.js', aliases: ['datasets'], timeoutMs: 10 * 60_000 },
   { name: 'dashboard-render', file: 'dashboard-render.js', aliases: ['render'], timeoutMs: 15 * 60_000 },
+  { name: 'scale', file: 'scale-simulator.js', aliases: ['scale-simulator'], timeoutMs: 25 * 60_000 },
 ];
 
 const HERE = fileURLToPath(new URL('.', import.meta.url));

@@ -88,7 +88,7 @@ async function main(): Promise<void> {
   const discovery = new NodeDiscovery(config.consulUrl, log, config.consulToken);
   discovery.on('nodes', (nodes) => table.applyDiscovery(nodes));
   discovery.start();
-  const prober = new NodeStatusProber(table, config.statusIntervalMs, log, config.auth ? clusterSecret : undefined);
+  const prober = new NodeStatusProber(table, { intervalMs: config.statusIntervalMs, maxPerSecond: config.statusMaxRate }, log, config.auth ? clusterSecret : undefined);
   prober.start();
   // Where agents fetch stored datasets: this API's advertised address, known once the port is bound.
   let datasetSource = '';

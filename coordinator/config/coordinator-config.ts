@@ -35,6 +35,8 @@ export interface CoordinatorConfig {
   quarantineAfterFailures: number;
   heartbeatTimeoutMs: number;
   statusIntervalMs: number;
+  /** Most status probes per second of settled nodes over the whole cluster (new, unverified and suspect nodes are asked at once, outside it). */
+  statusMaxRate: number;
   jobConcurrency: number;
   /** BullMQ: a job's lock lifetime (renewed while the coordinator lives), the stalled-job check interval, stalls allowed before a job fails. */
   jobLockMs: number;
@@ -71,6 +73,8 @@ export interface CoordinatorConfig {
 
 /** Where the bootstrap admin token lives unless --admin-token-file says otherwise. */
 export const DEFAULT_ADMIN_TOKEN_FILE = '~/.quantgrid/admin.token';
+/** --status-max-rate: at 1,000 settled idle agents each is asked every 50 s (docs/benchmarks.md, scale). */
+export const DEFAULT_STATUS_MAX_RATE = 20;
 
 function expandHome(file: string): string {
   return file === '~' || file.startsWith('~/') ? path.join(os.homedir(), file.slice(1)) : file;
@@ -129,9 +133,12 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--heartbeat-timeout <duration>', 'silence on a partition stream that counts as a dead node')
     .env('QUANTGRID_HEARTBEAT_TIMEOUT')
     .default('1500ms'),
-  new Option('--status-interval <duration>', 'how often each agent is probed for load and round-trip time')
+  new Option('--status-interval <duration>', 'least time between two status probes of one agent (load and round-trip time)')
     .env('QUANTGRID_STATUS_INTERVAL')
     .default('1s'),
+  new Option('--status-max-rate <n>', 'most status probes per second over all agents that are proved and reachable (new, unverified and unreachable agents, and any whose connection broke, are asked at once); with more agents than this × --status-interval, each is asked less often')
+    .env('QUANTGRID_STATUS_MAX_RATE')
+    .default(String(DEFAULT_STATUS_MAX_RATE)),
   new Option('--job-concurrency <n>', 'jobs one coordinator runs at once').env('QUANTGRID_JOB_CONCURRENCY').default('8'),
   new Option('--job-lock <duration>', 'lock a coordinator holds on each job it runs, renewed while it lives; a crashed coordinator\'s jobs are taken over within this plus twice --stalled-interval')
     .env('QUANTGRID_JOB_LOCK')
@@ -224,6 +231,7 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     quarantineAfterFailures: convert('quarantine-after', raw.quarantineAfter!, parsePositiveInt),
     heartbeatTimeoutMs: convert('heartbeat-timeout', raw.heartbeatTimeout!, parseDurationMs),
     statusIntervalMs: convert('status-interval', raw.statusInterval!, parseDurationMs),
+    statusMaxRate: convert('status-max-rate', raw.statusMaxRate!, parsePositiveInt),
     jobConcurrency: convert('job-concurrency', raw.jobConcurrency!, parsePositiveInt),
     partitionsPerSlot: convert('partitions-per-slot', raw.partitionsPerSlot!, parsePositiveInt),
     jobLockMs: convert('job-lock', raw.jobLock!, parseDurationMs),

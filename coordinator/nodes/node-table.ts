@@ -85,11 +85,17 @@ export interface NodeTableOptions {
  * The live table of agents: who is listed in Consul, reachable, compatible, how loaded,
  * and how each scores. Owns one gRPC channel per agent.
  *
- * Events: 'changed' whenever capacity may have grown (a node joined, recovered or freed a slot).
+ * Events: 'changed' whenever capacity may have grown (a node joined, recovered or freed a slot);
+ * 'joined' (NodeRecord) for each node new to the table (its channel just created).
  */
 export class NodeTable extends EventEmitter {
   private readonly nodes = new Map<string, NodeRecord>();
   private reference: ClusterReference = { maxCpu: 0, maxMemory: 0, minRtt: Number.POSITIVE_INFINITY };
+  /**
+   * The reference (best cpu, memory, round trip over the cluster) is recomputed when a score is next
+   * needed, not at every status: at a thousand nodes a status per node would cost a pass over all of them.
+   */
+  private referenceStale = false;
 
   constructor(
     private readonly options: NodeTableOptions,
@@ -101,6 +107,7 @@ export class NodeTable extends EventEmitter {
   /** Applies a fresh list of passing agents from Consul. */
   applyDiscovery(discovered: readonly DiscoveredNode[]): void {
     const seen = new Set<string>();
+    const joined: NodeRecord[] = [];
     for (const found of discovered) {
       seen.add(found.id);
       let node = this.nodes.get(found.id);
@@ -112,6 +119,7 @@ export class NodeTable extends EventEmitter {
         node = this.create(found);
         this.nodes.set(found.id, node);
         this.log.info({ node: node.id, address: node.address, slots: node.slots, version: node.version }, 'node joined');
+        joined.push(node);
       }
       node.listed = true;
       node.version = found.version;
@@ -131,7 +139,8 @@ export class NodeTable extends EventEmitter {
       // Keep the channel while partitions still run there: they may finish (Consul can be wrong).
       if (node.busySlots === 0) this.drop(node);
     }
-    this.refreshReference();
+    this.referenceStale = true;
+    for (const node of joined) if (this.nodes.get(node.id) === node) this.emit('joined', node);
     this.emit('changed');
   }
 
@@ -170,6 +179,7 @@ export class NodeTable extends EventEmitter {
   private drop(node: NodeRecord): void {
     node.client.close();
     this.nodes.delete(node.id);
+    this.referenceStale = true;
   }
 
   get(id: string): NodeRecord | undefined {
@@ -202,6 +212,7 @@ export class NodeTable extends EventEmitter {
   }
 
   score(node: NodeRecord): ScoreParts {
+    if (this.referenceStale) this.refreshReference();
     return scoreNode(node, this.reference, this.options.weights);
   }
 
@@ -306,7 +317,7 @@ export class NodeTable extends EventEmitter {
     node.datasetCacheHits = Number(status.datasetCacheHits ?? node.datasetCacheHits);
     node.datasetCacheMisses = Number(status.datasetCacheMisses ?? node.datasetCacheMisses);
     if (!Number.isNaN(rttMs)) node.rttMs = Number.isNaN(node.rttMs) ? rttMs : 0.7 * node.rttMs + 0.3 * rttMs;
-    this.refreshReference();
+    this.referenceStale = true;
     if ((!wasUsable || node.foreignBusySlots < foreignBefore) && !node.draining) this.emit('changed');
   }
 
@@ -338,6 +349,7 @@ export class NodeTable extends EventEmitter {
   }
 
   private refreshReference(): void {
+    this.referenceStale = false;
     this.reference = clusterReference(this.all().filter((node) => node.listed));
   }
 

@@ -1,0 +1,250 @@
+/**
+ * The coordinator at 10 / 100 / 1,000 nodes, with simulated agents (bench/lib/sim-node.ts: the agent's
+ * own gRPC service, call-proof guard and Consul registration with a TTL check, many per process in a
+ * few processes, bench/lib/sim-cluster.ts) against a real coordinator, Redis and Consul (the local
+ * cluster, secure mode). For each size:
+ *  - idle: the coordinator's CPU (% of one core, from /proc) over QUANTGRID_BENCH_SCALE_IDLE_S (20 s)
+ *    with no job, in 5 s windows (the median), and its RSS;
+ *  - dispatch: a noop job of 4 partitions per node (at least 200) across the nodes, partitions/s
+ *    (3 runs, the median);
+ *  - join: with every slot busy and a partition waiting, a new node is started: start → its first
+ *    PARTITION_STARTED (3 times, the median);
+ *  - failure: that node is crashed while it runs the partition (its connections cut, its TTL check no
+ *    longer refreshed): crash → PARTITION_RETRIED; and an idle node is crashed: crash → the
+ *    coordinator no longer lists it as ready (ListNodes polled every 100 ms). 3 times each.
+ * Goals (issue 13, at 1,000 nodes): idle ≤ 5 % of a core and ≤ 300 MB; a node used ≤ 2 s after it
+ * joins; a failure detected ≤ 2 s.
+ *
+ * Run: node dist/bench/run-all.js scale   (QUANTGRID_BENCH_QUICK=1: 10 and 100 nodes only)
+ * QUANTGRID_BENCH_SCALE_SIZES=10,100 overrides the sizes; QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS adds
+ * coordinator flags (space-separated), e.g. to compare --status-interval settings.
+ */
+import { loadavg } from 'node:os';
+import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
+import { watchToEnd } from '../shared/client/watch-to-end.js';
+import { listCoordinatorNodes, type LocalCluster } from '../scripts/local-cluster/index.js';
+import { addShutdownHook } from '../scripts/local-cluster/index.js';
+import { checkNoopResult, runNoopJob, startBenchCluster } from './lib/cluster.js';
+import { isMain, isQuick, logProgress, measureBench, runBench, sleep, waitFor, type Headline } from './lib/harness.js';
+import { readProcCpu, readProcMemory } from './lib/proc.js';
+import { SimCluster } from './lib/sim-cluster.js';
+import { fmt, fmtMs, markdownTable, median } from './lib/stats.js';
+
+const BENCH = 'scale';
+const NODES_PER_HOST = 250;
+const MAX_HOSTS = 4;
+const SLOTS = 1;
+/** The agents' defaults: a 3 s TTL check refreshed every second. */
+const CHECK_TTL_MS = Number(process.env.QUANTGRID_BENCH_SCALE_CHECK_TTL_MS ?? 3000);
+const REFRESH_MS = Number(process.env.QUANTGRID_BENCH_SCALE_REFRESH_MS ?? 1000);
+const REPEATS = 3;
+const JOIN_WORK_MS = 4000;
+
+function sizes(): number[] {
+  const given = process.env.QUANTGRID_BENCH_SCALE_SIZES;
+  if (given) return given.split(',').map((s) => Number(s.trim())).filter((n) => Number.isInteger(n) && n > 0);
+  return isQuick() ? [10, 100] : [10, 100, 1000];
+}
+
+interface SizeResult {
+  nodes: number;
+  hosts: number;
+  /** Start of the nodes → all ready in the coordinator. */
+  allReadyMs: number;
+  idleCpuPercent: number;
+  idleCpuWindows: number[];
+  consulIdleCpuPercent: number;
+  hostsIdleCpuPercent: number;
+  idleRssBytes: number;
+  peakRssBytes: number;
+  dispatchRates: number[];
+  dispatchPartitions: number;
+  joinMs: number[];
+  retryDetectMs: number[];
+  idleDetectMs: number[];
+  loadavg: number[];
+}
+
+const percentOfCore = (cpuMs: number, wallMs: number) => (100 * cpuMs) / wallMs;
+
+async function measureIdle(cluster: LocalCluster, sim: SimCluster, seconds: number): Promise<Pick<SizeResult, 'idleCpuPercent' | 'idleCpuWindows' | 'consulIdleCpuPercent' | 'hostsIdleCpuPercent' | 'idleRssBytes'>> {
+  const coordinator = cluster.coordinator.process.pid;
+  const consul = cluster.consul.process.pid;
+  const windows: number[] = [];
+  const t0 = performance.now();
+  const consul0 = readProcCpu(consul)?.cpuMs ?? Number.NaN;
+  const hosts0 = sim.usage().cpuMs;
+  for (let elapsed = 0; elapsed < seconds; elapsed += 5) {
+    const before = readProcCpu(coordinator)?.cpuMs ?? Number.NaN;
+    const w0 = performance.now();
+    await sleep(5000);
+    windows.push(percentOfCore((readProcCpu(coordinator)?.cpuMs ?? Number.NaN) - before, performance.now() - w0));
+  }
+  const wall = performance.now() - t0;
+  return {
+    idleCpuPercent: median(windows),
+    idleCpuWindows: windows,
+    consulIdleCpuPercent: percentOfCore((readProcCpu(consul)?.cpuMs ?? Number.NaN) - consul0, wall),
+    hostsIdleCpuPercent: percentOfCore(sim.usage().cpuMs - hosts0, wall),
+    idleRssBytes: readProcMemory(coordinator)?.rssBytes ?? Number.NaN,
+  };
+}
+
+async function busySlots(cluster: LocalCluster): Promise<number> {
+  const nodes = await listCoordinatorNodes(cluster.coordinator.address, 10_000, cluster.coordinator.adminToken);
+  return nodes.reduce((sum, node) => sum + node.busySlots, 0);
+}
+
+/**
+ * With every slot busy and one partition waiting, a node joins: start → its first partition; then it
+ * crashes running it: crash → PARTITION_RETRIED.
+ */
+async function joinAndCrash(cluster: LocalCluster, sim: SimCluster, connection: CoordinatorConnection, slots: number, newId: string): Promise<{ joinMs: number; retryMs: number }> {
+  const partitions = slots + 1;
+  const { jobId } = await connection.submitJob({ spec: { noop: { partitions, workMs: JOIN_WORK_MS } }, noCache: true });
+  let startedAt = Number.NaN;
+  let retriedAt = Number.NaN;
+  const abort = new AbortController();
+  const watch = watchToEnd(connection, jobId, {
+    timeoutMs: 120_000,
+    signal: abort.signal,
+    keep: () => false,
+    onEvent: (event) => {
+      if (event.nodeId !== newId) return;
+      if (event.type === 'JOB_EVENT_TYPE_PARTITION_STARTED' && Number.isNaN(startedAt)) startedAt = event.timeMs;
+      if (event.type === 'JOB_EVENT_TYPE_PARTITION_RETRIED' && Number.isNaN(retriedAt)) retriedAt = event.timeMs;
+    },
+  });
+  try {
+    await waitFor(async () => (await busySlots(cluster)) >= slots, 60_000, 'every slot busy', 200);
+    const joinedAt = Date.now();
+    await sim.add([newId]);
+    await waitFor(() => !Number.isNaN(startedAt), 30_000, `a partition on the new node ${newId}`, 10);
+    const crashedAt = await sim.crash(newId);
+    await waitFor(() => !Number.isNaN(retriedAt), 30_000, `the partition on the crashed node ${newId} retried`, 10);
+    const { job } = await watch;
+    checkNoopResult(job, partitions);
+    return { joinMs: startedAt - joinedAt, retryMs: retriedAt - crashedAt };
+  } catch (error) {
+    abort.abort();
+    await watch.catch(() => undefined);
+    throw error;
+  }
+}
+
+/** An idle node crashes: crash → the coordinator no longer lists it as ready. */
+async function idleCrash(cluster: LocalCluster, sim: SimCluster, id: string): Promise<number> {
+  const crashedAt = await sim.crash(id);
+  for (;;) {
+    const nodes = await listCoordinatorNodes(cluster.coordinator.address, 10_000, cluster.coordinator.adminToken);
+    const node = nodes.find((n) => n.id === id);
+    if (!node || node.state !== 'ready') return Date.now() - crashedAt;
+    if (Date.now() - crashedAt > 60_000) throw new Error(`node ${id} still ready 60 s after its crash`);
+    await sleep(100);
+  }
+}
+
+async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeResult> {
+  const cluster = await startBenchCluster([], {}, 'secure', coordinatorArgs);
+  const hosts = Math.min(MAX_HOSTS, Math.ceil(nodes / NODES_PER_HOST));
+  let sim: SimCluster | undefined;
+  const removeHook = addShutdownHook(async () => {
+    await sim?.stop();
+    await cluster.stop();
+  });
+  try {
+    sim = await SimCluster.start(hosts, {
+      consulUrl: cluster.consul.httpAddress,
+      clusterSecretFile: cluster.clusterSecretFile,
+      slots: SLOTS,
+      workScale: 1,
+      checkTtlMs: CHECK_TTL_MS,
+      refreshMs: REFRESH_MS,
+    });
+    const ids = Array.from({ length: nodes }, (_, i) => `sim-${String(i).padStart(4, '0')}`);
+    const t0 = performance.now();
+    await sim.add(ids);
+    await cluster.waitForNodes({ nodeIds: ids, accept: (node) => node.state === 'ready', timeoutMs: 120_000 });
+    const allReadyMs = performance.now() - t0;
+    logProgress(BENCH, `${nodes} nodes in ${hosts} processes ready in ${fmtMs(allReadyMs)}`);
+
+    await sleep(3000);
+    const idleSeconds = Number(process.env.QUANTGRID_BENCH_SCALE_IDLE_S ?? 20);
+    const idle = await measureIdle(cluster, sim, idleSeconds);
+    logProgress(BENCH, `${nodes} nodes idle: coordinator ${fmt(idle.idleCpuPercent)} % of a core (windows ${idle.idleCpuWindows.map((w) => fmt(w)).join(', ')}), RSS ${fmt(idle.idleRssBytes / 2 ** 20)} MiB; Consul ${fmt(idle.consulIdleCpuPercent)} %, node hosts ${fmt(idle.hostsIdleCpuPercent)} %`);
+
+    const dispatchPartitions = Math.max(200, 4 * nodes * SLOTS);
+    const dispatchRates: number[] = [];
+    for (let i = 0; i < REPEATS; i++) dispatchRates.push((await runNoopJob(cluster, dispatchPartitions)).rate);
+    logProgress(BENCH, `${nodes} nodes dispatch: ${dispatchRates.map((r) => fmt(r)).join(', ')} partitions/s`);
+
+    const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
+    const joinMs: number[] = [];
+    const retryDetectMs: number[] = [];
+    try {
+      for (let i = 0; i < REPEATS; i++) {
+        const run = await joinAndCrash(cluster, sim, connection, nodes * SLOTS, `sim-join-${i}`);
+        joinMs.push(run.joinMs);
+        retryDetectMs.push(run.retryMs);
+      }
+    } finally {
+      connection.close();
+    }
+    logProgress(BENCH, `${nodes} nodes join → used: ${joinMs.map(fmtMs).join(', ')}; crash running → retried: ${retryDetectMs.map(fmtMs).join(', ')}`);
+
+    const idleDetectMs: number[] = [];
+    for (let i = 0; i < REPEATS; i++) {
+      idleDetectMs.push(await idleCrash(cluster, sim, ids[(i * 7919) % ids.length]));
+      await sleep(500);
+    }
+    logProgress(BENCH, `${nodes} nodes idle crash → not ready: ${idleDetectMs.map(fmtMs).join(', ')}`);
+
+    const peakRssBytes = readProcMemory(cluster.coordinator.process.pid)?.peakRssBytes ?? Number.NaN;
+    return { nodes, hosts, allReadyMs, ...idle, peakRssBytes, dispatchRates, dispatchPartitions, joinMs, retryDetectMs, idleDetectMs, loadavg: loadavg() };
+  } finally {
+    removeHook();
+    await sim?.stop();
+    await cluster.stop();
+  }
+}
+
+async function runScale(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {
+  const coordinatorArgs = (process.env.QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const results: SizeResult[] = [];
+  for (const nodes of sizes()) {
+    logProgress(BENCH, `== ${nodes} simulated nodes (load average ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+    results.push(await runSize(nodes, coordinatorArgs));
+  }
+  const rows = results.map((r) => [
+    String(r.nodes),
+    `${fmt(r.idleCpuPercent)} %`,
+    `${fmt(r.idleRssBytes / 2 ** 20)} MiB (peak ${fmt(r.peakRssBytes / 2 ** 20)})`,
+    `${fmt(median(r.dispatchRates))}/s`,
+    fmtMs(median(r.joinMs)),
+    fmtMs(median(r.retryDetectMs)),
+    fmtMs(median(r.idleDetectMs)),
+    `${fmt(r.consulIdleCpuPercent)} % / ${fmt(r.hostsIdleCpuPercent)} %`,
+    r.loadavg.map((l) => l.toFixed(1)).join(' '),
+  ]);
+  process.stderr.write(
+    `\n${markdownTable(['nodes', 'coordinator idle CPU', 'coordinator RSS idle', 'dispatch', 'join → used', 'crash (running) → retried', 'crash (idle) → not ready', 'Consul / node hosts idle CPU', 'load after'], rows)}\n`,
+  );
+  const headlines: Headline[] = [];
+  for (const r of results) {
+    const atGoal = r.nodes >= 1000;
+    const note = `${r.nodes} nodes in ${r.hosts} processes; load ${r.loadavg.map((l) => l.toFixed(1)).join(' ')}`;
+    headlines.push(
+      { name: `scale ${r.nodes} nodes: coordinator idle CPU (% of a core)`, unit: '%', median: r.idleCpuPercent, ...(atGoal ? { goal: { op: '<=' as const, value: 5 } } : {}), note: `median of ${r.idleCpuWindows.length} × 5 s; ${note}` },
+      { name: `scale ${r.nodes} nodes: coordinator RSS idle`, unit: 'MB', median: r.idleRssBytes / 1e6, ...(atGoal ? { goal: { op: '<=' as const, value: 300 } } : {}), note },
+      { name: `scale ${r.nodes} nodes: dispatch (noop ${r.dispatchPartitions} partitions)`, unit: '/s', median: median(r.dispatchRates), note: `median of ${r.dispatchRates.length}` },
+      { name: `scale ${r.nodes} nodes: node joins → gets a partition`, unit: 'ms', median: median(r.joinMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.joinMs.length}` },
+      { name: `scale ${r.nodes} nodes: node crashes running → partition retried`, unit: 'ms', median: median(r.retryDetectMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.retryDetectMs.length}` },
+      { name: `scale ${r.nodes} nodes: idle node crashes → not counted ready`, unit: 'ms', median: median(r.idleDetectMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.idleDetectMs.length}; ListNodes polled every 100 ms` },
+    );
+  }
+  return { headlines, details: { slots: SLOTS, checkTtlMs: CHECK_TTL_MS, refreshMs: REFRESH_MS, coordinatorArgs, results } };
+}
+
+if (isMain(import.meta.url)) {
+  runBench(BENCH, () => measureBench(BENCH, runScale));
+}
