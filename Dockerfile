@@ -19,6 +19,7 @@ COPY shared shared
 COPY coordinator coordinator
 COPY node-agent node-agent
 COPY cli cli
+COPY dashboard-ui dashboard-ui
 RUN bash scripts/build.sh && npm prune --omit=dev --ignore-scripts
 
 FROM node:20-bookworm-slim
