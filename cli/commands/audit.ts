@@ -5,7 +5,7 @@ import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue, parseIntegerIn } from '../flag-parsers.js';
 import { formatTimestamp } from '../render/format.js';
 import { renderTable } from '../render/table.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 
 async function run(context: CommandContext, flags: { user?: string; limit: string }): Promise<number> {

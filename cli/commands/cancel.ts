@@ -3,7 +3,7 @@ import { isTerminalStatus } from '../../shared/job-status.js';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { statusName } from '../render/format.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 async function run(context: CommandContext, _flags: unknown, [jobId]: string[]): Promise<number> {
   const job = await context.connection.cancelJob(jobId);

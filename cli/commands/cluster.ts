@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { writeNewClusterSecretFile } from '../../shared/auth/cluster-secret-file.js';
 import { CliError, EXIT } from '../cli-error.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 async function init(file: string): Promise<number> {
   try {

@@ -5,7 +5,7 @@ import { registerDataImportCommand } from './data-import.js';
 import { registerDataLsCommand } from './data-ls.js';
 import { registerDataRmCommand } from './data-rm.js';
 import { registerDataTagCommand } from './data-tag.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 const SUBCOMMANDS = 'import, append, tag, ls, rm';
 

@@ -7,7 +7,7 @@ import { statusName } from '../render/format.js';
 import { renderJobDetails } from '../render/job-tables.js';
 import { allCliKinds, cliKindByName } from '../kinds/index.js';
 import { parseResultJson, renderResult } from '../render/result-tables.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 /** Checks the flags before anything is sent: --csv is its own output format. */
 export function checkJobFlags(flags: { watch?: boolean; csv?: boolean }, json: boolean): void {

@@ -4,7 +4,7 @@ import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue, parseIntegerIn, parseJobStatus } from '../flag-parsers.js';
 import { renderJobsTable } from '../render/jobs-table.js';
 import { LIST_JOBS_DEFAULT, LIST_JOBS_MAX } from '../../shared/api-limits.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 async function run(context: CommandContext, flags: { status?: string; limit: string; mine?: boolean }): Promise<number> {
   const status = flags.status === undefined ? 'JOB_STATUS_UNSPECIFIED' : flagValue('--status', flags.status, parseJobStatus);

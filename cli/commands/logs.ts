@@ -4,7 +4,7 @@ import { EXIT, UsageError } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue, parseIntegerIn } from '../flag-parsers.js';
 import { renderLogLine } from '../render/log-lines.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 async function run(context: CommandContext, flags: { follow?: boolean; after?: string; limit?: string }, [jobId]: string[]): Promise<number> {
   const limit = flags.limit === undefined ? 0 : flagValue('--limit', flags.limit, parseIntegerIn(1, MAX_JOB_LOG_LINES));

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { EXIT } from '../cli-error.js';
 import { commandAction, type CommandContext } from '../command-context.js';
 import { renderNodesTable } from '../render/node-table.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 async function run(context: CommandContext): Promise<number> {
   const response = await context.connection.listNodes();

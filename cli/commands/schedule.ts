@@ -3,7 +3,7 @@ import { UsageError } from '../cli-error.js';
 import { registerScheduleAddCommand } from './schedule-add.js';
 import { registerScheduleChangeCommands } from './schedule-change.js';
 import { registerScheduleLsCommand } from './schedule-ls.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 const SUBCOMMANDS = 'add, ls, rm, pause, resume, run-now';
 

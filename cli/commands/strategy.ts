@@ -4,7 +4,7 @@ import { registerStrategyLsCommand } from './strategy-ls.js';
 import { registerStrategyPushCommand } from './strategy-push.js';
 import { registerStrategyRmCommand } from './strategy-rm.js';
 import { registerStrategyShowCommand } from './strategy-show.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 /** `quantgrid strategy <push|ls|show|rm>`: users' own strategies (docs/strategies.md). */
 export function registerStrategyCommand(program: Command): void {

@@ -4,7 +4,7 @@ import { commandAction, type CommandContext } from '../command-context.js';
 import type { AnyCliKind } from '../kinds/cli-kind.js';
 import { allCliKinds, kindNamesText } from '../kinds/index.js';
 import { addSubmitOptions, newRequestId, submitJob } from '../submit-job.js';
-import { commandDescription } from '../command-list.js';
+import { commandDescription } from '../command-summaries.js';
 
 /** `quantgrid submit <kind>` of one kind: its flags (cli/kinds/<kind>.ts), then the common ones. */
 export function registerSubmitKindCommand(submit: Command, cli: AnyCliKind): Command {

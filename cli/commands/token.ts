@@ -7,7 +7,7 @@ import { flagValue } from '../flag-parsers.js';
 import { formatTimestamp } from '../render/format.js';
 import { renderTable } from '../render/table.js';
 import { userTokenFile } from '../token-source.js';
-import { commandDescription, TOKEN_SUBCOMMANDS } from '../command-list.js';
+import { commandDescription, TOKEN_SUBCOMMANDS } from '../command-summaries.js';
 
 
 function parseRole(text: string): string {

@@ -270,7 +270,7 @@ export class PartitionDispatcher {
 
     call.on('data', (event: PartitionEvent__Output) => {
       // A job whose lock this coordinator lost is fenced here, before its answer is taken in.
-      if (task.running !== run || !isOwned(task.job)) return;
+      if (task.running !== run || this.fenced(task)) return;
       run.lastMessageAt = Date.now();
       if (!run.accepted && event.event !== 'error') {
         run.accepted = true;
@@ -318,14 +318,14 @@ export class PartitionDispatcher {
       }
     });
     call.on('error', (error: grpc.ServiceError) => {
-      if (task.running !== run || !isOwned(task.job)) return;
+      if (task.running !== run || this.fenced(task)) return;
       this.finishAttempt(task, run);
       const unreachable = error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED;
       const quarantinedForMs = this.table.recordFailure(node, unreachable);
       this.retry(task, run.node, run.startedAt, 'stream-error', `stream failed: ${error.details || error.message}`, { quarantinedForMs }, unreachable);
     });
     call.on('end', () => {
-      if (task.running !== run || !isOwned(task.job)) return;
+      if (task.running !== run || this.fenced(task)) return;
       this.finishAttempt(task, run);
       const quarantinedForMs = this.table.recordFailure(node, false);
       this.retry(task, run.node, run.startedAt, 'stream-ended', 'stream ended without a result', { quarantinedForMs });
@@ -337,6 +337,16 @@ export class PartitionDispatcher {
     this.running.delete(task);
     this.table.releaseSlot(run.node);
     if (run.accepted) task.job.listener.ended(task, run.node);
+  }
+
+  /**
+   * True when the task's job is no longer this coordinator's (its lock is lost): asking fences the
+   * job, which cancels its attempts; one still running is abandoned here all the same.
+   */
+  private fenced(task: PartitionTask): boolean {
+    if (isOwned(task.job)) return false;
+    this.abandon(task);
+    return true;
   }
 
   /** Pumps again at `time` (a refused node's backoff ends then, which no event announces). */
@@ -385,7 +395,7 @@ export class PartitionDispatcher {
     for (const task of [...this.running]) {
       const run = task.running;
       // A fenced job's attempts are the new owner's business now (asking fences it: they are cancelled).
-      if (!run || run.lastMessageAt >= silentSince || !isOwned(task.job)) continue;
+      if (!run || run.lastMessageAt >= silentSince || this.fenced(task)) continue;
       this.finishAttempt(task, run);
       run.call.cancel();
       const quarantinedForMs = this.table.recordFailure(run.node, true);
