@@ -20,6 +20,9 @@
  * over a grid of its own on the same series, indicator arrays warm (computed in the warm-up run and
  * kept: a cache large enough for the grid), median of 5; goal ≥ 100 M bar evaluations/s each.
  *
+ * Exit rules: the same sweep with a fixed stop and an ATR trailing stop in every combination, against
+ * the kernel without them in the same run.
+ *
  * Run: node dist/bench/backtest-kernel.js   (QUANTGRID_BENCH_QUICK=1: 10,000 bars)
  */
 import { loadSeries } from '../shared/quant/dataset.js';
@@ -234,6 +237,15 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   for (let i = 0; i < KERNEL_RUNS; i++) kernelMs.push(timeIt(() => backtestKind.run(spec, partition, context)).ms);
   logProgress(BENCH, `kernel: ${kernelMs.map((ms) => fmtMs(ms)).join(', ')}`);
 
+  // The same sweep with exit rules on in every combination (a fixed stop and an ATR trailing stop):
+  // the per-bar check while in a position, against the kernel without them in the same run.
+  const exitSpec = backtestKind.validate({ ...raw, params: { ...raw.params, stop_loss: { start: 0.02, stop: 0.02, step: 0 }, trailing_stop_atr: { start: 3, stop: 3, step: 0 } } }, DEFAULT_SPEC_LIMITS);
+  const [exitPartition] = backtestKind.plan(exitSpec, { partitions: 1 });
+  backtestKind.run(exitSpec, exitPartition, context); // warm-up: the ATR, JIT
+  const exitMs: number[] = [];
+  for (let i = 0; i < KERNEL_RUNS; i++) exitMs.push(timeIt(() => backtestKind.run(exitSpec, exitPartition, context)).ms);
+  logProgress(BENCH, `kernel with exit rules: ${exitMs.map((ms) => fmtMs(ms)).join(', ')}`);
+
   // Cold: a new series object each run (generated outside the timing), so run() builds its SMA bank
   // inside the timed call, as the first partition of a job on a worker does.
   const coldMs: number[] = [];
@@ -303,6 +315,7 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   const perSecond = (ms: number) => barEvaluations / (ms / 1000);
   const kernelRate = perSecond(median(kernelMs));
   const coldRate = perSecond(median(coldMs));
+  const exitRate = perSecond(median(exitMs));
   const naiveRate = perSecond(median(naiveMs));
   const runningRate = perSecond(median(runningMs));
   const offGridRate = perSecond(median(offGrid.ms));
@@ -314,6 +327,7 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       ['implementation', 'runs (ms)', 'median', 'bar evaluations/s', 'vs naive'],
       [
         ['backtestKind.run (SMA bank reused, tight kernel)', kernelMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(kernelMs)), fmt(kernelRate), fmtRatio(ratio(kernelRate, naiveRate))],
+        ['backtestKind.run with exit rules (stop_loss 0.02, trailing_stop_atr 3)', exitMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(exitMs)), fmt(exitRate), fmtRatio(ratio(exitRate, naiveRate))],
         ['backtestKind.run, SMA bank built inside the run (cold)', coldMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(coldMs)), fmt(coldRate), fmtRatio(ratio(coldRate, naiveRate))],
         ['naive: window-sum SMAs per combination, bar-by-bar', naiveMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(naiveMs)), fmt(naiveRate), '1×'],
         ['naive with running-sum SMAs (context)', runningMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(runningMs)), fmt(runningRate), fmtRatio(ratio(runningRate, naiveRate))],
@@ -357,6 +371,15 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       note: `median of ${KERNEL_RUNS}`,
     },
     {
+      name: 'backtest kernel with exit rules (stop_loss 0.02, trailing_stop_atr 3): bar evaluations/s, one thread',
+      unit: 'bar-evals/s',
+      median: exitRate,
+      baseline: kernelRate,
+      baselineLabel: 'the same sweep without exit rules (SMA bank cached)',
+      ratio: ratio(exitRate, kernelRate),
+      note: `median of ${KERNEL_RUNS} after a warm-up; the check per bar runs only while in a position`,
+    },
+    {
       name: 'SMA-crossover signal pass + simulation on whole-cent closes (exact ties), one thread',
       unit: 'bar-evals/s',
       median: onGridRate,
@@ -383,6 +406,8 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       barEvaluations,
       kernelMs,
       kernelColdMs: coldMs,
+      kernelExitRulesMs: exitMs,
+      kernelExitRulesPerSecond: exitRate,
       kernelWarmupMs: warmup.ms,
       smaBankBuildMs: bankBuild.ms,
       naiveWindowSumMs: naiveMs,

@@ -104,7 +104,18 @@ describe('user strategies: push, sweep, isolation (real cluster)', { timeout: 30
     assert.deepEqual(JSON.parse(job.resultJson), local);
 
     // Walk-forward and random search with it: equal to the runs in one process too.
-    for (const extra of [{ walkForward: { inSampleBars: 1_500, outOfSampleBars: 500, anchored: false } }, { search: { method: 'random', samples: 12, seed: 3 } }]) {
+    // Exit rules, which every strategy can use, swept with its own parameters.
+    const withExits = {
+      params: {
+        fast: { start: 5, stop: 10, step: 5 },
+        slow: { start: 30, stop: 40, step: 10 },
+        trend: { start: 100, stop: 100, step: 0 },
+        short: { start: 0, stop: 1, step: 1 },
+        stop_loss: { start: 0, stop: 0.02, step: 0.01 },
+        trailing_stop_atr: { start: 0, stop: 3, step: 3 },
+      },
+    };
+    for (const extra of [{ walkForward: { inSampleBars: 1_500, outOfSampleBars: 500, anchored: false } }, { search: { method: 'random', samples: 12, seed: 3 } }, withExits]) {
       const watched = await submitAndWait(coordinator, sweep('triple-ma', extra));
       assert.equal(watched.job.status, 'JOB_STATUS_COMPLETED', watched.job.error);
       assert.deepEqual(JSON.parse(watched.job.resultJson), runInOneProcess(backtestKind, { ...sweep(`triple-ma@${info.id}`, extra).spec.backtest }), JSON.stringify(extra));

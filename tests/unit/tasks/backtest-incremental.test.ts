@@ -57,29 +57,33 @@ function runAll(spec: BacktestSpec, plan: BacktestPartition[]): BacktestPartial[
   return plan.map((partition) => wire(backtestKind.run(spec, wire(partition), QUIET_RUN_CONTEXT)));
 }
 
+/** A job on the first `before` bars, then the same job `appended` bars later continued from its checkpoints = a full run. */
+function assertResumedEqualsFull(strategy: string, before: number, appended: number, firstParts: number, secondParts: number, source: typeof whole, exits: typeof EXITS | Record<string, never>): void {
+  const after = Math.min(TOTAL, before + appended);
+  const last = specOf(strategy, before, {}, source, exits);
+  const lastPartials = runAll(last, backtestKind.plan(last, { partitions: firstParts }));
+  const spec = specOf(strategy, after, {}, source, exits);
+  const plan = backtestKind.plan(spec, { partitions: secondParts });
+  const full = runAll(spec, plan);
+  const resumed = runAll(
+    spec,
+    plan.map((partition) => ({ ...partition, resume: { checkpoints: checkpointsFor(lastPartials, partition.first, partition.count) } })),
+  );
+  assert.deepEqual(backtestKind.merge(spec, resumed), backtestKind.merge(spec, full));
+  resumed.forEach((partial, i) => {
+    assert.equal(partial.checkpoints, full[i].checkpoints, 'the same checkpoints for the next night');
+    assert.equal(Buffer.from(partial.checkpoints!, 'base64').length, plan[i].count * CHECKPOINT_BYTES);
+    assert.deepEqual(partial.incremental, { continued: plan[i].count, rejected: 0, simulatedBars: plan[i].count * (after - before) });
+    assert.deepEqual(full[i].incremental, { continued: 0, rejected: 0, simulatedBars: plan[i].count * after });
+  });
+}
+
 describe('incremental re-runs through the backtest kind', () => {
   for (const strategy of STRATEGY_NAMES) {
     it(`${strategy}: continuing from the first job's checkpoints equals a full run on the grown dataset (any partitionings)`, () => {
       fc.assert(
         fc.property(fc.integer({ min: 150, max: TOTAL - 1 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.boolean(), (before, appended, firstParts, secondParts, inCents) => {
-          const after = Math.min(TOTAL, before + appended);
-          const source = inCents ? cents : whole;
-          const last = specOf(strategy, before, {}, source);
-          const lastPartials = runAll(last, backtestKind.plan(last, { partitions: firstParts }));
-          const spec = specOf(strategy, after, {}, source);
-          const plan = backtestKind.plan(spec, { partitions: secondParts });
-          const full = runAll(spec, plan);
-          const resumed = runAll(
-            spec,
-            plan.map((partition) => ({ ...partition, resume: { checkpoints: checkpointsFor(lastPartials, partition.first, partition.count) } })),
-          );
-          assert.deepEqual(backtestKind.merge(spec, resumed), backtestKind.merge(spec, full));
-          resumed.forEach((partial, i) => {
-            assert.equal(partial.checkpoints, full[i].checkpoints, 'the same checkpoints for the next night');
-            assert.equal(Buffer.from(partial.checkpoints!, 'base64').length, plan[i].count * CHECKPOINT_BYTES);
-            assert.deepEqual(partial.incremental, { continued: plan[i].count, rejected: 0, simulatedBars: plan[i].count * (after - before) });
-            assert.deepEqual(full[i].incremental, { continued: 0, rejected: 0, simulatedBars: plan[i].count * after });
-          });
+          assertResumedEqualsFull(strategy, before, appended, firstParts, secondParts, inCents ? cents : whole, {});
         }),
         { numRuns: 8 },
       );
@@ -90,21 +94,7 @@ describe('incremental re-runs through the backtest kind', () => {
   it('with exit rules swept: continuing from the first job’s checkpoints equals a full run (any partitionings)', () => {
     fc.assert(
       fc.property(fc.integer({ min: 150, max: TOTAL - 1 }), fc.integer({ min: 1, max: 60 }), fc.integer({ min: 1, max: 7 }), fc.integer({ min: 1, max: 7 }), fc.constantFrom('sma-crossover', 'rsi-reversion'), (before, appended, firstParts, secondParts, strategy) => {
-        const after = Math.min(TOTAL, before + appended);
-        const last = specOf(strategy, before, {}, whole, EXITS);
-        const lastPartials = runAll(last, backtestKind.plan(last, { partitions: firstParts }));
-        const spec = specOf(strategy, after, {}, whole, EXITS);
-        const plan = backtestKind.plan(spec, { partitions: secondParts });
-        const full = runAll(spec, plan);
-        const resumed = runAll(
-          spec,
-          plan.map((partition) => ({ ...partition, resume: { checkpoints: checkpointsFor(lastPartials, partition.first, partition.count) } })),
-        );
-        assert.deepEqual(backtestKind.merge(spec, resumed), backtestKind.merge(spec, full));
-        resumed.forEach((partial, i) => {
-          assert.equal(partial.checkpoints, full[i].checkpoints, 'the same checkpoints for the next night');
-          assert.deepEqual(partial.incremental, { continued: plan[i].count, rejected: 0, simulatedBars: plan[i].count * (after - before) });
-        });
+        assertResumedEqualsFull(strategy, before, appended, firstParts, secondParts, whole, EXITS);
       }),
       { numRuns: 10 },
     );
