@@ -2,7 +2,7 @@ import { checkIndicatorRequest, type IndicatorRequests, type ParamSpecs, type St
 import type { IndicatorRequest } from '../../strategy-sdk/indicator-requests.js';
 import { manifestOf, type StrategyManifest } from '../../strategy-sdk/manifest.js';
 import { specialiseRuleLoop } from '../../strategy-sdk/rule-loop.js';
-import { checkSignalRule, ENTER_EXIT_KEYS, PRICE_NAMES, type Comparison, type Operand, type SignalRule } from '../../strategy-sdk/signal-rules.js';
+import { checkSignalRule, type Comparison, type Operand, type SignalRule } from '../../strategy-sdk/signal-rules.js';
 import { exactSignOf, type OperandSource } from './exact-comparisons.js';
 import { indicatorArray, indicatorOutputs } from './indicator-request-arrays.js';
 import { runSignalRule, type ResolvedComparison, type ResolvedRule } from './signal-loop.js';
@@ -37,6 +37,37 @@ function firstNumber(array: Float64Array, from: number): number {
   return t;
 }
 
+/** One combination's indicators, by position in the names its indicators(p) returned. */
+interface Resolved {
+  readonly inputs: StrategyInputs;
+  readonly names: readonly string[];
+  readonly requests: IndicatorRequest[];
+  readonly outputs: Float64Array[][];
+}
+
+function sideOf(r: Resolved, operand: Operand): OperandSource {
+  if (typeof operand === 'number') return operand;
+  const i = r.names.indexOf(operand);
+  return i < 0 ? { price: operand as 'close' } : { request: r.requests[i], outputs: r.outputs[i] };
+}
+
+function valueOf(r: Resolved, operand: Operand): Float64Array | number {
+  if (typeof operand === 'number') return operand;
+  const i = r.names.indexOf(operand);
+  return i < 0 ? r.inputs[operand as 'close'] : r.outputs[i][r.requests[i].output];
+}
+
+function resolveComparison(r: Resolved, c: Comparison | undefined): ResolvedComparison | undefined {
+  if (c === undefined) return undefined;
+  return { op: c.op, left: valueOf(r, c.left), right: valueOf(r, c.right), exact: exactSignOf(r.inputs.indicators, sideOf(r, c.left), sideOf(r, c.right)) };
+}
+
+function sameIndicator(a: IndicatorRequest, b: IndicatorRequest): boolean {
+  if (a.indicator !== b.indicator || a.args.length !== b.args.length) return false;
+  for (let i = 0; i < a.args.length; i++) if (a.args[i] !== b.args[i]) return false;
+  return true;
+}
+
 /**
  * One combination of a strategy with a declarative rule (signal-rules.ts), end to end on the host:
  * `requests` and `rule` are what its indicators(p) and signal(p) returned (checked here: for a user
@@ -56,48 +87,37 @@ export function runDeclarative(
   initial = 0,
 ): void {
   const names = Object.keys(requests);
-  for (const name of names) checkIndicatorRequest(name, requests[name]);
-  const checked: SignalRule = checkSignalRule(rule, names);
-  const n = inputs.close.length;
-  // Null-prototype records: a user's names arrive as JSON and may be "__proto__".
-  const arrays: Record<string, Float64Array> = Object.create(null);
-  // Each indicator and parameters looked up once (a band's three arrays are one entry: looking it
-  // up thrice would look like a finished entry to the cache's eviction, see IndicatorCache).
-  const outputs: Record<string, Float64Array[]> = Object.create(null);
-  const byIndicator = new Map<string, Float64Array[]>();
+  const r: Resolved = { inputs, names, requests: [], outputs: [] };
   let firstDefined = from;
-  for (const name of names) {
-    const request = requests[name];
-    const key = `${request.indicator}(${request.args.join(',')})`;
-    let all = byIndicator.get(key);
-    if (all === undefined) {
-      all = indicatorOutputs(inputs.indicators, request, from);
-      byIndicator.set(key, all);
-    }
-    outputs[name] = all;
-    const array = all[request.output];
-    arrays[name] = array;
+  for (let i = 0; i < names.length; i++) {
+    const request = requests[names[i]];
+    checkIndicatorRequest(names[i], request);
+    // Each indicator and parameters looked up once (a band's three arrays are one entry: looking it
+    // up thrice would look like a finished entry to the cache's eviction, see IndicatorCache).
+    let j = 0;
+    while (j < i && !sameIndicator(r.requests[j], request)) j++;
+    const all = j < i ? r.outputs[j] : indicatorOutputs(inputs.indicators, request, from);
+    r.requests.push(request);
+    r.outputs.push(all);
     if (warmup === undefined) {
-      const t = firstNumber(array, from);
+      const t = firstNumber(all[request.output], from);
       if (t > firstDefined) firstDefined = t;
     }
   }
-  const sourceOf = (operand: Operand): OperandSource =>
-    typeof operand === 'number' ? operand : PRICE_NAMES.includes(operand) ? { price: operand as 'close' } : { request: requests[operand], outputs: outputs[operand] };
-  const valueOf = (operand: Operand): Float64Array | number =>
-    typeof operand === 'number' ? operand : PRICE_NAMES.includes(operand) ? inputs[operand as 'close'] : arrays[operand];
-  const resolve = (c: Comparison | undefined): ResolvedComparison | undefined =>
-    c === undefined ? undefined : { op: c.op, left: valueOf(c.left), right: valueOf(c.right), exact: exactSignOf(inputs.indicators, sourceOf(c.left), sourceOf(c.right)) };
-  let resolved: ResolvedRule;
-  if (checked.kind === 'longWhile') resolved = { kind: 'longWhile', when: resolve(checked.when)! };
-  else {
-    const parts: Record<string, ResolvedComparison | undefined> = {};
-    for (const key of ENTER_EXIT_KEYS) parts[key] = resolve(checked[key]);
-    resolved = { kind: 'enterExit', ...parts };
-  }
+  const checked: SignalRule = checkSignalRule(rule, names);
+  const resolved: ResolvedRule =
+    checked.kind === 'longWhile'
+      ? { kind: 'longWhile', when: resolveComparison(r, checked.when)! }
+      : {
+          kind: 'enterExit',
+          exitLong: resolveComparison(r, checked.exitLong),
+          exitShort: resolveComparison(r, checked.exitShort),
+          enterLong: resolveComparison(r, checked.enterLong),
+          enterShort: resolveComparison(r, checked.enterShort),
+        };
   let start = warmup === undefined ? firstDefined : Math.ceil(warmup);
-  if (!(start >= from)) start = start === start ? from : n; // NaN: never decides
-  runSignalRule(resolved, start, n, allowShort, initial, out);
+  if (!(start >= from)) start = start === start ? from : inputs.close.length; // NaN: never decides
+  runSignalRule(resolved, start, inputs.close.length, allowShort, initial, out);
 }
 
 /**

@@ -58,6 +58,7 @@ type CompiledLoop = (
 ) => number;
 
 const SYMBOL: Readonly<Record<ComparisonOp, string>> = { gt: '>', ge: '>=', lt: '<', le: '<=' };
+const OPS: readonly string[] = Object.keys(SYMBOL);
 /** Compiled loops by shape (a handful per strategy; bounded against a flood of user shapes). */
 const compiled = new Map<string, CompiledLoop>();
 const MAX_COMPILED = 256;
@@ -68,16 +69,22 @@ class Operands {
   constants = new Float64Array(8);
   constantCount = 0;
   exact: ExactSign[] = [];
-  key = '';
+  /** The shape, as small numbers (the rule kind, then per comparison its operator, exactness and operands): a cheap key. */
+  readonly shape: number[] = [];
 
   reset(): void {
     this.arrays.length = 0;
     this.constantCount = 0;
     this.exact.length = 0;
-    this.key = '';
+    this.shape.length = 0;
   }
 
-  operand(value: Float64Array | number): string {
+  get key(): string {
+    return String.fromCharCode.apply(null, this.shape);
+  }
+
+  /** The operand's number in the shape: an array's index, or 0x8000 + a number's. */
+  operand(value: Float64Array | number): number {
     if (typeof value === 'number') {
       if (this.constantCount === this.constants.length) {
         const grown = new Float64Array(2 * this.constants.length);
@@ -85,34 +92,38 @@ class Operands {
         this.constants = grown;
       }
       this.constants[this.constantCount] = value;
-      return `c${this.constantCount++}`;
+      return 0x8000 + this.constantCount++;
     }
     let i = this.arrays.indexOf(value);
     if (i < 0) i = this.arrays.push(value) - 1;
-    return `a${i}`;
+    return i;
   }
 
-  /** The comparison's text in the loop (t the bar), and its part of the shape key. */
-  comparison(c: ResolvedComparison): string {
-    const left = this.operand(c.left);
-    const right = this.operand(c.right);
+  /**
+   * Adds the comparison's operands and its part of the shape key; with `emit`, returns its text in
+   * the loop (t the bar) — only wanted when the shape is compiled for the first time.
+   */
+  comparison(c: ResolvedComparison, emit: boolean): string {
+    const l = this.operand(c.left);
+    const r = this.operand(c.right);
     // Only the engine's own operator texts reach the generated code (the rule was checked; this is the last guard).
-    if (!Object.prototype.hasOwnProperty.call(SYMBOL, c.op)) throw new TypeError(`unknown comparison ${String(c.op)}`);
+    const opIndex = OPS.indexOf(c.op);
+    if (opIndex < 0) throw new TypeError(`unknown comparison ${String(c.op)}`);
     const op = SYMBOL[c.op];
+    const text = (k: number) => (k >= 0x8000 ? `c${k - 0x8000}` : `a${k}[t]`);
     if (c.exact === undefined || typeof c.left === 'number' || typeof c.right === 'number') {
-      const l = left[0] === 'a' ? `${left}[t]` : left;
-      const r = right[0] === 'a' ? `${right}[t]` : right;
-      this.key += `${c.op}(${left},${right})`;
-      return `(${l} ${op} ${r})`;
+      this.shape.push(opIndex, l, r);
+      return emit ? `(${text(l)} ${op} ${text(r)})` : '';
     }
     const x = this.exact.push(c.exact) - 1;
+    const band = c.exact.bandNear !== undefined;
+    this.shape.push(opIndex + (band ? 8 : 4), l, r);
+    if (!emit) return '';
+    const left = `a${l}`;
+    const right = `a${r}`;
     const d = `d${x}`;
     const diff = `(${d} = ${left}[t] - ${right}[t])`;
-    if (c.exact.bandNear === undefined) {
-      this.key += `${c.op}(${left},${right},m${x})`;
-      return `(${diff} <= m${x} && ${d} >= -m${x} ? x${x}.sign(t) ${op} 0 : ${d} ${op} 0)`;
-    }
-    this.key += `${c.op}(${left},${right},b${x})`;
+    if (!band) return `(${diff} <= m${x} && ${d} >= -m${x} ? x${x}.sign(t) ${op} 0 : ${d} ${op} 0)`;
     const w = `w${x}`;
     const q = `q${x}`;
     return `(${diff}, ${w} = mid${x}[t], ${q} = f${x} * ((${w} < 0 ? -${w} : ${w}) + (up${x}[t] - ${w})), ${d} <= ${q} && -${d} <= ${q} ? x${x}.sign(t) ${op} 0 : ${d} ${op} 0)`;
@@ -135,26 +146,32 @@ function prelude(o: Operands): string {
 
 const PUSH = 'if (next !== s) { bars[count] = t; targets[count] = next; count++; s = next; }';
 
-function source(rule: ResolvedRule, o: Operands): string {
-  let body: string;
+/** Gathers the rule's operands into `o` and its shape key; with `emit`, returns the loop's source text. */
+function source(rule: ResolvedRule, o: Operands, emit: boolean): string {
+  let body = '';
   if (rule.kind === 'longWhile') {
-    const when = o.comparison(rule.when);
-    o.key = `L:${o.key}`;
-    body = `for (let t = start; t < n; t++) { const next = ${when} ? 1 : notLong; ${PUSH} }`;
+    o.shape.push(0xf000);
+    const when = o.comparison(rule.when, emit);
+    if (emit) body = `for (let t = start; t < n; t++) { const next = ${when} ? 1 : notLong; ${PUSH} }`;
   } else {
-    const text = (c: ResolvedComparison | undefined, tag: string): string | undefined => {
-      o.key += `${tag}:`;
-      return c === undefined ? undefined : o.comparison(c);
+    o.shape.push(0xf001);
+    const part = (c: ResolvedComparison | undefined): string => {
+      if (c === undefined) {
+        o.shape.push(0xffff);
+        return '';
+      }
+      return o.comparison(c, emit);
     };
-    const exitLong = text(rule.exitLong, 'XL');
-    const exitShort = text(rule.exitShort, 'XS');
-    const enterLong = text(rule.enterLong, 'EL');
-    const enterShort = text(rule.enterShort, 'ES');
-    o.key = `E:${o.key}`;
+    const exitLong = part(rule.exitLong);
+    const exitShort = part(rule.exitShort);
+    const enterLong = part(rule.enterLong);
+    const enterShort = part(rule.enterShort);
+    if (!emit) return '';
     const exits = [exitLong && `if (s > 0) { if (${exitLong}) next = 0; }`, exitShort && `${exitLong ? 'else ' : ''}if (s < 0) { if (${exitShort}) next = 0; }`].filter(Boolean).join(' ');
     const entries = [enterLong && `if (${enterLong}) next = 1;`, enterShort && `${enterLong ? 'else ' : ''}if (allowShort && ${enterShort}) next = -1;`].filter(Boolean).join(' ');
     body = `for (let t = start; t < n; t++) { let next = s; ${exits} ${entries ? `if (next === 0) { ${entries} }` : ''} ${PUSH} }`;
   }
+  if (!emit) return '';
   return `${prelude(o)}\nconst notLong = allowShort ? -1 : 0;\nlet s = initial;\nlet count = 0;\n${body}\nreturn count;`;
 }
 
@@ -165,12 +182,16 @@ function source(rule: ResolvedRule, o: Operands): string {
 export function runSignalRule(rule: ResolvedRule, start: number, n: number, allowShort: boolean, initial: number, out: SignalBuffer): void {
   const o = scratch;
   o.reset();
-  const text = source(rule, o);
-  let loop = compiled.get(o.key);
+  source(rule, o, false);
+  const key = o.key;
+  let loop = compiled.get(key);
   if (loop === undefined) {
+    // The same walk again, now writing the text (the same operand indexes, so the same key).
+    o.reset();
+    const text = source(rule, o, true);
     loop = new Function('arrays', 'constants', 'exact', 'start', 'n', 'allowShort', 'initial', 'bars', 'targets', text) as CompiledLoop;
     if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
-    compiled.set(o.key, loop);
+    compiled.set(key, loop);
   }
   out.count = loop(o.arrays, o.constants, o.exact, start < 0 ? 0 : start, n, allowShort, initial, out.bar, out.target);
   o.reset();
