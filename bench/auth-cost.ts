@@ -25,7 +25,7 @@ import { createHmac } from 'node:crypto';
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { CallSigner, callTarget, DEFAULT_PROOF_SKEW_MS, generateClusterSecret, verifyCall } from '../shared/auth/cluster-proof.js';
 import { NonceWindow } from '../shared/auth/nonce-window.js';
-import { clusterPids, runNoopJob, startBenchCluster } from './lib/cluster.js';
+import { runNoopJob, startBenchCluster, workerPids } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { cpuDelta, snapshotCpu } from './lib/proc.js';
 import { allOrders, describeSpread, fmt, median, spread } from './lib/stats.js';
@@ -46,11 +46,6 @@ interface Run {
   cpuUsByProcess: Record<string, number>;
 }
 
-/** The processes whose CPU a job costs: the coordinator and the agents (Redis and Consul do the same work on both). */
-function workerPids(cluster: LocalCluster): Record<string, number> {
-  const { redis: _redis, consul: _consul, bench: _bench, ...pids } = clusterPids(cluster);
-  return pids;
-}
 
 /** One noop job of n partitions: its rate and what the cluster spent on it. */
 async function runJob(cluster: LocalCluster, partitions: number): Promise<Run> {

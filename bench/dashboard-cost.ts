@@ -14,7 +14,8 @@
  */
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { API, jobStreamPath } from '../shared/dashboard/api-types.js';
-import { runNoopJob, startBenchCluster } from './lib/cluster.js';
+import { runNoopJob, startBenchCluster, workerPids } from './lib/cluster.js';
+import { cpuDelta, snapshotCpu } from './lib/proc.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { allOrders, describeSpread, fmt, median, spread } from './lib/stats.js';
 
@@ -90,14 +91,19 @@ export async function runDashboardCost(): Promise<{ headlines: Headline[]; detai
   const rounds = isQuick() ? 6 : 12;
   const clusters = {} as Record<Mode, LocalCluster>;
   const rates: Record<Mode, number[]> = { open: [], closed: [], control: [] };
+  /** Coordinator CPU per partition (µs), from submit to the job's end. */
+  const coordinatorUs: Record<Mode, number[]> = { open: [], closed: [], control: [] };
   const pages: PageTraffic[] = [];
   const run = async (mode: Mode): Promise<number> => {
-    if (mode !== 'open') return (await runNoopJob(clusters[mode], partitions)).rate;
-    const page = openPage(clusters.open);
+    const cluster = clusters[mode];
+    const page = mode === 'open' ? openPage(cluster) : undefined;
     // The page is open before the job starts, as it would be.
     await sleep(300);
-    const { rate } = await runNoopJob(clusters.open, partitions, (jobId) => page.follow(jobId));
-    pages.push(await page.close());
+    const pids = { coordinator: workerPids(cluster).coordinator };
+    const cpu0 = snapshotCpu(pids);
+    const { rate } = await runNoopJob(cluster, partitions, (jobId) => page?.follow(jobId));
+    coordinatorUs[mode].push((cpuDelta(cpu0, snapshotCpu(pids)).coordinator * 1000) / partitions);
+    if (page) pages.push(await page.close());
     return rate;
   };
   try {
@@ -108,6 +114,7 @@ export async function runDashboardCost(): Promise<{ headlines: Headline[]; detai
       await run(mode);
     }
     pages.length = 0;
+    for (const mode of MODES) coordinatorUs[mode].length = 0;
     for (let round = 0; round < rounds; round++) {
       for (const mode of ORDERS[round % ORDERS.length]) {
         const rate = await run(mode);
@@ -119,9 +126,11 @@ export async function runDashboardCost(): Promise<{ headlines: Headline[]; detai
   } finally {
     await Promise.all(Object.values(clusters).map((cluster) => cluster.stop()));
   }
-  const perRound = (a: Mode, b: Mode): number[] => rates[a].map((rate, i) => rate / rates[b][i]);
-  const open = spread(perRound('open', 'closed'));
-  const control = spread(perRound('control', 'closed'));
+  const perRound = (figures: Record<Mode, number[]>, a: Mode, b: Mode): number[] => figures[a].map((value, i) => value / figures[b][i]);
+  const open = spread(perRound(rates, 'open', 'closed'));
+  const control = spread(perRound(rates, 'control', 'closed'));
+  const cpuOpen = spread(perRound(coordinatorUs, 'open', 'closed'));
+  const cpuControl = spread(perRound(coordinatorUs, 'control', 'closed'));
   const events = median(pages.map((page) => page.events));
   const headlines: Headline[] = [
     {
@@ -134,8 +143,18 @@ export async function runDashboardCost(): Promise<{ headlines: Headline[]; detai
       ratioNote: 'median of the per-round ratios open ÷ closed',
       note: `open ÷ closed ${describeSpread(open)}; A/A control ÷ closed ${describeSpread(control)}; the page got a median ${fmt(events)} events and ${fmt(median(pages.map((page) => page.streamBytes / 1024)))} KiB per job, polling every ${POLL_MS} ms; goal: ratio ≥ 0.95`,
     },
+    {
+      name: `coordinator CPU per partition with a dashboard page open (${partitions} × noop 0 ms, 2×8 slots, ${rounds} rounds)`,
+      unit: 'µs',
+      median: median(coordinatorUs.open),
+      baseline: median(coordinatorUs.closed),
+      baselineLabel: 'the same with no page open, in the same rounds',
+      ratio: cpuOpen.median,
+      ratioNote: 'median of the per-round ratios open ÷ closed',
+      note: `open ÷ closed ${describeSpread(cpuOpen)}; A/A control ÷ closed ${describeSpread(cpuControl)}: what serving the page costs the coordinator, whatever else the machine does`,
+    },
   ];
-  return { headlines, details: { partitions, rounds, rates, ratios: { open, control }, pages } };
+  return { headlines, details: { partitions, rounds, rates, coordinatorUs, ratios: { open, control, cpuOpen, cpuControl }, pages } };
 }
 
 if (isMain(import.meta.url)) {

@@ -74,6 +74,12 @@ export function clusterPids(cluster: LocalCluster): Record<string, number> {
   return pids;
 }
 
+/** The processes whose CPU a job costs: the coordinator and the agents (Redis and Consul do the same work on every cluster). */
+export function workerPids(cluster: LocalCluster): Record<string, number> {
+  const { redis: _redis, consul: _consul, bench: _bench, ...pids } = clusterPids(cluster);
+  return pids;
+}
+
 /** Throws unless a noop job of n partitions completed with the checksum of every index run once. */
 export function checkNoopResult(job: Job__Output, partitions: number): void {
   if (job.status !== 'JOB_STATUS_COMPLETED') throw new Error(`job ${job.id} ended ${job.status}: ${job.error}`);

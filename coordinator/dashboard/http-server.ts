@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_PREFIX, type ErrorResponse } from '../../shared/dashboard/api-types.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { NotFound } from '../../shared/errors.js';
-import { listenHttp } from '../../shared/net/http-listener.js';
+import { listenHttp, servesHttps } from '../../shared/net/http-listener.js';
 import { TOKEN_STORE } from '../redis/store-names.js';
 import { authRoutes } from './auth-routes.js';
 import { DashboardFeed, type FeedTiming } from './dashboard-feed.js';
@@ -21,6 +21,7 @@ import { jobRoutes } from './job-routes.js';
 import { nodeRoutes } from './node-routes.js';
 import { scheduleRoutes } from './schedule-routes.js';
 import { SessionAuth } from './session-auth.js';
+import { Snapshots } from './snapshots.js';
 import { StaticFiles } from './static-files.js';
 import { streamRoutes } from './stream-routes.js';
 
@@ -51,17 +52,18 @@ const COMMON_HEADERS: Readonly<Record<string, string>> = {
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const { deps } = options;
   const { log } = deps;
-  const secure = Boolean(options.tls.certFile && options.tls.keyFile);
+  const secure = servesHttps(options.tls);
   const auth = new SessionAuth(deps.tokens);
-  const feed = new DashboardFeed(deps, options.feedTiming);
+  const snapshots = new Snapshots(deps);
+  const feed = new DashboardFeed(deps, snapshots, options.feedTiming);
   const files = new StaticFiles(options.assetsDir);
   /** This server's origin as the browser sees it (for the Origin check of mutations). */
   const originOf = (request: IncomingMessage): string => `${secure ? 'https' : 'http'}://${request.headers.host ?? ''}`;
   const router = new Router([
     ...authRoutes(auth, originOf, secure),
-    ...jobRoutes(deps),
-    ...nodeRoutes(deps),
-    ...scheduleRoutes(deps),
+    ...jobRoutes(deps, snapshots),
+    ...nodeRoutes(snapshots),
+    ...scheduleRoutes(deps, snapshots),
     ...datasetRoutes(deps),
     ...streamRoutes(deps, feed),
   ]);

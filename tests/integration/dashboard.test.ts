@@ -251,6 +251,8 @@ describe('the dashboard API (real cluster)', { timeout: 300_000 }, () => {
     assert.equal(schedule.paused, false);
     assert.equal(schedule.kind, 'noop');
     assert.ok(schedule.nextRunMs > Date.now());
+    // Its next occurrence waits in BullMQ as a job; it is no job yet, and not listed (as `quantgrid jobs` does not).
+    assert.equal((await json<JobsResponse>(`${API.jobs}?schedule=hourly-noop`)).total, 0);
     assert.equal((await post(schedulePausePath('hourly-noop'), tokens.viewer)).status, 403);
     const paused = (await (await post(schedulePausePath('hourly-noop'), tokens.admin)).json()) as ScheduleView;
     assert.equal(paused.paused, true);
