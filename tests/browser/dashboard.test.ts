@@ -252,6 +252,7 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
     await page.goto(`${url}/`);
     await page.waitForSelector('[data-stat=nodes] .stat-value');
     await page.waitForSelector(`tr[data-job="${completedJob}"]`);
+    await page.waitForSelector('[data-chart=activity] canvas', { timeout: 15_000 }); // two live snapshots
     await saveScreenshot(page, 'overview');
 
     await page.goto(`${url}/jobs?status=completed`);
