@@ -25,24 +25,17 @@ import { createHmac } from 'node:crypto';
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { CallSigner, callTarget, DEFAULT_PROOF_SKEW_MS, generateClusterSecret, verifyCall } from '../shared/auth/cluster-proof.js';
 import { NonceWindow } from '../shared/auth/nonce-window.js';
-import { clusterPids, runNoopJob, startBenchCluster } from './lib/cluster.js';
+import { runNoopJob, startBenchCluster, workerPids } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { cpuDelta, snapshotCpu } from './lib/proc.js';
-import { fmt, median, percentile } from './lib/stats.js';
+import { allOrders, describeSpread, fmt, median, spread } from './lib/stats.js';
 
 const BENCH = 'auth-cost';
 const AGENTS = [{ slots: 8 }, { slots: 8 }];
 const MODES = ['secure', 'none', 'control'] as const;
 type Mode = (typeof MODES)[number];
 /** Every order of the three clusters; round r runs ORDERS[r % 6]. */
-const ORDERS: ReadonlyArray<readonly Mode[]> = [
-  ['secure', 'none', 'control'],
-  ['none', 'control', 'secure'],
-  ['control', 'secure', 'none'],
-  ['secure', 'control', 'none'],
-  ['none', 'secure', 'control'],
-  ['control', 'none', 'secure'],
-];
+const ORDERS: ReadonlyArray<readonly Mode[]> = allOrders(MODES);
 
 interface Run {
   /** Partitions per second, first start → completed. */
@@ -53,11 +46,6 @@ interface Run {
   cpuUsByProcess: Record<string, number>;
 }
 
-/** The processes whose CPU a job costs: the coordinator and the agents (Redis and Consul do the same work on both). */
-function workerPids(cluster: LocalCluster): Record<string, number> {
-  const { redis: _redis, consul: _consul, bench: _bench, ...pids } = clusterPids(cluster);
-  return pids;
-}
 
 /** One noop job of n partitions: its rate and what the cluster spent on it. */
 async function runJob(cluster: LocalCluster, partitions: number): Promise<Run> {
@@ -114,22 +102,6 @@ function proofCost(n: number): { signUs: number; verifyUs: number; hmacUs: numbe
   return { signUs: median(sign), verifyUs: median(verify), hmacUs: median(hmac) };
 }
 
-interface Spread {
-  median: number;
-  q1: number;
-  q3: number;
-  min: number;
-  max: number;
-}
-
-function spread(values: number[]): Spread {
-  return { median: median(values), q1: percentile(values, 25), q3: percentile(values, 75), min: Math.min(...values), max: Math.max(...values) };
-}
-
-function describe(s: Spread): string {
-  return `${s.median.toFixed(3)} (quartiles ${s.q1.toFixed(3)}–${s.q3.toFixed(3)}, range ${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
-}
-
 export async function runAuthCost(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {
   const partitions = size(3000);
   // Short jobs, many rounds: the per-round ratios' median settles where a few long runs do not.
@@ -178,7 +150,7 @@ export async function runAuthCost(): Promise<{ headlines: Headline[]; details: R
       baselineLabel: 'the same on a --no-auth cluster, in the same rounds',
       ratio: ratios.rate.auth.median,
       ratioNote: 'median of the per-round ratios secure ÷ none',
-      note: `secure ÷ none ${describe(ratios.rate.auth)}; A/A control ÷ secure ${describe(ratios.rate.control)}; goal: ratio ≥ 0.95`,
+      note: `secure ÷ none ${describeSpread(ratios.rate.auth)}; A/A control ÷ secure ${describeSpread(ratios.rate.control)}; goal: ratio ≥ 0.95`,
     },
     {
       name: `coordinator + agents CPU per partition with authentication (${shape})`,
@@ -188,7 +160,7 @@ export async function runAuthCost(): Promise<{ headlines: Headline[]; details: R
       baselineLabel: `the same on the --no-auth cluster (secure: ${byProcess('secure')}; none: ${byProcess('none')})`,
       ratio: ratios.cpu.auth.median,
       ratioNote: 'median of the per-round ratios secure ÷ none',
-      note: `secure ÷ none ${describe(ratios.cpu.auth)}; A/A control ÷ secure ${describe(ratios.cpu.control)}`,
+      note: `secure ÷ none ${describeSpread(ratios.cpu.auth)}; A/A control ÷ secure ${describeSpread(ratios.cpu.control)}`,
     },
     {
       name: 'one call proof, signed + checked in one process: CPU per call',

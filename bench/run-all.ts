@@ -35,6 +35,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'dispatch', file: 'dispatch.js', aliases: [], timeoutMs: 15 * 60_000 },
   { name: 'auth-cost', file: 'auth-cost.js', aliases: ['auth'], timeoutMs: 10 * 60_000 },
   { name: 'metrics-cost', file: 'metrics-cost.js', aliases: ['metrics'], timeoutMs: 10 * 60_000 },
+  { name: 'dashboard-cost', file: 'dashboard-cost.js', aliases: ['dashboard'], timeoutMs: 15 * 60_000 },
   { name: 'failover', file: 'failover.js', aliases: [], timeoutMs: 10 * 60_000 },
   { name: 'durability', file: 'durability.js', aliases: ['takeover', 'cancel'], timeoutMs: 10 * 60_000 },
   { name: 'coordinator-memory', file: 'coordinator-memory.js', aliases: ['memory'], timeoutMs: 20 * 60_000 },

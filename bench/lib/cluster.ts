@@ -74,6 +74,12 @@ export function clusterPids(cluster: LocalCluster): Record<string, number> {
   return pids;
 }
 
+/** The processes whose CPU a job costs: the coordinator and the agents (Redis and Consul do the same work on every cluster). */
+export function workerPids(cluster: LocalCluster): Record<string, number> {
+  const { redis: _redis, consul: _consul, bench: _bench, ...pids } = clusterPids(cluster);
+  return pids;
+}
+
 /** Throws unless a noop job of n partitions completed with the checksum of every index run once. */
 export function checkNoopResult(job: Job__Output, partitions: number): void {
   if (job.status !== 'JOB_STATUS_COMPLETED') throw new Error(`job ${job.id} ended ${job.status}: ${job.error}`);
@@ -86,12 +92,13 @@ export function checkNoopResult(job: Job__Output, partitions: number): void {
 
 /**
  * Runs one noop job of n partitions on the cluster (no cache), checks its result, and returns its
- * partitions per second from the first PARTITION_STARTED to COMPLETED.
+ * partitions per second from the first PARTITION_STARTED to COMPLETED. `onSubmitted` learns the job's id first.
  */
-export async function runNoopJob(cluster: LocalCluster, partitions: number): Promise<{ job: Job__Output; rate: number }> {
+export async function runNoopJob(cluster: LocalCluster, partitions: number, onSubmitted?: (jobId: string) => void): Promise<{ job: Job__Output; rate: number }> {
   const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
   try {
     const { jobId } = await connection.submitJob({ spec: { noop: { partitions } }, noCache: true });
+    onSubmitted?.(jobId);
     let firstStart = 0;
     let completed = 0;
     const { job } = await watchToEnd(connection, jobId, {

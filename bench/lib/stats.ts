@@ -108,3 +108,32 @@ export function markdownTable(header: readonly string[], rows: ReadonlyArray<rea
   for (const row of rows) lines.push(`| ${row.map(esc).join(' | ')} |`);
   return lines.join('\n');
 }
+
+/** A sample's median, quartiles and range. */
+export interface Spread {
+  median: number;
+  q1: number;
+  q3: number;
+  min: number;
+  max: number;
+}
+
+export function spread(values: number[]): Spread {
+  return { median: median(values), q1: percentile(values, 25), q3: percentile(values, 75), min: Math.min(...values), max: Math.max(...values) };
+}
+
+/** "0.982 (quartiles 0.95–1.01, range 0.90–1.05)". */
+export function describeSpread(s: Spread): string {
+  return `${s.median.toFixed(3)} (quartiles ${s.q1.toFixed(3)}–${s.q3.toFixed(3)}, range ${s.min.toFixed(2)}–${s.max.toFixed(2)})`;
+}
+
+/**
+ * The rotations of the items, then those of the items with all but the first reversed — for three,
+ * every order (a b c, b c a, c a b, a c b, c b a, b a c): rounds that cycle through them put each
+ * item first, middle and last alike.
+ */
+export function allOrders<T>(items: readonly T[]): T[][] {
+  const rotations = (list: readonly T[]): T[][] => list.map((_, i) => [...list.slice(i), ...list.slice(0, i)]);
+  const orders = [...rotations(items), ...rotations([items[0], ...items.slice(1).reverse()])];
+  return orders.filter((order, i) => orders.findIndex((other) => other.every((item, j) => item === order[j])) === i);
+}

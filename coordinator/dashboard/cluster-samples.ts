@@ -6,6 +6,8 @@
  *
  *   {prefix}:dashboard:load:{node}  hash  sample slot (time / LOAD_SAMPLE_MS) → {"cpuLoad":…,"busySlots":…}
  *   {prefix}:dashboard:finished     hash  coordinator instance → [[time, completed attempts], …] (the last minute)
+ *   {prefix}:dashboard:nodes        hash  node id → {"seenAtMs":…, the node's machine facts}: nodes seen lately, so
+ *                                   that a node gone from Consul still shows (as gone) for LOAD_HISTORY_MS
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -21,10 +23,24 @@ export const RATE_WINDOW_MS = 60_000;
 
 const LOAD_SLOTS = Math.ceil(LOAD_HISTORY_MS / LOAD_SAMPLE_MS);
 
+/** What is kept of a node seen lately (its machine, not its state). */
+export interface SeenNode {
+  id: string;
+  address: string;
+  version: string;
+  slots: number;
+  cores: number;
+  cpuSpeedGhz: number;
+  memoryTotalBytes: number;
+  capabilities: string[];
+  specialties: string[];
+  seenAtMs: number;
+}
+
 export interface ClusterSamplesOptions {
   redis: Redis;
   prefix: string;
-  table: Pick<NodeTable, 'all'>;
+  table: Pick<NodeTable, 'all' | 'stateOf'>;
   /** This coordinator's count of completed partition attempts since it started. */
   completed: () => number;
   log: Logger;
@@ -60,6 +76,10 @@ export class ClusterSamples {
 
   private loadKey(nodeId: string): string {
     return `${this.options.prefix}:dashboard:load:${nodeId}`;
+  }
+
+  private get nodesKey(): string {
+    return `${this.options.prefix}:dashboard:nodes`;
   }
 
   private get finishedKey(): string {
@@ -101,7 +121,36 @@ export class ClusterSamples {
     const now = this.now();
     this.rates.push([now, this.options.completed()]);
     while (this.rates.length > 0 && this.rates[0][0] < now - RATE_WINDOW_MS - 2 * RATE_SAMPLE_MS) this.rates.shift();
-    await this.options.redis.multi().hset(this.finishedKey, this.instance, JSON.stringify(this.rates)).pexpire(this.finishedKey, 2 * RATE_WINDOW_MS).exec();
+    const write = this.options.redis.multi().hset(this.finishedKey, this.instance, JSON.stringify(this.rates)).pexpire(this.finishedKey, 2 * RATE_WINDOW_MS);
+    const seen = this.options.table.all().filter((node) => this.options.table.stateOf(node, now) !== 'gone');
+    if (seen.length > 0) {
+      const fields = seen.flatMap((node) => {
+        const { id, address, version, slots, cores, cpuSpeedGhz, memoryTotalBytes } = node;
+        const record: SeenNode = { id, address, version, slots, cores, cpuSpeedGhz, memoryTotalBytes, capabilities: [...node.capabilities], specialties: [...node.specialties], seenAtMs: now };
+        return [id, JSON.stringify(record)];
+      });
+      write.hset(this.nodesKey, ...fields).pexpire(this.nodesKey, LOAD_HISTORY_MS);
+    }
+    await write.exec();
+  }
+
+  /** Nodes seen within LOAD_HISTORY_MS by any coordinator (the stale ones are dropped from Redis). */
+  async seenNodes(): Promise<SeenNode[]> {
+    const fields = await this.options.redis.hgetall(this.nodesKey);
+    const since = this.now() - LOAD_HISTORY_MS;
+    const nodes: SeenNode[] = [];
+    const stale: string[] = [];
+    for (const [id, text] of Object.entries(fields)) {
+      try {
+        const node = JSON.parse(text) as SeenNode;
+        if (node.seenAtMs >= since) nodes.push(node);
+        else stale.push(id);
+      } catch {
+        stale.push(id);
+      }
+    }
+    if (stale.length > 0) await this.options.redis.hdel(this.nodesKey, ...stale);
+    return nodes;
   }
 
   /** Each node's samples of the last hour, oldest first. */

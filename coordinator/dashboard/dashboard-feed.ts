@@ -23,7 +23,11 @@ export class DashboardFeed {
   private timers: NodeJS.Timeout[] = [];
   /** Unfinished jobs seen, with the last event id of each. */
   private readonly watched = new Map<string, string>();
+  /** Finished jobs already sent (for a few ticks), by when. */
+  private readonly reported = new Map<string, number>();
   private ticking = { snapshot: false, jobs: false };
+  /** Where the last look at finished jobs stopped (their end time), so a job that began and ended between two ticks is reported too. */
+  private finishedSince = 0;
 
   constructor(
     private readonly deps: Pick<DashboardDeps, 'store' | 'runner' | 'table' | 'samples' | 'log'>,
@@ -61,6 +65,8 @@ export class DashboardFeed {
     for (const timer of this.timers) clearInterval(timer);
     this.timers = [];
     this.watched.clear();
+    this.reported.clear();
+    this.finishedSince = 0;
   }
 
   /** Ends every page's stream (the server is stopping). */
@@ -98,8 +104,19 @@ export class DashboardFeed {
     this.ticking.jobs = true;
     try {
       const { store, runner } = this.deps;
-      const ids = new Set(await store.queue.getRanges(['active', 'waiting', 'prioritized'], 0, -1));
-      const ended = [...this.watched.keys()].filter((id) => !ids.has(id));
+      const since = this.finishedSince || Date.now() - this.timing.jobMs;
+      const now = Date.now();
+      const [unfinishedIds, completed, failed] = await Promise.all([
+        store.queue.getRanges(['active', 'waiting', 'prioritized'], 0, -1),
+        store.connection.zrangebyscore(store.queue.toKey('completed'), since, '+inf'),
+        store.connection.zrangebyscore(store.queue.toKey('failed'), since, '+inf'),
+      ]);
+      // The next look overlaps this one by a tick (a job's end is stamped before it is in the set); repeats are filtered below.
+      this.finishedSince = now - this.timing.jobMs;
+      const ids = new Set(unfinishedIds);
+      const ended = [...new Set([...this.watched.keys(), ...completed, ...failed])].filter((id) => !ids.has(id) && !this.reported.has(id));
+      for (const id of ended) this.reported.set(id, now);
+      for (const [id, at] of this.reported) if (at < now - 10 * this.timing.jobMs) this.reported.delete(id);
       const unfinished = [...ids];
       const lastIds = await Promise.all(unfinished.map((id) => runner.hub.lastId(id)));
       const changed = unfinished.filter((id, i) => this.watched.get(id) !== lastIds[i]);

@@ -3,28 +3,21 @@
  * Secure by default: loopback unless TLS is on (the API's --tls-cert/--tls-key serve it as HTTPS),
  * since the browser sends a token (in its session cookie) with every request.
  */
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
+import { parseListenOrOff, type ListenOrOff } from '../../shared/config/listen-or-off.js';
 import { isLoopback } from '../../shared/config/advertise-address.js';
 import { defaultFromText } from '../../shared/config/command-line.js';
-import { parseHostPort } from '../../shared/config/parsers.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { servesHttps } from '../../shared/net/http-listener.js';
 
 export const HTTP_LISTEN_FLAG = '--http-listen';
 export const DEFAULT_HTTP_LISTEN = '127.0.0.1:7080';
 
-/** A listen address for the dashboard, or undefined for "off". */
-export type HttpListen = { host: string; port: number } | undefined;
+/** A listen address, or undefined for "off". */
+export type HttpListen = ListenOrOff;
 
-/** "off" (no dashboard) or host:port (port 0 = any free port). */
-export function parseHttpListen(text: string): HttpListen {
-  if (text.trim().toLowerCase() === 'off') return undefined;
-  try {
-    return parseHostPort(text.trim());
-  } catch (error) {
-    throw new InvalidArgumentError(`${(error as Error).message} (or "off")`);
-  }
-}
+/** "off" or host:port. */
+export const parseHttpListen = parseListenOrOff;
 
 export function httpListenOption(): Option {
   return defaultFromText(

@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { API_PREFIX, type ErrorResponse } from '../../shared/dashboard/api-types.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { NotFound } from '../../shared/errors.js';
-import { listenHttp } from '../../shared/net/http-listener.js';
+import { listenHttp, servesHttps } from '../../shared/net/http-listener.js';
 import { TOKEN_STORE } from '../redis/store-names.js';
 import { authRoutes } from './auth-routes.js';
 import { DashboardFeed, type FeedTiming } from './dashboard-feed.js';
@@ -51,7 +51,7 @@ const COMMON_HEADERS: Readonly<Record<string, string>> = {
 export async function startDashboardServer(options: DashboardServerOptions): Promise<DashboardServer> {
   const { deps } = options;
   const { log } = deps;
-  const secure = Boolean(options.tls.certFile && options.tls.keyFile);
+  const secure = servesHttps(options.tls);
   const auth = new SessionAuth(deps.tokens);
   const feed = new DashboardFeed(deps, options.feedTiming);
   const files = new StaticFiles(options.assetsDir);

@@ -87,7 +87,7 @@ export function jobRoutes(deps: DashboardDeps): Route[] {
       async handle({ params }): Promise<TimelineResponse> {
         await jobs.get(params.id);
         const events = await allEvents(runner.hub, params.id);
-        return deriveTimeline(params.id, events.map(({ event }) => ({ ...event, type: String(event.type), timeMs: Number(event.timeMs ?? 0), partition: event.partition ?? -1, attempt: Number(event.attempt ?? 0) })), Date.now());
+        return deriveTimeline(params.id, events.map(({ event }) => ({ ...event, type: String(event.type), timeMs: Number(event.timeMs ?? 0), partition: event.partition ?? -1, attempt: Number(event.attempt ?? 0) })), Date.now(), (nodeId) => deps.table.get(nodeId)?.slots);
       },
     },
     {

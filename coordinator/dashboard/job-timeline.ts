@@ -30,8 +30,13 @@ function failedPartition(message: string | undefined): number {
   return match ? Number(match[1]) : -1;
 }
 
-/** Lanes: on each node, an attempt takes the lowest slot free at its start (a running one holds its slot for ever). */
-function assignSlots(attempts: Array<Omit<TimelineAttempt, 'slot'>>): TimelineAttempt[] {
+/**
+ * Lanes: on each node, an attempt takes the lowest slot free at its start (a running one holds its
+ * slot for ever). Events are stamped by the coordinator, a few milliseconds from the agent's own
+ * times: with the node's slot count known, an attempt that finds none free takes the one freed first
+ * rather than a lane the node does not have.
+ */
+function assignSlots(attempts: Array<Omit<TimelineAttempt, 'slot'>>, slotsOf: (nodeId: string) => number | undefined): TimelineAttempt[] {
   const order = attempts.map((attempt, index) => ({ attempt, index })).sort((a, b) => a.attempt.startMs - b.attempt.startMs || a.index - b.index);
   const busyUntil = new Map<string, number[]>();
   const placed: TimelineAttempt[] = new Array(attempts.length);
@@ -39,6 +44,8 @@ function assignSlots(attempts: Array<Omit<TimelineAttempt, 'slot'>>): TimelineAt
     const lanes = busyUntil.get(attempt.nodeId) ?? [];
     busyUntil.set(attempt.nodeId, lanes);
     let slot = lanes.findIndex((until) => until <= attempt.startMs);
+    const slots = slotsOf(attempt.nodeId);
+    if (slot < 0 && slots !== undefined && lanes.length >= slots) slot = lanes.indexOf(Math.min(...lanes));
     if (slot < 0) slot = lanes.push(0) - 1;
     lanes[slot] = attempt.outcome === 'running' ? Number.POSITIVE_INFINITY : attempt.endMs;
     placed[index] = { ...attempt, slot };
@@ -46,7 +53,8 @@ function assignSlots(attempts: Array<Omit<TimelineAttempt, 'slot'>>): TimelineAt
   return placed;
 }
 
-export function deriveTimeline(jobId: string, events: readonly TimelineEvent[], nowMs: number): TimelineResponse {
+/** `slotsOf`: a node's slot count when known (NodeTable), to keep its lanes within them. */
+export function deriveTimeline(jobId: string, events: readonly TimelineEvent[], nowMs: number, slotsOf: (nodeId: string) => number | undefined = () => undefined): TimelineResponse {
   const open = new Map<number, Open>();
   const ended: Array<Omit<TimelineAttempt, 'slot'>> = [];
   let reused = 0;
@@ -98,7 +106,7 @@ export function deriveTimeline(jobId: string, events: readonly TimelineEvent[], 
     }
   }
   const running = [...open.values()].map((attempt) => ({ ...attempt, endMs: 0, outcome: 'running' as const, message: '' }));
-  const attempts = assignSlots([...ended, ...running]).sort((a, b) => a.startMs - b.startMs || a.partition - b.partition);
+  const attempts = assignSlots([...ended, ...running], slotsOf).sort((a, b) => a.startMs - b.startMs || a.partition - b.partition);
   const lanes = [...new Map(attempts.map((a) => [`${a.nodeId}\u0000${a.slot}`, { nodeId: a.nodeId, slot: a.slot }])).values()].sort(
     (a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.slot - b.slot),
   );

@@ -30,6 +30,8 @@ export class JobExecution implements PartitionListener {
   /** The dataset whose earlier job's checkpoints this job's units are given ('' for none). */
   continuedFrom = '';
   private readonly runningByNode = new Map<string, number>();
+  /** Per partition: when its attempt that just ended ended (ended() comes before finished() or retried()). */
+  private readonly endedAt = new Map<number, number>();
   private runningCount = 0;
   private firstStartAt = 0;
   phase: ProgressSnapshot['phase'] = 'waiting-for-nodes';
@@ -133,13 +135,21 @@ export class JobExecution implements PartitionListener {
     // Per-partition progress is not forwarded: partition counts carry the job's progress.
   }
 
-  ended(_task: PartitionTask, node: NodeRecord): void {
+  ended(task: PartitionTask, node: NodeRecord): void {
     this.countRunning(node, -1);
+    this.endedAt.set(task.index, Date.now());
+  }
+
+  /** When the attempt ended on its node (the events say so, not when its result was recorded after). */
+  private attemptEnd(task: PartitionTask): number {
+    const at = this.endedAt.get(task.index) ?? Date.now();
+    this.endedAt.delete(task.index);
+    return at;
   }
 
   retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string, detail: FailureDetail = {}): void {
     this.retries += 1;
-    this.emit('JOB_EVENT_TYPE_PARTITION_RETRIED', { partition: task.index, nodeId: node.id, attempt, message: cause, ...(detail.failover ? { failover: true } : {}) });
+    this.emit('JOB_EVENT_TYPE_PARTITION_RETRIED', { partition: task.index, nodeId: node.id, attempt, message: cause, timeMs: this.attemptEnd(task), ...(detail.failover ? { failover: true } : {}) });
     const where = { jobId: this.jobId, source: 'coordinator' as const, partition: task.index, nodeId: node.id, attempt };
     this.logLine({ ...where, level: 'warn', message: `attempt ${attempt} failed on ${node.id}; retrying on another node: ${cause}`, detail: detail.stack });
     if (detail.quarantinedForMs) this.logQuarantine(where, detail.quarantinedForMs);
@@ -162,12 +172,13 @@ export class JobExecution implements PartitionListener {
       this.fail(`partition ${task.index} returned malformed JSON from ${node.id}`);
       return;
     }
+    const endedAt = this.attemptEnd(task);
     void this.recordResult(task.index, resultJson, continuation).then(() => {
       if (this.settled) return;
       if (continuation) this.work = addWork(this.work, continuation.work);
       this.done += 1;
       this.computed += 1;
-      this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt });
+      this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt, timeMs: endedAt });
       if (this.done === this.total) this.settle();
     });
   }

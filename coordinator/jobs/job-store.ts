@@ -17,8 +17,8 @@ export const JOB_QUEUE_NAME = 'jobs';
 /** What a job's view is made of: its BullMQ record but the result (only when completed). */
 type ViewedJob = Pick<BullJob<QueuedJobData, string>, 'id' | 'data' | 'progress' | 'timestamp' | 'repeatJobKey' | 'processedOn' | 'finishedOn'> & { failedReason?: string; returnvalue?: string };
 
-/** The fields of a BullMQ job record a listing reads (not its result, which can be large). */
-const LISTED_FIELDS = ['data', 'timestamp', 'processedOn', 'finishedOn', 'failedReason', 'progress', 'repeatJobKey'] as const;
+/** The fields of a BullMQ job record a listing reads (not its result, which can be large); BullMQ keeps repeatJobKey as rjk. */
+const LISTED_FIELDS = ['data', 'timestamp', 'processedOn', 'finishedOn', 'failedReason', 'progress', 'rjk'] as const;
 
 function parsedJson(text: string | null): unknown {
   if (!text) return undefined;

@@ -4,10 +4,10 @@
  * Secure by default: the endpoint listens on loopback; beyond loopback it needs a token (refused at
  * start otherwise). With the process's --tls-cert/--tls-key the endpoint is HTTPS (docs/metrics.md).
  */
-import { InvalidArgumentError, Option } from 'commander';
+import { Option } from 'commander';
+import { parseListenOrOff, type ListenOrOff } from '../config/listen-or-off.js';
 import { isLoopback } from '../config/advertise-address.js';
 import { defaultFromText, describedDefault } from '../config/command-line.js';
-import { parseHostPort } from '../config/parsers.js';
 import { readSecretFile, type SecretFile } from '../config/secret-file.js';
 
 /** Where the coordinator's /metrics listens unless told otherwise. */
@@ -17,18 +17,11 @@ export const DEFAULT_AGENT_METRICS_LISTEN = '127.0.0.1:9471';
 export const METRICS_LISTEN_FLAG = '--metrics-listen';
 export const METRICS_TOKEN_FILE_FLAG = '--metrics-token-file';
 
-/** A listen address for the metrics endpoint, or undefined for "off". */
-export type MetricsListen = { host: string; port: number } | undefined;
+/** A listen address, or undefined for "off". */
+export type MetricsListen = ListenOrOff;
 
-/** "off" (no endpoint) or host:port (port 0 = any free port). */
-export function parseMetricsListen(text: string): MetricsListen {
-  if (text.trim().toLowerCase() === 'off') return undefined;
-  try {
-    return parseHostPort(text.trim());
-  } catch (error) {
-    throw new InvalidArgumentError(`${(error as Error).message} (or "off")`);
-  }
-}
+/** "off" or host:port. */
+export const parseMetricsListen = parseListenOrOff;
 
 export function metricsListenOption(envVar: string, defaultText: string): Option {
   return defaultFromText(
