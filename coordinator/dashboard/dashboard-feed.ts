@@ -9,8 +9,7 @@ import { STREAM_JOB_MS, STREAM_SNAPSHOT_MS, type JobSummary, type StreamEventNam
 import { errorMessage } from '../../shared/errors.js';
 import { toJobSummary } from './dashboard-views.js';
 import type { DashboardDeps } from './dashboard-deps.js';
-import { nodesNow } from './node-routes.js';
-import { overview } from './overview.js';
+import type { Snapshots } from './snapshots.js';
 import type { SseStream } from './sse-stream.js';
 
 export interface FeedTiming {
@@ -30,7 +29,8 @@ export class DashboardFeed {
   private finishedSince = 0;
 
   constructor(
-    private readonly deps: Pick<DashboardDeps, 'store' | 'runner' | 'table' | 'samples' | 'log'>,
+    private readonly deps: Pick<DashboardDeps, 'store' | 'runner' | 'log'>,
+    private readonly snapshots: Pick<Snapshots, 'overview' | 'nodes'>,
     private readonly timing: FeedTiming = { snapshotMs: STREAM_SNAPSHOT_MS, jobMs: STREAM_JOB_MS },
   ) {}
 
@@ -84,7 +84,7 @@ export class DashboardFeed {
     if (this.ticking.snapshot || clients.length === 0) return;
     this.ticking.snapshot = true;
     try {
-      const [overviewNow, nodes] = await Promise.all([overview(this.deps), nodesNow(this.deps)]);
+      const [overviewNow, nodes] = await Promise.all([this.snapshots.overview(), this.snapshots.nodes()]);
       this.broadcast(clients, 'overview', overviewNow, true);
       this.broadcast(clients, 'nodes', nodes, true);
     } catch (error) {

@@ -21,6 +21,7 @@ import { jobRoutes } from './job-routes.js';
 import { nodeRoutes } from './node-routes.js';
 import { scheduleRoutes } from './schedule-routes.js';
 import { SessionAuth } from './session-auth.js';
+import { Snapshots } from './snapshots.js';
 import { StaticFiles } from './static-files.js';
 import { streamRoutes } from './stream-routes.js';
 
@@ -53,15 +54,16 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
   const { log } = deps;
   const secure = servesHttps(options.tls);
   const auth = new SessionAuth(deps.tokens);
-  const feed = new DashboardFeed(deps, options.feedTiming);
+  const snapshots = new Snapshots(deps);
+  const feed = new DashboardFeed(deps, snapshots, options.feedTiming);
   const files = new StaticFiles(options.assetsDir);
   /** This server's origin as the browser sees it (for the Origin check of mutations). */
   const originOf = (request: IncomingMessage): string => `${secure ? 'https' : 'http'}://${request.headers.host ?? ''}`;
   const router = new Router([
     ...authRoutes(auth, originOf, secure),
-    ...jobRoutes(deps),
-    ...nodeRoutes(deps),
-    ...scheduleRoutes(deps),
+    ...jobRoutes(deps, snapshots),
+    ...nodeRoutes(snapshots),
+    ...scheduleRoutes(deps, snapshots),
     ...datasetRoutes(deps),
     ...streamRoutes(deps, feed),
   ]);

@@ -25,6 +25,7 @@ import { toJobEventView, toJobSummary } from './dashboard-views.js';
 import type { DashboardDeps } from './dashboard-deps.js';
 import { NO_BODY, type Route } from './http-router.js';
 import { deriveTimeline } from './job-timeline.js';
+import type { Snapshots } from './snapshots.js';
 import { matchesJobFilter, pageOf, parseAfterQuery, parseJobsQuery } from './request-query.js';
 
 /** Events read per round trip while deriving a timeline. */
@@ -55,7 +56,7 @@ export async function allEvents(hub: JobEventLog, jobId: string): Promise<Logged
   }
 }
 
-export function jobRoutes(deps: DashboardDeps): Route[] {
+export function jobRoutes(deps: DashboardDeps, snapshots: Pick<Snapshots, 'jobs'>): Route[] {
   const { store, runner, jobs } = deps;
   const actions: JobActionDeps = { store, runner, jobs, audit: deps.audit, quota: deps.quota, log: deps.log };
   const dependency = JOB_STORE;
@@ -67,7 +68,7 @@ export function jobRoutes(deps: DashboardDeps): Route[] {
       dependency,
       async handle({ url }): Promise<JobsResponse> {
         const filter = parseJobsQuery(url.searchParams);
-        const views = await store.listViews((id) => runner.liveSnapshot(id));
+        const views = await snapshots.jobs();
         const page = pageOf(views.filter((job) => matchesJobFilter(job, filter)), filter.page, filter.limit);
         return { jobs: page.items.map((job) => toJobSummary(job, job.resultBytes)), total: page.total, page: page.page, limit: page.limit, pages: page.pages };
       },

@@ -6,7 +6,7 @@ import { JOB_STORE } from '../api/dependency-failure.js';
 import { toNodeView } from './dashboard-views.js';
 import type { DashboardDeps } from './dashboard-deps.js';
 import type { Route } from './http-router.js';
-import { overview } from './overview.js';
+import type { Snapshots } from './snapshots.js';
 
 /** A node seen lately that this coordinator no longer knows (it left Consul): shown as gone. */
 function goneNode(seen: SeenNode, history: LoadSample[]): NodeView {
@@ -52,9 +52,9 @@ export async function nodesNow({ table, samples }: Pick<DashboardDeps, 'table' |
   };
 }
 
-export function nodeRoutes(deps: DashboardDeps): Route[] {
+export function nodeRoutes(snapshots: Pick<Snapshots, 'nodes' | 'overview'>): Route[] {
   return [
-    { method: 'GET', pattern: '/api/nodes', access: { rpc: 'ListNodes' }, dependency: JOB_STORE, handle: (): Promise<NodesResponse> => nodesNow(deps) },
-    { method: 'GET', pattern: '/api/overview', access: { rpc: 'ListNodes' }, dependency: JOB_STORE, handle: (): Promise<OverviewResponse> => overview(deps) },
+    { method: 'GET', pattern: '/api/nodes', access: { rpc: 'ListNodes' }, dependency: JOB_STORE, handle: (): Promise<NodesResponse> => snapshots.nodes() },
+    { method: 'GET', pattern: '/api/overview', access: { rpc: 'ListNodes' }, dependency: JOB_STORE, handle: (): Promise<OverviewResponse> => snapshots.overview() },
   ];
 }

@@ -6,9 +6,10 @@ import { actOnSchedule } from '../api/schedule-actions.js';
 import { toJobSummary, toScheduleView } from './dashboard-views.js';
 import type { DashboardDeps } from './dashboard-deps.js';
 import type { Route } from './http-router.js';
+import type { Snapshots } from './snapshots.js';
 import type { JobSummary } from '../../shared/dashboard/api-types.js';
 
-export function scheduleRoutes({ schedules, store, audit, runner }: DashboardDeps): Route[] {
+export function scheduleRoutes({ schedules, audit }: DashboardDeps, snapshots: Pick<Snapshots, 'jobs'>): Route[] {
   /** A schedule as listed, with its kept jobs (newest first). */
   const describe = async (name: string, recent?: Map<string, JobSummary[]>): Promise<ScheduleView> => {
     const schedule = (await schedules.list()).find((s) => s.name === name);
@@ -17,7 +18,7 @@ export function scheduleRoutes({ schedules, store, audit, runner }: DashboardDep
   };
   const recentRuns = async (): Promise<Map<string, JobSummary[]>> => {
     const byName = new Map<string, JobSummary[]>();
-    for (const job of await store.listViews((id) => runner.liveSnapshot(id))) {
+    for (const job of await snapshots.jobs()) {
       if (!job.schedule) continue;
       const runs = byName.get(job.schedule) ?? [];
       if (runs.length < SCHEDULE_HISTORY) runs.push(toJobSummary(job, job.resultBytes));

@@ -1,6 +1,6 @@
 /**
  * The dashboard's pages: the UI bundle built into dist/dashboard-ui/ (index.html and its assets),
- * served from memory once read. Paths that are not files are the single-page app's routes
+ * served from memory once read (a coordinator serves the build it first read: restart it after a rebuild). Paths that are not files are the single-page app's routes
  * (/jobs/ID …): they get index.html. Nothing is fetched from elsewhere (no CDN): it works offline.
  */
 import { readFile } from 'node:fs/promises';
@@ -29,17 +29,19 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 export const CONTENT_SECURITY_POLICY = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export class StaticFiles {
-  private readonly cache = new Map<string, Buffer | undefined>();
+  /** Files read (misses are not kept: a build after the start is served). */
+  private readonly cache = new Map<string, Buffer>();
 
   constructor(readonly root: string = DEFAULT_ASSETS_DIR) {}
 
   private async read(relative: string): Promise<Buffer | undefined> {
-    if (this.cache.has(relative)) return this.cache.get(relative);
-    let bytes: Buffer | undefined;
+    const cached = this.cache.get(relative);
+    if (cached) return cached;
+    let bytes: Buffer;
     try {
       bytes = await readFile(path.join(this.root, relative));
     } catch {
-      bytes = undefined;
+      return undefined;
     }
     if (this.cache.size < 1000) this.cache.set(relative, bytes);
     return bytes;
