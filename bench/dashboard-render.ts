@@ -7,7 +7,7 @@
  * overview with its figures and latest jobs. Each page loaded RUNS times in a fresh tab after one
  * unmeasured warm-up; medians. Goal: every page < 1 s.
  *
- * Run: node dist/bench/run-all.js dashboard-render   (QUANTGRID_BENCH_QUICK=1: 5 agents, 100 jobs)
+ * Run: node dist/bench/run-all.js dashboard-render   (QUANTGRID_BENCH_QUICK=1: 5 agents, 200 jobs)
  */
 import { loadavg } from 'node:os';
 import type { Browser, BrowserContext } from 'playwright-core';
@@ -62,13 +62,20 @@ async function seedJobs(cluster: LocalCluster, count: number): Promise<void> {
   }
 }
 
-/** Loads path in a fresh tab; ms from the navigation's start until ready holds, as the page's clock says. */
-async function timeToContent(context: BrowserContext, baseUrl: string, page: PageCase): Promise<number> {
+/** When the last answer of the JSON API (not the event stream) arrived, in ms since the navigation's start. */
+const LAST_API_ANSWER = `Math.max(0, ...performance.getEntriesByType('resource').filter((e) => e.name.includes('/api/') && !e.name.includes('/stream')).map((e) => e.responseEnd))`;
+
+/**
+ * Loads path in a fresh tab: ms from the navigation's start until ready holds, as the page's clock
+ * says, and of that until the last API answer arrived (the rest is the page's own work).
+ */
+async function timeToContent(context: BrowserContext, baseUrl: string, page: PageCase): Promise<{ contentMs: number; apiMs: number }> {
   const tab = await context.newPage();
   try {
     await tab.goto(`${baseUrl}${page.path}`, { waitUntil: 'commit' });
     await tab.waitForFunction(page.ready, undefined, { timeout: 30_000, polling: 'raf' });
-    return await tab.evaluate(() => performance.now());
+    const contentMs = (await tab.evaluate('performance.now()')) as number;
+    return { contentMs, apiMs: (await tab.evaluate(LAST_API_ANSWER)) as number };
   } finally {
     await tab.close();
   }
@@ -76,7 +83,8 @@ async function timeToContent(context: BrowserContext, baseUrl: string, page: Pag
 
 export async function runDashboardRender(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {
   const nodes = size(50, 5);
-  const jobs = size(1000, 100);
+  // 1,000 (200 in quick mode): page sizes the jobs page offers.
+  const jobs = size(1000, 200);
   // 50 agents start at once on a small machine: give each ready line longer than the usual 30 s.
   process.env.QUANTGRID_START_TIMEOUT_MS ??= '180000';
   logProgress(BENCH, `starting a coordinator and ${nodes} agents`);
@@ -88,21 +96,25 @@ export async function runDashboardRender(): Promise<{ headlines: Headline[]; det
   );
   let browser: Browser | undefined;
   const times: Record<string, number[]> = {};
+  const apiTimes: Record<string, number[]> = {};
   const loadBefore = loadavg();
   try {
     logProgress(BENCH, `submitting ${jobs} noop jobs`);
     await seedJobs(cluster, jobs);
     const baseUrl = cluster.coordinator.httpUrl.replace(/\/+$/, '');
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    // bypassCSP: the readiness checks are text evaluated in the page, which the dashboard's CSP (no eval) would refuse.
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true });
     await signIn(await context.newPage(), baseUrl, cluster.coordinator.adminToken);
     for (const page of cases(jobs, nodes)) {
       await timeToContent(context, baseUrl, page); // warm-up: the bundle in the cache, the server's first answers
       times[page.name] = [];
+      apiTimes[page.name] = [];
       for (let run = 1; run <= RUNS; run++) {
-        const ms = await timeToContent(context, baseUrl, page);
-        times[page.name].push(ms);
-        logProgress(BENCH, `${page.name}: run ${run}/${RUNS} ${fmt(ms)} ms (load ${loadavg()[0].toFixed(2)})`);
+        const { contentMs, apiMs } = await timeToContent(context, baseUrl, page);
+        times[page.name].push(contentMs);
+        apiTimes[page.name].push(apiMs);
+        logProgress(BENCH, `${page.name}: run ${run}/${RUNS} ${fmt(contentMs)} ms, the last API answer at ${fmt(apiMs)} ms (load ${loadavg()[0].toFixed(2)})`);
         await sleep(200);
       }
     }
@@ -116,9 +128,9 @@ export async function runDashboardRender(): Promise<{ headlines: Headline[]; det
     unit: 'ms',
     median: median(values),
     goal: { op: '<=', value: GOAL_MS },
-    note: `median of ${values.length} loads in chromium (${values.map((v) => fmt(v)).join(', ')}); load average ${loadBefore[0].toFixed(2)} → ${loadAfter[0].toFixed(2)}`,
+    note: `median of ${values.length} loads in chromium (${values.map((v) => fmt(v)).join(', ')}); the last API answer came at ${fmt(median(apiTimes[name]))} ms (median); load average ${loadBefore[0].toFixed(2)} → ${loadAfter[0].toFixed(2)}`,
   }));
-  return { headlines, details: { nodes, jobs, runs: RUNS, times, loadavgBefore: loadBefore, loadavgAfter: loadAfter } };
+  return { headlines, details: { nodes, jobs, runs: RUNS, times, apiTimes, loadavgBefore: loadBefore, loadavgAfter: loadAfter } };
 }
 
 if (isMain(import.meta.url)) {

@@ -76,12 +76,14 @@ export function App(): JSX.Element {
     navigate('/login', { replace: true });
   };
 
-  if (!checked) return <main class="loading">Loading…</main>;
-  if (!me || location.path === '/login') {
-    if (me && location.path === '/login') {
+  // The page starts loading its data at once, beside GET /api/me (one round trip less before content);
+  // until the answer comes, it shows no buttons that need a role.
+  if (location.path === '/login' || (checked && !me)) {
+    if (me) {
       navigate(location.query.get('next') || '/', { replace: true });
       return <main class="loading">Loading…</main>;
     }
+    if (!checked) return <main class="loading">Loading…</main>;
     return <LoginPage onLogin={onLogin} />;
   }
 
@@ -99,9 +101,9 @@ export function App(): JSX.Element {
             </Link>
           ))}
         </nav>
-        <span class="who" data-role={me.role}>
-          {me.user} <span class="role">{me.role}</span>
-          {me.authDisabled ? null : (
+        <span class="who" data-role={me?.role}>
+          {me?.user} <span class="role">{me?.role}</span>
+          {!me || me.authDisabled ? null : (
             <button type="button" class="link" onClick={() => void onLogout()}>
               Sign out
             </button>

@@ -36,5 +36,5 @@ export async function signIn(page: Page, baseUrl: string, token: string): Promis
   await page.goto(`${baseUrl}/login`);
   await page.fill('input[name=token]', token);
   await page.click('button[type=submit]');
-  await page.waitForSelector('header.top .who');
+  await page.waitForSelector('header.top .who[data-role]');
 }

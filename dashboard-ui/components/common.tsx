@@ -23,17 +23,15 @@ export function Stat(props: { label: string; value: ComponentChildren; name?: st
   );
 }
 
+/** One element (a list shows a thousand of them): the done and running parts are its background. */
 export function ProgressBar(props: { done: number; total: number; running?: number }): JSX.Element {
   const total = Math.max(props.total, 0);
-  const done = total ? Math.min(1, props.done / total) : 0;
-  const running = total ? Math.min(1 - done, (props.running ?? 0) / total) : 0;
+  const done = total ? Math.min(100, (props.done / total) * 100) : 0;
+  const running = total ? Math.min(100, done + ((props.running ?? 0) / total) * 100) : 0;
+  const background = `linear-gradient(to right, var(--good) ${done}%, var(--running) ${done}% ${running}%, var(--track) ${running}%)`;
   return (
-    <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={props.done} title={`${props.done} of ${total} partitions done`}>
-      <div class="progress-done" style={{ width: `${done * 100}%` }} />
-      <div class="progress-running" style={{ width: `${running * 100}%` }} />
-      <span class="progress-text">
-        {props.done} / {total}
-      </span>
+    <div class="progress" role="progressbar" aria-valuemin={0} aria-valuemax={total} aria-valuenow={props.done} title={`${props.done} of ${total} partitions done`} style={{ background }}>
+      {props.done} / {total}
     </div>
   );
 }

@@ -27,7 +27,8 @@ export function Heatmap(props: HeatmapProps): JSX.Element {
   const finite = props.values.flat().filter((v): v is number => v !== null && Number.isFinite(v));
   const min = finite.length ? Math.min(...finite) : 0;
   const max = finite.length ? Math.max(...finite) : 1;
-  const cell = Math.max(6, Math.min(36, Math.floor(720 / Math.max(cols, 1))));
+  // Cells as large as fit about 720 × 420 px, between 4 and 36 px.
+  const cell = Math.max(4, Math.min(36, Math.floor(720 / Math.max(cols, 1)), Math.floor(420 / Math.max(rows, 1))));
   const width = MARGIN.left + cols * cell + MARGIN.right;
   const height = MARGIN.top + rows * cell + MARGIN.bottom;
 

@@ -1,6 +1,7 @@
 /** A list of jobs (the jobs page, the overview's latest, a schedule's runs): id, name, status, progress, times. */
 import type { JSX } from 'preact';
 import type { JobSummary } from '../../shared/dashboard/api-types.js';
+import { isTerminalStatus } from '../../shared/job-status.js';
 import { formatDuration, formatTime } from '../format.js';
 import { Link } from '../router.js';
 import { ProgressBar } from './common.js';
@@ -46,7 +47,7 @@ export function JobTable(props: { jobs: readonly JobSummary[]; showSchedule?: bo
                 <StatusBadge status={job.status} />
               </td>
               <td class="progress-cell">
-                <ProgressBar done={job.progress.partitionsDone} total={job.progress.partitionsTotal} running={job.progress.partitionsRunning} />
+                <ProgressBar done={job.progress.partitionsDone} total={job.progress.partitionsTotal} running={isTerminalStatus(job.status) ? 0 : job.progress.partitionsRunning} />
               </td>
               <td>{formatTime(job.createdAtMs)}</td>
               <td class="num">{formatDuration(runTime(job, now))}</td>

@@ -162,10 +162,10 @@ export function JobPage(props: { id: string }): JSX.Element {
       <Actions job={detail} onChanged={job.reload} />
 
       <h2>Progress</h2>
-      <ProgressBar done={progress.partitionsDone} total={progress.partitionsTotal} running={progress.partitionsRunning} />
+      <ProgressBar done={progress.partitionsDone} total={progress.partitionsTotal} running={running ? progress.partitionsRunning : 0} />
       <div class="stats small-stats">
         <Stat name="done" label="partitions done" value={`${progress.partitionsDone} / ${progress.partitionsTotal}`} />
-        <Stat name="running-partitions" label="running" value={progress.partitionsRunning} />
+        <Stat name="running-partitions" label="running" value={running ? progress.partitionsRunning : 0} />
         <Stat name="retries" label="retries" value={progress.retries} tone={progress.retries ? 'warn' : undefined} />
         {progress.partitionsReused ? <Stat name="reused" label="from cache" value={progress.partitionsReused} /> : null}
         {progress.unitsContinued ? <Stat name="continued" label="units continued" value={progress.unitsContinued} /> : null}

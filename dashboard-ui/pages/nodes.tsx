@@ -38,6 +38,8 @@ function LoadHistory(props: { node: NodeView }): JSX.Element {
 function NodeRow(props: { node: NodeView }): JSX.Element {
   const node = props.node;
   const cache = node.datasetCacheHits + node.datasetCacheMisses;
+  // A gone node has no live figures: only what it was (slots, cores, memory) and its load history.
+  const gone = node.state === 'gone';
   return (
     <tr data-node={node.id} data-state={node.state}>
       <td>
@@ -55,15 +57,13 @@ function NodeRow(props: { node: NodeView }): JSX.Element {
         {node.busySlots} / {node.slots}
       </td>
       <td class="num">{node.cores}</td>
-      <td class="num">{formatNumber(node.cpuSpeedGhz, 2)} GHz</td>
+      <td class="num">{node.cpuSpeedGhz > 0 ? `${formatNumber(node.cpuSpeedGhz, 2)} GHz` : '–'}</td>
       <td class="num">
-        {formatBytes(node.memoryAvailableBytes)} / {formatBytes(node.memoryTotalBytes)}
+        {gone ? '–' : formatBytes(node.memoryAvailableBytes)} / {formatBytes(node.memoryTotalBytes)}
       </td>
-      <td class="num">{formatPercent(node.cpuLoad)}</td>
-      <td class="num">{node.rttMs < 0 ? '–' : `${formatNumber(node.rttMs, 1)} ms`}</td>
-      <td>
-        <ScoreParts node={node} />
-      </td>
+      <td class="num">{gone ? '–' : formatPercent(node.cpuLoad)}</td>
+      <td class="num">{gone || node.rttMs < 0 ? '–' : `${formatNumber(node.rttMs, 1)} ms`}</td>
+      <td>{gone ? <span class="muted">–</span> : <ScoreParts node={node} />}</td>
       <td class="num" title={cache ? `${formatPercent(node.datasetCacheHits / cache)} hits` : undefined}>
         {node.datasetCacheHits} / {node.datasetCacheMisses}
       </td>

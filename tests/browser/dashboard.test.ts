@@ -115,7 +115,7 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
       assert.match(row.cells[2], new RegExp(`/ ${node.slots}$`), `${node.id} slots: ${row.cells[2]}`);
       assert.equal(row.cells[3], String(node.cores), `${node.id} cores`);
     }
-    await saveScreenshot(page, 'nodes');
+    await saveScreenshot(page, 'nodes-ready');
   });
 
   let completedJob = '';
@@ -252,6 +252,7 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
     await page.goto(`${url}/`);
     await page.waitForSelector('[data-stat=nodes] .stat-value');
     await page.waitForSelector(`tr[data-job="${completedJob}"]`);
+    await page.waitForSelector('[data-chart=activity] canvas', { timeout: 15_000 }); // two live snapshots
     await saveScreenshot(page, 'overview');
 
     await page.goto(`${url}/jobs?status=completed`);
@@ -274,5 +275,11 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
     await page.click(`tr[data-dataset="${id}"] button.link`);
     await page.waitForSelector('[data-chart=closes] canvas');
     await saveScreenshot(page, 'datasets');
+
+    // By now the nodes have load samples (one every 30 s) to draw; agent-b is still listed, gone.
+    await page.goto(`${url}/nodes`);
+    await page.waitForSelector('tr[data-node="agent-a"] .sparkline canvas', { timeout: 60_000 });
+    await page.waitForSelector('tr[data-node="agent-b"][data-state="gone"]');
+    await saveScreenshot(page, 'nodes');
   });
 });
