@@ -16,7 +16,8 @@
  * joins; a failure detected ≤ 2 s.
  *
  * Run: node dist/bench/run-all.js scale   (QUANTGRID_BENCH_QUICK=1: 10 and 100 nodes only)
- * QUANTGRID_BENCH_SCALE_SIZES=10,100 overrides the sizes; QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS adds
+ * QUANTGRID_BENCH_SCALE_SIZES=10,100 overrides the sizes; QUANTGRID_BENCH_SCALE_IDLE_ONLY=1 measures the idle
+ * figures only (with QUANTGRID_BENCH_CPU_PROF, a profile of the idle coordinator); QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS adds
  * coordinator flags (space-separated), e.g. to compare --status-interval settings.
  */
 import { loadavg } from 'node:os';
@@ -31,7 +32,8 @@ import { SimCluster } from './lib/sim-cluster.js';
 import { fmt, fmtMs, markdownTable, median } from './lib/stats.js';
 
 const BENCH = 'scale';
-const NODES_PER_HOST = 250;
+/** Nodes per host process: at most 4 processes, 25 nodes each at the least (a busy host must still send heartbeats on time). */
+const NODES_PER_HOST = 25;
 const MAX_HOSTS = 4;
 const SLOTS = 1;
 /** The agents' defaults: a 3 s TTL check refreshed every second. */
@@ -147,6 +149,7 @@ async function idleCrash(cluster: LocalCluster, sim: SimCluster, id: string): Pr
 async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeResult> {
   const cluster = await startBenchCluster([], {}, 'secure', coordinatorArgs);
   const hosts = Math.min(MAX_HOSTS, Math.ceil(nodes / NODES_PER_HOST));
+  const idleOnly = process.env.QUANTGRID_BENCH_SCALE_IDLE_ONLY === '1';
   let sim: SimCluster | undefined;
   const removeHook = addShutdownHook(async () => {
     await sim?.stop();
@@ -164,6 +167,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     const ids = Array.from({ length: nodes }, (_, i) => `sim-${String(i).padStart(4, '0')}`);
     const t0 = performance.now();
     await sim.add(ids);
+    logProgress(BENCH, `${nodes} nodes registered in Consul in ${fmtMs(performance.now() - t0)}`);
     await cluster.waitForNodes({ nodeIds: ids, accept: (node) => node.state === 'ready', timeoutMs: 120_000 });
     const allReadyMs = performance.now() - t0;
     logProgress(BENCH, `${nodes} nodes in ${hosts} processes ready in ${fmtMs(allReadyMs)}`);
@@ -175,6 +179,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
 
     const dispatchPartitions = Math.max(200, 4 * nodes * SLOTS);
     const dispatchRates: number[] = [];
+    if (idleOnly) return { nodes, hosts, allReadyMs, ...idle, peakRssBytes: Number.NaN, dispatchRates, dispatchPartitions, joinMs: [], retryDetectMs: [], idleDetectMs: [], loadavg: loadavg() };
     for (let i = 0; i < REPEATS; i++) dispatchRates.push((await runNoopJob(cluster, dispatchPartitions)).rate);
     logProgress(BENCH, `${nodes} nodes dispatch: ${dispatchRates.map((r) => fmt(r)).join(', ')} partitions/s`);
 

@@ -153,7 +153,9 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     checkTtlMs: options.checkTtlMs,
     refreshMs: options.refreshMs,
     deregisterAfterMs: 60_000,
-    note: () => JSON.stringify({ busy: slots.busySlots, slots: options.slots }),
+    // Like an agent's note, it changes at every refresh (its CPU reading): Consul syncs such a change to
+    // its catalog once per check_update_interval (5 min), which wakes the coordinator's watch.
+    note: () => JSON.stringify({ cpu: Math.round(Math.random() * 1000) / 1000, busy: slots.busySlots, slots: options.slots, draining: service.isDraining }),
     logger: options.logger,
   });
   registration.start();
