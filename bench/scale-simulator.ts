@@ -17,7 +17,8 @@
  *
  * Run: node dist/bench/run-all.js scale   (QUANTGRID_BENCH_QUICK=1: 10 and 100 nodes only)
  * QUANTGRID_BENCH_SCALE_SIZES=10,100 overrides the sizes; QUANTGRID_BENCH_SCALE_IDLE_ONLY=1 measures the idle
- * figures only (with QUANTGRID_BENCH_CPU_PROF, a profile of the idle coordinator); QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS adds
+ * figures only (with QUANTGRID_BENCH_CPU_PROF, a profile of the idle coordinator);
+ * QUANTGRID_BENCH_SCALE_MOVING_NOTE=1 puts a reading that changes at every refresh in the TTL notes; QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS adds
  * coordinator flags (space-separated), e.g. to compare --status-interval settings.
  */
 import { loadavg } from 'node:os';
@@ -39,6 +40,7 @@ const SLOTS = 1;
 /** The agents' defaults: a 3 s TTL check refreshed every second. */
 const CHECK_TTL_MS = Number(process.env.QUANTGRID_BENCH_SCALE_CHECK_TTL_MS ?? 3000);
 const REFRESH_MS = Number(process.env.QUANTGRID_BENCH_SCALE_REFRESH_MS ?? 1000);
+const MOVING_NOTE = process.env.QUANTGRID_BENCH_SCALE_MOVING_NOTE === '1';
 const REPEATS = 3;
 const JOIN_WORK_MS = 4000;
 
@@ -163,6 +165,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
       workScale: 1,
       checkTtlMs: CHECK_TTL_MS,
       refreshMs: REFRESH_MS,
+      movingNote: MOVING_NOTE,
     });
     const ids = Array.from({ length: nodes }, (_, i) => `sim-${String(i).padStart(4, '0')}`);
     const t0 = performance.now();
@@ -247,7 +250,7 @@ async function runScale(): Promise<{ headlines: Headline[]; details: Record<stri
       { name: `scale ${r.nodes} nodes: idle node crashes → not counted ready`, unit: 'ms', median: median(r.idleDetectMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.idleDetectMs.length}; ListNodes polled every 100 ms` },
     );
   }
-  return { headlines, details: { slots: SLOTS, checkTtlMs: CHECK_TTL_MS, refreshMs: REFRESH_MS, coordinatorArgs, results } };
+  return { headlines, details: { slots: SLOTS, checkTtlMs: CHECK_TTL_MS, refreshMs: REFRESH_MS, movingNote: MOVING_NOTE, coordinatorArgs, results } };
 }
 
 if (isMain(import.meta.url)) {
