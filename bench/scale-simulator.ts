@@ -5,7 +5,7 @@
  * cluster, secure mode). For each size:
  *  - idle: the coordinator's CPU (% of one core, from /proc) over QUANTGRID_BENCH_SCALE_IDLE_S (20 s)
  *    with no job, in 5 s windows (the median), and its RSS;
- *  - dispatch: a noop job of 4 partitions per node (at least 200) across the nodes, partitions/s
+ *  - dispatch: a noop job of 4 partitions per node (2 from 1,000 nodes; at least 200) across the nodes, partitions/s
  *    (3 runs, the median);
  *  - join: with every slot busy and a partition waiting, a new node is started: start → its first
  *    PARTITION_STARTED (3 times, the median);
@@ -171,7 +171,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     const t0 = performance.now();
     await sim.add(ids);
     logProgress(BENCH, `${nodes} nodes registered in Consul in ${fmtMs(performance.now() - t0)}`);
-    await cluster.waitForNodes({ nodeIds: ids, accept: (node) => node.state === 'ready', timeoutMs: 120_000 });
+    await cluster.waitForNodes({ nodeIds: ids, accept: (node) => node.state === 'ready', timeoutMs: 300_000 });
     const allReadyMs = performance.now() - t0;
     logProgress(BENCH, `${nodes} nodes in ${hosts} processes ready in ${fmtMs(allReadyMs)}`);
 
@@ -180,7 +180,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     const idle = await measureIdle(cluster, sim, idleSeconds);
     logProgress(BENCH, `${nodes} nodes idle: coordinator ${fmt(idle.idleCpuPercent)} % of a core (windows ${idle.idleCpuWindows.map((w) => fmt(w)).join(', ')}), RSS ${fmt(idle.idleRssBytes / 2 ** 20)} MiB; Consul ${fmt(idle.consulIdleCpuPercent)} %, node hosts ${fmt(idle.hostsIdleCpuPercent)} %`);
 
-    const dispatchPartitions = Math.max(200, 4 * nodes * SLOTS);
+    const dispatchPartitions = Math.max(200, (nodes >= 1000 ? 2 : 4) * nodes * SLOTS);
     const dispatchRates: number[] = [];
     if (idleOnly) return { nodes, hosts, allReadyMs, ...idle, peakRssBytes: Number.NaN, dispatchRates, dispatchPartitions, joinMs: [], retryDetectMs: [], idleDetectMs: [], loadavg: loadavg() };
     for (let i = 0; i < REPEATS; i++) dispatchRates.push((await runNoopJob(cluster, dispatchPartitions)).rate);

@@ -168,7 +168,7 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     nodeId: options.nodeId,
     address,
     service,
-    registered: registration.waitUntilRegistered(30_000),
+    registered: registration.waitUntilRegistered(600_000),
     crash() {
       consul.silence();
       server.server.forceShutdown();
