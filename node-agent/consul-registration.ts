@@ -45,6 +45,17 @@ export function agentServiceMeta(input: AgentMetaInput): Record<string, string> 
   };
 }
 
+/**
+ * The note sent with every TTL refresh (the check's output in Consul): what changes only with the
+ * agent's state — busy slots, slots, draining — never a reading that moves every second. Consul
+ * copies a changed output into its catalog (once per check_update_interval, 5 min by default),
+ * and each copy wakes every coordinator's discovery query, which then reads the whole node list:
+ * with a CPU reading in the note, a thousand idle agents would wake it a few times a second.
+ */
+export function agentCheckNote(state: { busySlots: number; slots: number; draining: boolean }): string {
+  return JSON.stringify({ busy: state.busySlots, slots: state.slots, draining: state.draining });
+}
+
 /** Id of the TTL check of a registered agent. */
 export function agentCheckId(serviceId: string): string {
   return `service:${serviceId}`;

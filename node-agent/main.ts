@@ -23,7 +23,7 @@ import { NODE_AGENT_SERVICE_NAME, startAgentServer, type StartedAgentServer } fr
 import { DatasetCache } from './dataset-cache.js';
 import { grpcStrategyFetcher, StrategyCache } from './strategy-cache.js';
 import { grpcDatasetDeltaFetcher, grpcDatasetFetcher } from './dataset-fetch.js';
-import { ConsulRegistration, agentServiceMeta, consulAgentApi } from './consul-registration.js';
+import { ConsulRegistration, agentCheckNote, agentServiceMeta, consulAgentApi } from './consul-registration.js';
 import { AgentMetrics } from './agent-metrics.js';
 import { METRICS_TOKEN_FILE_FLAG } from '../shared/metrics/metrics-options.js';
 import { startMetricsServer, type MetricsServer } from '../shared/metrics/metrics-server.js';
@@ -179,16 +179,7 @@ async function start(config: AgentConfig): Promise<void> {
     },
     checkTtlMs: config.checkTtlMs,
     deregisterAfterMs: config.deregisterAfterMs,
-    note: () => {
-      const sample = load.current();
-      return JSON.stringify({
-        cpu: Math.round(sample.cpuLoad * 1000) / 1000,
-        busy: sample.busySlots,
-        slots: config.slots,
-        memAvail: Math.round(sample.memoryAvailableBytes),
-        draining: service.isDraining,
-      });
-    },
+    note: () => agentCheckNote({ busySlots: pool.busySlots, slots: config.slots, draining: service.isDraining }),
     logger,
   });
   registration.start();

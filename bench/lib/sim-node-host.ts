@@ -18,6 +18,8 @@ export interface HostConfig {
   checkTtlMs: number;
   /** How often each node refreshes its TTL check (the agent's ConsulRegistration refresh). */
   refreshMs: number;
+  /** See SimNodeOptions.movingNote. */
+  movingNote: boolean;
 }
 
 export type HostRequest =
@@ -50,7 +52,7 @@ async function main(): Promise<void> {
         for (let i = 0; i < request.ids.length; i += START_BATCH) {
           const batch = await Promise.all(
             request.ids.slice(i, i + START_BATCH).map((nodeId) =>
-              startSimNode({ nodeId, slots: config.slots, consul, clusterSecret: secret, workScale: config.workScale, checkTtlMs: config.checkTtlMs, refreshMs: config.refreshMs, logger }),
+              startSimNode({ nodeId, slots: config.slots, consul, clusterSecret: secret, workScale: config.workScale, checkTtlMs: config.checkTtlMs, refreshMs: config.refreshMs, movingNote: config.movingNote, logger }),
             ),
           );
           for (const node of batch) nodes.set(node.nodeId, node);

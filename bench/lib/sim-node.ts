@@ -15,7 +15,7 @@ import { QUANTGRID_VERSION } from '../../shared/version.js';
 import type { ConsulEndpoint } from '../../shared/config/consul-option.js';
 import { AgentService, type SlotSource } from '../../node-agent/agent-service.js';
 import { startAgentServer, type StartedAgentServer } from '../../node-agent/agent-server.js';
-import { agentServiceMeta, consulAgentApi, ConsulRegistration, ConsulRequestError, type ConsulAgentApi } from '../../node-agent/consul-registration.js';
+import { agentCheckNote, agentServiceMeta, consulAgentApi, ConsulRegistration, ConsulRequestError, type ConsulAgentApi } from '../../node-agent/consul-registration.js';
 import { PartitionFailure, type PartitionOutcome, type PartitionTask, type RunOptions, type SlotLease } from '../../node-agent/worker-pool.js';
 
 export interface SimNodeOptions {
@@ -28,6 +28,8 @@ export interface SimNodeOptions {
   checkTtlMs: number;
   /** How often the TTL check is refreshed (an agent: every second). */
   refreshMs: number;
+  /** The TTL note changes at every refresh (a moving reading in it). */
+  movingNote: boolean;
   logger: Logger;
 }
 
@@ -153,7 +155,12 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     checkTtlMs: options.checkTtlMs,
     refreshMs: options.refreshMs,
     deregisterAfterMs: 60_000,
-    note: () => JSON.stringify({ busy: slots.busySlots, slots: options.slots }),
+    // The agent's note; QUANTGRID_BENCH_SCALE_MOVING_NOTE=1 adds a reading that changes at every refresh
+    // (as agents' notes had, a CPU reading), to measure what that costs the coordinator's discovery.
+    note: () => {
+      const note = agentCheckNote({ busySlots: slots.busySlots, slots: options.slots, draining: service.isDraining });
+      return options.movingNote ? `${note.slice(0, -1)},"cpu":${Math.round(Math.random() * 1000) / 1000}}` : note;
+    },
     logger: options.logger,
   });
   registration.start();
@@ -161,7 +168,7 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     nodeId: options.nodeId,
     address,
     service,
-    registered: registration.waitUntilRegistered(30_000),
+    registered: registration.waitUntilRegistered(600_000),
     crash() {
       consul.silence();
       server.server.forceShutdown();

@@ -145,6 +145,9 @@ export async function startConsulDevAgent(options: ConsulDevAgentOptions = {}): 
         '-log-level', 'warn',
         // No phoning home: this machine reaches nothing but loopback.
         '-hcl', 'disable_update_check = true',
+        // Every agent of a local cluster is on 127.0.0.1: Consul's default of 200 HTTP connections per
+        // client address would refuse the scale simulator's thousand nodes.
+        '-hcl', 'limits { http_max_conns_per_client = 5000 }',
         ...configArgs,
       ];
       const child = spawnManaged('consul', binary, args, { logFile, env: { CHECKPOINT_DISABLE: '1' } });

@@ -11,12 +11,15 @@ export type { CoordinatorClient, NodeAgentClient };
 /**
  * Keepalive pings let a client notice a dead peer (machine gone, network cut) in about
  * time + timeout, instead of waiting for TCP to give up. Servers must permit this rate
- * (see SERVER_KEEPALIVE_OPTIONS).
+ * (see SERVER_KEEPALIVE_OPTIONS). Only while a call is open (a partition's stream): an idle
+ * channel does not ping, so a thousand idle agents cost the coordinator no pings per second
+ * (a dead idle agent is noticed by its broken connection, its next status probe or its Consul
+ * TTL check, docs/architecture.md).
  */
 export const CLIENT_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 1000,
   'grpc.keepalive_timeout_ms': 1000,
-  'grpc.keepalive_permit_without_calls': 1,
+  'grpc.keepalive_permit_without_calls': 0,
 };
 
 /** Keepalive of both servers (coordinator, agent); the message limits are each server's own (below). */

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { pino, type Logger } from 'pino';
 import { toDiscoveredNode } from '../../../coordinator/nodes/node-discovery.js';
 import {
+  agentCheckNote,
   ConsulRegistration,
   ConsulRequestError,
   agentServiceMeta,
@@ -241,4 +242,12 @@ test('without a token the refusal line says none was given; a refused refresh is
   );
   api.register = register;
   await r.deregister();
+});
+
+test('the TTL note changes with the agent state only (a changed note wakes every coordinator\'s discovery)', () => {
+  const idle = { busySlots: 0, slots: 4, draining: false };
+  assert.equal(agentCheckNote(idle), agentCheckNote({ ...idle }));
+  assert.deepEqual(JSON.parse(agentCheckNote(idle)), { busy: 0, slots: 4, draining: false });
+  assert.notEqual(agentCheckNote({ ...idle, busySlots: 1 }), agentCheckNote(idle));
+  assert.notEqual(agentCheckNote({ ...idle, draining: true }), agentCheckNote(idle));
 });
