@@ -5,7 +5,7 @@
  */
 import type { NodesResponse, OverviewResponse } from '../../shared/dashboard/api-types.js';
 import type { DashboardDeps } from './dashboard-deps.js';
-import { nodesNow } from './node-routes.js';
+import { nodesNow } from './node-list.js';
 import { overview } from './overview.js';
 
 export const SNAPSHOT_TTL_MS = 1000;

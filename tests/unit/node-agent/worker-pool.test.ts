@@ -206,8 +206,10 @@ test('the indicator-cache totals of the worker threads add up across partitions'
     assert.ok(first.misses > 0 && first.hits > 0 && first.computedBytes >= first.misses * 2000 * 8, JSON.stringify(first));
     await Promise.all([pool.run(task), pool.run(task)]);
     const after = pool.indicatorCacheTotals();
-    // Every run looks the same arrays up; a thread that ran the series before finds more of them cached.
-    assert.equal(after.hits + after.misses, 3 * (first.hits + first.misses), JSON.stringify(after));
+    // Every run looks the same arrays up, but a thread that ran the task before may skip a lookup or two: its
+    // last combination's signals are still in its buffer when the same one comes first again (evaluation.ts signalsOf).
+    const lookups = first.hits + first.misses;
+    assert.ok(after.hits + after.misses <= 3 * lookups && after.hits + after.misses >= 3 * lookups - 4, JSON.stringify(after));
     // The second thread computes them once; the first finds some or all of them still cached.
     assert.ok(after.misses >= 2 * first.misses && after.misses <= 3 * first.misses, JSON.stringify(after));
   } finally {
