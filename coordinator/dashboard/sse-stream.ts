@@ -12,6 +12,7 @@ export const RETRY_MS = 2_000;
 export class SseStream {
   private readonly keepalive: NodeJS.Timeout;
   private ended = false;
+  private corked = false;
 
   constructor(
     private readonly response: ServerResponse,
@@ -53,8 +54,20 @@ export class SseStream {
     });
   }
 
+  /**
+   * Writes through a cork held until the event loop's next turn: the events of one read of a job's
+   * stream (often hundreds at once) leave in one chunk and one socket write, not one each.
+   */
   private write(text: string): boolean {
     if (!this.open) return false;
+    if (!this.corked) {
+      this.corked = true;
+      this.response.cork();
+      setImmediate(() => {
+        this.corked = false;
+        if (!this.response.writableEnded) this.response.uncork();
+      });
+    }
     return this.response.write(text);
   }
 
