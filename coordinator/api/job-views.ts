@@ -16,10 +16,27 @@ export class JobViews {
 
   /** The job, or undefined for an unknown (or expired) id; its result inline only when small (inline-result.ts). */
   async find(jobId: string): Promise<JobView | undefined> {
+    return (await this.findWithResult(jobId))?.job;
+  }
+
+  /** The job and, when it completed, its whole result (JSON; '' otherwise): one read of its record. NotFound for an unknown id. */
+  async getWithResult(jobId: string): Promise<{ job: JobView; resultJson: string }> {
+    const found = await this.findWithResult(jobId);
+    if (!found) throw new NotFound('job', jobId);
+    return found;
+  }
+
+  /** NotFound unless the job is known: for routes that read only its events or log (no read of its record). */
+  async mustExist(jobId: string): Promise<void> {
+    if (!(await this.store.exists(jobId))) throw new NotFound('job', jobId);
+  }
+
+  private async findWithResult(jobId: string): Promise<{ job: JobView; resultJson: string } | undefined> {
     const job = await this.store.get(jobId);
     if (!job) return undefined;
     const view = await this.store.describe(job, this.runner.liveSnapshot(jobId));
-    return { ...view, ...inlineResult(view.resultJson ?? '') };
+    const resultJson = view.status === 'JOB_STATUS_COMPLETED' ? (job.returnvalue ?? '') : '';
+    return { job: { ...view, ...inlineResult(view.resultJson ?? '') }, resultJson };
   }
 
   /** The job; NotFound for an unknown (or expired) id. */

@@ -31,10 +31,13 @@ export function principalOf(call: { metadata: grpc.Metadata }): Principal {
   return { role, user: text.slice(colon + 1) };
 }
 
+/** Whether the principal owns the thing or is an admin (things made before users existed have no owner: only admins). */
+export function isOwnerOrAdmin(principal: Principal, owner: string | undefined): boolean {
+  return roleAllows(principal.role, 'admin') || (owner !== undefined && owner !== '' && owner === principal.user);
+}
+
 /** Throws PermissionDenied unless the principal owns the thing or is an admin. */
 export function checkOwnerOrAdmin(principal: Principal, owner: string | undefined, what: string): void {
-  if (roleAllows(principal.role, 'admin')) return;
-  // Things made before users existed have no owner: only admins touch them.
-  if (owner !== undefined && owner !== '' && owner === principal.user) return;
+  if (isOwnerOrAdmin(principal, owner)) return;
   throw new PermissionDenied(`${what} belongs to ${owner ? `user ${owner}` : 'no user'}: acting on it needs the admin role`);
 }

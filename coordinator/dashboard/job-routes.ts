@@ -16,7 +16,7 @@ import { backtestCsv } from '../../shared/tasks/backtest/result-csv.js';
 import { isTerminalStatus } from '../../shared/job-status.js';
 import { cancelJob, submitValidated, type JobActionDeps } from '../api/job-actions.js';
 import { JOB_STORE } from '../api/dependency-failure.js';
-import type { Principal } from '../auth/principal.js';
+import { isOwnerOrAdmin, type Principal } from '../auth/principal.js';
 import { requiredRole } from '../auth/rpc-roles.js';
 import type { JobView } from '../api/job-views.js';
 import type { LoggedEvent } from '../jobs/job-event-log.js';
@@ -32,7 +32,7 @@ import { matchesJobFilter, pageOf, parseAfterQuery, parseJobsQuery } from './req
 const TIMELINE_PAGE = 5000;
 
 function mayAct(principal: Principal, owner: string, rpc: string): boolean {
-  return roleAllows(principal.role, requiredRole(rpc)) && (principal.role === 'admin' || (owner !== '' && owner === principal.user));
+  return roleAllows(principal.role, requiredRole(rpc)) && isOwnerOrAdmin(principal, owner);
 }
 
 export function jobDetail(job: JobView, principal: Principal): JobDetail {
@@ -86,7 +86,7 @@ export function jobRoutes(deps: DashboardDeps, snapshots: Pick<Snapshots, 'jobs'
       access: { rpc: 'WatchJob' },
       dependency,
       async handle({ params }): Promise<TimelineResponse> {
-        await jobs.get(params.id);
+        await jobs.mustExist(params.id);
         const events = await allEvents(runner.hub, params.id);
         return deriveTimeline(params.id, events.map(({ event }) => ({ ...event, type: String(event.type), timeMs: Number(event.timeMs ?? 0), partition: event.partition ?? -1, attempt: Number(event.attempt ?? 0) })), Date.now(), (nodeId) => deps.table.get(nodeId)?.slots);
       },
@@ -98,7 +98,7 @@ export function jobRoutes(deps: DashboardDeps, snapshots: Pick<Snapshots, 'jobs'
       dependency,
       async handle({ params, url }): Promise<JobEventsResponse> {
         const { after, limit } = parseAfterQuery(url.searchParams);
-        await jobs.get(params.id);
+        await jobs.mustExist(params.id);
         const events = await runner.hub.read(params.id, after, limit);
         return { events: events.map(({ id, event }) => toJobEventView(event, id)), next: events.at(-1)?.id ?? after, more: events.length === limit };
       },
@@ -110,7 +110,7 @@ export function jobRoutes(deps: DashboardDeps, snapshots: Pick<Snapshots, 'jobs'
       dependency,
       async handle({ params, url }): Promise<JobLogResponse> {
         const { after, limit } = parseAfterQuery(url.searchParams);
-        await jobs.get(params.id);
+        await jobs.mustExist(params.id);
         const lines = await runner.jobLog.read(params.id, after, limit);
         return { lines, next: lines.at(-1)?.id ?? after, more: lines.length === limit } as JobLogResponse;
       },
@@ -121,8 +121,7 @@ export function jobRoutes(deps: DashboardDeps, snapshots: Pick<Snapshots, 'jobs'
       access: { rpc: 'GetJobResult' },
       dependency,
       async handle({ params }): Promise<JobResultResponse> {
-        const job = await jobs.get(params.id);
-        const text = job.status === 'JOB_STATUS_COMPLETED' ? await jobs.result(params.id) : '';
+        const { job, resultJson: text } = await jobs.getWithResult(params.id);
         if (!text) throw new NotFound('result of job', params.id);
         const result = JSON.parse(text) as JobResultResponse['result'];
         const curves = (result as BacktestResult).equityCurves;
@@ -135,9 +134,8 @@ export function jobRoutes(deps: DashboardDeps, snapshots: Pick<Snapshots, 'jobs'
       access: { rpc: 'GetJobResult' },
       dependency,
       async handle({ params, response }) {
-        const job = await jobs.get(params.id);
+        const { job, resultJson: text } = await jobs.getWithResult(params.id);
         if (job.kind !== 'backtest') throw new FailedPrecondition(`job ${params.id} is a ${job.kind || 'job of no known kind'}; only backtest results have a table`);
-        const text = job.status === 'JOB_STATUS_COMPLETED' ? await jobs.result(params.id) : '';
         if (!text) throw new NotFound('result of job', params.id);
         const file = `quantgrid-${params.id.replace(/[^A-Za-z0-9._-]/g, '_')}.csv`;
         response.writeHead(200, { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="${file}"`, 'cache-control': 'no-store' }).end(backtestCsv(JSON.parse(text) as BacktestResult));

@@ -8,14 +8,9 @@ import type { DashboardDeps } from './dashboard-deps.js';
 import type { Route } from './http-router.js';
 import type { Snapshots } from './snapshots.js';
 import type { JobSummary } from '../../shared/dashboard/api-types.js';
+import type { Schedule } from '../../shared/generated/quantgrid/v1/Schedule.js';
 
 export function scheduleRoutes({ schedules, audit }: DashboardDeps, snapshots: Pick<Snapshots, 'jobs'>): Route[] {
-  /** A schedule as listed, with its kept jobs (newest first). */
-  const describe = async (name: string, recent?: Map<string, JobSummary[]>): Promise<ScheduleView> => {
-    const schedule = (await schedules.list()).find((s) => s.name === name);
-    const runs = recent ?? (await recentRuns());
-    return toScheduleView(schedule!, runs.get(name) ?? []);
-  };
   const recentRuns = async (): Promise<Map<string, JobSummary[]>> => {
     const byName = new Map<string, JobSummary[]>();
     for (const job of await snapshots.jobs()) {
@@ -26,14 +21,15 @@ export function scheduleRoutes({ schedules, audit }: DashboardDeps, snapshots: P
     }
     return byName;
   };
-  const act = (verb: string, rpc: string, action: AuditAction, operation: (name: string) => Promise<unknown>): Route => ({
+  /** The schedule as the operation left it, with its kept jobs (newest first). */
+  const act = (verb: string, rpc: string, action: AuditAction, operation: (name: string) => Promise<Schedule>): Route => ({
     method: 'POST',
     pattern: `/api/schedules/:name/${verb}`,
     access: { rpc },
     dependency: SCHEDULE_STORE,
     async handle({ params, principal }): Promise<ScheduleView> {
-      await actOnSchedule(schedules, audit, principal, params.name, action, operation);
-      return describe(params.name);
+      const schedule = await actOnSchedule(schedules, audit, principal, params.name, action, operation);
+      return toScheduleView(schedule, (await recentRuns()).get(params.name) ?? []);
     },
   });
   return [

@@ -30,7 +30,7 @@ export function streamRoutes({ runner, jobs, log }: DashboardDeps, feed: Dashboa
         const resumeAt = String(request.headers['last-event-id'] ?? '');
         const afterEventId = EVENT_ID_PATTERN.test(resumeAt) ? resumeAt : '';
         // Unknown job: a plain 404 before the stream opens (the browser then stops reconnecting).
-        await jobs.get(params.id);
+        await jobs.mustExist(params.id);
         const stream = new SseStream(response, closed);
         const send = <E extends JobStreamEventName>(event: E, data: JobStreamEvents[E], id?: string): boolean => stream.send(event, data, id);
         try {

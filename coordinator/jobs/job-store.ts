@@ -135,6 +135,11 @@ export class JobStore {
     return (await this.queue.getJob(jobId)) as BullJob<QueuedJobData, string> | undefined;
   }
 
+  /** Whether the job's record is kept (one EXISTS, without reading it). */
+  async exists(jobId: string): Promise<boolean> {
+    return (await this.connection.exists(this.queue.toKey(jobId))) === 1;
+  }
+
   async requestCancel(jobId: string): Promise<void> {
     await this.connection.sadd(this.cancelKey, jobId);
   }
