@@ -17,8 +17,9 @@ export async function overview({ table, store, samples }: Pick<DashboardDeps, 't
   for (const node of table.all()) {
     const state = table.stateOf(node, now);
     byState[state] += 1;
+    if (state !== 'ready') continue;
     busy += node.busySlots;
-    if (state === 'ready') total += node.slots;
+    total += node.slots;
   }
   const redis = store.connection;
   const queue = store.queue;
