@@ -11,7 +11,7 @@ const TICK_MS = 100;
 export interface NodeStatusProberOptions {
   /** Least time between two probes of one node (--status-interval). */
   intervalMs: number;
-  /** Most probes per second of nodes that are neither new, unverified nor suspect (--status-max-rate). */
+  /** Most probes per second of nodes that are neither new, unverified nor unreachable (--status-max-rate). */
   maxPerSecond: number;
 }
 
@@ -30,7 +30,6 @@ export class NodeStatusProber {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<string>();
   private readonly lastProbedAt = new Map<string, number>();
-  private readonly suspect = new Set<string>();
   private readonly schedule: ProbeSchedule;
   private readonly intervalMs: number;
   private stopped = false;
@@ -61,11 +60,6 @@ export class NodeStatusProber {
     if (this.timer) clearInterval(this.timer);
   }
 
-  /** Probes every listed node now, whatever the schedule (tests, tools). */
-  probeAll(): void {
-    for (const node of this.table.all()) if (node.listed) this.probe(node);
-  }
-
   private tick(): void {
     const now = performance.now();
     const nodes = this.table.all();
@@ -78,7 +72,7 @@ export class NodeStatusProber {
       candidates.push({
         id: node.id,
         // An unmeasured round trip (the first probe had to connect) scores the node as average: measure it soon.
-        urgent: !node.verified || !node.reachable || Number.isNaN(node.rttMs) || this.suspect.has(node.id),
+        urgent: !node.verified || !node.reachable || Number.isNaN(node.rttMs),
         busy: node.busySlots > 0,
         lastProbedAt: this.lastProbedAt.get(node.id),
       });
@@ -105,7 +99,6 @@ export class NodeStatusProber {
       if (state === grpc.connectivityState.READY && now !== grpc.connectivityState.READY && node.listed) {
         if (node.reachable) this.log.warn({ node: node.id, state: grpc.connectivityState[now] }, 'connection to node lost; node marked unreachable');
         this.table.markUnreachable(node);
-        this.suspect.add(node.id);
         this.probe(node);
       }
       this.watchChannel(node, now);
@@ -135,7 +128,6 @@ export class NodeStatusProber {
         this.table.markUnreachable(node);
         return;
       }
-      this.suspect.delete(node.id);
       const rttMs = connected ? Number(process.hrtime.bigint() - started) / 1e6 : Number.NaN;
       if (this.clusterSecret) {
         const proved = checkAnswer(this.clusterSecret, challenge, node.id, status.challengeAnswer);

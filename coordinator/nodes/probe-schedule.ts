@@ -65,11 +65,6 @@ export class ProbeSchedule {
     return chosen;
   }
 
-  /** How often a non-urgent node is asked with `nodes` of them (ms): the interval, or longer when the budget is short. */
-  effectiveIntervalMs(nodes: number): number {
-    return Math.max(this.options.intervalMs, (1000 * nodes) / this.options.maxPerSecond);
-  }
-
   private refill(now: number): void {
     if (this.lastRefill !== undefined) {
       const earned = ((now - this.lastRefill) / 1000) * this.options.maxPerSecond;

@@ -26,7 +26,9 @@ describe('status probes within a budget of 1 per second', { timeout: 180_000 }, 
     await cluster?.stop();
   });
 
-  test('a node that joins is verified and given work without waiting for the budget', async () => {
+  // That a never-probed node is asked at once whatever the budget is probe-schedule.test.ts's to show (with two
+  // settled nodes the budget alone would reach it within about 3 s too); here, that it is proved and used end to end.
+  test('a node that joins is verified and given work', async () => {
     const joined = await cluster.addAgent({ slots: 1, nodeId: 'agent-new' });
     const since = Date.now();
     await eventually(async () => ((await coordinator.listNodes()).nodes.find((n) => n.id === joined.nodeId)?.state === 'ready' ? true : undefined), 10_000, 'the new node ready');
@@ -40,7 +42,7 @@ describe('status probes within a budget of 1 per second', { timeout: 180_000 }, 
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
   });
 
-  test('an idle node killed is no longer counted ready within a second, before its TTL check expires', async () => {
+  test('an idle node killed is no longer counted ready within 2 s, before its TTL check expires', async () => {
     const victim = cluster.agents[0].nodeId;
     await cluster.killAgent(victim, 'SIGKILL');
     const killedAt = Date.now();
@@ -55,6 +57,6 @@ describe('status probes within a budget of 1 per second', { timeout: 180_000 }, 
     const noticedMs = Date.now() - killedAt;
     assert.ok(noticedMs < 2000, `killed node still ready ${noticedMs} ms after the kill (state now ${state})`);
     // Its TTL check (3 s) had not expired: the coordinator knew from the broken connection.
-    if (noticedMs < 2500) assert.equal(state, 'unreachable');
+    assert.equal(state, 'unreachable');
   });
 });

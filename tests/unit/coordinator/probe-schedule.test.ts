@@ -83,9 +83,6 @@ test('busy nodes are asked before idle ones when the budget is short', () => {
   assert.ok(probes.get('n8')!.length <= 2, `n8 (idle): ${probes.get('n8')!.length} probes in 20 s`);
 });
 
-test('effectiveIntervalMs: the interval, or nodes ÷ rate when that is longer', () => {
-  const schedule = new ProbeSchedule({ intervalMs: 1000, maxPerSecond: 20 });
-  assert.equal(schedule.effectiveIntervalMs(10), 1000);
-  assert.equal(schedule.effectiveIntervalMs(1000), 50_000);
+test('a budget of no probes is refused', () => {
   assert.throws(() => new ProbeSchedule({ intervalMs: 1000, maxPerSecond: 0 }), RangeError);
 });
