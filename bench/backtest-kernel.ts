@@ -10,7 +10,7 @@
  * close). Checked against the kernel combination by combination. For context, a second naive
  * variant with running-sum SMAs (O(bars) per SMA) shows how much the window sums alone cost.
  *
- * Exact ties: the same sweep's signal pass and simulation (smaCrossover.signals + simulate, as
+ * Exact ties: the same sweep's signal pass and simulation (the sma-crossover definition's signals + simulate, as
  * backtestKind.run does per combination) on the series' closes rounded to whole cents — on the
  * decimal tick grid, so the SMAs are exact window sums and equal SMAs are decided exactly —
  * against the same loop on the unrounded closes (off the grid), in the same run.
@@ -28,7 +28,7 @@
 import { loadSeries } from '../shared/quant/dataset.js';
 import { clearSyntheticCache } from '../shared/quant/synthetic-ohlcv.js';
 import { EquityAccumulator, type PerformanceMetrics } from '../shared/quant/metrics.js';
-import { backtestSmaCrossover, SmaBank, smaCrossover, type TradingCosts } from '../shared/quant/strategies/sma-crossover.js';
+import { backtestSmaCrossover, SmaBank, type TradingCosts } from '../shared/quant/strategies/sma-crossover.js';
 import { IndicatorCache } from '../shared/quant/strategies/indicator-cache.js';
 import { simulate } from '../shared/quant/strategies/execution.js';
 import { SignalBuffer, type StrategyDefinition } from '../shared/quant/strategies/types.js';
@@ -133,7 +133,7 @@ function naiveSweep(
 /** The sweep's signal pass + simulation with warm indicator arrays of `close`: ms of each run. */
 function signalSweepMs(open: Float64Array, close: Float64Array, combinations: readonly Combination[], costs: TradingCosts, runs: number): { ms: number[]; trades: number } {
   const series = { open, high: close, low: close, close };
-  return strategySweepMs(smaCrossover, series, combinations.map(({ fast, slow }) => [fast, slow, 0]), costs, runs);
+  return strategySweepMs(STRATEGIES.get('sma-crossover')!, series, combinations.map(({ fast, slow }) => [fast, slow, 0]), costs, runs);
 }
 
 /**

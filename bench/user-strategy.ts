@@ -70,7 +70,7 @@ export async function runUserStrategy(): Promise<{ headlines: Headline[]; detail
   const combinations = variants[0].spec.combinations;
   const barEvaluations = combinations * bars;
   const runOnce = (spec: (typeof variants)[number]['spec']) => {
-    newPartition(); // as the worker does before each partition: a fresh isolate, copies made in the run
+    newPartition([sandboxRef, signalRef]); // as the worker does before each partition: a fresh isolate, copies made in the run
     const [partition] = backtestKind.plan(spec, { partitions: 1 });
     const t0 = performance.now();
     const result = backtestKind.run(spec, partition, QUIET_RUN_CONTEXT);

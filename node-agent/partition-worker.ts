@@ -9,7 +9,7 @@ import { MAX_AGENT_MESSAGE_BYTES } from '../shared/grpc/message-limits.js';
 import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.js';
 import { indicatorCacheTotals, setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
 import { MAX_LOG_LINE_BYTES, MAX_PARTITION_LOG_LINES, truncateUtf8 } from '../shared/job-log-limits.js';
-import { installSandboxedStrategy, newPartition, retainSandboxes, setSandboxLimits } from '../shared/sandbox/sandbox-registry.js';
+import { installSandboxedStrategy, newPartition, setSandboxLimits } from '../shared/sandbox/sandbox-registry.js';
 import { checkpointsWithinBudget, CollectingContinuation } from '../shared/tasks/continuation.js';
 import type { WorkerInit, WorkerReply, WorkerRequest } from './worker-pool.js';
 
@@ -87,8 +87,7 @@ function runPartition(request: WorkerRequest): void {
   clearInstalledDatasets(new Set(Object.keys(datasets)));
   for (const [datasetId, dataset] of Object.entries(datasets)) installDataset(datasetId, dataset);
   // User strategies run in sandboxes: fresh isolates and time budgets for every partition.
-  newPartition();
-  retainSandboxes(Object.keys(request.strategies ?? {}));
+  newPartition(Object.keys(request.strategies ?? {}));
   for (const [ref, { code, manifest }] of Object.entries(request.strategies ?? {})) installSandboxedStrategy(ref, code, manifest);
 
   const started = performance.now();

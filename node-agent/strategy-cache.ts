@@ -38,7 +38,7 @@ interface Cached {
  * The user strategies this agent has run, by id: fetched once per node (concurrent requests share
  * one fetch), checked against their id (the SHA-256 of the bundle), kept in memory, least recently
  * used first out beyond the limits. The worker threads keep a strategy's code and isolate only for
- * the partition that runs it (sandbox-registry.ts retainSandboxes), so what this cache drops is
+ * the partition that runs it (sandbox-registry.ts newPartition), so what this cache drops is
  * freed: a later partition fetches it again.
  */
 export class StrategyCache {

@@ -6,7 +6,7 @@ import type { SandboxLimits } from './sandbox-limits.js';
 
 /**
  * The sandboxed user strategies of this thread (an agent's worker), by reference NAME@ID. The
- * worker installs the strategies a partition names before running it and calls newPartition()
+ * worker installs the strategies a partition names before running it and calls newPartition(refs)
  * first, which disposes every isolate: each partition starts with fresh isolates and a fresh time budget.
  */
 const sandboxes = new Map<string, SandboxedStrategy>();
@@ -28,21 +28,17 @@ export function installSandboxedStrategy(ref: string, code: string, manifest: St
   installUserStrategy(ref, definitionOfManifest(manifest, (inputs, values, allowShort, out, from, initial) => runner.signals(inputs, values, allowShort, out, from, initial), ref));
 }
 
-/** Disposes every isolate (they start again, afresh, when next used). */
-export function newPartition(): void {
-  for (const sandbox of sandboxes.values()) sandbox.dispose();
-}
-
 /**
- * Forgets every sandboxed strategy but those of `refs` (the next partition's): its isolate, its code
- * and its definition here. A worker thread keeps only what its partition runs; the agent's
- * StrategyCache keeps bundles across partitions, within its limits.
+ * Before a partition: disposes every isolate (they start again, afresh, when next used), and forgets
+ * every sandboxed strategy but those of `refs` (the partition's): its code and its definition here. A
+ * worker thread keeps only what its partition runs; the agent's StrategyCache keeps bundles across
+ * partitions, within its limits.
  */
-export function retainSandboxes(refs: Iterable<string>): void {
+export function newPartition(refs: Iterable<string>): void {
   const keep = new Set(refs);
   for (const [ref, sandbox] of sandboxes) {
-    if (keep.has(ref)) continue;
     sandbox.dispose();
+    if (keep.has(ref)) continue;
     sandboxes.delete(ref);
     uninstallUserStrategy(ref);
   }

@@ -95,9 +95,4 @@ export class SmaOrder {
     const right = BigInt(sumB) * BigInt(this.a);
     return left > right ? 1 : left < right ? -1 : 0;
   }
-
-  /** Whether SMA(a) > SMA(b) exactly at bar t. */
-  greater(t: number): boolean {
-    return this.compare(t) > 0;
-  }
 }

@@ -2,8 +2,6 @@ import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import { defineStrategy } from '../../strategy-sdk/define-strategy.js';
 import { bollingerLower, bollingerMiddle, bollingerUpper } from '../../strategy-sdk/indicator-requests.js';
 import { enterExit, ge, gt, le, lt } from '../../strategy-sdk/signal-rules.js';
-import { inProcessDefinition } from './sdk-strategy.js';
-import type { StrategyDefinition } from './types.js';
 
 /**
  * Bollinger mean reversion with bands of the closes (SMA(period) ± k·σ, σ the population
@@ -39,5 +37,3 @@ export const bollingerReversionSource = defineStrategy({
       enterShort: gt('close', 'upper'),
     }),
 });
-
-export const bollingerReversion: StrategyDefinition = inProcessDefinition(bollingerReversionSource);

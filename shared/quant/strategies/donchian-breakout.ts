@@ -3,7 +3,6 @@ import { defineStrategy } from '../../strategy-sdk/define-strategy.js';
 import { priorHigh, priorLow } from '../../strategy-sdk/indicator-requests.js';
 import { enterExit, gt, lt } from '../../strategy-sdk/signal-rules.js';
 import { inProcessDefinition } from './sdk-strategy.js';
-import type { StrategyDefinition } from './types.js';
 
 /**
  * Donchian breakout on the channel of the PRIOR bars (the current bar excluded):
@@ -35,5 +34,3 @@ export const donchianBreakoutSource = defineStrategy({
       enterShort: lt('close', 'entryLow'),
     }),
 });
-
-export const donchianBreakout: StrategyDefinition = inProcessDefinition(donchianBreakoutSource);

@@ -2,8 +2,6 @@ import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import { defineStrategy } from '../../strategy-sdk/define-strategy.js';
 import { ema } from '../../strategy-sdk/indicator-requests.js';
 import { crossover } from '../../strategy-sdk/signal-rules.js';
-import { inProcessDefinition } from './sdk-strategy.js';
-import type { StrategyDefinition } from './types.js';
 
 /**
  * EMA crossover: at the close of bar t (t ≥ slow−1, when both EMAs exist) the target is long
@@ -26,5 +24,3 @@ export const emaCrossoverSource = defineStrategy({
   warmup: (p) => p.slow - 1,
   signal: () => crossover('fast', 'slow'),
 });
-
-export const emaCrossover: StrategyDefinition = inProcessDefinition(emaCrossoverSource);

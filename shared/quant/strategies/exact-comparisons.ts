@@ -5,6 +5,7 @@ import { MacdOrder } from '../indicators/macd.js';
 import { SmaOrder } from '../indicators/sma.js';
 import type { IndicatorCache } from './indicator-cache.js';
 import type { ExactSign } from './signal-loop.js';
+import { sameIndicator } from './indicator-request-arrays.js';
 
 /**
  * One side of a comparison, as the engine knows it: an indicator request with every array of its
@@ -42,7 +43,7 @@ export function exactSignOf(cache: IndicatorCache, left: OperandSource, right: O
     const order = EmaOrder.of(grid, side(l.args[0], left.outputs[0]), side(r.args[0], right.outputs[0]));
     return order && { margin: order.margin, sign: (t) => order.compare(t) };
   }
-  if (l?.indicator === 'macd' && r?.indicator === 'macd' && l.output !== r.output && l.args.every((x, i) => x === r.args[i])) {
+  if (l?.indicator === 'macd' && r?.indicator === 'macd' && l.output !== r.output && sameIndicator(l, r)) {
     const [fast, slow, signal] = l.args;
     if (!(fast < slow)) return undefined;
     const { arrays, bounds } = cache.macdExact(fast, slow, signal);

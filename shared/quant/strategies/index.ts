@@ -1,10 +1,11 @@
 import type { Strategy } from '../../strategy-sdk/define-strategy.js';
-import { bollingerReversion, bollingerReversionSource } from './bollinger-reversion.js';
-import { donchianBreakout, donchianBreakoutSource } from './donchian-breakout.js';
-import { emaCrossover, emaCrossoverSource } from './ema-crossover.js';
-import { macdCross, macdCrossSource } from './macd-cross.js';
-import { rsiReversion, rsiReversionSource } from './rsi-reversion.js';
-import { smaCrossover, smaCrossoverSource } from './sma-crossover.js';
+import { bollingerReversionSource } from './bollinger-reversion.js';
+import { donchianBreakoutSource } from './donchian-breakout.js';
+import { emaCrossoverSource } from './ema-crossover.js';
+import { macdCrossSource } from './macd-cross.js';
+import { rsiReversionSource } from './rsi-reversion.js';
+import { smaCrossoverSource } from './sma-crossover.js';
+import { inProcessDefinition } from './sdk-strategy.js';
 import type { ParamSchema, StrategyDefinition } from './types.js';
 import { installedUserStrategy } from './user-strategies.js';
 
@@ -14,17 +15,7 @@ export { IndicatorCache } from './indicator-cache.js';
 export { simulate, type TradingCosts } from './execution.js';
 export { ExecutionState } from './execution-state.js';
 
-/** The strategy library. Adding a strategy = one file in this folder + one line here. */
-const DEFINITIONS: readonly StrategyDefinition[] = [
-  smaCrossover,
-  emaCrossover,
-  rsiReversion,
-  bollingerReversion,
-  macdCross,
-  donchianBreakout,
-];
-
-/** The built-in strategies as written on the SDK (defineStrategy), in the order of DEFINITIONS: one way to write a strategy. */
+/** The strategy library, as written on the SDK (defineStrategy): one way to write a strategy. Adding one = one file in this folder + one line here. */
 export const BUILT_IN_SOURCES: readonly Strategy[] = [
   smaCrossoverSource,
   emaCrossoverSource,
@@ -33,6 +24,9 @@ export const BUILT_IN_SOURCES: readonly Strategy[] = [
   macdCrossSource,
   donchianBreakoutSource,
 ] as unknown as Strategy[];
+
+/** Each run in this thread (sdk-strategy.ts inProcessDefinition). */
+const DEFINITIONS: readonly StrategyDefinition[] = BUILT_IN_SOURCES.map((source) => inProcessDefinition(source));
 
 export const STRATEGIES: ReadonlyMap<string, StrategyDefinition> = new Map(DEFINITIONS.map((d) => [d.name, d]));
 export const STRATEGY_NAMES: readonly string[] = DEFINITIONS.map((d) => d.name);

@@ -2,8 +2,6 @@ import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import { defineStrategy } from '../../strategy-sdk/define-strategy.js';
 import { macdLine, macdSignal } from '../../strategy-sdk/indicator-requests.js';
 import { crossover } from '../../strategy-sdk/signal-rules.js';
-import { inProcessDefinition } from './sdk-strategy.js';
-import type { StrategyDefinition } from './types.js';
 
 /**
  * MACD cross: line = EMA(fast) − EMA(slow) of the closes, signal = EMA(signal) of the line
@@ -27,5 +25,3 @@ export const macdCrossSource = defineStrategy({
   warmup: (p) => p.slow + p.signal - 2,
   signal: () => crossover('line', 'signal'),
 });
-
-export const macdCross: StrategyDefinition = inProcessDefinition(macdCrossSource);

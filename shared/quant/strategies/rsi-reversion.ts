@@ -2,8 +2,6 @@ import { DEFAULT_MAX_BARS } from '../bar-limits.js';
 import { defineStrategy } from '../../strategy-sdk/define-strategy.js';
 import { rsi } from '../../strategy-sdk/indicator-requests.js';
 import { enterExit, gt, lt } from '../../strategy-sdk/signal-rules.js';
-import { inProcessDefinition } from './sdk-strategy.js';
-import type { StrategyDefinition } from './types.js';
 
 /**
  * RSI mean reversion with Wilder's RSI(period) of the closes, decided at each close from
@@ -35,5 +33,3 @@ export const rsiReversionSource = defineStrategy({
       enterShort: gt('rsi', 100 - p.entry),
     }),
 });
-
-export const rsiReversion: StrategyDefinition = inProcessDefinition(rsiReversionSource);

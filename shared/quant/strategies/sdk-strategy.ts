@@ -4,7 +4,7 @@ import { manifestOf, type StrategyManifest } from '../../strategy-sdk/manifest.j
 import { specialiseRuleLoop } from '../../strategy-sdk/rule-loop.js';
 import { checkSignalRule, type Comparison, type Operand, type SignalRule } from '../../strategy-sdk/signal-rules.js';
 import { exactSignOf, type OperandSource } from './exact-comparisons.js';
-import { indicatorArray, indicatorOutputs } from './indicator-request-arrays.js';
+import { indicatorArray, indicatorOutputs, sameIndicator } from './indicator-request-arrays.js';
 import { runSignalRule, type ResolvedComparison, type ResolvedRule } from './signal-loop.js';
 import type { SignalBuffer, StrategyDefinition, StrategyInputs } from './types.js';
 
@@ -62,11 +62,6 @@ function resolveComparison(r: Resolved, c: Comparison | undefined): ResolvedComp
   return { op: c.op, left: valueOf(r, c.left), right: valueOf(r, c.right), exact: exactSignOf(r.inputs.indicators, sideOf(r, c.left), sideOf(r, c.right)) };
 }
 
-function sameIndicator(a: IndicatorRequest, b: IndicatorRequest): boolean {
-  if (a.indicator !== b.indicator || a.args.length !== b.args.length) return false;
-  for (let i = 0; i < a.args.length; i++) if (a.args[i] !== b.args[i]) return false;
-  return true;
-}
 
 /**
  * One combination of a strategy with a declarative rule (signal-rules.ts), end to end on the host:

@@ -7,7 +7,6 @@ import { tickGrid, type TickGrid } from '../indicators/tick-grid.js';
 import { EquityAccumulator, type PerformanceMetrics } from '../metrics.js';
 import { simulate, type TradingCosts } from './execution.js';
 import { crossoverSignals } from './rules.js';
-import { inProcessDefinition } from './sdk-strategy.js';
 import { SignalBuffer, type StrategyDefinition } from './types.js';
 
 export type { TradingCosts } from './execution.js';
@@ -41,8 +40,6 @@ export const smaCrossoverSource = defineStrategy({
   warmup: (p) => p.slow - 1,
   signal: () => crossover('fast', 'slow'),
 });
-
-export const smaCrossover: StrategyDefinition = inProcessDefinition(smaCrossoverSource);
 
 export interface SmaCrossoverParams {
   fast: number;

@@ -13,7 +13,7 @@ const installed = new Map<string, StrategyDefinition>();
  * submitted or taken over and read again to plan and merge it: 1,024 of them cost a few MB and
  * are far more distinct strategies than a cluster's jobs in flight run at once (an entry evicted
  * under a running job would fail its merge). A worker thread holds only its partition's
- * (sandbox-registry.ts retainSandboxes).
+ * (sandbox-registry.ts newPartition).
  */
 export const MAX_INSTALLED = 1024;
 

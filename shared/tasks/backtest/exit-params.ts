@@ -95,7 +95,7 @@ export class SweepExits {
   private readonly atrPeriodIndex: number;
   private readonly rules = noExitRules();
   /** Whether the sweep has any exit param (else exitsOf is always null). */
-  readonly any: boolean;
+  private readonly any: boolean;
 
   constructor(names: readonly string[]) {
     names.forEach((name, index) => {

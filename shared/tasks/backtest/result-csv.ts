@@ -17,7 +17,7 @@ export function paramNamesOf(rows: ReadonlyArray<{ params: Record<string, number
 const CSV_METRICS: readonly MetricKey[] = Object.values(METRIC_KEYS);
 
 /** One CSV field (RFC 4180): quoted when it holds a comma, quote or line break; null/undefined is empty. */
-export function csvField(value: unknown): string {
+function csvField(value: unknown): string {
   if (value === null || value === undefined) return '';
   const text = typeof value === 'object' ? JSON.stringify(value) : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;

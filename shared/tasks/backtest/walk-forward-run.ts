@@ -2,7 +2,7 @@ import { loadSeries } from '../../quant/dataset.js';
 import { EquityAccumulator, riskFreePerPeriod, type ExtendedMetrics } from '../../quant/metrics.js';
 import type { Ohlcv } from '../../quant/ohlcv.js';
 import { SignalBuffer, simulate, strategyDefinition, type StrategyDefinition } from '../../quant/strategies/index.js';
-import { exitsWindow } from '../../quant/strategies/exits.js';
+import { exitsWindow, type Exits } from '../../quant/strategies/exits.js';
 import { windowSignals } from '../../quant/strategies/windows.js';
 import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
@@ -139,6 +139,7 @@ export function runWalkForwardPartition(spec: BacktestSpec, partition: BacktestP
   let signalsKey = -1; // symbol·C + combination whose whole-series signals are in `full`
   let full: SignalBuffer | null = null;
   let series: Ohlcv | null = null;
+  let runExits: Exits | null = null; // the exits of that combination on that series
   const end = partition.first + partition.count;
   // An incremental re-run: the windows below firstWindow are the previous job's (walk-forward-reuse.ts).
   const firstWindow = partition.resume?.firstWindow ?? 0;
@@ -152,12 +153,13 @@ export function runWalkForwardPartition(spec: BacktestSpec, partition: BacktestP
       series = loadSeries(spec.dataset, spec.symbols[symbolIndex], spec.timeframe);
       sweep.decode(run - symbolIndex * combinations, values);
       full = signalsOf(definition, series, values);
+      runExits = exits.exitsOf(values, series);
       signalsKey = run;
     }
     const s = series as Ohlcv;
     const { inSampleFrom: from, inSampleTo: to } = bounds[window];
     windowBuffer = windowSignals(full as SignalBuffer, from, to, false, windowBuffer);
-    simulate(s.open.subarray(from, to), s.close.subarray(from, to), windowBuffer, spec, acc, tau, null, null, null, exitsWindow(exits.exitsOf(values, s), from, to));
+    simulate(s.open.subarray(from, to), s.close.subarray(from, to), windowBuffer, spec, acc, tau, null, null, null, exitsWindow(runExits, from, to));
     const metrics = acc.extendedMetrics(annualPeriods);
 
     const entryKey = symbolIndex * windows + window;

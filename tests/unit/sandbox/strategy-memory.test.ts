@@ -11,7 +11,7 @@ import { StrategyCache } from '../../../node-agent/strategy-cache.js';
 import { strategyDefinition } from '../../../shared/quant/strategies/index.js';
 import { definitionOfManifest } from '../../../shared/quant/strategies/sdk-strategy.js';
 import { installUserStrategy, MAX_INSTALLED } from '../../../shared/quant/strategies/user-strategies.js';
-import { installSandboxedStrategy, retainSandboxes, sandboxedStrategyCount } from '../../../shared/sandbox/sandbox-registry.js';
+import { installSandboxedStrategy, newPartition, sandboxedStrategyCount } from '../../../shared/sandbox/sandbox-registry.js';
 
 const MANIFEST = { name: 'x', description: '', params: [], constraints: [] };
 const idOf = (code: string) => createHash('sha256').update(code).digest('hex');
@@ -70,12 +70,12 @@ test("a worker keeps only its partition's sandboxed strategies: the others are d
   const refs = ['p@1', 'p@2', 'p@3'];
   for (const ref of refs) installSandboxedStrategy(ref, code, MANIFEST);
   assert.equal(sandboxedStrategyCount(), 3);
-  retainSandboxes(['p@2']);
+  newPartition(['p@2']);
   assert.equal(sandboxedStrategyCount(), 1);
   assert.equal(strategyDefinition('p@1'), undefined);
   assert.equal(strategyDefinition('p@3'), undefined);
   assert.ok(strategyDefinition('p@2'));
-  retainSandboxes([]);
+  newPartition([]);
   assert.equal(sandboxedStrategyCount(), 0);
   assert.equal(strategyDefinition('p@2'), undefined);
 });
