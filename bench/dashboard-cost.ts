@@ -14,7 +14,7 @@
  */
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { API, jobStreamPath } from '../shared/dashboard/api-types.js';
-import { runNoopJob, startBenchCluster, workerPids } from './lib/cluster.js';
+import { runNoopJob, startBenchCluster } from './lib/cluster.js';
 import { cpuDelta, snapshotCpu } from './lib/proc.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { allOrders, describeSpread, fmt, median, spread } from './lib/stats.js';
@@ -99,7 +99,7 @@ export async function runDashboardCost(): Promise<{ headlines: Headline[]; detai
     const page = mode === 'open' ? openPage(cluster) : undefined;
     // The page is open before the job starts, as it would be.
     await sleep(300);
-    const pids = { coordinator: workerPids(cluster).coordinator };
+    const pids = { coordinator: cluster.coordinator.process.pid };
     const cpu0 = snapshotCpu(pids);
     const { rate } = await runNoopJob(cluster, partitions, (jobId) => page?.follow(jobId));
     coordinatorUs[mode].push((cpuDelta(cpu0, snapshotCpu(pids)).coordinator * 1000) / partitions);

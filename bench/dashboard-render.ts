@@ -13,7 +13,7 @@ import { loadavg } from 'node:os';
 import type { Browser, BrowserContext } from 'playwright-core';
 import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
 import { launchChromium, signIn } from '../scripts/chromium.js';
-import type { LocalCluster } from '../scripts/local-cluster/index.js';
+import { dashboardUrl, type LocalCluster } from '../scripts/local-cluster/index.js';
 import { startBenchCluster } from './lib/cluster.js';
 import { isMain, logProgress, measureBench, runBench, size, sleep, waitFor, type Headline } from './lib/harness.js';
 import { fmt, median } from './lib/stats.js';
@@ -101,7 +101,7 @@ export async function runDashboardRender(): Promise<{ headlines: Headline[]; det
   try {
     logProgress(BENCH, `submitting ${jobs} noop jobs`);
     await seedJobs(cluster, jobs);
-    const baseUrl = cluster.coordinator.httpUrl.replace(/\/+$/, '');
+    const baseUrl = dashboardUrl(cluster.coordinator);
     browser = await launchChromium();
     // bypassCSP: the readiness checks are text evaluated in the page, which the dashboard's CSP (no eval) would refuse.
     const context = await browser.newContext({ viewport: { width: 1400, height: 900 }, bypassCSP: true });

@@ -58,10 +58,6 @@ export class SimCluster {
     return this.hosts.map((host) => host.child.pid ?? 0);
   }
 
-  get nodeIds(): string[] {
-    return [...this.hostOf.keys()];
-  }
-
   /** Starts these nodes (dealt over the hosts) and resolves once each is registered in Consul. */
   async add(ids: readonly string[]): Promise<void> {
     const perHost = new Map<Host, string[]>();

@@ -25,11 +25,9 @@ export interface HostConfig {
 export type HostRequest =
   | { seq: number; type: 'start'; ids: string[] }
   | { seq: number; type: 'crash'; id: string }
-  | { seq: number; type: 'stop'; id: string }
   | { seq: number; type: 'exit' };
 
 export type HostReply =
-  | { seq: number; type: 'started'; nodes: Array<{ id: string; address: string }> }
   | { seq: number; type: 'crashed'; id: string; atMs: number }
   | { seq: number; type: 'done' }
   | { seq: number; type: 'error'; message: string };
@@ -60,7 +58,7 @@ async function main(): Promise<void> {
         }
         const registered = await Promise.all(started.map((node) => node.registered));
         if (registered.includes(false)) throw new Error('some simulated nodes could not register with Consul');
-        return { seq: request.seq, type: 'started', nodes: started.map((node) => ({ id: node.nodeId, address: node.address })) };
+        return { seq: request.seq, type: 'done' };
       }
       case 'crash': {
         const node = nodes.get(request.id);
@@ -69,13 +67,6 @@ async function main(): Promise<void> {
         node.crash();
         nodes.delete(request.id);
         return { seq: request.seq, type: 'crashed', id: request.id, atMs };
-      }
-      case 'stop': {
-        const node = nodes.get(request.id);
-        if (!node) throw new Error(`no simulated node ${request.id} here`);
-        nodes.delete(request.id);
-        await node.stop();
-        return { seq: request.seq, type: 'done' };
       }
       case 'exit': {
         await Promise.all([...nodes.values()].map((node) => node.stop().catch(() => undefined)));

@@ -101,8 +101,6 @@ function silenceable(api: ConsulAgentApi): { api: ConsulAgentApi; silence(): voi
 
 export interface SimNode {
   readonly nodeId: string;
-  readonly address: string;
-  readonly service: AgentService;
   /** Resolves once Consul has the registration. */
   registered: Promise<boolean>;
   /** A crash: the server's connections cut at once, the TTL check no longer refreshed (it turns critical). */
@@ -166,8 +164,6 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
   registration.start();
   return {
     nodeId: options.nodeId,
-    address,
-    service,
     registered: registration.waitUntilRegistered(600_000),
     crash() {
       consul.silence();

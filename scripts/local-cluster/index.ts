@@ -37,5 +37,6 @@ export {
 export { consulRegistrations, startClusterSession, stopClusterSession, waitForReadyAgents } from './cluster-session.js';
 export { terminalOutput, type TerminalOutput } from './terminal-output.js';
 export { lockDataDir } from './data-dir-lock.js';
+export { dashboardUrl } from './dashboard-url.js';
 export { parseClusterCommandConfig, clusterAgents, CLUSTER_OPTIONS, type ClusterCommandConfig } from './cluster-command-config.js';
 export { runClusterCommand } from './cluster-command.js';

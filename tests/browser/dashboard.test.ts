@@ -11,12 +11,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { startLocalCluster, listCoordinatorNodes, type LocalCluster } from '../../scripts/local-cluster/index.js';
+import { dashboardUrl, startLocalCluster, listCoordinatorNodes, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import { launchChromium, saveScreenshot, signIn } from '../../scripts/chromium.js';
 import { jobCancelPath, jobResultCsvPath, CSRF_HEADER, CSRF_HEADER_VALUE } from '../../shared/dashboard/api-types.js';
 import type { BacktestResult } from '../../shared/tasks/backtest/merge.js';
 import { runCli } from '../helpers/cli-process.js';
-import { createToken, dashboardUrl } from '../helpers/dashboard.js';
+import { createToken } from '../helpers/dashboard.js';
 import { csvOf } from '../helpers/bars-csv.js';
 
 /**

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { partitionsPerSecond } from '../../../../coordinator/dashboard/cluster-samples.js';
-import { drawdownCurve } from '../../../../shared/tasks/backtest/equity-curve.js';
 import { startOfUtcDay } from '../../../../coordinator/dashboard/overview.js';
 
 test('partitions per second: each coordinator over its samples in the last minute, summed', () => {
@@ -19,11 +18,6 @@ test('partitions per second: each coordinator over its samples in the last minut
   assert.equal(partitionsPerSecond([a, b], now), 22);
   assert.equal(partitionsPerSecond([[[100_000, 5]]], now), 0, 'one sample: no rate');
   assert.equal(partitionsPerSecond([[[90_000, 50], [100_000, 10]]], now), 0, 'a restarted count is no rate');
-});
-
-test('drawdown: equity over its running peak, minus one', () => {
-  assert.deepEqual(drawdownCurve([1, 1.2, 0.9, 1.5, 1.2]), [0, 0, 0.9 / 1.2 - 1, 0, 1.2 / 1.5 - 1]);
-  assert.deepEqual(drawdownCurve([]), []);
 });
 
 test('start of the UTC day', () => {
