@@ -3,7 +3,9 @@
  * clusters of the same shape (2 agents × 8 slots, dashboard on): `open` has a page open while its
  * jobs run — subscribed to GET /api/stream, following the running job's own stream
  * (GET /api/jobs/:id/stream: every partition event) and polling the jobs list, the overview and the
- * nodes every 2 s as a jobs page does —, `closed` has none, and `control` is a second closed cluster.
+ * nodes every 2 s — a synthetic load, heavier than any one page: the pages take the overview and the
+ * nodes from /api/stream and reload a list only on a job's change, at most once a second —, `closed`
+ * has none, and `control` is a second closed cluster.
  * Each round runs the same noop job once on each, cycling through all six orders of the three, after
  * one unmeasured warm-up job per cluster. Throughput: partitions per second, first PARTITION_STARTED
  * → COMPLETED. Reported: the median of the per-round ratios open ÷ closed, with quartiles and range,
