@@ -46,7 +46,12 @@ export function JobsPage(): JSX.Element {
   const query = queryOf(location.query);
   const jobs = useApi<JobsResponse>(withQuery(API.jobs, { ...query, limit: query.limit ?? DEFAULT_JOBS_PAGE }));
   const reload = useThrottled(jobs.reload, 1000);
-  useLive('job', reload);
+  // A listed job's row takes the summary the event carries; a job not listed (new, or just matching the
+  // filters) or a status filter (the job may leave it) needs the list again.
+  useLive('job', (summary) => {
+    if (query.status || !jobs.data?.jobs.some((job) => job.id === summary.id)) return reload();
+    jobs.set((current) => current && { ...current, jobs: current.jobs.map((job) => (job.id === summary.id ? summary : job)) });
+  });
 
   const [draft, setDraft] = useState<Record<TextFilter, string>>({ name: '', owner: '', kind: '', schedule: '' });
   useEffect(() => {

@@ -48,7 +48,11 @@ export function OverviewPage(): JSX.Element {
     }));
   });
   const reloadLatest = useThrottled(latest.reload, 1000);
-  useLive('job', reloadLatest);
+  // A listed job's row takes the summary the event carries; only a job not listed (a new one) needs the list again.
+  useLive('job', (summary) => {
+    if (!latest.data?.jobs.some((job) => job.id === summary.id)) return reloadLatest();
+    latest.set((current) => current && { ...current, jobs: current.jobs.map((job) => (job.id === summary.id ? summary : job)) });
+  });
 
   const data = overview.data;
   return (
