@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { formatHostPort } from '../shared/config/host-port.js';
 import type { HealthImplementation } from 'grpc-health-check';
 import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
@@ -7,6 +8,7 @@ import { guardWithClusterProof } from '../shared/grpc/cluster-proof-calls.js';
 import { NODE_AGENT_SERVICE_NAME } from '../shared/grpc/node-agent-methods.js';
 import { serverCredentials, type TlsConfig } from '../shared/grpc/credentials.js';
 import { loadQuantgridProto } from '../shared/grpc/proto-package.js';
+import { ProvenConnections } from '../shared/grpc/proven-connections.js';
 import { addStandardServices } from '../shared/grpc/standard-services.js';
 
 export { NODE_AGENT_SERVICE_NAME };
@@ -17,7 +19,7 @@ export interface AgentServerOptions {
   port: number;
   tls: TlsConfig;
   handlers: NodeAgentHandlers;
-  /** With a secret, NodeAgent calls without a valid proof of it are refused (UNAUTHENTICATED). */
+  /** With a secret, NodeAgent calls are refused (UNAUTHENTICATED) unless they or an earlier call on their connection proved it. */
   clusterSecret?: Uint8Array;
   /** This agent's address as the coordinator dials it (what call proofs are for); known once bound. */
   address?: () => string;
@@ -35,25 +37,31 @@ export interface StartedAgentServer {
 }
 
 
-/** Creates the gRPC server with the NodeAgent, health and reflection services, and binds it. */
+/**
+ * Creates the gRPC server with the NodeAgent, health and reflection services, and listens. The
+ * agent accepts the TCP connections itself and hands them to grpc-js (a connection injector), so
+ * that it knows each connection's lifetime: a connection proven once is proven until it closes.
+ */
 export async function startAgentServer(options: AgentServerOptions): Promise<StartedAgentServer> {
   const credentials = serverCredentials(options.tls);
   const server = new grpc.Server(AGENT_SERVER_OPTIONS);
+  const connections = new ProvenConnections();
   const handlers = options.clusterSecret
-    ? guardWithClusterProof(options.handlers, NODE_AGENT_SERVICE_NAME, options.clusterSecret, options.address ?? (() => ''), options.onRefused ?? (() => undefined))
+    ? guardWithClusterProof(options.handlers, NODE_AGENT_SERVICE_NAME, options.clusterSecret, options.address ?? (() => ''), connections, options.onRefused ?? (() => undefined))
     : options.handlers;
   server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, handlers);
   const health = addStandardServices(server, NODE_AGENT_SERVICE_NAME);
-  const address = formatHostPort(options.host, options.port);
-  const port = await new Promise<number>((resolve, reject) => {
-    server.bindAsync(address, credentials, (error, bound) => {
-      if (error) reject(new Error(`cannot listen on ${address}: ${error.message}`));
-      else resolve(bound);
-    });
+  const injector = server.createConnectionInjector(credentials);
+  const listener = createServer((socket) => {
+    connections.track(socket);
+    injector.injectConnection(socket);
   });
+  const port = await listen(listener, options.host, options.port);
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (graceMs: number): Promise<void> => {
+    // No new connections; the open ones finish their calls.
+    listener.close();
     shuttingDown ??= new Promise<void>((resolve) => {
       const timer = setTimeout(() => {
         server.forceShutdown();
@@ -67,4 +75,16 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Sta
     return shuttingDown;
   };
   return { server, health, port, shutdown };
+}
+
+/** Listens on host:port (0: any free port) and returns the port bound. */
+function listen(listener: NetServer, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const failed = (error: Error): void => reject(new Error(`cannot listen on ${formatHostPort(host, port)}: ${error.message}`));
+    listener.once('error', failed);
+    listener.listen({ host, port }, () => {
+      listener.off('error', failed);
+      resolve((listener.address() as AddressInfo).port);
+    });
+  });
 }

@@ -96,6 +96,8 @@ export class NodeStatusProber {
     channel.watchConnectivityState(state, Infinity, () => {
       if (this.table.get(node.id) !== node) return;
       const now = channel.getConnectivityState(false);
+      // A new connection must prove the cluster secret again (ClusterCallSigner.connectionProof).
+      if (state === grpc.connectivityState.READY && now !== grpc.connectivityState.READY) node.signer?.connectionMayHaveChanged();
       if (state === grpc.connectivityState.READY && now !== grpc.connectivityState.READY && node.listed) {
         if (node.reachable) this.log.warn({ node: node.id, state: grpc.connectivityState[now] }, 'connection to node lost; node marked unreachable');
         this.table.markUnreachable(node);
@@ -128,6 +130,8 @@ export class NodeStatusProber {
         this.table.markUnreachable(node);
         return;
       }
+      // The probe's proof proved the connection (the agent checked it before answering).
+      node.signer?.connectionAnswered();
       const rttMs = connected ? Number(process.hrtime.bigint() - started) / 1e6 : Number.NaN;
       if (this.clusterSecret) {
         const proved = checkAnswer(this.clusterSecret, challenge, node.id, status.challengeAnswer);

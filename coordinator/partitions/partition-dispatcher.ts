@@ -94,6 +94,8 @@ interface RunningAttempt {
   call: ClientReadableStream<PartitionEvent__Output>;
   lastMessageAt: number;
   startedAt: number;
+  /** The request carried a cluster proof (the agent connection was not known to be proven yet). */
+  signed: boolean;
 }
 
 export interface DispatcherOptions {
@@ -245,6 +247,8 @@ export class PartitionDispatcher {
   }
 
   private call(task: PartitionTask, node: NodeRecord, attempt: number, checkpoints: UnitCheckpoint[]): void {
+    // A proof only until the connection is proven (ClusterCallSigner.connectionProof).
+    const clusterProof = node.signer?.connectionProof(RUN_PARTITION_METHOD) ?? '';
     const call = node.client.runPartition({
       jobId: task.job.jobId,
       partition: task.index,
@@ -258,10 +262,10 @@ export class PartitionDispatcher {
       datasetIds: [...task.job.datasetIds],
       strategyRefs: [...(task.job.strategyRefs ?? [])],
       checkpoints,
-      clusterProof: node.signer?.sign(RUN_PARTITION_METHOD) ?? '',
+      clusterProof,
     });
     const now = Date.now();
-    const run: RunningAttempt = { node, attempt, accepted: false, call, lastMessageAt: now, startedAt: now };
+    const run: RunningAttempt = { node, attempt, accepted: false, call, lastMessageAt: now, startedAt: now, signed: clusterProof !== '' };
     task.running = run;
     this.running.add(task);
     this.observer.dispatched(task.job.kind, now - (task.queuedAt ?? now));
@@ -272,6 +276,7 @@ export class PartitionDispatcher {
       // A job whose lock this coordinator lost is fenced here, before its answer is taken in.
       if (task.running !== run || this.fenced(task)) return;
       run.lastMessageAt = Date.now();
+      if (run.signed) node.signer?.connectionAnswered();
       if (!run.accepted && event.event !== 'error') {
         run.accepted = true;
         this.table.recordAccepted(node);
@@ -320,6 +325,16 @@ export class PartitionDispatcher {
     call.on('error', (error: grpc.ServiceError) => {
       if (task.running !== run || this.fenced(task)) return;
       this.finishAttempt(task, run);
+      if (error.code === grpc.status.UNAUTHENTICATED && !run.signed && node.signer) {
+        // Sent without a proof on a connection the agent does not know as proven (it reconnected):
+        // not the node's fault; the next call proves the connection.
+        node.signer.connectionMayHaveChanged();
+        this.observer.attemptEnded(task.job.kind, 'refused', Date.now() - run.startedAt);
+        task.attempts -= 1;
+        this.requeue(task);
+        return;
+      }
+      if (error.code === grpc.status.UNAVAILABLE) node.signer?.connectionMayHaveChanged();
       const unreachable = error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED;
       const quarantinedForMs = this.table.recordFailure(node, unreachable);
       this.retry(task, run.node, run.startedAt, 'stream-error', `stream failed: ${error.details || error.message}`, { quarantinedForMs }, unreachable);

@@ -10,6 +10,7 @@ import { readClusterSecretFile, writeNewClusterSecretFile } from '../../shared/a
 import { createNodeAgentClient, type NodeAgentClient } from '../../shared/grpc/clients.js';
 import { CLUSTER_PROOF_METADATA } from '../../shared/grpc/cluster-proof-calls.js';
 import type { NodeAgentHandlers } from '../../shared/generated/quantgrid/v1/NodeAgent.js';
+import { OWN_CONNECTION } from '../helpers/own-connection.js';
 import { healthCheck } from '../helpers/standard-grpc.js';
 
 const NODE_ID = 'node-under-test';
@@ -69,13 +70,14 @@ describe('agents refuse calls without the cluster secret (real gRPC)', () => {
 
   test('no proof, another secret, a replayed proof or another method\'s proof: UNAUTHENTICATED, and no handler runs', async () => {
     const before = handlerCalls;
-    const plain = createNodeAgentClient(address);
-    const other = createNodeAgentClient(address, {}, {}, Buffer.alloc(32, 1));
+    const plain = createNodeAgentClient(address, {}, OWN_CONNECTION);
+    const other = createNodeAgentClient(address, {}, OWN_CONNECTION, Buffer.alloc(32, 1));
     const outcomes = [await getStatus(plain), await getStatus(other)];
     const replayed = signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/GetStatus'));
-    outcomes.push(await getStatus(plain, '', replayed));
-    assert.equal(outcomes[2].error, undefined, 'the first use of a proof is accepted');
-    outcomes.pop();
+    // Its first use is accepted, on a connection of its own (which it proves; `plain`'s stays unproven).
+    const prover = createNodeAgentClient(address, {}, OWN_CONNECTION);
+    assert.equal((await getStatus(prover, '', replayed)).error, undefined, 'the first use of a proof is accepted');
+    prover.close();
     outcomes.push(await getStatus(plain, '', replayed));
     outcomes.push(await getStatus(plain, '', signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/RunPartition'))));
     // A proof made for another agent (captured on its way there) is no use here.
@@ -101,6 +103,28 @@ describe('agents refuse calls without the cluster secret (real gRPC)', () => {
     assert.equal(handlerCalls, before + 1);
     plain.close();
     other.close();
+  });
+
+  test('a proof proves its connection: later calls on it need none; another connection still does', async () => {
+    const before = handlerCalls;
+    const first = createNodeAgentClient(address, {}, OWN_CONNECTION);
+    assert.equal((await getStatus(first)).error?.code, grpc.status.UNAUTHENTICATED, 'no proof on a new connection');
+    assert.equal((await getStatus(first, '', signCall(secret, callTarget(address, '/quantgrid.v1.NodeAgent/GetStatus')))).error, undefined);
+    assert.equal((await getStatus(first)).error, undefined, 'the proven connection is served without a proof');
+    // A proof it does carry is still checked.
+    const foreign = signCall(Buffer.alloc(32, 7), callTarget(address, '/quantgrid.v1.NodeAgent/GetStatus'));
+    assert.equal((await getStatus(first, '', foreign)).error?.code, grpc.status.UNAUTHENTICATED, 'a bad proof on a proven connection');
+    const second = createNodeAgentClient(address, {}, OWN_CONNECTION);
+    const refusedElsewhere = await getStatus(second);
+    assert.equal(refusedElsewhere.error?.code, grpc.status.UNAUTHENTICATED, 'another connection is not proven by the first');
+    assert.match(refusedElsewhere.error!.details, /connection has not proven/);
+    first.close();
+    // After the connection closes, a client on a new one must prove again.
+    const third = createNodeAgentClient(address, {}, OWN_CONNECTION);
+    assert.equal((await getStatus(third)).error?.code, grpc.status.UNAUTHENTICATED, 'a new connection after the proven one closed');
+    assert.equal(handlerCalls, before + 2);
+    second.close();
+    third.close();
   });
 
   test('the health service stays open (load balancers and Consul HTTP checks have no secret)', async () => {

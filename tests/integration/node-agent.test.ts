@@ -19,6 +19,7 @@ import type { AgentStatus__Output } from '../../shared/generated/quantgrid/v1/Ag
 import type { RunPartitionRequest } from '../../shared/generated/quantgrid/v1/RunPartitionRequest.js';
 import { QUANTGRID_VERSION } from '../../shared/version.js';
 import { sampleValue, scrape } from '../helpers/metrics.js';
+import { OWN_CONNECTION } from '../helpers/own-connection.js';
 
 const AGENT_MAIN = fileURLToPath(new URL('../../node-agent/main.js', import.meta.url));
 const READY = /^quantgrid-agent ready node=(\S+) address=(\S+) metrics=(\S+)$/;
@@ -205,7 +206,7 @@ test('registers in Consul, serves RunPartition/GetStatus/health, drains on SIGTE
     assert.equal(notFound.status, 404);
 
     // Without the cluster secret, or with another: refused before anything runs or is dialled.
-    for (const stranger of [createNodeAgentClient(agent.address), createNodeAgentClient(agent.address, {}, {}, Buffer.alloc(32, 9))]) {
+    for (const stranger of [createNodeAgentClient(agent.address, {}, OWN_CONNECTION), createNodeAgentClient(agent.address, {}, OWN_CONNECTION, Buffer.alloc(32, 9))]) {
       await assert.rejects(getStatus(stranger), (error: grpc.ServiceError) => error.code === grpc.status.UNAUTHENTICATED);
       await assert.rejects(
         runPartition(stranger, { ...partition(9, 1_000_000_000), datasetSource: '127.0.0.2:9' }),
