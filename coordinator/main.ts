@@ -25,6 +25,7 @@ import { TokenStore } from './auth/token-store.js';
 import { DatasetStore } from './datasets/dataset-store.js';
 import { StrategyStore } from './strategies/strategy-store.js';
 import { DatasetRetention } from './datasets/dataset-retention.js';
+import { jobStrategyRefs, StrategyRetention } from './strategies/strategy-retention.js';
 import { DatasetReferences } from './datasets/dataset-usage.js';
 import { ScheduleService } from './schedules/schedule-service.js';
 import { ScheduleStore } from './schedules/schedule-store.js';
@@ -43,8 +44,8 @@ import { startDashboardServer, type DashboardServer } from './dashboard/http-ser
 
 const SERVICE_NAME = 'quantgrid.v1.Coordinator';
 const HEARTBEAT_MS = 300;
-/** How often the coordinator looks for stored datasets past the retention time that nothing refers to. */
-const DATASET_SWEEP_MS = 3_600_000;
+/** How often the coordinator looks for stored datasets past the retention time and strategy bundles that nothing refers to. */
+const RETENTION_SWEEP_MS = 3_600_000;
 
 async function main(): Promise<void> {
   const config = parseCoordinatorConfig(process.argv);
@@ -135,7 +136,9 @@ async function main(): Promise<void> {
   const audit = new AuditLog(apiRedis, config.retentionMs, `${config.queuePrefix}:audit`);
   const datasetReferences = new DatasetReferences({ store: datasets, unfinishedJobs: () => store.unfinished(), keptJobs: () => store.list(Number.MAX_SAFE_INTEGER), schedules: () => schedules.templates() });
   const datasetRetention = new DatasetRetention(datasets, datasetReferences, config.retentionMs, audit, log);
-  datasetRetention.start(DATASET_SWEEP_MS);
+  datasetRetention.start(RETENTION_SWEEP_MS);
+  const strategyRetention = new StrategyRetention(strategies, async () => (await store.list(Number.MAX_SAFE_INTEGER)).flatMap(jobStrategyRefs), audit, log);
+  strategyRetention.start(RETENTION_SWEEP_MS);
   if (config.auth) await installAdminToken(config.adminTokenFile, tokens, log);
   const server = new grpc.Server({
     ...COORDINATOR_SERVER_OPTIONS,
@@ -184,6 +187,7 @@ async function main(): Promise<void> {
       discovery.stop();
       prober.stop();
       datasetRetention.stop();
+      strategyRetention.stop();
       table.close();
       await new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
       await store.close();

@@ -19,7 +19,8 @@ export function registerStrategyRmCommand(strategy: Command): void {
       'after',
       `
 A submitter removes only versions it pushed; admins remove any. Jobs already submitted keep
-running the exact version they recorded (the bundle itself stays stored).
+running the exact version they recorded: the bundle stays stored while a kept job ran it, and the
+coordinators' hourly sweep deletes it after that.
 
 Examples:
   $ quantgrid strategy rm triple-ma@3f2a9c1b

@@ -13,6 +13,7 @@ export const AUDIT_ACTIONS = [
   'dataset.expire',
   'strategy.push',
   'strategy.remove',
+  'strategy.expire',
   'schedule.add',
   'schedule.remove',
   'schedule.pause',

@@ -21,8 +21,10 @@ export interface StoredStrategyInfo {
  * in the hash `<prefix>:strategies:code:<id>` (code, manifest), the versions of a name in the hash `<prefix>:strategies:versions:<name>`
  * (id → JSON info) and the latest version of every name in `<prefix>:strategies:latest` (name → id).
  *
- * Removing a version takes it out of listings and resolution; its bundle stays, so jobs that already
- * named it (and their cached partitions) still run and re-run.
+ * Removing a version takes it out of listings and resolution; its bundle stays while a kept job names
+ * it, so those jobs (and their cached partitions) still run and re-run; then StrategyRetention deletes it.
+ * A bundle's hash also holds `storedAtUs`, Redis's clock when a push last wrote it, so that a sweep
+ * never deletes a bundle pushed again after it looked (deleteUnreferenced).
  */
 export class StrategyStore {
   private readonly latestKey: string;
@@ -55,7 +57,7 @@ export class StrategyStore {
       return { ...(JSON.parse(existing) as StoredStrategyInfo), alreadyPresent: true, latest: true };
     }
     const info: StoredStrategyInfo = { id, name, description: manifest.description, owner, pushedAtMs: Date.now(), bytes: Buffer.byteLength(code, 'utf8'), manifest };
-    await this.redis.multi().hset(this.codePrefix + id, { code, manifest: JSON.stringify(manifest) }).hset(versionsKey, id, JSON.stringify(info)).hset(this.latestKey, name, id).exec();
+    await this.redis.multi().eval(STORE_BUNDLE, 1, this.codePrefix + id, code, JSON.stringify(manifest)).hset(versionsKey, id, JSON.stringify(info)).hset(this.latestKey, name, id).exec();
     return { ...info, alreadyPresent: false, latest: true };
   }
 
@@ -108,4 +110,61 @@ export class StrategyStore {
     if (left.length === 0) await this.redis.hdel(this.latestKey, name);
     else await this.redis.hset(this.latestKey, name, left[0].id);
   }
+
+  /** The ids of every stored bundle. */
+  async bundleIds(): Promise<string[]> {
+    return (await this.scanKeys(this.codePrefix)).map((key) => key.slice(this.codePrefix.length));
+  }
+
+  /** The ids any name still lists as a version. */
+  async listedIds(): Promise<Set<string>> {
+    const keys = await this.scanKeys(this.versionsPrefix);
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.hkeys(key);
+    const ids = new Set<string>();
+    for (const [, answer] of (await pipeline.exec()) ?? []) for (const id of (answer as string[] | null) ?? []) ids.add(id);
+    return ids;
+  }
+
+  /** Redis's clock in µs: what a sweep reads before it looks at what refers to bundles. */
+  async redisTimeUs(): Promise<number> {
+    const [seconds, micros] = await this.redis.time();
+    return Number(seconds) * 1e6 + Number(micros);
+  }
+
+  /**
+   * Deletes bundle `id` unless a push wrote it at or after `lookedAtUs` (Redis's clock, read before the
+   * caller looked at what refers to it): atomic in Redis, so a push racing a sweep keeps its bundle. A
+   * push before then had its version listed when the caller looked. Returns the bytes freed (0: kept or gone).
+   */
+  async deleteUnreferenced(id: string, lookedAtUs: number): Promise<number> {
+    return Number(await this.redis.eval(DELETE_IF_NOT_STORED_SINCE, 1, this.codePrefix + id, String(lookedAtUs)));
+  }
+
+  private async scanKeys(prefix: string): Promise<string[]> {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, found] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      keys.push(...found);
+      cursor = next;
+    } while (cursor !== '0');
+    return keys;
+  }
 }
+
+/** KEYS[1] a bundle's hash, ARGV[1] code, ARGV[2] manifest: writes them stamped with Redis's clock (µs). */
+const STORE_BUNDLE = `
+local t = redis.call('TIME')
+redis.call('HSET', KEYS[1], 'code', ARGV[1], 'manifest', ARGV[2], 'storedAtUs', t[1] .. string.format('%06d', tonumber(t[2])))
+return 1
+`;
+
+/** KEYS[1] a bundle's hash, ARGV[1] a time (µs): deletes it unless stored at or after that time; the code's length freed. */
+const DELETE_IF_NOT_STORED_SINCE = `
+local stored = tonumber(redis.call('HGET', KEYS[1], 'storedAtUs') or '0') or 0
+if stored >= tonumber(ARGV[1]) then return 0 end
+local bytes = redis.call('HSTRLEN', KEYS[1], 'code')
+redis.call('DEL', KEYS[1])
+return bytes
+`;
