@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
+import { parseRedisAddress } from '../../coordinator/redis/redis-address.js';
 import { connectRedis, RedisAuthenticationError } from '../../coordinator/redis/redis-connection.js';
 import { freePort, startRedisServer, type RedisServer } from '../../scripts/local-cluster/index.js';
 
@@ -38,11 +39,11 @@ describe('Redis with a password and with TLS (real Redis)', () => {
   });
 
   test('the password from a file works; a wrong or missing one says "Redis authentication failed" at once', async () => {
-    const url = new URL(server.url);
-    const redis = await connectRedis({ url, passwordFile: path.join(dir, 'right') }, log, new AbortController().signal);
+    const address = parseRedisAddress(server.url);
+    const redis = await connectRedis({ address, passwordFile: path.join(dir, 'right') }, log, new AbortController().signal);
     assert.equal(await redis.set('k', 'v'), 'OK');
     redis.disconnect();
-    for (const access of [{ url, passwordFile: path.join(dir, 'wrong') }, { url }]) {
+    for (const access of [{ address, passwordFile: path.join(dir, 'wrong') }, { address }]) {
       const started = Date.now();
       await assert.rejects(connectRedis(access, log, new AbortController().signal), (error: Error) => {
         assert.ok(error instanceof RedisAuthenticationError, String(error));
@@ -52,14 +53,14 @@ describe('Redis with a password and with TLS (real Redis)', () => {
       });
       assert.ok(Date.now() - started < 3000, 'not retried as if Redis were unreachable');
     }
-    await assert.rejects(connectRedis({ url, passwordFile: path.join(dir, 'missing') }, log, new AbortController().signal), /the Redis password file: cannot read .*missing: no such file/);
+    await assert.rejects(connectRedis({ address, passwordFile: path.join(dir, 'missing') }, log, new AbortController().signal), /the Redis password file: cannot read .*missing: no such file/);
   });
 
   test('rediss:// with your own CA', async () => {
-    const url = new URL(`rediss://127.0.0.1:${tlsPort}`);
-    const redis = await connectRedis({ url, tlsCaFile: path.join(dir, 'ca.crt') }, log, new AbortController().signal);
+    const address = parseRedisAddress(`rediss://127.0.0.1:${tlsPort}`);
+    const redis = await connectRedis({ address, tlsCaFile: path.join(dir, 'ca.crt') }, log, new AbortController().signal);
     assert.equal(await redis.ping(), 'PONG');
     redis.disconnect();
-    await assert.rejects(connectRedis({ url: new URL(server.url), tlsCaFile: path.join(dir, 'ca.crt') }, log, new AbortController().signal), /rediss/);
+    await assert.rejects(connectRedis({ address: parseRedisAddress(server.url), tlsCaFile: path.join(dir, 'ca.crt') }, log, new AbortController().signal), /rediss/);
   });
 });
