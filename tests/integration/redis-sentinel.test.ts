@@ -4,6 +4,9 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { parseRedisAddress } from '../../coordinator/redis/redis-address.js';
+import { connectRedis, RedisAuthenticationError } from '../../coordinator/redis/redis-connection.js';
 import {
   liveManagedProcesses,
   startLocalCluster,
@@ -65,10 +68,13 @@ describe('Redis Sentinel: the master is killed mid-job, a replica is promoted, t
   let replica: RedisServer;
   const sentinels: RedisSentinel[] = [];
   let cluster: LocalCluster;
+  let address: string;
+  let redisPasswordFile: string;
+  let sentinelPasswordFile: string;
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'quantgrid-sentinel-test-'));
-    const redisPasswordFile = path.join(dir, 'redis.password');
-    const sentinelPasswordFile = path.join(dir, 'sentinel.password');
+    redisPasswordFile = path.join(dir, 'redis.password');
+    sentinelPasswordFile = path.join(dir, 'sentinel.password');
     await writeFile(redisPasswordFile, `${REDIS_PASSWORD}\n`, { mode: 0o600 });
     await writeFile(sentinelPasswordFile, `${SENTINEL_PASSWORD}\n`, { mode: 0o600 });
     // masterauth on both: either may be the replica of the other after a failover.
@@ -89,7 +95,7 @@ describe('Redis Sentinel: the master is killed mid-job, a replica is promoted, t
       60_000,
       'the sentinels to know the replica and each other',
     );
-    const address = `sentinel://${sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(',')}/${MASTER}`;
+    address = `sentinel://${sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(',')}/${MASTER}`;
     cluster = await startLocalCluster({
       agents: [{ slots: 1 }, { slots: 1 }],
       // The last --redis wins over the cluster's own server, which stays unused.
@@ -167,5 +173,33 @@ describe('Redis Sentinel: the master is killed mid-job, a replica is promoted, t
     const raw = log.split('\n').filter((line) => line !== '' && !line.startsWith('{') && !line.startsWith('#') && !line.startsWith('[stdout]'));
     assert.deepEqual(raw.slice(0, 10), [], `${raw.length} lines that are not the logger's`);
     assert.match(log, /"msg":"Redis reconnected"/);
+  });
+
+  test('a refused password stops at once, naming the flag: the sentinels\' and the master\'s each', async () => {
+    const log = pino({ level: 'silent' });
+    const wrong = path.join(dir, 'wrong.password');
+    await writeFile(wrong, 'not it\n', { mode: 0o600 });
+    const cases = [
+      { access: { passwordFile: redisPasswordFile, sentinelPasswordFile: wrong }, message: /^Redis Sentinel authentication failed at sentinel:\/\/.* \(check the password in --redis-sentinel-password-file\)$/ },
+      { access: { passwordFile: redisPasswordFile }, message: /^Redis Sentinel authentication failed at sentinel:\/\// },
+      { access: { passwordFile: wrong, sentinelPasswordFile }, message: /^Redis authentication failed at sentinel:\/\/.*--redis-password-file/ },
+    ];
+    for (const { access, message } of cases) {
+      const started = Date.now();
+      await assert.rejects(connectRedis({ address: parseRedisAddress(address), ...access }, log, new AbortController().signal), (error: Error) => {
+        assert.ok(error instanceof RedisAuthenticationError, String(error));
+        assert.match(error.message, message);
+        assert.ok(!error.message.includes(SENTINEL_PASSWORD) && !error.message.includes(REDIS_PASSWORD), 'no password in the message');
+        return true;
+      });
+      assert.ok(Date.now() - started < 3000, 'not retried as if Redis were unreachable');
+    }
+    // The right ones reach the promoted master.
+    const redis = await connectRedis({ address: parseRedisAddress(address), passwordFile: redisPasswordFile, sentinelPasswordFile }, log, new AbortController().signal);
+    try {
+      assert.match(await redis.info('server'), new RegExp(`^tcp_port:${replica.port}\\r?$`, 'm'));
+    } finally {
+      redis.disconnect();
+    }
   });
 });
