@@ -24,6 +24,8 @@ export interface RedisSentinelOptions {
   masterPassword?: string;
   /** The sentinel's own password (requirepass; also what it sends to its peers). */
   password?: string;
+  /** More sentinel.conf lines (e.g. `tls-port …`); readiness is still asked on the plain port. */
+  extraConfig?: string[];
   /** Where its output goes; default <dir>/sentinel.log. */
   logFile?: string;
   /** The binary; default `redis-sentinel` on PATH (QUANTGRID_REDIS_SENTINEL_BIN). */
@@ -54,6 +56,7 @@ function sentinelConfig(port: number, dir: string, options: RedisSentinelOptions
     `sentinel parallel-syncs ${name} 1`,
     ...(options.masterPassword ? [`sentinel auth-pass ${name} "${options.masterPassword}"`] : []),
     ...(options.password ? [`requirepass "${options.password}"`, `sentinel sentinel-pass "${options.password}"`] : []),
+    ...(options.extraConfig ?? []),
   ];
   return `${lines.join('\n')}\n`;
 }
