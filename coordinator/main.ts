@@ -18,6 +18,7 @@ import { PartitionDispatcher } from './partitions/partition-dispatcher.js';
 import { CheckpointStore } from './partitions/checkpoint-store.js';
 import { PartitionLedger } from './partitions/partition-ledger.js';
 import { connectRedis, duplicateRedis } from './redis/redis-connection.js';
+import { redisDisplayName } from './redis/redis-address.js';
 import { AuditLog } from './audit/audit-log.js';
 import { installAdminToken, readClusterSecret } from './auth/auth-bootstrap.js';
 import { apiAuthInterceptor } from './api/auth-interceptor.js';
@@ -93,7 +94,11 @@ async function main(): Promise<void> {
   prober.start();
   // Where agents fetch stored datasets: this API's advertised address, known once the port is bound.
   let datasetSource = '';
-  const redis = await connectRedis({ url: config.redisUrl, passwordFile: config.redisPasswordFile, tlsCaFile: config.redisTlsCaFile }, log, stopping.signal);
+  const redis = await connectRedis(
+    { address: config.redis, passwordFile: config.redisPasswordFile, sentinelPasswordFile: config.redisSentinelPasswordFile, tlsCaFile: config.redisTlsCaFile },
+    log,
+    stopping.signal,
+  );
   const retention = { age: Math.ceil(config.retentionMs / 1000), count: config.retentionCount };
   const ledger = new PartitionLedger(duplicateRedis(redis, log, 'partition ledger'), config.queuePrefix, retention.age, Math.ceil(config.partitionCacheTtlMs / 1000));
   // API reads and writes fail fast when Redis is down instead of queueing behind the reconnect.
@@ -200,7 +205,7 @@ async function main(): Promise<void> {
   };
 
   const shownHost = isWildcard(config.listen.host) ? '127.0.0.1' : config.listen.host;
-  log.info({ port, datasetSource, consul: config.consulUrl.href, redis: config.redisUrl.host, metrics: metricsServer?.url ?? 'off', dashboard: dashboard?.url ?? 'off' }, 'coordinator ready');
+  log.info({ port, datasetSource, consul: config.consulUrl.href, redis: redisDisplayName(config.redis), metrics: metricsServer?.url ?? 'off', dashboard: dashboard?.url ?? 'off' }, 'coordinator ready');
   process.stdout.write(`quantgrid-coordinator ready address=${shownHost}:${port}${metricsServer ? ` metrics=${metricsServer.url}` : ''}${dashboard ? ` http=${dashboard.url}` : ''}\n`);
 }
 

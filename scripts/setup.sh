@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian machine, skipped piece by piece when already done:
-#   build tools for isolated-vm (python3, make, g++), npm packages, redis-server (Debian), consul (Debian bullseye's 1.8.7 package; newer
+#   build tools for isolated-vm (python3, make, g++), npm packages, redis-server and redis-sentinel (Debian), consul (Debian bullseye's 1.8.7 package; newer
 #   Debian releases dropped it, so a bullseye source is added, derived from this machine's
 #   own apt sources and pinned so that it offers nothing but consul), chromium (Debian; the dashboard's
 #   browser tests drive it with playwright-core).
@@ -46,6 +46,15 @@ ensure_redis() {
   apt_update_once
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
   # The package starts a system service on 6379; quantgrid starts its own servers and needs none.
+}
+
+# The Sentinel test (tests/integration/redis-sentinel.test.ts) starts its own sentinels with it.
+ensure_redis_sentinel() {
+  if command -v redis-sentinel >/dev/null 2>&1; then return; fi
+  log "installing redis-sentinel"
+  apt_update_once
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-sentinel >/dev/null
+  # Its system service (on 26379) is not needed either: the test's sentinels run on free ports.
 }
 
 # Prints the Debian archive URI this machine already uses (from deb822 .sources or sources.list).
@@ -101,5 +110,6 @@ ensure_chromium() {
 ensure_build_tools
 ensure_npm_packages
 ensure_redis
+ensure_redis_sentinel
 ensure_consul
 ensure_chromium

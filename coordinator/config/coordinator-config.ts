@@ -8,11 +8,12 @@ import { consulOption, type ConsulEndpoint } from '../../shared/config/consul-op
 import { consulTokenFileOption } from '../../shared/config/consul-token-option.js';
 import { DEFAULT_COORDINATOR_PORT } from '../../shared/config/coordinator-port.js';
 import type { SecretFile } from '../../shared/config/secret-file.js';
-import { parseByteSize, parseDurationMs, parseHostPort, parsePositiveInt, parseUrl } from '../../shared/config/parsers.js';
+import { parseByteSize, parseDurationMs, parseHostPort, parsePositiveInt } from '../../shared/config/parsers.js';
 import { readableFile, SERVER_TLS_OPTIONS, serverTlsConfig, type ServerTlsValues } from '../../shared/config/server-tls-options.js';
 import type { TlsConfig } from '../../shared/grpc/credentials.js';
 import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-kind.js';
 import { DEFAULT_USER_QUOTA, type UserQuota } from '../jobs/user-quota.js';
+import { parseRedisAddress, type RedisAddress } from '../redis/redis-address.js';
 import { DEFAULT_SPECIALTY_BONUS, SPECIALTY_BONUS_RANGE, type ScoreWeights } from '../nodes/node-scorer.js';
 import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS } from '../schedules/schedule-model.js';
 import { httpListenOption, httpRefusal, type HttpListen } from '../dashboard/http-options.js';
@@ -25,7 +26,8 @@ export interface CoordinatorConfig {
   consulUrl: URL;
   /** ACL token for Consul (--consul-token-file); undefined = none. */
   consulToken: SecretFile | undefined;
-  redisUrl: URL;
+  /** --redis: one server, or the master a group of sentinels names. */
+  redis: RedisAddress;
   queuePrefix: string;
   weights: ScoreWeights;
   /** A node specialised in a job's kind has its score multiplied by this when placing that job's partitions. */
@@ -62,6 +64,8 @@ export interface CoordinatorConfig {
   adminTokenFile: string;
   clusterSecretFile: string | undefined;
   redisPasswordFile: string | undefined;
+  /** The sentinels' own password (--redis-sentinel-password-file), with a sentinel address. */
+  redisSentinelPasswordFile: string | undefined;
   redisTlsCaFile: string | undefined;
   /** The Prometheus endpoint (--metrics-listen); undefined = off. */
   metricsListen: MetricsListen;
@@ -115,9 +119,17 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   advertiseAddressOption('QUANTGRID_API_ADVERTISE_ADDRESS', 'address agents reach this API at to fetch datasets'),
   consulOption('Consul HTTP API used to discover agents'),
   consulTokenFileOption(),
-  new Option('--redis <url>', 'Redis holding the job queue (BullMQ): redis://host:port, or rediss:// for TLS').env('QUANTGRID_REDIS').default('redis://127.0.0.1:6379'),
-  new Option('--redis-password-file <file>', 'file holding the Redis password (instead of one in the URL)').env('QUANTGRID_REDIS_PASSWORD_FILE').argParser(readableFile),
-  new Option('--redis-tls-ca <file>', 'PEM CA that signed the Redis server\'s certificate (with a rediss:// URL)').env('QUANTGRID_REDIS_TLS_CA').argParser(readableFile),
+  new Option(
+    '--redis <url>',
+    'Redis holding the job queue (BullMQ): redis://host:port, or rediss:// for TLS; or the master Redis Sentinels name (followed through failovers): sentinel://[:password@]host:26379,host:26379/master[?db=N], or sentinels:// for TLS to the sentinels and the servers',
+  )
+    .env('QUANTGRID_REDIS')
+    .default('redis://127.0.0.1:6379'),
+  new Option('--redis-password-file <file>', 'file holding the Redis password (of the master and its replicas with sentinel://; instead of one in the URL)').env('QUANTGRID_REDIS_PASSWORD_FILE').argParser(readableFile),
+  new Option('--redis-sentinel-password-file <file>', 'file holding the sentinels\' own password (their requirepass; it may differ from the master\'s), with a sentinel:// URL')
+    .env('QUANTGRID_REDIS_SENTINEL_PASSWORD_FILE')
+    .argParser(readableFile),
+  new Option('--redis-tls-ca <file>', 'PEM CA that signed the Redis servers\' (and sentinels\') certificates (with a rediss:// or sentinels:// URL)').env('QUANTGRID_REDIS_TLS_CA').argParser(readableFile),
   new Option('--queue-prefix <prefix>', 'BullMQ key prefix; coordinators sharing it share jobs')
     .env('QUANTGRID_QUEUE_PREFIX')
     .default('quantgrid'),
@@ -210,19 +222,21 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
   const listen = convert('listen', raw.listen!, parseHostPort);
   const auth = values.auth !== false;
   const agentTls: TlsConfig = { certFile: raw.agentTlsCert, keyFile: raw.agentTlsKey, caFile: raw.agentTlsCa };
-  const redisUrl = convert('redis', raw.redis!, parseUrl(['redis', 'rediss']));
-  if (raw.redisTlsCa && redisUrl.protocol !== 'rediss:') throw new InvalidArgumentError('--redis-tls-ca: needs a rediss:// URL in --redis');
+  const redis = convert('redis', raw.redis!, parseRedisAddress);
+  if (raw.redisTlsCa && !redis.tls) throw new InvalidArgumentError('--redis-tls-ca: needs a rediss:// or sentinels:// URL in --redis');
+  if (raw.redisSentinelPasswordFile && redis.kind !== 'sentinel') throw new InvalidArgumentError('--redis-sentinel-password-file: needs a sentinel:// or sentinels:// URL in --redis');
   return {
     listen,
     auth,
     adminTokenFile: expandHome(raw.adminTokenFile!),
     clusterSecretFile: raw.clusterSecretFile,
     redisPasswordFile: raw.redisPasswordFile,
+    redisSentinelPasswordFile: raw.redisSentinelPasswordFile,
     redisTlsCaFile: raw.redisTlsCa,
     advertiseAddress: shared.advertiseAddress ?? undefined,
     consulUrl: new URL(shared.consul.url),
     consulToken: shared.consulTokenFile ?? undefined,
-    redisUrl,
+    redis,
     queuePrefix: raw.queuePrefix!,
     weights,
     specialtyBonus: convert('specialty-bonus', raw.specialtyBonus!, parseSpecialtyBonus),

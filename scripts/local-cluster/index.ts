@@ -19,6 +19,7 @@ export {
   type QuantgridConsulTokens,
 } from './consul-acl-tokens.js';
 export { startRedisServer, redisPing, type RedisServer, type RedisServerOptions } from './redis-server.js';
+export { startRedisSentinel, type RedisSentinel, type RedisSentinelOptions } from './redis-sentinel.js';
 export {
   startLocalCluster,
   COORDINATOR_READY,

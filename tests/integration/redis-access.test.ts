@@ -5,8 +5,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pino } from 'pino';
+import { parseRedisAddress } from '../../coordinator/redis/redis-address.js';
 import { connectRedis, RedisAuthenticationError } from '../../coordinator/redis/redis-connection.js';
-import { freePort, startRedisServer, type RedisServer } from '../../scripts/local-cluster/index.js';
+import { freePort, startRedisSentinel, startRedisServer, type RedisSentinel, type RedisServer } from '../../scripts/local-cluster/index.js';
 
 const log = pino({ level: 'silent' });
 
@@ -15,6 +16,9 @@ describe('Redis with a password and with TLS (real Redis)', () => {
   let server: RedisServer;
   let tlsServer: RedisServer;
   let tlsPort: number;
+  /** A sentinel that speaks TLS (on sentinelTlsPort) and watches tlsServer's TLS port. */
+  let sentinel: RedisSentinel;
+  let sentinelTlsPort: number;
   before(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'quantgrid-redis-access-'));
     server = await startRedisServer({ password: 'correct horse battery staple' });
@@ -30,19 +34,35 @@ describe('Redis with a password and with TLS (real Redis)', () => {
     tlsServer = await startRedisServer({
       extraArgs: ['--tls-port', String(tlsPort), '--tls-cert-file', path.join(dir, 'server.crt'), '--tls-key-file', path.join(dir, 'server.key'), '--tls-ca-cert-file', path.join(dir, 'ca.crt'), '--tls-auth-clients', 'no'],
     });
+    sentinelTlsPort = await freePort();
+    sentinel = await startRedisSentinel({
+      masterName: 'tls-master',
+      masterPort: tlsPort,
+      quorum: 1,
+      extraConfig: [
+        `tls-port ${sentinelTlsPort}`,
+        `tls-cert-file "${path.join(dir, 'server.crt')}"`,
+        `tls-key-file "${path.join(dir, 'server.key')}"`,
+        `tls-ca-cert-file "${path.join(dir, 'ca.crt')}"`,
+        'tls-auth-clients no',
+        // The sentinel reaches the master over TLS too.
+        'tls-replication yes',
+      ],
+    });
   });
   after(async () => {
     await server?.stop();
     await tlsServer?.stop();
+    await sentinel?.stop();
     await rm(dir, { recursive: true, force: true });
   });
 
   test('the password from a file works; a wrong or missing one says "Redis authentication failed" at once', async () => {
-    const url = new URL(server.url);
-    const redis = await connectRedis({ url, passwordFile: path.join(dir, 'right') }, log, new AbortController().signal);
+    const address = parseRedisAddress(server.url);
+    const redis = await connectRedis({ address, passwordFile: path.join(dir, 'right') }, log, new AbortController().signal);
     assert.equal(await redis.set('k', 'v'), 'OK');
     redis.disconnect();
-    for (const access of [{ url, passwordFile: path.join(dir, 'wrong') }, { url }]) {
+    for (const access of [{ address, passwordFile: path.join(dir, 'wrong') }, { address }]) {
       const started = Date.now();
       await assert.rejects(connectRedis(access, log, new AbortController().signal), (error: Error) => {
         assert.ok(error instanceof RedisAuthenticationError, String(error));
@@ -52,14 +72,26 @@ describe('Redis with a password and with TLS (real Redis)', () => {
       });
       assert.ok(Date.now() - started < 3000, 'not retried as if Redis were unreachable');
     }
-    await assert.rejects(connectRedis({ url, passwordFile: path.join(dir, 'missing') }, log, new AbortController().signal), /the Redis password file: cannot read .*missing: no such file/);
+    await assert.rejects(connectRedis({ address, passwordFile: path.join(dir, 'missing') }, log, new AbortController().signal), /the Redis password file: cannot read .*missing: no such file/);
   });
 
   test('rediss:// with your own CA', async () => {
-    const url = new URL(`rediss://127.0.0.1:${tlsPort}`);
-    const redis = await connectRedis({ url, tlsCaFile: path.join(dir, 'ca.crt') }, log, new AbortController().signal);
+    const address = parseRedisAddress(`rediss://127.0.0.1:${tlsPort}`);
+    const redis = await connectRedis({ address, tlsCaFile: path.join(dir, 'ca.crt') }, log, new AbortController().signal);
     assert.equal(await redis.ping(), 'PONG');
     redis.disconnect();
-    await assert.rejects(connectRedis({ url: new URL(server.url), tlsCaFile: path.join(dir, 'ca.crt') }, log, new AbortController().signal), /rediss/);
+    await assert.rejects(connectRedis({ address: parseRedisAddress(server.url), tlsCaFile: path.join(dir, 'ca.crt') }, log, new AbortController().signal), /rediss/);
+  });
+
+  // The sentinel names the master's TLS port: only a TLS connection gets an answer there (a plaintext one would retry until the timeout).
+  test('sentinels:// with your own CA: TLS to the sentinel and to the master it names', { timeout: 20_000 }, async () => {
+    const address = parseRedisAddress(`sentinels://127.0.0.1:${sentinelTlsPort}/tls-master`);
+    const redis = await connectRedis({ address, tlsCaFile: path.join(dir, 'ca.crt') }, log, new AbortController().signal);
+    try {
+      assert.equal(await redis.set('over-tls', 'yes'), 'OK');
+      assert.match(await redis.info('server'), new RegExp(`^tcp_port:${tlsServer.port}\\r?$`, 'm'));
+    } finally {
+      redis.disconnect();
+    }
   });
 });

@@ -6,6 +6,8 @@ import { Command } from 'commander';
 import { COORDINATOR_OPTIONS, toCoordinatorConfig } from '../../../coordinator/config/coordinator-config.js';
 
 const MAIN = fileURLToPath(new URL('../../../coordinator/main.js', import.meta.url));
+/** A file that exists, for the options that only check a file can be read. */
+const SELF = fileURLToPath(import.meta.url);
 
 function parse(args: string[], env: Record<string, string> = {}) {
   const saved = { ...process.env };
@@ -53,6 +55,10 @@ test('bad values name the flag', () => {
     [['--specialty-bonus', 'x'], /--specialty-bonus/],
     [['--specialty-bonus', ''], /--specialty-bonus/],
     [['--quarantine', '30'], /--quarantine: "30" is not a duration/],
+    [['--redis', 'sentinel://s1:26379'], /--redis: "sentinel:\/\/s1:26379" names no master/],
+    [['--redis', 'sentinel://s1,s2:port/mymaster'], /--redis: sentinel "s2:port" is not HOST or HOST:PORT/],
+    [['--redis', 'sentinel://s1/mymaster', '--redis-tls-ca', SELF], /--redis-tls-ca: needs a rediss:\/\/ or sentinels:\/\/ URL in --redis/],
+    [['--redis-sentinel-password-file', SELF], /--redis-sentinel-password-file: needs a sentinel:\/\/ or sentinels:\/\/ URL in --redis/],
   ];
   for (const [args, message] of cases) assert.throws(() => parse(args), message, args.join(' '));
 });
@@ -69,6 +75,16 @@ test('the process exits 2 with one line on a bad flag, 0 on --help', () => {
     if (option.long === '--no-auth') assert.equal(option.envVar, undefined);
     else assert.ok(help.stdout.includes(option.envVar!), option.envVar);
   }
+});
+
+test('--redis: a sentinel address with the sentinels\' password file and a TLS CA (sentinels://)', () => {
+  const config = parse(['--redis', 'sentinels://s1,s2:26380/mymaster?db=1', '--redis-sentinel-password-file', SELF, '--redis-tls-ca', SELF]);
+  assert.equal(config.redis.kind, 'sentinel');
+  assert.equal(config.redis.kind === 'sentinel' && config.redis.masterName, 'mymaster');
+  assert.equal(config.redisSentinelPasswordFile, SELF);
+  assert.equal(config.redisTlsCaFile, SELF);
+  assert.equal(parse([], { QUANTGRID_REDIS: 'sentinel://s1/m' }).redis.kind, 'sentinel');
+  assert.equal(parse([]).redis.kind, 'server');
 });
 
 test('durability settings: BullMQ lock and stall check, retention, partition cache', () => {
