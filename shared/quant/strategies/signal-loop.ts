@@ -159,9 +159,11 @@ function source(rule: ResolvedRule, o: Operands, emit: boolean): string {
     o.shape.push(0xf000);
     const when = o.comparison(rule.when, emit);
     if (emit) {
-      // Held long: skip the bars where the comparison still holds; held at notLong: where it still fails.
-      const scan = `if (s === 1) { while (t < n && ${when}) t++; } else if (s === notLong) { while (t < n && !${when}) t++; }`;
-      body = `let t = start; while (t < n) { ${scan} if (t >= n) break; const next = ${when} ? 1 : notLong; ${PUSH} t++; }`;
+      // Held long: skip the bars where the comparison still holds (the first that fails is a change to
+      // notLong); held at notLong: where it still fails. Any other target held (a continuation's flat
+      // with short) is decided at its first bar.
+      const scan = `if (s === 1) { while (t < n && ${when}) t++; next = notLong; } else if (s === notLong) { while (t < n && !${when}) t++; next = 1; } else next = ${when} ? 1 : notLong;`;
+      body = `let t = start; while (t < n) { let next = 0; ${scan} if (t >= n) break; ${PUSH} t++; }`;
     }
   } else {
     o.shape.push(0xf001);
