@@ -35,6 +35,12 @@ export interface AgentConfig {
   slots: number;
   /** Bytes of indicator arrays the worker threads may cache, all together (split evenly between them). */
   indicatorCacheBytes: number;
+  /**
+   * With --indicator-cache-mb at its default only: how far the threads' caches may grow past it,
+   * all together, for a job whose arrays do not fit (INDICATOR_CACHE_GROW_FRACTION of the machine's
+   * memory); undefined when the budget was given (then it is a hard cap).
+   */
+  indicatorCacheGrowBytes: number | undefined;
   /** Limits of each user strategy's sandbox, per partition. */
   sandboxLimits: SandboxLimits;
   capabilities: string[];
@@ -68,6 +74,18 @@ export interface AgentConfig {
  * arrays of 100,000 bars that a sweep over 100 slow periods cycles through (800 KB each).
  */
 export const DEFAULT_INDICATOR_CACHE_MB = 160;
+/**
+ * The share of the machine's memory (its cgroup limit when it has one) the indicator caches may grow
+ * to under the default budget: a 1M-bar sweep over 61 SMA periods reads 488 MB of arrays.
+ */
+export const INDICATOR_CACHE_GROW_FRACTION = 0.25;
+
+/** The machine's memory for the agent: its cgroup limit when there is one, else the total. */
+function machineMemoryBytes(): number {
+  const constrained = process.constrainedMemory?.();
+  const total = os.totalmem();
+  return constrained !== undefined && constrained > 0 && constrained < total ? constrained : total;
+}
 
 export const MIN_CHECK_TTL_MS = 2_000;
 export const MIN_DEREGISTER_AFTER_MS = 60_000;
@@ -286,6 +304,8 @@ export interface ParseOptions {
   writeOut?: (text: string) => void;
   /** CPU cores for the --slots default (default os.availableParallelism()). */
   cores?: number;
+  /** The machine's memory for the indicator caches' growth (default: its cgroup limit, else os.totalmem()). */
+  memoryBytes?: number;
 }
 
 /** The client credentials for dataset fetches: a certificate only with its key, and only with a CA. */
@@ -353,6 +373,10 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     advertiseAddress: values.advertiseAddress ?? defaultAdvertiseAddress(values.host),
     slots: values.slots ?? Math.min(cores, MAX_SLOTS),
     indicatorCacheBytes: values.indicatorCacheMb * 1024 * 1024,
+    indicatorCacheGrowBytes:
+      program.getOptionValueSource('indicatorCacheMb') === 'default'
+        ? Math.max(values.indicatorCacheMb * 1024 * 1024, Math.floor(INDICATOR_CACHE_GROW_FRACTION * (options.memoryBytes ?? machineMemoryBytes())))
+        : undefined,
     sandboxLimits: { memoryMib: values.strategyMemoryMb, timeoutMs: values.strategyTimeoutMs },
     capabilities: values.capabilities,
     specialties: specialtiesWithin(values.specialties, values.capabilities),

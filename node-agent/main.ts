@@ -53,7 +53,7 @@ async function start(config: AgentConfig): Promise<void> {
   const secret = config.auth ? clusterSecret?.secret : undefined;
   if (!config.auth) logger.warn({ host: config.host }, 'authentication is off (--no-auth): any caller may run partitions here');
   const profile = await readMachineProfile(logger);
-  const pool = new WorkerPool({ size: config.slots, logger, indicatorCacheBytes: config.indicatorCacheBytes, sandboxLimits: config.sandboxLimits });
+  const pool = new WorkerPool({ size: config.slots, logger, indicatorCacheBytes: config.indicatorCacheBytes, indicatorCacheGrowBytes: config.indicatorCacheGrowBytes, sandboxLimits: config.sandboxLimits });
   const load = new LoadMonitor({ busySlots: () => pool.busySlots, reader: systemLoadReader(profile.netInterface), logger });
   // The first load sample (about 0.5 s for the CPU reading) is taken while the workers start.
   const firstSample = load.start();

@@ -19,7 +19,7 @@ const init = workerData as WorkerInit;
 const cancelFlag = new Int32Array(init.cancelBuffer);
 const progressIntervalMs = init.progressIntervalMs;
 // This thread's share of the agent's indicator-cache budget caps every cache the task code creates.
-if (init.indicatorCacheBytes !== undefined) setIndicatorCacheBudget(init.indicatorCacheBytes);
+if (init.indicatorCacheBytes !== undefined) setIndicatorCacheBudget(init.indicatorCacheBytes, init.indicatorCacheGrowBytes);
 if (init.sandboxLimits) setSandboxLimits(init.sandboxLimits);
 
 function reply(message: WorkerReply): void {

@@ -89,6 +89,8 @@ export interface WorkerInit {
   progressIntervalMs: number;
   /** This worker's share of the pool's indicator-cache budget, bytes (undefined: the task code's default). */
   indicatorCacheBytes?: number;
+  /** This worker's share of how far the caches may grow past it for a job that needs more (setIndicatorCacheBudget). */
+  indicatorCacheGrowBytes?: number;
   /** Limits of the user strategies' sandboxes (defaults: DEFAULT_SANDBOX_LIMITS). */
   sandboxLimits?: Partial<SandboxLimits>;
 }
@@ -120,6 +122,8 @@ export interface WorkerPoolOptions {
    * each thread keeps its own arrays). Undefined: each worker uses the task code's own budget.
    */
   indicatorCacheBytes?: number;
+  /** Bytes all the workers' caches together may grow to for a job whose arrays do not fit (split evenly); undefined: never past the budget. */
+  indicatorCacheGrowBytes?: number;
   /** V8 heap limits of each worker thread (node:worker_threads resourceLimits); default WORKER_RESOURCE_LIMITS. */
   resourceLimits?: ResourceLimits;
   /** Memory and time limits of the user strategies' sandboxes, per partition (each isolate has its own heap). */
@@ -177,6 +181,7 @@ export class WorkerPool {
   private readonly progressIntervalMs: number;
   private readonly startTimeoutMs: number;
   private readonly cacheBytesPerWorker: number | undefined;
+  private readonly cacheGrowBytesPerWorker: number | undefined;
   private readonly resourceLimits: ResourceLimits;
   private readonly sandboxLimits: Partial<SandboxLimits> | undefined;
   private nextTaskId = 1;
@@ -200,6 +205,11 @@ export class WorkerPool {
       throw new Error(`indicator cache budget must be a whole number of bytes ≥ 0, got ${cacheBytes}`);
     }
     this.cacheBytesPerWorker = cacheBytes === undefined ? undefined : Math.floor(cacheBytes / this.size);
+    const growBytes = options.indicatorCacheGrowBytes;
+    if (growBytes !== undefined && !(Number.isSafeInteger(growBytes) && growBytes >= 0)) {
+      throw new Error(`indicator cache growth limit must be a whole number of bytes ≥ 0, got ${growBytes}`);
+    }
+    this.cacheGrowBytesPerWorker = growBytes === undefined || cacheBytes === undefined ? undefined : Math.floor(growBytes / this.size);
     this.resourceLimits = options.resourceLimits ?? WORKER_RESOURCE_LIMITS;
     this.sandboxLimits = options.sandboxLimits;
   }
@@ -207,6 +217,11 @@ export class WorkerPool {
   /** Each worker's share of the indicator-cache budget, bytes (undefined: the task code's default). */
   get indicatorCacheBytesPerWorker(): number | undefined {
     return this.cacheBytesPerWorker;
+  }
+
+  /** Each worker's share of how far its caches may grow past the budget (undefined: never). */
+  get indicatorCacheGrowBytesPerWorker(): number | undefined {
+    return this.cacheGrowBytesPerWorker;
   }
 
   /** Starts every worker and waits until each has loaded the task kinds. */
@@ -443,7 +458,7 @@ export class WorkerPool {
       slot.indicatorCache = undefined;
     }
     Atomics.store(slot.cancel, 0, 0);
-    const init: WorkerInit = { cancelBuffer: slot.cancelBuffer, progressIntervalMs: this.progressIntervalMs, indicatorCacheBytes: this.cacheBytesPerWorker, sandboxLimits: this.sandboxLimits };
+    const init: WorkerInit = { cancelBuffer: slot.cancelBuffer, progressIntervalMs: this.progressIntervalMs, indicatorCacheBytes: this.cacheBytesPerWorker, indicatorCacheGrowBytes: this.cacheGrowBytesPerWorker, sandboxLimits: this.sandboxLimits };
     let worker: Worker;
     try {
       worker = new Worker(this.workerScript, { workerData: init, name: `quantgrid-partition-${slot.index}`, stdout: true, resourceLimits: { ...this.resourceLimits } });

@@ -263,37 +263,58 @@ export function simulate(
         else if (end - 1 - peakBar > drawdownBars) drawdownBars = end - 1 - peakBar;
       }
     } else {
-      for (let t = segmentStart; t < end; t++) {
-        let equity = base + signed * close[t];
-        if (!(equity > 0)) {
-          // Ruin: wiped out at this close.
-          equity = 0;
-          ruined = true;
-        }
+      // The hot loop: no per-bar counters (counted and exposed add up the stretch after it) and no
+      // ruin flag (a close mark ≤ 0 leaves the loop; that bar is marked below); `level` is
+      // peak·(1 − maxDrawdown), recomputed only when either changes (the same double each bar).
+      let t = segmentStart;
+      let level = peak * (1 - maxDrawdown);
+      for (; t < end; t++) {
+        const equity = base + signed * close[t];
+        if (!(equity > 0)) break;
         const r = previous > 0 ? equity / previous - 1 : 0;
         sum += r;
         sumSq += r * r;
         const x = r - tau;
         down += x * (x - Math.abs(x)); // a branch here would be mispredicted half the time
-        counted++;
         previous = equity;
-        exposed++;
         if (equity >= peak) {
           peak = equity;
           peakBar = t;
+          level = peak * (1 - maxDrawdown);
         } else {
-          if (equity < peak * (1 - maxDrawdown)) maxDrawdown = 1 - equity / peak;
+          if (equity < level) {
+            maxDrawdown = 1 - equity / peak;
+            level = peak * (1 - maxDrawdown);
+          }
           if (t - peakBar > drawdownBars) drawdownBars = t - peakBar;
         }
-        if (ruined) {
-          closedTrades++;
-          grossLoss += entryCash;
-          tradeReturnSum += -1;
-          position = 0;
-          cash = 0;
-          if (n - 1 - peakBar > drawdownBars) drawdownBars = n - 1 - peakBar;
-          break;
+      }
+      counted += t - segmentStart;
+      exposed += t - segmentStart;
+      if (t < end) {
+        // Ruin: wiped out at the close of bar t (equity 0 from there on), the position a closed losing trade.
+        ruined = true;
+        const r = previous > 0 ? -1 : 0; // 0 / previous − 1
+        sum += r;
+        sumSq += r * r;
+        const x = r - tau;
+        down += x * (x - Math.abs(x));
+        counted++;
+        exposed++;
+        previous = 0;
+        if (0 >= peak) {
+          peak = 0;
+          peakBar = t;
+        } else {
+          if (0 < peak * (1 - maxDrawdown)) maxDrawdown = 1 - 0 / peak;
+          if (t - peakBar > drawdownBars) drawdownBars = t - peakBar;
         }
+        closedTrades++;
+        grossLoss += entryCash;
+        tradeReturnSum += -1;
+        position = 0;
+        cash = 0;
+        if (n - 1 - peakBar > drawdownBars) drawdownBars = n - 1 - peakBar;
       }
       // The marks of this stretch, outside the hot loop (the same expression, so the same values):
       // writing them in it costs the sweep about 15 %, for curves only a few rows ever need.

@@ -22,16 +22,25 @@ const HISTORY_KEYS = 4096;
 const DEAD_SLACK = 16;
 
 let threadBudgetBytes: number | undefined;
+let threadGrowToBytes: number | undefined;
 
 /**
  * Caps the budget of every IndicatorCache this thread creates from now on (undefined: no cap,
  * DEFAULT_INDICATOR_CACHE_BYTES when the caller gives no budget). The node agent sets it in each
  * worker thread to its share of the agent's indicator-cache budget (--indicator-cache-mb), so the
  * agent's memory does not grow with its slots or with the number of combinations of a sweep.
+ *
+ * `growToBytes` (the agent's default budget only: its share of indicatorCacheGrowBytes, from the
+ * machine's memory): a cache of this thread may grow past its budget, up to this, instead of
+ * evicting an entry the job still comes back to (a sweep whose arrays do not fit: 61 SMA arrays of
+ * 1M bars need 488 MB), so the job's working set decides how much of it is used. Dead entries are
+ * still evicted first, and nothing grows while they are there.
  */
-export function setIndicatorCacheBudget(bytes: number | undefined): void {
+export function setIndicatorCacheBudget(bytes: number | undefined, growToBytes?: number): void {
   if (bytes !== undefined && !(Number.isFinite(bytes) && bytes >= 0)) throw new RangeError(`indicator cache budget must be a number of bytes ≥ 0, got ${bytes}`);
+  if (growToBytes !== undefined && !(Number.isFinite(growToBytes) && growToBytes >= 0)) throw new RangeError(`indicator cache growth limit must be a number of bytes ≥ 0, got ${growToBytes}`);
   threadBudgetBytes = bytes;
+  threadGrowToBytes = growToBytes;
 }
 
 /** The budget a cache created now gets when its caller asks for `requested` bytes (or none). */
@@ -94,7 +103,10 @@ export interface IndicatorCacheStats {
  * comes again and misses every time; here the arrays that stay cached keep hitting).
  */
 export class IndicatorCache {
-  readonly budgetBytes: number;
+  /** The byte budget (may grow up to growToBytes, see setIndicatorCacheBudget). */
+  budgetBytes: number;
+  /** How far the budget may grow instead of evicting a live entry (its initial budget: never grows). */
+  readonly growToBytes: number;
   /** Cached arrays, least recently used first. */
   private readonly entries = new Map<string, Entry>();
   /** Use of recently looked-up keys, cached or not, least recently used first. */
@@ -113,6 +125,7 @@ export class IndicatorCache {
     budgetBytes?: number,
   ) {
     this.budgetBytes = effectiveIndicatorCacheBudget(budgetBytes);
+    this.growToBytes = Math.max(this.budgetBytes, budgetBytes === undefined ? (threadGrowToBytes ?? 0) : 0);
   }
 
   private get(key: string, compute: () => Float64Array[]): Float64Array[] {
@@ -142,10 +155,22 @@ export class IndicatorCache {
     const value = compute();
     const bytes = value.reduce((total, array) => total + array.byteLength, 0);
     threadTotals.computedBytes += bytes;
-    while (this.entries.size >= MIN_ENTRIES && (this.bytes + bytes > this.budgetBytes || this.entries.size >= MAX_ENTRIES)) this.evict();
+    while (this.entries.size >= MIN_ENTRIES && (this.bytes + bytes > this.budgetBytes || this.entries.size >= MAX_ENTRIES)) {
+      if (this.entries.size < MAX_ENTRIES && this.bytes + bytes <= this.growToBytes && !this.anyDead()) {
+        this.budgetBytes = this.bytes + bytes; // the job still reads all of them: grow rather than thrash
+        break;
+      }
+      this.evict();
+    }
     this.entries.set(key, { value, bytes, use });
     this.bytes += bytes;
     return value;
+  }
+
+  /** Whether any entry is dead (finished with: evicted before the budget grows). */
+  private anyDead(): boolean {
+    for (const entry of this.entries.values()) if (isDead(entry.use, this.clock)) return true;
+    return false;
   }
 
   /** Drops the dead entry unused longest, else the entry whose predicted next use is furthest away. */

@@ -15,6 +15,12 @@ import type { SignalBuffer } from './types.js';
  *    flat, enterLong → 1, else enterShort → −1 (with short only).
  * A comparison is false while either side is NaN. Only changes are written. Continuing from bar
  * `start` with the target `initial` gives the changes a whole run writes from there.
+ *
+ * The loop runs per target held: a tight scan over the bars where that target cannot change (held
+ * long under longWhile: while the comparison holds; under enterExit: until exitLong holds, …), then
+ * the full step above at the bar where it may. A comparison is a pure function of the bar, so
+ * evaluating it again in the step decides the same (and exact comparisons are called only where
+ * the doubles are too close to tell, in either place).
  */
 
 /**
@@ -152,7 +158,13 @@ function source(rule: ResolvedRule, o: Operands, emit: boolean): string {
   if (rule.kind === 'longWhile') {
     o.shape.push(0xf000);
     const when = o.comparison(rule.when, emit);
-    if (emit) body = `for (let t = start; t < n; t++) { const next = ${when} ? 1 : notLong; ${PUSH} }`;
+    if (emit) {
+      // Held long: skip the bars where the comparison still holds (the first that fails is a change to
+      // notLong); held at notLong: where it still fails. Any other target held (a continuation's flat
+      // with short) is decided at its first bar.
+      const scan = `if (s === 1) { while (t < n && ${when}) t++; next = notLong; } else if (s === notLong) { while (t < n && !${when}) t++; next = 1; } else next = ${when} ? 1 : notLong;`;
+      body = `let t = start; while (t < n) { let next = 0; ${scan} if (t >= n) break; ${PUSH} t++; }`;
+    }
   } else {
     o.shape.push(0xf001);
     const part = (c: ResolvedComparison | undefined): string => {
@@ -169,7 +181,13 @@ function source(rule: ResolvedRule, o: Operands, emit: boolean): string {
     if (!emit) return '';
     const exits = [exitLong && `if (s > 0) { if (${exitLong}) next = 0; }`, exitShort && `${exitLong ? 'else ' : ''}if (s < 0) { if (${exitShort}) next = 0; }`].filter(Boolean).join(' ');
     const entries = [enterLong && `if (${enterLong}) next = 1;`, enterShort && `${enterLong ? 'else ' : ''}if (allowShort && ${enterShort}) next = -1;`].filter(Boolean).join(' ');
-    body = `for (let t = start; t < n; t++) { let next = s; ${exits} ${entries ? `if (next === 0) { ${entries} }` : ''} ${PUSH} }`;
+    // Per target held, the bars where nothing can happen are skipped (held long: until exitLong holds;
+    // short: exitShort; flat: an entry); at the bar found, the step above decides as at any other bar.
+    const idle = [enterLong && `!${enterLong}`, enterShort && `!(allowShort && ${enterShort})`].filter(Boolean).join(' && ');
+    const skip = (cond: string) => (cond ? `while (t < n && ${cond}) t++;` : 'break;');
+    const scan = `if (s > 0) { ${skip(exitLong && `!${exitLong}`)} } else if (s < 0) { ${skip(exitShort && `!${exitShort}`)} } else { ${skip(idle)} }`;
+    const step = `let next = s; ${exits} ${entries ? `if (next === 0) { ${entries} }` : ''} ${PUSH}`;
+    body = `let t = start; while (t < n) { ${scan} if (t >= n) break; ${step} t++; }`;
   }
   if (!emit) return '';
   return `${prelude(o)}\nconst notLong = allowShort ? -1 : 0;\nlet s = initial;\nlet count = 0;\n${body}\nreturn count;`;

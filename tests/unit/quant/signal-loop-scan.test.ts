@@ -1,0 +1,126 @@
+/**
+ * The compiled signal loop's per-target scans (signal-loop.ts) against a plain bar-by-bar
+ * interpreter of the rule, for what declarative-rules.test.ts's property does not draw: exact
+ * comparisons (an ExactSign deciding wherever |left − right| ≤ its margin, often here: small
+ * integer arrays) inside the scans, and any target held at the start (−1, 0 or 1, with or without
+ * short), as a continuation may hand it over.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { runSignalRule, type ExactSign, type ResolvedComparison, type ResolvedRule } from '../../../shared/quant/strategies/signal-loop.js';
+import { SignalBuffer } from '../../../shared/quant/strategies/types.js';
+
+type Op = 'gt' | 'ge' | 'lt' | 'le';
+interface Drawn {
+  op: Op;
+  left: number;
+  right: number;
+  /** Decided exactly within this margin by the drawn signs (undefined: the doubles decide). */
+  margin?: number;
+}
+
+const N = 48;
+
+function compare(op: Op, l: number, r: number): boolean {
+  if (op === 'gt') return l > r;
+  if (op === 'ge') return l >= r;
+  if (op === 'lt') return l < r;
+  return l <= r;
+}
+
+/** What a comparison decides at bar t, as signal-loop.ts states it (a NaN side: false). */
+function holds(c: Drawn | undefined, arrays: Float64Array[], signs: Int8Array, t: number): boolean {
+  if (c === undefined) return false;
+  const l = arrays[c.left][t];
+  const r = arrays[c.right][t];
+  if (c.margin === undefined) return compare(c.op, l, r);
+  const d = l - r;
+  return d <= c.margin && d >= -c.margin ? compare(c.op, signs[t], 0) : compare(c.op, d, 0);
+}
+
+function plainTargets(kind: ResolvedRule['kind'], cs: Array<Drawn | undefined>, arrays: Float64Array[], signs: Int8Array, start: number, short: boolean, initial: number): number[] {
+  const targets: number[] = [];
+  let s = initial;
+  for (let t = start; t < N; t++) {
+    if (kind === 'longWhile') s = holds(cs[0], arrays, signs, t) ? 1 : short ? -1 : 0;
+    else {
+      let next = s;
+      if (s > 0) {
+        if (holds(cs[0], arrays, signs, t)) next = 0;
+      } else if (s < 0 && holds(cs[1], arrays, signs, t)) next = 0;
+      if (next === 0) {
+        if (holds(cs[2], arrays, signs, t)) next = 1;
+        else if (short && holds(cs[3], arrays, signs, t)) next = -1;
+      }
+      s = next;
+    }
+    targets.push(s);
+  }
+  return targets;
+}
+
+function targetsOf(out: SignalBuffer, start: number, initial: number): number[] {
+  const targets: number[] = [];
+  let k = 0;
+  let s = initial;
+  for (let t = start; t < N; t++) {
+    if (k < out.count && out.bar[k] === t) s = out.target[k++];
+    targets.push(s);
+  }
+  assert.equal(k, out.count, 'every change is at a bar of the run');
+  for (let i = 1; i < out.count; i++) assert.ok(out.bar[i] > out.bar[i - 1] && out.target[i] !== out.target[i - 1], 'only changes are written');
+  return targets;
+}
+
+const drawn = (arrays: number): fc.Arbitrary<Drawn> =>
+  fc.record(
+    {
+      op: fc.constantFrom<Op>('gt', 'ge', 'lt', 'le'),
+      left: fc.integer({ min: 0, max: arrays - 1 }),
+      right: fc.integer({ min: 0, max: arrays - 1 }),
+      margin: fc.constantFrom(0, 0.5, 1, 2),
+    },
+    { requiredKeys: ['op', 'left', 'right'] },
+  );
+
+test('the per-target scans decide as a plain interpreter, with exact comparisons and any target held at the start', () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.array(fc.oneof(fc.integer({ min: -2, max: 2 }), fc.constant(Number.NaN)), { minLength: N, maxLength: N }), { minLength: 2, maxLength: 3 }),
+      fc.array(fc.integer({ min: -1, max: 1 }), { minLength: N, maxLength: N }),
+      fc.constantFrom<ResolvedRule['kind']>('longWhile', 'enterExit'),
+      fc.array(fc.option(drawn(3), { nil: undefined }), { minLength: 4, maxLength: 4 }),
+      fc.integer({ min: 0, max: N }),
+      fc.boolean(),
+      fc.integer({ min: -1, max: 1 }),
+      (columns, signList, kind, picked, start, short, initial) => {
+        const arrays = columns.map((c) => Float64Array.from(c));
+        const signs = Int8Array.from(signList);
+        const cs = picked.map((c) => c && { ...c, left: c.left % arrays.length, right: c.right % arrays.length });
+        if (kind === 'longWhile' && cs[0] === undefined) cs[0] = { op: 'gt', left: 0, right: 1, margin: 0 };
+        const resolve = (c: Drawn | undefined): ResolvedComparison | undefined => {
+          if (c === undefined) return undefined;
+          const exact: ExactSign | undefined =
+            c.margin === undefined
+              ? undefined
+              : {
+                  margin: c.margin,
+                  sign: (t) => {
+                    // Asked only where the doubles are too close to tell.
+                    assert.ok(Math.abs(arrays[c.left][t] - arrays[c.right][t]) <= c.margin!, `sign asked at bar ${t}`);
+                    return signs[t];
+                  },
+                };
+          return { op: c.op, left: arrays[c.left], right: arrays[c.right], exact };
+        };
+        const rule: ResolvedRule =
+          kind === 'longWhile' ? { kind, when: resolve(cs[0])! } : { kind, exitLong: resolve(cs[0]), exitShort: resolve(cs[1]), enterLong: resolve(cs[2]), enterShort: resolve(cs[3]) };
+        const out = new SignalBuffer(N).reset(N);
+        runSignalRule(rule, start, N, short, initial, out);
+        assert.deepEqual(targetsOf(out, start, initial), plainTargets(kind, cs, arrays, signs, start, short, initial));
+      },
+    ),
+    { numRuns: 600 },
+  );
+});
