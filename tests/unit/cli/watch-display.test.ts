@@ -7,7 +7,7 @@ import { describeEvent, describeProgress, unitsText } from '../../../cli/render/
 import { JsonWatchDisplay, LineWatchDisplay, ProgressThrottle } from '../../../cli/render/watch-display.js';
 
 function progress(done: number, overrides: Partial<JobProgress__Output> = {}): JobProgress__Output {
-  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, partitionsReused: 0, partitionsRecovered: 0, unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '', ...overrides };
+  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, partitionsReused: 0, partitionsRecovered: 0, unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '', backups: 0, backupsWon: 0, ...overrides };
 }
 
 function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEvent__Output {
@@ -24,6 +24,7 @@ function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEven
     status: 'JOB_STATUS_RUNNING',
     eventId: '',
     failover: false,
+    backup: false,
     resultBytes: 0,
     resultTruncated: false,
     ...overrides,
