@@ -6,6 +6,7 @@ import { toJobProgress, type ProgressSnapshot } from './job-model.js';
 import type { NodeRecord } from '../nodes/node-table.js';
 import type { FailureDetail, JobDispatchContext, PartitionContinuation, PartitionListener, PartitionTask } from '../partitions/partition-dispatcher.js';
 import { addWork, NO_WORK, type PartitionWork } from '../../shared/tasks/continuation.js';
+import { copyStoppedMessage, type CopyStop } from '../../shared/copy-stopped.js';
 
 /** Where a job's log lines go (JobLog.append). */
 export type JobLogSink = (entry: JobLogEntry) => void;
@@ -192,10 +193,10 @@ export class JobExecution implements PartitionListener {
     });
   }
 
-  copyStopped(task: PartitionTask, node: NodeRecord, attempt: number, backup: boolean, how: 'superseded' | 'failed', message: string): void {
+  copyStopped(task: PartitionTask, node: NodeRecord, attempt: number, backup: boolean, how: CopyStop, message: string): void {
     const timeMs = this.attemptEnd(task);
     if (this.settled) return;
-    this.emit('JOB_EVENT_TYPE_PARTITION_COPY_STOPPED', { partition: task.index, nodeId: node.id, attempt, timeMs, message: `${how}: ${message}`, ...(backup ? { backup } : {}) });
+    this.emit('JOB_EVENT_TYPE_PARTITION_COPY_STOPPED', { partition: task.index, nodeId: node.id, attempt, timeMs, message: copyStoppedMessage(how, message), ...(backup ? { backup } : {}) });
     const level = how === 'failed' ? 'warn' : 'info';
     this.logLine({ jobId: this.jobId, source: 'coordinator', level, partition: task.index, nodeId: node.id, attempt, message: `${backup ? 'backup ' : ''}attempt ${attempt} on ${node.id} stopped (${how}): ${message}` });
   }

@@ -10,6 +10,7 @@ import { NO_DISPATCH_OBSERVER, type DispatchObserver, type RetryCause } from './
 import { errorMessage } from '../../shared/errors.js';
 import { DEFAULT_STRAGGLER_RULE, isStraggler, type StragglerRule } from './straggler-rule.js';
 import { RunTimes } from './run-times.js';
+import type { CopyStop } from '../../shared/copy-stopped.js';
 import { NO_WORK, type PartitionWork, type UnitCheckpoint } from '../../shared/tasks/continuation.js';
 
 /** More about a failed attempt, for the job's log: the worker's stack trace, and whether the failure quarantined the node. */
@@ -49,7 +50,7 @@ export interface PartitionListener {
    * the other finished first (this one is cancelled on its agent, its late answer ignored); or
    * `failed`, the other runs on and nothing is retried. Only for a copy that started.
    */
-  copyStopped?(task: PartitionTask, node: NodeRecord, attempt: number, backup: boolean, how: 'superseded' | 'failed', message: string): void;
+  copyStopped?(task: PartitionTask, node: NodeRecord, attempt: number, backup: boolean, how: CopyStop, message: string): void;
   /** The partition cannot succeed: a deterministic error, or attempts used up. */
   failed(task: PartitionTask, cause: string, detail?: FailureDetail): void;
   /** A line the partition's code reported while running (PartitionLog from the agent). */
