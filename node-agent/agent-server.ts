@@ -60,9 +60,9 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Sta
 
   let shuttingDown: Promise<void> | undefined;
   const shutdown = (graceMs: number): Promise<void> => {
-    // No new connections; the open ones finish their calls.
-    listener.close();
     shuttingDown ??= new Promise<void>((resolve) => {
+      // No new connections; the open ones finish their calls.
+      listener.close();
       const timer = setTimeout(() => {
         server.forceShutdown();
         resolve();

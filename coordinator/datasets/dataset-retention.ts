@@ -1,5 +1,6 @@
-import { errorMessage, NotFound } from '../../shared/errors.js';
+import { NotFound } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logging.js';
+import { startPeriodicSweep } from '../../shared/periodic-sweep.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { DatasetStore, StoredDatasetInfo } from './dataset-store.js';
 import type { DatasetReferences } from './dataset-usage.js';
@@ -16,7 +17,7 @@ export function expiredDatasets(datasets: readonly StoredDatasetInfo[], referenc
  * version removed by another meanwhile is simply gone.
  */
 export class DatasetRetention {
-  private timer: NodeJS.Timeout | undefined;
+  private stopSweeps: (() => void) | undefined;
 
   constructor(
     private readonly store: DatasetStore,
@@ -45,13 +46,10 @@ export class DatasetRetention {
 
   /** Sweeps every `intervalMs` (and once soon after the start). */
   start(intervalMs: number): void {
-    const run = () => this.sweep().catch((error) => this.log.warn({ err: errorMessage(error) }, 'dataset retention sweep failed'));
-    this.timer = setInterval(run, intervalMs);
-    this.timer.unref();
-    setTimeout(run, Math.min(intervalMs, 10_000)).unref();
+    this.stopSweeps = startPeriodicSweep(() => this.sweep(), intervalMs, this.log, 'dataset retention sweep');
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopSweeps?.();
   }
 }

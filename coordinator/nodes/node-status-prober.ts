@@ -96,12 +96,14 @@ export class NodeStatusProber {
     channel.watchConnectivityState(state, Infinity, () => {
       if (this.table.get(node.id) !== node) return;
       const now = channel.getConnectivityState(false);
-      // A new connection must prove the cluster secret again (ClusterCallSigner.connectionProof).
-      if (state === grpc.connectivityState.READY && now !== grpc.connectivityState.READY) node.signer?.connectionMayHaveChanged();
-      if (state === grpc.connectivityState.READY && now !== grpc.connectivityState.READY && node.listed) {
-        if (node.reachable) this.log.warn({ node: node.id, state: grpc.connectivityState[now] }, 'connection to node lost; node marked unreachable');
-        this.table.markUnreachable(node);
-        this.probe(node);
+      if (state === grpc.connectivityState.READY && now !== grpc.connectivityState.READY) {
+        // A new connection must prove the cluster secret again (ClusterCallSigner.connectionProof).
+        node.signer?.connectionMayHaveChanged();
+        if (node.listed) {
+          if (node.reachable) this.log.warn({ node: node.id, state: grpc.connectivityState[now] }, 'connection to node lost; node marked unreachable');
+          this.table.markUnreachable(node);
+          this.probe(node);
+        }
       }
       this.watchChannel(node, now);
     });

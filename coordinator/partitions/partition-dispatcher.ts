@@ -297,11 +297,9 @@ export class PartitionDispatcher {
           if (REFUSALS.has(error.code)) {
             // Not the partition's fault nor a failure of the node: try again without using an attempt.
             // A node out of slots (another coordinator filled them) backs off before it is tried again.
-            this.observer.attemptEnded(task.job.kind, 'refused', Date.now() - run.startedAt);
-            task.attempts -= 1;
             if (error.code === 'DRAINING') node.draining = true;
             else this.pumpAt(this.table.recordRefusal(node));
-            this.requeue(task);
+            this.requeueRefused(task, run);
           } else if (error.deterministic) {
             this.observer.attemptEnded(task.job.kind, 'failed', Date.now() - run.startedAt);
             task.settled = true;
@@ -329,9 +327,7 @@ export class PartitionDispatcher {
         // Sent without a proof on a connection the agent does not know as proven (it reconnected):
         // not the node's fault; the next call proves the connection.
         node.signer.connectionMayHaveChanged();
-        this.observer.attemptEnded(task.job.kind, 'refused', Date.now() - run.startedAt);
-        task.attempts -= 1;
-        this.requeue(task);
+        this.requeueRefused(task, run);
         return;
       }
       if (error.code === grpc.status.UNAVAILABLE) node.signer?.connectionMayHaveChanged();
@@ -386,6 +382,13 @@ export class PartitionDispatcher {
     this.observer.retried(why, failover);
     this.log.info({ job: task.job.jobId, partition: task.index, node: node.id, attempt: task.attempts, cause }, 'retrying partition elsewhere');
     task.job.listener.retried(task, node, task.attempts, cause, failover ? { ...detail, failover } : detail);
+    this.requeue(task);
+  }
+
+  /** An attempt the node refused (not the partition's fault nor the node's failure): queued again without using an attempt. */
+  private requeueRefused(task: PartitionTask, run: RunningAttempt): void {
+    this.observer.attemptEnded(task.job.kind, 'refused', Date.now() - run.startedAt);
+    task.attempts -= 1;
     this.requeue(task);
   }
 

@@ -1,6 +1,6 @@
 import type { Job as BullJob } from 'bullmq';
-import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logging.js';
+import { startPeriodicSweep } from '../../shared/periodic-sweep.js';
 import { parseStrategyRef } from '../../shared/sandbox/strategy-ref.js';
 import { taskKindByName } from '../../shared/tasks/registry.js';
 import type { AuditLog } from '../audit/audit-log.js';
@@ -42,7 +42,7 @@ export function unreferencedBundles(bundles: readonly string[], listed: Readonly
  * their copies until their cache's limits drop them (node-agent/strategy-cache.ts).
  */
 export class StrategyRetention {
-  private timer: NodeJS.Timeout | undefined;
+  private stopSweeps: (() => void) | undefined;
 
   constructor(
     private readonly store: StrategyStore,
@@ -68,13 +68,10 @@ export class StrategyRetention {
 
   /** Sweeps every `intervalMs` (and once soon after the start). */
   start(intervalMs: number): void {
-    const run = () => this.sweep().catch((error) => this.log.warn({ err: errorMessage(error) }, 'strategy retention sweep failed'));
-    this.timer = setInterval(run, intervalMs);
-    this.timer.unref();
-    setTimeout(run, Math.min(intervalMs, 10_000)).unref();
+    this.stopSweeps = startPeriodicSweep(() => this.sweep(), intervalMs, this.log, 'strategy retention sweep');
   }
 
   stop(): void {
-    clearInterval(this.timer);
+    this.stopSweeps?.();
   }
 }

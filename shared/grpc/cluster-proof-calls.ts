@@ -68,7 +68,7 @@ type AnyHandler = (
 ) => void;
 
 /** Why a call without a proof is refused: its connection has not proven the secret (or is not known). */
-export const UNPROVEN_CONNECTION = 'no cluster proof, and this connection has not proven the cluster secret';
+const UNPROVEN_CONNECTION = 'no cluster proof, and this connection has not proven the cluster secret';
 
 /**
  * Wraps every handler of a service whose calls are unary or server-streaming (their request is read
@@ -94,22 +94,20 @@ export function guardWithClusterProof<Handlers extends object>(
     guarded[name] = (call, callback) => {
       const peer = call.getPeer();
       const proof = call.request?.clusterProof || undefined;
-      try {
-        if (proof === undefined && connections.isProven(peer)) {
-          handler(call, callback);
+      if (proof !== undefined || !connections.isProven(peer)) {
+        try {
+          if (proof === undefined) throw new ClusterProofError(UNPROVEN_CONNECTION);
+          verifyCall(secret, callTarget(address(), method), proof, nonces);
+        } catch (error) {
+          const reason = error instanceof ClusterProofError ? error.message : String(error);
+          onRefused(method, reason);
+          const status = statusOfError(new Unauthenticated(`cluster proof refused: ${reason}`));
+          if (callback) callback(status);
+          else call.emit?.('error', status);
           return;
         }
-        if (proof === undefined) throw new ClusterProofError(UNPROVEN_CONNECTION);
-        verifyCall(secret, callTarget(address(), method), proof, nonces);
-      } catch (error) {
-        const reason = error instanceof ClusterProofError ? error.message : String(error);
-        onRefused(method, reason);
-        const status = statusOfError(new Unauthenticated(`cluster proof refused: ${reason}`));
-        if (callback) callback(status);
-        else call.emit?.('error', status);
-        return;
+        connections.prove(peer);
       }
-      connections.prove(peer);
       handler(call, callback);
     };
   }

@@ -1,23 +1,13 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { AuditLog } from '../../coordinator/audit/audit-log.js';
-import { startRedisServer, type RedisServer } from '../../scripts/local-cluster/index.js';
+import { useRealRedis } from '../helpers/real-redis.js';
 
 describe('audit trail (real Redis)', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  const real = useRealRedis();
 
   test('entries come back newest first, filtered by user, with what was done to what', async () => {
-    const log = new AuditLog(redis, 3_600_000, 'audit:a');
+    const log = new AuditLog(real.redis, 3_600_000, 'audit:a');
     await log.append({ user: 'alice', action: 'job.submit', target: 'job-1', detail: 'backtest nightly' });
     await log.append({ user: 'bob', action: 'dataset.import', target: 'sha256:ab', detail: 'BTCUSDT 1h' });
     await log.append({ user: 'alice', action: 'job.cancel', target: 'job-1', detail: 'x'.repeat(500) });
@@ -35,7 +25,7 @@ describe('audit trail (real Redis)', () => {
   });
 
   test('a user\'s entries are found behind many of another\'s, in pages', async () => {
-    const log = new AuditLog(redis, 3_600_000, 'audit:b');
+    const log = new AuditLog(real.redis, 3_600_000, 'audit:b');
     await log.append({ user: 'carol', action: 'schedule.add', target: 'nightly', detail: '' });
     for (let i = 0; i < 1200; i++) await log.append({ user: 'dave', action: 'job.submit', target: `job-${i}`, detail: '' });
     assert.deepEqual((await log.list({ user: 'carol' })).map((e) => e.target), ['nightly']);
@@ -43,13 +33,13 @@ describe('audit trail (real Redis)', () => {
   });
 
   test('entries older than the retention time are neither listed nor kept', async () => {
-    const log = new AuditLog(redis, 400, 'audit:c');
+    const log = new AuditLog(real.redis, 400, 'audit:c');
     await log.append({ user: 'erin', action: 'token.create', target: 'erin', detail: 'viewer' });
     await new Promise((resolve) => setTimeout(resolve, 500));
     assert.deepEqual(await log.list(), []);
     for (let i = 0; i < 300; i++) await log.append({ user: 'erin', action: 'token.revoke', target: 'erin', detail: '' });
     assert.equal((await log.list({ limit: 10_000 })).length, 300);
     // Trimming is approximate (MINID ~ drops whole stream nodes), so the stream may keep a few old entries for a while.
-    assert.ok((await redis.xlen('audit:c')) <= 301);
+    assert.ok((await real.redis.xlen('audit:c')) <= 301);
   });
 });

@@ -1,30 +1,20 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { AuditLog } from '../../coordinator/audit/audit-log.js';
 import { StrategyRetention, unreferencedBundles } from '../../coordinator/strategies/strategy-retention.js';
 import { StrategyStore } from '../../coordinator/strategies/strategy-store.js';
 import { createLogger } from '../../shared/logging.js';
 import type { StrategyManifest } from '../../shared/strategy-sdk/manifest.js';
-import { startRedisServer, type RedisServer } from '../../scripts/local-cluster/index.js';
+import { useRealRedis } from '../helpers/real-redis.js';
 
 const manifest = (name: string): StrategyManifest => ({ name, description: '', params: [], constraints: [] });
 
 describe('strategy bundles are deleted once nothing needs them (real Redis)', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  const real = useRealRedis();
 
   test('a bundle listed under any name, or run by a kept job, stays; otherwise the sweep deletes it and audits it', async () => {
-    const store = new StrategyStore(redis, 'r1');
-    const audit = new AuditLog(redis, 60_000, 'r1:audit');
+    const store = new StrategyStore(real.redis, 'r1');
+    const audit = new AuditLog(real.redis, 60_000, 'r1:audit');
     let keptRefs: string[] = [];
     const retention = new StrategyRetention(store, async () => keptRefs, audit, createLogger('test', 'silent'));
     const shared = await store.push('export default 1;', 'alpha', manifest('alpha'), 'alice');
@@ -51,7 +41,7 @@ describe('strategy bundles are deleted once nothing needs them (real Redis)', ()
   });
 
   test('a push after the sweep looked keeps its bundle (the deletion is atomic in Redis)', async () => {
-    const store = new StrategyStore(redis, 'r2');
+    const store = new StrategyStore(real.redis, 'r2');
     const first = await store.push('export default 3;', 'delta', manifest('delta'), 'alice');
     await store.remove('delta', [first.id]);
     const lookedAtUs = await store.redisTimeUs();
