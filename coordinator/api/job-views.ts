@@ -35,8 +35,8 @@ export class JobViews {
     const job = await this.store.get(jobId);
     if (!job) return undefined;
     const view = await this.store.describe(job, this.runner.liveSnapshot(jobId));
-    const resultJson = view.status === 'JOB_STATUS_COMPLETED' ? (job.returnvalue ?? '') : '';
-    return { job: { ...view, ...inlineResult(view.resultJson ?? '') }, resultJson };
+    const resultJson = view.resultJson ?? '';
+    return { job: { ...view, ...inlineResult(resultJson) }, resultJson };
   }
 
   /** The job; NotFound for an unknown (or expired) id. */

@@ -177,7 +177,11 @@ export class JobStore {
 
   /** The API view of a job. `live` is this coordinator's fresher progress when it runs the job. */
   async describe(job: BullJob<QueuedJobData, string>, live?: ProgressSnapshot): Promise<Job & { status: JobStatusName }> {
-    return this.view(job, await job.getState(), await this.isCancelRequested(job.id!), live);
+    const state = await job.getState();
+    // The record was read before the job finished and its state after: BullMQ wrote the result with
+    // the state, so read the record again rather than show a completed job without its result.
+    const current = state === 'completed' && job.returnvalue == null ? ((await this.get(job.id!)) ?? job) : job;
+    return this.view(current, state, await this.isCancelRequested(job.id!), live);
   }
 
   /**
