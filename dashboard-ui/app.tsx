@@ -29,7 +29,7 @@ function pageFor(path: string): JSX.Element {
   if (path === '/nodes') return <NodesPage />;
   if (path === '/jobs') return <JobsPage />;
   const job = matchRoute('/jobs/:id', path);
-  if (job) return <JobPage id={job.id} />;
+  if (job) return <JobPage key={job.id} id={job.id} />;
   if (path === '/schedules') return <SchedulesPage />;
   if (path === '/datasets') return <DatasetsPage />;
   return (

@@ -3,7 +3,9 @@
  * one is open: the overview and the nodes every STREAM_SNAPSHOT_MS, and every STREAM_JOB_MS a `job`
  * for each job whose event log in Redis moved (whichever coordinator runs it) or that ended. Its cost
  * does not grow with the pages open, nor with a job's events: one look at each unfinished job's log
- * (its last id) per tick. A page that reads slower than it is sent to skips snapshots meanwhile.
+ * (its last id) per tick, all in one pipeline, and the changed jobs' summaries read in another
+ * (JobStore.viewsOf), whatever their number. A page that reads slower than it is sent to skips
+ * snapshots meanwhile.
  */
 import { STREAM_JOB_MS, STREAM_SNAPSHOT_MS, type JobSummary, type StreamEventName, type StreamEvents } from '../../shared/dashboard/api-types.js';
 import { errorMessage } from '../../shared/errors.js';
@@ -11,6 +13,9 @@ import { toJobSummary } from './dashboard-views.js';
 import type { DashboardDeps } from './dashboard-deps.js';
 import type { Snapshots } from './snapshots.js';
 import type { SseStream } from './sse-stream.js';
+
+/** The BullMQ states of a job not ended yet, each listed apart (the listing then gives each job's state). */
+const UNFINISHED_STATES = ['active', 'waiting', 'prioritized'] as const;
 
 export interface FeedTiming {
   snapshotMs: number;
@@ -94,6 +99,7 @@ export class DashboardFeed {
     }
   }
 
+  /** A job whose BullMQ state the tick did not see (it left the queue's lists other than by ending), read alone. */
   private async summary(jobId: string): Promise<JobSummary | undefined> {
     const job = await this.deps.store.get(jobId);
     return job && toJobSummary(await this.deps.store.describe(job, this.deps.runner.liveSnapshot(jobId)));
@@ -107,22 +113,32 @@ export class DashboardFeed {
       const since = this.finishedSince || Date.now() - this.timing.jobMs;
       const now = Date.now();
       const [unfinishedIds, completed, failed] = await Promise.all([
-        store.queue.getRanges(['active', 'waiting', 'prioritized'], 0, -1),
+        Promise.all(UNFINISHED_STATES.map((state) => store.queue.getRanges([state], 0, -1))),
         store.connection.zrangebyscore(store.queue.toKey('completed'), since, '+inf'),
         store.connection.zrangebyscore(store.queue.toKey('failed'), since, '+inf'),
       ]);
       // The next look overlaps this one by a tick (a job's end is stamped before it is in the set); repeats are filtered below.
       this.finishedSince = now - this.timing.jobMs;
-      const ids = new Set(unfinishedIds);
-      const ended = [...new Set([...this.watched.keys(), ...completed, ...failed])].filter((id) => !ids.has(id) && !this.reported.has(id));
+      const stateOf = new Map<string, string>();
+      UNFINISHED_STATES.forEach((state, i) => unfinishedIds[i].forEach((id) => stateOf.set(id, state)));
+      const unfinished = [...stateOf.keys()];
+      const ended = [...new Set([...this.watched.keys(), ...completed, ...failed])].filter((id) => !stateOf.has(id) && !this.reported.has(id));
+      for (const id of completed) if (!stateOf.has(id)) stateOf.set(id, 'completed');
+      for (const id of failed) if (!stateOf.has(id)) stateOf.set(id, 'failed');
       for (const id of ended) this.reported.set(id, now);
       for (const [id, at] of this.reported) if (at < now - 10 * this.timing.jobMs) this.reported.delete(id);
-      const unfinished = [...ids];
-      const lastIds = await Promise.all(unfinished.map((id) => runner.hub.lastId(id)));
+      const lastIds = await runner.hub.lastIds(unfinished);
       const changed = unfinished.filter((id, i) => this.watched.get(id) !== lastIds[i]);
       unfinished.forEach((id, i) => this.watched.set(id, lastIds[i]));
       for (const id of ended) this.watched.delete(id);
-      for (const id of [...changed, ...ended]) {
+      // One event per job per tick, all read in one pipeline (JobStore.viewsOf).
+      const due = [...changed, ...ended];
+      const views = await store.viewsOf(
+        due.filter((id) => stateOf.has(id)).map((id) => ({ id, state: stateOf.get(id)! })),
+        (id) => runner.liveSnapshot(id),
+      );
+      for (const { view } of views) this.broadcast(this.clients, 'job', toJobSummary(view, view.resultBytes), false);
+      for (const id of due.filter((id) => !stateOf.has(id))) {
         const summary = await this.summary(id);
         if (summary) this.broadcast(this.clients, 'job', summary, false);
       }

@@ -8,11 +8,15 @@ import type { ServerResponse } from 'node:http';
 export const KEEPALIVE_MS = 15_000;
 /** How soon the browser reconnects after the stream ends or breaks. */
 export const RETRY_MS = 2_000;
+/** Text collected beyond this (UTF-16 units, about bytes) is written at once rather than at the next turn. */
+const FLUSH_BYTES = 64 * 1024;
 
 export class SseStream {
   private readonly keepalive: NodeJS.Timeout;
   private ended = false;
-  private corked = false;
+  private pending: string[] = [];
+  private pendingBytes = 0;
+  private flushScheduled = false;
 
   constructor(
     private readonly response: ServerResponse,
@@ -36,8 +40,7 @@ export class SseStream {
 
   /** Sends one event; false when the stream's buffer is full (wait for drained()). */
   send(event: string, data: unknown, id?: string): boolean {
-    const lines = [`event: ${event}`, ...(id ? [`id: ${id}`] : []), `data: ${JSON.stringify(data)}`];
-    return this.write(`${lines.join('\n')}\n\n`);
+    return this.write(`event: ${event}\n${id ? `id: ${id}\n` : ''}data: ${JSON.stringify(data)}\n\n`);
   }
 
   /** Resolves once the buffer emptied, or the stream is over. */
@@ -55,24 +58,37 @@ export class SseStream {
   }
 
   /**
-   * Writes through a cork held until the event loop's next turn: the events of one read of a job's
-   * stream (often hundreds at once) leave in one chunk and one socket write, not one each.
+   * Collects what is sent until the event loop's next turn, then writes it as one string: the events
+   * of one read of a job's stream (often hundreds at once) cost one write and one chunk on the
+   * socket, not one each (a corked response still keeps and frames every write apart). Beyond
+   * FLUSH_BYTES it is written at once. False when the response's buffer is full.
    */
   private write(text: string): boolean {
     if (!this.open) return false;
-    if (!this.corked) {
-      this.corked = true;
-      this.response.cork();
+    this.pending.push(text);
+    this.pendingBytes += text.length;
+    if (this.pendingBytes >= FLUSH_BYTES) return this.flush();
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
       setImmediate(() => {
-        this.corked = false;
-        if (!this.response.writableEnded) this.response.uncork();
+        this.flushScheduled = false;
+        this.flush();
       });
     }
+    return !this.response.writableNeedDrain;
+  }
+
+  private flush(): boolean {
+    if (this.pending.length === 0 || this.response.writableEnded || this.response.destroyed) return !this.response.writableNeedDrain;
+    const text = this.pending.length === 1 ? this.pending[0] : this.pending.join('');
+    this.pending = [];
+    this.pendingBytes = 0;
     return this.response.write(text);
   }
 
   end(): void {
     if (this.ended) return;
+    this.flush();
     this.ended = true;
     clearInterval(this.keepalive);
     if (!this.response.writableEnded) this.response.end();

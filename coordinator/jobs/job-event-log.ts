@@ -134,8 +134,20 @@ export class JobEventLog {
 
   /** Id of the latest event, or '0' when there is none. */
   async lastId(jobId: string): Promise<string> {
-    const entries = await this.reader.xrevrange(this.key(jobId), '+', '-', 'COUNT', 1);
-    return entries[0]?.[0] ?? '0';
+    return (await this.lastIds([jobId]))[0];
+  }
+
+  /** lastId of each job, in one pipeline whatever their number. */
+  async lastIds(jobIds: readonly string[]): Promise<string[]> {
+    if (jobIds.length === 0) return [];
+    const read = this.reader.pipeline();
+    for (const jobId of jobIds) read.xrevrange(this.key(jobId), '+', '-', 'COUNT', 1);
+    const replies = (await read.exec()) ?? [];
+    return jobIds.map((_, i) => {
+      const [error, entries] = replies[i] ?? [new Error('no reply')];
+      if (error) throw error;
+      return (entries as Array<[string, string[]]>)[0]?.[0] ?? '0';
+    });
   }
 }
 

@@ -48,6 +48,9 @@ function listedJob(id: string, fields: Array<string | null>): ViewedJob | undefi
   };
 }
 
+/** A job as listed: its view without its result, and the result's size. */
+export type ListedView = Job & { status: JobStatusName; resultBytes: number };
+
 /** How long (seconds) and how many finished jobs BullMQ keeps, each outcome counted apart. */
 export interface Retention {
   age: number;
@@ -187,30 +190,42 @@ export class JobStore {
   /**
    * The kept jobs (newest first; schedules' upcoming occurrences left out), each described as
    * `describe` does but without its result (only its size), in a few round trips whatever their
-   * number: one listing of ids per BullMQ state (which gives each job's state), one read of the
-   * cancel requests, one pipeline of the records' fields other than their results.
+   * number: one listing of ids per BullMQ state (which gives each job's state), then viewsOf.
    */
-  async listViews(live: (jobId: string) => ProgressSnapshot | undefined = () => undefined): Promise<Array<Job & { status: JobStatusName; resultBytes: number }>> {
+  async listViews(live: (jobId: string) => ProgressSnapshot | undefined = () => undefined): Promise<ListedView[]> {
     const states = ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'] as const;
-    const [cancelRequested, ...idsByState] = await Promise.all([this.cancelRequests(), ...states.map((state) => this.queue.getRanges([state], 0, -1))]);
-    const listed = states.flatMap((state, i) => idsByState[i].map((id) => ({ id, state })));
+    const idsByState = await Promise.all(states.map((state) => this.queue.getRanges([state], 0, -1)));
+    const views = await this.viewsOf(
+      states.flatMap((state, i) => idsByState[i].map((id) => ({ id, state }))),
+      live,
+    );
+    return views.sort((a, b) => b.timestamp - a.timestamp).map(({ view }) => view);
+  }
+
+  /**
+   * Jobs whose BullMQ state is known, described as listViews does (in their order; a job gone
+   * meanwhile, or a schedule's upcoming occurrence, left out): one read of the cancel requests and
+   * one pipeline of the records' fields other than their results, whatever their number.
+   */
+  async viewsOf(jobs: ReadonlyArray<{ id: string; state: string }>, live: (jobId: string) => ProgressSnapshot | undefined = () => undefined): Promise<Array<{ view: ListedView; timestamp: number }>> {
+    if (jobs.length === 0) return [];
     const read = this.connection.pipeline();
-    for (const { id } of listed) {
+    for (const { id } of jobs) {
       read.hmget(this.queue.toKey(id), ...LISTED_FIELDS);
       read.hstrlen(this.queue.toKey(id), 'returnvalue');
     }
-    const replies = (await read.exec()) ?? [];
+    const [cancelRequested, replies] = await Promise.all([this.cancelRequests(), read.exec()]);
     const now = Date.now();
-    const views: Array<{ at: number; view: Job & { status: JobStatusName; resultBytes: number } }> = [];
-    listed.forEach(({ id, state }, i) => {
-      const [fieldsError, fields] = replies[2 * i] ?? [];
-      const [, resultBytes] = replies[2 * i + 1] ?? [];
+    const views: Array<{ view: ListedView; timestamp: number }> = [];
+    jobs.forEach(({ id, state }, i) => {
+      const [fieldsError, fields] = replies?.[2 * i] ?? [];
+      const [, resultBytes] = replies?.[2 * i + 1] ?? [];
       if (fieldsError) throw fieldsError;
       const job = listedJob(id, fields as Array<string | null>);
       if (!job || isUpcomingOccurrence(job, now)) return;
-      views.push({ at: job.timestamp, view: { ...this.view(job, state, cancelRequested.has(id), live(id)), resultBytes: Number(resultBytes) || 0 } });
+      views.push({ timestamp: job.timestamp, view: { ...this.view(job, state, cancelRequested.has(id), live(id)), resultBytes: Number(resultBytes) || 0 } });
     });
-    return views.sort((a, b) => b.at - a.at).map(({ view }) => view);
+    return views;
   }
 
   private view(job: ViewedJob, state: string, cancelRequested: boolean, live?: ProgressSnapshot): Job & { status: JobStatusName } {

@@ -3,7 +3,7 @@
  * and its spec; cancel and re-run for those allowed to. Follows the job's event stream while it runs.
  */
 import type { JSX } from 'preact';
-import { useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import {
   jobCancelPath,
   jobEventsPath,
@@ -19,6 +19,7 @@ import {
   type RerunResponse,
   type TimelineResponse,
 } from '../../shared/dashboard/api-types.js';
+import { mergeEvents } from '../../shared/dashboard/event-merge.js';
 import { isTerminalStatus } from '../../shared/job-status.js';
 import { apiPost, withQuery } from '../api/http.js';
 import { useJobStream } from '../api/live.js';
@@ -41,7 +42,7 @@ function EventLog(props: { events: readonly JobEventView[] }): JSX.Element {
       <table class="data compact" data-table="events">
         <tbody>
           {props.events.map((event, index) => (
-            <tr key={event.eventId || `snapshot-${index}`} data-event={eventName(event.type)}>
+            <tr key={event.eventId || `snapshot-${index}`} data-event={eventName(event.type)} data-event-id={event.eventId}>
               <td class="mono small">{formatTime(event.timeMs)}</td>
               <td>
                 <span class={`event event-${eventName(event.type)}`}>{eventName(event.type)}</span>
@@ -56,6 +57,30 @@ function EventLog(props: { events: readonly JobEventView[] }): JSX.Element {
       </table>
     </div>
   );
+}
+
+/**
+ * The events the job's stream brought, merged by event id (event-merge.ts) a batch at a time (what
+ * arrived before a zero-delay timer fired): a stream sending thousands of events at once costs a few
+ * merges, not one search of the log per event.
+ * Those arriving before the first page of events are kept too.
+ */
+function useStreamedEvents(): { events: readonly JobEventView[]; add: (event: JobEventView) => void } {
+  const [events, setEvents] = useState<readonly JobEventView[]>([]);
+  const pending = useRef<JobEventView[]>([]);
+  const timer = useRef<number | undefined>(undefined);
+  useEffect(() => () => window.clearTimeout(timer.current), []);
+  const add = (event: JobEventView): void => {
+    pending.current.push(event);
+    if (timer.current !== undefined) return;
+    timer.current = window.setTimeout(() => {
+      timer.current = undefined;
+      const batch = pending.current;
+      pending.current = [];
+      setEvents((current) => mergeEvents(current, batch));
+    }, 0);
+  };
+  return { events, add };
 }
 
 function LogLines(props: { logs: JobLogResponse | undefined }): JSX.Element {
@@ -123,18 +148,15 @@ export function JobPage(props: { id: string }): JSX.Element {
   const reloadTimeline = useThrottled(timeline.reload, 1000);
   const reloadLogs = useThrottled(logs.reload, 2000);
   const reloadJob = useThrottled(job.reload, 500);
+  const streamed = useStreamedEvents();
+  const shownEvents = useMemo(() => events.data && mergeEvents(events.data.events, streamed.events), [events.data, streamed.events]);
 
   const running = job.data !== undefined && !isTerminalStatus(job.data.status);
   useJobStream(running ? props.id : undefined, (name, data) => {
     if (name !== 'job-event') return;
     const event = data as JobEventView;
     job.set((current) => (current ? { ...current, status: event.status, progress: event.progress ?? current.progress } : current));
-    if (event.eventId) {
-      events.set((current) => {
-        if (!current || current.events.some((e) => e.eventId === event.eventId)) return current;
-        return { ...current, events: [...current.events, event], next: event.eventId };
-      });
-    }
+    if (event.eventId) streamed.add(event);
     reloadTimeline();
     reloadLogs();
     if (isTerminalStatus(event.status)) reloadJob();
@@ -181,7 +203,7 @@ export function JobPage(props: { id: string }): JSX.Element {
 
       <h2>Events</h2>
       <ErrorNote error={events.error} />
-      {events.data ? <EventLog events={events.data.events} /> : <Loading />}
+      {shownEvents ? <EventLog events={shownEvents} /> : <Loading />}
 
       <h2>Log</h2>
       <ErrorNote error={logs.error} />

@@ -18,6 +18,8 @@ import type { BacktestResult } from '../../shared/tasks/backtest/merge.js';
 import { runCli } from '../helpers/cli-process.js';
 import { createToken } from '../helpers/dashboard.js';
 import { csvOf } from '../helpers/bars-csv.js';
+import { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
+import { compareEventIds } from '../../shared/dashboard/event-merge.js';
 
 /**
  * A sweep long enough to watch (and to kill an agent in): 2 symbols × 39 × 51 combinations over `bars`
@@ -48,7 +50,7 @@ const RECORD_STATUS_AND_PROGRESS = `
   new MutationObserver(record).observe(document.body, { subtree: true, attributes: true, childList: true });
 `;
 
-describe('the dashboard in chromium, on a local cluster of two agents', { timeout: 290_000 }, () => {
+describe('the dashboard in chromium, on a local cluster of two agents', { timeout: 360_000 }, () => {
   let cluster: LocalCluster;
   let browser: Browser;
   let admin: BrowserContext;
@@ -140,6 +142,10 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
     for (let i = 1; i < seen.qgDone.length; i++) assert.ok(seen.qgDone[i] >= seen.qgDone[i - 1], `progress never goes back: ${seen.qgDone.join(' → ')}`);
     const total = Number(await page.getAttribute('.page-job > .progress', 'aria-valuemax'));
     assert.equal(seen.qgDone.at(-1), total, 'every partition done');
+    // The event log merged the first page of events and the live stream: each event once, in order.
+    const eventIds = await page.$$eval('table[data-table=events] tr[data-event-id]', (rows) => rows.map((row) => row.getAttribute('data-event-id') ?? ''));
+    assert.ok(eventIds.length >= total, `${eventIds.length} events shown for ${total} partitions`);
+    for (let i = 1; i < eventIds.length; i++) assert.ok(compareEventIds(eventIds[i - 1], eventIds[i]) < 0, `events in order, none twice: ${eventIds[i - 1]} then ${eventIds[i]}`);
   });
 
   test('the completed job\'s page shows its timeline, ranking, heatmap and equity curves as the result has them', async () => {
@@ -257,7 +263,7 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
 
     await page.goto(`${url}/jobs?status=completed`);
     await page.waitForSelector(`tr[data-job="${completedJob}"]`);
-    const statuses = await page.$$eval('table[data-table=jobs] tbody tr', (rows) => rows.map((row) => row.getAttribute('data-status')));
+    const statuses = await page.$$eval('table[data-table=jobs] tbody tr[data-job]', (rows) => rows.map((row) => row.getAttribute('data-status')));
     assert.ok(statuses.length >= 1 && statuses.every((s) => s === 'JOB_STATUS_COMPLETED'), statuses.join(' '));
     await page.goto(`${url}/jobs`);
     await page.waitForSelector(`tr[data-job="${completedJob}"]`);
@@ -281,5 +287,73 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
     await page.waitForSelector('tr[data-node="agent-a"] .sparkline canvas', { timeout: 60_000 });
     await page.waitForSelector('tr[data-node="agent-b"][data-state="gone"]');
     await saveScreenshot(page, 'nodes');
+  });
+
+  test('a page of many jobs is windowed: few rows in the document, yet every job in order by scrolling, End and Tab', async () => {
+    const count = 130;
+    const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
+    try {
+      let next = 0;
+      await Promise.all(
+        Array.from({ length: 10 }, async () => {
+          while (next < count) {
+            const i = next++;
+            await connection.submitJob({ spec: { noop: { partitions: 1 } }, name: `many-${i}`, noCache: true });
+          }
+        }),
+      );
+      // Settled, so that the list does not change under the scroll.
+      for (let waited = 0; (await connection.listJobs({ limit: 1000, status: 'JOB_STATUS_COMPLETED' })).jobs.filter((job) => job.name?.startsWith('many-')).length < count; waited += 250) {
+        assert.ok(waited < 60_000, `${count} noop jobs completed within 60 s`);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    } finally {
+      connection.close();
+    }
+    await page.goto(`${url}/jobs?limit=200`);
+    const listed = (await page.evaluate(`fetch('/api/jobs?limit=200').then((r) => r.json()).then((body) => body.jobs.map((job) => job.id))`)) as string[];
+    assert.ok(listed.length > count, `${listed.length} jobs listed`);
+    await page.waitForSelector(`table[data-table=jobs][aria-rowcount="${listed.length + 1}"] tbody tr[data-job]`);
+    const inDocument = await page.$$eval('table[data-table=jobs] tbody tr[data-job]', (rows) => rows.length);
+    assert.ok(inDocument < listed.length, `${inDocument} of ${listed.length} rows in the document`);
+
+    // Scrolling a viewport at a time shows every job, each at its place in the list.
+    const seen = new Map<number, string>();
+    for (let step = 0; step < 100; step++) {
+      const rows = await page.$$eval('table[data-table=jobs] tbody tr[data-job]', (trs) => trs.map((tr) => ({ index: Number(tr.getAttribute('aria-rowindex')) - 2, id: tr.getAttribute('data-job') ?? '', top: tr.getBoundingClientRect().top })));
+      for (const row of rows) {
+        if (seen.has(row.index)) assert.equal(seen.get(row.index), row.id, `row ${row.index} keeps its job`);
+        seen.set(row.index, row.id);
+      }
+      const atEnd = (await page.evaluate('window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 1')) as boolean;
+      if (atEnd) break;
+      await page.mouse.wheel(0, 700);
+      await page.evaluate('new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)))');
+    }
+    assert.deepEqual(
+      [...seen.entries()].sort((a, b) => a[0] - b[0]).map(([, id]) => id),
+      listed,
+    );
+
+    // Home, then End: the last job's row is drawn on screen.
+    await page.keyboard.press('Home');
+    await page.keyboard.press('End');
+    // (Polled with evaluate: waitForFunction evaluates text in the page, which its CSP forbids.)
+    const lastRowOnScreen = `(() => { const box = document.querySelector('tr[aria-rowindex="${listed.length + 1}"]')?.getBoundingClientRect(); return !!box && box.top < window.innerHeight && box.bottom > 0; })()`;
+    for (let waited = 0; !((await page.evaluate(lastRowOnScreen)) as boolean); waited += 50) {
+      assert.ok(waited < 5000, 'the last row is drawn on screen after End');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.equal(await page.getAttribute(`tr[aria-rowindex="${listed.length + 1}"]`, 'data-job'), listed.at(-1));
+
+    // Tab from the first row's link goes down the rows, each scrolled into view, past the first window.
+    await page.keyboard.press('Home');
+    await page.waitForSelector('tr[aria-rowindex="2"] a');
+    await page.focus('tr[aria-rowindex="2"] a');
+    const tabs = 80;
+    for (let i = 0; i < tabs; i++) await page.keyboard.press('Tab');
+    const focused = (await page.evaluate(`(() => { const row = document.activeElement?.closest('tr'); const box = row?.getBoundingClientRect(); return { id: row?.getAttribute('data-job'), visible: !!box && box.top < window.innerHeight && box.bottom > 0 }; })()`)) as { id: string; visible: boolean };
+    assert.deepEqual(focused, { id: listed[tabs], visible: true });
+    await saveScreenshot(page, 'jobs-many');
   });
 });
