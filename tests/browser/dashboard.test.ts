@@ -26,6 +26,9 @@ import { compareEventIds } from '../../shared/dashboard/event-merge.js';
  * bars, in up to 30 partitions. Each test gives its own seed: the same spec again would come from the
  * partition result cache without running anything.
  */
+/** A job that runs for seconds, not a fraction of one: the tests watch it while it runs. */
+const LIVE_BARS = 400_000;
+
 function sweep(seed: number, bars = 20_000): string[] {
   return ['backtest', '--symbols', 'BTCUSDT,ETHUSDT', '--timeframe', '1h', '--bars', String(bars), '--seed', String(seed), '--fast', '2:40:1', '--slow', '50:150:2', '--top', '15', '--max-partitions', '30'];
 }
@@ -125,7 +128,7 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
   test('a job submitted with the CLI shows up live and progresses to completed on its page, without a reload', async () => {
     await page.goto(`${url}/jobs`);
     await page.waitForSelector('table[data-table=jobs], .page-jobs p.muted');
-    const jobId = submit(sweep(11));
+    const jobId = submit(sweep(11, LIVE_BARS));
     completedJob = jobId;
     // The list follows the server's event stream: the new job appears without a reload.
     await page.waitForSelector(`tr[data-job="${jobId}"]`, { timeout: 30_000 });
@@ -221,7 +224,7 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
   });
 
   test('an agent killed with SIGKILL shows as gone, and its partitions\' retries show on the timeline', async () => {
-    const jobId = submit(sweep(13));
+    const jobId = submit(sweep(13, LIVE_BARS));
     await page.goto(`${url}/jobs/${jobId}`);
     // Kill agent-b once the page shows a partition running there.
     await page.waitForSelector('figure.timeline rect.attempt[data-node="agent-b"][data-outcome="running"]', { timeout: 60_000 });
