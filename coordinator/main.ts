@@ -115,7 +115,7 @@ async function main(): Promise<void> {
   });
   const dispatcher: PartitionDispatcher = new PartitionDispatcher(
     table,
-    { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: HEARTBEAT_MS, datasetSource: () => datasetSource, observer: metrics },
+    { maxAttempts: config.maxAttempts, heartbeatTimeoutMs: config.heartbeatTimeoutMs, heartbeatMs: HEARTBEAT_MS, datasetSource: () => datasetSource, observer: metrics, straggler: config.straggler },
     log,
   );
   const jobLog = new JobLog(duplicateRedis(redis, log, 'job log'), config.queuePrefix, retention.age, log, apiRedis);

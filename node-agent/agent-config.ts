@@ -14,6 +14,7 @@ import { quoteInput } from '../shared/quote-input.js';
 import { allTaskKinds, taskKindByName } from '../shared/tasks/registry.js';
 import { CAPABILITY_PATTERN, CAPABILITY_RULE } from '../shared/tasks/submission-limits.js';
 import { QUANTGRID_VERSION } from '../shared/version.js';
+import { testOnlyPartitionDelayMs } from './test-only-delay.js';
 import { DEFAULT_DISK_CACHE_BYTES } from './dataset-cache.js';
 import { DEFAULT_AGENT_METRICS_LISTEN, metricsListenOption, metricsRefusal, metricsTokenFileOption, type MetricsListen } from '../shared/metrics/metrics-options.js';
 import { DEFAULT_SANDBOX_LIMITS, MIN_SANDBOX_MEMORY_MIB, type SandboxLimits } from '../shared/sandbox/sandbox-limits.js';
@@ -67,6 +68,8 @@ export interface AgentConfig {
   metricsListen: MetricsListen;
   /** Bearer token scrapers must send (--metrics-token-file); undefined = none (loopback only). */
   metricsToken: SecretFile | undefined;
+  /** TEST ONLY (test-only-delay.ts): each partition waits this long before it runs; 0 = none. */
+  testOnlyPartitionDelayMs: number;
 }
 
 /**
@@ -393,5 +396,6 @@ export function parseAgentConfig(argv: readonly string[], options: ParseOptions 
     clusterSecretFile: values.clusterSecretFile ?? undefined,
     metricsListen: values.metricsListen,
     metricsToken: values.metricsTokenFile ?? undefined,
+    testOnlyPartitionDelayMs: testOnlyPartitionDelayMs(options.env ?? process.env),
   };
 }

@@ -17,6 +17,7 @@ import type { DecodedDataset } from '../shared/quant/dataset-codec.js';
 import type { DatasetCacheStats } from './dataset-cache.js';
 import type { FetchedStrategy, StrategyCache } from './strategy-cache.js';
 import { isExactStrategyRef } from '../shared/sandbox/strategy-ref.js';
+import { cancellableDelay } from './test-only-delay.js';
 import { MAX_CHECKPOINT_UNITS_PER_PARTITION, MAX_UNIT_CHECKPOINT_BYTES, type UnitCheckpoint } from '../shared/tasks/continuation.js';
 
 /** Where partitions get stored datasets from (the agent's DatasetCache). */
@@ -57,6 +58,8 @@ export interface AgentServiceOptions {
   clusterSecret?: Uint8Array;
   /** Told of each partition that ran to a result, with the time run() took (the agent's metrics). */
   onCompleted?: (kind: string, computeMs: number) => void;
+  /** TEST ONLY (test-only-delay.ts): each partition waits this long, cancellably, before it runs. */
+  testOnlyPartitionDelayMs?: number;
 }
 
 export interface AgentCounters {
@@ -409,7 +412,7 @@ export class AgentService {
     };
 
     const strategyRefs = [...new Set(request.strategyRefs ?? [])];
-    Promise.all([this.loadDatasets(request, datasetIds), this.loadStrategies(request, strategyRefs)])
+    Promise.all([this.loadDatasets(request, datasetIds), this.loadStrategies(request, strategyRefs), cancellableDelay(this.options.testOnlyPartitionDelayMs ?? 0, controller.signal)])
       .then(
         ([datasets, strategies]) =>
           lease.run(

@@ -76,7 +76,9 @@ async function start(config: AgentConfig): Promise<void> {
     strategies: new StrategyCache(grpcStrategyFetcher({ tls: config.coordinatorTls, clusterSecret: secret })),
     clusterSecret: secret,
     onCompleted: (kind, computeMs) => metrics?.completed(kind, computeMs),
+    testOnlyPartitionDelayMs: config.testOnlyPartitionDelayMs,
   });
+  if (config.testOnlyPartitionDelayMs > 0) logger.warn({ delayMs: config.testOnlyPartitionDelayMs }, 'TEST ONLY: every partition waits before it runs (QUANTGRID_TEST_ONLY_PARTITION_DELAY_MS)');
   metrics = new AgentMetrics({
     counters: service.counters,
     slots: config.slots,

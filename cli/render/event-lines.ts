@@ -4,8 +4,8 @@ import { eventTypeName, formatEta, formatProgress } from './format.js';
 
 /**
  * Events as one-line text, for watching without a terminal. Meaningful events (state changes,
- * retries, the end) are always shown; progress-only events (PROGRESS, PARTITION_STARTED/FINISHED)
- * are folded into a periodic progress line.
+ * retries, straggler backups, the end) are always shown; progress-only events (PROGRESS,
+ * PARTITION_STARTED/FINISHED of attempts that are no backup) are folded into a periodic progress line.
  */
 
 const PROGRESS_ONLY = new Set([
@@ -14,9 +14,9 @@ const PROGRESS_ONLY = new Set([
   'JOB_EVENT_TYPE_PARTITION_FINISHED',
 ]);
 
-/** True for events that only move the progress along. */
-export function isProgressOnly(event: Pick<JobEvent__Output, 'type'>): boolean {
-  return PROGRESS_ONLY.has(event.type);
+/** True for events that only move the progress along (a backup's start or win is news). */
+export function isProgressOnly(event: Pick<JobEvent__Output, 'type'> & { backup?: boolean }): boolean {
+  return PROGRESS_ONLY.has(event.type) && event.backup !== true;
 }
 
 /** Running nodes, at most `max` by name: 'a, b, c +2'. */
@@ -31,7 +31,12 @@ export function describeProgress(progress: JobProgress__Output | null | undefine
   if (!progress || progress.partitionsTotal <= 0) return 'progress: not planned yet';
   const running = progress.partitionsRunning > 0 ? `, ${progress.partitionsRunning} running on ${formatNodes(progress.runningNodes)}` : '';
   const eta = progress.partitionsDone < progress.partitionsTotal ? `, eta ${formatEta(progress.etaSeconds)}` : '';
-  return `progress ${formatProgress(progress)}${running}, retries ${progress.retries}${reusedText(progress)}${eta}`;
+  return `progress ${formatProgress(progress)}${running}, retries ${progress.retries}${backupsText(progress)}${reusedText(progress)}${eta}`;
+}
+
+/** ', backups 2 (1 won)' when stragglers got backup copies (nothing otherwise). */
+export function backupsText(progress: Pick<JobProgress__Output, 'backups' | 'backupsWon'>): string {
+  return progress.backups > 0 ? `, backups ${progress.backups} (${progress.backupsWon ?? 0} won)` : '';
 }
 
 /** ', 3 reused from cache, 5 recovered' when any were (nothing otherwise). */
@@ -73,16 +78,20 @@ export function describeEvent(event: JobEvent__Output): string {
         ? `started: ${event.progress.partitionsTotal} partitions`
         : 'started';
     case 'JOB_EVENT_TYPE_PARTITION_STARTED':
-      return `${partitionLabel(event)} started on ${event.nodeId || 'a node'} (attempt ${event.attempt})`;
+      return event.backup
+        ? `${partitionLabel(event)} is a straggler: backup copy started on ${event.nodeId || 'a node'} (attempt ${event.attempt}; the first result wins)`
+        : `${partitionLabel(event)} started on ${event.nodeId || 'a node'} (attempt ${event.attempt})`;
     case 'JOB_EVENT_TYPE_PARTITION_FINISHED':
-      return `${partitionLabel(event)} finished on ${event.nodeId || 'a node'}`;
+      return `${partitionLabel(event)} finished on ${event.nodeId || 'a node'}${event.backup ? ' (its backup copy won)' : ''}`;
+    case 'JOB_EVENT_TYPE_PARTITION_COPY_STOPPED':
+      return `${partitionLabel(event)}: ${event.backup ? 'backup ' : ''}copy on ${event.nodeId || 'a node'} (attempt ${event.attempt}) stopped${reason}`;
     case 'JOB_EVENT_TYPE_PARTITION_RETRIED':
       // node_id is the node the attempt failed on; attempt counts the attempts made so far.
       return `${partitionLabel(event)} failed on ${event.nodeId || 'an unknown node'} (attempt ${event.attempt})${reason || ': no cause given'}; retrying`;
     case 'JOB_EVENT_TYPE_PROGRESS':
       return describeProgress(event.progress);
     case 'JOB_EVENT_TYPE_COMPLETED':
-      return `completed${event.progress && event.progress.partitionsTotal > 0 ? `: ${event.progress.partitionsDone}/${event.progress.partitionsTotal} partitions, retries ${event.progress.retries}${reusedText(event.progress)}${unitsText(event.progress) ? `; ${unitsText(event.progress)}` : ''}` : ''}`;
+      return `completed${event.progress && event.progress.partitionsTotal > 0 ? `: ${event.progress.partitionsDone}/${event.progress.partitionsTotal} partitions, retries ${event.progress.retries}${backupsText(event.progress)}${reusedText(event.progress)}${unitsText(event.progress) ? `; ${unitsText(event.progress)}` : ''}` : ''}`;
     case 'JOB_EVENT_TYPE_FAILED':
       return `failed${reason}`;
     case 'JOB_EVENT_TYPE_CANCELLED':

@@ -44,6 +44,7 @@ export function renderJobDetails(job: Job__Output, nowMs: number): string {
     rows.push(['eta', formatEta(progress.etaSeconds)]);
   }
   rows.push(['retries', String(progress?.retries ?? 0)]);
+  if (progress && progress.backups > 0) rows.push(['backups', `${progress.backups} straggler backup cop${progress.backups === 1 ? 'y' : 'ies'} on other nodes, ${progress.backupsWon} finished first`]);
   if (progress && progress.partitionsReused > 0) rows.push(['reused', `${progress.partitionsReused} partitions from the result cache`]);
   if (progress && unitsText(progress)) rows.push(['units', unitsText(progress)]);
   if (progress?.continuedFrom) rows.push(['continued', `from an identical earlier job on dataset ${progress.continuedFrom}`]);

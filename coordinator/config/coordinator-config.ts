@@ -15,6 +15,7 @@ import { DEFAULT_SPEC_LIMITS, type SpecLimits } from '../../shared/tasks/task-ki
 import { DEFAULT_USER_QUOTA, type UserQuota } from '../jobs/user-quota.js';
 import { parseRedisAddress, type RedisAddress } from '../redis/redis-address.js';
 import { DEFAULT_SPECIALTY_BONUS, SPECIALTY_BONUS_RANGE, type ScoreWeights } from '../nodes/node-scorer.js';
+import { DEFAULT_STRAGGLER_RULE, doneFractionRefusal, stragglerRatioRefusal, type StragglerRule } from '../partitions/straggler-rule.js';
 import { DEFAULT_MIN_SCHEDULE_INTERVAL_MS } from '../schedules/schedule-model.js';
 import { httpListenOption, httpRefusal, type HttpListen } from '../dashboard/http-options.js';
 import { DEFAULT_COORDINATOR_METRICS_LISTEN, metricsListenOption, metricsRefusal, metricsTokenFileOption, type MetricsListen } from '../../shared/metrics/metrics-options.js';
@@ -51,6 +52,8 @@ export interface CoordinatorConfig {
   datasetBudgetBytes: number;
   partitionCacheTtlMs: number;
   partitionsPerSlot: number;
+  /** When a straggling partition gets a backup copy on another node (coordinator/partitions/straggler-rule.ts). */
+  straggler: StragglerRule;
   /** Shortest time allowed between two occurrences of a schedule's cron. */
   minScheduleIntervalMs: number;
   limits: SpecLimits;
@@ -104,6 +107,16 @@ export function parseSpecialtyBonus(text: string): number {
   const { min, max } = SPECIALTY_BONUS_RANGE;
   if (!Number.isFinite(value) || value < min || value > max) throw new InvalidArgumentError(`"${text}" is not a factor from ${min} (no bonus) to ${max}`);
   return value;
+}
+
+/** A number the refusal accepts (a straggler flag). */
+function parseNumberWith(refusal: (value: number) => string | undefined): (text: string) => number {
+  return (text) => {
+    const value = text.trim() === '' ? Number.NaN : Number(text);
+    const why = refusal(value);
+    if (why) throw new InvalidArgumentError(`"${text}" ${why}`);
+    return value;
+  };
 }
 
 /** Every coordinator option; each has an environment variable (docs/configuration.md lists them). */
@@ -172,6 +185,15 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--partitions-per-slot <n>', 'partitions planned per free slot, to balance uneven nodes')
     .env('QUANTGRID_PARTITIONS_PER_SLOT')
     .default('4'),
+  new Option('--straggler-ratio <x>', 'a partition running longer than this many times the median run time of its job\'s finished partitions is a straggler and gets one backup copy on a free slot of another node (the first result wins, the other copy is cancelled); 0 = no backups')
+    .env('QUANTGRID_STRAGGLER_RATIO')
+    .default(String(DEFAULT_STRAGGLER_RULE.ratio)),
+  new Option('--straggler-done <fraction>', 'share of a job\'s partitions that must have finished before any of its partitions counts as a straggler (0 to 1)')
+    .env('QUANTGRID_STRAGGLER_DONE')
+    .default(String(DEFAULT_STRAGGLER_RULE.doneFraction)),
+  new Option('--straggler-min-runtime <duration>', 'a partition that has run less than this is never backed up, however fast its siblings were')
+    .env('QUANTGRID_STRAGGLER_MIN_RUNTIME')
+    .default(`${DEFAULT_STRAGGLER_RULE.minRuntimeMs}ms`),
   new Option('--min-schedule-interval <duration>', 'shortest time allowed between two occurrences of a schedule\'s cron (AddSchedule refuses a closer one)')
     .env('QUANTGRID_MIN_SCHEDULE_INTERVAL')
     .default(`${DEFAULT_MIN_SCHEDULE_INTERVAL_MS / 1000}s`),
@@ -248,6 +270,11 @@ export function toCoordinatorConfig(values: RawOptions): CoordinatorConfig {
     statusMaxRate: convert('status-max-rate', raw.statusMaxRate!, parsePositiveInt),
     jobConcurrency: convert('job-concurrency', raw.jobConcurrency!, parsePositiveInt),
     partitionsPerSlot: convert('partitions-per-slot', raw.partitionsPerSlot!, parsePositiveInt),
+    straggler: {
+      ratio: convert('straggler-ratio', raw.stragglerRatio!, parseNumberWith(stragglerRatioRefusal)),
+      doneFraction: convert('straggler-done', raw.stragglerDone!, parseNumberWith(doneFractionRefusal)),
+      minRuntimeMs: convert('straggler-min-runtime', raw.stragglerMinRuntime!, parseDurationMs),
+    },
     jobLockMs: convert('job-lock', raw.jobLock!, parseDurationMs),
     stalledIntervalMs: convert('stalled-interval', raw.stalledInterval!, parseDurationMs),
     maxStalled: convert('max-stalled', raw.maxStalled!, parsePositiveInt),

@@ -37,6 +37,8 @@ export function toProgress(progress: ProtoProgress | null | undefined): JobProgr
     etaSeconds: p.etaSeconds === undefined ? -1 : num(p.etaSeconds),
     partitionsReused: num(p.partitionsReused),
     partitionsRecovered: num(p.partitionsRecovered),
+    backups: num(p.backups),
+    backupsWon: num(p.backupsWon),
     unitsContinued: num(p.unitsContinued),
     unitsRejected: num(p.unitsRejected),
     unitsFull: num(p.unitsFull),
@@ -76,6 +78,7 @@ export function toJobEventView(event: JobEvent, eventId = event.eventId ?? ''): 
     status: (event.status ?? 'JOB_STATUS_RUNNING') as JobStatus,
     ...(event.progress ? { progress: toProgress(event.progress) } : {}),
     failover: event.failover === true,
+    backup: event.backup === true,
   };
 }
 

@@ -4,8 +4,11 @@
  * PARTITION_FINISHED (completed), PARTITION_RETRIED (retried, or failover when its node was found
  * gone), or the job's end (failed for the partition the job failed on, else cancelled). A second
  * STARTED of the job (another coordinator took it over) ends the attempts still open as failovers.
+ * A straggler's backup (STARTED with backup set) runs beside the attempt it copies: one of the two
+ * ends with FINISHED, the other with PARTITION_COPY_STOPPED (superseded, or dropped when it failed).
  */
 import type { TimelineAttempt, TimelineOutcome, TimelineResponse } from '../../shared/dashboard/api-types.js';
+import { copyStopOf } from '../../shared/copy-stopped.js';
 
 /** What the derivation reads of an event (a JobEvent as logged). */
 export interface TimelineEvent {
@@ -16,6 +19,7 @@ export interface TimelineEvent {
   attempt?: number;
   message?: string;
   failover?: boolean;
+  backup?: boolean;
   progress?: { partitionsReused?: number; partitionsRecovered?: number } | null;
 }
 
@@ -55,20 +59,27 @@ function assignSlots(attempts: Array<Omit<TimelineAttempt, 'slot'>>, slotsOf: (n
 
 /** `slotsOf`: a node's slot count when known (NodeTable), to keep its lanes within them. */
 export function deriveTimeline(jobId: string, events: readonly TimelineEvent[], nowMs: number, slotsOf: (nodeId: string) => number | undefined = () => undefined): TimelineResponse {
-  const open = new Map<number, Open>();
+  /** Per partition, its attempts not yet ended (two while a straggler has a backup). */
+  const open = new Map<number, Open[]>();
   const ended: Array<Omit<TimelineAttempt, 'slot'>> = [];
   let reused = 0;
   let recovered = 0;
   let started = false;
   let endedAt = 0;
-  const close = (partition: number, endMs: number, outcome: TimelineOutcome, message = ''): void => {
-    const attempt = open.get(partition);
-    if (!attempt) return;
-    open.delete(partition);
+  /** Ends the partition's open attempt numbered `number` (else its oldest: an event need not name it). */
+  const close = (partition: number, endMs: number, outcome: TimelineOutcome, message = '', number?: number): void => {
+    const list = open.get(partition);
+    if (!list) return;
+    const found = number === undefined ? -1 : list.findIndex((a) => a.attempt === number);
+    const [attempt] = list.splice(found < 0 ? 0 : found, 1);
+    if (list.length === 0) open.delete(partition);
     ended.push({ ...attempt, endMs: Math.max(endMs, attempt.startMs), outcome, message });
   };
+  const closeEvery = (partition: number, endMs: number, outcome: TimelineOutcome, message: string): void => {
+    while (open.has(partition)) close(partition, endMs, outcome, message);
+  };
   const closeAll = (endMs: number, outcomeOf: (partition: number) => TimelineOutcome, message: string): void => {
-    for (const partition of [...open.keys()]) close(partition, endMs, outcomeOf(partition), message);
+    for (const partition of [...open.keys()]) closeEvery(partition, endMs, outcomeOf(partition), message);
   };
   for (const event of events) {
     if (event.progress) {
@@ -80,16 +91,25 @@ export function deriveTimeline(jobId: string, events: readonly TimelineEvent[], 
         if (started) closeAll(event.timeMs, () => 'failover', TAKEN_OVER);
         started = true;
         break;
-      case 'JOB_EVENT_TYPE_PARTITION_STARTED':
-        // Still open: its coordinator died before saying how it ended, and the partition runs again.
-        close(event.partition, event.timeMs, 'failover', TAKEN_OVER);
-        open.set(event.partition, { partition: event.partition, attempt: event.attempt ?? 1, nodeId: event.nodeId ?? '', startMs: event.timeMs });
+      case 'JOB_EVENT_TYPE_PARTITION_STARTED': {
+        // Still open (and not the straggler a backup copies): its coordinator died before saying how
+        // it ended, and the partition runs again.
+        if (!event.backup) closeEvery(event.partition, event.timeMs, 'failover', TAKEN_OVER);
+        const list = open.get(event.partition) ?? [];
+        open.set(event.partition, list);
+        list.push({ partition: event.partition, attempt: event.attempt ?? 1, nodeId: event.nodeId ?? '', startMs: event.timeMs, backup: event.backup === true });
         break;
+      }
       case 'JOB_EVENT_TYPE_PARTITION_FINISHED':
-        close(event.partition, event.timeMs, 'completed');
+        close(event.partition, event.timeMs, 'completed', '', event.attempt);
+        // The other copy's COPY_STOPPED normally came first; without it, it lost all the same.
+        closeEvery(event.partition, event.timeMs, 'superseded', '');
         break;
       case 'JOB_EVENT_TYPE_PARTITION_RETRIED':
-        close(event.partition, event.timeMs, event.failover ? 'failover' : 'retried', event.message ?? '');
+        close(event.partition, event.timeMs, event.failover ? 'failover' : 'retried', event.message ?? '', event.attempt);
+        break;
+      case 'JOB_EVENT_TYPE_PARTITION_COPY_STOPPED':
+        close(event.partition, event.timeMs, copyStopOf(event.message) === 'failed' ? 'dropped' : 'superseded', event.message ?? '', event.attempt);
         break;
       case 'JOB_EVENT_TYPE_FAILED': {
         const culprit = failedPartition(event.message);
@@ -105,7 +125,7 @@ export function deriveTimeline(jobId: string, events: readonly TimelineEvent[], 
       default:
     }
   }
-  const running = [...open.values()].map((attempt) => ({ ...attempt, endMs: 0, outcome: 'running' as const, message: '' }));
+  const running = [...open.values()].flat().map((attempt) => ({ ...attempt, endMs: 0, outcome: 'running' as const, message: '' }));
   const attempts = assignSlots([...ended, ...running], slotsOf).sort((a, b) => a.startMs - b.startMs || a.partition - b.partition);
   const lanes = [...new Map(attempts.map((a) => [`${a.nodeId}\u0000${a.slot}`, { nodeId: a.nodeId, slot: a.slot }])).values()].sort(
     (a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : a.slot - b.slot),

@@ -6,6 +6,7 @@ import { toJobProgress, type ProgressSnapshot } from './job-model.js';
 import type { NodeRecord } from '../nodes/node-table.js';
 import type { FailureDetail, JobDispatchContext, PartitionContinuation, PartitionListener, PartitionTask } from '../partitions/partition-dispatcher.js';
 import { addWork, NO_WORK, type PartitionWork } from '../../shared/tasks/continuation.js';
+import { copyStoppedMessage, type CopyStop } from '../../shared/copy-stopped.js';
 
 /** Where a job's log lines go (JobLog.append). */
 export type JobLogSink = (entry: JobLogEntry) => void;
@@ -21,6 +22,9 @@ export class JobExecution implements PartitionListener {
   readonly partials: unknown[] = [];
   private done = 0;
   private retries = 0;
+  /** Backup copies of stragglers started here, and those that finished first. */
+  private backups = 0;
+  private backupsWon = 0;
   private reused = 0;
   private recovered = 0;
   /** Partitions computed by this execution (not restored); the ETA is based on them. */
@@ -97,6 +101,7 @@ export class JobExecution implements PartitionListener {
       recovered: this.recovered,
       work: { ...this.work },
       ...(this.continuedFrom ? { continuedFrom: this.continuedFrom } : {}),
+      ...(this.backups > 0 ? { backups: this.backups, backupsWon: this.backupsWon } : {}),
     };
   }
 
@@ -125,10 +130,14 @@ export class JobExecution implements PartitionListener {
     this.runningCount += delta;
   }
 
-  started(task: PartitionTask, node: NodeRecord, attempt: number): void {
+  started(task: PartitionTask, node: NodeRecord, attempt: number, backup: boolean): void {
     if (this.firstStartAt === 0) this.firstStartAt = Date.now();
     this.countRunning(node, 1);
-    this.emit('JOB_EVENT_TYPE_PARTITION_STARTED', { partition: task.index, nodeId: node.id, attempt });
+    if (backup) {
+      this.backups += 1;
+      this.logLine({ jobId: this.jobId, source: 'coordinator', level: 'info', partition: task.index, nodeId: node.id, attempt, message: `partition ${task.index} is a straggler: a backup copy runs on ${node.id} (the first result wins)` });
+    }
+    this.emit('JOB_EVENT_TYPE_PARTITION_STARTED', { partition: task.index, nodeId: node.id, attempt, ...(backup ? { backup } : {}) });
   }
 
   progressed(): void {
@@ -164,8 +173,9 @@ export class JobExecution implements PartitionListener {
     this.logLine({ jobId: this.jobId, source: 'partition', level: known, message, partition: task.index, nodeId: node.id, attempt });
   }
 
-  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation?: PartitionContinuation): void {
+  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation: PartitionContinuation | undefined, backup: boolean): void {
     if (this.settled) return;
+    if (backup) this.backupsWon += 1;
     try {
       this.partials[task.index] = JSON.parse(resultJson);
     } catch {
@@ -178,9 +188,17 @@ export class JobExecution implements PartitionListener {
       if (continuation) this.work = addWork(this.work, continuation.work);
       this.done += 1;
       this.computed += 1;
-      this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt, timeMs: endedAt });
+      this.emit('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: task.index, nodeId: node.id, attempt, timeMs: endedAt, ...(backup ? { backup } : {}) });
       if (this.done === this.total) this.settle();
     });
+  }
+
+  copyStopped(task: PartitionTask, node: NodeRecord, attempt: number, backup: boolean, how: CopyStop, message: string): void {
+    const timeMs = this.attemptEnd(task);
+    if (this.settled) return;
+    this.emit('JOB_EVENT_TYPE_PARTITION_COPY_STOPPED', { partition: task.index, nodeId: node.id, attempt, timeMs, message: copyStoppedMessage(how, message), ...(backup ? { backup } : {}) });
+    const level = how === 'failed' ? 'warn' : 'info';
+    this.logLine({ jobId: this.jobId, source: 'coordinator', level, partition: task.index, nodeId: node.id, attempt, message: `${backup ? 'backup ' : ''}attempt ${attempt} on ${node.id} stopped (${how}): ${message}` });
   }
 
   failed(task: PartitionTask, cause: string, detail: FailureDetail = {}): void {

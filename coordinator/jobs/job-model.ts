@@ -47,6 +47,9 @@ export interface ProgressSnapshot {
   /** Incremental re-runs: what the units computed here simulated, and the dataset whose checkpoints they continued from. */
   work?: PartitionWork;
   continuedFrom?: string;
+  /** Backup copies of stragglers started, and those that finished first (absent: none). */
+  backups?: number;
+  backupsWon?: number;
 }
 
 export type JobStatusName = Exclude<JobStatus, number>;
@@ -75,7 +78,15 @@ export function isSnapshot(value: unknown): value is ProgressSnapshot {
 
 export function toJobProgress(snapshot: ProgressSnapshot | undefined): JobProgress {
   const work = snapshot?.work ?? NO_WORK;
-  const counts = { unitsContinued: work.unitsContinued, unitsRejected: work.unitsRejected, unitsFull: work.unitsFull, barsSimulated: work.barsSimulated, continuedFrom: snapshot?.continuedFrom ?? '' };
+  const counts = {
+    unitsContinued: work.unitsContinued,
+    unitsRejected: work.unitsRejected,
+    unitsFull: work.unitsFull,
+    barsSimulated: work.barsSimulated,
+    continuedFrom: snapshot?.continuedFrom ?? '',
+    backups: snapshot?.backups ?? 0,
+    backupsWon: snapshot?.backupsWon ?? 0,
+  };
   if (!snapshot) return { partitionsTotal: 0, partitionsDone: 0, partitionsRunning: 0, retries: 0, runningNodes: [], etaSeconds: -1, partitionsReused: 0, partitionsRecovered: 0, ...counts };
   return {
     partitionsTotal: snapshot.total,

@@ -43,6 +43,8 @@ export class CoordinatorMetrics implements DispatchObserver {
   private readonly retries: HotCounter;
   private readonly failovers: { inc(): void };
   private readonly quarantines: Counter;
+  private readonly backupsLaunched: HotCounter;
+  private readonly backupsWon: HotCounter;
   private readonly jobsFinished: Counter<'status'>;
   private readonly jobsStarted: Counter;
   private readonly redisRtt: Histogram;
@@ -55,11 +57,13 @@ export class CoordinatorMetrics implements DispatchObserver {
     this.registry = registry;
     const registers = [registry];
     const p = METRIC_PREFIX;
-    this.attempts = new HotCounter(`${p}partition_attempts_total`, 'Partition attempts dispatched by this coordinator that ended, by task kind and outcome (completed, failed, retried, exhausted, refused, cancelled)', ['kind', 'outcome'], registry);
+    this.attempts = new HotCounter(`${p}partition_attempts_total`, 'Partition attempts dispatched by this coordinator that ended, by task kind and outcome (completed, failed, retried, exhausted, refused, cancelled, superseded, dropped)', ['kind', 'outcome'], registry);
     this.runSeconds = new HotHistogram(`${p}partition_run_seconds`, 'Time from dispatch to result of partition attempts that completed, by task kind', ['kind'], RUN_BUCKETS, registry);
     this.dispatchLatency = new HotHistogram(`${p}partition_dispatch_latency_seconds`, 'Time a partition waited in the dispatch queue before it was sent to a node (first attempt and retries), by task kind', ['kind'], LATENCY_BUCKETS, registry);
     this.retries = new HotCounter(`${p}partition_retries_total`, 'Partitions sent to another node after a transient failure, by cause (agent-error, stream-error, stream-ended, heartbeat-timeout, dispatch-failed)', ['cause'], registry);
     this.failovers = new HotCounter(`${p}partition_failovers_total`, 'Retries because the node was found unreachable (dead, cut off, or silent past the heartbeat timeout)', [], registry).child();
+    this.backupsLaunched = new HotCounter(`${p}partition_backups_launched_total`, 'Backup copies of straggling partitions sent to another node (they do not count as attempts of the partition), by task kind', ['kind'], registry);
+    this.backupsWon = new HotCounter(`${p}partition_backups_won_total`, 'Backup copies that finished before the straggler they copied (which was then cancelled), by task kind', ['kind'], registry);
     this.quarantines = new Counter({ name: `${p}node_quarantines_total`, help: 'Times a node was quarantined after consecutive failures', registers });
     this.jobsStarted = new Counter({ name: `${p}jobs_started_total`, help: 'Jobs this coordinator started running (a job taken over counts again)', registers });
     this.jobsFinished = new Counter({ name: `${p}jobs_finished_total`, help: 'Jobs this coordinator ran to an end, by status (completed, failed, cancelled)', labelNames: ['status'], registers });
@@ -151,6 +155,14 @@ export class CoordinatorMetrics implements DispatchObserver {
 
   quarantined(): void {
     this.quarantines.inc();
+  }
+
+  backupLaunched(kind: string): void {
+    this.backupsLaunched.child(kind).inc();
+  }
+
+  backupWon(kind: string): void {
+    this.backupsWon.child(kind).inc();
   }
 
   jobStarted(): void {

@@ -8,6 +8,9 @@ import { RUN_PARTITION_METHOD } from '../../shared/grpc/node-agent-methods.js';
 import { FairShareQueue } from './fair-share-queue.js';
 import { NO_DISPATCH_OBSERVER, type DispatchObserver, type RetryCause } from './dispatch-observer.js';
 import { errorMessage } from '../../shared/errors.js';
+import { DEFAULT_STRAGGLER_RULE, isStraggler, type StragglerRule } from './straggler-rule.js';
+import { RunTimes } from './run-times.js';
+import type { CopyStop } from '../../shared/copy-stopped.js';
 import { NO_WORK, type PartitionWork, type UnitCheckpoint } from '../../shared/tasks/continuation.js';
 
 /** More about a failed attempt, for the job's log: the worker's stack trace, and whether the failure quarantined the node. */
@@ -31,13 +34,23 @@ export interface PartitionContinuation {
 export interface PartitionListener {
   /** The attempt was sent to the node (it may still refuse it); before started. */
   dispatched?(task: PartitionTask, node: NodeRecord, attempt: number): void;
-  /** The agent accepted the attempt (its first heartbeat): the partition runs there. A refused one never starts. */
-  started(task: PartitionTask, node: NodeRecord, attempt: number): void;
+  /**
+   * The agent accepted the attempt (its first heartbeat): the partition runs there. A refused one never
+   * starts. `backup`: a backup copy of a straggler, beside the attempt that runs on.
+   */
+  started(task: PartitionTask, node: NodeRecord, attempt: number, backup: boolean): void;
   /** The attempt started on this node is over, whatever its outcome (always before the calls below; only after started). */
   ended(task: PartitionTask, node: NodeRecord): void;
   progressed(task: PartitionTask, fraction: number): void;
   retried(task: PartitionTask, node: NodeRecord, attempt: number, cause: string, detail?: FailureDetail): void;
-  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation?: PartitionContinuation): void;
+  /** `backup`: the attempt that finished is a backup copy (its straggler is then cancelled: copyStopped). */
+  finished(task: PartitionTask, resultJson: string, node: NodeRecord, attempt: number, continuation: PartitionContinuation | undefined, backup: boolean): void;
+  /**
+   * One of a partition's two copies (a straggler and its backup) stopped, after ended(): `superseded`,
+   * the other finished first (this one is cancelled on its agent, its late answer ignored); or
+   * `failed`, the other runs on and nothing is retried. Only for a copy that started.
+   */
+  copyStopped?(task: PartitionTask, node: NodeRecord, attempt: number, backup: boolean, how: CopyStop, message: string): void;
   /** The partition cannot succeed: a deterministic error, or attempts used up. */
   failed(task: PartitionTask, cause: string, detail?: FailureDetail): void;
   /** A line the partition's code reported while running (PartitionLog from the agent). */
@@ -76,8 +89,12 @@ export interface PartitionTask {
   index: number;
   /** The partition as the task kind planned it; serialised only when sent. */
   partition: unknown;
-  /** Dispatches so far, the running one included. */
+  /** Dispatches so far, the running ones (and backups) included. */
   attempts: number;
+  /** Of those, backup copies (they are not failure attempts: --max-attempts counts the others). */
+  backups?: number;
+  /** A second copy of the straggling attempt in `running`, on another node; at most one per partition. */
+  backup?: RunningAttempt;
   /** Nodes where this partition failed; created on the first failure (most partitions never fail). */
   excluded?: Set<string>;
   running: RunningAttempt | undefined;
@@ -91,6 +108,8 @@ interface RunningAttempt {
   attempt: number;
   /** The agent took it (sent a first message other than a refusal); the listener was told it started. */
   accepted: boolean;
+  /** A backup copy of a straggler. */
+  backup: boolean;
   call: ClientReadableStream<PartitionEvent__Output>;
   lastMessageAt: number;
   startedAt: number;
@@ -106,7 +125,12 @@ export interface DispatcherOptions {
   datasetSource?: () => string;
   /** Metrics of dispatch (default: none). */
   observer?: DispatchObserver;
+  /** When a running partition gets a backup copy (default DEFAULT_STRAGGLER_RULE; ratio 0: never). */
+  straggler?: StragglerRule;
 }
+
+/** What a failed attempt's handling reads of it (an attempt whose call could not even be made has no stream). */
+type EndedAttempt = Pick<RunningAttempt, 'node' | 'attempt' | 'startedAt' | 'backup'>;
 
 /** The checkpoints and work counts of a result, when the agent sent them (a job that keeps checkpoints). */
 function continuationOf(result: NonNullable<PartitionEvent__Output['result']>): PartitionContinuation | undefined {
@@ -121,6 +145,11 @@ function continuationOf(result: NonNullable<PartitionEvent__Output['result']>): 
 const REFUSALS = new Set(['NO_FREE_SLOT', 'DRAINING']);
 
 const NO_NODES: ReadonlySet<string> = new Set();
+
+/** Whether the attempt is one the partition still waits on (its only one, or either copy of a straggler). */
+function isLive(task: PartitionTask, run: RunningAttempt): boolean {
+  return task.running === run || task.backup === run;
+}
 
 /** Whether this coordinator may still run the job (true for a job without a lease). */
 function isOwned(job: JobDispatchContext): boolean {
@@ -139,6 +168,9 @@ export class PartitionDispatcher {
   private readonly watchdog: NodeJS.Timeout;
   private closed = false;
   private readonly observer: DispatchObserver;
+  private readonly straggler: StragglerRule;
+  /** Per job: partitions dispatched and the run times of those finished, for the straggler rule. */
+  private readonly runTimes = new WeakMap<JobDispatchContext, RunTimes>();
 
   constructor(
     private readonly table: NodeTable,
@@ -146,8 +178,13 @@ export class PartitionDispatcher {
     private readonly log: Logger,
   ) {
     this.observer = options.observer ?? NO_DISPATCH_OBSERVER;
+    this.straggler = options.straggler ?? DEFAULT_STRAGGLER_RULE;
     table.on('changed', () => this.schedulePump());
-    this.watchdog = setInterval(() => this.checkHeartbeats(), Math.max(50, Math.floor(options.heartbeatTimeoutMs / 5)));
+    this.watchdog = setInterval(() => {
+      this.checkHeartbeats();
+      // A straggler becomes one as time passes, with no event to say so: look again on every tick.
+      if (this.straggler.ratio > 0 && this.running.size > 0) this.schedulePump();
+    }, Math.max(50, Math.floor(options.heartbeatTimeoutMs / 5)));
     this.watchdog.unref();
   }
 
@@ -163,6 +200,7 @@ export class PartitionDispatcher {
     const now = Date.now();
     for (const task of tasks) {
       task.queuedAt = now;
+      this.runTimesOf(task.job).total += 1;
       this.queue.push(task, task.job.priority, task.job.owner);
     }
     this.schedulePump();
@@ -186,7 +224,16 @@ export class PartitionDispatcher {
     });
   }
 
-  /** Assigns queued partitions to free slots: users in turn, each user's highest priority first. */
+  private runTimesOf(job: JobDispatchContext): RunTimes {
+    let times = this.runTimes.get(job);
+    if (!times) this.runTimes.set(job, (times = new RunTimes()));
+    return times;
+  }
+
+  /**
+   * Assigns queued partitions to free slots: users in turn, each user's highest priority first. Slots
+   * no queued partition can take are then offered to stragglers' backups.
+   */
   private pump(): void {
     const blocked: Array<{ item: PartitionTask; priority: number; user: string }> = [];
     // A partition nobody can take now (all its capable nodes busy or excluded) must not stall
@@ -203,9 +250,33 @@ export class PartitionDispatcher {
         if (!this.anyFreeSlot()) break;
         continue;
       }
-      this.start(task, node);
+      this.start(task, node, false);
     }
+    // Every queued partition was looked at and none can use what is free: backups take no slot any
+    // queued work (of any user or job) could have had.
+    const queueSeen = this.queue.size === 0;
     for (let i = blocked.length - 1; i >= 0; i--) this.queue.unshift(blocked[i].item, blocked[i].priority, blocked[i].user);
+    if (queueSeen) this.backUpStragglers();
+  }
+
+  /** Starts a backup copy of each straggler (straggler-rule.ts) on a free slot of another node. */
+  private backUpStragglers(): void {
+    if (this.straggler.ratio === 0 || this.running.size === 0 || !this.anyFreeSlot()) return;
+    const now = Date.now();
+    for (const task of this.running) {
+      const run = task.running;
+      if (!run || !run.accepted || task.backup || task.settled || task.job.cancelled || !isOwned(task.job)) continue;
+      if ((task.backups ?? 0) > 0) continue; // at most one backup per partition
+      const times = this.runTimes.get(task.job);
+      if (!times || !isStraggler(this.straggler, times, now - run.startedAt)) continue;
+      const away = new Set(task.excluded ?? NO_NODES).add(run.node.id);
+      const node = this.table.pickNode(task.job.requiredCapabilities, away, task.job.kind);
+      // pickNode falls back to an excluded node when no other is capable: never the straggler's own.
+      if (!node || away.has(node.id)) continue;
+      this.log.info({ job: task.job.jobId, partition: task.index, node: node.id, straggler: run.node.id, runningMs: now - run.startedAt, medianMs: times.medianMs }, 'backing up a straggler');
+      this.start(task, node, true);
+      if (!this.anyFreeSlot()) return;
+    }
   }
 
   private anyFreeSlot(): boolean {
@@ -216,13 +287,18 @@ export class PartitionDispatcher {
     return false;
   }
 
-  private start(task: PartitionTask, node: NodeRecord): void {
+  /** Sends an attempt (a backup: a second copy beside the one in task.running) to the node. */
+  private start(task: PartitionTask, node: NodeRecord, backup: boolean): void {
     task.attempts += 1;
+    if (backup) {
+      task.backups = (task.backups ?? 0) + 1;
+      this.observer.backupLaunched(task.job.kind);
+    }
     const attempt = task.attempts;
     this.table.acquireSlot(node);
     const load = task.job.loadCheckpoints;
     if (!load) {
-      this.call(task, node, attempt, []);
+      this.call(task, node, attempt, [], backup);
       return;
     }
     // Read only now, for one partition at a time per slot: a job's checkpoints are never all in memory.
@@ -232,21 +308,22 @@ export class PartitionDispatcher {
         return [];
       })
       .then((checkpoints) => {
-        if (task.job.cancelled || task.settled || this.closed || !isOwned(task.job)) {
+        // A backup whose straggler ended meanwhile (finished, or failed and queued again) is not sent.
+        if (task.job.cancelled || task.settled || this.closed || !isOwned(task.job) || (backup && !task.running)) {
           this.table.releaseSlot(node);
           this.schedulePump();
           return;
         }
         try {
-          this.call(task, node, attempt, checkpoints);
+          this.call(task, node, attempt, checkpoints, backup);
         } catch (error) {
           this.table.releaseSlot(node);
-          this.retry(task, node, Date.now(), 'dispatch-failed', `dispatch failed: ${errorMessage(error)}`, {});
+          this.retry(task, { node, attempt, startedAt: Date.now(), backup }, 'dispatch-failed', `dispatch failed: ${errorMessage(error)}`, {});
         }
       });
   }
 
-  private call(task: PartitionTask, node: NodeRecord, attempt: number, checkpoints: UnitCheckpoint[]): void {
+  private call(task: PartitionTask, node: NodeRecord, attempt: number, checkpoints: UnitCheckpoint[], backup: boolean): void {
     // A proof only until the connection is proven (ClusterCallSigner.connectionProof).
     const clusterProof = node.signer?.connectionProof(RUN_PARTITION_METHOD) ?? '';
     const call = node.client.runPartition({
@@ -265,31 +342,39 @@ export class PartitionDispatcher {
       clusterProof,
     });
     const now = Date.now();
-    const run: RunningAttempt = { node, attempt, accepted: false, call, lastMessageAt: now, startedAt: now, signed: clusterProof !== '' };
-    task.running = run;
+    const run: RunningAttempt = { node, attempt, accepted: false, backup, call, lastMessageAt: now, startedAt: now, signed: clusterProof !== '' };
+    if (backup) task.backup = run;
+    else task.running = run;
     this.running.add(task);
     this.observer.dispatched(task.job.kind, now - (task.queuedAt ?? now));
-    this.log.debug({ job: task.job.jobId, partition: task.index, node: node.id, attempt }, 'partition dispatched');
+    this.log.debug({ job: task.job.jobId, partition: task.index, node: node.id, attempt, backup }, 'partition dispatched');
     task.job.listener.dispatched?.(task, node, attempt);
 
     call.on('data', (event: PartitionEvent__Output) => {
       // A job whose lock this coordinator lost is fenced here, before its answer is taken in.
-      if (task.running !== run || this.fenced(task)) return;
+      if (!isLive(task, run) || this.fenced(task)) return;
       run.lastMessageAt = Date.now();
       if (run.signed) node.signer?.connectionAnswered();
       if (!run.accepted && event.event !== 'error') {
         run.accepted = true;
         this.table.recordAccepted(node);
-        task.job.listener.started(task, node, attempt);
+        task.job.listener.started(task, node, attempt, backup);
       }
       switch (event.event) {
-        case 'result':
+        case 'result': {
           this.finishAttempt(task, run);
-          this.observer.attemptEnded(task.job.kind, 'completed', Date.now() - run.startedAt);
+          const runMs = Date.now() - run.startedAt;
+          this.observer.attemptEnded(task.job.kind, 'completed', runMs);
           task.settled = true;
           this.table.recordSuccess(node);
-          task.job.listener.finished(task, event.result!.resultJson, node, attempt, continuationOf(event.result!));
+          this.runTimesOf(task.job).record(runMs);
+          if (backup) this.observer.backupWon(task.job.kind);
+          task.job.listener.finished(task, event.result!.resultJson, node, attempt, continuationOf(event.result!), backup);
+          // The first result wins; the other copy (both are deterministic) is cancelled, its answer ignored.
+          const loser = task.running;
+          if (loser) this.stopCopy(task, loser, 'superseded', `attempt ${attempt} on ${node.id} finished first`);
           return;
+        }
         case 'error': {
           const error = event.error!;
           this.finishAttempt(task, run);
@@ -306,7 +391,7 @@ export class PartitionDispatcher {
             task.job.listener.failed(task, `${error.code}: ${error.message}`, { stack, nodeId: node.id });
           } else {
             const quarantinedForMs = this.table.recordFailure(node, false);
-            this.retry(task, run.node, run.startedAt, 'agent-error', `${error.code}: ${error.message}`, { stack, quarantinedForMs });
+            this.retry(task, run, 'agent-error', `${error.code}: ${error.message}`, { stack, quarantinedForMs });
           }
           return;
         }
@@ -321,7 +406,7 @@ export class PartitionDispatcher {
       }
     });
     call.on('error', (error: grpc.ServiceError) => {
-      if (task.running !== run || this.fenced(task)) return;
+      if (!isLive(task, run) || this.fenced(task)) return;
       this.finishAttempt(task, run);
       if (error.code === grpc.status.UNAUTHENTICATED && !run.signed && node.signer) {
         // Sent without a proof on a connection the agent does not know as proven (it reconnected):
@@ -333,21 +418,36 @@ export class PartitionDispatcher {
       if (error.code === grpc.status.UNAVAILABLE) node.signer?.connectionMayHaveChanged();
       const unreachable = error.code === grpc.status.UNAVAILABLE || error.code === grpc.status.DEADLINE_EXCEEDED;
       const quarantinedForMs = this.table.recordFailure(node, unreachable);
-      this.retry(task, run.node, run.startedAt, 'stream-error', `stream failed: ${error.details || error.message}`, { quarantinedForMs }, unreachable);
+      this.retry(task, run, 'stream-error', `stream failed: ${error.details || error.message}`, { quarantinedForMs }, unreachable);
     });
     call.on('end', () => {
-      if (task.running !== run || this.fenced(task)) return;
+      if (!isLive(task, run) || this.fenced(task)) return;
       this.finishAttempt(task, run);
       const quarantinedForMs = this.table.recordFailure(node, false);
-      this.retry(task, run.node, run.startedAt, 'stream-ended', 'stream ended without a result', { quarantinedForMs });
+      this.retry(task, run, 'stream-ended', 'stream ended without a result', { quarantinedForMs });
     });
   }
 
+  /** The attempt is over: its slot is freed; the other copy, if any, is what task.running holds now. */
   private finishAttempt(task: PartitionTask, run: RunningAttempt): void {
-    task.running = undefined;
-    this.running.delete(task);
+    if (task.running === run) {
+      task.running = task.backup;
+      task.backup = undefined;
+    } else if (task.backup === run) {
+      task.backup = undefined;
+    }
+    if (!task.running) this.running.delete(task);
     this.table.releaseSlot(run.node);
     if (run.accepted) task.job.listener.ended(task, run.node);
+  }
+
+  /** Ends one copy of a partition that has another (the winner, or one that runs on), and cancels it on its agent. */
+  private stopCopy(task: PartitionTask, run: RunningAttempt, how: 'superseded', message: string): void {
+    this.finishAttempt(task, run);
+    this.observer.attemptEnded(task.job.kind, how, Date.now() - run.startedAt);
+    run.call.cancel();
+    this.log.info({ job: task.job.jobId, partition: task.index, node: run.node.id, attempt: run.attempt, backup: run.backup }, `partition copy ${how}: ${message}`);
+    if (run.accepted) task.job.listener.copyStopped?.(task, run.node, run.attempt, run.backup, how, message);
   }
 
   /**
@@ -365,31 +465,50 @@ export class PartitionDispatcher {
     setTimeout(() => this.schedulePump(), Math.max(0, time - Date.now())).unref();
   }
 
-  private retry(task: PartitionTask, node: NodeRecord, startedAt: number, why: RetryCause, cause: string, detail: FailureDetail, failover = false): void {
+  /**
+   * A transient failure of an attempt (already finished): the partition runs again elsewhere, or
+   * fails once its failure attempts (backups not counted) are used up. A copy that failed while the
+   * partition's other copy runs on is only dropped.
+   */
+  private retry(task: PartitionTask, ended: EndedAttempt, why: RetryCause, cause: string, detail: FailureDetail, failover = false): void {
+    const { node, startedAt } = ended;
     if (detail.quarantinedForMs) this.observer.quarantined();
     if (task.job.cancelled) {
       this.observer.attemptEnded(task.job.kind, 'cancelled', Date.now() - startedAt);
       return;
     }
     (task.excluded ??= new Set()).add(node.id);
-    if (task.attempts >= this.options.maxAttempts) {
+    if (task.running) {
+      this.observer.attemptEnded(task.job.kind, 'dropped', Date.now() - startedAt);
+      const message = `${cause}; the other copy (attempt ${task.running.attempt} on ${task.running.node.id}) runs on`;
+      this.log.info({ job: task.job.jobId, partition: task.index, node: node.id, attempt: ended.attempt, backup: ended.backup, cause }, 'partition copy failed; its other copy runs on');
+      task.job.listener.copyStopped?.(task, node, ended.attempt, ended.backup, 'failed', message);
+      return;
+    }
+    const failures = task.attempts - (task.backups ?? 0);
+    if (failures >= this.options.maxAttempts) {
       this.observer.attemptEnded(task.job.kind, 'exhausted', Date.now() - startedAt);
       task.settled = true;
-      task.job.listener.failed(task, `failed after ${task.attempts} attempts, last on ${node.id}: ${cause}`, { ...detail, nodeId: node.id });
+      task.job.listener.failed(task, `failed after ${failures} attempts, last on ${node.id}: ${cause}`, { ...detail, nodeId: node.id });
       return;
     }
     this.observer.attemptEnded(task.job.kind, 'retried', Date.now() - startedAt);
     this.observer.retried(why, failover);
-    this.log.info({ job: task.job.jobId, partition: task.index, node: node.id, attempt: task.attempts, cause }, 'retrying partition elsewhere');
-    task.job.listener.retried(task, node, task.attempts, cause, failover ? { ...detail, failover } : detail);
+    this.log.info({ job: task.job.jobId, partition: task.index, node: node.id, attempt: ended.attempt, cause }, 'retrying partition elsewhere');
+    task.job.listener.retried(task, node, ended.attempt, cause, failover ? { ...detail, failover } : detail);
     this.requeue(task);
   }
 
   /** An attempt the node refused (not the partition's fault nor the node's failure): queued again without using an attempt. */
+  /**
+   * A refused attempt uses none of the partition's attempts (nor, for a backup, its backups) and is
+   * tried again; a refused copy beside one that runs on is just dropped.
+   */
   private requeueRefused(task: PartitionTask, run: RunningAttempt): void {
     this.observer.attemptEnded(task.job.kind, 'refused', Date.now() - run.startedAt);
     task.attempts -= 1;
-    this.requeue(task);
+    if (run.backup) task.backups! -= 1;
+    if (!task.running) this.requeue(task);
   }
 
   private requeue(task: PartitionTask): void {
@@ -399,25 +518,27 @@ export class PartitionDispatcher {
     this.schedulePump();
   }
 
-  /** Gives up on the running attempt without retrying (cancellation, shutdown). */
+  /** Gives up on the running attempts (both copies of a straggler) without retrying (cancellation, shutdown). */
   private abandon(task: PartitionTask): void {
-    const run = task.running;
-    if (!run) return;
-    this.finishAttempt(task, run);
-    this.observer.attemptEnded(task.job.kind, 'cancelled', Date.now() - run.startedAt);
-    run.call.cancel();
+    for (const run of [task.backup, task.running]) {
+      if (!run) continue;
+      this.finishAttempt(task, run);
+      this.observer.attemptEnded(task.job.kind, 'cancelled', Date.now() - run.startedAt);
+      run.call.cancel();
+    }
   }
 
   private checkHeartbeats(): void {
     const silentSince = Date.now() - this.options.heartbeatTimeoutMs;
     for (const task of [...this.running]) {
-      const run = task.running;
-      // A fenced job's attempts are the new owner's business now (asking fences it: they are cancelled).
-      if (!run || run.lastMessageAt >= silentSince || this.fenced(task)) continue;
-      this.finishAttempt(task, run);
-      run.call.cancel();
-      const quarantinedForMs = this.table.recordFailure(run.node, true);
-      this.retry(task, run.node, run.startedAt, 'heartbeat-timeout', `no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, { quarantinedForMs }, true);
+      for (const run of [task.backup, task.running]) {
+        // A fenced job's attempts are the new owner's business now (asking fences it: they are cancelled).
+        if (!run || !isLive(task, run) || run.lastMessageAt >= silentSince || this.fenced(task)) continue;
+        this.finishAttempt(task, run);
+        run.call.cancel();
+        const quarantinedForMs = this.table.recordFailure(run.node, true);
+        this.retry(task, run, 'heartbeat-timeout', `no heartbeat for ${this.options.heartbeatTimeoutMs} ms`, { quarantinedForMs }, true);
+      }
     }
   }
 

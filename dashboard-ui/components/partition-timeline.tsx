@@ -2,7 +2,8 @@
  * A job's partition timeline (like Dask's task stream): one lane per node and slot, one bar per
  * partition attempt from its start to its end (or now, while it runs), coloured by outcome. An attempt
  * that was retried or failed over is joined by a dashed line to the partition's next attempt, so a
- * partition that moved to another node is seen moving.
+ * partition that moved to another node is seen moving. A straggler's backup copy has a dark outline
+ * (it runs beside the attempt it copies: no line to it); the copy that lost is 'superseded'.
  */
 import type { JSX } from 'preact';
 import type { TimelineAttempt, TimelineOutcome, TimelineResponse } from '../../shared/dashboard/api-types.js';
@@ -16,6 +17,8 @@ export const OUTCOME_COLORS: Readonly<Record<TimelineOutcome, string>> = {
   failover: '#d2691e',
   failed: '#c0392b',
   cancelled: '#8c8c8c',
+  superseded: '#b8b8d8',
+  dropped: '#d9a0a0',
 };
 
 const LANE_HEIGHT = 22;
@@ -57,7 +60,8 @@ function TimelineChart(props: { timeline: TimelineResponse; now: number; width: 
   const moves: Array<[TimelineAttempt, TimelineAttempt]> = [];
   for (const list of byPartition.values()) {
     list.sort((a, b) => a.attempt - b.attempt || a.startMs - b.startMs);
-    for (let i = 1; i < list.length; i += 1) moves.push([list[i - 1], list[i]]);
+    const moved = list.filter((a) => !a.backup);
+    for (let i = 1; i < moved.length; i += 1) moves.push([moved[i - 1], moved[i]]);
   }
 
   const ticks = Array.from({ length: 6 }, (_v, i) => start + ((end - start) * i) / 5);
@@ -88,8 +92,9 @@ function TimelineChart(props: { timeline: TimelineResponse; now: number; width: 
           return (
             <rect
               key={`${a.partition}.${a.attempt}.${laneOf(a)}`}
-              class="attempt"
+              class={a.backup ? 'attempt backup' : 'attempt'}
               data-outcome={a.outcome}
+              data-backup={a.backup ? 'true' : undefined}
               data-partition={a.partition}
               data-node={a.nodeId}
               x={left}
@@ -99,7 +104,7 @@ function TimelineChart(props: { timeline: TimelineResponse; now: number; width: 
               rx={2}
               fill={OUTCOME_COLORS[a.outcome] ?? '#999'}
             >
-              <title>{`partition ${a.partition}, attempt ${a.attempt} on ${laneOf(a)}: ${a.outcome}, ${formatDuration(endOf(a) - a.startMs)}${a.message ? ` (${a.message})` : ''}`}</title>
+              <title>{`partition ${a.partition}, ${a.backup ? 'backup ' : ''}attempt ${a.attempt} on ${laneOf(a)}: ${a.outcome}, ${formatDuration(endOf(a) - a.startMs)}${a.message ? ` (${a.message})` : ''}`}</title>
             </rect>
           );
         })}
@@ -120,6 +125,7 @@ function TimelineChart(props: { timeline: TimelineResponse; now: number; width: 
             <span class="swatch" style={{ background: OUTCOME_COLORS[outcome] ?? '#999' }} /> {outcome} ({attempts.filter((a) => a.outcome === outcome).length})
           </span>
         ))}
+        {attempts.some((a) => a.backup) ? <span>outlined: {attempts.filter((a) => a.backup).length} backup cop{attempts.filter((a) => a.backup).length === 1 ? 'y' : 'ies'} of stragglers</span> : null}
         {props.timeline.partitionsReused ? <span>{props.timeline.partitionsReused} partition(s) from the result cache</span> : null}
         {props.timeline.partitionsRecovered ? <span>{props.timeline.partitionsRecovered} recovered after a takeover</span> : null}
       </figcaption>

@@ -47,6 +47,7 @@ function EventLog(props: { events: readonly JobEventView[] }): JSX.Element {
               <td>
                 <span class={`event event-${eventName(event.type)}`}>{eventName(event.type)}</span>
                 {event.failover ? <span class="event event-failover">failover</span> : null}
+                {event.backup ? <span class="event event-backup">backup</span> : null}
               </td>
               <td class="small">{event.partition >= 0 ? `partition ${event.partition}${event.attempt ? `, attempt ${event.attempt}` : ''}` : ''}</td>
               <td class="small mono">{event.nodeId}</td>
@@ -189,6 +190,7 @@ export function JobPage(props: { id: string }): JSX.Element {
         <Stat name="done" label="partitions done" value={`${progress.partitionsDone} / ${progress.partitionsTotal}`} />
         <Stat name="running-partitions" label="running" value={running ? progress.partitionsRunning : 0} />
         <Stat name="retries" label="retries" value={progress.retries} tone={progress.retries ? 'warn' : undefined} />
+        {progress.backups ? <Stat name="backups" label="straggler backups (won)" value={`${progress.backups} (${progress.backupsWon})`} /> : null}
         {progress.partitionsReused ? <Stat name="reused" label="from cache" value={progress.partitionsReused} /> : null}
         {progress.unitsContinued ? <Stat name="continued" label="units continued" value={progress.unitsContinued} /> : null}
         {running && progress.etaSeconds >= 0 ? <Stat name="eta" label="ETA" value={formatDuration(progress.etaSeconds * 1000)} /> : null}

@@ -124,6 +124,9 @@ export interface JobProgress {
   unitsFull: number;
   barsSimulated: number;
   continuedFrom: string;
+  /** Backup copies of stragglers started, and those that finished first. */
+  backups: number;
+  backupsWon: number;
 }
 
 /** A job as listed: everything but its spec and result. */
@@ -192,6 +195,10 @@ export type TimelineOutcome =
   | 'failed'
   /** The job was cancelled (or failed elsewhere) while it ran. */
   | 'cancelled'
+  /** One of a straggler's two copies: the other finished first, and this one was cancelled. */
+  | 'superseded'
+  /** One of a straggler's two copies: it failed while the other ran on (nothing was retried). */
+  | 'dropped'
   /** Still running. */
   | 'running';
 
@@ -209,6 +216,8 @@ export interface TimelineAttempt {
   outcome: TimelineOutcome;
   /** The retry or failure cause ('' otherwise). */
   message: string;
+  /** A backup copy of a straggler, run beside the attempt it copies. */
+  backup: boolean;
 }
 
 /** GET /api/jobs/:id/timeline: derived from the job's event log (any coordinator's). */
@@ -243,6 +252,8 @@ export interface JobEventView {
   progress?: JobProgress;
   /** PARTITION_RETRIED: the node was found gone (failover) rather than the attempt failing. */
   failover: boolean;
+  /** PARTITION_STARTED, _FINISHED, _COPY_STOPPED: the attempt is a straggler's backup copy. */
+  backup: boolean;
 }
 
 /** GET /api/jobs/:id/events query: events after `after` (an eventId; default all), at most `limit` (default and max MAX_EVENTS_PAGE). */

@@ -211,7 +211,7 @@ describe('result tables', () => {
 
 });
 
-const NO_UNIT_COUNTS = { unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '' };
+const NO_UNIT_COUNTS = { unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '', backups: 0, backupsWon: 0 };
 
 function job(overrides: Partial<Job__Output>): Job__Output {
   return {

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import type { JobEvent__Output } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
 import type { JobProgress__Output } from '../../../shared/generated/quantgrid/v1/JobProgress.js';
 import { terminalStatusOf } from '../../../shared/job-status.js';
-import { describeEvent, describeProgress, unitsText } from '../../../cli/render/event-lines.js';
+import { describeEvent, describeProgress, isProgressOnly, unitsText } from '../../../cli/render/event-lines.js';
 import { JsonWatchDisplay, LineWatchDisplay, ProgressThrottle } from '../../../cli/render/watch-display.js';
 
 function progress(done: number, overrides: Partial<JobProgress__Output> = {}): JobProgress__Output {
-  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, partitionsReused: 0, partitionsRecovered: 0, unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '', ...overrides };
+  return { partitionsTotal: 10, partitionsDone: done, partitionsRunning: 2, retries: 0, runningNodes: ['node-a', 'node-b'], etaSeconds: 20, partitionsReused: 0, partitionsRecovered: 0, unitsContinued: 0, unitsRejected: 0, unitsFull: 0, barsSimulated: 0, continuedFrom: '', backups: 0, backupsWon: 0, ...overrides };
 }
 
 function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEvent__Output {
@@ -24,6 +24,7 @@ function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEven
     status: 'JOB_STATUS_RUNNING',
     eventId: '',
     failover: false,
+    backup: false,
     resultBytes: 0,
     resultTruncated: false,
     ...overrides,
@@ -53,6 +54,19 @@ describe('event lines', () => {
     assert.equal(unitsText(continued), '9800 units continued from checkpoints, 200 from their first bar (3 given a checkpoint that did not match), 1240000 bars simulated (124 per unit)');
     assert.equal(unitsText(progress(10, { unitsContinued: 3, barsSimulated: 10 })), '3 units continued from checkpoints, 0 from their first bar, 10 bars simulated (3.3 per unit)');
     assert.match(describeEvent(event('JOB_EVENT_TYPE_COMPLETED', { progress: progress(10, { unitsContinued: 80, barsSimulated: 1920 }) })), /; 80 units continued from checkpoints, 0 from their first bar, 1920 bars simulated \(24 per unit\)$/);
+  });
+
+  it('shows a straggler\'s backup (its start, its win, the stopped copy) rather than folding it into progress', () => {
+    const backup = event('JOB_EVENT_TYPE_PARTITION_STARTED', { partition: 3, nodeId: 'node-b', attempt: 2, backup: true });
+    assert.equal(isProgressOnly(backup), false);
+    assert.equal(isProgressOnly(event('JOB_EVENT_TYPE_PARTITION_STARTED', { partition: 3, nodeId: 'node-a', attempt: 1 })), true);
+    assert.equal(describeEvent(backup), 'partition 3 is a straggler: backup copy started on node-b (attempt 2; the first result wins)');
+    assert.equal(describeEvent(event('JOB_EVENT_TYPE_PARTITION_FINISHED', { partition: 3, nodeId: 'node-b', attempt: 2, backup: true })), 'partition 3 finished on node-b (its backup copy won)');
+    assert.equal(
+      describeEvent(event('JOB_EVENT_TYPE_PARTITION_COPY_STOPPED', { partition: 3, nodeId: 'node-a', attempt: 1, message: 'superseded: attempt 2 on node-b finished first' })),
+      'partition 3: copy on node-a (attempt 1) stopped: superseded: attempt 2 on node-b finished first',
+    );
+    assert.equal(describeProgress(progress(9, { backups: 2, backupsWon: 1 })), 'progress 9/10 (90%), 2 running on node-a, node-b, retries 0, backups 2 (1 won), eta 20.0s');
   });
 
   it('knows which events end a job', () => {

@@ -30,6 +30,7 @@ test('defaults', () => {
   assert.equal(config.specialtyBonus, 1.5);
   assert.equal(config.maxAttempts, 3);
   assert.equal(config.heartbeatTimeoutMs, 1500);
+  assert.deepEqual(config.straggler, { ratio: 2, doneFraction: 0.75, minRuntimeMs: 2000 });
   assert.equal(config.quarantineMs, 30_000);
 });
 
@@ -41,6 +42,7 @@ test('environment variables apply, flags win over them', () => {
   assert.equal(parse(['--quarantine', '1m30s']).quarantineMs, 90_000);
   assert.equal(parse([], { QUANTGRID_SPECIALTY_BONUS: '2' }).specialtyBonus, 2);
   assert.equal(parse(['--specialty-bonus', '1'], { QUANTGRID_SPECIALTY_BONUS: '2' }).specialtyBonus, 1);
+  assert.deepEqual(parse(['--straggler-ratio', '3'], { QUANTGRID_STRAGGLER_RATIO: '0', QUANTGRID_STRAGGLER_DONE: '0.5', QUANTGRID_STRAGGLER_MIN_RUNTIME: '10s' }).straggler, { ratio: 3, doneFraction: 0.5, minRuntimeMs: 10_000 });
 });
 
 test('bad values name the flag', () => {
@@ -59,6 +61,11 @@ test('bad values name the flag', () => {
     [['--redis', 'sentinel://s1,s2:port/mymaster'], /--redis: sentinel "s2:port" is not HOST or HOST:PORT/],
     [['--redis', 'sentinel://s1/mymaster', '--redis-tls-ca', SELF], /--redis-tls-ca: needs a rediss:\/\/ or sentinels:\/\/ URL in --redis/],
     [['--redis-sentinel-password-file', SELF], /--redis-sentinel-password-file: needs a sentinel:\/\/ or sentinels:\/\/ URL in --redis/],
+    [['--straggler-ratio', '1'], /--straggler-ratio: "1" must be 0 \(no backups\) or a number above 1/],
+    [['--straggler-ratio', 'x'], /--straggler-ratio/],
+    [['--straggler-done', '0'], /--straggler-done: "0" must be above 0 and at most 1/],
+    [['--straggler-done', '1.5'], /--straggler-done/],
+    [['--straggler-min-runtime', 'soon'], /--straggler-min-runtime/],
   ];
   for (const [args, message] of cases) assert.throws(() => parse(args), message, args.join(' '));
 });

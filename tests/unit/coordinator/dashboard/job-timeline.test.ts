@@ -68,3 +68,47 @@ test('reused and recovered partitions come from the last progress', () => {
   const timeline = deriveTimeline('j', [{ ...job('PROGRESS', 5), progress: { partitionsReused: 4, partitionsRecovered: 2 } }], 10);
   assert.deepEqual([timeline.partitionsReused, timeline.partitionsRecovered, timeline.attempts.length, timeline.startMs], [4, 2, 0, 0]);
 });
+
+test('a straggler and its backup: two bars of one partition at once; the loser superseded (or dropped when it failed), the backup flagged', () => {
+  const backupStarted = (partition: number, nodeId: string, attempt: number, timeMs: number): TimelineEvent => ({ ...started(partition, nodeId, attempt, timeMs), backup: true });
+  const stopped = (partition: number, nodeId: string, attempt: number, timeMs: number, message: string, backup = false): TimelineEvent => ({ type: 'JOB_EVENT_TYPE_PARTITION_COPY_STOPPED', partition, nodeId, attempt, timeMs, message, backup });
+  const timeline = deriveTimeline('j', [
+    job('STARTED', 0),
+    started(0, 'slow', 1, 10),
+    started(1, 'a', 1, 10),
+    started(2, 'b', 1, 10),
+    finished(1, 'a', 1, 100),
+    finished(2, 'b', 1, 100),
+    backupStarted(0, 'a', 2, 300),
+    started(3, 'slow', 1, 100),
+    backupStarted(3, 'b', 2, 320),
+    // The backup of 0 wins: the straggler is stopped first, then its partition finishes (with the backup's attempt).
+    stopped(0, 'slow', 1, 390, 'superseded: attempt 2 on a finished first'),
+    { ...finished(0, 'a', 2, 390), backup: true },
+    // The backup of 3 fails: the straggler runs on and finishes.
+    stopped(3, 'b', 2, 400, 'failed: INTERNAL: boom; the other copy (attempt 1 on slow) runs on', true),
+    finished(3, 'slow', 1, 500),
+    job('COMPLETED', 510),
+  ], 1000);
+  const brief = timeline.attempts.map((a) => [a.partition, a.attempt, a.nodeId, a.startMs, a.endMs, a.outcome, a.backup]);
+  assert.deepEqual(brief, [
+    [0, 1, 'slow', 10, 390, 'superseded', false],
+    [1, 1, 'a', 10, 100, 'completed', false],
+    [2, 1, 'b', 10, 100, 'completed', false],
+    [3, 1, 'slow', 100, 500, 'completed', false],
+    [0, 2, 'a', 300, 390, 'completed', true],
+    [3, 2, 'b', 320, 400, 'dropped', true],
+  ]);
+  assert.match(timeline.attempts.find((a) => a.outcome === 'dropped')!.message, /^failed: INTERNAL: boom/);
+});
+
+test('a backup whose COPY_STOPPED never came (an older coordinator, a lost event) is superseded by its partition\'s end', () => {
+  const timeline = deriveTimeline('j', [job('STARTED', 0), started(0, 'slow', 1, 10), { ...started(0, 'a', 2, 50), backup: true }, finished(0, 'slow', 1, 80), job('COMPLETED', 90)], 1000);
+  assert.deepEqual(
+    timeline.attempts.map((a) => [a.attempt, a.outcome, a.endMs]),
+    [
+      [1, 'completed', 80],
+      [2, 'superseded', 80],
+    ],
+  );
+});
