@@ -44,6 +44,7 @@ const BENCHES: BenchEntry[] = [
   { name: 'backtest-kernel', file: 'backtest-kernel.js', aliases: ['kernel', 'backtest'], timeoutMs: 5 * 60_000 },
   { name: 'user-strategy', file: 'user-strategy.js', aliases: ['sandbox'], timeoutMs: 10 * 60_000 },
   { name: 'sweep', file: 'sweep-scaling.js', aliases: ['sweep-scaling'], timeoutMs: 10 * 60_000 },
+  { name: 'dask', file: 'dask-comparison.js', aliases: ['dask-comparison'], timeoutMs: 20 * 60_000 },
   { name: 'incremental', file: 'incremental-rerun.js', aliases: ['incremental-rerun', 'checkpoints'], timeoutMs: 15 * 60_000 },
   { name: 'incremental-cluster', file: 'incremental-cluster.js', aliases: ['nightly'], timeoutMs: 20 * 60_000 },
   { name: 'agent-memory', file: 'agent-memory.js', aliases: [], timeoutMs: 10 * 60_000 },

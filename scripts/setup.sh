@@ -4,6 +4,8 @@
 #   Debian releases dropped it, so a bullseye source is added, derived from this machine's
 #   own apt sources and pinned so that it offers nothing but consul), chromium (Debian; the dashboard's
 #   browser tests drive it with playwright-core).
+# With --bench (npm run bench), also what the benchmarks alone compare against: Dask distributed with
+#   numpy (Debian's python3-distributed, for bench/dask-comparison.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -107,9 +109,18 @@ ensure_chromium() {
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 }
 
+# bench/dask-comparison.ts runs the same sweep on Dask, with Debian's interpreter and packages.
+ensure_dask() {
+  if /usr/bin/python3 -c 'import distributed, numpy' >/dev/null 2>&1; then return; fi
+  log "installing python3-distributed and python3-numpy (for the Dask comparison benchmark)"
+  apt_update_once
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-distributed python3-dask python3-numpy >/dev/null
+}
+
 ensure_build_tools
 ensure_npm_packages
 ensure_redis
 ensure_redis_sentinel
 ensure_consul
 ensure_chromium
+if [ "${1:-}" = "--bench" ]; then ensure_dask; fi
