@@ -50,8 +50,8 @@ def sma(close: np.ndarray, window: int) -> np.ndarray:
 def metrics(close: np.ndarray, fast: np.ndarray, slow: np.ndarray) -> dict:
     n = close.size
     held = (fast > slow).astype(np.float64)  # NaN during warm-up compares False: flat
-    changes = np.abs(np.diff(held, prepend=0.0))
-    r = held[:-1] * (close[1:] / close[:-1] - 1.0) - changes[1:] * COST
+    moves = np.diff(held, prepend=0.0)  # +1 an entry, -1 an exit, at the bar whose close decides it
+    r = held[:-1] * (close[1:] / close[:-1] - 1.0) - np.abs(moves[:-1]) * COST
     equity = np.cumprod(1.0 + r)
     total = equity[-1] - 1.0
     mean = r.mean()
@@ -68,12 +68,11 @@ def metrics(close: np.ndarray, fast: np.ndarray, slow: np.ndarray) -> dict:
     np.maximum.accumulate(last_peak, out=last_peak)
     duration = int((np.arange(equity.size) - last_peak).max())
     cagr = float(equity[-1] ** (PERIODS_PER_YEAR / (n - 1)) - 1.0) if equity[-1] > 0 else None
-    moves = np.diff(held, prepend=0.0)
     entries = np.flatnonzero(moves > 0)
     exits = np.flatnonzero(moves < 0)
     closed = min(entries.size, exits.size)
     marks = np.concatenate(([1.0], equity))
-    trade_returns = marks[exits[:closed]] / marks[entries[:closed]] - 1.0
+    trade_returns = marks[exits[:closed] + 1] / marks[entries[:closed]] - 1.0  # value at close: marks[t]
     wins = trade_returns[trade_returns > 0]
     losses = trade_returns[trade_returns < 0]
     return {
