@@ -71,8 +71,34 @@ const compiled = new Map<string, CompiledLoop>();
 const MAX_COMPILED = 256;
 
 /** A condition's text at a bar, given the bar's index expression (`t`, `t + 3`, …). */
-type Condition = (at: string) => string;
-const NO_TEXT: Condition = () => '';
+type Text = (at: string) => string;
+
+/**
+ * A condition of a scan, as two texts: `exact`, what the rule says; `sure`, a test that implies it
+ * without calling out (the doubles alone, and only where they are farther apart than the exact
+ * comparison's margin; for a comparison the doubles decide, the same as `exact`). The unrolled step
+ * tests `sure`: a bar too close to tell stops the step, and the bar-by-bar scan decides it exactly.
+ * A call in the step would make the compiled loop reload its arrays after every bar.
+ */
+interface Condition {
+  readonly exact: Text;
+  readonly sure: Text;
+}
+
+/** A comparison's texts: exact, and sure tests that it holds and that it does not. */
+interface ComparisonText {
+  readonly exact: Text;
+  readonly sureTrue: Text;
+  readonly sureFalse: Text;
+}
+
+const NO_TEXT: Text = () => '';
+const NO_COMPARISON: ComparisonText = { exact: NO_TEXT, sureTrue: NO_TEXT, sureFalse: NO_TEXT };
+
+/** The condition that the comparison holds. */
+const holds = (c: ComparisonText): Condition => ({ exact: c.exact, sure: c.sureTrue });
+/** The condition that it does not. */
+const fails = (c: ComparisonText): Condition => ({ exact: (at) => `!${c.exact(at)}`, sure: c.sureFalse });
 
 /** Bars a scan tests per step of its unrolled loop before it goes on bar by bar. */
 const UNROLL = 8;
@@ -93,13 +119,14 @@ export function setScanUnroll(bars: number): number {
 /**
  * The scan that skips the bars from t on where `cond` holds, leaving t at the first where it does
  * not (or n): first `unroll` bars at a time (one bound check and one increment per step, which is most
- * of a plain scan's cost), then bar by bar from where a step stopped. The condition is a pure
- * function of the bar, so testing a bar again in the second loop decides the same.
+ * of a plain scan's cost) while the condition surely holds at each, then bar by bar, exactly, from
+ * where a step stopped. The condition is a pure function of the bar, so testing a bar again in the
+ * second loop decides the same.
  */
 function skipWhile(cond: Condition): string {
-  const plain = `while (t < n && (${cond('t')})) t++;`;
+  const plain = `while (t < n && (${cond.exact('t')})) t++;`;
   if (unroll === 1) return plain;
-  const step = Array.from({ length: unroll }, (_, k) => `(${cond(k === 0 ? 't' : `t + ${k}`)})`).join(' && ');
+  const step = Array.from({ length: unroll }, (_, k) => `(${cond.sure(k === 0 ? 't' : `t + ${k}`)})`).join(' && ');
   return `while (t + ${unroll - 1} < n && ${step}) t += ${unroll}; ${plain}`;
 }
 
@@ -140,11 +167,15 @@ class Operands {
   }
 
   /**
-   * Adds the comparison's operands and its part of the shape key; with `emit`, returns its text in
-   * the loop as a function of the bar's index expression (`t`, `t + 1`, …) — only wanted when the
+   * Adds the comparison's operands and its part of the shape key; with `emit`, returns its texts in
+   * the loop as functions of the bar's index expression (`t`, `t + 1`, …) — only wanted when the
    * shape is compiled for the first time.
+   *
+   * The sure tests of an exact comparison, d = left − right: that it holds, for gt and ge, d > 0 and
+   * d beyond the margin (then the doubles decide, and d > 0 decides true); for lt and le, d < 0 and
+   * −d beyond it; that it fails, the other way round. NaN fails both: the exact scan decides.
    */
-  comparison(c: ResolvedComparison, emit: boolean): Condition {
+  comparison(c: ResolvedComparison, emit: boolean): ComparisonText {
     const l = this.operand(c.left);
     const r = this.operand(c.right);
     // Only the engine's own operator texts reach the generated code (the rule was checked; this is the last guard).
@@ -154,19 +185,40 @@ class Operands {
     const text = (k: number, at: string) => (k >= 0x8000 ? `c${k - 0x8000}` : `a${k}[${at}]`);
     if (c.exact === undefined || typeof c.left === 'number' || typeof c.right === 'number') {
       this.shape.push(opIndex, l, r);
-      return emit ? (at) => `(${text(l, at)} ${op} ${text(r, at)})` : NO_TEXT;
+      if (!emit) return NO_COMPARISON;
+      const plain: Text = (at) => `(${text(l, at)} ${op} ${text(r, at)})`;
+      return { exact: plain, sureTrue: plain, sureFalse: (at) => `!${plain(at)}` };
     }
     const x = this.exact.push(c.exact) - 1;
     const band = c.exact.bandNear !== undefined;
-    this.shape.push(opIndex + (band ? 8 : 4), l, r);
-    if (!emit) return NO_TEXT;
+    // A margin of 0 (SmaOrder's: equal doubles only) is its own shape: |d| ≤ 0 is d === 0 (−0 too; NaN neither).
+    const zero = !band && c.exact.margin === 0;
+    this.shape.push(opIndex + (band ? 8 : zero ? 12 : 4), l, r);
+    if (!emit) return NO_COMPARISON;
     const d = `d${x}`;
     const diff = (at: string) => `(${d} = a${l}[${at}] - a${r}[${at}])`;
-    if (!band) return (at) => `(${diff(at)} <= m${x} && ${d} >= -m${x} ? x${x}.sign(${at}) ${op} 0 : ${d} ${op} 0)`;
+    const above = c.op === 'gt' || c.op === 'ge';
+    // d beyond the margin `limit` (a text, read after diff) on the side that makes the comparison hold, or fail.
+    const sure = (prefix: Text, limit: string) => ({
+      holds: (at: string) => `(${prefix(at)}, ${above ? `${d} > 0 && ${d} > ${limit}` : `${d} < 0 && -${d} > ${limit}`})`,
+      fails: (at: string) => `(${prefix(at)}, ${above ? `${d} < 0 && -${d} > ${limit}` : `${d} > 0 && ${d} > ${limit}`})`,
+    });
+    if (zero) {
+      const exact: Text = (at) => `(${diff(at)} === 0 ? x${x}.sign(${at}) ${op} 0 : ${d} ${op} 0)`;
+      // Margin 0: beyond it is d ≠ 0, so the side alone is sure.
+      return { exact, sureTrue: (at) => `(${diff(at)} ${above ? '>' : '<'} 0)`, sureFalse: (at) => `(${diff(at)} ${above ? '<' : '>'} 0)` };
+    }
+    if (!band) {
+      const exact: Text = (at) => `(${diff(at)} <= m${x} && ${d} >= -m${x} ? x${x}.sign(${at}) ${op} 0 : ${d} ${op} 0)`;
+      const s = sure(diff, `m${x}`);
+      return { exact, sureTrue: s.holds, sureFalse: s.fails };
+    }
     const w = `w${x}`;
     const q = `q${x}`;
-    return (at) =>
-      `(${diff(at)}, ${w} = mid${x}[${at}], ${q} = f${x} * ((${w} < 0 ? -${w} : ${w}) + (up${x}[${at}] - ${w})), ${d} <= ${q} && -${d} <= ${q} ? x${x}.sign(${at}) ${op} 0 : ${d} ${op} 0)`;
+    const near: Text = (at) => `${diff(at)}, ${w} = mid${x}[${at}], ${q} = f${x} * ((${w} < 0 ? -${w} : ${w}) + (up${x}[${at}] - ${w}))`;
+    const exact: Text = (at) => `(${near(at)}, ${d} <= ${q} && -${d} <= ${q} ? x${x}.sign(${at}) ${op} 0 : ${d} ${op} 0)`;
+    const s = sure(near, q);
+    return { exact, sureTrue: s.holds, sureFalse: s.fails };
   }
 }
 
@@ -196,12 +248,12 @@ function source(rule: ResolvedRule, o: Operands, emit: boolean): string {
       // Held long: skip the bars where the comparison still holds (the first that fails is a change to
       // notLong); held at notLong: where it still fails. Any other target held (a continuation's flat
       // with short) is decided at its first bar.
-      const scan = `if (s === 1) { ${skipWhile(when)} next = notLong; } else if (s === notLong) { ${skipWhile((at) => `!${when(at)}`)} next = 1; } else next = ${when('t')} ? 1 : notLong;`;
+      const scan = `if (s === 1) { ${skipWhile(holds(when))} next = notLong; } else if (s === notLong) { ${skipWhile(fails(when))} next = 1; } else next = ${when.exact('t')} ? 1 : notLong;`;
       body = `let t = start; while (t < n) { let next = 0; ${scan} if (t >= n) break; ${PUSH} t++; }`;
     }
   } else {
     o.shape.push(0xf001);
-    const part = (c: ResolvedComparison | undefined): Condition | undefined => {
+    const part = (c: ResolvedComparison | undefined): ComparisonText | undefined => {
       if (c === undefined) {
         o.shape.push(0xffff);
         return undefined;
@@ -213,15 +265,20 @@ function source(rule: ResolvedRule, o: Operands, emit: boolean): string {
     const enterLong = part(rule.enterLong);
     const enterShort = part(rule.enterShort);
     if (!emit) return '';
-    const exits = [exitLong && `if (s > 0) { if (${exitLong('t')}) next = 0; }`, exitShort && `${exitLong ? 'else ' : ''}if (s < 0) { if (${exitShort('t')}) next = 0; }`].filter(Boolean).join(' ');
-    const entries = [enterLong && `if (${enterLong('t')}) next = 1;`, enterShort && `${enterLong ? 'else ' : ''}if (allowShort && ${enterShort('t')}) next = -1;`].filter(Boolean).join(' ');
+    const exits = [exitLong && `if (s > 0) { if (${exitLong.exact('t')}) next = 0; }`, exitShort && `${exitLong ? 'else ' : ''}if (s < 0) { if (${exitShort.exact('t')}) next = 0; }`].filter(Boolean).join(' ');
+    const entries = [enterLong && `if (${enterLong.exact('t')}) next = 1;`, enterShort && `${enterLong ? 'else ' : ''}if (allowShort && ${enterShort.exact('t')}) next = -1;`].filter(Boolean).join(' ');
     // Per target held, the bars where nothing can happen are skipped (held long: until exitLong holds;
     // short: exitShort; flat: an entry); at the bar found, the step above decides as at any other bar.
+    // Flat: idle while no entry holds (surely: enterLong surely fails, and enterShort does or short is off).
     const idle: Condition | undefined =
-      enterLong || enterShort ? (at) => [enterLong && `!${enterLong(at)}`, enterShort && `!(allowShort && ${enterShort(at)})`].filter(Boolean).join(' && ') : undefined;
+      enterLong || enterShort
+        ? {
+            exact: (at) => [enterLong && `!${enterLong.exact(at)}`, enterShort && `!(allowShort && ${enterShort.exact(at)})`].filter(Boolean).join(' && '),
+            sure: (at) => [enterLong && enterLong.sureFalse(at), enterShort && `(!allowShort || ${enterShort.sureFalse(at)})`].filter(Boolean).join(' && '),
+          }
+        : undefined;
     const skip = (cond: Condition | undefined) => (cond ? skipWhile(cond) : 'break;');
-    const not = (c: Condition | undefined): Condition | undefined => c && ((at) => `!${c(at)}`);
-    const scan = `if (s > 0) { ${skip(not(exitLong))} } else if (s < 0) { ${skip(not(exitShort))} } else { ${skip(idle)} }`;
+    const scan = `if (s > 0) { ${skip(exitLong && fails(exitLong))} } else if (s < 0) { ${skip(exitShort && fails(exitShort))} } else { ${skip(idle)} }`;
     const step = `let next = s; ${exits} ${entries ? `if (next === 0) { ${entries} }` : ''} ${PUSH}`;
     body = `let t = start; while (t < n) { ${scan} if (t >= n) break; ${step} t++; }`;
   }

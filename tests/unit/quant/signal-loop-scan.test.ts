@@ -18,6 +18,8 @@ interface Drawn {
   right: number;
   /** Decided exactly within this margin by the drawn signs (undefined: the doubles decide). */
   margin?: number;
+  /** Instead of the margin, a Bollinger-like one per bar: factor·(|mid| + (upper − mid)) (mid and upper drawn columns; negative margins too). */
+  band?: { mid: number; upper: number; factor: number };
 }
 
 /** Bars of the first property's series; the second's are longer (LONG), drawn as runs. */
@@ -36,9 +38,17 @@ function holds(c: Drawn | undefined, arrays: Float64Array[], signs: Int8Array, t
   if (c === undefined) return false;
   const l = arrays[c.left][t];
   const r = arrays[c.right][t];
-  if (c.margin === undefined) return compare(c.op, l, r);
+  const margin = marginAt(c, arrays, t);
+  if (margin === undefined) return compare(c.op, l, r);
   const d = l - r;
-  return d <= c.margin && d >= -c.margin ? compare(c.op, signs[t], 0) : compare(c.op, d, 0);
+  return d <= margin && -d <= margin ? compare(c.op, signs[t], 0) : compare(c.op, d, 0);
+}
+
+/** The margin within which the drawn signs decide at bar t (undefined: the doubles decide everywhere). */
+function marginAt(c: Drawn, arrays: Float64Array[], t: number): number | undefined {
+  if (c.band === undefined) return c.margin;
+  const mid = arrays[c.band.mid][t];
+  return c.band.factor * (Math.abs(mid) + (arrays[c.band.upper][t] - mid));
 }
 
 function plainTargets(kind: ResolvedRule['kind'], cs: Array<Drawn | undefined>, arrays: Float64Array[], signs: Int8Array, start: number, short: boolean, initial: number): number[] {
@@ -83,6 +93,7 @@ const drawn = (arrays: number): fc.Arbitrary<Drawn> =>
       left: fc.integer({ min: 0, max: arrays - 1 }),
       right: fc.integer({ min: 0, max: arrays - 1 }),
       margin: fc.constantFrom(0, 0.5, 1, 2),
+      band: fc.record({ mid: fc.integer({ min: 0, max: arrays - 1 }), upper: fc.integer({ min: 0, max: arrays - 1 }), factor: fc.constantFrom(0.25, 0.5, 1) }),
     },
     { requiredKeys: ['op', 'left', 'right'] },
   );
@@ -99,21 +110,32 @@ function checkAgainstPlain(
 ): void {
   const arrays = columns.map((c) => Float64Array.from(c));
   const signs = Int8Array.from(signList);
-  const cs = picked.map((c) => c && { ...c, left: c.left % arrays.length, right: c.right % arrays.length });
-  if (kind === 'longWhile' && cs[0] === undefined) cs[0] = { op: 'gt', left: 0, right: 1, margin: 0 };
+  const cs = picked.map(
+    (c) =>
+      c && {
+        ...c,
+        left: c.left % arrays.length,
+        right: c.right % arrays.length,
+        // A band needs an exact comparison (a margin drawn) to stand for.
+        band: c.band && c.margin !== undefined ? { ...c.band, mid: c.band.mid % arrays.length, upper: c.band.upper % arrays.length } : undefined,
+      },
+  );
+  if (kind === 'longWhile' && cs[0] === undefined) cs[0] = { op: 'gt', left: 0, right: 1, margin: 0, band: undefined };
   const resolve = (c: Drawn | undefined): ResolvedComparison | undefined => {
     if (c === undefined) return undefined;
+    const sign = (t: number): number => {
+      // Asked only where the doubles are too close to tell.
+      const d = arrays[c.left][t] - arrays[c.right][t];
+      const margin = marginAt(c, arrays, t)!;
+      assert.ok(d <= margin && -d <= margin, `sign asked at bar ${t}`);
+      return signs[t];
+    };
     const exact: ExactSign | undefined =
       c.margin === undefined
         ? undefined
-        : {
-            margin: c.margin,
-            sign: (t) => {
-              // Asked only where the doubles are too close to tell.
-              assert.ok(Math.abs(arrays[c.left][t] - arrays[c.right][t]) <= c.margin!, `sign asked at bar ${t}`);
-              return signs[t];
-            },
-          };
+        : c.band === undefined
+          ? { margin: c.margin, sign }
+          : { margin: 0, bandNear: { mid: arrays[c.band.mid], upper: arrays[c.band.upper], factor: c.band.factor }, sign };
     return { op: c.op, left: arrays[c.left], right: arrays[c.right], exact };
   };
   const rule: ResolvedRule =
