@@ -23,6 +23,14 @@
  * Exit rules: the same sweep with a fixed stop and an ATR trailing stop in every combination, against
  * the kernel without them in the same run.
  *
+ * Scans: the kernel with the signal loop's unrolled scans (8 bars per step, the default) against the
+ * plain bar-by-bar scan (setScanUnroll(1)), in one process, SCAN_PAIRS pairs interleaved (the order
+ * alternating), CPU time of each run; the two answers must be identical.
+ *
+ * Long series: the same sweep over 1,000,000 bars (QUANTGRID_BENCH_QUICK=1: 100,000), median of
+ * LONG_RUNS after a warm-up; its arrays (8 MB each) no longer fit in the caches, and 30 of them do
+ * not fit in the default indicator-cache budget either (fast SMAs are recomputed in each run).
+ *
  * Run: node dist/bench/backtest-kernel.js   (QUANTGRID_BENCH_QUICK=1: 10,000 bars)
  */
 import { loadSeries } from '../shared/quant/dataset.js';
@@ -33,6 +41,7 @@ import { IndicatorCache } from '../shared/quant/strategies/indicator-cache.js';
 import { simulate } from '../shared/quant/strategies/execution.js';
 import { SignalBuffer, type StrategyDefinition } from '../shared/quant/strategies/types.js';
 import { STRATEGIES } from '../shared/quant/strategies/index.js';
+import { setScanUnroll } from '../shared/quant/strategies/signal-loop.js';
 import { periodsPerYear } from '../shared/quant/timeframes.js';
 import { backtestKind, type BacktestSpec } from '../shared/tasks/backtest/index.js';
 import { QUIET_RUN_CONTEXT } from '../shared/tasks/quiet-run-context.js';
@@ -43,6 +52,12 @@ import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.
 const BENCH = 'backtest-kernel';
 const KERNEL_RUNS = 5;
 const BASELINE_RUNS = 3;
+/** Interleaved pairs of the scan A/B (unrolled scans against the plain bar-by-bar scan). */
+const SCAN_PAIRS = 7;
+/** Runs of the long-series kernel (after its warm-up). */
+const LONG_RUNS = 3;
+/** The per-thread goal of issue 13, at 100,000 and at 1,000,000 bars. */
+const KERNEL_GOAL = 215e6;
 
 // ---------------------------------------------------------------- the naive baseline
 
@@ -246,6 +261,51 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   for (let i = 0; i < KERNEL_RUNS; i++) exitMs.push(timeIt(() => backtestKind.run(exitSpec, exitPartition, context)).ms);
   logProgress(BENCH, `kernel with exit rules: ${exitMs.map((ms) => fmtMs(ms)).join(', ')}`);
 
+  // Scans: unrolled (the default) against the plain bar-by-bar scan, interleaved pairs, CPU time.
+  const cpuMs = (fn: () => unknown): { ms: number; value: unknown } => {
+    const c0 = process.cpuUsage();
+    const value = fn();
+    const c = process.cpuUsage(c0);
+    return { ms: (c.user + c.system) / 1000, value };
+  };
+  const withUnroll = <T>(bars: number, fn: () => T): T => {
+    const previous = setScanUnroll(bars);
+    try {
+      return fn();
+    } finally {
+      setScanUnroll(previous);
+    }
+  };
+  const plainAnswer = JSON.stringify(withUnroll(1, () => backtestKind.run(spec, partition, context))); // warm-up of the plain loop
+  const unrolledAnswer = JSON.stringify(backtestKind.run(spec, partition, context));
+  const scansIdentical = plainAnswer === unrolledAnswer;
+  if (!scansIdentical) throw new Error('the unrolled and the plain scans gave different answers');
+  const unrolledCpuMs: number[] = [];
+  const plainCpuMs: number[] = [];
+  for (let i = 0; i < SCAN_PAIRS; i++) {
+    const unrolled = () => unrolledCpuMs.push(cpuMs(() => backtestKind.run(spec, partition, context)).ms);
+    const plain = () => plainCpuMs.push(withUnroll(1, () => cpuMs(() => backtestKind.run(spec, partition, context)).ms));
+    if (i % 2 === 0) {
+      unrolled();
+      plain();
+    } else {
+      plain();
+      unrolled();
+    }
+  }
+  const scanRatios = unrolledCpuMs.map((ms, i) => plainCpuMs[i] / ms);
+  logProgress(BENCH, `scans, CPU ms: unrolled ${unrolledCpuMs.map((ms) => fmtMs(ms)).join(', ')}; plain ${plainCpuMs.map((ms) => fmtMs(ms)).join(', ')}`);
+
+  // Long series: the same sweep over 1,000,000 bars.
+  const longBars = size(1_000_000);
+  const longSpec = backtestKind.validate({ ...raw, dataset: { ...raw.dataset, bars: longBars } }, DEFAULT_SPEC_LIMITS);
+  const [longPartition] = backtestKind.plan(longSpec, { partitions: 1 });
+  logProgress(BENCH, `${longBars} bars × ${combinations.length} combinations; warm-up`);
+  backtestKind.run(longSpec, longPartition, context);
+  const longMs: number[] = [];
+  for (let i = 0; i < LONG_RUNS; i++) longMs.push(timeIt(() => backtestKind.run(longSpec, longPartition, context)).ms);
+  logProgress(BENCH, `kernel over ${longBars} bars: ${longMs.map((ms) => fmtMs(ms)).join(', ')}`);
+
   // Cold: a new series object each run (generated outside the timing), so run() builds its SMA bank
   // inside the timed call, as the first partition of a job on a worker does.
   const coldMs: number[] = [];
@@ -316,6 +376,9 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   const kernelRate = perSecond(median(kernelMs));
   const coldRate = perSecond(median(coldMs));
   const exitRate = perSecond(median(exitMs));
+  const unrolledRate = perSecond(median(unrolledCpuMs));
+  const plainRate = perSecond(median(plainCpuMs));
+  const longRate = (combinations.length * longBars) / (median(longMs) / 1000);
   const naiveRate = perSecond(median(naiveMs));
   const runningRate = perSecond(median(runningMs));
   const offGridRate = perSecond(median(offGrid.ms));
@@ -327,6 +390,9 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       ['implementation', 'runs (ms)', 'median', 'bar evaluations/s', 'vs naive'],
       [
         ['backtestKind.run (SMA bank reused, tight kernel)', kernelMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(kernelMs)), fmt(kernelRate), fmtRatio(ratio(kernelRate, naiveRate))],
+        [`backtestKind.run over ${fmt(longBars)} bars (${fmt(combinations.length * longBars)} bar evaluations)`, longMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(longMs)), fmt(longRate), '–'],
+        ['backtestKind.run, unrolled scans (CPU time, interleaved with the next row)', unrolledCpuMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(unrolledCpuMs)), fmt(unrolledRate), fmtRatio(ratio(unrolledRate, naiveRate))],
+        ['backtestKind.run, plain bar-by-bar scans (setScanUnroll(1); CPU time)', plainCpuMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(plainCpuMs)), fmt(plainRate), fmtRatio(ratio(plainRate, naiveRate))],
         ['backtestKind.run with exit rules (stop_loss 0.02, trailing_stop_atr 3)', exitMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(exitMs)), fmt(exitRate), fmtRatio(ratio(exitRate, naiveRate))],
         ['backtestKind.run, SMA bank built inside the run (cold)', coldMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(coldMs)), fmt(coldRate), fmtRatio(ratio(coldRate, naiveRate))],
         ['naive: window-sum SMAs per combination, bar-by-bar', naiveMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(naiveMs)), fmt(naiveRate), '1×'],
@@ -338,7 +404,8 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   );
   process.stdout.write(
     `\nkernel warm-up run (series generation + SMA bank + JIT): ${fmtMs(warmup.ms)}; building the SMA bank alone (${bankBuild.value} periods): ${fmtMs(bankBuild.ms)}\n` +
-      `naive baseline agrees with the kernel on ${agree}/${combinations.length} combinations (trades equal; return, Sharpe, drawdown within 1e-9)\n`,
+      `naive baseline agrees with the kernel on ${agree}/${combinations.length} combinations (trades equal; return, Sharpe, drawdown within 1e-9)\n` +
+      `scans: plain ÷ unrolled CPU time per pair ${fmtRatio(median(scanRatios))} (range ${fmtRatio(Math.min(...scanRatios))}–${fmtRatio(Math.max(...scanRatios))}); answers identical: ${scansIdentical}\n`,
   );
   if (agree !== combinations.length) {
     process.stdout.write(`disagreements (first ${disagreements.length}): ${JSON.stringify(disagreements)}\n`);
@@ -359,7 +426,27 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       baseline: naiveRate,
       baselineLabel: `naive window-sum sweep (median of ${BASELINE_RUNS})`,
       ratio: ratio(kernelRate, naiveRate),
+      goal: { op: '>=', value: KERNEL_GOAL },
       note: `median of ${KERNEL_RUNS} after a warm-up (SMA bank cached); baseline agrees on ${agree}/${combinations.length}`,
+    },
+    {
+      name: `backtest kernel: bar evaluations/s, one thread (${longBars} bars × ${combinations.length} combinations)`,
+      unit: 'bar-evals/s',
+      median: longRate,
+      baseline: kernelRate,
+      baselineLabel: `the same sweep over ${bars} bars`,
+      ratio: ratio(longRate, kernelRate),
+      goal: { op: '>=', value: KERNEL_GOAL },
+      note: `median of ${LONG_RUNS} after a warm-up`,
+    },
+    {
+      name: 'backtest kernel, unrolled signal scans: bar evaluations/s of CPU time, one thread',
+      unit: 'bar-evals/s',
+      median: unrolledRate,
+      baseline: plainRate,
+      baselineLabel: 'the plain bar-by-bar scans (setScanUnroll(1)), interleaved in the same process',
+      ratio: ratio(unrolledRate, plainRate),
+      note: `median of ${SCAN_PAIRS} pairs; per-pair ratio ${fmtRatio(Math.min(...scanRatios))}–${fmtRatio(Math.max(...scanRatios))}; answers identical`,
     },
     {
       name: 'backtest kernel: bar evaluations/s, SMA bank built inside the run (cold)',
@@ -408,6 +495,12 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       kernelColdMs: coldMs,
       kernelExitRulesMs: exitMs,
       kernelExitRulesPerSecond: exitRate,
+      scanUnrolledCpuMs: unrolledCpuMs,
+      scanPlainCpuMs: plainCpuMs,
+      scanRatios,
+      longBars,
+      longMs,
+      longPerSecond: longRate,
       kernelWarmupMs: warmup.ms,
       smaBankBuildMs: bankBuild.ms,
       naiveWindowSumMs: naiveMs,

@@ -266,6 +266,9 @@ export function simulate(
       // The hot loop: no per-bar counters (counted and exposed add up the stretch after it) and no
       // ruin flag (a close mark ≤ 0 leaves the loop; that bar is marked below); `level` is
       // peak·(1 − maxDrawdown), recomputed only when either changes (the same double each bar).
+      // The longest time under water is taken where it can end, not at every bar under water: at
+      // the bar before a new peak and at the stretch's last bar (t − peakBar only grows between
+      // peaks, so its maximum over the bars is the same integer).
       let t = segmentStart;
       let level = peak * (1 - maxDrawdown);
       for (; t < end; t++) {
@@ -278,17 +281,16 @@ export function simulate(
         down += x * (x - Math.abs(x)); // a branch here would be mispredicted half the time
         previous = equity;
         if (equity >= peak) {
+          if (t - 1 - peakBar > drawdownBars) drawdownBars = t - 1 - peakBar;
           peak = equity;
           peakBar = t;
           level = peak * (1 - maxDrawdown);
-        } else {
-          if (equity < level) {
-            maxDrawdown = 1 - equity / peak;
-            level = peak * (1 - maxDrawdown);
-          }
-          if (t - peakBar > drawdownBars) drawdownBars = t - peakBar;
+        } else if (equity < level) {
+          maxDrawdown = 1 - equity / peak;
+          level = peak * (1 - maxDrawdown);
         }
       }
+      if (t - 1 - peakBar > drawdownBars) drawdownBars = t - 1 - peakBar;
       counted += t - segmentStart;
       exposed += t - segmentStart;
       if (t < end) {

@@ -18,9 +18,10 @@ import type { SignalBuffer } from './types.js';
  *
  * The loop runs per target held: a tight scan over the bars where that target cannot change (held
  * long under longWhile: while the comparison holds; under enterExit: until exitLong holds, …), then
- * the full step above at the bar where it may. A comparison is a pure function of the bar, so
- * evaluating it again in the step decides the same (and exact comparisons are called only where
- * the doubles are too close to tell, in either place).
+ * the full step above at the bar where it may. The scan tests UNROLL (8) bars per step (skipWhile), then
+ * goes on bar by bar from the step that stopped. A comparison is a pure function of the bar, so
+ * evaluating it again (in the bar-by-bar scan, or in the step) decides the same (and exact
+ * comparisons are called only where the doubles are too close to tell, in any of these places).
  */
 
 /**
@@ -69,6 +70,66 @@ const OPS: readonly string[] = Object.keys(SYMBOL);
 const compiled = new Map<string, CompiledLoop>();
 const MAX_COMPILED = 256;
 
+/** A condition's text at a bar, given the bar's index expression (`t`, `t + 3`, …). */
+type Text = (at: string) => string;
+
+/**
+ * A condition of a scan, as two texts: `exact`, what the rule says; `sure`, a test that implies it
+ * without calling out (the doubles alone, and only where they are farther apart than the exact
+ * comparison's margin; for a comparison the doubles decide, the same as `exact`). The unrolled step
+ * tests `sure`: a bar too close to tell stops the step, and the bar-by-bar scan decides it exactly.
+ * A call in the step would make the compiled loop reload its arrays after every bar.
+ */
+interface Condition {
+  readonly exact: Text;
+  readonly sure: Text;
+}
+
+/** A comparison's texts: exact, and sure tests that it holds and that it does not. */
+interface ComparisonText {
+  readonly exact: Text;
+  readonly sureTrue: Text;
+  readonly sureFalse: Text;
+}
+
+const NO_TEXT: Text = () => '';
+const NO_COMPARISON: ComparisonText = { exact: NO_TEXT, sureTrue: NO_TEXT, sureFalse: NO_TEXT };
+
+/** The condition that the comparison holds. */
+const holds = (c: ComparisonText): Condition => ({ exact: c.exact, sure: c.sureTrue });
+/** The condition that it does not. */
+const fails = (c: ComparisonText): Condition => ({ exact: (at) => `!${c.exact(at)}`, sure: c.sureFalse });
+
+/** Bars a scan tests per step of its unrolled loop before it goes on bar by bar. */
+const UNROLL = 8;
+let unroll = UNROLL;
+
+/**
+ * Sets the bars per step of the scans compiled from now on (1: the plain bar-by-bar scan), and
+ * returns the previous setting. For bench/ only (an A/B of the two scans in one process): every
+ * setting decides the same.
+ */
+export function setScanUnroll(bars: number): number {
+  if (!Number.isInteger(bars) || bars < 1 || bars > 64) throw new RangeError(`scan unroll must be an integer from 1 to 64, got ${bars}`);
+  const previous = unroll;
+  unroll = bars;
+  return previous;
+}
+
+/**
+ * The scan that skips the bars from t on where `cond` holds, leaving t at the first where it does
+ * not (or n): first `unroll` bars at a time (one bound check and one increment per step, which is most
+ * of a plain scan's cost) while the condition surely holds at each, then bar by bar, exactly, from
+ * where a step stopped. The condition is a pure function of the bar, so testing a bar again in the
+ * second loop decides the same.
+ */
+function skipWhile(cond: Condition): string {
+  const plain = `while (t < n && (${cond.exact('t')})) t++;`;
+  if (unroll === 1) return plain;
+  const step = Array.from({ length: unroll }, (_, k) => `(${cond.sure(k === 0 ? 't' : `t + ${k}`)})`).join(' && ');
+  return `while (t + ${unroll - 1} < n && ${step}) t += ${unroll}; ${plain}`;
+}
+
 /** What one combination's loop reads, gathered from its rule; reused (no allocation per combination once warm). */
 class Operands {
   arrays: Float64Array[] = [];
@@ -106,33 +167,58 @@ class Operands {
   }
 
   /**
-   * Adds the comparison's operands and its part of the shape key; with `emit`, returns its text in
-   * the loop (t the bar) — only wanted when the shape is compiled for the first time.
+   * Adds the comparison's operands and its part of the shape key; with `emit`, returns its texts in
+   * the loop as functions of the bar's index expression (`t`, `t + 1`, …) — only wanted when the
+   * shape is compiled for the first time.
+   *
+   * The sure tests of an exact comparison, d = left − right: that it holds, for gt and ge, d > 0 and
+   * d beyond the margin (then the doubles decide, and d > 0 decides true); for lt and le, d < 0 and
+   * −d beyond it; that it fails, the other way round. NaN fails both: the exact scan decides.
    */
-  comparison(c: ResolvedComparison, emit: boolean): string {
+  comparison(c: ResolvedComparison, emit: boolean): ComparisonText {
     const l = this.operand(c.left);
     const r = this.operand(c.right);
     // Only the engine's own operator texts reach the generated code (the rule was checked; this is the last guard).
     const opIndex = OPS.indexOf(c.op);
     if (opIndex < 0) throw new TypeError(`unknown comparison ${String(c.op)}`);
     const op = SYMBOL[c.op];
-    const text = (k: number) => (k >= 0x8000 ? `c${k - 0x8000}` : `a${k}[t]`);
+    const text = (k: number, at: string) => (k >= 0x8000 ? `c${k - 0x8000}` : `a${k}[${at}]`);
     if (c.exact === undefined || typeof c.left === 'number' || typeof c.right === 'number') {
       this.shape.push(opIndex, l, r);
-      return emit ? `(${text(l)} ${op} ${text(r)})` : '';
+      if (!emit) return NO_COMPARISON;
+      const plain: Text = (at) => `(${text(l, at)} ${op} ${text(r, at)})`;
+      return { exact: plain, sureTrue: plain, sureFalse: (at) => `!${plain(at)}` };
     }
     const x = this.exact.push(c.exact) - 1;
     const band = c.exact.bandNear !== undefined;
-    this.shape.push(opIndex + (band ? 8 : 4), l, r);
-    if (!emit) return '';
-    const left = `a${l}`;
-    const right = `a${r}`;
+    // A margin of 0 (SmaOrder's: equal doubles only) is its own shape: |d| ≤ 0 is d === 0 (−0 too; NaN neither).
+    const zero = !band && c.exact.margin === 0;
+    this.shape.push(opIndex + (band ? 8 : zero ? 12 : 4), l, r);
+    if (!emit) return NO_COMPARISON;
     const d = `d${x}`;
-    const diff = `(${d} = ${left}[t] - ${right}[t])`;
-    if (!band) return `(${diff} <= m${x} && ${d} >= -m${x} ? x${x}.sign(t) ${op} 0 : ${d} ${op} 0)`;
+    const diff = (at: string) => `(${d} = a${l}[${at}] - a${r}[${at}])`;
+    const above = c.op === 'gt' || c.op === 'ge';
+    // d beyond the margin `limit` (a text, read after diff) on the side that makes the comparison hold, or fail.
+    const sure = (prefix: Text, limit: string) => ({
+      holds: (at: string) => `(${prefix(at)}, ${above ? `${d} > 0 && ${d} > ${limit}` : `${d} < 0 && -${d} > ${limit}`})`,
+      fails: (at: string) => `(${prefix(at)}, ${above ? `${d} < 0 && -${d} > ${limit}` : `${d} > 0 && ${d} > ${limit}`})`,
+    });
+    if (zero) {
+      const exact: Text = (at) => `(${diff(at)} === 0 ? x${x}.sign(${at}) ${op} 0 : ${d} ${op} 0)`;
+      // Margin 0: beyond it is d ≠ 0, so the side alone is sure.
+      return { exact, sureTrue: (at) => `(${diff(at)} ${above ? '>' : '<'} 0)`, sureFalse: (at) => `(${diff(at)} ${above ? '<' : '>'} 0)` };
+    }
+    if (!band) {
+      const exact: Text = (at) => `(${diff(at)} <= m${x} && ${d} >= -m${x} ? x${x}.sign(${at}) ${op} 0 : ${d} ${op} 0)`;
+      const s = sure(diff, `m${x}`);
+      return { exact, sureTrue: s.holds, sureFalse: s.fails };
+    }
     const w = `w${x}`;
     const q = `q${x}`;
-    return `(${diff}, ${w} = mid${x}[t], ${q} = f${x} * ((${w} < 0 ? -${w} : ${w}) + (up${x}[t] - ${w})), ${d} <= ${q} && -${d} <= ${q} ? x${x}.sign(t) ${op} 0 : ${d} ${op} 0)`;
+    const near: Text = (at) => `${diff(at)}, ${w} = mid${x}[${at}], ${q} = f${x} * ((${w} < 0 ? -${w} : ${w}) + (up${x}[${at}] - ${w}))`;
+    const exact: Text = (at) => `(${near(at)}, ${d} <= ${q} && -${d} <= ${q} ? x${x}.sign(${at}) ${op} 0 : ${d} ${op} 0)`;
+    const s = sure(near, q);
+    return { exact, sureTrue: s.holds, sureFalse: s.fails };
   }
 }
 
@@ -162,15 +248,15 @@ function source(rule: ResolvedRule, o: Operands, emit: boolean): string {
       // Held long: skip the bars where the comparison still holds (the first that fails is a change to
       // notLong); held at notLong: where it still fails. Any other target held (a continuation's flat
       // with short) is decided at its first bar.
-      const scan = `if (s === 1) { while (t < n && ${when}) t++; next = notLong; } else if (s === notLong) { while (t < n && !${when}) t++; next = 1; } else next = ${when} ? 1 : notLong;`;
+      const scan = `if (s === 1) { ${skipWhile(holds(when))} next = notLong; } else if (s === notLong) { ${skipWhile(fails(when))} next = 1; } else next = ${when.exact('t')} ? 1 : notLong;`;
       body = `let t = start; while (t < n) { let next = 0; ${scan} if (t >= n) break; ${PUSH} t++; }`;
     }
   } else {
     o.shape.push(0xf001);
-    const part = (c: ResolvedComparison | undefined): string => {
+    const part = (c: ResolvedComparison | undefined): ComparisonText | undefined => {
       if (c === undefined) {
         o.shape.push(0xffff);
-        return '';
+        return undefined;
       }
       return o.comparison(c, emit);
     };
@@ -179,13 +265,20 @@ function source(rule: ResolvedRule, o: Operands, emit: boolean): string {
     const enterLong = part(rule.enterLong);
     const enterShort = part(rule.enterShort);
     if (!emit) return '';
-    const exits = [exitLong && `if (s > 0) { if (${exitLong}) next = 0; }`, exitShort && `${exitLong ? 'else ' : ''}if (s < 0) { if (${exitShort}) next = 0; }`].filter(Boolean).join(' ');
-    const entries = [enterLong && `if (${enterLong}) next = 1;`, enterShort && `${enterLong ? 'else ' : ''}if (allowShort && ${enterShort}) next = -1;`].filter(Boolean).join(' ');
+    const exits = [exitLong && `if (s > 0) { if (${exitLong.exact('t')}) next = 0; }`, exitShort && `${exitLong ? 'else ' : ''}if (s < 0) { if (${exitShort.exact('t')}) next = 0; }`].filter(Boolean).join(' ');
+    const entries = [enterLong && `if (${enterLong.exact('t')}) next = 1;`, enterShort && `${enterLong ? 'else ' : ''}if (allowShort && ${enterShort.exact('t')}) next = -1;`].filter(Boolean).join(' ');
     // Per target held, the bars where nothing can happen are skipped (held long: until exitLong holds;
     // short: exitShort; flat: an entry); at the bar found, the step above decides as at any other bar.
-    const idle = [enterLong && `!${enterLong}`, enterShort && `!(allowShort && ${enterShort})`].filter(Boolean).join(' && ');
-    const skip = (cond: string) => (cond ? `while (t < n && ${cond}) t++;` : 'break;');
-    const scan = `if (s > 0) { ${skip(exitLong && `!${exitLong}`)} } else if (s < 0) { ${skip(exitShort && `!${exitShort}`)} } else { ${skip(idle)} }`;
+    // Flat: idle while no entry holds (surely: enterLong surely fails, and enterShort does or short is off).
+    const idle: Condition | undefined =
+      enterLong || enterShort
+        ? {
+            exact: (at) => [enterLong && `!${enterLong.exact(at)}`, enterShort && `!(allowShort && ${enterShort.exact(at)})`].filter(Boolean).join(' && '),
+            sure: (at) => [enterLong && enterLong.sureFalse(at), enterShort && `(!allowShort || ${enterShort.sureFalse(at)})`].filter(Boolean).join(' && '),
+          }
+        : undefined;
+    const skip = (cond: Condition | undefined) => (cond ? skipWhile(cond) : 'break;');
+    const scan = `if (s > 0) { ${skip(exitLong && fails(exitLong))} } else if (s < 0) { ${skip(exitShort && fails(exitShort))} } else { ${skip(idle)} }`;
     const step = `let next = s; ${exits} ${entries ? `if (next === 0) { ${entries} }` : ''} ${PUSH}`;
     body = `let t = start; while (t < n) { ${scan} if (t >= n) break; ${step} t++; }`;
   }
@@ -201,7 +294,7 @@ export function runSignalRule(rule: ResolvedRule, start: number, n: number, allo
   const o = scratch;
   o.reset();
   source(rule, o, false);
-  const key = o.key;
+  const key = unroll === UNROLL ? o.key : `${o.key}/${unroll}`;
   let loop = compiled.get(key);
   if (loop === undefined) {
     // The same walk again, now writing the text (the same operand indexes, so the same key).
