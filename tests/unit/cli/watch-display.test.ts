@@ -26,6 +26,7 @@ function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEven
     failover: false,
     resultBytes: 0,
     resultTruncated: false,
+    job: null,
     ...overrides,
   };
 }
