@@ -37,7 +37,7 @@ export interface WatchOptions {
 
 /** How a watch ended: the job reached an end state, or the signal stopped the watch. */
 export type WatchOutcome =
-  /** job: the job as it ended, when the coordinator sent it with the ending event (its result is resultJson); else the caller asks GetJob. */
+  /** job: the job as it ended, with its whole result, when the coordinator sent it with the ending event; else the caller asks GetJob. */
   | { outcome: 'finished'; status: string; resultJson: string; error: string; job?: Job__Output }
   | { outcome: 'interrupted' };
 
@@ -181,7 +181,9 @@ export async function watchJob(
       case 'terminal': {
         // A result too large for the COMPLETED event (over 1 MiB) is read with GetJobResult.
         const resultJson = result.resultTruncated ? await connection.getJobResult(jobId) : result.resultJson;
-        return { outcome: 'finished', status: result.status, resultJson, error: result.error, ...(result.job ? { job: result.job } : {}) };
+        // The ended job with its whole result, as CoordinatorConnection.getJob gives it.
+        const job = result.job && (result.resultTruncated ? { ...result.job, resultJson, resultTruncated: false } : result.job);
+        return { outcome: 'finished', status: result.status, resultJson, error: result.error, ...(job ? { job } : {}) };
       }
       case 'closed': {
         if (isTerminalStatus(result.lastStatus)) {

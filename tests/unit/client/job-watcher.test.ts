@@ -149,6 +149,25 @@ describe('watchJob', () => {
     assert.equal(getJobs, 0);
   });
 
+  it('puts a result too large for the ending event into the job it hands on, read with GetJobResult', async () => {
+    const big = '{"rows":"' + 'x'.repeat(2000) + '"}';
+    const { connection } = await setUp({
+      WatchJob: (call) =>
+        void sendEvents(call, [
+          jobEvent('JOB_EVENT_TYPE_COMPLETED', { eventId: '5-0', status: 'JOB_STATUS_COMPLETED', resultJson: '', resultTruncated: true, resultBytes: big.length, job: job({ status: 'JOB_STATUS_COMPLETED', resultJson: '' }) }),
+        ]),
+      GetJobResult: (call) => {
+        call.write({ data: Buffer.from(big), offset: 0, totalBytes: big.length });
+        call.end();
+      },
+    });
+    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, { afterEventId: '4-0' });
+    const finished = outcome as Extract<typeof outcome, { outcome: 'finished' }>;
+    assert.equal(finished.resultJson, big);
+    assert.equal(finished.job?.resultJson, big);
+    assert.equal(finished.job?.resultTruncated, false);
+  });
+
   it('fetches the job when the stream of an already finished job just closes', async () => {
     const { connection } = await setUp({
       WatchJob: (call) =>
