@@ -4,15 +4,20 @@
  * COMPLETED event, on a local cluster of 2 agents × 1 slot. Per job: submit → COMPLETED received
  * (p50, p99, max), the SubmitJob call alone, and how many watches ended more than 1 s after the
  * job did (the watch race of issue 13: a COMPLETED missed until the periodic status check). Baseline
- * in the same run: a bare unary GetJob round trip to the same coordinator, right before.
+ * in the same run: a bare unary GetJob round trip to the same coordinator, right before. Also, over
+ * the timed jobs (less sensitive to the machine's load than the latencies): CPU time per job of the
+ * coordinator, the agents, Redis and this process (the client), and Redis commands per job (INFO
+ * commandstats: each command a client sent, plus those BullMQ's scripts ran inside Redis).
  * Goals (issue 13): p50 ≤ 5 ms, p99 ≤ 20 ms.
  *
  * Run: node dist/bench/run-all.js tiny-jobs   (QUANTGRID_BENCH_QUICK=1 for 100 jobs)
  */
 import { loadavg } from 'node:os';
+import { Redis } from 'ioredis';
 import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../shared/client/watch-to-end.js';
-import { checkNoopResult, withCluster } from './lib/cluster.js';
+import { checkNoopResult, clusterPids, withCluster } from './lib/cluster.js';
+import { cpuDelta, snapshotCpu } from './lib/proc.js';
 import { isMain, logProgress, measureBench, runBench, size, type Headline } from './lib/harness.js';
 import { fmt, fmtMs, summarize } from './lib/stats.js';
 
@@ -24,6 +29,11 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
   const jobs = size(1000, 20);
   return withCluster([{ slots: 1 }, { slots: 1 }], async (cluster) => {
     const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
+    const probe = new Redis(cluster.redis.url);
+    /** Calls of every Redis command so far, summed (the INFO call itself counts one). */
+    const redisCalls = async (): Promise<number> =>
+      [...(await probe.info('commandstats')).matchAll(/cmdstat_[^:]+:calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    const { consul: _consul, ...pids } = clusterPids(cluster);
     try {
       // Warm-up: connections, the worker's first job, JIT.
       for (let i = 0; i < 20; i++) {
@@ -45,6 +55,8 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
       const afterFinishMs: number[] = [];
       /** Late watches ended by the periodic status check rather than by reading the COMPLETED event (the watch race). */
       let endedByStatusCheck = 0;
+      const callsBefore = await redisCalls();
+      const cpuBefore = snapshotCpu(pids);
       for (let i = 0; i < jobs; i++) {
         const t0 = performance.now();
         const { jobId } = await connection.submitJob({ spec: { noop: { partitions: 1, workMs: 0 } } });
@@ -60,6 +72,10 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
         checkNoopResult(job, 1);
         if ((i + 1) % 200 === 0) logProgress(BENCH, `${i + 1}/${jobs} jobs`);
       }
+      const cpuUsed = cpuDelta(cpuBefore, snapshotCpu(pids));
+      const redisCommandsPerJob = ((await redisCalls()) - callsBefore - 1) / jobs;
+      const cpuPerJobMs = Object.fromEntries(Object.entries(cpuUsed).map(([name, ms]) => [name, ms / jobs]));
+      const agentsCpuMs = Object.entries(cpuPerJobMs).filter(([name]) => !['coordinator', 'redis', 'bench'].includes(name)).reduce((sum, [, ms]) => sum + ms, 0);
       const total = summarize(totalMs);
       const submit = summarize(submitMs);
       const getJob = summarize(getJobMs);
@@ -74,12 +90,13 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
           baselineLabel: 'a bare GetJob round trip to the same coordinator',
           ratio: total.p50 / getJob.p50,
           goal: { op: '<=', value: 5 },
-          note: `p99 ${fmtMs(total.p99)} (goal ≤ 20 ms), max ${fmtMs(total.max)}; SubmitJob alone p50 ${fmtMs(submit.p50)}; ${late} of ${jobs} watches ended > ${LATE_MS} ms after the job (${endedByStatusCheck} of them by the status check: the watch race); load ${fmt(load)}`,
+          note: `p99 ${fmtMs(total.p99)} (goal ≤ 20 ms), max ${fmtMs(total.max)}; SubmitJob alone p50 ${fmtMs(submit.p50)}; ${late} of ${jobs} watches ended > ${LATE_MS} ms after the job (${endedByStatusCheck} of them by the status check: the watch race); CPU per job: coordinator ${fmtMs(cpuPerJobMs.coordinator)}, agents ${fmtMs(agentsCpuMs)}, Redis ${fmtMs(cpuPerJobMs.redis)}, client ${fmtMs(cpuPerJobMs.bench)}; ${fmt(redisCommandsPerJob)} Redis commands per job; load ${fmt(load)}`,
         },
       ];
-      return { headlines, details: { jobs, load, total, submit, getJob, late, endedByStatusCheck, afterFinish: summarize(afterFinishMs) } };
+      return { headlines, details: { jobs, load, total, submit, getJob, late, endedByStatusCheck, afterFinish: summarize(afterFinishMs), cpuPerJobMs, redisCommandsPerJob } };
     } finally {
       connection.close();
+      probe.disconnect();
     }
   });
 }

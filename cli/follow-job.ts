@@ -79,6 +79,6 @@ export async function followJob(context: CommandContext, jobId: string, policy: 
     resultBytes: Buffer.byteLength(outcome.resultJson),
     resultTruncated: false,
   };
-  const job = await context.connection.getJob(jobId).catch(() => fallback);
+  const job = outcome.job ?? (await context.connection.getJob(jobId).catch(() => fallback));
   return reportFinishedJob(context, job.status === fallback.status ? job : fallback);
 }

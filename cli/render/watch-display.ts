@@ -100,7 +100,8 @@ export class JsonWatchDisplay implements WatchDisplay {
       if (snapshot) this.throttle.mark(event.progress);
       else if (!this.throttle.due(event.progress)) return;
     }
-    const { resultJson: _omitted, ...rest } = event;
+    // The result, and the ended job an ending event carries, are printed once the watch ends (reportFinishedJob).
+    const { resultJson: _omitted, job: _job, ...rest } = event;
     this.writeLine(JSON.stringify(rest));
   }
 

@@ -23,7 +23,7 @@ export interface JobActionDeps {
  */
 
 /** Queues a validated job as the principal, within its quota; logged and audited (a duplicate request id is neither). */
-export async function submitValidated({ store, audit, quota, log }: JobActionDeps, principal: Principal, data: QueuedJobData, how = ''): Promise<{ jobId: string; duplicate: boolean }> {
+export async function submitValidated({ store, audit, quota, log }: JobActionDeps, principal: Principal, data: QueuedJobData, how = ''): Promise<Awaited<ReturnType<JobStore['submit']>>> {
   checkUserQuota(principal.user, data, (await store.unfinished()).map((job) => job.data), quota);
   const submitted = await store.submit(data);
   const { jobId } = submitted;

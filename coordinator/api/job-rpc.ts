@@ -45,8 +45,9 @@ export function createJobHandlers({ store, runner, jobs, datasets, strategies, l
       const principal = principalOf(call);
       // Stored datasets and user strategies resolved, the spec validated and normalised by its kind: once, here.
       const data = { ...(await validateSubmission(request, limits, datasets, strategies)), owner: principal.user };
-      const { jobId } = await submitValidated(actions, principal, data);
-      return { jobId, job: await jobs.find(jobId) };
+      const { jobId, queued } = await submitValidated(actions, principal, data);
+      // The job as queued, from what was just written (a duplicate request id's job is read: it may be anywhere by now).
+      return { jobId, job: queued ? jobs.queued(queued) : await jobs.find(jobId) };
     }),
 
     GetJob: unary(context('GetJob'), async (request) => jobs.get(requiredId('job_id', request.jobId))),

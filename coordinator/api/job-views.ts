@@ -32,9 +32,24 @@ export class JobViews {
   }
 
   private async findWithResult(jobId: string): Promise<{ job: JobView; resultJson: string } | undefined> {
-    const job = await this.store.get(jobId);
-    if (!job) return undefined;
-    const view = await this.store.describe(job, this.runner.liveSnapshot(jobId));
+    const view = await this.store.describeId(jobId, () => this.runner.liveSnapshot(jobId));
+    if (!view) return undefined;
+    const resultJson = view.resultJson ?? '';
+    return { job: { ...view, ...inlineResult(resultJson) }, resultJson };
+  }
+
+  /** A job just queued, as `JobStore.submit` wrote it (nothing read back). */
+  queued(job: Parameters<JobStore['queuedView']>[0]): JobView {
+    return { ...this.store.queuedView(job), ...inlineResult('') };
+  }
+
+  /**
+   * A job whose end its terminal event reported (BullMQ recorded it first): one read of its record,
+   * its status the event's; its whole result alongside. Undefined when the record is gone.
+   */
+  async ended(jobId: string, status: 'JOB_STATUS_COMPLETED' | 'JOB_STATUS_FAILED' | 'JOB_STATUS_CANCELLED'): Promise<{ job: JobView; resultJson: string } | undefined> {
+    const view = await this.store.endedView(jobId, status === 'JOB_STATUS_COMPLETED' ? 'completed' : 'failed', status === 'JOB_STATUS_CANCELLED');
+    if (!view) return undefined;
     const resultJson = view.resultJson ?? '';
     return { job: { ...view, ...inlineResult(resultJson) }, resultJson };
   }

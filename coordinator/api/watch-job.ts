@@ -23,6 +23,7 @@ function isTerminal(status: JobEvent['status']): boolean {
 /** The event that ends a watch of a job seen ended in its record rather than in its log. */
 function terminalEvent(job: JobView, eventId: string): JobEvent {
   return {
+    job: withoutResult(job),
     jobId: job.id,
     type:
       job.status === 'JOB_STATUS_COMPLETED' ? 'JOB_EVENT_TYPE_COMPLETED'
@@ -40,10 +41,32 @@ function terminalEvent(job: JobView, eventId: string): JobEvent {
   };
 }
 
+/** A job as a terminal event carries it: its result is in the event's own fields. */
+function withoutResult(job: JobView): JobView {
+  return { ...job, resultJson: '', resultBytes: 0, resultTruncated: false };
+}
+
+/**
+ * A terminal event read from the log, completed with the job as it ended (one read of its record,
+ * which also gives a COMPLETED its result): the watcher needs no GetJob after it.
+ */
+async function endingEvent(jobs: WatchedJobs, event: JobEvent, eventId: string): Promise<JobEvent> {
+  const status = String(event.status) as 'JOB_STATUS_COMPLETED' | 'JOB_STATUS_FAILED' | 'JOB_STATUS_CANCELLED';
+  const ended = await jobs.ended(String(event.jobId), status);
+  const completed = event.type === 'JOB_EVENT_TYPE_COMPLETED';
+  return {
+    ...event,
+    eventId,
+    // The log holds no results (the job record does): a COMPLETED event gets it here, inline when small.
+    ...(completed ? inlineResult(ended?.resultJson ?? '') : {}),
+    ...(ended ? { job: withoutResult(ended.job) } : {}),
+  };
+}
+
 /** What a watch reads of the job's event log. */
 export type WatchedLog = Pick<JobEventLog, 'lastId' | 'read' | 'writeMark' | 'waitForEvents'>;
 /** What a watch reads of the job's record. */
-export type WatchedJobs = Pick<JobViews, 'get' | 'result'>;
+export type WatchedJobs = Pick<JobViews, 'get' | 'ended'>;
 
 /**
  * The events of a watch: a snapshot of the job (unless resuming after an event id), then its events
@@ -78,9 +101,11 @@ export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, request: 
     const events = await hub.read(jobId, cursor);
     for (const { id, event } of events) {
       cursor = id;
-      // The log holds no results (the job record does): a COMPLETED event gets it here, inline when small.
-      yield event.type === 'JOB_EVENT_TYPE_COMPLETED' ? { ...event, eventId: id, ...inlineResult(await jobs.result(jobId)) } : { ...event, eventId: id };
-      if (isTerminal(event.status)) return;
+      if (isTerminal(event.status)) {
+        yield await endingEvent(jobs, event, id);
+        return;
+      }
+      yield { ...event, eventId: id };
     }
     if (events.length > 0) {
       quiet = 0;

@@ -39,16 +39,24 @@ export class PartitionLedger {
     return `${this.prefix}:partition-cache:${hash}`;
   }
 
-  /** The job's plan: the stored one when the job was planned before, else `create()`'s, stored. */
+  /**
+   * The job's plan: the stored one when the job was planned before, else `create()`'s, stored. One
+   * round trip: the claim (SET NX) and a read of whatever plan then stands go in one pipeline, run in
+   * that order, so a plan stored first (by this job's earlier run, or another coordinator) is the one
+   * read back and used. `create()` is also called for a job planned before (a takeover): cheap, and
+   * its plan is dropped.
+   */
   async plan<P>(jobId: string, create: () => P[]): Promise<{ partitions: P[]; resumed: boolean }> {
     const key = this.planKey(jobId);
-    const stored = await this.redis.get(key);
-    if (stored !== null) return { partitions: JSON.parse(stored) as P[], resumed: true };
     const partitions = create();
-    const written = await this.redis.set(key, JSON.stringify(partitions), 'EX', this.recordTtlSeconds, 'NX');
-    if (written === 'OK') return { partitions, resumed: false };
-    // Another coordinator planned it first: use its plan.
-    return { partitions: JSON.parse((await this.redis.get(key)) as string) as P[], resumed: true };
+    const replies = await this.redis.pipeline().set(key, JSON.stringify(partitions), 'EX', this.recordTtlSeconds, 'NX').get(key).exec();
+    const [[claimError, claimed] = [new Error('no reply')], [readError, stored] = [new Error('no reply')]] = replies ?? [];
+    if (claimError) throw claimError;
+    if (claimed === 'OK') return { partitions, resumed: false };
+    if (readError) throw readError;
+    // Planned before (a plan that expired between the two commands cannot be: it outlives its job's lock).
+    if (typeof stored !== 'string') throw new Error(`job ${jobId}: its stored plan vanished while it was read`);
+    return { partitions: JSON.parse(stored) as P[], resumed: true };
   }
 
   /** The partial results recorded so far, by partition index. */

@@ -1,4 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
+import type { Job__Output } from '../generated/quantgrid/v1/Job.js';
 import { abortableSleep } from '../abortable-sleep.js';
 import type { JobEvent__Output } from '../generated/quantgrid/v1/JobEvent.js';
 import { isTerminalStatus, terminalStatusOf } from '../job-status.js';
@@ -36,7 +37,8 @@ export interface WatchOptions {
 
 /** How a watch ended: the job reached an end state, or the signal stopped the watch. */
 export type WatchOutcome =
-  | { outcome: 'finished'; status: string; resultJson: string; error: string }
+  /** job: the job as it ended, with its whole result, when the coordinator sent it with the ending event; else the caller asks GetJob. */
+  | { outcome: 'finished'; status: string; resultJson: string; error: string; job?: Job__Output }
   | { outcome: 'interrupted' };
 
 /** The event stream broke and every re-attach of the policy failed; the job may still be running. */
@@ -56,7 +58,7 @@ export class JobWatchLostError extends Error {
 }
 
 type AttachEnd =
-  | { end: 'terminal'; status: string; resultJson: string; resultTruncated?: boolean; error: string }
+  | { end: 'terminal'; status: string; resultJson: string; resultTruncated?: boolean; error: string; job?: Job__Output }
   | { end: 'aborted' }
   | { end: 'closed'; lastStatus: string }
   | { end: 'broken'; error: unknown };
@@ -76,6 +78,15 @@ function errorCode(error: unknown): grpc.status | undefined {
   if (isServiceError(error)) return error.code;
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * The job an ending event carries (older coordinators send none), with the event's result fields
+ * put back in it: what GetJob would answer, without asking.
+ */
+function endedJob(event: JobEvent__Output): Job__Output | undefined {
+  if (!event.job) return undefined;
+  return { ...event.job, resultJson: event.resultJson, resultBytes: event.resultBytes, resultTruncated: event.resultTruncated };
 }
 
 /** Follows one WatchJob stream until it ends, breaks, goes silent and dead, or the signal aborts. */
@@ -115,7 +126,7 @@ function attachOnce(
           (job) => {
             if (settled) return;
             if (isTerminalStatus(job.status)) {
-              finish({ end: 'terminal', status: job.status, resultJson: job.resultJson, error: job.error });
+              finish({ end: 'terminal', status: job.status, resultJson: job.resultJson, resultTruncated: job.resultTruncated, error: job.error, job });
             } else {
               armIdleProbe();
             }
@@ -133,7 +144,7 @@ function attachOnce(
       if (event.status) lastStatus = event.status;
       observer.event(event, events === 1 && !resuming);
       const status = terminalStatusOf(event);
-      if (status) finish({ end: 'terminal', status, resultJson: event.resultJson, resultTruncated: event.resultTruncated, error: event.message });
+      if (status) finish({ end: 'terminal', status, resultJson: event.resultJson, resultTruncated: event.resultTruncated, error: event.message, job: endedJob(event) });
     });
     call.on('error', (error: unknown) => finish({ end: 'broken', error }));
     call.on('end', () => finish({ end: 'closed', lastStatus }));
@@ -170,7 +181,9 @@ export async function watchJob(
       case 'terminal': {
         // A result too large for the COMPLETED event (over 1 MiB) is read with GetJobResult.
         const resultJson = result.resultTruncated ? await connection.getJobResult(jobId) : result.resultJson;
-        return { outcome: 'finished', status: result.status, resultJson, error: result.error };
+        // The ended job with its whole result, as CoordinatorConnection.getJob gives it.
+        const job = result.job && (result.resultTruncated ? { ...result.job, resultJson, resultTruncated: false } : result.job);
+        return { outcome: 'finished', status: result.status, resultJson, error: result.error, ...(job ? { job } : {}) };
       }
       case 'closed': {
         if (isTerminalStatus(result.lastStatus)) {

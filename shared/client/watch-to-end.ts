@@ -21,7 +21,7 @@ export interface WatchToEndOptions {
 }
 
 export interface WatchedJob {
-  /** The job record once it had ended (GetJob after the last event). */
+  /** The job record once it had ended: sent with the ending event, or read with GetJob after it (an older coordinator, a job seen ended by the idle probe). */
   job: Job__Output;
   /** The events seen (only those `keep` accepted), in order. */
   events: JobEvent__Output[];
@@ -77,5 +77,5 @@ export async function watchToEnd(connection: CoordinatorConnection, jobId: strin
     if (signal?.aborted) throw signal.reason;
     throw new JobWatchTimeoutError(jobId, timeoutMs ?? 0, eventCount, lastEvent);
   }
-  return { job: await connection.getJob(jobId), events, eventCount };
+  return { job: outcome.job ?? (await connection.getJob(jobId)), events, eventCount };
 }

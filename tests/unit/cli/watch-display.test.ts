@@ -27,6 +27,7 @@ function event(type: string, overrides: Partial<JobEvent__Output> = {}): JobEven
     backup: false,
     resultBytes: 0,
     resultTruncated: false,
+    job: null,
     ...overrides,
   };
 }
@@ -120,13 +121,15 @@ describe('JsonWatchDisplay', () => {
     const display = new JsonWatchDisplay((line) => lines.push(line), (text) => notices.push(text), 3000, () => 0);
     display.event(event('JOB_EVENT_TYPE_PROGRESS', { progress: progress(0) }), true);
     display.event(event('JOB_EVENT_TYPE_PARTITION_FINISHED', { progress: progress(1) }), false);
-    display.event(event('JOB_EVENT_TYPE_COMPLETED', { resultJson: '{"partitions":1,"checksum":0}' }), false);
+    const ended = { id: 'job-1', status: 'JOB_STATUS_COMPLETED' } as NonNullable<JobEvent__Output['job']>;
+    display.event(event('JOB_EVENT_TYPE_COMPLETED', { resultJson: '{"partitions":1,"checksum":0}', job: ended }), false);
     display.notice('re-attaching');
     assert.equal(lines.length, 2);
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     assert.equal(parsed[0].type, 'JOB_EVENT_TYPE_PROGRESS');
     assert.equal(parsed[1].type, 'JOB_EVENT_TYPE_COMPLETED');
     assert.ok(!('resultJson' in parsed[1]));
+    assert.ok(!('job' in parsed[1]) && !('job' in parsed[0]), 'the ended job is reported after the watch, not in its lines');
     assert.deepEqual(notices, ['re-attaching']);
   });
 });

@@ -124,7 +124,48 @@ describe('watchJob', () => {
       signal: new AbortController().signal,
       policy: { reattachDelaysMs: [10], idleProbeMs: 150 },
     });
-    assert.deepEqual(outcome, { outcome: 'finished', status: 'JOB_STATUS_FAILED', resultJson: '', error: 'node lost' });
+    const { job: ended, ...rest } = outcome as Extract<typeof outcome, { outcome: 'finished' }>;
+    assert.deepEqual(rest, { outcome: 'finished', status: 'JOB_STATUS_FAILED', resultJson: '', error: 'node lost' });
+    assert.equal(ended?.status, 'JOB_STATUS_FAILED', 'the job the probe read is handed on (no second GetJob)');
+  });
+
+  it('hands on the job an ending event carries, its result put back from the event', async () => {
+    const ended = job({ status: 'JOB_STATUS_COMPLETED', resultJson: '' });
+    let getJobs = 0;
+    const { connection } = await setUp({
+      WatchJob: (call) => void sendEvents(call, [jobEvent('JOB_EVENT_TYPE_COMPLETED', { eventId: '5-0', status: 'JOB_STATUS_COMPLETED', resultJson: '{"x":1}', resultBytes: 7, job: ended })]),
+      GetJob: (_call, callback) => {
+        getJobs++;
+        callback(null, job({ status: 'JOB_STATUS_COMPLETED' }));
+      },
+    });
+    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, { afterEventId: '4-0' });
+    assert.equal(outcome.outcome, 'finished');
+    const finished = outcome as Extract<typeof outcome, { outcome: 'finished' }>;
+    assert.equal(finished.resultJson, '{"x":1}');
+    assert.equal(finished.job?.status, 'JOB_STATUS_COMPLETED');
+    assert.equal(finished.job?.resultJson, '{"x":1}');
+    assert.equal(Number(finished.job?.resultBytes), 7);
+    assert.equal(getJobs, 0);
+  });
+
+  it('puts a result too large for the ending event into the job it hands on, read with GetJobResult', async () => {
+    const big = '{"rows":"' + 'x'.repeat(2000) + '"}';
+    const { connection } = await setUp({
+      WatchJob: (call) =>
+        void sendEvents(call, [
+          jobEvent('JOB_EVENT_TYPE_COMPLETED', { eventId: '5-0', status: 'JOB_STATUS_COMPLETED', resultJson: '', resultTruncated: true, resultBytes: big.length, job: job({ status: 'JOB_STATUS_COMPLETED', resultJson: '' }) }),
+        ]),
+      GetJobResult: (call) => {
+        call.write({ data: Buffer.from(big), offset: 0, totalBytes: big.length });
+        call.end();
+      },
+    });
+    const outcome = await watchJob(connection, 'job-1', recordingDisplay().display, { afterEventId: '4-0' });
+    const finished = outcome as Extract<typeof outcome, { outcome: 'finished' }>;
+    assert.equal(finished.resultJson, big);
+    assert.equal(finished.job?.resultJson, big);
+    assert.equal(finished.job?.resultTruncated, false);
   });
 
   it('fetches the job when the stream of an already finished job just closes', async () => {

@@ -15,6 +15,7 @@ function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () 
   const job = { id: 'j1', status, resultJson: status === 'JOB_STATUS_COMPLETED' ? RESULT : '', error: '' };
   let waits = 0;
   let gets = 0;
+  let ends = 0;
   const order = (id: string) => Number(id.split('-')[0]);
   const hub: WatchedLog = {
     lastId: async () => log.at(-1)?.id ?? '0',
@@ -32,7 +33,12 @@ function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () 
       options.onGet?.();
       return view;
     },
-    result: async () => (job.status === 'JOB_STATUS_COMPLETED' ? RESULT : ''),
+    ended: async (jobId, status) => {
+      ends++;
+      if (options.exists === false) return undefined;
+      const resultJson = status === 'JOB_STATUS_COMPLETED' ? RESULT : '';
+      return { job: { ...job, id: jobId, status, resultJson } as JobView, resultJson };
+    },
   };
   const append = (event: Omit<JobEvent, 'jobId'>) => log.push({ id: `${log.length + 1}-0`, event: { jobId: 'j1', partition: -1, ...event } });
   /** The job ends: its record first, then its event (as JobWorker publishes once BullMQ has recorded it). */
@@ -41,7 +47,7 @@ function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () 
     job.resultJson = RESULT;
     append({ type: 'JOB_EVENT_TYPE_COMPLETED', status: 'JOB_STATUS_COMPLETED' });
   };
-  return { hub, jobs, append, complete, job, waits: () => waits, gets: () => gets };
+  return { hub, jobs, append, complete, job, waits: () => waits, gets: () => gets, ends: () => ends };
 }
 
 async function all(events: AsyncIterable<JobEvent>): Promise<JobEvent[]> {
@@ -65,6 +71,38 @@ describe('watchEvents: what a WatchJob call streams', () => {
     assert.equal(events[1].eventId, '1-0');
     assert.equal(events[1].resultJson, RESULT, 'the COMPLETED event carries the result from the job record');
     assert.equal(fake.waits(), 0, 'ended at the first read of the log, not by the periodic status check');
+  });
+
+  test('the event that ends a watch carries the job as it ended, without its result (the event has it): no GetJob needed after', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
+    fake.complete();
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
+    assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_STARTED', 'JOB_EVENT_TYPE_COMPLETED']);
+    const last = events[1];
+    assert.equal(last.resultJson, RESULT);
+    assert.equal(last.job?.status, 'JOB_STATUS_COMPLETED');
+    assert.equal(last.job?.id, 'j1');
+    assert.equal(last.job?.resultJson, '', 'the result travels once, in the event');
+    assert.equal(events[0].job, undefined, 'only the ending event carries the job');
+    assert.equal(fake.ends(), 1, 'one read of the record for the ending event');
+  });
+
+  test('a FAILED read from the log carries the job too, with no result; a job whose record is gone ends without one', async () => {
+    const failed = fakeJob('JOB_STATUS_RUNNING');
+    failed.append({ type: 'JOB_EVENT_TYPE_FAILED', status: 'JOB_STATUS_FAILED', message: 'partition 0 failed: boom' });
+    const events = await all(watchEvents(failed.hub, failed.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
+    assert.equal(events.at(-1)?.job?.status, 'JOB_STATUS_FAILED');
+    assert.equal(events.at(-1)?.resultJson, undefined, 'a FAILED event gets no result fields');
+    assert.equal(events.at(-1)?.message, 'partition 0 failed: boom');
+
+    const gone = fakeJob('JOB_STATUS_RUNNING', { exists: true });
+    gone.jobs.ended = async () => undefined;
+    gone.complete();
+    const [completed] = await all(watchEvents(gone.hub, gone.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
+    assert.equal(completed.type, 'JOB_EVENT_TYPE_COMPLETED');
+    assert.equal(completed.job, undefined);
+    assert.equal(completed.resultJson, '', 'no record, no result: the watcher reads the job itself');
   });
 
   test('an ended job: one event from its record, with the result', async () => {
