@@ -17,7 +17,8 @@ import { isMain, logProgress, measureBench, runBench, size, type Headline } from
 import { fmt, fmtMs, median, ratio } from './lib/stats.js';
 
 const BENCH = 'cli-startup';
-const CLI = fileURLToPath(new URL('../cli/main.js', import.meta.url));
+/** The CLI as users run it (the bundle, scripts/build-cli.ts). */
+const CLI = fileURLToPath(new URL('../bin/quantgrid.js', import.meta.url));
 
 /**
  * One spawn to its exit: wall time, and the CPU time (user + system) the process used, which a

@@ -1,52 +1,7 @@
 #!/usr/bin/env node
-import { Command, Help } from 'commander';
 import { QUANTGRID_VERSION } from '../shared/version.js';
-import { commanderErrorLine, commanderExitCode, EXIT, UsageError } from './cli-error.js';
-import { COMMANDS, requestedCommand, type CommandEntry } from './command-list.js';
-import { addGlobalOptions } from './global-options.js';
-
-function buildProgram(): Command {
-  // Settings made here are inherited by every command created afterwards.
-  const program = new Command('quantgrid')
-    .description('quantgrid: run backtests and market analysis on the machines you own')
-    .version(QUANTGRID_VERSION, '-V, --version')
-    .exitOverride()
-    .configureHelp({ showGlobalOptions: true })
-    .configureOutput({ outputError: (text, write) => write(commanderErrorLine(text)) })
-    .addHelpText(
-      'after',
-      `
-Exit codes: 0 success (a watched job completed), 1 coordinator error or the job failed/was cancelled,
-2 bad flags or arguments, 130 Ctrl-C while watching (the job keeps running).
-
-Examples:
-  $ quantgrid nodes
-  $ quantgrid submit backtest --symbols BTCUSDT,ETHUSDT --fast 5:50:5 --slow 20:200:10 --watch
-  $ quantgrid jobs --status running
-  $ quantgrid --coordinator 10.0.0.5:7000 job 4f1c2a --watch`,
-    );
-  addGlobalOptions(program);
-  return program;
-}
-
-/**
- * Every top-level command, in the order of COMMANDS: the one the arguments run is loaded and
- * defined in full; the others are only a name and a description for `quantgrid --help`.
- */
-async function addCommands(program: Command, wanted: CommandEntry | undefined): Promise<void> {
-  const listed = new Map<Command, CommandEntry>();
-  for (const entry of COMMANDS) {
-    if (entry === wanted) (await entry.register())(program);
-    else listed.set(program.command(entry.name).description(entry.description), entry);
-  }
-  const help = new Help();
-  program.configureHelp({ showGlobalOptions: true, subcommandTerm: (command) => listed.get(command)?.term ?? help.subcommandTerm(command) });
-  // Reached only when no command matched (set last: commands created before do not inherit it).
-  program.allowExcessArguments().action((_options: unknown, command: Command) => {
-    const name = command.args[0];
-    throw new UsageError(name === undefined ? 'missing command (see quantgrid --help)' : `unknown command '${name}' (see quantgrid --help)`);
-  });
-}
+import { EXIT } from './exit-codes.js';
+import { asksOnlyVersion } from './version-flag.js';
 
 // Output piped into a reader that stopped early (| head): stop quietly.
 process.stdout.on('error', (error: NodeJS.ErrnoException) => {
@@ -54,13 +9,9 @@ process.stdout.on('error', (error: NodeJS.ErrnoException) => {
   throw error;
 });
 
-try {
-  const program = buildProgram();
-  await addCommands(program, requestedCommand(program, process.argv.slice(2)));
-  await program.parseAsync(process.argv);
-} catch (error) {
-  // Help, version and commander's usage errors need nothing more; the rest is told by report-error.ts (which loads the client library).
-  process.exitCode = commanderExitCode(error) ?? (await import('./report-error.js')).reportError(error);
-}
+// `quantgrid --version` needs neither commander nor the program (program.ts), which the rest loads.
+if (asksOnlyVersion(process.argv.slice(2))) process.stdout.write(`${QUANTGRID_VERSION}\n`);
+else await (await import('./program.js')).runProgram(process.argv);
+
 // Everything is closed by now; should a library still hold the event loop, do not hang on it.
 setTimeout(() => process.exit(), 2000).unref();

@@ -6,7 +6,7 @@ role="${1:-}"
 case "$role" in
   coordinator) exec node /app/dist/coordinator/main.js "$@" ;;
   agent) exec node /app/dist/node-agent/main.js "$@" ;;
-  cli) exec node /app/dist/cli/main.js "$@" ;;
+  cli) exec node /app/dist/bin/quantgrid.js "$@" ;;
   *)
     echo "usage: IMAGE coordinator|agent|cli [flags]   (each takes --help)" >&2
     [ "$role" = "--help" ] || [ "$role" = "-h" ] && exit 0

@@ -5,7 +5,7 @@
  *
  * Ctrl-C stops the cluster cleanly (agents drain and deregister from Consul) and exits non-zero.
  * Environment: QUANTGRID_DEMO_LOG_DIR (default .quantgrid/demo-logs), QUANTGRID_DEMO_STEP_TIMEOUT_MS
- * (default 180000, per CLI step), QUANTGRID_DEMO_CLI_ENTRY (default dist/cli/main.js).
+ * (default 180000, per CLI step), QUANTGRID_DEMO_CLI_ENTRY (default dist/bin/quantgrid.js).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { addShutdownHook, startClusterSession, stopClusterSession, terminalOutput, waitForReadyAgents, type LocalCluster } from './local-cluster/index.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
-const cliEntry = process.env.QUANTGRID_DEMO_CLI_ENTRY ?? join(repoRoot, 'dist', 'cli', 'main.js');
+const cliEntry = process.env.QUANTGRID_DEMO_CLI_ENTRY ?? join(repoRoot, 'dist', 'bin', 'quantgrid.js');
 const logDir = process.env.QUANTGRID_DEMO_LOG_DIR ?? join(repoRoot, '.quantgrid', 'demo-logs');
 const stepTimeoutMs = Number(process.env.QUANTGRID_DEMO_STEP_TIMEOUT_MS) > 0 ? Number(process.env.QUANTGRID_DEMO_STEP_TIMEOUT_MS) : 180_000;
 

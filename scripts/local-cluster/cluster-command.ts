@@ -29,7 +29,7 @@ function printUsage(address: string, adminTokenFile: string, httpUrl: string, ou
   out.say('  quantgrid nodes');
   out.say('  quantgrid submit backtest --symbols BTCUSDT --watch');
   if (httpUrl) out.say(`  dashboard: ${httpUrl} (log in with the token in ${adminTokenFile})`);
-  out.say(out.dim("(quantgrid is on your PATH after npm link; without it, in this repository: npm run cli -- nodes, or node dist/cli/main.js nodes)"));
+  out.say(out.dim("(quantgrid is on your PATH after npm link; without it, in this repository: npm run cli -- nodes, or node dist/bin/quantgrid.js nodes)"));
   out.say(out.dim('Ctrl-C here stops the cluster; its jobs, datasets and schedules stay in Redis.'));
 }
 

@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { loadQuantgridProto } from './proto-package.js';
+import { clientServiceDefinition, type QuantgridService } from './client-service-definition.js';
 import { channelCredentials, type TlsConfig } from './credentials.js';
 import { nodeAgentProofInterceptor } from './cluster-proof-interceptors.js';
 import { MAX_MESSAGE_BYTES, MAX_AGENT_MESSAGE_BYTES } from './message-limits.js';
@@ -46,25 +46,37 @@ export const AGENT_SERVER_OPTIONS: grpc.ChannelOptions = {
   'grpc.max_receive_message_length': MAX_AGENT_MESSAGE_BYTES,
 };
 
+const constructors = new Map<QuantgridService, grpc.ServiceClientConstructor>();
+
+/** The client class of a service (built once per process, from the light definition: clients need no reflection). */
+function clientConstructor(service: QuantgridService): grpc.ServiceClientConstructor {
+  let found = constructors.get(service);
+  if (!found) {
+    found = grpc.makeClientConstructor(clientServiceDefinition(service), service);
+    constructors.set(service, found);
+  }
+  return found;
+}
+
 /** A Coordinator client with gRPC's default receive limit (MAX_MESSAGE_BYTES): every answer fits. */
 export function createCoordinatorClient(address: string, tls: TlsConfig = {}, options: grpc.ClientOptions = {}): CoordinatorClient {
-  const { proto } = loadQuantgridProto();
-  return new proto.quantgrid.v1.Coordinator(address, channelCredentials(tls), {
+  const Coordinator = clientConstructor('Coordinator');
+  return new Coordinator(address, channelCredentials(tls), {
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     ...options,
-  });
+  }) as unknown as CoordinatorClient;
 }
 
 /** A client of one agent; with the cluster secret every call carries a proof of it. */
 export function createNodeAgentClient(address: string, tls: TlsConfig = {}, options: grpc.ChannelOptions = {}, clusterSecret?: Uint8Array): NodeAgentClient {
-  const { proto } = loadQuantgridProto();
+  const NodeAgent = clientConstructor('NodeAgent');
   // A partition's result is one message (PartitionResult), up to MAX_AGENT_MESSAGE_BYTES of JSON (the agent refuses larger).
   const limit = MAX_AGENT_MESSAGE_BYTES + 64 * 1024;
-  return new proto.quantgrid.v1.NodeAgent(address, channelCredentials(tls), {
+  return new NodeAgent(address, channelCredentials(tls), {
     ...CLIENT_KEEPALIVE_OPTIONS,
     'grpc.max_receive_message_length': limit,
     'grpc.max_send_message_length': limit,
     ...options,
     ...(clusterSecret ? { interceptors: [nodeAgentProofInterceptor(clusterSecret, address)] } : {}),
-  });
+  }) as unknown as NodeAgentClient;
 }

@@ -1,8 +1,8 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The compiled quantgrid CLI. */
-export const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+/** The quantgrid CLI as users run it: the bundle (scripts/build-cli.ts). */
+export const CLI = fileURLToPath(new URL('../../bin/quantgrid.js', import.meta.url));
 
 /**
  * Runs `quantgrid --coordinator <address> …args` as a user would, with the cluster's admin token in

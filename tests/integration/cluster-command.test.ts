@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import { freePort, spawnManaged, type ManagedProcess } from '../../scripts/local-cluster/index.js';
 
 const CLUSTER = fileURLToPath(new URL('../../scripts/cluster.js', import.meta.url));
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/quantgrid.js', import.meta.url));
 const READY = /export QUANTGRID_COORDINATOR=(\S+)/;
 const run = promisify(execFile);
 

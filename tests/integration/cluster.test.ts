@@ -21,7 +21,7 @@ async function jobLog(connection: CoordinatorConnection, jobId: string): Promise
   return lines;
 }
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/quantgrid.js', import.meta.url));
 
 async function passingAgentIds(consulAddress: string): Promise<string[]> {
   const response = await fetch(`${consulAddress}/v1/health/service/quantgrid-agent?passing=true`);

@@ -20,7 +20,7 @@ import { CHUNK_BYTES, INLINE_RESULT_MAX_BYTES, MAX_MESSAGE_BYTES } from '../../s
 import { connect } from '../helpers/jobs.js';
 import { streamOutcome } from '../helpers/stream-status.js';
 
-const CLI = fileURLToPath(new URL('../../cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../bin/quantgrid.js', import.meta.url));
 const MINUTE = 60_000;
 const START = Date.UTC(2023, 0, 1);
 

@@ -1,11 +1,12 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, Help } from 'commander';
 import { COMMANDS, requestedCommand } from '../../../cli/command-list.js';
 import { addGlobalOptions } from '../../../cli/global-options.js';
 import { staticImports } from '../../helpers/import-graph.js';
-import { CLI_MAIN, runCli } from './run-cli.js';
+import { CLI_BUNDLE, CLI_MAIN, runCli } from './run-cli.js';
 
 function programWithGlobals(): Command {
   return addGlobalOptions(new Command('quantgrid'));
@@ -36,11 +37,22 @@ describe('the CLI loads only the command it runs', () => {
     assert.equal(name(['launch']), undefined);
   });
 
-  test('--help and --version load neither gRPC nor protobuf nor any command: the entry module imports only commander', () => {
-    const { modules, packages } = staticImports(CLI_MAIN);
+  test('--version loads no package; --help neither gRPC nor protobuf nor any command: the program imports only commander', () => {
+    const main = staticImports(CLI_MAIN);
+    assert.deepEqual([...main.packages.keys()], [], JSON.stringify(Object.fromEntries(main.packages), null, 1));
+    const programFile = fileURLToPath(new URL('../../../cli/program.js', import.meta.url));
+    assert.equal(main.modules.has(programFile), false, 'main.js imports program.js only when it runs it');
+    const { modules, packages } = staticImports(programFile);
     assert.deepEqual([...packages.keys()], ['commander'], JSON.stringify(Object.fromEntries(packages), null, 1));
     const commandsDir = fileURLToPath(new URL('../../../cli/commands/', import.meta.url));
     assert.deepEqual([...modules].filter((file) => file.startsWith(commandsDir)), []);
+  });
+
+  test('the bundle users run loads, before its code runs, no package code and not the program', () => {
+    const { modules, packages } = staticImports(CLI_BUNDLE);
+    assert.deepEqual([...packages.keys()], []);
+    // esbuild notes each bundled module's path above its code.
+    for (const file of modules) assert.doesNotMatch(readFileSync(file, 'utf8'), /node_modules\/|cli\/program\.js/, file);
   });
 
   test('a command still runs, with its own help, and --help lists every command', async () => {

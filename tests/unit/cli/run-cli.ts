@@ -1,8 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-/** The compiled CLI, as users run it: node dist/cli/main.js … */
+/** The compiled CLI's entry before bundling (dist/cli/main.js): what it imports is the source's structure. */
 export const CLI_MAIN = fileURLToPath(new URL('../../../cli/main.js', import.meta.url));
+/** The CLI as users run it: the bundle, node dist/bin/quantgrid.js … (scripts/build-cli.ts). */
+export const CLI_BUNDLE = fileURLToPath(new URL('../../../bin/quantgrid.js', import.meta.url));
 /** The repository root (dist/../). */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
@@ -32,7 +34,7 @@ export function runCli(args: readonly string[], options: CliOptions = {}): Promi
   Object.assign(env, options.env);
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
