@@ -29,6 +29,8 @@ COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules node_modules
 COPY --from=build /app/dist dist
 COPY --from=build /app/proto proto
+# The proto package as a descriptor made at build time (scripts/gen-proto.sh): every process loads it.
+COPY --from=build /app/shared/generated/quantgrid-v1.json shared/generated/quantgrid-v1.json
 COPY scripts/container-entrypoint.sh /usr/local/bin/quantgrid-entrypoint
 USER node
 # 7000: coordinator API; 7070: agent
