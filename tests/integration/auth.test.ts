@@ -188,14 +188,15 @@ describe('users, roles and proven nodes (real cluster)', { timeout: 180_000 }, (
   });
 
   test('fair share: a small job of user B finishes while user A\'s big job submitted before it still runs', async () => {
-    const big = await connection('sam').submitJob({ spec: { noop: { partitions: 80, workMs: 60 } } });
+    // Big enough (about 7 s on the 2 slots) that it still runs when the small one ends, even on a loaded machine.
+    const big = await connection('sam').submitJob({ spec: { noop: { partitions: 240, workMs: 60 } } });
     await eventually(async () => ((await connection('sam').getJob(big.jobId)).progress?.partitionsDone ?? 0) >= 2 || undefined, 20_000, 'the big job running');
     const small = await connection('sue').submitJob({ spec: { noop: { partitions: 2, workMs: 60 } } });
     const { job } = await watchToEnd(connection('sue'), small.jobId, { timeoutMs: 30_000 });
     assert.equal(job.status, 'JOB_STATUS_COMPLETED', job.error);
     const bigNow = await connection('sam').getJob(big.jobId);
     assert.equal(bigNow.status, 'JOB_STATUS_RUNNING', 'the big job is still running when the small one is done');
-    assert.ok(bigNow.progress!.partitionsDone < 80, `${bigNow.progress!.partitionsDone} of 80 done`);
+    assert.ok(bigNow.progress!.partitionsDone < 240, `${bigNow.progress!.partitionsDone} of 240 done`);
     await connection('admin').cancelJob(big.jobId);
   });
 
