@@ -19,9 +19,16 @@
  * QUANTGRID_BENCH_SCALE_SIZES=10,100 overrides the sizes; QUANTGRID_BENCH_SCALE_IDLE_ONLY=1 measures the idle
  * figures only (with QUANTGRID_BENCH_CPU_PROF, a profile of the idle coordinator);
  * QUANTGRID_BENCH_SCALE_MOVING_NOTE=1 puts a reading that changes at every refresh in the TTL notes; QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS adds
- * coordinator flags (space-separated), e.g. to compare --status-interval settings.
+ * coordinator flags (space-separated), e.g. to compare --status-interval settings, and
+ * QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS Node/V8 flags for the coordinator alone (e.g. --trace-gc);
+ * QUANTGRID_BENCH_SCALE_MEMORY_PROBE=1 runs the coordinator with lib/memory-probe-preload.ts and, after the
+ * idle figures, logs where its memory is (RssAnon, V8 heap used, external, array buffers after a full GC):
+ * a diagnostic (it changes what it measures), not a figure of the table; QUANTGRID_BENCH_SCALE_HEAP_SNAPSHOT_DIR=<dir>
+ * with it also writes the coordinator's heap snapshot there.
  */
-import { loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../shared/client/watch-to-end.js';
 import { listCoordinatorNodes, type LocalCluster } from '../scripts/local-cluster/index.js';
@@ -104,6 +111,28 @@ async function measureIdle(cluster: LocalCluster, sim: SimCluster, seconds: numb
   };
 }
 
+const MEMORY_PROBE = process.env.QUANTGRID_BENCH_SCALE_MEMORY_PROBE === '1';
+
+/** The coordinator's environment: QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS, and the memory probe's preload (answering SIGUSR2). */
+function coordinatorEnv(file: string): NodeJS.ProcessEnv {
+  const given = process.env.QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS ?? '';
+  if (!MEMORY_PROBE) return given ? { NODE_OPTIONS: given } : {};
+  return { NODE_OPTIONS: `${given} --import=${new URL('./lib/memory-probe-preload.js', import.meta.url).href}`.trim(), QUANTGRID_BENCH_MEMORY_PROBE_FILE: file, QUANTGRID_BENCH_MEMORY_PROBE_SNAPSHOT_DIR: process.env.QUANTGRID_BENCH_SCALE_HEAP_SNAPSHOT_DIR };
+}
+
+/** Asks the coordinator for its memory after a full GC (memory-probe-preload.ts) and logs it with its /proc figures. */
+async function logMemoryProbe(cluster: LocalCluster, nodes: number, file: string): Promise<void> {
+  const pid = cluster.coordinator.process.pid;
+  process.kill(pid, 'SIGUSR2');
+  await waitFor(() => { try { return readFileSync(file, 'utf8').trim() !== ''; } catch { return false; } }, 60_000, 'the memory probe');
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const { after, spaces } = JSON.parse(lines[lines.length - 1]) as { after: NodeJS.MemoryUsage; spaces: Record<string, { size: number; used: number }> };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+  const mib = (bytes: number) => fmt(bytes / 2 ** 20);
+  logProgress(BENCH, `${nodes} nodes memory after a full GC: VmRSS ${fmt(kib('VmRSS'))} MiB (RssAnon ${fmt(kib('RssAnon'))}, RssFile ${fmt(kib('RssFile'))}); V8 heap used ${mib(after.heapUsed)} of ${mib(after.heapTotal)} MiB, external ${mib(after.external)} MiB (array buffers ${mib(after.arrayBuffers)}); V8 spaces (MiB used/committed): ${Object.entries(spaces).filter(([, s]) => s.size >= 0.5).map(([name, s]) => `${name} ${fmt(s.used)}/${fmt(s.size)}`).join(', ')}`);
+}
+
 async function busySlots(cluster: LocalCluster): Promise<number> {
   const nodes = await listCoordinatorNodes(cluster.coordinator.address, 10_000, cluster.coordinator.adminToken);
   return nodes.reduce((sum, node) => sum + node.busySlots, 0);
@@ -159,7 +188,9 @@ async function idleCrash(cluster: LocalCluster, sim: SimCluster, id: string): Pr
 }
 
 async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeResult> {
-  const cluster = await startBenchCluster([], {}, 'secure', coordinatorArgs);
+  const probeDir = MEMORY_PROBE ? mkdtempSync(join(tmpdir(), 'quantgrid-scale-probe-')) : '';
+  const probeFile = join(probeDir, 'probe.jsonl');
+  const cluster = await startBenchCluster([], coordinatorEnv(probeFile), 'secure', coordinatorArgs);
   const hosts = Math.min(MAX_HOSTS, Math.ceil(nodes / NODES_PER_HOST));
   const idleOnly = process.env.QUANTGRID_BENCH_SCALE_IDLE_ONLY === '1';
   let sim: SimCluster | undefined;
@@ -187,6 +218,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     await sleep(3000);
     const idleSeconds = Number(process.env.QUANTGRID_BENCH_SCALE_IDLE_S ?? 20);
     const idle = await measureIdle(cluster, sim, idleSeconds);
+    if (MEMORY_PROBE) await logMemoryProbe(cluster, nodes, probeFile);
     logProgress(BENCH, `${nodes} nodes idle: coordinator ${fmt(idle.idleCpuPercent)} % of a core (windows ${idle.idleCpuWindows.map((w) => fmt(w)).join(', ')}), RSS ${fmt(idle.idleRssBytes / 2 ** 20)} MiB; Consul ${fmt(idle.consulIdleCpuPercent)} %, node hosts ${fmt(idle.hostsIdleCpuPercent)} %`);
 
     const dispatchPartitions = Math.max(200, (nodes >= 1000 ? 2 : 4) * nodes * SLOTS);
@@ -222,6 +254,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     removeHook();
     await sim?.stop();
     await cluster.stop();
+    if (probeDir) rmSync(probeDir, { recursive: true, force: true });
   }
 }
 
