@@ -20,7 +20,9 @@
  * figures only (with QUANTGRID_BENCH_CPU_PROF, a profile of the idle coordinator);
  * QUANTGRID_BENCH_SCALE_MOVING_NOTE=1 puts a reading that changes at every refresh in the TTL notes; QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS adds
  * coordinator flags (space-separated), e.g. to compare --status-interval settings, and
- * QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS Node/V8 flags for the coordinator alone (e.g. --trace-gc);
+ * QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS Node options for the coordinator alone (NODE_OPTIONS, e.g. a preload);
+ * QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_FLAGS replaces the coordinator's own Node flags (coordinator/config/node-flags.ts;
+ * space-separated, 'none' for none), e.g. `none` against the default for an A/B of --max-semi-space-size;
  * QUANTGRID_BENCH_SCALE_MEMORY_PROBE=1 runs the coordinator with lib/memory-probe-preload.ts and, after the
  * idle figures, logs where its memory is (RssAnon, V8 heap used, external, array buffers after a full GC):
  * a diagnostic (it changes what it measures), not a figure of the table; QUANTGRID_BENCH_SCALE_HEAP_SNAPSHOT_DIR=<dir>
@@ -79,6 +81,8 @@ interface SizeResult {
   idleRssBytes: number;
   peakRssBytes: number;
   dispatchRates: number[];
+  /** The coordinator's CPU time per partition in each dispatch run, µs (steadier than the rate on a loaded machine). */
+  dispatchCpuUsPerPartition: number[];
   dispatchPartitions: number;
   joinMs: number[];
   retryDetectMs: number[];
@@ -109,6 +113,13 @@ async function measureIdle(cluster: LocalCluster, sim: SimCluster, seconds: numb
     hostsIdleCpuPercent: percentOfCore(sim.usage().cpuMs - hosts0, wall),
     idleRssBytes: readProcMemory(coordinator)?.rssBytes ?? Number.NaN,
   };
+}
+
+/** QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_FLAGS: the coordinator's Node flags instead of its own ('none': none), or undefined. */
+function coordinatorNodeFlags(): string[] | undefined {
+  const given = process.env.QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_FLAGS;
+  if (given === undefined) return undefined;
+  return given.trim() === 'none' ? [] : given.split(' ').filter((flag) => flag !== '');
 }
 
 const MEMORY_PROBE = process.env.QUANTGRID_BENCH_SCALE_MEMORY_PROBE === '1';
@@ -190,7 +201,7 @@ async function idleCrash(cluster: LocalCluster, sim: SimCluster, id: string): Pr
 async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeResult> {
   const probeDir = MEMORY_PROBE ? mkdtempSync(join(tmpdir(), 'quantgrid-scale-probe-')) : '';
   const probeFile = join(probeDir, 'probe.jsonl');
-  const cluster = await startBenchCluster([], coordinatorEnv(probeFile), 'secure', coordinatorArgs);
+  const cluster = await startBenchCluster([], coordinatorEnv(probeFile), 'secure', coordinatorArgs, coordinatorNodeFlags());
   const hosts = Math.min(MAX_HOSTS, Math.ceil(nodes / NODES_PER_HOST));
   const idleOnly = process.env.QUANTGRID_BENCH_SCALE_IDLE_ONLY === '1';
   let sim: SimCluster | undefined;
@@ -223,9 +234,14 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
 
     const dispatchPartitions = Math.max(200, (nodes >= 1000 ? 2 : 4) * nodes * SLOTS);
     const dispatchRates: number[] = [];
-    if (idleOnly) return { nodes, hosts, allReadyMs, ...idle, peakRssBytes: Number.NaN, dispatchRates, dispatchPartitions, joinMs: [], retryDetectMs: [], idleDetectMs: [], loadavg: loadavg() };
-    for (let i = 0; i < REPEATS; i++) dispatchRates.push((await runNoopJob(cluster, dispatchPartitions)).rate);
-    logProgress(BENCH, `${nodes} nodes dispatch: ${dispatchRates.map((r) => fmt(r)).join(', ')} partitions/s`);
+    const dispatchCpuUsPerPartition: number[] = [];
+    if (idleOnly) return { nodes, hosts, allReadyMs, ...idle, peakRssBytes: Number.NaN, dispatchRates, dispatchCpuUsPerPartition, dispatchPartitions, joinMs: [], retryDetectMs: [], idleDetectMs: [], loadavg: loadavg() };
+    for (let i = 0; i < REPEATS; i++) {
+      const cpu0 = readProcCpu(cluster.coordinator.process.pid)?.cpuMs ?? Number.NaN;
+      dispatchRates.push((await runNoopJob(cluster, dispatchPartitions)).rate);
+      dispatchCpuUsPerPartition.push((((readProcCpu(cluster.coordinator.process.pid)?.cpuMs ?? Number.NaN) - cpu0) * 1000) / dispatchPartitions);
+    }
+    logProgress(BENCH, `${nodes} nodes dispatch: ${dispatchRates.map((r) => fmt(r)).join(', ')} partitions/s; coordinator CPU ${dispatchCpuUsPerPartition.map((c) => fmt(c)).join(', ')} µs per partition`);
 
     const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
     const joinMs: number[] = [];
@@ -249,7 +265,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     logProgress(BENCH, `${nodes} nodes idle crash → not ready: ${idleDetectMs.map(fmtMs).join(', ')}`);
 
     const peakRssBytes = readProcMemory(cluster.coordinator.process.pid)?.peakRssBytes ?? Number.NaN;
-    return { nodes, hosts, allReadyMs, ...idle, peakRssBytes, dispatchRates, dispatchPartitions, joinMs, retryDetectMs, idleDetectMs, loadavg: loadavg() };
+    return { nodes, hosts, allReadyMs, ...idle, peakRssBytes, dispatchRates, dispatchCpuUsPerPartition, dispatchPartitions, joinMs, retryDetectMs, idleDetectMs, loadavg: loadavg() };
   } finally {
     removeHook();
     await sim?.stop();
@@ -289,12 +305,13 @@ async function runScale(): Promise<{ headlines: Headline[]; details: Record<stri
       { name: `scale ${r.nodes} nodes: coordinator idle CPU (% of a core)`, unit: '%', median: r.idleCpuPercent, ...(atGoal ? { goal: { op: '<=' as const, value: 5 } } : {}), note: `median of ${r.idleCpuWindows.length} × 5 s; ${note}` },
       { name: `scale ${r.nodes} nodes: coordinator RSS idle`, unit: 'MB', median: r.idleRssBytes / 1e6, ...(atGoal ? { goal: { op: '<=' as const, value: 300 } } : {}), note },
       { name: `scale ${r.nodes} nodes: dispatch (noop ${r.dispatchPartitions} partitions)`, unit: '/s', median: median(r.dispatchRates), note: `median of ${r.dispatchRates.length}` },
+      { name: `scale ${r.nodes} nodes: coordinator CPU per dispatched partition`, unit: 'µs', median: median(r.dispatchCpuUsPerPartition), note: `median of ${r.dispatchCpuUsPerPartition.length}; whole job (submission to result)` },
       { name: `scale ${r.nodes} nodes: node joins → gets a partition`, unit: 'ms', median: median(r.joinMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.joinMs.length}` },
       { name: `scale ${r.nodes} nodes: node crashes running → partition retried`, unit: 'ms', median: median(r.retryDetectMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.retryDetectMs.length}` },
       { name: `scale ${r.nodes} nodes: idle node crashes → not counted ready`, unit: 'ms', median: median(r.idleDetectMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.idleDetectMs.length}; ListNodes polled every 100 ms` },
     ] as Headline[]).filter(measured));
   }
-  return { headlines, details: { slots: SLOTS, ttlChecks: sizes().map((n) => ({ nodes: n, ...ttlCheck(n) })), movingNote: MOVING_NOTE, coordinatorArgs, results } };
+  return { headlines, details: { coordinatorNodeFlags: coordinatorNodeFlags() ?? 'default', slots: SLOTS, ttlChecks: sizes().map((n) => ({ nodes: n, ...ttlCheck(n) })), movingNote: MOVING_NOTE, coordinatorArgs, results } };
 }
 
 if (isMain(import.meta.url)) {
