@@ -19,9 +19,18 @@
  * QUANTGRID_BENCH_SCALE_SIZES=10,100 overrides the sizes; QUANTGRID_BENCH_SCALE_IDLE_ONLY=1 measures the idle
  * figures only (with QUANTGRID_BENCH_CPU_PROF, a profile of the idle coordinator);
  * QUANTGRID_BENCH_SCALE_MOVING_NOTE=1 puts a reading that changes at every refresh in the TTL notes; QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS adds
- * coordinator flags (space-separated), e.g. to compare --status-interval settings.
+ * coordinator flags (space-separated), e.g. to compare --status-interval settings, and
+ * QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS Node options for the coordinator alone (NODE_OPTIONS, e.g. a preload);
+ * QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_FLAGS replaces the coordinator's own Node flags (coordinator/config/node-flags.ts;
+ * space-separated, 'none' for none), e.g. `none` against the default for an A/B of --max-semi-space-size;
+ * QUANTGRID_BENCH_SCALE_MEMORY_PROBE=1 runs the coordinator with lib/memory-probe-preload.ts and, after the
+ * idle figures, logs where its memory is (RssAnon, V8 heap used, external, array buffers after a full GC):
+ * a diagnostic (it changes what it measures), not a figure of the table; QUANTGRID_BENCH_SCALE_HEAP_SNAPSHOT_DIR=<dir>
+ * with it also writes the coordinator's heap snapshot there.
  */
-import { loadavg } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../shared/client/watch-to-end.js';
 import { listCoordinatorNodes, type LocalCluster } from '../scripts/local-cluster/index.js';
@@ -72,6 +81,8 @@ interface SizeResult {
   idleRssBytes: number;
   peakRssBytes: number;
   dispatchRates: number[];
+  /** The coordinator's CPU time per partition in each dispatch run, µs (steadier than the rate on a loaded machine). */
+  dispatchCpuUsPerPartition: number[];
   dispatchPartitions: number;
   joinMs: number[];
   retryDetectMs: number[];
@@ -102,6 +113,35 @@ async function measureIdle(cluster: LocalCluster, sim: SimCluster, seconds: numb
     hostsIdleCpuPercent: percentOfCore(sim.usage().cpuMs - hosts0, wall),
     idleRssBytes: readProcMemory(coordinator)?.rssBytes ?? Number.NaN,
   };
+}
+
+/** QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_FLAGS: the coordinator's Node flags instead of its own ('none': none), or undefined. */
+function coordinatorNodeFlags(): string[] | undefined {
+  const given = process.env.QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_FLAGS;
+  if (given === undefined) return undefined;
+  return given.trim() === 'none' ? [] : given.split(' ').filter((flag) => flag !== '');
+}
+
+const MEMORY_PROBE = process.env.QUANTGRID_BENCH_SCALE_MEMORY_PROBE === '1';
+
+/** The coordinator's environment: QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS, and the memory probe's preload (answering SIGUSR2). */
+function coordinatorEnv(file: string): NodeJS.ProcessEnv {
+  const given = process.env.QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS ?? '';
+  if (!MEMORY_PROBE) return given ? { NODE_OPTIONS: given } : {};
+  return { NODE_OPTIONS: `${given} --import=${new URL('./lib/memory-probe-preload.js', import.meta.url).href}`.trim(), QUANTGRID_BENCH_MEMORY_PROBE_FILE: file, QUANTGRID_BENCH_MEMORY_PROBE_SNAPSHOT_DIR: process.env.QUANTGRID_BENCH_SCALE_HEAP_SNAPSHOT_DIR };
+}
+
+/** Asks the coordinator for its memory after a full GC (memory-probe-preload.ts) and logs it with its /proc figures. */
+async function logMemoryProbe(cluster: LocalCluster, nodes: number, file: string): Promise<void> {
+  const pid = cluster.coordinator.process.pid;
+  process.kill(pid, 'SIGUSR2');
+  await waitFor(() => { try { return readFileSync(file, 'utf8').trim() !== ''; } catch { return false; } }, 60_000, 'the memory probe');
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  const { after, spaces } = JSON.parse(lines[lines.length - 1]) as { after: NodeJS.MemoryUsage; spaces: Record<string, { size: number; used: number }> };
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN) / 1024;
+  const mib = (bytes: number) => fmt(bytes / 2 ** 20);
+  logProgress(BENCH, `${nodes} nodes memory after a full GC: VmRSS ${fmt(kib('VmRSS'))} MiB (RssAnon ${fmt(kib('RssAnon'))}, RssFile ${fmt(kib('RssFile'))}); V8 heap used ${mib(after.heapUsed)} of ${mib(after.heapTotal)} MiB, external ${mib(after.external)} MiB (array buffers ${mib(after.arrayBuffers)}); V8 spaces (MiB used/committed): ${Object.entries(spaces).filter(([, s]) => s.size >= 0.5).map(([name, s]) => `${name} ${fmt(s.used)}/${fmt(s.size)}`).join(', ')}`);
 }
 
 async function busySlots(cluster: LocalCluster): Promise<number> {
@@ -159,7 +199,9 @@ async function idleCrash(cluster: LocalCluster, sim: SimCluster, id: string): Pr
 }
 
 async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeResult> {
-  const cluster = await startBenchCluster([], {}, 'secure', coordinatorArgs);
+  const probeDir = MEMORY_PROBE ? mkdtempSync(join(tmpdir(), 'quantgrid-scale-probe-')) : '';
+  const probeFile = join(probeDir, 'probe.jsonl');
+  const cluster = await startBenchCluster([], coordinatorEnv(probeFile), 'secure', coordinatorArgs, coordinatorNodeFlags());
   const hosts = Math.min(MAX_HOSTS, Math.ceil(nodes / NODES_PER_HOST));
   const idleOnly = process.env.QUANTGRID_BENCH_SCALE_IDLE_ONLY === '1';
   let sim: SimCluster | undefined;
@@ -187,13 +229,19 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     await sleep(3000);
     const idleSeconds = Number(process.env.QUANTGRID_BENCH_SCALE_IDLE_S ?? 20);
     const idle = await measureIdle(cluster, sim, idleSeconds);
+    if (MEMORY_PROBE) await logMemoryProbe(cluster, nodes, probeFile);
     logProgress(BENCH, `${nodes} nodes idle: coordinator ${fmt(idle.idleCpuPercent)} % of a core (windows ${idle.idleCpuWindows.map((w) => fmt(w)).join(', ')}), RSS ${fmt(idle.idleRssBytes / 2 ** 20)} MiB; Consul ${fmt(idle.consulIdleCpuPercent)} %, node hosts ${fmt(idle.hostsIdleCpuPercent)} %`);
 
     const dispatchPartitions = Math.max(200, (nodes >= 1000 ? 2 : 4) * nodes * SLOTS);
     const dispatchRates: number[] = [];
-    if (idleOnly) return { nodes, hosts, allReadyMs, ...idle, peakRssBytes: Number.NaN, dispatchRates, dispatchPartitions, joinMs: [], retryDetectMs: [], idleDetectMs: [], loadavg: loadavg() };
-    for (let i = 0; i < REPEATS; i++) dispatchRates.push((await runNoopJob(cluster, dispatchPartitions)).rate);
-    logProgress(BENCH, `${nodes} nodes dispatch: ${dispatchRates.map((r) => fmt(r)).join(', ')} partitions/s`);
+    const dispatchCpuUsPerPartition: number[] = [];
+    if (idleOnly) return { nodes, hosts, allReadyMs, ...idle, peakRssBytes: Number.NaN, dispatchRates, dispatchCpuUsPerPartition, dispatchPartitions, joinMs: [], retryDetectMs: [], idleDetectMs: [], loadavg: loadavg() };
+    for (let i = 0; i < REPEATS; i++) {
+      const cpu0 = readProcCpu(cluster.coordinator.process.pid)?.cpuMs ?? Number.NaN;
+      dispatchRates.push((await runNoopJob(cluster, dispatchPartitions)).rate);
+      dispatchCpuUsPerPartition.push((((readProcCpu(cluster.coordinator.process.pid)?.cpuMs ?? Number.NaN) - cpu0) * 1000) / dispatchPartitions);
+    }
+    logProgress(BENCH, `${nodes} nodes dispatch: ${dispatchRates.map((r) => fmt(r)).join(', ')} partitions/s; coordinator CPU ${dispatchCpuUsPerPartition.map((c) => fmt(c)).join(', ')} µs per partition`);
 
     const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
     const joinMs: number[] = [];
@@ -217,11 +265,12 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     logProgress(BENCH, `${nodes} nodes idle crash → not ready: ${idleDetectMs.map(fmtMs).join(', ')}`);
 
     const peakRssBytes = readProcMemory(cluster.coordinator.process.pid)?.peakRssBytes ?? Number.NaN;
-    return { nodes, hosts, allReadyMs, ...idle, peakRssBytes, dispatchRates, dispatchPartitions, joinMs, retryDetectMs, idleDetectMs, loadavg: loadavg() };
+    return { nodes, hosts, allReadyMs, ...idle, peakRssBytes, dispatchRates, dispatchCpuUsPerPartition, dispatchPartitions, joinMs, retryDetectMs, idleDetectMs, loadavg: loadavg() };
   } finally {
     removeHook();
     await sim?.stop();
     await cluster.stop();
+    if (probeDir) rmSync(probeDir, { recursive: true, force: true });
   }
 }
 
@@ -256,12 +305,13 @@ async function runScale(): Promise<{ headlines: Headline[]; details: Record<stri
       { name: `scale ${r.nodes} nodes: coordinator idle CPU (% of a core)`, unit: '%', median: r.idleCpuPercent, ...(atGoal ? { goal: { op: '<=' as const, value: 5 } } : {}), note: `median of ${r.idleCpuWindows.length} × 5 s; ${note}` },
       { name: `scale ${r.nodes} nodes: coordinator RSS idle`, unit: 'MB', median: r.idleRssBytes / 1e6, ...(atGoal ? { goal: { op: '<=' as const, value: 300 } } : {}), note },
       { name: `scale ${r.nodes} nodes: dispatch (noop ${r.dispatchPartitions} partitions)`, unit: '/s', median: median(r.dispatchRates), note: `median of ${r.dispatchRates.length}` },
+      { name: `scale ${r.nodes} nodes: coordinator CPU per dispatched partition`, unit: 'µs', median: median(r.dispatchCpuUsPerPartition), note: `median of ${r.dispatchCpuUsPerPartition.length}; whole job (submission to result)` },
       { name: `scale ${r.nodes} nodes: node joins → gets a partition`, unit: 'ms', median: median(r.joinMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.joinMs.length}` },
       { name: `scale ${r.nodes} nodes: node crashes running → partition retried`, unit: 'ms', median: median(r.retryDetectMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.retryDetectMs.length}` },
       { name: `scale ${r.nodes} nodes: idle node crashes → not counted ready`, unit: 'ms', median: median(r.idleDetectMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.idleDetectMs.length}; ListNodes polled every 100 ms` },
     ] as Headline[]).filter(measured));
   }
-  return { headlines, details: { slots: SLOTS, ttlChecks: sizes().map((n) => ({ nodes: n, ...ttlCheck(n) })), movingNote: MOVING_NOTE, coordinatorArgs, results } };
+  return { headlines, details: { coordinatorNodeFlags: coordinatorNodeFlags() ?? 'default', slots: SLOTS, ttlChecks: sizes().map((n) => ({ nodes: n, ...ttlCheck(n) })), movingNote: MOVING_NOTE, coordinatorArgs, results } };
 }
 
 if (isMain(import.meta.url)) {

@@ -4,7 +4,8 @@ set -e
 role="${1:-}"
 [ $# -gt 0 ] && shift
 case "$role" in
-  coordinator) exec node /app/dist/coordinator/main.js "$@" ;;
+  # The coordinator's Node flags: coordinator/config/node-flags.ts (why), checked by tests/unit/coordinator/node-flags.test.ts.
+  coordinator) exec node --max-semi-space-size=2 /app/dist/coordinator/main.js "$@" ;;
   agent) exec node /app/dist/node-agent/main.js "$@" ;;
   cli) exec node /app/dist/bin/quantgrid.js "$@" ;;
   *)

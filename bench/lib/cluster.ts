@@ -23,7 +23,14 @@ function profilingEnv(): NodeJS.ProcessEnv | undefined {
 }
 
 /** Starts a local cluster (Consul, Redis, coordinator, agents) and waits until every agent is ready in the coordinator. */
-export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: NodeJS.ProcessEnv = {}, auth: 'secure' | 'none' = 'secure', coordinatorArgs: string[] = []): Promise<LocalCluster> {
+export async function startBenchCluster(
+  agents: AgentOptions[],
+  coordinatorEnv: NodeJS.ProcessEnv = {},
+  auth: 'secure' | 'none' = 'secure',
+  coordinatorArgs: string[] = [],
+  /** The coordinator's Node flags instead of its own (coordinator/config/node-flags.ts), for an A/B. */
+  coordinatorNodeFlags?: readonly string[],
+): Promise<LocalCluster> {
   const env = profilingEnv();
   // Preloads of both kinds go in one NODE_OPTIONS.
   const nodeOptions = [env?.NODE_OPTIONS, coordinatorEnv.NODE_OPTIONS].filter(Boolean).join(' ');
@@ -35,6 +42,7 @@ export async function startBenchCluster(agents: AgentOptions[], coordinatorEnv: 
     stopTimeoutMs: 5000,
     auth,
     coordinatorArgs,
+    ...(coordinatorNodeFlags ? { coordinatorNodeFlags } : {}),
   });
   try {
     await cluster.waitForNodes({ accept: (node) => node.state === 'ready', timeoutMs: 60_000 });

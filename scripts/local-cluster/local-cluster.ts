@@ -13,6 +13,7 @@ import { createCoordinatorClient } from '../../shared/grpc/clients.js';
 import type { NodeInfo__Output } from '../../shared/generated/quantgrid/v1/NodeInfo.js';
 import { createQuantgridConsulTokens, writeTokenFile } from './consul-acl-tokens.js';
 import { startConsulDevAgent, type ConsulDevAgent } from './consul-dev-agent.js';
+import { COORDINATOR_NODE_FLAGS } from '../../coordinator/config/node-flags.js';
 import { spawnManaged, type ExitStatus, type ManagedProcess } from './managed-process.js';
 import { startRedisServer, type RedisServer } from './redis-server.js';
 
@@ -64,6 +65,8 @@ export interface LocalClusterOptions {
   /** Compiled entry points; default dist/coordinator/main.js and dist/node-agent/main.js. */
   coordinatorEntry?: string;
   agentEntry?: string;
+  /** The coordinator's Node flags; default COORDINATOR_NODE_FLAGS (coordinator/config/node-flags.ts). For A/B benchmarks. */
+  coordinatorNodeFlags?: readonly string[];
   /**
    * 'secure' (the default, as in production): a cluster secret shared by the coordinators and agents,
    * and an admin token the coordinator creates; 'none': every process with --no-auth (loopback only).
@@ -261,7 +264,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
       name,
       process.execPath,
       [
-        '--enable-source-maps', coordinatorEntry,
+        '--enable-source-maps', ...(options.coordinatorNodeFlags ?? COORDINATOR_NODE_FLAGS), coordinatorEntry,
         '--listen', `127.0.0.1:${port}`,
         '--consul', consul!.httpAddress,
         ...tokenArgs(consulTokenFiles?.coordinator),
