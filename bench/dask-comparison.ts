@@ -61,22 +61,25 @@ function spec(bars: number): Record<string, unknown> {
 /** The Dask side: a LocalCluster kept up, one sweep per run() (the script's stdin protocol). */
 class DaskSweep {
   private readonly lines: AsyncIterator<string>;
+  private stderr = '';
+  /** Rejects when the script exits before the end of input: a failed run must not leave the bench waiting. */
+  private readonly exited: Promise<never>;
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
     this.lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    child.stderr.on('data', (chunk: Buffer) => {
+      this.stderr = (this.stderr + chunk.toString()).slice(-4000);
+    });
+    this.exited = new Promise<never>((_resolve, reject) => {
+      child.once('exit', (code, signal) => reject(new Error(`the Dask sweep exited (${signal ?? `code ${String(code)}`}); its stderr: ${this.stderr}`)));
+    });
+    this.exited.catch(() => undefined);
   }
 
   static async start(bars: number): Promise<{ sweep: DaskSweep; ready: Record<string, unknown> }> {
     const args = [SCRIPT, String(bars), `${FAST.start}:${FAST.stop}:${FAST.step}`, `${SLOW.start}:${SLOW.stop}:${SLOW.step}`, '2', '8'];
     const child = spawn(PYTHON, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr = (stderr + chunk.toString()).slice(-4000);
-    });
     const sweep = new DaskSweep(child);
-    const ready = await sweep.next().catch((error: Error) => {
-      throw new Error(`${error.message}; its stderr: ${stderr}`);
-    });
-    return { sweep, ready };
+    return { sweep, ready: await sweep.next() };
   }
 
   async run(): Promise<number> {
@@ -86,17 +89,17 @@ class DaskSweep {
   }
 
   async stop(): Promise<void> {
-    const exited = new Promise((resolve) => this.child.once('exit', resolve));
-    this.child.stdin.end();
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const timer = setTimeout(() => this.child.kill('SIGKILL'), 30_000);
-    await exited;
+    this.child.stdin.end();
+    await this.exited.catch(() => undefined);
     clearTimeout(timer);
   }
 
   private async next(): Promise<Record<string, unknown>> {
-    const { value, done } = await this.lines.next();
-    if (done) throw new Error('the Dask sweep exited early');
-    return JSON.parse(value) as Record<string, unknown>;
+    const { value, done } = await Promise.race([this.lines.next(), this.exited]);
+    if (done) throw new Error(`the Dask sweep closed its output; its stderr: ${this.stderr}`);
+    return JSON.parse(value as string) as Record<string, unknown>;
   }
 }
 

@@ -72,7 +72,8 @@ def metrics(close: np.ndarray, fast: np.ndarray, slow: np.ndarray) -> dict:
     exits = np.flatnonzero(moves < 0)
     closed = min(entries.size, exits.size)
     marks = np.concatenate(([1.0], equity))
-    trade_returns = marks[exits[:closed] + 1] / marks[entries[:closed]] - 1.0  # value at close: marks[t]
+    # Value at a close t is marks[t]; an exit's cost is in the next return (none after the last bar).
+    trade_returns = marks[np.minimum(exits[:closed] + 1, n - 1)] / marks[entries[:closed]] - 1.0
     wins = trade_returns[trade_returns > 0]
     losses = trade_returns[trade_returns < 0]
     return {

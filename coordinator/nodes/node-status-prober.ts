@@ -96,6 +96,8 @@ export class NodeStatusProber {
     channel.watchConnectivityState(state, Infinity, () => {
       if (this.table.get(node.id) !== node) return;
       const now = channel.getConnectivityState(false);
+      // The client was closed (the table is closing): nothing to watch or ask any more.
+      if (now === grpc.connectivityState.SHUTDOWN) return;
       if (state === grpc.connectivityState.READY && now !== grpc.connectivityState.READY) {
         // A new connection must prove the cluster secret again (ClusterCallSigner.connectionProof).
         node.signer?.connectionMayHaveChanged();
