@@ -21,7 +21,7 @@
  * QUANTGRID_BENCH_SCALE_MOVING_NOTE=1 puts a reading that changes at every refresh in the TTL notes; QUANTGRID_BENCH_SCALE_COORDINATOR_ARGS adds
  * coordinator flags (space-separated), e.g. to compare --status-interval settings, and
  * QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS Node options for the coordinator alone (NODE_OPTIONS, e.g. a preload);
- * QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_FLAGS replaces the coordinator's own Node flags (coordinator/config/node-flags.ts;
+ * QUANTGRID_BENCH_COORDINATOR_NODE_FLAGS replaces the coordinator's own Node flags (coordinator/config/node-flags.ts;
  * space-separated, 'none' for none), e.g. `none` against the default for an A/B of --max-semi-space-size;
  * QUANTGRID_BENCH_SCALE_MEMORY_PROBE=1 runs the coordinator with lib/memory-probe-preload.ts and, after the
  * idle figures, logs where its memory is (RssAnon, V8 heap used, external, array buffers after a full GC):
@@ -35,7 +35,7 @@ import { CoordinatorConnection } from '../shared/client/coordinator-connection.j
 import { watchToEnd } from '../shared/client/watch-to-end.js';
 import { listCoordinatorNodes, type LocalCluster } from '../scripts/local-cluster/index.js';
 import { addShutdownHook } from '../scripts/local-cluster/index.js';
-import { checkNoopResult, runNoopJob, startBenchCluster } from './lib/cluster.js';
+import { checkNoopResult, coordinatorNodeFlagsFromEnv, runNoopJob, startBenchCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, sleep, waitFor, type Headline } from './lib/harness.js';
 import { readProcCpu, readProcMemory } from './lib/proc.js';
 import { SimCluster } from './lib/sim-cluster.js';
@@ -113,13 +113,6 @@ async function measureIdle(cluster: LocalCluster, sim: SimCluster, seconds: numb
     hostsIdleCpuPercent: percentOfCore(sim.usage().cpuMs - hosts0, wall),
     idleRssBytes: readProcMemory(coordinator)?.rssBytes ?? Number.NaN,
   };
-}
-
-/** QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_FLAGS: the coordinator's Node flags instead of its own ('none': none), or undefined. */
-function coordinatorNodeFlags(): string[] | undefined {
-  const given = process.env.QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_FLAGS;
-  if (given === undefined) return undefined;
-  return given.trim() === 'none' ? [] : given.split(' ').filter((flag) => flag !== '');
 }
 
 const MEMORY_PROBE = process.env.QUANTGRID_BENCH_SCALE_MEMORY_PROBE === '1';
@@ -201,7 +194,7 @@ async function idleCrash(cluster: LocalCluster, sim: SimCluster, id: string): Pr
 async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeResult> {
   const probeDir = MEMORY_PROBE ? mkdtempSync(join(tmpdir(), 'quantgrid-scale-probe-')) : '';
   const probeFile = join(probeDir, 'probe.jsonl');
-  const cluster = await startBenchCluster([], coordinatorEnv(probeFile), 'secure', coordinatorArgs, coordinatorNodeFlags());
+  const cluster = await startBenchCluster([], coordinatorEnv(probeFile), 'secure', coordinatorArgs, coordinatorNodeFlagsFromEnv());
   const hosts = Math.min(MAX_HOSTS, Math.ceil(nodes / NODES_PER_HOST));
   const idleOnly = process.env.QUANTGRID_BENCH_SCALE_IDLE_ONLY === '1';
   let sim: SimCluster | undefined;
@@ -311,7 +304,7 @@ async function runScale(): Promise<{ headlines: Headline[]; details: Record<stri
       { name: `scale ${r.nodes} nodes: idle node crashes → not counted ready`, unit: 'ms', median: median(r.idleDetectMs), goal: { op: '<=', value: 2000 }, note: `median of ${r.idleDetectMs.length}; ListNodes polled every 100 ms` },
     ] as Headline[]).filter(measured));
   }
-  return { headlines, details: { coordinatorNodeFlags: coordinatorNodeFlags() ?? 'default', slots: SLOTS, ttlChecks: sizes().map((n) => ({ nodes: n, ...ttlCheck(n) })), movingNote: MOVING_NOTE, coordinatorArgs, results } };
+  return { headlines, details: { coordinatorNodeFlags: coordinatorNodeFlagsFromEnv() ?? 'default', slots: SLOTS, ttlChecks: sizes().map((n) => ({ nodes: n, ...ttlCheck(n) })), movingNote: MOVING_NOTE, coordinatorArgs, results } };
 }
 
 if (isMain(import.meta.url)) {

@@ -23,13 +23,23 @@ function profilingEnv(): NodeJS.ProcessEnv | undefined {
 }
 
 /** Starts a local cluster (Consul, Redis, coordinator, agents) and waits until every agent is ready in the coordinator. */
+/**
+ * QUANTGRID_BENCH_COORDINATOR_NODE_FLAGS: the Node flags every bench cluster's coordinator runs with instead of
+ * its own (coordinator/config/node-flags.ts), space-separated, 'none' for none; undefined when not set.
+ */
+export function coordinatorNodeFlagsFromEnv(): string[] | undefined {
+  const given = process.env.QUANTGRID_BENCH_COORDINATOR_NODE_FLAGS;
+  if (given === undefined) return undefined;
+  return given.trim() === 'none' ? [] : given.split(' ').filter((flag) => flag !== '');
+}
+
 export async function startBenchCluster(
   agents: AgentOptions[],
   coordinatorEnv: NodeJS.ProcessEnv = {},
   auth: 'secure' | 'none' = 'secure',
   coordinatorArgs: string[] = [],
   /** The coordinator's Node flags instead of its own (coordinator/config/node-flags.ts), for an A/B. */
-  coordinatorNodeFlags?: readonly string[],
+  coordinatorNodeFlags: readonly string[] | undefined = coordinatorNodeFlagsFromEnv(),
 ): Promise<LocalCluster> {
   const env = profilingEnv();
   // Preloads of both kinds go in one NODE_OPTIONS.
