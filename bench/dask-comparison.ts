@@ -21,6 +21,8 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { validateBacktestSpec } from '../shared/tasks/backtest/spec.js';
+import { DEFAULT_SPEC_LIMITS } from '../shared/tasks/task-kind.js';
 import { withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, type Headline } from './lib/harness.js';
 import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
@@ -36,14 +38,7 @@ const GOAL_RATIO = 10;
 const PYTHON = '/usr/bin/python3';
 const SCRIPT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bench', 'dask', 'sma_sweep.py');
 
-function values(range: { start: number; stop: number; step: number }): number[] {
-  const out: number[] = [];
-  for (let v = range.start; v <= range.stop; v += range.step) out.push(v);
-  return out;
-}
-const COMBINATIONS = values(FAST).flatMap((f) => values(SLOW).filter((s) => f < s)).length;
-
-function spec(bars: number): Record<string, unknown> {
+function spec(bars: number): { backtest: Record<string, unknown> } {
   return {
     backtest: {
       symbols: ['BTCUSDT'],
@@ -109,6 +104,9 @@ interface SizeResult {
   daskMs: number[];
   dask: Record<string, unknown>;
 }
+
+/** The grid's size as quantgrid counts it (the strategy's fast < slow constraint applied). */
+const COMBINATIONS = validateBacktestSpec(spec(SIZES[0]).backtest, DEFAULT_SPEC_LIMITS).combinations;
 
 async function main(): Promise<Pick<import('./lib/harness.js').BenchResult, 'headlines' | 'details'>> {
   if (!existsSync(PYTHON)) throw new Error(`${PYTHON} not found: run bash scripts/setup.sh --bench`);
