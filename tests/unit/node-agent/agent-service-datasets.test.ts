@@ -1,15 +1,12 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { pino } from 'pino';
-import { createNodeAgentClient, type NodeAgentClient } from '../../../shared/grpc/clients.js';
 import type { AgentStatus__Output } from '../../../shared/generated/quantgrid/v1/AgentStatus.js';
 import type { PartitionEvent__Output } from '../../../shared/generated/quantgrid/v1/PartitionEvent.js';
 import { decodeDataset, encodeDataset } from '../../../shared/quant/dataset-codec.js';
 import { QUANTGRID_VERSION } from '../../../shared/version.js';
-import { WorkerPool } from '../../../node-agent/worker-pool.js';
-import { AgentService, type DatasetSource } from '../../../node-agent/agent-service.js';
-import { startAgentServer, type StartedAgentServer } from '../../../node-agent/agent-server.js';
+import type { DatasetSource } from '../../../node-agent/agent-service.js';
 import type { DatasetCacheStats } from '../../../node-agent/dataset-cache.js';
+import { startTestAgent, type TestAgent } from '../../helpers/test-agent.js';
 
 const ID = 'a1'.repeat(32);
 const log: string[] = [];
@@ -26,33 +23,15 @@ const source: DatasetSource = {
   },
 };
 
-let pool: WorkerPool;
-let server: StartedAgentServer;
-let client: NodeAgentClient;
+let client: TestAgent['client'];
+let agent: TestAgent;
 
 before(async () => {
-  pool = new WorkerPool({ size: 1 });
-  await pool.start();
-  const service = new AgentService({
-    nodeId: () => 'unit-node',
-    version: QUANTGRID_VERSION,
-    profile: { cores: 2, cpuSpeedGhz: 2.5, memoryTotalBytes: 8e9, netSpeedMbps: 1000, netInterface: 'eth0' },
-    load: { current: () => ({ cpuLoad: 0, memoryAvailableBytes: 4e9, netRxBytesPerS: 0, netTxBytesPerS: 0, busySlots: pool.busySlots, sampledAt: Date.now() }) },
-    pool,
-    capabilities: ['noop', 'market-analysis'],
-    heartbeatMs: 500,
-    logger: pino({ level: 'silent' }),
-    datasets: source,
-  });
-  server = await startAgentServer({ host: '127.0.0.1', port: 0, tls: {}, handlers: service.handlers });
-  client = createNodeAgentClient(`127.0.0.1:${server.port}`);
+  agent = await startTestAgent({ capabilities: ['noop', 'market-analysis'], datasets: source });
+  client = agent.client;
 });
 
-after(async () => {
-  client.close();
-  await server.shutdown(500);
-  await pool.close();
-});
+after(() => agent.close());
 
 test('a partition pins its stored dataset from before loading it until it ends', async () => {
   const call = client.RunPartition({

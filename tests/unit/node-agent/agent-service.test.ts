@@ -1,45 +1,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as grpc from '@grpc/grpc-js';
-import { pino } from 'pino';
-import { createNodeAgentClient, type NodeAgentClient } from '../../../shared/grpc/clients.js';
 import type { PartitionEvent__Output } from '../../../shared/generated/quantgrid/v1/PartitionEvent.js';
 import type { RunPartitionRequest } from '../../../shared/generated/quantgrid/v1/RunPartitionRequest.js';
 import { QUANTGRID_VERSION } from '../../../shared/version.js';
-import { WorkerPool } from '../../../node-agent/worker-pool.js';
-import { AgentService } from '../../../node-agent/agent-service.js';
-import { startAgentServer, type StartedAgentServer } from '../../../node-agent/agent-server.js';
+import { startTestAgent, type TestAgent } from '../../helpers/test-agent.js';
 
-const logger = pino({ level: 'silent' });
-let pool: WorkerPool;
-let service: AgentService;
-let server: StartedAgentServer;
-let client: NodeAgentClient;
+let pool: TestAgent['pool'];
+let service: TestAgent['service'];
+let client: TestAgent['client'];
+let agent: TestAgent;
 
 before(async () => {
-  pool = new WorkerPool({ size: 1 });
-  await pool.start();
-  service = new AgentService({
-    nodeId: () => 'unit-node',
-    version: QUANTGRID_VERSION,
-    profile: { cores: 2, cpuSpeedGhz: 2.5, memoryTotalBytes: 8e9, netSpeedMbps: 1000, netInterface: 'eth0' },
-    load: {
-      current: () => ({ cpuLoad: 0.3, memoryAvailableBytes: 4e9, netRxBytesPerS: 10, netTxBytesPerS: 20, busySlots: pool.busySlots, sampledAt: Date.now() }),
-    },
-    pool,
-    capabilities: ['noop'],
-    heartbeatMs: 500,
-    logger,
-  });
-  server = await startAgentServer({ host: '127.0.0.1', port: 0, tls: {}, handlers: service.handlers });
-  client = createNodeAgentClient(`127.0.0.1:${server.port}`);
+  agent = await startTestAgent({ load: { cpuLoad: 0.3, netRxBytesPerS: 10, netTxBytesPerS: 20 } });
+  ({ pool, service, client } = agent);
 });
 
-after(async () => {
-  client.close();
-  await server.shutdown(500);
-  await pool.close();
-});
+after(() => agent.close());
 
 function request(overrides: Partial<RunPartitionRequest> = {}, workMs = 0, first = 0): RunPartitionRequest {
   return {

@@ -1,45 +1,24 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type * as grpc from '@grpc/grpc-js';
-import { pino } from 'pino';
-import { createNodeAgentClient, type NodeAgentClient } from '../../../shared/grpc/clients.js';
 import type { PartitionEvent__Output } from '../../../shared/generated/quantgrid/v1/PartitionEvent.js';
 import { QUANTGRID_VERSION } from '../../../shared/version.js';
-import { WorkerPool } from '../../../node-agent/worker-pool.js';
-import { AgentService } from '../../../node-agent/agent-service.js';
-import { startAgentServer, type StartedAgentServer } from '../../../node-agent/agent-server.js';
 import { cancellableDelay, TEST_ONLY_DELAY_ENV, testOnlyPartitionDelayMs } from '../../../node-agent/test-only-delay.js';
 import { parseAgentConfig } from '../../../node-agent/agent-config.js';
+import { startTestAgent, type TestAgent } from '../../helpers/test-agent.js';
 
 const DELAY_MS = 400;
-let pool: WorkerPool;
-let service: AgentService;
-let server: StartedAgentServer;
-let client: NodeAgentClient;
+let agent: TestAgent;
+let pool: TestAgent['pool'];
+let service: TestAgent['service'];
+let client: TestAgent['client'];
 
 before(async () => {
-  pool = new WorkerPool({ size: 1 });
-  await pool.start();
-  service = new AgentService({
-    nodeId: () => 'slow-node',
-    version: QUANTGRID_VERSION,
-    profile: { cores: 2, cpuSpeedGhz: 2.5, memoryTotalBytes: 8e9, netSpeedMbps: 1000, netInterface: 'eth0' },
-    load: { current: () => ({ cpuLoad: 0, memoryAvailableBytes: 4e9, netRxBytesPerS: 0, netTxBytesPerS: 0, busySlots: pool.busySlots, sampledAt: Date.now() }) },
-    pool,
-    capabilities: ['noop'],
-    heartbeatMs: 50,
-    logger: pino({ level: 'silent' }),
-    testOnlyPartitionDelayMs: DELAY_MS,
-  });
-  server = await startAgentServer({ host: '127.0.0.1', port: 0, tls: {}, handlers: service.handlers });
-  client = createNodeAgentClient(`127.0.0.1:${server.port}`);
+  agent = await startTestAgent({ nodeId: () => 'slow-node', heartbeatMs: 50, testOnlyPartitionDelayMs: DELAY_MS });
+  ({ pool, service, client } = agent);
 });
 
-after(async () => {
-  client.close();
-  await server.shutdown(500);
-  await pool.close();
-});
+after(() => agent.close());
 
 function run(): grpc.ClientReadableStream<PartitionEvent__Output> {
   return client.RunPartition({
