@@ -60,6 +60,8 @@ function ttlCheck(nodes: number): { checkTtlMs: number; refreshMs: number } {
   };
 }
 const MOVING_NOTE = process.env.QUANTGRID_BENCH_SCALE_MOVING_NOTE === '1';
+/** How long the nodes of one SimCluster.add may take to register before the run fails naming them. */
+const REGISTER_TIMEOUT_MS = Number(process.env.QUANTGRID_BENCH_SCALE_REGISTER_TIMEOUT_MS ?? 120_000);
 const REPEATS = 3;
 const JOIN_WORK_MS = 4000;
 
@@ -210,6 +212,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
       workScale: 1,
       ...ttlCheck(nodes),
       movingNote: MOVING_NOTE,
+      registerTimeoutMs: REGISTER_TIMEOUT_MS,
     });
     const ids = Array.from({ length: nodes }, (_, i) => `sim-${String(i).padStart(4, '0')}`);
     const t0 = performance.now();

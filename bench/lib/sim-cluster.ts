@@ -33,10 +33,19 @@ class Host {
     });
   }
 
-  request(body: Body<HostRequest>): Promise<HostReply> {
+  /** Sends a request; rejects if no answer comes within timeoutMs (a host stuck must not hang the bench). */
+  request(body: Body<HostRequest>, timeoutMs = 60_000): Promise<HostReply> {
     const seq = ++this.seq;
     return new Promise((resolve, reject) => {
-      this.waiting.set(seq, { resolve, reject });
+      const timer = setTimeout(() => {
+        this.waiting.delete(seq);
+        reject(new Error(`simulated node host ${this.child.pid}: no answer to '${body.type}' within ${timeoutMs} ms`));
+      }, timeoutMs);
+      const settle = <T>(f: (value: T) => void) => (value: T) => {
+        clearTimeout(timer);
+        f(value);
+      };
+      this.waiting.set(seq, { resolve: settle(resolve), reject: settle(reject) });
       this.child.send({ ...body, seq } as HostRequest);
     });
   }
@@ -46,19 +55,25 @@ export class SimCluster {
   private readonly hostOf = new Map<string, Host>();
   private next = 0;
 
-  private constructor(private readonly hosts: Host[]) {}
+  private constructor(
+    private readonly hosts: Host[],
+    private readonly registerTimeoutMs: number,
+  ) {}
 
   static async start(hostCount: number, config: HostConfig): Promise<SimCluster> {
     const hosts = Array.from({ length: hostCount }, () => new Host(fork(HOST_ENTRY, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
     await Promise.all(hosts.map((host) => host.ready));
-    return new SimCluster(hosts);
+    return new SimCluster(hosts, config.registerTimeoutMs);
   }
 
   get pids(): number[] {
     return this.hosts.map((host) => host.child.pid ?? 0);
   }
 
-  /** Starts these nodes (dealt over the hosts) and resolves once each is registered in Consul. */
+  /**
+   * Starts these nodes (dealt over the hosts) and resolves once each is registered in Consul; rejects
+   * naming the nodes missing when some are not registered within the config's registerTimeoutMs.
+   */
   async add(ids: readonly string[]): Promise<void> {
     const perHost = new Map<Host, string[]>();
     for (const id of ids) {
@@ -66,7 +81,7 @@ export class SimCluster {
       perHost.set(host, [...(perHost.get(host) ?? []), id]);
       this.hostOf.set(id, host);
     }
-    await Promise.all([...perHost].map(([host, hostIds]) => host.request({ type: 'start', ids: hostIds })));
+    await Promise.all([...perHost].map(([host, hostIds]) => host.request({ type: 'start', ids: hostIds }, this.registerTimeoutMs + 60_000)));
   }
 
   /** Crashes a node (connections cut, TTL no longer refreshed); resolves with Date.now() of the crash. */

@@ -20,6 +20,8 @@ export interface HostConfig {
   refreshMs: number;
   /** See SimNodeOptions.movingNote. */
   movingNote: boolean;
+  /** How long a `start` waits for its nodes' registrations before it fails naming those missing. */
+  registerTimeoutMs: number;
 }
 
 export type HostRequest =
@@ -32,7 +34,7 @@ export type HostReply =
   | { seq: number; type: 'done' }
   | { seq: number; type: 'error'; message: string };
 
-/** Nodes started at once: each registers with Consul and binds a port. */
+/** Nodes started at once: each binds a port and registers with Consul; the next batch waits for their registrations. */
 const START_BATCH = 25;
 
 async function main(): Promise<void> {
@@ -46,7 +48,12 @@ async function main(): Promise<void> {
   const handle = async (request: HostRequest): Promise<HostReply> => {
     switch (request.type) {
       case 'start': {
-        const started: SimNode[] = [];
+        // Batch by batch: a batch's servers start, then its registrations are awaited before the next
+        // batch starts. Starting all of a host's nodes at once kept its event loop busy for tens of
+        // seconds (no timer or socket served: TTL refreshes late, registrations timed out unsent) and
+        // then sent hundreds of registrations to the one Consul agent together, which timed them out
+        // and had them retried together again.
+        const deadline = Date.now() + config.registerTimeoutMs;
         for (let i = 0; i < request.ids.length; i += START_BATCH) {
           const batch = await Promise.all(
             request.ids.slice(i, i + START_BATCH).map((nodeId) =>
@@ -54,10 +61,17 @@ async function main(): Promise<void> {
             ),
           );
           for (const node of batch) nodes.set(node.nodeId, node);
-          started.push(...batch);
+          const registered = await Promise.all(batch.map((node) => node.waitUntilRegistered(Math.max(0, deadline - Date.now()))));
+          const missing = batch.filter((_, j) => !registered[j]);
+          if (missing.length > 0) {
+            const names = missing.slice(0, 5).map((node) => `${node.nodeId} (${node.registrationState})`).join(', ');
+            throw new Error(
+              `${missing.length} of ${batch.length} simulated nodes of a batch (${i} of ${request.ids.length} started before it) not registered with Consul within ${config.registerTimeoutMs} ms of the start: ${names}${missing.length > 5 ? ', …' : ''}`,
+            );
+          }
+          // Let timers and sockets run (a server's listen resolves without a turn of the event loop).
+          await new Promise((resolve) => setImmediate(resolve));
         }
-        const registered = await Promise.all(started.map((node) => node.registered));
-        if (registered.includes(false)) throw new Error('some simulated nodes could not register with Consul');
         return { seq: request.seq, type: 'done' };
       }
       case 'crash': {

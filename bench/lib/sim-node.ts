@@ -101,8 +101,10 @@ function silenceable(api: ConsulAgentApi): { api: ConsulAgentApi; silence(): voi
 
 export interface SimNode {
   readonly nodeId: string;
-  /** Resolves once Consul has the registration. */
-  registered: Promise<boolean>;
+  /** Resolves true once Consul has the registration, false after timeoutMs (or if stopped first). */
+  waitUntilRegistered(timeoutMs: number): Promise<boolean>;
+  /** The registration's state (for an error naming the nodes that did not register). */
+  readonly registrationState: string;
   /** A crash: the server's connections cut at once, the TTL check no longer refreshed (it turns critical). */
   crash(): void;
   /** A clean stop: deregistered, server shut down. */
@@ -164,7 +166,10 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
   registration.start();
   return {
     nodeId: options.nodeId,
-    registered: registration.waitUntilRegistered(600_000),
+    waitUntilRegistered: (timeoutMs) => registration.waitUntilRegistered(timeoutMs),
+    get registrationState() {
+      return registration.state;
+    },
     crash() {
       consul.silence();
       server.server.forceShutdown();
