@@ -1,5 +1,5 @@
 import * as grpc from '@grpc/grpc-js';
-import { createServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { createServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { formatHostPort } from '../shared/config/host-port.js';
 import type { HealthImplementation } from 'grpc-health-check';
 import type { NodeAgentHandlers } from '../shared/generated/quantgrid/v1/NodeAgent.js';
@@ -34,6 +34,13 @@ export interface StartedAgentServer {
   port: number;
   /** Lets in-flight calls finish for up to graceMs, then cuts the rest. */
   shutdown(graceMs: number): Promise<void>;
+  /**
+   * Stops at once as the process's exit would: the listener closed and every connection cut.
+   * grpc.Server.forceShutdown alone is not that here: it does not close this module's listener, which
+   * would go on accepting connections and injecting them into the shut-down server, where calls are
+   * still answered (the scale simulator's node crash, bench/lib/sim-node.ts).
+   */
+  abort(): void;
 }
 
 
@@ -52,7 +59,10 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Sta
   server.addService(loadQuantgridProto().proto.quantgrid.v1.NodeAgent.service, handlers);
   const health = addStandardServices(server, NODE_AGENT_SERVICE_NAME);
   const injector = server.createConnectionInjector(credentials);
+  const sockets = new Set<Socket>();
   const listener = createServer((socket) => {
+    sockets.add(socket);
+    socket.once('close', () => sockets.delete(socket));
     connections.track(socket);
     injector.injectConnection(socket);
   });
@@ -74,7 +84,12 @@ export async function startAgentServer(options: AgentServerOptions): Promise<Sta
     });
     return shuttingDown;
   };
-  return { server, health, port, shutdown };
+  const abort = (): void => {
+    listener.close();
+    server.forceShutdown();
+    for (const socket of sockets) socket.destroy();
+  };
+  return { server, health, port, shutdown, abort };
 }
 
 /** Listens on host:port (0: any free port) and returns the port bound. */

@@ -18,6 +18,13 @@ import { startAgentServer, type StartedAgentServer } from '../../node-agent/agen
 import { agentCheckNote, agentServiceMeta, consulAgentApi, ConsulRegistration, ConsulRequestError, type ConsulAgentApi } from '../../node-agent/consul-registration.js';
 import { PartitionFailure, type PartitionOutcome, type PartitionTask, type RunOptions, type SlotLease } from '../../node-agent/worker-pool.js';
 
+/**
+ * Each Consul request's timeout (an agent's: 3 s). A thousand nodes share the one dev Consul agent of
+ * a loaded machine, which then answers in seconds; a registration timed out at 3 s is sent again, and
+ * adds to the queue it timed out in.
+ */
+const SIM_CONSUL_REQUEST_TIMEOUT_MS = 10_000;
+
 export interface SimNodeOptions {
   nodeId: string;
   slots: number;
@@ -134,7 +141,7 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     address: () => address,
   });
   address = formatHostPort('127.0.0.1', server.port);
-  const consul = silenceable(consulAgentApi(options.consul, undefined));
+  const consul = silenceable(consulAgentApi(options.consul, undefined, SIM_CONSUL_REQUEST_TIMEOUT_MS));
   const registration = new ConsulRegistration({
     api: consul.api,
     consulUrl: options.consul.url,
@@ -172,7 +179,7 @@ export async function startSimNode(options: SimNodeOptions): Promise<SimNode> {
     },
     crash() {
       consul.silence();
-      server.server.forceShutdown();
+      server.abort();
       void registration.deregister();
     },
     async stop() {
