@@ -219,7 +219,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     const t0 = performance.now();
     await sim.add(ids);
     logProgress(BENCH, `${nodes} nodes registered in Consul in ${fmtMs(performance.now() - t0)}`);
-    await cluster.waitForNodes({ nodeIds: ids, accept: (node) => node.state === 'ready', timeoutMs: 300_000 });
+    await cluster.waitForNodes({ nodeIds: ids, accept: (node) => node.state === 'ready', timeoutMs: 600_000 });
     const allReadyMs = performance.now() - t0;
     logProgress(BENCH, `${nodes} nodes in ${hosts} processes ready in ${fmtMs(allReadyMs)}`);
 
