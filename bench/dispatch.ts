@@ -13,7 +13,8 @@
  *     measuring the baseline right before the dispatcher; medians over the rounds.
  *
  * Run: node dist/bench/dispatch.js   (QUANTGRID_BENCH_QUICK=1 for sizes ÷10;
- * QUANTGRID_BENCH_CPU_PROF=<dir> to CPU-profile the coordinator and agents, see lib/cpu-profile.ts)
+ * QUANTGRID_BENCH_CPU_PROF=<dir> to CPU-profile the coordinator and agents, see lib/cpu-profile.ts; the
+ * end-to-end runs' windows, first start → COMPLETED, go to <dir>/dispatch-windows.txt for its --windows)
  */
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { parseCoordinatorConfig } from '../coordinator/config/coordinator-config.js';
@@ -27,7 +28,7 @@ import { createNodeAgentClient, type NodeAgentClient } from '../shared/grpc/clie
 import { createLogger } from '../shared/logging.js';
 import { noopKind } from '../shared/tasks/noop/index.js';
 import { DEFAULT_SPEC_LIMITS } from '../shared/tasks/task-kind.js';
-import { checkNoopResult, clusterPids, withCluster } from './lib/cluster.js';
+import { checkNoopResult, clusterPids, recordProfileWindow, withCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, waitFor, type Headline } from './lib/harness.js';
 import { cpuDelta, readSystemCpu, snapshotCpu } from './lib/proc.js';
 import { fmt, fmtMs, fmtUs, markdownTable, median, ratio, summarize, type Summary } from './lib/stats.js';
@@ -105,6 +106,8 @@ async function endToEndRun(cluster: LocalCluster, run: number, partitions: numbe
     const firstStartFrom = startedEventsSeen >= partitions ? 'event' : 'job.startedAtMs';
     if (firstStartFrom !== 'event') firstStart = outcome.job.startedAtMs;
     if (completedAt === 0) completedAt = outcome.job.finishedAtMs;
+    // The warm-up run (0) is not a measured one.
+    if (run > 0) recordProfileWindow(BENCH, firstStart, completedAt);
     const cpuMsPerPartition: Record<string, number> = {};
     const coresBusy: Record<string, number> = {};
     for (const [name, ms] of Object.entries(cpu)) {

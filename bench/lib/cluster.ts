@@ -2,14 +2,26 @@
  * Local clusters for the benchmarks (jobs are watched with shared/client/watch-to-end.ts).
  *
  * QUANTGRID_BENCH_CPU_PROF=<dir>: the coordinator and the agents are CPU-profiled (lib/cpu-prof-preload.ts)
- * and write their profiles into <dir> when they stop (lib/cpu-profile.ts reads them).
+ * and write their profiles into <dir> when they stop (lib/cpu-profile.ts reads them); benchmarks that
+ * call recordProfileWindow also write the wall-clock windows they measured, to read only those.
  */
-import { mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { Job__Output } from '../../shared/generated/quantgrid/v1/Job.js';
 import { CoordinatorConnection } from '../../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../../shared/client/watch-to-end.js';
 import { addShutdownHook, startLocalCluster, type AgentOptions, type LocalCluster } from '../../scripts/local-cluster/index.js';
+
+/**
+ * With QUANTGRID_BENCH_CPU_PROF set: appends a measured window (epoch ms) to <dir>/<bench>-windows.txt,
+ * for `cpu-profile.js --windows` (profiles then leave out start-up, warm-up and shutdown).
+ */
+export function recordProfileWindow(bench: string, fromMs: number, toMs: number): void {
+  const dir = process.env.QUANTGRID_BENCH_CPU_PROF;
+  if (!dir) return;
+  mkdirSync(resolve(dir), { recursive: true });
+  appendFileSync(join(resolve(dir), `${bench}-windows.txt`), `${fromMs}-${toMs}\n`);
+}
 
 function profilingEnv(): NodeJS.ProcessEnv | undefined {
   const dir = process.env.QUANTGRID_BENCH_CPU_PROF;

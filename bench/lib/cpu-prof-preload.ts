@@ -52,7 +52,10 @@ function startProfiler(file: string): () => void {
         process.stderr.write(`cpu-prof-preload: ${error?.message ?? 'no profile'}\n`);
         return;
       }
-      writeFileSync(join(dir!, file), JSON.stringify(result.profile));
+      // The profile's timestamps are V8's monotonic clock (µs, CLOCK_MONOTONIC like process.hrtime):
+      // a pair of readings of both clocks lets cpu-profile.ts --window pick samples by wall time.
+      const clock = { epochMs: Date.now(), monotonicUs: Number(process.hrtime.bigint() / 1000n) };
+      writeFileSync(join(dir!, file), JSON.stringify({ ...result.profile, quantgridClock: clock }));
     });
   };
 }

@@ -2,10 +2,16 @@
  * Reads V8 .cpuprofile files (written by node --cpu-prof) and prints the top frames by self time,
  * and by self time summed per file (package) — to see where a process spends its CPU.
  *
- *   node dist/bench/lib/cpu-profile.js [--top N] [--callers NAME] file.cpuprofile...
+ *   node dist/bench/lib/cpu-profile.js [--top N] [--callers NAME] [--window FROM-TO]... [--windows FILE] file.cpuprofile...
  *
  * --callers NAME also prints the call paths (up to 6 frames) that lead to frames named NAME,
  * by self time.
+ *
+ * --window FROM-TO (wall clock, epoch ms; repeatable) counts only the samples taken inside one of
+ * the windows: a benchmark's measured part without the process's start-up (module loading,
+ * connecting) or shutdown. --windows FILE reads windows from a file, one FROM-TO a line (the
+ * dispatch benchmark writes its runs' windows to <profile dir>/dispatch-windows.txt). Only for
+ * profiles written by lib/cpu-prof-preload.ts, which records how their clock maps to wall time.
  *
  * Set QUANTGRID_BENCH_CPU_PROF=<dir> when running a benchmark to get profiles of the coordinator
  * and the agents in <dir> (written when they stop).
@@ -27,6 +33,50 @@ interface CpuProfile {
   endTime: number;
   samples: number[];
   timeDeltas: number[];
+  /** Written by cpu-prof-preload.ts: wall time and V8's monotonic clock (µs) read together. */
+  quantgridClock?: { epochMs: number; monotonicUs: number };
+}
+
+/** A wall-clock window, epoch ms, start included, end excluded. */
+export interface TimeWindow {
+  fromMs: number;
+  toMs: number;
+}
+
+/** "FROM-TO" (epoch ms) → a window. */
+export function parseWindow(text: string): TimeWindow {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*-\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  if (!match) throw new Error(`not a window (FROM-TO, epoch ms): "${text}"`);
+  const window = { fromMs: Number(match[1]), toMs: Number(match[2]) };
+  if (window.toMs <= window.fromMs) throw new Error(`empty window: "${text}"`);
+  return window;
+}
+
+/**
+ * Self time (µs) per profile node, counting only samples taken inside one of `windows` (all samples
+ * when none are given). A sample's time is the profile's start plus the deltas up to it.
+ */
+export function selfTimes(profile: CpuProfile, windows: readonly TimeWindow[] = []): Map<number, number> {
+  const selfUs = new Map<number, number>();
+  let inside: (monotonicUs: number) => boolean = () => true;
+  if (windows.length > 0) {
+    const clock = profile.quantgridClock;
+    if (!clock) throw new Error('this profile has no clock mapping (not written by cpu-prof-preload.ts): --window cannot be applied');
+    const toEpochMs = (us: number) => clock.epochMs + (us - clock.monotonicUs) / 1000;
+    inside = (us) => {
+      const at = toEpochMs(us);
+      return windows.some((w) => at >= w.fromMs && at < w.toMs);
+    };
+  }
+  let at = profile.startTime;
+  for (let i = 0; i < profile.samples.length; i++) {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (!inside(at)) continue;
+    const id = profile.samples[i];
+    selfUs.set(id, (selfUs.get(id) ?? 0) + delta);
+  }
+  return selfUs;
 }
 
 export interface FrameCost {
@@ -60,13 +110,9 @@ function bucketOf(node: ProfileNode): string {
   return short.split('/').slice(0, -1).join('/') || short;
 }
 
-export function analyse(profile: CpuProfile, top = 25): { totalMs: number; idleMs: number; frames: FrameCost[]; buckets: FrameCost[] } {
+export function analyse(profile: CpuProfile, top = 25, windows: readonly TimeWindow[] = []): { totalMs: number; idleMs: number; frames: FrameCost[]; buckets: FrameCost[] } {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map<number, number>();
-  for (let i = 0; i < profile.samples.length; i++) {
-    const id = profile.samples[i];
-    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  }
+  const selfUs = selfTimes(profile, windows);
   const frames = new Map<string, { where: string; us: number }>();
   const buckets = new Map<string, number>();
   let totalUs = 0;
@@ -101,14 +147,11 @@ export function analyse(profile: CpuProfile, top = 25): { totalMs: number; idleM
 }
 
 /** Call paths (innermost first, up to `depth` frames) leading to frames named `name`, by self time. */
-export function callersOf(profile: CpuProfile, name: string, depth = 6, top = 10): Array<{ path: string; selfMs: number }> {
+export function callersOf(profile: CpuProfile, name: string, depth = 6, top = 10, windows: readonly TimeWindow[] = []): Array<{ path: string; selfMs: number }> {
   const parent = new Map<number, number>();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
-  const selfUs = new Map<number, number>();
-  for (let i = 0; i < profile.samples.length; i++) {
-    selfUs.set(profile.samples[i], (selfUs.get(profile.samples[i]) ?? 0) + (profile.timeDeltas[i] ?? 0));
-  }
+  const selfUs = selfTimes(profile, windows);
   const paths = new Map<string, number>();
   for (const [id, us] of selfUs) {
     if (byId.get(id)?.callFrame.functionName !== name) continue;
@@ -131,25 +174,31 @@ function main(): void {
   let top = 25;
   const callers: string[] = [];
   const files: string[] = [];
+  const windows: TimeWindow[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] === '--top') top = Number(args[++i]) || top;
     else if (args[i] === '--callers') callers.push(args[++i]);
-    else files.push(args[i]);
+    else if (args[i] === '--window') windows.push(parseWindow(args[++i] ?? ''));
+    else if (args[i] === '--windows') {
+      for (const line of readFileSync(args[++i], 'utf8').split('\n')) if (line.trim() !== '') windows.push(parseWindow(line));
+    } else files.push(args[i]);
   }
   if (files.length === 0) {
-    process.stderr.write('usage: node dist/bench/lib/cpu-profile.js [--top N] file.cpuprofile...\n');
+    process.stderr.write('usage: node dist/bench/lib/cpu-profile.js [--top N] [--callers NAME] [--window FROM-TO]... [--windows FILE] file.cpuprofile...\n');
     process.exit(2);
   }
+  const windowMs = windows.reduce((sum, w) => sum + (w.toMs - w.fromMs), 0);
   for (const file of files) {
     const profile = JSON.parse(readFileSync(file, 'utf8')) as CpuProfile;
-    const result = analyse(profile, top);
+    const result = analyse(profile, top, windows);
     const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-    process.stdout.write(`\n### ${basename(file)}: ${result.totalMs.toFixed(0)} ms on CPU (${result.idleMs.toFixed(0)} ms idle)\n\n`);
+    const within = windows.length > 0 ? ` within ${windows.length} window${windows.length === 1 ? '' : 's'} of ${(windowMs / 1000).toFixed(1)} s in all` : '';
+    process.stdout.write(`\n### ${basename(file)}: ${result.totalMs.toFixed(0)} ms on CPU (${result.idleMs.toFixed(0)} ms idle)${within}\n\n`);
     process.stdout.write(markdownTable(['self', 'share', 'frame', 'where'], result.frames.map((f) => [`${f.selfMs.toFixed(0)} ms`, pct(f.share), f.frame, f.where])) + '\n\n');
     process.stdout.write(markdownTable(['self', 'share', 'package / folder'], result.buckets.map((b) => [`${b.selfMs.toFixed(0)} ms`, pct(b.share), b.frame])) + '\n');
     for (const name of callers) {
       process.stdout.write(`\ncall paths to ${name}:\n`);
-      for (const p of callersOf(profile, name)) process.stdout.write(`  ${p.selfMs.toFixed(0)} ms  ${p.path}\n`);
+      for (const p of callersOf(profile, name, 6, 10, windows)) process.stdout.write(`  ${p.selfMs.toFixed(0)} ms  ${p.path}\n`);
     }
   }
 }

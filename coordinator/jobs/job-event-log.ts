@@ -3,6 +3,7 @@ import { errorMessage } from '../../shared/errors.js';
 import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
 import type { Logger } from '../../shared/logging.js';
 import { GroupCommit } from '../redis/group-commit.js';
+import { decodeJobEvent, encodeJobEvent } from './job-event-encoding.js';
 
 /** A job event as read back from the log, with its id (a Redis stream id, ordered). */
 export interface LoggedEvent {
@@ -17,7 +18,8 @@ export interface LoggedEvent {
  * coordinator restarts and takeovers too.
  *
  * Events carry no results: a completed job's result is in its record only (JobWorker publishes
- * COMPLETED without it; WatchJob adds it). A stream keeps its latest MAX_EVENTS events and lives
+ * COMPLETED without it; WatchJob adds it). An entry's form, with a running job's progress at its
+ * defaults left out, is job-event-encoding.ts's. A stream keeps its latest MAX_EVENTS events and lives
  * as long as the job's record.
  */
 export class JobEventLog {
@@ -72,7 +74,8 @@ export class JobEventLog {
     const write = this.redis.pipeline();
     for (const { event, final } of batch) {
       const key = this.key(event.jobId as string);
-      write.xadd(key, 'MAXLEN', '~', JobEventLog.MAX_EVENTS, '*', 'e', JSON.stringify(event));
+      const [field, json] = encodeJobEvent(event);
+      write.xadd(key, 'MAXLEN', '~', JobEventLog.MAX_EVENTS, '*', field, json);
       // The TTL is set on the first events and refreshed at the end; in between it is far away.
       if (final || event.type === 'JOB_EVENT_TYPE_STARTED') write.expire(key, this.ttlSeconds);
     }
@@ -129,7 +132,7 @@ export class JobEventLog {
   /** Events after `afterId` ('0' for all), at most `count`. */
   async read(jobId: string, afterId: string, count = 500): Promise<LoggedEvent[]> {
     const entries = await this.reader.xrange(this.key(jobId), `(${afterId}`, '+', 'COUNT', count);
-    return entries.map(([id, fields]) => ({ id, event: JSON.parse(fields[1]) as JobEvent }));
+    return entries.map(([id, fields]) => ({ id, event: decodeJobEvent(fields[0], fields[1]) }));
   }
 
   /** Id of the latest event, or '0' when there is none. */

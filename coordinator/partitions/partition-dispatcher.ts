@@ -145,6 +145,7 @@ function continuationOf(result: NonNullable<PartitionEvent__Output['result']>): 
 const REFUSALS = new Set(['NO_FREE_SLOT', 'DRAINING']);
 
 const NO_NODES: ReadonlySet<string> = new Set();
+const NO_REFS: readonly string[] = Object.freeze([]);
 
 /** Whether the attempt is one the partition still waits on (its only one, or either copy of a straggler). */
 function isLive(task: PartitionTask, run: RunningAttempt): boolean {
@@ -336,8 +337,9 @@ export class PartitionDispatcher {
       coordinatorVersion: QUANTGRID_VERSION,
       heartbeatMs: this.options.heartbeatMs,
       datasetSource: this.options.datasetSource?.() ?? '',
-      datasetIds: [...task.job.datasetIds],
-      strategyRefs: [...(task.job.strategyRefs ?? [])],
+      // Read, not kept, by the serialiser: the job's own arrays go as they are (no copies per call).
+      datasetIds: task.job.datasetIds as string[],
+      strategyRefs: (task.job.strategyRefs ?? NO_REFS) as string[],
       checkpoints,
       clusterProof,
     });
@@ -347,7 +349,8 @@ export class PartitionDispatcher {
     else task.running = run;
     this.running.add(task);
     this.observer.dispatched(task.job.kind, now - (task.queuedAt ?? now));
-    this.log.debug({ job: task.job.jobId, partition: task.index, node: node.id, attempt, backup }, 'partition dispatched');
+    // Checked first: the line's fields would otherwise be built for every partition to be dropped.
+    if (this.log.isLevelEnabled('debug')) this.log.debug({ job: task.job.jobId, partition: task.index, node: node.id, attempt, backup }, 'partition dispatched');
     task.job.listener.dispatched?.(task, node, attempt);
 
     call.on('data', (event: PartitionEvent__Output) => {

@@ -1,0 +1,39 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
+import { JobEventLog } from '../../coordinator/jobs/job-event-log.js';
+import { toJobProgress } from '../../coordinator/jobs/job-model.js';
+import { startRedisServer, type RedisServer } from '../../scripts/local-cluster/index.js';
+import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
+import { createLogger } from '../../shared/logging.js';
+
+describe('job event entries in Redis (real Redis)', () => {
+  let server: RedisServer;
+  let redis: Redis;
+  before(async () => {
+    server = await startRedisServer();
+    redis = new Redis(server.url);
+  });
+  after(async () => {
+    redis?.disconnect();
+    await server?.stop();
+  });
+
+  test('a running job\'s events are stored without their progress defaults and read back whole; entries of older coordinators read as before', async () => {
+    const log = new JobEventLog(redis, 'entries', 600, createLogger('test', 'silent'));
+    const progress = toJobProgress({ phase: 'running', startedAt: 1, total: 20, done: 3, running: 2, retries: 0, runningNodes: ['agent-a', 'agent-b'], etaSeconds: 0.25 });
+    const started: JobEvent = { jobId: 'job-e', type: 'JOB_EVENT_TYPE_PARTITION_STARTED', timeMs: 1_000, partition: 4, progress, status: 'JOB_STATUS_RUNNING', nodeId: 'agent-a', attempt: 1 };
+    const completed: JobEvent = { jobId: 'job-e', type: 'JOB_EVENT_TYPE_COMPLETED', timeMs: 2_000, partition: -1, status: 'JOB_STATUS_COMPLETED' };
+    log.publish(started);
+    log.publish(completed, true);
+    await log.flush();
+    // An entry as a coordinator from before compact entries wrote it.
+    await redis.xadd('entries:job:job-e:events', '*', 'e', JSON.stringify({ ...started, partition: 5 }));
+
+    const raw = await redis.xrange('entries:job:job-e:events', '-', '+');
+    assert.deepEqual(raw.map(([, fields]) => fields[0]), ['c', 'e', 'e']);
+    assert.ok(raw[0][1][1].length < JSON.stringify(started).length - 100, `${raw[0][1][1].length} bytes stored against ${JSON.stringify(started).length}`);
+    const events = (await log.read('job-e', '0')).map(({ event }) => event);
+    assert.deepEqual(events, [started, completed, { ...started, partition: 5 }]);
+  });
+});
