@@ -69,12 +69,14 @@ export class JobWorker {
       if (this.skipped.delete(job.id!)) return;
       this.metrics?.jobFinished('completed');
       this.runner.forget(job.id!);
+      this.runner.ended.remember(job, 'completed');
       // Without the result: BullMQ has stored it in the job record, its one home; WatchJob reads it from there.
       this.runner.hub.publish({ jobId: job.id!, type: 'JOB_EVENT_TYPE_COMPLETED', timeMs: Date.now(), partition: -1, status: 'JOB_STATUS_COMPLETED' }, true);
     });
     this.worker.on('failed', (job, error) => {
       if (!job) return;
       this.runner.forget(job.id!);
+      this.runner.ended.remember(job, 'failed');
       const cancelled = error.message === CANCELLED_REASON;
       this.metrics?.jobFinished(cancelled ? 'cancelled' : 'failed');
       this.hooks?.finished(job, cancelled ? 'cancelled' : 'failed', error.message);
