@@ -30,9 +30,10 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
   return withCluster([{ slots: 1 }, { slots: 1 }], async (cluster) => {
     const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
     const probe = new Redis(cluster.redis.url);
-    /** Calls of every Redis command so far, summed (the INFO call itself counts one). */
-    const redisCalls = async (): Promise<number> =>
-      [...(await probe.info('commandstats')).matchAll(/cmdstat_[^:]+:calls=(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
+    /** Calls of each Redis command so far (the INFO call itself counts one). */
+    const redisCallsByCommand = async (): Promise<Map<string, number>> =>
+      new Map([...(await probe.info('commandstats')).matchAll(/cmdstat_([^:]+):calls=(\d+)/g)].map((match) => [match[1], Number(match[2])]));
+    const sum = (calls: Map<string, number>): number => [...calls.values()].reduce((total, n) => total + n, 0);
     const { consul: _consul, ...pids } = clusterPids(cluster);
     try {
       // Warm-up: connections, the worker's first job, JIT.
@@ -55,7 +56,7 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
       const afterFinishMs: number[] = [];
       /** Late watches ended by the periodic status check rather than by reading the COMPLETED event (the watch race). */
       let endedByStatusCheck = 0;
-      const callsBefore = await redisCalls();
+      const callsBefore = await redisCallsByCommand();
       const cpuBefore = snapshotCpu(pids);
       for (let i = 0; i < jobs; i++) {
         const t0 = performance.now();
@@ -73,7 +74,17 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
         if ((i + 1) % 200 === 0) logProgress(BENCH, `${i + 1}/${jobs} jobs`);
       }
       const cpuUsed = cpuDelta(cpuBefore, snapshotCpu(pids));
-      const redisCommandsPerJob = ((await redisCalls()) - callsBefore - 1) / jobs;
+      const callsAfter = await redisCallsByCommand();
+      const redisCommandsPerJob = (sum(callsAfter) - sum(callsBefore) - 1) / jobs;
+      /** Per job, each command's calls (those of at least 0.05 per job), most first. */
+      const redisCommandsPerJobByCommand = Object.fromEntries(
+        [...callsAfter]
+          .map(([name, calls]) => [name, (calls - (callsBefore.get(name) ?? 0) - (name === 'info' ? 1 : 0)) / jobs] as const)
+          .filter(([, perJob]) => perJob >= 0.05)
+          .sort((a, b) => b[1] - a[1])
+          .map(([name, perJob]) => [name, Math.round(perJob * 100) / 100]),
+      );
+      logProgress(BENCH, `Redis commands per job: ${JSON.stringify(redisCommandsPerJobByCommand)}`);
       const cpuPerJobMs = Object.fromEntries(Object.entries(cpuUsed).map(([name, ms]) => [name, ms / jobs]));
       const agentsCpuMs = Object.entries(cpuPerJobMs).filter(([name]) => !['coordinator', 'redis', 'bench'].includes(name)).reduce((sum, [, ms]) => sum + ms, 0);
       const total = summarize(totalMs);
@@ -93,7 +104,7 @@ export async function runTinyJobs(): Promise<{ headlines: Headline[]; details: R
           note: `p99 ${fmtMs(total.p99)} (goal ≤ 20 ms), max ${fmtMs(total.max)}; SubmitJob alone p50 ${fmtMs(submit.p50)}; ${late} of ${jobs} watches ended > ${LATE_MS} ms after the job (${endedByStatusCheck} of them by the status check: the watch race); CPU per job: coordinator ${fmtMs(cpuPerJobMs.coordinator)}, agents ${fmtMs(agentsCpuMs)}, Redis ${fmtMs(cpuPerJobMs.redis)}, client ${fmtMs(cpuPerJobMs.bench)}; ${fmt(redisCommandsPerJob)} Redis commands per job; load ${fmt(load)}`,
         },
       ];
-      return { headlines, details: { jobs, load, total, submit, getJob, late, endedByStatusCheck, afterFinish: summarize(afterFinishMs), cpuPerJobMs, redisCommandsPerJob } };
+      return { headlines, details: { jobs, load, total, submit, getJob, late, endedByStatusCheck, afterFinish: summarize(afterFinishMs), cpuPerJobMs, redisCommandsPerJob, redisCommandsPerJobByCommand } };
     } finally {
       connection.close();
       probe.disconnect();

@@ -3,7 +3,7 @@ import { DEFAULT_CALL_TIMEOUT_MS } from '../shared/client/call-timeout.js';
 import { DEFAULT_COORDINATOR_PORT } from '../shared/config/coordinator-port.js';
 import type { TlsConfig } from '../shared/grpc/credentials.js';
 import { flagValue, parseCoordinatorAddress, parsePositiveNumber } from './flag-parsers.js';
-import { TOKEN_ENV, userTokenFile } from './token-source.js';
+import { TOKEN_ENV, USER_TOKEN_FILE_HELP } from './token-source.js';
 
 export const DEFAULT_COORDINATOR = `127.0.0.1:${DEFAULT_COORDINATOR_PORT}`;
 export const DEFAULT_TIMEOUT_SECONDS = DEFAULT_CALL_TIMEOUT_MS / 1000;
@@ -26,7 +26,7 @@ export function addGlobalOptions(program: Command): Command {
     .addOption(new Option('--tls-cert <file>', 'client certificate for mutual TLS (PEM)').env('QUANTGRID_TLS_CERT'))
     .addOption(new Option('--tls-key <file>', 'private key of the client certificate (PEM)').env('QUANTGRID_TLS_KEY'))
     .addOption(
-      new Option('--token-file <file>', `file holding the API token (after ${TOKEN_ENV}; before the per-user file ${userTokenFile()})`).env('QUANTGRID_TOKEN_FILE'),
+      new Option('--token-file <file>', `file holding the API token (after ${TOKEN_ENV}; before the per-user file ${USER_TOKEN_FILE_HELP})`).env('QUANTGRID_TOKEN_FILE'),
     );
 }
 

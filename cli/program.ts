@@ -9,14 +9,25 @@ import { COMMANDS, requestedCommand, type CommandEntry } from './command-list.js
 import { addGlobalOptions } from './global-options.js';
 import { VERSION_FLAGS } from './version-flag.js';
 
-function buildProgram(): Command {
+/** Where commander writes its output and how wide it wraps help (by default: stdout, at the terminal's width or 80). */
+export interface ProgramOutput {
+  writeOut?: (text: string) => void;
+  helpWidth?: number;
+}
+
+function buildProgram(output: ProgramOutput): Command {
+  const { writeOut, helpWidth } = output;
   // Settings made here are inherited by every command created afterwards.
   const program = new Command('quantgrid')
     .description('quantgrid: run backtests and market analysis on the machines you own')
     .version(QUANTGRID_VERSION, VERSION_FLAGS)
     .exitOverride()
     .configureHelp({ showGlobalOptions: true })
-    .configureOutput({ outputError: (text, write) => write(commanderErrorLine(text)) })
+    .configureOutput({
+      outputError: (text, write) => write(commanderErrorLine(text)),
+      ...(writeOut ? { writeOut } : {}),
+      ...(helpWidth ? { getOutHelpWidth: () => helpWidth } : {}),
+    })
     .addHelpText(
       'after',
       `
@@ -52,11 +63,17 @@ async function addCommands(program: Command, wanted: CommandEntry | undefined): 
   });
 }
 
+/** The program for these arguments (without node and the script): the command they run defined in full. */
+export async function createProgram(args: readonly string[], output: ProgramOutput = {}): Promise<Command> {
+  const program = buildProgram(output);
+  await addCommands(program, requestedCommand(program, args));
+  return program;
+}
+
 /** Runs the command the arguments name (process.argv: node, the script, then the arguments); sets process.exitCode. */
 export async function runProgram(argv: readonly string[]): Promise<void> {
   try {
-    const program = buildProgram();
-    await addCommands(program, requestedCommand(program, argv.slice(2)));
+    const program = await createProgram(argv.slice(2));
     await program.parseAsync(argv);
   } catch (error) {
     // Help, version and commander's usage errors need nothing more; the rest is told by report-error.ts (which loads the client library).

@@ -6,6 +6,12 @@ import { UsageError } from './cli-error.js';
 /** The variable holding a token itself (first in the order the CLI looks). */
 export const TOKEN_ENV = 'QUANTGRID_TOKEN';
 
+/**
+ * The per-user token file as the help texts name it: the same for every user and machine, since the
+ * texts are rendered at build time (cli/help-texts.ts); userTokenFile() is where it is for this user.
+ */
+export const USER_TOKEN_FILE_HELP = '$XDG_CONFIG_HOME/quantgrid/token (~/.config/quantgrid/token by default)';
+
 /** The per-user file the CLI reads a token from when neither QUANTGRID_TOKEN nor --token-file gives one. */
 export function userTokenFile(env: NodeJS.ProcessEnv = process.env): string {
   const config = env.XDG_CONFIG_HOME || path.join(os.homedir(), '.config');

@@ -5,7 +5,9 @@
  * (cli/command-list.ts), but as a few files Node reads and compiles at once instead of a few hundred
  * it resolves one by one (docs/benchmarks.md, "CLI startup"). The largest packages are bundled
  * apart, as CommonJS files in dist/bin/vendor/ that the chunks load through cli/code-cache.ts, with
- * V8's code cache of an earlier run. Run by scripts/build.sh after tsc.
+ * V8's code cache of an earlier run. It also renders every command's `--help` text into
+ * dist/cli/help-texts.json (cli/help-render.ts), which the CLI prints without loading commander.
+ * Run by scripts/build.sh after tsc.
  */
 import { readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -128,6 +130,8 @@ export async function buildCli(outdir = CLI_BUNDLE_OUT): Promise<Metafile> {
     plugins: [cachedPackages(), keepModuleUrls(outdir)],
   });
   if (result.errors.length > 0) throw new Error(`cli: ${result.errors.length} bundling error(s)`);
+  // Every command's --help, rendered from tsc's output of the same definitions (cli/help-texts.ts).
+  await (await import('../cli/help-render.js')).writeHelpTexts();
   return result.metafile;
 }
 

@@ -6,7 +6,7 @@ import { commandAction, type CommandContext } from '../command-context.js';
 import { flagValue } from '../flag-parsers.js';
 import { formatTimestamp } from '../render/format.js';
 import { renderTable } from '../render/table.js';
-import { userTokenFile } from '../token-source.js';
+import { USER_TOKEN_FILE_HELP, userTokenFile } from '../token-source.js';
 import { commandDescription, TOKEN_SUBCOMMANDS } from '../command-summaries.js';
 
 
@@ -79,7 +79,7 @@ Every call to the coordinator carries a token; each token belongs to one user an
   admin      everything: others' jobs and schedules, tokens, the audit trail
 The coordinator stores only a hash of each token. The first admin token is in the coordinator's
 --admin-token-file. The CLI sends QUANTGRID_TOKEN, else the file of --token-file, else
-${userTokenFile()}.
+${USER_TOKEN_FILE_HELP}.
 
 Examples:
   $ quantgrid token create alice --role submitter --expires 90d > alice.token

@@ -44,11 +44,15 @@ export class JobViews {
   }
 
   /**
-   * A job whose end its terminal event reported (BullMQ recorded it first): one read of its record,
-   * its status the event's; its whole result alongside. Undefined when the record is gone.
+   * A job whose end its terminal event reported (BullMQ recorded it first): the job as this
+   * coordinator's worker ended it a moment ago (ended-jobs.ts), else one read of its record; its
+   * status the event's; its whole result alongside. Undefined when the record is gone.
    */
   async ended(jobId: string, status: 'JOB_STATUS_COMPLETED' | 'JOB_STATUS_FAILED' | 'JOB_STATUS_CANCELLED'): Promise<{ job: JobView; resultJson: string } | undefined> {
-    const view = await this.store.endedView(jobId, status === 'JOB_STATUS_COMPLETED' ? 'completed' : 'failed', status === 'JOB_STATUS_CANCELLED');
+    const state = status === 'JOB_STATUS_COMPLETED' ? 'completed' : 'failed';
+    const cancelled = status === 'JOB_STATUS_CANCELLED';
+    const here = this.runner.ended.get(jobId, state);
+    const view = here ? this.store.endedViewOf(here, state, cancelled) : await this.store.endedView(jobId, state, cancelled);
     if (!view) return undefined;
     const resultJson = view.resultJson ?? '';
     return { job: { ...view, ...inlineResult(resultJson) }, resultJson };

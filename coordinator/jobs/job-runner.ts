@@ -4,6 +4,7 @@ import { taskKindByName } from '../../shared/tasks/registry.js';
 import { installStrategyManifests, type StrategyIndex } from '../../shared/tasks/stored-strategies.js';
 import type { JobEventLog } from './job-event-log.js';
 import type { JobLog, JobLogEntry } from './job-log.js';
+import { EndedJobs } from './ended-jobs.js';
 import { JobExecution, JobFailure } from './job-execution.js';
 import type { QueuedJobData, ProgressSnapshot } from './job-model.js';
 import type { NodeTable } from '../nodes/node-table.js';
@@ -35,6 +36,8 @@ export interface RunnerContinuation {
  */
 export class JobRunner {
   private readonly executions = new Map<string, { execution: JobExecution; cancel: () => void; fence: (reason: string) => void }>();
+  /** The jobs that ended here a moment ago, as recorded (the worker fills it; views of their end read it). */
+  readonly ended = new EndedJobs();
 
   constructor(
     private readonly table: NodeTable,

@@ -210,6 +210,11 @@ export class JobStore {
     return job ? this.view(job, state, cancelled) : undefined;
   }
 
+  /** endedView of a job already at hand as BullMQ recorded its end (ended-jobs.ts): no read. */
+  endedViewOf(job: BullJob<QueuedJobData, string>, state: 'completed' | 'failed', cancelled: boolean): Job & { status: JobStatusName } {
+    return this.view(job, state, cancelled);
+  }
+
   private async viewRead(job: BullJob<QueuedJobData, string>, state: string, cancelRequested: boolean, live?: ProgressSnapshot): Promise<Job & { status: JobStatusName }> {
     // The record was read before the job finished and its state after: BullMQ wrote the result with
     // the state, so read the record again rather than show a completed job without its result.

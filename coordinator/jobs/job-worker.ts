@@ -5,7 +5,7 @@ import type { Logger } from '../../shared/logging.js';
 import { JobCancelled, JobFenced, type JobRunner } from './job-runner.js';
 import { JobLeases } from './job-lease.js';
 import { JobFailure } from './job-execution.js';
-import { CANCELLED_REASON, type QueuedJobData } from './job-model.js';
+import { CANCELLED_REASON, type ProgressSnapshot, type QueuedJobData } from './job-model.js';
 import { JOB_QUEUE_NAME, type JobStore } from './job-store.js';
 import type { JobHooks } from './job-hooks.js';
 
@@ -69,12 +69,14 @@ export class JobWorker {
       if (this.skipped.delete(job.id!)) return;
       this.metrics?.jobFinished('completed');
       this.runner.forget(job.id!);
+      this.runner.ended.remember(job, 'completed');
       // Without the result: BullMQ has stored it in the job record, its one home; WatchJob reads it from there.
       this.runner.hub.publish({ jobId: job.id!, type: 'JOB_EVENT_TYPE_COMPLETED', timeMs: Date.now(), partition: -1, status: 'JOB_STATUS_COMPLETED' }, true);
     });
     this.worker.on('failed', (job, error) => {
       if (!job) return;
       this.runner.forget(job.id!);
+      this.runner.ended.remember(job, 'failed');
       const cancelled = error.message === CANCELLED_REASON;
       this.metrics?.jobFinished(cancelled ? 'cancelled' : 'failed');
       this.hooks?.finished(job, cancelled ? 'cancelled' : 'failed', error.message);
@@ -115,7 +117,12 @@ export class JobWorker {
     }
     if (await this.store.isCancelRequested(jobId)) throw new UnrecoverableError(CANCELLED_REASON);
     this.metrics?.jobStarted();
-    let lastSaved = 0;
+    // Counted from the start: a job that ends within its first 400 ms saves no 'running' snapshot at
+    // all (its 'merging' one is the last, and what its record keeps), one BullMQ script call less.
+    let lastSaved = Date.now();
+    let savedPhase: ProgressSnapshot['phase'] | undefined;
+    /** The latest snapshot, when it is not the one saved last (a failed job's record gets it before its failure). */
+    let unsaved: ProgressSnapshot | undefined;
     // A cancel may be asked of another coordinator: it only leaves a request in Redis.
     const cancelWatch = setInterval(() => {
       this.store
@@ -127,8 +134,12 @@ export class JobWorker {
       const result = await this.runner.run(jobId, job.data, (snapshot) => {
         // Progress writes are for other coordinators and restarts; a few a second is plenty.
         const now = Date.now();
-        if ((now - lastSaved < 400 && snapshot.phase === 'running') || !owned()) return;
+        unsaved = snapshot;
+        // Leaving 'waiting-for-nodes' is saved at once: other coordinators show the status it gives.
+        if ((now - lastSaved < 400 && snapshot.phase === 'running' && savedPhase !== 'waiting-for-nodes') || !owned()) return;
         lastSaved = now;
+        savedPhase = snapshot.phase;
+        unsaved = undefined;
         job.updateProgress(snapshot).catch((error) => this.log.warn({ job: jobId, err: errorMessage(error) }, 'progress not saved'));
       }, owned);
       this.log.info({ job: jobId }, 'job completed');
@@ -143,6 +154,9 @@ export class JobWorker {
       this.log.info({ job: jobId, reason }, error instanceof JobCancelled ? 'job cancelled' : 'job failed');
       if (error instanceof JobCancelled) this.runner.logJob(jobId, 'warn', 'cancelled: running partitions stopped, queued ones dropped');
       else this.runner.logJob(jobId, 'error', `failed: ${reason}`);
+      // The record keeps the progress the job ended with (not awaited, as no progress write is: the
+      // failure is not held up; the two land in separate fields of the record).
+      if (unsaved && owned()) job.updateProgress(unsaved).catch((saveError: unknown) => this.log.warn({ job: jobId, err: errorMessage(saveError) }, 'progress not saved'));
       throw new UnrecoverableError(reason);
     } finally {
       clearInterval(cancelWatch);

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker, type Job as BullJob } from 'bullmq';
 import { JOB_QUEUE_NAME, JobStore } from '../../coordinator/jobs/job-store.js';
 import type { QueuedJobData } from '../../coordinator/jobs/job-model.js';
 import { useRealRedis } from '../helpers/real-redis.js';
@@ -40,6 +40,43 @@ test('views of a job from what submit wrote, by id (reads at once), and as ended
     assert.equal(await store.endedView('no-such-job', 'completed', false), undefined);
   } finally {
     await worker?.close();
+    await store.queue.close();
+    workerConnection.disconnect();
+    connection.disconnect();
+  }
+});
+
+test("the worker's copy of a job as it ended gives the same view as a read of its record (completed, failed)", async () => {
+  const connection = real.redis.duplicate({ maxRetriesPerRequest: null });
+  const store = new JobStore(connection, 'qended');
+  const workerConnection = connection.duplicate({ maxRetriesPerRequest: null });
+  const ended = new Map<string, { job: BullJob<QueuedJobData, string>; state: 'completed' | 'failed' }>();
+  const worker = new Worker<QueuedJobData, string>(
+    JOB_QUEUE_NAME,
+    async (job) => {
+      await job.updateProgress({ phase: 'merging', startedAt: Date.now(), total: 3, done: 3, running: 0, retries: 1, runningNodes: [], etaSeconds: -1, reused: 0, recovered: 1, work: { units: 3, bars: 30 } });
+      if (job.data.name === 'fails') throw new UnrecoverableError('partition 2 failed for good');
+      return '{"answer":42}';
+    },
+    { connection: workerConnection, prefix: 'qended' },
+  );
+  worker.on('completed', (job) => ended.set(job.id!, { job, state: 'completed' }));
+  worker.on('failed', (job) => job && ended.set(job.id!, { job, state: 'failed' }));
+  try {
+    const ids = [(await store.submit(data('completes'))).jobId, (await store.submit(data('fails'))).jobId];
+    const deadline = Date.now() + 20_000;
+    while (ids.some((id) => !ended.has(id)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const id of ids) {
+      const { job, state } = ended.get(id)!;
+      const fromRecord = await store.endedView(id, state, false);
+      assert.ok(fromRecord, id);
+      assert.deepEqual(store.endedViewOf(job, state, false), fromRecord, `${state}: the worker's copy`);
+    }
+    assert.equal(store.endedViewOf(ended.get(ids[0])!.job, 'completed', false).resultJson, '{"answer":42}');
+    assert.equal(store.endedViewOf(ended.get(ids[1])!.job, 'failed', false).status, 'JOB_STATUS_FAILED');
+    assert.equal(store.endedViewOf(ended.get(ids[1])!.job, 'failed', false).error, 'partition 2 failed for good');
+  } finally {
+    await worker.close();
     await store.queue.close();
     workerConnection.disconnect();
     connection.disconnect();
