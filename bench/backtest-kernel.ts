@@ -40,6 +40,10 @@
  * loop's final equity and trades against the kernel's (signal pass + simulation), combination by
  * combination (they differ only where an exact tie of the SMAs decides otherwise than the doubles).
  *
+ * Blocked simulation at 1,000,000 bars (shared/tasks/backtest/blocked-simulation.ts): the default
+ * against one simulate() over the whole series per unit (setSimulationBlocks(Infinity, …)), LONG_RUNS
+ * pairs alternated; the two answers must be identical.
+ *
  * Run: node dist/bench/backtest-kernel.js   (QUANTGRID_BENCH_QUICK=1: 10,000 bars)
  */
 import { loadSeries } from '../shared/quant/dataset.js';
@@ -51,6 +55,7 @@ import { simulate } from '../shared/quant/strategies/execution.js';
 import { SignalBuffer, type StrategyDefinition } from '../shared/quant/strategies/types.js';
 import { STRATEGIES } from '../shared/quant/strategies/index.js';
 import { setScanUnroll } from '../shared/quant/strategies/signal-loop.js';
+import { setSimulationBlocks } from '../shared/tasks/backtest/blocked-simulation.js';
 import { periodsPerYear } from '../shared/quant/timeframes.js';
 import { backtestKind, type BacktestSpec } from '../shared/tasks/backtest/index.js';
 import { QUIET_RUN_CONTEXT } from '../shared/tasks/quiet-run-context.js';
@@ -397,6 +402,34 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   const longPairs = kernelAgainstTight(() => backtestKind.run(longSpec, longPartition, context), longSeries, combinations, costs, LONG_RUNS);
   const longMs = longPairs.kernelMs;
   logProgress(BENCH, `kernel over ${longBars} bars: ${longMs.map((ms) => fmtMs(ms)).join(', ')}; tight loop: ${longPairs.tightMs.map((ms) => fmtMs(ms)).join(', ')}`);
+  // The A/B of the blocked simulation (blocked-simulation.ts): the same long sweep with one simulate()
+  // over the whole series per unit, alternated with the default (blocked) path; answers identical.
+  const wholeSeries = <T>(fn: () => T): T => {
+    const previous = setSimulationBlocks(Infinity, Infinity);
+    try {
+      return fn();
+    } finally {
+      setSimulationBlocks(previous.bars, previous.minBars);
+    }
+  };
+  const blockedAnswer = JSON.stringify(backtestKind.run(longSpec, longPartition, context));
+  const blocksIdentical = blockedAnswer === JSON.stringify(wholeSeries(() => backtestKind.run(longSpec, longPartition, context)));
+  if (!blocksIdentical) throw new Error('the blocked and the whole-series simulations gave different answers');
+  const blockedMs: number[] = [];
+  const wholeSeriesMs: number[] = [];
+  for (let i = 0; i < LONG_RUNS; i++) {
+    const blocked = () => blockedMs.push(timeIt(() => backtestKind.run(longSpec, longPartition, context)).ms);
+    const whole = () => wholeSeriesMs.push(wholeSeries(() => timeIt(() => backtestKind.run(longSpec, longPartition, context)).ms));
+    if (i % 2 === 0) {
+      blocked();
+      whole();
+    } else {
+      whole();
+      blocked();
+    }
+  }
+  const blockRatios = blockedMs.map((ms, i) => wholeSeriesMs[i] / ms);
+  logProgress(BENCH, `blocked ${blockedMs.map((ms) => fmtMs(ms)).join(', ')}; whole series per unit ${wholeSeriesMs.map((ms) => fmtMs(ms)).join(', ')}`);
 
   // Cold: a new series object each run (generated outside the timing), so run() builds its SMA bank
   // inside the timed call, as the first partition of a job on a worker does.
@@ -486,6 +519,8 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
         ['backtestKind.run (SMA bank reused, tight kernel)', kernelMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(kernelMs)), fmt(kernelRate), fmtRatio(ratio(kernelRate, naiveRate))],
         ['tight reference loop (final equity and trades only; the same SMA arrays), alternated with the row above', shortPairs.tightMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(shortPairs.tightMs)), fmt(tightRate), fmtRatio(ratio(tightRate, naiveRate))],
         [`backtestKind.run over ${fmt(longBars)} bars (${fmt(combinations.length * longBars)} bar evaluations)`, longMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(longMs)), fmt(longRate), '–'],
+        [`backtestKind.run over ${fmt(longBars)} bars, blocked simulation (the default), alternated with the next row`, blockedMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(blockedMs)), fmt((combinations.length * longBars) / (median(blockedMs) / 1000)), '–'],
+        [`backtestKind.run over ${fmt(longBars)} bars, one simulate() over the whole series per unit`, wholeSeriesMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(wholeSeriesMs)), fmt((combinations.length * longBars) / (median(wholeSeriesMs) / 1000)), '–'],
         [`tight reference loop over ${fmt(longBars)} bars, alternated with the row above`, longPairs.tightMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(longPairs.tightMs)), fmt(longTightRate), '–'],
         ['backtestKind.run, unrolled scans (CPU time, interleaved with the next row)', unrolledCpuMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(unrolledCpuMs)), fmt(unrolledRate), fmtRatio(ratio(unrolledRate, naiveRate))],
         ['backtestKind.run, plain bar-by-bar scans (setScanUnroll(1); CPU time)', plainCpuMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(plainCpuMs)), fmt(plainRate), fmtRatio(ratio(plainRate, naiveRate))],
@@ -502,6 +537,7 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
     `\nkernel warm-up run (series generation + SMA bank + JIT): ${fmtMs(warmup.ms)}; building the SMA bank alone (${bankBuild.value} periods): ${fmtMs(bankBuild.ms)}\n` +
       `naive baseline agrees with the kernel on ${agree}/${combinations.length} combinations (trades equal; return, Sharpe, drawdown within 1e-9)\n` +
       `kernel ÷ tight loop per pair: ${fmt(bars)} bars ${fmtRatio(median(shortPairs.ratios))} (${pairRange(shortPairs.ratios)}), ${fmt(longBars)} bars ${fmtRatio(median(longPairs.ratios))} (${pairRange(longPairs.ratios)}); ` +
+      `${fmt(longBars)} bars, whole-series ÷ blocked time per pair ${fmtRatio(median(blockRatios))} (${pairRange(blockRatios)}); answers identical: ${blocksIdentical}\n` +
       `tight loop's final equity and trades equal to the kernel's on ${shortPairs.agree}/${combinations.length} and ${longPairs.agree}/${combinations.length} combinations\n` +
       `scans: plain ÷ unrolled CPU time per pair ${fmtRatio(median(scanRatios))} (range ${fmtRatio(Math.min(...scanRatios))}–${fmtRatio(Math.max(...scanRatios))}); answers identical: ${scansIdentical}\n`,
   );
@@ -550,6 +586,13 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       baselineLabel: `the same sweep over ${bars} bars`,
       ratio: ratio(longRate, kernelRate),
       note: `median of ${LONG_RUNS} after a warm-up`,
+    },
+    {
+      name: `backtest kernel over ${longBars} bars, blocked simulation: speed-up over one simulate() per unit over the whole series`,
+      unit: '×',
+      median: median(blockRatios),
+      ratioNote: 'median of the per-pair ratios whole-series ÷ blocked time',
+      note: `${LONG_RUNS} alternated pairs, ratios ${pairRange(blockRatios)}; answers identical`,
     },
     {
       name: 'backtest kernel, unrolled signal scans: bar evaluations/s of CPU time, one thread',
@@ -617,6 +660,9 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       tightPerSecond: tightRate,
       kernelOverTight: shortPairs.ratios,
       tightAgreement: shortPairs.agree,
+      longBlockedMs: blockedMs,
+      longWholeSeriesMs: wholeSeriesMs,
+      longBlockRatios: blockRatios,
       longTightMs: longPairs.tightMs,
       longTightPerSecond: longTightRate,
       longKernelOverTight: longPairs.ratios,
