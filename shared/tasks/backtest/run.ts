@@ -1,4 +1,5 @@
 import { loadSeries } from '../../quant/dataset.js';
+import type { Ohlcv } from '../../quant/ohlcv.js';
 import { gridRegime } from '../../quant/indicators/grid-regime.js';
 import { EquityAccumulator, riskFreePerPeriod } from '../../quant/metrics.js';
 import { ExecutionState } from '../../quant/strategies/execution-state.js';
@@ -9,6 +10,7 @@ import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint
 import { sampleCurve, type EquityCurve } from './equity-curve.js';
 import { inputsFor, marksBuffer, signalsOf } from './evaluation.js';
 import { SweepExits } from './exit-params.js';
+import { blockedSimulation, SimulationGroup } from './blocked-simulation.js';
 import type { BacktestPartition } from './plan.js';
 import { meetsConstraints, objectiveKey } from './objective.js';
 import { TopRows, type BacktestRow } from './ranking.js';
@@ -97,6 +99,9 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
   const values = new Float64Array(names.length);
   const exits = new SweepExits(names);
   const end = partition.first + partition.count;
+  const group = new SimulationGroup();
+  const groupValues: Float64Array[] = []; // per unit of the group: its values and fingerprint
+  const groupHashes: number[] = [];
 
   // Checkpoints: those given (one record per unit of the partition) and those left (per evaluated unit).
   const given = partition.resume?.checkpoints ? Buffer.from(partition.resume.checkpoints, 'base64') : null;
@@ -129,10 +134,17 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
 
   let evaluated = 0;
   let excluded = 0;
-  for (let unit = partition.first; unit < end; unit++) {
+  let series!: Ohlcv;
+  let symbol = '';
+  let unitHash = 0;
+  type Outcome = ReturnType<typeof decodeCheckpoint> | 'none';
+  let outcome = 'none' as Outcome;
+
+  /** Unit `unit`: its series, symbol and values, its fingerprint and checkpoint (into `from` when continued). */
+  const prepare = (unit: number): void => {
     const symbolIndex = Math.floor(unit / perSymbol);
-    const symbol = spec.symbols[symbolIndex];
-    const series = loadSeries(spec.dataset, symbol, spec.timeframe);
+    symbol = spec.symbols[symbolIndex];
+    series = loadSeries(spec.dataset, symbol, spec.timeframe);
     const n = series.close.length;
     if (symbolIndex !== prefixSymbol) {
       prefixSymbol = symbolIndex;
@@ -143,19 +155,20 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
     sweep.decode(unit - symbolIndex * perSymbol, values);
     for (let i = 0; i < periods.length; i++) periods[i] = values[periodIndexes[i]];
     identity.regime = gridRegime(inputsFor(series).indicators.closeGrid(), periods);
-    const unitHash = unitFingerprint(identity, prefix);
-    const outcome = given === null ? 'none' : decodeCheckpoint(given, (unit - partition.first) * CHECKPOINT_BYTES, unitHash, series, from);
-    const unitExits = exits.exitsOf(values, series);
-    if (outcome === 'continued') {
-      incremental.continued++;
-      incremental.simulatedBars += n - from.bars;
-      simulate(series.open, series.close, signalsOf(definition, series, values, from.bars, from.target), costs, acc, tau, null, from, state, unitExits);
-    } else {
-      if (outcome === 'rejected') incremental.rejected++;
-      incremental.simulatedBars += n;
-      simulate(series.open, series.close, signalsOf(definition, series, values), costs, acc, tau, null, null, state, unitExits);
-    }
-    encodeCheckpoint(state, unitHash, dataHash, left, evaluated * CHECKPOINT_BYTES);
+    unitHash = unitFingerprint(identity, prefix);
+    outcome = given === null ? 'none' : decodeCheckpoint(given, (unit - partition.first) * CHECKPOINT_BYTES, unitHash, series, from);
+  };
+  /** Counts the prepared unit as simulated (once per unit). */
+  const countUnit = (): void => {
+    if (outcome === 'continued') incremental.continued++;
+    else if (outcome === 'rejected') incremental.rejected++;
+    incremental.simulatedBars += outcome === 'continued' ? series.close.length - from.bars : series.close.length;
+  };
+  /** The target changes of the prepared unit (from its checkpoint's bar when continued). */
+  const unitSignals = () => (outcome === 'continued' ? signalsOf(definition, series, values, from.bars, from.target) : signalsOf(definition, series, values));
+  /** The prepared unit simulated: its checkpoint, metrics and rows (its totals in acc, its state in `final`). */
+  const finish = (final: ExecutionState): void => {
+    encodeCheckpoint(final, unitHash, dataHash, left, evaluated * CHECKPOINT_BYTES);
     const metrics = acc.extendedMetrics(annualPeriods);
     const meets = meetsConstraints(metrics, constraints);
     const score = metrics[key];
@@ -173,11 +186,59 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
       }
     }
     evaluated++;
-    if (evaluated % PROGRESS_EVERY === 0) {
-      context.reportProgress(evaluated / partition.count);
-      // A cancelled partition's answer is discarded; stop early (as the noop kind does).
-      if (context.isCancelled()) return answer();
+  };
+
+  for (let unit = partition.first; unit < end; ) {
+    prepare(unit);
+    if (!blockedSimulation(series.close.length)) {
+      countUnit();
+      const unitExits = exits.exitsOf(values, series);
+      simulate(series.open, series.close, unitSignals(), costs, acc, tau, null, outcome === 'continued' ? from : null, state, unitExits);
+      finish(state);
+      unit++;
+      if (evaluated % PROGRESS_EVERY === 0) {
+        context.reportProgress(evaluated / partition.count);
+        // A cancelled partition's answer is discarded; stop early (as the noop kind does).
+        if (context.isCancelled()) return answer();
+      }
+      continue;
     }
+    // A long series: the units of this symbol from here, as many as a group holds, simulated
+    // block by block (blocked-simulation.ts), then finished in unit order.
+    const groupSeries = series;
+    const symbolEnd = Math.min(end, (Math.floor(unit / perSymbol) + 1) * perSymbol);
+    group.reset();
+    for (;;) {
+      countUnit();
+      const i = group.size;
+      group.add(unitSignals(), outcome === 'continued' ? from : null, exits.exitsOf(values, series));
+      if (groupValues.length <= i) groupValues.push(new Float64Array(values.length));
+      groupValues[i].set(values);
+      groupHashes[i] = unitHash;
+      unit++;
+      if (unit >= symbolEnd) break;
+      prepare(unit);
+      if (!group.fits(unitSignals().count)) break; // this unit starts the next group
+    }
+    const doneBefore = evaluated;
+    const ran = group.run(
+      groupSeries.open,
+      groupSeries.close,
+      costs,
+      acc,
+      tau,
+      (i) => {
+        values.set(groupValues[i]);
+        unitHash = groupHashes[i];
+        finish(group.state(i));
+      },
+      (fraction) => {
+        context.reportProgress((doneBefore + fraction * group.size) / partition.count);
+        return !context.isCancelled();
+      },
+    );
+    if (!ran) return answer();
+    // `unit` is the next group's first unit, prepared above (prepared again at the loop's top).
   }
   context.reportProgress(1);
   return answer();

@@ -1,0 +1,156 @@
+import type { EquityAccumulator } from '../../quant/metrics.js';
+import { ExecutionState, simulate, SignalBuffer, type TradingCosts } from '../../quant/strategies/index.js';
+import type { Exits } from '../../quant/strategies/exits.js';
+
+/**
+ * Long series: a group of units of one series simulated a block of bars at a time, every unit of
+ * the group over one block before the next block, each unit's state carried from block to block
+ * (ExecutionState: simulate's continuation, the one incremental re-runs use). Over 1,000,000 bars
+ * the open and close arrays are 8 MB each and fall out of the caches between two units; a block's
+ * (BLOCK_BARS bars: 2 × 256 KiB) stays in them for the whole group.
+ *
+ * Bit for bit the same as one simulate() over the whole series per unit: a continuation at bar b of
+ * a series whose first b bars are the same ends with the totals of the whole run (execution.ts),
+ * and each block's call sees the series cut at the block's end (subarray views, no copy), which is
+ * a run over the first bars of the same series. The target changes of each unit are computed before
+ * (over the whole series, by the strategy) and read block by block.
+ */
+
+/** Bars per block. */
+const BLOCK_BARS = 32_768;
+/** Series shorter than this run unit by unit over all their bars (their arrays fit in the caches). */
+const MIN_SERIES_BARS = 4 * BLOCK_BARS;
+/** The most target changes a group holds (5 bytes each: 40 MB): a group ends before it would exceed this, with at least one unit. */
+const MAX_GROUP_CHANGES = 8_000_000;
+/** The most units in a group. */
+const MAX_GROUP_UNITS = 1024;
+
+let blockBars = BLOCK_BARS;
+let minSeriesBars = MIN_SERIES_BARS;
+
+/**
+ * Sets the block size and the shortest series that is blocked (tests and benchmarks: small blocks
+ * on short series to compare with the whole-series path, Infinity to turn blocking off). Returns
+ * the previous values.
+ */
+export function setSimulationBlocks(bars: number, minBars: number): { bars: number; minBars: number } {
+  if (!(bars >= 1) || !(minBars >= 1)) throw new RangeError(`block bars and shortest blocked series must be ≥ 1, got ${bars} and ${minBars}`);
+  const previous = { bars: blockBars, minBars: minSeriesBars };
+  blockBars = Number.isFinite(bars) ? Math.floor(bars) : Infinity;
+  minSeriesBars = minBars;
+  return previous;
+}
+
+/** Whether a series of n bars is simulated in blocks. */
+export function blockedSimulation(n: number): boolean {
+  return n >= minSeriesBars && n > blockBars;
+}
+
+/** One group of units of one series: their changes, their states, their exits, simulated together. */
+export class SimulationGroup {
+  private bars = new Int32Array(1 << 16);
+  private targets = new Int8Array(1 << 16);
+  private changes = 0;
+  private readonly offsets: number[] = [];
+  private readonly counts: number[] = [];
+  private readonly starts: ExecutionState[] = [];
+  private readonly continued: boolean[] = [];
+  private readonly states: ExecutionState[] = [];
+  private readonly exits: Array<Exits | null> = [];
+  private readonly view = new SignalBuffer(1);
+  size = 0;
+
+  reset(): void {
+    this.size = 0;
+    this.changes = 0;
+  }
+
+  /** Whether a unit with `count` more changes still fits (a group always takes its first unit). */
+  fits(count: number): boolean {
+    return this.size === 0 || (this.size < MAX_GROUP_UNITS && this.changes + count <= MAX_GROUP_CHANGES);
+  }
+
+  /**
+   * Adds a unit: its target changes (copied), the state it continues from (copied; null: from bar
+   * 0) and its exits (copied: SweepExits reuses its object).
+   */
+  add(signals: SignalBuffer, from: ExecutionState | null, exits: Exits | null): void {
+    const i = this.size++;
+    const need = this.changes + signals.count;
+    if (need > this.bars.length) {
+      const capacity = Math.max(need, 2 * this.bars.length);
+      const bars = new Int32Array(capacity);
+      const targets = new Int8Array(capacity);
+      bars.set(this.bars.subarray(0, this.changes));
+      targets.set(this.targets.subarray(0, this.changes));
+      this.bars = bars;
+      this.targets = targets;
+    }
+    this.bars.set(signals.bar.subarray(0, signals.count), this.changes);
+    this.targets.set(signals.target.subarray(0, signals.count), this.changes);
+    this.offsets[i] = this.changes;
+    this.counts[i] = signals.count;
+    this.changes = need;
+    if (this.states.length <= i) {
+      this.states.push(new ExecutionState());
+      this.starts.push(new ExecutionState());
+    }
+    this.continued[i] = from !== null;
+    if (from !== null) Object.assign(this.starts[i], from);
+    this.exits[i] = exits === null ? null : { ...exits, rules: { ...exits.rules } };
+  }
+
+  /**
+   * Simulates every unit over the bars of `open` and `close`, block by block. After a unit's last
+   * block, calls done(i) with its totals in `acc` and its final state in state(i), in unit order.
+   * Before each block, `go(fraction done)` may stop the run by returning false.
+   */
+  run(
+    open: Float64Array,
+    close: Float64Array,
+    costs: TradingCosts,
+    acc: EquityAccumulator,
+    tau: number,
+    done: (i: number) => void,
+    go: (fraction: number) => boolean,
+  ): boolean {
+    const n = close.length;
+    const step = Number.isFinite(blockBars) ? blockBars : n;
+    const blocks = Math.max(1, Math.ceil(n / step));
+    const next = new Int32Array(this.size); // per unit, its first change not yet read
+    const started = new Uint8Array(this.size);
+    const view = this.view;
+    for (let b = 0; b < blocks; b++) {
+      if (!go(b / blocks)) return false;
+      const end = b === blocks - 1 ? n : (b + 1) * step;
+      const blockOpen = open.subarray(0, end);
+      const blockClose = close.subarray(0, end);
+      const last = end === n;
+      for (let i = 0; i < this.size; i++) {
+        const state = this.states[i];
+        const fromStart = this.continued[i] ? this.starts[i] : null;
+        const startBar = fromStart === null ? 0 : fromStart.bars;
+        // A unit takes part from the block holding its first bar to simulate on (and in the last block in any case).
+        if (end <= startBar && !last) continue;
+        const from = started[i] === 1 ? state : fromStart;
+        started[i] = 1;
+        const offset = this.offsets[i];
+        const count = this.counts[i];
+        const k = next[i];
+        let stop = k;
+        while (stop < count && this.bars[offset + stop] < end) stop++;
+        view.bar = this.bars.subarray(offset + k, offset + stop);
+        view.target = this.targets.subarray(offset + k, offset + stop);
+        view.count = stop - k;
+        next[i] = stop;
+        simulate(blockOpen, blockClose, view, costs, acc, tau, null, from, state, this.exits[i]);
+        if (last) done(i);
+      }
+    }
+    return true;
+  }
+
+  state(i: number): ExecutionState {
+    return this.states[i];
+  }
+}

@@ -1,0 +1,105 @@
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import fc from 'fast-check';
+import { clearInstalledDatasets, installDataset } from '../../../shared/quant/dataset.js';
+import { decodeDataset, encodeDataset } from '../../../shared/quant/dataset-codec.js';
+import { STRATEGIES, STRATEGY_NAMES } from '../../../shared/quant/strategies/index.js';
+import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
+import { blockedSimulation, setSimulationBlocks } from '../../../shared/tasks/backtest/blocked-simulation.js';
+import { checkpointsFor } from '../../../shared/tasks/backtest/checkpoint.js';
+import { backtestKind, type BacktestPartial, type BacktestPartition, type BacktestSpec } from '../../../shared/tasks/backtest/index.js';
+import { QUIET_RUN_CONTEXT } from '../../../shared/tasks/quiet-run-context.js';
+import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
+
+/**
+ * Long series are simulated a block of bars at a time, every unit of a group over one block before
+ * the next (shared/tasks/backtest/blocked-simulation.ts). Whatever the block size, the partitioning,
+ * the strategy, shorts, exit rules, exact ties (whole cents) or checkpoints to continue from, every
+ * partition's answer (rows, full table, scores, curves, checkpoints, incremental counts) must be
+ * the one of the plain path, one simulate() over the whole series per unit.
+ */
+
+const TOTAL = 600;
+const SYMBOL = 'BLOCKS';
+const whole = generateSyntheticSeries({ seed: 23, symbol: SYMBOL, timeframe: '1h', bars: TOTAL });
+const cents = (() => {
+  const round = (x: Float64Array) => x.map((v) => Math.round(v * 100) / 100);
+  return { ...whole, open: round(whole.open), high: round(whole.high), low: round(whole.low), close: round(whole.close) };
+})();
+
+function version(bars: number, source: typeof whole): { name: `sha256:${string}`; bars: number } {
+  const cut = (x: Float64Array) => Array.from(x.subarray(0, bars));
+  const bytes = encodeDataset({ symbol: SYMBOL, timeframe: '1h', time: cut(source.time), open: cut(source.open), high: cut(source.high), low: cut(source.low), close: cut(source.close), volume: cut(source.volume) });
+  const id = (source === whole ? 'b' : 'd') + bars.toString(16).padStart(63, '0');
+  installDataset(id, decodeDataset(bytes));
+  return { name: `sha256:${id}`, bars };
+}
+
+const EXITS = {
+  stop_loss_atr: { start: 0, stop: 3, step: 1.5 },
+  trailing_stop: { start: 0, stop: 0.02, step: 0.02 },
+  time_stop: { start: 0, stop: 30, step: 30 },
+};
+
+function specOf(strategy: string, bars: number, source: typeof whole, exits: boolean): BacktestSpec {
+  const params: Record<string, { start: number; stop: number; step: number }> = {};
+  for (const schema of STRATEGIES.get(strategy)!.params) params[schema.name] = { ...schema.defaultRange, stop: Math.max(schema.defaultRange.start, Math.min(schema.defaultRange.stop, 40)) };
+  params.short = { start: 0, stop: 1, step: 1 };
+  if (exits) Object.assign(params, EXITS);
+  return backtestKind.validate({ symbols: [SYMBOL], timeframe: '1h', dataset: version(bars, source), strategy, params, feeBps: 7, slippageBps: 3, topN: 5, fullTable: true, equityCurves: 2 }, DEFAULT_SPEC_LIMITS);
+}
+
+const wire = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+function runAll(spec: BacktestSpec, plan: BacktestPartition[]): BacktestPartial[] {
+  return plan.map((partition) => wire(backtestKind.run(spec, wire(partition), QUIET_RUN_CONTEXT)));
+}
+
+/** Runs `fn` with blocks of `bars` on every series (Infinity: the plain path). */
+function withBlocks<T>(bars: number, fn: () => T): T {
+  const previous = setSimulationBlocks(bars, bars === Infinity ? Infinity : 1);
+  try {
+    return fn();
+  } finally {
+    setSimulationBlocks(previous.bars, previous.minBars);
+  }
+}
+
+describe('blocked simulation of long series', () => {
+  after(() => clearInstalledDatasets());
+
+  it('the defaults block a 1,000,000-bar series and not a 100,000-bar one', () => {
+    assert.equal(blockedSimulation(1_000_000), true);
+    assert.equal(blockedSimulation(100_000), false);
+  });
+
+  it('every partition answers as the whole-series path does, for any block size, partitioning, strategy, exits, ties and checkpoints', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...STRATEGY_NAMES),
+        fc.integer({ min: 120, max: TOTAL }),
+        fc.integer({ min: 1, max: 250 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.boolean(),
+        fc.boolean(),
+        fc.option(fc.integer({ min: 100, max: 119 }), { nil: undefined }),
+        (strategy, bars, block, parts, inCents, exits, resumeFrom) => {
+          const source = inCents ? cents : whole;
+          const spec = specOf(strategy, bars, source, exits);
+          let plan = backtestKind.plan(spec, { partitions: parts });
+          if (resumeFrom !== undefined) {
+            // Continue from the checkpoints of a job on the first bars (some units continue mid-series).
+            const earlier = specOf(strategy, resumeFrom, source, exits);
+            const earlierPartials = withBlocks(Infinity, () => runAll(earlier, backtestKind.plan(earlier, { partitions: 2 })));
+            plan = plan.map((partition) => ({ ...partition, resume: { checkpoints: checkpointsFor(earlierPartials, partition.first, partition.count) } }));
+          }
+          const plain = withBlocks(Infinity, () => runAll(spec, plan));
+          const blocked = withBlocks(block, () => runAll(spec, plan));
+          assert.deepEqual(blocked, plain);
+          if (resumeFrom !== undefined) assert.ok(blocked.every((p) => p.incremental!.continued === p.evaluated));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
