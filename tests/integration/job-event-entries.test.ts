@@ -1,25 +1,16 @@
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Redis } from 'ioredis';
 import { JobEventLog } from '../../coordinator/jobs/job-event-log.js';
 import { toJobProgress } from '../../coordinator/jobs/job-model.js';
-import { startRedisServer, type RedisServer } from '../../scripts/local-cluster/index.js';
 import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
 import { createLogger } from '../../shared/logging.js';
+import { useRealRedis } from '../helpers/real-redis.js';
 
 describe('job event entries in Redis (real Redis)', () => {
-  let server: RedisServer;
-  let redis: Redis;
-  before(async () => {
-    server = await startRedisServer();
-    redis = new Redis(server.url);
-  });
-  after(async () => {
-    redis?.disconnect();
-    await server?.stop();
-  });
+  const real = useRealRedis();
 
   test('a running job\'s events are stored without their progress defaults and read back whole; entries of older coordinators read as before', async () => {
+    const { redis } = real;
     const log = new JobEventLog(redis, 'entries', 600, createLogger('test', 'silent'));
     const progress = toJobProgress({ phase: 'running', startedAt: 1, total: 20, done: 3, running: 2, retries: 0, runningNodes: ['agent-a', 'agent-b'], etaSeconds: 0.25 });
     const started: JobEvent = { jobId: 'job-e', type: 'JOB_EVENT_TYPE_PARTITION_STARTED', timeMs: 1_000, partition: 4, progress, status: 'JOB_STATUS_RUNNING', nodeId: 'agent-a', attempt: 1 };
