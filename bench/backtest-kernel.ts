@@ -64,7 +64,7 @@ import { tightCrossover, type TightResult } from './lib/tight-crossover.js';
 import { inputsFor, signalsOf } from '../shared/tasks/backtest/evaluation.js';
 import type { Ohlcv } from '../shared/quant/ohlcv.js';
 import { isMain, logProgress, measureBench, runBench, size, type Headline } from './lib/harness.js';
-import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
+import { alternatedPairs, fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
 
 const BENCH = 'backtest-kernel';
 const KERNEL_RUNS = 5;
@@ -280,19 +280,11 @@ function kernelAgainstTight(
   const results = combinations.map((): TightResult => ({ equity: 0, trades: 0 }));
   tightSweep(series, combinations, smas, costs, results); // warm-up (JIT)
   const agree = tightAgreement(series, combinations, costs, results);
-  const kernelMs: number[] = [];
-  const tightMs: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const kernel = () => kernelMs.push(timeIt(runKernel).ms);
-    const tight = () => tightMs.push(timeIt(() => tightSweep(series, combinations, smas, costs, results)).ms);
-    if (i % 2 === 0) {
-      kernel();
-      tight();
-    } else {
-      tight();
-      kernel();
-    }
-  }
+  const { a: kernelMs, b: tightMs } = alternatedPairs(
+    runs,
+    () => timeIt(runKernel).ms,
+    () => timeIt(() => tightSweep(series, combinations, smas, costs, results)).ms,
+  );
   return { kernelMs, tightMs, ratios: kernelMs.map((ms, i) => tightMs[i] / ms), agree };
 }
 
@@ -376,19 +368,11 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   const unrolledAnswer = JSON.stringify(backtestKind.run(spec, partition, context));
   const scansIdentical = plainAnswer === unrolledAnswer;
   if (!scansIdentical) throw new Error('the unrolled and the plain scans gave different answers');
-  const unrolledCpuMs: number[] = [];
-  const plainCpuMs: number[] = [];
-  for (let i = 0; i < SCAN_PAIRS; i++) {
-    const unrolled = () => unrolledCpuMs.push(cpuMs(() => backtestKind.run(spec, partition, context)).ms);
-    const plain = () => plainCpuMs.push(withUnroll(1, () => cpuMs(() => backtestKind.run(spec, partition, context)).ms));
-    if (i % 2 === 0) {
-      unrolled();
-      plain();
-    } else {
-      plain();
-      unrolled();
-    }
-  }
+  const { a: unrolledCpuMs, b: plainCpuMs } = alternatedPairs(
+    SCAN_PAIRS,
+    () => cpuMs(() => backtestKind.run(spec, partition, context)).ms,
+    () => withUnroll(1, () => cpuMs(() => backtestKind.run(spec, partition, context)).ms),
+  );
   const scanRatios = unrolledCpuMs.map((ms, i) => plainCpuMs[i] / ms);
   logProgress(BENCH, `scans, CPU ms: unrolled ${unrolledCpuMs.map((ms) => fmtMs(ms)).join(', ')}; plain ${plainCpuMs.map((ms) => fmtMs(ms)).join(', ')}`);
 
@@ -415,19 +399,11 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   const blockedAnswer = JSON.stringify(backtestKind.run(longSpec, longPartition, context));
   const blocksIdentical = blockedAnswer === JSON.stringify(wholeSeries(() => backtestKind.run(longSpec, longPartition, context)));
   if (!blocksIdentical) throw new Error('the blocked and the whole-series simulations gave different answers');
-  const blockedMs: number[] = [];
-  const wholeSeriesMs: number[] = [];
-  for (let i = 0; i < LONG_RUNS; i++) {
-    const blocked = () => blockedMs.push(timeIt(() => backtestKind.run(longSpec, longPartition, context)).ms);
-    const whole = () => wholeSeriesMs.push(wholeSeries(() => timeIt(() => backtestKind.run(longSpec, longPartition, context)).ms));
-    if (i % 2 === 0) {
-      blocked();
-      whole();
-    } else {
-      whole();
-      blocked();
-    }
-  }
+  const { a: blockedMs, b: wholeSeriesMs } = alternatedPairs(
+    LONG_RUNS,
+    () => timeIt(() => backtestKind.run(longSpec, longPartition, context)).ms,
+    () => wholeSeries(() => timeIt(() => backtestKind.run(longSpec, longPartition, context)).ms),
+  );
   const blockRatios = blockedMs.map((ms, i) => wholeSeriesMs[i] / ms);
   logProgress(BENCH, `blocked ${blockedMs.map((ms) => fmtMs(ms)).join(', ')}; whole series per unit ${wholeSeriesMs.map((ms) => fmtMs(ms)).join(', ')}`);
 

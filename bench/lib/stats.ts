@@ -128,6 +128,24 @@ export function describeSpread(s: Spread): string {
 }
 
 /**
+ * `runs` pairs of two measurements, alternated (a then b, b then a, …) so that the machine's drift
+ * hits both alike; each returns what it measured. Index i of both lists is pair i.
+ */
+export function alternatedPairs(runs: number, a: () => number, b: () => number): { a: number[]; b: number[] } {
+  const out = { a: [] as number[], b: [] as number[] };
+  for (let i = 0; i < runs; i++) {
+    if (i % 2 === 0) {
+      out.a.push(a());
+      out.b.push(b());
+    } else {
+      out.b.push(b());
+      out.a.push(a());
+    }
+  }
+  return out;
+}
+
+/**
  * The rotations of the items, then those of the items with all but the first reversed — for three,
  * every order (a b c, b c a, c a b, a c b, c b a, b a c): rounds that cycle through them put each
  * item first, middle and last alike.
