@@ -10,6 +10,7 @@ import { checkpointsFor } from '../../../shared/tasks/backtest/checkpoint.js';
 import { backtestKind, type BacktestPartial, type BacktestPartition, type BacktestSpec } from '../../../shared/tasks/backtest/index.js';
 import { QUIET_RUN_CONTEXT } from '../../../shared/tasks/quiet-run-context.js';
 import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
+import { inWholeCents } from '../../helpers/whole-cents.js';
 
 /**
  * Long series are simulated a block of bars at a time, every unit of a group over one block before
@@ -22,10 +23,7 @@ import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
 const TOTAL = 600;
 const SYMBOL = 'BLOCKS';
 const whole = generateSyntheticSeries({ seed: 23, symbol: SYMBOL, timeframe: '1h', bars: TOTAL });
-const cents = (() => {
-  const round = (x: Float64Array) => x.map((v) => Math.round(v * 100) / 100);
-  return { ...whole, open: round(whole.open), high: round(whole.high), low: round(whole.low), close: round(whole.close) };
-})();
+const cents = inWholeCents(whole);
 
 function version(bars: number, source: typeof whole): { name: `sha256:${string}`; bars: number } {
   const cut = (x: Float64Array) => Array.from(x.subarray(0, bars));

@@ -10,6 +10,7 @@ import { backtestKind, type BacktestPartial, type BacktestPartition, type Backte
 import { firstNewWindow, reusedWindows } from '../../../shared/tasks/backtest/walk-forward-reuse.js';
 import { QUIET_RUN_CONTEXT } from '../../../shared/tasks/quiet-run-context.js';
 import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
+import { inWholeCents } from '../../helpers/whole-cents.js';
 
 /**
  * The nightly case through the backtest kind: a stored dataset of N bars, then a version with K
@@ -21,11 +22,7 @@ import { DEFAULT_SPEC_LIMITS } from '../../../shared/tasks/task-kind.js';
 const TOTAL = 700;
 const SYMBOL = 'NIGHTLY';
 const whole = generateSyntheticSeries({ seed: 11, symbol: SYMBOL, timeframe: '1h', bars: TOTAL });
-/** The same bars in whole cents (on a tick grid: exact SMA and Bollinger decisions). */
-const cents = (() => {
-  const round = (x: Float64Array) => x.map((v) => Math.round(v * 100) / 100);
-  return { ...whole, open: round(whole.open), high: round(whole.high), low: round(whole.low), close: round(whole.close) };
-})();
+const cents = inWholeCents(whole);
 
 /** Installs the first `bars` bars of `source` as a stored dataset; returns its dataset field. */
 function version(bars: number, source = whole): { name: `sha256:${string}`; bars: number } {
