@@ -12,13 +12,14 @@
  * next to control ÷ closed (how much a ratio varies by itself here). Goal (issue #12): ≥ 0.95.
  * The page runs in this process, as a browser would beside the cluster.
  *
- * Run: node dist/bench/run-all.js dashboard-cost   (QUANTGRID_BENCH_QUICK=1 for sizes ÷10)
+ * Run: node dist/bench/run-all.js dashboard-cost   (QUANTGRID_BENCH_QUICK=1 for sizes ÷10;
+ * QUANTGRID_BENCH_DASHBOARD_ROUNDS=N for N rounds instead of 12, 6 when quick)
  */
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
 import { API, jobStreamPath } from '../shared/dashboard/api-types.js';
 import { runNoopJob, startBenchCluster } from './lib/cluster.js';
 import { cpuDelta, snapshotCpu } from './lib/proc.js';
-import { isMain, isQuick, logProgress, measureBench, runBench, size, sleep, type Headline } from './lib/harness.js';
+import { isMain, isQuick, logProgress, measureBench, positiveIntegerFromEnv, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { allOrders, describeSpread, fmt, median, spread } from './lib/stats.js';
 
 const BENCH = 'dashboard-cost';
@@ -90,7 +91,7 @@ function openPage(cluster: LocalCluster): { follow(jobId: string): void; close()
 
 export async function runDashboardCost(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {
   const partitions = size(3000);
-  const rounds = isQuick() ? 6 : 12;
+  const rounds = positiveIntegerFromEnv('QUANTGRID_BENCH_DASHBOARD_ROUNDS') ?? (isQuick() ? 6 : 12);
   const clusters = {} as Record<Mode, LocalCluster>;
   const rates: Record<Mode, number[]> = { open: [], closed: [], control: [] };
   /** Coordinator CPU per partition (µs), from submit to the job's end. */

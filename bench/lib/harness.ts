@@ -16,6 +16,15 @@ export function size(n: number, least = 1): number {
   return isQuick() ? Math.max(least, Math.round(n / 10)) : n;
 }
 
+/** A positive whole number from the environment variable `name`, undefined when unset; anything else stops the run naming it. */
+export function positiveIntegerFromEnv(name: string): number | undefined {
+  const value = process.env[name];
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, not ${JSON.stringify(value)}`);
+  return n;
+}
+
 /** One row of run-all's table. Values are numbers in `unit`; lower or higher is better as `better` says. */
 export interface Headline {
   name: string;
