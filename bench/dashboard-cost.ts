@@ -16,8 +16,8 @@
  * QUANTGRID_BENCH_DASHBOARD_ROUNDS=N for N rounds instead of 12, 6 when quick)
  */
 import type { LocalCluster } from '../scripts/local-cluster/index.js';
-import { API, jobStreamPath } from '../shared/dashboard/api-types.js';
 import { runNoopJob, startBenchCluster } from './lib/cluster.js';
+import { openPage, POLL_MS, type PageTraffic } from './lib/dashboard-page.js';
 import { cpuDelta, snapshotCpu } from './lib/proc.js';
 import { isMain, isQuick, logProgress, measureBench, positiveIntegerFromEnv, runBench, size, sleep, type Headline } from './lib/harness.js';
 import { allOrders, describeSpread, fmt, median, spread } from './lib/stats.js';
@@ -27,68 +27,6 @@ const AGENTS = [{ slots: 8 }, { slots: 8 }];
 const MODES = ['open', 'closed', 'control'] as const;
 type Mode = (typeof MODES)[number];
 const ORDERS = allOrders(MODES);
-/** How often the page polls its lists. */
-const POLL_MS = 2000;
-
-/** What the page received: bytes and SSE events of its streams, requests of its polling. */
-interface PageTraffic {
-  streamBytes: number;
-  events: number;
-  polls: number;
-}
-
-/** Reads a server-sent events response to its end (or until aborted), counting what arrives. */
-async function consume(url: string, token: string, signal: AbortSignal, traffic: PageTraffic): Promise<void> {
-  try {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' }, signal });
-    if (!response.ok || !response.body) throw new Error(`${url}: HTTP ${response.status}`);
-    let previous = 0;
-    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
-      traffic.streamBytes += chunk.byteLength;
-      // Each event (or comment) ends with an empty line.
-      for (const byte of chunk) {
-        if (byte === 10 && previous === 10) traffic.events += 1;
-        previous = byte;
-      }
-    }
-  } catch (error) {
-    if (!signal.aborted) throw error;
-  }
-}
-
-/** A dashboard page open on the cluster until stopped: the live stream, and the jobs list, overview and nodes polled. */
-function openPage(cluster: LocalCluster): { follow(jobId: string): void; close(): Promise<PageTraffic> } {
-  const base = cluster.coordinator.httpUrl;
-  const token = cluster.coordinator.adminToken;
-  const stop = new AbortController();
-  const traffic: PageTraffic = { streamBytes: 0, events: 0, polls: 0 };
-  const tasks: Array<Promise<void>> = [consume(new URL(API.stream, base).href, token, stop.signal, traffic)];
-  tasks.push(
-    (async () => {
-      while (!stop.signal.aborted) {
-        const started = performance.now();
-        await Promise.all(
-          [`${API.jobs}?limit=50`, API.overview, API.nodes].map(async (path) => {
-            const response = await fetch(new URL(path, base), { headers: { authorization: `Bearer ${token}` }, signal: stop.signal }).catch(() => undefined);
-            if (response && !response.ok) throw new Error(`${path}: HTTP ${response.status}`);
-            await response?.arrayBuffer().catch(() => undefined);
-            traffic.polls += 1;
-          }),
-        );
-        await sleep(Math.max(0, POLL_MS - (performance.now() - started)));
-      }
-    })(),
-  );
-  return {
-    follow: (jobId) => void tasks.push(consume(new URL(jobStreamPath(jobId), base).href, token, stop.signal, traffic)),
-    close: async () => {
-      stop.abort();
-      await Promise.all(tasks);
-      return traffic;
-    },
-  };
-}
-
 export async function runDashboardCost(): Promise<{ headlines: Headline[]; details: Record<string, unknown> }> {
   const partitions = size(3000);
   const rounds = positiveIntegerFromEnv('QUANTGRID_BENCH_DASHBOARD_ROUNDS') ?? (isQuick() ? 6 : 12);

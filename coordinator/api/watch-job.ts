@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { ValidationError } from '../../shared/errors.js';
 import type { CoordinatorHandlers } from '../../shared/generated/quantgrid/v1/Coordinator.js';
 import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
@@ -15,6 +16,8 @@ import { inlineResult } from './inline-result.js';
 /** How often a watch looks for new events in the job's log, and every how many empty looks it checks the job itself. */
 const WATCH_POLL_MS = 150;
 export const WATCH_STATUS_CHECK_EVERY = 10;
+/** The most events one read of a paced watch takes; a full read is followed by the next at once (the watch is behind). */
+const PACED_READ_COUNT = 1000;
 
 function isTerminal(status: JobEvent['status']): boolean {
   return status !== undefined && isTerminalStatus(String(status));
@@ -72,8 +75,13 @@ export type WatchedJobs = Pick<JobViews, 'get' | 'ended'>;
  * The events of a watch: a snapshot of the job (unless resuming after an event id), then its events
  * from its log until the one that ends it. Throws ValidationError for a missing job_id or an
  * after_event_id that is no event id, and NotFound for an unknown job, before any event. Stops when `stopped` aborts.
+ *
+ * paceMs > 0 (a dashboard page, which needs no event sooner than a screen can show it): after a
+ * read that found events, the next read waits until paceMs after the last one began, so that a
+ * running job's events arrive in a few large reads a second rather than one small read per write
+ * of this coordinator (each read a Redis round trip and a write to the client). 0: woken at once.
  */
-export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, request: WatchJobRequest__Output, stopped: AbortSignal): AsyncGenerator<JobEvent> {
+export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, request: WatchJobRequest__Output, stopped: AbortSignal, paceMs = 0): AsyncGenerator<JobEvent> {
   const jobId = requiredId('job_id', request.jobId);
   const afterEventId = request.afterEventId;
   if (afterEventId !== '' && !EVENT_ID_PATTERN.test(afterEventId)) {
@@ -98,7 +106,8 @@ export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, request: 
   let quiet = 0;
   while (!stopped.aborted) {
     const mark = hub.writeMark();
-    const events = await hub.read(jobId, cursor);
+    const readAt = performance.now();
+    const events = paceMs > 0 ? await hub.read(jobId, cursor, PACED_READ_COUNT) : await hub.read(jobId, cursor);
     for (const { id, event } of events) {
       cursor = id;
       if (isTerminal(event.status)) {
@@ -109,6 +118,8 @@ export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, request: 
     }
     if (events.length > 0) {
       quiet = 0;
+      const wait = readAt + paceMs - performance.now();
+      if (wait > 0 && events.length < PACED_READ_COUNT) await sleep(wait, undefined, { signal: stopped }).catch(() => undefined);
       continue;
     }
     // A job whose end never reached the log (it expired, or the ending coordinator died first).

@@ -1,5 +1,5 @@
 /** Live updates: GET /api/stream (DashboardFeed) and GET /api/jobs/:id/stream (the job's event log, as WatchJob follows it). */
-import type { JobStreamEventName, JobStreamEvents } from '../../shared/dashboard/api-types.js';
+import { JOB_STREAM_PACE_MS, type JobStreamEventName, type JobStreamEvents } from '../../shared/dashboard/api-types.js';
 import { EVENT_ID_PATTERN } from '../jobs/job-event-log.js';
 import { watchEvents } from '../api/watch-job.js';
 import { JOB_STORE } from '../api/dependency-failure.js';
@@ -34,7 +34,7 @@ export function streamRoutes({ runner, jobs, log }: DashboardDeps, feed: Dashboa
         const stream = new SseStream(response, closed);
         const send = <E extends JobStreamEventName>(event: E, data: JobStreamEvents[E], id?: string): boolean => stream.send(event, data, id);
         try {
-          for await (const event of watchEvents(runner.hub, jobs, { jobId: params.id, afterEventId }, closed)) {
+          for await (const event of watchEvents(runner.hub, jobs, { jobId: params.id, afterEventId }, closed, JOB_STREAM_PACE_MS)) {
             if (!send('job-event', toJobEventView(event), event.eventId || undefined)) await stream.drained();
             if (!stream.open) break;
           }

@@ -507,7 +507,10 @@ export interface StreamEvents {
 }
 export type StreamEventName = keyof StreamEvents;
 
-/** The `event:` names of GET /api/jobs/:id/stream. Each `job-event` has `id:` = its eventId (Last-Event-ID resumes). */
+/**
+ * The `event:` names of GET /api/jobs/:id/stream. Each `job-event` has `id:` = its eventId (Last-Event-ID resumes).
+ * A running job's events come in bursts, at most one read of its log per JOB_STREAM_PACE_MS.
+ */
 export interface JobStreamEvents {
   /** The job's events; the first is a snapshot (eventId ''), the last one ends it (COMPLETED, FAILED, CANCELLED). */
   'job-event': JobEventView;
@@ -518,3 +521,4 @@ export type JobStreamEventName = keyof JobStreamEvents;
 
 export const STREAM_SNAPSHOT_MS = 2000;
 export const STREAM_JOB_MS = 1000;
+export const JOB_STREAM_PACE_MS = 100;

@@ -160,4 +160,48 @@ describe('watchEvents: what a WatchJob call streams', () => {
     const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '' }, stop.signal));
     assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_PROGRESS']);
   });
+
+  test('paced (a dashboard page): after a read that found events, the next read waits out the pace; events logged meanwhile come in that one read', async () => {
+    const paceMs = 60;
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
+    const readsAt: number[] = [];
+    const read = fake.hub.read;
+    fake.hub.read = async (...args) => {
+      readsAt.push(performance.now());
+      // Right after the first read, two more events and the end are logged, one write at a time.
+      if (readsAt.length === 1) {
+        setTimeout(() => fake.append({ type: 'JOB_EVENT_TYPE_PARTITION_STARTED', status: 'JOB_STATUS_RUNNING' }), 2);
+        setTimeout(() => fake.append({ type: 'JOB_EVENT_TYPE_PARTITION_FINISHED', status: 'JOB_STATUS_RUNNING' }), 4);
+        setTimeout(() => fake.complete(), 6);
+      }
+      return read(...args);
+    };
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never, paceMs));
+    assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_STARTED', 'JOB_EVENT_TYPE_PARTITION_STARTED', 'JOB_EVENT_TYPE_PARTITION_FINISHED', 'JOB_EVENT_TYPE_COMPLETED']);
+    assert.equal(readsAt.length, 2, 'the three later events in one read');
+    // Timers may fire a little early by the clock read here; never by more than a millisecond.
+    assert.ok(readsAt[1] - readsAt[0] >= paceMs - 1, `second read ${(readsAt[1] - readsAt[0]).toFixed(1)} ms after the first`);
+    assert.equal(fake.waits(), 0);
+  });
+
+  test('paced: a watch that is behind (a full read) reads on at once, and a stopped one does not wait out its pace', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    for (let i = 0; i < 2500; i++) fake.append({ type: 'JOB_EVENT_TYPE_PARTITION_FINISHED', status: 'JOB_STATUS_RUNNING' });
+    fake.complete();
+    // A pace no test run would wait out: the watch can only end by reading on after its full reads.
+    const behind = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never, 3_600_000));
+    assert.equal(behind.length, 2501);
+    assert.equal(behind.at(-1)?.type, 'JOB_EVENT_TYPE_COMPLETED');
+
+    const running = fakeJob('JOB_STATUS_RUNNING');
+    running.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
+    const stop = new AbortController();
+    const seen: JobEvent[] = [];
+    for await (const event of watchEvents(running.hub, running.jobs, { jobId: 'j1', afterEventId: '0-0' }, stop.signal, 3_600_000)) {
+      seen.push(event);
+      stop.abort();
+    }
+    assert.deepEqual(seen.map((event) => event.type), ['JOB_EVENT_TYPE_STARTED']);
+  });
 });
