@@ -40,9 +40,10 @@
  * loop's final equity and trades against the kernel's (signal pass + simulation), combination by
  * combination (they differ only where an exact tie of the SMAs decides otherwise than the doubles).
  *
- * Blocked simulation at 1,000,000 bars (shared/tasks/backtest/blocked-simulation.ts): the default
- * against one simulate() over the whole series per unit (setSimulationBlocks(Infinity, …)), LONG_RUNS
- * pairs alternated; the two answers must be identical.
+ * Blocked simulation (shared/tasks/backtest/blocked-simulation.ts; the default from 65,536 bars) at
+ * 100,000 bars (KERNEL_RUNS pairs) and at 1,000,000 bars (LONG_RUNS pairs): against one simulate()
+ * over the whole series per unit (setSimulationBlocks(Infinity, …)), alternated; the two answers must
+ * be identical.
  *
  * Run: node dist/bench/backtest-kernel.js   (QUANTGRID_BENCH_QUICK=1: 10,000 bars)
  */
@@ -55,7 +56,7 @@ import { simulate } from '../shared/quant/strategies/execution.js';
 import { SignalBuffer, type StrategyDefinition } from '../shared/quant/strategies/types.js';
 import { STRATEGIES } from '../shared/quant/strategies/index.js';
 import { setScanUnroll } from '../shared/quant/strategies/signal-loop.js';
-import { setSimulationBlocks } from '../shared/tasks/backtest/blocked-simulation.js';
+import { blockedSimulation, setSimulationBlocks } from '../shared/tasks/backtest/blocked-simulation.js';
 import { periodsPerYear } from '../shared/quant/timeframes.js';
 import { backtestKind, type BacktestSpec } from '../shared/tasks/backtest/index.js';
 import { QUIET_RUN_CONTEXT } from '../shared/tasks/quiet-run-context.js';
@@ -288,6 +289,30 @@ function kernelAgainstTight(
   return { kernelMs, tightMs, ratios: kernelMs.map((ms, i) => tightMs[i] / ms), agree };
 }
 
+/**
+ * The blocked simulation (the default) against one simulate() over the whole series per unit
+ * (setSimulationBlocks(Infinity, Infinity)), `runs` pairs alternated: wall ms of each, the per-pair
+ * ratios whole-series ÷ blocked time. Throws when the two answers differ.
+ */
+function blockedAgainstWholeSeries(run: () => unknown, runs: number): { blockedMs: number[]; wholeSeriesMs: number[]; blockRatios: number[]; identical: boolean } {
+  const wholeSeries = <T>(fn: () => T): T => {
+    const previous = setSimulationBlocks(Infinity, Infinity);
+    try {
+      return fn();
+    } finally {
+      setSimulationBlocks(previous.bars, previous.minBars);
+    }
+  };
+  const identical = JSON.stringify(run()) === JSON.stringify(wholeSeries(run));
+  if (!identical) throw new Error('the blocked and the whole-series simulations gave different answers');
+  const { a: blockedMs, b: wholeSeriesMs } = alternatedPairs(
+    runs,
+    () => timeIt(run).ms,
+    () => wholeSeries(() => timeIt(run).ms),
+  );
+  return { blockedMs, wholeSeriesMs, blockRatios: blockedMs.map((ms, i) => wholeSeriesMs[i] / ms), identical };
+}
+
 // ---------------------------------------------------------------- the benchmark
 
 function combinationsOf(spec: BacktestSpec): Combination[] {
@@ -339,6 +364,9 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   const shortPairs = kernelAgainstTight(() => backtestKind.run(spec, partition, context), series, combinations, costs, KERNEL_RUNS);
   const kernelMs = shortPairs.kernelMs;
   logProgress(BENCH, `kernel: ${kernelMs.map((ms) => fmtMs(ms)).join(', ')}; tight loop: ${shortPairs.tightMs.map((ms) => fmtMs(ms)).join(', ')}`);
+  // The blocked simulation at this length too (from 65,536 bars it is the default): against one simulate() per unit.
+  const shortBlocks = blockedAgainstWholeSeries(() => backtestKind.run(spec, partition, context), KERNEL_RUNS);
+  logProgress(BENCH, `${bars} bars: blocked ${shortBlocks.blockedMs.map((ms) => fmtMs(ms)).join(', ')}; whole series per unit ${shortBlocks.wholeSeriesMs.map((ms) => fmtMs(ms)).join(', ')}`);
 
   // The same sweep with exit rules on in every combination (a fixed stop and an ATR trailing stop):
   // the per-bar check while in a position, against the kernel without them in the same run.
@@ -388,23 +416,7 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
   logProgress(BENCH, `kernel over ${longBars} bars: ${longMs.map((ms) => fmtMs(ms)).join(', ')}; tight loop: ${longPairs.tightMs.map((ms) => fmtMs(ms)).join(', ')}`);
   // The A/B of the blocked simulation (blocked-simulation.ts): the same long sweep with one simulate()
   // over the whole series per unit, alternated with the default (blocked) path; answers identical.
-  const wholeSeries = <T>(fn: () => T): T => {
-    const previous = setSimulationBlocks(Infinity, Infinity);
-    try {
-      return fn();
-    } finally {
-      setSimulationBlocks(previous.bars, previous.minBars);
-    }
-  };
-  const blockedAnswer = JSON.stringify(backtestKind.run(longSpec, longPartition, context));
-  const blocksIdentical = blockedAnswer === JSON.stringify(wholeSeries(() => backtestKind.run(longSpec, longPartition, context)));
-  if (!blocksIdentical) throw new Error('the blocked and the whole-series simulations gave different answers');
-  const { a: blockedMs, b: wholeSeriesMs } = alternatedPairs(
-    LONG_RUNS,
-    () => timeIt(() => backtestKind.run(longSpec, longPartition, context)).ms,
-    () => wholeSeries(() => timeIt(() => backtestKind.run(longSpec, longPartition, context)).ms),
-  );
-  const blockRatios = blockedMs.map((ms, i) => wholeSeriesMs[i] / ms);
+  const { blockedMs, wholeSeriesMs, blockRatios, identical: blocksIdentical } = blockedAgainstWholeSeries(() => backtestKind.run(longSpec, longPartition, context), LONG_RUNS);
   logProgress(BENCH, `blocked ${blockedMs.map((ms) => fmtMs(ms)).join(', ')}; whole series per unit ${wholeSeriesMs.map((ms) => fmtMs(ms)).join(', ')}`);
 
   // Cold: a new series object each run (generated outside the timing), so run() builds its SMA bank
@@ -494,6 +506,8 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       [
         ['backtestKind.run (SMA bank reused, tight kernel)', kernelMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(kernelMs)), fmt(kernelRate), fmtRatio(ratio(kernelRate, naiveRate))],
         ['tight reference loop (final equity and trades only; the same SMA arrays), alternated with the row above', shortPairs.tightMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(shortPairs.tightMs)), fmt(tightRate), fmtRatio(ratio(tightRate, naiveRate))],
+        [`backtestKind.run, blocked simulation, alternated with the next row`, shortBlocks.blockedMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(shortBlocks.blockedMs)), fmt(perSecond(median(shortBlocks.blockedMs))), '–'],
+        [`backtestKind.run, one simulate() over the whole series per unit`, shortBlocks.wholeSeriesMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(shortBlocks.wholeSeriesMs)), fmt(perSecond(median(shortBlocks.wholeSeriesMs))), '–'],
         [`backtestKind.run over ${fmt(longBars)} bars (${fmt(combinations.length * longBars)} bar evaluations)`, longMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(longMs)), fmt(longRate), '–'],
         [`backtestKind.run over ${fmt(longBars)} bars, blocked simulation (the default), alternated with the next row`, blockedMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(blockedMs)), fmt((combinations.length * longBars) / (median(blockedMs) / 1000)), '–'],
         [`backtestKind.run over ${fmt(longBars)} bars, one simulate() over the whole series per unit`, wholeSeriesMs.map((ms) => fmt(ms)).join(', '), fmtMs(median(wholeSeriesMs)), fmt((combinations.length * longBars) / (median(wholeSeriesMs) / 1000)), '–'],
@@ -513,7 +527,7 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
     `\nkernel warm-up run (series generation + SMA bank + JIT): ${fmtMs(warmup.ms)}; building the SMA bank alone (${bankBuild.value} periods): ${fmtMs(bankBuild.ms)}\n` +
       `naive baseline agrees with the kernel on ${agree}/${combinations.length} combinations (trades equal; return, Sharpe, drawdown within 1e-9)\n` +
       `kernel ÷ tight loop per pair: ${fmt(bars)} bars ${fmtRatio(median(shortPairs.ratios))} (${pairRange(shortPairs.ratios)}), ${fmt(longBars)} bars ${fmtRatio(median(longPairs.ratios))} (${pairRange(longPairs.ratios)}); ` +
-      `${fmt(longBars)} bars, whole-series ÷ blocked time per pair ${fmtRatio(median(blockRatios))} (${pairRange(blockRatios)}); answers identical: ${blocksIdentical}\n` +
+      `whole-series ÷ blocked time per pair: ${fmt(bars)} bars ${fmtRatio(median(shortBlocks.blockRatios))} (${pairRange(shortBlocks.blockRatios)}), ${fmt(longBars)} bars ${fmtRatio(median(blockRatios))} (${pairRange(blockRatios)}); answers identical: ${blocksIdentical}\n` +
       `tight loop's final equity and trades equal to the kernel's on ${shortPairs.agree}/${combinations.length} and ${longPairs.agree}/${combinations.length} combinations\n` +
       `scans: plain ÷ unrolled CPU time per pair ${fmtRatio(median(scanRatios))} (range ${fmtRatio(Math.min(...scanRatios))}–${fmtRatio(Math.max(...scanRatios))}); answers identical: ${scansIdentical}\n`,
   );
@@ -569,6 +583,13 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       median: median(blockRatios),
       ratioNote: 'median of the per-pair ratios whole-series ÷ blocked time',
       note: `${LONG_RUNS} alternated pairs, ratios ${pairRange(blockRatios)}; answers identical`,
+    },
+    {
+      name: `backtest kernel over ${bars} bars, blocked simulation (${blockedSimulation(bars) ? 'the default' : 'not the default'}): speed-up over one simulate() per unit over the whole series`,
+      unit: '×',
+      median: median(shortBlocks.blockRatios),
+      ratioNote: 'median of the per-pair ratios whole-series ÷ blocked time',
+      note: `${KERNEL_RUNS} alternated pairs, ratios ${pairRange(shortBlocks.blockRatios)}; answers identical`,
     },
     {
       name: 'backtest kernel, unrolled signal scans: bar evaluations/s of CPU time, one thread',
@@ -639,6 +660,9 @@ export async function runBacktestKernel(): Promise<{ headlines: Headline[]; deta
       longBlockedMs: blockedMs,
       longWholeSeriesMs: wholeSeriesMs,
       longBlockRatios: blockRatios,
+      blockedMs: shortBlocks.blockedMs,
+      wholeSeriesMs: shortBlocks.wholeSeriesMs,
+      blockRatios: shortBlocks.blockRatios,
       longTightMs: longPairs.tightMs,
       longTightPerSecond: longTightRate,
       longKernelOverTight: longPairs.ratios,

@@ -3,11 +3,12 @@ import { ExecutionState, simulate, SignalBuffer, type TradingCosts } from '../..
 import type { Exits } from '../../quant/strategies/exits.js';
 
 /**
- * Long series: a group of units of one series simulated a block of bars at a time, every unit of
- * the group over one block before the next block, each unit's state carried from block to block
- * (ExecutionState: simulate's continuation, the one incremental re-runs use). Over 1,000,000 bars
- * the open and close arrays are 8 MB each and fall out of the caches between two units; a block's
- * (BLOCK_BARS bars: 2 × 256 KiB) stays in them for the whole group.
+ * Long series (from MIN_SERIES_BARS bars): a group of units of one series simulated a block of bars
+ * at a time, every unit of the group over one block before the next block, each unit's state carried
+ * from block to block (ExecutionState: simulate's continuation, the one incremental re-runs use).
+ * Over 1,000,000 bars the open and close arrays are 8 MB each and fall out of the caches between two
+ * units (over 100,000 bars, 800 KB each, out of the L2); a block's (BLOCK_BARS bars: 2 × 256 KiB)
+ * stays in them for the whole group.
  *
  * Bit for bit the same as one simulate() over the whole series per unit: a continuation at bar b of
  * a series whose first b bars are the same ends with the totals of the whole run (execution.ts),
@@ -18,8 +19,14 @@ import type { Exits } from '../../quant/strategies/exits.js';
 
 /** Bars per block. */
 const BLOCK_BARS = 32_768;
-/** Series shorter than this run unit by unit over all their bars (their arrays fit in the caches). */
-const MIN_SERIES_BARS = 4 * BLOCK_BARS;
+/**
+ * Series shorter than this run unit by unit over all their bars. From two blocks on, blocking pays:
+ * at 65,536 bars and more the open and close arrays (16 bytes a bar: 1 MiB and more) no longer stay in
+ * a core's 1 MiB L2 next to the SMA arrays a unit's signal pass streams, and the group's signal passes
+ * run one after the other before its simulation (measured 2026-12-03: 1.11–1.17× at 65,536 and
+ * 100,000 bars, docs/benchmarks.md).
+ */
+const MIN_SERIES_BARS = 2 * BLOCK_BARS;
 /** The most target changes a group holds (5 bytes each: 40 MB): a group ends before it would exceed this, with at least one unit. */
 const MAX_GROUP_CHANGES = 8_000_000;
 /** The most units in a group. */

@@ -66,9 +66,12 @@ function withBlocks<T>(bars: number, fn: () => T): T {
 describe('blocked simulation of long series', () => {
   after(() => clearInstalledDatasets());
 
-  it('the defaults block a 1,000,000-bar series and not a 100,000-bar one', () => {
+  it('the defaults block series from 65,536 bars (1,000,000 and 100,000 bars too), not shorter ones', () => {
     assert.equal(blockedSimulation(1_000_000), true);
-    assert.equal(blockedSimulation(100_000), false);
+    assert.equal(blockedSimulation(100_000), true);
+    assert.equal(blockedSimulation(65_536), true);
+    assert.equal(blockedSimulation(65_535), false);
+    assert.equal(blockedSimulation(10_000), false);
   });
 
   it('every partition answers as the whole-series path does, for any block size, partitioning, strategy, exits, ties and checkpoints', () => {
