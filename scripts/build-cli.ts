@@ -30,15 +30,12 @@ const EXTERNAL = ['esbuild', 'typescript', '@grpc/proto-loader'];
 /**
  * The packages loaded with V8's code cache (cli/code-cache.ts), each bundled into one CommonJS file
  * dist/bin/vendor/<file>: commander (every command and --help), gRPC and protobuf.js (every command
- * that calls the coordinator), cli-table3 with the packages it requires (@colors/colors,
- * string-width: about 70 kB, every command that prints a table). Their compile is most of what the
- * CLI spends before it works.
+ * that calls the coordinator). Their compile is most of what the CLI spends before it works.
  */
 const CACHED_PACKAGES: Record<string, string> = {
   commander: 'commander.cjs',
   '@grpc/grpc-js': 'grpc-js.cjs',
   'protobufjs/light.js': 'protobufjs-light.cjs',
-  'cli-table3': 'cli-table3.cjs',
 };
 
 const requireHere = createRequire(import.meta.url);
