@@ -8,6 +8,9 @@
  * grows.
  *
  * Run: node dist/bench/run-all.js cli-startup   (QUANTGRID_BENCH_QUICK=1 for 5 spawns each)
+ *
+ * A/B against another build: QUANTGRID_BENCH_CLI_BASELINE=<its dist/bin/quantgrid.js> adds that
+ * build's `jobs`, interleaved with the rest, and the ratio of this build's `jobs` to it (wall and CPU).
  */
 import { spawnSync } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -19,6 +22,8 @@ import { fmt, fmtMs, median, ratio } from './lib/stats.js';
 const BENCH = 'cli-startup';
 /** The CLI as users run it (the bundle, scripts/build-cli.ts). */
 const CLI = fileURLToPath(new URL('../bin/quantgrid.js', import.meta.url));
+/** Another build's bundle to run `jobs` with, alternated with this one's (an A/B in one run). */
+const BASELINE_CLI_ENV = 'QUANTGRID_BENCH_CLI_BASELINE';
 
 /**
  * One spawn to its exit: wall time, and the CPU time (user + system) the process used, which a
@@ -44,6 +49,8 @@ export async function runCliStartup(): Promise<{ headlines: Headline[]; details:
       '--help': [CLI, '--help'],
       jobs: [CLI, 'jobs'],
     };
+    const baselineCli = process.env[BASELINE_CLI_ENV];
+    if (baselineCli) cases['jobs (baseline build)'] = [baselineCli, 'jobs'];
     // Warm the file cache.
     for (const args of Object.values(cases)) spawnMs(args, env);
     const load = loadavg()[0];
@@ -68,6 +75,19 @@ export async function runCliStartup(): Promise<{ headlines: Headline[]; details:
       goal: { op: '<=', value: 100 },
       note: `median of ${spawns}; range ${fmtMs(Math.min(...times[name]))}–${fmtMs(Math.max(...times[name]))}; CPU ${fmtMs(median(cpu[name]))} (node -e 0: ${fmtMs(median(cpu['node -e 0']))}); load ${fmt(load)} → ${fmt(loadAfter)}`,
     }));
+    if (baselineCli) {
+      const [b, a] = [median(times.jobs), median(times['jobs (baseline build)'])];
+      const ratios = times.jobs.map((ms, i) => ms / times['jobs (baseline build)'][i]);
+      headlines.push({
+        name: 'quantgrid jobs: this build against the baseline build',
+        unit: 'ms',
+        median: b,
+        baseline: a,
+        baselineLabel: `\`jobs\` of ${baselineCli}, interleaved`,
+        ratio: ratio(b, a),
+        note: `median of ${spawns}; pair ratios ${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}; CPU ${fmtMs(median(cpu.jobs))} against ${fmtMs(median(cpu['jobs (baseline build)']))} (${fmt(ratio(median(cpu.jobs), median(cpu['jobs (baseline build)'])))}×); load ${fmt(load)} → ${fmt(loadAfter)}`,
+      });
+    }
     for (const headline of headlines) logProgress(BENCH, `${headline.name}: ${fmtMs(headline.median)} (node -e 0: ${fmtMs(base)}); ${headline.note}`);
     return { headlines, details: { spawns, load, loadAfter, times, cpu } };
   });
