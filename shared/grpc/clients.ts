@@ -20,9 +20,11 @@ export type { CoordinatorClient, NodeAgentClient };
  * coordinator/nodes/node-status-prober.ts); an idle node that vanishes is left to its Consul TTL check
  * and its next probe (docs/architecture.md). So the timeout can tolerate a busy event loop: grpc-js
  * times a ping with a plain timer, which fires before the answer is read when the loop was blocked
- * longer than the timeout (timers run before I/O in a turn of the loop). With 1 s, a coordinator busy
- * for 1 s in a burst of 2,000 partitions to 1,000 agents dropped nearly all its connections
- * (docs/benchmarks.md, 2026-12-03); 20 s is gRPC's own default timeout (proposal A8).
+ * longer than the timeout (timers run before I/O in a turn of the loop). The former 1 s timeout was
+ * within reach: in a burst of 2,000 partitions to 1,000 simulated agents the coordinator's loop stalled
+ * up to 0.8 s and a simulator host's up to 1.4 s (docs/benchmarks.md, 2026-12-03); a coordinator
+ * stopped for 3 s lost both its running partitions (tests/integration/busy-coordinator.test.ts).
+ * 20 s is gRPC's own default timeout (proposal A8).
  */
 export const CLIENT_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
   'grpc.keepalive_time_ms': 10_000,
