@@ -28,6 +28,9 @@
  * idle figures, logs where its memory is (RssAnon, V8 heap used, external, array buffers after a full GC):
  * a diagnostic (it changes what it measures), not a figure of the table; QUANTGRID_BENCH_SCALE_HEAP_SNAPSHOT_DIR=<dir>
  * with it also writes the coordinator's heap snapshot there.
+ * QUANTGRID_BENCH_SCALE_LOOP_DELAY=1 runs the coordinator and the simulator hosts with lib/loop-delay-preload.ts and
+ * logs, for each dispatch run, each process's worst event-loop delay during it (which one stalls in the burst);
+ * QUANTGRID_BENCH_SCALE_DISPATCH_ONLY=1 leaves the join and crash runs out (idle and dispatch only).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -39,6 +42,7 @@ import { addShutdownHook } from '../scripts/local-cluster/index.js';
 import { checkNoopResult, coordinatorNodeFlagsFromEnv, runNoopJob, startBenchCluster } from './lib/cluster.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, sleep, waitFor, type Headline } from './lib/harness.js';
 import { readProcCpu, readProcMemory } from './lib/proc.js';
+import { loopDelaysIn } from './lib/loop-delay.js';
 import { SimCluster } from './lib/sim-cluster.js';
 import { fmt, fmtMs, markdownTable, median } from './lib/stats.js';
 
@@ -124,12 +128,22 @@ async function measureIdle(cluster: LocalCluster, sim: SimCluster, seconds: numb
 }
 
 const MEMORY_PROBE = process.env.QUANTGRID_BENCH_SCALE_MEMORY_PROBE === '1';
+const LOOP_DELAY = process.env.QUANTGRID_BENCH_SCALE_LOOP_DELAY === '1';
+const DISPATCH_ONLY = process.env.QUANTGRID_BENCH_SCALE_DISPATCH_ONLY === '1';
+const LOOP_DELAY_PRELOAD = `--import=${new URL('./lib/loop-delay-preload.js', import.meta.url).href}`;
 
-/** The coordinator's environment: QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS, and the memory probe's preload (answering SIGUSR2). */
-function coordinatorEnv(file: string): NodeJS.ProcessEnv {
+/** The loop-delay preload's environment (QUANTGRID_BENCH_SCALE_LOOP_DELAY=1) on top of the given NODE_OPTIONS; nothing without it. */
+function loopDelayEnv(dir: string, nodeOptions: string): NodeJS.ProcessEnv {
+  if (!dir) return nodeOptions ? { NODE_OPTIONS: nodeOptions } : {};
+  return { NODE_OPTIONS: `${nodeOptions} ${LOOP_DELAY_PRELOAD}`.trim(), QUANTGRID_BENCH_LOOP_DELAY_DIR: dir };
+}
+
+/** The coordinator's environment: QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS, the memory probe's preload (answering SIGUSR2), the loop-delay one. */
+function coordinatorEnv(file: string, loopDelayDir: string): NodeJS.ProcessEnv {
   const given = process.env.QUANTGRID_BENCH_SCALE_COORDINATOR_NODE_OPTIONS ?? '';
-  if (!MEMORY_PROBE) return given ? { NODE_OPTIONS: given } : {};
-  return { NODE_OPTIONS: `${given} --import=${new URL('./lib/memory-probe-preload.js', import.meta.url).href}`.trim(), QUANTGRID_BENCH_MEMORY_PROBE_FILE: file, QUANTGRID_BENCH_MEMORY_PROBE_SNAPSHOT_DIR: process.env.QUANTGRID_BENCH_SCALE_HEAP_SNAPSHOT_DIR };
+  if (!MEMORY_PROBE) return loopDelayEnv(loopDelayDir, given);
+  const withProbe = `${given} --import=${new URL('./lib/memory-probe-preload.js', import.meta.url).href}`.trim();
+  return { ...loopDelayEnv(loopDelayDir, withProbe), QUANTGRID_BENCH_MEMORY_PROBE_FILE: file, QUANTGRID_BENCH_MEMORY_PROBE_SNAPSHOT_DIR: process.env.QUANTGRID_BENCH_SCALE_HEAP_SNAPSHOT_DIR };
 }
 
 /** Asks the coordinator for its memory after a full GC (memory-probe-preload.ts) and logs it with its /proc figures. */
@@ -202,7 +216,8 @@ async function idleCrash(cluster: LocalCluster, sim: SimCluster, id: string): Pr
 async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeResult> {
   const probeDir = MEMORY_PROBE ? mkdtempSync(join(tmpdir(), 'quantgrid-scale-probe-')) : '';
   const probeFile = join(probeDir, 'probe.jsonl');
-  const cluster = await startBenchCluster([], coordinatorEnv(probeFile), 'secure', coordinatorArgs, coordinatorNodeFlagsFromEnv());
+  const loopDelayDir = LOOP_DELAY ? mkdtempSync(join(tmpdir(), 'quantgrid-scale-loop-')) : '';
+  const cluster = await startBenchCluster([], coordinatorEnv(probeFile, loopDelayDir), 'secure', coordinatorArgs, coordinatorNodeFlagsFromEnv());
   const hosts = Math.min(MAX_HOSTS, Math.ceil(nodes / NODES_PER_HOST));
   const idleOnly = process.env.QUANTGRID_BENCH_SCALE_IDLE_ONLY === '1';
   let sim: SimCluster | undefined;
@@ -219,7 +234,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
       ...ttlCheck(nodes),
       movingNote: MOVING_NOTE,
       registerTimeoutMs: REGISTER_TIMEOUT_MS,
-    });
+    }, { ...process.env, ...loopDelayEnv(loopDelayDir, process.env.NODE_OPTIONS ?? '') });
     const ids = Array.from({ length: nodes }, (_, i) => `sim-${String(i).padStart(4, '0')}`);
     const t0 = performance.now();
     await sim.add(ids);
@@ -241,11 +256,22 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     // QUANTGRID_BENCH_SCALE_SKIP_DISPATCH=1: no dispatch runs (join and crash are still measured).
     for (let i = 0; i < (process.env.QUANTGRID_BENCH_SCALE_SKIP_DISPATCH === '1' ? 0 : REPEATS); i++) {
       const cpu0 = readProcCpu(cluster.coordinator.process.pid)?.cpuMs ?? Number.NaN;
-      dispatchRates.push((await runNoopJob(cluster, dispatchPartitions)).rate);
+      const from = Date.now();
+      try {
+        dispatchRates.push((await runNoopJob(cluster, dispatchPartitions)).rate);
+      } finally {
+        if (loopDelayDir) {
+          const to = Date.now();
+          await sleep(2000); // the preload writes once a second: the window's last lines
+          const delays = loopDelaysIn(loopDelayDir, from, to).map((d) => `${d.process} max ${fmtMs(d.maxMs)} (p99 median ${fmtMs(d.p99MedianMs)})`);
+          logProgress(BENCH, `${nodes} nodes dispatch run ${i + 1}, ${fmtMs(to - from)}, load ${loadavg().map((l) => l.toFixed(1)).join(' ')}: event-loop delay ${delays.join('; ')}`);
+        }
+      }
       dispatchCpuUsPerPartition.push((((readProcCpu(cluster.coordinator.process.pid)?.cpuMs ?? Number.NaN) - cpu0) * 1000) / dispatchPartitions);
     }
     logProgress(BENCH, `${nodes} nodes dispatch: ${dispatchRates.map((r) => fmt(r)).join(', ')} partitions/s; coordinator CPU ${dispatchCpuUsPerPartition.map((c) => fmt(c)).join(', ')} µs per partition`);
 
+    if (DISPATCH_ONLY) return { nodes, hosts, allReadyMs, ...idle, peakRssBytes: readProcMemory(cluster.coordinator.process.pid)?.peakRssBytes ?? Number.NaN, dispatchRates, dispatchCpuUsPerPartition, dispatchPartitions, joinMs: [], retryDetectMs: [], idleDetectMs: [], loadavg: loadavg() };
     const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
     const joinMs: number[] = [];
     const retryDetectMs: number[] = [];
@@ -274,6 +300,7 @@ async function runSize(nodes: number, coordinatorArgs: string[]): Promise<SizeRe
     await sim?.stop();
     await cluster.stop();
     if (probeDir) rmSync(probeDir, { recursive: true, force: true });
+    if (loopDelayDir) rmSync(loopDelayDir, { recursive: true, force: true });
   }
 }
 

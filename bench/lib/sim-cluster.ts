@@ -60,8 +60,9 @@ export class SimCluster {
     private readonly registerTimeoutMs: number,
   ) {}
 
-  static async start(hostCount: number, config: HostConfig): Promise<SimCluster> {
-    const hosts = Array.from({ length: hostCount }, () => new Host(fork(HOST_ENTRY, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })));
+  /** `env`: the host processes' environment (this process's by default). */
+  static async start(hostCount: number, config: HostConfig, env: NodeJS.ProcessEnv = process.env): Promise<SimCluster> {
+    const hosts = Array.from({ length: hostCount }, () => new Host(fork(HOST_ENTRY, [JSON.stringify(config)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], env })));
     await Promise.all(hosts.map((host) => host.ready));
     return new SimCluster(hosts, config.registerTimeoutMs);
   }

@@ -22,7 +22,8 @@ export interface NodeStatusProberOptions {
  * the interval (at least 1 s) is marked unreachable until it answers again.
  *
  * Who is asked when is ProbeSchedule's (probe-schedule.ts): new, unverified and unreachable nodes at
- * once, the others within a budget of probes per second over the whole cluster. A node whose channel
+ * once; nodes in use (or recently) every interval and settled idle ones rarely, within a budget of
+ * probes per second over the whole cluster. A node whose channel
  * leaves READY (its connection broke: the process died, or keepalive gave up) is marked unreachable
  * at once and asked again, so a crash is noticed without waiting for a probe.
  */
@@ -30,6 +31,8 @@ export class NodeStatusProber {
   private timer: NodeJS.Timeout | undefined;
   private readonly inFlight = new Set<string>();
   private readonly lastProbedAt = new Map<string, number>();
+  /** When each node was last seen busy (ProbeSchedule's "active"). */
+  private readonly activeAt = new Map<string, number>();
   private readonly schedule: ProbeSchedule;
   private readonly intervalMs: number;
   private stopped = false;
@@ -67,18 +70,18 @@ export class NodeStatusProber {
     for (const node of nodes) {
       if (!node.listed) {
         this.lastProbedAt.delete(node.id);
+        this.activeAt.delete(node.id);
         continue;
       }
-      candidates.push({
-        id: node.id,
-        // An unmeasured round trip (the first probe had to connect) scores the node as average: measure it soon.
-        urgent: !node.verified || !node.reachable || Number.isNaN(node.rttMs),
-        busy: node.busySlots > 0,
-        lastProbedAt: this.lastProbedAt.get(node.id),
-      });
+      // An unmeasured round trip (the first probe had to connect) scores the node as average: measure it soon.
+      const urgent = !node.verified || !node.reachable || Number.isNaN(node.rttMs);
+      const busy = node.busySlots > 0;
+      if (busy) this.activeAt.set(node.id, now);
+      candidates.push({ id: node.id, urgent, busy, lastProbedAt: this.lastProbedAt.get(node.id), activeAt: this.activeAt.get(node.id) });
     }
-    if (this.lastProbedAt.size > candidates.length) {
+    if (this.lastProbedAt.size > candidates.length || this.activeAt.size > candidates.length) {
       for (const id of this.lastProbedAt.keys()) if (!this.table.get(id)?.listed) this.lastProbedAt.delete(id);
+      for (const id of this.activeAt.keys()) if (!this.table.get(id)?.listed) this.activeAt.delete(id);
     }
     for (const id of this.schedule.select(candidates, now)) {
       const node = this.table.get(id);

@@ -182,9 +182,15 @@ export class PartitionDispatcher {
     this.straggler = options.straggler ?? DEFAULT_STRAGGLER_RULE;
     table.on('changed', () => this.schedulePump());
     this.watchdog = setInterval(() => {
-      this.checkHeartbeats();
-      // A straggler becomes one as time passes, with no event to say so: look again on every tick.
-      if (this.straggler.ratio > 0 && this.running.size > 0) this.schedulePump();
+      // Judged after this turn's I/O (setImmediate runs after the poll phase; a timer, before it): when the
+      // coordinator's own event loop was blocked, the heartbeats that came meanwhile are read first, so a
+      // busy coordinator does not take its own stall for the agents' silence.
+      setImmediate(() => {
+        if (this.closed) return;
+        this.checkHeartbeats();
+        // A straggler becomes one as time passes, with no event to say so: look again on every tick.
+        if (this.straggler.ratio > 0 && this.running.size > 0) this.schedulePump();
+      });
     }, Math.max(50, Math.floor(options.heartbeatTimeoutMs / 5)));
     this.watchdog.unref();
   }

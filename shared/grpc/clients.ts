@@ -9,16 +9,26 @@ import type { NodeAgentClient } from '../generated/quantgrid/v1/NodeAgent.js';
 export type { CoordinatorClient, NodeAgentClient };
 
 /**
- * Keepalive pings let a client notice a dead peer (machine gone, network cut) in about
- * time + timeout, instead of waiting for TCP to give up. Servers must permit this rate
- * (see SERVER_KEEPALIVE_OPTIONS). Only while a call is open (a partition's stream): an idle
- * channel does not ping, so a thousand idle agents cost the coordinator no pings per second
- * (a dead idle agent is noticed by its broken connection, its next status probe or its Consul
- * TTL check, docs/architecture.md).
+ * Keepalive pings let a client notice a dead peer whose connection carries nothing (machine gone,
+ * network cut, no reset) instead of waiting for TCP to give up. Servers must permit this rate
+ * (see SERVER_KEEPALIVE_OPTIONS). Only while a call is open: an idle channel does not ping, so a
+ * thousand idle agents cost the coordinator no pings per second.
+ *
+ * They are a backstop, not how the coordinator detects a failure in ≤ 2 s: a running partition's
+ * stream carries the agent's heartbeats (every 300 ms) and the dispatcher gives up on one silent for
+ * --heartbeat-timeout (1.5 s); a process that dies resets its connections (the channel watch,
+ * coordinator/nodes/node-status-prober.ts); an idle node that vanishes is left to its Consul TTL check
+ * and its next probe (docs/architecture.md). So the timeout can tolerate a busy event loop: grpc-js
+ * times a ping with a plain timer, which fires before the answer is read when the loop was blocked
+ * longer than the timeout (timers run before I/O in a turn of the loop). The former 1 s timeout was
+ * within reach: in a burst of 2,000 partitions to 1,000 simulated agents the coordinator's loop stalled
+ * up to 0.8 s and a simulator host's up to 1.4 s (docs/benchmarks.md, 2026-12-03); a coordinator
+ * stopped for 3 s lost both its running partitions (tests/integration/busy-coordinator.test.ts).
+ * 20 s is gRPC's own default timeout (proposal A8).
  */
 export const CLIENT_KEEPALIVE_OPTIONS: grpc.ChannelOptions = {
-  'grpc.keepalive_time_ms': 1000,
-  'grpc.keepalive_timeout_ms': 1000,
+  'grpc.keepalive_time_ms': 10_000,
+  'grpc.keepalive_timeout_ms': 20_000,
   'grpc.keepalive_permit_without_calls': 0,
 };
 
