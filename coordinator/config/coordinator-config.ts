@@ -80,7 +80,7 @@ export interface CoordinatorConfig {
 
 /** Where the bootstrap admin token lives unless --admin-token-file says otherwise. */
 export const DEFAULT_ADMIN_TOKEN_FILE = '~/.quantgrid/admin.token';
-/** --status-max-rate: at 1,000 settled idle agents each is asked every 50 s (docs/benchmarks.md, scale). */
+/** --status-max-rate: settled idle agents get a quarter of it, so at 1,000 of them each is asked every 200 s (probe-schedule.ts; docs/benchmarks.md, scale). */
 export const DEFAULT_STATUS_MAX_RATE = 20;
 
 function expandHome(file: string): string {
@@ -161,7 +161,7 @@ export const COORDINATOR_OPTIONS: readonly Option[] = [
   new Option('--status-interval <duration>', 'least time between two status probes of one agent (load and round-trip time)')
     .env('QUANTGRID_STATUS_INTERVAL')
     .default('1s'),
-  new Option('--status-max-rate <n>', 'most status probes per second over all agents that are proved and reachable (new, unverified and unreachable agents, and any whose connection broke, are asked at once); with more agents than this × --status-interval, each is asked less often')
+  new Option('--status-max-rate <n>', 'most status probes per second over all agents that are proved and reachable (new, unverified and unreachable agents, and any whose connection broke, are asked at once); agents idle for 30 s are asked every 30 intervals at most and share a quarter of this; with more agents than it allows, each is asked less often')
     .env('QUANTGRID_STATUS_MAX_RATE')
     .default(String(DEFAULT_STATUS_MAX_RATE)),
   new Option('--job-concurrency <n>', 'jobs one coordinator runs at once').env('QUANTGRID_JOB_CONCURRENCY').default('8'),
