@@ -70,4 +70,3 @@ export function openPage(cluster: LocalCluster): { follow(jobId: string): void; 
     },
   };
 }
-

@@ -162,7 +162,7 @@ describe('watchEvents: what a WatchJob call streams', () => {
   });
 
   test('paced (a dashboard page): after a read that found events, the next read waits out the pace; events logged meanwhile come in that one read', async () => {
-    const paceMs = 60;
+    const paceMs = 200;
     const fake = fakeJob('JOB_STATUS_RUNNING');
     fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
     const readsAt: number[] = [];
@@ -180,8 +180,8 @@ describe('watchEvents: what a WatchJob call streams', () => {
     const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never, paceMs));
     assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_STARTED', 'JOB_EVENT_TYPE_PARTITION_STARTED', 'JOB_EVENT_TYPE_PARTITION_FINISHED', 'JOB_EVENT_TYPE_COMPLETED']);
     assert.equal(readsAt.length, 2, 'the three later events in one read');
-    // Timers may fire a little early by the clock read here; never by more than a millisecond.
-    assert.ok(readsAt[1] - readsAt[0] >= paceMs - 1, `second read ${(readsAt[1] - readsAt[0]).toFixed(1)} ms after the first`);
+    // Timers run on the event loop's cached millisecond clock, so they may fire a few ms early by performance.now().
+    assert.ok(readsAt[1] - readsAt[0] >= paceMs - 5, `second read ${(readsAt[1] - readsAt[0]).toFixed(1)} ms after the first`);
     assert.equal(fake.waits(), 0);
   });
 
