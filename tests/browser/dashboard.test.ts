@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import * as grpc from '@grpc/grpc-js';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { dashboardUrl, startLocalCluster, listCoordinatorNodes, type LocalCluster } from '../../scripts/local-cluster/index.js';
 import { launchChromium, saveScreenshot, signIn } from '../../scripts/chromium.js';
@@ -297,12 +298,23 @@ describe('the dashboard in chromium, on a local cluster of two agents', { timeou
     const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken || undefined });
     try {
       let next = 0;
+      const deadline = Date.now() + 60_000;
+      // More jobs than one user may have unfinished (--max-jobs-per-user 100), with the earlier tests' jobs
+      // perhaps still running: a submission refused for that waits for some to end, as the error says.
+      const submit = async (i: number): Promise<void> => {
+        for (;;) {
+          try {
+            await connection.submitJob({ spec: { noop: { partitions: 1 } }, name: `many-${i}`, noCache: true });
+            return;
+          } catch (error) {
+            if ((error as { code?: number }).code !== grpc.status.RESOURCE_EXHAUSTED || Date.now() > deadline) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 100));
+          }
+        }
+      };
       await Promise.all(
         Array.from({ length: 10 }, async () => {
-          while (next < count) {
-            const i = next++;
-            await connection.submitJob({ spec: { noop: { partitions: 1 } }, name: `many-${i}`, noCache: true });
-          }
+          while (next < count) await submit(next++);
         }),
       );
       // Settled, so that the list does not change under the scroll.
