@@ -257,17 +257,44 @@ export function curveMetrics(equity: number[], trades: number, closed: number[][
   };
 }
 
-export function near(actual: number | null, expected: number | null, where: string): void {
+export function near(actual: number | null, expected: number | null, where: string, relative = 1e-9): void {
   if (expected === null || actual === null) {
     assert.equal(actual, expected, where);
     return;
   }
-  const tolerance = 1e-9 * Math.max(Math.abs(actual), Math.abs(expected)) + 1e-12;
+  const tolerance = relative * Math.max(Math.abs(actual), Math.abs(expected)) + 1e-12;
   assert.ok(Math.abs(actual - expected) <= tolerance, `${where}: ${actual} vs ${expected}`);
 }
 
-export function assertExtended(actual: ExtendedMetrics, expected: ExtendedMetrics, where: string): void {
-  for (const key of Object.keys(expected) as (keyof ExtendedMetrics)[]) near(actual[key], expected[key], `${where} ${key}`);
+/**
+ * The relative error the engine's standard deviation of returns can carry over a curve, beyond
+ * 1e-9: the engine keeps only Σr and Σr² (metrics.ts: variance = (Σr² − Σr·mean)/(m − 1)), whose
+ * rounding is a few ulps of Σr², so when the returns barely differ from their mean (Σr² ≫ Σ(r − mean)²,
+ * as in a short curve of near-equal returns) the difference loses digits that the reference's
+ * two-pass formula keeps. The bound: 16·m·ε·Σr² / Σ(r − mean)² (halved by the square root, and
+ * doubled for safety), 0 for a curve of equal returns.
+ */
+export function sumsTolerance(equity: readonly number[]): number {
+  const r: number[] = [];
+  for (let t = 1; t < equity.length; t++) r.push(equity[t - 1] > 0 ? equity[t] / equity[t - 1] - 1 : 0);
+  const m = r.length;
+  if (m < 2) return 0;
+  const mean = r.reduce((a, b) => a + b, 0) / m;
+  const squares = r.reduce((a, x) => a + x * x, 0);
+  const spread = r.reduce((a, x) => a + (x - mean) ** 2, 0);
+  return spread > 0 ? (16 * m * Number.EPSILON * squares) / spread : 0;
+}
+
+/** The metrics of a sum-based std (volatility, sharpe): within sumsTolerance(equity) more when a curve is given. */
+const FROM_STD: ReadonlySet<string> = new Set(['volatility', 'sharpe']);
+
+/**
+ * Every metric near the reference's (relative 1e-9); with the reference's equity curve, the two
+ * metrics made from the standard deviation of returns also within that curve's sumsTolerance.
+ */
+export function assertExtended(actual: ExtendedMetrics, expected: ExtendedMetrics, where: string, equity?: readonly number[]): void {
+  const extra = equity === undefined ? 0 : sumsTolerance(equity);
+  for (const key of Object.keys(expected) as (keyof ExtendedMetrics)[]) near(actual[key], expected[key], `${where} ${key}`, FROM_STD.has(key) ? 1e-9 + extra : 1e-9);
   assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
 }
 

@@ -149,7 +149,7 @@ describe('continuing a unit from its state at a bar (incremental re-runs)', () =
             // (exact-ties.test.ts checks those against an exact-arithmetic reference).
             if (flat === null && !inCents) {
               const ref = referenceBacktest(s, referenceRule(name, s, p, short), feeBps, slippageBps, P, riskFree);
-              assertExtended(acc.extendedMetrics(P), ref.metrics, `${where} vs reference`);
+              assertExtended(acc.extendedMetrics(P), ref.metrics, `${where} vs reference`, ref.equity);
             }
 
             // Where the split fell.

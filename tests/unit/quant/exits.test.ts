@@ -61,7 +61,7 @@ function assertMatches(bars: Bars, targets: readonly number[], o: Options, feeBp
   assert.equal(acc.trades, ref.trades, `${where} trades`);
   assert.equal(acc.closedTrades, ref.closed.length, `${where} closed trades`);
   assert.equal(acc.longBars, ref.inMarket, `${where} bars in a position`);
-  assertExtended(acc.extendedMetrics(P), curveMetrics(ref.equity, ref.trades, ref.closed, ref.inMarket, P, 0), where);
+  assertExtended(acc.extendedMetrics(P), curveMetrics(ref.equity, ref.trades, ref.closed, ref.inMarket, P, 0), where, ref.equity);
   return ref;
 }
 

@@ -65,7 +65,7 @@ describe('strategy library', () => {
             const ref = referenceBacktest(s, referenceRule(name, s, p, short), c.feeBps, c.slippageBps, P, c.riskFree);
             const acc = runKernel(name, s, p, short, c.feeBps, c.slippageBps, P, c.riskFree);
             near(acc.lastEquity, ref.equity[c.bars - 1], `${where} final equity`);
-            assertExtended(acc.extendedMetrics(P), ref.metrics, where);
+            assertExtended(acc.extendedMetrics(P), ref.metrics, where, ref.equity);
             trades += ref.metrics.trades;
             if (short) shorts += ref.metrics.trades;
           }
@@ -124,7 +124,7 @@ describe('strategy library', () => {
           const acc = simulate(s.open.subarray(from, to), s.close.subarray(from, to), signals, { feeBps: c.feeBps, slippageBps: c.slippageBps }, new EquityAccumulator(), 0, marks);
           const where = `${name} ${JSON.stringify(p)} short ${short} [${from}, ${to}) closeAtEnd ${closeAtEnd}`;
           ref.equity.forEach((e, t) => near(marks[t], e, `${where} mark ${t}`));
-          assertExtended(acc.extendedMetrics(P), ref.metrics, where);
+          assertExtended(acc.extendedMetrics(P), ref.metrics, where, ref.equity);
           if (closeAtEnd) assert.equal(acc.closedTrades, acc.trades, `${where}: every trade closed`);
         },
       ),
