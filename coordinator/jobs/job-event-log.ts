@@ -25,6 +25,8 @@ export interface LoggedEvent {
 export class JobEventLog {
   static readonly MAX_EVENTS = 100_000;
   static readonly WRITE_MARKS_KEPT = 10_000;
+  /** The most events one read takes unless its caller says otherwise. */
+  static readonly READ_COUNT = 500;
 
   /**
    * `redis` writes, and waits out a reconnect (events published over a short Redis outage are
@@ -130,7 +132,7 @@ export class JobEventLog {
   }
 
   /** Events after `afterId` ('0' for all), at most `count`. */
-  async read(jobId: string, afterId: string, count = 500): Promise<LoggedEvent[]> {
+  async read(jobId: string, afterId: string, count = JobEventLog.READ_COUNT): Promise<LoggedEvent[]> {
     const entries = await this.reader.xrange(this.key(jobId), `(${afterId}`, '+', 'COUNT', count);
     return entries.map(([id, fields]) => ({ id, event: decodeJobEvent(fields[0], fields[1]) }));
   }

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NotFound, ValidationError } from '../../../shared/errors.js';
 import type { JobEvent } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
-import type { LoggedEvent } from '../../../coordinator/jobs/job-event-log.js';
+import { JobEventLog, type LoggedEvent } from '../../../coordinator/jobs/job-event-log.js';
 import type { JobStatusName } from '../../../coordinator/jobs/job-model.js';
 import type { JobView } from '../../../coordinator/api/job-views.js';
 import { WATCH_STATUS_CHECK_EVERY, watchEvents, type WatchedJobs, type WatchedLog } from '../../../coordinator/api/watch-job.js';
@@ -151,6 +151,34 @@ describe('watchEvents: what a WatchJob call streams', () => {
     assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_PROGRESS', 'JOB_EVENT_TYPE_COMPLETED']);
     assert.equal(events[1].resultJson, RESULT);
     assert.equal(fake.waits(), WATCH_STATUS_CHECK_EVERY - 1);
+  });
+
+  test('unpaced: a read that found the log\'s end waits for the next write instead of reading again at once', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
+    let reads = 0;
+    const read = fake.hub.read;
+    fake.hub.read = async (...args) => {
+      reads++;
+      return read(...args);
+    };
+    // The next write comes while the watch waits for it: the job's end.
+    fake.hub.waitForEvents = async () => {
+      if (fake.job.status !== 'JOB_STATUS_COMPLETED') fake.complete();
+    };
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
+    assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_STARTED', 'JOB_EVENT_TYPE_COMPLETED']);
+    assert.equal(reads, 2, 'one read per write: none that finds nothing in between');
+  });
+
+  test('unpaced: a full read (the watch is behind) reads on at once, without waiting for a write', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    for (let i = 0; i < JobEventLog.READ_COUNT + 20; i++) fake.append({ type: 'JOB_EVENT_TYPE_PARTITION_FINISHED', status: 'JOB_STATUS_RUNNING' });
+    fake.complete();
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
+    assert.equal(events.length, JobEventLog.READ_COUNT + 21);
+    assert.equal(events.at(-1)?.type, 'JOB_EVENT_TYPE_COMPLETED');
+    assert.equal(fake.waits(), 0);
   });
 
   test('stops when the call is stopped', async () => {
