@@ -5,7 +5,7 @@ import type { JobEvent } from '../../shared/generated/quantgrid/v1/JobEvent.js';
 import type { Logger } from '../../shared/logging.js';
 import type { WatchJobRequest__Output } from '../../shared/generated/quantgrid/v1/WatchJobRequest.js';
 import { quoteInput } from '../../shared/quote-input.js';
-import { EVENT_ID_PATTERN, type JobEventLog } from '../jobs/job-event-log.js';
+import { EVENT_ID_PATTERN, JobEventLog, type WrittenEvents } from '../jobs/job-event-log.js';
 import { isTerminalStatus } from '../../shared/job-status.js';
 import { JOB_STORE } from './dependency-failure.js';
 import type { JobView, JobViews } from './job-views.js';
@@ -67,7 +67,7 @@ async function endingEvent(jobs: WatchedJobs, event: JobEvent, eventId: string):
 }
 
 /** What a watch reads of the job's event log. */
-export type WatchedLog = Pick<JobEventLog, 'lastId' | 'read' | 'writeMark' | 'waitForEvents'>;
+export type WatchedLog = Pick<JobEventLog, 'lastId' | 'read' | 'writeMark' | 'waitForEvents' | 'watching'>;
 /** What a watch reads of the job's record. */
 export type WatchedJobs = Pick<JobViews, 'get' | 'ended'>;
 
@@ -103,35 +103,52 @@ export async function* watchEvents(hub: WatchedLog, jobs: WatchedJobs, request: 
     await jobs.get(jobId);
   }
   // Tail the job's event log from the cursor; any coordinator may be the one writing it.
+  const count = paceMs > 0 ? PACED_READ_COUNT : JobEventLog.READ_COUNT;
   let quiet = 0;
-  while (!stopped.aborted) {
-    const mark = hub.writeMark();
-    const readAt = performance.now();
-    const events = paceMs > 0 ? await hub.read(jobId, cursor, PACED_READ_COUNT) : await hub.read(jobId, cursor);
-    for (const { id, event } of events) {
-      cursor = id;
-      if (isTerminal(event.status)) {
-        yield await endingEvent(jobs, event, id);
-        return;
+  /** What the write that woke the watch logged, when it said (unpaced watches take it instead of reading). */
+  let written: WrittenEvents | undefined;
+  const unwatch = paceMs === 0 ? hub.watching(jobId) : undefined;
+  try {
+    while (!stopped.aborted) {
+      // Events a write of this coordinator logged right after the cursor need no read: the write's
+      // mark then stands for the read's.
+      const taken = paceMs === 0 && written?.after === cursor ? written : undefined;
+      written = undefined;
+      const mark = taken?.mark ?? hub.writeMark();
+      const readAt = performance.now();
+      const events = taken?.events ?? (await hub.read(jobId, cursor, count));
+      for (const { id, event } of events) {
+        cursor = id;
+        if (isTerminal(event.status)) {
+          yield await endingEvent(jobs, event, id);
+          return;
+        }
+        yield { ...event, eventId: id };
       }
-      yield { ...event, eventId: id };
-    }
-    if (events.length > 0) {
-      quiet = 0;
-      const wait = readAt + paceMs - performance.now();
-      if (wait > 0 && events.length < PACED_READ_COUNT) await sleep(wait, undefined, { signal: stopped }).catch(() => undefined);
-      continue;
-    }
-    // A job whose end never reached the log (it expired, or the ending coordinator died first).
-    if (++quiet % WATCH_STATUS_CHECK_EVERY === 0) {
-      const now = await jobs.get(jobId);
-      if (isTerminal(now.status) && (await hub.read(jobId, cursor, 1)).length === 0) {
-        yield terminalEvent(now, cursor);
-        return;
+      if (events.length > 0) {
+        quiet = 0;
+        // A full read: the watch is behind, so it reads on at once.
+        if (events.length === count) continue;
+        if (paceMs > 0) {
+          const wait = readAt + paceMs - performance.now();
+          if (wait > 0) await sleep(wait, undefined, { signal: stopped }).catch(() => undefined);
+          continue;
+        }
+        // A read that took fewer than it could found the log's end: like an empty one, it waits for
+        // the next write (below) instead of reading again at once, which would find nothing.
+      } else if (++quiet % WATCH_STATUS_CHECK_EVERY === 0) {
+        // A job whose end never reached the log (it expired, or the ending coordinator died first).
+        const now = await jobs.get(jobId);
+        if (isTerminal(now.status) && (await hub.read(jobId, cursor, 1)).length === 0) {
+          yield terminalEvent(now, cursor);
+          return;
+        }
       }
+      // Woken at once by this coordinator's own writes; another coordinator's show up within a poll.
+      written = await hub.waitForEvents(jobId, mark, WATCH_POLL_MS);
     }
-    // Woken at once by this coordinator's own writes; another coordinator's show up within a poll.
-    await hub.waitForEvents(jobId, mark, WATCH_POLL_MS);
+  } finally {
+    unwatch?.();
   }
 }
 

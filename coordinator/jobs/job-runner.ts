@@ -17,6 +17,9 @@ import { findPreviousRun, type DatasetLineage } from './previous-run.js';
 
 export class JobCancelled extends Error {}
 
+/** The job's cancellation was requested while it was queued: it ends cancelled without having started. */
+export class JobCancelledWhileQueued extends JobCancelled {}
+
 /** This coordinator lost the job's lock (job-lease.ts): it stopped running the job, which another coordinator takes over. */
 export class JobFenced extends Error {}
 
@@ -96,9 +99,18 @@ export class JobRunner {
    * Runs the job to its merged result (JSON). Rejects with JobFailure (a reason for the user),
    * JobCancelled, or JobFenced. `onProgress` gets throttled snapshots to persist. `owned` says
    * whether this coordinator still holds the job's lock (asked before each dispatch and answer);
-   * when it says no, the owner calls fence().
+   * when it says no, the owner calls fence(). `cancelRequested`, asked as the job was taken from
+   * the queue, is answered while the job's plan is claimed: the job starts (its STARTED event, and
+   * `onStart`) only once it says no, and rejects with JobCancelledWhileQueued when it says yes.
    */
-  async run(jobId: string, data: QueuedJobData, onProgress: (snapshot: ProgressSnapshot) => void, owned?: () => boolean): Promise<string> {
+  async run(
+    jobId: string,
+    data: QueuedJobData,
+    onProgress: (snapshot: ProgressSnapshot) => void,
+    owned?: () => boolean,
+    cancelRequested: Promise<boolean> = Promise.resolve(false),
+    onStart?: () => void,
+  ): Promise<string> {
     // The spec was validated on submit (job-submission.ts); it runs as stored.
     const kind = taskKindByName(data.kind);
     if (!kind) throw new JobFailure(`unknown task kind "${data.kind}"`);
@@ -166,15 +178,28 @@ export class JobRunner {
       if (Date.now() >= deadlineAt) expire();
       else deadlineTimer = setTimeout(expire, deadlineAt - Date.now());
     }
-    const progressTimer = setInterval(() => {
-      if (fenced || (owned && !owned())) return;
-      onProgress(execution.snapshot());
-      execution.emit('JOB_EVENT_TYPE_PROGRESS');
-    }, 500);
-    try {
+    let progressTimer: NodeJS.Timeout | undefined;
+    let started = false;
+    /** The job starts once its cancel check says it was not cancelled while queued. */
+    const start = async (): Promise<void> => {
+      if (started) return;
+      started = true;
+      if (await cancelRequested) throw new JobCancelledWhileQueued();
+      onStart?.();
+      progressTimer = setInterval(() => {
+        if (fenced || (owned && !owned())) return;
+        onProgress(execution.snapshot());
+        execution.emit('JOB_EVENT_TYPE_PROGRESS');
+      }, 500);
       execution.emit('JOB_EVENT_TYPE_STARTED');
-      if (deadlineReason) throw new JobFailure(deadlineReason);
+    };
+    try {
+      if (deadlineReason) {
+        await start();
+        throw new JobFailure(deadlineReason);
+      }
       if (this.table.capableNodes(required).length === 0) {
+        await start();
         this.log.info({ job: jobId, required }, 'waiting for nodes');
         this.logJob(jobId, 'warn', `waiting for nodes: no ready node with ${required.join(', ')}`);
         onProgress(execution.snapshot());
@@ -225,7 +250,11 @@ export class JobRunner {
         minPartitions: checkpointDataset ? minPartitionsForCheckpoints(work.units) : 1,
       });
       // A job taken over from another coordinator keeps its plan and the results recorded so far.
-      const { partitions: planned, resumed } = await this.ledger.plan(jobId, () => kind.plan(spec, { partitions: count }));
+      // Claimed while the cancel check is answered (a cancelled job's plan goes with its records).
+      const planning = this.ledger.plan(jobId, () => kind.plan(spec, { partitions: count }));
+      planning.catch(() => undefined);
+      await start();
+      const { partitions: planned, resumed } = await planning;
       const carry = continuation?.kind.carry;
       let partitions = planned;
       if (carry && kept !== undefined) {
@@ -282,6 +311,7 @@ export class JobRunner {
       return JSON.stringify(result);
     } catch (error) {
       if (fenced) throw new JobFenced();
+      if (error instanceof JobCancelledWhileQueued) throw error;
       if (cancelled) throw new JobCancelled();
       if (deadlineReason) throw new JobFailure(deadlineReason);
       if (error instanceof JobFailure) {
@@ -290,7 +320,7 @@ export class JobRunner {
       }
       throw error;
     } finally {
-      clearInterval(progressTimer);
+      if (progressTimer) clearInterval(progressTimer);
       if (deadlineTimer) clearTimeout(deadlineTimer);
       this.executions.delete(jobId);
     }

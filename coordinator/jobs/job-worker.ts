@@ -2,7 +2,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job as BullJob } from 'b
 import type { Redis } from 'ioredis';
 import { errorMessage, ValidationError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logging.js';
-import { JobCancelled, JobFenced, type JobRunner } from './job-runner.js';
+import { JobCancelled, JobCancelledWhileQueued, JobFenced, type JobRunner } from './job-runner.js';
 import { JobLeases } from './job-lease.js';
 import { JobFailure } from './job-execution.js';
 import { CANCELLED_REASON, type ProgressSnapshot, type QueuedJobData } from './job-model.js';
@@ -115,8 +115,10 @@ export class JobWorker {
       this.skipped.add(jobId);
       return '';
     }
-    if (await this.store.isCancelRequested(jobId)) throw new UnrecoverableError(CANCELLED_REASON);
-    this.metrics?.jobStarted();
+    // A cancel asked while the job was queued: answered while the runner claims the job's plan.
+    const cancelRequested = this.store.isCancelRequested(jobId);
+    // Its failure fails the run where the runner awaits it; a run that ends before it must not leave it unhandled.
+    cancelRequested.catch(() => undefined);
     // Counted from the start: a job that ends within its first 400 ms saves no 'running' snapshot at
     // all (its 'merging' one is the last, and what its record keeps), one BullMQ script call less.
     let lastSaved = Date.now();
@@ -141,12 +143,14 @@ export class JobWorker {
         savedPhase = snapshot.phase;
         unsaved = undefined;
         job.updateProgress(snapshot).catch((error) => this.log.warn({ job: jobId, err: errorMessage(error) }, 'progress not saved'));
-      }, owned);
+      }, owned, cancelRequested, () => this.metrics?.jobStarted());
       this.log.info({ job: jobId }, 'job completed');
       this.runner.logJob(jobId, 'info', 'completed: merged the partition results');
       return result;
     } catch (error) {
       if (error instanceof JobFenced) throw error;
+      // Never started: nothing ran, nothing to say in its log (as before it was taken).
+      if (error instanceof JobCancelledWhileQueued) throw new UnrecoverableError(CANCELLED_REASON);
       const reason =
         error instanceof JobCancelled ? CANCELLED_REASON
         : error instanceof JobFailure || error instanceof ValidationError ? error.message

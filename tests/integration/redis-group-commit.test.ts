@@ -79,6 +79,52 @@ describe('group commit of partition results and job events (real Redis)', () => 
     assert.ok(performance.now() - quiet >= 190, 'waited for the timeout');
   });
 
+  test('a write tells the job\'s waiting watchers what it logged and after which entry, as a read would give it', async () => {
+    const log = new JobEventLog(redis, 'gc5', 600, createLogger('test', 'silent'));
+    const other = new JobEventLog(probe, 'gc5', 600, createLogger('test', 'silent'));
+    const event = (type: 'JOB_EVENT_TYPE_STARTED' | 'JOB_EVENT_TYPE_PROGRESS' | 'JOB_EVENT_TYPE_COMPLETED', status?: 'JOB_STATUS_COMPLETED') =>
+      ({ jobId: 'job-e', type, timeMs: Date.now(), partition: -1, ...(status ? { status } : {}) });
+    const unwatch = log.watching('job-e');
+    // The job's first write, with no entry before it.
+    let woken = log.waitForEvents('job-e', log.writeMark(), 30_000);
+    log.publish(event('JOB_EVENT_TYPE_STARTED'));
+    log.publish(event('JOB_EVENT_TYPE_PROGRESS'));
+    const first = await woken;
+    assert.ok(first, 'the write says what it logged');
+    assert.equal(first.after, '0');
+    assert.deepEqual(first.events, await log.read('job-e', '0'));
+    assert.equal(first.mark, log.writeMark());
+
+    // Another coordinator's entry comes first: the next write of this one says it follows that entry.
+    other.publish(event('JOB_EVENT_TYPE_PROGRESS'));
+    await other.flush();
+    const between = await log.lastId('job-e');
+    woken = log.waitForEvents('job-e', log.writeMark(), 30_000);
+    log.publish(event('JOB_EVENT_TYPE_COMPLETED', 'JOB_STATUS_COMPLETED'), true);
+    const second = await woken;
+    assert.ok(second);
+    assert.equal(second.after, between);
+    assert.notEqual(second.after, first.events.at(-1)?.id, 'a watcher at this coordinator\'s last event reads the log');
+    assert.deepEqual(second.events, await log.read('job-e', between));
+
+    // A watcher that was not waiting when the write came (it was sending the last events) gets it when it next waits.
+    const mark = log.writeMark();
+    log.publish(event('JOB_EVENT_TYPE_PROGRESS'));
+    await log.flush();
+    const late = await log.waitForEvents('job-e', mark, 30_000);
+    assert.ok(late);
+    assert.equal(late.after, second.events.at(-1)?.id);
+    assert.deepEqual(late.events, await log.read('job-e', late.after));
+
+    // The watch ended: nothing asked beyond the events, and a wait is woken with nothing to take.
+    unwatch();
+    const before = await calls(probe, 'xrevrange');
+    const unwatched = log.waitForEvents('job-e', log.writeMark(), 30_000);
+    log.publish(event('JOB_EVENT_TYPE_PROGRESS'));
+    assert.equal(await unwatched, undefined);
+    assert.equal((await calls(probe, 'xrevrange')) - before, 0);
+  });
+
   test('events published during a write keep their order and go in the next write', async () => {
     const log = new JobEventLog(redis, 'gc4', 600, createLogger('test', 'silent'));
     const before = await calls(probe, 'xadd');

@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { NotFound, ValidationError } from '../../../shared/errors.js';
 import type { JobEvent } from '../../../shared/generated/quantgrid/v1/JobEvent.js';
-import type { LoggedEvent } from '../../../coordinator/jobs/job-event-log.js';
+import { JobEventLog, type LoggedEvent } from '../../../coordinator/jobs/job-event-log.js';
 import type { JobStatusName } from '../../../coordinator/jobs/job-model.js';
 import type { JobView } from '../../../coordinator/api/job-views.js';
 import { WATCH_STATUS_CHECK_EVERY, watchEvents, type WatchedJobs, type WatchedLog } from '../../../coordinator/api/watch-job.js';
@@ -21,8 +21,10 @@ function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () 
     lastId: async () => log.at(-1)?.id ?? '0',
     read: async (_jobId, afterId, count = 500) => log.filter((entry) => order(entry.id) > order(afterId)).slice(0, count),
     writeMark: () => 0,
+    watching: () => () => undefined,
     waitForEvents: async () => {
       waits++;
+      return undefined;
     },
   };
   const jobs: WatchedJobs = {
@@ -153,10 +155,104 @@ describe('watchEvents: what a WatchJob call streams', () => {
     assert.equal(fake.waits(), WATCH_STATUS_CHECK_EVERY - 1);
   });
 
+  test('unpaced: a read that found the log\'s end waits for the next write instead of reading again at once', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
+    let reads = 0;
+    const read = fake.hub.read;
+    fake.hub.read = async (...args) => {
+      reads++;
+      return read(...args);
+    };
+    // The next write comes while the watch waits for it: the job's end.
+    fake.hub.waitForEvents = async () => {
+      if (fake.job.status !== 'JOB_STATUS_COMPLETED') fake.complete();
+      return undefined;
+    };
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
+    assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_STARTED', 'JOB_EVENT_TYPE_COMPLETED']);
+    assert.equal(reads, 2, 'one read per write: none that finds nothing in between');
+  });
+
+  test('unpaced: a full read (the watch is behind) reads on at once, without waiting for a write', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    for (let i = 0; i < JobEventLog.READ_COUNT + 20; i++) fake.append({ type: 'JOB_EVENT_TYPE_PARTITION_FINISHED', status: 'JOB_STATUS_RUNNING' });
+    fake.complete();
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
+    assert.equal(events.length, JobEventLog.READ_COUNT + 21);
+    assert.equal(events.at(-1)?.type, 'JOB_EVENT_TYPE_COMPLETED');
+    assert.equal(fake.waits(), 0);
+  });
+
+  test('unpaced: events a local write logged right after the cursor are taken from the write, not read', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
+    const readsFrom: string[] = [];
+    const read = fake.hub.read;
+    fake.hub.read = async (...args) => {
+      readsFrom.push(args[1]);
+      return read(...args);
+    };
+    const marks: number[] = [];
+    // The job's end is logged while the watch waits, and the write says what it logged after which entry.
+    fake.hub.waitForEvents = async (_jobId, mark) => {
+      marks.push(mark);
+      const after = await fake.hub.lastId('j1');
+      fake.complete();
+      return { after, events: await read('j1', after), mark: 41 };
+    };
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
+    assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_STARTED', 'JOB_EVENT_TYPE_COMPLETED']);
+    assert.deepEqual(events.map((event) => event.eventId), ['1-0', '2-0']);
+    assert.equal(events[1].resultJson, RESULT, 'an ending event taken from the write carries the result too');
+    assert.deepEqual(readsFrom, ['0-0'], 'one read: the COMPLETED came with the write');
+    assert.deepEqual(marks, [0]);
+  });
+
+  test('unpaced: a write whose events do not follow the cursor (another writer\'s came in between) is read from the log', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
+    const readsFrom: string[] = [];
+    const read = fake.hub.read;
+    fake.hub.read = async (...args) => {
+      readsFrom.push(args[1]);
+      return read(...args);
+    };
+    fake.hub.waitForEvents = async () => {
+      // Another coordinator logs a PROGRESS (2-0); then this one's write logs the end (3-0) after it.
+      fake.append({ type: 'JOB_EVENT_TYPE_PROGRESS', status: 'JOB_STATUS_RUNNING' });
+      fake.complete();
+      return { after: '2-0', events: await read('j1', '2-0'), mark: 1 };
+    };
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
+    assert.deepEqual(events.map((event) => event.eventId), ['1-0', '2-0', '3-0'], 'the other writer\'s event is not skipped');
+    assert.deepEqual(readsFrom, ['0-0', '1-0']);
+  });
+
+  test('paced: a write\'s events are not taken from it; the paced watch reads', async () => {
+    const fake = fakeJob('JOB_STATUS_RUNNING');
+    const readsFrom: string[] = [];
+    const read = fake.hub.read;
+    fake.hub.read = async (...args) => {
+      readsFrom.push(args[1]);
+      return read(...args);
+    };
+    fake.hub.waitForEvents = async () => {
+      fake.complete();
+      return { after: '0-0', events: await read('j1', '0-0'), mark: 1 };
+    };
+    const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never, 10));
+    assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_COMPLETED']);
+    assert.deepEqual(readsFrom, ['0-0', '0-0']);
+  });
+
   test('stops when the call is stopped', async () => {
     const fake = fakeJob('JOB_STATUS_RUNNING');
     const stop = new AbortController();
-    fake.hub.waitForEvents = async () => stop.abort();
+    fake.hub.waitForEvents = async () => {
+      stop.abort();
+      return undefined;
+    };
     const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '' }, stop.signal));
     assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_PROGRESS']);
   });
