@@ -4,7 +4,7 @@
  * command and per group of modules commands share — so that a command still loads only what it runs
  * (cli/command-list.ts), but as a few files Node reads and compiles at once instead of a few hundred
  * it resolves one by one (docs/benchmarks.md, "CLI startup"). quantgrid.js itself is CommonJS (what
- * `--version` and `--help` run, without starting Node's ES-module loader: a third of what they cost
+ * `--version` and `--help` run, without starting Node's ES-module loader: about half of what they ran
  * over a bare Node); it imports the program, program.mjs, and the chunks, ES modules. The largest packages are bundled
  * apart, as CommonJS files in dist/bin/vendor/ that the chunks load through cli/code-cache.ts, with
  * V8's code cache of an earlier run. It also renders every command's `--help` text into

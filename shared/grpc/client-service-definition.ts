@@ -55,7 +55,7 @@ function namesReferredToBy(node: DescriptorNode): string[] {
 /**
  * A protobufjs Root of only these types and those they refer to, transitively (a copy: protobufjs
  * keeps references into what it is built from). Building the Root of the whole package (75 types)
- * was 6–10 ms of every CLI command's start, of which a call needs its two types' few
+ * was 6–12 ms of every CLI command's start, of which a call needs its two types' few
  * (docs/benchmarks.md, "CLI startup").
  */
 function rootOf(nodes: Record<string, DescriptorNode>, names: readonly string[]): protobuf.Root {
