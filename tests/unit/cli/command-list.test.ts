@@ -53,6 +53,11 @@ describe('the CLI loads only the command it runs', () => {
     assert.deepEqual([...packages.keys()], []);
     // esbuild notes each bundled module's path above its code.
     for (const file of modules) assert.doesNotMatch(readFileSync(file, 'utf8'), /node_modules\/|cli\/program\.js/, file);
+    // The entry is CommonJS (scripts/build-cli.ts): it requires only Node's modules, and imports the program when it runs it.
+    const entry = readFileSync(CLI_BUNDLE, 'utf8');
+    const required = [...entry.matchAll(/\brequire\((['"])([^'"]+)\1\)/g)].map((match) => match[2]);
+    assert.deepEqual(required.filter((specifier) => !specifier.startsWith('node:')), [], 'the entry requires only node: modules');
+    assert.deepEqual([...entry.matchAll(/\bimport\((['"])([^'"]+)\1\)/g)].map((match) => match[2]), ['./program.mjs']);
   });
 
   test('a command still runs, with its own help, and --help lists every command', async () => {
