@@ -7,6 +7,11 @@
  * ≤ 100 ms each. The load average is noted: on a loaded machine every figure, the baseline included,
  * grows.
  *
+ * When the environment sets NODE_EXTRA_CA_CERTS (this project's machines point it at the system's
+ * whole CA bundle, 219 kB, which Node parses at every start before any script runs: most of a bare
+ * start's CPU here), every case also runs without it, interleaved with the rest, and gets headlines
+ * of its own: what the commands cost for a user whose environment does not set it.
+ *
  * Run: node dist/bench/run-all.js cli-startup   (QUANTGRID_BENCH_QUICK=1 for 5 spawns each)
  *
  * A/B against another build: QUANTGRID_BENCH_CLI_BASELINE=<its dist/bin/quantgrid.js> adds that
@@ -24,6 +29,9 @@ const BENCH = 'cli-startup';
 const CLI = fileURLToPath(new URL('../bin/quantgrid.js', import.meta.url));
 /** Another build's bundle to run `jobs` with, alternated with this one's (an A/B in one run). */
 const BASELINE_CLI_ENV = 'QUANTGRID_BENCH_CLI_BASELINE';
+/** Node's extra CA certificates, read at every start; the cases without it are named with WITHOUT_EXTRA_CA. */
+const EXTRA_CA_ENV = 'NODE_EXTRA_CA_CERTS';
+const WITHOUT_EXTRA_CA = ' (no NODE_EXTRA_CA_CERTS)';
 
 /**
  * One spawn to its exit: wall time, and the CPU time (user + system) the process used, which a
@@ -51,30 +59,46 @@ export async function runCliStartup(): Promise<{ headlines: Headline[]; details:
     };
     const baselineCli = process.env[BASELINE_CLI_ENV];
     if (baselineCli) cases['jobs (baseline build)'] = [baselineCli, 'jobs'];
+    const envOf: Record<string, NodeJS.ProcessEnv> = Object.fromEntries(Object.keys(cases).map((name) => [name, env]));
+    const extraCa = env[EXTRA_CA_ENV] !== undefined;
+    if (extraCa) {
+      const without: NodeJS.ProcessEnv = { ...env };
+      delete without[EXTRA_CA_ENV];
+      for (const name of ['node -e 0', '--version', '--help', 'jobs']) {
+        cases[`${name}${WITHOUT_EXTRA_CA}`] = cases[name];
+        envOf[`${name}${WITHOUT_EXTRA_CA}`] = without;
+      }
+    }
     // Warm the file cache.
-    for (const args of Object.values(cases)) spawnMs(args, env);
+    for (const [name, args] of Object.entries(cases)) spawnMs(args, envOf[name]);
     const load = loadavg()[0];
     const times: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
     const cpu: Record<string, number[]> = Object.fromEntries(Object.keys(cases).map((name) => [name, []]));
     for (let i = 0; i < spawns; i++) {
       for (const [name, args] of Object.entries(cases)) {
-        const { wallMs, cpuMs } = spawnMs(args, env);
+        const { wallMs, cpuMs } = spawnMs(args, envOf[name]);
         times[name].push(wallMs);
         cpu[name].push(cpuMs);
       }
     }
     const loadAfter = loadavg()[0];
-    const base = median(times['node -e 0']);
-    const headlines: Headline[] = (['--version', '--help', 'jobs'] as const).map((name) => ({
-      name: `quantgrid ${name}: spawn → exit`,
-      unit: 'ms',
-      median: median(times[name]),
-      baseline: base,
-      baselineLabel: 'a bare `node -e 0` spawn, interleaved',
-      ratio: ratio(median(times[name]), base),
-      goal: { op: '<=', value: 100 },
-      note: `median of ${spawns}; range ${fmtMs(Math.min(...times[name]))}–${fmtMs(Math.max(...times[name]))}; CPU ${fmtMs(median(cpu[name]))} (node -e 0: ${fmtMs(median(cpu['node -e 0']))}); load ${fmt(load)} → ${fmt(loadAfter)}`,
-    }));
+    const suffixes = extraCa ? ['', WITHOUT_EXTRA_CA] : [''];
+    const headlines: Headline[] = suffixes.flatMap((suffix) =>
+      (['--version', '--help', 'jobs'] as const).map((command): Headline => {
+        const name = `${command}${suffix}`;
+        const bare = `node -e 0${suffix}`;
+        return {
+          name: `quantgrid ${name}: spawn → exit`,
+          unit: 'ms',
+          median: median(times[name]),
+          baseline: median(times[bare]),
+          baselineLabel: `a bare \`node -e 0\` spawn${suffix}, interleaved`,
+          ratio: ratio(median(times[name]), median(times[bare])),
+          goal: { op: '<=', value: 100 },
+          note: `median of ${spawns}; range ${fmtMs(Math.min(...times[name]))}–${fmtMs(Math.max(...times[name]))}; CPU ${fmtMs(median(cpu[name]))} (node -e 0: ${fmtMs(median(cpu[bare]))}); load ${fmt(load)} → ${fmt(loadAfter)}`,
+        };
+      }),
+    );
     if (baselineCli) {
       const [b, a] = [median(times.jobs), median(times['jobs (baseline build)'])];
       const ratios = times.jobs.map((ms, i) => ms / times['jobs (baseline build)'][i]);
@@ -88,7 +112,7 @@ export async function runCliStartup(): Promise<{ headlines: Headline[]; details:
         note: `median of ${spawns}; pair ratios ${fmt(Math.min(...ratios))}–${fmt(Math.max(...ratios))}; CPU ${fmtMs(median(cpu.jobs))} against ${fmtMs(median(cpu['jobs (baseline build)']))} (${fmt(ratio(median(cpu.jobs), median(cpu['jobs (baseline build)'])))}×); load ${fmt(load)} → ${fmt(loadAfter)}`,
       });
     }
-    for (const headline of headlines) logProgress(BENCH, `${headline.name}: ${fmtMs(headline.median)} (node -e 0: ${fmtMs(base)}); ${headline.note}`);
+    for (const headline of headlines) logProgress(BENCH, `${headline.name}: ${fmtMs(headline.median)} (bare: ${fmtMs(headline.baseline as number)}); ${headline.note}`);
     return { headlines, details: { spawns, load, loadAfter, times, cpu } };
   });
 }
