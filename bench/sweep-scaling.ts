@@ -21,6 +21,9 @@
  * the shorter multi-agent runs; speed-up = baseline median / configuration median (goal ≥ 1.8× on two cores).
  * Jobs are submitted with no_cache, so every run computes every partition (the coordinator would
  * otherwise answer a repeated sweep from its partition result cache).
+ * Each run also shows, from the job's events (lib/job-timeline.ts), how long its first partition took
+ * to start and how far apart the agents' last partitions ended (an agent idle while the other
+ * finishes: the usual cause of a two-agent run well below the median).
  * Every run's resultJson must equal the first one's (the same sweep gives the same result however
  * it is partitioned); the bench fails when they differ.
  *
@@ -31,6 +34,7 @@ import type { AgentOptions, LocalCluster } from '../scripts/local-cluster/index.
 import { CoordinatorConnection } from '../shared/client/coordinator-connection.js';
 import { watchToEnd } from '../shared/client/watch-to-end.js';
 import { withCluster } from './lib/cluster.js';
+import { jobTimeline, type JobTimeline, type TimelineEvent } from './lib/job-timeline.js';
 import { isMain, isQuick, logProgress, measureBench, runBench, size, type Headline } from './lib/harness.js';
 import { readSystemCpu } from './lib/proc.js';
 import { fmt, fmtMs, fmtRatio, markdownTable, median, ratio } from './lib/stats.js';
@@ -84,15 +88,19 @@ interface SweepRun {
   nodes: string[];
   /** Share of both cores busy during the run (whole machine). */
   machineBusy: number;
+  /** Submit → first partition started, and how far apart the agents ended (lib/job-timeline.ts). */
+  timeline: JobTimeline;
   result: unknown;
 }
 
 /** Submits the sweep and watches it to its end; wall time submit → stream end. */
-export async function runSweep(cluster: LocalCluster, spec: Record<string, unknown>, name: string): Promise<{ wallMs: number; partitions: number; nodes: string[]; result: unknown; machineBusy: number }> {
+export async function runSweep(cluster: LocalCluster, spec: Record<string, unknown>, name: string): Promise<{ wallMs: number; partitions: number; nodes: string[]; result: unknown; machineBusy: number; timeline: JobTimeline }> {
   const connection = new CoordinatorConnection({ address: cluster.coordinator.address, token: cluster.coordinator.adminToken });
   try {
     const nodes = new Set<string>();
+    const events: TimelineEvent[] = [];
     const cpu0 = readSystemCpu();
+    const submittedAtMs = Date.now();
     const t0 = performance.now();
     const { jobId } = await connection.submitJob({ name, spec, noCache: true });
     const { job } = await watchToEnd(connection, jobId, {
@@ -100,6 +108,7 @@ export async function runSweep(cluster: LocalCluster, spec: Record<string, unkno
       keep: () => false,
       onEvent: (event) => {
         if (event.nodeId) nodes.add(event.nodeId);
+        events.push({ type: event.type, timeMs: event.timeMs, nodeId: event.nodeId || undefined });
       },
     });
     const wallMs = performance.now() - t0;
@@ -111,6 +120,7 @@ export async function runSweep(cluster: LocalCluster, spec: Record<string, unkno
       nodes: [...nodes].sort(),
       result: JSON.parse(job.resultJson),
       machineBusy: (cpu1.busyMs - cpu0.busyMs) / (cpu1.totalMs - cpu0.totalMs),
+      timeline: jobTimeline(submittedAtMs, events),
     };
   } finally {
     connection.close();
@@ -127,7 +137,7 @@ async function main(): Promise<Pick<import('./lib/harness.js').BenchResult, 'hea
       for (let run = 1; run <= RUNS; run++) {
         const outcome = await runSweep(cluster, spec, `bench-sweep-${run}`);
         runs.push({ config: config.name, run, ...outcome });
-        logProgress(BENCH, `${config.name}, run ${run}: ${fmtMs(outcome.wallMs)} (${outcome.partitions} partitions on ${outcome.nodes.join(', ')}; machine ${(outcome.machineBusy * 100).toFixed(0)}% busy)`);
+        logProgress(BENCH, `${config.name}, run ${run}: ${fmtMs(outcome.wallMs)} (${outcome.partitions} partitions on ${outcome.nodes.join(', ')}; first started after ${fmtMs(outcome.timeline.firstStartMs)}, agents' last partitions ended ${fmtMs(outcome.timeline.tailMs)} apart; machine ${(outcome.machineBusy * 100).toFixed(0)}% busy)`);
       }
     });
   }
@@ -147,8 +157,8 @@ async function main(): Promise<Pick<import('./lib/harness.js').BenchResult, 'hea
   process.stdout.write(
     `\n### sweep scaling: ${fmt(COMBINATIONS)} sma-crossover combinations × ${fmt(BARS)} bars (one symbol), ${RUNS} runs per configuration\n\n` +
       markdownTable(
-        ['configuration', 'run', 'wall', 'partitions', 'nodes', 'machine busy', 'M bar-evals/s'],
-        runs.map((r) => [r.config, String(r.run), fmtMs(r.wallMs), String(r.partitions), r.nodes.join(' '), `${(r.machineBusy * 100).toFixed(0)}%`, fmt(barEvals / r.wallMs / 1000)]),
+        ['configuration', 'run', 'wall', 'partitions', 'nodes', 'first start', 'last ends apart', 'machine busy', 'M bar-evals/s'],
+        runs.map((r) => [r.config, String(r.run), fmtMs(r.wallMs), String(r.partitions), r.nodes.join(' '), fmtMs(r.timeline.firstStartMs), fmtMs(r.timeline.tailMs), `${(r.machineBusy * 100).toFixed(0)}%`, fmt(barEvals / r.wallMs / 1000)]),
       ) +
       '\n\n' +
       markdownTable(
