@@ -40,10 +40,10 @@
  * loop's final equity and trades against the kernel's (signal pass + simulation), combination by
  * combination (they differ only where an exact tie of the SMAs decides otherwise than the doubles).
  *
- * Blocked simulation (shared/tasks/backtest/blocked-simulation.ts; the default from 65,536 bars) at
- * 100,000 bars (KERNEL_RUNS pairs) and at 1,000,000 bars (LONG_RUNS pairs): against one simulate()
- * over the whole series per unit (setSimulationBlocks(Infinity, …)), alternated; the two answers must
- * be identical.
+ * Blocked simulation (shared/tasks/backtest/blocked-simulation.ts; the default from 65,536 bars: tiled,
+ * each unit's signal pass then its simulation block by block) at 100,000 bars (KERNEL_RUNS pairs) and
+ * at 1,000,000 bars (LONG_RUNS pairs): against one signal pass and one simulate() over the whole series
+ * per unit (setSimulationBlocks(Infinity, …)), alternated; the two answers must be identical.
  *
  * Run: node dist/bench/backtest-kernel.js   (QUANTGRID_BENCH_QUICK=1: 10,000 bars)
  */

@@ -5,21 +5,28 @@ import { specialiseRuleLoop } from '../../strategy-sdk/rule-loop.js';
 import { checkSignalRule, type Comparison, type Operand, type SignalRule } from '../../strategy-sdk/signal-rules.js';
 import { exactSignOf, type OperandSource } from './exact-comparisons.js';
 import { indicatorArray, indicatorOutputs, sameIndicator } from './indicator-request-arrays.js';
-import { runSignalRule, type ResolvedComparison, type ResolvedRule } from './signal-loop.js';
-import type { SignalBuffer, StrategyDefinition, StrategyInputs } from './types.js';
+import { CompiledSignalRule, runSignalRule, type ResolvedComparison, type ResolvedRule } from './signal-loop.js';
+import type { SignalBuffer, SignalPass, StrategyDefinition, StrategyInputs } from './types.js';
 
 /**
  * The engine's StrategyDefinition of a strategy known by its manifest, whose targets come from
  * `signals` (a sandbox's, for a user strategy).
  */
-export function definitionOfManifest(manifest: StrategyManifest, signals: StrategyDefinition['signals'], name = manifest.name): StrategyDefinition {
-  return {
+export function definitionOfManifest(
+  manifest: StrategyManifest,
+  signals: StrategyDefinition['signals'],
+  name = manifest.name,
+  prepareSignals?: StrategyDefinition['prepareSignals'],
+): StrategyDefinition {
+  const definition: StrategyDefinition = {
     name,
     description: manifest.description,
     params: manifest.params.map((p) => ({ ...p, defaultRange: { ...p.defaultRange } })),
     constraints: manifest.constraints.map((c) => ({ ...c })),
     signals,
   };
+  if (prepareSignals !== undefined) definition.prepareSignals = prepareSignals;
+  return definition;
 }
 
 /** One combination's values by name (the swept values in sweep order), with `short`. */
@@ -63,24 +70,20 @@ function resolveComparison(r: Resolved, c: Comparison | undefined): ResolvedComp
 }
 
 
+/** A declarative combination resolved: its rule over its arrays, and the first bar it decides (≥ from; the series' length: never). */
+interface DeclarativePass {
+  readonly rule: ResolvedRule;
+  readonly start: number;
+}
+
 /**
- * One combination of a strategy with a declarative rule (signal-rules.ts), end to end on the host:
+ * One combination of a strategy with a declarative rule (signal-rules.ts), resolved on the host:
  * `requests` and `rule` are what its indicators(p) and signal(p) returned (checked here: for a user
  * strategy they come out of its sandbox), `warmup` what its warmup(p) did (undefined: the first bar
  * where every requested array is a number). The arrays come from the series' IndicatorCache (an
- * SMA from bar `from` only when continuing), the exact comparisons from exactSignOf, and the loop
- * is the compiled one of the rule's shape (signal-loop.ts). Writes the changes into `out`.
+ * SMA from bar `from` only when continuing), the exact comparisons from exactSignOf.
  */
-export function runDeclarative(
-  inputs: StrategyInputs,
-  requests: Readonly<Record<string, IndicatorRequest>>,
-  rule: unknown,
-  warmup: number | undefined,
-  allowShort: boolean,
-  out: SignalBuffer,
-  from = 0,
-  initial = 0,
-): void {
+function resolveDeclarative(inputs: StrategyInputs, requests: Readonly<Record<string, IndicatorRequest>>, rule: unknown, warmup: number | undefined, from: number): DeclarativePass {
   const names = Object.keys(requests);
   const r: Resolved = { inputs, names, requests: [], outputs: [] };
   let firstDefined = from;
@@ -112,7 +115,47 @@ export function runDeclarative(
         };
   let start = warmup === undefined ? firstDefined : Math.ceil(warmup);
   if (!(start >= from)) start = start === start ? from : inputs.close.length; // NaN: never decides
-  runSignalRule(resolved, start, inputs.close.length, allowShort, initial, out);
+  return { rule: resolved, start };
+}
+
+/**
+ * One combination of a strategy with a declarative rule, end to end (resolveDeclarative), run in
+ * the compiled loop of the rule's shape (signal-loop.ts) over the whole series. Writes the changes
+ * into `out`.
+ */
+export function runDeclarative(
+  inputs: StrategyInputs,
+  requests: Readonly<Record<string, IndicatorRequest>>,
+  rule: unknown,
+  warmup: number | undefined,
+  allowShort: boolean,
+  out: SignalBuffer,
+  from = 0,
+  initial = 0,
+): void {
+  const pass = resolveDeclarative(inputs, requests, rule, warmup, from);
+  runSignalRule(pass.rule, pass.start, inputs.close.length, allowShort, initial, out);
+}
+
+/**
+ * The same combination as a SignalPass (types.ts): resolved and compiled once, then run over any
+ * range of bars from `from` on — each range's loop starts at the later of the range's first bar
+ * and the combination's first deciding bar, and ends at the range's end.
+ */
+export function prepareDeclarative(
+  inputs: StrategyInputs,
+  requests: Readonly<Record<string, IndicatorRequest>>,
+  rule: unknown,
+  warmup: number | undefined,
+  allowShort: boolean,
+  from = 0,
+): SignalPass {
+  const { rule: resolved, start } = resolveDeclarative(inputs, requests, rule, warmup, from);
+  const compiled = new CompiledSignalRule(resolved);
+  return {
+    arrays: compiled.operands,
+    run: (out, rangeFrom, to, initial) => compiled.run(rangeFrom > start ? rangeFrom : start, to, allowShort, initial, out),
+  };
 }
 
 /**
@@ -128,10 +171,18 @@ export function inProcessDefinition<P extends ParamSpecs, I extends IndicatorReq
   const names = manifest.params.map((p) => p.name);
   const signal = strategy.signal;
   if (signal !== undefined) {
-    return definitionOfManifest(manifest, (inputs, values, allowShort, out, from = 0, initial = 0) => {
-      const p = paramValuesOf(names, values, allowShort) as never;
-      runDeclarative(inputs, strategy.indicators(p), signal(p), strategy.warmup?.(p), allowShort, out, from, initial);
-    });
+    return definitionOfManifest(
+      manifest,
+      (inputs, values, allowShort, out, from = 0, initial = 0) => {
+        const p = paramValuesOf(names, values, allowShort) as never;
+        runDeclarative(inputs, strategy.indicators(p), signal(p), strategy.warmup?.(p), allowShort, out, from, initial);
+      },
+      manifest.name,
+      (inputs, values, allowShort, from = 0) => {
+        const p = paramValuesOf(names, values, allowShort) as never;
+        return prepareDeclarative(inputs, strategy.indicators(p), signal(p), strategy.warmup?.(p), allowShort, from);
+      },
+    );
   }
   const loop = specialiseRuleLoop();
   const rule = strategy.rule as (t: number, ctx: { position: number }) => unknown;

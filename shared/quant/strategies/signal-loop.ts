@@ -286,13 +286,8 @@ function source(rule: ResolvedRule, o: Operands, emit: boolean): string {
   return `${prelude(o)}\nconst notLong = allowShort ? -1 : 0;\nlet s = initial;\nlet count = 0;\n${body}\nreturn count;`;
 }
 
-/**
- * Writes the target changes of `rule` from bar `start` on into `out` (already reset, or holding
- * nothing yet), continuing from target `initial`.
- */
-export function runSignalRule(rule: ResolvedRule, start: number, n: number, allowShort: boolean, initial: number, out: SignalBuffer): void {
-  const o = scratch;
-  o.reset();
+/** The compiled loop of the rule whose operands and shape are in `o` (compiled on first use of the shape). */
+function loopOf(rule: ResolvedRule, o: Operands): CompiledLoop {
   source(rule, o, false);
   const key = unroll === UNROLL ? o.key : `${o.key}/${unroll}`;
   let loop = compiled.get(key);
@@ -304,6 +299,57 @@ export function runSignalRule(rule: ResolvedRule, start: number, n: number, allo
     if (compiled.size >= MAX_COMPILED) compiled.delete(compiled.keys().next().value as string);
     compiled.set(key, loop);
   }
+  return loop;
+}
+
+/**
+ * Writes the target changes of `rule` from bar `start` on into `out` (already reset, or holding
+ * nothing yet), continuing from target `initial`.
+ */
+export function runSignalRule(rule: ResolvedRule, start: number, n: number, allowShort: boolean, initial: number, out: SignalBuffer): void {
+  const o = scratch;
+  o.reset();
+  const loop = loopOf(rule, o);
   out.count = loop(o.arrays, o.constants, o.exact, start < 0 ? 0 : start, n, allowShort, initial, out.bar, out.target);
   o.reset();
+}
+
+/**
+ * A rule's loop and operands, looked up once, to run over consecutive ranges of bars (a tiled
+ * backtest: shared/tasks/backtest/blocked-simulation.ts). The loop's only state between two bars
+ * is the target held, so a run over [a, b) from the target a whole run holds at the close of bar
+ * a − 1 writes the changes the whole run writes in [a, b): the comparisons are pure functions of
+ * the bar, and the unrolled scans only test bars below their range's end (`n`), deciding exactly
+ * where they stop as anywhere else.
+ */
+export class CompiledSignalRule {
+  private readonly loop: CompiledLoop;
+  private readonly arrays: Float64Array[];
+  private readonly constants: Float64Array;
+  private readonly exact: ExactSign[];
+
+  constructor(rule: ResolvedRule) {
+    const o = scratch;
+    o.reset();
+    this.loop = loopOf(rule, o);
+    this.arrays = o.arrays.slice();
+    this.constants = o.constants.slice(0, Math.max(1, o.constantCount));
+    this.exact = o.exact.slice();
+    o.reset();
+  }
+
+  /** The arrays the loop reads (kept alive as long as this is). */
+  get operands(): readonly Float64Array[] {
+    return this.arrays;
+  }
+
+  /**
+   * Writes into `out` (reset here; room for one change per bar of the range) the changes at bars
+   * t with max(start, 0) ≤ t < n, continuing from target `initial`.
+   */
+  run(start: number, n: number, allowShort: boolean, initial: number, out: SignalBuffer): void {
+    const from = start < 0 ? 0 : start;
+    out.reset(n - from);
+    out.count = this.loop(this.arrays, this.constants, this.exact, from, n, allowShort, initial, out.bar, out.target);
+  }
 }

@@ -71,6 +71,24 @@ export class SignalBuffer {
   }
 }
 
+/**
+ * One combination's signal pass, prepared once (indicator arrays looked up, rule compiled) to run
+ * over consecutive ranges of bars: a tiled backtest (shared/tasks/backtest/blocked-simulation.ts)
+ * runs it block by block, each block's signals then its simulation, while the block's slices of the
+ * arrays are in the caches.
+ */
+export interface SignalPass {
+  /** The indicator arrays it reads (kept alive as long as the pass is). */
+  readonly arrays: readonly Float64Array[];
+  /**
+   * Writes into `out` (reset here) the target changes at bars [from, to), relative to `initial`,
+   * the target in force at the close of bar from − 1: the changes a whole run (signals() from the
+   * pass's own `from`) writes there when `initial` is that run's target at that bar. `from` must
+   * be at least the pass's own `from`.
+   */
+  run(out: SignalBuffer, from: number, to: number, initial: number): void;
+}
+
 export interface StrategyDefinition {
   /** Wire name, e.g. "sma-crossover". */
   readonly name: string;
@@ -91,4 +109,9 @@ export interface StrategyDefinition {
    * `from` only, see sma(), the others over the whole series).
    */
   signals(inputs: StrategyInputs, p: Float64Array, allowShort: boolean, out: SignalBuffer, from?: number, initial?: number): void;
+  /**
+   * Optional (the built-ins: declarative rules): the same signals as a pass over ranges of bars,
+   * deciding nothing before `from` (as signals() with that `from`). Absent: only signals().
+   */
+  prepareSignals?(inputs: StrategyInputs, p: Float64Array, allowShort: boolean, from?: number): SignalPass;
 }

@@ -1,6 +1,7 @@
 import type { EquityAccumulator } from '../../quant/metrics.js';
 import { ExecutionState, simulate, SignalBuffer, type TradingCosts } from '../../quant/strategies/index.js';
 import type { Exits } from '../../quant/strategies/exits.js';
+import type { SignalPass } from '../../quant/strategies/types.js';
 
 /**
  * Long series (from MIN_SERIES_BARS bars): a group of units of one series simulated a block of bars
@@ -13,20 +14,33 @@ import type { Exits } from '../../quant/strategies/exits.js';
  * Bit for bit the same as one simulate() over the whole series per unit: a continuation at bar b of
  * a series whose first b bars are the same ends with the totals of the whole run (execution.ts),
  * and each block's call sees the series cut at the block's end (subarray views, no copy), which is
- * a run over the first bars of the same series. The target changes of each unit are computed before
- * (over the whole series, by the strategy) and read block by block.
+ * a run over the first bars of the same series.
+ *
+ * Tiled (a unit given as a SignalPass, types.ts: the built-in strategies): per block, each unit's
+ * signal pass over the block, then its simulation over it, so the block's slices of the SMA (or
+ * other indicator) arrays the group's units share stay in the caches from one unit to the next,
+ * as do the block's opens and closes. Over 100,000 bars a sweep's 30–61 SMA arrays are 24–49 MB,
+ * about the 32 MB L3 or more (and two agents on one machine share it); a block's slices (BLOCK_BARS × 8 bytes each: 64 KiB) of the arrays of one
+ * value of the first parameter (the units next to each other in sweep order: one fast SMA and
+ * every slow one) fit in a core's L2. The pass of block k starts from the target the unit's
+ * simulation of block k − 1 ended with (ExecutionState.target: the last change's), which is the
+ * target a whole pass holds there, so it writes the changes a whole pass writes in the block
+ * (SignalPass.run). A pass keeps its arrays alive until its group ends: a group holds passes while
+ * the distinct arrays they read fit the series' indicator-cache budget, and the pass past it starts
+ * the next group. A unit of a strategy without passes (a sandboxed user strategy), or whose pass
+ * alone exceeds the budget, has its changes computed over the whole series before the run, copied
+ * into the group and read block by block.
  */
 
-/** Bars per block. */
-const BLOCK_BARS = 32_768;
+/** Bars per block (tiled: see above; measured 2026-12-03, docs/benchmarks.md). */
+const BLOCK_BARS = 8_192;
 /**
- * Series shorter than this run unit by unit over all their bars. From two blocks on, blocking pays:
- * at 65,536 bars and more the open and close arrays (16 bytes a bar: 1 MiB and more) no longer stay in
- * a core's 1 MiB L2 next to the SMA arrays a unit's signal pass streams, and the group's signal passes
- * run one after the other before its simulation (measured 2026-12-03: 1.11–1.17× at 65,536 and
- * 100,000 bars, docs/benchmarks.md).
+ * Series shorter than this run unit by unit over all their bars. From here on, blocking pays: at
+ * 65,536 bars and more the open and close arrays (16 bytes a bar: 1 MiB and more) no longer stay in
+ * a core's 1 MiB L2 next to the SMA arrays a unit's signal pass streams (measured 2026-12-03: 1.11–1.17×
+ * at 65,536 and 100,000 bars with the group's signal passes run before its simulation, docs/benchmarks.md).
  */
-const MIN_SERIES_BARS = 2 * BLOCK_BARS;
+const MIN_SERIES_BARS = 65_536;
 /** The most target changes a group holds (5 bytes each: 40 MB): a group ends before it would exceed this, with at least one unit. */
 const MAX_GROUP_CHANGES = 8_000_000;
 /** The most units in a group. */
@@ -53,7 +67,7 @@ export function blockedSimulation(n: number): boolean {
   return n >= minSeriesBars && n > blockBars;
 }
 
-/** One group of units of one series: their changes, their states, their exits, simulated together. */
+/** One group of units of one series: their changes or signal passes, their states, their exits, simulated together. */
 export class SimulationGroup {
   private bars = new Int32Array(1 << 16);
   private targets = new Int8Array(1 << 16);
@@ -64,12 +78,33 @@ export class SimulationGroup {
   private readonly continued: boolean[] = [];
   private readonly states: ExecutionState[] = [];
   private readonly exits: Array<Exits | null> = [];
+  /** Per unit its signal pass (tiled), or null (its changes are in bars/targets). */
+  private readonly passes: Array<SignalPass | null> = [];
+  /** The arrays the group's passes read, and their bytes. */
+  private readonly pinned = new Set<Float64Array>();
+  private pinnedBytes = 0;
   private readonly view = new SignalBuffer(1);
+  /** A block's changes of one unit (tiled), simulated right after. */
+  private readonly blockSignals = new SignalBuffer(1);
   size = 0;
 
   reset(): void {
     this.size = 0;
     this.changes = 0;
+    this.passes.length = 0;
+    this.pinned.clear();
+    this.pinnedBytes = 0;
+  }
+
+  /**
+   * Whether the pass may join the group: the arrays it reads that the group does not hold yet keep
+   * the group's pinned arrays within `budgetBytes` (the series' indicator-cache budget).
+   */
+  admits(pass: SignalPass, budgetBytes: number): boolean {
+    if (this.size >= MAX_GROUP_UNITS) return false;
+    let bytes = this.pinnedBytes;
+    for (const array of pass.arrays) if (!this.pinned.has(array)) bytes += array.byteLength; // a pass's arrays are distinct
+    return bytes <= budgetBytes;
   }
 
   /** Whether a unit with `count` more changes still fits (a group always takes its first unit). */
@@ -78,11 +113,35 @@ export class SimulationGroup {
   }
 
   /**
-   * Adds a unit: its target changes (copied), the state it continues from (copied; null: from bar
-   * 0) and its exits (copied: SweepExits reuses its object).
+   * Adds a unit: its target changes (copied) or its signal pass (kept, and with it its arrays, until
+   * reset(); see admits()), the state it continues from (copied; null: from bar 0) and its exits
+   * (copied: SweepExits reuses its object).
    */
-  add(signals: SignalBuffer, from: ExecutionState | null, exits: Exits | null): void {
-    const i = this.size++;
+  add(signals: SignalBuffer | SignalPass, from: ExecutionState | null, exits: Exits | null): void {
+    const i = this.size;
+    if (signals instanceof SignalBuffer) this.addChanges(i, signals);
+    else {
+      this.passes[i] = signals;
+      this.offsets[i] = this.changes;
+      this.counts[i] = 0;
+      for (const array of signals.arrays) {
+        if (this.pinned.has(array)) continue;
+        this.pinned.add(array);
+        this.pinnedBytes += array.byteLength;
+      }
+    }
+    this.size++;
+    if (this.states.length <= i) {
+      this.states.push(new ExecutionState());
+      this.starts.push(new ExecutionState());
+    }
+    this.continued[i] = from !== null;
+    if (from !== null) Object.assign(this.starts[i], from);
+    this.exits[i] = exits === null ? null : { ...exits, rules: { ...exits.rules } };
+  }
+
+  private addChanges(i: number, signals: SignalBuffer): void {
+    this.passes[i] = null;
     const need = this.changes + signals.count;
     if (need > this.bars.length) {
       const capacity = Math.max(need, 2 * this.bars.length);
@@ -98,13 +157,6 @@ export class SimulationGroup {
     this.offsets[i] = this.changes;
     this.counts[i] = signals.count;
     this.changes = need;
-    if (this.states.length <= i) {
-      this.states.push(new ExecutionState());
-      this.starts.push(new ExecutionState());
-    }
-    this.continued[i] = from !== null;
-    if (from !== null) Object.assign(this.starts[i], from);
-    this.exits[i] = exits === null ? null : { ...exits, rules: { ...exits.rules } };
   }
 
   /**
@@ -141,6 +193,15 @@ export class SimulationGroup {
         if (end <= startBar && !last) continue;
         const from = started[i] === 1 ? state : fromStart;
         started[i] = 1;
+        const pass = this.passes[i];
+        if (pass !== null) {
+          // Tiled: this block's changes (from the unit's first bar in it), from the target held before it.
+          const initial = from === null ? 0 : from.target;
+          pass.run(this.blockSignals, from === null ? 0 : Math.max(from.bars, b * step), end, initial);
+          simulate(blockOpen, blockClose, this.blockSignals, costs, acc, tau, null, from, state, this.exits[i]);
+          if (last) done(i);
+          continue;
+        }
         const offset = this.offsets[i];
         const count = this.counts[i];
         const k = next[i];

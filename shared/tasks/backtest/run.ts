@@ -3,7 +3,8 @@ import type { Ohlcv } from '../../quant/ohlcv.js';
 import { gridRegime } from '../../quant/indicators/grid-regime.js';
 import { EquityAccumulator, riskFreePerPeriod } from '../../quant/metrics.js';
 import { ExecutionState } from '../../quant/strategies/execution-state.js';
-import { simulate, strategyDefinition, type StrategyDefinition } from '../../quant/strategies/index.js';
+import { SignalBuffer, simulate, strategyDefinition, type StrategyDefinition } from '../../quant/strategies/index.js';
+import type { SignalPass } from '../../quant/strategies/types.js';
 import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
 import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint, unitFingerprint, unitPrefix, type UnitIdentity } from './checkpoint.js';
@@ -111,6 +112,7 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
   const identity: UnitIdentity = { strategy: spec.strategy, symbol: '', values, regime: 0, feeBps: spec.feeBps, slippageBps: spec.slippageBps, riskFreePerPeriod: tau };
   const periodIndexes = definition.params.flatMap((schema, i) => (schema.period ? [i] : []));
   const periods = new Float64Array(periodIndexes.length);
+  const allowShortIndex = definition.params.length; // `short` follows the strategy's own parameters (signalsOf)
   const incremental = { continued: 0, rejected: 0, simulatedBars: 0 };
   let prefixSymbol = -1; // the symbol whose fingerprint prefix and data hash these are
   let prefix = 0;
@@ -208,17 +210,30 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
     const groupSeries = series;
     const symbolEnd = Math.min(end, (Math.floor(unit / perSymbol) + 1) * perSymbol);
     group.reset();
+    const inputs = inputsFor(groupSeries);
+    // The prepared unit's signals in the group: its signal pass (tiled) when the strategy has them
+    // and the group can hold its arrays (null when it cannot: the unit starts the next group), else
+    // its changes over the whole series (also for a pass whose arrays alone exceed the budget).
+    const groupSignals = (): SignalBuffer | SignalPass | null => {
+      const pass = definition.prepareSignals?.(inputs, values, values[allowShortIndex] === 1, outcome === 'continued' ? from.bars : 0);
+      if (pass === undefined) return unitSignals();
+      if (group.admits(pass, inputs.indicators.budgetBytes)) return pass;
+      return group.size === 0 ? unitSignals() : null;
+    };
+    let signals = groupSignals()!; // an empty group takes any unit
     for (;;) {
       countUnit();
       const i = group.size;
-      group.add(unitSignals(), outcome === 'continued' ? from : null, exits.exitsOf(values, series));
+      group.add(signals, outcome === 'continued' ? from : null, exits.exitsOf(values, series));
       if (groupValues.length <= i) groupValues.push(new Float64Array(values.length));
       groupValues[i].set(values);
       groupHashes[i] = unitHash;
       unit++;
       if (unit >= symbolEnd) break;
       prepare(unit);
-      if (!group.fits(unitSignals().count)) break; // this unit starts the next group
+      const next = groupSignals();
+      if (next === null || (next instanceof SignalBuffer && !group.fits(next.count))) break; // this unit starts the next group
+      signals = next;
     }
     const doneBefore = evaluated;
     const ran = group.run(

@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import { clearInstalledDatasets, installDataset } from '../../../shared/quant/dataset.js';
 import { decodeDataset, encodeDataset } from '../../../shared/quant/dataset-codec.js';
 import { STRATEGIES, STRATEGY_NAMES } from '../../../shared/quant/strategies/index.js';
+import { setIndicatorCacheBudget } from '../../../shared/quant/strategies/indicator-cache.js';
+import { installUserStrategy, uninstallUserStrategy } from '../../../shared/quant/strategies/user-strategies.js';
 import { generateSyntheticSeries } from '../../../shared/quant/synthetic-ohlcv.js';
 import { blockedSimulation, setSimulationBlocks } from '../../../shared/tasks/backtest/blocked-simulation.js';
 import { checkpointsFor } from '../../../shared/tasks/backtest/checkpoint.js';
@@ -17,7 +19,10 @@ import { inWholeCents } from '../../helpers/whole-cents.js';
  * the next (shared/tasks/backtest/blocked-simulation.ts). Whatever the block size, the partitioning,
  * the strategy, shorts, exit rules, exact ties (whole cents) or checkpoints to continue from, every
  * partition's answer (rows, full table, scores, curves, checkpoints, incremental counts) must be
- * the one of the plain path, one simulate() over the whole series per unit.
+ * the one of the plain path, one simulate() over the whole series per unit. The built-ins run tiled
+ * (each unit's signal pass block by block); the same strategies without signal passes (installed as
+ * user strategies are) and groups that mix both (an indicator-cache budget too small for a group's
+ * arrays) must answer the same.
  */
 
 const TOTAL = 600;
@@ -39,9 +44,17 @@ const EXITS = {
   time_stop: { start: 0, stop: 30, step: 30 },
 };
 
+/** Each built-in again without its signal pass (only signals(), as a sandboxed user strategy has), by reference NAME@plain. */
+const WITHOUT_PASSES = STRATEGY_NAMES.map((name) => {
+  const { prepareSignals: _, ...definition } = STRATEGIES.get(name)!;
+  const ref = `${name}@plain`;
+  installUserStrategy(ref, { ...definition, name: ref });
+  return ref;
+});
+
 function specOf(strategy: string, bars: number, source: typeof whole, exits: boolean): BacktestSpec {
   const params: Record<string, { start: number; stop: number; step: number }> = {};
-  for (const schema of STRATEGIES.get(strategy)!.params) params[schema.name] = { ...schema.defaultRange, stop: Math.max(schema.defaultRange.start, Math.min(schema.defaultRange.stop, 40)) };
+  for (const schema of STRATEGIES.get(strategy.split('@')[0])!.params) params[schema.name] = { ...schema.defaultRange, stop: Math.max(schema.defaultRange.start, Math.min(schema.defaultRange.stop, 40)) };
   params.short = { start: 0, stop: 1, step: 1 };
   if (exits) Object.assign(params, EXITS);
   return backtestKind.validate({ symbols: [SYMBOL], timeframe: '1h', dataset: version(bars, source), strategy, params, feeBps: 7, slippageBps: 3, topN: 5, fullTable: true, equityCurves: 2 }, DEFAULT_SPEC_LIMITS);
@@ -64,7 +77,10 @@ function withBlocks<T>(bars: number, fn: () => T): T {
 }
 
 describe('blocked simulation of long series', () => {
-  after(() => clearInstalledDatasets());
+  after(() => {
+    clearInstalledDatasets();
+    for (const ref of WITHOUT_PASSES) uninstallUserStrategy(ref);
+  });
 
   it('the defaults block series from 65,536 bars (1,000,000 and 100,000 bars too), not shorter ones', () => {
     assert.equal(blockedSimulation(1_000_000), true);
@@ -77,14 +93,17 @@ describe('blocked simulation of long series', () => {
   it('every partition answers as the whole-series path does, for any block size, partitioning, strategy, exits, ties and checkpoints', () => {
     fc.assert(
       fc.property(
-        fc.constantFrom(...STRATEGY_NAMES),
+        fc.constantFrom(...STRATEGY_NAMES, ...WITHOUT_PASSES),
         fc.integer({ min: 120, max: TOTAL }),
         fc.integer({ min: 1, max: 250 }),
         fc.integer({ min: 1, max: 5 }),
         fc.boolean(),
         fc.boolean(),
         fc.option(fc.integer({ min: 100, max: 119 }), { nil: undefined }),
-        (strategy, bars, block, parts, inCents, exits, resumeFrom) => {
+        fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }),
+        (strategy, bars, block, parts, inCents, exits, resumeFrom, cacheArrays) => {
+          // A budget of a few arrays (set before the series' cache is made, by the first run below).
+          setIndicatorCacheBudget(cacheArrays === undefined ? undefined : cacheArrays * bars * Float64Array.BYTES_PER_ELEMENT);
           const source = inCents ? cents : whole;
           const spec = specOf(strategy, bars, source, exits);
           let plan = backtestKind.plan(spec, { partitions: parts });
@@ -96,11 +115,12 @@ describe('blocked simulation of long series', () => {
           }
           const plain = withBlocks(Infinity, () => runAll(spec, plan));
           const blocked = withBlocks(block, () => runAll(spec, plan));
+          setIndicatorCacheBudget(undefined);
           assert.deepEqual(blocked, plain);
           if (resumeFrom !== undefined) assert.ok(blocked.every((p) => p.incremental!.continued === p.evaluated));
         },
       ),
-      { numRuns: 40 },
+      { numRuns: 60 },
     );
   });
 });
