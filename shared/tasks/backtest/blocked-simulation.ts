@@ -20,7 +20,7 @@ import type { SignalPass } from '../../quant/strategies/types.js';
  * signal pass over the block, then its simulation over it, so the block's slices of the SMA (or
  * other indicator) arrays the group's units share stay in the caches from one unit to the next,
  * as do the block's opens and closes. Over 100,000 bars a sweep's 30–61 SMA arrays are 24–49 MB,
- * about the 32 MB L3 or more (and two agents on one machine share it); a block's slices (BLOCK_BARS × 8 bytes each: 64 KiB) of the arrays of one
+ * about the 32 MB L3 or more (and two agents on one machine share it); a block's slices of the arrays of one
  * value of the first parameter (the units next to each other in sweep order: one fast SMA and
  * every slow one) fit in a core's L2. The pass of block k starts from the target the unit's
  * simulation of block k − 1 ended with (ExecutionState.target: the last change's), which is the

@@ -19,7 +19,7 @@ function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () 
   const order = (id: string) => Number(id.split('-')[0]);
   const hub: WatchedLog = {
     lastId: async () => log.at(-1)?.id ?? '0',
-    read: async (_jobId, afterId, count = 500) => log.filter((entry) => order(entry.id) > order(afterId)).slice(0, count),
+    read: async (_jobId, afterId, count = JobEventLog.READ_COUNT) => log.filter((entry) => order(entry.id) > order(afterId)).slice(0, count),
     writeMark: () => 0,
     watching: () => () => undefined,
     waitForEvents: async () => {
