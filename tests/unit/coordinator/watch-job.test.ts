@@ -9,9 +9,14 @@ import { WATCH_STATUS_CHECK_EVERY, watchEvents, type WatchedJobs, type WatchedLo
 
 const RESULT = '{"partitions":1,"checksum":0}';
 
-/** One job's event log and record, in memory; `onGet` runs as the record is read (to interleave a write). */
+/**
+ * One job's event log and record, in memory; `onGet` runs as the record is read (to interleave a
+ * write). `readsFrom()` lists the cursor of every read the watch made; `logged` reads the log without
+ * counting (what a write hands its watchers).
+ */
 function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () => void } = {}) {
   const log: LoggedEvent[] = [];
+  const readsFrom: string[] = [];
   const job = { id: 'j1', status, resultJson: status === 'JOB_STATUS_COMPLETED' ? RESULT : '', error: '' };
   let waits = 0;
   let gets = 0;
@@ -19,7 +24,10 @@ function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () 
   const order = (id: string) => Number(id.split('-')[0]);
   const hub: WatchedLog = {
     lastId: async () => log.at(-1)?.id ?? '0',
-    read: async (_jobId, afterId, count = JobEventLog.READ_COUNT) => log.filter((entry) => order(entry.id) > order(afterId)).slice(0, count),
+    read: async (_jobId, afterId, count = JobEventLog.READ_COUNT) => {
+      readsFrom.push(afterId);
+      return logged(afterId, count);
+    },
     writeMark: () => 0,
     watching: () => () => undefined,
     waitForEvents: async () => {
@@ -42,6 +50,7 @@ function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () 
       return { job: { ...job, id: jobId, status, resultJson } as JobView, resultJson };
     },
   };
+  const logged = (afterId: string, count = JobEventLog.READ_COUNT) => log.filter((entry) => order(entry.id) > order(afterId)).slice(0, count);
   const append = (event: Omit<JobEvent, 'jobId'>) => log.push({ id: `${log.length + 1}-0`, event: { jobId: 'j1', partition: -1, ...event } });
   /** The job ends: its record first, then its event (as JobWorker publishes once BullMQ has recorded it). */
   const complete = () => {
@@ -49,7 +58,7 @@ function fakeJob(status: JobStatusName, options: { exists?: boolean; onGet?: () 
     job.resultJson = RESULT;
     append({ type: 'JOB_EVENT_TYPE_COMPLETED', status: 'JOB_STATUS_COMPLETED' });
   };
-  return { hub, jobs, append, complete, job, waits: () => waits, gets: () => gets, ends: () => ends };
+  return { hub, jobs, append, complete, logged, job, readsFrom: () => readsFrom, waits: () => waits, gets: () => gets, ends: () => ends };
 }
 
 async function all(events: AsyncIterable<JobEvent>): Promise<JobEvent[]> {
@@ -158,12 +167,6 @@ describe('watchEvents: what a WatchJob call streams', () => {
   test('unpaced: a read that found the log\'s end waits for the next write instead of reading again at once', async () => {
     const fake = fakeJob('JOB_STATUS_RUNNING');
     fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
-    let reads = 0;
-    const read = fake.hub.read;
-    fake.hub.read = async (...args) => {
-      reads++;
-      return read(...args);
-    };
     // The next write comes while the watch waits for it: the job's end.
     fake.hub.waitForEvents = async () => {
       if (fake.job.status !== 'JOB_STATUS_COMPLETED') fake.complete();
@@ -171,7 +174,7 @@ describe('watchEvents: what a WatchJob call streams', () => {
     };
     const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
     assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_STARTED', 'JOB_EVENT_TYPE_COMPLETED']);
-    assert.equal(reads, 2, 'one read per write: none that finds nothing in between');
+    assert.equal(fake.readsFrom().length, 2, 'one read per write: none that finds nothing in between');
   });
 
   test('unpaced: a full read (the watch is behind) reads on at once, without waiting for a write', async () => {
@@ -187,63 +190,45 @@ describe('watchEvents: what a WatchJob call streams', () => {
   test('unpaced: events a local write logged right after the cursor are taken from the write, not read', async () => {
     const fake = fakeJob('JOB_STATUS_RUNNING');
     fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
-    const readsFrom: string[] = [];
-    const read = fake.hub.read;
-    fake.hub.read = async (...args) => {
-      readsFrom.push(args[1]);
-      return read(...args);
-    };
     const marks: number[] = [];
     // The job's end is logged while the watch waits, and the write says what it logged after which entry.
     fake.hub.waitForEvents = async (_jobId, mark) => {
       marks.push(mark);
       const after = await fake.hub.lastId('j1');
       fake.complete();
-      return { after, events: await read('j1', after), mark: 41 };
+      return { after, events: fake.logged(after), mark: 41 };
     };
     const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
     assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_STARTED', 'JOB_EVENT_TYPE_COMPLETED']);
     assert.deepEqual(events.map((event) => event.eventId), ['1-0', '2-0']);
     assert.equal(events[1].resultJson, RESULT, 'an ending event taken from the write carries the result too');
-    assert.deepEqual(readsFrom, ['0-0'], 'one read: the COMPLETED came with the write');
+    assert.deepEqual(fake.readsFrom(), ['0-0'], 'one read: the COMPLETED came with the write');
     assert.deepEqual(marks, [0]);
   });
 
   test('unpaced: a write whose events do not follow the cursor (another writer\'s came in between) is read from the log', async () => {
     const fake = fakeJob('JOB_STATUS_RUNNING');
     fake.append({ type: 'JOB_EVENT_TYPE_STARTED', status: 'JOB_STATUS_RUNNING' });
-    const readsFrom: string[] = [];
-    const read = fake.hub.read;
-    fake.hub.read = async (...args) => {
-      readsFrom.push(args[1]);
-      return read(...args);
-    };
     fake.hub.waitForEvents = async () => {
       // Another coordinator logs a PROGRESS (2-0); then this one's write logs the end (3-0) after it.
       fake.append({ type: 'JOB_EVENT_TYPE_PROGRESS', status: 'JOB_STATUS_RUNNING' });
       fake.complete();
-      return { after: '2-0', events: await read('j1', '2-0'), mark: 1 };
+      return { after: '2-0', events: fake.logged('2-0'), mark: 1 };
     };
     const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never));
     assert.deepEqual(events.map((event) => event.eventId), ['1-0', '2-0', '3-0'], 'the other writer\'s event is not skipped');
-    assert.deepEqual(readsFrom, ['0-0', '1-0']);
+    assert.deepEqual(fake.readsFrom(), ['0-0', '1-0']);
   });
 
   test('paced: a write\'s events are not taken from it; the paced watch reads', async () => {
     const fake = fakeJob('JOB_STATUS_RUNNING');
-    const readsFrom: string[] = [];
-    const read = fake.hub.read;
-    fake.hub.read = async (...args) => {
-      readsFrom.push(args[1]);
-      return read(...args);
-    };
     fake.hub.waitForEvents = async () => {
       fake.complete();
-      return { after: '0-0', events: await read('j1', '0-0'), mark: 1 };
+      return { after: '0-0', events: fake.logged('0-0'), mark: 1 };
     };
     const events = await all(watchEvents(fake.hub, fake.jobs, { jobId: 'j1', afterEventId: '0-0' }, never, 10));
     assert.deepEqual(events.map((event) => event.type), ['JOB_EVENT_TYPE_COMPLETED']);
-    assert.deepEqual(readsFrom, ['0-0', '0-0']);
+    assert.deepEqual(fake.readsFrom(), ['0-0', '0-0']);
   });
 
   test('stops when the call is stopped', async () => {
