@@ -39,7 +39,7 @@ export function signalsOf(definition: StrategyDefinition, series: Ohlcv, values:
   if (definition === signalsDefinition && series === signalsSeries && from === signalsFrom && initial === signalsInitial && sameValues(values, own)) return signals;
   signalsDefinition = null; // in case the strategy throws
   signals = signals.reset(series.close.length);
-  definition.signals(inputsFor(series), values, values[own - 1] === 1, signals, from, initial);
+  definition.signals(inputsFor(series), values, allowsShort(definition, values), signals, from, initial);
   if (signalsValues.length !== own) signalsValues = new Float64Array(own);
   for (let i = 0; i < own; i++) signalsValues[i] = values[i];
   signalsDefinition = definition;
@@ -47,6 +47,11 @@ export function signalsOf(definition: StrategyDefinition, series: Ohlcv, values:
   signalsFrom = from;
   signalsInitial = initial;
   return signals;
+}
+
+/** Whether a combination may go short: its `short` value, which follows the strategy's own parameters in sweep order. */
+export function allowsShort(definition: StrategyDefinition, values: Float64Array): boolean {
+  return values[definition.params.length] === 1;
 }
 
 function sameValues(values: Float64Array, own: number): boolean {

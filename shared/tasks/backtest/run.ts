@@ -9,7 +9,7 @@ import { periodsPerYear } from '../../quant/timeframes.js';
 import type { RunContext } from '../task-kind.js';
 import { CHECKPOINT_BYTES, decodeCheckpoint, encodeCheckpoint, seriesFingerprint, unitFingerprint, unitPrefix, type UnitIdentity } from './checkpoint.js';
 import { sampleCurve, type EquityCurve } from './equity-curve.js';
-import { inputsFor, marksBuffer, signalsOf } from './evaluation.js';
+import { allowsShort, inputsFor, marksBuffer, signalsOf } from './evaluation.js';
 import { SweepExits } from './exit-params.js';
 import { blockedSimulation, SimulationGroup } from './blocked-simulation.js';
 import type { BacktestPartition } from './plan.js';
@@ -112,7 +112,6 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
   const identity: UnitIdentity = { strategy: spec.strategy, symbol: '', values, regime: 0, feeBps: spec.feeBps, slippageBps: spec.slippageBps, riskFreePerPeriod: tau };
   const periodIndexes = definition.params.flatMap((schema, i) => (schema.period ? [i] : []));
   const periods = new Float64Array(periodIndexes.length);
-  const allowShortIndex = definition.params.length; // `short` follows the strategy's own parameters (signalsOf)
   const incremental = { continued: 0, rejected: 0, simulatedBars: 0 };
   let prefixSymbol = -1; // the symbol whose fingerprint prefix and data hash these are
   let prefix = 0;
@@ -215,7 +214,7 @@ export function runBacktestPartition(spec: BacktestSpec, partition: BacktestPart
     // and the group can hold its arrays (null when it cannot: the unit starts the next group), else
     // its changes over the whole series (also for a pass whose arrays alone exceed the budget).
     const groupSignals = (): SignalBuffer | SignalPass | null => {
-      const pass = definition.prepareSignals?.(inputs, values, values[allowShortIndex] === 1, outcome === 'continued' ? from.bars : 0);
+      const pass = definition.prepareSignals?.(inputs, values, allowsShort(definition, values), outcome === 'continued' ? from.bars : 0);
       if (pass === undefined) return unitSignals();
       if (group.admits(pass, inputs.indicators.budgetBytes)) return pass;
       return group.size === 0 ? unitSignals() : null;
