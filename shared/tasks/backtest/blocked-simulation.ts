@@ -37,8 +37,8 @@ const BLOCK_BARS = 8_192;
 /**
  * Series shorter than this run unit by unit over all their bars. From here on, blocking pays: at
  * 65,536 bars and more the open and close arrays (16 bytes a bar: 1 MiB and more) no longer stay in
- * a core's 1 MiB L2 next to the SMA arrays a unit's signal pass streams (measured 2026-12-03: 1.11–1.17×
- * at 65,536 and 100,000 bars with the group's signal passes run before its simulation, docs/benchmarks.md).
+ * a core's 1 MiB L2 next to the indicator arrays a unit's signal pass reads (the kernel bench's
+ * whole-series ÷ blocked time at 100,000 bars, docs/benchmarks.md).
  */
 const MIN_SERIES_BARS = 65_536;
 /** The most target changes a group holds (5 bytes each: 40 MB): a group ends before it would exceed this, with at least one unit. */
@@ -195,9 +195,9 @@ export class SimulationGroup {
         started[i] = 1;
         const pass = this.passes[i];
         if (pass !== null) {
-          // Tiled: this block's changes (from the unit's first bar in it), from the target held before it.
-          const initial = from === null ? 0 : from.target;
-          pass.run(this.blockSignals, from === null ? 0 : Math.max(from.bars, b * step), end, initial);
+          // Tiled: this block's changes from the bar the unit's state is at (the block's first bar, or a
+          // checkpoint's inside it: a unit joins at the block holding its first bar), from the target held there.
+          pass.run(this.blockSignals, from === null ? 0 : from.bars, end, from === null ? 0 : from.target);
           simulate(blockOpen, blockClose, this.blockSignals, costs, acc, tau, null, from, state, this.exits[i]);
           if (last) done(i);
           continue;
