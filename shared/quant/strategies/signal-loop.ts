@@ -53,7 +53,7 @@ export type ResolvedRule =
     };
 
 type CompiledLoop = (
-  arrays: Float64Array[],
+  arrays: readonly Float64Array[],
   constants: Float64Array,
   exact: ExactSign[],
   start: number,
@@ -324,7 +324,8 @@ export function runSignalRule(rule: ResolvedRule, start: number, n: number, allo
  */
 export class CompiledSignalRule {
   private readonly loop: CompiledLoop;
-  private readonly arrays: Float64Array[];
+  /** The arrays the loop reads (kept alive as long as this is). */
+  readonly operands: readonly Float64Array[];
   private readonly constants: Float64Array;
   private readonly exact: ExactSign[];
 
@@ -332,15 +333,10 @@ export class CompiledSignalRule {
     const o = scratch;
     o.reset();
     this.loop = loopOf(rule, o);
-    this.arrays = o.arrays.slice();
+    this.operands = o.arrays.slice();
     this.constants = o.constants.slice(0, Math.max(1, o.constantCount));
     this.exact = o.exact.slice();
     o.reset();
-  }
-
-  /** The arrays the loop reads (kept alive as long as this is). */
-  get operands(): readonly Float64Array[] {
-    return this.arrays;
   }
 
   /**
@@ -350,6 +346,6 @@ export class CompiledSignalRule {
   run(start: number, n: number, allowShort: boolean, initial: number, out: SignalBuffer): void {
     const from = start < 0 ? 0 : start;
     out.reset(n - from);
-    out.count = this.loop(this.arrays, this.constants, this.exact, from, n, allowShort, initial, out.bar, out.target);
+    out.count = this.loop(this.operands, this.constants, this.exact, from, n, allowShort, initial, out.bar, out.target);
   }
 }
