@@ -54,9 +54,9 @@ function namesReferredToBy(node: DescriptorNode): string[] {
 
 /**
  * A protobufjs Root of only these types and those they refer to, transitively (a copy: protobufjs
- * keeps references into what it is built from). Building the Root of the whole package (75 types)
- * was 6–12 ms of every CLI command's start, of which a call needs its two types' few
- * (docs/benchmarks.md, "CLI startup").
+ * keeps references into what it is built from). A call needs a few of the package's types; building
+ * the Root of all of them was a measurable part of every CLI command's start (docs/benchmarks.md,
+ * "CLI startup").
  */
 function rootOf(nodes: Record<string, DescriptorNode>, names: readonly string[]): protobuf.Root {
   const wanted = new Set<string>();
@@ -79,14 +79,18 @@ export function clientMethodName(method: string): string {
 
 function serializer(type: () => protobuf.Type): (value: object) => Buffer {
   return (value) => {
-    if (Array.isArray(value)) throw new Error(`Failed to serialize message: expected object with ${type().name} structure, got array instead`);
-    const bytes = type().encode(type().fromObject(value)).finish();
+    const t = type();
+    if (Array.isArray(value)) throw new Error(`Failed to serialize message: expected object with ${t.name} structure, got array instead`);
+    const bytes = t.encode(t.fromObject(value)).finish();
     return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   };
 }
 
 function deserializer(type: () => protobuf.Type): (bytes: Buffer) => object {
-  return (bytes) => type().toObject(type().decode(bytes), CONVERSION_OPTIONS);
+  return (bytes) => {
+    const t = type();
+    return t.toObject(t.decode(bytes), CONVERSION_OPTIONS);
+  };
 }
 
 /**
