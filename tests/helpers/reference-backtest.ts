@@ -212,12 +212,18 @@ export function referenceBacktest(s: Ohlcv, decide: Decide, feeBps: number, slip
   return { equity, metrics: curveMetrics(equity, trades, closed, inMarket, P, riskFree), trades, closed, inMarket };
 }
 
+/** The per-bar returns of an equity curve: E[t]/E[t−1] − 1, 0 after a mark of 0. */
+function returnsOf(equity: readonly number[]): number[] {
+  const r: number[] = [];
+  for (let t = 1; t < equity.length; t++) r.push(equity[t - 1] > 0 ? equity[t] / equity[t - 1] - 1 : 0);
+  return r;
+}
+
 /** Straightforward metric formulas over a stored curve. */
 export function curveMetrics(equity: number[], trades: number, closed: number[][], inMarket: number, P: number, riskFree: number): ExtendedMetrics {
   const n = equity.length;
   const tau = riskFree === 0 ? 0 : Math.pow(1 + riskFree, 1 / P) - 1;
-  const r: number[] = [];
-  for (let t = 1; t < n; t++) r.push(equity[t - 1] > 0 ? equity[t] / equity[t - 1] - 1 : 0);
+  const r = returnsOf(equity);
   const m = r.length;
   const mean = r.reduce((a, b) => a + b, 0) / m;
   const std = Math.sqrt(r.reduce((a, x) => a + (x - mean) ** 2, 0) / (m - 1));
@@ -275,8 +281,7 @@ export function near(actual: number | null, expected: number | null, where: stri
  * doubled for safety), 0 for a curve of equal returns.
  */
 export function sumsTolerance(equity: readonly number[]): number {
-  const r: number[] = [];
-  for (let t = 1; t < equity.length; t++) r.push(equity[t - 1] > 0 ? equity[t] / equity[t - 1] - 1 : 0);
+  const r = returnsOf(equity);
   const m = r.length;
   if (m < 2) return 0;
   const mean = r.reduce((a, b) => a + b, 0) / m;
