@@ -19,7 +19,7 @@ describe('a job cancelled while it waits in the queue (one job at a time)', { ti
     await cluster?.stop();
   });
 
-  test('ends cancelled when the coordinator takes it, without starting: no STARTED event, no plan, no partition run', async () => {
+  test('ends cancelled when the coordinator takes it, without starting: no STARTED event, no partition run, nothing logged but the cancel', async () => {
     const { jobId: first } = await coordinator.submitJob({ spec: { noop: { partitions: 1, workMs: 1500 } } });
     await eventually(async () => ((await coordinator.getJob(first)).progress!.partitionsRunning > 0 ? true : undefined), 10_000, 'the first job running');
     const { jobId: queued } = await coordinator.submitJob({ spec: { noop: { partitions: 1, workMs: 0 } } });
