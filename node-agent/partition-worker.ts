@@ -7,7 +7,7 @@ import { taskKindByName } from '../shared/tasks/registry.js';
 import { errorMessage } from '../shared/errors.js';
 import { MAX_AGENT_MESSAGE_BYTES } from '../shared/grpc/message-limits.js';
 import { clearInstalledDatasets, installDataset } from '../shared/quant/dataset.js';
-import { indicatorCacheTotals, setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
+import { indicatorArraysReleased, indicatorCacheTotals, setIndicatorCacheBudget } from '../shared/quant/strategies/indicator-cache.js';
 import { MAX_LOG_LINE_BYTES, MAX_PARTITION_LOG_LINES, truncateUtf8 } from '../shared/job-log-limits.js';
 import { installSandboxedStrategy, newPartition, setSandboxLimits } from '../shared/sandbox/sandbox-registry.js';
 import { checkpointsWithinBudget, CollectingContinuation } from '../shared/tasks/continuation.js';
@@ -148,6 +148,9 @@ port.on('message', (request: WorkerRequest) => {
   } catch (error) {
     // Only the messaging itself can get here (e.g. a reply that cannot be cloned).
     reply({ type: 'error', id: request.id, code: 'INTERNAL', message: `worker failure: ${errorMessage(error)}` });
+  } finally {
+    // The partition ran to its end here: nothing it looked up is read any more.
+    indicatorArraysReleased();
   }
 });
 

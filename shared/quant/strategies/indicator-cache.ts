@@ -21,6 +21,46 @@ const HISTORY_KEYS = 4096;
  */
 const DEAD_SLACK = 16;
 
+/**
+ * Full-length SMA arrays evicted from this thread's caches, kept to be written over by a later SMA of
+ * the same length instead of allocating one (a fresh 8 MB array of a 1M-bar series costs its page
+ * faults, about as much as computing the SMA). Each is tagged with the partitions this thread had
+ * ended when it was evicted: an evicted array may still be read by whoever looked it up (a signal pass
+ * of the partition running), so it is reused only once that partition has ended
+ * (indicatorArraysReleased()). A thread that never says so never reuses one.
+ */
+const retired: Array<{ array: Float64Array; epoch: number }> = [];
+/** The most arrays kept for reuse (a partition of a sweep needs a few new SMAs: its fast periods). */
+const MAX_RETIRED = 8;
+/** Partitions this thread has ended (indicatorArraysReleased). */
+let releaseEpoch = 0;
+
+/**
+ * Says that nothing outside this thread's indicator caches still reads an array they evicted: the
+ * node agent's worker calls it after each partition (one at a time, run to the end), so the SMA
+ * arrays evicted so far may be reused.
+ */
+export function indicatorArraysReleased(): void {
+  releaseEpoch++;
+}
+
+function retire(array: Float64Array): void {
+  if (retired.length >= MAX_RETIRED) retired.shift();
+  retired.push({ array, epoch: releaseEpoch });
+}
+
+/** An evicted array of `length` elements nobody reads any more, to overwrite (undefined: none). */
+function reusable(length: number): Float64Array | undefined {
+  for (let i = retired.length - 1; i >= 0; i--) {
+    const r = retired[i];
+    if (r.epoch < releaseEpoch && r.array.length === length) {
+      retired.splice(i, 1);
+      return r.array;
+    }
+  }
+  return undefined;
+}
+
 let threadBudgetBytes: number | undefined;
 let threadGrowToBytes: number | undefined;
 
@@ -92,8 +132,10 @@ export interface IndicatorCacheStats {
 /**
  * Indicator arrays of one series, computed once per (indicator, parameters) and shared by every
  * combination of a sweep. Bounded by a byte budget (at most the thread's cap, see
- * setIndicatorCacheBudget); evicted entries are dropped, not recycled, so an array a caller
- * still holds stays valid. A recomputed array is bit-identical, so the budget never changes results.
+ * setIndicatorCacheBudget); evicted entries are dropped, so an array a caller still holds stays
+ * valid (a whole-series SMA's is written over again only once the partition that could read it has
+ * ended: indicatorArraysReleased). A recomputed array is bit-identical, so the budget never changes
+ * results.
  *
  * Eviction predicts each key's next use from its last reuse interval (remembered for evicted keys
  * too): first out are dead entries (unused for well over their interval, such as the arrays of a
@@ -195,6 +237,8 @@ export class IndicatorCache {
     }
     this.entries.delete(victim);
     this.bytes -= entry.bytes;
+    // A whole-series SMA (the key of sma() without `from`) is only ever this entry's: reusable once released.
+    if (victim.startsWith('sma:') && !victim.includes('@')) retire(entry.value[0]);
     this.evictions++;
   }
 
@@ -225,7 +269,7 @@ export class IndicatorCache {
     if (from > 0 && !this.entries.has(`sma:${period}`)) {
       return this.get(`sma:${period}@${from}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null, from)])[0];
     }
-    return this.get(`sma:${period}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null)])[0];
+    return this.get(`sma:${period}`, () => [sma(this.series.close, period, reusable(this.series.close.length), this.closeGrid() ?? null)])[0];
   }
 
   /** EMA of the closes (seeded with the mean of the first `period` closes; exactly rounded on the tick grid). */

@@ -9,6 +9,7 @@ import {
   DEFAULT_INDICATOR_CACHE_BYTES,
   effectiveIndicatorCacheBudget,
   IndicatorCache,
+  indicatorArraysReleased,
   priorExtreme,
   setIndicatorCacheBudget,
 } from '../../../shared/quant/strategies/indicator-cache.js';
@@ -104,13 +105,27 @@ describe('IndicatorCache', () => {
     assert.ok(cache.stats.bytes <= 40 * ARRAY_BYTES);
   });
 
-  it('drops evicted arrays without recycling them: an array a caller holds stays valid', () => {
+  it('reuses an evicted SMA array only once the partition that looked it up has ended', () => {
     const cache = new IndicatorCache(series, 0);
-    const held = cache.sma(5);
-    const copy = Float64Array.from(held);
-    for (let period = 6; period < 60; period++) cache.sma(period);
+    // Within a partition: an evicted array a caller holds stays valid, however many are computed after it.
+    const held = new Map<number, Float64Array>();
+    for (let period = 5; period < 60; period++) held.set(period, cache.sma(period));
     assert.ok(cache.stats.evictions > 0);
-    assert.deepEqual(held, copy);
+    for (const [period, array] of held) assert.deepEqual(array, sma(series.close, period), `SMA(${period}) held through the partition`);
+    // Once it has ended, the next SMAs computed are written into arrays evicted before (no new allocation), correctly.
+    indicatorArraysReleased();
+    const before = new Set(held.values());
+    let reused = 0;
+    for (let period = 100; period < 110; period++) {
+      const array = cache.sma(period);
+      if (before.has(array)) reused++;
+      assert.deepEqual(array, sma(series.close, period), `SMA(${period}) in a reused array`);
+    }
+    assert.ok(reused > 0, 'some SMA was written into an evicted array');
+    // Only evicted ones: every period looked up before still gets its own values.
+    for (const period of held.keys()) assert.deepEqual(cache.sma(period), sma(series.close, period), `SMA(${period}) after the reuse`);
+    // A partial SMA (an incremental re-run's, from a bar on) never takes one.
+    assert.deepEqual(cache.sma(200, 500), sma(series.close, 200, undefined, undefined, 500));
   });
 
   it('holds at most 1,024 entries, however small they are', () => {
