@@ -27,4 +27,19 @@ describe('job event entries in Redis (real Redis)', () => {
     const events = (await log.read('job-e', '0')).map(({ event }) => event);
     assert.deepEqual(events, [started, completed, { ...started, partition: 5 }]);
   });
+
+  test('the latest event id of one job (one command) and of several (one pipeline) agree with the log; "0" for a job with none', async () => {
+    const { redis } = real;
+    const log = new JobEventLog(redis, 'last-ids', 600, createLogger('test', 'silent'));
+    for (const jobId of ['job-a', 'job-b', 'job-a']) log.publish({ jobId, type: 'JOB_EVENT_TYPE_PROGRESS', timeMs: 1_000, partition: -1, status: 'JOB_STATUS_RUNNING' });
+    await log.flush();
+    const newest = async (jobId: string) => (await redis.xrevrange(`last-ids:job:${jobId}:events`, '+', '-', 'COUNT', 1))[0][0];
+    const [a, b] = [await newest('job-a'), await newest('job-b')];
+    assert.notEqual(a, b);
+    assert.equal(await log.lastId('job-a'), a);
+    assert.equal(await log.lastId('job-none'), '0');
+    assert.deepEqual(await log.lastIds(['job-a']), [a]);
+    assert.deepEqual(await log.lastIds(['job-b', 'job-none', 'job-a']), [b, '0', a]);
+    assert.deepEqual(await log.lastIds([]), []);
+  });
 });
