@@ -99,6 +99,8 @@ interface Entry {
   value: Float64Array[];
   bytes: number;
   use: Use;
+  /** Its one array is only ever this entry's (a whole-series SMA): once evicted, it may be written over (retire). */
+  reusable: boolean;
 }
 
 function isDead(use: Use, now: number): boolean {
@@ -170,7 +172,7 @@ export class IndicatorCache {
     this.growToBytes = Math.max(this.budgetBytes, budgetBytes === undefined ? (threadGrowToBytes ?? 0) : 0);
   }
 
-  private get(key: string, compute: () => Float64Array[]): Float64Array[] {
+  private get(key: string, compute: () => Float64Array[], reusable = false): Float64Array[] {
     const now = ++this.clock;
     let use = this.uses.get(key);
     if (use) {
@@ -204,7 +206,7 @@ export class IndicatorCache {
       }
       this.evict();
     }
-    this.entries.set(key, { value, bytes, use });
+    this.entries.set(key, { value, bytes, use, reusable });
     this.bytes += bytes;
     return value;
   }
@@ -237,8 +239,7 @@ export class IndicatorCache {
     }
     this.entries.delete(victim);
     this.bytes -= entry.bytes;
-    // A whole-series SMA (the key of sma() without `from`) is only ever this entry's: reusable once released.
-    if (victim.startsWith('sma:') && !victim.includes('@')) retire(entry.value[0]);
+    if (entry.reusable) retire(entry.value[0]);
     this.evictions++;
   }
 
@@ -269,7 +270,7 @@ export class IndicatorCache {
     if (from > 0 && !this.entries.has(`sma:${period}`)) {
       return this.get(`sma:${period}@${from}`, () => [sma(this.series.close, period, undefined, this.closeGrid() ?? null, from)])[0];
     }
-    return this.get(`sma:${period}`, () => [sma(this.series.close, period, reusable(this.series.close.length), this.closeGrid() ?? null)])[0];
+    return this.get(`sma:${period}`, () => [sma(this.series.close, period, reusable(this.series.close.length), this.closeGrid() ?? null)], true)[0];
   }
 
   /** EMA of the closes (seeded with the mean of the first `period` closes; exactly rounded on the tick grid). */

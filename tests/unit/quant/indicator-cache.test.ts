@@ -114,18 +114,26 @@ describe('IndicatorCache', () => {
     for (const [period, array] of held) assert.deepEqual(array, sma(series.close, period), `SMA(${period}) held through the partition`);
     // Once it has ended, the next SMAs computed are written into arrays evicted before (no new allocation), correctly.
     indicatorArraysReleased();
-    const before = new Set(held.values());
+    const seen = new Set(held.values());
     let reused = 0;
     for (let period = 100; period < 110; period++) {
       const array = cache.sma(period);
-      if (before.has(array)) reused++;
+      if (seen.has(array)) reused++;
+      seen.add(array);
       assert.deepEqual(array, sma(series.close, period), `SMA(${period}) in a reused array`);
     }
     assert.ok(reused > 0, 'some SMA was written into an evicted array');
     // Only evicted ones: every period looked up before still gets its own values.
-    for (const period of held.keys()) assert.deepEqual(cache.sma(period), sma(series.close, period), `SMA(${period}) after the reuse`);
-    // A partial SMA (an incremental re-run's, from a bar on) never takes one.
+    for (const period of held.keys()) {
+      const array = cache.sma(period);
+      seen.add(array);
+      assert.deepEqual(array, sma(series.close, period), `SMA(${period}) after the reuse`);
+    }
+    // A partial SMA (an incremental re-run's, from a bar on: the bars before are left 0) never takes one,
+    // although one is free: the whole-series SMA computed right after takes it.
+    indicatorArraysReleased();
     assert.deepEqual(cache.sma(200, 500), sma(series.close, 200, undefined, undefined, 500));
+    assert.ok(seen.has(cache.sma(201)), 'an evicted array was free for the partial SMA');
   });
 
   it('holds at most 1,024 entries, however small they are', () => {
